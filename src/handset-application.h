@@ -1,0 +1,20 @@
+/* handset-application.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "handset-profile.h"
+
+G_BEGIN_DECLS
+
+#define HANDSET_TYPE_APPLICATION (handset_application_get_type ())
+G_DECLARE_FINAL_TYPE (HandsetApplication, handset_application, HANDSET, APPLICATION, AdwApplication)
+
+HandsetApplication *handset_application_new (void);
+HandsetProfile *handset_application_get_profile (HandsetApplication *self);
+GSettings *handset_application_get_settings (HandsetApplication *self);
+
+G_END_DECLS
