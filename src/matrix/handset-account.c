@@ -1,0 +1,725 @@
+/* handset-account.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Who we are on Matrix, for one profile: login, the session kept across
+ * restarts (its non-secret half in the profile's database, the access token
+ * in the Secret Service), "needs login again" when the server forgets the
+ * token, and logout.
+ */
+
+#define G_LOG_DOMAIN "Handset-Matrix"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <libsecret/secret.h>
+
+#include "handset-account.h"
+
+#define KEY_HOMESERVER "session.homeserver"
+#define KEY_USER_ID    "session.user_id"
+#define KEY_DEVICE_ID  "session.device_id"
+
+struct _HandsetAccount
+{
+  GObject parent_instance;
+
+  HandsetProfile *profile;
+  HandsetStore *store;
+  HandsetSecretStore *secrets;
+  HandsetMatrixClient *client;
+  HandsetSync *sync;
+  HandsetAccountState state;
+  char *user_id;
+  char *homeserver;
+  char *message;
+  gboolean remembered;
+};
+
+G_DEFINE_FINAL_TYPE (HandsetAccount, handset_account, G_TYPE_OBJECT)
+
+G_DEFINE_ENUM_TYPE (HandsetAccountState,
+                    handset_account_state,
+                    G_DEFINE_ENUM_VALUE (HANDSET_ACCOUNT_STATE_LOGGED_OUT, "logged-out"),
+                    G_DEFINE_ENUM_VALUE (HANDSET_ACCOUNT_STATE_RESTORING, "restoring"),
+                    G_DEFINE_ENUM_VALUE (HANDSET_ACCOUNT_STATE_LOGGING_IN, "logging-in"),
+                    G_DEFINE_ENUM_VALUE (HANDSET_ACCOUNT_STATE_LOGGED_IN, "logged-in"),
+                    G_DEFINE_ENUM_VALUE (HANDSET_ACCOUNT_STATE_NEEDS_LOGIN, "needs-login"))
+
+enum
+{
+  PROP_0,
+  PROP_STATE,
+  PROP_USER_ID,
+  PROP_REMEMBERED,
+  PROP_MESSAGE,
+  N_PROPS
+};
+
+static GParamSpec *props[N_PROPS];
+
+static void
+set_state (HandsetAccount *self, HandsetAccountState state)
+{
+  if (self->state == state)
+    return;
+
+  g_debug ("Account state: %d → %d", self->state, state);
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE]);
+}
+
+static void
+set_message (HandsetAccount *self, const char *message)
+{
+  if (g_strcmp0 (self->message, message) == 0)
+    return;
+
+  g_free (self->message);
+  self->message = g_strdup (message);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_MESSAGE]);
+}
+
+static void
+set_remembered (HandsetAccount *self, gboolean remembered)
+{
+  if (self->remembered == remembered)
+    return;
+
+  self->remembered = remembered;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_REMEMBERED]);
+}
+
+static void
+set_identity (HandsetAccount *self, const char *homeserver, const char *user_id)
+{
+  if (g_strcmp0 (self->homeserver, homeserver) != 0)
+    {
+      g_free (self->homeserver);
+      self->homeserver = g_strdup (homeserver);
+    }
+  if (g_strcmp0 (self->user_id, user_id) != 0)
+    {
+      g_free (self->user_id);
+      self->user_id = g_strdup (user_id);
+      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_USER_ID]);
+    }
+}
+
+static void
+client_needs_login_cb (HandsetMatrixClient *client, GParamSpec *pspec, HandsetAccount *self)
+{
+  if (!handset_matrix_client_get_needs_login (client))
+    return;
+
+  if (self->sync != NULL)
+    handset_sync_stop (self->sync);
+  set_message (self, _ ("The homeserver ended this session. Log in again."));
+  set_state (self, HANDSET_ACCOUNT_STATE_NEEDS_LOGIN);
+}
+
+/* Replaces the client (and the sync loop on it) with one for a session. */
+static void
+use_client (HandsetAccount *self, HandsetMatrixClient *client)
+{
+  if (self->sync != NULL)
+    handset_sync_stop (self->sync);
+  g_clear_object (&self->sync);
+  if (self->client != NULL)
+    g_signal_handlers_disconnect_by_data (self->client, self);
+  g_clear_object (&self->client);
+
+  if (client == NULL)
+    return;
+
+  self->client = g_object_ref (client);
+  g_signal_connect_object (client, "notify::needs-login", G_CALLBACK (client_needs_login_cb), self,
+                           G_CONNECT_DEFAULT);
+  self->sync = handset_sync_new (client, self->store);
+}
+
+static void
+handset_account_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  HandsetAccount *self = HANDSET_ACCOUNT (object);
+
+  switch (prop_id)
+    {
+      case PROP_STATE:
+        g_value_set_enum (value, self->state);
+        break;
+      case PROP_USER_ID:
+        g_value_set_string (value, self->user_id);
+        break;
+      case PROP_REMEMBERED:
+        g_value_set_boolean (value, self->remembered);
+        break;
+      case PROP_MESSAGE:
+        g_value_set_string (value, self->message);
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+handset_account_dispose (GObject *object)
+{
+  HandsetAccount *self = HANDSET_ACCOUNT (object);
+
+  use_client (self, NULL);
+  g_clear_object (&self->secrets);
+  g_clear_object (&self->store);
+  g_clear_object (&self->profile);
+
+  G_OBJECT_CLASS (handset_account_parent_class)->dispose (object);
+}
+
+static void
+handset_account_finalize (GObject *object)
+{
+  HandsetAccount *self = HANDSET_ACCOUNT (object);
+
+  g_free (self->user_id);
+  g_free (self->homeserver);
+  g_free (self->message);
+
+  G_OBJECT_CLASS (handset_account_parent_class)->finalize (object);
+}
+
+static void
+handset_account_class_init (HandsetAccountClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = handset_account_get_property;
+  object_class->dispose = handset_account_dispose;
+  object_class->finalize = handset_account_finalize;
+
+  props[PROP_STATE] = g_param_spec_enum (
+      "state", NULL, NULL, HANDSET_TYPE_ACCOUNT_STATE, HANDSET_ACCOUNT_STATE_LOGGED_OUT,
+      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  props[PROP_USER_ID] =
+      g_param_spec_string ("user-id", NULL, NULL, NULL,
+                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  props[PROP_REMEMBERED] =
+      g_param_spec_boolean ("remembered", NULL, NULL, FALSE,
+                            G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  props[PROP_MESSAGE] =
+      g_param_spec_string ("message", NULL, NULL, NULL,
+                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, props);
+}
+
+static void
+handset_account_init (HandsetAccount *self)
+{
+}
+
+/**
+ * handset_account_new:
+ *
+ * Opens the profile's database; nothing talks to the network or the
+ * keyring until handset_account_restore_async() or a login.
+ */
+HandsetAccount *
+handset_account_new (HandsetProfile *profile, GError **error)
+{
+  g_autoptr (HandsetAccount) self = g_object_new (HANDSET_TYPE_ACCOUNT, NULL);
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (HANDSET_IS_PROFILE (profile), NULL);
+
+  self->profile = g_object_ref (profile);
+  if (!handset_profile_ensure_dirs (profile, error))
+    return NULL;
+
+  path = g_build_filename (handset_profile_get_data_dir (profile), "handset.db", NULL);
+  self->store = handset_store_new (path, error);
+  if (self->store == NULL)
+    return NULL;
+
+  self->secrets = handset_secret_store_new (handset_profile_get_secret_namespace (profile));
+
+  return g_steal_pointer (&self);
+}
+
+HandsetAccountState
+handset_account_get_state (HandsetAccount *self)
+{
+  g_return_val_if_fail (HANDSET_IS_ACCOUNT (self), HANDSET_ACCOUNT_STATE_LOGGED_OUT);
+
+  return self->state;
+}
+
+HandsetProfile *
+handset_account_get_profile (HandsetAccount *self)
+{
+  g_return_val_if_fail (HANDSET_IS_ACCOUNT (self), NULL);
+
+  return self->profile;
+}
+
+HandsetStore *
+handset_account_get_store (HandsetAccount *self)
+{
+  g_return_val_if_fail (HANDSET_IS_ACCOUNT (self), NULL);
+
+  return self->store;
+}
+
+/**
+ * handset_account_get_client:
+ *
+ * Returns: (transfer none) (nullable): the client of the current session
+ */
+HandsetMatrixClient *
+handset_account_get_client (HandsetAccount *self)
+{
+  g_return_val_if_fail (HANDSET_IS_ACCOUNT (self), NULL);
+
+  return self->client;
+}
+
+/**
+ * handset_account_get_sync:
+ *
+ * The sync loop of the current session, not started: start it once every
+ * listener is connected, so none misses the first batch.
+ *
+ * Returns: (transfer none) (nullable): the sync loop
+ */
+HandsetSync *
+handset_account_get_sync (HandsetAccount *self)
+{
+  g_return_val_if_fail (HANDSET_IS_ACCOUNT (self), NULL);
+
+  return self->sync;
+}
+
+const char *
+handset_account_get_user_id (HandsetAccount *self)
+{
+  g_return_val_if_fail (HANDSET_IS_ACCOUNT (self), NULL);
+
+  return self->user_id;
+}
+
+const char *
+handset_account_get_homeserver (HandsetAccount *self)
+{
+  g_return_val_if_fail (HANDSET_IS_ACCOUNT (self), NULL);
+
+  return self->homeserver;
+}
+
+/**
+ * handset_account_get_remembered:
+ *
+ * Returns: whether the session will survive a restart
+ */
+gboolean
+handset_account_get_remembered (HandsetAccount *self)
+{
+  g_return_val_if_fail (HANDSET_IS_ACCOUNT (self), FALSE);
+
+  return self->remembered;
+}
+
+/**
+ * handset_account_get_message:
+ *
+ * Returns: (nullable): something the person should know about the
+ *   session, such as that it cannot be remembered
+ */
+const char *
+handset_account_get_message (HandsetAccount *self)
+{
+  g_return_val_if_fail (HANDSET_IS_ACCOUNT (self), NULL);
+
+  return self->message;
+}
+
+/* ------------------------------------------------------------------ restore */
+
+static void
+restore_token_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = G_TASK (user_data);
+  HandsetAccount *self = g_task_get_source_object (task);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HandsetMatrixClient) client = NULL;
+  g_autofree char *device_id = NULL;
+  char *token;
+
+  token = handset_secret_store_load_token_finish (HANDSET_SECRET_STORE (object), result, &error);
+  if (token == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          set_state (self, HANDSET_ACCOUNT_STATE_LOGGED_OUT);
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      /* The session is known but its token is not: log in again, with the
+       * Matrix ID already filled in. */
+      g_message ("Session of %s not restored: %s", self->user_id, error->message);
+      set_message (self, error->message);
+      set_state (self, HANDSET_ACCOUNT_STATE_NEEDS_LOGIN);
+      g_task_return_boolean (task, FALSE);
+      return;
+    }
+
+  device_id = handset_store_get (self->store, KEY_DEVICE_ID);
+  client = handset_matrix_client_new (self->homeserver);
+  handset_matrix_client_set_session (client, self->user_id, device_id, token);
+  secret_password_free (token);
+
+  use_client (self, client);
+  set_remembered (self, TRUE);
+  set_message (self, NULL);
+  set_state (self, HANDSET_ACCOUNT_STATE_LOGGED_IN);
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * handset_account_restore_async:
+ *
+ * Restores the session of the last run, without the network: a token the
+ * server has since forgotten shows up at the first request.
+ */
+void
+handset_account_restore_async (HandsetAccount *self,
+                               GCancellable *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  g_autofree char *homeserver = handset_store_get (self->store, KEY_HOMESERVER);
+  g_autofree char *user_id = handset_store_get (self->store, KEY_USER_ID);
+  g_autofree char *device_id = handset_store_get (self->store, KEY_DEVICE_ID);
+
+  g_task_set_source_tag (task, handset_account_restore_async);
+
+  if (homeserver == NULL || user_id == NULL || device_id == NULL)
+    {
+      set_state (self, HANDSET_ACCOUNT_STATE_LOGGED_OUT);
+      g_task_return_boolean (task, FALSE);
+      g_object_unref (task);
+      return;
+    }
+
+  set_identity (self, homeserver, user_id);
+  set_state (self, HANDSET_ACCOUNT_STATE_RESTORING);
+  handset_secret_store_load_token_async (self->secrets, homeserver, user_id, device_id, cancellable,
+                                         restore_token_cb, task);
+}
+
+/**
+ * handset_account_restore_finish:
+ *
+ * Returns: %TRUE when a session was restored
+ */
+gboolean
+handset_account_restore_finish (HandsetAccount *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------ login */
+
+typedef struct
+{
+  char *user;
+  char *password;
+  HandsetOpenUriFunc open_uri;
+  gpointer open_uri_data;
+  HandsetMatrixClient *client;
+} Login;
+
+static void
+login_free (Login *login)
+{
+  g_free (login->user);
+  if (login->password != NULL)
+    {
+      memset (login->password, 0, strlen (login->password));
+      g_free (login->password);
+    }
+  g_clear_object (&login->client);
+  g_free (login);
+}
+
+static void
+login_failed (GTask *task, GError *error)
+{
+  HandsetAccount *self = g_task_get_source_object (task);
+
+  set_state (self, self->user_id && self->client == NULL ? HANDSET_ACCOUNT_STATE_NEEDS_LOGIN
+                                                         : HANDSET_ACCOUNT_STATE_LOGGED_OUT);
+  g_task_return_error (task, error);
+}
+
+static void
+save_token_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = G_TASK (user_data);
+  HandsetAccount *self = g_task_get_source_object (task);
+  g_autoptr (GError) error = NULL;
+
+  if (!handset_secret_store_save_token_finish (HANDSET_SECRET_STORE (object), result, &error))
+    {
+      /* Logged in all the same, for this run. */
+      g_autofree char *message = g_strdup_printf (
+          _ ("You are logged in, but Handset cannot remember it after it quits. %s"),
+          error->message);
+
+      g_warning ("%s", message);
+      set_remembered (self, FALSE);
+      set_message (self, message);
+    }
+  else
+    {
+      set_remembered (self, TRUE);
+      set_message (self, NULL);
+    }
+
+  set_state (self, HANDSET_ACCOUNT_STATE_LOGGED_IN);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+logged_in (GTask *task)
+{
+  HandsetAccount *self = g_task_get_source_object (task);
+  Login *login = g_task_get_task_data (task);
+  HandsetMatrixClient *client = login->client;
+  g_autoptr (GError) error = NULL;
+  const char *homeserver = handset_matrix_client_get_homeserver (client);
+  const char *user_id = handset_matrix_client_get_user_id (client);
+  const char *device_id = handset_matrix_client_get_device_id (client);
+
+  /* A new session starts from a new sync position. */
+  handset_store_delete_prefix (self->store, "sync.since:", NULL);
+  if (!handset_store_set (self->store, KEY_HOMESERVER, homeserver, &error) ||
+      !handset_store_set (self->store, KEY_USER_ID, user_id, &error) ||
+      !handset_store_set (self->store, KEY_DEVICE_ID, device_id, &error))
+    g_warning ("The session could not be written down: %s", error->message);
+
+  set_identity (self, homeserver, user_id);
+  use_client (self, client);
+
+  handset_secret_store_save_token_async (self->secrets, homeserver, user_id, device_id,
+                                         handset_matrix_client_get_access_token (client), NULL,
+                                         save_token_cb, g_object_ref (task));
+}
+
+static void
+login_password_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = G_TASK (user_data);
+  GError *error = NULL;
+
+  if (!handset_matrix_client_login_password_finish (HANDSET_MATRIX_CLIENT (object), result, &error))
+    login_failed (task, error);
+  else
+    logged_in (task);
+}
+
+static void
+login_sso_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = G_TASK (user_data);
+  GError *error = NULL;
+
+  if (!handset_matrix_client_login_sso_finish (HANDSET_MATRIX_CLIENT (object), result, &error))
+    login_failed (task, error);
+  else
+    logged_in (task);
+}
+
+static char *
+device_display_name (void)
+{
+  return g_strdup_printf (_ ("Handset on %s"), g_get_host_name ());
+}
+
+static void
+discover_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = G_TASK (user_data);
+  Login *login = g_task_get_task_data (task);
+  g_autofree char *device_name = device_display_name ();
+  GError *error = NULL;
+  g_autofree char *homeserver = NULL;
+
+  homeserver = handset_matrix_discover_finish (result, &error);
+  if (homeserver == NULL)
+    {
+      login_failed (task, error);
+      return;
+    }
+
+  login->client = handset_matrix_client_new (homeserver);
+  if (login->password != NULL)
+    handset_matrix_client_login_password_async (login->client, login->user, login->password,
+                                                device_name, g_task_get_cancellable (task),
+                                                login_password_cb, g_object_ref (task));
+  else
+    handset_matrix_client_login_sso_async (login->client, device_name, login->open_uri,
+                                           login->open_uri_data, g_task_get_cancellable (task),
+                                           login_sso_cb, g_object_ref (task));
+}
+
+/**
+ * handset_account_login_password_async:
+ * @homeserver: (nullable): the homeserver's address or server name; %NULL
+ *   finds it from @user
+ * @user: a Matrix ID, or with @homeserver just the user name
+ */
+void
+handset_account_login_password_async (HandsetAccount *self,
+                                      const char *homeserver,
+                                      const char *user,
+                                      const char *password,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  Login *login = g_new0 (Login, 1);
+
+  g_task_set_source_tag (task, handset_account_login_password_async);
+  g_task_set_task_data (task, login, (GDestroyNotify) login_free);
+  login->user = g_strdup (user);
+  login->password = g_strdup (password);
+
+  set_state (self, HANDSET_ACCOUNT_STATE_LOGGING_IN);
+  handset_matrix_discover_async (homeserver && *homeserver ? homeserver : user, cancellable,
+                                 discover_cb, task);
+}
+
+gboolean
+handset_account_login_password_finish (HandsetAccount *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * handset_account_login_sso_async:
+ * @homeserver: the homeserver's address, a server name or a Matrix ID
+ * @open_uri: (nullable): opens the login page; %NULL for the desktop's
+ *   browser
+ */
+void
+handset_account_login_sso_async (HandsetAccount *self,
+                                 const char *homeserver,
+                                 HandsetOpenUriFunc open_uri,
+                                 gpointer open_uri_data,
+                                 GCancellable *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  Login *login = g_new0 (Login, 1);
+
+  g_task_set_source_tag (task, handset_account_login_sso_async);
+  g_task_set_task_data (task, login, (GDestroyNotify) login_free);
+  login->open_uri = open_uri;
+  login->open_uri_data = open_uri_data;
+
+  set_state (self, HANDSET_ACCOUNT_STATE_LOGGING_IN);
+  handset_matrix_discover_async (homeserver, cancellable, discover_cb, task);
+}
+
+gboolean
+handset_account_login_sso_finish (HandsetAccount *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------ logout */
+
+static void
+forget_session (HandsetAccount *self)
+{
+  handset_store_delete_prefix (self->store, "session.", NULL);
+  handset_store_delete_prefix (self->store, "sync.since:", NULL);
+  use_client (self, NULL);
+  set_identity (self, NULL, NULL);
+  set_remembered (self, FALSE);
+  set_state (self, HANDSET_ACCOUNT_STATE_LOGGED_OUT);
+}
+
+static void
+clear_secret_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = G_TASK (user_data);
+  g_autoptr (GError) error = NULL;
+
+  if (!handset_secret_store_clear_finish (HANDSET_SECRET_STORE (object), result, &error))
+    g_warning ("The login could not be removed from the keyring: %s", error->message);
+
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+server_logout_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = G_TASK (user_data);
+  HandsetAccount *self = g_task_get_source_object (task);
+  g_autoptr (GError) error = NULL;
+
+  /* Logged out here whatever the server says: the token is forgotten. */
+  if (!handset_matrix_client_logout_finish (HANDSET_MATRIX_CLIENT (object), result, &error))
+    {
+      g_autofree char *message = g_strdup_printf (
+          _ ("You are logged out here, but the homeserver could not be told: %s"), error->message);
+
+      g_message ("%s", message);
+      set_message (self, message);
+    }
+  else
+    {
+      set_message (self, NULL);
+    }
+
+  forget_session (self);
+  handset_secret_store_clear_async (self->secrets, NULL, clear_secret_cb, g_object_ref (task));
+}
+
+/**
+ * handset_account_logout_async:
+ *
+ * Ends the session at the homeserver and forgets it here: the token leaves
+ * the keyring, the session and the sync position leave the database.
+ */
+void
+handset_account_logout_async (HandsetAccount *self,
+                              GCancellable *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, handset_account_logout_async);
+
+  if (self->client != NULL && handset_matrix_client_has_access_token (self->client))
+    {
+      if (self->sync != NULL)
+        handset_sync_stop (self->sync);
+      handset_matrix_client_set_network_retry_limit (self->client, 1);
+      handset_matrix_client_logout_async (self->client, cancellable, server_logout_cb, task);
+      return;
+    }
+
+  forget_session (self);
+  handset_secret_store_clear_async (self->secrets, NULL, clear_secret_cb, task);
+}
+
+gboolean
+handset_account_logout_finish (HandsetAccount *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

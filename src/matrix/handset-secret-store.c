@@ -1,0 +1,209 @@
+/* handset-secret-store.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Access tokens live in the Secret Service only (inside Flatpak, libsecret
+ * goes through the secret portal). One item per session, found by the
+ * profile, homeserver, user and device.
+ */
+
+#define G_LOG_DOMAIN "Handset-Matrix"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <libsecret/secret.h>
+
+#include "handset-secret-store.h"
+
+struct _HandsetSecretStore
+{
+  GObject parent_instance;
+
+  char *profile;
+};
+
+G_DEFINE_FINAL_TYPE (HandsetSecretStore, handset_secret_store, G_TYPE_OBJECT)
+
+static const SecretSchema *
+token_schema (void)
+{
+  static const SecretSchema schema = {
+    "io.github.handset.Handset",
+    SECRET_SCHEMA_NONE,
+    {
+        { "profile", SECRET_SCHEMA_ATTRIBUTE_STRING },
+        { "homeserver", SECRET_SCHEMA_ATTRIBUTE_STRING },
+        { "user", SECRET_SCHEMA_ATTRIBUTE_STRING },
+        { "device", SECRET_SCHEMA_ATTRIBUTE_STRING },
+        { NULL, 0 },
+    },
+  };
+
+  return &schema;
+}
+
+static void
+handset_secret_store_finalize (GObject *object)
+{
+  HandsetSecretStore *self = HANDSET_SECRET_STORE (object);
+
+  g_free (self->profile);
+
+  G_OBJECT_CLASS (handset_secret_store_parent_class)->finalize (object);
+}
+
+static void
+handset_secret_store_class_init (HandsetSecretStoreClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = handset_secret_store_finalize;
+}
+
+static void
+handset_secret_store_init (HandsetSecretStore *self)
+{
+}
+
+/**
+ * handset_secret_store_new:
+ * @profile: the profile's secret namespace
+ */
+HandsetSecretStore *
+handset_secret_store_new (const char *profile)
+{
+  HandsetSecretStore *self = g_object_new (HANDSET_TYPE_SECRET_STORE, NULL);
+
+  self->profile = g_strdup (profile);
+
+  return self;
+}
+
+static GError *
+unreachable_error (const GError *error)
+{
+  return g_error_new (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                      _ ("The keyring (Secret Service) is not available: %s"),
+                      error ? error->message : _ ("no answer"));
+}
+
+static void
+store_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = G_TASK (user_data);
+  g_autoptr (GError) error = NULL;
+
+  if (!secret_password_store_finish (result, &error))
+    g_task_return_error (task, unreachable_error (error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+handset_secret_store_save_token_async (HandsetSecretStore *self,
+                                       const char *homeserver,
+                                       const char *user_id,
+                                       const char *device_id,
+                                       const char *access_token,
+                                       GCancellable *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  g_autofree char *label = g_strdup_printf (_ ("Handset: %s"), user_id);
+
+  g_task_set_source_tag (task, handset_secret_store_save_token_async);
+  secret_password_store (token_schema (), SECRET_COLLECTION_DEFAULT, label, access_token,
+                         cancellable, store_cb, task, "profile", self->profile, "homeserver",
+                         homeserver, "user", user_id, "device", device_id, NULL);
+}
+
+gboolean
+handset_secret_store_save_token_finish (HandsetSecretStore *self,
+                                        GAsyncResult *result,
+                                        GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+lookup_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = G_TASK (user_data);
+  g_autoptr (GError) error = NULL;
+  char *token;
+
+  token = secret_password_lookup_finish (result, &error);
+  if (error != NULL)
+    g_task_return_error (task, unreachable_error (error));
+  else if (token == NULL)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                             _ ("The keyring holds no login for this account"));
+  else
+    g_task_return_pointer (task, token, (GDestroyNotify) secret_password_free);
+}
+
+void
+handset_secret_store_load_token_async (HandsetSecretStore *self,
+                                       const char *homeserver,
+                                       const char *user_id,
+                                       const char *device_id,
+                                       GCancellable *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, handset_secret_store_load_token_async);
+  secret_password_lookup (token_schema (), cancellable, lookup_cb, task, "profile", self->profile,
+                          "homeserver", homeserver, "user", user_id, "device", device_id, NULL);
+}
+
+/**
+ * handset_secret_store_load_token_finish:
+ *
+ * Returns: (transfer full): the token; free it with secret_password_free()
+ */
+char *
+handset_secret_store_load_token_finish (HandsetSecretStore *self,
+                                        GAsyncResult *result,
+                                        GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+clear_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = G_TASK (user_data);
+  g_autoptr (GError) error = NULL;
+
+  secret_password_clear_finish (result, &error);
+  if (error != NULL)
+    g_task_return_error (task, unreachable_error (error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * handset_secret_store_clear_async:
+ *
+ * Removes every token of this profile.
+ */
+void
+handset_secret_store_clear_async (HandsetSecretStore *self,
+                                  GCancellable *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, handset_secret_store_clear_async);
+  secret_password_clear (token_schema (), cancellable, clear_cb, task, "profile", self->profile,
+                         NULL);
+}
+
+gboolean
+handset_secret_store_clear_finish (HandsetSecretStore *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
