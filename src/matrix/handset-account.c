@@ -475,7 +475,7 @@ save_token_cb (GObject *object, GAsyncResult *result, gpointer user_data)
           _ ("You are logged in, but Handset cannot remember it after it quits. %s"),
           error->message);
 
-      g_warning ("%s", message);
+      g_message ("%s", message);
       set_remembered (self, FALSE);
       set_message (self, message);
     }

@@ -409,6 +409,221 @@ test_rooms_and_events (void)
   g_assert_cmpstr (first, !=, other);
 }
 
+/* A proxy in front of the real homeserver that passes the first event send
+ * on, and then cuts the connection instead of passing the answer back: the
+ * server stored the event, the client saw a network error. */
+typedef struct
+{
+  SoupServer *server;
+  SoupSession *session;
+  char *base;
+  GPtrArray *send_paths;
+  char *first_event_id;
+} DropProxy;
+
+static void
+drop_proxy_handler (SoupServer *server,
+                    SoupServerMessage *msg,
+                    const char *path,
+                    GHashTable *query,
+                    gpointer user_data)
+{
+  DropProxy *proxy = user_data;
+  const char *method = soup_server_message_get_method (msg);
+  const char *raw_path = g_uri_get_path (soup_server_message_get_uri (msg));
+  g_autofree char *url = g_strconcat (handset_test_homeserver_url (), raw_path, NULL);
+  g_autoptr (SoupMessage) forward = soup_message_new (method, url);
+  g_autoptr (GBytes) request_body = NULL;
+  g_autoptr (GBytes) response = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *auth;
+  gboolean is_send;
+
+  auth =
+      soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Authorization");
+  if (auth != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (forward), "Authorization",
+                                  auth);
+  request_body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  if (g_bytes_get_size (request_body) > 0)
+    soup_message_set_request_body_from_bytes (forward, "application/json", request_body);
+
+  response = soup_session_send_and_read (proxy->session, forward, NULL, &error);
+  g_assert_no_error (error);
+
+  is_send = g_str_equal (method, "PUT") && strstr (raw_path, "/send/") != NULL;
+  if (is_send)
+    g_ptr_array_add (proxy->send_paths, g_strdup (raw_path));
+
+  if (is_send && proxy->send_paths->len == 1)
+    {
+      g_autoptr (JsonNode) node = json_from_string (g_bytes_get_data (response, NULL), NULL);
+      GIOStream *stream;
+
+      proxy->first_event_id =
+          g_strdup (json_object_get_string_member (json_node_get_object (node), "event_id"));
+      stream = soup_server_message_steal_connection (msg);
+      g_io_stream_close (stream, NULL, NULL);
+      g_object_unref (stream);
+      return;
+    }
+
+  soup_server_message_set_status (msg, soup_message_get_status (forward), NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY,
+                                    g_bytes_get_data (response, NULL), g_bytes_get_size (response));
+}
+
+static void
+test_send_retry_reuses_transaction (void)
+{
+  g_autoptr (HandsetTestUser) alice = NULL;
+  g_autoptr (HandsetTestUser) bob = NULL;
+  g_autoptr (HandsetMatrixClient) client = NULL;
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) messages = NULL;
+  g_autofree char *room_id = NULL;
+  g_autofree char *event_id = NULL;
+  g_autofree char *uri = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+  DropProxy proxy = { 0 };
+  GSList *uris;
+  JsonArray *chunk;
+  guint found = 0, status = 0;
+
+  if (!handset_test_homeserver_require ())
+    return;
+
+  alice = handset_test_register ("alice");
+  bob = handset_test_register ("bob");
+  room_id = handset_test_create_direct_room (alice, bob);
+  handset_test_join (bob, room_id);
+
+  proxy.session = soup_session_new ();
+  proxy.send_paths = g_ptr_array_new_with_free_func (g_free);
+  proxy.server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (proxy.server, NULL, drop_proxy_handler, &proxy, NULL);
+  soup_server_listen (proxy.server, address, 0, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (proxy.server);
+  uri = g_uri_to_string (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  client = handset_matrix_client_new (uri);
+  handset_matrix_client_set_session (client, alice->user_id, alice->device_id, alice->access_token);
+  event_id = send_event (client, room_id, "m.call.hangup",
+                         "{\"call_id\":\"lost-answer\",\"party_id\":\"PARTYPARTY\","
+                         "\"version\":\"1\",\"reason\":\"user_hangup\"}",
+                         NULL, &error);
+  g_assert_no_error (error);
+
+  /* Sent twice, with one transaction ID; stored once. */
+  g_assert_cmpuint (proxy.send_paths->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (proxy.send_paths, 0), ==,
+                   g_ptr_array_index (proxy.send_paths, 1));
+  g_assert_cmpstr (event_id, ==, proxy.first_event_id);
+
+  escaped = g_uri_escape_string (room_id, NULL, FALSE);
+  path = g_strdup_printf ("/_matrix/client/v3/rooms/%s/messages?dir=b&limit=100", escaped);
+  messages = handset_test_request ("GET", path, bob->access_token, NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  chunk = json_object_get_array_member (json_node_get_object (messages), "chunk");
+  for (guint i = 0; i < json_array_get_length (chunk); i++)
+    found += g_str_equal (
+        json_object_get_string_member (json_array_get_object_element (chunk, i), "type"),
+        "m.call.hangup");
+  g_assert_cmpuint (found, ==, 1);
+
+  soup_server_disconnect (proxy.server);
+  g_object_unref (proxy.server);
+  g_object_unref (proxy.session);
+  g_ptr_array_unref (proxy.send_paths);
+  g_free (proxy.first_event_id);
+}
+
+typedef struct
+{
+  GAsyncResult *results[12];
+} Sends;
+
+static gboolean
+all_sent (gpointer data)
+{
+  Sends *sends = data;
+
+  for (guint i = 0; i < G_N_ELEMENTS (sends->results); i++)
+    if (sends->results[i] == NULL)
+      return FALSE;
+
+  return TRUE;
+}
+
+static void
+test_rate_limited (void)
+{
+  g_autoptr (HandsetTestUser) alice = NULL;
+  g_autoptr (HandsetTestUser) bob = NULL;
+  g_autoptr (HandsetMatrixClient) client = NULL;
+  g_autoptr (GHashTable) ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (JsonNode) room = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *room_id = NULL;
+  Sends sends = { 0 };
+  guint port;
+  gint64 start;
+  guint status = 0;
+
+  if (!handset_test_homeserver_require ())
+    return;
+
+  /* A homeserver of its own, that allows 4 messages a second. */
+  port = (guint) g_ascii_strtoull (g_getenv ("HANDSET_TEST_HOMESERVER_PORT"), NULL, 10) + 10;
+  base = handset_test_homeserver_start_extra (port, TRUE);
+  alice = handset_test_register_at (base, "alice");
+  bob = handset_test_register_at (base, "bob");
+  room = handset_test_request_at (base, "POST", "/_matrix/client/v3/createRoom",
+                                  alice->access_token, "{\"preset\": \"private_chat\"}", &status);
+  g_assert_cmpuint (status, ==, 200);
+  room_id = g_strdup (json_object_get_string_member (json_node_get_object (room), "room_id"));
+
+  client = handset_matrix_client_new (base);
+  handset_matrix_client_set_session (client, alice->user_id, alice->device_id, alice->access_token);
+  start = g_get_monotonic_time ();
+  for (guint i = 0; i < G_N_ELEMENTS (sends.results); i++)
+    {
+      g_autofree char *json = g_strdup_printf (
+          "{\"call_id\":\"burst-%u\",\"party_id\":\"PARTYPARTY\",\"version\":\"1\","
+          "\"reason\":\"user_hangup\"}",
+          i);
+      g_autoptr (JsonNode) content = json_from_string (json, NULL);
+
+      handset_matrix_client_send_event_async (client, room_id, "m.call.hangup",
+                                              json_node_get_object (content), NULL, NULL,
+                                              handset_test_store_result, &sends.results[i]);
+    }
+
+  /* Every send waits its turn and arrives. */
+  g_assert_true (handset_test_wait_until (all_sent, &sends, 120));
+  for (guint i = 0; i < G_N_ELEMENTS (sends.results); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      char *event_id = handset_matrix_client_send_event_finish (client, sends.results[i], &error);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (event_id);
+      g_assert_true (g_hash_table_add (ids, event_id));
+      g_object_unref (sends.results[i]);
+    }
+  /* 12 messages at 4 a second after a burst of 3 take over 2 s: the
+   * server did limit them. */
+  g_assert_cmpint (g_get_monotonic_time () - start, >, 2 * G_USEC_PER_SEC);
+  g_assert_cmpuint (g_hash_table_size (ids), ==, G_N_ELEMENTS (sends.results));
+
+  handset_test_homeserver_stop_extra (port);
+}
+
 static void
 test_profile_and_devices (void)
 {
@@ -746,6 +961,9 @@ main (int argc, char *argv[])
   g_test_add_func ("/matrix-client/discovery", test_discovery);
   g_test_add_func ("/matrix-client/login-whoami-logout", test_login_whoami_logout);
   g_test_add_func ("/matrix-client/rooms-and-events", test_rooms_and_events);
+  g_test_add_func ("/matrix-client/send-retry-reuses-transaction",
+                   test_send_retry_reuses_transaction);
+  g_test_add_func ("/matrix-client/rate-limited", test_rate_limited);
   g_test_add_func ("/matrix-client/profile-and-devices", test_profile_and_devices);
   g_test_add_func ("/matrix-client/turn", test_turn);
   g_test_add_func ("/matrix-client/thumbnail", test_thumbnail);

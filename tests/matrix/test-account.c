@@ -1,0 +1,363 @@
+/* test-account.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * HandsetAccount with the real Synapse and a real gnome-keyring in the
+ * suite's private session bus: login, the token in the keyring and nowhere
+ * else, a new process restoring the session, logout, a dead token, and
+ * life without a Secret Service.
+ */
+
+#include "config.h"
+
+#include <libsecret/secret.h>
+
+#include "handset-account.h"
+#include "handset-test-homeserver.h"
+#include "handset-test-util.h"
+
+#define WAIT_S 30
+
+static const SecretSchema *
+token_schema (void)
+{
+  static const SecretSchema schema = {
+    "io.github.handset.Handset",
+    SECRET_SCHEMA_NONE,
+    {
+        { "profile", SECRET_SCHEMA_ATTRIBUTE_STRING },
+        { "homeserver", SECRET_SCHEMA_ATTRIBUTE_STRING },
+        { "user", SECRET_SCHEMA_ATTRIBUTE_STRING },
+        { "device", SECRET_SCHEMA_ATTRIBUTE_STRING },
+        { NULL, 0 },
+    },
+  };
+
+  return &schema;
+}
+
+static HandsetAccount *
+new_account (const char *profile_name)
+{
+  g_autoptr (HandsetProfile) profile = handset_profile_new (profile_name, NULL);
+  g_autoptr (GError) error = NULL;
+  HandsetAccount *account = handset_account_new (profile, &error);
+
+  g_assert_no_error (error);
+  return account;
+}
+
+static gboolean
+login (HandsetAccount *account, const char *user, const char *password, GError **error)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+
+  handset_account_login_password_async (account, handset_test_homeserver_url (), user, password,
+                                        NULL, handset_test_store_result, &result);
+  return handset_account_login_password_finish (
+      account, handset_test_wait_for_result (&result, WAIT_S), error);
+}
+
+static gboolean
+restore (HandsetAccount *account)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  gboolean restored;
+
+  handset_account_restore_async (account, NULL, handset_test_store_result, &result);
+  restored = handset_account_restore_finish (
+      account, handset_test_wait_for_result (&result, WAIT_S), &error);
+  g_assert_no_error (error);
+  return restored;
+}
+
+static void
+logout (HandsetAccount *account)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+
+  handset_account_logout_async (account, NULL, handset_test_store_result, &result);
+  g_assert_true (handset_account_logout_finish (
+      account, handset_test_wait_for_result (&result, WAIT_S), &error));
+  g_assert_no_error (error);
+}
+
+static char *
+whoami (HandsetMatrixClient *client, GError **error)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+
+  handset_matrix_client_whoami_async (client, NULL, handset_test_store_result, &result);
+  return handset_matrix_client_whoami_finish (
+      client, handset_test_wait_for_result (&result, WAIT_S), NULL, error);
+}
+
+static char *
+keyring_token (const char *profile, const char *user_id, const char *device_id)
+{
+  g_autoptr (GError) error = NULL;
+  char *token = secret_password_lookup_sync (token_schema (), NULL, &error, "profile", profile,
+                                             "homeserver", handset_test_homeserver_url (), "user",
+                                             user_id, "device", device_id, NULL);
+
+  g_assert_no_error (error);
+  return token;
+}
+
+static gboolean
+contains_bytes (const char *haystack, gsize length, const char *needle)
+{
+  gsize n = strlen (needle);
+
+  for (gsize i = 0; n > 0 && i + n <= length; i++)
+    {
+      if (memcmp (haystack + i, needle, n) == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* The token must not be on disk in clear: not in the database, nor in its
+ * write-ahead log. */
+static void
+assert_not_in_files (const char *dir, const char *secret)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint files = 0;
+
+  g_assert_nonnull (d);
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *contents = NULL;
+      gsize length = 0;
+
+      if (!g_file_get_contents (path, &contents, &length, NULL))
+        continue;
+      files++;
+      g_assert_false (contains_bytes (contents, length, secret));
+    }
+  g_assert_cmpuint (files, >, 0);
+}
+
+static void
+child_restore (void)
+{
+  g_autoptr (HandsetAccount) account = new_account ("acct");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *me = NULL;
+
+  /* A new process: the session comes back from the keyring, and works. */
+  g_assert_true (restore (account));
+  g_assert_cmpint (handset_account_get_state (account), ==, HANDSET_ACCOUNT_STATE_LOGGED_IN);
+  g_assert_true (handset_account_get_remembered (account));
+  me = whoami (handset_account_get_client (account), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (me, ==, g_getenv ("HANDSET_TEST_USER"));
+  g_print ("restored %s\n", me);
+}
+
+static void
+test_login_remember_restore_logout (void)
+{
+  g_autoptr (HandsetTestUser) user = NULL;
+  g_autoptr (HandsetAccount) account = NULL;
+  g_autoptr (HandsetProfile) profile = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *device_id = NULL;
+  g_autofree char *stored = NULL;
+  g_autofree char *me = NULL;
+  g_autoptr (HandsetMatrixClient) old = NULL;
+
+  if (!handset_test_homeserver_require ())
+    return;
+
+  /* Run again below, in a process of its own. */
+  if (g_test_subprocess ())
+    {
+      child_restore ();
+      return;
+    }
+
+  user = handset_test_register ("acct");
+  account = new_account ("acct");
+  g_assert_false (restore (account));
+  g_assert_cmpint (handset_account_get_state (account), ==, HANDSET_ACCOUNT_STATE_LOGGED_OUT);
+
+  /* A wrong password is a clear error, and nothing is kept. */
+  g_assert_false (login (account, user->user_id, "wrong", &error));
+  g_assert_error (error, HANDSET_MATRIX_ERROR, HANDSET_MATRIX_ERROR_FORBIDDEN);
+  g_assert_cmpstr (error->message, ==, "The Matrix ID or the password is wrong.");
+  g_assert_cmpint (handset_account_get_state (account), ==, HANDSET_ACCOUNT_STATE_LOGGED_OUT);
+  g_clear_error (&error);
+
+  g_assert_true (login (account, user->user_id, user->password, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (handset_account_get_state (account), ==, HANDSET_ACCOUNT_STATE_LOGGED_IN);
+  g_assert_true (handset_account_get_remembered (account));
+  g_assert_null (handset_account_get_message (account));
+  g_assert_cmpstr (handset_account_get_user_id (account), ==, user->user_id);
+
+  token = g_strdup (handset_matrix_client_get_access_token (handset_account_get_client (account)));
+  device_id = g_strdup (handset_matrix_client_get_device_id (handset_account_get_client (account)));
+  stored = keyring_token ("acct", user->user_id, device_id);
+  g_assert_cmpstr (stored, ==, token);
+  profile = handset_profile_new ("acct", NULL);
+  assert_not_in_files (handset_profile_get_data_dir (profile), token);
+
+  g_setenv ("HANDSET_TEST_USER", user->user_id, TRUE);
+  g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*restored @acct-*");
+
+  /* Logout: the server forgets the token, the keyring and the database
+   * forget the session. */
+  logout (account);
+  g_assert_cmpint (handset_account_get_state (account), ==, HANDSET_ACCOUNT_STATE_LOGGED_OUT);
+  g_assert_null (handset_account_get_client (account));
+  g_clear_pointer (&stored, g_free);
+  stored = keyring_token ("acct", user->user_id, device_id);
+  g_assert_null (stored);
+  g_assert_null (handset_store_get (handset_account_get_store (account), "session.user_id"));
+
+  old = handset_matrix_client_new (handset_test_homeserver_url ());
+  handset_matrix_client_set_session (old, user->user_id, device_id, token);
+  me = whoami (old, &error);
+  g_assert_null (me);
+  g_assert_error (error, HANDSET_MATRIX_ERROR, HANDSET_MATRIX_ERROR_UNKNOWN_TOKEN);
+  g_clear_error (&error);
+
+  /* And a new process finds nothing to restore. */
+  g_clear_object (&account);
+  account = new_account ("acct");
+  g_assert_false (restore (account));
+  g_assert_cmpint (handset_account_get_state (account), ==, HANDSET_ACCOUNT_STATE_LOGGED_OUT);
+}
+
+static gboolean
+is_needs_login (gpointer data)
+{
+  return handset_account_get_state (data) == HANDSET_ACCOUNT_STATE_NEEDS_LOGIN;
+}
+
+static void
+test_dead_token_needs_login (void)
+{
+  g_autoptr (HandsetTestUser) user = NULL;
+  g_autoptr (HandsetAccount) account = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) ignored = NULL;
+  HandsetSync *sync;
+  guint status = 0;
+
+  if (!handset_test_homeserver_require ())
+    return;
+
+  user = handset_test_register ("dead");
+  account = new_account ("dead");
+  g_assert_true (login (account, user->user_id, user->password, &error));
+  sync = handset_account_get_sync (account);
+  g_assert_nonnull (sync);
+  g_assert_false (handset_sync_get_running (sync));
+  handset_sync_start (sync);
+
+  /* The session is ended elsewhere (say, from another client's device
+   * list): the account asks for a new login, and sync stops trying. */
+  ignored = handset_test_request (
+      "POST", "/_matrix/client/v3/logout",
+      handset_matrix_client_get_access_token (handset_account_get_client (account)), "{}", &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_true (handset_test_wait_until (is_needs_login, account, WAIT_S));
+  g_assert_false (handset_sync_get_running (handset_account_get_sync (account)));
+  g_assert_nonnull (handset_account_get_message (account));
+  g_assert_cmpstr (handset_account_get_user_id (account), ==, user->user_id);
+
+  /* A new login mends it. */
+  g_assert_true (login (account, user->user_id, user->password, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (handset_account_get_state (account), ==, HANDSET_ACCOUNT_STATE_LOGGED_IN);
+}
+
+static void
+child_no_secret_service (void)
+{
+  g_autoptr (HandsetAccount) account = NULL;
+  g_autoptr (HandsetAccount) later = NULL;
+  g_autoptr (GError) error = NULL;
+
+  /* No session bus at all, so no Secret Service. */
+  g_setenv ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/handset-test-bus", TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+
+  account = new_account ("nokeyring");
+  g_assert_true (
+      login (account, g_getenv ("HANDSET_TEST_USER"), g_getenv ("HANDSET_TEST_PASSWORD"), &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (handset_account_get_state (account), ==, HANDSET_ACCOUNT_STATE_LOGGED_IN);
+  g_assert_false (handset_account_get_remembered (account));
+  g_assert_nonnull (strstr (handset_account_get_message (account), "cannot remember"));
+  g_print ("message: %s\n", handset_account_get_message (account));
+
+  /* The next start knows who it was, and asks for the password again. */
+  later = new_account ("nokeyring");
+  g_assert_false (restore (later));
+  g_assert_cmpint (handset_account_get_state (later), ==, HANDSET_ACCOUNT_STATE_NEEDS_LOGIN);
+  g_assert_cmpstr (handset_account_get_user_id (later), ==, g_getenv ("HANDSET_TEST_USER"));
+}
+
+static void
+test_no_secret_service (void)
+{
+  g_autoptr (HandsetTestUser) user = NULL;
+
+  /* First of all: nothing may connect to the session bus before the
+   * child has made it unreachable. */
+  if (g_test_subprocess ())
+    {
+      child_no_secret_service ();
+      return;
+    }
+
+  if (!handset_test_homeserver_require ())
+    return;
+
+  user = handset_test_register ("nokeyring");
+  g_setenv ("HANDSET_TEST_USER", user->user_id, TRUE);
+  g_setenv ("HANDSET_TEST_PASSWORD", user->password, TRUE);
+  g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*message: You are logged in, but Handset cannot remember it*");
+  g_unsetenv ("HANDSET_TEST_PASSWORD");
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_autofree char *home = NULL;
+  int status;
+
+  /* The parent makes the home; the children of g_test_trap_subprocess()
+   * inherit it through the environment. */
+  if (g_getenv ("HANDSET_TEST_ACCOUNT_HOME") == NULL)
+    {
+      home = handset_test_isolate_home ();
+      g_setenv ("HANDSET_TEST_ACCOUNT_HOME", home, TRUE);
+    }
+
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/account/login-remember-restore-logout", test_login_remember_restore_logout);
+  g_test_add_func ("/account/dead-token-needs-login", test_dead_token_needs_login);
+  g_test_add_func ("/account/no-secret-service", test_no_secret_service);
+
+  status = g_test_run ();
+  if (home != NULL)
+    handset_test_remove_tree (home);
+
+  return status;
+}
