@@ -12,6 +12,7 @@
 #include <nice.h>
 
 #include "handset-matrix-client.h"
+#include "handset-test-fake-server.h"
 #include "handset-test-homeserver.h"
 #include "handset-test-util.h"
 
@@ -54,87 +55,6 @@ test_versions_and_flows (void)
   g_assert_true (g_strv_contains ((const char *const *) flows, "m.login.password"));
 }
 
-/* A loopback web server that plays a server's .well-known or a broken
- * homeserver: each path answers with a fixed status and body. */
-typedef struct
-{
-  SoupServer *server;
-  GHashTable *answers; /* path → "STATUS CONTENT-TYPE\nBODY" */
-  char *base;
-} FakeServer;
-
-static void
-fake_handler (SoupServer *server,
-              SoupServerMessage *msg,
-              const char *path,
-              GHashTable *query,
-              gpointer user_data)
-{
-  FakeServer *fake = user_data;
-  const char *answer = g_hash_table_lookup (fake->answers, path);
-  g_auto (GStrv) head_body = NULL;
-  g_auto (GStrv) status_type = NULL;
-
-  if (answer == NULL)
-    {
-      soup_server_message_set_status (msg, 404, NULL);
-      return;
-    }
-
-  head_body = g_strsplit (answer, "\n", 2);
-  status_type = g_strsplit (head_body[0], " ", 2);
-  soup_server_message_set_status (msg, (guint) g_ascii_strtoull (status_type[0], NULL, 10), NULL);
-  soup_server_message_set_response (msg, status_type[1], SOUP_MEMORY_COPY, head_body[1],
-                                    strlen (head_body[1]));
-}
-
-static FakeServer *
-fake_server_new (void)
-{
-  FakeServer *fake = g_new0 (FakeServer, 1);
-  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr (GError) error = NULL;
-  GSList *uris;
-  g_autofree char *uri = NULL;
-
-  fake->answers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  fake->server = soup_server_new (NULL, NULL);
-  soup_server_add_handler (fake->server, NULL, fake_handler, fake, NULL);
-  soup_server_listen (fake->server, address, 0, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (fake->server);
-  uri = g_uri_to_string (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  /* without the trailing slash */
-  fake->base = g_strndup (uri, strlen (uri) - 1);
-
-  return fake;
-}
-
-static void
-fake_server_answer (FakeServer *fake,
-                    const char *path,
-                    guint status,
-                    const char *type,
-                    const char *body)
-{
-  g_hash_table_replace (fake->answers, g_strdup (path),
-                        g_strdup_printf ("%u %s\n%s", status, type, body));
-}
-
-static void
-fake_server_free (FakeServer *fake)
-{
-  soup_server_disconnect (fake->server);
-  g_object_unref (fake->server);
-  g_hash_table_unref (fake->answers);
-  g_free (fake->base);
-  g_free (fake);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (FakeServer, fake_server_free)
-
 static char *
 discover (const char *input, GError **error)
 {
@@ -147,7 +67,7 @@ discover (const char *input, GError **error)
 static void
 test_discovery (void)
 {
-  g_autoptr (FakeServer) fake = NULL;
+  g_autoptr (HandsetFakeServer) fake = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *found = NULL;
   g_autofree char *body = NULL;
@@ -165,9 +85,9 @@ test_discovery (void)
   g_clear_pointer (&found, g_free);
 
   /* A Matrix ID whose server publishes .well-known/matrix/client. */
-  fake = fake_server_new ();
+  fake = handset_fake_server_new ();
   body = g_strdup_printf ("{\"m.homeserver\": {\"base_url\": \"%s/\"}}", url);
-  fake_server_answer (fake, "/.well-known/matrix/client", 200, "application/json", body);
+  handset_fake_server_answer (fake, "/.well-known/matrix/client", 200, "application/json", body);
   user_id = g_strdup_printf ("@alice:%s", fake->base + strlen ("http://"));
   found = discover (user_id, &error);
   g_assert_no_error (error);
@@ -175,7 +95,8 @@ test_discovery (void)
   g_clear_pointer (&found, g_free);
 
   /* A broken .well-known stops discovery with a clear error. */
-  fake_server_answer (fake, "/.well-known/matrix/client", 200, "text/html", "<html>hello</html>");
+  handset_fake_server_answer (fake, "/.well-known/matrix/client", 200, "text/html",
+                              "<html>hello</html>");
   found = discover (user_id, &error);
   g_assert_null (found);
   g_assert_error (error, HANDSET_MATRIX_ERROR, HANDSET_MATRIX_ERROR_NO_HOMESERVER);
@@ -846,7 +767,7 @@ test_thumbnail (void)
 static void
 test_garbage (void)
 {
-  g_autoptr (FakeServer) fake = fake_server_new ();
+  g_autoptr (HandsetFakeServer) fake = handset_fake_server_new ();
   g_autoptr (HandsetMatrixClient) client = handset_matrix_client_new (fake->base);
   g_autoptr (GError) error = NULL;
   g_auto (GStrv) versions = NULL;
@@ -875,8 +796,8 @@ test_garbage (void)
     {
       g_autoptr (GAsyncResult) result = NULL;
 
-      fake_server_answer (fake, "/_matrix/client/versions", versions_answers[i].status,
-                          versions_answers[i].type, versions_answers[i].body);
+      handset_fake_server_answer (fake, "/_matrix/client/versions", versions_answers[i].status,
+                                  versions_answers[i].type, versions_answers[i].body);
       handset_matrix_client_get_versions_async (client, NULL, handset_test_store_result, &result);
       versions = handset_matrix_client_get_versions_finish (
           client, handset_test_wait_for_result (&result, WAIT_S), &error);
@@ -896,7 +817,8 @@ test_garbage (void)
 
     for (guint i = 0; i < G_N_ELEMENTS (logins); i++)
       {
-        fake_server_answer (fake, "/_matrix/client/v3/login", 200, "application/json", logins[i]);
+        handset_fake_server_answer (fake, "/_matrix/client/v3/login", 200, "application/json",
+                                    logins[i]);
         g_assert_false (login (client, "@a:b", "password", &error));
         g_assert_error (error, HANDSET_MATRIX_ERROR, HANDSET_MATRIX_ERROR_BAD_RESPONSE);
         g_assert_false (handset_matrix_client_has_access_token (client));
@@ -906,8 +828,8 @@ test_garbage (void)
 
   /* A send answered without an event ID. */
   handset_matrix_client_set_session (client, "@a:b", "D", "token");
-  fake_server_answer (fake, "/_matrix/client/v3/rooms/!r:b/send/m.call.hangup/t1", 200,
-                      "application/json", "{\"event_id\": {}}");
+  handset_fake_server_answer (fake, "/_matrix/client/v3/rooms/!r:b/send/m.call.hangup/t1", 200,
+                              "application/json", "{\"event_id\": {}}");
   event_id = send_event (client, "!r:b", "m.call.hangup", "{}", "t1", &error);
   g_assert_null (event_id);
   g_assert_error (error, HANDSET_MATRIX_ERROR, HANDSET_MATRIX_ERROR_BAD_RESPONSE);

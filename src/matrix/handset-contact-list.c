@@ -1,0 +1,443 @@
+/* handset-contact-list.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The people we have direct chats with, as a GListModel of HandsetContact
+ * sorted by name: every user that `m.direct` names with a room we share,
+ * and the other member of every joined room of exactly two. Rebuilt when
+ * the rooms change; a contact object stays the same object for as long as
+ * its person stays in the list.
+ */
+
+#define G_LOG_DOMAIN "Handset-Matrix"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "handset-contact-list.h"
+
+struct _HandsetContactList
+{
+  GObject parent_instance;
+
+  HandsetRooms *rooms;
+  GPtrArray *items;     /* HandsetContact, sorted */
+  GHashTable *by_user;  /* user ID → HandsetContact */
+  GHashTable *creating; /* user IDs whose direct chat is being made */
+};
+
+static void handset_contact_list_model_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (HandsetContactList,
+                               handset_contact_list,
+                               G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL,
+                                                      handset_contact_list_model_init))
+
+static GType
+model_get_item_type (GListModel *model)
+{
+  return HANDSET_TYPE_CONTACT;
+}
+
+static guint
+model_get_n_items (GListModel *model)
+{
+  return HANDSET_CONTACT_LIST (model)->items->len;
+}
+
+static gpointer
+model_get_item (GListModel *model, guint position)
+{
+  HandsetContactList *self = HANDSET_CONTACT_LIST (model);
+
+  if (position >= self->items->len)
+    return NULL;
+
+  return g_object_ref (g_ptr_array_index (self->items, position));
+}
+
+static void
+handset_contact_list_model_init (GListModelInterface *iface)
+{
+  iface->get_item_type = model_get_item_type;
+  iface->get_n_items = model_get_n_items;
+  iface->get_item = model_get_item;
+}
+
+static int
+compare_contacts (gconstpointer a, gconstpointer b)
+{
+  HandsetContact *x = *(HandsetContact *const *) a;
+  HandsetContact *y = *(HandsetContact *const *) b;
+  g_autofree char *xk = g_utf8_collate_key (handset_contact_get_display_name (x), -1);
+  g_autofree char *yk = g_utf8_collate_key (handset_contact_get_display_name (y), -1);
+  g_autofree char *xf = g_utf8_casefold (xk, -1);
+  g_autofree char *yf = g_utf8_casefold (yk, -1);
+  int by_name = strcmp (xf, yf);
+
+  return by_name != 0 ? by_name
+                      : strcmp (handset_contact_get_user_id (x), handset_contact_get_user_id (y));
+}
+
+static gboolean
+is_present (HandsetRoom *room, const char *user_id)
+{
+  const char *membership = handset_room_get_membership (room, user_id);
+
+  return g_strcmp0 (membership, "join") == 0 || g_strcmp0 (membership, "invite") == 0;
+}
+
+/* The room a call to @user_id goes to, and the other member's profile. */
+typedef struct
+{
+  HandsetRoom *room;
+  const char *user_id;
+} Candidate;
+
+static void
+add_candidate (GHashTable *found, HandsetRoom *room, const char *user_id)
+{
+  Candidate *candidate;
+
+  if (g_hash_table_contains (found, user_id))
+    return;
+
+  candidate = g_new0 (Candidate, 1);
+  candidate->room = room;
+  candidate->user_id = user_id;
+  g_hash_table_insert (found, (gpointer) user_id, candidate);
+}
+
+static void
+rebuild (HandsetContactList *self)
+{
+  const char *own = handset_rooms_get_own_user_id (self->rooms);
+  g_autoptr (GHashTable) found = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_autoptr (GPtrArray) joined = handset_rooms_get_joined (self->rooms);
+  g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GHashTable) by_user =
+      g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
+  JsonObject *direct = handset_rooms_get_direct (self->rooms);
+  gboolean same_order;
+  guint old_len;
+
+  /* m.direct first: it names the room the person chose for direct chat. */
+  if (direct != NULL)
+    {
+      g_autoptr (GList) users = json_object_get_members (direct);
+
+      for (GList *l = users; l != NULL; l = l->next)
+        {
+          const char *user_id = l->data;
+          g_autoptr (GPtrArray) room_ids = NULL;
+
+          if (g_strcmp0 (user_id, own) == 0 || user_id[0] != '@')
+            continue;
+          room_ids = handset_rooms_get_direct_rooms (self->rooms, user_id);
+          for (guint i = 0; i < room_ids->len; i++)
+            {
+              HandsetRoom *room =
+                  handset_rooms_lookup (self->rooms, g_ptr_array_index (room_ids, i));
+
+              if (room != NULL && is_present (room, user_id))
+                {
+                  add_candidate (found, room, user_id);
+                  break;
+                }
+            }
+        }
+    }
+
+  /* Then every room of two: ourselves and one other. */
+  for (guint i = 0; i < joined->len; i++)
+    {
+      HandsetRoom *room = g_ptr_array_index (joined, i);
+      g_autoptr (GPtrArray) members = NULL;
+
+      if (handset_room_get_n_members (room) != 2 || !is_present (room, own))
+        continue;
+      members = handset_room_get_members (room);
+      for (guint j = 0; j < members->len; j++)
+        {
+          const char *user_id = g_ptr_array_index (members, j);
+
+          if (!g_str_equal (user_id, own))
+            add_candidate (found, room, user_id);
+        }
+    }
+
+  {
+    GHashTableIter iter;
+    Candidate *candidate;
+
+    g_hash_table_iter_init (&iter, found);
+    while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &candidate))
+      {
+        HandsetContact *contact = g_hash_table_lookup (self->by_user, candidate->user_id);
+
+        if (contact != NULL)
+          g_object_ref (contact);
+        else
+          contact = handset_contact_new (candidate->user_id);
+
+        handset_contact_update (
+            contact, handset_room_get_member_name (candidate->room, candidate->user_id),
+            handset_room_get_member_avatar_url (candidate->room, candidate->user_id),
+            handset_room_get_id (candidate->room));
+        g_ptr_array_add (items, g_object_ref (contact));
+        g_hash_table_insert (by_user, (gpointer) handset_contact_get_user_id (contact), contact);
+      }
+  }
+  g_ptr_array_sort (items, compare_contacts);
+
+  same_order = items->len == self->items->len;
+  for (guint i = 0; same_order && i < items->len; i++)
+    same_order = g_ptr_array_index (items, i) == g_ptr_array_index (self->items, i);
+
+  old_len = self->items->len;
+  g_ptr_array_unref (self->items);
+  self->items = g_steal_pointer (&items);
+  g_hash_table_unref (self->by_user);
+  self->by_user = g_steal_pointer (&by_user);
+
+  if (!same_order)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, old_len, self->items->len);
+}
+
+static void
+rooms_changed_cb (HandsetRooms *rooms, HandsetContactList *self)
+{
+  rebuild (self);
+}
+
+static void
+handset_contact_list_dispose (GObject *object)
+{
+  HandsetContactList *self = HANDSET_CONTACT_LIST (object);
+
+  if (self->rooms != NULL)
+    g_signal_handlers_disconnect_by_data (self->rooms, self);
+  g_clear_object (&self->rooms);
+
+  G_OBJECT_CLASS (handset_contact_list_parent_class)->dispose (object);
+}
+
+static void
+handset_contact_list_finalize (GObject *object)
+{
+  HandsetContactList *self = HANDSET_CONTACT_LIST (object);
+
+  g_ptr_array_unref (self->items);
+  g_hash_table_unref (self->by_user);
+  g_hash_table_unref (self->creating);
+
+  G_OBJECT_CLASS (handset_contact_list_parent_class)->finalize (object);
+}
+
+static void
+handset_contact_list_class_init (HandsetContactListClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = handset_contact_list_dispose;
+  object_class->finalize = handset_contact_list_finalize;
+}
+
+static void
+handset_contact_list_init (HandsetContactList *self)
+{
+  self->items = g_ptr_array_new_with_free_func (g_object_unref);
+  self->by_user = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
+  self->creating = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}
+
+HandsetContactList *
+handset_contact_list_new (HandsetRooms *rooms)
+{
+  HandsetContactList *self = g_object_new (HANDSET_TYPE_CONTACT_LIST, NULL);
+
+  self->rooms = g_object_ref (rooms);
+  g_signal_connect (rooms, "changed", G_CALLBACK (rooms_changed_cb), self);
+  rebuild (self);
+
+  return self;
+}
+
+/**
+ * handset_contact_list_find:
+ *
+ * Returns: (transfer none) (nullable): the contact for @user_id
+ */
+HandsetContact *
+handset_contact_list_find (HandsetContactList *self, const char *user_id)
+{
+  g_return_val_if_fail (HANDSET_IS_CONTACT_LIST (self), NULL);
+
+  return g_hash_table_lookup (self->by_user, user_id);
+}
+
+/* ------------------------------------------------------------------ ensure */
+
+typedef struct
+{
+  HandsetMatrixClient *client;
+  char *user_id;
+  char *room_id;
+} Ensure;
+
+static void
+ensure_free (Ensure *ensure)
+{
+  g_clear_object (&ensure->client);
+  g_free (ensure->user_id);
+  g_free (ensure->room_id);
+  g_free (ensure);
+}
+
+static void
+ensure_done (GTask *task, GError *error)
+{
+  HandsetContactList *self = g_task_get_source_object (task);
+  Ensure *ensure = g_task_get_task_data (task);
+
+  g_hash_table_remove (self->creating, ensure->user_id);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, g_strdup (ensure->room_id), g_free);
+}
+
+static void
+direct_saved_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = G_TASK (user_data);
+  g_autoptr (GError) error = NULL;
+
+  /* The room exists either way; only other clients' view of it as a
+   * direct chat depends on m.direct. */
+  if (!handset_matrix_client_set_account_data_finish (HANDSET_MATRIX_CLIENT (object), result,
+                                                      &error))
+    g_warning ("The new direct chat could not be added to m.direct: %s", error->message);
+
+  ensure_done (task, NULL);
+}
+
+static void
+room_created_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = G_TASK (user_data);
+  HandsetContactList *self = g_task_get_source_object (task);
+  Ensure *ensure = g_task_get_task_data (task);
+  g_autoptr (JsonObject) direct = json_object_new ();
+  JsonObject *known = handset_rooms_get_direct (self->rooms);
+  JsonArray *rooms;
+  GError *error = NULL;
+
+  ensure->room_id = handset_matrix_client_create_direct_room_finish (HANDSET_MATRIX_CLIENT (object),
+                                                                     result, &error);
+  if (ensure->room_id == NULL)
+    {
+      ensure_done (task, error);
+      return;
+    }
+
+  /* m.direct is written whole: what we know of it, plus the new room. */
+  if (known != NULL)
+    {
+      g_autoptr (GList) users = json_object_get_members (known);
+
+      for (GList *l = users; l != NULL; l = l->next)
+        json_object_set_member (direct, l->data,
+                                json_node_copy (json_object_get_member (known, l->data)));
+    }
+  if (json_object_has_member (direct, ensure->user_id) &&
+      JSON_NODE_HOLDS_ARRAY (json_object_get_member (direct, ensure->user_id)))
+    rooms = json_object_get_array_member (direct, ensure->user_id);
+  else
+    {
+      rooms = json_array_new ();
+      json_object_set_array_member (direct, ensure->user_id, rooms);
+    }
+  json_array_add_string_element (rooms, ensure->room_id);
+
+  handset_matrix_client_set_account_data_async (ensure->client, "m.direct", direct,
+                                                g_task_get_cancellable (task), direct_saved_cb,
+                                                g_object_ref (task));
+}
+
+/**
+ * handset_contact_list_ensure_direct_chat_async:
+ *
+ * Finds the direct chat with @user_id, or makes one: a private room with
+ * them invited, recorded in `m.direct`.
+ */
+void
+handset_contact_list_ensure_direct_chat_async (HandsetContactList *self,
+                                               HandsetMatrixClient *client,
+                                               const char *user_id,
+                                               GCancellable *cancellable,
+                                               GAsyncReadyCallback callback,
+                                               gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+  HandsetContact *contact = handset_contact_list_find (self, user_id);
+  Ensure *ensure = g_new0 (Ensure, 1);
+
+  g_task_set_source_tag (task, handset_contact_list_ensure_direct_chat_async);
+  g_task_set_task_data (task, ensure, (GDestroyNotify) ensure_free);
+  ensure->client = g_object_ref (client);
+  ensure->user_id = g_strdup (user_id);
+
+  if (contact != NULL)
+    {
+      ensure->room_id = g_strdup (handset_contact_get_room_id (contact));
+      g_task_return_pointer (task, g_strdup (ensure->room_id), g_free);
+      return;
+    }
+
+  if (user_id == NULL || user_id[0] != '@' || strchr (user_id, ':') == NULL)
+    {
+      g_task_return_new_error (task, HANDSET_MATRIX_ERROR, HANDSET_MATRIX_ERROR_INVALID_USERNAME,
+                               _ ("“%s” is not a Matrix ID: it looks like @name:example.org"),
+                               user_id ? user_id : "");
+      return;
+    }
+
+  if (g_strcmp0 (user_id, handset_rooms_get_own_user_id (self->rooms)) == 0)
+    {
+      g_task_return_new_error (task, HANDSET_MATRIX_ERROR, HANDSET_MATRIX_ERROR_INVALID_USERNAME,
+                               _ ("A direct chat needs someone else"));
+      return;
+    }
+
+  if (!g_hash_table_add (self->creating, g_strdup (user_id)))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
+                               _ ("A direct chat with %s is being made already"), user_id);
+      return;
+    }
+
+  g_object_set_data (G_OBJECT (task), "created", GINT_TO_POINTER (TRUE));
+  handset_matrix_client_create_direct_room_async (client, user_id, cancellable, room_created_cb,
+                                                  g_object_ref (task));
+}
+
+/**
+ * handset_contact_list_ensure_direct_chat_finish:
+ * @created: (out) (optional): whether a new room was made
+ *
+ * Returns: (transfer full): the room ID of the direct chat
+ */
+char *
+handset_contact_list_ensure_direct_chat_finish (HandsetContactList *self,
+                                                GAsyncResult *result,
+                                                gboolean *created,
+                                                GError **error)
+{
+  if (created != NULL)
+    *created = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (result), "created"));
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

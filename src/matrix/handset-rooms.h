@@ -1,0 +1,24 @@
+/* handset-rooms.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "handset-room.h"
+#include "handset-sync-batch.h"
+
+G_BEGIN_DECLS
+
+#define HANDSET_TYPE_ROOMS (handset_rooms_get_type ())
+G_DECLARE_FINAL_TYPE (HandsetRooms, handset_rooms, HANDSET, ROOMS, GObject)
+
+HandsetRooms *handset_rooms_new (const char *own_user_id);
+
+const char *handset_rooms_get_own_user_id (HandsetRooms *self);
+void handset_rooms_handle_batch (HandsetRooms *self, HandsetSyncBatch *batch);
+HandsetRoom *handset_rooms_lookup (HandsetRooms *self, const char *room_id);
+GPtrArray *handset_rooms_get_joined (HandsetRooms *self);
+JsonObject *handset_rooms_get_direct (HandsetRooms *self);
+GPtrArray *handset_rooms_get_direct_rooms (HandsetRooms *self, const char *user_id);
+
+G_END_DECLS
