@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <libsecret/secret.h>
+#include <libsoup/soup.h>
 
 #include "handset-account.h"
 #include "handset-test-homeserver.h"
@@ -335,6 +336,179 @@ test_no_secret_service (void)
   g_unsetenv ("HANDSET_TEST_PASSWORD");
 }
 
+/* A CAS server for Synapse's single sign-on: it signs in whoever asks as
+ * the user named in cas_user, as a real identity provider would after a
+ * password form. */
+typedef struct
+{
+  SoupServer *server;
+  char *cas_user;
+  guint validations;
+} CasServer;
+
+static void
+cas_handler (SoupServer *server,
+             SoupServerMessage *msg,
+             const char *path,
+             GHashTable *query,
+             gpointer user_data)
+{
+  CasServer *cas = user_data;
+  const char *service = query ? g_hash_table_lookup (query, "service") : NULL;
+
+  if (g_str_equal (path, "/login") && service != NULL)
+    {
+      g_autofree char *location = g_strdup_printf ("%s%sticket=ST-handset-test", service,
+                                                   strchr (service, '?') ? "&" : "?");
+
+      soup_server_message_set_redirect (msg, 302, location);
+      return;
+    }
+
+  if (g_str_equal (path, "/proxyValidate") && query != NULL &&
+      g_strcmp0 (g_hash_table_lookup (query, "ticket"), "ST-handset-test") == 0)
+    {
+      g_autofree char *body = g_strdup_printf (
+          "<cas:serviceResponse xmlns:cas=\"http://www.yale.edu/tp/cas\">"
+          "<cas:authenticationSuccess><cas:user>%s</cas:user></cas:authenticationSuccess>"
+          "</cas:serviceResponse>",
+          cas->cas_user);
+
+      cas->validations++;
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_server_message_set_response (msg, "text/xml", SOUP_MEMORY_COPY, body, strlen (body));
+      return;
+    }
+
+  soup_server_message_set_status (msg, 404, NULL);
+}
+
+typedef struct
+{
+  SoupSession *session;
+  char *final_page;
+  guint final_status;
+  gboolean done;
+} Browser;
+
+static void
+browser_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  Browser *browser = user_data;
+  g_autoptr (GBytes) page = NULL;
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (object), result);
+
+  page = soup_session_send_and_read_finish (SOUP_SESSION (object), result, NULL);
+  browser->final_status = soup_message_get_status (msg);
+  browser->final_page =
+      page ? g_strndup (g_bytes_get_data (page, NULL), g_bytes_get_size (page)) : g_strdup ("");
+  browser->done = TRUE;
+}
+
+/* The person's browser: follows every redirect from the login page on. */
+static void
+open_in_browser (const char *uri, gpointer user_data)
+{
+  Browser *browser = user_data;
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
+
+  g_assert_nonnull (msg);
+  soup_session_send_and_read_async (browser->session, msg, G_PRIORITY_DEFAULT, NULL, browser_cb,
+                                    browser);
+}
+
+static gboolean
+browser_done (gpointer data)
+{
+  return ((Browser *) data)->done;
+}
+
+static void
+test_sso_login (void)
+{
+  g_autoptr (HandsetAccount) account = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address = NULL;
+  g_autofree char *expected_user = NULL;
+  g_autofree char *me = NULL;
+  const char *cas_port = g_getenv ("HANDSET_TEST_CAS_PORT");
+  CasServer cas = { 0 };
+  Browser browser = { 0 };
+
+  if (!handset_test_homeserver_require ())
+    return;
+  g_assert_nonnull (cas_port);
+
+  cas.cas_user = g_strdup_printf ("sso%08x", g_random_int ());
+  cas.server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (cas.server, NULL, cas_handler, &cas, NULL);
+  address = g_inet_socket_address_new (loopback, (guint16) g_ascii_strtoull (cas_port, NULL, 10));
+  soup_server_listen (cas.server, address, 0, &error);
+  g_assert_no_error (error);
+  browser.session = soup_session_new ();
+
+  account = new_account ("sso");
+  handset_account_login_sso_async (account, handset_test_homeserver_url (), open_in_browser,
+                                   &browser, NULL, handset_test_store_result, &result);
+  g_assert_true (handset_account_login_sso_finish (
+      account, handset_test_wait_for_result (&result, WAIT_S), &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (cas.validations, ==, 1);
+
+  /* The browser ends on our own page, which says what happened. */
+  g_assert_true (handset_test_wait_until (browser_done, &browser, WAIT_S));
+  g_assert_cmpuint (browser.final_status, ==, 200);
+  g_assert_nonnull (strstr (browser.final_page, "You are logged in to Handset"));
+
+  expected_user = g_strdup_printf ("@%s:localhost", cas.cas_user);
+  g_assert_cmpint (handset_account_get_state (account), ==, HANDSET_ACCOUNT_STATE_LOGGED_IN);
+  g_assert_cmpstr (handset_account_get_user_id (account), ==, expected_user);
+  g_assert_true (handset_account_get_remembered (account));
+  me = whoami (handset_account_get_client (account), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (me, ==, expected_user);
+
+  soup_server_disconnect (cas.server);
+  g_object_unref (cas.server);
+  g_object_unref (browser.session);
+  g_free (browser.final_page);
+  g_free (cas.cas_user);
+}
+
+static void
+remember_uri (const char *uri, gpointer user_data)
+{
+  *(char **) user_data = g_strdup (uri);
+}
+
+static void
+test_sso_cancelled (void)
+{
+  g_autoptr (HandsetAccount) account = new_account ("ssocancel");
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  char *opened = NULL;
+
+  if (!handset_test_homeserver_require ())
+    return;
+
+  /* The person closes the browser and cancels: the wait ends at once. */
+  handset_account_login_sso_async (account, handset_test_homeserver_url (), remember_uri, &opened,
+                                   cancellable, handset_test_store_result, &result);
+  g_timeout_add_once (100, (GSourceOnceFunc) g_cancellable_cancel, cancellable);
+  g_assert_false (handset_account_login_sso_finish (
+      account, handset_test_wait_for_result (&result, 5), &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_true (g_str_has_prefix (opened, handset_test_homeserver_url ()));
+  g_assert_nonnull (strstr (
+      opened, "/_matrix/client/v3/login/sso/redirect?redirectUrl=http%3A%2F%2F127.0.0.1%3A"));
+  g_assert_cmpint (handset_account_get_state (account), ==, HANDSET_ACCOUNT_STATE_LOGGED_OUT);
+  g_free (opened);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -354,6 +528,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/account/login-remember-restore-logout", test_login_remember_restore_logout);
   g_test_add_func ("/account/dead-token-needs-login", test_dead_token_needs_login);
   g_test_add_func ("/account/no-secret-service", test_no_secret_service);
+  g_test_add_func ("/account/sso-login", test_sso_login);
+  g_test_add_func ("/account/sso-cancelled", test_sso_cancelled);
 
   status = g_test_run ();
   if (home != NULL)

@@ -18,6 +18,25 @@
 
 #define WAIT_S 30
 
+/* Everything logged in this process, at every level: no secret may be in
+ * it. */
+static GString *all_logs;
+
+static GLogWriterOutput
+capture_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
+{
+  for (gsize i = 0; i < n_fields; i++)
+    {
+      if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0)
+        {
+          g_string_append (all_logs, fields[i].value);
+          g_string_append_c (all_logs, '\n');
+        }
+    }
+
+  return g_log_writer_default (level, fields, n_fields, user_data);
+}
+
 static HandsetMatrixClient *
 logged_in_client (HandsetTestUser *user)
 {
@@ -182,6 +201,12 @@ test_login_whoami_logout (void)
       client, handset_test_wait_for_result (&result, WAIT_S), &error));
   g_assert_no_error (error);
   g_assert_false (handset_matrix_client_has_access_token (client));
+
+  /* Neither the password nor the token was ever logged, though every
+   * request was, at debug level. */
+  g_assert_nonnull (strstr (all_logs->str, "POST /_matrix/client/v3/login -> 200"));
+  g_assert_null (strstr (all_logs->str, user->password));
+  g_assert_null (strstr (all_logs->str, old_token));
 
   /* The old token is dead: using it asks for a new login. */
   handset_matrix_client_set_session (client, user->user_id, device, old_token);
@@ -877,6 +902,9 @@ test_cancel_during_retry (void)
 int
 main (int argc, char *argv[])
 {
+  g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
+  all_logs = g_string_new (NULL);
+  g_log_set_writer_func (capture_writer, NULL, NULL);
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/matrix-client/versions-and-flows", test_versions_and_flows);
