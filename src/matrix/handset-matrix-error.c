@@ -11,7 +11,13 @@
 
 #include "handset-matrix-error.h"
 
-G_DEFINE_QUARK (handset - matrix - error - quark, handset_matrix_error)
+/* Written out: clang-format would space the dashes of G_DEFINE_QUARK's
+ * name, and the spaces would end up in the domain's name. */
+GQuark
+handset_matrix_error_quark (void)
+{
+  return g_quark_from_static_string ("handset-matrix-error-quark");
+}
 
 static const struct
 {

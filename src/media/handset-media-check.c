@@ -56,7 +56,13 @@ static const char *const video_elements[] = {
   "vp8enc", "vp8dec", "rtpvp8pay", "rtpvp8depay", "videoconvert", "videoscale", "appsink", NULL,
 };
 
-G_DEFINE_QUARK (handset - media - error - quark, handset_media_error)
+/* Written out: clang-format would space the dashes of G_DEFINE_QUARK's
+ * name, and the spaces would end up in the domain's name. */
+GQuark
+handset_media_error_quark (void)
+{
+  return g_quark_from_static_string ("handset-media-error-quark");
+}
 
 static const char *
 package_for_element (const char *element)

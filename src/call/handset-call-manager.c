@@ -1,0 +1,746 @@
+/* handset-call-manager.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * All calls of one account. It reads whole sync batches: drops the echoes
+ * of our own events (same sender and same party_id), hands every other
+ * call event to its call, keeps candidates that come before their invite,
+ * resolves glare, and decides about ringing only after the whole batch, so
+ * an invite answered, declined or cancelled in the same batch never rings.
+ * What calls want sent goes through the Matrix client.
+ */
+
+#define G_LOG_DOMAIN "Handset-Call"
+
+#include "config.h"
+
+#include "handset-call-ids.h"
+#include "handset-call-manager.h"
+
+/* Candidates kept for calls whose invite has not come (yet). */
+#define MAX_EARLY_CALLS 64
+
+struct _HandsetCallManager
+{
+  GObject parent_instance;
+
+  char *own_user_id;
+  char *own_device_id;
+  HandsetRooms *rooms;
+  HandsetClock *clock;
+  HandsetMatrixClient *client;
+  HandsetDevices *devices;
+  HandsetCallMediaFactory media_factory;
+  gpointer media_factory_data;
+  gboolean hide_device;
+  gboolean ring_in_public_rooms;
+
+  GPtrArray *calls;        /* HandsetCall, oldest first */
+  GHashTable *calls_by_id; /* call ID → HandsetCall */
+  GHashTable *early;       /* call ID → GPtrArray of HandsetCallEvent (candidates) */
+  GQueue early_order;      /* call IDs, oldest first */
+};
+
+G_DEFINE_FINAL_TYPE (HandsetCallManager, handset_call_manager, G_TYPE_OBJECT)
+
+enum
+{
+  SIGNAL_CALL_ADDED,
+  SIGNAL_INCOMING_CALL,
+  SIGNAL_SEND_EVENT,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* ------------------------------------------------------------------ sending */
+
+static void
+sent_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autofree char *what = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *event_id = NULL;
+
+  event_id =
+      handset_matrix_client_send_event_finish (HANDSET_MATRIX_CLIENT (object), result, &error);
+  if (event_id == NULL)
+    g_warning ("%s could not be sent: %s", what, error->message);
+  else
+    g_debug ("%s sent as %s", what, event_id);
+}
+
+static void
+call_send_event_cb (HandsetCall *call, int type, JsonObject *content, HandsetCallManager *self)
+{
+  const char *type_name = handset_call_event_type_to_string (type);
+
+  g_signal_emit (self, signals[SIGNAL_SEND_EVENT], 0, call, type_name, content);
+
+  if (self->client != NULL)
+    handset_matrix_client_send_event_async (
+        self->client, handset_call_get_room_id (call), type_name, content, NULL, NULL, sent_cb,
+        g_strdup_printf ("%s of call %s", type_name, handset_call_get_call_id (call)));
+}
+
+/* ------------------------------------------------------------------ device names */
+
+typedef struct
+{
+  HandsetCall *call;
+  char *party_id;
+} NameLookup;
+
+static void
+device_name_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  NameLookup *lookup = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *name = NULL;
+
+  name = handset_devices_lookup_name_finish (HANDSET_DEVICES (object), result, &error);
+  if (name != NULL &&
+      g_strcmp0 (handset_call_get_answered_by_party (lookup->call), lookup->party_id) == 0)
+    handset_call_set_answered_by (lookup->call, name);
+  else if (name == NULL)
+    g_debug ("No name for device %s: %s", lookup->party_id, error->message);
+
+  g_object_unref (lookup->call);
+  g_free (lookup->party_id);
+  g_free (lookup);
+}
+
+/* The party that answered is a device ID when the client uses device IDs
+ * as party IDs, as Handset and Element do; its name says more. */
+static void
+call_answered_by_cb (HandsetCall *call, GParamSpec *pspec, HandsetCallManager *self)
+{
+  const char *party = handset_call_get_answered_by_party (call);
+  const char *user_id;
+  NameLookup *lookup;
+
+  if (self->devices == NULL || party == NULL ||
+      g_strcmp0 (handset_call_get_answered_by (call), party) != 0)
+    return;
+
+  /* Answered elsewhere is one of our devices; an outgoing call's answer is
+   * the opponent's. */
+  user_id = handset_call_get_direction (call) == HANDSET_CALL_DIRECTION_INCOMING
+                ? self->own_user_id
+                : handset_call_get_opponent_user_id (call);
+  if (user_id == NULL)
+    user_id = handset_call_get_invitee (call);
+  if (user_id == NULL)
+    return;
+
+  lookup = g_new0 (NameLookup, 1);
+  lookup->call = g_object_ref (call);
+  lookup->party_id = g_strdup (party);
+  handset_devices_lookup_name_async (self->devices, user_id, party, NULL, device_name_cb, lookup);
+}
+
+/* ------------------------------------------------------------------ calls */
+
+static void
+add_call (HandsetCallManager *self, HandsetCall *call)
+{
+  g_ptr_array_add (self->calls, g_object_ref (call));
+  g_hash_table_replace (self->calls_by_id, g_strdup (handset_call_get_call_id (call)),
+                        g_object_ref (call));
+  g_signal_connect (call, "send-event", G_CALLBACK (call_send_event_cb), self);
+  g_signal_connect (call, "notify::answered-by", G_CALLBACK (call_answered_by_cb), self);
+  g_signal_emit (self, signals[SIGNAL_CALL_ADDED], 0, call);
+}
+
+/**
+ * handset_call_manager_new_party_id:
+ *
+ * Returns: (transfer full): our party ID for a new call: the device ID
+ *   when it fits, else, or when the person hides their device, random
+ */
+char *
+handset_call_manager_new_party_id (HandsetCallManager *self)
+{
+  g_return_val_if_fail (HANDSET_IS_CALL_MANAGER (self), NULL);
+
+  if (self->hide_device)
+    return handset_party_id_generate ();
+
+  return handset_party_id_for_device (self->own_device_id);
+}
+
+static HandsetCallMedia *
+new_media (HandsetCallManager *self, gboolean video, GError **error)
+{
+  return self->media_factory (video, self->media_factory_data, error);
+}
+
+/**
+ * handset_call_manager_place_call:
+ * @invitee: (nullable): the user to call; with our own ID, another device
+ *   of ours
+ *
+ * Returns: (transfer none) (nullable): the new call, started
+ */
+HandsetCall *
+handset_call_manager_place_call (HandsetCallManager *self,
+                                 const char *room_id,
+                                 const char *invitee,
+                                 gboolean video,
+                                 GError **error)
+{
+  g_autoptr (HandsetCallMedia) media = NULL;
+  g_autoptr (HandsetCall) call = NULL;
+  g_autofree char *call_id = NULL;
+  g_autofree char *party_id = NULL;
+
+  g_return_val_if_fail (HANDSET_IS_CALL_MANAGER (self), NULL);
+
+  media = new_media (self, video, error);
+  if (media == NULL)
+    return NULL;
+
+  call_id = handset_call_id_generate (g_get_real_time () / 1000);
+  party_id = handset_call_manager_new_party_id (self);
+  call = handset_call_new_outgoing (self->clock, media, self->own_user_id, room_id, call_id,
+                                    party_id, invitee, video);
+  add_call (self, call);
+  handset_call_place (call);
+
+  return call;
+}
+
+HandsetCall *
+handset_call_manager_lookup (HandsetCallManager *self, const char *call_id)
+{
+  g_return_val_if_fail (HANDSET_IS_CALL_MANAGER (self), NULL);
+
+  return g_hash_table_lookup (self->calls_by_id, call_id);
+}
+
+/**
+ * handset_call_manager_get_calls:
+ *
+ * Returns: (transfer none) (element-type HandsetCall): every call this
+ *   manager knows, oldest first
+ */
+GPtrArray *
+handset_call_manager_get_calls (HandsetCallManager *self)
+{
+  g_return_val_if_fail (HANDSET_IS_CALL_MANAGER (self), NULL);
+
+  return self->calls;
+}
+
+/**
+ * handset_call_manager_get_active_call:
+ *
+ * Returns: (transfer none) (nullable): the newest call that has not ended
+ *   and is past ringing
+ */
+HandsetCall *
+handset_call_manager_get_active_call (HandsetCallManager *self)
+{
+  for (guint i = self->calls->len; i > 0; i--)
+    {
+      HandsetCall *call = g_ptr_array_index (self->calls, i - 1);
+      HandsetCallState state = handset_call_get_state (call);
+
+      if (state != HANDSET_CALL_STATE_ENDED && state != HANDSET_CALL_STATE_RINGING &&
+          state != HANDSET_CALL_STATE_FLEDGLING)
+        return call;
+    }
+
+  return NULL;
+}
+
+/* ------------------------------------------------------------------ early candidates */
+
+static void
+keep_early (HandsetCallManager *self, HandsetCallEvent *event)
+{
+  const char *call_id = handset_call_event_get_call_id (event);
+  GPtrArray *events = g_hash_table_lookup (self->early, call_id);
+
+  if (events == NULL)
+    {
+      if (g_queue_get_length (&self->early_order) >= MAX_EARLY_CALLS)
+        {
+          char *oldest = g_queue_pop_head (&self->early_order);
+
+          g_hash_table_remove (self->early, oldest);
+          g_free (oldest);
+        }
+      events = g_ptr_array_new_with_free_func ((GDestroyNotify) handset_call_event_unref);
+      g_hash_table_insert (self->early, g_strdup (call_id), events);
+      g_queue_push_tail (&self->early_order, g_strdup (call_id));
+    }
+  if (events->len < 32)
+    g_ptr_array_add (events, handset_call_event_ref (event));
+}
+
+static void
+apply_early (HandsetCallManager *self, HandsetCall *call)
+{
+  const char *call_id = handset_call_get_call_id (call);
+  GPtrArray *events = g_hash_table_lookup (self->early, call_id);
+  GList *link;
+
+  if (events == NULL)
+    return;
+
+  for (guint i = 0; i < events->len; i++)
+    handset_call_add_early_candidates (call, g_ptr_array_index (events, i));
+  g_hash_table_remove (self->early, call_id);
+  link = g_queue_find_custom (&self->early_order, call_id, (GCompareFunc) g_strcmp0);
+  if (link != NULL)
+    {
+      g_free (link->data);
+      g_queue_delete_link (&self->early_order, link);
+    }
+}
+
+/* ------------------------------------------------------------------ invites */
+
+/* Whether an incoming invite is for us at all: §5 and §6.6 of the rules. */
+static gboolean
+invite_is_for_us (HandsetCallManager *self, HandsetCallEvent *invite)
+{
+  const char *invitee = handset_call_event_get_invitee (invite);
+  const char *sender = handset_call_event_get_sender (invite);
+  HandsetRoom *room =
+      self->rooms ? handset_rooms_lookup (self->rooms, handset_call_event_get_room_id (invite))
+                  : NULL;
+
+  if (invitee != NULL && g_strcmp0 (invitee, self->own_user_id) != 0)
+    {
+      g_debug ("Invite %s is for %s", handset_call_event_get_call_id (invite), invitee);
+      return FALSE;
+    }
+
+  /* Our own user calls one of our devices only by naming us. */
+  if (g_strcmp0 (sender, self->own_user_id) == 0 && invitee == NULL)
+    return FALSE;
+
+  if (room != NULL && invitee == NULL && handset_room_get_n_members (room) > 2)
+    {
+      g_debug ("Invite %s without invitee in a room of %u", handset_call_event_get_call_id (invite),
+               handset_room_get_n_members (room));
+      return FALSE;
+    }
+
+  if (room != NULL && handset_room_is_public (room) && !self->ring_in_public_rooms)
+    {
+      g_debug ("Invite %s in a public room: not ringing", handset_call_event_get_call_id (invite));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* An outgoing call in the same room that has not been answered. */
+static HandsetCall *
+find_glare (HandsetCallManager *self, HandsetCallEvent *invite)
+{
+  for (guint i = 0; i < self->calls->len; i++)
+    {
+      HandsetCall *call = g_ptr_array_index (self->calls, i);
+      HandsetCallState state = handset_call_get_state (call);
+
+      if (handset_call_get_direction (call) == HANDSET_CALL_DIRECTION_OUTGOING &&
+          state >= HANDSET_CALL_STATE_WAIT_LOCAL_MEDIA && state <= HANDSET_CALL_STATE_INVITE_SENT &&
+          g_strcmp0 (handset_call_get_room_id (call), handset_call_event_get_room_id (invite)) == 0)
+        return call;
+    }
+
+  return NULL;
+}
+
+typedef struct
+{
+  HandsetCall *call;
+  gboolean auto_answer;
+  gboolean video;
+} Pending;
+
+static void
+pending_free (Pending *pending)
+{
+  g_object_unref (pending->call);
+  g_free (pending);
+}
+
+static void
+handle_invite (HandsetCallManager *self, HandsetCallEvent *invite, GPtrArray *pending)
+{
+  g_autoptr (HandsetCallMedia) media = NULL;
+  g_autoptr (HandsetCall) call = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *party_id = NULL;
+  HandsetCall *glare;
+  gboolean auto_answer = FALSE, video = FALSE;
+  Pending *p;
+
+  if (!invite_is_for_us (self, invite))
+    return;
+
+  glare = find_glare (self, invite);
+  if (glare != NULL)
+    {
+      /* Both called at once: the lesser call ID survives, on both sides. */
+      if (handset_call_get_state (glare) < HANDSET_CALL_STATE_INVITE_SENT)
+        {
+          g_message ("Glare in %s: our call was not sent yet; taking theirs",
+                     handset_call_get_room_id (glare));
+          handset_call_end_silently (glare, HANDSET_CALL_END_REPLACED);
+        }
+      else if (strcmp (handset_call_event_get_call_id (invite), handset_call_get_call_id (glare)) <
+               0)
+        {
+          g_message ("Glare in %s: their call %s wins over ours", handset_call_get_room_id (glare),
+                     handset_call_event_get_call_id (invite));
+          handset_call_replace (glare);
+        }
+      else
+        {
+          /* Ours wins: the other side answers it. Theirs never rings. */
+          g_message ("Glare in %s: our call %s wins", handset_call_get_room_id (glare),
+                     handset_call_get_call_id (glare));
+          return;
+        }
+      auto_answer = TRUE;
+      video = handset_call_get_video (glare);
+    }
+
+  media = new_media (self, video, &error);
+  if (media == NULL)
+    {
+      g_warning ("Call %s cannot ring: %s", handset_call_event_get_call_id (invite),
+                 error->message);
+      return;
+    }
+
+  party_id = handset_call_manager_new_party_id (self);
+  call = handset_call_new_incoming (self->clock, media, self->own_user_id, invite, party_id);
+  add_call (self, call);
+  apply_early (self, call);
+
+  p = g_new0 (Pending, 1);
+  p->call = g_object_ref (call);
+  p->auto_answer = auto_answer;
+  p->video = video;
+  g_ptr_array_add (pending, p);
+}
+
+/* After the whole batch: ring what is still worth ringing. */
+static void
+ring_pending (HandsetCallManager *self, GPtrArray *pending)
+{
+  gint64 now = handset_clock_get_time (self->clock);
+
+  for (guint i = 0; i < pending->len; i++)
+    {
+      Pending *p = g_ptr_array_index (pending, i);
+      HandsetCallEvent *invite = handset_call_get_invite (p->call);
+      gint64 remaining = handset_call_event_get_lifetime (invite) -
+                         handset_call_event_get_age_now_ms (invite, now);
+
+      /* Answered, declined or cancelled later in the same batch. */
+      if (handset_call_get_state (p->call) != HANDSET_CALL_STATE_FLEDGLING)
+        continue;
+
+      if (remaining < HANDSET_CALL_MIN_RING_MS)
+        {
+          g_debug ("Invite %s has %" G_GINT64_FORMAT " ms left: not ringing",
+                   handset_call_get_call_id (p->call), remaining);
+          handset_call_end_silently (p->call, HANDSET_CALL_END_MISSED);
+          g_ptr_array_remove (self->calls, p->call);
+          g_hash_table_remove (self->calls_by_id, handset_call_get_call_id (p->call));
+          continue;
+        }
+
+      handset_call_start_ringing (p->call, remaining);
+      if (p->auto_answer)
+        handset_call_answer (p->call, p->video);
+      else
+        g_signal_emit (self, signals[SIGNAL_INCOMING_CALL], 0, p->call);
+    }
+}
+
+/* ------------------------------------------------------------------ batches */
+
+static gboolean
+is_echo (HandsetCallManager *self, HandsetCall *call, HandsetCallEvent *event)
+{
+  return g_strcmp0 (handset_call_event_get_sender (event), self->own_user_id) == 0 &&
+         g_strcmp0 (handset_call_event_get_party_id (event), handset_call_get_party_id (call)) == 0;
+}
+
+static void
+handle_membership (HandsetCallManager *self, const char *room_id, JsonObject *event)
+{
+  const char *state_key = handset_event_get_string (event, "state_key");
+  const char *membership =
+      handset_event_get_string (handset_event_get_object (event, "content"), "membership");
+
+  if (g_strcmp0 (handset_event_get_string (event, "type"), "m.room.member") != 0 ||
+      state_key == NULL ||
+      (g_strcmp0 (membership, "leave") != 0 && g_strcmp0 (membership, "ban") != 0))
+    return;
+
+  for (guint i = 0; i < self->calls->len; i++)
+    {
+      HandsetCall *call = g_ptr_array_index (self->calls, i);
+
+      if (!handset_call_is_active (call) ||
+          g_strcmp0 (handset_call_get_room_id (call), room_id) != 0)
+        continue;
+
+      /* The opponent left: as if they hung up. We left: nothing to tell. */
+      if (g_strcmp0 (state_key, handset_call_get_opponent_user_id (call)) == 0 ||
+          g_strcmp0 (state_key, self->own_user_id) == 0)
+        handset_call_end_silently (call, HANDSET_CALL_END_OPPONENT_LEFT);
+    }
+}
+
+static void
+handle_room_events (HandsetCallManager *self,
+                    const char *room_id,
+                    GPtrArray *events,
+                    gint64 received_us,
+                    GPtrArray *pending)
+{
+  for (guint i = 0; i < events->len; i++)
+    {
+      JsonObject *raw = g_ptr_array_index (events, i);
+      g_autoptr (HandsetCallEvent) event = NULL;
+      g_autoptr (GError) error = NULL;
+      HandsetCall *call;
+
+      handle_membership (self, room_id, raw);
+
+      event = handset_call_event_parse (raw, room_id, received_us, &error);
+      if (event == NULL)
+        {
+          if (!g_error_matches (error, HANDSET_CALL_EVENT_ERROR,
+                                HANDSET_CALL_EVENT_ERROR_NOT_A_CALL_EVENT))
+            g_debug ("Call event %s in %s dropped: %s", handset_event_get_string (raw, "event_id"),
+                     room_id, error->message);
+          continue;
+        }
+
+      call = g_hash_table_lookup (self->calls_by_id, handset_call_event_get_call_id (event));
+      if (call != NULL)
+        {
+          if (is_echo (self, call, event))
+            continue;
+          if (g_strcmp0 (handset_call_get_room_id (call), room_id) != 0)
+            {
+              g_debug ("Event for call %s in another room dropped",
+                       handset_call_get_call_id (call));
+              continue;
+            }
+          handset_call_handle_event (call, event);
+          continue;
+        }
+
+      switch (handset_call_event_get_event_type (event))
+        {
+          case HANDSET_CALL_EVENT_INVITE:
+            handle_invite (self, event, pending);
+            break;
+          case HANDSET_CALL_EVENT_CANDIDATES:
+            keep_early (self, event);
+            break;
+          default:
+            /* Events of calls we never knew: other people's, or old. */
+            break;
+        }
+    }
+}
+
+/**
+ * handset_call_manager_handle_batch:
+ *
+ * Reads one whole sync batch. Handle the batch with HandsetRooms first, so
+ * the rooms' members and join rules are current.
+ */
+void
+handset_call_manager_handle_batch (HandsetCallManager *self, HandsetSyncBatch *batch)
+{
+  g_autoptr (GPtrArray) pending = g_ptr_array_new_with_free_func ((GDestroyNotify) pending_free);
+  gint64 received = handset_sync_batch_get_received_time (batch);
+
+  g_return_if_fail (HANDSET_IS_CALL_MANAGER (self));
+
+  for (guint i = 0; i < handset_sync_batch_get_n_rooms (batch); i++)
+    {
+      const HandsetSyncRoom *room = handset_sync_batch_get_room (batch, i);
+
+      if (room->membership == HANDSET_MEMBERSHIP_JOIN)
+        handle_room_events (self, room->room_id, room->timeline, received, pending);
+      else if (room->membership == HANDSET_MEMBERSHIP_LEAVE)
+        {
+          /* We left (or were removed): the calls there are over. */
+          for (guint j = 0; j < self->calls->len; j++)
+            {
+              HandsetCall *call = g_ptr_array_index (self->calls, j);
+
+              if (g_strcmp0 (handset_call_get_room_id (call), room->room_id) == 0)
+                handset_call_end_silently (call, HANDSET_CALL_END_OPPONENT_LEFT);
+            }
+        }
+    }
+
+  ring_pending (self, pending);
+}
+
+/* ------------------------------------------------------------------ object */
+
+static void
+handset_call_manager_dispose (GObject *object)
+{
+  HandsetCallManager *self = HANDSET_CALL_MANAGER (object);
+
+  if (self->calls != NULL)
+    for (guint i = 0; i < self->calls->len; i++)
+      g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->calls, i), self);
+  g_clear_pointer (&self->calls, g_ptr_array_unref);
+  g_clear_pointer (&self->calls_by_id, g_hash_table_unref);
+  g_clear_object (&self->rooms);
+  g_clear_object (&self->clock);
+  g_clear_object (&self->client);
+  g_clear_object (&self->devices);
+
+  G_OBJECT_CLASS (handset_call_manager_parent_class)->dispose (object);
+}
+
+static void
+handset_call_manager_finalize (GObject *object)
+{
+  HandsetCallManager *self = HANDSET_CALL_MANAGER (object);
+
+  g_free (self->own_user_id);
+  g_free (self->own_device_id);
+  g_hash_table_unref (self->early);
+  g_queue_clear_full (&self->early_order, g_free);
+
+  G_OBJECT_CLASS (handset_call_manager_parent_class)->finalize (object);
+}
+
+static void
+handset_call_manager_class_init (HandsetCallManagerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = handset_call_manager_dispose;
+  object_class->finalize = handset_call_manager_finalize;
+
+  /**
+   * HandsetCallManager::call-added:
+   * @call: a new call, outgoing, or incoming before it rings
+   */
+  signals[SIGNAL_CALL_ADDED] =
+      g_signal_new ("call-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                    G_TYPE_NONE, 1, HANDSET_TYPE_CALL);
+  /**
+   * HandsetCallManager::incoming-call:
+   * @call: a call that now rings
+   */
+  signals[SIGNAL_INCOMING_CALL] =
+      g_signal_new ("incoming-call", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                    NULL, G_TYPE_NONE, 1, HANDSET_TYPE_CALL);
+  /**
+   * HandsetCallManager::send-event:
+   * @call: the call
+   * @type: the event type
+   * @content: the content
+   *
+   * A call sends an event; with a client set, it goes to the homeserver.
+   */
+  signals[SIGNAL_SEND_EVENT] =
+      g_signal_new ("send-event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                    G_TYPE_NONE, 3, HANDSET_TYPE_CALL, G_TYPE_STRING, JSON_TYPE_OBJECT);
+}
+
+static void
+handset_call_manager_init (HandsetCallManager *self)
+{
+  self->calls = g_ptr_array_new_with_free_func (g_object_unref);
+  self->calls_by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->early =
+      g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
+  g_queue_init (&self->early_order);
+}
+
+/**
+ * handset_call_manager_new:
+ * @rooms: (nullable): the rooms, for member counts and join rules
+ * @clock: (nullable): %NULL for the real clock
+ * @media_factory: makes the media of each call
+ */
+HandsetCallManager *
+handset_call_manager_new (const char *own_user_id,
+                          const char *own_device_id,
+                          HandsetRooms *rooms,
+                          HandsetClock *clock,
+                          HandsetCallMediaFactory media_factory,
+                          gpointer media_factory_data)
+{
+  HandsetCallManager *self = g_object_new (HANDSET_TYPE_CALL_MANAGER, NULL);
+
+  self->own_user_id = g_strdup (own_user_id);
+  self->own_device_id = g_strdup (own_device_id);
+  self->rooms = rooms ? g_object_ref (rooms) : NULL;
+  self->clock = g_object_ref (clock ? clock : handset_clock_get_default ());
+  self->media_factory = media_factory;
+  self->media_factory_data = media_factory_data;
+
+  return self;
+}
+
+/**
+ * handset_call_manager_set_client:
+ * @client: (nullable): where events go; %NULL only emits ::send-event
+ */
+void
+handset_call_manager_set_client (HandsetCallManager *self, HandsetMatrixClient *client)
+{
+  g_return_if_fail (HANDSET_IS_CALL_MANAGER (self));
+
+  g_set_object (&self->client, client);
+}
+
+/**
+ * handset_call_manager_set_devices:
+ * @devices: (nullable): names the devices that answer
+ */
+void
+handset_call_manager_set_devices (HandsetCallManager *self, HandsetDevices *devices)
+{
+  g_return_if_fail (HANDSET_IS_CALL_MANAGER (self));
+
+  g_set_object (&self->devices, devices);
+}
+
+/**
+ * handset_call_manager_set_hide_device:
+ *
+ * With %TRUE, every new call gets a random party ID, so others in the room
+ * cannot tell which device took it.
+ */
+void
+handset_call_manager_set_hide_device (HandsetCallManager *self, gboolean hide_device)
+{
+  g_return_if_fail (HANDSET_IS_CALL_MANAGER (self));
+
+  self->hide_device = hide_device;
+}
+
+void
+handset_call_manager_set_ring_in_public_rooms (HandsetCallManager *self, gboolean ring)
+{
+  g_return_if_fail (HANDSET_IS_CALL_MANAGER (self));
+
+  self->ring_in_public_rooms = ring;
+}

@@ -1,0 +1,42 @@
+/* handset-call-manager.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "handset-call.h"
+#include "handset-devices.h"
+#include "handset-matrix-client.h"
+#include "handset-rooms.h"
+#include "handset-sync-batch.h"
+
+G_BEGIN_DECLS
+
+#define HANDSET_TYPE_CALL_MANAGER (handset_call_manager_get_type ())
+G_DECLARE_FINAL_TYPE (HandsetCallManager, handset_call_manager, HANDSET, CALL_MANAGER, GObject)
+
+HandsetCallManager *handset_call_manager_new (const char *own_user_id,
+                                              const char *own_device_id,
+                                              HandsetRooms *rooms,
+                                              HandsetClock *clock,
+                                              HandsetCallMediaFactory media_factory,
+                                              gpointer media_factory_data);
+
+void handset_call_manager_set_client (HandsetCallManager *self, HandsetMatrixClient *client);
+void handset_call_manager_set_devices (HandsetCallManager *self, HandsetDevices *devices);
+void handset_call_manager_set_hide_device (HandsetCallManager *self, gboolean hide_device);
+void handset_call_manager_set_ring_in_public_rooms (HandsetCallManager *self, gboolean ring);
+
+void handset_call_manager_handle_batch (HandsetCallManager *self, HandsetSyncBatch *batch);
+
+HandsetCall *handset_call_manager_place_call (HandsetCallManager *self,
+                                              const char *room_id,
+                                              const char *invitee,
+                                              gboolean video,
+                                              GError **error);
+HandsetCall *handset_call_manager_lookup (HandsetCallManager *self, const char *call_id);
+GPtrArray *handset_call_manager_get_calls (HandsetCallManager *self);
+HandsetCall *handset_call_manager_get_active_call (HandsetCallManager *self);
+char *handset_call_manager_new_party_id (HandsetCallManager *self);
+
+G_END_DECLS

@@ -1,0 +1,140 @@
+/* handset-call-media.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "Handset-Call"
+
+#include "config.h"
+
+#include "handset-call-media.h"
+
+G_DEFINE_INTERFACE (HandsetCallMedia, handset_call_media, G_TYPE_OBJECT)
+
+static void
+handset_call_media_default_init (HandsetCallMediaInterface *iface)
+{
+  /**
+   * HandsetCallMedia::local-candidate:
+   * @candidate: a candidate that is in no local description yet
+   */
+  g_signal_new ("local-candidate", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                NULL, G_TYPE_NONE, 1, HANDSET_TYPE_ICE_CANDIDATE);
+  g_signal_new ("gathering-done", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                NULL, G_TYPE_NONE, 0);
+  /**
+   * HandsetCallMedia::ice-state-changed:
+   * @state: a #HandsetIceState
+   */
+  g_signal_new ("ice-state-changed", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0, NULL,
+                NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
+}
+
+void
+handset_call_media_create_offer (HandsetCallMedia *self,
+                                 gboolean ice_restart,
+                                 GCancellable *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer user_data)
+{
+  HANDSET_CALL_MEDIA_GET_IFACE (self)->create_offer (self, ice_restart, cancellable, callback,
+                                                     user_data);
+}
+
+/**
+ * handset_call_media_create_offer_finish:
+ *
+ * Returns: (transfer full): the offer's SDP
+ */
+char *
+handset_call_media_create_offer_finish (HandsetCallMedia *self,
+                                        GAsyncResult *result,
+                                        GError **error)
+{
+  return HANDSET_CALL_MEDIA_GET_IFACE (self)->create_offer_finish (self, result, error);
+}
+
+void
+handset_call_media_create_answer (HandsetCallMedia *self,
+                                  GCancellable *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer user_data)
+{
+  HANDSET_CALL_MEDIA_GET_IFACE (self)->create_answer (self, cancellable, callback, user_data);
+}
+
+/**
+ * handset_call_media_create_answer_finish:
+ *
+ * Returns: (transfer full): the answer's SDP
+ */
+char *
+handset_call_media_create_answer_finish (HandsetCallMedia *self,
+                                         GAsyncResult *result,
+                                         GError **error)
+{
+  return HANDSET_CALL_MEDIA_GET_IFACE (self)->create_answer_finish (self, result, error);
+}
+
+void
+handset_call_media_set_remote_description (HandsetCallMedia *self,
+                                           const char *type,
+                                           const char *sdp,
+                                           GCancellable *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer user_data)
+{
+  HANDSET_CALL_MEDIA_GET_IFACE (self)->set_remote_description (self, type, sdp, cancellable,
+                                                               callback, user_data);
+}
+
+gboolean
+handset_call_media_set_remote_description_finish (HandsetCallMedia *self,
+                                                  GAsyncResult *result,
+                                                  GError **error)
+{
+  return HANDSET_CALL_MEDIA_GET_IFACE (self)->set_remote_description_finish (self, result, error);
+}
+
+void
+handset_call_media_rollback (HandsetCallMedia *self)
+{
+  HANDSET_CALL_MEDIA_GET_IFACE (self)->rollback (self);
+}
+
+void
+handset_call_media_add_remote_candidate (HandsetCallMedia *self,
+                                         const HandsetIceCandidate *candidate)
+{
+  HANDSET_CALL_MEDIA_GET_IFACE (self)->add_remote_candidate (self, candidate);
+}
+
+void
+handset_call_media_set_muted (HandsetCallMedia *self, gboolean muted)
+{
+  HANDSET_CALL_MEDIA_GET_IFACE (self)->set_muted (self, muted);
+}
+
+void
+handset_call_media_set_local_hold (HandsetCallMedia *self, gboolean hold)
+{
+  HANDSET_CALL_MEDIA_GET_IFACE (self)->set_local_hold (self, hold);
+}
+
+void
+handset_call_media_set_video (HandsetCallMedia *self, gboolean video)
+{
+  HANDSET_CALL_MEDIA_GET_IFACE (self)->set_video (self, video);
+}
+
+const char *
+handset_call_media_get_stream_id (HandsetCallMedia *self)
+{
+  return HANDSET_CALL_MEDIA_GET_IFACE (self)->get_stream_id (self);
+}
+
+void
+handset_call_media_close (HandsetCallMedia *self)
+{
+  HANDSET_CALL_MEDIA_GET_IFACE (self)->close (self);
+}

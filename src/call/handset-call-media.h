@@ -1,0 +1,131 @@
+/* handset-call-media.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "handset-call-event.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  HANDSET_ICE_STATE_NEW,
+  HANDSET_ICE_STATE_CHECKING,
+  HANDSET_ICE_STATE_CONNECTED,
+  HANDSET_ICE_STATE_COMPLETED,
+  HANDSET_ICE_STATE_FAILED,
+  HANDSET_ICE_STATE_DISCONNECTED,
+  HANDSET_ICE_STATE_CLOSED,
+} HandsetIceState;
+
+#define HANDSET_TYPE_CALL_MEDIA (handset_call_media_get_type ())
+G_DECLARE_INTERFACE (HandsetCallMedia, handset_call_media, HANDSET, CALL_MEDIA, GObject)
+
+/**
+ * HandsetCallMediaInterface:
+ * @create_offer: makes an offer and sets it as the local description; the
+ *   SDP already holds the candidates found within about 200 ms
+ * @create_answer: makes an answer to the remote offer and sets it as the
+ *   local description, with the early candidates in it
+ * @set_remote_description: applies the peer's `offer` or `answer`
+ * @rollback: drops the local offer not yet answered (the polite side of a
+ *   collision)
+ * @add_remote_candidate: hands a peer candidate to the ICE agent; an
+ *   end-of-candidates one says the peer has gathered them all
+ * @set_muted: stops or resumes sending the microphone, without
+ *   renegotiating
+ * @set_local_hold: the next offer holds (`sendonly`/`inactive`) or resumes
+ *   (`sendrecv`)
+ * @set_video: the next offer carries video, or not
+ * @get_stream_id: the msid stream ID of our audio and video, the key of
+ *   our `sdp_stream_metadata`
+ * @close: ends the media for good
+ *
+ * The media of one call, as the call layer sees it: no GStreamer types.
+ * Emits ::local-candidate for every candidate that is not already in a
+ * local description, ::gathering-done once all are found, and
+ * ::ice-state-changed.
+ */
+struct _HandsetCallMediaInterface
+{
+  GTypeInterface parent_iface;
+
+  void (*create_offer) (HandsetCallMedia *self,
+                        gboolean ice_restart,
+                        GCancellable *cancellable,
+                        GAsyncReadyCallback callback,
+                        gpointer user_data);
+  char *(*create_offer_finish) (HandsetCallMedia *self, GAsyncResult *result, GError **error);
+  void (*create_answer) (HandsetCallMedia *self,
+                         GCancellable *cancellable,
+                         GAsyncReadyCallback callback,
+                         gpointer user_data);
+  char *(*create_answer_finish) (HandsetCallMedia *self, GAsyncResult *result, GError **error);
+  void (*set_remote_description) (HandsetCallMedia *self,
+                                  const char *type,
+                                  const char *sdp,
+                                  GCancellable *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer user_data);
+  gboolean (*set_remote_description_finish) (HandsetCallMedia *self,
+                                             GAsyncResult *result,
+                                             GError **error);
+  void (*rollback) (HandsetCallMedia *self);
+  void (*add_remote_candidate) (HandsetCallMedia *self, const HandsetIceCandidate *candidate);
+  void (*set_muted) (HandsetCallMedia *self, gboolean muted);
+  void (*set_local_hold) (HandsetCallMedia *self, gboolean hold);
+  void (*set_video) (HandsetCallMedia *self, gboolean video);
+  const char *(*get_stream_id) (HandsetCallMedia *self);
+  void (*close) (HandsetCallMedia *self);
+};
+
+void handset_call_media_create_offer (HandsetCallMedia *self,
+                                      gboolean ice_restart,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data);
+char *handset_call_media_create_offer_finish (HandsetCallMedia *self,
+                                              GAsyncResult *result,
+                                              GError **error);
+void handset_call_media_create_answer (HandsetCallMedia *self,
+                                       GCancellable *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer user_data);
+char *handset_call_media_create_answer_finish (HandsetCallMedia *self,
+                                               GAsyncResult *result,
+                                               GError **error);
+void handset_call_media_set_remote_description (HandsetCallMedia *self,
+                                                const char *type,
+                                                const char *sdp,
+                                                GCancellable *cancellable,
+                                                GAsyncReadyCallback callback,
+                                                gpointer user_data);
+gboolean handset_call_media_set_remote_description_finish (HandsetCallMedia *self,
+                                                           GAsyncResult *result,
+                                                           GError **error);
+void handset_call_media_rollback (HandsetCallMedia *self);
+void handset_call_media_add_remote_candidate (HandsetCallMedia *self,
+                                              const HandsetIceCandidate *candidate);
+void handset_call_media_set_muted (HandsetCallMedia *self, gboolean muted);
+void handset_call_media_set_local_hold (HandsetCallMedia *self, gboolean hold);
+void handset_call_media_set_video (HandsetCallMedia *self, gboolean video);
+const char *handset_call_media_get_stream_id (HandsetCallMedia *self);
+void handset_call_media_close (HandsetCallMedia *self);
+
+/**
+ * HandsetCallMediaFactory:
+ * @video: whether the call starts with video
+ *
+ * Makes the media of a new call; the call manager calls it once per call.
+ *
+ * Returns: (transfer full) (nullable): the media, or %NULL with @error
+ *   saying what is missing
+ */
+typedef HandsetCallMedia *(*HandsetCallMediaFactory) (gboolean video,
+                                                      gpointer user_data,
+                                                      GError **error);
+
+G_END_DECLS

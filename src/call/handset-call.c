@@ -1,0 +1,1769 @@
+/* handset-call.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * One call, by the rules of Matrix VoIP v1: its state, its opponent (user
+ * and party), its timers (the invite's lifetime, ringing, candidate
+ * batching, ICE restart) and its media. It never does HTTP: what it wants
+ * sent comes out of ::send-event, and the manager feeds it what arrives,
+ * echoes of our own events already removed.
+ */
+
+#define G_LOG_DOMAIN "Handset-Call"
+
+#include "config.h"
+
+#include "handset-call.h"
+
+struct _HandsetCall
+{
+  GObject parent_instance;
+
+  HandsetClock *clock;
+  HandsetCallMedia *media;
+  GCancellable *cancellable;
+
+  char *call_id;
+  char *room_id;
+  char *party_id;
+  char *own_user_id;
+  char *invitee;
+  HandsetCallDirection direction;
+  HandsetCallState state;
+  HandsetCallEvent *invite;
+  gboolean video;
+
+  /* The other party: fixed by the invite (incoming) or the selected answer
+   * (outgoing). */
+  char *opponent_user_id;
+  char *opponent_party_id;
+  int opponent_version;
+  gboolean opponent_selected;
+  gboolean remote_dtmf;
+
+  char *answered_by;
+  char *answered_by_party;
+  HandsetCallEndReason end_reason;
+  char *remote_reason;
+
+  gboolean muted;
+  gboolean on_hold;
+  gboolean remote_on_hold;
+  gboolean remote_audio_muted;
+  gboolean remote_video_muted;
+  gboolean rang;
+  gint64 connected_time;
+
+  guint invite_timer;
+  guint ring_timer;
+  guint flush_timer;
+  guint ice_restart_timer;
+
+  /* Our candidates, waiting for the next batch. */
+  GPtrArray *local_candidates;
+  gboolean may_send_candidates;
+  gboolean gathering_done;
+  gboolean end_of_candidates_sent;
+
+  /* Theirs: per (user, party) until an answer is chosen, then waiting for
+   * the remote description. */
+  GHashTable *candidates_by_party;
+  GPtrArray *pending_remote_candidates;
+  gboolean remote_description_set;
+
+  gboolean media_flowed;
+  gboolean making_offer;
+  gboolean local_offer_pending;
+  gboolean answer_wanted;
+};
+
+G_DEFINE_FINAL_TYPE (HandsetCall, handset_call, G_TYPE_OBJECT)
+
+G_DEFINE_ENUM_TYPE (HandsetCallState,
+                    handset_call_state,
+                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_STATE_FLEDGLING, "fledgling"),
+                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_STATE_WAIT_LOCAL_MEDIA, "wait_local_media"),
+                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_STATE_CREATE_OFFER, "create_offer"),
+                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_STATE_INVITE_SENT, "invite_sent"),
+                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_STATE_RINGING, "ringing"),
+                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_STATE_CREATE_ANSWER, "create_answer"),
+                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_STATE_CONNECTING, "connecting"),
+                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_STATE_CONNECTED, "connected"),
+                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_STATE_ENDED, "ended"))
+
+G_DEFINE_ENUM_TYPE (HandsetCallDirection,
+                    handset_call_direction,
+                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_DIRECTION_OUTGOING, "outgoing"),
+                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_DIRECTION_INCOMING, "incoming"))
+
+G_DEFINE_ENUM_TYPE (HandsetCallEndReason,
+                    handset_call_end_reason,
+                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_NONE, "none"),
+                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_LOCAL_HANGUP, "local_hangup"),
+                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_REMOTE_HANGUP, "remote_hangup"),
+                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_LOCAL_REJECT, "local_reject"),
+                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_DECLINED, "declined"),
+                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_NO_ANSWER, "no_answer"),
+                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_MISSED, "missed"),
+                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_ANSWERED_ELSEWHERE, "answered_elsewhere"),
+                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_ICE_FAILED, "ice_failed"),
+                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_ICE_TIMEOUT, "ice_timeout"),
+                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_USER_MEDIA_FAILED, "user_media_failed"),
+                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_BUSY, "busy"),
+                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_REPLACED, "replaced"),
+                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_OPPONENT_LEFT, "opponent_left"),
+                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_ERROR, "error"))
+
+enum
+{
+  PROP_0,
+  PROP_CALL_ID,
+  PROP_ROOM_ID,
+  PROP_PARTY_ID,
+  PROP_DIRECTION,
+  PROP_STATE,
+  PROP_OPPONENT_USER_ID,
+  PROP_OPPONENT_PARTY_ID,
+  PROP_ANSWERED_BY,
+  PROP_END_REASON,
+  PROP_MUTED,
+  PROP_ON_HOLD,
+  PROP_REMOTE_ON_HOLD,
+  PROP_REMOTE_AUDIO_MUTED,
+  PROP_REMOTE_VIDEO_MUTED,
+  PROP_VIDEO,
+  N_PROPS
+};
+
+enum
+{
+  SIGNAL_STATE_CHANGED,
+  SIGNAL_SEND_EVENT,
+  N_SIGNALS
+};
+
+static GParamSpec *props[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void end_call (HandsetCall *self, HandsetCallEndReason reason);
+static void flush_candidates (HandsetCall *self);
+static void start_negotiation (HandsetCall *self, gboolean ice_restart);
+
+static const char *
+enum_nick (GType type, int value)
+{
+  GEnumClass *klass = g_type_class_ref (type);
+  GEnumValue *enum_value = g_enum_get_value (klass, value);
+  const char *nick = enum_value ? enum_value->value_nick : "unknown";
+
+  g_type_class_unref (klass);
+
+  return nick;
+}
+
+const char *
+handset_call_state_to_string (HandsetCallState state)
+{
+  return enum_nick (HANDSET_TYPE_CALL_STATE, state);
+}
+
+const char *
+handset_call_end_reason_to_string (HandsetCallEndReason reason)
+{
+  return enum_nick (HANDSET_TYPE_CALL_END_REASON, reason);
+}
+
+/* ------------------------------------------------------------------ helpers */
+
+static void
+set_state (HandsetCall *self, HandsetCallState state)
+{
+  HandsetCallState old = self->state;
+
+  if (old == state || old == HANDSET_CALL_STATE_ENDED)
+    return;
+
+  g_debug ("Call %s: %s → %s", self->call_id, handset_call_state_to_string (old),
+           handset_call_state_to_string (state));
+  self->state = state;
+  if (state == HANDSET_CALL_STATE_CONNECTED && self->connected_time == 0)
+    self->connected_time = handset_clock_get_time (self->clock);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE]);
+  g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, state, old);
+}
+
+static void
+set_boolean (HandsetCall *self, gboolean *field, gboolean value, int prop)
+{
+  if (*field == value)
+    return;
+
+  *field = value;
+  g_object_notify_by_pspec (G_OBJECT (self), props[prop]);
+}
+
+static void
+send_event (HandsetCall *self, HandsetCallEventType type, JsonObject *content)
+{
+  g_debug ("Call %s: sending %s", self->call_id, handset_call_event_type_to_string (type));
+  g_signal_emit (self, signals[SIGNAL_SEND_EVENT], 0, type, content);
+  json_object_unref (content);
+}
+
+static gboolean
+is_ended (HandsetCall *self)
+{
+  return self->state == HANDSET_CALL_STATE_ENDED;
+}
+
+static JsonObject *
+own_stream_metadata (HandsetCall *self)
+{
+  return handset_call_event_build_stream_metadata (handset_call_media_get_stream_id (self->media),
+                                                   self->muted, !self->video);
+}
+
+static gboolean
+can_renegotiate (HandsetCall *self)
+{
+  /* Version 0 peers know no m.call.negotiate. */
+  return self->opponent_selected && self->opponent_version >= 1 &&
+         (self->invite == NULL || handset_call_event_get_version (self->invite) >= 1);
+}
+
+static gboolean
+from_opponent (HandsetCall *self, HandsetCallEvent *event)
+{
+  return self->opponent_selected &&
+         g_strcmp0 (handset_call_event_get_sender (event), self->opponent_user_id) == 0 &&
+         g_strcmp0 (handset_call_event_get_party_id (event), self->opponent_party_id) == 0;
+}
+
+static void
+set_opponent (HandsetCall *self, const char *user_id, const char *party_id, int version)
+{
+  self->opponent_selected = TRUE;
+  self->opponent_version = version;
+  g_free (self->opponent_user_id);
+  self->opponent_user_id = g_strdup (user_id);
+  g_free (self->opponent_party_id);
+  self->opponent_party_id = g_strdup (party_id);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_OPPONENT_USER_ID]);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_OPPONENT_PARTY_ID]);
+}
+
+static void
+set_answered_by_party (HandsetCall *self, const char *party_id)
+{
+  g_free (self->answered_by_party);
+  self->answered_by_party = g_strdup (party_id);
+  /* The party ID stands for the device until the manager finds its name. */
+  handset_call_set_answered_by (self, party_id);
+}
+
+/* Whether every media section of an SDP only receives or is inactive from
+ * the sender's point of view: the sender holds the call. */
+static gboolean
+sdp_holds (const char *sdp)
+{
+  g_auto (GStrv) lines = NULL;
+  gboolean in_media = FALSE, any_media = FALSE, all_held = TRUE, section_held = FALSE;
+
+  if (sdp == NULL)
+    return FALSE;
+
+  lines = g_strsplit (sdp, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = g_strstrip (lines[i]);
+
+      if (g_str_has_prefix (line, "m="))
+        {
+          if (in_media)
+            all_held &= section_held;
+          in_media = TRUE;
+          any_media = TRUE;
+          section_held = FALSE;
+        }
+      else if (in_media && (g_str_equal (line, "a=sendonly") || g_str_equal (line, "a=inactive")))
+        {
+          section_held = TRUE;
+        }
+    }
+  if (in_media)
+    all_held &= section_held;
+
+  return any_media && all_held;
+}
+
+/* ------------------------------------------------------------------ candidates */
+
+static char *
+party_key (const char *user_id, const char *party_id)
+{
+  return g_strconcat (user_id, "\n", party_id ? party_id : "", NULL);
+}
+
+static void
+give_to_media (HandsetCall *self, GPtrArray *candidates)
+{
+  for (guint i = 0; i < candidates->len; i++)
+    {
+      HandsetIceCandidate *candidate = g_ptr_array_index (candidates, i);
+
+      if (self->remote_description_set)
+        handset_call_media_add_remote_candidate (self->media, candidate);
+      else
+        g_ptr_array_add (self->pending_remote_candidates, handset_ice_candidate_copy (candidate));
+    }
+}
+
+static void
+apply_pending_candidates (HandsetCall *self)
+{
+  g_autoptr (GPtrArray) pending = g_steal_pointer (&self->pending_remote_candidates);
+
+  self->pending_remote_candidates =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) handset_ice_candidate_free);
+  give_to_media (self, pending);
+}
+
+static void
+flush_timer_cb (gpointer user_data)
+{
+  HandsetCall *self = HANDSET_CALL (user_data);
+
+  self->flush_timer = 0;
+  flush_candidates (self);
+}
+
+static void
+schedule_flush (HandsetCall *self, guint delay_ms)
+{
+  if (self->flush_timer != 0 || is_ended (self))
+    return;
+  self->flush_timer = handset_clock_add_timeout (self->clock, delay_ms, flush_timer_cb, self);
+}
+
+static void
+flush_candidates (HandsetCall *self)
+{
+  g_autoptr (GPtrArray) batch = NULL;
+
+  handset_clock_clear (self->clock, &self->flush_timer);
+  if (!self->may_send_candidates || is_ended (self))
+    return;
+
+  if (self->gathering_done && !self->end_of_candidates_sent)
+    {
+      /* Mandatory, and last: bridges without trickle ICE wait for it. */
+      g_ptr_array_add (self->local_candidates, handset_ice_candidate_new ("", NULL, -1));
+      self->end_of_candidates_sent = TRUE;
+    }
+  if (self->local_candidates->len == 0)
+    return;
+
+  batch = g_steal_pointer (&self->local_candidates);
+  self->local_candidates =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) handset_ice_candidate_free);
+  send_event (self, HANDSET_CALL_EVENT_CANDIDATES,
+              handset_call_event_build_candidates (self->call_id, self->party_id, batch));
+}
+
+static void
+local_candidate_cb (HandsetCallMedia *media, HandsetIceCandidate *candidate, HandsetCall *self)
+{
+  if (is_ended (self))
+    return;
+
+  g_ptr_array_add (self->local_candidates, handset_ice_candidate_copy (candidate));
+  /* Before the invite or answer went out, candidates wait; after, they go
+   * in batches. */
+  if (self->may_send_candidates)
+    schedule_flush (self, HANDSET_CALL_NEXT_FLUSH_MS);
+}
+
+static void
+gathering_done_cb (HandsetCallMedia *media, HandsetCall *self)
+{
+  self->gathering_done = TRUE;
+  self->end_of_candidates_sent = FALSE;
+  /* All found: what is left goes at once. */
+  if (self->may_send_candidates)
+    flush_candidates (self);
+}
+
+static void
+allow_candidates (HandsetCall *self, guint first_delay_ms)
+{
+  self->may_send_candidates = TRUE;
+  if (self->gathering_done)
+    flush_candidates (self);
+  else
+    schedule_flush (self, first_delay_ms);
+}
+
+/* ------------------------------------------------------------------ ICE */
+
+static void
+ice_restart_cb (gpointer user_data)
+{
+  HandsetCall *self = HANDSET_CALL (user_data);
+
+  self->ice_restart_timer = 0;
+  if (is_ended (self))
+    return;
+
+  if (!can_renegotiate (self))
+    {
+      /* Without renegotiation there is no restart: the connection is lost. */
+      g_message ("Call %s: connection lost", self->call_id);
+      send_event (self, HANDSET_CALL_EVENT_HANGUP,
+                  handset_call_event_build_hangup (self->call_id, self->party_id,
+                                                   HANDSET_HANGUP_ICE_TIMEOUT));
+      end_call (self, HANDSET_CALL_END_ICE_TIMEOUT);
+      return;
+    }
+
+  g_message ("Call %s: connection interrupted, restarting ICE", self->call_id);
+  start_negotiation (self, TRUE);
+}
+
+static void
+ice_state_changed_cb (HandsetCallMedia *media, int state, HandsetCall *self)
+{
+  if (is_ended (self))
+    return;
+
+  switch (state)
+    {
+      case HANDSET_ICE_STATE_CONNECTED:
+      case HANDSET_ICE_STATE_COMPLETED:
+        handset_clock_clear (self->clock, &self->ice_restart_timer);
+        self->media_flowed = TRUE;
+        if (self->state == HANDSET_CALL_STATE_CONNECTING)
+          set_state (self, HANDSET_CALL_STATE_CONNECTED);
+        break;
+
+      case HANDSET_ICE_STATE_DISCONNECTED:
+        if (self->ice_restart_timer == 0)
+          self->ice_restart_timer = handset_clock_add_timeout (
+              self->clock, HANDSET_CALL_ICE_RESTART_MS, ice_restart_cb, self);
+        break;
+
+      case HANDSET_ICE_STATE_FAILED:
+        {
+          /* Lost after media flowed is a timeout; never connected, a failure. */
+          const char *reason =
+              self->media_flowed ? HANDSET_HANGUP_ICE_TIMEOUT : HANDSET_HANGUP_ICE_FAILED;
+
+          send_event (self, HANDSET_CALL_EVENT_HANGUP,
+                      handset_call_event_build_hangup (self->call_id, self->party_id, reason));
+          end_call (self, self->media_flowed ? HANDSET_CALL_END_ICE_TIMEOUT
+                                             : HANDSET_CALL_END_ICE_FAILED);
+        }
+        break;
+
+      default:
+        break;
+    }
+}
+
+/* ------------------------------------------------------------------ ending */
+
+static void
+end_call (HandsetCall *self, HandsetCallEndReason reason)
+{
+  if (is_ended (self))
+    return;
+
+  g_debug ("Call %s ends: %s", self->call_id, handset_call_end_reason_to_string (reason));
+  handset_clock_clear (self->clock, &self->invite_timer);
+  handset_clock_clear (self->clock, &self->ring_timer);
+  handset_clock_clear (self->clock, &self->flush_timer);
+  handset_clock_clear (self->clock, &self->ice_restart_timer);
+  g_cancellable_cancel (self->cancellable);
+  handset_call_media_close (self->media);
+
+  self->end_reason = reason;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_END_REASON]);
+  set_state (self, HANDSET_CALL_STATE_ENDED);
+}
+
+/**
+ * handset_call_end_silently:
+ *
+ * Ends the call here and sends nothing: for a call that loses a glare, or
+ * whose room we left.
+ */
+void
+handset_call_end_silently (HandsetCall *self, HandsetCallEndReason reason)
+{
+  g_return_if_fail (HANDSET_IS_CALL (self));
+
+  end_call (self, reason);
+}
+
+/* ------------------------------------------------------------------ outgoing */
+
+static void
+invite_timeout_cb (gpointer user_data)
+{
+  HandsetCall *self = HANDSET_CALL (user_data);
+
+  self->invite_timer = 0;
+  if (self->state != HANDSET_CALL_STATE_INVITE_SENT)
+    return;
+
+  send_event (self, HANDSET_CALL_EVENT_HANGUP,
+              handset_call_event_build_hangup (self->call_id, self->party_id,
+                                               HANDSET_HANGUP_INVITE_TIMEOUT));
+  end_call (self, HANDSET_CALL_END_NO_ANSWER);
+}
+
+static void
+offer_created_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (HandsetCall) self = HANDSET_CALL (user_data);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *sdp = NULL;
+
+  sdp = handset_call_media_create_offer_finish (HANDSET_CALL_MEDIA (object), result, &error);
+  if (is_ended (self))
+    return;
+
+  if (sdp == NULL)
+    {
+      g_warning ("Call %s: no offer: %s", self->call_id, error->message);
+      end_call (self, HANDSET_CALL_END_USER_MEDIA_FAILED);
+      return;
+    }
+
+  send_event (self, HANDSET_CALL_EVENT_INVITE,
+              handset_call_event_build_invite (self->call_id, self->party_id, sdp,
+                                               HANDSET_CALL_INVITE_LIFETIME_MS, self->invitee,
+                                               own_stream_metadata (self)));
+  set_state (self, HANDSET_CALL_STATE_INVITE_SENT);
+  self->invite_timer = handset_clock_add_timeout (self->clock, HANDSET_CALL_INVITE_LIFETIME_MS,
+                                                  invite_timeout_cb, self);
+  allow_candidates (self, HANDSET_CALL_FIRST_FLUSH_CALLER_MS);
+}
+
+/**
+ * handset_call_place:
+ *
+ * Starts an outgoing call: media, offer, invite.
+ */
+void
+handset_call_place (HandsetCall *self)
+{
+  g_return_if_fail (HANDSET_IS_CALL (self));
+  g_return_if_fail (self->state == HANDSET_CALL_STATE_FLEDGLING);
+
+  set_state (self, HANDSET_CALL_STATE_WAIT_LOCAL_MEDIA);
+  /* The media session opens its devices when it is made; the offer is
+   * what waits. */
+  set_state (self, HANDSET_CALL_STATE_CREATE_OFFER);
+  self->making_offer = TRUE;
+  handset_call_media_create_offer (self->media, FALSE, self->cancellable, offer_created_cb,
+                                   g_object_ref (self));
+}
+
+static void
+remote_answer_set_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (HandsetCall) self = HANDSET_CALL (user_data);
+  g_autoptr (GError) error = NULL;
+
+  self->making_offer = FALSE;
+  if (!handset_call_media_set_remote_description_finish (HANDSET_CALL_MEDIA (object), result,
+                                                         &error))
+    {
+      if (is_ended (self))
+        return;
+      g_warning ("Call %s: the answer cannot be used: %s", self->call_id, error->message);
+      send_event (self, HANDSET_CALL_EVENT_HANGUP,
+                  handset_call_event_build_hangup (self->call_id, self->party_id,
+                                                   HANDSET_HANGUP_UNKNOWN_ERROR));
+      end_call (self, HANDSET_CALL_END_ERROR);
+      return;
+    }
+
+  self->remote_description_set = TRUE;
+  self->local_offer_pending = FALSE;
+  apply_pending_candidates (self);
+}
+
+static void
+select_answer (HandsetCall *self, HandsetCallEvent *answer)
+{
+  const char *sender = handset_call_event_get_sender (answer);
+  const char *party = handset_call_event_get_party_id (answer);
+  g_autofree char *key = party_key (sender, party);
+  GPtrArray *buffered;
+
+  handset_clock_clear (self->clock, &self->invite_timer);
+  set_opponent (self, sender, party, handset_call_event_get_version (answer));
+  self->remote_dtmf = handset_call_event_get_dtmf (answer);
+  set_answered_by_party (self, party);
+
+  /* Only the chosen party's candidates reach the ICE agent. */
+  buffered = g_hash_table_lookup (self->candidates_by_party, key);
+  if (buffered != NULL)
+    give_to_media (self, buffered);
+  g_hash_table_remove_all (self->candidates_by_party);
+
+  if (party != NULL)
+    send_event (self, HANDSET_CALL_EVENT_SELECT_ANSWER,
+                handset_call_event_build_select_answer (self->call_id, self->party_id, party));
+
+  set_state (self, HANDSET_CALL_STATE_CONNECTING);
+  handset_call_media_set_remote_description (self->media, "answer",
+                                             handset_call_event_get_sdp (answer), self->cancellable,
+                                             remote_answer_set_cb, g_object_ref (self));
+}
+
+/* ------------------------------------------------------------------ incoming */
+
+static void remote_offer_set_cb (GObject *object, GAsyncResult *result, gpointer user_data);
+
+static void
+ring_timeout_cb (gpointer user_data)
+{
+  HandsetCall *self = HANDSET_CALL (user_data);
+
+  self->ring_timer = 0;
+  /* The invite expired while ringing: stop, and send nothing. */
+  if (self->state == HANDSET_CALL_STATE_RINGING)
+    end_call (self, HANDSET_CALL_END_MISSED);
+}
+
+/**
+ * handset_call_start_ringing:
+ * @remaining_ms: how long the invite stays valid
+ *
+ * Called by the manager once the whole sync batch says this call should
+ * ring.
+ */
+void
+handset_call_start_ringing (HandsetCall *self, gint64 remaining_ms)
+{
+  g_return_if_fail (HANDSET_IS_CALL (self));
+
+  if (self->state != HANDSET_CALL_STATE_FLEDGLING)
+    return;
+
+  self->rang = TRUE;
+  set_state (self, HANDSET_CALL_STATE_RINGING);
+  self->ring_timer = handset_clock_add_timeout (
+      self->clock, (guint) CLAMP (remaining_ms, 0, G_MAXINT), ring_timeout_cb, self);
+}
+
+static void
+answer_created_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (HandsetCall) self = HANDSET_CALL (user_data);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *sdp = NULL;
+
+  sdp = handset_call_media_create_answer_finish (HANDSET_CALL_MEDIA (object), result, &error);
+  if (is_ended (self))
+    return;
+
+  if (sdp == NULL)
+    {
+      g_warning ("Call %s: no answer: %s", self->call_id, error->message);
+      send_event (self, HANDSET_CALL_EVENT_HANGUP,
+                  handset_call_event_build_hangup (self->call_id, self->party_id,
+                                                   HANDSET_HANGUP_USER_MEDIA_FAILED));
+      end_call (self, HANDSET_CALL_END_USER_MEDIA_FAILED);
+      return;
+    }
+
+  send_event (self, HANDSET_CALL_EVENT_ANSWER,
+              handset_call_event_build_answer (self->call_id, self->party_id, sdp,
+                                               own_stream_metadata (self)));
+  set_state (self, HANDSET_CALL_STATE_CONNECTING);
+  /* Candidates only after the answer went out. */
+  allow_candidates (self, HANDSET_CALL_FIRST_FLUSH_CALLEE_MS);
+}
+
+static void
+create_answer_now (HandsetCall *self)
+{
+  set_state (self, HANDSET_CALL_STATE_CREATE_ANSWER);
+  handset_call_media_create_answer (self->media, self->cancellable, answer_created_cb,
+                                    g_object_ref (self));
+}
+
+static void
+remote_offer_set_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (HandsetCall) self = HANDSET_CALL (user_data);
+  g_autoptr (GError) error = NULL;
+
+  if (!handset_call_media_set_remote_description_finish (HANDSET_CALL_MEDIA (object), result,
+                                                         &error))
+    {
+      if (is_ended (self))
+        return;
+      /* An offer we cannot use: the call cannot work. Say so only if we
+       * had answered; a ringing call just stops. */
+      g_warning ("Call %s: the offer cannot be used: %s", self->call_id, error->message);
+      end_call (self, HANDSET_CALL_END_ERROR);
+      return;
+    }
+
+  self->remote_description_set = TRUE;
+  apply_pending_candidates (self);
+  if (self->answer_wanted && !is_ended (self))
+    create_answer_now (self);
+}
+
+/**
+ * handset_call_answer:
+ * @video: whether to send video
+ */
+void
+handset_call_answer (HandsetCall *self, gboolean video)
+{
+  g_return_if_fail (HANDSET_IS_CALL (self));
+
+  if (self->state != HANDSET_CALL_STATE_RINGING && self->state != HANDSET_CALL_STATE_FLEDGLING)
+    return;
+
+  handset_clock_clear (self->clock, &self->ring_timer);
+  if (video != self->video)
+    {
+      self->video = video;
+      handset_call_media_set_video (self->media, video);
+      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_VIDEO]);
+    }
+  set_state (self, HANDSET_CALL_STATE_WAIT_LOCAL_MEDIA);
+  self->answer_wanted = TRUE;
+  if (self->remote_description_set)
+    create_answer_now (self);
+}
+
+/**
+ * handset_call_reject:
+ *
+ * Declines a ringing call everywhere: an m.call.reject stops every device
+ * of ours. A version 0 caller knows no reject and gets a hangup.
+ */
+void
+handset_call_reject (HandsetCall *self)
+{
+  g_return_if_fail (HANDSET_IS_CALL (self));
+
+  /* Only before an answer went out. */
+  if (self->direction != HANDSET_CALL_DIRECTION_INCOMING ||
+      self->state >= HANDSET_CALL_STATE_CONNECTING)
+    return;
+
+  if (self->opponent_version == 0)
+    send_event (self, HANDSET_CALL_EVENT_HANGUP,
+                handset_call_event_build_hangup (self->call_id, self->party_id,
+                                                 HANDSET_HANGUP_USER_HANGUP));
+  else
+    send_event (self, HANDSET_CALL_EVENT_REJECT,
+                handset_call_event_build_reject (self->call_id, self->party_id));
+  end_call (self, HANDSET_CALL_END_LOCAL_REJECT);
+}
+
+/**
+ * handset_call_hangup:
+ *
+ * Ends the call from this side. A caller cancelling before an answer sends
+ * a hangup, never a reject.
+ */
+void
+handset_call_hangup (HandsetCall *self)
+{
+  g_return_if_fail (HANDSET_IS_CALL (self));
+
+  if (is_ended (self))
+    return;
+
+  if (self->direction == HANDSET_CALL_DIRECTION_INCOMING &&
+      self->state < HANDSET_CALL_STATE_CONNECTING)
+    {
+      handset_call_reject (self);
+      return;
+    }
+
+  /* Before the invite went out there is nobody to tell. */
+  if (self->state >= HANDSET_CALL_STATE_INVITE_SENT)
+    send_event (self, HANDSET_CALL_EVENT_HANGUP,
+                handset_call_event_build_hangup (self->call_id, self->party_id,
+                                                 HANDSET_HANGUP_USER_HANGUP));
+  end_call (self, HANDSET_CALL_END_LOCAL_HANGUP);
+}
+
+/**
+ * handset_call_replace:
+ *
+ * Ends an outgoing call that lost a glare: the peer is told, with a
+ * hangup, and the call ends as replaced.
+ */
+void
+handset_call_replace (HandsetCall *self)
+{
+  g_return_if_fail (HANDSET_IS_CALL (self));
+
+  if (is_ended (self))
+    return;
+
+  if (self->state >= HANDSET_CALL_STATE_INVITE_SENT)
+    send_event (self, HANDSET_CALL_EVENT_HANGUP,
+                handset_call_event_build_hangup (self->call_id, self->party_id,
+                                                 HANDSET_HANGUP_USER_HANGUP));
+  end_call (self, HANDSET_CALL_END_REPLACED);
+}
+
+/* ------------------------------------------------------------------ negotiation */
+
+static void
+negotiate_offer_created_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (HandsetCall) self = HANDSET_CALL (user_data);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *sdp = NULL;
+
+  sdp = handset_call_media_create_offer_finish (HANDSET_CALL_MEDIA (object), result, &error);
+  self->making_offer = FALSE;
+  if (is_ended (self))
+    return;
+  if (sdp == NULL)
+    {
+      g_warning ("Call %s: no new offer: %s", self->call_id, error->message);
+      return;
+    }
+
+  self->local_offer_pending = TRUE;
+  send_event (self, HANDSET_CALL_EVENT_NEGOTIATE,
+              handset_call_event_build_negotiate (self->call_id, self->party_id, "offer", sdp,
+                                                  HANDSET_CALL_NEGOTIATE_LIFETIME_MS,
+                                                  own_stream_metadata (self)));
+}
+
+static void
+start_negotiation (HandsetCall *self, gboolean ice_restart)
+{
+  if (!can_renegotiate (self) || is_ended (self))
+    return;
+
+  self->making_offer = TRUE;
+  handset_call_media_create_offer (self->media, ice_restart, self->cancellable,
+                                   negotiate_offer_created_cb, g_object_ref (self));
+}
+
+static void
+negotiate_answer_created_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (HandsetCall) self = HANDSET_CALL (user_data);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *sdp = NULL;
+
+  sdp = handset_call_media_create_answer_finish (HANDSET_CALL_MEDIA (object), result, &error);
+  if (is_ended (self))
+    return;
+  if (sdp == NULL)
+    {
+      g_warning ("Call %s: no answer to the new offer: %s", self->call_id, error->message);
+      return;
+    }
+
+  send_event (self, HANDSET_CALL_EVENT_NEGOTIATE,
+              handset_call_event_build_negotiate (self->call_id, self->party_id, "answer", sdp,
+                                                  HANDSET_CALL_NEGOTIATE_LIFETIME_MS,
+                                                  own_stream_metadata (self)));
+}
+
+static void
+negotiate_offer_set_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (HandsetCall) self = HANDSET_CALL (user_data);
+  g_autoptr (GError) error = NULL;
+
+  if (!handset_call_media_set_remote_description_finish (HANDSET_CALL_MEDIA (object), result,
+                                                         &error))
+    {
+      if (!is_ended (self))
+        g_warning ("Call %s: the new offer cannot be used: %s", self->call_id, error->message);
+      return;
+    }
+  if (is_ended (self))
+    return;
+
+  handset_call_media_create_answer (self->media, self->cancellable, negotiate_answer_created_cb,
+                                    g_object_ref (self));
+}
+
+static void
+negotiate_answer_set_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (HandsetCall) self = HANDSET_CALL (user_data);
+  g_autoptr (GError) error = NULL;
+
+  if (!handset_call_media_set_remote_description_finish (HANDSET_CALL_MEDIA (object), result,
+                                                         &error) &&
+      !is_ended (self))
+    g_warning ("Call %s: the answer to our offer cannot be used: %s", self->call_id,
+               error->message);
+}
+
+static void
+handle_negotiate (HandsetCall *self, HandsetCallEvent *event)
+{
+  const char *type = handset_call_event_get_description_type (event);
+  gint64 age = handset_call_event_get_age_now_ms (event, handset_clock_get_time (self->clock));
+
+  /* Only the opponent negotiates, only in v1 calls, and not too late. */
+  if (!from_opponent (self, event) || !can_renegotiate (self))
+    {
+      g_debug ("Call %s: negotiate from %s/%s ignored", self->call_id,
+               handset_call_event_get_sender (event), handset_call_event_get_party_id (event));
+      return;
+    }
+  if (age > handset_call_event_get_lifetime (event))
+    {
+      g_debug ("Call %s: negotiate older than its lifetime ignored", self->call_id);
+      return;
+    }
+
+  if (g_str_equal (type, "offer"))
+    {
+      gboolean collision = self->making_offer || self->local_offer_pending;
+      gboolean polite = self->direction == HANDSET_CALL_DIRECTION_INCOMING;
+
+      if (collision && !polite)
+        {
+          /* The caller is impolite: its own offer stands. */
+          g_debug ("Call %s: offer collision, ignoring theirs", self->call_id);
+          return;
+        }
+      if (collision)
+        {
+          g_debug ("Call %s: offer collision, rolling back ours", self->call_id);
+          handset_call_media_rollback (self->media);
+          self->local_offer_pending = FALSE;
+          self->making_offer = FALSE;
+        }
+
+      set_boolean (self, &self->remote_on_hold, sdp_holds (handset_call_event_get_sdp (event)),
+                   PROP_REMOTE_ON_HOLD);
+      handset_call_media_set_remote_description (
+          self->media, "offer", handset_call_event_get_sdp (event), self->cancellable,
+          negotiate_offer_set_cb, g_object_ref (self));
+    }
+  else if (self->local_offer_pending)
+    {
+      self->local_offer_pending = FALSE;
+      handset_call_media_set_remote_description (
+          self->media, "answer", handset_call_event_get_sdp (event), self->cancellable,
+          negotiate_answer_set_cb, g_object_ref (self));
+    }
+}
+
+static void
+handle_stream_metadata (HandsetCall *self, JsonObject *metadata)
+{
+  g_autoptr (GList) streams = NULL;
+  gboolean audio_muted = FALSE, video_muted = FALSE;
+
+  if (metadata == NULL)
+    return;
+
+  streams = json_object_get_members (metadata);
+  for (GList *l = streams; l != NULL; l = l->next)
+    {
+      JsonNode *node = json_object_get_member (metadata, l->data);
+      JsonObject *stream = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      JsonNode *flag;
+
+      if (stream == NULL ||
+          g_strcmp0 (json_object_get_string_member_with_default (stream, "purpose", ""),
+                     "m.usermedia") != 0)
+        continue;
+      flag = json_object_get_member (stream, "audio_muted");
+      audio_muted = flag && JSON_NODE_HOLDS_VALUE (flag) &&
+                    json_node_get_value_type (flag) == G_TYPE_BOOLEAN &&
+                    json_node_get_boolean (flag);
+      flag = json_object_get_member (stream, "video_muted");
+      video_muted = flag && JSON_NODE_HOLDS_VALUE (flag) &&
+                    json_node_get_value_type (flag) == G_TYPE_BOOLEAN &&
+                    json_node_get_boolean (flag);
+      break;
+    }
+
+  set_boolean (self, &self->remote_audio_muted, audio_muted, PROP_REMOTE_AUDIO_MUTED);
+  set_boolean (self, &self->remote_video_muted, video_muted, PROP_REMOTE_VIDEO_MUTED);
+}
+
+/* ------------------------------------------------------------------ events in */
+
+static HandsetCallEndReason
+reason_for_remote_hangup (HandsetCall *self, const char *reason)
+{
+  if (self->state == HANDSET_CALL_STATE_RINGING)
+    return HANDSET_CALL_END_MISSED;
+  if (g_str_equal (reason, HANDSET_HANGUP_USER_HANGUP))
+    return HANDSET_CALL_END_REMOTE_HANGUP;
+  if (g_str_equal (reason, HANDSET_HANGUP_INVITE_TIMEOUT))
+    return HANDSET_CALL_END_MISSED;
+  if (g_str_equal (reason, HANDSET_HANGUP_ICE_FAILED))
+    return HANDSET_CALL_END_ICE_FAILED;
+  if (g_str_equal (reason, HANDSET_HANGUP_ICE_TIMEOUT))
+    return HANDSET_CALL_END_ICE_TIMEOUT;
+  if (g_str_equal (reason, HANDSET_HANGUP_USER_BUSY))
+    return HANDSET_CALL_END_BUSY;
+  if (g_str_equal (reason, HANDSET_HANGUP_USER_MEDIA_FAILED))
+    return HANDSET_CALL_END_USER_MEDIA_FAILED;
+  /* Unknown reasons, and unknown_error: a failure without details. */
+  return HANDSET_CALL_END_ERROR;
+}
+
+static void
+handle_as_caller (HandsetCall *self, HandsetCallEvent *event)
+{
+  const char *sender = handset_call_event_get_sender (event);
+  const char *party = handset_call_event_get_party_id (event);
+
+  switch (handset_call_event_get_event_type (event))
+    {
+      case HANDSET_CALL_EVENT_ANSWER:
+        /* The first answer wins; later ones change nothing. */
+        if (self->state == HANDSET_CALL_STATE_INVITE_SENT && !self->opponent_selected)
+          {
+            handle_stream_metadata (self, handset_call_event_get_stream_metadata (event));
+            select_answer (self, event);
+          }
+        break;
+
+      case HANDSET_CALL_EVENT_REJECT:
+        if (self->state == HANDSET_CALL_STATE_INVITE_SENT && !self->opponent_selected)
+          {
+            /* The spec has the caller select the rejecting party. */
+            if (party != NULL)
+              send_event (
+                  self, HANDSET_CALL_EVENT_SELECT_ANSWER,
+                  handset_call_event_build_select_answer (self->call_id, self->party_id, party));
+            set_answered_by_party (self, party);
+            end_call (self, HANDSET_CALL_END_DECLINED);
+          }
+        break;
+
+      case HANDSET_CALL_EVENT_CANDIDATES:
+        if (self->opponent_selected)
+          {
+            if (from_opponent (self, event))
+              give_to_media (self, handset_call_event_get_candidates (event));
+          }
+        else
+          {
+            g_autofree char *key = party_key (sender, party);
+            GPtrArray *buffered = g_hash_table_lookup (self->candidates_by_party, key);
+            GPtrArray *incoming = handset_call_event_get_candidates (event);
+
+            if (buffered == NULL)
+              {
+                buffered =
+                    g_ptr_array_new_with_free_func ((GDestroyNotify) handset_ice_candidate_free);
+                g_hash_table_insert (self->candidates_by_party, g_steal_pointer (&key), buffered);
+              }
+            for (guint i = 0; i < incoming->len; i++)
+              g_ptr_array_add (buffered,
+                               handset_ice_candidate_copy (g_ptr_array_index (incoming, i)));
+          }
+        break;
+
+      case HANDSET_CALL_EVENT_HANGUP:
+        if (from_opponent (self, event))
+          {
+            g_free (self->remote_reason);
+            self->remote_reason = g_strdup (handset_call_event_get_reason (event));
+            end_call (self, reason_for_remote_hangup (self, self->remote_reason));
+          }
+        else if (!self->opponent_selected && handset_call_event_get_version (event) == 0)
+          {
+            /* A version 0 callee declines with a hangup. */
+            end_call (self, HANDSET_CALL_END_DECLINED);
+          }
+        /* A hangup from another party leaves the call to the others. */
+        break;
+
+      case HANDSET_CALL_EVENT_NEGOTIATE:
+        handle_negotiate (self, event);
+        break;
+
+      case HANDSET_CALL_EVENT_SDP_STREAM_METADATA_CHANGED:
+        if (from_opponent (self, event))
+          handle_stream_metadata (self, handset_call_event_get_stream_metadata (event));
+        break;
+
+      case HANDSET_CALL_EVENT_INVITE:
+      case HANDSET_CALL_EVENT_SELECT_ANSWER:
+      default:
+        break;
+    }
+}
+
+static void
+handle_as_callee (HandsetCall *self, HandsetCallEvent *event)
+{
+  const char *sender = handset_call_event_get_sender (event);
+  const char *party = handset_call_event_get_party_id (event);
+  gboolean from_own_user = g_strcmp0 (sender, self->own_user_id) == 0;
+
+  switch (handset_call_event_get_event_type (event))
+    {
+      case HANDSET_CALL_EVENT_CANDIDATES:
+        if (from_opponent (self, event))
+          give_to_media (self, handset_call_event_get_candidates (event));
+        break;
+
+      case HANDSET_CALL_EVENT_HANGUP:
+        if (from_opponent (self, event))
+          {
+            g_free (self->remote_reason);
+            self->remote_reason = g_strdup (handset_call_event_get_reason (event));
+            end_call (self, reason_for_remote_hangup (self, self->remote_reason));
+          }
+        break;
+
+      case HANDSET_CALL_EVENT_REJECT:
+        /* Declined on another device of ours: every device stops. */
+        if (from_own_user && g_strcmp0 (party, self->party_id) != 0 &&
+            self->state < HANDSET_CALL_STATE_CONNECTING)
+          {
+            set_answered_by_party (self, party);
+            end_call (self, HANDSET_CALL_END_ANSWERED_ELSEWHERE);
+          }
+        break;
+
+      case HANDSET_CALL_EVENT_ANSWER:
+        /* Another device of ours answered; a select_answer will follow, but
+         * a ringing device can stop now. */
+        if (from_own_user && g_strcmp0 (party, self->party_id) != 0 &&
+            (self->state == HANDSET_CALL_STATE_RINGING ||
+             self->state == HANDSET_CALL_STATE_FLEDGLING))
+          {
+            set_answered_by_party (self, party);
+            end_call (self, HANDSET_CALL_END_ANSWERED_ELSEWHERE);
+          }
+        break;
+
+      case HANDSET_CALL_EVENT_SELECT_ANSWER:
+        if (from_opponent (self, event) &&
+            g_strcmp0 (handset_call_event_get_selected_party_id (event), self->party_id) != 0)
+          {
+            set_answered_by_party (self, handset_call_event_get_selected_party_id (event));
+            end_call (self, HANDSET_CALL_END_ANSWERED_ELSEWHERE);
+          }
+        break;
+
+      case HANDSET_CALL_EVENT_NEGOTIATE:
+        handle_negotiate (self, event);
+        break;
+
+      case HANDSET_CALL_EVENT_SDP_STREAM_METADATA_CHANGED:
+        if (from_opponent (self, event))
+          handle_stream_metadata (self, handset_call_event_get_stream_metadata (event));
+        break;
+
+      case HANDSET_CALL_EVENT_INVITE:
+      default:
+        break;
+    }
+}
+
+/**
+ * handset_call_handle_event:
+ *
+ * Feeds the call an event of its call ID. Our own echoes must already be
+ * gone: the manager drops them.
+ */
+void
+handset_call_handle_event (HandsetCall *self, HandsetCallEvent *event)
+{
+  g_return_if_fail (HANDSET_IS_CALL (self));
+
+  if (is_ended (self))
+    return;
+
+  if (self->direction == HANDSET_CALL_DIRECTION_OUTGOING)
+    handle_as_caller (self, event);
+  else
+    handle_as_callee (self, event);
+}
+
+/**
+ * handset_call_add_early_candidates:
+ *
+ * Candidates that came before their invite: applied now if they are the
+ * caller's.
+ */
+void
+handset_call_add_early_candidates (HandsetCall *self, HandsetCallEvent *candidates)
+{
+  g_return_if_fail (HANDSET_IS_CALL (self));
+
+  handset_call_handle_event (self, candidates);
+}
+
+/* ------------------------------------------------------------------ controls */
+
+void
+handset_call_set_muted (HandsetCall *self, gboolean muted)
+{
+  g_return_if_fail (HANDSET_IS_CALL (self));
+
+  if (self->muted == muted || is_ended (self))
+    return;
+
+  set_boolean (self, &self->muted, muted, PROP_MUTED);
+  handset_call_media_set_muted (self->media, muted);
+  /* Tell the peer, so it can show it; nothing is renegotiated. */
+  if (self->opponent_selected && self->opponent_version >= 1)
+    send_event (self, HANDSET_CALL_EVENT_SDP_STREAM_METADATA_CHANGED,
+                handset_call_event_build_sdp_stream_metadata_changed (self->call_id, self->party_id,
+                                                                      own_stream_metadata (self)));
+}
+
+/**
+ * handset_call_set_on_hold:
+ *
+ * Holds or resumes through m.call.negotiate (`sendonly` then `sendrecv`).
+ */
+void
+handset_call_set_on_hold (HandsetCall *self, gboolean on_hold)
+{
+  g_return_if_fail (HANDSET_IS_CALL (self));
+
+  if (self->on_hold == on_hold || !can_renegotiate (self) || is_ended (self))
+    return;
+
+  set_boolean (self, &self->on_hold, on_hold, PROP_ON_HOLD);
+  handset_call_media_set_local_hold (self->media, on_hold);
+  start_negotiation (self, FALSE);
+}
+
+/**
+ * handset_call_set_video:
+ *
+ * Adds video to a call, or stops it, through m.call.negotiate.
+ */
+void
+handset_call_set_video (HandsetCall *self, gboolean video)
+{
+  g_return_if_fail (HANDSET_IS_CALL (self));
+
+  if (self->video == video || is_ended (self))
+    return;
+
+  self->video = video;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_VIDEO]);
+  handset_call_media_set_video (self->media, video);
+  if (self->state == HANDSET_CALL_STATE_CONNECTING || self->state == HANDSET_CALL_STATE_CONNECTED)
+    start_negotiation (self, FALSE);
+}
+
+/**
+ * handset_call_set_answered_by:
+ * @device_name: (nullable): a name for the device that answered
+ */
+void
+handset_call_set_answered_by (HandsetCall *self, const char *device_name)
+{
+  g_return_if_fail (HANDSET_IS_CALL (self));
+
+  if (g_strcmp0 (self->answered_by, device_name) == 0)
+    return;
+
+  g_free (self->answered_by);
+  self->answered_by = g_strdup (device_name);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_ANSWERED_BY]);
+}
+
+/* ------------------------------------------------------------------ object */
+
+static void
+handset_call_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  HandsetCall *self = HANDSET_CALL (object);
+
+  switch (prop_id)
+    {
+      case PROP_CALL_ID:
+        g_value_set_string (value, self->call_id);
+        break;
+      case PROP_ROOM_ID:
+        g_value_set_string (value, self->room_id);
+        break;
+      case PROP_PARTY_ID:
+        g_value_set_string (value, self->party_id);
+        break;
+      case PROP_DIRECTION:
+        g_value_set_enum (value, self->direction);
+        break;
+      case PROP_STATE:
+        g_value_set_enum (value, self->state);
+        break;
+      case PROP_OPPONENT_USER_ID:
+        g_value_set_string (value, self->opponent_user_id);
+        break;
+      case PROP_OPPONENT_PARTY_ID:
+        g_value_set_string (value, self->opponent_party_id);
+        break;
+      case PROP_ANSWERED_BY:
+        g_value_set_string (value, self->answered_by);
+        break;
+      case PROP_END_REASON:
+        g_value_set_enum (value, self->end_reason);
+        break;
+      case PROP_MUTED:
+        g_value_set_boolean (value, self->muted);
+        break;
+      case PROP_ON_HOLD:
+        g_value_set_boolean (value, self->on_hold);
+        break;
+      case PROP_REMOTE_ON_HOLD:
+        g_value_set_boolean (value, self->remote_on_hold);
+        break;
+      case PROP_REMOTE_AUDIO_MUTED:
+        g_value_set_boolean (value, self->remote_audio_muted);
+        break;
+      case PROP_REMOTE_VIDEO_MUTED:
+        g_value_set_boolean (value, self->remote_video_muted);
+        break;
+      case PROP_VIDEO:
+        g_value_set_boolean (value, self->video);
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+handset_call_dispose (GObject *object)
+{
+  HandsetCall *self = HANDSET_CALL (object);
+
+  if (self->clock != NULL)
+    {
+      handset_clock_clear (self->clock, &self->invite_timer);
+      handset_clock_clear (self->clock, &self->ring_timer);
+      handset_clock_clear (self->clock, &self->flush_timer);
+      handset_clock_clear (self->clock, &self->ice_restart_timer);
+    }
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  if (self->media != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->media, self);
+      handset_call_media_close (self->media);
+    }
+  g_clear_object (&self->media);
+  g_clear_object (&self->clock);
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (handset_call_parent_class)->dispose (object);
+}
+
+static void
+handset_call_finalize (GObject *object)
+{
+  HandsetCall *self = HANDSET_CALL (object);
+
+  g_free (self->call_id);
+  g_free (self->room_id);
+  g_free (self->party_id);
+  g_free (self->own_user_id);
+  g_free (self->invitee);
+  g_clear_pointer (&self->invite, handset_call_event_unref);
+  g_free (self->opponent_user_id);
+  g_free (self->opponent_party_id);
+  g_free (self->answered_by);
+  g_free (self->answered_by_party);
+  g_free (self->remote_reason);
+  g_ptr_array_unref (self->local_candidates);
+  g_ptr_array_unref (self->pending_remote_candidates);
+  g_hash_table_unref (self->candidates_by_party);
+
+  G_OBJECT_CLASS (handset_call_parent_class)->finalize (object);
+}
+
+static GParamSpec *
+string_property (const char *name)
+{
+  return g_param_spec_string (name, NULL, NULL, NULL,
+                              G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+}
+
+static GParamSpec *
+boolean_property (const char *name)
+{
+  return g_param_spec_boolean (name, NULL, NULL, FALSE,
+                               G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+}
+
+static void
+handset_call_class_init (HandsetCallClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = handset_call_get_property;
+  object_class->dispose = handset_call_dispose;
+  object_class->finalize = handset_call_finalize;
+
+  props[PROP_CALL_ID] = string_property ("call-id");
+  props[PROP_ROOM_ID] = string_property ("room-id");
+  props[PROP_PARTY_ID] = string_property ("party-id");
+  props[PROP_DIRECTION] = g_param_spec_enum ("direction", NULL, NULL, HANDSET_TYPE_CALL_DIRECTION,
+                                             HANDSET_CALL_DIRECTION_OUTGOING,
+                                             G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  props[PROP_STATE] =
+      g_param_spec_enum ("state", NULL, NULL, HANDSET_TYPE_CALL_STATE, HANDSET_CALL_STATE_FLEDGLING,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  props[PROP_OPPONENT_USER_ID] = string_property ("opponent-user-id");
+  props[PROP_OPPONENT_PARTY_ID] = string_property ("opponent-party-id");
+  props[PROP_ANSWERED_BY] = string_property ("answered-by");
+  props[PROP_END_REASON] = g_param_spec_enum (
+      "end-reason", NULL, NULL, HANDSET_TYPE_CALL_END_REASON, HANDSET_CALL_END_NONE,
+      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  props[PROP_MUTED] = boolean_property ("muted");
+  props[PROP_ON_HOLD] = boolean_property ("on-hold");
+  props[PROP_REMOTE_ON_HOLD] = boolean_property ("remote-on-hold");
+  props[PROP_REMOTE_AUDIO_MUTED] = boolean_property ("remote-audio-muted");
+  props[PROP_REMOTE_VIDEO_MUTED] = boolean_property ("remote-video-muted");
+  props[PROP_VIDEO] = boolean_property ("video");
+  g_object_class_install_properties (object_class, N_PROPS, props);
+
+  /**
+   * HandsetCall::state-changed:
+   * @new_state: the state now
+   * @old_state: the state before
+   */
+  signals[SIGNAL_STATE_CHANGED] =
+      g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                    NULL, G_TYPE_NONE, 2, HANDSET_TYPE_CALL_STATE, HANDSET_TYPE_CALL_STATE);
+  /**
+   * HandsetCall::send-event:
+   * @type: a #HandsetCallEventType
+   * @content: the event's content
+   *
+   * The call wants this event sent to its room.
+   */
+  signals[SIGNAL_SEND_EVENT] =
+      g_signal_new ("send-event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                    G_TYPE_NONE, 2, G_TYPE_INT, JSON_TYPE_OBJECT);
+}
+
+static void
+handset_call_init (HandsetCall *self)
+{
+  self->cancellable = g_cancellable_new ();
+  self->opponent_version = 1;
+  self->local_candidates =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) handset_ice_candidate_free);
+  self->pending_remote_candidates =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) handset_ice_candidate_free);
+  self->candidates_by_party =
+      g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
+}
+
+static HandsetCall *
+call_new (HandsetClock *clock,
+          HandsetCallMedia *media,
+          const char *own_user_id,
+          const char *room_id,
+          const char *call_id,
+          const char *party_id)
+{
+  HandsetCall *self = g_object_new (HANDSET_TYPE_CALL, NULL);
+
+  self->clock = g_object_ref (clock);
+  self->media = g_object_ref (media);
+  self->own_user_id = g_strdup (own_user_id);
+  self->room_id = g_strdup (room_id);
+  self->call_id = g_strdup (call_id);
+  self->party_id = g_strdup (party_id);
+  g_signal_connect (media, "local-candidate", G_CALLBACK (local_candidate_cb), self);
+  g_signal_connect (media, "gathering-done", G_CALLBACK (gathering_done_cb), self);
+  g_signal_connect (media, "ice-state-changed", G_CALLBACK (ice_state_changed_cb), self);
+
+  return self;
+}
+
+/**
+ * handset_call_new_outgoing:
+ * @invitee: (nullable): the user called; %NULL lets anyone in the room
+ *   answer
+ *
+ * Returns: (transfer full): a call that handset_call_place() starts
+ */
+HandsetCall *
+handset_call_new_outgoing (HandsetClock *clock,
+                           HandsetCallMedia *media,
+                           const char *own_user_id,
+                           const char *room_id,
+                           const char *call_id,
+                           const char *party_id,
+                           const char *invitee,
+                           gboolean video)
+{
+  HandsetCall *self = call_new (clock, media, own_user_id, room_id, call_id, party_id);
+
+  self->direction = HANDSET_CALL_DIRECTION_OUTGOING;
+  self->invitee = g_strdup (invitee);
+  self->video = video;
+
+  return self;
+}
+
+/**
+ * handset_call_new_incoming:
+ * @invite: the m.call.invite
+ * @party_id: our party ID for this call
+ *
+ * Returns: (transfer full): a call in the state fledgling; the manager
+ *   makes it ring once the whole batch is known
+ */
+HandsetCall *
+handset_call_new_incoming (HandsetClock *clock,
+                           HandsetCallMedia *media,
+                           const char *own_user_id,
+                           HandsetCallEvent *invite,
+                           const char *party_id)
+{
+  HandsetCall *self = call_new (clock, media, own_user_id, handset_call_event_get_room_id (invite),
+                                handset_call_event_get_call_id (invite), party_id);
+
+  self->direction = HANDSET_CALL_DIRECTION_INCOMING;
+  self->invite = handset_call_event_ref (invite);
+  self->invitee = g_strdup (handset_call_event_get_invitee (invite));
+  self->remote_dtmf = handset_call_event_get_dtmf (invite);
+  set_opponent (self, handset_call_event_get_sender (invite),
+                handset_call_event_get_party_id (invite), handset_call_event_get_version (invite));
+  handle_stream_metadata (self, handset_call_event_get_stream_metadata (invite));
+  handset_call_media_set_remote_description (self->media, "offer",
+                                             handset_call_event_get_sdp (invite), self->cancellable,
+                                             remote_offer_set_cb, g_object_ref (self));
+
+  return self;
+}
+
+/* ------------------------------------------------------------------ getters */
+
+const char *
+handset_call_get_call_id (HandsetCall *self)
+{
+  return self->call_id;
+}
+
+const char *
+handset_call_get_room_id (HandsetCall *self)
+{
+  return self->room_id;
+}
+
+const char *
+handset_call_get_party_id (HandsetCall *self)
+{
+  return self->party_id;
+}
+
+HandsetCallDirection
+handset_call_get_direction (HandsetCall *self)
+{
+  return self->direction;
+}
+
+HandsetCallState
+handset_call_get_state (HandsetCall *self)
+{
+  return self->state;
+}
+
+/**
+ * handset_call_get_invitee:
+ *
+ * Returns: (nullable): whom the invite was for
+ */
+const char *
+handset_call_get_invitee (HandsetCall *self)
+{
+  return self->invitee;
+}
+
+/**
+ * handset_call_get_opponent_user_id:
+ *
+ * Returns: (nullable): the other party's user; %NULL for an outgoing call
+ *   until an answer is chosen
+ */
+const char *
+handset_call_get_opponent_user_id (HandsetCall *self)
+{
+  return self->opponent_user_id;
+}
+
+/**
+ * handset_call_get_opponent_party_id:
+ *
+ * Returns: (nullable): the other party's party ID
+ */
+const char *
+handset_call_get_opponent_party_id (HandsetCall *self)
+{
+  return self->opponent_party_id;
+}
+
+int
+handset_call_get_opponent_version (HandsetCall *self)
+{
+  return self->opponent_version;
+}
+
+/**
+ * handset_call_get_answered_by:
+ *
+ * Returns: (nullable): the device that answered or declined: ours when
+ *   another device of ours took the call, theirs when we called
+ */
+const char *
+handset_call_get_answered_by (HandsetCall *self)
+{
+  return self->answered_by;
+}
+
+/**
+ * handset_call_get_answered_by_party:
+ *
+ * Returns: (nullable): the party ID behind handset_call_get_answered_by()
+ */
+const char *
+handset_call_get_answered_by_party (HandsetCall *self)
+{
+  return self->answered_by_party;
+}
+
+HandsetCallEndReason
+handset_call_get_end_reason (HandsetCall *self)
+{
+  return self->end_reason;
+}
+
+/**
+ * handset_call_get_remote_reason:
+ *
+ * Returns: (nullable): the reason of the opponent's hangup, as sent
+ */
+const char *
+handset_call_get_remote_reason (HandsetCall *self)
+{
+  return self->remote_reason;
+}
+
+gboolean
+handset_call_get_video (HandsetCall *self)
+{
+  return self->video;
+}
+
+gboolean
+handset_call_get_muted (HandsetCall *self)
+{
+  return self->muted;
+}
+
+gboolean
+handset_call_get_on_hold (HandsetCall *self)
+{
+  return self->on_hold;
+}
+
+gboolean
+handset_call_get_remote_on_hold (HandsetCall *self)
+{
+  return self->remote_on_hold;
+}
+
+gboolean
+handset_call_get_remote_audio_muted (HandsetCall *self)
+{
+  return self->remote_audio_muted;
+}
+
+gboolean
+handset_call_get_remote_video_muted (HandsetCall *self)
+{
+  return self->remote_video_muted;
+}
+
+/**
+ * handset_call_get_remote_dtmf:
+ *
+ * Returns: whether the peer asked for DTMF (`capabilities`)
+ */
+gboolean
+handset_call_get_remote_dtmf (HandsetCall *self)
+{
+  return self->remote_dtmf;
+}
+
+/**
+ * handset_call_get_rang:
+ *
+ * Returns: whether this incoming call ever rang here
+ */
+gboolean
+handset_call_get_rang (HandsetCall *self)
+{
+  return self->rang;
+}
+
+/**
+ * handset_call_get_connected_time:
+ *
+ * Returns: the clock's time when the call connected, or 0
+ */
+gint64
+handset_call_get_connected_time (HandsetCall *self)
+{
+  return self->connected_time;
+}
+
+/**
+ * handset_call_get_media:
+ *
+ * Returns: (transfer none): the call's media
+ */
+HandsetCallMedia *
+handset_call_get_media (HandsetCall *self)
+{
+  return self->media;
+}
+
+/**
+ * handset_call_get_invite:
+ *
+ * Returns: (transfer none) (nullable): the invite of an incoming call
+ */
+HandsetCallEvent *
+handset_call_get_invite (HandsetCall *self)
+{
+  return self->invite;
+}
+
+/**
+ * handset_call_is_active:
+ *
+ * Returns: whether the call has not ended
+ */
+gboolean
+handset_call_is_active (HandsetCall *self)
+{
+  return self->state != HANDSET_CALL_STATE_ENDED;
+}
