@@ -1,0 +1,45 @@
+/* handset-media-devices.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  HANDSET_MEDIA_DEVICE_MICROPHONE,
+  HANDSET_MEDIA_DEVICE_SPEAKER,
+  HANDSET_MEDIA_DEVICE_CAMERA,
+} HandsetMediaDeviceKind;
+
+#define HANDSET_TYPE_MEDIA_DEVICE_KIND (handset_media_device_kind_get_type ())
+GType handset_media_device_kind_get_type (void) G_GNUC_CONST;
+
+#define HANDSET_TYPE_MEDIA_DEVICE (handset_media_device_get_type ())
+G_DECLARE_FINAL_TYPE (HandsetMediaDevice, handset_media_device, HANDSET, MEDIA_DEVICE, GObject)
+
+HandsetMediaDevice *handset_media_device_new (GstDevice *device, HandsetMediaDeviceKind kind);
+
+const char *handset_media_device_get_name (HandsetMediaDevice *self);
+const char *handset_media_device_get_display_name (HandsetMediaDevice *self);
+HandsetMediaDeviceKind handset_media_device_get_kind (HandsetMediaDevice *self);
+GstDevice *handset_media_device_get_gst_device (HandsetMediaDevice *self);
+GstElement *handset_media_device_create_element (HandsetMediaDevice *self, GError **error);
+
+#define HANDSET_TYPE_MEDIA_DEVICES (handset_media_devices_get_type ())
+G_DECLARE_FINAL_TYPE (HandsetMediaDevices, handset_media_devices, HANDSET, MEDIA_DEVICES, GObject)
+
+HandsetMediaDevices *handset_media_devices_new (void);
+
+GListModel *handset_media_devices_get_microphones (HandsetMediaDevices *self);
+GListModel *handset_media_devices_get_speakers (HandsetMediaDevices *self);
+GListModel *handset_media_devices_get_cameras (HandsetMediaDevices *self);
+HandsetMediaDevice *handset_media_devices_find (HandsetMediaDevices *self,
+                                                HandsetMediaDeviceKind kind,
+                                                const char *name);
+
+G_END_DECLS

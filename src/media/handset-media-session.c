@@ -1,0 +1,1769 @@
+/* handset-media-session.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The media of one call: one webrtcbin (and so one libnice ICE agent) in a
+ * pipeline of its own, with opus audio and VP8 video, every m-line in one
+ * msid stream. webrtcbin calls back from its own threads; everything the
+ * call layer sees is brought back to the main context first.
+ *
+ * Sources and sinks come from the selected devices, or from the
+ * environment (HANDSET_AUDIO_SRC, HANDSET_AUDIO_SINK, HANDSET_VIDEO_SRC,
+ * HANDSET_VIDEO_SINK: pipeline descriptions), so tests run without sound
+ * hardware. HANDSET_ICE_ADDRESSES (comma-separated) makes the ICE agent use
+ * exactly those local addresses: libnice gathers no loopback candidates by
+ * itself.
+ */
+
+#define G_LOG_DOMAIN "Handset-Media"
+
+#include "config.h"
+
+#define GST_USE_UNSTABLE_API
+#include <gst/sdp/sdp.h>
+#include <gst/webrtc/webrtc.h>
+#include <nice/agent.h>
+
+#include "handset-media-check.h"
+#include "handset-media-session.h"
+
+#define DEFAULT_AUDIO_PT  111
+#define DEFAULT_VIDEO_PT  96
+#define JITTER_LATENCY_MS 50
+#define STATS_INTERVAL_MS 1000
+
+struct _HandsetMediaSession
+{
+  GObject parent_instance;
+
+  GMainContext *context;
+  GstElement *pipeline;
+  GstElement *webrtc;
+  guint bus_watch;
+  guint stats_timer;
+  char *stream_id;
+
+  gboolean video;
+  gboolean muted;
+  gboolean hold;
+  gboolean closed;
+
+  GstElement *audio_source; /* chosen before the send branch is built */
+  GstElement *audio_sink;
+  GstElement *video_source;
+  GstElement *audio_valve;
+  GstElement *video_valve;
+  GstElement *audio_source_in_use;
+  gboolean audio_built;
+  gboolean video_built;
+
+  /* An offer whose description waits until we answer, so the microphone
+   * opens only then, with the payload types the offer asks for. */
+  char *pending_offer;
+  gboolean remote_set;
+  GPtrArray *pending_candidates; /* HandsetIceCandidate */
+  GPtrArray *remote_mids;        /* char*, the remote SDP's a=mid per m-line */
+
+  /* Candidates found before the offer or answer left are in its SDP. */
+  gboolean description_sent;
+  GTask *waiting_description;
+  guint early_timer;
+
+  /* Statistics, from get-stats. */
+  guint64 audio_bytes_sent, audio_bytes_received, audio_packets_sent, audio_packets_received;
+  guint64 video_bytes_sent, video_bytes_received, video_packets_sent, video_packets_received;
+  gint64 packets_lost;
+  double round_trip_time;
+  double jitter;
+  char *candidate_pair_type;
+};
+
+static void handset_media_session_iface_init (HandsetCallMediaInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (HandsetMediaSession,
+                               handset_media_session,
+                               G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (HANDSET_TYPE_CALL_MEDIA,
+                                                      handset_media_session_iface_init))
+
+enum
+{
+  PROP_0,
+  PROP_AUDIO_BYTES_SENT,
+  PROP_AUDIO_BYTES_RECEIVED,
+  PROP_AUDIO_PACKETS_SENT,
+  PROP_AUDIO_PACKETS_RECEIVED,
+  PROP_VIDEO_BYTES_SENT,
+  PROP_VIDEO_BYTES_RECEIVED,
+  PROP_VIDEO_PACKETS_SENT,
+  PROP_VIDEO_PACKETS_RECEIVED,
+  PROP_PACKETS_LOST,
+  PROP_ROUND_TRIP_TIME,
+  PROP_JITTER,
+  PROP_CANDIDATE_PAIR_TYPE,
+  N_PROPS
+};
+
+enum
+{
+  SIGNAL_VIDEO_FRAME,
+  SIGNAL_ERROR,
+  N_SIGNALS
+};
+
+static GParamSpec *props[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static gboolean return_local_description (gpointer user_data);
+
+/* ------------------------------------------------------------------ threads */
+
+typedef struct
+{
+  HandsetMediaSession *self;
+  GSourceFunc func;
+  gpointer data;
+  GDestroyNotify free_data;
+} Invoke;
+
+static gboolean
+invoke_cb (gpointer user_data)
+{
+  Invoke *invoke = user_data;
+
+  if (!invoke->self->closed)
+    invoke->func (invoke);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+invoke_free (Invoke *invoke)
+{
+  if (invoke->free_data != NULL)
+    invoke->free_data (invoke->data);
+  g_object_unref (invoke->self);
+  g_free (invoke);
+}
+
+/* Runs @func (with an Invoke*) in the session's main context. */
+static void
+run_in_main (HandsetMediaSession *self, GSourceFunc func, gpointer data, GDestroyNotify free_data)
+{
+  Invoke *invoke = g_new0 (Invoke, 1);
+
+  invoke->self = g_object_ref (self);
+  invoke->func = func;
+  invoke->data = data;
+  invoke->free_data = free_data;
+  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, invoke_cb, invoke,
+                              (GDestroyNotify) invoke_free);
+}
+
+/* ------------------------------------------------------------------ helpers */
+
+static char *
+random_stream_id (void)
+{
+  static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  GString *s = g_string_new ("handset-");
+
+  for (guint i = 0; i < 16; i++)
+    g_string_append_c (s, chars[g_random_int_range (0, sizeof chars - 1)]);
+
+  return g_string_free (s, FALSE);
+}
+
+static GstElement *
+element_from_description (const char *description, GError **error)
+{
+  return gst_parse_bin_from_description (description, TRUE, error);
+}
+
+/* The desktop's sound server: a call, with echo cancellation asked for. */
+static GstElement *
+default_audio_element (const char *factory)
+{
+  GstElement *element = gst_element_factory_make (factory, NULL);
+  g_autoptr (GstStructure) properties = NULL;
+
+  if (element == NULL)
+    return NULL;
+  properties = gst_structure_new ("props", "media.role", G_TYPE_STRING, "phone", "filter.want",
+                                  G_TYPE_STRING, "echo-cancel", NULL);
+  g_object_set (element, "stream-properties", properties, NULL);
+
+  return element;
+}
+
+static GstElement *
+make_audio_source (HandsetMediaSession *self, GError **error)
+{
+  const char *description = g_getenv ("HANDSET_AUDIO_SRC");
+
+  if (description != NULL && *description != '\0')
+    return element_from_description (description, error);
+  if (self->audio_source != NULL)
+    return g_steal_pointer (&self->audio_source);
+
+  return default_audio_element ("pulsesrc");
+}
+
+static GstElement *
+make_audio_sink (HandsetMediaSession *self, GError **error)
+{
+  const char *description = g_getenv ("HANDSET_AUDIO_SINK");
+
+  if (description != NULL && *description != '\0')
+    return element_from_description (description, error);
+  if (self->audio_sink != NULL)
+    return gst_object_ref (self->audio_sink);
+
+  return default_audio_element ("pulsesink");
+}
+
+static GstElement *
+make_video_source (HandsetMediaSession *self, GError **error)
+{
+  const char *description = g_getenv ("HANDSET_VIDEO_SRC");
+
+  if (description != NULL && *description != '\0')
+    return element_from_description (description, error);
+  if (self->video_source != NULL)
+    return g_steal_pointer (&self->video_source);
+
+  return gst_element_factory_make ("autovideosrc", NULL);
+}
+
+static void
+report_error (HandsetMediaSession *self, const char *message)
+{
+  g_warning ("%s", message);
+  g_signal_emit (self, signals[SIGNAL_ERROR], 0, message);
+}
+
+/* Links @elements in order, adding them to the pipeline; the last one's
+ * src pad goes to @sink_pad, when given. */
+static gboolean
+add_chain (HandsetMediaSession *self, GstElement **elements, guint n, GstPad *sink_pad)
+{
+  for (guint i = 0; i < n; i++)
+    gst_bin_add (GST_BIN (self->pipeline), elements[i]);
+  for (guint i = 0; i + 1 < n; i++)
+    if (!gst_element_link (elements[i], elements[i + 1]))
+      return FALSE;
+  if (sink_pad != NULL)
+    {
+      g_autoptr (GstPad) src = gst_element_get_static_pad (elements[n - 1], "src");
+
+      if (gst_pad_link (src, sink_pad) != GST_PAD_LINK_OK)
+        return FALSE;
+    }
+  for (guint i = n; i > 0; i--)
+    gst_element_sync_state_with_parent (elements[i - 1]);
+
+  return TRUE;
+}
+
+static GstElement *
+make (const char *factory, const char *name)
+{
+  GstElement *element = gst_element_factory_make (factory, name);
+
+  /* Checked for before the session was made; a failure here is a bug. */
+  g_assert (element != NULL);
+  return element;
+}
+
+static GstPad *
+request_webrtc_pad (HandsetMediaSession *self)
+{
+  GstPad *pad = gst_element_request_pad_simple (self->webrtc, "sink_%u");
+
+  /* One stream for audio and video, as Element expects. */
+  g_object_set (pad, "msid", self->stream_id, NULL);
+  return pad;
+}
+
+static gboolean
+build_audio (HandsetMediaSession *self, int pt, GError **error)
+{
+  g_autoptr (GstPad) pad = NULL;
+  g_autoptr (GstCaps) caps = NULL;
+  GstElement *source, *elements[7];
+
+  if (self->audio_built)
+    return TRUE;
+
+  source = make_audio_source (self, error);
+  if (source == NULL)
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error_literal (error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
+                             "No microphone can be opened");
+      return FALSE;
+    }
+
+  /* The payloader stamps the payload type; webrtcbin sends what it gets,
+   * so it must be the one the peer's offer chose. */
+  caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "audio", "encoding-name",
+                              G_TYPE_STRING, "OPUS", "clock-rate", G_TYPE_INT, 48000, "payload",
+                              G_TYPE_INT, pt, NULL);
+  elements[0] = source;
+  elements[1] = make ("audioconvert", NULL);
+  elements[2] = make ("audioresample", NULL);
+  elements[3] = self->audio_valve = make ("valve", "audio-valve");
+  elements[4] = make ("opusenc", NULL);
+  elements[5] = make ("rtpopuspay", NULL);
+  elements[6] = make ("capsfilter", NULL);
+  g_object_set (self->audio_valve, "drop", self->muted, NULL);
+  g_object_set (elements[5], "pt", pt, NULL);
+  g_object_set (elements[6], "caps", caps, NULL);
+  self->audio_source_in_use = source;
+
+  pad = request_webrtc_pad (self);
+  if (!add_chain (self, elements, G_N_ELEMENTS (elements), pad))
+    {
+      g_set_error_literal (error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
+                           "The microphone cannot be connected to the call");
+      return FALSE;
+    }
+
+  self->audio_built = TRUE;
+  return TRUE;
+}
+
+static gboolean
+build_video (HandsetMediaSession *self, int pt, GError **error)
+{
+  g_autoptr (GstPad) pad = NULL;
+  g_autoptr (GstCaps) raw = NULL;
+  g_autoptr (GstCaps) rtp = NULL;
+  GstElement *source, *elements[10];
+
+  if (self->video_built)
+    return TRUE;
+
+  source = make_video_source (self, error);
+  if (source == NULL)
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error_literal (error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
+                             "No camera can be opened");
+      return FALSE;
+    }
+
+  raw = gst_caps_new_simple ("video/x-raw", "width", G_TYPE_INT, 640, "height", G_TYPE_INT, 480,
+                             "framerate", GST_TYPE_FRACTION, 30, 1, NULL);
+  rtp = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "video", "encoding-name",
+                             G_TYPE_STRING, "VP8", "clock-rate", G_TYPE_INT, 90000, "payload",
+                             G_TYPE_INT, pt, NULL);
+  elements[0] = source;
+  elements[1] = make ("videoconvert", NULL);
+  elements[2] = make ("videoscale", NULL);
+  elements[3] = make ("videorate", NULL);
+  elements[4] = make ("capsfilter", NULL);
+  elements[5] = self->video_valve = make ("valve", "video-valve");
+  elements[6] = make ("queue", NULL);
+  elements[7] = make ("vp8enc", NULL);
+  elements[8] = make ("rtpvp8pay", NULL);
+  elements[9] = make ("capsfilter", NULL);
+  g_object_set (elements[4], "caps", raw, NULL);
+  /* Real time; more threads cost more than they give on two cores. */
+  g_object_set (elements[7], "deadline", (gint64) 1, NULL);
+  g_object_set (elements[8], "pt", pt, NULL);
+  g_object_set (elements[9], "caps", rtp, NULL);
+
+  pad = request_webrtc_pad (self);
+  if (!add_chain (self, elements, G_N_ELEMENTS (elements), pad))
+    {
+      g_set_error_literal (error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
+                           "The camera cannot be connected to the call");
+      return FALSE;
+    }
+
+  self->video_built = TRUE;
+  return TRUE;
+}
+
+/* The payload type the remote SDP gives an encoding, or @fallback. */
+static int
+payload_type_for (GstSDPMessage *sdp, const char *media, const char *encoding, int fallback)
+{
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
+    {
+      const GstSDPMedia *m = gst_sdp_message_get_media (sdp, i);
+
+      if (g_strcmp0 (gst_sdp_media_get_media (m), media) != 0)
+        continue;
+      for (guint j = 0; j < gst_sdp_media_attributes_len (m); j++)
+        {
+          const GstSDPAttribute *attr = gst_sdp_media_get_attribute (m, j);
+          g_auto (GStrv) parts = NULL;
+
+          if (g_strcmp0 (attr->key, "rtpmap") != 0 || attr->value == NULL)
+            continue;
+          parts = g_strsplit_set (attr->value, " /", 3);
+          if (parts[0] && parts[1] && g_ascii_strcasecmp (parts[1], encoding) == 0)
+            return (int) g_ascii_strtoll (parts[0], NULL, 10);
+        }
+    }
+
+  return fallback;
+}
+
+static gboolean
+sdp_has_media (GstSDPMessage *sdp, const char *media)
+{
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
+    {
+      const GstSDPMedia *m = gst_sdp_message_get_media (sdp, i);
+
+      /* Port 0 rejects a section, unless it is bundled into another. */
+      if (g_strcmp0 (gst_sdp_media_get_media (m), media) == 0 &&
+          (gst_sdp_media_get_port (m) != 0 || gst_sdp_media_get_attribute_val (m, "bundle-only")))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static void
+remember_mids (HandsetMediaSession *self, GstSDPMessage *sdp)
+{
+  g_ptr_array_set_size (self->remote_mids, 0);
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
+    {
+      const char *mid = gst_sdp_media_get_attribute_val (gst_sdp_message_get_media (sdp, i), "mid");
+
+      g_ptr_array_add (self->remote_mids, g_strdup (mid ? mid : ""));
+    }
+}
+
+/* ------------------------------------------------------------------ candidates */
+
+typedef struct
+{
+  guint mline;
+  char *candidate;
+} LocalCandidate;
+
+static void
+local_candidate_free (LocalCandidate *c)
+{
+  g_free (c->candidate);
+  g_free (c);
+}
+
+static gboolean
+local_candidate_in_main (gpointer user_data)
+{
+  Invoke *invoke = user_data;
+  HandsetMediaSession *self = invoke->self;
+  LocalCandidate *c = invoke->data;
+  g_autofree char *mid = NULL;
+  g_autoptr (HandsetIceCandidate) candidate = NULL;
+
+  /* Before the description left, the candidate is in its SDP. */
+  if (!self->description_sent)
+    return G_SOURCE_REMOVE;
+
+  mid = g_strdup_printf ("%u", c->mline);
+  {
+    GstWebRTCSessionDescription *local = NULL;
+
+    g_object_get (self->webrtc, "local-description", &local, NULL);
+    if (local != NULL)
+      {
+        if (c->mline < gst_sdp_message_medias_len (local->sdp))
+          {
+            const char *real = gst_sdp_media_get_attribute_val (
+                gst_sdp_message_get_media (local->sdp, c->mline), "mid");
+
+            if (real != NULL)
+              {
+                g_free (mid);
+                mid = g_strdup (real);
+              }
+          }
+        gst_webrtc_session_description_free (local);
+      }
+  }
+  candidate = handset_ice_candidate_new (c->candidate, mid, (int) c->mline);
+  g_signal_emit_by_name (self, "local-candidate", candidate);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_ice_candidate (GstElement *webrtc, guint mline, const char *candidate, HandsetMediaSession *self)
+{
+  LocalCandidate *c = g_new0 (LocalCandidate, 1);
+
+  c->mline = mline;
+  /* webrtcbin writes "candidate:…" as the a= line has it. */
+  c->candidate =
+      g_str_has_prefix (candidate, "a=") ? g_strdup (candidate + 2) : g_strdup (candidate);
+  run_in_main (self, local_candidate_in_main, c, (GDestroyNotify) local_candidate_free);
+}
+
+static void
+give_candidate (HandsetMediaSession *self, const HandsetIceCandidate *candidate)
+{
+  int mline = candidate->sdp_mline_index;
+
+  if (mline < 0 && candidate->sdp_mid != NULL)
+    for (guint i = 0; i < self->remote_mids->len; i++)
+      if (g_str_equal (g_ptr_array_index (self->remote_mids, i), candidate->sdp_mid))
+        mline = (int) i;
+  if (mline < 0)
+    mline = 0; /* with max-bundle, every m-line shares one transport */
+
+  g_signal_emit_by_name (self->webrtc, "add-ice-candidate", (guint) mline, candidate->candidate);
+}
+
+static void
+remote_gathering_done (HandsetMediaSession *self)
+{
+  GstWebRTCICE *ice = NULL;
+  NiceAgent *agent = NULL;
+
+  /* Tell libnice the peer has sent all: it can fail sooner. */
+  g_object_get (self->webrtc, "ice-agent", &ice, NULL);
+  if (ice != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent"))
+    g_object_get (ice, "agent", &agent, NULL);
+  if (agent != NULL)
+    for (guint stream = 1; stream <= 4; stream++)
+      nice_agent_peer_candidate_gathering_done (agent, stream);
+  g_clear_object (&agent);
+  g_clear_object (&ice);
+}
+
+static void
+apply_pending_candidates (HandsetMediaSession *self)
+{
+  g_autoptr (GPtrArray) pending = g_steal_pointer (&self->pending_candidates);
+
+  self->pending_candidates =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) handset_ice_candidate_free);
+  for (guint i = 0; i < pending->len; i++)
+    {
+      HandsetIceCandidate *candidate = g_ptr_array_index (pending, i);
+
+      if (handset_ice_candidate_is_end (candidate))
+        remote_gathering_done (self);
+      else
+        give_candidate (self, candidate);
+    }
+}
+
+/* ------------------------------------------------------------------ ICE state */
+
+static gboolean
+ice_state_in_main (gpointer user_data)
+{
+  Invoke *invoke = user_data;
+  GstWebRTCICEConnectionState state = GPOINTER_TO_INT (invoke->data);
+
+  /* GStreamer's states are in the same order as HandsetIceState. */
+  g_debug ("ICE connection state %d", state);
+  g_signal_emit_by_name (invoke->self, "ice-state-changed", (int) state);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_ice_connection_state (GstElement *webrtc, GParamSpec *pspec, HandsetMediaSession *self)
+{
+  GstWebRTCICEConnectionState state;
+
+  g_object_get (webrtc, "ice-connection-state", &state, NULL);
+  run_in_main (self, ice_state_in_main, GINT_TO_POINTER (state), NULL);
+}
+
+static gboolean
+gathering_done_in_main (gpointer user_data)
+{
+  Invoke *invoke = user_data;
+  HandsetMediaSession *self = invoke->self;
+
+  /* An offer or answer waiting for early candidates need wait no more. */
+  if (self->waiting_description != NULL)
+    {
+      g_clear_handle_id (&self->early_timer, g_source_remove);
+      return_local_description (self);
+    }
+  g_signal_emit_by_name (self, "gathering-done");
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_ice_gathering_state (GstElement *webrtc, GParamSpec *pspec, HandsetMediaSession *self)
+{
+  GstWebRTCICEGatheringState state;
+
+  g_object_get (webrtc, "ice-gathering-state", &state, NULL);
+  if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
+    run_in_main (self, gathering_done_in_main, NULL, NULL);
+}
+
+/* ------------------------------------------------------------------ receiving */
+
+static GstFlowReturn
+on_new_video_sample (GstElement *appsink, HandsetMediaSession *self)
+{
+  g_autoptr (GstSample) sample = NULL;
+  GstBuffer *buffer;
+  GstCaps *caps;
+  GstStructure *structure;
+  GstMapInfo map;
+  int width = 0, height = 0;
+  g_autoptr (GBytes) bytes = NULL;
+
+  g_signal_emit_by_name (appsink, "pull-sample", &sample);
+  if (sample == NULL)
+    return GST_FLOW_OK;
+
+  buffer = gst_sample_get_buffer (sample);
+  caps = gst_sample_get_caps (sample);
+  structure = gst_caps_get_structure (caps, 0);
+  gst_structure_get_int (structure, "width", &width);
+  gst_structure_get_int (structure, "height", &height);
+  if (width <= 0 || height <= 0 || !gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return GST_FLOW_OK;
+  bytes = g_bytes_new (map.data, map.size);
+  gst_buffer_unmap (buffer, &map);
+
+  /* Emitted from the streaming thread: the paintable hands it over. */
+  g_signal_emit (self, signals[SIGNAL_VIDEO_FRAME], 0, width, height, width * 4, bytes);
+
+  return GST_FLOW_OK;
+}
+
+static void
+on_decoded_pad (GstElement *decodebin, GstPad *pad, HandsetMediaSession *self)
+{
+  g_autoptr (GstCaps) caps = gst_pad_get_current_caps (pad);
+  const char *name = caps ? gst_structure_get_name (gst_caps_get_structure (caps, 0)) : "";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstPad) sink_pad = NULL;
+
+  if (g_str_has_prefix (name, "audio/"))
+    {
+      GstElement *elements[4];
+      GstElement *sink = make_audio_sink (self, &error);
+
+      if (sink == NULL)
+        {
+          report_error (self, error ? error->message : "No speaker can be opened");
+          return;
+        }
+      elements[0] = make ("queue", NULL);
+      elements[1] = make ("audioconvert", NULL);
+      elements[2] = make ("audioresample", NULL);
+      elements[3] = sink;
+      add_chain (self, elements, G_N_ELEMENTS (elements), NULL);
+      sink_pad = gst_element_get_static_pad (elements[0], "sink");
+      gst_pad_link (pad, sink_pad);
+    }
+  else if (g_str_has_prefix (name, "video/"))
+    {
+      const char *description = g_getenv ("HANDSET_VIDEO_SINK");
+      GstElement *elements[4];
+      g_autoptr (GstCaps) rgba =
+          gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING, "RGBA", NULL);
+
+      elements[0] = make ("queue", NULL);
+      elements[1] = make ("videoconvert", NULL);
+      if (description != NULL && *description != '\0')
+        {
+          elements[2] = element_from_description (description, &error);
+          if (elements[2] == NULL)
+            {
+              report_error (self, error->message);
+              gst_object_unref (elements[0]);
+              gst_object_unref (elements[1]);
+              return;
+            }
+          add_chain (self, elements, 3, NULL);
+        }
+      else
+        {
+          /* GTK 4.8 has no video sink: frames go to a GdkPaintable. */
+          elements[2] = make ("capsfilter", NULL);
+          elements[3] = make ("appsink", NULL);
+          g_object_set (elements[2], "caps", rgba, NULL);
+          g_object_set (elements[3], "emit-signals", TRUE, "max-buffers", 2, "drop", TRUE, "sync",
+                        TRUE, NULL);
+          g_signal_connect (elements[3], "new-sample", G_CALLBACK (on_new_video_sample), self);
+          add_chain (self, elements, 4, NULL);
+        }
+      sink_pad = gst_element_get_static_pad (elements[0], "sink");
+      gst_pad_link (pad, sink_pad);
+    }
+}
+
+static void
+on_webrtc_pad_added (GstElement *webrtc, GstPad *pad, HandsetMediaSession *self)
+{
+  GstElement *decodebin;
+  g_autoptr (GstPad) sink = NULL;
+
+  if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
+    return;
+
+  decodebin = make ("decodebin", NULL);
+  g_signal_connect (decodebin, "pad-added", G_CALLBACK (on_decoded_pad), self);
+  gst_bin_add (GST_BIN (self->pipeline), decodebin);
+  gst_element_sync_state_with_parent (decodebin);
+  sink = gst_element_get_static_pad (decodebin, "sink");
+  gst_pad_link (pad, sink);
+}
+
+/* ------------------------------------------------------------------ descriptions */
+
+typedef struct
+{
+  HandsetMediaSession *self;
+  GTask *task;
+  GstWebRTCSDPType type;
+} Negotiation;
+
+static void
+negotiation_free (Negotiation *n)
+{
+  g_clear_object (&n->task);
+  g_object_unref (n->self);
+  g_free (n);
+}
+
+static gboolean
+return_local_description (gpointer user_data)
+{
+  HandsetMediaSession *self = HANDSET_MEDIA_SESSION (user_data);
+  g_autoptr (GTask) task = g_steal_pointer (&self->waiting_description);
+  GstWebRTCSessionDescription *local = NULL;
+  g_autofree char *text = NULL;
+
+  self->early_timer = 0;
+  if (task == NULL)
+    return G_SOURCE_REMOVE;
+
+  /* webrtcbin adds each candidate it finds to the local description. */
+  g_object_get (self->webrtc, "local-description", &local, NULL);
+  if (local == NULL)
+    {
+      g_task_return_new_error (task, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
+                               "The call's media has no local description");
+      return G_SOURCE_REMOVE;
+    }
+  text = gst_sdp_message_as_text (local->sdp);
+  gst_webrtc_session_description_free (local);
+  self->description_sent = TRUE;
+  g_task_return_pointer (task, g_steal_pointer (&text), g_free);
+
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+local_set_in_main (gpointer user_data)
+{
+  Invoke *invoke = user_data;
+  HandsetMediaSession *self = invoke->self;
+  Negotiation *n = invoke->data;
+  GstWebRTCICEGatheringState gathering;
+
+  g_assert (self->waiting_description == NULL);
+  self->waiting_description = g_steal_pointer (&n->task);
+  g_object_get (self->webrtc, "ice-gathering-state", &gathering, NULL);
+
+  /* Wait a little for candidates: the peer can start checks at once. */
+  if (gathering == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE || self->description_sent)
+    return_local_description (self);
+  else
+    self->early_timer =
+        g_timeout_add_full (G_PRIORITY_DEFAULT, HANDSET_MEDIA_EARLY_CANDIDATES_MS,
+                            return_local_description, g_object_ref (self), g_object_unref);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_local_set (GstPromise *promise, gpointer user_data)
+{
+  Negotiation *n = user_data;
+
+  gst_promise_unref (promise);
+  run_in_main (n->self, local_set_in_main, n, (GDestroyNotify) negotiation_free);
+}
+
+static gboolean
+fail_in_main (gpointer user_data)
+{
+  Invoke *invoke = user_data;
+  Negotiation *n = invoke->data;
+
+  g_task_return_new_error (n->task, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
+                           "The call's media could not make its %s",
+                           n->type == GST_WEBRTC_SDP_TYPE_OFFER ? "offer" : "answer");
+  return G_SOURCE_REMOVE;
+}
+
+/* Every m-line in our one stream. webrtcbin 1.22 writes msid only with
+ * ssrc lines once media flows, which is after the first offer; Element
+ * plays no track that has no stream. */
+static void
+add_msid (HandsetMediaSession *self, GstSDPMessage *sdp)
+{
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
+    {
+      GstSDPMedia *media = (GstSDPMedia *) gst_sdp_message_get_media (sdp, i);
+      g_autofree char *value = NULL;
+
+      if (gst_sdp_media_get_attribute_val (media, "msid") != NULL)
+        continue;
+      value = g_strdup_printf ("%s %s-%s", self->stream_id, self->stream_id,
+                               gst_sdp_media_get_media (media));
+      gst_sdp_media_add_attribute (media, "msid", value);
+    }
+}
+
+static void
+on_description_created (GstPromise *promise, gpointer user_data)
+{
+  Negotiation *n = user_data;
+  const GstStructure *reply = gst_promise_get_reply (promise);
+  const char *field = n->type == GST_WEBRTC_SDP_TYPE_OFFER ? "offer" : "answer";
+  GstWebRTCSessionDescription *description = NULL;
+  GstPromise *set;
+
+  if (reply != NULL)
+    gst_structure_get (reply, field, GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &description, NULL);
+  gst_promise_unref (promise);
+
+  if (description == NULL)
+    {
+      run_in_main (n->self, fail_in_main, n, (GDestroyNotify) negotiation_free);
+      return;
+    }
+
+  add_msid (n->self, description->sdp);
+  set = gst_promise_new_with_change_func (on_local_set, n, NULL);
+  g_signal_emit_by_name (n->self->webrtc, "set-local-description", description, set);
+  gst_webrtc_session_description_free (description);
+}
+
+static void
+create_description (HandsetMediaSession *self,
+                    GstWebRTCSDPType type,
+                    gboolean ice_restart,
+                    GTask *task)
+{
+  Negotiation *n = g_new0 (Negotiation, 1);
+  GstPromise *promise;
+  g_autoptr (GstStructure) options = NULL;
+
+  n->self = g_object_ref (self);
+  n->task = task;
+  n->type = type;
+  promise = gst_promise_new_with_change_func (on_description_created, n, NULL);
+  if (ice_restart)
+    options = gst_structure_new ("offer-options", "ice-restart", G_TYPE_BOOLEAN, TRUE, NULL);
+
+  g_signal_emit_by_name (self->webrtc,
+                         type == GST_WEBRTC_SDP_TYPE_OFFER ? "create-offer" : "create-answer",
+                         options, promise);
+}
+
+static void
+apply_directions (HandsetMediaSession *self)
+{
+  g_autoptr (GArray) transceivers = NULL;
+
+  g_signal_emit_by_name (self->webrtc, "get-transceivers", &transceivers);
+  for (guint i = 0; transceivers != NULL && i < transceivers->len; i++)
+    {
+      GstWebRTCRTPTransceiver *t = g_array_index (transceivers, GstWebRTCRTPTransceiver *, i);
+
+      /* Hold: we still receive, in case the peer plays hold music. */
+      g_object_set (t, "direction",
+                    self->hold ? GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY
+                               : GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV,
+                    NULL);
+    }
+}
+
+/* ------------------------------------------------------------------ the interface */
+
+static void
+session_create_offer (HandsetCallMedia *media,
+                      gboolean ice_restart,
+                      GCancellable *cancellable,
+                      GAsyncReadyCallback callback,
+                      gpointer user_data)
+{
+  HandsetMediaSession *self = HANDSET_MEDIA_SESSION (media);
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr (GError) error = NULL;
+
+  if (!build_audio (self, DEFAULT_AUDIO_PT, &error) ||
+      (self->video && !build_video (self, DEFAULT_VIDEO_PT, &error)))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  apply_directions (self);
+  create_description (self, GST_WEBRTC_SDP_TYPE_OFFER, ice_restart, task);
+}
+
+static char *
+session_sdp_finish (HandsetCallMedia *media, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static gboolean
+remote_set_in_main (gpointer user_data)
+{
+  Invoke *invoke = user_data;
+  Negotiation *n = invoke->data;
+  HandsetMediaSession *self = invoke->self;
+
+  self->remote_set = TRUE;
+  apply_pending_candidates (self);
+  if (n->type == GST_WEBRTC_SDP_TYPE_OFFER &&
+      g_task_get_source_tag (n->task) == session_create_offer)
+    {
+      /* The deferred offer is set: now the answer. */
+      create_description (self, GST_WEBRTC_SDP_TYPE_ANSWER, FALSE, g_steal_pointer (&n->task));
+      return G_SOURCE_REMOVE;
+    }
+  g_task_return_boolean (n->task, TRUE);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_remote_set (GstPromise *promise, gpointer user_data)
+{
+  Negotiation *n = user_data;
+
+  gst_promise_unref (promise);
+  run_in_main (n->self, remote_set_in_main, n, (GDestroyNotify) negotiation_free);
+}
+
+static void
+set_remote (HandsetMediaSession *self, GstWebRTCSDPType type, GstSDPMessage *sdp, GTask *task)
+{
+  GstWebRTCSessionDescription *description = gst_webrtc_session_description_new (type, sdp);
+  Negotiation *n = g_new0 (Negotiation, 1);
+  GstPromise *promise;
+
+  n->self = g_object_ref (self);
+  n->task = task;
+  n->type = type;
+  remember_mids (self, sdp);
+  promise = gst_promise_new_with_change_func (on_remote_set, n, NULL);
+  g_signal_emit_by_name (self->webrtc, "set-remote-description", description, promise);
+  gst_webrtc_session_description_free (description);
+}
+
+static void
+session_create_answer (HandsetCallMedia *media,
+                       GCancellable *cancellable,
+                       GAsyncReadyCallback callback,
+                       gpointer user_data)
+{
+  HandsetMediaSession *self = HANDSET_MEDIA_SESSION (media);
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr (GError) error = NULL;
+
+  if (self->pending_offer != NULL)
+    {
+      g_autofree char *offer = g_steal_pointer (&self->pending_offer);
+      GstSDPMessage *sdp = NULL;
+
+      gst_sdp_message_new_from_text (offer, &sdp);
+      /* Our payload types are the offer's; video only if both want it. */
+      if (!build_audio (self, payload_type_for (sdp, "audio", "OPUS", DEFAULT_AUDIO_PT), &error) ||
+          (self->video && sdp_has_media (sdp, "video") &&
+           !build_video (self, payload_type_for (sdp, "video", "VP8", DEFAULT_VIDEO_PT), &error)))
+        {
+          gst_sdp_message_free (sdp);
+          g_task_return_error (task, g_steal_pointer (&error));
+          g_object_unref (task);
+          return;
+        }
+      /* Marks the task: once the offer is set, answer it. */
+      g_task_set_source_tag (task, session_create_offer);
+      set_remote (self, GST_WEBRTC_SDP_TYPE_OFFER, sdp, task);
+      return;
+    }
+
+  apply_directions (self);
+  create_description (self, GST_WEBRTC_SDP_TYPE_ANSWER, FALSE, task);
+}
+
+static void
+session_set_remote_description (HandsetCallMedia *media,
+                                const char *type,
+                                const char *sdp_text,
+                                GCancellable *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer user_data)
+{
+  HandsetMediaSession *self = HANDSET_MEDIA_SESSION (media);
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  GstSDPMessage *sdp = NULL;
+  gboolean is_offer = g_strcmp0 (type, "offer") == 0;
+
+  if (sdp_text == NULL || gst_sdp_message_new_from_text (sdp_text, &sdp) != GST_SDP_OK ||
+      gst_sdp_message_medias_len (sdp) == 0)
+    {
+      if (sdp != NULL)
+        gst_sdp_message_free (sdp);
+      g_task_return_new_error (task, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
+                               "The other side sent a session description that cannot be read");
+      g_object_unref (task);
+      return;
+    }
+
+  /* The first offer waits for our answer (see pending_offer). */
+  if (is_offer && !self->audio_built)
+    {
+      g_free (self->pending_offer);
+      self->pending_offer = g_strdup (sdp_text);
+      remember_mids (self, sdp);
+      gst_sdp_message_free (sdp);
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+
+  set_remote (self, is_offer ? GST_WEBRTC_SDP_TYPE_OFFER : GST_WEBRTC_SDP_TYPE_ANSWER, sdp, task);
+}
+
+static gboolean
+session_set_remote_description_finish (HandsetCallMedia *media,
+                                       GAsyncResult *result,
+                                       GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+session_rollback (HandsetCallMedia *media)
+{
+  HandsetMediaSession *self = HANDSET_MEDIA_SESSION (media);
+  GstWebRTCSessionDescription *rollback;
+  GstSDPMessage *empty = NULL;
+
+  gst_sdp_message_new (&empty);
+  rollback = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_ROLLBACK, empty);
+  g_signal_emit_by_name (self->webrtc, "set-local-description", rollback, NULL);
+  gst_webrtc_session_description_free (rollback);
+}
+
+static void
+session_add_remote_candidate (HandsetCallMedia *media, const HandsetIceCandidate *candidate)
+{
+  HandsetMediaSession *self = HANDSET_MEDIA_SESSION (media);
+
+  if (!self->remote_set)
+    {
+      g_ptr_array_add (self->pending_candidates, handset_ice_candidate_copy (candidate));
+      return;
+    }
+  if (handset_ice_candidate_is_end (candidate))
+    remote_gathering_done (self);
+  else
+    give_candidate (self, candidate);
+}
+
+static void
+session_set_muted (HandsetCallMedia *media, gboolean muted)
+{
+  HandsetMediaSession *self = HANDSET_MEDIA_SESSION (media);
+
+  /* Nothing is sent while muted; nothing is renegotiated either. */
+  self->muted = muted;
+  if (self->audio_valve != NULL)
+    g_object_set (self->audio_valve, "drop", muted, NULL);
+}
+
+static void
+session_set_local_hold (HandsetCallMedia *media, gboolean hold)
+{
+  HandsetMediaSession *self = HANDSET_MEDIA_SESSION (media);
+
+  self->hold = hold;
+}
+
+static void
+session_set_video (HandsetCallMedia *media, gboolean video)
+{
+  HandsetMediaSession *self = HANDSET_MEDIA_SESSION (media);
+  g_autoptr (GError) error = NULL;
+
+  self->video = video;
+  if (self->video_valve != NULL)
+    g_object_set (self->video_valve, "drop", !video, NULL);
+  /* Added mid-call: the next offer carries it. */
+  if (video && self->audio_built && !self->video_built &&
+      !build_video (self, DEFAULT_VIDEO_PT, &error))
+    report_error (self, error->message);
+}
+
+static const char *
+session_get_stream_id (HandsetCallMedia *media)
+{
+  return HANDSET_MEDIA_SESSION (media)->stream_id;
+}
+
+static void
+session_close (HandsetCallMedia *media)
+{
+  HandsetMediaSession *self = HANDSET_MEDIA_SESSION (media);
+
+  if (self->closed)
+    return;
+
+  self->closed = TRUE;
+  g_clear_handle_id (&self->stats_timer, g_source_remove);
+  g_clear_handle_id (&self->early_timer, g_source_remove);
+  g_clear_handle_id (&self->bus_watch, g_source_remove);
+  if (self->waiting_description != NULL)
+    {
+      g_task_return_new_error (self->waiting_description, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               "The call ended");
+      g_clear_object (&self->waiting_description);
+    }
+  if (self->pipeline != NULL)
+    gst_element_set_state (self->pipeline, GST_STATE_NULL);
+}
+
+static void
+handset_media_session_iface_init (HandsetCallMediaInterface *iface)
+{
+  iface->create_offer = session_create_offer;
+  iface->create_offer_finish = session_sdp_finish;
+  iface->create_answer = session_create_answer;
+  iface->create_answer_finish = session_sdp_finish;
+  iface->set_remote_description = session_set_remote_description;
+  iface->set_remote_description_finish = session_set_remote_description_finish;
+  iface->rollback = session_rollback;
+  iface->add_remote_candidate = session_add_remote_candidate;
+  iface->set_muted = session_set_muted;
+  iface->set_local_hold = session_set_local_hold;
+  iface->set_video = session_set_video;
+  iface->get_stream_id = session_get_stream_id;
+  iface->close = session_close;
+}
+
+/* ------------------------------------------------------------------ statistics */
+
+static void
+read_stats_entry (HandsetMediaSession *self, const GstStructure *entry, const GstStructure *all)
+{
+  GstWebRTCStatsType type = 0;
+  const char *kind = NULL;
+  guint64 bytes = 0, packets = 0;
+  gboolean video;
+
+  if (!gst_structure_get (entry, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, NULL))
+    return;
+
+  /* The kind is in the codec entry the RTP entry points at. */
+  {
+    const char *codec_id = gst_structure_get_string (entry, "codec-id");
+    const GstStructure *codec = NULL;
+
+    if (codec_id != NULL && gst_structure_has_field_typed (all, codec_id, GST_TYPE_STRUCTURE))
+      codec = gst_value_get_structure (gst_structure_get_value (all, codec_id));
+    if (codec != NULL)
+      {
+        const char *mime = gst_structure_get_string (codec, "mime-type");
+
+        kind = mime && g_str_has_prefix (mime, "video/") ? "video" : "audio";
+      }
+    else
+      kind = gst_structure_get_string (entry, "kind");
+  }
+  video = g_strcmp0 (kind, "video") == 0;
+
+  switch (type)
+    {
+      case GST_WEBRTC_STATS_OUTBOUND_RTP:
+        gst_structure_get_uint64 (entry, "bytes-sent", &bytes);
+        gst_structure_get_uint64 (entry, "packets-sent", &packets);
+        if (video)
+          self->video_bytes_sent = bytes, self->video_packets_sent = packets;
+        else
+          self->audio_bytes_sent = bytes, self->audio_packets_sent = packets;
+        break;
+      case GST_WEBRTC_STATS_INBOUND_RTP:
+        {
+          gint64 lost = 0;
+          double jitter = 0;
+
+          gst_structure_get_uint64 (entry, "bytes-received", &bytes);
+          gst_structure_get_uint64 (entry, "packets-received", &packets);
+          if (gst_structure_get_int64 (entry, "packets-lost", &lost))
+            self->packets_lost = lost;
+          if (gst_structure_get_double (entry, "jitter", &jitter))
+            self->jitter = jitter;
+          if (video)
+            self->video_bytes_received = bytes, self->video_packets_received = packets;
+          else
+            self->audio_bytes_received = bytes, self->audio_packets_received = packets;
+        }
+        break;
+      case GST_WEBRTC_STATS_REMOTE_INBOUND_RTP:
+        {
+          double rtt = 0;
+
+          if (gst_structure_get_double (entry, "round-trip-time", &rtt))
+            self->round_trip_time = rtt;
+        }
+        break;
+      case GST_WEBRTC_STATS_LOCAL_CANDIDATE:
+      case GST_WEBRTC_STATS_REMOTE_CANDIDATE:
+        {
+          /* 1.22 labels these the wrong way round; either end's type serves:
+           * a relayed pair has a relay candidate at one end. */
+          const char *candidate_type = gst_structure_get_string (entry, "candidate-type");
+
+          if (candidate_type != NULL &&
+              (self->candidate_pair_type == NULL || g_str_equal (candidate_type, "relay")))
+            {
+              g_free (self->candidate_pair_type);
+              self->candidate_pair_type = g_strdup (candidate_type);
+            }
+        }
+        break;
+      default:
+        break;
+    }
+}
+
+static gboolean
+stats_in_main (gpointer user_data)
+{
+  Invoke *invoke = user_data;
+  HandsetMediaSession *self = invoke->self;
+  GstStructure *stats = invoke->data;
+  int n = gst_structure_n_fields (stats);
+
+  for (int i = 0; i < n; i++)
+    {
+      const GValue *value =
+          gst_structure_get_value (stats, gst_structure_nth_field_name (stats, i));
+
+      if (G_VALUE_HOLDS (value, GST_TYPE_STRUCTURE))
+        read_stats_entry (self, gst_value_get_structure (value), stats);
+    }
+
+  for (guint p = PROP_AUDIO_BYTES_SENT; p < N_PROPS; p++)
+    g_object_notify_by_pspec (G_OBJECT (self), props[p]);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_stats (GstPromise *promise, gpointer user_data)
+{
+  HandsetMediaSession *self = HANDSET_MEDIA_SESSION (user_data);
+  const GstStructure *reply = gst_promise_get_reply (promise);
+
+  if (reply != NULL)
+    run_in_main (self, stats_in_main, gst_structure_copy (reply),
+                 (GDestroyNotify) gst_structure_free);
+  gst_promise_unref (promise);
+}
+
+/**
+ * handset_media_session_update_stats:
+ *
+ * Asks webrtcbin for statistics; the properties follow shortly after.
+ */
+void
+handset_media_session_update_stats (HandsetMediaSession *self)
+{
+  GstPromise *promise;
+
+  g_return_if_fail (HANDSET_IS_MEDIA_SESSION (self));
+
+  if (self->closed)
+    return;
+  promise = gst_promise_new_with_change_func (on_stats, g_object_ref (self), g_object_unref);
+  g_signal_emit_by_name (self->webrtc, "get-stats", NULL, promise);
+}
+
+static gboolean
+stats_timer_cb (gpointer user_data)
+{
+  handset_media_session_update_stats (HANDSET_MEDIA_SESSION (user_data));
+  return G_SOURCE_CONTINUE;
+}
+
+/* ------------------------------------------------------------------ bus */
+
+static gboolean
+bus_cb (GstBus *bus, GstMessage *message, gpointer user_data)
+{
+  HandsetMediaSession *self = HANDSET_MEDIA_SESSION (user_data);
+
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree char *debug = NULL;
+      g_autofree char *text = NULL;
+
+      gst_message_parse_error (message, &error, &debug);
+      g_debug ("%s", debug ? debug : "");
+      text = g_strdup_printf ("The call's media failed: %s", error->message);
+      report_error (self, text);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* ------------------------------------------------------------------ object */
+
+static void
+handset_media_session_get_property (GObject *object,
+                                    guint prop_id,
+                                    GValue *value,
+                                    GParamSpec *pspec)
+{
+  HandsetMediaSession *self = HANDSET_MEDIA_SESSION (object);
+
+  switch (prop_id)
+    {
+      case PROP_AUDIO_BYTES_SENT:
+        g_value_set_uint64 (value, self->audio_bytes_sent);
+        break;
+      case PROP_AUDIO_BYTES_RECEIVED:
+        g_value_set_uint64 (value, self->audio_bytes_received);
+        break;
+      case PROP_AUDIO_PACKETS_SENT:
+        g_value_set_uint64 (value, self->audio_packets_sent);
+        break;
+      case PROP_AUDIO_PACKETS_RECEIVED:
+        g_value_set_uint64 (value, self->audio_packets_received);
+        break;
+      case PROP_VIDEO_BYTES_SENT:
+        g_value_set_uint64 (value, self->video_bytes_sent);
+        break;
+      case PROP_VIDEO_BYTES_RECEIVED:
+        g_value_set_uint64 (value, self->video_bytes_received);
+        break;
+      case PROP_VIDEO_PACKETS_SENT:
+        g_value_set_uint64 (value, self->video_packets_sent);
+        break;
+      case PROP_VIDEO_PACKETS_RECEIVED:
+        g_value_set_uint64 (value, self->video_packets_received);
+        break;
+      case PROP_PACKETS_LOST:
+        g_value_set_int64 (value, self->packets_lost);
+        break;
+      case PROP_ROUND_TRIP_TIME:
+        g_value_set_double (value, self->round_trip_time);
+        break;
+      case PROP_JITTER:
+        g_value_set_double (value, self->jitter);
+        break;
+      case PROP_CANDIDATE_PAIR_TYPE:
+        g_value_set_string (value, self->candidate_pair_type);
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+handset_media_session_dispose (GObject *object)
+{
+  HandsetMediaSession *self = HANDSET_MEDIA_SESSION (object);
+
+  session_close (HANDSET_CALL_MEDIA (self));
+  if (self->webrtc != NULL)
+    g_signal_handlers_disconnect_by_data (self->webrtc, self);
+  g_clear_object (&self->pipeline);
+  self->webrtc = NULL;
+  g_clear_object (&self->audio_source);
+  g_clear_object (&self->audio_sink);
+  g_clear_object (&self->video_source);
+
+  G_OBJECT_CLASS (handset_media_session_parent_class)->dispose (object);
+}
+
+static void
+handset_media_session_finalize (GObject *object)
+{
+  HandsetMediaSession *self = HANDSET_MEDIA_SESSION (object);
+
+  g_free (self->stream_id);
+  g_free (self->pending_offer);
+  g_free (self->candidate_pair_type);
+  g_ptr_array_unref (self->pending_candidates);
+  g_ptr_array_unref (self->remote_mids);
+  g_main_context_unref (self->context);
+
+  G_OBJECT_CLASS (handset_media_session_parent_class)->finalize (object);
+}
+
+static GParamSpec *
+counter (const char *name)
+{
+  return g_param_spec_uint64 (name, NULL, NULL, 0, G_MAXUINT64, 0,
+                              G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+}
+
+static void
+handset_media_session_class_init (HandsetMediaSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = handset_media_session_get_property;
+  object_class->dispose = handset_media_session_dispose;
+  object_class->finalize = handset_media_session_finalize;
+
+  props[PROP_AUDIO_BYTES_SENT] = counter ("audio-bytes-sent");
+  props[PROP_AUDIO_BYTES_RECEIVED] = counter ("audio-bytes-received");
+  props[PROP_AUDIO_PACKETS_SENT] = counter ("audio-packets-sent");
+  props[PROP_AUDIO_PACKETS_RECEIVED] = counter ("audio-packets-received");
+  props[PROP_VIDEO_BYTES_SENT] = counter ("video-bytes-sent");
+  props[PROP_VIDEO_BYTES_RECEIVED] = counter ("video-bytes-received");
+  props[PROP_VIDEO_PACKETS_SENT] = counter ("video-packets-sent");
+  props[PROP_VIDEO_PACKETS_RECEIVED] = counter ("video-packets-received");
+  props[PROP_PACKETS_LOST] =
+      g_param_spec_int64 ("packets-lost", NULL, NULL, G_MININT64, G_MAXINT64, 0,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  props[PROP_ROUND_TRIP_TIME] =
+      g_param_spec_double ("round-trip-time", NULL, NULL, 0, G_MAXDOUBLE, 0,
+                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  props[PROP_JITTER] =
+      g_param_spec_double ("jitter", NULL, NULL, 0, G_MAXDOUBLE, 0,
+                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  props[PROP_CANDIDATE_PAIR_TYPE] =
+      g_param_spec_string ("candidate-pair-type", NULL, NULL, NULL,
+                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, props);
+
+  /**
+   * HandsetMediaSession::video-frame:
+   * @width: in pixels
+   * @height: in pixels
+   * @stride: bytes per row
+   * @pixels: RGBA
+   *
+   * A decoded frame of the remote video, emitted from a streaming thread.
+   */
+  signals[SIGNAL_VIDEO_FRAME] =
+      g_signal_new ("video-frame", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                    NULL, G_TYPE_NONE, 4, G_TYPE_INT, G_TYPE_INT, G_TYPE_INT, G_TYPE_BYTES);
+  /**
+   * HandsetMediaSession::error:
+   * @message: what failed, for a person
+   */
+  signals[SIGNAL_ERROR] = g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                        NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+handset_media_session_init (HandsetMediaSession *self)
+{
+  self->context = g_main_context_ref_thread_default ();
+  self->stream_id = random_stream_id ();
+  self->pending_candidates =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) handset_ice_candidate_free);
+  self->remote_mids = g_ptr_array_new_with_free_func (g_free);
+}
+
+static void
+configure_ice (HandsetMediaSession *self)
+{
+  GstWebRTCICE *ice = NULL;
+  NiceAgent *agent = NULL;
+  const char *addresses = g_getenv ("HANDSET_ICE_ADDRESSES");
+
+  g_object_get (self->webrtc, "ice-agent", &ice, NULL);
+  if (ice == NULL)
+    return;
+
+  /* libnice looks for UPnP routers by multicast unless told not to. */
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent"))
+    g_object_get (ice, "agent", &agent, NULL);
+  if (agent != NULL)
+    g_object_set (agent, "upnp", FALSE, NULL);
+
+  if (addresses != NULL && *addresses != '\0')
+    {
+      g_auto (GStrv) list = g_strsplit (addresses, ",", -1);
+
+      for (guint i = 0; list[i] != NULL; i++)
+        {
+          gboolean ok = FALSE;
+
+          g_strstrip (list[i]);
+          if (*list[i] == '\0')
+            continue;
+          g_signal_emit_by_name (ice, "add-local-ip-address", list[i], &ok);
+          if (!ok)
+            g_warning ("ICE cannot use the local address %s", list[i]);
+        }
+    }
+
+  g_clear_object (&agent);
+  g_object_unref (ice);
+}
+
+/**
+ * handset_media_session_new:
+ * @video: whether the call starts with video
+ *
+ * Returns: (transfer full) (nullable): the media of a new call, or %NULL
+ *   with an error naming each missing GStreamer element and its package
+ */
+HandsetMediaSession *
+handset_media_session_new (gboolean video, GError **error)
+{
+  g_autoptr (HandsetMediaSession) self = NULL;
+  g_autoptr (GstBus) bus = NULL;
+
+  if (!gst_is_initialized ())
+    gst_init (NULL, NULL);
+  if (!handset_media_check_elements (video, error))
+    return NULL;
+
+  self = g_object_new (HANDSET_TYPE_MEDIA_SESSION, NULL);
+  self->video = video;
+  self->pipeline = gst_object_ref_sink (gst_pipeline_new (NULL));
+  self->webrtc = make ("webrtcbin", "webrtc");
+  g_object_set (self->webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
+                JITTER_LATENCY_MS, NULL);
+  gst_bin_add (GST_BIN (self->pipeline), self->webrtc);
+  configure_ice (self);
+
+  g_signal_connect (self->webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);
+  g_signal_connect (self->webrtc, "notify::ice-connection-state",
+                    G_CALLBACK (on_ice_connection_state), self);
+  g_signal_connect (self->webrtc, "notify::ice-gathering-state",
+                    G_CALLBACK (on_ice_gathering_state), self);
+  g_signal_connect (self->webrtc, "pad-added", G_CALLBACK (on_webrtc_pad_added), self);
+
+  bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
+  self->bus_watch = gst_bus_add_watch (bus, bus_cb, self);
+  gst_element_set_state (self->pipeline, GST_STATE_PLAYING);
+  self->stats_timer = g_timeout_add (STATS_INTERVAL_MS, stats_timer_cb, self);
+
+  return g_steal_pointer (&self);
+}
+
+/**
+ * handset_media_turn_uri:
+ * @uri: a `turn:` or `turns:` URI from the homeserver
+ *
+ * webrtcbin takes TURN servers as one URI with the credentials in it; the
+ * homeserver's username holds `:` and `@`, so both parts are
+ * percent-encoded.
+ *
+ * Returns: (transfer full) (nullable): `turn://user:pass@host:port?…`
+ */
+char *
+handset_media_turn_uri (const char *uri, const char *username, const char *password)
+{
+  g_autofree char *user = NULL;
+  g_autofree char *pass = NULL;
+  const char *rest;
+  const char *scheme;
+
+  if (g_str_has_prefix (uri, "turns:"))
+    scheme = "turns", rest = uri + strlen ("turns:");
+  else if (g_str_has_prefix (uri, "turn:"))
+    scheme = "turn", rest = uri + strlen ("turn:");
+  else
+    return NULL;
+  if (g_str_has_prefix (rest, "//"))
+    rest += 2;
+
+  user = g_uri_escape_string (username, NULL, FALSE);
+  pass = g_uri_escape_string (password, NULL, FALSE);
+
+  return g_strdup_printf ("%s://%s:%s@%s", scheme, user, pass, rest);
+}
+
+/**
+ * handset_media_session_set_turn:
+ *
+ * The TURN servers of the homeserver, for every candidate gathering that
+ * follows.
+ */
+void
+handset_media_session_set_turn (HandsetMediaSession *self,
+                                const char *const *uris,
+                                const char *username,
+                                const char *password)
+{
+  g_return_if_fail (HANDSET_IS_MEDIA_SESSION (self));
+
+  for (guint i = 0; uris != NULL && uris[i] != NULL; i++)
+    {
+      g_autofree char *uri = handset_media_turn_uri (uris[i], username, password);
+      gboolean ok = FALSE;
+
+      if (uri == NULL)
+        continue;
+      g_signal_emit_by_name (self->webrtc, "add-turn-server", uri, &ok);
+      if (!ok)
+        g_warning ("A TURN server was refused by the media stack");
+    }
+}
+
+/**
+ * handset_media_session_set_relay_only:
+ *
+ * "Always use a TURN relay": only relayed candidates, so the peer never
+ * learns our address.
+ */
+void
+handset_media_session_set_relay_only (HandsetMediaSession *self, gboolean relay_only)
+{
+  g_return_if_fail (HANDSET_IS_MEDIA_SESSION (self));
+
+  g_object_set (self->webrtc, "ice-transport-policy",
+                relay_only ? GST_WEBRTC_ICE_TRANSPORT_POLICY_RELAY
+                           : GST_WEBRTC_ICE_TRANSPORT_POLICY_ALL,
+                NULL);
+}
+
+/**
+ * handset_media_session_set_audio_source:
+ * @source: (transfer full): the microphone's element, for a call not yet
+ *   started
+ */
+void
+handset_media_session_set_audio_source (HandsetMediaSession *self, GstElement *source)
+{
+  g_return_if_fail (HANDSET_IS_MEDIA_SESSION (self));
+
+  g_clear_object (&self->audio_source);
+  self->audio_source = source ? gst_object_ref_sink (source) : NULL;
+}
+
+/**
+ * handset_media_session_set_audio_sink:
+ * @sink: (transfer full): the speaker's element
+ */
+void
+handset_media_session_set_audio_sink (HandsetMediaSession *self, GstElement *sink)
+{
+  g_return_if_fail (HANDSET_IS_MEDIA_SESSION (self));
+
+  g_clear_object (&self->audio_sink);
+  self->audio_sink = sink ? gst_object_ref_sink (sink) : NULL;
+}
+
+/**
+ * handset_media_session_set_video_source:
+ * @source: (transfer full): the camera's element
+ */
+void
+handset_media_session_set_video_source (HandsetMediaSession *self, GstElement *source)
+{
+  g_return_if_fail (HANDSET_IS_MEDIA_SESSION (self));
+
+  g_clear_object (&self->video_source);
+  self->video_source = source ? gst_object_ref_sink (source) : NULL;
+}
+
+static GstPadProbeReturn
+swap_source_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  GstElement *source = user_data;
+  GstElement *old = GST_ELEMENT (gst_pad_get_parent (pad));
+  GstElement *bin = GST_ELEMENT (gst_element_get_parent (old));
+  g_autoptr (GstPad) peer = gst_pad_get_peer (pad);
+
+  /* The flow is blocked here: unplug the old microphone, plug the new. */
+  gst_pad_unlink (pad, peer);
+  gst_element_set_state (old, GST_STATE_NULL);
+  gst_bin_remove (GST_BIN (bin), old);
+  gst_bin_add (GST_BIN (bin), source);
+  {
+    g_autoptr (GstPad) src = gst_element_get_static_pad (source, "src");
+
+    gst_pad_link (src, peer);
+  }
+  gst_element_sync_state_with_parent (source);
+  gst_object_unref (old);
+  gst_object_unref (bin);
+
+  return GST_PAD_PROBE_REMOVE;
+}
+
+/**
+ * handset_media_session_replace_audio_source:
+ * @source: (transfer full): the new microphone
+ *
+ * Switches microphones during a call, without renegotiating.
+ */
+void
+handset_media_session_replace_audio_source (HandsetMediaSession *self, GstElement *source)
+{
+  g_autoptr (GstPad) pad = NULL;
+
+  g_return_if_fail (HANDSET_IS_MEDIA_SESSION (self));
+
+  if (self->audio_source_in_use == NULL)
+    {
+      handset_media_session_set_audio_source (self, source);
+      return;
+    }
+
+  gst_object_ref_sink (source);
+  pad = gst_element_get_static_pad (self->audio_source_in_use, "src");
+  self->audio_source_in_use = source;
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM, swap_source_probe, source,
+                     (GDestroyNotify) gst_object_unref);
+}
+
+/**
+ * handset_media_session_get_pipeline:
+ *
+ * Returns: (transfer none): the pipeline, for tests that look inside
+ */
+GstElement *
+handset_media_session_get_pipeline (HandsetMediaSession *self)
+{
+  g_return_val_if_fail (HANDSET_IS_MEDIA_SESSION (self), NULL);
+
+  return self->pipeline;
+}
+
+static gpointer
+prewarm_thread (gpointer data)
+{
+  GstElement *dtls = gst_element_factory_make ("dtlsdec", NULL);
+
+  /* Making one generates the process's DTLS certificate, 90-450 ms that
+   * would otherwise fall on the first call. */
+  if (dtls != NULL)
+    gst_object_unref (dtls);
+  return NULL;
+}
+
+/**
+ * handset_media_prewarm:
+ *
+ * Makes the DTLS certificate at start-up, in a thread.
+ */
+void
+handset_media_prewarm (void)
+{
+  if (!gst_is_initialized ())
+    gst_init (NULL, NULL);
+  g_thread_unref (g_thread_new ("handset-prewarm", prewarm_thread, NULL));
+}
