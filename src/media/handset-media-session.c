@@ -1122,6 +1122,14 @@ session_get_stream_id (HandsetCallMedia *media)
 }
 
 static void
+agent_closed_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  GstElement *pipeline = user_data;
+
+  gst_object_unref (pipeline);
+}
+
+static void
 session_close (HandsetCallMedia *media)
 {
   HandsetMediaSession *self = HANDSET_MEDIA_SESSION (media);
@@ -1140,7 +1148,22 @@ session_close (HandsetCallMedia *media)
       g_clear_object (&self->waiting_description);
     }
   if (self->pipeline != NULL)
-    gst_element_set_state (self->pipeline, GST_STATE_NULL);
+    {
+      GstWebRTCICE *ice = NULL;
+      NiceAgent *agent = NULL;
+
+      gst_element_set_state (self->pipeline, GST_STATE_NULL);
+
+      /* TURN allocations are released before the agent goes: the closing
+       * keeps the pipeline, and so the agent, alive until it is done. */
+      g_object_get (self->webrtc, "ice-agent", &ice, NULL);
+      if (ice != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent"))
+        g_object_get (ice, "agent", &agent, NULL);
+      if (agent != NULL)
+        nice_agent_close_async (agent, agent_closed_cb, gst_object_ref (self->pipeline));
+      g_clear_object (&agent);
+      g_clear_object (&ice);
+    }
 }
 
 static void

@@ -45,8 +45,9 @@ handset_fake_device_init (HandsetFakeDevice *self)
 {
 }
 
-/* Returns a floating device, as providers hand them out. @key and @value
- * may be NULL for a device without properties. */
+/* Returns a floating device, as providers hand them out. Its properties
+ * are NULL-terminated key, GType, value triples, as for
+ * gst_structure_new(); a lone NULL gives a device without properties. */
 static GstDevice *
 fake_device_new (const char *display_name, const char *device_class, const char *key, ...)
 {
@@ -495,8 +496,6 @@ test_dispose_stops (void)
 int
 main (int argc, char *argv[])
 {
-  int ret;
-
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
 
@@ -511,9 +510,5 @@ main (int argc, char *argv[])
   g_test_add_func ("/media-devices/create-element", test_create_element);
   g_test_add_func ("/media-devices/dispose-stops", test_dispose_stops);
 
-  ret = g_test_run ();
-
-  gst_deinit ();
-
-  return ret;
+  return g_test_run ();
 }

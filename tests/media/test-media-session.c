@@ -10,112 +10,19 @@
 
 #include "config.h"
 
-#include <gst/app/gstappsink.h>
-#include <math.h>
-
 #include "handset-media-check.h"
 #include "handset-media-session.h"
+#include "handset-test-tone.h"
 
 #define WAIT_S 20
 
 typedef struct
 {
-  GMutex lock;
-  guint64 samples;
-  guint64 crossings;
-  double energy;
-  gint16 last;
-} Tone;
-
-typedef struct
-{
   HandsetMediaSession *session;
-  Tone tone;
+  HandsetTestTone *tone;
   gboolean connected;
-  gboolean gathered;
   guint frames;
-  GstElement *analyser;
 } Peer;
-
-static void
-tone_reset (Tone *tone)
-{
-  g_mutex_lock (&tone->lock);
-  tone->samples = tone->crossings = 0;
-  tone->energy = 0;
-  g_mutex_unlock (&tone->lock);
-}
-
-static double
-tone_frequency (Tone *tone, double *rms)
-{
-  double f;
-
-  g_mutex_lock (&tone->lock);
-  /* Two zero crossings per period. */
-  f = tone->samples ? tone->crossings / 2.0 / (tone->samples / 48000.0) : 0;
-  *rms = tone->samples ? sqrt (tone->energy / tone->samples) : 0;
-  g_mutex_unlock (&tone->lock);
-
-  return f;
-}
-
-static GstFlowReturn
-on_sample (GstAppSink *sink, gpointer user_data)
-{
-  Tone *tone = user_data;
-  g_autoptr (GstSample) sample = gst_app_sink_pull_sample (sink);
-  GstBuffer *buffer = gst_sample_get_buffer (sample);
-  GstMapInfo map;
-
-  if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
-    return GST_FLOW_OK;
-
-  g_mutex_lock (&tone->lock);
-  for (gsize i = 0; i + 1 < map.size; i += 2)
-    {
-      gint16 s = (gint16) (map.data[i] | (map.data[i + 1] << 8));
-
-      if ((s >= 0) != (tone->last >= 0))
-        tone->crossings++;
-      tone->last = s;
-      tone->energy += (double) s * s;
-      tone->samples++;
-    }
-  g_mutex_unlock (&tone->lock);
-  gst_buffer_unmap (buffer, &map);
-
-  return GST_FLOW_OK;
-}
-
-static GstElement *
-analyser (Tone *tone)
-{
-  g_autoptr (GError) error = NULL;
-  GstElement *bin = gst_parse_bin_from_description (
-      "audioconvert ! audioresample ! audio/x-raw,format=S16LE,channels=1,rate=48000 ! "
-      "appsink name=probe sync=false emit-signals=false",
-      TRUE, &error);
-  g_autoptr (GstElement) sink = NULL;
-  GstAppSinkCallbacks callbacks = { 0 };
-
-  g_assert_no_error (error);
-  callbacks.new_sample = on_sample;
-  sink = gst_bin_get_by_name (GST_BIN (bin), "probe");
-  gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, tone, NULL);
-
-  return bin;
-}
-
-static GstElement *
-source (const char *description)
-{
-  g_autoptr (GError) error = NULL;
-  GstElement *bin = gst_parse_bin_from_description (description, TRUE, &error);
-
-  g_assert_no_error (error);
-  return bin;
-}
 
 static void
 on_ice_state (HandsetCallMedia *media, int state, Peer *peer)
@@ -208,13 +115,13 @@ peer_init (Peer *peer, gboolean video, const char *audio_source, const char *vid
 {
   g_autoptr (GError) error = NULL;
 
-  g_mutex_init (&peer->tone.lock);
+  peer->tone = handset_test_tone_new ();
   peer->session = handset_media_session_new (video, &error);
   g_assert_no_error (error);
-  handset_media_session_set_audio_source (peer->session, source (audio_source));
-  handset_media_session_set_audio_sink (peer->session, analyser (&peer->tone));
+  handset_media_session_set_audio_source (peer->session, handset_test_source (audio_source));
+  handset_media_session_set_audio_sink (peer->session, handset_test_tone_create_sink (peer->tone));
   if (video_source != NULL)
-    handset_media_session_set_video_source (peer->session, source (video_source));
+    handset_media_session_set_video_source (peer->session, handset_test_source (video_source));
   g_signal_connect (peer->session, "ice-state-changed", G_CALLBACK (on_ice_state), peer);
   g_signal_connect (peer->session, "video-frame", G_CALLBACK (on_frame), peer);
 }
@@ -224,7 +131,7 @@ peer_clear (Peer *peer)
 {
   handset_call_media_close (HANDSET_CALL_MEDIA (peer->session));
   g_clear_object (&peer->session);
-  g_mutex_clear (&peer->tone.lock);
+  handset_test_tone_free (peer->tone);
 }
 
 /* alice offers, bob answers, as a call does. */
@@ -276,14 +183,7 @@ connect_peers (Peer *alice, Peer *bob, char **offer_out)
 static void
 assert_tone (Peer *peer, double expected)
 {
-  double rms = 0, frequency;
-
-  tone_reset (&peer->tone);
-  run_for (1500);
-  frequency = tone_frequency (&peer->tone, &rms);
-  g_test_message ("heard %.1f Hz at RMS %.0f (expected %.0f Hz)", frequency, rms, expected);
-  g_assert_cmpfloat (rms, >, 500);
-  g_assert_cmpfloat (fabs (frequency - expected), <, expected * 0.05);
+  handset_test_tone_assert (peer->tone, expected, 1500);
 }
 
 static guint64

@@ -1,0 +1,238 @@
+/* test-call-media-live.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A whole call: alice and bob on the real Synapse, through the account
+ * and call layers, with real webrtcbin media on 127.0.0.1: the call
+ * connects, each side hears the other's tone, and with "always use a TURN
+ * relay" the media go through the real coturn.
+ */
+
+#include "config.h"
+
+#include "handset-call-manager.h"
+#include "handset-media-session.h"
+#include "handset-sync.h"
+#include "handset-test-homeserver.h"
+#include "handset-test-tone.h"
+#include "handset-test-util.h"
+#include "handset-turn.h"
+
+#define WAIT_S 30
+
+typedef struct
+{
+  HandsetTestUser *user;
+  HandsetMatrixClient *client;
+  HandsetSync *sync;
+  HandsetRooms *rooms;
+  HandsetTurn *turn;
+  HandsetCallManager *manager;
+  HandsetTestTone *tone;
+  const char *source;
+  gboolean relay_only;
+  HandsetMediaSession *media;
+  GPtrArray *rang;
+} Device;
+
+static HandsetCallMedia *
+make_media (gboolean video, gpointer user_data, GError **error)
+{
+  Device *device = user_data;
+  HandsetMediaSession *media = handset_media_session_new (video, error);
+
+  if (media == NULL)
+    return NULL;
+
+  handset_media_session_set_audio_source (media, handset_test_source (device->source));
+  handset_media_session_set_audio_sink (media, handset_test_tone_create_sink (device->tone));
+  if (handset_turn_has_servers (device->turn))
+    handset_media_session_set_turn (media, handset_turn_get_uris (device->turn),
+                                    handset_turn_get_username (device->turn),
+                                    handset_turn_get_password (device->turn));
+  handset_media_session_set_relay_only (media, device->relay_only);
+  g_set_object (&device->media, media);
+
+  return HANDSET_CALL_MEDIA (media);
+}
+
+static void
+on_batch (HandsetSync *sync, HandsetSyncBatch *batch, Device *device)
+{
+  handset_rooms_handle_batch (device->rooms, batch);
+  handset_call_manager_handle_batch (device->manager, batch);
+}
+
+static void
+on_incoming (HandsetCallManager *manager, HandsetCall *call, Device *device)
+{
+  g_ptr_array_add (device->rang, g_object_ref (call));
+}
+
+static gboolean
+synced (gpointer data)
+{
+  Device *device = data;
+
+  return handset_sync_get_connected (device->sync) && handset_turn_is_known (device->turn);
+}
+
+static Device *
+device_new (HandsetTestUser *user, const char *source, gboolean relay_only)
+{
+  Device *device = g_new0 (Device, 1);
+
+  device->user = user;
+  device->source = source;
+  device->relay_only = relay_only;
+  device->tone = handset_test_tone_new ();
+  device->rang = g_ptr_array_new_with_free_func (g_object_unref);
+  device->client = handset_matrix_client_new (handset_test_homeserver_url ());
+  handset_matrix_client_set_session (device->client, user->user_id, user->device_id,
+                                     user->access_token);
+  device->rooms = handset_rooms_new (user->user_id);
+  device->turn = handset_turn_new (device->client);
+  device->manager = handset_call_manager_new (user->user_id, user->device_id, device->rooms, NULL,
+                                              make_media, device);
+  handset_call_manager_set_client (device->manager, device->client);
+  g_signal_connect (device->manager, "incoming-call", G_CALLBACK (on_incoming), device);
+  device->sync = handset_sync_new (device->client, NULL);
+  g_signal_connect (device->sync, "batch", G_CALLBACK (on_batch), device);
+  handset_turn_start (device->turn);
+  handset_sync_start (device->sync);
+  g_assert_true (handset_test_wait_until (synced, device, WAIT_S));
+
+  return device;
+}
+
+static void
+device_free (Device *device)
+{
+  handset_sync_stop (device->sync);
+  handset_turn_stop (device->turn);
+  g_object_unref (device->sync);
+  g_object_unref (device->manager);
+  g_clear_object (&device->media);
+  g_object_unref (device->turn);
+  g_object_unref (device->rooms);
+  g_object_unref (device->client);
+  g_ptr_array_unref (device->rang);
+  handset_test_tone_free (device->tone);
+  handset_test_user_free (device->user);
+  g_free (device);
+}
+
+static gboolean
+has_rung (gpointer data)
+{
+  return ((Device *) data)->rang->len > 0;
+}
+
+static gboolean
+is_connected (gpointer data)
+{
+  return handset_call_get_state (data) == HANDSET_CALL_STATE_CONNECTED;
+}
+
+static gboolean
+is_ended (gpointer data)
+{
+  return handset_call_get_state (data) == HANDSET_CALL_STATE_ENDED;
+}
+
+static char *
+pair_type (Device *device)
+{
+  char *type = NULL;
+  gint64 until = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+
+  handset_media_session_update_stats (device->media);
+  while (g_get_monotonic_time () < until)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+  g_object_get (device->media, "candidate-pair-type", &type, NULL);
+
+  return type;
+}
+
+static void
+run_call (gboolean relay_only)
+{
+  HandsetTestUser *alice_user, *bob_user;
+  Device *alice, *bob;
+  g_autofree char *room_id = NULL;
+  g_autofree char *alice_pair = NULL;
+  g_autoptr (GError) error = NULL;
+  HandsetCall *call, *incoming;
+  guint64 sent = 0, received = 0;
+
+  alice_user = handset_test_register ("alice");
+  bob_user = handset_test_register ("bob");
+  room_id = handset_test_create_direct_room (alice_user, bob_user);
+  handset_test_join (bob_user, room_id);
+  alice = device_new (alice_user, "audiotestsrc is-live=true wave=sine freq=440 volume=0.5",
+                      relay_only);
+  bob =
+      device_new (bob_user, "audiotestsrc is-live=true wave=sine freq=880 volume=0.5", relay_only);
+  g_assert_true (handset_turn_has_servers (alice->turn));
+
+  call =
+      handset_call_manager_place_call (alice->manager, room_id, bob_user->user_id, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_true (handset_test_wait_until (has_rung, bob, WAIT_S));
+  incoming = g_ptr_array_index (bob->rang, 0);
+  handset_call_answer (incoming, FALSE);
+
+  g_assert_true (handset_test_wait_until (is_connected, call, WAIT_S));
+  g_assert_true (handset_test_wait_until (is_connected, incoming, WAIT_S));
+
+  /* Each hears the other. */
+  handset_test_tone_assert (bob->tone, 440, 1500);
+  handset_test_tone_assert (alice->tone, 880, 1500);
+
+  alice_pair = pair_type (alice);
+  g_object_get (alice->media, "audio-bytes-sent", &sent, "audio-bytes-received", &received, NULL);
+  g_test_message ("candidate pair: %s; sent %" G_GUINT64_FORMAT ", received %" G_GUINT64_FORMAT,
+                  alice_pair, sent, received);
+  g_assert_cmpuint (sent, >, 1000);
+  g_assert_cmpuint (received, >, 1000);
+  g_assert_cmpstr (alice_pair, ==, relay_only ? "relay" : "host");
+
+  handset_call_hangup (call);
+  g_assert_true (handset_test_wait_until (is_ended, incoming, WAIT_S));
+  g_assert_cmpint (handset_call_get_end_reason (incoming), ==, HANDSET_CALL_END_REMOTE_HANGUP);
+
+  device_free (alice);
+  device_free (bob);
+}
+
+static void
+test_call_with_tones (void)
+{
+  if (!handset_test_homeserver_require ())
+    return;
+
+  run_call (FALSE);
+}
+
+static void
+test_call_through_turn_relay (void)
+{
+  if (!handset_test_homeserver_require ())
+    return;
+
+  run_call (TRUE);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_setenv ("HANDSET_ICE_ADDRESSES", "127.0.0.1", FALSE);
+  gst_init (&argc, &argv);
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/call-media-live/call-with-tones", test_call_with_tones);
+  g_test_add_func ("/call-media-live/call-through-turn-relay", test_call_through_turn_relay);
+
+  return g_test_run ();
+}
