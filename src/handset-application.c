@@ -10,6 +10,9 @@
 #include <glib/gi18n.h>
 
 #include "handset-application.h"
+#include "handset-incoming-window.h"
+#include "handset-media-session.h"
+#include "handset-preferences.h"
 #include "handset-window.h"
 
 struct _HandsetApplication
@@ -18,9 +21,17 @@ struct _HandsetApplication
 
   HandsetProfile *profile;
   GSettings *settings;
+  HandsetAccount *account;
+  HandsetMediaDevices *media_devices;
+  HandsetSession *session;
+  gboolean held;
 };
 
 G_DEFINE_FINAL_TYPE (HandsetApplication, handset_application, ADW_TYPE_APPLICATION)
+
+static void account_state_cb (HandsetAccount *account, GParamSpec *pspec, HandsetApplication *self);
+static void settings_changed_cb (GSettings *settings, const char *key, HandsetApplication *self);
+static void restored_cb (GObject *object, GAsyncResult *result, gpointer user_data);
 
 static const GOptionEntry main_entries[] = {
   { "version", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, NULL, N_ ("Show the version and exit"),
@@ -93,34 +104,295 @@ handset_application_startup (GApplication *application)
     g_warning ("%s", error->message);
 
   self->settings = settings_for_profile (self->profile);
+  if (self->settings != NULL)
+    g_signal_connect (self->settings, "changed", G_CALLBACK (settings_changed_cb), self);
+
+  /* The first call of the process would otherwise make the certificate. */
+  handset_media_prewarm ();
+  self->media_devices = handset_media_devices_new ();
+
+  g_clear_error (&error);
+  self->account = handset_account_new (self->profile, &error);
+  if (self->account == NULL)
+    {
+      g_critical ("The profile's data cannot be used: %s", error->message);
+      return;
+    }
+  g_signal_connect (self->account, "notify::state", G_CALLBACK (account_state_cb), self);
+
+  /* The session of the last run comes back without the network. */
+  g_application_hold (application);
+  handset_account_restore_async (self->account, NULL, restored_cb, g_object_ref (self));
+}
+
+static HandsetWindow *
+main_window (HandsetApplication *self)
+{
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (HANDSET_IS_WINDOW (l->data))
+      return l->data;
+
+  return NULL;
+}
+
+static HandsetWindow *
+ensure_window (HandsetApplication *self)
+{
+  HandsetWindow *window = main_window (self);
+  const char *subtitle = NULL;
+
+  if (window != NULL)
+    return window;
+
+  if (!handset_profile_is_default (self->profile))
+    subtitle = handset_profile_get_name (self->profile);
+
+  window = handset_window_new (ADW_APPLICATION (self), subtitle);
+  if (self->settings != NULL)
+    {
+      g_settings_bind (self->settings, "window-width", window, "default-width",
+                       G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (self->settings, "window-height", window, "default-height",
+                       G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (self->settings, "window-maximized", window, "maximized",
+                       G_SETTINGS_BIND_DEFAULT);
+    }
+
+  switch (handset_account_get_state (self->account))
+    {
+      case HANDSET_ACCOUNT_STATE_LOGGED_IN:
+        handset_window_set_session (window, self->session);
+        break;
+      case HANDSET_ACCOUNT_STATE_RESTORING:
+        handset_window_show_loading (window);
+        break;
+      case HANDSET_ACCOUNT_STATE_LOGGED_OUT:
+      case HANDSET_ACCOUNT_STATE_LOGGING_IN:
+      case HANDSET_ACCOUNT_STATE_NEEDS_LOGIN:
+      default:
+        handset_window_show_login (window, self->account);
+        break;
+    }
+
+  return window;
 }
 
 static void
 handset_application_activate (GApplication *application)
 {
   HandsetApplication *self = HANDSET_APPLICATION (application);
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (application));
 
-  if (window == NULL)
+  gtk_window_present (GTK_WINDOW (ensure_window (self)));
+}
+
+/* ------------------------------------------------------------------ calls */
+
+static HandsetCall *
+find_call (HandsetApplication *self, const char *call_id)
+{
+  if (self->session == NULL || call_id == NULL)
+    return NULL;
+
+  return handset_call_manager_lookup (handset_session_get_call_manager (self->session), call_id);
+}
+
+static void
+incoming_state_changed (HandsetCall *call,
+                        HandsetCallState state,
+                        HandsetCallState old,
+                        HandsetApplication *self)
+{
+  g_autofree char *id = g_strdup_printf ("call-%s", handset_call_get_call_id (call));
+
+  if (state == HANDSET_CALL_STATE_RINGING)
+    return;
+
+  g_application_withdraw_notification (G_APPLICATION (self), id);
+
+  /* Answered here: the main window shows the call. */
+  if (old == HANDSET_CALL_STATE_RINGING && state != HANDSET_CALL_STATE_ENDED)
     {
-      const char *subtitle = NULL;
+      HandsetWindow *window = ensure_window (self);
 
-      if (!handset_profile_is_default (self->profile))
-        subtitle = handset_profile_get_name (self->profile);
-
-      window = GTK_WINDOW (handset_window_new (ADW_APPLICATION (application), subtitle));
-      if (self->settings != NULL)
-        {
-          g_settings_bind (self->settings, "window-width", window, "default-width",
-                           G_SETTINGS_BIND_DEFAULT);
-          g_settings_bind (self->settings, "window-height", window, "default-height",
-                           G_SETTINGS_BIND_DEFAULT);
-          g_settings_bind (self->settings, "window-maximized", window, "maximized",
-                           G_SETTINGS_BIND_DEFAULT);
-        }
+      handset_window_show_call (window, call);
+      gtk_window_present (GTK_WINDOW (window));
     }
 
-  gtk_window_present (window);
+  if (state == HANDSET_CALL_STATE_ENDED &&
+      handset_call_get_end_reason (call) == HANDSET_CALL_END_MISSED)
+    {
+      g_autoptr (GNotification) missed = NULL;
+      g_autofree char *name =
+          handset_session_peer_name (self->session, handset_call_get_opponent_user_id (call));
+      g_autofree char *body = g_strdup_printf (_ ("%s called"), name);
+
+      missed = g_notification_new (_ ("Missed call"));
+      g_notification_set_body (missed, body);
+      g_application_send_notification (G_APPLICATION (self), id, missed);
+    }
+}
+
+static void
+incoming_call_cb (HandsetCallManager *manager, HandsetCall *call, HandsetApplication *self)
+{
+  g_autofree char *name =
+      handset_session_peer_name (self->session, handset_call_get_opponent_user_id (call));
+  HandsetRoom *room = handset_rooms_lookup (handset_session_get_rooms (self->session),
+                                            handset_call_get_room_id (call));
+  HandsetWindow *window = main_window (self);
+  HandsetIncomingWindow *incoming;
+
+  g_signal_connect_object (call, "state-changed", G_CALLBACK (incoming_state_changed), self, 0);
+
+  incoming = handset_incoming_window_new (GTK_APPLICATION (self), call, name,
+                                          room ? handset_room_get_name (room) : NULL);
+  gtk_window_present (GTK_WINDOW (incoming));
+
+  /* Not looking at Handset: a notification with the same choices. */
+  if (window == NULL || !gtk_window_is_active (GTK_WINDOW (window)))
+    {
+      g_autoptr (GNotification) notification = g_notification_new (_ ("Incoming call"));
+      g_autofree char *id = g_strdup_printf ("call-%s", handset_call_get_call_id (call));
+      g_autofree char *body = g_strdup_printf (_ ("%s is calling"), name);
+
+      g_notification_set_body (notification, body);
+      g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_URGENT);
+      g_notification_add_button_with_target (notification, _ ("Decline"), "app.decline-call", "s",
+                                             handset_call_get_call_id (call));
+      g_notification_add_button_with_target (notification, _ ("Answer"), "app.answer-call", "s",
+                                             handset_call_get_call_id (call));
+      g_application_send_notification (G_APPLICATION (self), id, notification);
+    }
+}
+
+static void
+call_added_cb (HandsetCallManager *manager, HandsetCall *call, HandsetApplication *self)
+{
+  if (handset_call_get_direction (call) == HANDSET_CALL_DIRECTION_OUTGOING)
+    {
+      HandsetWindow *window = ensure_window (self);
+
+      handset_window_show_call (window, call);
+      gtk_window_present (GTK_WINDOW (window));
+    }
+}
+
+static void
+apply_settings (HandsetApplication *self)
+{
+  g_autofree char *microphone = NULL;
+  g_autofree char *speaker = NULL;
+  g_autofree char *camera = NULL;
+
+  if (self->session == NULL || self->settings == NULL)
+    return;
+
+  microphone = g_settings_get_string (self->settings, "microphone");
+  speaker = g_settings_get_string (self->settings, "speaker");
+  camera = g_settings_get_string (self->settings, "camera");
+  handset_session_set_relay_only (self->session,
+                                  g_settings_get_boolean (self->settings, "always-relay"));
+  handset_session_set_hide_device (self->session,
+                                   g_settings_get_boolean (self->settings, "hide-device"));
+  handset_session_set_ring_in_public_rooms (
+      self->session, g_settings_get_boolean (self->settings, "ring-in-public-rooms"));
+  handset_session_set_preferred_devices (self->session, microphone, speaker, camera);
+}
+
+/* Logged in, and asked to: closing the window keeps Handset running, so
+ * calls still ring. */
+static void
+update_background (HandsetApplication *self)
+{
+  gboolean keep =
+      self->session != NULL &&
+      (self->settings == NULL || g_settings_get_boolean (self->settings, "run-in-background"));
+  HandsetWindow *window = main_window (self);
+
+  if (keep && !self->held)
+    g_application_hold (G_APPLICATION (self));
+  else if (!keep && self->held)
+    g_application_release (G_APPLICATION (self));
+  self->held = keep;
+  if (window != NULL)
+    gtk_window_set_hide_on_close (GTK_WINDOW (window), keep);
+}
+
+static void
+stop_session (HandsetApplication *self)
+{
+  if (self->session == NULL)
+    return;
+
+  g_signal_handlers_disconnect_by_data (handset_session_get_call_manager (self->session), self);
+  handset_session_stop (self->session);
+  g_clear_object (&self->session);
+}
+
+static void
+account_state_cb (HandsetAccount *account, GParamSpec *pspec, HandsetApplication *self)
+{
+  HandsetWindow *window = main_window (self);
+
+  switch (handset_account_get_state (account))
+    {
+      case HANDSET_ACCOUNT_STATE_LOGGED_IN:
+        if (self->session == NULL)
+          {
+            HandsetCallManager *manager;
+
+            self->session = handset_session_new (account, self->media_devices);
+            manager = handset_session_get_call_manager (self->session);
+            g_signal_connect (manager, "incoming-call", G_CALLBACK (incoming_call_cb), self);
+            g_signal_connect (manager, "call-added", G_CALLBACK (call_added_cb), self);
+            apply_settings (self);
+            handset_session_start (self->session);
+          }
+        if (window != NULL)
+          handset_window_set_session (window, self->session);
+        break;
+
+      case HANDSET_ACCOUNT_STATE_RESTORING:
+        if (window != NULL)
+          handset_window_show_loading (window);
+        break;
+
+      case HANDSET_ACCOUNT_STATE_LOGGING_IN:
+        break;
+
+      case HANDSET_ACCOUNT_STATE_LOGGED_OUT:
+      case HANDSET_ACCOUNT_STATE_NEEDS_LOGIN:
+      default:
+        stop_session (self);
+        if (window != NULL)
+          {
+            handset_window_set_session (window, NULL);
+            handset_window_show_login (window, account);
+          }
+        break;
+    }
+
+  update_background (self);
+}
+
+static void
+settings_changed_cb (GSettings *settings, const char *key, HandsetApplication *self)
+{
+  apply_settings (self);
+  update_background (self);
+}
+
+static void
+restored_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (HandsetApplication) self = HANDSET_APPLICATION (user_data);
+  g_autoptr (GError) error = NULL;
+
+  if (!handset_account_restore_finish (HANDSET_ACCOUNT (object), result, &error) && error != NULL)
+    g_message ("No session restored: %s", error->message);
+  g_application_release (G_APPLICATION (self));
 }
 
 static void
@@ -128,6 +400,13 @@ handset_application_dispose (GObject *object)
 {
   HandsetApplication *self = HANDSET_APPLICATION (object);
 
+  stop_session (self);
+  if (self->account != NULL)
+    g_signal_handlers_disconnect_by_data (self->account, self);
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
+  g_clear_object (&self->account);
+  g_clear_object (&self->media_devices);
   g_clear_object (&self->settings);
   g_clear_object (&self->profile);
 
@@ -166,15 +445,69 @@ quit_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
   g_application_quit (G_APPLICATION (user_data));
 }
 
+static void
+answer_call_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  HandsetCall *call = find_call (user_data, g_variant_get_string (parameter, NULL));
+
+  if (call != NULL)
+    handset_call_answer (call, FALSE);
+}
+
+static void
+decline_call_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  HandsetCall *call = find_call (user_data, g_variant_get_string (parameter, NULL));
+
+  if (call != NULL)
+    handset_call_reject (call);
+}
+
+static void
+logged_out_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!handset_account_logout_finish (HANDSET_ACCOUNT (object), result, &error))
+    g_warning ("Logout: %s", error->message);
+}
+
+static void
+logout_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  HandsetApplication *self = HANDSET_APPLICATION (user_data);
+
+  stop_session (self);
+  handset_account_logout_async (self->account, NULL, logged_out_cb, NULL);
+}
+
+static void
+preferences_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  HandsetApplication *self = HANDSET_APPLICATION (user_data);
+  GtkWidget *preferences;
+
+  if (self->settings == NULL)
+    return;
+  preferences = handset_preferences_new (self->settings, self->media_devices);
+  gtk_window_set_transient_for (GTK_WINDOW (preferences), GTK_WINDOW (ensure_window (self)));
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
 static const GActionEntry app_actions[] = {
   { .name = "about", .activate = about_activated },
   { .name = "quit", .activate = quit_activated },
+  { .name = "answer-call", .activate = answer_call_activated, .parameter_type = "s" },
+  { .name = "decline-call", .activate = decline_call_activated, .parameter_type = "s" },
+  { .name = "logout", .activate = logout_activated },
+  { .name = "preferences", .activate = preferences_activated },
 };
 
 static void
 handset_application_init (HandsetApplication *self)
 {
   const char *quit_accels[] = { "<Control>q", NULL };
+  const char *preferences_accels[] = { "<Control>comma", NULL };
 
   g_application_add_main_option_entries (G_APPLICATION (self), main_entries);
   g_application_set_option_context_summary (G_APPLICATION (self),
@@ -183,6 +516,8 @@ handset_application_init (HandsetApplication *self)
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions),
                                    self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",
+                                         preferences_accels);
 }
 
 HandsetApplication *
@@ -191,6 +526,32 @@ handset_application_new (void)
   return g_object_new (HANDSET_TYPE_APPLICATION, "application-id", HANDSET_APP_ID,
                        "resource-base-path", HANDSET_APP_PATH, "flags", G_APPLICATION_DEFAULT_FLAGS,
                        NULL);
+}
+
+/**
+ * handset_application_new_for_profile:
+ *
+ * An application for @profile_name without a command line: for tests
+ * that run several profiles in one process.
+ *
+ * Returns: (transfer full) (nullable): the application, or %NULL for an
+ *   invalid profile name
+ */
+HandsetApplication *
+handset_application_new_for_profile (const char *profile_name)
+{
+  HandsetApplication *self;
+  HandsetProfile *profile = handset_profile_new (profile_name, NULL);
+
+  if (profile == NULL)
+    return NULL;
+
+  self = g_object_new (HANDSET_TYPE_APPLICATION, "application-id",
+                       handset_profile_get_application_id (profile), "resource-base-path",
+                       HANDSET_APP_PATH, "flags", G_APPLICATION_DEFAULT_FLAGS, NULL);
+  self->profile = profile;
+
+  return self;
 }
 
 HandsetProfile *
@@ -213,4 +574,30 @@ handset_application_get_settings (HandsetApplication *self)
   g_return_val_if_fail (HANDSET_IS_APPLICATION (self), NULL);
 
   return self->settings;
+}
+
+/**
+ * handset_application_get_account:
+ *
+ * Returns: (transfer none) (nullable): the profile's account
+ */
+HandsetAccount *
+handset_application_get_account (HandsetApplication *self)
+{
+  g_return_val_if_fail (HANDSET_IS_APPLICATION (self), NULL);
+
+  return self->account;
+}
+
+/**
+ * handset_application_get_session:
+ *
+ * Returns: (transfer none) (nullable): the logged-in session
+ */
+HandsetSession *
+handset_application_get_session (HandsetApplication *self)
+{
+  g_return_val_if_fail (HANDSET_IS_APPLICATION (self), NULL);
+
+  return self->session;
 }

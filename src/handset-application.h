@@ -6,7 +6,9 @@
 
 #include <adwaita.h>
 
+#include "handset-account.h"
 #include "handset-profile.h"
+#include "handset-session.h"
 
 G_BEGIN_DECLS
 
@@ -14,7 +16,10 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (HandsetApplication, handset_application, HANDSET, APPLICATION, AdwApplication)
 
 HandsetApplication *handset_application_new (void);
+HandsetApplication *handset_application_new_for_profile (const char *profile_name);
 HandsetProfile *handset_application_get_profile (HandsetApplication *self);
 GSettings *handset_application_get_settings (HandsetApplication *self);
+HandsetAccount *handset_application_get_account (HandsetApplication *self);
+HandsetSession *handset_application_get_session (HandsetApplication *self);
 
 G_END_DECLS

@@ -1,6 +1,9 @@
 /* handset-window.c
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The main window: the login form, then the contacts (searchable, each
+ * with a call and a video call button), and the call in progress.
  */
 
 #define G_LOG_DOMAIN "Handset-UI"
@@ -9,27 +12,377 @@
 
 #include <glib/gi18n.h>
 
+#include "handset-call-view.h"
+#include "handset-login-page.h"
 #include "handset-window.h"
 
 struct _HandsetWindow
 {
   AdwApplicationWindow parent_instance;
 
+  AdwToastOverlay *toasts;
+  GtkStack *stack;
+  HandsetLoginPage *login_page;
   AdwWindowTitle *window_title;
-  AdwStatusPage *status_page;
+  GtkSearchEntry *search_entry;
+  GtkStack *contacts_stack;
+  GtkListBox *contact_list;
+  HandsetCallView *call_view;
+
+  HandsetSession *session;
+  GtkFilterListModel *filtered;
+  GtkCustomFilter *filter;
+  guint back_timer;
 };
 
 G_DEFINE_FINAL_TYPE (HandsetWindow, handset_window, ADW_TYPE_APPLICATION_WINDOW)
+
+/**
+ * handset_session_peer_name:
+ *
+ * Returns: (transfer full): the name to show for @user_id: a contact's
+ *   display name, or the user ID's local part
+ */
+char *
+handset_session_peer_name (HandsetSession *session, const char *user_id)
+{
+  HandsetContact *contact;
+
+  if (user_id == NULL)
+    return g_strdup (_ ("Unknown"));
+  contact =
+      session ? handset_contact_list_find (handset_session_get_contacts (session), user_id) : NULL;
+  if (contact != NULL)
+    return g_strdup (handset_contact_get_display_name (contact));
+
+  return handset_user_id_localpart (user_id);
+}
+
+void
+handset_window_toast (HandsetWindow *self, const char *message)
+{
+  adw_toast_overlay_add_toast (self->toasts, adw_toast_new (message));
+}
+
+/* ------------------------------------------------------------------ placing calls */
+
+static void
+call_placed (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (HandsetWindow) self = HANDSET_WINDOW (user_data);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HandsetCall) call = NULL;
+
+  call = handset_session_call_user_finish (HANDSET_SESSION (object), result, &error);
+  if (call == NULL)
+    {
+      g_autofree char *message =
+          g_strdup_printf (_ ("The call could not be made: %s"), error->message);
+
+      handset_window_toast (self, message);
+    }
+}
+
+static void
+call_user (HandsetWindow *self, const char *user_id, gboolean video)
+{
+  if (self->session == NULL)
+    return;
+
+  /* The call view opens when the manager announces the call. */
+  handset_session_call_user_async (self->session, user_id, video, NULL, call_placed,
+                                   g_object_ref (self));
+}
+
+static void
+on_contact_call (GtkButton *button, HandsetWindow *self)
+{
+  HandsetContact *contact = g_object_get_data (G_OBJECT (button), "contact");
+
+  call_user (self, handset_contact_get_user_id (contact),
+             GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "video")));
+}
+
+static GtkWidget *
+call_button (HandsetWindow *self, HandsetContact *contact, gboolean video)
+{
+  GtkWidget *button =
+      gtk_button_new_from_icon_name (video ? "camera-web-symbolic" : "call-start-symbolic");
+  g_autofree char *label = g_strdup_printf (video ? _ ("Video call %s") : _ ("Call %s"),
+                                            handset_contact_get_display_name (contact));
+
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (button, label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label,
+                                  -1);
+  gtk_widget_add_css_class (button, "flat");
+  g_object_set_data_full (G_OBJECT (button), "contact", g_object_ref (contact), g_object_unref);
+  g_object_set_data (G_OBJECT (button), "video", GINT_TO_POINTER (video));
+  g_signal_connect (button, "clicked", G_CALLBACK (on_contact_call), self);
+
+  return button;
+}
+
+static GtkWidget *
+create_contact_row (gpointer item, gpointer user_data)
+{
+  HandsetWindow *self = HANDSET_WINDOW (user_data);
+  HandsetContact *contact = HANDSET_CONTACT (item);
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *avatar = adw_avatar_new (40, handset_contact_get_display_name (contact), TRUE);
+
+  g_object_bind_property (contact, "display-name", row, "title", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (contact, "display-name", avatar, "text", G_BINDING_SYNC_CREATE);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), handset_contact_get_user_id (contact));
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), avatar);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), call_button (self, contact, TRUE));
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), call_button (self, contact, FALSE));
+
+  return row;
+}
+
+static gboolean
+filter_contact (gpointer item, gpointer user_data)
+{
+  HandsetWindow *self = HANDSET_WINDOW (user_data);
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  g_autofree char *needle = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *id = NULL;
+
+  if (text == NULL || *text == '\0')
+    return TRUE;
+  needle = g_utf8_casefold (text, -1);
+  name = g_utf8_casefold (handset_contact_get_display_name (item), -1);
+  id = g_utf8_casefold (handset_contact_get_user_id (item), -1);
+
+  return strstr (name, needle) != NULL || strstr (id, needle) != NULL;
+}
+
+static void
+update_contacts_page (HandsetWindow *self)
+{
+  gboolean any =
+      self->filtered != NULL && g_list_model_get_n_items (G_LIST_MODEL (self->filtered)) > 0;
+
+  gtk_stack_set_visible_child_name (self->contacts_stack, any ? "list" : "empty");
+}
+
+static void
+on_search_changed (HandsetWindow *self)
+{
+  if (self->filter != NULL)
+    gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  update_contacts_page (self);
+}
+
+/* ------------------------------------------------------------------ new call */
+
+static void
+new_call_response (AdwMessageDialog *dialog, const char *response, HandsetWindow *self)
+{
+  GtkEditable *entry = g_object_get_data (G_OBJECT (dialog), "entry");
+  g_autofree char *user_id = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+
+  if (g_str_equal (response, "call") || g_str_equal (response, "video"))
+    {
+      if (user_id[0] != '@' || strchr (user_id, ':') == NULL)
+        {
+          handset_window_toast (self, _ ("A Matrix ID looks like @name:example.org"));
+          return;
+        }
+      call_user (self, user_id, g_str_equal (response, "video"));
+    }
+}
+
+static void
+new_call_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HandsetWindow *self = HANDSET_WINDOW (widget);
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), _ ("New Call"),
+                                              _ ("Call anyone on Matrix by their ID."));
+  GtkWidget *entry = gtk_entry_new ();
+
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), "@name:example.org");
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _ ("Matrix ID"), -1);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _ ("_Cancel"), "video",
+                                    _ ("_Video Call"), "call", _ ("_Call"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "call",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "call");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data (G_OBJECT (dialog), "entry", entry);
+  g_signal_connect (dialog, "response", G_CALLBACK (new_call_response), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* ------------------------------------------------------------------ pages */
+
+static gboolean
+back_to_contacts (gpointer user_data)
+{
+  HandsetWindow *self = HANDSET_WINDOW (user_data);
+
+  self->back_timer = 0;
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "call") == 0)
+    {
+      handset_call_view_set_call (self->call_view, NULL, NULL);
+      gtk_stack_set_visible_child_name (self->stack, self->session ? "contacts" : "login");
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+call_state_changed (HandsetCall *call,
+                    HandsetCallState state,
+                    HandsetCallState old,
+                    HandsetWindow *self)
+{
+  if (state != HANDSET_CALL_STATE_ENDED || handset_call_view_get_call (self->call_view) != call)
+    return;
+
+  /* The reason stays up for a moment, then the contacts are back. */
+  g_clear_handle_id (&self->back_timer, g_source_remove);
+  self->back_timer = g_timeout_add (HANDSET_WINDOW_ENDED_CALL_MS, back_to_contacts, self);
+}
+
+/**
+ * handset_window_show_call:
+ *
+ * Shows a call in progress: one we placed, or one answered here.
+ */
+void
+handset_window_show_call (HandsetWindow *self, HandsetCall *call)
+{
+  const char *peer = handset_call_get_opponent_user_id (call);
+  g_autofree char *name = NULL;
+
+  if (handset_call_get_direction (call) == HANDSET_CALL_DIRECTION_OUTGOING)
+    peer = handset_call_get_invitee (call);
+  name = handset_session_peer_name (self->session, peer);
+
+  g_clear_handle_id (&self->back_timer, g_source_remove);
+  handset_call_view_set_call (self->call_view, call, name);
+  g_signal_connect_object (call, "state-changed", G_CALLBACK (call_state_changed), self, 0);
+  gtk_stack_set_visible_child_name (self->stack, "call");
+}
+
+void
+handset_window_show_loading (HandsetWindow *self)
+{
+  gtk_stack_set_visible_child_name (self->stack, "loading");
+}
+
+void
+handset_window_show_login (HandsetWindow *self, HandsetAccount *account)
+{
+  handset_login_page_set_account (self->login_page, account);
+  gtk_stack_set_visible_child_name (self->stack, "login");
+}
+
+static void
+contacts_changed (HandsetWindow *self)
+{
+  update_contacts_page (self);
+}
+
+/**
+ * handset_window_set_session:
+ * @session: (nullable): the logged-in session, or %NULL after logout
+ */
+void
+handset_window_set_session (HandsetWindow *self, HandsetSession *session)
+{
+  g_return_if_fail (HANDSET_IS_WINDOW (self));
+
+  if (self->filtered != NULL)
+    g_signal_handlers_disconnect_by_data (self->filtered, self);
+  gtk_list_box_bind_model (self->contact_list, NULL, NULL, NULL, NULL);
+  g_clear_object (&self->filtered);
+  g_set_object (&self->session, session);
+
+  if (session == NULL)
+    return;
+
+  self->filter = gtk_custom_filter_new (filter_contact, self, NULL);
+  self->filtered = gtk_filter_list_model_new (
+      g_object_ref (G_LIST_MODEL (handset_session_get_contacts (session))),
+      GTK_FILTER (self->filter));
+  gtk_list_box_bind_model (self->contact_list, G_LIST_MODEL (self->filtered), create_contact_row,
+                           self, NULL);
+  g_signal_connect_swapped (self->filtered, "items-changed", G_CALLBACK (contacts_changed), self);
+  adw_window_title_set_subtitle (
+      self->window_title, handset_account_get_user_id (handset_session_get_account (session)));
+  update_contacts_page (self);
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "call") != 0)
+    gtk_stack_set_visible_child_name (self->stack, "contacts");
+}
+
+const char *
+handset_window_get_page (HandsetWindow *self)
+{
+  return gtk_stack_get_visible_child_name (self->stack);
+}
+
+GtkWidget *
+handset_window_get_call_view (HandsetWindow *self)
+{
+  return GTK_WIDGET (self->call_view);
+}
+
+GtkWidget *
+handset_window_get_contact_list (HandsetWindow *self)
+{
+  return GTK_WIDGET (self->contact_list);
+}
+
+GtkWidget *
+handset_window_get_login_page (HandsetWindow *self)
+{
+  return GTK_WIDGET (self->login_page);
+}
+
+/* ------------------------------------------------------------------ object */
+
+static void
+handset_window_dispose (GObject *object)
+{
+  HandsetWindow *self = HANDSET_WINDOW (object);
+
+  g_clear_handle_id (&self->back_timer, g_source_remove);
+  handset_window_set_session (self, NULL);
+
+  G_OBJECT_CLASS (handset_window_parent_class)->dispose (object);
+}
 
 static void
 handset_window_class_init (HandsetWindowClass *klass)
 {
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  G_OBJECT_CLASS (klass)->dispose = handset_window_dispose;
+
+  g_type_ensure (HANDSET_TYPE_LOGIN_PAGE);
+  g_type_ensure (HANDSET_TYPE_CALL_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/handset/Handset/ui/handset-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, HandsetWindow, toasts);
+  gtk_widget_class_bind_template_child (widget_class, HandsetWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, HandsetWindow, login_page);
   gtk_widget_class_bind_template_child (widget_class, HandsetWindow, window_title);
-  gtk_widget_class_bind_template_child (widget_class, HandsetWindow, status_page);
+  gtk_widget_class_bind_template_child (widget_class, HandsetWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, HandsetWindow, contacts_stack);
+  gtk_widget_class_bind_template_child (widget_class, HandsetWindow, contact_list);
+  gtk_widget_class_bind_template_child (widget_class, HandsetWindow, call_view);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
+
+  gtk_widget_class_install_action (widget_class, "win.new-call", NULL, new_call_activated);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.new-call",
+                                       NULL);
 }
 
 static void

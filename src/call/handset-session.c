@@ -1,0 +1,355 @@
+/* handset-session.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Everything that runs for a logged-in account: the /sync loop feeding the
+ * rooms and then the calls, the contact list, device names, TURN, and the
+ * media of each call made to the person's settings. The window, the
+ * command line and D-Bus all work through this one object.
+ */
+
+#define G_LOG_DOMAIN "Handset-Call"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "handset-media-session.h"
+#include "handset-session.h"
+
+struct _HandsetSession
+{
+  GObject parent_instance;
+
+  HandsetAccount *account;
+  HandsetMediaDevices *media_devices;
+  HandsetRooms *rooms;
+  HandsetContactList *contacts;
+  HandsetDevices *devices;
+  HandsetTurn *turn;
+  HandsetCallManager *manager;
+
+  gboolean relay_only;
+  char *microphone;
+  char *speaker;
+  char *camera;
+};
+
+G_DEFINE_FINAL_TYPE (HandsetSession, handset_session, G_TYPE_OBJECT)
+
+static GstElement *
+device_element (HandsetSession *self, HandsetMediaDeviceKind kind, const char *name)
+{
+  g_autoptr (HandsetMediaDevice) device = NULL;
+  g_autoptr (GError) error = NULL;
+  GstElement *element;
+
+  if (self->media_devices == NULL || name == NULL || *name == '\0')
+    return NULL;
+  device = handset_media_devices_find (self->media_devices, kind, name);
+  if (device == NULL)
+    {
+      /* Unplugged since it was chosen: the system default stands in. */
+      g_message ("The chosen device %s is not there; using the default", name);
+      return NULL;
+    }
+  element = handset_media_device_create_element (device, &error);
+  if (element == NULL)
+    g_message ("The device %s cannot be opened: %s", name, error->message);
+
+  return element;
+}
+
+static HandsetCallMedia *
+make_media (gboolean video, gpointer user_data, GError **error)
+{
+  HandsetSession *self = HANDSET_SESSION (user_data);
+  HandsetMediaSession *media = handset_media_session_new (video, error);
+  GstElement *element;
+
+  if (media == NULL)
+    return NULL;
+
+  if ((element = device_element (self, HANDSET_MEDIA_DEVICE_MICROPHONE, self->microphone)))
+    handset_media_session_set_audio_source (media, element);
+  if ((element = device_element (self, HANDSET_MEDIA_DEVICE_SPEAKER, self->speaker)))
+    handset_media_session_set_audio_sink (media, element);
+  if ((element = device_element (self, HANDSET_MEDIA_DEVICE_CAMERA, self->camera)))
+    handset_media_session_set_video_source (media, element);
+
+  if (handset_turn_has_servers (self->turn))
+    handset_media_session_set_turn (media, handset_turn_get_uris (self->turn),
+                                    handset_turn_get_username (self->turn),
+                                    handset_turn_get_password (self->turn));
+  else if (self->relay_only)
+    g_message ("Relay-only calls, but the homeserver offers no TURN relay");
+  handset_media_session_set_relay_only (media, self->relay_only);
+
+  return HANDSET_CALL_MEDIA (media);
+}
+
+static void
+batch_cb (HandsetSync *sync, HandsetSyncBatch *batch, HandsetSession *self)
+{
+  /* Rooms first: the calls need current members and join rules. */
+  handset_rooms_handle_batch (self->rooms, batch);
+  handset_call_manager_handle_batch (self->manager, batch);
+}
+
+static void
+handset_session_dispose (GObject *object)
+{
+  HandsetSession *self = HANDSET_SESSION (object);
+
+  handset_session_stop (self);
+  g_clear_object (&self->manager);
+  g_clear_object (&self->contacts);
+  g_clear_object (&self->rooms);
+  g_clear_object (&self->devices);
+  g_clear_object (&self->turn);
+  g_clear_object (&self->media_devices);
+  g_clear_object (&self->account);
+
+  G_OBJECT_CLASS (handset_session_parent_class)->dispose (object);
+}
+
+static void
+handset_session_finalize (GObject *object)
+{
+  HandsetSession *self = HANDSET_SESSION (object);
+
+  g_free (self->microphone);
+  g_free (self->speaker);
+  g_free (self->camera);
+
+  G_OBJECT_CLASS (handset_session_parent_class)->finalize (object);
+}
+
+static void
+handset_session_class_init (HandsetSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = handset_session_dispose;
+  object_class->finalize = handset_session_finalize;
+}
+
+static void
+handset_session_init (HandsetSession *self)
+{
+}
+
+/**
+ * handset_session_new:
+ * @account: a logged-in account
+ * @media_devices: (nullable): the devices to pick microphones and cameras
+ *   from
+ */
+HandsetSession *
+handset_session_new (HandsetAccount *account, HandsetMediaDevices *media_devices)
+{
+  HandsetSession *self = g_object_new (HANDSET_TYPE_SESSION, NULL);
+  HandsetMatrixClient *client = handset_account_get_client (account);
+
+  g_return_val_if_fail (client != NULL, self);
+
+  self->account = g_object_ref (account);
+  self->media_devices = media_devices ? g_object_ref (media_devices) : NULL;
+  self->rooms = handset_rooms_new (handset_matrix_client_get_user_id (client));
+  self->contacts = handset_contact_list_new (self->rooms);
+  self->devices = handset_devices_new (client);
+  self->turn = handset_turn_new (client);
+  self->manager = handset_call_manager_new (handset_matrix_client_get_user_id (client),
+                                            handset_matrix_client_get_device_id (client),
+                                            self->rooms, NULL, make_media, self);
+  handset_call_manager_set_client (self->manager, client);
+  handset_call_manager_set_devices (self->manager, self->devices);
+
+  return self;
+}
+
+/**
+ * handset_session_start:
+ *
+ * Starts /sync and TURN; connect to the manager's signals first.
+ */
+void
+handset_session_start (HandsetSession *self)
+{
+  HandsetSync *sync = handset_account_get_sync (self->account);
+
+  g_return_if_fail (HANDSET_IS_SESSION (self));
+
+  if (sync == NULL)
+    return;
+  g_signal_handlers_disconnect_by_func (sync, batch_cb, self);
+  g_signal_connect (sync, "batch", G_CALLBACK (batch_cb), self);
+  handset_turn_start (self->turn);
+  handset_sync_start (sync);
+}
+
+void
+handset_session_stop (HandsetSession *self)
+{
+  HandsetSync *sync = self->account ? handset_account_get_sync (self->account) : NULL;
+
+  if (sync != NULL)
+    {
+      g_signal_handlers_disconnect_by_func (sync, batch_cb, self);
+      handset_sync_stop (sync);
+    }
+  if (self->turn != NULL)
+    handset_turn_stop (self->turn);
+}
+
+HandsetAccount *
+handset_session_get_account (HandsetSession *self)
+{
+  return self->account;
+}
+
+HandsetRooms *
+handset_session_get_rooms (HandsetSession *self)
+{
+  return self->rooms;
+}
+
+HandsetContactList *
+handset_session_get_contacts (HandsetSession *self)
+{
+  return self->contacts;
+}
+
+HandsetCallManager *
+handset_session_get_call_manager (HandsetSession *self)
+{
+  return self->manager;
+}
+
+HandsetDevices *
+handset_session_get_devices (HandsetSession *self)
+{
+  return self->devices;
+}
+
+HandsetTurn *
+handset_session_get_turn (HandsetSession *self)
+{
+  return self->turn;
+}
+
+void
+handset_session_set_relay_only (HandsetSession *self, gboolean relay_only)
+{
+  self->relay_only = relay_only;
+}
+
+void
+handset_session_set_hide_device (HandsetSession *self, gboolean hide_device)
+{
+  handset_call_manager_set_hide_device (self->manager, hide_device);
+}
+
+void
+handset_session_set_ring_in_public_rooms (HandsetSession *self, gboolean ring)
+{
+  handset_call_manager_set_ring_in_public_rooms (self->manager, ring);
+}
+
+/**
+ * handset_session_set_preferred_devices:
+ *
+ * Device names as HandsetMediaDevices gives them; empty for the default.
+ * They apply to calls that start afterwards.
+ */
+void
+handset_session_set_preferred_devices (HandsetSession *self,
+                                       const char *microphone,
+                                       const char *speaker,
+                                       const char *camera)
+{
+  g_free (self->microphone);
+  self->microphone = g_strdup (microphone);
+  g_free (self->speaker);
+  self->speaker = g_strdup (speaker);
+  g_free (self->camera);
+  self->camera = g_strdup (camera);
+}
+
+/* ------------------------------------------------------------------ calling a person */
+
+typedef struct
+{
+  char *user_id;
+  gboolean video;
+} CallUser;
+
+static void
+call_user_free (CallUser *c)
+{
+  g_free (c->user_id);
+  g_free (c);
+}
+
+static void
+direct_chat_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = G_TASK (user_data);
+  HandsetSession *self = g_task_get_source_object (task);
+  CallUser *c = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *room_id = NULL;
+  HandsetCall *call;
+
+  room_id = handset_contact_list_ensure_direct_chat_finish (HANDSET_CONTACT_LIST (object), result,
+                                                            NULL, &error);
+  if (room_id == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  call = handset_call_manager_place_call (self->manager, room_id, c->user_id, c->video, &error);
+  if (call == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, g_object_ref (call), g_object_unref);
+}
+
+/**
+ * handset_session_call_user_async:
+ *
+ * Calls a person in the direct chat with them, made first if there is
+ * none.
+ */
+void
+handset_session_call_user_async (HandsetSession *self,
+                                 const char *user_id,
+                                 gboolean video,
+                                 GCancellable *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  CallUser *c = g_new0 (CallUser, 1);
+
+  g_task_set_source_tag (task, handset_session_call_user_async);
+  c->user_id = g_strdup (user_id);
+  c->video = video;
+  g_task_set_task_data (task, c, (GDestroyNotify) call_user_free);
+
+  handset_contact_list_ensure_direct_chat_async (self->contacts,
+                                                 handset_account_get_client (self->account),
+                                                 user_id, cancellable, direct_chat_cb, task);
+}
+
+/**
+ * handset_session_call_user_finish:
+ *
+ * Returns: (transfer full): the call, placed
+ */
+HandsetCall *
+handset_session_call_user_finish (HandsetSession *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

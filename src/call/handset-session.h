@@ -1,0 +1,49 @@
+/* handset-session.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "handset-account.h"
+#include "handset-call-manager.h"
+#include "handset-contact-list.h"
+#include "handset-devices.h"
+#include "handset-media-devices.h"
+#include "handset-rooms.h"
+#include "handset-turn.h"
+
+G_BEGIN_DECLS
+
+#define HANDSET_TYPE_SESSION (handset_session_get_type ())
+G_DECLARE_FINAL_TYPE (HandsetSession, handset_session, HANDSET, SESSION, GObject)
+
+HandsetSession *handset_session_new (HandsetAccount *account, HandsetMediaDevices *media_devices);
+
+void handset_session_start (HandsetSession *self);
+void handset_session_stop (HandsetSession *self);
+
+HandsetAccount *handset_session_get_account (HandsetSession *self);
+HandsetRooms *handset_session_get_rooms (HandsetSession *self);
+HandsetContactList *handset_session_get_contacts (HandsetSession *self);
+HandsetCallManager *handset_session_get_call_manager (HandsetSession *self);
+HandsetDevices *handset_session_get_devices (HandsetSession *self);
+HandsetTurn *handset_session_get_turn (HandsetSession *self);
+
+void handset_session_set_relay_only (HandsetSession *self, gboolean relay_only);
+void handset_session_set_hide_device (HandsetSession *self, gboolean hide_device);
+void handset_session_set_ring_in_public_rooms (HandsetSession *self, gboolean ring);
+void handset_session_set_preferred_devices (HandsetSession *self,
+                                            const char *microphone,
+                                            const char *speaker,
+                                            const char *camera);
+
+void handset_session_call_user_async (HandsetSession *self,
+                                      const char *user_id,
+                                      gboolean video,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data);
+HandsetCall *
+handset_session_call_user_finish (HandsetSession *self, GAsyncResult *result, GError **error);
+
+G_END_DECLS

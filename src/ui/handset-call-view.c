@@ -1,0 +1,322 @@
+/* handset-call-view.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A call in progress: who, how far it got ("Calling…", "Ringing…",
+ * "Connecting…", then a running timer), which device answered, the
+ * controls, and at the end why it ended, in words.
+ */
+
+#define G_LOG_DOMAIN "Handset-UI"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "handset-call-view.h"
+#include "handset-media-session.h"
+#include "handset-video-paintable.h"
+
+struct _HandsetCallView
+{
+  GtkBox parent_instance;
+
+  AdwWindowTitle *title;
+  GtkPicture *remote_video;
+  AdwAvatar *avatar;
+  GtkLabel *peer_label;
+  GtkLabel *state_label;
+  GtkLabel *detail_label;
+  GtkToggleButton *mute_button;
+  GtkToggleButton *hold_button;
+  GtkToggleButton *video_button;
+  GtkButton *hangup_button;
+
+  HandsetCall *call;
+  HandsetVideoPaintable *paintable;
+  guint timer;
+};
+
+G_DEFINE_FINAL_TYPE (HandsetCallView, handset_call_view, GTK_TYPE_BOX)
+
+/**
+ * handset_call_describe_end:
+ *
+ * Returns: (transfer full): why the call ended, in words a person reads
+ */
+char *
+handset_call_describe_end (HandsetCall *call)
+{
+  switch (handset_call_get_end_reason (call))
+    {
+      case HANDSET_CALL_END_DECLINED:
+        return g_strdup (_ ("Declined"));
+      case HANDSET_CALL_END_NO_ANSWER:
+        return g_strdup (_ ("No answer"));
+      case HANDSET_CALL_END_MISSED:
+        return g_strdup (_ ("Missed call"));
+      case HANDSET_CALL_END_ICE_FAILED:
+        return g_strdup (_ ("Connection failed"));
+      case HANDSET_CALL_END_ICE_TIMEOUT:
+        return g_strdup (_ ("Connection lost"));
+      case HANDSET_CALL_END_ANSWERED_ELSEWHERE:
+        if (handset_call_get_answered_by (call) != NULL)
+          return g_strdup_printf (_ ("Answered on %s"), handset_call_get_answered_by (call));
+        return g_strdup (_ ("Answered on another device"));
+      case HANDSET_CALL_END_BUSY:
+        return g_strdup (_ ("Busy"));
+      case HANDSET_CALL_END_USER_MEDIA_FAILED:
+        return g_strdup (_ ("The microphone or camera could not be used"));
+      case HANDSET_CALL_END_OPPONENT_LEFT:
+        return g_strdup (_ ("They left the conversation"));
+      case HANDSET_CALL_END_REPLACED:
+        return g_strdup (_ ("Replaced by their call"));
+      case HANDSET_CALL_END_LOCAL_REJECT:
+        return g_strdup (_ ("You declined"));
+      case HANDSET_CALL_END_ERROR:
+        return g_strdup (_ ("The call failed"));
+      case HANDSET_CALL_END_LOCAL_HANGUP:
+      case HANDSET_CALL_END_REMOTE_HANGUP:
+      case HANDSET_CALL_END_NONE:
+      default:
+        return g_strdup (_ ("Call ended"));
+    }
+}
+
+static char *
+format_duration (gint64 us)
+{
+  gint64 s = us / G_USEC_PER_SEC;
+
+  if (s >= 3600)
+    return g_strdup_printf ("%" G_GINT64_FORMAT ":%02d:%02d", s / 3600, (int) (s / 60 % 60),
+                            (int) (s % 60));
+  return g_strdup_printf ("%02d:%02d", (int) (s / 60), (int) (s % 60));
+}
+
+static void
+update (HandsetCallView *self)
+{
+  HandsetCall *call = self->call;
+  g_autofree char *text = NULL;
+  g_autofree char *detail = NULL;
+  gboolean live;
+
+  if (call == NULL)
+    return;
+
+  switch (handset_call_get_state (call))
+    {
+      case HANDSET_CALL_STATE_FLEDGLING:
+      case HANDSET_CALL_STATE_WAIT_LOCAL_MEDIA:
+      case HANDSET_CALL_STATE_CREATE_OFFER:
+        text = g_strdup (_ ("Calling…"));
+        break;
+      case HANDSET_CALL_STATE_INVITE_SENT:
+        text = g_strdup (_ ("Ringing…"));
+        break;
+      case HANDSET_CALL_STATE_RINGING:
+        text = g_strdup (_ ("Incoming call"));
+        break;
+      case HANDSET_CALL_STATE_CREATE_ANSWER:
+      case HANDSET_CALL_STATE_CONNECTING:
+        text = g_strdup (_ ("Connecting…"));
+        break;
+      case HANDSET_CALL_STATE_CONNECTED:
+        text = format_duration (g_get_monotonic_time () - handset_call_get_connected_time (call));
+        break;
+      case HANDSET_CALL_STATE_ENDED:
+      default:
+        text = handset_call_describe_end (call);
+        break;
+    }
+  gtk_label_set_text (self->state_label, text);
+
+  if (handset_call_get_state (call) == HANDSET_CALL_STATE_ENDED)
+    detail = NULL;
+  else if (handset_call_get_on_hold (call))
+    detail = g_strdup (_ ("On hold"));
+  else if (handset_call_get_remote_on_hold (call))
+    detail = g_strdup (_ ("They put you on hold"));
+  else if (handset_call_get_direction (call) == HANDSET_CALL_DIRECTION_OUTGOING &&
+           handset_call_get_answered_by (call) != NULL)
+    detail = g_strdup_printf (_ ("Answered on %s"), handset_call_get_answered_by (call));
+  if (detail != NULL && handset_call_get_remote_audio_muted (call))
+    {
+      g_autofree char *both = g_strdup_printf (_ ("%s · Their microphone is off"), detail);
+
+      g_free (detail);
+      detail = g_steal_pointer (&both);
+    }
+  else if (detail == NULL && handset_call_get_remote_audio_muted (call))
+    detail = g_strdup (_ ("Their microphone is off"));
+  gtk_label_set_text (self->detail_label, detail ? detail : "");
+
+  live = handset_call_get_state (call) != HANDSET_CALL_STATE_ENDED;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->hangup_button), live);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->hold_button),
+                            live && handset_call_get_state (call) == HANDSET_CALL_STATE_CONNECTED);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->mute_button), live);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->video_button), live);
+  gtk_widget_set_visible (GTK_WIDGET (self->remote_video),
+                          self->paintable != NULL && live &&
+                              handset_video_paintable_has_frames (self->paintable) &&
+                              !handset_call_get_remote_video_muted (call));
+}
+
+static gboolean
+tick (gpointer user_data)
+{
+  update (HANDSET_CALL_VIEW (user_data));
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+call_changed (HandsetCallView *self)
+{
+  update (self);
+}
+
+static void
+on_mute_toggled (HandsetCallView *self)
+{
+  if (self->call != NULL)
+    handset_call_set_muted (self->call, gtk_toggle_button_get_active (self->mute_button));
+}
+
+static void
+on_hold_toggled (HandsetCallView *self)
+{
+  if (self->call != NULL)
+    handset_call_set_on_hold (self->call, gtk_toggle_button_get_active (self->hold_button));
+}
+
+static void
+on_video_toggled (HandsetCallView *self)
+{
+  if (self->call != NULL)
+    handset_call_set_video (self->call, gtk_toggle_button_get_active (self->video_button));
+}
+
+static void
+on_hangup (HandsetCallView *self)
+{
+  if (self->call != NULL)
+    handset_call_hangup (self->call);
+}
+
+static void
+clear_call (HandsetCallView *self)
+{
+  if (self->call != NULL)
+    g_signal_handlers_disconnect_by_data (self->call, self);
+  g_clear_object (&self->call);
+  g_clear_object (&self->paintable);
+  gtk_picture_set_paintable (self->remote_video, NULL);
+}
+
+static void
+handset_call_view_dispose (GObject *object)
+{
+  HandsetCallView *self = HANDSET_CALL_VIEW (object);
+
+  g_clear_handle_id (&self->timer, g_source_remove);
+  clear_call (self);
+
+  G_OBJECT_CLASS (handset_call_view_parent_class)->dispose (object);
+}
+
+static void
+handset_call_view_class_init (HandsetCallViewClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = handset_call_view_dispose;
+
+  gtk_widget_class_set_template_from_resource (
+      widget_class, "/io/github/handset/Handset/ui/handset-call-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, HandsetCallView, title);
+  gtk_widget_class_bind_template_child (widget_class, HandsetCallView, remote_video);
+  gtk_widget_class_bind_template_child (widget_class, HandsetCallView, avatar);
+  gtk_widget_class_bind_template_child (widget_class, HandsetCallView, peer_label);
+  gtk_widget_class_bind_template_child (widget_class, HandsetCallView, state_label);
+  gtk_widget_class_bind_template_child (widget_class, HandsetCallView, detail_label);
+  gtk_widget_class_bind_template_child (widget_class, HandsetCallView, mute_button);
+  gtk_widget_class_bind_template_child (widget_class, HandsetCallView, hold_button);
+  gtk_widget_class_bind_template_child (widget_class, HandsetCallView, video_button);
+  gtk_widget_class_bind_template_child (widget_class, HandsetCallView, hangup_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_mute_toggled);
+  gtk_widget_class_bind_template_callback (widget_class, on_hold_toggled);
+  gtk_widget_class_bind_template_callback (widget_class, on_video_toggled);
+  gtk_widget_class_bind_template_callback (widget_class, on_hangup);
+}
+
+static void
+handset_call_view_init (HandsetCallView *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+/**
+ * handset_call_view_set_call:
+ * @peer_name: the name to show for the other party
+ */
+void
+handset_call_view_set_call (HandsetCallView *self, HandsetCall *call, const char *peer_name)
+{
+  HandsetCallMedia *media;
+
+  g_return_if_fail (HANDSET_IS_CALL_VIEW (self));
+
+  clear_call (self);
+  if (call == NULL)
+    {
+      g_clear_handle_id (&self->timer, g_source_remove);
+      return;
+    }
+
+  self->call = g_object_ref (call);
+  adw_window_title_set_title (self->title, peer_name);
+  adw_avatar_set_text (self->avatar, peer_name);
+  gtk_label_set_text (self->peer_label, peer_name);
+  gtk_toggle_button_set_active (self->mute_button, handset_call_get_muted (call));
+  gtk_toggle_button_set_active (self->video_button, handset_call_get_video (call));
+  gtk_toggle_button_set_active (self->hold_button, handset_call_get_on_hold (call));
+
+  media = handset_call_get_media (call);
+  if (HANDSET_IS_MEDIA_SESSION (media))
+    {
+      self->paintable = handset_video_paintable_new (HANDSET_MEDIA_SESSION (media));
+      gtk_picture_set_paintable (self->remote_video, GDK_PAINTABLE (self->paintable));
+      g_signal_connect_swapped (self->paintable, "invalidate-contents", G_CALLBACK (call_changed),
+                                self);
+    }
+
+  g_signal_connect_swapped (call, "notify", G_CALLBACK (call_changed), self);
+  if (self->timer == 0)
+    self->timer = g_timeout_add (500, tick, self);
+  update (self);
+}
+
+/**
+ * handset_call_view_get_call:
+ *
+ * Returns: (transfer none) (nullable): the call shown
+ */
+HandsetCall *
+handset_call_view_get_call (HandsetCallView *self)
+{
+  return self->call;
+}
+
+const char *
+handset_call_view_get_state_text (HandsetCallView *self)
+{
+  return gtk_label_get_text (self->state_label);
+}
+
+const char *
+handset_call_view_get_detail_text (HandsetCallView *self)
+{
+  return gtk_label_get_text (self->detail_label);
+}

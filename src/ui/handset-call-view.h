@@ -1,0 +1,23 @@
+/* handset-call-view.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "handset-call.h"
+
+G_BEGIN_DECLS
+
+#define HANDSET_TYPE_CALL_VIEW (handset_call_view_get_type ())
+G_DECLARE_FINAL_TYPE (HandsetCallView, handset_call_view, HANDSET, CALL_VIEW, GtkBox)
+
+void handset_call_view_set_call (HandsetCallView *self, HandsetCall *call, const char *peer_name);
+HandsetCall *handset_call_view_get_call (HandsetCallView *self);
+const char *handset_call_view_get_state_text (HandsetCallView *self);
+const char *handset_call_view_get_detail_text (HandsetCallView *self);
+
+char *handset_call_describe_end (HandsetCall *call);
+
+G_END_DECLS

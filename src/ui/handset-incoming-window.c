@@ -1,0 +1,177 @@
+/* handset-incoming-window.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A ringing call: who calls, from which room; accept, accept with video,
+ * decline. When another device of ours takes the call it says where for a
+ * moment, and closes; when the caller gives up, it closes.
+ */
+
+#define G_LOG_DOMAIN "Handset-UI"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "handset-call-view.h"
+#include "handset-incoming-window.h"
+
+struct _HandsetIncomingWindow
+{
+  AdwWindow parent_instance;
+
+  AdwAvatar *avatar;
+  GtkLabel *caller_label;
+  GtkLabel *status_label;
+  GtkWidget *buttons;
+
+  HandsetCall *call;
+  guint close_timer;
+};
+
+G_DEFINE_FINAL_TYPE (HandsetIncomingWindow, handset_incoming_window, ADW_TYPE_WINDOW)
+
+static void
+on_accept (HandsetIncomingWindow *self)
+{
+  handset_call_answer (self->call, FALSE);
+}
+
+static void
+on_accept_video (HandsetIncomingWindow *self)
+{
+  handset_call_answer (self->call, TRUE);
+}
+
+static void
+on_decline (HandsetIncomingWindow *self)
+{
+  handset_call_reject (self->call);
+}
+
+static void
+close_timeout (gpointer user_data)
+{
+  HandsetIncomingWindow *self = HANDSET_INCOMING_WINDOW (user_data);
+
+  self->close_timer = 0;
+  gtk_window_destroy (GTK_WINDOW (self));
+}
+
+static void
+state_changed (HandsetCall *call,
+               HandsetCallState state,
+               HandsetCallState old,
+               HandsetIncomingWindow *self)
+{
+  if (state == HANDSET_CALL_STATE_RINGING)
+    return;
+
+  if (state == HANDSET_CALL_STATE_ENDED &&
+      handset_call_get_end_reason (call) == HANDSET_CALL_END_ANSWERED_ELSEWHERE)
+    {
+      g_autofree char *text = handset_call_describe_end (call);
+
+      /* Say where it went, for a moment. */
+      gtk_label_set_text (self->status_label, text);
+      gtk_widget_set_sensitive (self->buttons, FALSE);
+      if (self->close_timer == 0)
+        self->close_timer =
+            g_timeout_add_once (HANDSET_INCOMING_ANSWERED_ELSEWHERE_MS, close_timeout, self);
+      return;
+    }
+
+  /* Answered here (the call view takes over), declined, or given up. */
+  gtk_window_destroy (GTK_WINDOW (self));
+}
+
+static void
+answered_by_changed (HandsetIncomingWindow *self)
+{
+  if (handset_call_get_end_reason (self->call) == HANDSET_CALL_END_ANSWERED_ELSEWHERE)
+    {
+      g_autofree char *text = handset_call_describe_end (self->call);
+
+      gtk_label_set_text (self->status_label, text);
+    }
+}
+
+static void
+handset_incoming_window_dispose (GObject *object)
+{
+  HandsetIncomingWindow *self = HANDSET_INCOMING_WINDOW (object);
+
+  g_clear_handle_id (&self->close_timer, g_source_remove);
+  if (self->call != NULL)
+    g_signal_handlers_disconnect_by_data (self->call, self);
+  g_clear_object (&self->call);
+
+  G_OBJECT_CLASS (handset_incoming_window_parent_class)->dispose (object);
+}
+
+static void
+handset_incoming_window_class_init (HandsetIncomingWindowClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = handset_incoming_window_dispose;
+
+  gtk_widget_class_set_template_from_resource (
+      widget_class, "/io/github/handset/Handset/ui/handset-incoming-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, HandsetIncomingWindow, avatar);
+  gtk_widget_class_bind_template_child (widget_class, HandsetIncomingWindow, caller_label);
+  gtk_widget_class_bind_template_child (widget_class, HandsetIncomingWindow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, HandsetIncomingWindow, buttons);
+  gtk_widget_class_bind_template_callback (widget_class, on_accept);
+  gtk_widget_class_bind_template_callback (widget_class, on_accept_video);
+  gtk_widget_class_bind_template_callback (widget_class, on_decline);
+}
+
+static void
+handset_incoming_window_init (HandsetIncomingWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+/**
+ * handset_incoming_window_new:
+ * @room_name: (nullable): the room's name, when it has one
+ */
+HandsetIncomingWindow *
+handset_incoming_window_new (GtkApplication *application,
+                             HandsetCall *call,
+                             const char *caller_name,
+                             const char *room_name)
+{
+  HandsetIncomingWindow *self =
+      g_object_new (HANDSET_TYPE_INCOMING_WINDOW, "application", application, NULL);
+  g_autofree char *status = NULL;
+
+  self->call = g_object_ref (call);
+  adw_avatar_set_text (self->avatar, caller_name);
+  gtk_label_set_text (self->caller_label, caller_name);
+  if (room_name != NULL && *room_name != '\0')
+    status = g_strdup_printf (
+        handset_call_get_video (call) ? _ ("Video call in %s") : _ ("Call in %s"), room_name);
+  else
+    status =
+        g_strdup (handset_call_get_video (call) ? _ ("Incoming video call") : _ ("Incoming call"));
+  gtk_label_set_text (self->status_label, status);
+
+  g_signal_connect (call, "state-changed", G_CALLBACK (state_changed), self);
+  g_signal_connect_swapped (call, "notify::answered-by", G_CALLBACK (answered_by_changed), self);
+
+  return self;
+}
+
+HandsetCall *
+handset_incoming_window_get_call (HandsetIncomingWindow *self)
+{
+  return self->call;
+}
+
+const char *
+handset_incoming_window_get_status_text (HandsetIncomingWindow *self)
+{
+  return gtk_label_get_text (self->status_label);
+}

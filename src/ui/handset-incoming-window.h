@@ -1,0 +1,30 @@
+/* handset-incoming-window.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "handset-call.h"
+
+G_BEGIN_DECLS
+
+#define HANDSET_TYPE_INCOMING_WINDOW (handset_incoming_window_get_type ())
+G_DECLARE_FINAL_TYPE (HandsetIncomingWindow,
+                      handset_incoming_window,
+                      HANDSET,
+                      INCOMING_WINDOW,
+                      AdwWindow)
+
+/* How long "Answered on …" stays up. */
+#define HANDSET_INCOMING_ANSWERED_ELSEWHERE_MS 2500
+
+HandsetIncomingWindow *handset_incoming_window_new (GtkApplication *application,
+                                                    HandsetCall *call,
+                                                    const char *caller_name,
+                                                    const char *room_name);
+HandsetCall *handset_incoming_window_get_call (HandsetIncomingWindow *self);
+const char *handset_incoming_window_get_status_text (HandsetIncomingWindow *self);
+
+G_END_DECLS

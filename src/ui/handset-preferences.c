@@ -1,0 +1,189 @@
+/* handset-preferences.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Preferences: the microphone, speaker and camera; privacy (always through
+ * a TURN relay, hide which device I use); ringing in public rooms; running
+ * in the background. Every row is bound to the profile's settings.
+ */
+
+#define G_LOG_DOMAIN "Handset-UI"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "handset-preferences.h"
+
+static GtkWidget *
+switch_row (GSettings *settings, const char *key, const char *title, const char *subtitle)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *toggle = gtk_switch_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_widget_set_valign (toggle, GTK_ALIGN_CENTER);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (toggle), GTK_ACCESSIBLE_PROPERTY_LABEL, title,
+                                  -1);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), toggle);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), toggle);
+  g_settings_bind (settings, key, toggle, "active", G_SETTINGS_BIND_DEFAULT);
+  gtk_widget_set_name (row, key);
+
+  return row;
+}
+
+typedef struct
+{
+  GSettings *settings;
+  char *key;
+  GListModel *devices;
+  GtkStringList *names;
+  AdwComboRow *row;
+} DeviceChoice;
+
+static void
+device_choice_free (DeviceChoice *choice)
+{
+  if (choice->devices != NULL)
+    g_signal_handlers_disconnect_by_data (choice->devices, choice);
+  g_object_unref (choice->settings);
+  g_free (choice->key);
+  g_clear_object (&choice->devices);
+  g_free (choice);
+}
+
+static void
+fill_choice (DeviceChoice *choice)
+{
+  g_autofree char *current = g_settings_get_string (choice->settings, choice->key);
+  guint n = choice->devices ? g_list_model_get_n_items (choice->devices) : 0;
+  guint selected = 0;
+
+  gtk_string_list_splice (choice->names, 0, g_list_model_get_n_items (G_LIST_MODEL (choice->names)),
+                          NULL);
+  gtk_string_list_append (choice->names, _ ("System default"));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (HandsetMediaDevice) device = g_list_model_get_item (choice->devices, i);
+
+      gtk_string_list_append (choice->names, handset_media_device_get_display_name (device));
+      if (g_strcmp0 (handset_media_device_get_name (device), current) == 0)
+        selected = i + 1;
+    }
+  adw_combo_row_set_selected (choice->row, selected);
+}
+
+static void
+on_selected (AdwComboRow *row, GParamSpec *pspec, DeviceChoice *choice)
+{
+  guint selected = adw_combo_row_get_selected (row);
+  g_autoptr (HandsetMediaDevice) device = NULL;
+
+  if (selected == GTK_INVALID_LIST_POSITION)
+    return;
+  if (selected == 0 || choice->devices == NULL)
+    {
+      g_settings_set_string (choice->settings, choice->key, "");
+      return;
+    }
+  device = g_list_model_get_item (choice->devices, selected - 1);
+  if (device != NULL)
+    g_settings_set_string (choice->settings, choice->key, handset_media_device_get_name (device));
+}
+
+static void
+devices_changed (GListModel *model,
+                 guint position,
+                 guint removed,
+                 guint added,
+                 DeviceChoice *choice)
+{
+  g_signal_handlers_block_by_func (choice->row, on_selected, choice);
+  fill_choice (choice);
+  g_signal_handlers_unblock_by_func (choice->row, on_selected, choice);
+}
+
+static GtkWidget *
+device_row (GSettings *settings, const char *key, const char *title, GListModel *devices)
+{
+  DeviceChoice *choice = g_new0 (DeviceChoice, 1);
+  GtkWidget *row = adw_combo_row_new ();
+
+  choice->settings = g_object_ref (settings);
+  choice->key = g_strdup (key);
+  choice->devices = devices ? g_object_ref (devices) : NULL;
+  choice->names = gtk_string_list_new (NULL);
+  choice->row = ADW_COMBO_ROW (row);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_combo_row_set_model (ADW_COMBO_ROW (row), G_LIST_MODEL (choice->names));
+  g_object_unref (choice->names);
+  fill_choice (choice);
+  g_signal_connect (row, "notify::selected", G_CALLBACK (on_selected), choice);
+  /* The choice lives as long as the row; so does the connection. */
+  g_object_set_data_full (G_OBJECT (row), "choice", choice, (GDestroyNotify) device_choice_free);
+  if (devices != NULL)
+    g_signal_connect_data (devices, "items-changed", G_CALLBACK (devices_changed), choice, NULL, 0);
+  gtk_widget_set_name (row, key);
+
+  return row;
+}
+
+/**
+ * handset_preferences_new:
+ * @devices: (nullable): where microphones, speakers and cameras come from
+ *
+ * Returns: (transfer floating): the preferences window
+ */
+GtkWidget *
+handset_preferences_new (GSettings *settings, HandsetMediaDevices *devices)
+{
+  GtkWidget *window = adw_preferences_window_new ();
+  GtkWidget *page = adw_preferences_page_new ();
+  GtkWidget *devices_group = adw_preferences_group_new ();
+  GtkWidget *privacy_group = adw_preferences_group_new ();
+  GtkWidget *calls_group = adw_preferences_group_new ();
+
+  adw_preferences_page_set_title (ADW_PREFERENCES_PAGE (page), _ ("General"));
+  adw_preferences_page_set_icon_name (ADW_PREFERENCES_PAGE (page), "preferences-system-symbolic");
+
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (devices_group), _ ("Devices"));
+  adw_preferences_group_add (
+      ADW_PREFERENCES_GROUP (devices_group),
+      device_row (settings, "microphone", _ ("Microphone"),
+                  devices ? handset_media_devices_get_microphones (devices) : NULL));
+  adw_preferences_group_add (
+      ADW_PREFERENCES_GROUP (devices_group),
+      device_row (settings, "speaker", _ ("Speaker"),
+                  devices ? handset_media_devices_get_speakers (devices) : NULL));
+  adw_preferences_group_add (
+      ADW_PREFERENCES_GROUP (devices_group),
+      device_row (settings, "camera", _ ("Camera"),
+                  devices ? handset_media_devices_get_cameras (devices) : NULL));
+
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (privacy_group), _ ("Privacy"));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (privacy_group),
+                             switch_row (settings, "always-relay", _ ("Always Use a TURN Relay"),
+                                         _ ("The other side never learns your network address")));
+  adw_preferences_group_add (
+      ADW_PREFERENCES_GROUP (privacy_group),
+      switch_row (settings, "hide-device", _ ("Hide Which Device I Use"),
+                  _ ("Others in the room cannot tell which device took a call")));
+
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (calls_group), _ ("Calls"));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (calls_group),
+                             switch_row (settings, "ring-in-public-rooms",
+                                         _ ("Ring in Public Rooms"),
+                                         _ ("Calls in rooms anyone can join ring too")));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (calls_group),
+                             switch_row (settings, "run-in-background", _ ("Run in the Background"),
+                                         _ ("Calls still ring when the window is closed")));
+
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (devices_group));
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (privacy_group));
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (calls_group));
+  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (window), ADW_PREFERENCES_PAGE (page));
+
+  return window;
+}

@@ -1,0 +1,15 @@
+/* handset-preferences.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "handset-media-devices.h"
+
+G_BEGIN_DECLS
+
+GtkWidget *handset_preferences_new (GSettings *settings, HandsetMediaDevices *devices);
+
+G_END_DECLS

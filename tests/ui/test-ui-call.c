@@ -1,0 +1,466 @@
+/* test-ui-call.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The desktop app under Xvfb against the real Synapse, four profiles in
+ * one process: alice, alice on a second device, and bob on two devices.
+ * Each logs in through the form; alice calls bob from the contact list;
+ * both bob devices show the incoming window; one answers, the other says
+ * where and closes; alice sees the call connect and which device answered.
+ * alice's own invite never opens her incoming window; her call to herself
+ * does, on her other device. A screenshot of each main screen, light and
+ * dark, goes to _build/screenshots.
+ */
+
+#include "config.h"
+
+#include <adwaita.h>
+
+#include "handset-application.h"
+#include "handset-call-view.h"
+#include "handset-incoming-window.h"
+#include "handset-login-page.h"
+#include "handset-test-homeserver.h"
+#include "handset-test-util.h"
+#include "handset-window.h"
+
+#define WAIT_S 30
+
+/* The desktop's notification server, as far as Handset can tell: it keeps
+ * what it is asked to show. */
+static GPtrArray *notifications;
+
+static const char notifications_xml[] =
+    "<node><interface name='org.freedesktop.Notifications'>"
+    "<method name='Notify'><arg type='s' direction='in'/><arg type='u' direction='in'/>"
+    "<arg type='s' direction='in'/><arg type='s' direction='in'/><arg type='s' direction='in'/>"
+    "<arg type='as' direction='in'/><arg type='a{sv}' direction='in'/><arg type='i' "
+    "direction='in'/>"
+    "<arg type='u' direction='out'/></method>"
+    "<method name='CloseNotification'><arg type='u' direction='in'/></method>"
+    "<method name='GetCapabilities'><arg type='as' direction='out'/></method>"
+    "<method name='GetServerInformation'><arg type='s' direction='out'/><arg type='s' "
+    "direction='out'/>"
+    "<arg type='s' direction='out'/><arg type='s' direction='out'/></method>"
+    "<signal name='ActionInvoked'><arg type='u'/><arg type='s'/></signal>"
+    "<signal name='NotificationClosed'><arg type='u'/><arg type='u'/></signal>"
+    "</interface></node>";
+
+static void
+notifications_method (GDBusConnection *connection,
+                      const char *sender,
+                      const char *path,
+                      const char *interface,
+                      const char *method,
+                      GVariant *parameters,
+                      GDBusMethodInvocation *invocation,
+                      gpointer user_data)
+{
+  if (g_str_equal (method, "Notify"))
+    {
+      const char *summary, *body;
+      g_autofree const char **actions = NULL;
+      g_autofree char *joined = NULL;
+
+      g_variant_get (parameters, "(&su&s&s&s^a&s@a{sv}i)", NULL, NULL, NULL, &summary, &body,
+                     &actions, NULL, NULL);
+      joined = g_strjoinv ("|", (char **) actions);
+      g_ptr_array_add (notifications, g_strdup_printf ("%s: %s [%s]", summary, body, joined));
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", notifications->len));
+    }
+  else if (g_str_equal (method, "GetCapabilities"))
+    {
+      const char *caps[] = { "actions", "body", NULL };
+
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(^as)", caps));
+    }
+  else if (g_str_equal (method, "GetServerInformation"))
+    g_dbus_method_invocation_return_value (invocation,
+                                           g_variant_new ("(ssss)", "test", "handset", "1", "1.2"));
+  else
+    g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static void
+start_notification_server (void)
+{
+  static const GDBusInterfaceVTable vtable = { notifications_method, NULL, NULL, { NULL } };
+  g_autoptr (GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr (GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (notifications_xml, NULL);
+
+  g_assert_nonnull (bus);
+  notifications = g_ptr_array_new_with_free_func (g_free);
+  g_dbus_connection_register_object (bus, "/org/freedesktop/Notifications", info->interfaces[0],
+                                     &vtable, NULL, NULL, NULL);
+  g_bus_own_name_on_connection (bus, "org.freedesktop.Notifications", G_BUS_NAME_OWNER_FLAGS_NONE,
+                                NULL, NULL, NULL, NULL);
+  g_usleep (100000);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+typedef struct
+{
+  HandsetApplication *app;
+  HandsetTestUser *user;
+} Profile;
+
+static HandsetWindow *
+window_of (Profile *p)
+{
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (p->app));
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (HANDSET_IS_WINDOW (l->data))
+      return l->data;
+  return NULL;
+}
+
+static HandsetIncomingWindow *
+incoming_of (Profile *p)
+{
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (p->app));
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (HANDSET_IS_INCOMING_WINDOW (l->data))
+      return l->data;
+  return NULL;
+}
+
+static void
+run_for (guint ms)
+{
+  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < until)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+}
+
+typedef struct
+{
+  Profile *profile;
+  const char *page;
+} PageIs;
+
+static gboolean
+page_is (gpointer data)
+{
+  PageIs *p = data;
+  HandsetWindow *window = window_of (p->profile);
+
+  return window != NULL && g_strcmp0 (handset_window_get_page (window), p->page) == 0;
+}
+
+static void
+wait_page (Profile *profile, const char *page)
+{
+  PageIs p = { profile, page };
+
+  if (!handset_test_wait_until (page_is, &p, WAIT_S))
+    g_error ("%s stays on “%s”, not “%s”", profile->user->user_id,
+             window_of (profile) ? handset_window_get_page (window_of (profile)) : "(no window)",
+             page);
+}
+
+static gboolean
+has_incoming (gpointer data)
+{
+  return incoming_of (data) != NULL;
+}
+
+static gboolean
+no_incoming (gpointer data)
+{
+  return incoming_of (data) == NULL;
+}
+
+/* Finds a button by its tooltip, as a person finds it by what it says. */
+static GtkWidget *
+find_button (GtkWidget *root, const char *tooltip)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_widget_get_tooltip_text (child), tooltip) == 0 &&
+          gtk_widget_is_sensitive (child))
+        return child;
+      if ((found = find_button (child, tooltip)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+click (GtkWidget *root, const char *tooltip)
+{
+  GtkWidget *button = find_button (root, tooltip);
+
+  if (button == NULL)
+    g_error ("no button “%s”", tooltip);
+  g_signal_emit_by_name (button, "clicked");
+}
+
+static void
+screenshot (GtkWidget *widget, const char *name)
+{
+  const char *dir = g_getenv ("HANDSET_SCREENSHOT_DIR");
+  const char *schemes[] = { "light", "dark" };
+
+  if (dir == NULL)
+    return;
+  g_mkdir_with_parents (dir, 0755);
+
+  for (guint i = 0; i < G_N_ELEMENTS (schemes); i++)
+    {
+      g_autoptr (GdkPaintable) paintable = NULL;
+      g_autoptr (GskRenderNode) node = NULL;
+      g_autoptr (GdkTexture) texture = NULL;
+      g_autofree char *path = NULL;
+      GtkSnapshot *snapshot;
+      GskRenderer *renderer;
+      int width, height;
+
+      adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                          i == 0 ? ADW_COLOR_SCHEME_FORCE_LIGHT
+                                                 : ADW_COLOR_SCHEME_FORCE_DARK);
+      run_for (300);
+      width = gtk_widget_get_width (widget);
+      height = gtk_widget_get_height (widget);
+      g_assert_cmpint (width, >, 0);
+      paintable = gtk_widget_paintable_new (widget);
+      snapshot = gtk_snapshot_new ();
+      gdk_paintable_snapshot (paintable, snapshot, width, height);
+      node = gtk_snapshot_free_to_node (snapshot);
+      g_assert_nonnull (node);
+      renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+      texture =
+          gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+      path = g_strdup_printf ("%s/%s-%s.png", dir, name, schemes[i]);
+      g_assert_true (gdk_texture_save_to_png (texture, path));
+    }
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+}
+
+static Profile *
+start_profile (const char *name, HandsetTestUser *user)
+{
+  Profile *p = g_new0 (Profile, 1);
+  g_autoptr (GError) error = NULL;
+
+  p->user = user;
+  p->app = handset_application_new_for_profile (name);
+  g_assert_nonnull (p->app);
+  g_assert_true (g_application_register (G_APPLICATION (p->app), NULL, &error));
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (p->app));
+
+  return p;
+}
+
+static void
+log_in (Profile *p, gboolean take_screenshot)
+{
+  HandsetWindow *window;
+
+  wait_page (p, "login");
+  window = window_of (p);
+  if (take_screenshot)
+    screenshot (GTK_WIDGET (window), "login");
+  handset_login_page_fill (HANDSET_LOGIN_PAGE (handset_window_get_login_page (window)),
+                           p->user->user_id, p->user->password, handset_test_homeserver_url ());
+  wait_page (p, "contacts");
+}
+
+static gboolean
+has_contact_row (gpointer data)
+{
+  GtkWidget *list = handset_window_get_contact_list (window_of (data));
+
+  return gtk_widget_get_first_child (list) != NULL;
+}
+
+typedef struct
+{
+  HandsetCallView *view;
+  const char *prefix;
+} TextIs;
+
+static gboolean
+state_starts (gpointer data)
+{
+  TextIs *t = data;
+
+  return g_str_has_prefix (handset_call_view_get_state_text (t->view), t->prefix);
+}
+
+static gboolean
+status_starts (gpointer data)
+{
+  Profile *p = data;
+  HandsetIncomingWindow *incoming = incoming_of (p);
+
+  return incoming != NULL &&
+         g_str_has_prefix (handset_incoming_window_get_status_text (incoming), "Answered on ");
+}
+
+static void
+test_call_through_the_ui (void)
+{
+  HandsetTestUser *alice, *alice_two, *bob, *bob_two;
+  Profile *pa, *pa2, *pb1, *pb2;
+  g_autofree char *room_id = NULL;
+  g_autofree char *bob_name = NULL;
+  HandsetCallView *view;
+  TextIs t;
+  GtkWidget *preferences;
+
+  if (!handset_test_homeserver_require ())
+    return;
+
+  start_notification_server ();
+  alice = handset_test_register ("alice");
+  alice_two = handset_test_login (alice, NULL);
+  bob = handset_test_register ("bob");
+  bob_two = handset_test_login (bob, NULL);
+  room_id = handset_test_create_direct_room (alice, bob);
+  handset_test_join (bob, room_id);
+
+  /* Four profiles, each logged in through its own form. */
+  pa = start_profile ("alice", alice);
+  pa2 = start_profile ("alice2", alice_two);
+  pb1 = start_profile ("bob1", bob);
+  pb2 = start_profile ("bob2", bob_two);
+  log_in (pa, TRUE);
+  log_in (pa2, FALSE);
+  log_in (pb1, FALSE);
+  log_in (pb2, FALSE);
+
+  /* alice calls bob from her contact list. */
+  g_assert_true (handset_test_wait_until (has_contact_row, pa, WAIT_S));
+  screenshot (GTK_WIDGET (window_of (pa)), "contacts");
+  bob_name = g_strdup_printf ("Call %.*s", (int) (strchr (bob->user_id, ':') - bob->user_id - 1),
+                              bob->user_id + 1);
+  click (GTK_WIDGET (window_of (pa)), bob_name);
+  wait_page (pa, "call");
+  view = HANDSET_CALL_VIEW (handset_window_get_call_view (window_of (pa)));
+  t = (TextIs){ view, "Ringing" };
+  g_assert_true (handset_test_wait_until (state_starts, &t, WAIT_S));
+  screenshot (GTK_WIDGET (window_of (pa)), "call-ringing");
+
+  /* Both bob devices ring; alice's own invite rang nowhere for her. */
+  g_assert_true (handset_test_wait_until (has_incoming, pb1, WAIT_S));
+  g_assert_true (handset_test_wait_until (has_incoming, pb2, WAIT_S));
+  screenshot (GTK_WIDGET (incoming_of (pb1)), "incoming-call");
+  g_assert_null (incoming_of (pa));
+  g_assert_null (incoming_of (pa2));
+  /* bob's windows were not in front: he was notified, with both choices. */
+  {
+    gboolean found = FALSE;
+
+    for (guint i = 0; i < notifications->len; i++)
+      {
+        const char *text = g_ptr_array_index (notifications, i);
+
+        g_test_message ("notification: %s", text);
+        found |= g_str_has_prefix (text, "Incoming call: ") && strstr (text, "Answer") != NULL &&
+                 strstr (text, "Decline") != NULL;
+      }
+    g_assert_true (found);
+  }
+
+  /* bob answers on his first device; the second says where, and closes. */
+  click (GTK_WIDGET (incoming_of (pb1)), "Accept");
+  g_assert_true (handset_test_wait_until (status_starts, pb2, WAIT_S));
+  screenshot (GTK_WIDGET (incoming_of (pb2)), "answered-elsewhere");
+  g_assert_true (handset_test_wait_until (no_incoming, pb2, WAIT_S));
+  wait_page (pb1, "call");
+
+  /* alice: connected (a running timer), and which device answered. */
+  t = (TextIs){ view, "00:" };
+  g_assert_true (handset_test_wait_until (state_starts, &t, WAIT_S));
+  g_assert_true (g_str_has_prefix (handset_call_view_get_detail_text (view), "Answered on "));
+  screenshot (GTK_WIDGET (window_of (pa)), "call-connected");
+
+  /* alice hangs up; both leave the call screen. */
+  click (GTK_WIDGET (window_of (pa)), "Hang Up");
+  wait_page (pb1, "contacts");
+  wait_page (pa, "contacts");
+
+  /* alice calls her other device: it rings there, not here. */
+  {
+    g_autoptr (GError) error = NULL;
+    HandsetSession *session = handset_application_get_session (pa->app);
+
+    g_assert_nonnull (handset_call_manager_place_call (handset_session_get_call_manager (session),
+                                                       room_id, alice->user_id, FALSE, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_true (handset_test_wait_until (has_incoming, pa2, WAIT_S));
+  g_assert_null (incoming_of (pa));
+  g_assert_null (incoming_of (pb1));
+  click (GTK_WIDGET (incoming_of (pa2)), "Decline");
+  wait_page (pa, "contacts");
+
+  /* The other screens, for the record. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window_of (pa)), "win.new-call", NULL));
+  run_for (500);
+  {
+    GList *windows = gtk_window_list_toplevels ();
+    gboolean dialog = FALSE;
+
+    for (GList *l = windows; l != NULL; l = l->next)
+      if (ADW_IS_MESSAGE_DIALOG (l->data))
+        {
+          dialog = TRUE;
+          screenshot (l->data, "new-call");
+          gtk_window_destroy (l->data);
+        }
+    g_list_free (windows);
+    g_assert_true (dialog);
+  }
+  g_action_group_activate_action (G_ACTION_GROUP (pa->app), "preferences", NULL);
+  run_for (500);
+  preferences = NULL;
+  {
+    GList *windows = gtk_window_list_toplevels ();
+
+    for (GList *l = windows; l != NULL; l = l->next)
+      if (ADW_IS_PREFERENCES_WINDOW (l->data))
+        preferences = l->data;
+    g_list_free (windows);
+  }
+  g_assert_nonnull (preferences);
+  screenshot (preferences, "preferences");
+  gtk_window_destroy (GTK_WINDOW (preferences));
+
+  g_application_quit (G_APPLICATION (pa->app));
+  g_application_quit (G_APPLICATION (pa2->app));
+  g_application_quit (G_APPLICATION (pb1->app));
+  g_application_quit (G_APPLICATION (pb2->app));
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_autofree char *home = handset_test_isolate_home ();
+  int status;
+
+  /* Test media: a tone, and no sound server needed. */
+  g_setenv ("HANDSET_AUDIO_SRC", "audiotestsrc is-live=true wave=sine freq=440 volume=0.3", TRUE);
+  g_setenv ("HANDSET_AUDIO_SINK", "fakesink sync=false", TRUE);
+  g_setenv ("HANDSET_ICE_ADDRESSES", "127.0.0.1", FALSE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  gtk_init ();
+  adw_init ();
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/ui/call-through-the-ui", test_call_through_the_ui);
+
+  status = g_test_run ();
+  handset_test_remove_tree (home);
+
+  return status;
+}
