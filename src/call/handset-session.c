@@ -28,6 +28,7 @@ struct _HandsetSession
   HandsetDevices *devices;
   HandsetTurn *turn;
   HandsetCallManager *manager;
+  HandsetCallHistory *history;
 
   gboolean relay_only;
   char *microphone;
@@ -102,6 +103,7 @@ handset_session_dispose (GObject *object)
   HandsetSession *self = HANDSET_SESSION (object);
 
   handset_session_stop (self);
+  g_clear_object (&self->history);
   g_clear_object (&self->manager);
   g_clear_object (&self->contacts);
   g_clear_object (&self->rooms);
@@ -164,6 +166,16 @@ handset_session_new (HandsetAccount *account, HandsetMediaDevices *media_devices
                                             self->rooms, NULL, make_media, self);
   handset_call_manager_set_client (self->manager, client);
   handset_call_manager_set_devices (self->manager, self->devices);
+
+  {
+    g_autoptr (GError) error = NULL;
+
+    self->history = handset_call_history_new (handset_account_get_store (account), NULL, &error);
+    if (self->history == NULL)
+      g_warning ("The call history cannot be kept: %s", error->message);
+    else
+      handset_call_history_watch (self->history, self->manager);
+  }
 
   return self;
 }
@@ -230,6 +242,17 @@ HandsetDevices *
 handset_session_get_devices (HandsetSession *self)
 {
   return self->devices;
+}
+
+/**
+ * handset_session_get_history:
+ *
+ * Returns: (transfer none) (nullable): the call history, newest first
+ */
+HandsetCallHistory *
+handset_session_get_history (HandsetSession *self)
+{
+  return self->history;
 }
 
 HandsetTurn *

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "handset-account.h"
+#include "handset-call-history.h"
 #include "handset-call-manager.h"
 #include "handset-contact-list.h"
 #include "handset-devices.h"
@@ -28,6 +29,7 @@ HandsetContactList *handset_session_get_contacts (HandsetSession *self);
 HandsetCallManager *handset_session_get_call_manager (HandsetSession *self);
 HandsetDevices *handset_session_get_devices (HandsetSession *self);
 HandsetTurn *handset_session_get_turn (HandsetSession *self);
+HandsetCallHistory *handset_session_get_history (HandsetSession *self);
 
 void handset_session_set_relay_only (HandsetSession *self, gboolean relay_only);
 void handset_session_set_hide_device (HandsetSession *self, gboolean hide_device);

@@ -924,6 +924,18 @@ session_sdp_finish (HandsetCallMedia *media, GAsyncResult *result, GError **erro
 }
 
 static gboolean
+remote_failed_in_main (gpointer user_data)
+{
+  Invoke *invoke = user_data;
+  Negotiation *n = invoke->data;
+
+  g_task_return_new_error (n->task, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
+                           "The other side's session description cannot be used: %s",
+                           (const char *) g_object_get_data (G_OBJECT (n->task), "reason"));
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
 remote_set_in_main (gpointer user_data)
 {
   Invoke *invoke = user_data;
@@ -948,8 +960,22 @@ static void
 on_remote_set (GstPromise *promise, gpointer user_data)
 {
   Negotiation *n = user_data;
+  const GstStructure *reply = gst_promise_get_reply (promise);
+  GError *error = NULL;
 
+  /* webrtcbin refuses some descriptions that parse well: no fingerprint,
+   * say. The call must hear of it. */
+  if (reply != NULL && gst_structure_has_field (reply, "error"))
+    gst_structure_get (reply, "error", G_TYPE_ERROR, &error, NULL);
   gst_promise_unref (promise);
+
+  if (error != NULL)
+    {
+      g_object_set_data_full (G_OBJECT (n->task), "reason", g_strdup (error->message), g_free);
+      g_error_free (error);
+      run_in_main (n->self, remote_failed_in_main, n, (GDestroyNotify) negotiation_free);
+      return;
+    }
   run_in_main (n->self, remote_set_in_main, n, (GDestroyNotify) negotiation_free);
 }
 

@@ -23,7 +23,9 @@ struct _HandsetWindow
   AdwToastOverlay *toasts;
   GtkStack *stack;
   HandsetLoginPage *login_page;
-  AdwWindowTitle *window_title;
+  AdwViewSwitcherTitle *switcher_title;
+  GtkStack *history_stack;
+  GtkListBox *history_list;
   GtkSearchEntry *search_entry;
   GtkStack *contacts_stack;
   GtkListBox *contact_list;
@@ -176,6 +178,90 @@ on_search_changed (HandsetWindow *self)
   update_contacts_page (self);
 }
 
+/* ------------------------------------------------------------------ history */
+
+static void
+on_call_back (GtkButton *button, HandsetWindow *self)
+{
+  call_user (self, g_object_get_data (G_OBJECT (button), "peer"),
+             GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "video")));
+}
+
+static GtkWidget *
+create_history_row (gpointer item, gpointer user_data)
+{
+  HandsetWindow *self = HANDSET_WINDOW (user_data);
+  HandsetHistoryEntry *entry = HANDSET_HISTORY_ENTRY (item);
+  const char *peer = handset_history_entry_get_peer_user_id (entry);
+  g_autofree char *name = handset_session_peer_name (self->session, peer);
+  g_autofree char *when = NULL;
+  g_autoptr (GString) subtitle = g_string_new (NULL);
+  g_autoptr (GDateTime) local = g_date_time_to_local (handset_history_entry_get_started (entry));
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *icon;
+  const char *icon_name, *kind;
+  int duration = handset_history_entry_get_duration_seconds (entry);
+
+  switch (handset_history_entry_get_kind (entry))
+    {
+      case HANDSET_HISTORY_OUTGOING:
+        icon_name = "call-outgoing-symbolic", kind = _ ("Outgoing");
+        break;
+      case HANDSET_HISTORY_MISSED:
+        icon_name = "call-missed-symbolic", kind = _ ("Missed");
+        break;
+      case HANDSET_HISTORY_DECLINED:
+        icon_name = "call-missed-symbolic", kind = _ ("Declined");
+        break;
+      case HANDSET_HISTORY_INCOMING:
+      default:
+        icon_name = "call-incoming-symbolic", kind = _ ("Incoming");
+        break;
+    }
+
+  /* Translators: a date and time, as strftime() writes it */
+  when = g_date_time_format (local, _ ("%x %H:%M"));
+  g_string_append_printf (subtitle, "%s · %s", kind, when);
+  if (duration > 0)
+    g_string_append_printf (subtitle, " · %d:%02d", duration / 60, duration % 60);
+  if (handset_history_entry_get_answered_by (entry) != NULL)
+    g_string_append_printf (subtitle, " · %s", handset_history_entry_get_answered_by (entry));
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle->str);
+  icon = gtk_image_new_from_icon_name (icon_name);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL, kind, -1);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+
+  if (peer != NULL)
+    {
+      GtkWidget *button = gtk_button_new_from_icon_name ("call-start-symbolic");
+      g_autofree char *label = g_strdup_printf (_ ("Call %s back"), name);
+
+      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+      gtk_widget_set_tooltip_text (button, label);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label,
+                                      -1);
+      gtk_widget_add_css_class (button, "flat");
+      g_object_set_data_full (G_OBJECT (button), "peer", g_strdup (peer), g_free);
+      g_object_set_data (G_OBJECT (button), "video",
+                         GINT_TO_POINTER (handset_history_entry_get_video (entry)));
+      g_signal_connect (button, "clicked", G_CALLBACK (on_call_back), self);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+    }
+
+  return row;
+}
+
+static void
+history_changed (HandsetWindow *self)
+{
+  HandsetCallHistory *history = self->session ? handset_session_get_history (self->session) : NULL;
+  gboolean any = history != NULL && g_list_model_get_n_items (G_LIST_MODEL (history)) > 0;
+
+  gtk_stack_set_visible_child_name (self->history_stack, any ? "list" : "empty");
+}
+
 /* ------------------------------------------------------------------ new call */
 
 static void
@@ -301,7 +387,10 @@ handset_window_set_session (HandsetWindow *self, HandsetSession *session)
 
   if (self->filtered != NULL)
     g_signal_handlers_disconnect_by_data (self->filtered, self);
+  if (self->session != NULL && handset_session_get_history (self->session) != NULL)
+    g_signal_handlers_disconnect_by_data (handset_session_get_history (self->session), self);
   gtk_list_box_bind_model (self->contact_list, NULL, NULL, NULL, NULL);
+  gtk_list_box_bind_model (self->history_list, NULL, NULL, NULL, NULL);
   g_clear_object (&self->filtered);
   g_set_object (&self->session, session);
 
@@ -315,8 +404,17 @@ handset_window_set_session (HandsetWindow *self, HandsetSession *session)
   gtk_list_box_bind_model (self->contact_list, G_LIST_MODEL (self->filtered), create_contact_row,
                            self, NULL);
   g_signal_connect_swapped (self->filtered, "items-changed", G_CALLBACK (contacts_changed), self);
-  adw_window_title_set_subtitle (
-      self->window_title, handset_account_get_user_id (handset_session_get_account (session)));
+  if (handset_session_get_history (session) != NULL)
+    {
+      gtk_list_box_bind_model (self->history_list,
+                               G_LIST_MODEL (handset_session_get_history (session)),
+                               create_history_row, self, NULL);
+      g_signal_connect_swapped (handset_session_get_history (session), "items-changed",
+                                G_CALLBACK (history_changed), self);
+    }
+  history_changed (self);
+  adw_view_switcher_title_set_subtitle (
+      self->switcher_title, handset_account_get_user_id (handset_session_get_account (session)));
   update_contacts_page (self);
   if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "call") != 0)
     gtk_stack_set_visible_child_name (self->stack, "contacts");
@@ -338,6 +436,25 @@ GtkWidget *
 handset_window_get_contact_list (HandsetWindow *self)
 {
   return GTK_WIDGET (self->contact_list);
+}
+
+GtkWidget *
+handset_window_get_history_list (HandsetWindow *self)
+{
+  return GTK_WIDGET (self->history_list);
+}
+
+/**
+ * handset_window_show_history:
+ *
+ * Turns to the call history.
+ */
+void
+handset_window_show_history (HandsetWindow *self)
+{
+  AdwViewStack *stack = adw_view_switcher_title_get_stack (self->switcher_title);
+
+  adw_view_stack_set_visible_child_name (stack, "history");
 }
 
 GtkWidget *
@@ -373,7 +490,9 @@ handset_window_class_init (HandsetWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HandsetWindow, toasts);
   gtk_widget_class_bind_template_child (widget_class, HandsetWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, HandsetWindow, login_page);
-  gtk_widget_class_bind_template_child (widget_class, HandsetWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, HandsetWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, HandsetWindow, history_stack);
+  gtk_widget_class_bind_template_child (widget_class, HandsetWindow, history_list);
   gtk_widget_class_bind_template_child (widget_class, HandsetWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, HandsetWindow, contacts_stack);
   gtk_widget_class_bind_template_child (widget_class, HandsetWindow, contact_list);
@@ -405,7 +524,7 @@ handset_window_new (AdwApplication *application, const char *profile_name)
     {
       g_autofree char *subtitle = g_strdup_printf (_ ("Profile “%s”"), profile_name);
 
-      adw_window_title_set_subtitle (self->window_title, subtitle);
+      adw_view_switcher_title_set_subtitle (self->switcher_title, subtitle);
     }
 
   return self;

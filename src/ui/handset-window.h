@@ -28,6 +28,8 @@ const char *handset_window_get_page (HandsetWindow *self);
 GtkWidget *handset_window_get_call_view (HandsetWindow *self);
 GtkWidget *handset_window_get_contact_list (HandsetWindow *self);
 GtkWidget *handset_window_get_login_page (HandsetWindow *self);
+GtkWidget *handset_window_get_history_list (HandsetWindow *self);
+void handset_window_show_history (HandsetWindow *self);
 
 char *handset_session_peer_name (HandsetSession *session, const char *user_id);
 

@@ -283,6 +283,39 @@ test_video_call (void)
   peer_clear (&bob);
 }
 
+/* A description that parses but that webrtcbin refuses is an error, not a
+ * silent success that leaves the call waiting. */
+static void
+test_refused_description (void)
+{
+  Peer alice = { 0 };
+  g_autoptr (GAsyncResult) offer_result = NULL;
+  g_autoptr (GAsyncResult) set_result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *offer = NULL;
+  g_autoptr (GRegex) fingerprint = g_regex_new ("a=fingerprint:[^\r\n]*\r?\n", 0, 0, NULL);
+  g_autofree char *answer = NULL;
+
+  peer_init (&alice, FALSE, "audiotestsrc is-live=true wave=sine freq=440", NULL);
+  handset_call_media_create_offer (HANDSET_CALL_MEDIA (alice.session), FALSE, NULL, store_result,
+                                   &offer_result);
+  offer = handset_call_media_create_offer_finish (HANDSET_CALL_MEDIA (alice.session),
+                                                  wait_result (&offer_result), &error);
+  g_assert_no_error (error);
+
+  /* An "answer" that is our offer turned round, without its fingerprint. */
+  answer = g_regex_replace_literal (fingerprint, offer, -1, 0, "", 0, NULL);
+  g_assert_null (strstr (answer, "a=fingerprint"));
+  handset_call_media_set_remote_description (HANDSET_CALL_MEDIA (alice.session), "answer", answer,
+                                             NULL, store_result, &set_result);
+  g_assert_false (handset_call_media_set_remote_description_finish (
+      HANDSET_CALL_MEDIA (alice.session), wait_result (&set_result), &error));
+  g_assert_error (error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT);
+  g_assert_nonnull (strstr (error->message, "cannot be used"));
+
+  peer_clear (&alice);
+}
+
 static void
 test_turn_uri (void)
 {
@@ -332,6 +365,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/media-session/tones-both-ways", test_tones_both_ways);
   g_test_add_func ("/media-session/video-call", test_video_call);
   g_test_add_func ("/media-session/turn-uri", test_turn_uri);
+  g_test_add_func ("/media-session/refused-description", test_refused_description);
   /* Last: it takes vp8enc out of the registry. */
   g_test_add_func ("/media-session/missing-plugin", test_missing_plugin);
 

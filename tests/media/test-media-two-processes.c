@@ -96,7 +96,7 @@ handle_line (Child *child, const char *line)
       g_test_message ("%s's %s corrupted on the way", child->name, type);
       forward (child, broken);
     }
-  else if (!g_str_equal (type, "answer"))
+  else
     forward (child, line);
 }
 
@@ -272,13 +272,20 @@ stop (Child *offerer, Child *answerer)
 }
 
 static void
+log_exit_status (Child *child)
+{
+  if (g_subprocess_get_if_exited (child->process))
+    g_test_message ("%s: exit status %d", child->name,
+                    g_subprocess_get_exit_status (child->process));
+  else
+    g_test_message ("%s: killed by signal %d", child->name,
+                    g_subprocess_get_term_sig (child->process));
+}
+
+static void
 assert_exit_status (Child *child, int expected)
 {
-  g_test_message ("%s: %s %d", child->name,
-                  g_subprocess_get_if_exited (child->process) ? "exit status" : "killed by signal",
-                  g_subprocess_get_if_exited (child->process)
-                      ? g_subprocess_get_exit_status (child->process)
-                      : g_subprocess_get_term_sig (child->process));
+  log_exit_status (child);
   g_assert_true (g_subprocess_get_if_exited (child->process));
   g_assert_cmpint (g_subprocess_get_exit_status (child->process), ==, expected);
 }
@@ -315,17 +322,23 @@ static void
 test_tones_both_ways (void)
 {
   Child offerer = { 0 }, answerer = { 0 };
-  gboolean in_time;
+  gboolean in_time, offerer_left, answerer_left;
 
   pair_start (&offerer, &answerer);
 
   in_time = run_until (both_heard_or_one_left, &offerer, &answerer, HEAR_TIMEOUT_S);
+  offerer_left = offerer.exited;
+  answerer_left = answerer.exited;
   /* Exit statuses and stderr first: they say why nothing was heard. */
-  if (!in_time || !offerer.heard || !answerer.heard)
-    stop (&offerer, &answerer);
+  if (!in_time || offerer_left || answerer_left)
+    {
+      stop (&offerer, &answerer);
+      log_exit_status (&offerer);
+      log_exit_status (&answerer);
+    }
   g_assert_true (in_time);
-  g_assert_false (offerer.exited);
-  g_assert_false (answerer.exited);
+  g_assert_false (offerer_left);
+  g_assert_false (answerer_left);
 
   assert_heard (&answerer, 440);
   assert_heard (&offerer, 880);

@@ -255,6 +255,8 @@ start_profile (const char *name, HandsetTestUser *user)
   g_assert_nonnull (p->app);
   g_assert_true (g_application_register (G_APPLICATION (p->app), NULL, &error));
   g_assert_no_error (error);
+  /* Its own instance, not one that another test started. */
+  g_assert_false (g_application_get_is_remote (G_APPLICATION (p->app)));
   g_application_activate (G_APPLICATION (p->app));
 
   return p;
@@ -280,6 +282,12 @@ has_contact_row (gpointer data)
   GtkWidget *list = handset_window_get_contact_list (window_of (data));
 
   return gtk_widget_get_first_child (list) != NULL;
+}
+
+static gboolean
+has_history_row (gpointer data)
+{
+  return gtk_widget_get_first_child (handset_window_get_history_list (window_of (data))) != NULL;
 }
 
 typedef struct
@@ -329,10 +337,10 @@ test_call_through_the_ui (void)
   handset_test_join (bob, room_id);
 
   /* Four profiles, each logged in through its own form. */
-  pa = start_profile ("alice", alice);
-  pa2 = start_profile ("alice2", alice_two);
-  pb1 = start_profile ("bob1", bob);
-  pb2 = start_profile ("bob2", bob_two);
+  pa = start_profile ("uialice", alice);
+  pa2 = start_profile ("uialice2", alice_two);
+  pb1 = start_profile ("uibob1", bob);
+  pb2 = start_profile ("uibob2", bob_two);
   log_in (pa, TRUE);
   log_in (pa2, FALSE);
   log_in (pb1, FALSE);
@@ -388,6 +396,26 @@ test_call_through_the_ui (void)
   click (GTK_WIDGET (window_of (pa)), "Hang Up");
   wait_page (pb1, "contacts");
   wait_page (pa, "contacts");
+
+  /* The history on each side shows the call. */
+  g_assert_true (handset_test_wait_until (has_history_row, pa, WAIT_S));
+  g_assert_true (handset_test_wait_until (has_history_row, pb1, WAIT_S));
+  g_assert_true (handset_test_wait_until (has_history_row, pb2, WAIT_S));
+  handset_window_show_history (window_of (pa));
+  run_for (300);
+  screenshot (GTK_WIDGET (window_of (pa)), "history");
+  {
+    GtkWidget *row = gtk_widget_get_first_child (handset_window_get_history_list (window_of (pa)));
+    GtkWidget *row2 =
+        gtk_widget_get_first_child (handset_window_get_history_list (window_of (pb2)));
+
+    g_assert_true (
+        g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "Outgoing"));
+    /* bob's second device knows it was taken on the first */
+    g_assert_true (
+        g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row2)), "Incoming"));
+    g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row2)), "Handset on"));
+  }
 
   /* alice calls her other device: it rings there, not here. */
   {
