@@ -10,7 +10,9 @@
 #include <glib/gi18n.h>
 
 #include "handset-application.h"
+#include "handset-cli.h"
 #include "handset-incoming-window.h"
+#include "handset-matrix-uri.h"
 #include "handset-media-session.h"
 #include "handset-preferences.h"
 #include "handset-window.h"
@@ -25,11 +27,15 @@ struct _HandsetApplication
   HandsetMediaDevices *media_devices;
   HandsetSession *session;
   gboolean held;
+  GPtrArray *waiting_commands; /* GApplicationCommandLine, until the first sync */
+  GThread *prewarm;
+  int local_exit_status;
 };
 
 G_DEFINE_FINAL_TYPE (HandsetApplication, handset_application, ADW_TYPE_APPLICATION)
 
 static void account_state_cb (HandsetAccount *account, GParamSpec *pspec, HandsetApplication *self);
+static void run_waiting_commands (HandsetApplication *self);
 static void settings_changed_cb (GSettings *settings, const char *key, HandsetApplication *self);
 static void restored_cb (GObject *object, GAsyncResult *result, gpointer user_data);
 
@@ -108,7 +114,7 @@ handset_application_startup (GApplication *application)
     g_signal_connect (self->settings, "changed", G_CALLBACK (settings_changed_cb), self);
 
   /* The first call of the process would otherwise make the certificate. */
-  handset_media_prewarm ();
+  self->prewarm = handset_media_prewarm ();
   self->media_devices = handset_media_devices_new ();
 
   g_clear_error (&error);
@@ -348,6 +354,8 @@ account_state_cb (HandsetAccount *account, GParamSpec *pspec, HandsetApplication
             g_signal_connect (manager, "incoming-call", G_CALLBACK (incoming_call_cb), self);
             g_signal_connect (manager, "call-added", G_CALLBACK (call_added_cb), self);
             apply_settings (self);
+            g_signal_connect_swapped (self->session, "notify::ready",
+                                      G_CALLBACK (run_waiting_commands), self);
             handset_session_start (self->session);
           }
         if (window != NULL)
@@ -366,6 +374,7 @@ account_state_cb (HandsetAccount *account, GParamSpec *pspec, HandsetApplication
       case HANDSET_ACCOUNT_STATE_NEEDS_LOGIN:
       default:
         stop_session (self);
+        run_waiting_commands (self);
         if (window != NULL)
           {
             handset_window_set_session (window, NULL);
@@ -395,6 +404,263 @@ restored_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   g_application_release (G_APPLICATION (self));
 }
 
+/* ------------------------------------------------------------------ command line */
+
+/* The command and its operands, without the options. */
+static GStrv
+command_of (char **argv, char **profile_name)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 1; argv[i] != NULL; i++)
+    {
+      if ((g_str_equal (argv[i], "--profile") || g_str_equal (argv[i], "-p")) &&
+          argv[i + 1] != NULL)
+        {
+          if (profile_name != NULL)
+            *profile_name = g_strdup (argv[i + 1]);
+          i++;
+        }
+      else if (g_str_has_prefix (argv[i], "--profile="))
+        {
+          if (profile_name != NULL)
+            *profile_name = g_strdup (argv[i] + strlen ("--profile="));
+        }
+      else if (g_str_has_prefix (argv[i], "--gapplication-") || g_str_equal (argv[i], "--version"))
+        continue;
+      else
+        g_strv_builder_add (builder, argv[i]);
+    }
+
+  return g_strv_builder_end (builder);
+}
+
+static gboolean
+handset_application_local_command_line (GApplication *application,
+                                        char ***arguments,
+                                        int *exit_status)
+{
+  g_autofree char *profile_name = NULL;
+  g_auto (GStrv) command = command_of (*arguments, &profile_name);
+
+  /* login runs here: the password never leaves this process. */
+  if (command[0] != NULL && g_str_equal (command[0], "login"))
+    {
+      if (g_strv_length (command) != 3)
+        {
+          g_printerr ("%s", _ ("Usage: handset [--profile NAME] login HOMESERVER USER\n"));
+          *exit_status = 2;
+          return TRUE;
+        }
+      *exit_status = handset_cli_login (profile_name, command[1], command[2]);
+      return TRUE;
+    }
+
+  return G_APPLICATION_CLASS (handset_application_parent_class)
+      ->local_command_line (application, arguments, exit_status);
+}
+
+static int
+run_command (HandsetApplication *self, GApplicationCommandLine *command_line)
+{
+  g_auto (GStrv) argv = g_application_command_line_get_arguments (command_line, NULL);
+  g_auto (GStrv) command = command_of (argv, NULL);
+  int status;
+
+  status = handset_cli_run (self->session, command_line, (const char *const *) command);
+  if (status >= 0)
+    handset_application_set_command_status (self, command_line, status);
+
+  return MAX (status, 0);
+}
+
+static void
+run_waiting_commands (HandsetApplication *self)
+{
+  g_autoptr (GPtrArray) waiting = g_steal_pointer (&self->waiting_commands);
+
+  self->waiting_commands = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; waiting != NULL && i < waiting->len; i++)
+    run_command (self, g_ptr_array_index (waiting, i));
+}
+
+static int
+handset_application_command_line (GApplication *application, GApplicationCommandLine *command_line)
+{
+  HandsetApplication *self = HANDSET_APPLICATION (application);
+  g_auto (GStrv) argv = g_application_command_line_get_arguments (command_line, NULL);
+  g_auto (GStrv) command = command_of (argv, NULL);
+  HandsetAccountState state = handset_account_get_state (self->account);
+
+  if (command[0] == NULL)
+    {
+      g_application_activate (application);
+      return 0;
+    }
+
+  /* `handset matrix:u/bob:example.org?action=call`, as the desktop file's
+   * Exec line passes a clicked link. */
+  if (g_str_has_prefix (command[0], "matrix:") || g_str_has_prefix (command[0], "MATRIX:") ||
+      g_str_has_prefix (command[0], "https://matrix.to/"))
+    {
+      g_autoptr (GFile) file = g_file_new_for_uri (command[0]);
+
+      g_application_open (application, &file, 1, "");
+      return 0;
+    }
+
+  /* Commands wait until the session is ready: the first sync tells which
+   * calls and direct chats there are. */
+  if (state == HANDSET_ACCOUNT_STATE_RESTORING || state == HANDSET_ACCOUNT_STATE_LOGGING_IN ||
+      (self->session != NULL && !handset_session_get_ready (self->session)))
+    {
+      g_ptr_array_add (self->waiting_commands, g_object_ref (command_line));
+      return 0;
+    }
+
+  return run_command (self, command_line);
+}
+
+/* ------------------------------------------------------------------ matrix: links */
+
+typedef struct
+{
+  HandsetApplication *self;
+  char *target;
+  gboolean room;
+} LinkCall;
+
+static void
+link_call_free (LinkCall *link)
+{
+  g_object_unref (link->self);
+  g_free (link->target);
+  g_free (link);
+}
+
+static void
+link_call_closure_free (gpointer data, GClosure *closure)
+{
+  link_call_free (data);
+}
+
+static void
+link_response (AdwMessageDialog *dialog, const char *response, LinkCall *link)
+{
+  HandsetApplication *self = link->self;
+  g_autoptr (GError) error = NULL;
+
+  if (self->session == NULL || g_str_equal (response, "cancel"))
+    return;
+
+  if (link->room)
+    {
+      if (handset_call_manager_place_call (handset_session_get_call_manager (self->session),
+                                           link->target, NULL, g_str_equal (response, "video"),
+                                           &error) == NULL)
+        handset_window_toast (ensure_window (self), error->message);
+      return;
+    }
+  handset_session_call_user_async (self->session, link->target, g_str_equal (response, "video"),
+                                   NULL, NULL, NULL);
+}
+
+/* A link never dials by itself: it asks first. */
+static void
+confirm_call (HandsetApplication *self, const char *target, gboolean room)
+{
+  HandsetWindow *window = ensure_window (self);
+  g_autofree char *name =
+      room ? g_strdup (target) : handset_session_peer_name (self->session, target);
+  g_autofree char *heading = g_strdup_printf (_ ("Call %s?"), name);
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (window), heading, target);
+  LinkCall *link = g_new0 (LinkCall, 1);
+
+  link->self = g_object_ref (self);
+  link->target = g_strdup (target);
+  link->room = room;
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _ ("_Cancel"), "video",
+                                    _ ("_Video Call"), "call", _ ("_Call"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "call",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "call");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect_data (dialog, "response", G_CALLBACK (link_response), link,
+                         link_call_closure_free, 0);
+  gtk_window_present (GTK_WINDOW (window));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+handset_application_open (GApplication *application, GFile **files, int n_files, const char *hint)
+{
+  HandsetApplication *self = HANDSET_APPLICATION (application);
+
+  for (int i = 0; i < n_files; i++)
+    {
+      g_autofree char *text = g_file_get_uri (files[i]);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (HandsetMatrixUri) uri = handset_matrix_uri_parse (text, &error);
+      HandsetWindow *window = ensure_window (self);
+
+      gtk_window_present (GTK_WINDOW (window));
+      if (uri == NULL)
+        {
+          handset_window_toast (window, error->message);
+          continue;
+        }
+      if (self->session == NULL)
+        {
+          handset_window_toast (window, _ ("Log in first, then open the link again."));
+          continue;
+        }
+
+      switch (handset_matrix_uri_get_kind (uri))
+        {
+          case HANDSET_MATRIX_URI_KIND_USER:
+            if (handset_matrix_uri_get_action (uri) == HANDSET_MATRIX_URI_ACTION_CHAT)
+              handset_contact_list_ensure_direct_chat_async (
+                  handset_session_get_contacts (self->session),
+                  handset_account_get_client (self->account), handset_matrix_uri_get_id (uri), NULL,
+                  NULL, NULL);
+            else
+              confirm_call (self, handset_matrix_uri_get_id (uri), FALSE);
+            break;
+          case HANDSET_MATRIX_URI_KIND_ROOM_ID:
+            confirm_call (self, handset_matrix_uri_get_id (uri), TRUE);
+            break;
+          case HANDSET_MATRIX_URI_KIND_ROOM_ALIAS:
+          default:
+            handset_window_toast (window,
+                                  _ ("Handset calls people and rooms by ID, not room aliases."));
+            break;
+        }
+    }
+}
+
+static void
+restore_session_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  HandsetApplication *self = HANDSET_APPLICATION (user_data);
+
+  stop_session (self);
+  g_application_hold (G_APPLICATION (self));
+  handset_account_restore_async (self->account, NULL, restored_cb, g_object_ref (self));
+}
+
+static void
+handset_application_shutdown (GApplication *application)
+{
+  HandsetApplication *self = HANDSET_APPLICATION (application);
+
+  /* A process that only ran a command may end before the certificate is
+   * made; the thread must not outlive what it uses. */
+  if (self->prewarm != NULL)
+    g_thread_join (g_steal_pointer (&self->prewarm));
+
+  G_APPLICATION_CLASS (handset_application_parent_class)->shutdown (application);
+}
+
 static void
 handset_application_dispose (GObject *object)
 {
@@ -407,6 +673,7 @@ handset_application_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->settings, self);
   g_clear_object (&self->account);
   g_clear_object (&self->media_devices);
+  g_clear_pointer (&self->waiting_commands, g_ptr_array_unref);
   g_clear_object (&self->settings);
   g_clear_object (&self->profile);
 
@@ -422,7 +689,11 @@ handset_application_class_init (HandsetApplicationClass *klass)
   object_class->dispose = handset_application_dispose;
 
   app_class->handle_local_options = handset_application_handle_local_options;
+  app_class->local_command_line = handset_application_local_command_line;
+  app_class->command_line = handset_application_command_line;
+  app_class->open = handset_application_open;
   app_class->startup = handset_application_startup;
+  app_class->shutdown = handset_application_shutdown;
   app_class->activate = handset_application_activate;
 }
 
@@ -501,6 +772,7 @@ static const GActionEntry app_actions[] = {
   { .name = "decline-call", .activate = decline_call_activated, .parameter_type = "s" },
   { .name = "logout", .activate = logout_activated },
   { .name = "preferences", .activate = preferences_activated },
+  { .name = "restore-session", .activate = restore_session_activated },
 };
 
 static void
@@ -509,6 +781,7 @@ handset_application_init (HandsetApplication *self)
   const char *quit_accels[] = { "<Control>q", NULL };
   const char *preferences_accels[] = { "<Control>comma", NULL };
 
+  self->waiting_commands = g_ptr_array_new_with_free_func (g_object_unref);
   g_application_add_main_option_entries (G_APPLICATION (self), main_entries);
   g_application_set_option_context_summary (G_APPLICATION (self),
                                             _ ("Voice and video calls over Matrix"));
@@ -524,8 +797,8 @@ HandsetApplication *
 handset_application_new (void)
 {
   return g_object_new (HANDSET_TYPE_APPLICATION, "application-id", HANDSET_APP_ID,
-                       "resource-base-path", HANDSET_APP_PATH, "flags", G_APPLICATION_DEFAULT_FLAGS,
-                       NULL);
+                       "resource-base-path", HANDSET_APP_PATH, "flags",
+                       G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_HANDLES_OPEN, NULL);
 }
 
 /**
@@ -548,7 +821,8 @@ handset_application_new_for_profile (const char *profile_name)
 
   self = g_object_new (HANDSET_TYPE_APPLICATION, "application-id",
                        handset_profile_get_application_id (profile), "resource-base-path",
-                       HANDSET_APP_PATH, "flags", G_APPLICATION_DEFAULT_FLAGS, NULL);
+                       HANDSET_APP_PATH, "flags",
+                       G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_HANDLES_OPEN, NULL);
   self->profile = profile;
 
   return self;
@@ -574,6 +848,30 @@ handset_application_get_settings (HandsetApplication *self)
   g_return_val_if_fail (HANDSET_IS_APPLICATION (self), NULL);
 
   return self->settings;
+}
+
+/**
+ * handset_application_set_command_status:
+ *
+ * Sets the exit status of a command. For a command run in this very
+ * process, GApplication keeps only what the handler returned at once; a
+ * command that finishes later (one waiting for the first sync, say) puts
+ * its status here, and main() returns it.
+ */
+void
+handset_application_set_command_status (HandsetApplication *self,
+                                        GApplicationCommandLine *command_line,
+                                        int status)
+{
+  g_application_command_line_set_exit_status (command_line, status);
+  if (!g_application_command_line_get_is_remote (command_line))
+    self->local_exit_status = status;
+}
+
+int
+handset_application_get_local_exit_status (HandsetApplication *self)
+{
+  return self->local_exit_status;
 }
 
 /**

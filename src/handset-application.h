@@ -20,6 +20,10 @@ HandsetApplication *handset_application_new_for_profile (const char *profile_nam
 HandsetProfile *handset_application_get_profile (HandsetApplication *self);
 GSettings *handset_application_get_settings (HandsetApplication *self);
 HandsetAccount *handset_application_get_account (HandsetApplication *self);
+void handset_application_set_command_status (HandsetApplication *self,
+                                             GApplicationCommandLine *command_line,
+                                             int status);
+int handset_application_get_local_exit_status (HandsetApplication *self);
 HandsetSession *handset_application_get_session (HandsetApplication *self);
 
 G_END_DECLS

@@ -14,6 +14,7 @@ int
 main (int argc, char *argv[])
 {
   g_autoptr (HandsetApplication) application = NULL;
+  int status;
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
@@ -24,5 +25,8 @@ main (int argc, char *argv[])
 
   application = handset_application_new ();
 
-  return g_application_run (G_APPLICATION (application), argc, argv);
+  status = g_application_run (G_APPLICATION (application), argc, argv);
+
+  /* A command run here may have finished after its handler returned. */
+  return status != 0 ? status : handset_application_get_local_exit_status (application);
 }

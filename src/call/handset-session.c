@@ -31,12 +31,22 @@ struct _HandsetSession
   HandsetCallHistory *history;
 
   gboolean relay_only;
+  gboolean ready;
   char *microphone;
   char *speaker;
   char *camera;
 };
 
 G_DEFINE_FINAL_TYPE (HandsetSession, handset_session, G_TYPE_OBJECT)
+
+enum
+{
+  PROP_0,
+  PROP_READY,
+  N_PROPS
+};
+
+static GParamSpec *props[N_PROPS];
 
 static GstElement *
 device_element (HandsetSession *self, HandsetMediaDeviceKind kind, const char *name)
@@ -95,6 +105,25 @@ batch_cb (HandsetSync *sync, HandsetSyncBatch *batch, HandsetSession *self)
   /* Rooms first: the calls need current members and join rules. */
   handset_rooms_handle_batch (self->rooms, batch);
   handset_call_manager_handle_batch (self->manager, batch);
+
+  if (!self->ready)
+    {
+      self->ready = TRUE;
+      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_READY]);
+    }
+}
+
+static void
+handset_session_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  switch (prop_id)
+    {
+      case PROP_READY:
+        g_value_set_boolean (value, HANDSET_SESSION (object)->ready);
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -132,8 +161,20 @@ handset_session_class_init (HandsetSessionClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->get_property = handset_session_get_property;
   object_class->dispose = handset_session_dispose;
   object_class->finalize = handset_session_finalize;
+
+  /**
+   * HandsetSession:ready:
+   *
+   * The first sync batch has been read: the rooms, direct chats and calls
+   * are known.
+   */
+  props[PROP_READY] =
+      g_param_spec_boolean ("ready", NULL, NULL, FALSE,
+                            G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, props);
 }
 
 static void
@@ -212,6 +253,12 @@ handset_session_stop (HandsetSession *self)
     }
   if (self->turn != NULL)
     handset_turn_stop (self->turn);
+}
+
+gboolean
+handset_session_get_ready (HandsetSession *self)
+{
+  return self->ready;
 }
 
 HandsetAccount *

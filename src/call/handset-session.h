@@ -24,6 +24,7 @@ void handset_session_start (HandsetSession *self);
 void handset_session_stop (HandsetSession *self);
 
 HandsetAccount *handset_session_get_account (HandsetSession *self);
+gboolean handset_session_get_ready (HandsetSession *self);
 HandsetRooms *handset_session_get_rooms (HandsetSession *self);
 HandsetContactList *handset_session_get_contacts (HandsetSession *self);
 HandsetCallManager *handset_session_get_call_manager (HandsetSession *self);

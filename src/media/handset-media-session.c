@@ -1808,11 +1808,13 @@ prewarm_thread (gpointer data)
  * handset_media_prewarm:
  *
  * Makes the DTLS certificate at start-up, in a thread.
+ *
+ * Returns: (transfer full): the thread; join it before the process ends
  */
-void
+GThread *
 handset_media_prewarm (void)
 {
   if (!gst_is_initialized ())
     gst_init (NULL, NULL);
-  g_thread_unref (g_thread_new ("handset-prewarm", prewarm_thread, NULL));
+  return g_thread_new ("handset-prewarm", prewarm_thread, NULL);
 }

@@ -32,6 +32,6 @@ GstElement *handset_media_session_get_pipeline (HandsetMediaSession *self);
 void handset_media_session_update_stats (HandsetMediaSession *self);
 
 char *handset_media_turn_uri (const char *uri, const char *username, const char *password);
-void handset_media_prewarm (void);
+GThread *handset_media_prewarm (void);
 
 G_END_DECLS

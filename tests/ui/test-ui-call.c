@@ -432,6 +432,35 @@ test_call_through_the_ui (void)
   click (GTK_WIDGET (incoming_of (pa2)), "Decline");
   wait_page (pa, "contacts");
 
+  /* A matrix: link asks first, and dials only when told to. */
+  {
+    g_autofree char *uri = g_strdup_printf ("matrix:u/%s?action=call", bob->user_id + 1);
+    g_autoptr (GFile) file = g_file_new_for_uri (uri);
+    GtkWidget *dialog = NULL;
+    GPtrArray *calls = handset_call_manager_get_calls (
+        handset_session_get_call_manager (handset_application_get_session (pa->app)));
+    guint before = calls->len;
+    GList *windows;
+
+    g_application_open (G_APPLICATION (pa->app), &file, 1, "");
+    run_for (1000);
+    windows = gtk_window_list_toplevels ();
+    for (GList *l = windows; l != NULL; l = l->next)
+      if (ADW_IS_MESSAGE_DIALOG (l->data))
+        dialog = l->data;
+    g_list_free (windows);
+    g_assert_nonnull (dialog);
+    g_assert_true (
+        g_str_has_prefix (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), "Call "));
+    g_assert_cmpuint (calls->len, ==, before);
+    adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "call");
+    wait_page (pa, "call");
+    g_assert_cmpuint (calls->len, ==, before + 1);
+    g_assert_true (handset_test_wait_until (has_incoming, pb1, WAIT_S));
+    click (GTK_WIDGET (window_of (pa)), "Hang Up");
+    wait_page (pa, "contacts");
+  }
+
   /* The other screens, for the record. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window_of (pa)), "win.new-call", NULL));
   run_for (500);

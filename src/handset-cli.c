@@ -1,0 +1,393 @@
+/* handset-cli.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * `handset [--profile P] COMMAND`: for people and scripts. `login` runs in
+ * the process that was started (it reads the password from the terminal
+ * or standard input, never from an argument); every other command goes to
+ * the profile's running instance and acts on its calls.
+ */
+
+#define G_LOG_DOMAIN "Handset-UI"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <stdio.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "handset-application.h"
+#include "handset-cli.h"
+#include "handset-matrix-uri.h"
+#include "handset-media-session.h"
+
+/* ------------------------------------------------------------------ login */
+
+static char *
+read_password (void)
+{
+  g_autoptr (GString) password = g_string_new (NULL);
+  struct termios old, silent;
+  gboolean terminal = isatty (STDIN_FILENO);
+  int c;
+
+  if (terminal)
+    {
+      /* A prompt, without echo. */
+      fprintf (stderr, "%s", _ ("Password: "));
+      fflush (stderr);
+      tcgetattr (STDIN_FILENO, &old);
+      silent = old;
+      silent.c_lflag &= ~(tcflag_t) ECHO;
+      tcsetattr (STDIN_FILENO, TCSANOW, &silent);
+    }
+
+  while ((c = getchar ()) != EOF && !(terminal && c == '\n'))
+    g_string_append_c (password, (char) c);
+
+  if (terminal)
+    {
+      tcsetattr (STDIN_FILENO, TCSANOW, &old);
+      fprintf (stderr, "\n");
+    }
+
+  /* Piped passwords end with a newline more often than not. */
+  while (password->len > 0 &&
+         (password->str[password->len - 1] == '\n' || password->str[password->len - 1] == '\r'))
+    g_string_truncate (password, password->len - 1);
+
+  return g_string_free (g_steal_pointer (&password), FALSE);
+}
+
+typedef struct
+{
+  GMainLoop *loop;
+  gboolean ok;
+  GError *error;
+} Waiter;
+
+static void
+login_done (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  Waiter *waiter = user_data;
+
+  waiter->ok =
+      handset_account_login_password_finish (HANDSET_ACCOUNT (object), result, &waiter->error);
+  g_main_loop_quit (waiter->loop);
+}
+
+/**
+ * handset_cli_login:
+ *
+ * Logs the profile in, here and now, and tells the running instance, if
+ * there is one, to take the new session.
+ *
+ * Returns: the exit status
+ */
+int
+handset_cli_login (const char *profile_name, const char *homeserver, const char *user)
+{
+  g_autoptr (HandsetProfile) profile = NULL;
+  g_autoptr (HandsetAccount) account = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr (GApplication) running = NULL;
+  g_autofree char *password = NULL;
+  Waiter waiter = { loop, FALSE, NULL };
+
+  profile = handset_profile_new (profile_name, &error);
+  if (profile == NULL || (account = handset_account_new (profile, &error)) == NULL)
+    {
+      g_printerr ("handset: %s\n", error->message);
+      return 2;
+    }
+
+  password = read_password ();
+  if (*password == '\0')
+    {
+      g_printerr ("handset: %s\n", _ ("No password given"));
+      return 2;
+    }
+
+  handset_account_login_password_async (account, homeserver, user, password, NULL, login_done,
+                                        &waiter);
+  memset (password, 0, strlen (password));
+  g_main_loop_run (loop);
+
+  if (!waiter.ok)
+    {
+      g_printerr ("handset: %s\n", waiter.error->message);
+      g_clear_error (&waiter.error);
+      return 1;
+    }
+  if (handset_account_get_message (account) != NULL)
+    g_printerr ("handset: %s\n", handset_account_get_message (account));
+  g_print (_ ("Logged in as %s\n"), handset_account_get_user_id (account));
+
+  /* A running instance of the profile picks the session up. */
+  running =
+      g_application_new (handset_profile_get_application_id (profile), G_APPLICATION_DEFAULT_FLAGS);
+  if (g_application_register (running, NULL, NULL) && g_application_get_is_remote (running))
+    g_action_group_activate_action (G_ACTION_GROUP (running), "restore-session", NULL);
+
+  return 0;
+}
+
+/* ------------------------------------------------------------------ commands */
+
+static const char *
+json_string (const char *value)
+{
+  return value ? value : "";
+}
+
+/**
+ * handset_cli_call_json:
+ *
+ * Returns: (transfer full): one line of `handset calls`
+ */
+char *
+handset_cli_call_json (HandsetCall *call)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+  HandsetCallMedia *media = handset_call_get_media (call);
+  guint64 sent = 0, received = 0;
+  const char *opponent = handset_call_get_opponent_user_id (call);
+
+  if (HANDSET_IS_MEDIA_SESSION (media))
+    g_object_get (media, "audio-bytes-sent", &sent, "audio-bytes-received", &received, NULL);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "call_id");
+  json_builder_add_string_value (builder, handset_call_get_call_id (call));
+  json_builder_set_member_name (builder, "room_id");
+  json_builder_add_string_value (builder, handset_call_get_room_id (call));
+  json_builder_set_member_name (builder, "direction");
+  json_builder_add_string_value (
+      builder, handset_call_get_direction (call) == HANDSET_CALL_DIRECTION_OUTGOING ? "outgoing"
+                                                                                    : "incoming");
+  json_builder_set_member_name (builder, "state");
+  json_builder_add_string_value (builder,
+                                 handset_call_state_to_string (handset_call_get_state (call)));
+  json_builder_set_member_name (builder, "party_id");
+  json_builder_add_string_value (builder, handset_call_get_party_id (call));
+  json_builder_set_member_name (builder, "opponent_user_id");
+  json_builder_add_string_value (builder, json_string (opponent));
+  json_builder_set_member_name (builder, "opponent_party_id");
+  json_builder_add_string_value (builder, json_string (handset_call_get_opponent_party_id (call)));
+  json_builder_set_member_name (builder, "answered_by");
+  json_builder_add_string_value (builder, json_string (handset_call_get_answered_by (call)));
+  json_builder_set_member_name (builder, "end_reason");
+  json_builder_add_string_value (
+      builder, handset_call_end_reason_to_string (handset_call_get_end_reason (call)));
+  json_builder_set_member_name (builder, "video");
+  json_builder_add_boolean_value (builder, handset_call_get_video (call));
+  json_builder_set_member_name (builder, "audio_bytes_sent");
+  json_builder_add_int_value (builder, (gint64) sent);
+  json_builder_set_member_name (builder, "audio_bytes_received");
+  json_builder_add_int_value (builder, (gint64) received);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}
+
+/* The call a command means: the one named, or the one ringing or in
+ * progress. */
+static HandsetCall *
+pick_call (HandsetSession *session, const char *call_id, gboolean ringing)
+{
+  GPtrArray *calls = handset_call_manager_get_calls (handset_session_get_call_manager (session));
+
+  if (call_id != NULL)
+    return handset_call_manager_lookup (handset_session_get_call_manager (session), call_id);
+
+  for (guint i = calls->len; i > 0; i--)
+    {
+      HandsetCall *call = g_ptr_array_index (calls, i - 1);
+      HandsetCallState state = handset_call_get_state (call);
+
+      if (state == HANDSET_CALL_STATE_ENDED || state == HANDSET_CALL_STATE_FLEDGLING)
+        continue;
+      if (!ringing || state == HANDSET_CALL_STATE_RINGING)
+        return call;
+    }
+
+  return NULL;
+}
+
+typedef struct
+{
+  GApplicationCommandLine *command_line;
+} Pending;
+
+static void
+placed_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GApplicationCommandLine) command_line = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HandsetCall) call = NULL;
+
+  call = handset_session_call_user_finish (HANDSET_SESSION (object), result, &error);
+  if (call == NULL)
+    {
+      g_application_command_line_printerr (command_line, "handset: %s\n", error->message);
+      handset_application_set_command_status (HANDSET_APPLICATION (g_application_get_default ()),
+                                              command_line, 1);
+      return;
+    }
+  g_application_command_line_print (command_line, "%s\n", handset_call_get_call_id (call));
+}
+
+static int
+usage (GApplicationCommandLine *command_line)
+{
+  g_application_command_line_printerr (
+      command_line, "%s",
+      _ ("Usage: handset [--profile NAME] COMMAND\n"
+         "  login HOMESERVER USER     log in (password from the terminal or standard input)\n"
+         "  call TARGET [--video]     call a Matrix ID, a room ID or a matrix: link\n"
+         "  answer [CALL_ID] [--video]\n"
+         "  reject [CALL_ID]\n"
+         "  hangup [CALL_ID]\n"
+         "  hold | resume | mute | unmute [CALL_ID]\n"
+         "  calls                     every call, one JSON object per line\n"
+         "  logout\n"));
+  return 2;
+}
+
+/**
+ * handset_cli_run:
+ * @session: (nullable): the logged-in session
+ * @args: the command and its arguments
+ *
+ * Runs a command in the primary instance. The exit status of a command
+ * that finishes later is set when it does.
+ *
+ * Returns: the exit status, or -1 when the command finishes later
+ */
+int
+handset_cli_run (HandsetSession *session,
+                 GApplicationCommandLine *command_line,
+                 const char *const *args)
+{
+  const char *command = args[0];
+  gboolean video = FALSE;
+  const char *operand = NULL;
+  HandsetCall *call;
+
+  for (guint i = 1; args[i] != NULL; i++)
+    {
+      if (g_str_equal (args[i], "--video"))
+        video = TRUE;
+      else if (operand == NULL)
+        operand = args[i];
+      else
+        return usage (command_line);
+    }
+
+  if (session == NULL)
+    {
+      g_application_command_line_printerr (
+          command_line, "handset: %s\n",
+          _ ("Not logged in. Log in with: handset login HOMESERVER USER"));
+      return 3;
+    }
+
+  if (g_str_equal (command, "calls"))
+    {
+      GPtrArray *calls =
+          handset_call_manager_get_calls (handset_session_get_call_manager (session));
+
+      for (guint i = 0; i < calls->len; i++)
+        {
+          g_autofree char *line = handset_cli_call_json (g_ptr_array_index (calls, i));
+
+          g_application_command_line_print (command_line, "%s\n", line);
+        }
+      return 0;
+    }
+
+  if (g_str_equal (command, "call"))
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (HandsetMatrixUri) uri = NULL;
+
+      if (operand == NULL)
+        return usage (command_line);
+
+      if (operand[0] == '!')
+        {
+          call = handset_call_manager_place_call (handset_session_get_call_manager (session),
+                                                  operand, NULL, video, &error);
+          if (call == NULL)
+            {
+              g_application_command_line_printerr (command_line, "handset: %s\n", error->message);
+              return 1;
+            }
+          g_application_command_line_print (command_line, "%s\n", handset_call_get_call_id (call));
+          return 0;
+        }
+
+      if (operand[0] != '@')
+        {
+          uri = handset_matrix_uri_parse (operand, &error);
+          if (uri == NULL)
+            {
+              g_application_command_line_printerr (command_line, "handset: %s\n", error->message);
+              return 2;
+            }
+          if (handset_matrix_uri_get_kind (uri) == HANDSET_MATRIX_URI_KIND_ROOM_ID)
+            {
+              const char *room_args[] = { "call", handset_matrix_uri_get_id (uri),
+                                          video ? "--video" : NULL, NULL };
+
+              return handset_cli_run (session, command_line, room_args);
+            }
+          if (handset_matrix_uri_get_kind (uri) != HANDSET_MATRIX_URI_KIND_USER)
+            {
+              g_application_command_line_printerr (command_line, "handset: %s\n",
+                                                   _ ("Only a person or a room ID can be called"));
+              return 2;
+            }
+          operand = handset_matrix_uri_get_id (uri);
+        }
+
+      handset_session_call_user_async (session, operand, video, NULL, placed_cb,
+                                       g_object_ref (command_line));
+      return -1;
+    }
+
+  if (g_str_equal (command, "logout"))
+    {
+      g_action_group_activate_action (G_ACTION_GROUP (g_application_get_default ()), "logout",
+                                      NULL);
+      return 0;
+    }
+
+  call = pick_call (session, operand,
+                    g_str_equal (command, "answer") || g_str_equal (command, "reject"));
+  if (call == NULL)
+    {
+      g_application_command_line_printerr (command_line, "handset: %s\n",
+                                           operand ? _ ("No such call") : _ ("No call to act on"));
+      return 4;
+    }
+
+  if (g_str_equal (command, "answer"))
+    handset_call_answer (call, video);
+  else if (g_str_equal (command, "reject"))
+    handset_call_reject (call);
+  else if (g_str_equal (command, "hangup"))
+    handset_call_hangup (call);
+  else if (g_str_equal (command, "hold") || g_str_equal (command, "resume"))
+    handset_call_set_on_hold (call, g_str_equal (command, "hold"));
+  else if (g_str_equal (command, "mute") || g_str_equal (command, "unmute"))
+    handset_call_set_muted (call, g_str_equal (command, "mute"));
+  else
+    return usage (command_line);
+
+  return 0;
+}

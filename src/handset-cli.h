@@ -1,0 +1,19 @@
+/* handset-cli.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "handset-session.h"
+
+G_BEGIN_DECLS
+
+int handset_cli_login (const char *profile_name, const char *homeserver, const char *user);
+int handset_cli_run (HandsetSession *session,
+                     GApplicationCommandLine *command_line,
+                     const char *const *args);
+char *handset_cli_call_json (HandsetCall *call);
+
+G_END_DECLS
