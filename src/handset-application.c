@@ -7,7 +7,9 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "handset-application.h"
 #include "handset-cli.h"
@@ -386,9 +388,52 @@ account_state_cb (HandsetAccount *account, GParamSpec *pspec, HandsetApplication
   update_background (self);
 }
 
+/* The XDG autostart entry of this profile: Handset starts in the
+ * background with the desktop session. */
+static void
+update_autostart (HandsetApplication *self)
+{
+  g_autofree char *name =
+      g_strdup_printf ("%s.desktop", handset_profile_get_application_id (self->profile));
+  g_autofree char *dir = g_build_filename (g_get_user_config_dir (), "autostart", NULL);
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr (GError) error = NULL;
+
+  if (self->settings == NULL)
+    return;
+
+  if (!g_settings_get_boolean (self->settings, "autostart"))
+    {
+      if (g_file_test (path, G_FILE_TEST_EXISTS) && g_remove (path) != 0)
+        g_warning ("The autostart entry %s could not be removed", path);
+      return;
+    }
+
+  {
+    g_autofree char *profile_arg =
+        handset_profile_is_default (self->profile)
+            ? g_strdup ("")
+            : g_strdup_printf (" --profile %s", handset_profile_get_name (self->profile));
+    g_autofree char *contents = g_strdup_printf ("[Desktop Entry]\n"
+                                                 "Type=Application\n"
+                                                 "Name=Handset\n"
+                                                 "Exec=handset%s --gapplication-service\n"
+                                                 "Icon=io.github.handset.Handset\n"
+                                                 "X-GNOME-Autostart-enabled=true\n"
+                                                 "NoDisplay=true\n",
+                                                 profile_arg);
+
+    if (g_mkdir_with_parents (dir, 0700) != 0 || !g_file_set_contents (path, contents, -1, &error))
+      g_warning ("The autostart entry %s could not be written: %s", path,
+                 error ? error->message : g_strerror (errno));
+  }
+}
+
 static void
 settings_changed_cb (GSettings *settings, const char *key, HandsetApplication *self)
 {
+  if (g_str_equal (key, "autostart"))
+    update_autostart (self);
   apply_settings (self);
   update_background (self);
 }

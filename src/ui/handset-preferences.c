@@ -177,6 +177,9 @@ handset_preferences_new (GSettings *settings, HandsetMediaDevices *devices)
                                          _ ("Ring in Public Rooms"),
                                          _ ("Calls in rooms anyone can join ring too")));
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (calls_group),
+                             switch_row (settings, "autostart", _ ("Start When I Log In"),
+                                         _ ("Handset waits for calls from the start")));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (calls_group),
                              switch_row (settings, "run-in-background", _ ("Run in the Background"),
                                          _ ("Calls still ring when the window is closed")));
 

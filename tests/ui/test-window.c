@@ -34,6 +34,22 @@ check_window (gpointer user_data)
   g_assert_cmpstr (gtk_window_get_title (window), ==, "Handset");
 
   gtk_window_set_default_size (window, check->width, 500);
+
+  /* "Start when I log in" writes the profile's autostart entry, and
+   * removes it again. */
+  {
+    GSettings *settings = handset_application_get_settings (check->application);
+    g_autofree char *path =
+        g_build_filename (g_get_user_config_dir (), "autostart",
+                          "io.github.handset.Handset.Profile_uitest.desktop", NULL);
+    g_autofree char *contents = NULL;
+
+    g_settings_set_boolean (settings, "autostart", TRUE);
+    g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+    g_assert_nonnull (strstr (contents, "Exec=handset --profile uitest --gapplication-service\n"));
+    g_settings_set_boolean (settings, "autostart", FALSE);
+    g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  }
   check->checked = TRUE;
   g_application_quit (G_APPLICATION (check->application));
 
