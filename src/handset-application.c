@@ -13,6 +13,7 @@
 
 #include "handset-application.h"
 #include "handset-cli.h"
+#include "handset-dbus.h"
 #include "handset-incoming-window.h"
 #include "handset-matrix-uri.h"
 #include "handset-media-session.h"
@@ -31,6 +32,7 @@ struct _HandsetApplication
   gboolean held;
   GPtrArray *waiting_commands; /* GApplicationCommandLine, until the first sync */
   GThread *prewarm;
+  HandsetDBus *dbus;
   int local_exit_status;
 };
 
@@ -334,6 +336,7 @@ stop_session (HandsetApplication *self)
   if (self->session == NULL)
     return;
 
+  g_clear_object (&self->dbus);
   g_signal_handlers_disconnect_by_data (handset_session_get_call_manager (self->session), self);
   handset_session_stop (self->session);
   g_clear_object (&self->session);
@@ -359,6 +362,11 @@ account_state_cb (HandsetAccount *account, GParamSpec *pspec, HandsetApplication
             g_signal_connect_swapped (self->session, "notify::ready",
                                       G_CALLBACK (run_waiting_commands), self);
             handset_session_start (self->session);
+            /* The calls on D-Bus, for other programs. */
+            if (g_application_get_dbus_connection (G_APPLICATION (self)) != NULL)
+              self->dbus = handset_dbus_new (
+                  g_application_get_dbus_connection (G_APPLICATION (self)),
+                  g_application_get_dbus_object_path (G_APPLICATION (self)), self->session);
           }
         if (window != NULL)
           handset_window_set_session (window, self->session);

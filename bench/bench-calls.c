@@ -1,0 +1,375 @@
+/* bench-calls.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Figures of whole calls on a real Synapse, printed as table rows:
+ *  - invite to ring and answer to first remote audio (both directions),
+ *    two Handset devices in this process, real webrtcbin media on 127.0.0.1;
+ *  - resident memory and CPU of the handset program itself: idle and logged
+ *    in, then in an audio and in a 640x480 video call with a device of this
+ *    process, read from /proc.
+ *
+ * Needs HANDSET_TEST_HOMESERVER, HANDSET_PROGRAM and a display; build-aux/dev
+ * bench provides them.
+ */
+
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "handset-call-manager.h"
+#include "handset-media-session.h"
+#include "handset-sync.h"
+#include "handset-test-homeserver.h"
+#include "handset-test-tone.h"
+#include "handset-test-util.h"
+
+#define RUNS   5
+#define WAIT_S 30
+
+/* The handset program gets the test media of the environment; the devices
+ * of this process use their own tones and analysers. */
+static GSubprocessLauncher *program_launcher;
+static const char *const program_media[] = { "HANDSET_AUDIO_SRC", "HANDSET_AUDIO_SINK",
+                                             "HANDSET_VIDEO_SRC", "HANDSET_VIDEO_SINK" };
+
+typedef struct
+{
+  HandsetTestUser *user;
+  HandsetMatrixClient *client;
+  HandsetSync *sync;
+  HandsetRooms *rooms;
+  HandsetCallManager *manager;
+  HandsetTestTone *tone;
+  const char *source;
+  gboolean auto_answer;
+  gboolean answer_video;
+  HandsetCall *ringing;
+  gint64 rang_at;
+} Device;
+
+static HandsetCallMedia *
+make_media (gboolean video, gpointer user_data, GError **error)
+{
+  Device *device = user_data;
+  HandsetMediaSession *media = handset_media_session_new (video, error);
+
+  if (media == NULL)
+    return NULL;
+  handset_media_session_set_audio_source (media, handset_test_source (device->source));
+  handset_media_session_set_audio_sink (media, handset_test_tone_create_sink (device->tone));
+  if (video)
+    handset_media_session_set_video_source (media,
+                                            handset_test_source ("videotestsrc is-live=true"));
+  return HANDSET_CALL_MEDIA (media);
+}
+
+static void
+on_batch (HandsetSync *sync, HandsetSyncBatch *batch, Device *device)
+{
+  handset_rooms_handle_batch (device->rooms, batch);
+  handset_call_manager_handle_batch (device->manager, batch);
+}
+
+static void
+on_incoming (HandsetCallManager *manager, HandsetCall *call, Device *device)
+{
+  device->rang_at = g_get_monotonic_time ();
+  g_set_object (&device->ringing, call);
+  if (device->auto_answer)
+    handset_call_answer (call, device->answer_video);
+}
+
+static gboolean
+synced (gpointer data)
+{
+  return handset_sync_get_connected (((Device *) data)->sync);
+}
+
+static Device *
+device_new (HandsetTestUser *user, const char *source)
+{
+  Device *device = g_new0 (Device, 1);
+
+  device->user = user;
+  device->source = source;
+  device->tone = handset_test_tone_new ();
+  device->client = handset_matrix_client_new (handset_test_homeserver_url ());
+  handset_matrix_client_set_session (device->client, user->user_id, user->device_id,
+                                     user->access_token);
+  device->rooms = handset_rooms_new (user->user_id);
+  device->manager = handset_call_manager_new (user->user_id, user->device_id, device->rooms, NULL,
+                                              make_media, device);
+  handset_call_manager_set_client (device->manager, device->client);
+  g_signal_connect (device->manager, "incoming-call", G_CALLBACK (on_incoming), device);
+  device->sync = handset_sync_new (device->client, NULL);
+  g_signal_connect (device->sync, "batch", G_CALLBACK (on_batch), device);
+  handset_sync_start (device->sync);
+  if (!handset_test_wait_until (synced, device, WAIT_S))
+    g_error ("%s did not sync", user->user_id);
+
+  return device;
+}
+
+static gboolean
+has_rung (gpointer data)
+{
+  return ((Device *) data)->rang_at != 0;
+}
+
+static gboolean
+heard (gpointer data)
+{
+  return handset_test_tone_get_first_sound_time (data) != 0;
+}
+
+static gboolean
+is_ended (gpointer data)
+{
+  return handset_call_get_state (data) == HANDSET_CALL_STATE_ENDED;
+}
+
+static int
+compare_doubles (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static void
+row (const char *figure, double *values, guint n, int decimals, const char *how)
+{
+  qsort (values, n, sizeof (double), compare_doubles);
+  printf ("| %s | %.*f | %.*f | %.*f | %u | %s |\n", figure, decimals, values[n / 2], decimals,
+          values[0], decimals, values[n - 1], n, how);
+  fflush (stdout);
+}
+
+static void
+settle (guint ms)
+{
+  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < until)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+}
+
+/* ------------------------------------------------------------------ in-process latency */
+
+static void
+latencies (Device *alice, Device *bob, const char *room_id)
+{
+  double ring[RUNS], to_alice[RUNS], to_bob[RUNS];
+
+  for (guint i = 0; i < RUNS; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      HandsetCall *call;
+      gint64 placed, answered;
+
+      bob->rang_at = 0;
+      handset_test_tone_reset (alice->tone);
+      handset_test_tone_reset (bob->tone);
+      placed = g_get_monotonic_time ();
+      call = handset_call_manager_place_call (alice->manager, room_id, bob->user->user_id, FALSE,
+                                              &error);
+      g_assert_no_error (error);
+      if (!handset_test_wait_until (has_rung, bob, WAIT_S))
+        g_error ("bob's device did not ring");
+      ring[i] = (bob->rang_at - placed) / 1000.0;
+
+      answered = g_get_monotonic_time ();
+      handset_call_answer (bob->ringing, FALSE);
+      if (!handset_test_wait_until (heard, alice->tone, WAIT_S) ||
+          !handset_test_wait_until (heard, bob->tone, WAIT_S))
+        g_error ("no audio after the answer");
+      to_alice[i] = (handset_test_tone_get_first_sound_time (alice->tone) - answered) / 1000.0;
+      to_bob[i] = (handset_test_tone_get_first_sound_time (bob->tone) - answered) / 1000.0;
+
+      handset_call_hangup (call);
+      handset_test_wait_until (is_ended, bob->ringing, WAIT_S);
+      settle (500);
+    }
+
+  row ("Handset↔Handset: invite to ring (ms)", ring, RUNS, 0,
+       "handset_call_manager_place_call() on the caller to the callee's incoming-call signal; "
+       "includes making the offer, the send, Synapse, and the callee's /sync");
+  row ("Handset↔Handset: answer to first audio at the caller (ms)", to_alice, RUNS, 0,
+       "handset_call_answer() on the callee to the first sample louder than ±2000 at the "
+       "caller's sink (440/880 Hz test tones)");
+  row ("Handset↔Handset: answer to first audio at the callee (ms)", to_bob, RUNS, 0,
+       "same clock start, first loud sample at the callee's sink");
+}
+
+/* ------------------------------------------------------------------ the program itself */
+
+static long
+proc_rss_kb (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/status", pid);
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents (path, &status, NULL, NULL) ||
+      (line = strstr (status, "VmRSS:")) == NULL)
+    return -1;
+  return strtol (line + 6, NULL, 10);
+}
+
+/* utime + stime of @pid, in seconds */
+static double
+proc_cpu_s (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", pid);
+  g_autofree char *stat = NULL;
+  g_auto (GStrv) fields = NULL;
+  const char *after;
+
+  if (!g_file_get_contents (path, &stat, NULL, NULL) || (after = strrchr (stat, ')')) == NULL)
+    return -1;
+  fields = g_strsplit (after + 2, " ", -1);
+  /* fields[0] is the state (field 3): utime is field 14, stime 15 */
+  return (g_ascii_strtoull (fields[11], NULL, 10) + g_ascii_strtoull (fields[12], NULL, 10)) /
+         (double) sysconf (_SC_CLK_TCK);
+}
+
+static int
+run_cli (const char *const *argv, const char *stdin_text)
+{
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GError) error = NULL;
+
+  process = g_subprocess_newv (
+      argv, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, stdin_text, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return g_subprocess_get_exit_status (process);
+}
+
+static void
+program_figures (HandsetTestUser *user, Device *bob)
+{
+  const char *program = g_getenv ("HANDSET_PROGRAM");
+  const char *login[] = {
+    program, "--profile", "bench", "login", handset_test_homeserver_url (), user->user_id, NULL
+  };
+  double idle[RUNS], audio_rss[RUNS], audio_cpu[RUNS], video_rss[RUNS], video_cpu[RUNS];
+  g_autofree char *password = g_strconcat (user->password, "\n", NULL);
+
+  g_assert_nonnull (program);
+  g_assert_cmpint (run_cli (login, password), ==, 0);
+
+  for (guint i = 0; i < RUNS; i++)
+    {
+      const char *start[] = { program, "--profile", "bench", NULL };
+      const char *call_audio[] = {
+        program, "--profile", "bench", "call", bob->user->user_id, NULL
+      };
+      const char *call_video[] = { program,   "--profile", "bench", "call", bob->user->user_id,
+                                   "--video", NULL };
+      const char *hangup[] = { program, "--profile", "bench", "hangup", NULL };
+      g_autoptr (GSubprocess) app = NULL;
+      g_autoptr (GError) error = NULL;
+      GPid pid;
+      double cpu0;
+
+      g_subprocess_launcher_set_flags (program_launcher, G_SUBPROCESS_FLAGS_NONE);
+      app = g_subprocess_launcher_spawnv (program_launcher, start, &error);
+      g_assert_no_error (error);
+      pid = (GPid) atoi (g_subprocess_get_identifier (app));
+
+      /* Idle: logged in, synced, nothing happening. */
+      settle (10000);
+      idle[i] = proc_rss_kb (pid) / 1024.0;
+
+      /* An audio call with bob's device here, which answers at once. */
+      bob->auto_answer = TRUE;
+      bob->answer_video = FALSE;
+      g_assert_cmpint (run_cli (call_audio, NULL), ==, 0);
+      settle (3000);
+      cpu0 = proc_cpu_s (pid);
+      settle (20000);
+      audio_cpu[i] = (proc_cpu_s (pid) - cpu0) / 20.0 * 100.0;
+      audio_rss[i] = proc_rss_kb (pid) / 1024.0;
+      g_assert_cmpint (run_cli (hangup, NULL), ==, 0);
+      settle (2000);
+
+      /* A video call, 640x480 at 30 frames a second both ways. */
+      bob->answer_video = TRUE;
+      g_assert_cmpint (run_cli (call_video, NULL), ==, 0);
+      settle (3000);
+      cpu0 = proc_cpu_s (pid);
+      settle (20000);
+      video_cpu[i] = (proc_cpu_s (pid) - cpu0) / 20.0 * 100.0;
+      video_rss[i] = proc_rss_kb (pid) / 1024.0;
+      g_assert_cmpint (run_cli (hangup, NULL), ==, 0);
+      settle (2000);
+      bob->auto_answer = FALSE;
+
+      g_subprocess_send_signal (app, SIGTERM);
+      g_subprocess_wait (app, NULL, NULL);
+    }
+
+  row ("handset program: resident memory, idle and logged in (MB)", idle, RUNS, 1,
+       "VmRSS of the handset process under Xvfb (GSK_RENDERER=cairo) 10 s after start: session "
+       "restored, first /sync done, window open");
+  row ("handset program: resident memory in an audio call (MB)", audio_rss, RUNS, 1,
+       "VmRSS 23 s into a call placed with `handset call`, answered by a device of the bench");
+  row ("handset program: CPU in an audio call (% of one core)", audio_cpu, RUNS, 2,
+       "utime+stime from /proc/PID/stat over 20 s of the call, as a share of one core "
+       "(the same figure is the CPU seconds per minute divided by 0.6)");
+  row ("handset program: resident memory in a 640x480 video call (MB)", video_rss, RUNS, 1,
+       "as above, `handset call --video`, videotestsrc at 640x480@30 both ways, VP8");
+  row ("handset program: CPU in a 640x480 video call (% of one core)", video_cpu, RUNS, 2,
+       "as above, over 20 s of the video call");
+}
+
+int
+main (int argc, char *argv[])
+{
+  HandsetTestUser *alice_user, *bob_user, *program_user;
+  Device *alice, *bob;
+  g_autofree char *room_id = NULL;
+  g_autofree char *program_room = NULL;
+
+  gst_init (&argc, &argv);
+  g_setenv ("HANDSET_ICE_ADDRESSES", "127.0.0.1", FALSE);
+  program_launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  for (guint i = 0; i < G_N_ELEMENTS (program_media); i++)
+    {
+      const char *value = g_getenv (program_media[i]);
+
+      if (value != NULL)
+        g_subprocess_launcher_setenv (program_launcher, program_media[i], value, TRUE);
+      g_unsetenv (program_media[i]);
+    }
+  if (handset_test_homeserver_url () == NULL)
+    {
+      g_printerr ("bench-calls: HANDSET_TEST_HOMESERVER is not set\n");
+      return 2;
+    }
+  gst_object_unref (gst_element_factory_make ("dtlsdec", NULL));
+
+  alice_user = handset_test_register ("benchalice");
+  bob_user = handset_test_register ("benchbob");
+  program_user = handset_test_register ("benchprogram");
+  room_id = handset_test_create_direct_room (alice_user, bob_user);
+  handset_test_join (bob_user, room_id);
+  program_room = handset_test_create_direct_room (program_user, bob_user);
+  handset_test_join (bob_user, program_room);
+
+  alice = device_new (alice_user, "audiotestsrc is-live=true wave=sine freq=440 volume=0.5");
+  bob = device_new (bob_user, "audiotestsrc is-live=true wave=sine freq=880 volume=0.5");
+
+  latencies (alice, bob, room_id);
+  if (g_getenv ("HANDSET_PROGRAM") != NULL)
+    program_figures (program_user, bob);
+
+  return 0;
+}

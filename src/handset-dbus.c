@@ -1,0 +1,777 @@
+/* handset-dbus.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The calls of a session on D-Bus (data/io.github.handset.Handset.Calls.xml):
+ * a CallManager object at BASE/Calls and one Call object per call at
+ * BASE/Calls/N. Call IDs hold characters that object paths cannot, so
+ * each call gets the next number instead. The objects mirror the
+ * HandsetCall they stand for and act on it; nothing here keeps call state
+ * of its own.
+ */
+
+#define G_LOG_DOMAIN "Handset-UI"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "handset-dbus-generated.h"
+#include "handset-dbus.h"
+#include "handset-matrix-uri.h"
+#include "handset-media-session.h"
+
+/* The spec's limit for an identifier, sigil included. */
+#define ID_MAX_BYTES 255
+
+typedef struct
+{
+  HandsetDBus *owner; /* unowned: the owner frees its objects first */
+  HandsetCall *call;
+  HandsetCallMedia *media;
+  HandsetDBusCall *skeleton;
+  char *path;
+} CallObject;
+
+/* A PlaceCall in progress. It holds no reference on its HandsetDBus, so
+ * that dropping the last reference still unexports everything at once; a
+ * finished request first checks the cancellable, which dispose cancels. */
+typedef struct
+{
+  HandsetDBus *owner;
+  GCancellable *cancellable;
+  GDBusMethodInvocation *invocation;
+  char *id; /* a checked user ID or room ID */
+  gboolean is_room;
+  gboolean video;
+} PlaceCall;
+
+struct _HandsetDBus
+{
+  GObject parent_instance;
+
+  GDBusConnection *connection;
+  char *base_path;
+  char *manager_path;
+  HandsetSession *session;
+  HandsetCallManager *manager;
+  HandsetDBusCallManager *manager_skeleton;
+  GPtrArray *objects; /* CallObject, oldest first */
+  GPtrArray *waiting; /* PlaceCall, until the session is ready */
+  GCancellable *cancellable;
+  guint next_number;
+  guint prune_source;
+  gboolean exported;
+};
+
+G_DEFINE_FINAL_TYPE (HandsetDBus, handset_dbus, G_TYPE_OBJECT)
+
+static void
+return_failed (GDBusMethodInvocation *invocation, const char *message)
+{
+  g_dbus_method_invocation_return_dbus_error (invocation, HANDSET_DBUS_ERROR_FAILED, message);
+}
+
+static const char *
+or_empty (const char *value)
+{
+  return value ? value : "";
+}
+
+/* ------------------------------------------------------------------ call objects */
+
+static void
+sync_media_bytes (CallObject *object)
+{
+  guint64 sent = 0, received = 0;
+
+  if (!HANDSET_IS_MEDIA_SESSION (object->media))
+    return;
+
+  g_object_get (object->media, "audio-bytes-sent", &sent, "audio-bytes-received", &received, NULL);
+  handset_dbus_call_set_audio_bytes_sent (object->skeleton, sent);
+  handset_dbus_call_set_audio_bytes_received (object->skeleton, received);
+}
+
+/* Sets every property; the skeleton only announces those that changed. */
+static void
+sync_properties (CallObject *object)
+{
+  HandsetCall *call = object->call;
+  HandsetDBusCall *skeleton = object->skeleton;
+
+  handset_dbus_call_set_call_id (skeleton, or_empty (handset_call_get_call_id (call)));
+  handset_dbus_call_set_room_id (skeleton, or_empty (handset_call_get_room_id (call)));
+  handset_dbus_call_set_direction (
+      skeleton, handset_call_get_direction (call) == HANDSET_CALL_DIRECTION_OUTGOING ? "outgoing"
+                                                                                     : "incoming");
+  handset_dbus_call_set_state (skeleton,
+                               handset_call_state_to_string (handset_call_get_state (call)));
+  handset_dbus_call_set_party_id (skeleton, or_empty (handset_call_get_party_id (call)));
+  handset_dbus_call_set_opponent_user_id (skeleton,
+                                          or_empty (handset_call_get_opponent_user_id (call)));
+  handset_dbus_call_set_opponent_party_id (skeleton,
+                                           or_empty (handset_call_get_opponent_party_id (call)));
+  handset_dbus_call_set_answered_by (skeleton, or_empty (handset_call_get_answered_by (call)));
+  handset_dbus_call_set_end_reason (
+      skeleton, handset_call_end_reason_to_string (handset_call_get_end_reason (call)));
+  handset_dbus_call_set_video (skeleton, handset_call_get_video (call));
+  sync_media_bytes (object);
+}
+
+static void
+call_notify_cb (HandsetCall *call, GParamSpec *pspec, CallObject *object)
+{
+  sync_properties (object);
+}
+
+static void
+media_bytes_cb (HandsetCallMedia *media, GParamSpec *pspec, CallObject *object)
+{
+  sync_media_bytes (object);
+}
+
+static gboolean prune_cb (gpointer user_data);
+
+static void
+call_state_changed_cb (HandsetCall *call,
+                       HandsetCallState new_state,
+                       HandsetCallState old_state,
+                       CallObject *object)
+{
+  HandsetDBus *self = object->owner;
+
+  /* PropertiesChanged goes out from an idle; flushed here, a client that
+   * reads State on StateChanged already finds the new one. */
+  sync_properties (object);
+  g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (object->skeleton));
+  handset_dbus_call_emit_state_changed (object->skeleton, handset_call_state_to_string (new_state),
+                                        handset_call_state_to_string (old_state));
+
+  /* The manager drops invites that ended before they could ring, right
+   * after this signal; their objects go once it has. */
+  if (new_state == HANDSET_CALL_STATE_ENDED && self->prune_source == 0)
+    self->prune_source = g_idle_add (prune_cb, self);
+}
+
+static gboolean
+handle_answer (HandsetDBusCall *skeleton,
+               GDBusMethodInvocation *invocation,
+               gboolean video,
+               CallObject *object)
+{
+  if (handset_call_get_direction (object->call) != HANDSET_CALL_DIRECTION_INCOMING ||
+      handset_call_get_state (object->call) != HANDSET_CALL_STATE_RINGING)
+    {
+      return_failed (invocation, "Only a ringing call can be answered");
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+
+  handset_call_answer (object->call, video);
+  handset_dbus_call_complete_answer (skeleton, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_reject (HandsetDBusCall *skeleton, GDBusMethodInvocation *invocation, CallObject *object)
+{
+  /* The same rule as handset_call_reject(): until the answer went out. */
+  if (handset_call_get_direction (object->call) != HANDSET_CALL_DIRECTION_INCOMING ||
+      handset_call_get_state (object->call) >= HANDSET_CALL_STATE_CONNECTING)
+    {
+      return_failed (invocation, "Only an incoming call that is not yet answered can be "
+                                 "rejected; Hangup ends the others");
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+
+  handset_call_reject (object->call);
+  handset_dbus_call_complete_reject (skeleton, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_hangup (HandsetDBusCall *skeleton, GDBusMethodInvocation *invocation, CallObject *object)
+{
+  if (handset_call_get_state (object->call) == HANDSET_CALL_STATE_ENDED)
+    {
+      return_failed (invocation, "The call has already ended");
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+
+  handset_call_hangup (object->call);
+  handset_dbus_call_complete_hangup (skeleton, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* HandsetCall refuses a hold it cannot negotiate without a word; its
+ * on-hold property afterwards tells whether it took. */
+static gboolean
+set_on_hold (CallObject *object, GDBusMethodInvocation *invocation, gboolean on_hold)
+{
+  if (handset_call_get_state (object->call) == HANDSET_CALL_STATE_ENDED)
+    {
+      return_failed (invocation, "The call has already ended");
+      return FALSE;
+    }
+
+  handset_call_set_on_hold (object->call, on_hold);
+  if (handset_call_get_on_hold (object->call) != on_hold)
+    {
+      return_failed (invocation, on_hold ? "The call cannot be put on hold now: it is not in "
+                                           "progress, or the other side cannot hold calls"
+                                         : "The call cannot be resumed now");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+handle_hold (HandsetDBusCall *skeleton, GDBusMethodInvocation *invocation, CallObject *object)
+{
+  if (set_on_hold (object, invocation, TRUE))
+    handset_dbus_call_complete_hold (skeleton, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_resume (HandsetDBusCall *skeleton, GDBusMethodInvocation *invocation, CallObject *object)
+{
+  if (set_on_hold (object, invocation, FALSE))
+    handset_dbus_call_complete_resume (skeleton, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_set_muted (HandsetDBusCall *skeleton,
+                  GDBusMethodInvocation *invocation,
+                  gboolean muted,
+                  CallObject *object)
+{
+  if (handset_call_get_state (object->call) == HANDSET_CALL_STATE_ENDED)
+    {
+      return_failed (invocation, "The call has already ended");
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+
+  handset_call_set_muted (object->call, muted);
+  handset_dbus_call_complete_set_muted (skeleton, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+call_object_free (CallObject *object)
+{
+  GDBusInterfaceSkeleton *skeleton = G_DBUS_INTERFACE_SKELETON (object->skeleton);
+
+  g_signal_handlers_disconnect_by_data (object->call, object);
+  if (object->media != NULL)
+    g_signal_handlers_disconnect_by_data (object->media, object);
+  /* A method call already on its way finds no handler, and is told so. */
+  g_signal_handlers_disconnect_by_data (skeleton, object);
+  if (g_dbus_interface_skeleton_get_connection (skeleton) != NULL)
+    g_dbus_interface_skeleton_unexport (skeleton);
+
+  g_clear_object (&object->skeleton);
+  g_clear_object (&object->media);
+  g_clear_object (&object->call);
+  g_free (object->path);
+  g_free (object);
+}
+
+static CallObject *
+call_object_new (HandsetDBus *self, HandsetCall *call)
+{
+  CallObject *object = g_new0 (CallObject, 1);
+  g_autoptr (GError) error = NULL;
+
+  object->owner = self;
+  object->call = g_object_ref (call);
+  object->media = handset_call_get_media (call);
+  if (object->media != NULL)
+    g_object_ref (object->media);
+  object->skeleton = handset_dbus_call_skeleton_new ();
+  object->path = g_strdup_printf ("%s/%u", self->manager_path, self->next_number++);
+
+  /* Filled before the export, so the object never shows empty values. */
+  sync_properties (object);
+
+  g_signal_connect (object->skeleton, "handle-answer", G_CALLBACK (handle_answer), object);
+  g_signal_connect (object->skeleton, "handle-reject", G_CALLBACK (handle_reject), object);
+  g_signal_connect (object->skeleton, "handle-hangup", G_CALLBACK (handle_hangup), object);
+  g_signal_connect (object->skeleton, "handle-hold", G_CALLBACK (handle_hold), object);
+  g_signal_connect (object->skeleton, "handle-resume", G_CALLBACK (handle_resume), object);
+  g_signal_connect (object->skeleton, "handle-set-muted", G_CALLBACK (handle_set_muted), object);
+
+  g_signal_connect (call, "notify", G_CALLBACK (call_notify_cb), object);
+  g_signal_connect (call, "state-changed", G_CALLBACK (call_state_changed_cb), object);
+  if (HANDSET_IS_MEDIA_SESSION (object->media))
+    {
+      g_signal_connect (object->media, "notify::audio-bytes-sent", G_CALLBACK (media_bytes_cb),
+                        object);
+      g_signal_connect (object->media, "notify::audio-bytes-received", G_CALLBACK (media_bytes_cb),
+                        object);
+    }
+
+  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (object->skeleton),
+                                         self->connection, object->path, &error))
+    g_warning ("Call %s cannot be put on D-Bus at %s: %s", handset_call_get_call_id (call),
+               object->path, error->message);
+
+  return object;
+}
+
+static CallObject *
+find_object (HandsetDBus *self, HandsetCall *call)
+{
+  for (guint i = 0; i < self->objects->len; i++)
+    {
+      CallObject *object = g_ptr_array_index (self->objects, i);
+
+      if (object->call == call)
+        return object;
+    }
+
+  return NULL;
+}
+
+static void
+update_calls_property (HandsetDBus *self)
+{
+  g_autoptr (GPtrArray) paths = g_ptr_array_new ();
+
+  for (guint i = 0; i < self->objects->len; i++)
+    g_ptr_array_add (paths, ((CallObject *) g_ptr_array_index (self->objects, i))->path);
+  g_ptr_array_add (paths, NULL);
+
+  handset_dbus_call_manager_set_calls (self->manager_skeleton, (const char *const *) paths->pdata);
+}
+
+static void
+add_call (HandsetDBus *self, HandsetCall *call)
+{
+  CallObject *object;
+
+  if (find_object (self, call) != NULL)
+    return;
+
+  object = call_object_new (self, call);
+  g_ptr_array_add (self->objects, object);
+  update_calls_property (self);
+  /* Calls first, so a client that reads it on CallAdded finds the call. */
+  g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (self->manager_skeleton));
+  handset_dbus_call_manager_emit_call_added (self->manager_skeleton, object->path);
+}
+
+static void
+call_added_cb (HandsetCallManager *manager, HandsetCall *call, HandsetDBus *self)
+{
+  add_call (self, call);
+}
+
+/* Drops the objects of ended calls that the manager no longer keeps. */
+static gboolean
+prune_cb (gpointer user_data)
+{
+  HandsetDBus *self = HANDSET_DBUS (user_data);
+  GPtrArray *calls = handset_call_manager_get_calls (self->manager);
+  gboolean removed = FALSE;
+
+  self->prune_source = 0;
+
+  for (guint i = self->objects->len; i > 0; i--)
+    {
+      CallObject *object = g_ptr_array_index (self->objects, i - 1);
+
+      if (handset_call_get_state (object->call) == HANDSET_CALL_STATE_ENDED &&
+          !g_ptr_array_find (calls, object->call, NULL))
+        {
+          g_ptr_array_remove_index (self->objects, i - 1);
+          removed = TRUE;
+        }
+    }
+
+  if (removed)
+    update_calls_property (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* ------------------------------------------------------------------ placing calls */
+
+static void
+place_call_free (PlaceCall *request)
+{
+  g_clear_object (&request->cancellable);
+  g_free (request->id);
+  g_free (request);
+}
+
+/* Checks what the spec asks of a user or room ID that a link parser would
+ * have checked: the homeserver finds anything finer. */
+static gboolean
+check_id (const char *target, const char *what, GError **error)
+{
+  const char *colon = strchr (target, ':');
+
+  if (strlen (target) > ID_MAX_BYTES)
+    {
+      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS, "The %s is longer than %d bytes",
+                   what, ID_MAX_BYTES);
+      return FALSE;
+    }
+
+  if (!g_utf8_validate (target, -1, NULL))
+    {
+      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS, "The %s is not valid UTF-8",
+                   what);
+      return FALSE;
+    }
+
+  for (const char *p = target; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_iscntrl (c) || g_unichar_isspace (c))
+        {
+          g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                       "“%s” is not a valid %s: it contains a space or a control character", target,
+                       what);
+          return FALSE;
+        }
+    }
+
+  if (colon == NULL || colon == target + 1 || colon[1] == '\0')
+    {
+      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                   "“%s” is not a valid %s: it looks like %s", target, what,
+                   target[0] == '@' ? "“@alice:example.org”" : "“!abc:example.org”");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Returns the user or room ID that a PlaceCall target means. */
+static char *
+parse_target (const char *target, gboolean *is_room, GError **error)
+{
+  g_autoptr (HandsetMatrixUri) uri = NULL;
+  g_autoptr (GError) uri_error = NULL;
+
+  *is_room = FALSE;
+
+  if (*target == '\0')
+    {
+      g_set_error_literal (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                           "No one to call: give a Matrix user ID, a room ID, or a matrix: or "
+                           "https://matrix.to/#/ link");
+      return NULL;
+    }
+
+  if (target[0] == '@' || target[0] == '!')
+    {
+      *is_room = target[0] == '!';
+      if (!check_id (target, *is_room ? "room ID" : "user ID", error))
+        return NULL;
+      return g_strdup (target);
+    }
+
+  if (target[0] == '#')
+    {
+      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                   "“%s” is a room alias; only a person or a room ID can be called", target);
+      return NULL;
+    }
+
+  uri = handset_matrix_uri_parse (target, &uri_error);
+  if (uri == NULL)
+    {
+      /* The parser's message already names the link and what is wrong. */
+      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                   "%s; a user ID such as @alice:example.org or a room ID works too",
+                   uri_error->message);
+      return NULL;
+    }
+
+  switch (handset_matrix_uri_get_kind (uri))
+    {
+      case HANDSET_MATRIX_URI_KIND_USER:
+        return g_strdup (handset_matrix_uri_get_id (uri));
+      case HANDSET_MATRIX_URI_KIND_ROOM_ID:
+        *is_room = TRUE;
+        return g_strdup (handset_matrix_uri_get_id (uri));
+      case HANDSET_MATRIX_URI_KIND_ROOM_ALIAS:
+      default:
+        g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                     "The link is to the room alias %s; only a person or a room ID can be called",
+                     handset_matrix_uri_get_id (uri));
+        return NULL;
+    }
+}
+
+/* Answers a PlaceCall with the object of a call the manager just added. */
+static void
+return_call (HandsetDBus *self, GDBusMethodInvocation *invocation, HandsetCall *call)
+{
+  CallObject *object = self->exported ? find_object (self, call) : NULL;
+
+  if (object == NULL)
+    {
+      return_failed (invocation, "The call was placed, but Handset stopped showing its calls on "
+                                 "D-Bus");
+      return;
+    }
+  handset_dbus_call_manager_complete_place_call (self->manager_skeleton, invocation, object->path);
+}
+
+static void
+call_user_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  PlaceCall *request = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HandsetCall) call = NULL;
+
+  call = handset_session_call_user_finish (HANDSET_SESSION (source), result, &error);
+  /* Cancelled means the owner is gone: it must not be touched. */
+  if (g_cancellable_is_cancelled (request->cancellable))
+    return_failed (request->invocation, "Handset stopped before the call was placed");
+  else if (call == NULL)
+    return_failed (request->invocation, error->message);
+  else
+    return_call (request->owner, request->invocation, call);
+
+  place_call_free (request);
+}
+
+static void
+place_call (HandsetDBus *self, PlaceCall *request)
+{
+  g_autoptr (GError) error = NULL;
+  HandsetCall *call;
+
+  if (!request->is_room)
+    {
+      handset_session_call_user_async (self->session, request->id, request->video,
+                                       request->cancellable, call_user_cb, request);
+      return;
+    }
+
+  if (handset_rooms_lookup (handset_session_get_rooms (self->session), request->id) == NULL)
+    {
+      g_dbus_method_invocation_return_error (request->invocation, G_DBUS_ERROR,
+                                             G_DBUS_ERROR_INVALID_ARGS,
+                                             "You are not a member of the room %s", request->id);
+      place_call_free (request);
+      return;
+    }
+
+  call = handset_call_manager_place_call (self->manager, request->id, NULL, request->video, &error);
+  if (call == NULL)
+    return_failed (request->invocation, error->message);
+  else
+    return_call (self, request->invocation, call);
+  place_call_free (request);
+}
+
+static gboolean
+handle_place_call (HandsetDBusCallManager *skeleton,
+                   GDBusMethodInvocation *invocation,
+                   const char *target,
+                   gboolean video,
+                   HandsetDBus *self)
+{
+  g_autoptr (GError) error = NULL;
+  PlaceCall *request;
+  gboolean is_room;
+  char *id;
+
+  id = parse_target (target, &is_room, &error);
+  if (id == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+
+  request = g_new0 (PlaceCall, 1);
+  request->owner = self;
+  request->cancellable = g_object_ref (self->cancellable);
+  request->invocation = invocation;
+  request->id = id;
+  request->is_room = is_room;
+  request->video = video;
+
+  /* Before the first sync the direct chats and rooms are not known yet:
+   * calling a person now would make a second direct chat. */
+  if (!handset_session_get_ready (self->session))
+    g_ptr_array_add (self->waiting, request);
+  else
+    place_call (self, request);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+session_ready_cb (HandsetSession *session, GParamSpec *pspec, HandsetDBus *self)
+{
+  g_autoptr (GPtrArray) waiting = NULL;
+
+  if (!handset_session_get_ready (session) || self->waiting->len == 0)
+    return;
+
+  waiting = g_steal_pointer (&self->waiting);
+  self->waiting = g_ptr_array_new ();
+  for (guint i = 0; i < waiting->len; i++)
+    place_call (self, g_ptr_array_index (waiting, i));
+}
+
+/* ------------------------------------------------------------------ object */
+
+static void
+handset_dbus_dispose (GObject *object)
+{
+  HandsetDBus *self = HANDSET_DBUS (object);
+
+  handset_dbus_unexport (self);
+  g_clear_object (&self->manager_skeleton);
+  g_clear_object (&self->manager);
+  g_clear_object (&self->session);
+  g_clear_object (&self->connection);
+
+  G_OBJECT_CLASS (handset_dbus_parent_class)->dispose (object);
+}
+
+static void
+handset_dbus_finalize (GObject *object)
+{
+  HandsetDBus *self = HANDSET_DBUS (object);
+
+  g_ptr_array_unref (self->objects);
+  g_ptr_array_unref (self->waiting);
+  g_object_unref (self->cancellable);
+  g_free (self->base_path);
+  g_free (self->manager_path);
+
+  G_OBJECT_CLASS (handset_dbus_parent_class)->finalize (object);
+}
+
+static void
+handset_dbus_class_init (HandsetDBusClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = handset_dbus_dispose;
+  object_class->finalize = handset_dbus_finalize;
+}
+
+static void
+handset_dbus_init (HandsetDBus *self)
+{
+  self->objects = g_ptr_array_new_with_free_func ((GDestroyNotify) call_object_free);
+  self->waiting = g_ptr_array_new ();
+  self->cancellable = g_cancellable_new ();
+  self->next_number = 1;
+}
+
+/**
+ * handset_dbus_new:
+ * @connection: where to export
+ * @base_path: an object path, usually the application's
+ * @session: the session whose calls to show
+ *
+ * Exports the CallManager at @base_path/Calls and an object for every
+ * call, those already there included, until handset_dbus_unexport() or
+ * the last reference goes.
+ *
+ * Returns: (transfer full): the exported objects
+ */
+HandsetDBus *
+handset_dbus_new (GDBusConnection *connection, const char *base_path, HandsetSession *session)
+{
+  HandsetDBus *self;
+  g_autoptr (GError) error = NULL;
+  GPtrArray *calls;
+
+  g_return_val_if_fail (G_IS_DBUS_CONNECTION (connection), NULL);
+  g_return_val_if_fail (base_path != NULL && g_variant_is_object_path (base_path), NULL);
+  g_return_val_if_fail (HANDSET_IS_SESSION (session), NULL);
+
+  self = g_object_new (HANDSET_TYPE_DBUS, NULL);
+  self->connection = g_object_ref (connection);
+  self->base_path = g_strdup (base_path);
+  /* "/" is the one object path that ends in a slash. */
+  self->manager_path = g_strconcat (g_str_equal (base_path, "/") ? "" : base_path, "/Calls", NULL);
+  self->session = g_object_ref (session);
+  self->manager = g_object_ref (handset_session_get_call_manager (session));
+  self->manager_skeleton = handset_dbus_call_manager_skeleton_new ();
+  self->exported = TRUE;
+
+  g_signal_connect (self->manager_skeleton, "handle-place-call", G_CALLBACK (handle_place_call),
+                    self);
+  g_signal_connect (self->manager, "call-added", G_CALLBACK (call_added_cb), self);
+  g_signal_connect (self->session, "notify::ready", G_CALLBACK (session_ready_cb), self);
+
+  calls = handset_call_manager_get_calls (self->manager);
+  for (guint i = 0; i < calls->len; i++)
+    {
+      CallObject *object = call_object_new (self, g_ptr_array_index (calls, i));
+
+      g_ptr_array_add (self->objects, object);
+    }
+  update_calls_property (self);
+
+  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->manager_skeleton),
+                                         connection, self->manager_path, &error))
+    g_warning ("The calls cannot be put on D-Bus at %s: %s", self->manager_path, error->message);
+
+  return self;
+}
+
+/**
+ * handset_dbus_get_manager_path:
+ *
+ * Returns: the object path of the CallManager
+ */
+const char *
+handset_dbus_get_manager_path (HandsetDBus *self)
+{
+  g_return_val_if_fail (HANDSET_IS_DBUS (self), NULL);
+
+  return self->manager_path;
+}
+
+/**
+ * handset_dbus_unexport:
+ *
+ * Takes every object off the bus and stops following the session; a
+ * PlaceCall still waiting fails. Safe to call more than once.
+ */
+void
+handset_dbus_unexport (HandsetDBus *self)
+{
+  g_return_if_fail (HANDSET_IS_DBUS (self));
+
+  if (!self->exported)
+    return;
+  self->exported = FALSE;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->prune_source, g_source_remove);
+  g_signal_handlers_disconnect_by_data (self->manager, self);
+  g_signal_handlers_disconnect_by_data (self->session, self);
+  g_signal_handlers_disconnect_by_data (self->manager_skeleton, self);
+
+  for (guint i = 0; i < self->waiting->len; i++)
+    {
+      PlaceCall *request = g_ptr_array_index (self->waiting, i);
+
+      return_failed (request->invocation, "Handset stopped before the call was placed");
+      place_call_free (request);
+    }
+  g_ptr_array_set_size (self->waiting, 0);
+
+  g_ptr_array_set_size (self->objects, 0);
+  if (g_dbus_interface_skeleton_get_connection (
+          G_DBUS_INTERFACE_SKELETON (self->manager_skeleton)) != NULL)
+    g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->manager_skeleton));
+}
