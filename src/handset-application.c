@@ -48,6 +48,8 @@ static const GOptionEntry main_entries[] = {
     NULL },
   { "profile", 'p', G_OPTION_FLAG_NONE, G_OPTION_ARG_STRING, NULL,
     N_ ("Use a separate profile: its own account, settings and data"), N_ ("NAME") },
+  { "video", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, NULL,
+    N_ ("With call and answer: with video"), NULL },
   { NULL }
 };
 
@@ -517,8 +519,18 @@ static int
 run_command (HandsetApplication *self, GApplicationCommandLine *command_line)
 {
   g_auto (GStrv) argv = g_application_command_line_get_arguments (command_line, NULL);
-  g_auto (GStrv) command = command_of (argv, NULL);
+  g_auto (GStrv) parsed = command_of (argv, NULL);
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto (GStrv) command = NULL;
+  GVariantDict *options = g_application_command_line_get_options_dict (command_line);
   int status;
+
+  /* GApplication takes --video out of the arguments as an option. */
+  g_strv_builder_addv (builder, (const char **) parsed);
+  if (g_variant_dict_contains (options, "video") &&
+      !g_strv_contains ((const char *const *) parsed, "--video"))
+    g_strv_builder_add (builder, "--video");
+  command = g_strv_builder_end (builder);
 
   status = handset_cli_run (self->session, command_line, (const char *const *) command);
   if (status >= 0)

@@ -13,6 +13,8 @@
 
 #include <glib/gi18n.h>
 
+#include <gst/gst.h>
+
 #include "handset-call-view.h"
 #include "handset-incoming-window.h"
 
@@ -27,9 +29,85 @@ struct _HandsetIncomingWindow
 
   HandsetCall *call;
   guint close_timer;
+  GstElement *ringtone;
+  guint ringtone_bus_watch;
 };
 
 G_DEFINE_FINAL_TYPE (HandsetIncomingWindow, handset_incoming_window, ADW_TYPE_WINDOW)
+
+/* ------------------------------------------------------------------ ringtone */
+
+static gboolean
+ringtone_bus_cb (GstBus *bus, GstMessage *message, gpointer user_data)
+{
+  HandsetIncomingWindow *self = HANDSET_INCOMING_WINDOW (user_data);
+
+  /* Again and again, until the call stops ringing. */
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS)
+    gst_element_seek_simple (self->ringtone, GST_FORMAT_TIME, GST_SEEK_FLAG_FLUSH, 0);
+  else if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR)
+    {
+      g_autoptr (GError) error = NULL;
+
+      gst_message_parse_error (message, &error, NULL);
+      g_message ("The ringtone cannot be played: %s", error->message);
+      return G_SOURCE_REMOVE;
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+start_ringtone (HandsetIncomingWindow *self)
+{
+  const char *sink_description = g_getenv ("HANDSET_AUDIO_SINK");
+  g_autoptr (GstBus) bus = NULL;
+  GstElement *sink = NULL;
+
+  self->ringtone = gst_element_factory_make ("playbin", "ringtone");
+  if (self->ringtone == NULL)
+    return;
+  gst_object_ref_sink (self->ringtone);
+
+  if (sink_description != NULL && *sink_description != '\0')
+    sink = gst_parse_bin_from_description (sink_description, TRUE, NULL);
+  else if ((sink = gst_element_factory_make ("pulsesink", NULL)) != NULL)
+    {
+      g_autoptr (GstStructure) props =
+          gst_structure_new ("props", "media.role", G_TYPE_STRING, "phone", NULL);
+
+      g_object_set (sink, "stream-properties", props, NULL);
+    }
+  g_object_set (self->ringtone, "uri", "resource:///io/github/handset/Handset/ringtone.oga", NULL);
+  if (sink != NULL)
+    g_object_set (self->ringtone, "audio-sink", sink, NULL);
+
+  bus = gst_element_get_bus (self->ringtone);
+  self->ringtone_bus_watch = gst_bus_add_watch (bus, ringtone_bus_cb, self);
+  gst_element_set_state (self->ringtone, GST_STATE_PLAYING);
+}
+
+static void
+stop_ringtone (HandsetIncomingWindow *self)
+{
+  g_clear_handle_id (&self->ringtone_bus_watch, g_source_remove);
+  if (self->ringtone != NULL)
+    gst_element_set_state (self->ringtone, GST_STATE_NULL);
+  g_clear_object (&self->ringtone);
+}
+
+gboolean
+handset_incoming_window_is_ringing (HandsetIncomingWindow *self)
+{
+  GstState state = GST_STATE_NULL;
+
+  if (self->ringtone == NULL)
+    return FALSE;
+  gst_element_get_state (self->ringtone, &state, NULL, 0);
+  return state == GST_STATE_PLAYING;
+}
+
+/* ------------------------------------------------------------------ choices */
 
 static void
 on_accept (HandsetIncomingWindow *self)
@@ -67,6 +145,8 @@ state_changed (HandsetCall *call,
   if (state == HANDSET_CALL_STATE_RINGING)
     return;
 
+  stop_ringtone (self);
+
   if (state == HANDSET_CALL_STATE_ENDED &&
       handset_call_get_end_reason (call) == HANDSET_CALL_END_ANSWERED_ELSEWHERE)
     {
@@ -102,6 +182,7 @@ handset_incoming_window_dispose (GObject *object)
   HandsetIncomingWindow *self = HANDSET_INCOMING_WINDOW (object);
 
   g_clear_handle_id (&self->close_timer, g_source_remove);
+  stop_ringtone (self);
   if (self->call != NULL)
     g_signal_handlers_disconnect_by_data (self->call, self);
   g_clear_object (&self->call);
@@ -159,6 +240,7 @@ handset_incoming_window_new (GtkApplication *application,
   gtk_label_set_text (self->status_label, status);
 
   g_signal_connect (call, "state-changed", G_CALLBACK (state_changed), self);
+  start_ringtone (self);
   g_signal_connect_swapped (call, "notify::answered-by", G_CALLBACK (answered_by_changed), self);
 
   return self;

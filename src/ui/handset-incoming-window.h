@@ -26,5 +26,6 @@ HandsetIncomingWindow *handset_incoming_window_new (GtkApplication *application,
                                                     const char *room_name);
 HandsetCall *handset_incoming_window_get_call (HandsetIncomingWindow *self);
 const char *handset_incoming_window_get_status_text (HandsetIncomingWindow *self);
+gboolean handset_incoming_window_is_ringing (HandsetIncomingWindow *self);
 
 G_END_DECLS

@@ -187,6 +187,253 @@ test_cli (void)
   g_subprocess_wait (primary, NULL, NULL);
 }
 
+/* ------------------------------------------------------------------ two profiles */
+
+static JsonObject *
+call_line (const char *profile, const char *call_id)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_auto (GStrv) lines = NULL;
+  int status;
+
+  out = run (NULL, &status, &err, "--profile", profile, "calls", NULL);
+  g_assert_cmpint (status, ==, 0);
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr (JsonNode) node = NULL;
+
+      if (*lines[i] == '\0')
+        continue;
+      node = json_from_string (lines[i], NULL);
+      g_assert_nonnull (node);
+      if (call_id == NULL ||
+          g_strcmp0 (json_object_get_string_member (json_node_get_object (node), "call_id"),
+                     call_id) == 0)
+        return json_object_ref (json_node_get_object (node));
+    }
+
+  return NULL;
+}
+
+static gboolean
+wait_call_state (const char *profile, const char *call_id, const char *state)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr (JsonObject) call = call_line (profile, call_id);
+
+      if (call != NULL && g_strcmp0 (json_object_get_string_member (call, "state"), state) == 0)
+        return TRUE;
+      g_usleep (200000);
+    }
+  return FALSE;
+}
+
+static GSubprocess *
+start_instance (GDBusConnection *bus, const char *profile)
+{
+  const char *args[] = { handset_path, "--profile", profile, NULL };
+  g_autofree char *name = g_strdup_printf ("io.github.handset.Handset.Profile_%s", profile);
+  g_autoptr (GError) error = NULL;
+  GSubprocess *process;
+  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+
+  g_subprocess_launcher_set_flags (launcher, G_SUBPROCESS_FLAGS_NONE);
+  process = g_subprocess_launcher_spawnv (launcher, args, &error);
+  g_assert_no_error (error);
+  while (!name_owned (bus, name) && g_get_monotonic_time () < deadline)
+    g_usleep (50000);
+  g_assert_true (name_owned (bus, name));
+
+  return process;
+}
+
+static void
+login (const char *profile, HandsetTestUser *user)
+{
+  g_autofree char *password = g_strconcat (user->password, "\n", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status;
+
+  out = run (password, &status, &err, "--profile", profile, "login", handset_test_homeserver_url (),
+             user->user_id, NULL);
+  g_assert_cmpint (status, ==, 0);
+}
+
+static gint64
+bytes_received (const char *profile, const char *call_id)
+{
+  g_autoptr (JsonObject) call = call_line (profile, call_id);
+
+  return call ? json_object_get_int_member (call, "audio_bytes_received") : -1;
+}
+
+static void
+test_two_profiles_by_command_line_and_dbus (void)
+{
+  g_autoptr (HandsetTestUser) alice = NULL;
+  g_autoptr (HandsetTestUser) bob = NULL;
+  g_autoptr (GSubprocess) alice_app = NULL;
+  g_autoptr (GSubprocess) bob_app = NULL;
+  g_autoptr (GDBusConnection) bus = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) bob_call = NULL;
+  g_autoptr (JsonObject) a_end = NULL;
+  g_autoptr (JsonObject) b_end = NULL;
+  g_autofree char *room_id = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *call_id = NULL;
+  gint64 first, second;
+  int status;
+
+  if (!handset_test_homeserver_require ())
+    return;
+
+  alice = handset_test_register ("alice");
+  bob = handset_test_register ("bob");
+  room_id = handset_test_create_direct_room (alice, bob);
+  handset_test_join (bob, room_id);
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+
+  /* Both logged in, both running: only the command line from here on. */
+  login ("clialice", alice);
+  login ("clibob", bob);
+  alice_app = start_instance (bus, "clialice");
+  bob_app = start_instance (bus, "clibob");
+
+  out = run (NULL, &status, &err, "--profile", "clialice", "call", bob->user_id, NULL);
+  g_assert_cmpint (status, ==, 0);
+  call_id = g_strdup (g_strstrip (out));
+  g_assert_true (wait_call_state ("clibob", call_id, "ringing"));
+  bob_call = call_line ("clibob", call_id);
+  g_assert_cmpstr (json_object_get_string_member (bob_call, "direction"), ==, "incoming");
+  g_assert_cmpstr (json_object_get_string_member (bob_call, "opponent_user_id"), ==,
+                   alice->user_id);
+
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  out = run (NULL, &status, &err, "--profile", "clibob", "answer", NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (wait_call_state ("clialice", call_id, "connected"));
+  g_assert_true (wait_call_state ("clibob", call_id, "connected"));
+
+  /* Audio flows both ways, and keeps flowing. */
+  g_usleep (2 * G_USEC_PER_SEC);
+  first = bytes_received ("clialice", call_id);
+  g_usleep (2 * G_USEC_PER_SEC);
+  second = bytes_received ("clialice", call_id);
+  g_test_message ("alice received %" G_GINT64_FORMAT " then %" G_GINT64_FORMAT " bytes", first,
+                  second);
+  g_assert_cmpint (first, >, 0);
+  g_assert_cmpint (second, >, first);
+  g_assert_cmpint (bytes_received ("clibob", call_id), >, 0);
+
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  out = run (NULL, &status, &err, "--profile", "clialice", "hangup", NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (wait_call_state ("clibob", call_id, "ended"));
+  a_end = call_line ("clialice", call_id);
+  b_end = call_line ("clibob", call_id);
+  g_assert_cmpstr (json_object_get_string_member (a_end, "end_reason"), ==, "local_hangup");
+  g_assert_cmpstr (json_object_get_string_member (b_end, "end_reason"), ==, "remote_hangup");
+
+  /* The same through D-Bus: PlaceCall at alice's, Answer at bob's. */
+  {
+    g_autoptr (GVariant) placed = NULL;
+    g_autoptr (GVariant) calls = NULL;
+    g_autoptr (GVariant) state = NULL;
+    g_autofree const char **paths = NULL;
+    const char *alice_name = "io.github.handset.Handset.Profile_clialice";
+    const char *bob_name = "io.github.handset.Handset.Profile_clibob";
+    const char *alice_path = "/io/github/handset/Handset/Profile_clialice/Calls";
+    const char *bob_path = "/io/github/handset/Handset/Profile_clibob/Calls";
+    const char *call_path = NULL;
+    const char *bob_call_path = NULL;
+    gint64 deadline;
+
+    placed = g_dbus_connection_call_sync (
+        bus, alice_name, alice_path, "io.github.handset.Handset.CallManager", "PlaceCall",
+        g_variant_new ("(sb)", bob->user_id, FALSE), G_VARIANT_TYPE ("(o)"), G_DBUS_CALL_FLAGS_NONE,
+        -1, NULL, &error);
+    g_assert_no_error (error);
+    g_variant_get (placed, "(&o)", &call_path);
+
+    /* bob's instance lists the incoming call once it rings. */
+    deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+    while (bob_call_path == NULL && g_get_monotonic_time () < deadline)
+      {
+        g_autoptr (GVariant) value = NULL;
+
+        g_clear_pointer (&calls, g_variant_unref);
+        calls = g_dbus_connection_call_sync (
+            bus, bob_name, bob_path, "org.freedesktop.DBus.Properties", "Get",
+            g_variant_new ("(ss)", "io.github.handset.Handset.CallManager", "Calls"),
+            G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+        if (calls != NULL)
+          {
+            g_variant_get (calls, "(v)", &value);
+            g_free (paths);
+            paths = g_variant_get_objv (value, NULL);
+            for (guint i = 0; paths[i] != NULL; i++)
+              {
+                g_autoptr (GVariant) s = g_dbus_connection_call_sync (
+                    bus, bob_name, paths[i], "org.freedesktop.DBus.Properties", "Get",
+                    g_variant_new ("(ss)", "io.github.handset.Handset.Call", "State"),
+                    G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+                g_autoptr (GVariant) v = NULL;
+
+                if (s == NULL)
+                  continue;
+                g_variant_get (s, "(v)", &v);
+                if (g_str_equal (g_variant_get_string (v, NULL), "ringing"))
+                  bob_call_path = paths[i];
+              }
+          }
+        if (bob_call_path == NULL)
+          g_usleep (200000);
+      }
+    g_assert_nonnull (bob_call_path);
+
+    g_dbus_connection_call_sync (bus, bob_name, bob_call_path, "io.github.handset.Handset.Call",
+                                 "Answer", g_variant_new ("(b)", FALSE), NULL,
+                                 G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+    g_assert_no_error (error);
+
+    deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+    while (g_get_monotonic_time () < deadline)
+      {
+        g_autoptr (GVariant) v = NULL;
+
+        g_clear_pointer (&state, g_variant_unref);
+        state = g_dbus_connection_call_sync (
+            bus, alice_name, call_path, "org.freedesktop.DBus.Properties", "Get",
+            g_variant_new ("(ss)", "io.github.handset.Handset.Call", "State"),
+            G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+        g_assert_no_error (error);
+        g_variant_get (state, "(v)", &v);
+        if (g_str_equal (g_variant_get_string (v, NULL), "connected"))
+          break;
+        g_usleep (200000);
+      }
+    g_dbus_connection_call_sync (bus, alice_name, call_path, "io.github.handset.Handset.Call",
+                                 "Hangup", NULL, NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+    g_assert_no_error (error);
+  }
+
+  g_subprocess_send_signal (alice_app, SIGTERM);
+  g_subprocess_send_signal (bob_app, SIGTERM);
+  g_subprocess_wait (alice_app, NULL, NULL);
+  g_subprocess_wait (bob_app, NULL, NULL);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -203,6 +450,8 @@ main (int argc, char *argv[])
   g_subprocess_launcher_setenv (launcher, "HANDSET_AUDIO_SINK", "fakesink sync=false", TRUE);
 
   g_test_add_func ("/cli/login-call-calls-hangup", test_cli);
+  g_test_add_func ("/cli/two-profiles-by-command-line-and-dbus",
+                   test_two_profiles_by_command_line_and_dbus);
 
   status = g_test_run ();
   g_clear_object (&launcher);

@@ -362,6 +362,8 @@ test_call_through_the_ui (void)
   g_assert_true (handset_test_wait_until (has_incoming, pb1, WAIT_S));
   g_assert_true (handset_test_wait_until (has_incoming, pb2, WAIT_S));
   screenshot (GTK_WIDGET (incoming_of (pb1)), "incoming-call");
+  /* The ringtone plays while it rings. */
+  g_assert_true (handset_incoming_window_is_ringing (incoming_of (pb1)));
   g_assert_null (incoming_of (pa));
   g_assert_null (incoming_of (pa2));
   /* bob's windows were not in front: he was notified, with both choices. */
