@@ -40,6 +40,7 @@ struct _HandsetCall
   int opponent_version;
   gboolean opponent_selected;
   gboolean remote_dtmf;
+  gboolean remote_video;
 
   char *answered_by;
   char *answered_by_party;
@@ -294,6 +295,38 @@ sdp_holds (const char *sdp)
     all_held &= section_held;
 
   return any_media && all_held;
+}
+
+/* Whether an SDP sends video: an m=video line with a port whose
+ * direction sends (sendrecv or sendonly, or none given). */
+static gboolean
+sdp_sends_video (const char *sdp)
+{
+  g_auto (GStrv) lines = NULL;
+  gboolean in_video = FALSE, sends = FALSE;
+
+  if (sdp == NULL)
+    return FALSE;
+
+  lines = g_strsplit (sdp, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = g_strstrip (lines[i]);
+
+      if (g_str_has_prefix (line, "m="))
+        {
+          if (in_video && sends)
+            return TRUE;
+          in_video = g_str_has_prefix (line, "m=video ") && !g_str_has_prefix (line, "m=video 0 ");
+          sends = TRUE;
+        }
+      else if (in_video && (g_str_equal (line, "a=recvonly") || g_str_equal (line, "a=inactive")))
+        {
+          sends = FALSE;
+        }
+    }
+
+  return in_video && sends;
 }
 
 /* ------------------------------------------------------------------ candidates */
@@ -1544,6 +1577,7 @@ handset_call_new_incoming (HandsetClock *clock,
   self->invite = handset_call_event_ref (invite);
   self->invitee = g_strdup (handset_call_event_get_invitee (invite));
   self->remote_dtmf = handset_call_event_get_dtmf (invite);
+  self->remote_video = sdp_sends_video (handset_call_event_get_sdp (invite));
   set_opponent (self, handset_call_event_get_sender (invite),
                 handset_call_event_get_party_id (invite), handset_call_event_get_version (invite));
   handle_stream_metadata (self, handset_call_event_get_stream_metadata (invite));
@@ -1555,6 +1589,20 @@ handset_call_new_incoming (HandsetClock *clock,
 }
 
 /* ------------------------------------------------------------------ getters */
+
+/**
+ * handset_call_get_remote_video:
+ *
+ * Returns: whether the caller's invite sends video: the call rings as a
+ *   video call
+ */
+gboolean
+handset_call_get_remote_video (HandsetCall *self)
+{
+  g_return_val_if_fail (HANDSET_IS_CALL (self), FALSE);
+
+  return self->remote_video;
+}
 
 const char *
 handset_call_get_call_id (HandsetCall *self)

@@ -103,6 +103,7 @@ gboolean handset_call_get_video (HandsetCall *self);
 gboolean handset_call_get_muted (HandsetCall *self);
 gboolean handset_call_get_on_hold (HandsetCall *self);
 gboolean handset_call_get_remote_on_hold (HandsetCall *self);
+gboolean handset_call_get_remote_video (HandsetCall *self);
 gboolean handset_call_get_remote_audio_muted (HandsetCall *self);
 gboolean handset_call_get_remote_video_muted (HandsetCall *self);
 gboolean handset_call_get_remote_dtmf (HandsetCall *self);

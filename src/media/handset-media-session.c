@@ -47,6 +47,10 @@ struct _HandsetMediaSession
   gboolean muted;
   gboolean hold;
   gboolean closed;
+  /* What the peer's last description asked of us; see wire_direction(). */
+  gboolean remote_sends;
+  gboolean remote_receives;
+  GstElement *playback_volume;
 
   GstElement *audio_source; /* chosen before the send branch is built */
   GstElement *audio_sink;
@@ -284,6 +288,108 @@ request_webrtc_pad (HandsetMediaSession *self)
   return pad;
 }
 
+/* ------------------------------------------------------------------ hold
+ *
+ * webrtcbin 1.22 cannot change a transceiver's direction once negotiated
+ * ("transceiver direction changes are not implemented"), so its
+ * transceivers stay sendrecv and hold lives on the wire: the directions
+ * we send say what we want, the peer's are read and then set to sendrecv
+ * before webrtcbin sees them, and valves and a volume do the rest. */
+
+static const char *const directions[] = { "inactive", "recvonly", "sendonly", "sendrecv" };
+
+static const char *
+direction_name (gboolean sends, gboolean receives)
+{
+  return directions[(sends ? 2 : 0) | (receives ? 1 : 0)];
+}
+
+static gboolean
+is_direction (const char *key)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (directions); i++)
+    if (g_strcmp0 (key, directions[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Every m-line's direction becomes @direction (sendrecv when absent). */
+static void
+set_directions (GstSDPMessage *sdp, const char *direction)
+{
+  for (guint m = 0; m < gst_sdp_message_medias_len (sdp); m++)
+    {
+      GstSDPMedia *media = (GstSDPMedia *) gst_sdp_message_get_media (sdp, m);
+      gboolean found = FALSE;
+
+      for (guint a = 0; a < gst_sdp_media_attributes_len (media); a++)
+        {
+          const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, a);
+          GstSDPAttribute replacement;
+
+          if (!is_direction (attr->key))
+            continue;
+          found = TRUE;
+          gst_sdp_attribute_set (&replacement, direction, "");
+          gst_sdp_media_replace_attribute (media, a, &replacement);
+        }
+      if (!found && g_strcmp0 (direction, "sendrecv") != 0)
+        gst_sdp_media_add_attribute (media, direction, "");
+    }
+}
+
+/* The peer's wishes, from the first m-line with a port: a held peer
+ * sends sendonly or inactive. */
+static void
+read_remote_direction (HandsetMediaSession *self, const GstSDPMessage *sdp)
+{
+  self->remote_sends = self->remote_receives = TRUE;
+  for (guint m = 0; m < gst_sdp_message_medias_len (sdp); m++)
+    {
+      const GstSDPMedia *media = gst_sdp_message_get_media (sdp, m);
+
+      if (gst_sdp_media_get_port (media) == 0)
+        continue;
+      if (gst_sdp_media_get_attribute_val (media, "sendonly") != NULL)
+        self->remote_receives = FALSE;
+      else if (gst_sdp_media_get_attribute_val (media, "recvonly") != NULL)
+        self->remote_sends = FALSE;
+      else if (gst_sdp_media_get_attribute_val (media, "inactive") != NULL)
+        self->remote_sends = self->remote_receives = FALSE;
+      return;
+    }
+}
+
+/* The direction we put on the wire: on hold we send (the peer may want
+ * to know we are there) but do not listen; an answer grants no more
+ * than the offer allowed. */
+static const char *
+wire_direction (HandsetMediaSession *self, GstWebRTCSDPType type)
+{
+  gboolean sends = TRUE, receives = !self->hold;
+
+  if (type == GST_WEBRTC_SDP_TYPE_ANSWER)
+    {
+      sends = sends && self->remote_receives;
+      receives = receives && self->remote_sends;
+    }
+  return direction_name (sends, receives);
+}
+
+/* Nothing leaves while muted, on hold, or held; nothing is heard on hold. */
+static void
+update_flow (HandsetMediaSession *self)
+{
+  gboolean quiet = self->hold || !self->remote_receives;
+
+  if (self->audio_valve != NULL)
+    g_object_set (self->audio_valve, "drop", self->muted || quiet, NULL);
+  if (self->video_valve != NULL)
+    g_object_set (self->video_valve, "drop", !self->video || quiet, NULL);
+  if (self->playback_volume != NULL)
+    g_object_set (self->playback_volume, "mute", self->hold, NULL);
+}
+
 static gboolean
 build_audio (HandsetMediaSession *self, int pt, GError **error)
 {
@@ -305,9 +411,10 @@ build_audio (HandsetMediaSession *self, int pt, GError **error)
 
   /* The payloader stamps the payload type; webrtcbin sends what it gets,
    * so it must be the one the peer's offer chose. */
-  caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "audio", "encoding-name",
-                              G_TYPE_STRING, "OPUS", "clock-rate", G_TYPE_INT, 48000, "payload",
-                              G_TYPE_INT, pt, NULL);
+  caps =
+      gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "audio", "encoding-name",
+                           G_TYPE_STRING, "OPUS", "clock-rate", G_TYPE_INT, 48000,
+                           "encoding-params", G_TYPE_STRING, "2", "payload", G_TYPE_INT, pt, NULL);
   elements[0] = source;
   elements[1] = make ("audioconvert", NULL);
   elements[2] = make ("audioresample", NULL);
@@ -315,10 +422,10 @@ build_audio (HandsetMediaSession *self, int pt, GError **error)
   elements[4] = make ("opusenc", NULL);
   elements[5] = make ("rtpopuspay", NULL);
   elements[6] = make ("capsfilter", NULL);
-  g_object_set (self->audio_valve, "drop", self->muted, NULL);
   g_object_set (elements[5], "pt", pt, NULL);
   g_object_set (elements[6], "caps", caps, NULL);
   self->audio_source_in_use = source;
+  update_flow (self);
 
   pad = request_webrtc_pad (self);
   if (!add_chain (self, elements, G_N_ELEMENTS (elements), pad))
@@ -372,6 +479,7 @@ build_video (HandsetMediaSession *self, int pt, GError **error)
   g_object_set (elements[7], "deadline", (gint64) 1, NULL);
   g_object_set (elements[8], "pt", pt, NULL);
   g_object_set (elements[9], "caps", rtp, NULL);
+  update_flow (self);
 
   pad = request_webrtc_pad (self);
   if (!add_chain (self, elements, G_N_ELEMENTS (elements), pad))
@@ -650,7 +758,7 @@ on_decoded_pad (GstElement *decodebin, GstPad *pad, HandsetMediaSession *self)
 
   if (g_str_has_prefix (name, "audio/"))
     {
-      GstElement *elements[4];
+      GstElement *elements[5];
       GstElement *sink = make_audio_sink (self, &error);
 
       if (sink == NULL)
@@ -661,7 +769,9 @@ on_decoded_pad (GstElement *decodebin, GstPad *pad, HandsetMediaSession *self)
       elements[0] = make ("queue", NULL);
       elements[1] = make ("audioconvert", NULL);
       elements[2] = make ("audioresample", NULL);
-      elements[3] = sink;
+      elements[3] = self->playback_volume = make ("volume", NULL);
+      elements[4] = sink;
+      update_flow (self);
       add_chain (self, elements, G_N_ELEMENTS (elements), NULL);
       sink_pad = gst_element_get_static_pad (elements[0], "sink");
       gst_pad_link (pad, sink_pad);
@@ -757,6 +867,7 @@ return_local_description (gpointer user_data)
                                "The call's media has no local description");
       return G_SOURCE_REMOVE;
     }
+  set_directions (local->sdp, wire_direction (self, local->type));
   text = gst_sdp_message_as_text (local->sdp);
   gst_webrtc_session_description_free (local);
   self->description_sent = TRUE;
@@ -829,6 +940,52 @@ add_msid (HandsetMediaSession *self, GstSDPMessage *sdp)
 }
 
 static void
+keep_dtls_role (HandsetMediaSession *self, GstSDPMessage *sdp)
+{
+  GstWebRTCSessionDescription *local = NULL, *remote = NULL;
+
+  g_object_get (self->webrtc, "current-local-description", &local, "current-remote-description",
+                &remote, NULL);
+  if (local != NULL && remote != NULL)
+    {
+      gboolean we_answered = local->type == GST_WEBRTC_SDP_TYPE_ANSWER;
+
+      for (guint i = 0;
+           i < gst_sdp_message_medias_len (sdp) && i < gst_sdp_message_medias_len (remote->sdp);
+           i++)
+        {
+          GstSDPMedia *media = (GstSDPMedia *) gst_sdp_message_get_media (sdp, i);
+          const char *theirs = we_answered
+                                   ? NULL
+                                   : gst_sdp_media_get_attribute_val (
+                                         gst_sdp_message_get_media (remote->sdp, i), "setup");
+          const char *ours = we_answered ? gst_sdp_media_get_attribute_val (
+                                               gst_sdp_message_get_media (local->sdp, i), "setup")
+                                         : NULL;
+          const char *keep = ours != NULL ? ours
+                             : theirs != NULL
+                                 ? (g_str_equal (theirs, "active") ? "passive" : "active")
+                                 : NULL;
+
+          for (guint a = 0; keep != NULL && a < gst_sdp_media_attributes_len (media); a++)
+            {
+              const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, a);
+              GstSDPAttribute replacement;
+
+              if (g_strcmp0 (attr->key, "setup") != 0)
+                continue;
+              gst_sdp_attribute_set (&replacement, "setup", keep);
+              gst_sdp_media_replace_attribute (media, a, &replacement);
+            }
+        }
+    }
+  if (local)
+    gst_webrtc_session_description_free (local);
+  if (remote)
+    gst_webrtc_session_description_free (remote);
+}
+
+static void
 on_description_created (GstPromise *promise, gpointer user_data)
 {
   Negotiation *n = user_data;
@@ -848,6 +1005,7 @@ on_description_created (GstPromise *promise, gpointer user_data)
     }
 
   add_msid (n->self, description->sdp);
+  keep_dtls_role (n->self, description->sdp);
   set = gst_promise_new_with_change_func (on_local_set, n, NULL);
   g_signal_emit_by_name (n->self->webrtc, "set-local-description", description, set);
   gst_webrtc_session_description_free (description);
@@ -875,24 +1033,6 @@ create_description (HandsetMediaSession *self,
                          options, promise);
 }
 
-static void
-apply_directions (HandsetMediaSession *self)
-{
-  g_autoptr (GArray) transceivers = NULL;
-
-  g_signal_emit_by_name (self->webrtc, "get-transceivers", &transceivers);
-  for (guint i = 0; transceivers != NULL && i < transceivers->len; i++)
-    {
-      GstWebRTCRTPTransceiver *t = g_array_index (transceivers, GstWebRTCRTPTransceiver *, i);
-
-      /* Hold: we still receive, in case the peer plays hold music. */
-      g_object_set (t, "direction",
-                    self->hold ? GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY
-                               : GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV,
-                    NULL);
-    }
-}
-
 /* ------------------------------------------------------------------ the interface */
 
 static void
@@ -913,7 +1053,6 @@ session_create_offer (HandsetCallMedia *media,
       g_object_unref (task);
       return;
     }
-  apply_directions (self);
   create_description (self, GST_WEBRTC_SDP_TYPE_OFFER, ice_restart, task);
 }
 
@@ -990,6 +1129,9 @@ set_remote (HandsetMediaSession *self, GstWebRTCSDPType type, GstSDPMessage *sdp
   n->task = task;
   n->type = type;
   remember_mids (self, sdp);
+  read_remote_direction (self, sdp);
+  set_directions (sdp, "sendrecv");
+  update_flow (self);
   promise = gst_promise_new_with_change_func (on_remote_set, n, NULL);
   g_signal_emit_by_name (self->webrtc, "set-remote-description", description, promise);
   gst_webrtc_session_description_free (description);
@@ -1027,7 +1169,6 @@ session_create_answer (HandsetCallMedia *media,
       return;
     }
 
-  apply_directions (self);
   create_description (self, GST_WEBRTC_SDP_TYPE_ANSWER, FALSE, task);
 }
 
@@ -1114,8 +1255,7 @@ session_set_muted (HandsetCallMedia *media, gboolean muted)
 
   /* Nothing is sent while muted; nothing is renegotiated either. */
   self->muted = muted;
-  if (self->audio_valve != NULL)
-    g_object_set (self->audio_valve, "drop", muted, NULL);
+  update_flow (self);
 }
 
 static void
@@ -1123,7 +1263,9 @@ session_set_local_hold (HandsetCallMedia *media, gboolean hold)
 {
   HandsetMediaSession *self = HANDSET_MEDIA_SESSION (media);
 
+  /* The next offer says so; until then nothing is sent or heard. */
   self->hold = hold;
+  update_flow (self);
 }
 
 static void
@@ -1133,8 +1275,7 @@ session_set_video (HandsetCallMedia *media, gboolean video)
   g_autoptr (GError) error = NULL;
 
   self->video = video;
-  if (self->video_valve != NULL)
-    g_object_set (self->video_valve, "drop", !video, NULL);
+  update_flow (self);
   /* Added mid-call: the next offer carries it. */
   if (video && self->audio_built && !self->video_built &&
       !build_video (self, DEFAULT_VIDEO_PT, &error))
@@ -1240,7 +1381,6 @@ read_stats_entry (HandsetMediaSession *self, const GstStructure *entry, const Gs
       kind = gst_structure_get_string (entry, "kind");
   }
   video = g_strcmp0 (kind, "video") == 0;
-
   switch (type)
     {
       case GST_WEBRTC_STATS_OUTBOUND_RTP:
@@ -1529,6 +1669,7 @@ handset_media_session_init (HandsetMediaSession *self)
   self->pending_candidates =
       g_ptr_array_new_with_free_func ((GDestroyNotify) handset_ice_candidate_free);
   self->remote_mids = g_ptr_array_new_with_free_func (g_free);
+  self->remote_sends = self->remote_receives = TRUE;
 }
 
 static void

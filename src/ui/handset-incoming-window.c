@@ -227,16 +227,15 @@ handset_incoming_window_new (GtkApplication *application,
   HandsetIncomingWindow *self =
       g_object_new (HANDSET_TYPE_INCOMING_WINDOW, "application", application, NULL);
   g_autofree char *status = NULL;
+  gboolean video = handset_call_get_video (call) || handset_call_get_remote_video (call);
 
   self->call = g_object_ref (call);
   adw_avatar_set_text (self->avatar, caller_name);
   gtk_label_set_text (self->caller_label, caller_name);
   if (room_name != NULL && *room_name != '\0')
-    status = g_strdup_printf (
-        handset_call_get_video (call) ? _ ("Video call in %s") : _ ("Call in %s"), room_name);
+    status = g_strdup_printf (video ? _ ("Video call in %s") : _ ("Call in %s"), room_name);
   else
-    status =
-        g_strdup (handset_call_get_video (call) ? _ ("Incoming video call") : _ ("Incoming call"));
+    status = g_strdup (video ? _ ("Incoming video call") : _ ("Incoming call"));
   gtk_label_set_text (self->status_label, status);
 
   g_signal_connect (call, "state-changed", G_CALLBACK (state_changed), self);

@@ -639,6 +639,46 @@ test_voip_14_other_invitee (void)
   teardown ();
 }
 
+/* An invite with a sending video m-line rings as a video call; one whose
+ * video is refused (port 0) or only received does not. */
+static void
+test_voip_invite_video (void)
+{
+  struct
+  {
+    const char *media;
+    gboolean video;
+  } cases[] = {
+    { "m=audio 9 x 111\\r\\n", FALSE },
+    { "m=audio 9 x 111\\r\\nm=video 9 x 96\\r\\na=sendrecv\\r\\n", TRUE },
+    { "m=audio 9 x 111\\r\\nm=video 9 x 96\\r\\n", TRUE },
+    { "m=audio 9 x 111\\r\\nm=video 0 x 96\\r\\n", FALSE },
+    { "m=audio 9 x 111\\r\\nm=video 9 x 96\\r\\na=recvonly\\r\\n", FALSE },
+    { "m=video 9 x 96\\r\\na=sendonly\\r\\nm=audio 9 x 111\\r\\n", TRUE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *call_id = g_strdup_printf ("video%u", i);
+      g_autofree char *invite = g_strdup_printf (
+          "{\"call_id\": \"%s\", \"party_id\": \"ALICEPARTY\", \"version\": \"1\","
+          " \"lifetime\": 90000, \"offer\": {\"type\": \"offer\", \"sdp\": \"v=0\\r\\n%s\"}}",
+          call_id, cases[i].media);
+      Device *bob;
+      HandsetCall *incoming;
+
+      setup ();
+      bob = add_device (BOB, "BOBDEVICE1");
+      join_all ();
+      inject (ALICE, "m.call.invite", invite, 0);
+      deliver ();
+      g_assert_cmpuint (bob->rang->len, ==, 1);
+      incoming = g_ptr_array_index (bob->rang, 0);
+      g_assert_cmpint (handset_call_get_remote_video (incoming), ==, cases[i].video);
+      teardown ();
+    }
+}
+
 static void
 test_voip_15_16_age (void)
 {
@@ -1747,6 +1787,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/voip/06-answer-fields", test_voip_06_answer_fields);
   g_test_add_func ("/voip/07-hangup-reasons-from-the-spec", test_voip_07_hangup_reasons);
   g_test_add_func ("/voip/08-version-0-and-1", test_voip_08_version);
+  g_test_add_func ("/voip/invite-with-video-rings-as-video", test_voip_invite_video);
   g_test_add_func ("/voip/09-end-of-candidates", test_voip_09_end_of_candidates);
   g_test_add_func ("/voip/10-unknown-keys-ignored", test_voip_10_unknown_keys);
   g_test_add_func ("/voip/11-hangup-without-reason", test_voip_11_hangup_without_reason);

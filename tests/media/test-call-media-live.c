@@ -206,6 +206,110 @@ run_call (gboolean relay_only)
   device_free (bob);
 }
 
+/* Listens for @listen_ms and asserts nothing loud was heard. */
+static void
+assert_quiet (HandsetTestTone *tone, guint listen_ms)
+{
+  gint64 until = g_get_monotonic_time () + (gint64) listen_ms * 1000;
+  double rms = 0;
+
+  handset_test_tone_reset (tone);
+  while (g_get_monotonic_time () < until)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+  handset_test_tone_get_frequency (tone, &rms);
+  g_test_message ("heard RMS %.0f on hold", rms);
+  g_assert_cmpfloat (rms, <, 100);
+}
+
+static gboolean
+remote_on_hold (gpointer data)
+{
+  return handset_call_get_remote_on_hold (data);
+}
+
+static gboolean
+remote_resumed (gpointer data)
+{
+  return !handset_call_get_remote_on_hold (data);
+}
+
+static void
+count_frame (HandsetMediaSession *media,
+             int width,
+             int height,
+             int stride,
+             GBytes *pixels,
+             guint *frames)
+{
+  g_atomic_int_inc (frames);
+}
+
+static gboolean
+frames_came (gpointer data)
+{
+  return g_atomic_int_get ((guint *) data) >= 10;
+}
+
+/* Renegotiation with real webrtcbin: hold and resume, then video added to
+ * a voice call, each through m.call.negotiate. */
+static void
+test_hold_resume_and_add_video (void)
+{
+  HandsetTestUser *alice_user, *bob_user;
+  Device *alice, *bob;
+  g_autofree char *room_id = NULL;
+  g_autoptr (GError) error = NULL;
+  HandsetCall *call, *incoming;
+  guint frames = 0;
+
+  if (!handset_test_homeserver_require ())
+    return;
+
+  alice_user = handset_test_register ("alice");
+  bob_user = handset_test_register ("bob");
+  room_id = handset_test_create_direct_room (alice_user, bob_user);
+  handset_test_join (bob_user, room_id);
+  alice = device_new (alice_user, "audiotestsrc is-live=true wave=sine freq=440 volume=0.5", FALSE);
+  bob = device_new (bob_user, "audiotestsrc is-live=true wave=sine freq=880 volume=0.5", FALSE);
+
+  call =
+      handset_call_manager_place_call (alice->manager, room_id, bob_user->user_id, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_true (handset_test_wait_until (has_rung, bob, WAIT_S));
+  incoming = g_ptr_array_index (bob->rang, 0);
+  handset_call_answer (incoming, FALSE);
+  g_assert_true (handset_test_wait_until (is_connected, call, WAIT_S));
+  handset_test_tone_assert (alice->tone, 880, 1000);
+
+  /* alice holds: bob sees it; alice resumes: bob sees that, and they
+   * still hear each other. */
+  handset_call_set_on_hold (call, TRUE);
+  g_assert_true (handset_test_wait_until (remote_on_hold, incoming, WAIT_S));
+  /* Neither hears the other while on hold: alice stops sending and
+   * listening, bob stops sending to someone who asked for nothing. */
+  g_usleep (300 * 1000);
+  assert_quiet (alice->tone, 1000);
+  assert_quiet (bob->tone, 1000);
+  handset_call_set_on_hold (call, FALSE);
+  g_assert_true (handset_test_wait_until (remote_resumed, incoming, WAIT_S));
+  handset_test_tone_assert (alice->tone, 880, 1500);
+  handset_test_tone_assert (bob->tone, 440, 1500);
+
+  /* alice adds video; bob's side decodes frames. */
+  g_signal_connect (bob->media, "video-frame", G_CALLBACK (count_frame), &frames);
+  handset_media_session_set_video_source (alice->media,
+                                          handset_test_source ("videotestsrc is-live=true"));
+  handset_call_set_video (call, TRUE);
+  g_assert_true (handset_test_wait_until (frames_came, &frames, WAIT_S));
+  g_assert_cmpint (handset_call_get_state (call), ==, HANDSET_CALL_STATE_CONNECTED);
+
+  handset_call_hangup (call);
+  g_assert_true (handset_test_wait_until (is_ended, incoming, WAIT_S));
+  device_free (alice);
+  device_free (bob);
+}
+
 static void
 test_call_with_tones (void)
 {
@@ -233,6 +337,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/call-media-live/call-with-tones", test_call_with_tones);
   g_test_add_func ("/call-media-live/call-through-turn-relay", test_call_through_turn_relay);
+  g_test_add_func ("/call-media-live/hold-resume-and-add-video", test_hold_resume_and_add_video);
 
   return g_test_run ();
 }
