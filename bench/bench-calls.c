@@ -61,9 +61,8 @@ make_media (gboolean video, gpointer user_data, GError **error)
     return NULL;
   handset_media_session_set_audio_source (media, handset_test_source (device->source));
   handset_media_session_set_audio_sink (media, handset_test_tone_create_sink (device->tone));
-  if (video)
-    handset_media_session_set_video_source (media,
-                                            handset_test_source ("videotestsrc is-live=true"));
+  /* Always: the callee's media is made before it answers with video. */
+  handset_media_session_set_video_source (media, handset_test_source ("videotestsrc is-live=true"));
   return HANDSET_CALL_MEDIA (media);
 }
 

@@ -51,6 +51,10 @@ struct _HandsetMediaSession
   gboolean remote_sends;
   gboolean remote_receives;
   GstElement *playback_volume;
+  /* SSRC -> "audio" or "video", from the caps of webrtcbin's pads as
+   * streams arrive; guarded by the lock. */
+  GMutex received_lock;
+  GHashTable *received_kinds;
 
   GstElement *audio_source; /* chosen before the send branch is built */
   GstElement *audio_sink;
@@ -822,6 +826,21 @@ on_webrtc_pad_added (GstElement *webrtc, GstPad *pad, HandsetMediaSession *self)
   if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
     return;
 
+  {
+    g_autoptr (GstCaps) caps = gst_pad_get_current_caps (pad);
+    const GstStructure *s = caps != NULL ? gst_caps_get_structure (caps, 0) : NULL;
+    const char *kind = s != NULL ? gst_structure_get_string (s, "media") : NULL;
+    guint ssrc = 0;
+
+    if (kind != NULL && gst_structure_get_uint (s, "ssrc", &ssrc))
+      {
+        g_mutex_lock (&self->received_lock);
+        g_hash_table_insert (self->received_kinds, GUINT_TO_POINTER (ssrc),
+                             (gpointer) (g_str_equal (kind, "video") ? "video" : "audio"));
+        g_mutex_unlock (&self->received_lock);
+      }
+  }
+
   decodebin = make ("decodebin", NULL);
   g_signal_connect (decodebin, "pad-added", G_CALLBACK (on_decoded_pad), self);
   gst_bin_add (GST_BIN (self->pipeline), decodebin);
@@ -1353,33 +1372,92 @@ handset_media_session_iface_init (HandsetCallMediaInterface *iface)
 
 /* ------------------------------------------------------------------ statistics */
 
+/* "audio" or "video" for a stream, by SSRC: webrtcbin 1.22 points every
+ * bundled RTP entry at the first m-line's codec, so the codec entry that
+ * names this SSRC (what we send) or the peer's a=ssrc lines (what we
+ * receive) tell; NULL when neither does. */
+static const char *
+kind_of_ssrc (const GstStructure *all, const GstSDPMessage *remote, guint ssrc)
+{
+  int n = gst_structure_n_fields (all);
+
+  for (int i = 0; i < n; i++)
+    {
+      const GValue *value = gst_structure_get_value (all, gst_structure_nth_field_name (all, i));
+      const GstStructure *codec;
+      GstWebRTCStatsType type = 0;
+      const char *mime;
+      guint codec_ssrc = 0;
+
+      if (!G_VALUE_HOLDS (value, GST_TYPE_STRUCTURE))
+        continue;
+      codec = gst_value_get_structure (value);
+      if (!gst_structure_get (codec, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, NULL) ||
+          type != GST_WEBRTC_STATS_CODEC || !gst_structure_get_uint (codec, "ssrc", &codec_ssrc) ||
+          codec_ssrc != ssrc)
+        continue;
+      mime = gst_structure_get_string (codec, "mime-type");
+      if (mime != NULL)
+        return g_str_has_prefix (mime, "video/") ? "video" : "audio";
+    }
+
+  for (guint m = 0; remote != NULL && m < gst_sdp_message_medias_len (remote); m++)
+    {
+      const GstSDPMedia *media = gst_sdp_message_get_media (remote, m);
+
+      for (guint a = 0; a < gst_sdp_media_attributes_len (media); a++)
+        {
+          const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, a);
+
+          if (g_strcmp0 (attr->key, "ssrc") == 0 && attr->value != NULL &&
+              g_ascii_strtoull (attr->value, NULL, 10) == ssrc)
+            return g_strcmp0 (gst_sdp_media_get_media (media), "video") == 0 ? "video" : "audio";
+        }
+    }
+
+  return NULL;
+}
+
 static void
-read_stats_entry (HandsetMediaSession *self, const GstStructure *entry, const GstStructure *all)
+read_stats_entry (HandsetMediaSession *self,
+                  const GstStructure *entry,
+                  const GstStructure *all,
+                  const GstSDPMessage *remote)
 {
   GstWebRTCStatsType type = 0;
   const char *kind = NULL;
   guint64 bytes = 0, packets = 0;
+  guint ssrc = 0;
   gboolean video;
 
   if (!gst_structure_get (entry, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, NULL))
     return;
 
-  /* The kind is in the codec entry the RTP entry points at. */
-  {
-    const char *codec_id = gst_structure_get_string (entry, "codec-id");
-    const GstStructure *codec = NULL;
+  if (gst_structure_get_uint (entry, "ssrc", &ssrc))
+    {
+      g_mutex_lock (&self->received_lock);
+      kind = g_hash_table_lookup (self->received_kinds, GUINT_TO_POINTER (ssrc));
+      g_mutex_unlock (&self->received_lock);
+      if (kind == NULL)
+        kind = kind_of_ssrc (all, remote, ssrc);
+    }
+  /* Else the kind is in the codec entry the RTP entry points at. */
+  if (kind == NULL)
+    {
+      const char *codec_id = gst_structure_get_string (entry, "codec-id");
+      const GstStructure *codec = NULL;
 
-    if (codec_id != NULL && gst_structure_has_field_typed (all, codec_id, GST_TYPE_STRUCTURE))
-      codec = gst_value_get_structure (gst_structure_get_value (all, codec_id));
-    if (codec != NULL)
-      {
-        const char *mime = gst_structure_get_string (codec, "mime-type");
+      if (codec_id != NULL && gst_structure_has_field_typed (all, codec_id, GST_TYPE_STRUCTURE))
+        codec = gst_value_get_structure (gst_structure_get_value (all, codec_id));
+      if (codec != NULL)
+        {
+          const char *mime = gst_structure_get_string (codec, "mime-type");
 
-        kind = mime && g_str_has_prefix (mime, "video/") ? "video" : "audio";
-      }
-    else
-      kind = gst_structure_get_string (entry, "kind");
-  }
+          kind = mime && g_str_has_prefix (mime, "video/") ? "video" : "audio";
+        }
+      else
+        kind = gst_structure_get_string (entry, "kind");
+    }
   video = g_strcmp0 (kind, "video") == 0;
   switch (type)
     {
@@ -1443,15 +1521,21 @@ stats_in_main (gpointer user_data)
   HandsetMediaSession *self = invoke->self;
   GstStructure *stats = invoke->data;
   int n = gst_structure_n_fields (stats);
+  GstWebRTCSessionDescription *remote = NULL;
 
+  if (self->webrtc != NULL)
+    g_object_get (self->webrtc, "current-remote-description", &remote, NULL);
   for (int i = 0; i < n; i++)
     {
       const GValue *value =
           gst_structure_get_value (stats, gst_structure_nth_field_name (stats, i));
 
       if (G_VALUE_HOLDS (value, GST_TYPE_STRUCTURE))
-        read_stats_entry (self, gst_value_get_structure (value), stats);
+        read_stats_entry (self, gst_value_get_structure (value), stats,
+                          remote != NULL ? remote->sdp : NULL);
     }
+  if (remote != NULL)
+    gst_webrtc_session_description_free (remote);
 
   for (guint p = PROP_AUDIO_BYTES_SENT; p < N_PROPS; p++)
     g_object_notify_by_pspec (G_OBJECT (self), props[p]);
@@ -1598,6 +1682,8 @@ handset_media_session_finalize (GObject *object)
   g_free (self->candidate_pair_type);
   g_ptr_array_unref (self->pending_candidates);
   g_ptr_array_unref (self->remote_mids);
+  g_hash_table_unref (self->received_kinds);
+  g_mutex_clear (&self->received_lock);
   g_main_context_unref (self->context);
 
   G_OBJECT_CLASS (handset_media_session_parent_class)->finalize (object);
@@ -1670,6 +1756,8 @@ handset_media_session_init (HandsetMediaSession *self)
       g_ptr_array_new_with_free_func ((GDestroyNotify) handset_ice_candidate_free);
   self->remote_mids = g_ptr_array_new_with_free_func (g_free);
   self->remote_sends = self->remote_receives = TRUE;
+  g_mutex_init (&self->received_lock);
+  self->received_kinds = g_hash_table_new (NULL, NULL);
 }
 
 static void

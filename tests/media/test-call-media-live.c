@@ -245,6 +245,20 @@ count_frame (HandsetMediaSession *media,
   g_atomic_int_inc (frames);
 }
 
+/* The statistics tell video from audio: bundled, webrtcbin files every
+ * stream under the first codec. */
+static gboolean
+video_counted (gpointer data)
+{
+  Device **devices = data;
+  guint64 sent = 0, received = 0, audio_received = 0;
+
+  g_object_get (devices[0]->media, "video-bytes-sent", &sent, NULL);
+  g_object_get (devices[1]->media, "video-bytes-received", &received, "audio-bytes-received",
+                &audio_received, NULL);
+  return sent > 20000 && received > 20000 && audio_received > 0 && audio_received < received;
+}
+
 static gboolean
 frames_came (gpointer data)
 {
@@ -303,6 +317,11 @@ test_hold_resume_and_add_video (void)
   handset_call_set_video (call, TRUE);
   g_assert_true (handset_test_wait_until (frames_came, &frames, WAIT_S));
   g_assert_cmpint (handset_call_get_state (call), ==, HANDSET_CALL_STATE_CONNECTED);
+  {
+    Device *both[] = { alice, bob };
+
+    g_assert_true (handset_test_wait_until (video_counted, both, WAIT_S));
+  }
 
   handset_call_hangup (call);
   g_assert_true (handset_test_wait_until (is_ended, incoming, WAIT_S));
