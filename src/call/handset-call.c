@@ -59,6 +59,7 @@ struct _HandsetCall
   guint ring_timer;
   guint flush_timer;
   guint ice_restart_timer;
+  guint connect_timer;
 
   /* Our candidates, waiting for the next batch. */
   GPtrArray *local_candidates;
@@ -147,6 +148,7 @@ static GParamSpec *props[N_PROPS];
 static guint signals[N_SIGNALS];
 
 static void end_call (HandsetCall *self, HandsetCallEndReason reason);
+static void connect_timeout_cb (gpointer user_data);
 static void flush_candidates (HandsetCall *self);
 static void start_negotiation (HandsetCall *self, gboolean ice_restart);
 
@@ -189,6 +191,9 @@ set_state (HandsetCall *self, HandsetCallState state)
   self->state = state;
   if (state == HANDSET_CALL_STATE_CONNECTED && self->connected_time == 0)
     self->connected_time = handset_clock_get_time (self->clock);
+  if (state == HANDSET_CALL_STATE_CONNECTING && !self->media_flowed && self->connect_timer == 0)
+    self->connect_timer = handset_clock_add_timeout (self->clock, HANDSET_CALL_CONNECT_TIMEOUT_MS,
+                                                     connect_timeout_cb, self);
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE]);
   g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, state, old);
 }
@@ -462,6 +467,32 @@ ice_restart_cb (gpointer user_data)
   start_negotiation (self, TRUE);
 }
 
+/* No media path: the peer hears why, and the call ends. */
+static void
+fail_ice (HandsetCall *self)
+{
+  /* Lost after media flowed is a timeout; never connected, a failure. */
+  const char *reason = self->media_flowed ? HANDSET_HANGUP_ICE_TIMEOUT : HANDSET_HANGUP_ICE_FAILED;
+
+  send_event (self, HANDSET_CALL_EVENT_HANGUP,
+              handset_call_event_build_hangup (self->call_id, self->party_id, reason));
+  end_call (self, self->media_flowed ? HANDSET_CALL_END_ICE_TIMEOUT : HANDSET_CALL_END_ICE_FAILED);
+}
+
+static void
+connect_timeout_cb (gpointer user_data)
+{
+  HandsetCall *self = user_data;
+
+  self->connect_timer = 0;
+  if (self->state == HANDSET_CALL_STATE_CONNECTING && !self->media_flowed)
+    {
+      g_message ("Call %s: no media path after %d s", self->call_id,
+                 HANDSET_CALL_CONNECT_TIMEOUT_MS / 1000);
+      fail_ice (self);
+    }
+}
+
 static void
 ice_state_changed_cb (HandsetCallMedia *media, int state, HandsetCall *self)
 {
@@ -473,6 +504,7 @@ ice_state_changed_cb (HandsetCallMedia *media, int state, HandsetCall *self)
       case HANDSET_ICE_STATE_CONNECTED:
       case HANDSET_ICE_STATE_COMPLETED:
         handset_clock_clear (self->clock, &self->ice_restart_timer);
+        handset_clock_clear (self->clock, &self->connect_timer);
         self->media_flowed = TRUE;
         if (self->state == HANDSET_CALL_STATE_CONNECTING)
           set_state (self, HANDSET_CALL_STATE_CONNECTED);
@@ -485,16 +517,7 @@ ice_state_changed_cb (HandsetCallMedia *media, int state, HandsetCall *self)
         break;
 
       case HANDSET_ICE_STATE_FAILED:
-        {
-          /* Lost after media flowed is a timeout; never connected, a failure. */
-          const char *reason =
-              self->media_flowed ? HANDSET_HANGUP_ICE_TIMEOUT : HANDSET_HANGUP_ICE_FAILED;
-
-          send_event (self, HANDSET_CALL_EVENT_HANGUP,
-                      handset_call_event_build_hangup (self->call_id, self->party_id, reason));
-          end_call (self, self->media_flowed ? HANDSET_CALL_END_ICE_TIMEOUT
-                                             : HANDSET_CALL_END_ICE_FAILED);
-        }
+        fail_ice (self);
         break;
 
       default:
@@ -515,6 +538,7 @@ end_call (HandsetCall *self, HandsetCallEndReason reason)
   handset_clock_clear (self->clock, &self->ring_timer);
   handset_clock_clear (self->clock, &self->flush_timer);
   handset_clock_clear (self->clock, &self->ice_restart_timer);
+  handset_clock_clear (self->clock, &self->connect_timer);
   g_cancellable_cancel (self->cancellable);
   handset_call_media_close (self->media);
 
@@ -1389,6 +1413,7 @@ handset_call_dispose (GObject *object)
       handset_clock_clear (self->clock, &self->ring_timer);
       handset_clock_clear (self->clock, &self->flush_timer);
       handset_clock_clear (self->clock, &self->ice_restart_timer);
+      handset_clock_clear (self->clock, &self->connect_timer);
     }
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);

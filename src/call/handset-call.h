@@ -68,6 +68,9 @@ const char *handset_call_end_reason_to_string (HandsetCallEndReason reason);
 #define HANDSET_CALL_FIRST_FLUSH_CALLEE_MS 500
 #define HANDSET_CALL_NEXT_FLUSH_MS         500
 #define HANDSET_CALL_ICE_RESTART_MS        2000
+/* Ours, not the spec's: answered but no media path found in this long
+ * (say a TURN server refuses us and nothing else may be used). */
+#define HANDSET_CALL_CONNECT_TIMEOUT_MS 30000
 
 #define HANDSET_TYPE_CALL (handset_call_get_type ())
 G_DECLARE_FINAL_TYPE (HandsetCall, handset_call, HANDSET, CALL, GObject)

@@ -1581,6 +1581,47 @@ test_voip_56_ice_timeout_or_failed (void)
   teardown ();
 }
 
+/* Answered, but ICE never gets anywhere (no candidates at all, say): the
+ * call does not stay "connecting" for ever. */
+static void
+test_voip_connect_timeout (void)
+{
+  Device *alice, *bob;
+  HandsetCall *a, *b;
+
+  setup ();
+  alice = add_device (ALICE, "ALICEDEVICE1");
+  bob = add_device (BOB, "BOBDEVICE1");
+  join_all ();
+
+  a = alice_calls (alice);
+  b = g_ptr_array_index (bob->rang, 0);
+  handset_call_answer (b, FALSE);
+  deliver ();
+  g_assert_cmpint (handset_call_get_state (a), ==, HANDSET_CALL_STATE_CONNECTING);
+  handset_fake_clock_advance (net->clock, HANDSET_CALL_CONNECT_TIMEOUT_MS - 1);
+  g_assert_cmpint (handset_call_get_state (a), ==, HANDSET_CALL_STATE_CONNECTING);
+  handset_fake_clock_advance (net->clock, 1);
+  g_assert_cmpint (handset_call_get_end_reason (a), ==, HANDSET_CALL_END_ICE_FAILED);
+  g_assert_cmpstr (json_object_get_string_member (last_sent (alice, "m.call.hangup"), "reason"), ==,
+                   "ice_failed");
+  deliver ();
+  g_assert_cmpint (handset_call_get_state (b), ==, HANDSET_CALL_STATE_ENDED);
+  g_assert_cmpint (handset_call_get_end_reason (b), ==, HANDSET_CALL_END_ICE_FAILED);
+
+  /* Connected in time: the timer is gone, the call stays. */
+  teardown ();
+  setup ();
+  alice = add_device (ALICE, "ALICEDEVICE1");
+  bob = add_device (BOB, "BOBDEVICE1");
+  join_all ();
+  connected_call (alice, bob, &a, &b);
+  handset_fake_clock_advance (net->clock, HANDSET_CALL_CONNECT_TIMEOUT_MS * 2);
+  g_assert_cmpint (handset_call_get_state (a), ==, HANDSET_CALL_STATE_CONNECTED);
+  g_assert_cmpint (handset_call_get_state (b), ==, HANDSET_CALL_STATE_CONNECTED);
+  teardown ();
+}
+
 static void
 test_voip_57_metadata_matches_msid (void)
 {
@@ -1788,6 +1829,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/voip/07-hangup-reasons-from-the-spec", test_voip_07_hangup_reasons);
   g_test_add_func ("/voip/08-version-0-and-1", test_voip_08_version);
   g_test_add_func ("/voip/invite-with-video-rings-as-video", test_voip_invite_video);
+  g_test_add_func ("/voip/connect-timeout", test_voip_connect_timeout);
   g_test_add_func ("/voip/09-end-of-candidates", test_voip_09_end_of_candidates);
   g_test_add_func ("/voip/10-unknown-keys-ignored", test_voip_10_unknown_keys);
   g_test_add_func ("/voip/11-hangup-without-reason", test_voip_11_hangup_without_reason);

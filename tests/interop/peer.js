@@ -9,9 +9,14 @@ let client = null;
 const calls = new Map();
 let current = null;
 
+// Every event says when it happened, by the wall clock: peers on one
+// machine share it, so the benchmark can subtract one's from another's.
 function emit(event) {
-  window.handsetEmit(event);
+  window.handsetEmit({ at: Date.now(), ...event });
 }
+
+// Made ahead of the first call: making one costs tens of milliseconds.
+let audioContext = null;
 
 function callInfo(call) {
   return {
@@ -100,25 +105,28 @@ async function start({ baseUrl, userId, accessToken, deviceId }) {
       if (state === SyncState.Error) reject(new Error("sync failed"));
     });
   });
+  audioContext = new AudioContext();
   await client.startClient({ initialSyncLimit: 1 });
   await synced;
   return { userId: client.getUserId(), deviceId: client.getDeviceId(), voip: client.supportsVoip() };
 }
 
 async function placeCall({ roomId, video }) {
+  const placedAt = Date.now();
   if (!client.getRoom(roomId)) throw new Error(`js-sdk does not know room ${roomId}`);
   const call = client.createCall(roomId);
   if (!call) throw new Error("js-sdk cannot make calls here");
   watch(call);
   if (video) await call.placeVideoCall();
   else await call.placeVoiceCall();
-  return callInfo(call);
+  return { ...callInfo(call), placedAt };
 }
 
 async function answer({ callId, video }) {
+  const answeredAt = Date.now();
   const call = find(callId);
   await call.answer(true, video ?? call.type === "video");
-  return callInfo(call);
+  return { ...callInfo(call), answeredAt };
 }
 
 function reject({ callId }) {
@@ -209,5 +217,57 @@ async function listen({ callId, ms }) {
   return { windows: peaks.length, hz: median?.hz ?? 0, db: median?.db ?? -200 };
 }
 
-window.peer = { start, placeCall, answer, reject, hangup, hold, info, stats, listen };
+function remoteAudioFeed(callId) {
+  const call = callId ? calls.get(callId) : current;
+  return call?.getRemoteFeeds().find((f) => f.stream.getAudioTracks().length) ?? null;
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 2));
+
+// When the first loud remote sample (beyond ±2000 of 16 bits, as Handset's
+// benchmark counts) reaches Web Audio, by the wall clock. Waits for the
+// call's remote feed first, so it can be asked before the answer.
+async function firstAudio({ callId, timeoutMs }) {
+  const until = performance.now() + (timeoutMs ?? 20000);
+  audioContext ??= new AudioContext();
+  await audioContext.resume();
+  let feed;
+  while (!(feed = remoteAudioFeed(callId))) {
+    if (performance.now() > until) throw new Error("no remote audio feed");
+    await tick();
+  }
+  const element = new Audio();
+  element.muted = true;
+  element.srcObject = feed.stream;
+  element.play().catch(() => {});
+  const analyser = audioContext.createAnalyser();
+  analyser.fftSize = 256;
+  const source = audioContext.createMediaStreamSource(feed.stream);
+  source.connect(analyser);
+  const samples = new Float32Array(analyser.fftSize);
+  try {
+    while (performance.now() < until) {
+      analyser.getFloatTimeDomainData(samples);
+      if (samples.some((v) => Math.abs(v) > 2000 / 32768)) return { at: Date.now() };
+      await tick();
+    }
+  } finally {
+    source.disconnect();
+    element.srcObject = null;
+  }
+  throw new Error("no loud remote audio");
+}
+
+window.peer = {
+  start,
+  placeCall,
+  answer,
+  reject,
+  hangup,
+  hold,
+  info,
+  stats,
+  listen,
+  firstAudio,
+};
 emit({ event: "loaded" });

@@ -31,6 +31,7 @@ typedef struct
   HandsetTestTone *tone;
   const char *source;
   gboolean relay_only;
+  gboolean wrong_turn_password;
   HandsetMediaSession *media;
   GPtrArray *rang;
 } Device;
@@ -47,9 +48,10 @@ make_media (gboolean video, gpointer user_data, GError **error)
   handset_media_session_set_audio_source (media, handset_test_source (device->source));
   handset_media_session_set_audio_sink (media, handset_test_tone_create_sink (device->tone));
   if (handset_turn_has_servers (device->turn))
-    handset_media_session_set_turn (media, handset_turn_get_uris (device->turn),
-                                    handset_turn_get_username (device->turn),
-                                    handset_turn_get_password (device->turn));
+    handset_media_session_set_turn (
+        media, handset_turn_get_uris (device->turn), handset_turn_get_username (device->turn),
+        device->wrong_turn_password ? "not-the-password"
+                                    : handset_turn_get_password (device->turn));
   handset_media_session_set_relay_only (media, device->relay_only);
   g_set_object (&device->media, media);
 
@@ -329,6 +331,46 @@ test_hold_resume_and_add_video (void)
   device_free (bob);
 }
 
+/* Relay only with a TURN password coturn refuses: alice has no candidate
+ * at all, so libnice never even fails; the connect timeout ends the call
+ * as an ICE failure on both sides instead of leaving it connecting. */
+static void
+test_wrong_turn_password (void)
+{
+  HandsetTestUser *alice_user, *bob_user;
+  Device *alice, *bob;
+  g_autofree char *room_id = NULL;
+  g_autoptr (GError) error = NULL;
+  HandsetCall *call, *incoming;
+
+  if (!handset_test_homeserver_require ())
+    return;
+
+  alice_user = handset_test_register ("alice");
+  bob_user = handset_test_register ("bob");
+  room_id = handset_test_create_direct_room (alice_user, bob_user);
+  handset_test_join (bob_user, room_id);
+  alice = device_new (alice_user, "audiotestsrc is-live=true wave=sine freq=440 volume=0.5", TRUE);
+  bob = device_new (bob_user, "audiotestsrc is-live=true wave=sine freq=880 volume=0.5", TRUE);
+  alice->wrong_turn_password = TRUE;
+
+  call =
+      handset_call_manager_place_call (alice->manager, room_id, bob_user->user_id, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_true (handset_test_wait_until (has_rung, bob, WAIT_S));
+  incoming = g_ptr_array_index (bob->rang, 0);
+  handset_call_answer (incoming, FALSE);
+
+  g_assert_true (
+      handset_test_wait_until (is_ended, call, HANDSET_CALL_CONNECT_TIMEOUT_MS / 1000 + 30));
+  g_assert_cmpint (handset_call_get_end_reason (call), ==, HANDSET_CALL_END_ICE_FAILED);
+  g_assert_true (handset_test_wait_until (is_ended, incoming, WAIT_S));
+  g_assert_cmpint (handset_call_get_end_reason (incoming), ==, HANDSET_CALL_END_ICE_FAILED);
+
+  device_free (alice);
+  device_free (bob);
+}
+
 static void
 test_call_with_tones (void)
 {
@@ -357,6 +399,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/call-media-live/call-with-tones", test_call_with_tones);
   g_test_add_func ("/call-media-live/call-through-turn-relay", test_call_through_turn_relay);
   g_test_add_func ("/call-media-live/hold-resume-and-add-video", test_hold_resume_and_add_video);
+  g_test_add_func ("/call-media-live/wrong-turn-password", test_wrong_turn_password);
 
   return g_test_run ();
 }
