@@ -364,9 +364,9 @@ read_remote_direction (HandsetMediaSession *self, const GstSDPMessage *sdp)
     }
 }
 
-/* The direction we put on the wire: on hold we send (the peer may want
- * to know we are there) but do not listen; an answer grants no more
- * than the offer allowed. */
+/* The direction we put on the wire: on hold, sendonly, as VoIP v1 and
+ * Element have it (room for hold music; update_flow() sends nothing);
+ * an answer grants no more than the offer allowed. */
 static const char *
 wire_direction (HandsetMediaSession *self, GstWebRTCSDPType type)
 {
