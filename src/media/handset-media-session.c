@@ -1957,29 +1957,84 @@ handset_media_session_set_video_source (HandsetMediaSession *self, GstElement *s
   self->video_source = source ? gst_object_ref_sink (source) : NULL;
 }
 
-static GstPadProbeReturn
-swap_source_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+typedef struct
 {
-  GstElement *source = user_data;
-  GstElement *old = GST_ELEMENT (gst_pad_get_parent (pad));
-  GstElement *bin = GST_ELEMENT (gst_element_get_parent (old));
-  g_autoptr (GstPad) peer = gst_pad_get_peer (pad);
+  GstPad *pad;        /* the old microphone's source pad, blocked */
+  GstElement *source; /* the new one */
+} Swap;
 
-  /* The flow is blocked here: unplug the old microphone, plug the new. */
-  gst_pad_unlink (pad, peer);
+static void
+swap_free (gpointer data)
+{
+  Swap *swap = data;
+
+  gst_object_unref (swap->pad);
+  gst_object_unref (swap->source);
+  g_free (swap);
+}
+
+/* In the main thread: a streaming thread cannot stop itself. */
+static gboolean
+swap_in_main (gpointer user_data)
+{
+  Invoke *invoke = user_data;
+  Swap *swap = invoke->data;
+  GstElement *old = GST_ELEMENT (gst_pad_get_parent (swap->pad));
+  GstElement *bin = old != NULL ? GST_ELEMENT (gst_element_get_parent (old)) : NULL;
+  g_autoptr (GstPad) peer = gst_pad_get_peer (swap->pad);
+  g_autoptr (GstPad) src = gst_element_get_static_pad (swap->source, "src");
+
+  if (bin == NULL || peer == NULL)
+    {
+      g_clear_object (&old);
+      return G_SOURCE_REMOVE;
+    }
+  /* Unplug the old microphone (stopping it frees the blocked pad), plug
+   * the new one where it was. */
+  gst_pad_unlink (swap->pad, peer);
   gst_element_set_state (old, GST_STATE_NULL);
   gst_bin_remove (GST_BIN (bin), old);
-  gst_bin_add (GST_BIN (bin), source);
-  {
-    g_autoptr (GstPad) src = gst_element_get_static_pad (source, "src");
-
-    gst_pad_link (src, peer);
-  }
-  gst_element_sync_state_with_parent (source);
+  gst_bin_add (GST_BIN (bin), gst_object_ref (swap->source));
+  gst_pad_link (src, peer);
+  gst_element_sync_state_with_parent (swap->source);
   gst_object_unref (old);
   gst_object_unref (bin);
 
-  return GST_PAD_PROBE_REMOVE;
+  return G_SOURCE_REMOVE;
+}
+
+static GstPadProbeReturn
+swap_source_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  Invoke *invoke = user_data;
+
+  /* The flow waits here until the main thread has swapped: an idle
+   * source, never run here (g_main_context_invoke() could). */
+  if (invoke->data != NULL)
+    {
+      Invoke *later = g_new0 (Invoke, 1);
+      GSource *idle = g_idle_source_new ();
+
+      later->self = g_object_ref (invoke->self);
+      later->func = swap_in_main;
+      later->data = g_steal_pointer (&invoke->data);
+      later->free_data = swap_free;
+      g_source_set_callback (idle, invoke_cb, later, (GDestroyNotify) invoke_free);
+      g_source_attach (idle, invoke->self->context);
+      g_source_unref (idle);
+    }
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+swap_probe_free (gpointer data)
+{
+  Invoke *invoke = data;
+
+  if (invoke->data != NULL)
+    swap_free (invoke->data);
+  g_object_unref (invoke->self);
+  g_free (invoke);
 }
 
 /**
@@ -1991,8 +2046,6 @@ swap_source_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 void
 handset_media_session_replace_audio_source (HandsetMediaSession *self, GstElement *source)
 {
-  g_autoptr (GstPad) pad = NULL;
-
   g_return_if_fail (HANDSET_IS_MEDIA_SESSION (self));
 
   if (self->audio_source_in_use == NULL)
@@ -2001,11 +2054,18 @@ handset_media_session_replace_audio_source (HandsetMediaSession *self, GstElemen
       return;
     }
 
-  gst_object_ref_sink (source);
-  pad = gst_element_get_static_pad (self->audio_source_in_use, "src");
-  self->audio_source_in_use = source;
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM, swap_source_probe, source,
-                     (GDestroyNotify) gst_object_unref);
+  {
+    Swap *swap = g_new0 (Swap, 1);
+    Invoke *holder = g_new0 (Invoke, 1);
+
+    swap->source = gst_object_ref_sink (source);
+    swap->pad = gst_element_get_static_pad (self->audio_source_in_use, "src");
+    holder->self = g_object_ref (self);
+    holder->data = swap;
+    self->audio_source_in_use = source;
+    gst_pad_add_probe (swap->pad, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM, swap_source_probe, holder,
+                       swap_probe_free);
+  }
 }
 
 /**

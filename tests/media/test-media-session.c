@@ -278,6 +278,29 @@ test_ice_restart (void)
   peer_clear (&bob);
 }
 
+/* Another microphone mid-call: the far end hears the new one, with no
+ * renegotiation. */
+static void
+test_switch_microphone (void)
+{
+  Peer alice = { 0 }, bob = { 0 };
+
+  peer_init (&alice, FALSE, "audiotestsrc is-live=true wave=sine freq=440 volume=0.5", NULL);
+  peer_init (&bob, FALSE, "audiotestsrc is-live=true wave=sine freq=880 volume=0.5", NULL);
+  connect_peers (&alice, &bob, NULL);
+  assert_tone (&bob, 440);
+
+  handset_media_session_replace_audio_source (
+      alice.session,
+      handset_test_source ("audiotestsrc is-live=true wave=sine freq=660 volume=0.5"));
+  run_for (500);
+  assert_tone (&bob, 660);
+  assert_tone (&alice, 880);
+
+  peer_clear (&alice);
+  peer_clear (&bob);
+}
+
 static void
 test_tones_both_ways (void)
 {
@@ -440,6 +463,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/media-session/tones-both-ways", test_tones_both_ways);
   g_test_add_func ("/media-session/video-call", test_video_call);
   g_test_add_func ("/media-session/ice-restart-asked", test_ice_restart);
+  g_test_add_func ("/media-session/switch-microphone", test_switch_microphone);
   g_test_add_func ("/media-session/turn-uri", test_turn_uri);
   g_test_add_func ("/media-session/refused-description", test_refused_description);
   /* Last: it takes vp8enc out of the registry. */
