@@ -330,8 +330,8 @@ handset_session_set_ring_in_public_rooms (HandsetSession *self, gboolean ring)
  * handset_session_set_preferred_devices:
  *
  * Device names as HandsetMediaDevices gives them; empty for the default.
- * They apply to calls that start afterwards; a new microphone also to
- * the call going on.
+ * They apply to calls that start afterwards; a new microphone or speaker
+ * also to the call going on.
  */
 void
 handset_session_set_preferred_devices (HandsetSession *self,
@@ -340,22 +340,25 @@ handset_session_set_preferred_devices (HandsetSession *self,
                                        const char *camera)
 {
   gboolean new_microphone = g_strcmp0 (self->microphone, microphone) != 0;
+  gboolean new_speaker = g_strcmp0 (self->speaker, speaker) != 0;
+  HandsetCall *call = self->manager ? handset_call_manager_get_active_call (self->manager) : NULL;
+  HandsetCallMedia *media = call != NULL ? handset_call_get_media (call) : NULL;
+  GstElement *element;
 
   g_free (self->microphone);
   self->microphone = g_strdup (microphone);
-  /* A call going on takes the new microphone at once. */
-  if (new_microphone && self->manager != NULL)
-    {
-      HandsetCall *call = handset_call_manager_get_active_call (self->manager);
-      HandsetCallMedia *media = call != NULL ? handset_call_get_media (call) : NULL;
-      GstElement *element;
-
-      if (HANDSET_IS_MEDIA_SESSION (media) &&
-          (element = device_element (self, HANDSET_MEDIA_DEVICE_MICROPHONE, microphone)) != NULL)
-        handset_media_session_replace_audio_source (HANDSET_MEDIA_SESSION (media), element);
-    }
   g_free (self->speaker);
   self->speaker = g_strdup (speaker);
+  /* A call going on takes the new devices at once. */
+  if (HANDSET_IS_MEDIA_SESSION (media))
+    {
+      if (new_microphone &&
+          (element = device_element (self, HANDSET_MEDIA_DEVICE_MICROPHONE, microphone)) != NULL)
+        handset_media_session_replace_audio_source (HANDSET_MEDIA_SESSION (media), element);
+      if (new_speaker &&
+          (element = device_element (self, HANDSET_MEDIA_DEVICE_SPEAKER, speaker)) != NULL)
+        handset_media_session_replace_audio_sink (HANDSET_MEDIA_SESSION (media), element);
+    }
   g_free (self->camera);
   self->camera = g_strdup (camera);
 }

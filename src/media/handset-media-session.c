@@ -1957,10 +1957,14 @@ handset_media_session_set_video_source (HandsetMediaSession *self, GstElement *s
   self->video_source = source ? gst_object_ref_sink (source) : NULL;
 }
 
+/* A device swapped during a call: the flow is blocked on @pad, then in
+ * the main thread the element on one side of it gives way to @fresh. */
 typedef struct
 {
-  GstPad *pad;        /* the old microphone's source pad, blocked */
-  GstElement *source; /* the new one */
+  GstPad *pad;       /* blocked: the old source's pad, or the one feeding the old sink */
+  GstElement *fresh; /* the new device */
+  gboolean upstream; /* a source: the old element owns @pad */
+  gulong probe;
 } Swap;
 
 static void
@@ -1969,34 +1973,48 @@ swap_free (gpointer data)
   Swap *swap = data;
 
   gst_object_unref (swap->pad);
-  gst_object_unref (swap->source);
+  gst_object_unref (swap->fresh);
   g_free (swap);
 }
 
-/* In the main thread: a streaming thread cannot stop itself. */
 static gboolean
 swap_in_main (gpointer user_data)
 {
   Invoke *invoke = user_data;
   Swap *swap = invoke->data;
-  GstElement *old = GST_ELEMENT (gst_pad_get_parent (swap->pad));
-  GstElement *bin = old != NULL ? GST_ELEMENT (gst_element_get_parent (old)) : NULL;
   g_autoptr (GstPad) peer = gst_pad_get_peer (swap->pad);
-  g_autoptr (GstPad) src = gst_element_get_static_pad (swap->source, "src");
+  GstElement *old;
+  GstElement *bin;
 
-  if (bin == NULL || peer == NULL)
+  if (peer == NULL)
+    return G_SOURCE_REMOVE;
+  old = GST_ELEMENT (gst_pad_get_parent (swap->upstream ? swap->pad : peer));
+  bin = old != NULL ? GST_ELEMENT (gst_element_get_parent (old)) : NULL;
+  if (bin == NULL)
     {
       g_clear_object (&old);
       return G_SOURCE_REMOVE;
     }
-  /* Unplug the old microphone (stopping it frees the blocked pad), plug
-   * the new one where it was. */
+
   gst_pad_unlink (swap->pad, peer);
   gst_element_set_state (old, GST_STATE_NULL);
   gst_bin_remove (GST_BIN (bin), old);
-  gst_bin_add (GST_BIN (bin), gst_object_ref (swap->source));
-  gst_pad_link (src, peer);
-  gst_element_sync_state_with_parent (swap->source);
+  gst_bin_add (GST_BIN (bin), gst_object_ref (swap->fresh));
+  if (swap->upstream)
+    {
+      g_autoptr (GstPad) src = gst_element_get_static_pad (swap->fresh, "src");
+
+      gst_pad_link (src, peer);
+    }
+  else
+    {
+      g_autoptr (GstPad) sink = gst_element_get_static_pad (swap->fresh, "sink");
+
+      gst_pad_link (swap->pad, sink);
+    }
+  gst_element_sync_state_with_parent (swap->fresh);
+  /* Lets the flow go on, into the new element. */
+  gst_pad_remove_probe (swap->pad, swap->probe);
   gst_object_unref (old);
   gst_object_unref (bin);
 
@@ -2004,23 +2022,23 @@ swap_in_main (gpointer user_data)
 }
 
 static GstPadProbeReturn
-swap_source_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+swap_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
-  Invoke *invoke = user_data;
+  Invoke *holder = user_data;
 
   /* The flow waits here until the main thread has swapped: an idle
    * source, never run here (g_main_context_invoke() could). */
-  if (invoke->data != NULL)
+  if (holder->data != NULL)
     {
       Invoke *later = g_new0 (Invoke, 1);
       GSource *idle = g_idle_source_new ();
 
-      later->self = g_object_ref (invoke->self);
+      later->self = g_object_ref (holder->self);
       later->func = swap_in_main;
-      later->data = g_steal_pointer (&invoke->data);
+      later->data = g_steal_pointer (&holder->data);
       later->free_data = swap_free;
       g_source_set_callback (idle, invoke_cb, later, (GDestroyNotify) invoke_free);
-      g_source_attach (idle, invoke->self->context);
+      g_source_attach (idle, holder->self->context);
       g_source_unref (idle);
     }
   return GST_PAD_PROBE_OK;
@@ -2029,12 +2047,27 @@ swap_source_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 static void
 swap_probe_free (gpointer data)
 {
-  Invoke *invoke = data;
+  Invoke *holder = data;
 
-  if (invoke->data != NULL)
-    swap_free (invoke->data);
-  g_object_unref (invoke->self);
-  g_free (invoke);
+  if (holder->data != NULL)
+    swap_free (holder->data);
+  g_object_unref (holder->self);
+  g_free (holder);
+}
+
+static void
+start_swap (HandsetMediaSession *self, GstPad *pad, GstElement *fresh, gboolean upstream)
+{
+  Swap *swap = g_new0 (Swap, 1);
+  Invoke *holder = g_new0 (Invoke, 1);
+
+  swap->pad = gst_object_ref (pad);
+  swap->fresh = gst_object_ref_sink (fresh);
+  swap->upstream = upstream;
+  holder->self = g_object_ref (self);
+  holder->data = swap;
+  swap->probe = gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM, swap_probe, holder,
+                                   swap_probe_free);
 }
 
 /**
@@ -2055,16 +2088,35 @@ handset_media_session_replace_audio_source (HandsetMediaSession *self, GstElemen
     }
 
   {
-    Swap *swap = g_new0 (Swap, 1);
-    Invoke *holder = g_new0 (Invoke, 1);
+    g_autoptr (GstPad) pad = gst_element_get_static_pad (self->audio_source_in_use, "src");
 
-    swap->source = gst_object_ref_sink (source);
-    swap->pad = gst_element_get_static_pad (self->audio_source_in_use, "src");
-    holder->self = g_object_ref (self);
-    holder->data = swap;
     self->audio_source_in_use = source;
-    gst_pad_add_probe (swap->pad, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM, swap_source_probe, holder,
-                       swap_probe_free);
+    start_swap (self, pad, source, TRUE);
+  }
+}
+
+/**
+ * handset_media_session_replace_audio_sink:
+ * @sink: (transfer full): the new speaker
+ *
+ * Switches speakers during a call; before the call's audio arrives, the
+ * speaker it will play on.
+ */
+void
+handset_media_session_replace_audio_sink (HandsetMediaSession *self, GstElement *sink)
+{
+  g_return_if_fail (HANDSET_IS_MEDIA_SESSION (self));
+
+  if (self->playback_volume == NULL)
+    {
+      handset_media_session_set_audio_sink (self, sink);
+      return;
+    }
+
+  {
+    g_autoptr (GstPad) pad = gst_element_get_static_pad (self->playback_volume, "src");
+
+    start_swap (self, pad, sink, FALSE);
   }
 }
 

@@ -27,6 +27,7 @@ void handset_media_session_set_audio_source (HandsetMediaSession *self, GstEleme
 void handset_media_session_set_audio_sink (HandsetMediaSession *self, GstElement *sink);
 void handset_media_session_set_video_source (HandsetMediaSession *self, GstElement *source);
 void handset_media_session_replace_audio_source (HandsetMediaSession *self, GstElement *source);
+void handset_media_session_replace_audio_sink (HandsetMediaSession *self, GstElement *sink);
 
 GstElement *handset_media_session_get_pipeline (HandsetMediaSession *self);
 void handset_media_session_update_stats (HandsetMediaSession *self);

@@ -278,8 +278,8 @@ test_ice_restart (void)
   peer_clear (&bob);
 }
 
-/* Another microphone mid-call: the far end hears the new one, with no
- * renegotiation. */
+/* Another microphone and another speaker mid-call, with no
+ * renegotiation: the new ones are heard and play. */
 static void
 test_switch_microphone (void)
 {
@@ -296,6 +296,21 @@ test_switch_microphone (void)
   run_for (500);
   assert_tone (&bob, 660);
   assert_tone (&alice, 880);
+
+  /* And another speaker for bob: the new one plays alice, the old one
+   * hears nothing more. */
+  {
+    HandsetTestTone *speaker = handset_test_tone_new ();
+    double rms = 0;
+
+    handset_media_session_replace_audio_sink (bob.session, handset_test_tone_create_sink (speaker));
+    run_for (500);
+    handset_test_tone_reset (bob.tone);
+    handset_test_tone_assert (speaker, 660, 1500);
+    handset_test_tone_get_frequency (bob.tone, &rms);
+    g_assert_cmpfloat (rms, ==, 0);
+    handset_test_tone_free (speaker);
+  }
 
   peer_clear (&alice);
   peer_clear (&bob);
@@ -463,7 +478,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/media-session/tones-both-ways", test_tones_both_ways);
   g_test_add_func ("/media-session/video-call", test_video_call);
   g_test_add_func ("/media-session/ice-restart-asked", test_ice_restart);
-  g_test_add_func ("/media-session/switch-microphone", test_switch_microphone);
+  g_test_add_func ("/media-session/switch-microphone-and-speaker", test_switch_microphone);
   g_test_add_func ("/media-session/turn-uri", test_turn_uri);
   g_test_add_func ("/media-session/refused-description", test_refused_description);
   /* Last: it takes vp8enc out of the registry. */
