@@ -62,7 +62,8 @@ make_media (gboolean video, gpointer user_data, GError **error)
   handset_media_session_set_audio_source (media, handset_test_source (device->source));
   handset_media_session_set_audio_sink (media, handset_test_tone_create_sink (device->tone));
   /* Always: the callee's media is made before it answers with video. */
-  handset_media_session_set_video_source (media, handset_test_source ("videotestsrc is-live=true"));
+  handset_media_session_set_video_source (
+      media, handset_test_source ("videotestsrc is-live=true pattern=ball"));
   return HANDSET_CALL_MEDIA (media);
 }
 
@@ -80,6 +81,24 @@ on_incoming (HandsetCallManager *manager, HandsetCall *call, Device *device)
   g_set_object (&device->ringing, call);
   if (device->auto_answer)
     handset_call_answer (call, device->answer_video);
+}
+
+static void settle (guint ms);
+
+/* Video bytes the device's ringing call has received so far. */
+static double
+video_received (Device *device)
+{
+  HandsetCallMedia *media =
+      device->ringing != NULL ? handset_call_get_media (device->ringing) : NULL;
+  guint64 bytes = 0;
+
+  if (!HANDSET_IS_MEDIA_SESSION (media))
+    return 0;
+  handset_media_session_update_stats (HANDSET_MEDIA_SESSION (media));
+  settle (300);
+  g_object_get (media, "video-bytes-received", &bytes, NULL);
+  return (double) bytes;
 }
 
 static gboolean
@@ -274,6 +293,7 @@ program_figures (HandsetTestUser *user, Device *bob)
     program, "--profile", "bench", "login", handset_test_homeserver_url (), user->user_id, NULL
   };
   double idle[RUNS], audio_rss[RUNS], audio_cpu[RUNS], video_rss[RUNS], video_cpu[RUNS];
+  double video_in[RUNS];
   g_autofree char *password = g_strconcat (user->password, "\n", NULL);
 
   g_assert_nonnull (program);
@@ -291,7 +311,7 @@ program_figures (HandsetTestUser *user, Device *bob)
       g_autoptr (GSubprocess) app = NULL;
       g_autoptr (GError) error = NULL;
       GPid pid;
-      double cpu0;
+      double cpu0, video0;
 
       g_subprocess_launcher_set_flags (program_launcher, G_SUBPROCESS_FLAGS_NONE);
       app = g_subprocess_launcher_spawnv (program_launcher, start, &error);
@@ -319,9 +339,11 @@ program_figures (HandsetTestUser *user, Device *bob)
       g_assert_cmpint (run_cli (call_video, NULL), ==, 0);
       settle (3000);
       cpu0 = proc_cpu_s (pid);
+      video0 = video_received (bob);
       settle (20000);
       video_cpu[i] = (proc_cpu_s (pid) - cpu0) / 20.0 * 100.0;
       video_rss[i] = proc_rss_kb (pid) / 1024.0;
+      video_in[i] = (video_received (bob) - video0) / 1000.0;
       g_assert_cmpint (run_cli (hangup, NULL), ==, 0);
       settle (2000);
       bob->auto_answer = FALSE;
@@ -339,9 +361,12 @@ program_figures (HandsetTestUser *user, Device *bob)
        "utime+stime from /proc/PID/stat over 20 s of the call, as a share of one core "
        "(the same figure is the CPU seconds per minute divided by 0.6)");
   row ("handset program: resident memory in a 640x480 video call (MB)", video_rss, RUNS, 1,
-       "as above, `handset call --video`, videotestsrc at 640x480@30 both ways, VP8");
+       "as above, `handset call --video`, videotestsrc pattern=ball (a moving ball) at 640x480@30 "
+       "both ways, VP8");
   row ("handset program: CPU in a 640x480 video call (% of one core)", video_cpu, RUNS, 2,
        "as above, over 20 s of the video call");
+  row ("handset program: video it sent in those 20 s (kB)", video_in, RUNS, 0,
+       "video-bytes-received of the bench device's media session: shows the video flowed");
 }
 
 int
