@@ -656,6 +656,67 @@ confirm_call (HandsetApplication *self, const char *target, gboolean room)
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+typedef struct
+{
+  HandsetApplication *app;
+  char *user_id;
+  guint tries;
+} ShowContact;
+
+static void
+show_contact_free (gpointer data)
+{
+  ShowContact *show = data;
+
+  g_object_unref (show->app);
+  g_free (show->user_id);
+  g_free (show);
+}
+
+static gboolean
+show_contact_later (gpointer data)
+{
+  ShowContact *show = data;
+  HandsetWindow *window = main_window (show->app);
+
+  if (window == NULL)
+    return G_SOURCE_REMOVE;
+  if (handset_window_show_contact (window, show->user_id))
+    return G_SOURCE_REMOVE;
+  if (++show->tries < 40)
+    return G_SOURCE_CONTINUE;
+  handset_window_toast (window, _ ("The chat is made, but the contact did not appear."));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+chat_ready_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (HandsetApplication) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *room_id = handset_contact_list_ensure_direct_chat_finish (
+      HANDSET_CONTACT_LIST (object), result, NULL, &error);
+  HandsetWindow *window = ensure_window (self);
+
+  if (room_id == NULL)
+    {
+      g_autofree char *message =
+          g_strdup_printf (_ ("The chat could not be opened: %s"), error->message);
+
+      handset_window_toast (window, message);
+      return;
+    }
+  /* A new chat joins the contacts with the next sync: look a few times. */
+  if (!handset_window_show_contact (window, g_object_get_data (object, "handset-chat-user")))
+    {
+      ShowContact *show = g_new0 (ShowContact, 1);
+
+      show->app = g_object_ref (self);
+      show->user_id = g_strdup (g_object_get_data (object, "handset-chat-user"));
+      g_timeout_add_full (G_PRIORITY_DEFAULT, 250, show_contact_later, show, show_contact_free);
+    }
+}
+
 static void
 handset_application_open (GApplication *application, GFile **files, int n_files, const char *hint)
 {
@@ -684,10 +745,19 @@ handset_application_open (GApplication *application, GFile **files, int n_files,
         {
           case HANDSET_MATRIX_URI_KIND_USER:
             if (handset_matrix_uri_get_action (uri) == HANDSET_MATRIX_URI_ACTION_CHAT)
-              handset_contact_list_ensure_direct_chat_async (
-                  handset_session_get_contacts (self->session),
-                  handset_account_get_client (self->account), handset_matrix_uri_get_id (uri), NULL,
-                  NULL, NULL);
+              {
+                /* A contact already: shown at once; else once the chat is made. */
+                if (!handset_window_show_contact (window, handset_matrix_uri_get_id (uri)))
+                  {
+                    g_object_set_data_full (G_OBJECT (handset_session_get_contacts (self->session)),
+                                            "handset-chat-user",
+                                            g_strdup (handset_matrix_uri_get_id (uri)), g_free);
+                    handset_contact_list_ensure_direct_chat_async (
+                        handset_session_get_contacts (self->session),
+                        handset_account_get_client (self->account), handset_matrix_uri_get_id (uri),
+                        NULL, chat_ready_cb, g_object_ref (self));
+                  }
+              }
             else
               confirm_call (self, handset_matrix_uri_get_id (uri), FALSE);
             break;

@@ -457,6 +457,41 @@ handset_window_show_history (HandsetWindow *self)
   adw_view_stack_set_visible_child_name (stack, "history");
 }
 
+/**
+ * handset_window_show_contact:
+ *
+ * Turns to the contacts and selects @user_id's row, clearing a search
+ * that would hide it.
+ *
+ * Returns: whether @user_id is among the contacts
+ */
+gboolean
+handset_window_show_contact (HandsetWindow *self, const char *user_id)
+{
+  AdwViewStack *stack = adw_view_switcher_title_get_stack (self->switcher_title);
+  GListModel *model = G_LIST_MODEL (self->filtered);
+
+  if (model == NULL)
+    return FALSE;
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_LESS_STRICT);
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr (HandsetContact) contact = g_list_model_get_item (model, i);
+      GtkListBoxRow *row;
+
+      if (g_strcmp0 (handset_contact_get_user_id (contact), user_id) != 0)
+        continue;
+      adw_view_stack_set_visible_child_name (stack, "contacts");
+      row = gtk_list_box_get_row_at_index (self->contact_list, (int) i);
+      gtk_list_box_select_row (self->contact_list, row);
+      gtk_widget_grab_focus (GTK_WIDGET (row));
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
 GtkWidget *
 handset_window_get_login_page (HandsetWindow *self)
 {

@@ -463,6 +463,28 @@ test_call_through_the_ui (void)
     wait_page (pa, "contacts");
   }
 
+  /* A chat link for a contact: no call, the contacts page with bob's
+   * row selected, even from the history page. */
+  {
+    g_autofree char *uri = g_strdup_printf ("matrix:u/%s?action=chat", bob->user_id + 1);
+    g_autoptr (GFile) file = g_file_new_for_uri (uri);
+    GtkListBox *list = GTK_LIST_BOX (handset_window_get_contact_list (window_of (pa)));
+    GtkListBoxRow *selected;
+
+    handset_window_show_history (window_of (pa));
+    gtk_list_box_unselect_all (list);
+    run_for (300);
+    g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (list)));
+    g_application_open (G_APPLICATION (pa->app), &file, 1, "");
+    run_for (500);
+    g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (list)));
+    selected = gtk_list_box_get_selected_row (list);
+    g_assert_nonnull (selected);
+    g_assert_true (ADW_IS_ACTION_ROW (selected));
+    g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (selected)), ==, bob->user_id);
+    g_assert_null (incoming_of (pb1));
+  }
+
   /* The other screens, for the record. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window_of (pa)), "win.new-call", NULL));
   run_for (500);
