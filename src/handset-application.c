@@ -692,11 +692,11 @@ show_contact_later (gpointer data)
 static void
 chat_ready_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr (HandsetApplication) self = user_data;
+  ShowContact *show = user_data;
   g_autoptr (GError) error = NULL;
   g_autofree char *room_id = handset_contact_list_ensure_direct_chat_finish (
       HANDSET_CONTACT_LIST (object), result, NULL, &error);
-  HandsetWindow *window = ensure_window (self);
+  HandsetWindow *window = ensure_window (show->app);
 
   if (room_id == NULL)
     {
@@ -704,17 +704,14 @@ chat_ready_cb (GObject *object, GAsyncResult *result, gpointer user_data)
           g_strdup_printf (_ ("The chat could not be opened: %s"), error->message);
 
       handset_window_toast (window, message);
+      show_contact_free (show);
       return;
     }
   /* A new chat joins the contacts with the next sync: look a few times. */
-  if (!handset_window_show_contact (window, g_object_get_data (object, "handset-chat-user")))
-    {
-      ShowContact *show = g_new0 (ShowContact, 1);
-
-      show->app = g_object_ref (self);
-      show->user_id = g_strdup (g_object_get_data (object, "handset-chat-user"));
-      g_timeout_add_full (G_PRIORITY_DEFAULT, 250, show_contact_later, show, show_contact_free);
-    }
+  if (handset_window_show_contact (window, show->user_id))
+    show_contact_free (show);
+  else
+    g_timeout_add_full (G_PRIORITY_DEFAULT, 250, show_contact_later, show, show_contact_free);
 }
 
 static void
@@ -749,13 +746,14 @@ handset_application_open (GApplication *application, GFile **files, int n_files,
                 /* A contact already: shown at once; else once the chat is made. */
                 if (!handset_window_show_contact (window, handset_matrix_uri_get_id (uri)))
                   {
-                    g_object_set_data_full (G_OBJECT (handset_session_get_contacts (self->session)),
-                                            "handset-chat-user",
-                                            g_strdup (handset_matrix_uri_get_id (uri)), g_free);
+                    ShowContact *show = g_new0 (ShowContact, 1);
+
+                    show->app = g_object_ref (self);
+                    show->user_id = g_strdup (handset_matrix_uri_get_id (uri));
                     handset_contact_list_ensure_direct_chat_async (
                         handset_session_get_contacts (self->session),
-                        handset_account_get_client (self->account), handset_matrix_uri_get_id (uri),
-                        NULL, chat_ready_cb, g_object_ref (self));
+                        handset_account_get_client (self->account), show->user_id, NULL,
+                        chat_ready_cb, show);
                   }
               }
             else
