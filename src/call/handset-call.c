@@ -267,16 +267,25 @@ set_answered_by_party (HandsetCall *self, const char *party_id)
   handset_call_set_answered_by (self, party_id);
 }
 
-/* Whether every media section of an SDP only receives or is inactive from
- * the sender's point of view: the sender holds the call. */
-static gboolean
-sdp_holds (const char *sdp)
+/* One m= section of an SDP, as far as the call needs it. */
+typedef struct
 {
+  gboolean video;   /* m=video */
+  gboolean port;    /* a port other than 0: not refused */
+  gboolean sends;   /* no a=recvonly or a=inactive */
+  gboolean holding; /* a=sendonly or a=inactive */
+} SdpSection;
+
+/* The sections of @sdp, in order; empty when it is NULL. */
+static GArray *
+sdp_sections (const char *sdp)
+{
+  GArray *sections = g_array_new (FALSE, TRUE, sizeof (SdpSection));
   g_auto (GStrv) lines = NULL;
-  gboolean in_media = FALSE, any_media = FALSE, all_held = TRUE, section_held = FALSE;
+  SdpSection *section = NULL;
 
   if (sdp == NULL)
-    return FALSE;
+    return sections;
 
   lines = g_strsplit (sdp, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
@@ -285,21 +294,37 @@ sdp_holds (const char *sdp)
 
       if (g_str_has_prefix (line, "m="))
         {
-          if (in_media)
-            all_held &= section_held;
-          in_media = TRUE;
-          any_media = TRUE;
-          section_held = FALSE;
+          SdpSection next = { g_str_has_prefix (line, "m=video "), TRUE, TRUE, FALSE };
+          const char *port = strchr (line, ' ');
+
+          next.port = port == NULL || !g_str_has_prefix (port, " 0 ");
+          g_array_append_val (sections, next);
+          section = &g_array_index (sections, SdpSection, sections->len - 1);
         }
-      else if (in_media && (g_str_equal (line, "a=sendonly") || g_str_equal (line, "a=inactive")))
+      else if (section != NULL)
         {
-          section_held = TRUE;
+          if (g_str_equal (line, "a=recvonly") || g_str_equal (line, "a=inactive"))
+            section->sends = FALSE;
+          if (g_str_equal (line, "a=sendonly") || g_str_equal (line, "a=inactive"))
+            section->holding = TRUE;
         }
     }
-  if (in_media)
-    all_held &= section_held;
 
-  return any_media && all_held;
+  return sections;
+}
+
+/* Whether every media section of an SDP only sends or is inactive: the
+ * sender holds the call. */
+static gboolean
+sdp_holds (const char *sdp)
+{
+  g_autoptr (GArray) sections = sdp_sections (sdp);
+
+  for (guint i = 0; i < sections->len; i++)
+    if (!g_array_index (sections, SdpSection, i).holding)
+      return FALSE;
+
+  return sections->len > 0;
 }
 
 /* Whether an SDP sends video: an m=video line with a port whose
@@ -307,31 +332,17 @@ sdp_holds (const char *sdp)
 static gboolean
 sdp_sends_video (const char *sdp)
 {
-  g_auto (GStrv) lines = NULL;
-  gboolean in_video = FALSE, sends = FALSE;
+  g_autoptr (GArray) sections = sdp_sections (sdp);
 
-  if (sdp == NULL)
-    return FALSE;
-
-  lines = g_strsplit (sdp, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
+  for (guint i = 0; i < sections->len; i++)
     {
-      const char *line = g_strstrip (lines[i]);
+      const SdpSection *section = &g_array_index (sections, SdpSection, i);
 
-      if (g_str_has_prefix (line, "m="))
-        {
-          if (in_video && sends)
-            return TRUE;
-          in_video = g_str_has_prefix (line, "m=video ") && !g_str_has_prefix (line, "m=video 0 ");
-          sends = TRUE;
-        }
-      else if (in_video && (g_str_equal (line, "a=recvonly") || g_str_equal (line, "a=inactive")))
-        {
-          sends = FALSE;
-        }
+      if (section->video && section->port && section->sends)
+        return TRUE;
     }
 
-  return in_video && sends;
+  return FALSE;
 }
 
 /* ------------------------------------------------------------------ candidates */
