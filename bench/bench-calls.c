@@ -338,8 +338,9 @@ program_figures (HandsetTestUser *user, Device *bob)
       bob->answer_video = TRUE;
       g_assert_cmpint (run_cli (call_video, NULL), ==, 0);
       settle (3000);
-      cpu0 = proc_cpu_s (pid);
+      /* Before the CPU window: reading the statistics takes 300 ms. */
       video0 = video_received (bob);
+      cpu0 = proc_cpu_s (pid);
       settle (20000);
       video_cpu[i] = (proc_cpu_s (pid) - cpu0) / 20.0 * 100.0;
       video_rss[i] = proc_rss_kb (pid) / 1024.0;
