@@ -30,6 +30,7 @@ struct _HandsetSync
   guint backoff_ms;
   guint retry_id;
   gboolean connected;
+  gboolean have_state; /* a batch of this object's has carried the whole state */
 };
 
 G_DEFINE_FINAL_TYPE (HandsetSync, handset_sync, G_TYPE_OBJECT)
@@ -241,6 +242,7 @@ parsed_cb (GObject *object, GAsyncResult *result, gpointer user_data)
     }
 
   g_signal_emit (self, signals[SIGNAL_BATCH], 0, batch);
+  self->have_state = TRUE;
 
   /* Saved after the batch was handled: a crash while handling it repeats
    * it, and never loses it. */
@@ -299,8 +301,14 @@ sync_once (HandsetSync *self)
     {
       g_autofree char *since = g_uri_escape_string (self->since, NULL, FALSE);
 
-      /* Long-poll; the first sync returns at once with the state so far. */
-      g_string_append_printf (query, "&since=%s&timeout=%d", since, HANDSET_SYNC_TIMEOUT_MS);
+      g_string_append_printf (query, "&since=%s", since);
+      /* Rooms and account data live in memory only: a run that starts
+       * from a stored position asks for the whole state again, at once,
+       * and gets only the timeline it missed. Then it long-polls. */
+      if (self->have_state)
+        g_string_append_printf (query, "&timeout=%d", HANDSET_SYNC_TIMEOUT_MS);
+      else
+        g_string_append (query, "&full_state=true&timeout=0");
     }
   else
     {

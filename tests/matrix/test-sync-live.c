@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The /sync loop against the real Synapse: events arrive in order, a new
- * process resumes where the last stopped, and a homeserver restart in the
+ * process resumes where the last stopped and still learns its rooms and
+ * account data, and a homeserver restart in the
  * middle of the loop loses nothing and repeats nothing. This test stops
  * and starts the suite's homeserver, so it runs alone.
  */
@@ -12,6 +13,7 @@
 
 #include <glib/gstdio.h>
 
+#include "handset-rooms.h"
 #include "handset-sync.h"
 #include "handset-test-homeserver.h"
 #include "handset-test-util.h"
@@ -102,8 +104,15 @@ test_order_resume_and_restart (void)
   g_autoptr (HandsetMatrixClient) client = NULL;
   g_autoptr (HandsetStore) store = NULL;
   g_autoptr (HandsetSync) sync = NULL;
+  g_autoptr (HandsetRooms) rooms = NULL;
   g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) reply = NULL;
   g_autofree char *dir = NULL;
+  g_autofree char *direct = NULL;
+  g_autofree char *direct_path = NULL;
+  g_autoptr (GPtrArray) direct_rooms = NULL;
+  HandsetRoom *room;
+  guint status = 0;
   g_autofree char *db = NULL;
   Received received = { 0 };
   Count count = { &received, 0 };
@@ -125,6 +134,11 @@ test_order_resume_and_restart (void)
   received.room_id = handset_test_create_direct_room (bob, alice);
   handset_test_join (alice, received.room_id);
   received.bodies = g_ptr_array_new_with_free_func (g_free);
+  direct = g_strdup_printf ("{\"%s\": [\"%s\"]}", bob->user_id, received.room_id);
+  direct_path =
+      g_strdup_printf ("/_matrix/client/v3/user/%s/account_data/m.direct", alice->user_id);
+  reply = handset_test_request ("PUT", direct_path, alice->access_token, direct, &status);
+  g_assert_cmpuint (status, ==, 200);
 
   /* In order, each once. */
   client = client_for (alice);
@@ -146,6 +160,8 @@ test_order_resume_and_restart (void)
     send_numbered (bob, received.room_id, "b", i);
   g_ptr_array_set_size (received.bodies, 0);
   sync = handset_sync_new (client, store);
+  rooms = handset_rooms_new (alice->user_id);
+  g_signal_connect_swapped (sync, "batch", G_CALLBACK (handset_rooms_handle_batch), rooms);
   g_signal_connect (sync, "batch", G_CALLBACK (on_batch), &received);
   handset_sync_start (sync);
   g_assert_nonnull (handset_sync_get_since (sync));
@@ -155,6 +171,17 @@ test_order_resume_and_restart (void)
   count.count = 4;
   g_assert_false (handset_test_wait_until (has_count, &count, 2));
   assert_bodies (&received, resumed);
+
+  /* The new process knows the room, its members, and the direct chat:
+   * nothing of them changed while it was away, and it keeps none of them. */
+  room = handset_rooms_lookup (rooms, received.room_id);
+  g_assert_nonnull (room);
+  g_assert_cmpuint (handset_room_get_n_members (room), ==, 2);
+  g_assert_cmpstr (handset_room_get_membership (room, bob->user_id), ==, "join");
+  direct_rooms = handset_rooms_get_direct_rooms (rooms, bob->user_id);
+  g_assert_nonnull (direct_rooms);
+  g_assert_cmpuint (direct_rooms->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (direct_rooms, 0), ==, received.room_id);
 
   /* The homeserver stops in the middle of the loop: it backs off and says
    * why; events sent right after the restart all come, once. */
