@@ -889,6 +889,7 @@ return_local_description (gpointer user_data)
   set_directions (local->sdp, wire_direction (self, local->type));
   text = gst_sdp_message_as_text (local->sdp);
   gst_webrtc_session_description_free (local);
+  g_debug ("Local description:\n%s", text);
   self->description_sent = TRUE;
   g_task_return_pointer (task, g_steal_pointer (&text), g_free);
 
@@ -1147,6 +1148,12 @@ set_remote (HandsetMediaSession *self, GstWebRTCSDPType type, GstSDPMessage *sdp
   n->self = g_object_ref (self);
   n->task = task;
   n->type = type;
+  if (g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN) == FALSE)
+    {
+      g_autofree char *text = gst_sdp_message_as_text (sdp);
+
+      g_debug ("Remote description:\n%s", text);
+    }
   remember_mids (self, sdp);
   read_remote_direction (self, sdp);
   set_directions (sdp, "sendrecv");
