@@ -866,6 +866,25 @@ negotiation_free (Negotiation *n)
   g_free (n);
 }
 
+/* A description in the debug log, its ICE passwords left out. */
+static void
+log_description (const char *which, const GstSDPMessage *sdp)
+{
+  g_autoptr (GString) text = NULL;
+  g_autofree char *raw = NULL;
+  g_auto (GStrv) lines = NULL;
+
+  if (g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+    return;
+  raw = gst_sdp_message_as_text (sdp);
+  lines = g_strsplit (raw, "\r\n", -1);
+  text = g_string_new (NULL);
+  for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++)
+    g_string_append_printf (text, "\n%s",
+                            g_str_has_prefix (lines[i], "a=ice-pwd:") ? "a=ice-pwd:…" : lines[i]);
+  g_debug ("%s description:%s", which, text->str);
+}
+
 static gboolean
 return_local_description (gpointer user_data)
 {
@@ -888,8 +907,8 @@ return_local_description (gpointer user_data)
     }
   set_directions (local->sdp, wire_direction (self, local->type));
   text = gst_sdp_message_as_text (local->sdp);
+  log_description ("Local", local->sdp);
   gst_webrtc_session_description_free (local);
-  g_debug ("Local description:\n%s", text);
   self->description_sent = TRUE;
   g_task_return_pointer (task, g_steal_pointer (&text), g_free);
 
@@ -1148,12 +1167,7 @@ set_remote (HandsetMediaSession *self, GstWebRTCSDPType type, GstSDPMessage *sdp
   n->self = g_object_ref (self);
   n->task = task;
   n->type = type;
-  if (g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN) == FALSE)
-    {
-      g_autofree char *text = gst_sdp_message_as_text (sdp);
-
-      g_debug ("Remote description:\n%s", text);
-    }
+  log_description ("Remote", sdp);
   remember_mids (self, sdp);
   read_remote_direction (self, sdp);
   set_directions (sdp, "sendrecv");

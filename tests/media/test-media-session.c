@@ -317,17 +317,38 @@ test_switch_microphone (void)
 }
 
 static void
+keep_message (const char *domain, GLogLevelFlags level, const char *message, gpointer log)
+{
+  g_string_append_printf (log, "%s\n", message);
+}
+
+static void
 test_tones_both_ways (void)
 {
   Peer alice = { 0 }, bob = { 0 };
   g_autofree char *offer = NULL;
   g_autofree char *msid = NULL;
   g_autofree char *pair_type = NULL;
+  g_autofree char *password = NULL;
+  g_autoptr (GString) log = g_string_new (NULL);
   guint64 sent_before, sent_after;
+  guint handler;
 
   peer_init (&alice, FALSE, "audiotestsrc is-live=true wave=sine freq=440 volume=0.5", NULL);
   peer_init (&bob, FALSE, "audiotestsrc is-live=true wave=sine freq=880 volume=0.5", NULL);
+  g_setenv ("G_MESSAGES_DEBUG", "Handset-Media", TRUE);
+  handler = g_log_set_handler ("Handset-Media", G_LOG_LEVEL_DEBUG, keep_message, log);
   connect_peers (&alice, &bob, &offer);
+  g_log_remove_handler ("Handset-Media", handler);
+  g_unsetenv ("G_MESSAGES_DEBUG");
+
+  /* The descriptions are in the debug log, without their ICE passwords. */
+  g_assert_nonnull (strstr (log->str, "Local description:"));
+  g_assert_nonnull (strstr (log->str, "Remote description:"));
+  g_assert_nonnull (strstr (offer, "a=ice-pwd:"));
+  password = g_strndup (strstr (offer, "a=ice-pwd:") + strlen ("a=ice-pwd:"), 22);
+  g_assert_cmpuint (strlen (password), ==, 22);
+  g_assert_null (strstr (log->str, password));
 
   /* One msid stream, the one our metadata names. */
   msid = g_strdup_printf ("a=msid:%s ",
