@@ -285,6 +285,24 @@ run_cli (const char *const *argv, const char *stdin_text)
   return g_subprocess_get_exit_status (process);
 }
 
+static gboolean
+ringing_call_connected (gpointer data)
+{
+  Device *device = data;
+
+  return device->ringing != NULL &&
+         handset_call_get_state (device->ringing) == HANDSET_CALL_STATE_CONNECTED;
+}
+
+/* The program's call reached the bench device and connected: figures of a
+ * call that never rang would measure an idle program. */
+static void
+program_call_connected (Device *bob)
+{
+  if (!handset_test_wait_until (ringing_call_connected, bob, WAIT_S))
+    g_error ("The handset program's call did not connect with the bench device");
+}
+
 static void
 program_figures (HandsetTestUser *user, Device *bob)
 {
@@ -326,6 +344,7 @@ program_figures (HandsetTestUser *user, Device *bob)
       bob->auto_answer = TRUE;
       bob->answer_video = FALSE;
       g_assert_cmpint (run_cli (call_audio, NULL), ==, 0);
+      program_call_connected (bob);
       settle (3000);
       cpu0 = proc_cpu_s (pid);
       settle (20000);
@@ -337,6 +356,7 @@ program_figures (HandsetTestUser *user, Device *bob)
       /* A video call, 640x480 at 30 frames a second both ways. */
       bob->answer_video = TRUE;
       g_assert_cmpint (run_cli (call_video, NULL), ==, 0);
+      program_call_connected (bob);
       settle (3000);
       /* Before the CPU window: reading the statistics takes 300 ms. */
       video0 = video_received (bob);
