@@ -343,21 +343,23 @@ handset_session_set_preferred_devices (HandsetSession *self,
   gboolean new_speaker = g_strcmp0 (self->speaker, speaker) != 0;
   HandsetCall *call = self->manager ? handset_call_manager_get_active_call (self->manager) : NULL;
   HandsetCallMedia *media = call != NULL ? handset_call_get_media (call) : NULL;
-  GstElement *element;
 
   g_free (self->microphone);
   self->microphone = g_strdup (microphone);
   g_free (self->speaker);
   self->speaker = g_strdup (speaker);
-  /* A call going on takes the new devices at once. */
+  /* A call going on takes the new devices at once; no element is the
+   * system's default. */
   if (HANDSET_IS_MEDIA_SESSION (media))
     {
-      if (new_microphone &&
-          (element = device_element (self, HANDSET_MEDIA_DEVICE_MICROPHONE, microphone)) != NULL)
-        handset_media_session_replace_audio_source (HANDSET_MEDIA_SESSION (media), element);
-      if (new_speaker &&
-          (element = device_element (self, HANDSET_MEDIA_DEVICE_SPEAKER, speaker)) != NULL)
-        handset_media_session_replace_audio_sink (HANDSET_MEDIA_SESSION (media), element);
+      if (new_microphone)
+        handset_media_session_replace_audio_source (
+            HANDSET_MEDIA_SESSION (media),
+            device_element (self, HANDSET_MEDIA_DEVICE_MICROPHONE, microphone));
+      if (new_speaker)
+        handset_media_session_replace_audio_sink (
+            HANDSET_MEDIA_SESSION (media),
+            device_element (self, HANDSET_MEDIA_DEVICE_SPEAKER, speaker));
     }
   g_free (self->camera);
   self->camera = g_strdup (camera);

@@ -203,30 +203,43 @@ default_audio_element (const char *factory)
   return element;
 }
 
+/* The system's microphone or speaker; in tests, the pipeline that
+ * @variable describes. */
 static GstElement *
-make_audio_source (HandsetMediaSession *self, GError **error)
+system_audio_element (const char *variable, const char *factory, GError **error)
 {
-  const char *description = g_getenv ("HANDSET_AUDIO_SRC");
+  const char *description = g_getenv (variable);
 
   if (description != NULL && *description != '\0')
     return element_from_description (description, error);
-  if (self->audio_source != NULL)
+
+  return default_audio_element (factory);
+}
+
+static gboolean
+overridden (const char *variable)
+{
+  const char *description = g_getenv (variable);
+
+  return description != NULL && *description != '\0';
+}
+
+static GstElement *
+make_audio_source (HandsetMediaSession *self, GError **error)
+{
+  if (!overridden ("HANDSET_AUDIO_SRC") && self->audio_source != NULL)
     return g_steal_pointer (&self->audio_source);
 
-  return default_audio_element ("pulsesrc");
+  return system_audio_element ("HANDSET_AUDIO_SRC", "pulsesrc", error);
 }
 
 static GstElement *
 make_audio_sink (HandsetMediaSession *self, GError **error)
 {
-  const char *description = g_getenv ("HANDSET_AUDIO_SINK");
-
-  if (description != NULL && *description != '\0')
-    return element_from_description (description, error);
-  if (self->audio_sink != NULL)
+  if (!overridden ("HANDSET_AUDIO_SINK") && self->audio_sink != NULL)
     return gst_object_ref (self->audio_sink);
 
-  return default_audio_element ("pulsesink");
+  return system_audio_element ("HANDSET_AUDIO_SINK", "pulsesink", error);
 }
 
 static GstElement *
@@ -2091,9 +2104,28 @@ start_swap (HandsetMediaSession *self, GstPad *pad, GstElement *fresh, gboolean 
                                    swap_probe_free);
 }
 
+/* @element, or the system's device when it is NULL; NULL when that cannot
+ * be made, said in the log. */
+static GstElement *
+element_or_system (GstElement *element, const char *variable, const char *factory)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (element != NULL)
+    return element;
+  element = system_audio_element (variable, factory, &error);
+  if (element == NULL)
+    g_warning ("The system's %s cannot be used: %s",
+               g_str_equal (factory, "pulsesrc") ? "microphone" : "speaker",
+               error ? error->message : factory);
+
+  return element;
+}
+
 /**
  * handset_media_session_replace_audio_source:
- * @source: (transfer full): the new microphone
+ * @source: (transfer full) (nullable): the new microphone; %NULL for the
+ *   system's default
  *
  * Switches microphones during a call, without renegotiating.
  */
@@ -2108,6 +2140,9 @@ handset_media_session_replace_audio_source (HandsetMediaSession *self, GstElemen
       return;
     }
 
+  if ((source = element_or_system (source, "HANDSET_AUDIO_SRC", "pulsesrc")) == NULL)
+    return;
+
   {
     g_autoptr (GstPad) pad = gst_element_get_static_pad (self->audio_source_in_use, "src");
 
@@ -2118,7 +2153,8 @@ handset_media_session_replace_audio_source (HandsetMediaSession *self, GstElemen
 
 /**
  * handset_media_session_replace_audio_sink:
- * @sink: (transfer full): the new speaker
+ * @sink: (transfer full) (nullable): the new speaker; %NULL for the
+ *   system's default
  *
  * Switches speakers during a call; before the call's audio arrives, the
  * speaker it will play on.
@@ -2133,6 +2169,9 @@ handset_media_session_replace_audio_sink (HandsetMediaSession *self, GstElement 
       handset_media_session_set_audio_sink (self, sink);
       return;
     }
+
+  if ((sink = element_or_system (sink, "HANDSET_AUDIO_SINK", "pulsesink")) == NULL)
+    return;
 
   {
     g_autoptr (GstPad) pad = gst_element_get_static_pad (self->playback_volume, "src");

@@ -297,6 +297,13 @@ test_switch_microphone (void)
   assert_tone (&bob, 660);
   assert_tone (&alice, 880);
 
+  /* Back to the system's microphone: here, what HANDSET_AUDIO_SRC says. */
+  g_setenv ("HANDSET_AUDIO_SRC", "audiotestsrc is-live=true wave=sine freq=550 volume=0.5", TRUE);
+  handset_media_session_replace_audio_source (alice.session, NULL);
+  g_unsetenv ("HANDSET_AUDIO_SRC");
+  run_for (500);
+  assert_tone (&bob, 550);
+
   /* And another speaker for bob: the new one plays alice, the old one
    * hears nothing more. */
   {
@@ -306,9 +313,20 @@ test_switch_microphone (void)
     handset_media_session_replace_audio_sink (bob.session, handset_test_tone_create_sink (speaker));
     run_for (500);
     handset_test_tone_reset (bob.tone);
-    handset_test_tone_assert (speaker, 660, 1500);
+    handset_test_tone_assert (speaker, 550, 1500);
     handset_test_tone_get_frequency (bob.tone, &rms);
     g_assert_cmpfloat (rms, ==, 0);
+
+    /* Back to the system's speaker (here, what HANDSET_AUDIO_SINK says):
+     * the chosen one hears nothing more. */
+    g_setenv ("HANDSET_AUDIO_SINK", "fakesink sync=true", TRUE);
+    handset_media_session_replace_audio_sink (bob.session, NULL);
+    run_for (500);
+    handset_test_tone_reset (speaker);
+    run_for (1000);
+    handset_test_tone_get_frequency (speaker, &rms);
+    g_assert_cmpfloat (rms, ==, 0);
+    g_unsetenv ("HANDSET_AUDIO_SINK");
     handset_test_tone_free (speaker);
   }
 
