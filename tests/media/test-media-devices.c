@@ -11,124 +11,10 @@
 
 #include <gst/gst.h>
 
+#include "handset-fake-devices.h"
 #include "handset-media-devices.h"
 
-#define FAKE_PROVIDER_NAME "handsetfakeprovider"
-#define WAIT_SECONDS       5
-
-/* A device whose element is a test source, whatever it stands for. */
-
-#define HANDSET_TYPE_FAKE_DEVICE (handset_fake_device_get_type ())
-G_DECLARE_FINAL_TYPE (HandsetFakeDevice, handset_fake_device, HANDSET, FAKE_DEVICE, GstDevice)
-
-struct _HandsetFakeDevice
-{
-  GstDevice parent_instance;
-};
-
-G_DEFINE_FINAL_TYPE (HandsetFakeDevice, handset_fake_device, GST_TYPE_DEVICE)
-
-static GstElement *
-handset_fake_device_create_element (GstDevice *device, const char *name)
-{
-  return gst_element_factory_make ("audiotestsrc", name);
-}
-
-static void
-handset_fake_device_class_init (HandsetFakeDeviceClass *klass)
-{
-  GST_DEVICE_CLASS (klass)->create_element = handset_fake_device_create_element;
-}
-
-static void
-handset_fake_device_init (HandsetFakeDevice *self)
-{
-}
-
-/* Returns a floating device, as providers hand them out. Its properties
- * are NULL-terminated key, GType, value triples, as for
- * gst_structure_new(); a lone NULL gives a device without properties. */
-static GstDevice *
-fake_device_new (const char *display_name, const char *device_class, const char *key, ...)
-{
-  g_autoptr (GstCaps) caps = NULL;
-  g_autoptr (GstStructure) props = NULL;
-  va_list args;
-
-  caps = gst_caps_new_empty_simple (g_str_has_prefix (device_class, "Video") ? "video/x-raw"
-                                                                             : "audio/x-raw");
-  if (key != NULL)
-    {
-      va_start (args, key);
-      props = gst_structure_new_valist ("handset-fake-properties", key, args);
-      va_end (args);
-    }
-
-  return g_object_new (HANDSET_TYPE_FAKE_DEVICE, "display-name", display_name, "device-class",
-                       device_class, "caps", caps, "properties", props, NULL);
-}
-
-/* A provider without start(): GStreamer then starts it by announcing what
- * probe() returns, and devices can still be added and removed afterwards. */
-
-#define HANDSET_TYPE_FAKE_PROVIDER (handset_fake_provider_get_type ())
-G_DECLARE_FINAL_TYPE (HandsetFakeProvider,
-                      handset_fake_provider,
-                      HANDSET,
-                      FAKE_PROVIDER,
-                      GstDeviceProvider)
-
-struct _HandsetFakeProvider
-{
-  GstDeviceProvider parent_instance;
-};
-
-G_DEFINE_FINAL_TYPE (HandsetFakeProvider, handset_fake_provider, GST_TYPE_DEVICE_PROVIDER)
-
-static GList *
-handset_fake_provider_probe (GstDeviceProvider *provider)
-{
-  GList *devices = NULL;
-
-  /* node.name wins over device.name; object.path is the last property. */
-  devices =
-      g_list_append (devices, fake_device_new ("Fake Microphone", "Audio/Source", "node.name",
-                                               G_TYPE_STRING, "handset-fake-mic", "device.name",
-                                               G_TYPE_STRING, "handset-fake-card", NULL));
-  devices = g_list_append (devices, fake_device_new ("Fake Camera", "Video/Source", "object.path",
-                                                     G_TYPE_STRING, "handset-fake-camera", NULL));
-
-  return devices;
-}
-
-static void
-handset_fake_provider_class_init (HandsetFakeProviderClass *klass)
-{
-  GstDeviceProviderClass *provider_class = GST_DEVICE_PROVIDER_CLASS (klass);
-
-  provider_class->probe = handset_fake_provider_probe;
-
-  /* The classes must cover every filter of the monitor for it to ask us. */
-  gst_device_provider_class_set_static_metadata (provider_class, "Handset fake devices",
-                                                 "Source/Sink/Audio/Video", "Devices for the tests",
-                                                 "Handset tests");
-}
-
-static void
-handset_fake_provider_init (HandsetFakeProvider *self)
-{
-}
-
-static GstDeviceProvider *
-get_fake_provider (void)
-{
-  GstDeviceProvider *provider = gst_device_provider_factory_get_by_name (FAKE_PROVIDER_NAME);
-
-  g_assert_nonnull (provider);
-  g_assert_true (gst_device_provider_is_started (provider));
-
-  return provider;
-}
+#define WAIT_SECONDS 5
 
 /* Helpers */
 
@@ -302,7 +188,7 @@ static void
 test_hotplug (void)
 {
   g_autoptr (HandsetMediaDevices) devices = handset_media_devices_new ();
-  g_autoptr (GstDeviceProvider) provider = get_fake_provider ();
+  g_autoptr (GstDeviceProvider) provider = handset_fake_devices_get_provider ();
   GListModel *microphones = handset_media_devices_get_microphones (devices);
   GListModel *speakers = handset_media_devices_get_speakers (devices);
   GListModel *cameras = handset_media_devices_get_cameras (devices);
@@ -324,10 +210,10 @@ test_hotplug (void)
   /* A speaker without properties: its display name is its name. Before it,
    * the monitor of an output, which is no microphone; the messages arrive
    * in order, so once the speaker is in, the monitor has been handled. */
-  monitor = gst_object_ref_sink (
-      fake_device_new ("Monitor of Fake Headset", "Audio/Source", "device.class", G_TYPE_STRING,
-                       "monitor", "node.name", G_TYPE_STRING, "handset-fake-monitor", NULL));
-  headset = gst_object_ref_sink (fake_device_new ("Fake Headset", "Audio/Sink", NULL));
+  monitor = gst_object_ref_sink (handset_fake_device_new (
+      "Monitor of Fake Headset", "Audio/Source", "device.class", G_TYPE_STRING, "monitor",
+      "node.name", G_TYPE_STRING, "handset-fake-monitor", NULL));
+  headset = gst_object_ref_sink (handset_fake_device_new ("Fake Headset", "Audio/Sink", NULL));
   gst_device_provider_device_add (provider, monitor);
   gst_device_provider_device_add (provider, headset);
 
@@ -378,7 +264,7 @@ static void
 test_hotplug_microphone (void)
 {
   g_autoptr (HandsetMediaDevices) devices = handset_media_devices_new ();
-  g_autoptr (GstDeviceProvider) provider = get_fake_provider ();
+  g_autoptr (GstDeviceProvider) provider = handset_fake_devices_get_provider ();
   GListModel *microphones = handset_media_devices_get_microphones (devices);
   ItemsChanged changes = { 0 };
   g_autoptr (GstDevice) usb = NULL;
@@ -390,8 +276,9 @@ test_hotplug_microphone (void)
   n_microphones = g_list_model_get_n_items (microphones);
   g_signal_connect (microphones, "items-changed", G_CALLBACK (on_items_changed), &changes);
 
-  usb = gst_object_ref_sink (fake_device_new ("Fake USB Microphone", "Audio/Source", "node.name",
-                                              G_TYPE_STRING, "handset-fake-usb-mic", NULL));
+  usb = gst_object_ref_sink (handset_fake_device_new ("Fake USB Microphone", "Audio/Source",
+                                                      "node.name", G_TYPE_STRING,
+                                                      "handset-fake-usb-mic", NULL));
   gst_device_provider_device_add (provider, usb);
 
   wait_for_emissions (&changes, 1);
@@ -421,7 +308,7 @@ static void
 test_changed (void)
 {
   g_autoptr (HandsetMediaDevices) devices = handset_media_devices_new ();
-  g_autoptr (GstDeviceProvider) provider = get_fake_provider ();
+  g_autoptr (GstDeviceProvider) provider = handset_fake_devices_get_provider ();
   GListModel *cameras = handset_media_devices_get_cameras (devices);
   ItemsChanged changes = { 0 };
   g_autoptr (HandsetMediaDevice) before = NULL;
@@ -437,8 +324,8 @@ test_changed (void)
   g_signal_connect (cameras, "items-changed", G_CALLBACK (on_items_changed), &changes);
 
   /* The provider takes the floating reference of the new version. */
-  renamed = fake_device_new ("Fake Camera (front)", "Video/Source", "object.path", G_TYPE_STRING,
-                             "handset-fake-camera", NULL);
+  renamed = handset_fake_device_new ("Fake Camera (front)", "Video/Source", "object.path",
+                                     G_TYPE_STRING, "handset-fake-camera", NULL);
   gst_device_provider_device_changed (provider, renamed,
                                       handset_media_device_get_gst_device (before));
 
@@ -486,7 +373,7 @@ test_dispose_stops (void)
   g_autoptr (GstDeviceProvider) provider = NULL;
   HandsetMediaDevices *devices = handset_media_devices_new ();
 
-  provider = get_fake_provider ();
+  provider = handset_fake_devices_get_provider ();
   g_object_unref (devices);
 
   /* Only this test's monitor had started the provider. */
@@ -499,8 +386,14 @@ main (int argc, char *argv[])
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
 
-  g_assert_true (gst_device_provider_register (NULL, FAKE_PROVIDER_NAME, GST_RANK_PRIMARY + 100,
-                                               HANDSET_TYPE_FAKE_PROVIDER));
+  /* node.name wins over device.name; object.path is the last property. */
+  handset_fake_devices_register (
+      handset_fake_device_new ("Fake Microphone", "Audio/Source", "node.name", G_TYPE_STRING,
+                               "handset-fake-mic", "device.name", G_TYPE_STRING,
+                               "handset-fake-card", NULL),
+      handset_fake_device_new ("Fake Camera", "Video/Source", "object.path", G_TYPE_STRING,
+                               "handset-fake-camera", NULL),
+      NULL);
 
   g_test_add_func ("/media-devices/lists", test_lists);
   g_test_add_func ("/media-devices/find", test_find);
