@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 
 #include "handset-application.h"
+#include "handset-call-view.h"
 #include "handset-cli.h"
 #include "handset-dbus.h"
 #include "handset-incoming-window.h"
@@ -170,6 +171,9 @@ ensure_window (HandsetApplication *self)
                        G_SETTINGS_BIND_DEFAULT);
       g_settings_bind (self->settings, "window-maximized", window, "maximized",
                        G_SETTINGS_BIND_DEFAULT);
+      handset_call_view_set_audio_devices (
+          HANDSET_CALL_VIEW (handset_window_get_call_view (window)), self->settings,
+          self->media_devices);
     }
 
   switch (handset_account_get_state (self->account))

@@ -4,7 +4,8 @@
  *
  * A call in progress: who, how far it got ("Calling…", "Ringing…",
  * "Connecting…", then a running timer), which device answered, the
- * controls, and at the end why it ended, in words.
+ * controls (with a menu of microphones and speakers, the same choice as
+ * in Preferences), and at the end why it ended, in words.
  */
 
 #define G_LOG_DOMAIN "Handset-UI"
@@ -14,6 +15,7 @@
 #include <glib/gi18n.h>
 
 #include "handset-call-view.h"
+#include "handset-media-devices.h"
 #include "handset-media-session.h"
 #include "handset-video-paintable.h"
 
@@ -30,8 +32,11 @@ struct _HandsetCallView
   GtkToggleButton *mute_button;
   GtkToggleButton *hold_button;
   GtkToggleButton *video_button;
+  GtkMenuButton *devices_button;
   GtkButton *hangup_button;
 
+  HandsetMediaDevices *devices;
+  GMenu *devices_menu;
   HandsetCall *call;
   HandsetVideoPaintable *paintable;
   guint timer;
@@ -216,12 +221,25 @@ clear_call (HandsetCallView *self)
 }
 
 static void
+forget_devices (HandsetCallView *self)
+{
+  if (self->devices == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (handset_media_devices_get_microphones (self->devices),
+                                        self);
+  g_signal_handlers_disconnect_by_data (handset_media_devices_get_speakers (self->devices), self);
+  g_clear_object (&self->devices);
+}
+
+static void
 handset_call_view_dispose (GObject *object)
 {
   HandsetCallView *self = HANDSET_CALL_VIEW (object);
 
   g_clear_handle_id (&self->timer, g_source_remove);
   clear_call (self);
+  forget_devices (self);
+  g_clear_object (&self->devices_menu);
 
   G_OBJECT_CLASS (handset_call_view_parent_class)->dispose (object);
 }
@@ -244,6 +262,7 @@ handset_call_view_class_init (HandsetCallViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HandsetCallView, mute_button);
   gtk_widget_class_bind_template_child (widget_class, HandsetCallView, hold_button);
   gtk_widget_class_bind_template_child (widget_class, HandsetCallView, video_button);
+  gtk_widget_class_bind_template_child (widget_class, HandsetCallView, devices_button);
   gtk_widget_class_bind_template_child (widget_class, HandsetCallView, hangup_button);
   gtk_widget_class_bind_template_callback (widget_class, on_mute_toggled);
   gtk_widget_class_bind_template_callback (widget_class, on_hold_toggled);
@@ -255,6 +274,92 @@ static void
 handset_call_view_init (HandsetCallView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->devices_menu = g_menu_new ();
+}
+
+/* One section of the devices menu: the system's default, then each device,
+ * as radio items of @action. */
+static void
+append_devices (HandsetCallView *self, const char *label, const char *action, GListModel *devices)
+{
+  g_autoptr (GMenu) section = g_menu_new ();
+  g_autoptr (GMenuItem) fallback = g_menu_item_new (_ ("System default"), NULL);
+
+  g_menu_item_set_action_and_target_value (fallback, action, g_variant_new_string (""));
+  g_menu_append_item (section, fallback);
+  for (guint i = 0; i < g_list_model_get_n_items (devices); i++)
+    {
+      g_autoptr (HandsetMediaDevice) device = g_list_model_get_item (devices, i);
+      g_autoptr (GMenuItem) item =
+          g_menu_item_new (handset_media_device_get_display_name (device), NULL);
+
+      g_menu_item_set_action_and_target_value (
+          item, action, g_variant_new_string (handset_media_device_get_name (device)));
+      g_menu_append_item (section, item);
+    }
+  g_menu_append_section (self->devices_menu, label, G_MENU_MODEL (section));
+}
+
+static void
+fill_devices_menu (HandsetCallView *self)
+{
+  g_menu_remove_all (self->devices_menu);
+  append_devices (self, _ ("Microphone"), "call.microphone",
+                  handset_media_devices_get_microphones (self->devices));
+  append_devices (self, _ ("Speaker"), "call.speaker",
+                  handset_media_devices_get_speakers (self->devices));
+}
+
+/**
+ * handset_call_view_set_audio_devices:
+ * @settings: where the chosen microphone and speaker are kept
+ * @devices: the devices to choose from
+ *
+ * Shows the menu of microphones and speakers. A choice there is the same
+ * as in Preferences: it goes into the call in progress and into the next.
+ */
+void
+handset_call_view_set_audio_devices (HandsetCallView *self,
+                                     GSettings *settings,
+                                     HandsetMediaDevices *devices)
+{
+  g_autoptr (GSimpleActionGroup) group = g_simple_action_group_new ();
+  g_autoptr (GAction) microphone = NULL;
+  g_autoptr (GAction) speaker = NULL;
+
+  g_return_if_fail (HANDSET_IS_CALL_VIEW (self));
+  g_return_if_fail (G_IS_SETTINGS (settings));
+  g_return_if_fail (HANDSET_IS_MEDIA_DEVICES (devices));
+
+  forget_devices (self);
+  self->devices = g_object_ref (devices);
+
+  microphone = g_settings_create_action (settings, "microphone");
+  speaker = g_settings_create_action (settings, "speaker");
+  g_action_map_add_action (G_ACTION_MAP (group), microphone);
+  g_action_map_add_action (G_ACTION_MAP (group), speaker);
+  gtk_widget_insert_action_group (GTK_WIDGET (self), "call", G_ACTION_GROUP (group));
+
+  g_signal_connect_swapped (handset_media_devices_get_microphones (devices), "items-changed",
+                            G_CALLBACK (fill_devices_menu), self);
+  g_signal_connect_swapped (handset_media_devices_get_speakers (devices), "items-changed",
+                            G_CALLBACK (fill_devices_menu), self);
+  fill_devices_menu (self);
+  gtk_menu_button_set_menu_model (self->devices_button, G_MENU_MODEL (self->devices_menu));
+  gtk_widget_set_visible (GTK_WIDGET (self->devices_button), TRUE);
+}
+
+/**
+ * handset_call_view_get_devices_menu:
+ *
+ * Returns: (transfer none): the menu of microphones and speakers
+ */
+GMenuModel *
+handset_call_view_get_devices_menu (HandsetCallView *self)
+{
+  g_return_val_if_fail (HANDSET_IS_CALL_VIEW (self), NULL);
+
+  return G_MENU_MODEL (self->devices_menu);
 }
 
 /**

@@ -7,6 +7,7 @@
 #include <adwaita.h>
 
 #include "handset-call.h"
+#include "handset-media-devices.h"
 
 G_BEGIN_DECLS
 
@@ -17,6 +18,10 @@ void handset_call_view_set_call (HandsetCallView *self, HandsetCall *call, const
 HandsetCall *handset_call_view_get_call (HandsetCallView *self);
 const char *handset_call_view_get_state_text (HandsetCallView *self);
 const char *handset_call_view_get_detail_text (HandsetCallView *self);
+void handset_call_view_set_audio_devices (HandsetCallView *self,
+                                          GSettings *settings,
+                                          HandsetMediaDevices *devices);
+GMenuModel *handset_call_view_get_devices_menu (HandsetCallView *self);
 
 char *handset_call_describe_end (HandsetCall *call);
 

@@ -18,8 +18,10 @@
 
 #include "handset-application.h"
 #include "handset-call-view.h"
+#include "handset-fake-devices.h"
 #include "handset-incoming-window.h"
 #include "handset-login-page.h"
+#include "handset-media-session.h"
 #include "handset-test-homeserver.h"
 #include "handset-test-util.h"
 #include "handset-window.h"
@@ -314,6 +316,95 @@ status_starts (gpointer data)
          g_str_has_prefix (handset_incoming_window_get_status_text (incoming), "Answered on ");
 }
 
+/* "Section: item, item; Section: item" */
+static char *
+describe_menu (GMenuModel *menu)
+{
+  GString *text = g_string_new (NULL);
+
+  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autofree char *label = NULL;
+      g_autoptr (GMenuModel) section = g_menu_model_get_item_link (menu, i, G_MENU_LINK_SECTION);
+
+      g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_LABEL, "s", &label);
+      g_string_append_printf (text, "%s%s:", i ? "; " : "", label);
+      for (int j = 0; section && j < g_menu_model_get_n_items (section); j++)
+        {
+          g_autofree char *item = NULL;
+
+          g_menu_model_get_item_attribute (section, j, G_MENU_ATTRIBUTE_LABEL, "s", &item);
+          g_string_append_printf (text, "%s %s", j ? "," : "", item);
+        }
+    }
+
+  return g_string_free (text, FALSE);
+}
+
+typedef struct
+{
+  HandsetCallView *view;
+  const char *name;
+} InPipeline;
+
+/* An element of that name is in the media pipeline of the view's call. */
+static gboolean
+in_pipeline (gpointer data)
+{
+  InPipeline *p = data;
+  HandsetCallMedia *media = handset_call_get_media (handset_call_view_get_call (p->view));
+  g_autoptr (GstElement) element = NULL;
+
+  if (!HANDSET_IS_MEDIA_SESSION (media))
+    return FALSE;
+  element = gst_bin_get_by_name (
+      GST_BIN (handset_media_session_get_pipeline (HANDSET_MEDIA_SESSION (media))), p->name);
+  return element != NULL;
+}
+
+static gboolean
+not_in_pipeline (gpointer data)
+{
+  return !in_pipeline (data);
+}
+
+/* The call view's menu of microphones and speakers: the same choice as in
+ * Preferences, taken into the call at once. */
+static void
+check_device_menu (Profile *p, HandsetCallView *view)
+{
+  GSettings *settings = handset_application_get_settings (p->app);
+  g_autofree char *menu = describe_menu (handset_call_view_get_devices_menu (view));
+  g_autofree char *microphone = NULL;
+  g_autofree char *speaker = NULL;
+  InPipeline desk = { view, "Desk Microphone" }, headset = { view, "Headset" };
+
+  g_test_message ("devices menu: %s", menu);
+  g_assert_true (g_str_has_prefix (menu, "Microphone: System default, "));
+  g_assert_nonnull (strstr (menu, "Desk Microphone"));
+  g_assert_nonnull (strstr (menu, "; Speaker: System default, "));
+  g_assert_nonnull (strstr (strstr (menu, "; Speaker:"), "Headset"));
+  g_assert_false (in_pipeline (&desk));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "call.microphone", "s",
+                                             "handset-ui-desk-mic"));
+  g_assert_true (
+      gtk_widget_activate_action (GTK_WIDGET (view), "call.speaker", "s", "handset-ui-headset"));
+  microphone = g_settings_get_string (settings, "microphone");
+  speaker = g_settings_get_string (settings, "speaker");
+  g_assert_cmpstr (microphone, ==, "handset-ui-desk-mic");
+  g_assert_cmpstr (speaker, ==, "handset-ui-headset");
+  g_assert_true (handset_test_wait_until (in_pipeline, &desk, WAIT_S));
+  g_assert_true (handset_test_wait_until (in_pipeline, &headset, WAIT_S));
+  g_assert_cmpint (handset_call_get_state (handset_call_view_get_call (view)), ==,
+                   HANDSET_CALL_STATE_CONNECTED);
+
+  /* And back: the system's default again. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "call.microphone", "s", ""));
+  g_assert_true (handset_test_wait_until (not_in_pipeline, &desk, WAIT_S));
+  g_settings_set_string (settings, "speaker", "");
+}
+
 static void
 test_call_through_the_ui (void)
 {
@@ -393,6 +484,7 @@ test_call_through_the_ui (void)
   g_assert_true (handset_test_wait_until (state_starts, &t, WAIT_S));
   g_assert_true (g_str_has_prefix (handset_call_view_get_detail_text (view), "Answered on "));
   screenshot (GTK_WIDGET (window_of (pa)), "call-connected");
+  check_device_menu (pa, view);
 
   /* alice hangs up; both leave the call screen. */
   click (GTK_WIDGET (window_of (pa)), "Hang Up");
@@ -534,6 +626,13 @@ main (int argc, char *argv[])
   g_setenv ("HANDSET_AUDIO_SINK", "fakesink sync=false", TRUE);
   g_setenv ("HANDSET_ICE_ADDRESSES", "127.0.0.1", FALSE);
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  gst_init (&argc, &argv);
+  handset_fake_devices_register (
+      handset_fake_device_new ("Desk Microphone", "Audio/Source", "node.name", G_TYPE_STRING,
+                               "handset-ui-desk-mic", NULL),
+      handset_fake_device_new ("Headset", "Audio/Sink", "node.name", G_TYPE_STRING,
+                               "handset-ui-headset", NULL),
+      NULL);
   gtk_init ();
   adw_init ();
   g_test_init (&argc, &argv, NULL);
