@@ -2031,8 +2031,15 @@ swap_in_main (gpointer user_data)
     }
 
   gst_pad_unlink (swap->pad, peer);
+  /* Locked: a state change of the whole pipeline running in its own thread
+   * must not set the old element playing again on its way out. */
+  gst_element_set_locked_state (old, TRUE);
   gst_element_set_state (old, GST_STATE_NULL);
   gst_bin_remove (GST_BIN (bin), old);
+  /* A new sink that waited to preroll would pause the whole call. */
+  if (!swap->upstream &&
+      g_object_class_find_property (G_OBJECT_GET_CLASS (swap->fresh), "async") != NULL)
+    g_object_set (swap->fresh, "async", FALSE, NULL);
   gst_bin_add (GST_BIN (bin), gst_object_ref (swap->fresh));
   if (swap->upstream)
     {
