@@ -41,6 +41,7 @@ static const ElementSource element_sources[] = {
   { "rtpvp8depay", "gstreamer1.0-plugins-good" },
   { "videoconvert", "gstreamer1.0-plugins-base" },
   { "videoscale", "gstreamer1.0-plugins-base" },
+  { "videorate", "gstreamer1.0-plugins-base" },
   { "appsink", "gstreamer1.0-plugins-base" },
   { "pulsesrc", "gstreamer1.0-pulseaudio" },
   { "pulsesink", "gstreamer1.0-pulseaudio" },
@@ -53,7 +54,8 @@ static const char *const audio_elements[] = {
 };
 
 static const char *const video_elements[] = {
-  "vp8enc", "vp8dec", "rtpvp8pay", "rtpvp8depay", "videoconvert", "videoscale", "appsink", NULL,
+  "vp8enc",     "vp8dec",    "rtpvp8pay", "rtpvp8depay", "videoconvert",
+  "videoscale", "videorate", "appsink",   NULL,
 };
 
 /* Written out: clang-format would space the dashes of G_DEFINE_QUARK's

@@ -29,6 +29,8 @@
 
 #define DEFAULT_AUDIO_PT  111
 #define DEFAULT_VIDEO_PT  96
+#define PREVIEW_WIDTH     160
+#define PREVIEW_HEIGHT    120
 #define JITTER_LATENCY_MS 50
 #define STATS_INTERVAL_MS 1000
 
@@ -115,6 +117,7 @@ enum
 enum
 {
   SIGNAL_VIDEO_FRAME,
+  SIGNAL_PREVIEW_FRAME,
   SIGNAL_ERROR,
   N_SIGNALS
 };
@@ -456,13 +459,59 @@ build_audio (HandsetMediaSession *self, int pt, GError **error)
   return TRUE;
 }
 
+/* An RGBA frame of @appsink as @signal. */
+static GstFlowReturn
+emit_frame (GstElement *appsink, HandsetMediaSession *self, guint signal)
+{
+  g_autoptr (GstSample) sample = NULL;
+  GstBuffer *buffer;
+  GstCaps *caps;
+  GstStructure *structure;
+  GstMapInfo map;
+  int width = 0, height = 0;
+  g_autoptr (GBytes) bytes = NULL;
+
+  g_signal_emit_by_name (appsink, "pull-sample", &sample);
+  if (sample == NULL)
+    return GST_FLOW_OK;
+
+  buffer = gst_sample_get_buffer (sample);
+  caps = gst_sample_get_caps (sample);
+  structure = gst_caps_get_structure (caps, 0);
+  gst_structure_get_int (structure, "width", &width);
+  gst_structure_get_int (structure, "height", &height);
+  if (width <= 0 || height <= 0 || !gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return GST_FLOW_OK;
+  bytes = g_bytes_new (map.data, map.size);
+  gst_buffer_unmap (buffer, &map);
+
+  /* Emitted from the streaming thread: the paintable hands it over. */
+  g_signal_emit (self, signals[signal], 0, width, height, width * 4, bytes);
+
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+on_new_video_sample (GstElement *appsink, HandsetMediaSession *self)
+{
+  return emit_frame (appsink, self, SIGNAL_VIDEO_FRAME);
+}
+
+static GstFlowReturn
+on_new_preview_sample (GstElement *appsink, HandsetMediaSession *self)
+{
+  return emit_frame (appsink, self, SIGNAL_PREVIEW_FRAME);
+}
+
 static gboolean
 build_video (HandsetMediaSession *self, int pt, GError **error)
 {
   g_autoptr (GstPad) pad = NULL;
   g_autoptr (GstCaps) raw = NULL;
   g_autoptr (GstCaps) rtp = NULL;
-  GstElement *source, *elements[10];
+  g_autoptr (GstCaps) preview_caps = NULL;
+  g_autoptr (GstPad) tee_sink = NULL;
+  GstElement *source, *elements[6], *sent[4], *preview[6], *tee;
 
   if (self->video_built)
     return TRUE;
@@ -481,25 +530,53 @@ build_video (HandsetMediaSession *self, int pt, GError **error)
   rtp = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "video", "encoding-name",
                              G_TYPE_STRING, "VP8", "clock-rate", G_TYPE_INT, 90000, "payload",
                              G_TYPE_INT, pt, NULL);
+  preview_caps = gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING, "RGBA", "width",
+                                      G_TYPE_INT, PREVIEW_WIDTH, "height", G_TYPE_INT,
+                                      PREVIEW_HEIGHT, "framerate", GST_TYPE_FRACTION, 15, 1, NULL);
+
+  /* What is sent: to the encoder, and to the preview. */
+  sent[0] = make ("queue", NULL);
+  sent[1] = make ("vp8enc", NULL);
+  sent[2] = make ("rtpvp8pay", NULL);
+  sent[3] = make ("capsfilter", NULL);
+  /* Real time; more threads cost more than they give on two cores. */
+  g_object_set (sent[1], "deadline", (gint64) 1, NULL);
+  g_object_set (sent[2], "pt", pt, NULL);
+  g_object_set (sent[3], "caps", rtp, NULL);
+
+  /* Small, at half the rate; it never holds the call back. */
+  preview[0] = make ("queue", NULL);
+  preview[1] = make ("videorate", NULL);
+  preview[2] = make ("videoscale", NULL);
+  preview[3] = make ("videoconvert", NULL);
+  preview[4] = make ("capsfilter", NULL);
+  preview[5] = make ("appsink", NULL);
+  g_object_set (preview[0], "leaky", 2 /* downstream */, "max-size-buffers", 1, NULL);
+  g_object_set (preview[1], "drop-only", TRUE, NULL);
+  g_object_set (preview[4], "caps", preview_caps, NULL);
+  g_object_set (preview[5], "emit-signals", TRUE, "max-buffers", 1, "drop", TRUE, "sync", FALSE,
+                "async", FALSE, NULL);
+  g_signal_connect (preview[5], "new-sample", G_CALLBACK (on_new_preview_sample), self);
+
   elements[0] = source;
   elements[1] = make ("videoconvert", NULL);
   elements[2] = make ("videoscale", NULL);
   elements[3] = make ("videorate", NULL);
   elements[4] = make ("capsfilter", NULL);
   elements[5] = self->video_valve = make ("valve", "video-valve");
-  elements[6] = make ("queue", NULL);
-  elements[7] = make ("vp8enc", NULL);
-  elements[8] = make ("rtpvp8pay", NULL);
-  elements[9] = make ("capsfilter", NULL);
   g_object_set (elements[4], "caps", raw, NULL);
-  /* Real time; more threads cost more than they give on two cores. */
-  g_object_set (elements[7], "deadline", (gint64) 1, NULL);
-  g_object_set (elements[8], "pt", pt, NULL);
-  g_object_set (elements[9], "caps", rtp, NULL);
+  tee = make ("tee", NULL);
+  tee_sink = gst_element_get_static_pad (tee, "sink");
   update_flow (self);
 
+  /* Downstream first, and the tee's branches linked before the camera
+   * starts, so its format is agreed with both. */
   pad = request_webrtc_pad (self);
-  if (!add_chain (self, elements, G_N_ELEMENTS (elements), pad))
+  if (!add_chain (self, sent, G_N_ELEMENTS (sent), pad) ||
+      !add_chain (self, preview, G_N_ELEMENTS (preview), NULL) ||
+      !gst_bin_add (GST_BIN (self->pipeline), tee) || !gst_element_link (tee, sent[0]) ||
+      !gst_element_link (tee, preview[0]) || !gst_element_sync_state_with_parent (tee) ||
+      !add_chain (self, elements, G_N_ELEMENTS (elements), tee_sink))
     {
       g_set_error_literal (error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
                            "The camera cannot be connected to the call");
@@ -733,37 +810,6 @@ on_ice_gathering_state (GstElement *webrtc, GParamSpec *pspec, HandsetMediaSessi
 }
 
 /* ------------------------------------------------------------------ receiving */
-
-static GstFlowReturn
-on_new_video_sample (GstElement *appsink, HandsetMediaSession *self)
-{
-  g_autoptr (GstSample) sample = NULL;
-  GstBuffer *buffer;
-  GstCaps *caps;
-  GstStructure *structure;
-  GstMapInfo map;
-  int width = 0, height = 0;
-  g_autoptr (GBytes) bytes = NULL;
-
-  g_signal_emit_by_name (appsink, "pull-sample", &sample);
-  if (sample == NULL)
-    return GST_FLOW_OK;
-
-  buffer = gst_sample_get_buffer (sample);
-  caps = gst_sample_get_caps (sample);
-  structure = gst_caps_get_structure (caps, 0);
-  gst_structure_get_int (structure, "width", &width);
-  gst_structure_get_int (structure, "height", &height);
-  if (width <= 0 || height <= 0 || !gst_buffer_map (buffer, &map, GST_MAP_READ))
-    return GST_FLOW_OK;
-  bytes = g_bytes_new (map.data, map.size);
-  gst_buffer_unmap (buffer, &map);
-
-  /* Emitted from the streaming thread: the paintable hands it over. */
-  g_signal_emit (self, signals[SIGNAL_VIDEO_FRAME], 0, width, height, width * 4, bytes);
-
-  return GST_FLOW_OK;
-}
 
 static void
 on_decoded_pad (GstElement *decodebin, GstPad *pad, HandsetMediaSession *self)
@@ -1772,6 +1818,20 @@ handset_media_session_class_init (HandsetMediaSessionClass *klass)
    */
   signals[SIGNAL_VIDEO_FRAME] =
       g_signal_new ("video-frame", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                    NULL, G_TYPE_NONE, 4, G_TYPE_INT, G_TYPE_INT, G_TYPE_INT, G_TYPE_BYTES);
+
+  /**
+   * HandsetMediaSession::preview-frame:
+   * @width: in pixels
+   * @height: in pixels
+   * @stride: bytes per row
+   * @pixels: RGBA
+   *
+   * A small frame of the video being sent, for a preview; emitted from a
+   * streaming thread, at most 15 a second.
+   */
+  signals[SIGNAL_PREVIEW_FRAME] =
+      g_signal_new ("preview-frame", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                     NULL, G_TYPE_NONE, 4, G_TYPE_INT, G_TYPE_INT, G_TYPE_INT, G_TYPE_BYTES);
   /**
    * HandsetMediaSession::error:

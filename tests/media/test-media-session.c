@@ -22,6 +22,7 @@ typedef struct
   HandsetTestTone *tone;
   gboolean connected;
   guint frames;
+  guint previews;
 } Peer;
 
 static void
@@ -407,6 +408,25 @@ frames_arrived (gpointer data)
 }
 
 static void
+on_preview_frame (HandsetMediaSession *session,
+                  int width,
+                  int height,
+                  int stride,
+                  GBytes *pixels,
+                  Peer *peer)
+{
+  /* From a streaming thread. */
+  if (width == 160 && height == 120 && g_bytes_get_size (pixels) == (gsize) stride * height)
+    g_atomic_int_inc (&peer->previews);
+}
+
+static gboolean
+previews_shown (gpointer data)
+{
+  return g_atomic_int_get (&((Peer *) data)->previews) >= 10;
+}
+
+static void
 test_video_call (void)
 {
   Peer alice = { 0 }, bob = { 0 };
@@ -430,6 +450,16 @@ test_video_call (void)
   g_assert_true (run_until (frames_arrived, &bob, WAIT_S));
   g_assert_true (run_until (frames_arrived, &alice, WAIT_S));
   assert_tone (&bob, 440);
+
+  /* A small copy of what alice sends, for her preview; none once she
+   * stops sending video. */
+  g_signal_connect (alice.session, "preview-frame", G_CALLBACK (on_preview_frame), &alice);
+  g_assert_true (run_until (previews_shown, &alice, WAIT_S));
+  handset_call_media_set_video (HANDSET_CALL_MEDIA (alice.session), FALSE);
+  run_for (300);
+  g_atomic_int_set (&alice.previews, 0);
+  run_for (500);
+  g_assert_cmpuint (g_atomic_int_get (&alice.previews), ==, 0);
 
   peer_clear (&alice);
   peer_clear (&bob);
