@@ -5,7 +5,8 @@
  * A call in progress: who, how far it got ("Calling…", "Ringing…",
  * "Connecting…", then a running timer), which device answered, the
  * controls (with a menu of microphones and speakers, the same choice as
- * in Preferences), and at the end why it ended, in words.
+ * in Preferences), the remote video with a preview of ours in a corner,
+ * and at the end why it ended, in words.
  */
 
 #define G_LOG_DOMAIN "Handset-UI"
@@ -25,6 +26,7 @@ struct _HandsetCallView
 
   AdwWindowTitle *title;
   GtkPicture *remote_video;
+  GtkPicture *local_video;
   AdwAvatar *avatar;
   GtkLabel *peer_label;
   GtkLabel *state_label;
@@ -39,6 +41,7 @@ struct _HandsetCallView
   GMenu *devices_menu;
   HandsetCall *call;
   HandsetVideoPaintable *paintable;
+  HandsetVideoPaintable *preview;
   guint timer;
 };
 
@@ -98,6 +101,8 @@ format_duration (gint64 us)
                             (int) (s % 60));
   return g_strdup_printf ("%02d:%02d", (int) (s / 60), (int) (s % 60));
 }
+
+static void update_video (HandsetCallView *self);
 
 static void
 update (HandsetCallView *self)
@@ -163,10 +168,27 @@ update (HandsetCallView *self)
                             live && handset_call_get_state (call) == HANDSET_CALL_STATE_CONNECTED);
   gtk_widget_set_sensitive (GTK_WIDGET (self->mute_button), live);
   gtk_widget_set_sensitive (GTK_WIDGET (self->video_button), live);
+  update_video (self);
+}
+
+/* Which pictures show: cheap, for every frame. */
+static void
+update_video (HandsetCallView *self)
+{
+  HandsetCall *call = self->call;
+  gboolean live;
+
+  if (call == NULL)
+    return;
+  live = handset_call_get_state (call) != HANDSET_CALL_STATE_ENDED;
   gtk_widget_set_visible (GTK_WIDGET (self->remote_video),
                           self->paintable != NULL && live &&
                               handset_video_paintable_has_frames (self->paintable) &&
                               !handset_call_get_remote_video_muted (call));
+  gtk_widget_set_visible (GTK_WIDGET (self->local_video),
+                          self->preview != NULL && live && handset_call_get_video (call) &&
+                              !handset_call_get_on_hold (call) &&
+                              handset_video_paintable_has_frames (self->preview));
 }
 
 static gboolean
@@ -217,7 +239,9 @@ clear_call (HandsetCallView *self)
     g_signal_handlers_disconnect_by_data (self->call, self);
   g_clear_object (&self->call);
   g_clear_object (&self->paintable);
+  g_clear_object (&self->preview);
   gtk_picture_set_paintable (self->remote_video, NULL);
+  gtk_picture_set_paintable (self->local_video, NULL);
 }
 
 static void
@@ -255,6 +279,7 @@ handset_call_view_class_init (HandsetCallViewClass *klass)
       widget_class, "/io/github/handset/Handset/ui/handset-call-view.ui");
   gtk_widget_class_bind_template_child (widget_class, HandsetCallView, title);
   gtk_widget_class_bind_template_child (widget_class, HandsetCallView, remote_video);
+  gtk_widget_class_bind_template_child (widget_class, HandsetCallView, local_video);
   gtk_widget_class_bind_template_child (widget_class, HandsetCallView, avatar);
   gtk_widget_class_bind_template_child (widget_class, HandsetCallView, peer_label);
   gtk_widget_class_bind_template_child (widget_class, HandsetCallView, state_label);
@@ -350,6 +375,19 @@ handset_call_view_set_audio_devices (HandsetCallView *self,
 }
 
 /**
+ * handset_call_view_get_local_video:
+ *
+ * Returns: (transfer none): the picture that previews the video we send
+ */
+GtkWidget *
+handset_call_view_get_local_video (HandsetCallView *self)
+{
+  g_return_val_if_fail (HANDSET_IS_CALL_VIEW (self), NULL);
+
+  return GTK_WIDGET (self->local_video);
+}
+
+/**
  * handset_call_view_get_devices_menu:
  *
  * Returns: (transfer none): the menu of microphones and speakers
@@ -393,7 +431,11 @@ handset_call_view_set_call (HandsetCallView *self, HandsetCall *call, const char
     {
       self->paintable = handset_video_paintable_new (HANDSET_MEDIA_SESSION (media));
       gtk_picture_set_paintable (self->remote_video, GDK_PAINTABLE (self->paintable));
-      g_signal_connect_swapped (self->paintable, "invalidate-contents", G_CALLBACK (call_changed),
+      g_signal_connect_swapped (self->paintable, "invalidate-contents", G_CALLBACK (update_video),
+                                self);
+      self->preview = handset_video_paintable_new_preview (HANDSET_MEDIA_SESSION (media));
+      gtk_picture_set_paintable (self->local_video, GDK_PAINTABLE (self->preview));
+      g_signal_connect_swapped (self->preview, "invalidate-contents", G_CALLBACK (update_video),
                                 self);
     }
 

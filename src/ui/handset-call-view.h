@@ -22,6 +22,7 @@ void handset_call_view_set_audio_devices (HandsetCallView *self,
                                           GSettings *settings,
                                           HandsetMediaDevices *devices);
 GMenuModel *handset_call_view_get_devices_menu (HandsetCallView *self);
+GtkWidget *handset_call_view_get_local_video (HandsetCallView *self);
 
 char *handset_call_describe_end (HandsetCall *call);
 

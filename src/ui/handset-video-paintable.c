@@ -2,9 +2,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The remote video as a GdkPaintable: GTK 4.8 has no GStreamer video sink,
- * so decoded RGBA frames come from the session's appsink, are made into
- * textures on the main thread, and a GtkPicture shows them.
+ * The remote video, or the preview of our own, as a GdkPaintable: GTK 4.8
+ * has no GStreamer video sink, so RGBA frames come from the session's
+ * appsinks, are made into textures on the main thread, and a GtkPicture
+ * shows them.
  */
 
 #define G_LOG_DOMAIN "Handset-UI"
@@ -161,16 +162,37 @@ handset_video_paintable_init (HandsetVideoPaintable *self)
   g_mutex_init (&self->lock);
 }
 
-HandsetVideoPaintable *
-handset_video_paintable_new (HandsetMediaSession *session)
+static HandsetVideoPaintable *
+paintable_new_for (HandsetMediaSession *session, const char *signal)
 {
   HandsetVideoPaintable *self = g_object_new (HANDSET_TYPE_VIDEO_PAINTABLE, NULL);
 
   self->session = g_object_ref (session);
-  self->frame_handler =
-      g_signal_connect (session, "video-frame", G_CALLBACK (on_video_frame), self);
+  self->frame_handler = g_signal_connect (session, signal, G_CALLBACK (on_video_frame), self);
 
   return self;
+}
+
+/**
+ * handset_video_paintable_new:
+ *
+ * Returns: (transfer full): the remote video of @session
+ */
+HandsetVideoPaintable *
+handset_video_paintable_new (HandsetMediaSession *session)
+{
+  return paintable_new_for (session, "video-frame");
+}
+
+/**
+ * handset_video_paintable_new_preview:
+ *
+ * Returns: (transfer full): a small copy of the video @session sends
+ */
+HandsetVideoPaintable *
+handset_video_paintable_new_preview (HandsetMediaSession *session)
+{
+  return paintable_new_for (session, "preview-frame");
 }
 
 gboolean

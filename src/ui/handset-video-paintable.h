@@ -18,6 +18,7 @@ G_DECLARE_FINAL_TYPE (HandsetVideoPaintable,
                       GObject)
 
 HandsetVideoPaintable *handset_video_paintable_new (HandsetMediaSession *session);
+HandsetVideoPaintable *handset_video_paintable_new_preview (HandsetMediaSession *session);
 gboolean handset_video_paintable_has_frames (HandsetVideoPaintable *self);
 guint handset_video_paintable_get_n_frames (HandsetVideoPaintable *self);
 

@@ -316,6 +316,18 @@ status_starts (gpointer data)
          g_str_has_prefix (handset_incoming_window_get_status_text (incoming), "Answered on ");
 }
 
+static gboolean
+widget_visible (gpointer widget)
+{
+  return gtk_widget_get_visible (widget);
+}
+
+static gboolean
+widget_hidden (gpointer widget)
+{
+  return !gtk_widget_get_visible (widget);
+}
+
 /* "Section: item, item; Section: item" */
 static char *
 describe_menu (GMenuModel *menu)
@@ -486,6 +498,17 @@ test_call_through_the_ui (void)
   screenshot (GTK_WIDGET (window_of (pa)), "call-connected");
   check_device_menu (pa, view);
 
+  /* Video on: alice sees a preview of what she sends, in a corner; off:
+   * it goes away. */
+  g_assert_false (gtk_widget_get_visible (handset_call_view_get_local_video (view)));
+  click (GTK_WIDGET (window_of (pa)), "Video");
+  g_assert_true (
+      handset_test_wait_until (widget_visible, handset_call_view_get_local_video (view), WAIT_S));
+  screenshot (GTK_WIDGET (window_of (pa)), "call-video");
+  click (GTK_WIDGET (window_of (pa)), "Video");
+  g_assert_true (
+      handset_test_wait_until (widget_hidden, handset_call_view_get_local_video (view), WAIT_S));
+
   /* alice hangs up; both leave the call screen. */
   click (GTK_WIDGET (window_of (pa)), "Hang Up");
   wait_page (pb1, "contacts");
@@ -624,6 +647,7 @@ main (int argc, char *argv[])
   /* Test media: a tone, and no sound server needed. */
   g_setenv ("HANDSET_AUDIO_SRC", "audiotestsrc is-live=true wave=sine freq=440 volume=0.3", TRUE);
   g_setenv ("HANDSET_AUDIO_SINK", "fakesink sync=false", TRUE);
+  g_setenv ("HANDSET_VIDEO_SRC", "videotestsrc is-live=true pattern=ball", TRUE);
   g_setenv ("HANDSET_ICE_ADDRESSES", "127.0.0.1", FALSE);
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   gst_init (&argc, &argv);
