@@ -264,6 +264,13 @@ incoming_call_cb (HandsetCallManager *manager, HandsetCall *call, HandsetApplica
 
   incoming = handset_incoming_window_new (GTK_APPLICATION (self), call, name,
                                           room ? handset_room_get_name (room) : NULL);
+  {
+    g_autofree char *avatar_url = handset_session_peer_avatar_url (
+        self->session, handset_call_get_opponent_user_id (call), handset_call_get_room_id (call));
+
+    handset_incoming_window_set_avatar (
+        incoming, handset_avatar_cache_get_for_session (self->session), avatar_url);
+  }
   gtk_window_present (GTK_WINDOW (incoming));
 
   /* Not looking at Handset: a notification with the same choices. */

@@ -29,6 +29,7 @@ struct _HandsetSession
   HandsetTurn *turn;
   HandsetCallManager *manager;
   HandsetCallHistory *history;
+  HandsetMediaCache *media_cache;
 
   gboolean relay_only;
   gboolean ready;
@@ -133,6 +134,7 @@ handset_session_dispose (GObject *object)
 
   handset_session_stop (self);
   g_clear_object (&self->history);
+  g_clear_object (&self->media_cache);
   g_clear_object (&self->manager);
   g_clear_object (&self->contacts);
   g_clear_object (&self->rooms);
@@ -206,6 +208,13 @@ handset_session_new (HandsetAccount *account, HandsetMediaDevices *media_devices
                                             handset_matrix_client_get_device_id (client),
                                             self->rooms, NULL, make_media, self);
   handset_call_manager_set_client (self->manager, client);
+  {
+    HandsetProfile *profile = handset_account_get_profile (account);
+    g_autofree char *media_dir =
+        g_build_filename (handset_profile_get_cache_dir (profile), "media", NULL);
+
+    self->media_cache = handset_media_cache_new (client, media_dir);
+  }
   handset_call_manager_set_devices (self->manager, self->devices);
 
   {
@@ -300,6 +309,44 @@ HandsetCallHistory *
 handset_session_get_history (HandsetSession *self)
 {
   return self->history;
+}
+
+/**
+ * handset_session_get_media_cache:
+ *
+ * Returns: (transfer none): the thumbnails of this account's media, kept
+ *   in the profile's cache folder
+ */
+HandsetMediaCache *
+handset_session_get_media_cache (HandsetSession *self)
+{
+  return self->media_cache;
+}
+
+/**
+ * handset_session_peer_avatar_url:
+ * @room_id: (nullable): the room of a call, for a caller who is not (yet)
+ *   a contact
+ *
+ * Returns: (transfer full) (nullable): the `mxc://` avatar of @user_id: the
+ *   contact's, or the one of their membership in @room_id
+ */
+char *
+handset_session_peer_avatar_url (HandsetSession *self, const char *user_id, const char *room_id)
+{
+  HandsetContact *contact;
+  HandsetRoom *room;
+
+  g_return_val_if_fail (HANDSET_IS_SESSION (self), NULL);
+
+  if (user_id == NULL)
+    return NULL;
+  contact = handset_contact_list_find (self->contacts, user_id);
+  if (contact != NULL && handset_contact_get_avatar_url (contact) != NULL)
+    return g_strdup (handset_contact_get_avatar_url (contact));
+  room = room_id ? handset_rooms_lookup (self->rooms, room_id) : NULL;
+
+  return room ? g_strdup (handset_room_get_member_avatar_url (room, user_id)) : NULL;
 }
 
 HandsetTurn *

@@ -9,6 +9,7 @@
 #include "handset-call-manager.h"
 #include "handset-contact-list.h"
 #include "handset-devices.h"
+#include "handset-media-cache.h"
 #include "handset-media-devices.h"
 #include "handset-rooms.h"
 #include "handset-turn.h"
@@ -31,6 +32,9 @@ HandsetCallManager *handset_session_get_call_manager (HandsetSession *self);
 HandsetDevices *handset_session_get_devices (HandsetSession *self);
 HandsetTurn *handset_session_get_turn (HandsetSession *self);
 HandsetCallHistory *handset_session_get_history (HandsetSession *self);
+HandsetMediaCache *handset_session_get_media_cache (HandsetSession *self);
+char *
+handset_session_peer_avatar_url (HandsetSession *self, const char *user_id, const char *room_id);
 
 void handset_session_set_relay_only (HandsetSession *self, gboolean relay_only);
 void handset_session_set_hide_device (HandsetSession *self, gboolean hide_device);

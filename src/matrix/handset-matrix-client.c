@@ -18,6 +18,7 @@
 #include <libsoup/soup.h>
 
 #include "handset-matrix-client.h"
+#include "handset-mxc.h"
 
 /* Long-polls of /sync last 30 s; the I/O timeout must outlast them. */
 #define IO_TIMEOUT_S            90
@@ -41,6 +42,7 @@ struct _HandsetMatrixClient
   gboolean needs_login;
   guint network_retry_limit;
   guint txn_counter;
+  gboolean media_legacy; /* no authenticated media: /_matrix/media/v3 */
 };
 
 G_DEFINE_FINAL_TYPE (HandsetMatrixClient, handset_matrix_client, G_TYPE_OBJECT)
@@ -1844,11 +1846,90 @@ handset_matrix_client_get_turn_server_finish (HandsetMatrixClient *self,
 
 /* ------------------------------------------------------------------ media */
 
+typedef struct
+{
+  char *server_name;
+  char *media_id;
+  int width;
+  int height;
+  gboolean legacy;
+  char *content_type;
+} Thumbnail;
+
+static void
+thumbnail_free (Thumbnail *thumbnail)
+{
+  g_free (thumbnail->server_name);
+  g_free (thumbnail->media_id);
+  g_free (thumbnail->content_type);
+  g_free (thumbnail);
+}
+
+static void thumbnail_cb (GObject *object, GAsyncResult *result, gpointer user_data);
+
+static void
+thumbnail_request (GTask *task)
+{
+  HandsetMatrixClient *self = g_task_get_source_object (task);
+  Thumbnail *thumbnail = g_task_get_task_data (task);
+  g_autofree char *server = escape_segment (thumbnail->server_name);
+  g_autofree char *media_id = escape_segment (thumbnail->media_id);
+  g_autofree char *path = NULL;
+  g_autofree char *query = NULL;
+
+  /* Authenticated media (Matrix 1.11) first; the unauthenticated
+   * endpoint only for servers that do not know it. */
+  path = g_strdup_printf ("%s/%s/%s",
+                          thumbnail->legacy ? "/_matrix/media/v3/thumbnail"
+                                            : "/_matrix/client/v1/media/thumbnail",
+                          server, media_id);
+  query = g_strdup_printf ("width=%d&height=%d&method=crop", thumbnail->width, thumbnail->height);
+
+  handset_matrix_client_request_bytes_async (self, "GET", path, query, NULL,
+                                             HANDSET_REQUEST_AUTH | HANDSET_REQUEST_RETRY_NETWORK,
+                                             g_task_get_cancellable (task), thumbnail_cb, task);
+}
+
+static void
+thumbnail_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = G_TASK (user_data);
+  HandsetMatrixClient *self = HANDSET_MATRIX_CLIENT (object);
+  Thumbnail *thumbnail = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  GBytes *bytes;
+
+  g_clear_pointer (&thumbnail->content_type, g_free);
+  bytes =
+      handset_matrix_client_request_bytes_finish (self, result, &thumbnail->content_type, &error);
+  if (bytes != NULL)
+    {
+      g_task_return_pointer (task, bytes, (GDestroyNotify) g_bytes_unref);
+      return;
+    }
+
+  /* 404 without an errcode and M_UNRECOGNIZED both map here: the
+   * endpoint is missing, not the media. */
+  if (!thumbnail->legacy &&
+      g_error_matches (error, HANDSET_MATRIX_ERROR, HANDSET_MATRIX_ERROR_UNRECOGNIZED))
+    {
+      g_debug ("The homeserver has no authenticated media; using the older media API");
+      self->media_legacy = TRUE;
+      thumbnail->legacy = TRUE;
+      thumbnail_request (g_steal_pointer (&task));
+      return;
+    }
+
+  g_task_return_error (task, g_steal_pointer (&error));
+}
+
 /**
  * handset_matrix_client_get_thumbnail_async:
  * @mxc_uri: an `mxc://server/media-id` URI
  *
- * Downloads a thumbnail through the authenticated media API.
+ * Downloads a thumbnail, cropped to @width × @height, through the
+ * authenticated media API, or through `/_matrix/media/v3` when the
+ * homeserver does not have that (it is then remembered for this client).
  */
 void
 handset_matrix_client_get_thumbnail_async (HandsetMatrixClient *self,
@@ -1859,35 +1940,29 @@ handset_matrix_client_get_thumbnail_async (HandsetMatrixClient *self,
                                            GAsyncReadyCallback callback,
                                            gpointer user_data)
 {
-  g_autofree char *server = NULL;
-  g_autofree char *media_id = NULL;
-  g_autofree char *path = NULL;
-  g_autofree char *query = NULL;
-  const char *rest;
-  const char *slash;
+  GTask *task;
+  Thumbnail *thumbnail;
 
-  if (mxc_uri == NULL || !g_str_has_prefix (mxc_uri, "mxc://") ||
-      (slash = strchr ((rest = mxc_uri + strlen ("mxc://")), '/')) == NULL || slash == rest ||
-      slash[1] == '\0' || strchr (slash + 1, '/') != NULL)
+  g_return_if_fail (HANDSET_IS_MATRIX_CLIENT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, handset_matrix_client_get_thumbnail_async);
+  thumbnail = g_new0 (Thumbnail, 1);
+  g_task_set_task_data (task, thumbnail, (GDestroyNotify) thumbnail_free);
+
+  if (!handset_mxc_parse (mxc_uri, &thumbnail->server_name, &thumbnail->media_id) || width <= 0 ||
+      height <= 0)
     {
-      g_task_report_new_error (self, callback, user_data, handset_matrix_client_get_thumbnail_async,
-                               HANDSET_MATRIX_ERROR, HANDSET_MATRIX_ERROR_BAD_RESPONSE,
+      g_task_return_new_error (task, HANDSET_MATRIX_ERROR, HANDSET_MATRIX_ERROR_BAD_RESPONSE,
                                _ ("“%s” is not a Matrix media address"), mxc_uri ? mxc_uri : "");
+      g_object_unref (task);
       return;
     }
 
-  {
-    g_autofree char *server_name = g_strndup (rest, (gsize) (slash - rest));
-
-    server = escape_segment (server_name);
-  }
-  media_id = escape_segment (slash + 1);
-  path = g_strdup_printf ("/_matrix/client/v1/media/thumbnail/%s/%s", server, media_id);
-  query = g_strdup_printf ("width=%d&height=%d&method=crop", width, height);
-
-  handset_matrix_client_request_bytes_async (self, "GET", path, query, NULL,
-                                             HANDSET_REQUEST_AUTH | HANDSET_REQUEST_RETRY_NETWORK,
-                                             cancellable, callback, user_data);
+  thumbnail->width = width;
+  thumbnail->height = height;
+  thumbnail->legacy = self->media_legacy;
+  thumbnail_request (task);
 }
 
 /**
@@ -1902,8 +1977,17 @@ handset_matrix_client_get_thumbnail_finish (HandsetMatrixClient *self,
                                             char **content_type,
                                             GError **error)
 {
-  if (g_async_result_is_tagged (result, handset_matrix_client_get_thumbnail_async))
-    return g_task_propagate_pointer (G_TASK (result), error);
+  GBytes *bytes;
 
-  return handset_matrix_client_request_bytes_finish (self, result, content_type, error);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  bytes = g_task_propagate_pointer (G_TASK (result), error);
+  if (content_type != NULL)
+    {
+      Thumbnail *thumbnail = g_task_get_task_data (G_TASK (result));
+
+      *content_type = bytes ? g_strdup (thumbnail->content_type) : NULL;
+    }
+
+  return bytes;
 }

@@ -30,6 +30,7 @@ struct _HandsetProfile
   char *settings_path;
   char *data_dir;
   char *config_dir;
+  char *cache_dir;
 };
 
 G_DEFINE_FINAL_TYPE (HandsetProfile, handset_profile, G_TYPE_OBJECT)
@@ -44,6 +45,7 @@ handset_profile_finalize (GObject *object)
   g_free (self->settings_path);
   g_free (self->data_dir);
   g_free (self->config_dir);
+  g_free (self->cache_dir);
 
   G_OBJECT_CLASS (handset_profile_parent_class)->finalize (object);
 }
@@ -122,6 +124,7 @@ handset_profile_new (const char *name, GError **error)
       self->settings_path = g_strdup (HANDSET_APP_PATH "/");
       self->data_dir = g_build_filename (g_get_user_data_dir (), "handset", NULL);
       self->config_dir = g_build_filename (g_get_user_config_dir (), "handset", NULL);
+      self->cache_dir = g_build_filename (g_get_user_cache_dir (), "handset", NULL);
     }
   else
     {
@@ -130,6 +133,8 @@ handset_profile_new (const char *name, GError **error)
       self->data_dir = g_build_filename (g_get_user_data_dir (), "handset", "profiles", name, NULL);
       self->config_dir =
           g_build_filename (g_get_user_config_dir (), "handset", "profiles", name, NULL);
+      self->cache_dir =
+          g_build_filename (g_get_user_cache_dir (), "handset", "profiles", name, NULL);
     }
 
   return self;
@@ -187,6 +192,20 @@ handset_profile_get_config_dir (HandsetProfile *self)
   g_return_val_if_fail (HANDSET_IS_PROFILE (self), NULL);
 
   return self->config_dir;
+}
+
+/**
+ * handset_profile_get_cache_dir:
+ *
+ * Returns: where this profile keeps what it can fetch again, such as
+ *   avatar images; nothing in it is needed or secret
+ */
+const char *
+handset_profile_get_cache_dir (HandsetProfile *self)
+{
+  g_return_val_if_fail (HANDSET_IS_PROFILE (self), NULL);
+
+  return self->cache_dir;
 }
 
 /**

@@ -23,6 +23,7 @@ const char *handset_profile_get_application_id (HandsetProfile *self);
 const char *handset_profile_get_settings_path (HandsetProfile *self);
 const char *handset_profile_get_data_dir (HandsetProfile *self);
 const char *handset_profile_get_config_dir (HandsetProfile *self);
+const char *handset_profile_get_cache_dir (HandsetProfile *self);
 const char *handset_profile_get_secret_namespace (HandsetProfile *self);
 
 gboolean handset_profile_ensure_dirs (HandsetProfile *self, GError **error);

@@ -412,6 +412,8 @@ handset_call_view_set_call (HandsetCallView *self, HandsetCall *call, const char
   g_return_if_fail (HANDSET_IS_CALL_VIEW (self));
 
   clear_call (self);
+  /* Initials until set_avatar() says whose image to show. */
+  handset_avatar_cache_bind (NULL, self->avatar, NULL);
   if (call == NULL)
     {
       g_clear_handle_id (&self->timer, g_source_remove);
@@ -443,6 +445,25 @@ handset_call_view_set_call (HandsetCallView *self, HandsetCall *call, const char
   if (self->timer == 0)
     self->timer = g_timeout_add (500, tick, self);
   update (self);
+}
+
+/**
+ * handset_call_view_set_avatar:
+ * @cache: (nullable): the session's avatars
+ * @mxc_uri: (nullable): the peer's avatar
+ */
+void
+handset_call_view_set_avatar (HandsetCallView *self, HandsetAvatarCache *cache, const char *mxc_uri)
+{
+  g_return_if_fail (HANDSET_IS_CALL_VIEW (self));
+
+  handset_avatar_cache_bind (cache, self->avatar, mxc_uri);
+}
+
+AdwAvatar *
+handset_call_view_get_avatar (HandsetCallView *self)
+{
+  return self->avatar;
 }
 
 /**

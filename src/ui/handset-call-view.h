@@ -6,6 +6,7 @@
 
 #include <adwaita.h>
 
+#include "handset-avatar-cache.h"
 #include "handset-call.h"
 #include "handset-media-devices.h"
 
@@ -15,7 +16,11 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (HandsetCallView, handset_call_view, HANDSET, CALL_VIEW, GtkBox)
 
 void handset_call_view_set_call (HandsetCallView *self, HandsetCall *call, const char *peer_name);
+void handset_call_view_set_avatar (HandsetCallView *self,
+                                   HandsetAvatarCache *cache,
+                                   const char *mxc_uri);
 HandsetCall *handset_call_view_get_call (HandsetCallView *self);
+AdwAvatar *handset_call_view_get_avatar (HandsetCallView *self);
 const char *handset_call_view_get_state_text (HandsetCallView *self);
 const char *handset_call_view_get_detail_text (HandsetCallView *self);
 void handset_call_view_set_audio_devices (HandsetCallView *self,

@@ -245,6 +245,27 @@ handset_incoming_window_new (GtkApplication *application,
   return self;
 }
 
+/**
+ * handset_incoming_window_set_avatar:
+ * @cache: (nullable): the session's avatars
+ * @mxc_uri: (nullable): the caller's avatar
+ */
+void
+handset_incoming_window_set_avatar (HandsetIncomingWindow *self,
+                                    HandsetAvatarCache *cache,
+                                    const char *mxc_uri)
+{
+  g_return_if_fail (HANDSET_IS_INCOMING_WINDOW (self));
+
+  handset_avatar_cache_bind (cache, self->avatar, mxc_uri);
+}
+
+AdwAvatar *
+handset_incoming_window_get_avatar (HandsetIncomingWindow *self)
+{
+  return self->avatar;
+}
+
 HandsetCall *
 handset_incoming_window_get_call (HandsetIncomingWindow *self)
 {

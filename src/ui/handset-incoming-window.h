@@ -6,6 +6,7 @@
 
 #include <adwaita.h>
 
+#include "handset-avatar-cache.h"
 #include "handset-call.h"
 
 G_BEGIN_DECLS
@@ -24,7 +25,11 @@ HandsetIncomingWindow *handset_incoming_window_new (GtkApplication *application,
                                                     HandsetCall *call,
                                                     const char *caller_name,
                                                     const char *room_name);
+void handset_incoming_window_set_avatar (HandsetIncomingWindow *self,
+                                         HandsetAvatarCache *cache,
+                                         const char *mxc_uri);
 HandsetCall *handset_incoming_window_get_call (HandsetIncomingWindow *self);
+AdwAvatar *handset_incoming_window_get_avatar (HandsetIncomingWindow *self);
 const char *handset_incoming_window_get_status_text (HandsetIncomingWindow *self);
 gboolean handset_incoming_window_is_ringing (HandsetIncomingWindow *self);
 

@@ -12,6 +12,7 @@
 
 #include <glib/gi18n.h>
 
+#include "handset-avatar-cache.h"
 #include "handset-call-view.h"
 #include "handset-login-page.h"
 #include "handset-window.h"
@@ -125,6 +126,13 @@ call_button (HandsetWindow *self, HandsetContact *contact, gboolean video)
   return button;
 }
 
+static void
+contact_avatar_changed (HandsetContact *contact, GParamSpec *pspec, AdwAvatar *avatar)
+{
+  handset_avatar_cache_bind (g_object_get_data (G_OBJECT (avatar), "avatar-cache"), avatar,
+                             handset_contact_get_avatar_url (contact));
+}
+
 static GtkWidget *
 create_contact_row (gpointer item, gpointer user_data)
 {
@@ -135,6 +143,16 @@ create_contact_row (gpointer item, gpointer user_data)
 
   g_object_bind_property (contact, "display-name", row, "title", G_BINDING_SYNC_CREATE);
   g_object_bind_property (contact, "display-name", avatar, "text", G_BINDING_SYNC_CREATE);
+  {
+    HandsetAvatarCache *cache = handset_avatar_cache_get_for_session (self->session);
+
+    if (cache != NULL)
+      g_object_set_data_full (G_OBJECT (avatar), "avatar-cache", g_object_ref (cache),
+                              g_object_unref);
+    contact_avatar_changed (contact, NULL, ADW_AVATAR (avatar));
+    g_signal_connect_object (contact, "notify::avatar-url", G_CALLBACK (contact_avatar_changed),
+                             avatar, 0);
+  }
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), handset_contact_get_user_id (contact));
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), avatar);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), call_button (self, contact, TRUE));
@@ -353,6 +371,14 @@ handset_window_show_call (HandsetWindow *self, HandsetCall *call)
 
   g_clear_handle_id (&self->back_timer, g_source_remove);
   handset_call_view_set_call (self->call_view, call, name);
+  if (self->session != NULL)
+    {
+      g_autofree char *avatar_url =
+          handset_session_peer_avatar_url (self->session, peer, handset_call_get_room_id (call));
+
+      handset_call_view_set_avatar (
+          self->call_view, handset_avatar_cache_get_for_session (self->session), avatar_url);
+    }
   g_signal_connect_object (call, "state-changed", G_CALLBACK (call_state_changed), self, 0);
   gtk_stack_set_visible_child_name (self->stack, "call");
 }

@@ -24,6 +24,8 @@ test_default (void)
   g_assert_cmpstr (handset_profile_get_application_id (profile), ==, "io.github.handset.Handset");
   g_assert_cmpstr (handset_profile_get_settings_path (profile), ==, "/io/github/handset/Handset/");
   g_assert_true (g_str_has_prefix (handset_profile_get_data_dir (profile), g_get_user_data_dir ()));
+  g_assert_true (
+      g_str_has_prefix (handset_profile_get_cache_dir (profile), g_get_user_cache_dir ()));
 
   /* "default" by name is the same profile. */
   named = handset_profile_new ("default", &error);
@@ -62,6 +64,8 @@ test_two_profiles_apart (void)
                          handset_profile_get_data_dir (all[j]));
         g_assert_cmpstr (handset_profile_get_config_dir (all[i]), !=,
                          handset_profile_get_config_dir (all[j]));
+        g_assert_cmpstr (handset_profile_get_cache_dir (all[i]), !=,
+                         handset_profile_get_cache_dir (all[j]));
         g_assert_cmpstr (handset_profile_get_secret_namespace (all[i]), !=,
                          handset_profile_get_secret_namespace (all[j]));
         /* Neither directory lies inside the other's. */

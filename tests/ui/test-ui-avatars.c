@@ -1,0 +1,515 @@
+/* test-ui-avatars.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Avatar images against the real Synapse: bob uploads a PNG and makes it
+ * his avatar; alice's session fetches it once, as a 96×96 texture, keeps
+ * it on disk for the next run, and shows it in bob's contact row, in the
+ * incoming-call window when bob calls and in the call view when she calls
+ * him. carol has no avatar and keeps her initials; an image that does not
+ * decode leaves initials too, and is not kept.
+ */
+
+#include "config.h"
+
+#include <adwaita.h>
+
+#include "handset-application.h"
+#include "handset-avatar-cache.h"
+#include "handset-call-view.h"
+#include "handset-incoming-window.h"
+#include "handset-login-page.h"
+#include "handset-mxc.h"
+#include "handset-test-fake-server.h"
+#include "handset-test-homeserver.h"
+#include "handset-test-util.h"
+#include "handset-window.h"
+
+#define WAIT_S      30
+#define SOURCE_SIZE 128
+#define EXPECTED_PX HANDSET_AVATAR_THUMBNAIL_SIZE
+
+/* An audio offer, as JSON string content: enough for the call to ring. */
+#define OFFER_SDP                                                                                 \
+  "v=0\\r\\no=- 4611731400430051336 2 IN IP4 127.0.0.1\\r\\ns=-\\r\\nt=0 0\\r\\n"                 \
+  "a=group:BUNDLE 0\\r\\nm=audio 9 UDP/TLS/RTP/SAVPF 111\\r\\nc=IN IP4 0.0.0.0\\r\\n"             \
+  "a=rtcp:9 IN IP4 0.0.0.0\\r\\na=ice-ufrag:avtr\\r\\na=ice-pwd:avatarsavatarsavatarsavat\\r\\n"  \
+  "a=fingerprint:sha-256 "                                                                        \
+  "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:" \
+  "89"                                                                                            \
+  "\\r\\na=setup:actpass\\r\\na=mid:0\\r\\na=sendrecv\\r\\na=rtcp-mux\\r\\n"                      \
+  "a=rtpmap:111 opus/48000/2\\r\\n"
+
+/* A SOURCE_SIZE² PNG, a diagonal gradient. */
+static GBytes *
+make_png (void)
+{
+  g_autoptr (GByteArray) pixels = g_byte_array_sized_new (SOURCE_SIZE * SOURCE_SIZE * 4);
+  g_autoptr (GBytes) data = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+
+  for (int y = 0; y < SOURCE_SIZE; y++)
+    for (int x = 0; x < SOURCE_SIZE; x++)
+      {
+        guint8 px[4] = { (guint8) (x * 2), (guint8) (y * 2), 0x80, 0xff };
+
+        g_byte_array_append (pixels, px, 4);
+      }
+  data = g_byte_array_free_to_bytes (g_steal_pointer (&pixels));
+  texture =
+      gdk_memory_texture_new (SOURCE_SIZE, SOURCE_SIZE, GDK_MEMORY_R8G8B8A8, data, SOURCE_SIZE * 4);
+
+  return gdk_texture_save_to_png_bytes (texture);
+}
+
+static HandsetMatrixClient *
+client_of (HandsetTestUser *user, const char *token)
+{
+  HandsetMatrixClient *client = handset_matrix_client_new (handset_test_homeserver_url ());
+
+  handset_matrix_client_set_session (client, user->user_id, user->device_id, token);
+
+  return client;
+}
+
+static GdkTexture *
+load (HandsetAvatarCache *cache, const char *uri, GError **error)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+
+  handset_avatar_cache_load_async (cache, uri, NULL, handset_test_store_result, &result);
+  return handset_avatar_cache_load_finish (cache, handset_test_wait_for_result (&result, WAIT_S),
+                                           error);
+}
+
+static void
+test_textures_from_synapse (void)
+{
+  g_autoptr (HandsetTestUser) alice = NULL;
+  g_autoptr (HandsetTestUser) bob = NULL;
+  g_autoptr (HandsetMatrixClient) client = NULL;
+  g_autoptr (HandsetMatrixClient) logged_out = NULL;
+  g_autoptr (HandsetMediaCache) media = NULL;
+  g_autoptr (HandsetMediaCache) next_media = NULL;
+  g_autoptr (HandsetAvatarCache) cache = NULL;
+  g_autoptr (HandsetAvatarCache) next_run = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autoptr (GdkTexture) from_disk = NULL;
+  g_autoptr (GdkTexture) broken = NULL;
+  g_autoptr (GBytes) png = make_png ();
+  g_autoptr (GBytes) garbage = g_bytes_new_static ("no image here", 13);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *room_id = NULL;
+  g_autofree char *mxc = NULL;
+  g_autofree char *garbage_mxc = NULL;
+  g_autofree char *dir = g_build_filename (g_get_user_cache_dir (), "textures", NULL);
+  g_autofree char *file = NULL;
+  g_autofree char *path = NULL;
+
+  if (!handset_test_homeserver_require ())
+    return;
+
+  alice = handset_test_register ("alice");
+  bob = handset_test_register ("bob");
+  room_id = handset_test_create_direct_room (alice, bob);
+  handset_test_join (bob, room_id);
+  mxc = handset_test_upload (bob, "image/png", png);
+  handset_test_set_avatar (bob, mxc, room_id);
+  g_assert_true (handset_mxc_parse (mxc, NULL, NULL));
+
+  client = client_of (alice, alice->access_token);
+  media = handset_media_cache_new (client, dir);
+  cache = handset_avatar_cache_new (media);
+
+  /* Two widgets asking at once share one fetch and one texture. */
+  {
+    g_autoptr (GAsyncResult) first = NULL;
+    g_autoptr (GAsyncResult) second = NULL;
+    g_autoptr (GdkTexture) other = NULL;
+
+    handset_avatar_cache_load_async (cache, mxc, NULL, handset_test_store_result, &first);
+    handset_avatar_cache_load_async (cache, mxc, NULL, handset_test_store_result, &second);
+    texture = handset_avatar_cache_load_finish (
+        cache, handset_test_wait_for_result (&first, WAIT_S), &error);
+    g_assert_no_error (error);
+    other = handset_avatar_cache_load_finish (cache, handset_test_wait_for_result (&second, WAIT_S),
+                                              &error);
+    g_assert_no_error (error);
+    g_assert_true (texture == other);
+  }
+  g_assert_cmpint (gdk_texture_get_width (texture), ==, EXPECTED_PX);
+  g_assert_cmpint (gdk_texture_get_height (texture), ==, EXPECTED_PX);
+  g_assert_true (handset_avatar_cache_lookup (cache, mxc) == texture);
+
+  /* The next run has it on disk: it needs no homeserver, not even a
+   * valid token. */
+  file = handset_mxc_thumbnail_file_name (mxc, EXPECTED_PX, EXPECTED_PX);
+  path = g_build_filename (dir, file, NULL);
+  {
+    gint64 until = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+
+    while (!g_file_test (path, G_FILE_TEST_IS_REGULAR) && g_get_monotonic_time () < until)
+      g_main_context_iteration (NULL, FALSE);
+    g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  }
+  logged_out = client_of (alice, "not-a-valid-token");
+  next_media = handset_media_cache_new (logged_out, dir);
+  next_run = handset_avatar_cache_new (next_media);
+  from_disk = load (next_run, mxc, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_texture_get_width (from_disk), ==, EXPECTED_PX);
+  g_assert_cmpint (gdk_texture_get_height (from_disk), ==, EXPECTED_PX);
+
+  /* Something that is no image: an error in words, no texture. */
+  garbage_mxc = handset_test_upload (bob, "image/png", garbage);
+  broken = load (cache, garbage_mxc, &error);
+  g_assert_null (broken);
+  g_assert_nonnull (error);
+  g_test_message ("broken avatar: %s", error->message);
+  g_assert_null (handset_avatar_cache_lookup (cache, garbage_mxc));
+}
+
+static gboolean
+file_gone (gpointer path)
+{
+  return !g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+static void
+test_undecodable_image (void)
+{
+  g_autoptr (HandsetFakeServer) fake = handset_fake_server_new ();
+  g_autoptr (HandsetMatrixClient) client = handset_matrix_client_new (fake->base);
+  g_autoptr (HandsetMediaCache) media = NULL;
+  g_autoptr (HandsetAvatarCache) cache = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_build_filename (g_get_user_cache_dir (), "undecodable", NULL);
+  g_autofree char *file = handset_mxc_thumbnail_file_name ("mxc://fake.example/broken", 96, 96);
+  g_autofree char *path = g_build_filename (dir, file, NULL);
+  GtkWidget *avatar;
+
+  handset_matrix_client_set_session (client, "@me:fake.example", "DEVICE", "token");
+  handset_fake_server_answer (fake, "/_matrix/client/v1/media/thumbnail/fake.example/broken", 200,
+                              "image/png", "\x89PNG but then nothing");
+  media = handset_media_cache_new (client, dir);
+  cache = handset_avatar_cache_new (media);
+
+  texture = load (cache, "mxc://fake.example/broken", &error);
+  g_assert_null (texture);
+  g_assert_nonnull (error);
+  /* Kept on disk on arrival, forgotten once it did not decode. */
+  g_assert_true (handset_test_wait_until (file_gone, path, WAIT_S));
+
+  /* A widget bound to it keeps its initials; it is not fetched again. */
+  avatar = g_object_ref_sink (adw_avatar_new (40, "Broken", TRUE));
+  handset_avatar_cache_bind (cache, ADW_AVATAR (avatar), "mxc://fake.example/broken");
+  g_assert_null (adw_avatar_get_custom_image (ADW_AVATAR (avatar)));
+  g_assert_cmpuint (handset_fake_server_get_requests (
+                        fake, "/_matrix/client/v1/media/thumbnail/fake.example/broken"),
+                    ==, 1);
+  handset_avatar_cache_bind (cache, ADW_AVATAR (avatar), "https://example.org/a.png");
+  g_assert_null (adw_avatar_get_custom_image (ADW_AVATAR (avatar)));
+  g_object_unref (avatar);
+}
+
+/* ------------------------------------------------------------------ the app */
+
+/* A desktop notification server that shows nothing: an incoming call
+ * notifies when the window is not in front. */
+static void
+notifications_method (GDBusConnection *connection,
+                      const char *sender,
+                      const char *path,
+                      const char *interface,
+                      const char *method,
+                      GVariant *parameters,
+                      GDBusMethodInvocation *invocation,
+                      gpointer user_data)
+{
+  if (g_str_equal (method, "Notify"))
+    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", 1));
+  else if (g_str_equal (method, "GetCapabilities"))
+    {
+      const char *caps[] = { "actions", "body", NULL };
+
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(^as)", caps));
+    }
+  else
+    g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static void
+start_notification_server (void)
+{
+  static const GDBusInterfaceVTable vtable = { notifications_method, NULL, NULL, { NULL } };
+  static const char xml[] =
+      "<node><interface name='org.freedesktop.Notifications'>"
+      "<method name='Notify'><arg type='s' direction='in'/><arg type='u' direction='in'/>"
+      "<arg type='s' direction='in'/><arg type='s' direction='in'/><arg type='s' direction='in'/>"
+      "<arg type='as' direction='in'/><arg type='a{sv}' direction='in'/>"
+      "<arg type='i' direction='in'/><arg type='u' direction='out'/></method>"
+      "<method name='CloseNotification'><arg type='u' direction='in'/></method>"
+      "<method name='GetCapabilities'><arg type='as' direction='out'/></method>"
+      "</interface></node>";
+  g_autoptr (GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr (GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (xml, NULL);
+
+  g_assert_nonnull (bus);
+  g_dbus_connection_register_object (bus, "/org/freedesktop/Notifications", info->interfaces[0],
+                                     &vtable, NULL, NULL, NULL);
+  g_bus_own_name_on_connection (bus, "org.freedesktop.Notifications", G_BUS_NAME_OWNER_FLAGS_NONE,
+                                NULL, NULL, NULL, NULL);
+  g_usleep (100000);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static HandsetApplication *app;
+
+static HandsetWindow *
+main_window (void)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l; l = l->next)
+    if (HANDSET_IS_WINDOW (l->data))
+      return l->data;
+  return NULL;
+}
+
+static HandsetIncomingWindow *
+incoming_window (void)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l; l = l->next)
+    if (HANDSET_IS_INCOMING_WINDOW (l->data))
+      return l->data;
+  return NULL;
+}
+
+static gboolean
+page_is (gpointer page)
+{
+  return main_window () != NULL && g_strcmp0 (handset_window_get_page (main_window ()), page) == 0;
+}
+
+static AdwAvatar *
+find_avatar (GtkWidget *root)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      AdwAvatar *found;
+
+      if (ADW_IS_AVATAR (child))
+        return ADW_AVATAR (child);
+      if ((found = find_avatar (child)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The avatar in the contact row of @user_id. */
+static AdwAvatar *
+row_avatar (const char *user_id)
+{
+  GtkWidget *list = handset_window_get_contact_list (main_window ());
+
+  for (GtkWidget *row = gtk_widget_get_first_child (list); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    if (ADW_IS_ACTION_ROW (row) &&
+        g_strcmp0 (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), user_id) == 0)
+      return find_avatar (row);
+  return NULL;
+}
+
+static gboolean
+has_rows (gpointer user_ids)
+{
+  for (const char *const *id = user_ids; *id != NULL; id++)
+    if (row_avatar (*id) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+has_image (gpointer avatar_getter)
+{
+  AdwAvatar *(*get) (void) = avatar_getter;
+  AdwAvatar *avatar = get ();
+
+  return avatar != NULL && adw_avatar_get_custom_image (avatar) != NULL;
+}
+
+static const char *bob_id;
+static const char *carol_id;
+
+static AdwAvatar *
+bob_row_avatar (void)
+{
+  return row_avatar (bob_id);
+}
+
+static AdwAvatar *
+incoming_avatar (void)
+{
+  return incoming_window () ? handset_incoming_window_get_avatar (incoming_window ()) : NULL;
+}
+
+static AdwAvatar *
+call_view_avatar (void)
+{
+  return handset_call_view_get_avatar (
+      HANDSET_CALL_VIEW (handset_window_get_call_view (main_window ())));
+}
+
+static gboolean
+no_incoming (gpointer data)
+{
+  return incoming_window () == NULL;
+}
+
+static void
+run_for (guint ms)
+{
+  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < until)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+}
+
+static GtkWidget *
+find_button (GtkWidget *root, const char *tooltip)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_widget_get_tooltip_text (child), tooltip) == 0 &&
+          gtk_widget_is_sensitive (child))
+        return child;
+      if ((found = find_button (child, tooltip)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+test_avatars_in_the_ui (void)
+{
+  g_autoptr (HandsetTestUser) alice = NULL;
+  g_autoptr (HandsetTestUser) bob = NULL;
+  g_autoptr (HandsetTestUser) carol = NULL;
+  g_autoptr (GBytes) png = make_png ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *bob_room = NULL;
+  g_autofree char *carol_room = NULL;
+  g_autofree char *mxc = NULL;
+  g_autofree char *call_label = NULL;
+  g_autofree char *invite = NULL;
+  g_autofree char *hangup = NULL;
+  g_autofree char *call_id = NULL;
+  const char *user_ids[3];
+  GdkPaintable *image;
+
+  if (!handset_test_homeserver_require ())
+    return;
+
+  start_notification_server ();
+  alice = handset_test_register ("alice");
+  bob = handset_test_register ("bob");
+  carol = handset_test_register ("carol");
+  bob_room = handset_test_create_direct_room (alice, bob);
+  handset_test_join (bob, bob_room);
+  carol_room = handset_test_create_direct_room (alice, carol);
+  handset_test_join (carol, carol_room);
+  mxc = handset_test_upload (bob, "image/png", png);
+  handset_test_set_avatar (bob, mxc, bob_room);
+  bob_id = bob->user_id;
+  carol_id = carol->user_id;
+
+  app = handset_application_new_for_profile ("avatars");
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (g_application_get_is_remote (G_APPLICATION (app)));
+  g_application_activate (G_APPLICATION (app));
+  g_assert_true (handset_test_wait_until (page_is, (gpointer) "login", WAIT_S));
+  handset_login_page_fill (HANDSET_LOGIN_PAGE (handset_window_get_login_page (main_window ())),
+                           alice->user_id, alice->password, handset_test_homeserver_url ());
+  g_assert_true (handset_test_wait_until (page_is, (gpointer) "contacts", WAIT_S));
+
+  /* bob's row gets his picture; carol's keeps her initials. */
+  user_ids[0] = bob->user_id, user_ids[1] = carol->user_id, user_ids[2] = NULL;
+  g_assert_true (handset_test_wait_until (has_rows, user_ids, WAIT_S));
+  g_assert_true (handset_test_wait_until (has_image, bob_row_avatar, WAIT_S));
+  image = adw_avatar_get_custom_image (row_avatar (bob->user_id));
+  g_assert_true (GDK_IS_TEXTURE (image));
+  g_assert_cmpint (gdk_paintable_get_intrinsic_width (image), ==, EXPECTED_PX);
+  run_for (1000);
+  g_assert_null (adw_avatar_get_custom_image (row_avatar (carol->user_id)));
+
+  /* The image came once, into this session's cache and the profile's
+   * cache folder. */
+  {
+    HandsetSession *session = handset_application_get_session (app);
+    HandsetAvatarCache *cache = handset_avatar_cache_get_for_session (session);
+    const char *dir = handset_media_cache_get_directory (handset_session_get_media_cache (session));
+
+    g_assert_true (handset_avatar_cache_lookup (cache, mxc) == GDK_TEXTURE (image));
+    g_assert_true (g_str_has_prefix (dir, g_get_user_cache_dir ()));
+    g_assert_true (g_str_has_suffix (dir, "/handset/profiles/avatars/media"));
+  }
+
+  /* bob calls: the incoming window shows him with his picture. */
+  call_id = g_strdup_printf ("avatarcall%08x", g_random_int ());
+  invite = g_strdup_printf ("{\"call_id\": \"%s\", \"party_id\": \"BOBPARTY\", \"version\": \"1\", "
+                            "\"lifetime\": 60000, \"offer\": {\"type\": \"offer\", \"sdp\": "
+                            "\"%s\"}}",
+                            call_id, OFFER_SDP);
+  g_free (handset_test_send_event (bob, bob_room, "m.call.invite", invite));
+  g_assert_true (handset_test_wait_until (has_image, incoming_avatar, WAIT_S));
+  hangup = g_strdup_printf ("{\"call_id\": \"%s\", \"party_id\": \"BOBPARTY\", \"version\": \"1\", "
+                            "\"reason\": \"user_hangup\"}",
+                            call_id);
+  g_free (handset_test_send_event (bob, bob_room, "m.call.hangup", hangup));
+  g_assert_true (handset_test_wait_until (no_incoming, NULL, WAIT_S));
+
+  /* alice calls bob: the call view shows his picture. */
+  call_label = g_strdup_printf (
+      "Call %s",
+      handset_contact_get_display_name (handset_contact_list_find (
+          handset_session_get_contacts (handset_application_get_session (app)), bob->user_id)));
+  g_signal_emit_by_name (find_button (GTK_WIDGET (main_window ()), call_label), "clicked");
+  g_assert_true (handset_test_wait_until (page_is, (gpointer) "call", WAIT_S));
+  g_assert_true (handset_test_wait_until (has_image, call_view_avatar, WAIT_S));
+  g_signal_emit_by_name (find_button (GTK_WIDGET (main_window ()), "Hang Up"), "clicked");
+  g_assert_true (handset_test_wait_until (page_is, (gpointer) "contacts", WAIT_S));
+
+  g_application_quit (G_APPLICATION (app));
+  run_for (200);
+  g_clear_object (&app);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_autofree char *home = handset_test_isolate_home ();
+  int status;
+
+  g_setenv ("HANDSET_AUDIO_SRC", "audiotestsrc is-live=true wave=sine freq=440 volume=0.3", TRUE);
+  g_setenv ("HANDSET_AUDIO_SINK", "fakesink sync=false", TRUE);
+  g_setenv ("HANDSET_ICE_ADDRESSES", "127.0.0.1", FALSE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  gtk_init ();
+  adw_init ();
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/avatars/textures-from-synapse", test_textures_from_synapse);
+  g_test_add_func ("/avatars/undecodable-image", test_undecodable_image);
+  g_test_add_func ("/avatars/in-the-ui", test_avatars_in_the_ui);
+
+  status = g_test_run ();
+  handset_test_remove_tree (home);
+
+  return status;
+}
