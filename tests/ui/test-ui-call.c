@@ -232,10 +232,18 @@ screenshot (GtkWidget *widget, const char *name)
       width = gtk_widget_get_width (widget);
       height = gtk_widget_get_height (widget);
       g_assert_cmpint (width, >, 0);
-      paintable = gtk_widget_paintable_new (widget);
-      snapshot = gtk_snapshot_new ();
-      gdk_paintable_snapshot (paintable, snapshot, width, height);
-      node = gtk_snapshot_free_to_node (snapshot);
+      /* Empty while the widget waits for a new layout (a picture that
+       * just arrived asks for one): try again a little later. */
+      for (guint tries = 0; node == NULL && tries < 50; tries++)
+        {
+          if (tries > 0)
+            run_for (100);
+          g_clear_object (&paintable);
+          paintable = gtk_widget_paintable_new (widget);
+          snapshot = gtk_snapshot_new ();
+          gdk_paintable_snapshot (paintable, snapshot, width, height);
+          node = gtk_snapshot_free_to_node (snapshot);
+        }
       g_assert_nonnull (node);
       renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
       texture =
