@@ -2,11 +2,11 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The Background portal request against a portal written here, on a
- * private bus (GTestDBus): a connection of its own owns
- * org.freedesktop.portal.Desktop, answers RequestBackground with the
- * Request object's path and emits that object's Response as each test
- * says. The tests check the options sent, the request path made from
+ * The Background portal request against a fake portal
+ * (tests/fixture/handset-fake-portal.c) on a private bus (GTestDBus): a
+ * connection of its own owns org.freedesktop.portal.Desktop, answers
+ * RequestBackground with the Request object's path and emits that
+ * object's Response as each test says. The tests check the options sent, the request path made from
  * the handle_token, what a yes and a no do to "allowed", "autostart" and
  * "message", and that with no portal Handset goes on as before.
  */
@@ -17,68 +17,16 @@
 #include <string.h>
 
 #include "handset-background-portal.h"
+#include "handset-fake-portal.h"
 
-#define PORTAL_NAME "org.freedesktop.portal.Desktop"
 #define PORTAL_PATH "/org/freedesktop/portal/desktop"
 #define WAIT_S      10
-
-static const char portal_xml[] = "<node>"
-                                 "  <interface name='org.freedesktop.portal.Background'>"
-                                 "    <method name='RequestBackground'>"
-                                 "      <arg type='s' name='parent_window' direction='in'/>"
-                                 "      <arg type='a{sv}' name='options' direction='in'/>"
-                                 "      <arg type='o' name='handle' direction='out'/>"
-                                 "    </method>"
-                                 "  </interface>"
-                                 "</node>";
-
-static const char request_xml[] = "<node>"
-                                  "  <interface name='org.freedesktop.portal.Request'>"
-                                  "    <method name='Close'/>"
-                                  "    <signal name='Response'>"
-                                  "      <arg type='u' name='response'/>"
-                                  "      <arg type='a{sv}' name='results'/>"
-                                  "    </signal>"
-                                  "  </interface>"
-                                  "</node>";
-
-typedef enum
-{
-  ANSWER_AT_ONCE, /* Response before the method returns, as a fast portal may */
-  ANSWER_NEVER,   /* a dialog nobody answers */
-} AnswerMode;
-
-/* The portal's side. */
-typedef struct
-{
-  GDBusConnection *connection;
-  guint name_id;
-  guint object_id;
-  GPtrArray *request_ids;
-  GDBusNodeInfo *portal_info;
-  GDBusNodeInfo *request_info;
-
-  /* what the next request gets */
-  AnswerMode mode;
-  guint32 response;
-  GVariant *results;       /* a{sv}, or NULL for none */
-  gboolean ignore_token;   /* an old portal: a path of its own */
-  gboolean has_background; /* FALSE: the portal has no Background interface */
-
-  /* what the requests carried */
-  char *sender;
-  char *parent_window;
-  GVariant *options;
-  char *handle;
-  guint n_requests;
-  guint n_closed;
-} FakePortal;
 
 typedef struct
 {
   GTestDBus *bus;
   GDBusConnection *client;
-  FakePortal portal;
+  HandsetFakePortal portal;
   HandsetBackgroundPortal *background;
   GAsyncResult *result;
   guint n_allowed_notifies;
@@ -96,155 +44,6 @@ connect_to_bus (GTestDBus *bus)
 
   g_assert_no_error (error);
   return connection;
-}
-
-static void
-request_method_call (GDBusConnection *connection,
-                     const char *sender,
-                     const char *path,
-                     const char *iface,
-                     const char *method,
-                     GVariant *parameters,
-                     GDBusMethodInvocation *invocation,
-                     gpointer user_data)
-{
-  FakePortal *portal = user_data;
-
-  g_assert_cmpstr (method, ==, "Close");
-  g_assert_cmpstr (path, ==, portal->handle);
-  portal->n_closed++;
-  g_dbus_method_invocation_return_value (invocation, NULL);
-}
-
-static const GDBusInterfaceVTable request_vtable = { request_method_call, NULL, NULL };
-
-static void
-emit_response (FakePortal *portal, const char *destination)
-{
-  g_autoptr (GError) error = NULL;
-  GVariant *results = portal->results ? g_variant_ref (portal->results)
-                                      : g_variant_ref_sink (g_variant_new ("a{sv}", NULL));
-
-  g_dbus_connection_emit_signal (portal->connection, destination, portal->handle,
-                                 "org.freedesktop.portal.Request", "Response",
-                                 g_variant_new ("(u@a{sv})", portal->response, results), &error);
-  g_variant_unref (results);
-  g_assert_no_error (error);
-}
-
-static gboolean
-answer_later (gpointer user_data)
-{
-  FakePortal *portal = user_data;
-
-  emit_response (portal, portal->sender);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-portal_method_call (GDBusConnection *connection,
-                    const char *sender,
-                    const char *path,
-                    const char *iface,
-                    const char *method,
-                    GVariant *parameters,
-                    GDBusMethodInvocation *invocation,
-                    gpointer user_data)
-{
-  FakePortal *portal = user_data;
-  g_autofree char *sender_part = g_strdup (sender + 1);
-  g_autoptr (GError) error = NULL;
-  const char *token = NULL;
-  guint id;
-
-  g_assert_cmpstr (method, ==, "RequestBackground");
-  portal->n_requests++;
-  g_clear_pointer (&portal->sender, g_free);
-  g_clear_pointer (&portal->parent_window, g_free);
-  g_clear_pointer (&portal->options, g_variant_unref);
-  g_clear_pointer (&portal->handle, g_free);
-  portal->sender = g_strdup (sender);
-  g_variant_get (parameters, "(s@a{sv})", &portal->parent_window, &portal->options);
-
-  /* What the spec says: .../request/SENDER/TOKEN, SENDER the unique name
-   * without its colon and with "_" for ".". */
-  g_strdelimit (sender_part, ".", '_');
-  g_variant_lookup (portal->options, "handle_token", "&s", &token);
-  if (portal->ignore_token || token == NULL)
-    portal->handle =
-        g_strdup_printf (PORTAL_PATH "/request/%s/old_portal_%u", sender_part, portal->n_requests);
-  else
-    portal->handle = g_strdup_printf (PORTAL_PATH "/request/%s/%s", sender_part, token);
-
-  id = g_dbus_connection_register_object (portal->connection, portal->handle,
-                                          portal->request_info->interfaces[0], &request_vtable,
-                                          portal, NULL, &error);
-  g_assert_no_error (error);
-  g_ptr_array_add (portal->request_ids, GUINT_TO_POINTER (id));
-
-  /* The portal of the spec tells only the caller. A portal that knows
-   * the path in advance may answer before the method returns; one that
-   * makes its own path answers after its dialog, once the caller knows
-   * the path. */
-  if (portal->mode == ANSWER_AT_ONCE && !portal->ignore_token)
-    emit_response (portal, sender);
-  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", portal->handle));
-  if (portal->mode == ANSWER_AT_ONCE && portal->ignore_token)
-    g_timeout_add_full (G_PRIORITY_DEFAULT, 200, answer_later, portal, NULL);
-}
-
-static const GDBusInterfaceVTable portal_vtable = { portal_method_call, NULL, NULL };
-
-static void
-portal_start (FakePortal *portal, GTestDBus *bus)
-{
-  g_autoptr (GError) error = NULL;
-  GVariant *reply;
-
-  portal->connection = connect_to_bus (bus);
-  portal->request_ids = g_ptr_array_new ();
-  portal->portal_info = g_dbus_node_info_new_for_xml (portal_xml, &error);
-  g_assert_no_error (error);
-  portal->request_info = g_dbus_node_info_new_for_xml (request_xml, &error);
-  g_assert_no_error (error);
-
-  if (portal->has_background)
-    {
-      portal->object_id = g_dbus_connection_register_object (portal->connection, PORTAL_PATH,
-                                                             portal->portal_info->interfaces[0],
-                                                             &portal_vtable, portal, NULL, &error);
-      g_assert_no_error (error);
-    }
-
-  /* Owned before the test goes on: synchronously. */
-  reply = g_dbus_connection_call_sync (
-      portal->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-      "RequestName", g_variant_new ("(su)", PORTAL_NAME, 0x4 /* DO_NOT_QUEUE */),
-      G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-  g_assert_no_error (error);
-  g_variant_unref (reply);
-}
-
-static void
-portal_stop (FakePortal *portal)
-{
-  if (portal->connection == NULL)
-    return;
-  for (guint i = 0; i < portal->request_ids->len; i++)
-    g_dbus_connection_unregister_object (
-        portal->connection, GPOINTER_TO_UINT (g_ptr_array_index (portal->request_ids, i)));
-  if (portal->object_id != 0)
-    g_dbus_connection_unregister_object (portal->connection, portal->object_id);
-  g_ptr_array_unref (portal->request_ids);
-  g_dbus_node_info_unref (portal->portal_info);
-  g_dbus_node_info_unref (portal->request_info);
-  g_dbus_connection_close_sync (portal->connection, NULL, NULL);
-  g_clear_object (&portal->connection);
-  g_clear_pointer (&portal->results, g_variant_unref);
-  g_clear_pointer (&portal->sender, g_free);
-  g_clear_pointer (&portal->parent_window, g_free);
-  g_clear_pointer (&portal->options, g_variant_unref);
-  g_clear_pointer (&portal->handle, g_free);
 }
 
 static void
@@ -271,24 +70,11 @@ fixture_tear_down (Fixture *f, gconstpointer data)
 {
   g_clear_object (&f->result);
   g_clear_object (&f->background);
-  portal_stop (&f->portal);
+  handset_fake_portal_stop (&f->portal);
   g_dbus_connection_close_sync (f->client, NULL, NULL);
   g_clear_object (&f->client);
   g_test_dbus_down (f->bus);
   g_clear_object (&f->bus);
-}
-
-static void
-set_results (FakePortal *portal, guint32 response, gboolean background, gboolean autostart)
-{
-  GVariantDict dict;
-
-  g_variant_dict_init (&dict, NULL);
-  g_variant_dict_insert (&dict, "background", "b", background);
-  g_variant_dict_insert (&dict, "autostart", "b", autostart);
-  g_clear_pointer (&portal->results, g_variant_unref);
-  portal->response = response;
-  portal->results = g_variant_ref_sink (g_variant_dict_end (&dict));
 }
 
 static void
@@ -388,8 +174,8 @@ test_granted_with_autostart (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
 
-  portal_start (&f->portal, f->bus);
-  set_results (&f->portal, 0, TRUE, TRUE);
+  handset_fake_portal_start (&f->portal, g_test_dbus_get_bus_address (f->bus));
+  handset_fake_portal_set_answer (&f->portal, 0, TRUE, TRUE);
 
   g_assert_true (request (f, TRUE, NULL, &error));
   g_assert_no_error (error);
@@ -405,8 +191,8 @@ test_granted_without_autostart (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
 
-  portal_start (&f->portal, f->bus);
-  set_results (&f->portal, 0, TRUE, FALSE);
+  handset_fake_portal_start (&f->portal, g_test_dbus_get_bus_address (f->bus));
+  handset_fake_portal_set_answer (&f->portal, 0, TRUE, FALSE);
 
   g_assert_true (request (f, FALSE, NULL, &error));
   g_assert_no_error (error);
@@ -432,7 +218,7 @@ test_refused_by_person (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
 
-  portal_start (&f->portal, f->bus);
+  handset_fake_portal_start (&f->portal, g_test_dbus_get_bus_address (f->bus));
   /* Response 1: the person said no; the results say nothing. */
   f->portal.response = 1;
 
@@ -447,8 +233,8 @@ test_refused_background (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
 
-  portal_start (&f->portal, f->bus);
-  set_results (&f->portal, 0, FALSE, FALSE);
+  handset_fake_portal_start (&f->portal, g_test_dbus_get_bus_address (f->bus));
+  handset_fake_portal_set_answer (&f->portal, 0, FALSE, FALSE);
 
   g_assert_true (request (f, FALSE, NULL, &error));
   g_assert_no_error (error);
@@ -460,9 +246,9 @@ test_ended_otherwise (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
 
-  portal_start (&f->portal, f->bus);
+  handset_fake_portal_start (&f->portal, g_test_dbus_get_bus_address (f->bus));
   /* Response 2: the portal gave up; nothing was allowed either. */
-  set_results (&f->portal, 2, TRUE, TRUE);
+  handset_fake_portal_set_answer (&f->portal, 2, TRUE, TRUE);
 
   g_assert_true (request (f, TRUE, NULL, &error));
   assert_refused (f);
@@ -473,14 +259,14 @@ test_refused_then_granted (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
 
-  portal_start (&f->portal, f->bus);
+  handset_fake_portal_start (&f->portal, g_test_dbus_get_bus_address (f->bus));
   f->portal.response = 1;
   g_assert_true (request (f, TRUE, NULL, &error));
   assert_refused (f);
 
   /* The person changed their mind in the system settings, and the
    * setting changed: asked again, allowed again. */
-  set_results (&f->portal, 0, TRUE, TRUE);
+  handset_fake_portal_set_answer (&f->portal, 0, TRUE, TRUE);
   g_assert_true (request (f, TRUE, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (f->portal.n_requests, ==, 2);
@@ -495,8 +281,8 @@ test_autostart_refused (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
 
-  portal_start (&f->portal, f->bus);
-  set_results (&f->portal, 0, TRUE, FALSE);
+  handset_fake_portal_start (&f->portal, g_test_dbus_get_bus_address (f->bus));
+  handset_fake_portal_set_answer (&f->portal, 0, TRUE, FALSE);
 
   g_assert_true (request (f, TRUE, NULL, &error));
   g_assert_true (handset_background_portal_get_allowed (f->background));
@@ -511,7 +297,7 @@ test_old_portal_path (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
 
-  portal_start (&f->portal, f->bus);
+  handset_fake_portal_start (&f->portal, g_test_dbus_get_bus_address (f->bus));
   f->portal.ignore_token = TRUE;
   f->portal.response = 1;
 
@@ -526,8 +312,8 @@ test_cancelled (Fixture *f, gconstpointer data)
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   g_autoptr (GError) error = NULL;
 
-  portal_start (&f->portal, f->bus);
-  f->portal.mode = ANSWER_NEVER;
+  handset_fake_portal_start (&f->portal, g_test_dbus_get_bus_address (f->bus));
+  f->portal.mode = HANDSET_FAKE_PORTAL_ANSWER_NEVER;
 
   g_clear_object (&f->result);
   handset_background_portal_request_async (f->background, "", TRUE, commandline, cancellable,
@@ -554,8 +340,8 @@ test_latest_request_wins (Fixture *f, gconstpointer data)
   g_autofree char *first_handle = NULL;
   g_autoptr (GAsyncResult) second = NULL;
 
-  portal_start (&f->portal, f->bus);
-  f->portal.mode = ANSWER_NEVER;
+  handset_fake_portal_start (&f->portal, g_test_dbus_get_bus_address (f->bus));
+  f->portal.mode = HANDSET_FAKE_PORTAL_ANSWER_NEVER;
 
   /* The first request waits on a dialog... */
   handset_background_portal_request_async (f->background, "", FALSE, commandline, NULL,
@@ -565,8 +351,8 @@ test_latest_request_wins (Fixture *f, gconstpointer data)
   first_handle = g_strdup (f->portal.handle);
 
   /* ...the setting changes, a second one is granted... */
-  f->portal.mode = ANSWER_AT_ONCE;
-  set_results (&f->portal, 0, TRUE, TRUE);
+  f->portal.mode = HANDSET_FAKE_PORTAL_ANSWER_AT_ONCE;
+  handset_fake_portal_set_answer (&f->portal, 0, TRUE, TRUE);
   handset_background_portal_request_async (f->background, "", TRUE, commandline, NULL,
                                            request_done_cb, f);
   wait_for_result (f);
@@ -578,7 +364,7 @@ test_latest_request_wins (Fixture *f, gconstpointer data)
   g_free (f->portal.handle);
   f->portal.handle = g_steal_pointer (&first_handle);
   f->portal.response = 1;
-  emit_response (&f->portal, g_dbus_connection_get_unique_name (f->client));
+  handset_fake_portal_emit_response (&f->portal, g_dbus_connection_get_unique_name (f->client));
   wait_for_result (f);
   g_assert_true (handset_background_portal_request_finish (f->background, f->result, &error));
   g_assert_true (handset_background_portal_get_allowed (f->background));
@@ -610,7 +396,7 @@ test_portal_without_background (Fixture *f, gconstpointer data)
 
   /* A portal of a desktop with no Background backend. */
   f->portal.has_background = FALSE;
-  portal_start (&f->portal, f->bus);
+  handset_fake_portal_start (&f->portal, g_test_dbus_get_bus_address (f->bus));
 
   g_test_expect_message ("Handset-UI", G_LOG_LEVEL_WARNING,
                          "The Background portal could not be asked*UnknownMethod*");
