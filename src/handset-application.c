@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 
 #include "handset-application.h"
+#include "handset-background-portal.h"
 #include "handset-call-view.h"
 #include "handset-cli.h"
 #include "handset-dbus.h"
@@ -20,6 +21,10 @@
 #include "handset-media-session.h"
 #include "handset-preferences.h"
 #include "handset-window.h"
+
+#ifdef GDK_WINDOWING_X11
+#include <gdk/x11/gdkx.h>
+#endif
 
 struct _HandsetApplication
 {
@@ -34,6 +39,8 @@ struct _HandsetApplication
   GPtrArray *waiting_commands; /* GApplicationCommandLine, until the first sync */
   GThread *prewarm;
   HandsetDBus *dbus;
+  HandsetBackgroundPortal *background_portal; /* inside Flatpak only */
+  GCancellable *cancellable;
   int local_exit_status;
 };
 
@@ -43,6 +50,10 @@ static void account_state_cb (HandsetAccount *account, GParamSpec *pspec, Handse
 static void run_waiting_commands (HandsetApplication *self);
 static void settings_changed_cb (GSettings *settings, const char *key, HandsetApplication *self);
 static void restored_cb (GObject *object, GAsyncResult *result, gpointer user_data);
+static void ask_background_portal (HandsetApplication *self);
+static void background_portal_answer_cb (HandsetBackgroundPortal *portal,
+                                         GParamSpec *pspec,
+                                         HandsetApplication *self);
 
 static const GOptionEntry main_entries[] = {
   { "version", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, NULL, N_ ("Show the version and exit"),
@@ -119,6 +130,17 @@ handset_application_startup (GApplication *application)
   self->settings = settings_for_profile (self->profile);
   if (self->settings != NULL)
     g_signal_connect (self->settings, "changed", G_CALLBACK (settings_changed_cb), self);
+
+  /* Inside Flatpak, the Background portal allows running with no window
+   * and starting with the session. */
+  if (handset_background_portal_is_sandboxed () &&
+      g_application_get_dbus_connection (application) != NULL)
+    {
+      self->background_portal =
+          handset_background_portal_new (g_application_get_dbus_connection (application));
+      g_signal_connect (self->background_portal, "notify::message",
+                        G_CALLBACK (background_portal_answer_cb), self);
+    }
 
   /* The first call of the process would otherwise make the certificate. */
   self->prewarm = handset_media_prewarm ();
@@ -324,14 +346,17 @@ apply_settings (HandsetApplication *self)
   handset_session_set_preferred_devices (self->session, microphone, speaker, camera);
 }
 
-/* Logged in, and asked to: closing the window keeps Handset running, so
- * calls still ring. */
+/* Logged in, asked to, and not refused by the Background portal: closing
+ * the window keeps Handset running, so calls still ring. Otherwise
+ * closing the window quits. */
 static void
 update_background (HandsetApplication *self)
 {
   gboolean keep =
       self->session != NULL &&
-      (self->settings == NULL || g_settings_get_boolean (self->settings, "run-in-background"));
+      (self->settings == NULL || g_settings_get_boolean (self->settings, "run-in-background")) &&
+      (self->background_portal == NULL ||
+       handset_background_portal_get_allowed (self->background_portal));
   HandsetWindow *window = main_window (self);
 
   if (keep && !self->held)
@@ -380,6 +405,8 @@ account_state_cb (HandsetAccount *account, GParamSpec *pspec, HandsetApplication
               self->dbus = handset_dbus_new (
                   g_application_get_dbus_connection (G_APPLICATION (self)),
                   g_application_get_dbus_object_path (G_APPLICATION (self)), self->session);
+            /* Logged in, Handset has calls to ring for. */
+            ask_background_portal (self);
           }
         if (window != NULL)
           handset_window_set_session (window, self->session);
@@ -420,7 +447,8 @@ update_autostart (HandsetApplication *self)
   g_autofree char *path = g_build_filename (dir, name, NULL);
   g_autoptr (GError) error = NULL;
 
-  if (self->settings == NULL)
+  /* Inside Flatpak the portal writes the entry: see ask_background_portal(). */
+  if (self->settings == NULL || self->background_portal != NULL)
     return;
 
   if (!g_settings_get_boolean (self->settings, "autostart"))
@@ -450,11 +478,104 @@ update_autostart (HandsetApplication *self)
   }
 }
 
+/* The portal's handle of the window asking, so its dialog sits on it:
+ * "x11:XID" under X11. A Wayland handle needs an export round trip, and
+ * the portal takes "" as well. */
+static char *
+parent_window_handle (HandsetApplication *self)
+{
+#ifdef GDK_WINDOWING_X11
+  HandsetWindow *window = main_window (self);
+  GdkSurface *surface = window ? gtk_native_get_surface (GTK_NATIVE (window)) : NULL;
+
+  if (surface != NULL && GDK_IS_X11_SURFACE (surface))
+    return g_strdup_printf ("x11:%lx", (unsigned long) gdk_x11_surface_get_xid (surface));
+#endif
+
+  return g_strdup ("");
+}
+
+static void
+background_requested_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  /* The answer arrives through the properties; a portal that could not be
+   * asked was logged, and Handset runs as outside a sandbox. */
+  handset_background_portal_request_finish (HANDSET_BACKGROUND_PORTAL (object), result, &error);
+}
+
+/* Inside Flatpak: asks the Background portal to let Handset run with no
+ * window, and to start it with the session as the autostart setting
+ * says; the portal writes the autostart entry. */
+static void
+ask_background_portal (HandsetApplication *self)
+{
+  g_autoptr (GStrvBuilder) builder = NULL;
+  g_auto (GStrv) commandline = NULL;
+  g_autofree char *parent_window = NULL;
+  gboolean autostart;
+
+  if (self->background_portal == NULL || self->settings == NULL)
+    return;
+
+  autostart = g_settings_get_boolean (self->settings, "autostart");
+  builder = g_strv_builder_new ();
+  g_strv_builder_add (builder, "handset");
+  if (!handset_profile_is_default (self->profile))
+    g_strv_builder_addv (
+        builder, (const char *[]){ "--profile", handset_profile_get_name (self->profile), NULL });
+  g_strv_builder_add (builder, "--gapplication-service");
+  commandline = g_strv_builder_end (builder);
+  parent_window = parent_window_handle (self);
+
+  handset_background_portal_request_async (self->background_portal, parent_window, autostart,
+                                           (const char *const *) commandline, self->cancellable,
+                                           background_requested_cb, NULL);
+}
+
+/* The portal answered. Refused, Handset says so, and closing the window
+ * quits instead of leaving Handset hidden where it cannot ring; the
+ * settings stay as the person chose them. */
+static void
+background_portal_answer_cb (HandsetBackgroundPortal *portal,
+                             GParamSpec *pspec,
+                             HandsetApplication *self)
+{
+  const char *message = handset_background_portal_get_message (portal);
+  HandsetWindow *window = main_window (self);
+
+  update_background (self);
+  if (message == NULL)
+    return;
+
+  if (window != NULL)
+    {
+      /* A hidden window would keep Handset running unseen. */
+      if (!handset_background_portal_get_allowed (portal))
+        gtk_window_present (GTK_WINDOW (window));
+      handset_window_toast (window, message);
+    }
+  else
+    {
+      g_autoptr (GNotification) notification =
+          g_notification_new (_ ("Handset is not running in the background"));
+
+      g_notification_set_body (notification, message);
+      g_application_send_notification (G_APPLICATION (self), "background", notification);
+    }
+}
+
 static void
 settings_changed_cb (GSettings *settings, const char *key, HandsetApplication *self)
 {
   if (g_str_equal (key, "autostart"))
-    update_autostart (self);
+    {
+      update_autostart (self);
+      ask_background_portal (self);
+    }
+  else if (g_str_equal (key, "run-in-background") && g_settings_get_boolean (settings, key))
+    ask_background_portal (self);
   apply_settings (self);
   update_background (self);
 }
@@ -811,6 +932,10 @@ handset_application_dispose (GObject *object)
   HandsetApplication *self = HANDSET_APPLICATION (object);
 
   stop_session (self);
+  g_cancellable_cancel (self->cancellable);
+  if (self->background_portal != NULL)
+    g_signal_handlers_disconnect_by_data (self->background_portal, self);
+  g_clear_object (&self->background_portal);
   if (self->account != NULL)
     g_signal_handlers_disconnect_by_data (self->account, self);
   if (self->settings != NULL)
@@ -820,6 +945,7 @@ handset_application_dispose (GObject *object)
   g_clear_pointer (&self->waiting_commands, g_ptr_array_unref);
   g_clear_object (&self->settings);
   g_clear_object (&self->profile);
+  g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (handset_application_parent_class)->dispose (object);
 }
@@ -904,7 +1030,8 @@ preferences_activated (GSimpleAction *action, GVariant *parameter, gpointer user
 
   if (self->settings == NULL)
     return;
-  preferences = handset_preferences_new (self->settings, self->media_devices);
+  preferences =
+      handset_preferences_new (self->settings, self->media_devices, self->background_portal);
   gtk_window_set_transient_for (GTK_WINDOW (preferences), GTK_WINDOW (ensure_window (self)));
   gtk_window_present (GTK_WINDOW (preferences));
 }
@@ -926,6 +1053,7 @@ handset_application_init (HandsetApplication *self)
   const char *preferences_accels[] = { "<Control>comma", NULL };
 
   self->waiting_commands = g_ptr_array_new_with_free_func (g_object_unref);
+  self->cancellable = g_cancellable_new ();
   g_application_add_main_option_entries (G_APPLICATION (self), main_entries);
   g_application_set_option_context_summary (G_APPLICATION (self),
                                             _ ("Voice and video calls over Matrix"));

@@ -15,6 +15,9 @@
 
 #include "handset-preferences.h"
 
+#define AUTOSTART_SUBTITLE  N_ ("Handset waits for calls from the start")
+#define BACKGROUND_SUBTITLE N_ ("Calls still ring when the window is closed")
+
 static GtkWidget *
 switch_row (GSettings *settings, const char *key, const char *title, const char *subtitle)
 {
@@ -130,20 +133,40 @@ device_row (GSettings *settings, const char *key, const char *title, GListModel 
   return row;
 }
 
+/* Inside Flatpak: what the Background portal refused, under the row it
+ * concerns, in place of the row's usual subtitle. */
+static void
+show_portal_answer (HandsetBackgroundPortal *portal, GParamSpec *pspec, GtkWidget *window)
+{
+  AdwActionRow *autostart = g_object_get_data (G_OBJECT (window), "autostart-row");
+  AdwActionRow *background = g_object_get_data (G_OBJECT (window), "run-in-background-row");
+  const char *message = handset_background_portal_get_message (portal);
+  gboolean allowed = handset_background_portal_get_allowed (portal);
+
+  adw_action_row_set_subtitle (background, !allowed ? message : _ (BACKGROUND_SUBTITLE));
+  adw_action_row_set_subtitle (autostart,
+                               allowed && message != NULL ? message : _ (AUTOSTART_SUBTITLE));
+}
+
 /**
  * handset_preferences_new:
  * @devices: (nullable): where microphones, speakers and cameras come from
+ * @background_portal: (nullable): the Background portal's answer, inside Flatpak
  *
  * Returns: (transfer floating): the preferences window
  */
 GtkWidget *
-handset_preferences_new (GSettings *settings, HandsetMediaDevices *devices)
+handset_preferences_new (GSettings *settings,
+                         HandsetMediaDevices *devices,
+                         HandsetBackgroundPortal *background_portal)
 {
   GtkWidget *window = adw_preferences_window_new ();
   GtkWidget *page = adw_preferences_page_new ();
   GtkWidget *devices_group = adw_preferences_group_new ();
   GtkWidget *privacy_group = adw_preferences_group_new ();
   GtkWidget *calls_group = adw_preferences_group_new ();
+  GtkWidget *autostart_row;
+  GtkWidget *background_row;
 
   adw_preferences_page_set_title (ADW_PREFERENCES_PAGE (page), _ ("General"));
   adw_preferences_page_set_icon_name (ADW_PREFERENCES_PAGE (page), "preferences-system-symbolic");
@@ -176,12 +199,20 @@ handset_preferences_new (GSettings *settings, HandsetMediaDevices *devices)
                              switch_row (settings, "ring-in-public-rooms",
                                          _ ("Ring in Public Rooms"),
                                          _ ("Calls in rooms anyone can join ring too")));
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (calls_group),
-                             switch_row (settings, "autostart", _ ("Start When I Log In"),
-                                         _ ("Handset waits for calls from the start")));
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (calls_group),
-                             switch_row (settings, "run-in-background", _ ("Run in the Background"),
-                                         _ ("Calls still ring when the window is closed")));
+  autostart_row =
+      switch_row (settings, "autostart", _ ("Start When I Log In"), _ (AUTOSTART_SUBTITLE));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (calls_group), autostart_row);
+  background_row = switch_row (settings, "run-in-background", _ ("Run in the Background"),
+                               _ (BACKGROUND_SUBTITLE));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (calls_group), background_row);
+  if (background_portal != NULL)
+    {
+      g_object_set_data (G_OBJECT (window), "autostart-row", autostart_row);
+      g_object_set_data (G_OBJECT (window), "run-in-background-row", background_row);
+      g_signal_connect_object (background_portal, "notify::message",
+                               G_CALLBACK (show_portal_answer), window, 0);
+      show_portal_answer (background_portal, NULL, window);
+    }
 
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (devices_group));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (privacy_group));

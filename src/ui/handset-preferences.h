@@ -6,10 +6,13 @@
 
 #include <adwaita.h>
 
+#include "handset-background-portal.h"
 #include "handset-media-devices.h"
 
 G_BEGIN_DECLS
 
-GtkWidget *handset_preferences_new (GSettings *settings, HandsetMediaDevices *devices);
+GtkWidget *handset_preferences_new (GSettings *settings,
+                                    HandsetMediaDevices *devices,
+                                    HandsetBackgroundPortal *background_portal);
 
 G_END_DECLS

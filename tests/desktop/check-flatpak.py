@@ -38,11 +38,13 @@ REQUIRED_FINISH_ARGS = [
 
 # Each of these, or a form of it with a suffix (":ro", ":create"), is a hole
 # the app does not need: files through the document portal, the camera
-# through the Camera portal, secrets through the Secret portal.
+# through the Camera portal, secrets through the Secret portal, the
+# autostart entry through the Background portal.
 FORBIDDEN_FINISH_ARGS = [
     "--filesystem=host",
     "--filesystem=host-os",
     "--filesystem=home",
+    "--filesystem=xdg-config/autostart",
     "--device=all",
     "--socket=system-bus",
     "--socket=session-bus",
