@@ -23,6 +23,7 @@ struct _HandsetWindow
 
   AdwToastOverlay *toasts;
   GtkStack *stack;
+  GtkSpinner *loading_spinner;
   HandsetLoginPage *login_page;
   AdwViewSwitcherTitle *switcher_title;
   GtkStack *history_stack;
@@ -550,6 +551,7 @@ handset_window_class_init (HandsetWindowClass *klass)
                                                "/io/github/handset/Handset/ui/handset-window.ui");
   gtk_widget_class_bind_template_child (widget_class, HandsetWindow, toasts);
   gtk_widget_class_bind_template_child (widget_class, HandsetWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, HandsetWindow, loading_spinner);
   gtk_widget_class_bind_template_child (widget_class, HandsetWindow, login_page);
   gtk_widget_class_bind_template_child (widget_class, HandsetWindow, switcher_title);
   gtk_widget_class_bind_template_child (widget_class, HandsetWindow, history_stack);
@@ -565,10 +567,38 @@ handset_window_class_init (HandsetWindowClass *klass)
                                        NULL);
 }
 
+/* A spinner animates only while it can be seen: GTK 4.8 keeps a spinning
+ * one ticking on a hidden stack page, 60 frames a second. */
+static void
+spinner_mapped (GtkWidget *spinner)
+{
+  gtk_spinner_start (GTK_SPINNER (spinner));
+}
+
+static void
+spinner_unmapped (GtkWidget *spinner)
+{
+  gtk_spinner_stop (GTK_SPINNER (spinner));
+}
+
 static void
 handset_window_init (HandsetWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect (self->loading_spinner, "map", G_CALLBACK (spinner_mapped), NULL);
+  g_signal_connect (self->loading_spinner, "unmap", G_CALLBACK (spinner_unmapped), NULL);
+}
+
+/**
+ * handset_window_get_loading_spinner:
+ *
+ * Returns: (transfer none): the spinner of the page shown while a session
+ *   is restored
+ */
+GtkWidget *
+handset_window_get_loading_spinner (HandsetWindow *self)
+{
+  return GTK_WIDGET (self->loading_spinner);
 }
 
 /**

@@ -26,6 +26,7 @@ void handset_window_show_call (HandsetWindow *self, HandsetCall *call);
 void handset_window_toast (HandsetWindow *self, const char *message);
 const char *handset_window_get_page (HandsetWindow *self);
 GtkWidget *handset_window_get_call_view (HandsetWindow *self);
+GtkWidget *handset_window_get_loading_spinner (HandsetWindow *self);
 GtkWidget *handset_window_get_contact_list (HandsetWindow *self);
 GtkWidget *handset_window_get_login_page (HandsetWindow *self);
 GtkWidget *handset_window_get_history_list (HandsetWindow *self);

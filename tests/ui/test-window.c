@@ -4,6 +4,7 @@
  *
  * The main window opens for real (under Xvfb in the suite), belongs to the
  * profile's application, and remembers its size in the profile's settings.
+ * Its loading spinner turns only while it can be seen.
  */
 
 #include "config.h"
@@ -11,6 +12,7 @@
 #include <adwaita.h>
 
 #include "handset-application.h"
+#include "handset-window.h"
 #include "handset-test-util.h"
 
 typedef struct
@@ -21,15 +23,32 @@ typedef struct
 } WindowCheck;
 
 static gboolean
+spinner_turns (gpointer spinner)
+{
+  return gtk_widget_get_mapped (spinner) && gtk_spinner_get_spinning (spinner);
+}
+
+static gboolean
 check_window (gpointer user_data)
 {
   WindowCheck *check = user_data;
+  GtkWidget *spinner;
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (check->application));
 
   if (window == NULL || !gtk_widget_get_mapped (GTK_WIDGET (window)))
     return G_SOURCE_CONTINUE;
 
   g_assert_true (ADW_IS_APPLICATION_WINDOW (window));
+  spinner = handset_window_get_loading_spinner (HANDSET_WINDOW (window));
+  if (gtk_widget_get_mapped (spinner))
+    return G_SOURCE_CONTINUE; /* still fading over to the login page */
+
+  /* Logged out, the loading page is hidden: its spinner is still. A
+   * spinning one kept the window drawing 60 frames a second. */
+  g_assert_false (gtk_spinner_get_spinning (GTK_SPINNER (spinner)));
+  handset_window_show_loading (HANDSET_WINDOW (window));
+  g_assert_true (handset_test_wait_until (spinner_turns, spinner, 5));
+
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
   g_assert_cmpstr (gtk_window_get_title (window), ==, "Handset");
 
