@@ -254,6 +254,38 @@ proc_rss_kb (GPid pid)
   return strtol (line + 6, NULL, 10);
 }
 
+/* Of the idle program's memory, what is its alone (private pages) and the
+ * largest mappings: most of the resident set is shared libraries. */
+static void
+proc_memory_detail (GPid pid, double *private_mb, double *gl_mb)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/smaps", pid);
+  g_autofree char *smaps = NULL;
+  g_auto (GStrv) lines = NULL;
+  gboolean gl = FALSE;
+  long private_kb = 0, gl_kb = 0;
+
+  *private_mb = *gl_mb = -1;
+  if (!g_file_get_contents (path, &smaps, NULL, NULL))
+    return;
+  lines = g_strsplit (smaps, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = lines[i];
+
+      if (g_ascii_isxdigit (line[0]) && strchr (line, '-') != NULL && strchr (line, ' ') != NULL)
+        /* A mapping: the software OpenGL driver that GTK loads on X11. */
+        gl = strstr (line, "libLLVM") != NULL || strstr (line, "_dri.so") != NULL;
+      else if (g_str_has_prefix (line, "Private_Clean:") ||
+               g_str_has_prefix (line, "Private_Dirty:"))
+        private_kb += strtol (strchr (line, ':') + 1, NULL, 10);
+      else if (gl && g_str_has_prefix (line, "Rss:"))
+        gl_kb += strtol (line + 4, NULL, 10);
+    }
+  *private_mb = private_kb / 1024.0;
+  *gl_mb = gl_kb / 1024.0;
+}
+
 /* utime + stime of @pid, in seconds */
 static double
 proc_cpu_s (GPid pid)
@@ -310,7 +342,8 @@ program_figures (HandsetTestUser *user, Device *bob)
   const char *login[] = {
     program, "--profile", "bench", "login", handset_test_homeserver_url (), user->user_id, NULL
   };
-  double idle[RUNS], audio_rss[RUNS], audio_cpu[RUNS], video_rss[RUNS], video_cpu[RUNS];
+  double idle[RUNS], idle_private[RUNS], idle_gl[RUNS];
+  double audio_rss[RUNS], audio_cpu[RUNS], video_rss[RUNS], video_cpu[RUNS];
   double video_in[RUNS];
   g_autofree char *password = g_strconcat (user->password, "\n", NULL);
 
@@ -339,6 +372,7 @@ program_figures (HandsetTestUser *user, Device *bob)
       /* Idle: logged in, synced, nothing happening. */
       settle (10000);
       idle[i] = proc_rss_kb (pid) / 1024.0;
+      proc_memory_detail (pid, &idle_private[i], &idle_gl[i]);
 
       /* An audio call with bob's device here, which answers at once. */
       bob->auto_answer = TRUE;
@@ -376,6 +410,13 @@ program_figures (HandsetTestUser *user, Device *bob)
   row ("handset program: resident memory, idle and logged in (MB)", idle, RUNS, 1,
        "VmRSS of the handset process under Xvfb (GSK_RENDERER=cairo) 10 s after start: session "
        "restored, first /sync done, window open");
+  row ("handset program: private memory, idle (MB)", idle_private, RUNS, 1,
+       "Private_Clean + Private_Dirty from /proc/PID/smaps at the same moment: the pages no other "
+       "process shares");
+  row ("handset program: of the idle resident memory, the software OpenGL driver (MB)", idle_gl,
+       RUNS, 1,
+       "Rss of the libLLVM and *_dri.so mappings at the same moment: GTK 4.8 loads Mesa's "
+       "llvmpipe on an X server without a GPU (Xvfb) even with GSK_RENDERER=cairo");
   row ("handset program: resident memory in an audio call (MB)", audio_rss, RUNS, 1,
        "VmRSS 23 s into a call placed with `handset call`, answered by a device of the bench");
   row ("handset program: CPU in an audio call (% of one core)", audio_cpu, RUNS, 2,
