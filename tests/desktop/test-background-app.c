@@ -20,6 +20,7 @@
 #include "handset-application.h"
 #include "handset-fake-portal.h"
 #include "handset-test-homeserver.h"
+#include "handset-test-ui.h"
 #include "handset-test-util.h"
 
 #define WAIT_S  30
@@ -109,16 +110,6 @@ quits_on_close (gpointer data)
   GtkWindow *window = main_window (data);
 
   return window != NULL && !gtk_window_get_hide_on_close (window);
-}
-
-static void
-run_for (guint ms)
-{
-  gint64 until = g_get_monotonic_time () + ms * G_TIME_SPAN_MILLISECOND;
-
-  while (g_get_monotonic_time () < until)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (1000);
 }
 
 static GtkWidget *
@@ -213,7 +204,7 @@ test_background_portal (void)
   g_assert_no_error (error);
   g_assert_true (handset_test_wait_until (logged_in, app, WAIT_S));
   g_assert_true (handset_test_wait_until (portal_warned, NULL, WAIT_S));
-  run_for (100);
+  handset_test_run_for (100);
   g_assert_cmpuint (n_portal_warnings, ==, 1);
   g_assert_true (hides_on_close (app));
 
@@ -247,7 +238,7 @@ test_background_portal (void)
   g_assert_cmpstr (subtitle, ==, "Calls still ring when the window is closed");
   g_clear_pointer (&subtitle, g_free);
   gtk_window_close (main_window (app));
-  run_for (200);
+  handset_test_run_for (200);
   g_assert_nonnull (main_window (app));
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (main_window (app))));
 
@@ -260,7 +251,7 @@ test_background_portal (void)
   g_assert_true (handset_test_wait_until (quits_on_close, app, WAIT_S));
   g_assert_true (handset_test_wait_until (window_mapped, app, WAIT_S));
   gtk_window_close (main_window (app));
-  run_for (200);
+  handset_test_run_for (200);
   g_assert_null (main_window (app));
 
   handset_fake_portal_stop (&portal);

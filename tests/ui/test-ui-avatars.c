@@ -22,6 +22,7 @@
 #include "handset-mxc.h"
 #include "handset-test-fake-server.h"
 #include "handset-test-homeserver.h"
+#include "handset-test-ui.h"
 #include "handset-test-util.h"
 #include "handset-window.h"
 
@@ -215,56 +216,6 @@ test_undecodable_image (void)
 
 /* ------------------------------------------------------------------ the app */
 
-/* A desktop notification server that shows nothing: an incoming call
- * notifies when the window is not in front. */
-static void
-notifications_method (GDBusConnection *connection,
-                      const char *sender,
-                      const char *path,
-                      const char *interface,
-                      const char *method,
-                      GVariant *parameters,
-                      GDBusMethodInvocation *invocation,
-                      gpointer user_data)
-{
-  if (g_str_equal (method, "Notify"))
-    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", 1));
-  else if (g_str_equal (method, "GetCapabilities"))
-    {
-      const char *caps[] = { "actions", "body", NULL };
-
-      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(^as)", caps));
-    }
-  else
-    g_dbus_method_invocation_return_value (invocation, NULL);
-}
-
-static void
-start_notification_server (void)
-{
-  static const GDBusInterfaceVTable vtable = { notifications_method, NULL, NULL, { NULL } };
-  static const char xml[] =
-      "<node><interface name='org.freedesktop.Notifications'>"
-      "<method name='Notify'><arg type='s' direction='in'/><arg type='u' direction='in'/>"
-      "<arg type='s' direction='in'/><arg type='s' direction='in'/><arg type='s' direction='in'/>"
-      "<arg type='as' direction='in'/><arg type='a{sv}' direction='in'/>"
-      "<arg type='i' direction='in'/><arg type='u' direction='out'/></method>"
-      "<method name='CloseNotification'><arg type='u' direction='in'/></method>"
-      "<method name='GetCapabilities'><arg type='as' direction='out'/></method>"
-      "</interface></node>";
-  g_autoptr (GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
-  g_autoptr (GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (xml, NULL);
-
-  g_assert_nonnull (bus);
-  g_dbus_connection_register_object (bus, "/org/freedesktop/Notifications", info->interfaces[0],
-                                     &vtable, NULL, NULL, NULL);
-  g_bus_own_name_on_connection (bus, "org.freedesktop.Notifications", G_BUS_NAME_OWNER_FLAGS_NONE,
-                                NULL, NULL, NULL, NULL);
-  g_usleep (100000);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
 static HandsetApplication *app;
 
 static HandsetWindow *
@@ -368,33 +319,6 @@ no_incoming (gpointer data)
 }
 
 static void
-run_for (guint ms)
-{
-  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
-
-  while (g_get_monotonic_time () < until)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (1000);
-}
-
-static GtkWidget *
-find_button (GtkWidget *root, const char *tooltip)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_widget_get_tooltip_text (child), tooltip) == 0 &&
-          gtk_widget_is_sensitive (child))
-        return child;
-      if ((found = find_button (child, tooltip)) != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static void
 test_avatars_in_the_ui (void)
 {
   g_autoptr (HandsetTestUser) alice = NULL;
@@ -415,7 +339,7 @@ test_avatars_in_the_ui (void)
   if (!handset_test_homeserver_require ())
     return;
 
-  start_notification_server ();
+  handset_test_start_notification_server ();
   alice = handset_test_register ("alice");
   bob = handset_test_register ("bob");
   carol = handset_test_register ("carol");
@@ -445,7 +369,7 @@ test_avatars_in_the_ui (void)
   image = adw_avatar_get_custom_image (row_avatar (bob->user_id));
   g_assert_true (GDK_IS_TEXTURE (image));
   g_assert_cmpint (gdk_paintable_get_intrinsic_width (image), ==, EXPECTED_PX);
-  run_for (1000);
+  handset_test_run_for (1000);
   g_assert_null (adw_avatar_get_custom_image (row_avatar (carol->user_id)));
 
   /* The image came once, into this session's cache and the profile's
@@ -479,14 +403,14 @@ test_avatars_in_the_ui (void)
       "Call %s",
       handset_contact_get_display_name (handset_contact_list_find (
           handset_session_get_contacts (handset_application_get_session (app)), bob->user_id)));
-  g_signal_emit_by_name (find_button (GTK_WIDGET (main_window ()), call_label), "clicked");
+  handset_test_click (GTK_WIDGET (main_window ()), call_label);
   g_assert_true (handset_test_wait_until (page_is, (gpointer) "call", WAIT_S));
   g_assert_true (handset_test_wait_until (has_image, call_view_avatar, WAIT_S));
-  g_signal_emit_by_name (find_button (GTK_WIDGET (main_window ()), "Hang Up"), "clicked");
+  handset_test_click (GTK_WIDGET (main_window ()), "Hang Up");
   g_assert_true (handset_test_wait_until (page_is, (gpointer) "contacts", WAIT_S));
 
   g_application_quit (G_APPLICATION (app));
-  run_for (200);
+  handset_test_run_for (200);
   g_clear_object (&app);
 }
 

@@ -23,83 +23,11 @@
 #include "handset-login-page.h"
 #include "handset-media-session.h"
 #include "handset-test-homeserver.h"
+#include "handset-test-ui.h"
 #include "handset-test-util.h"
 #include "handset-window.h"
 
 #define WAIT_S 30
-
-/* The desktop's notification server, as far as Handset can tell: it keeps
- * what it is asked to show. */
-static GPtrArray *notifications;
-
-static const char notifications_xml[] =
-    "<node><interface name='org.freedesktop.Notifications'>"
-    "<method name='Notify'><arg type='s' direction='in'/><arg type='u' direction='in'/>"
-    "<arg type='s' direction='in'/><arg type='s' direction='in'/><arg type='s' direction='in'/>"
-    "<arg type='as' direction='in'/><arg type='a{sv}' direction='in'/><arg type='i' "
-    "direction='in'/>"
-    "<arg type='u' direction='out'/></method>"
-    "<method name='CloseNotification'><arg type='u' direction='in'/></method>"
-    "<method name='GetCapabilities'><arg type='as' direction='out'/></method>"
-    "<method name='GetServerInformation'><arg type='s' direction='out'/><arg type='s' "
-    "direction='out'/>"
-    "<arg type='s' direction='out'/><arg type='s' direction='out'/></method>"
-    "<signal name='ActionInvoked'><arg type='u'/><arg type='s'/></signal>"
-    "<signal name='NotificationClosed'><arg type='u'/><arg type='u'/></signal>"
-    "</interface></node>";
-
-static void
-notifications_method (GDBusConnection *connection,
-                      const char *sender,
-                      const char *path,
-                      const char *interface,
-                      const char *method,
-                      GVariant *parameters,
-                      GDBusMethodInvocation *invocation,
-                      gpointer user_data)
-{
-  if (g_str_equal (method, "Notify"))
-    {
-      const char *summary, *body;
-      g_autofree const char **actions = NULL;
-      g_autofree char *joined = NULL;
-
-      g_variant_get (parameters, "(&su&s&s&s^a&s@a{sv}i)", NULL, NULL, NULL, &summary, &body,
-                     &actions, NULL, NULL);
-      joined = g_strjoinv ("|", (char **) actions);
-      g_ptr_array_add (notifications, g_strdup_printf ("%s: %s [%s]", summary, body, joined));
-      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", notifications->len));
-    }
-  else if (g_str_equal (method, "GetCapabilities"))
-    {
-      const char *caps[] = { "actions", "body", NULL };
-
-      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(^as)", caps));
-    }
-  else if (g_str_equal (method, "GetServerInformation"))
-    g_dbus_method_invocation_return_value (invocation,
-                                           g_variant_new ("(ssss)", "test", "handset", "1", "1.2"));
-  else
-    g_dbus_method_invocation_return_value (invocation, NULL);
-}
-
-static void
-start_notification_server (void)
-{
-  static const GDBusInterfaceVTable vtable = { notifications_method, NULL, NULL, { NULL } };
-  g_autoptr (GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
-  g_autoptr (GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (notifications_xml, NULL);
-
-  g_assert_nonnull (bus);
-  notifications = g_ptr_array_new_with_free_func (g_free);
-  g_dbus_connection_register_object (bus, "/org/freedesktop/Notifications", info->interfaces[0],
-                                     &vtable, NULL, NULL, NULL);
-  g_bus_own_name_on_connection (bus, "org.freedesktop.Notifications", G_BUS_NAME_OWNER_FLAGS_NONE,
-                                NULL, NULL, NULL, NULL);
-  g_usleep (100000);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
 
 typedef struct
 {
@@ -127,16 +55,6 @@ incoming_of (Profile *p)
     if (HANDSET_IS_INCOMING_WINDOW (l->data))
       return l->data;
   return NULL;
-}
-
-static void
-run_for (guint ms)
-{
-  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
-
-  while (g_get_monotonic_time () < until)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (1000);
 }
 
 typedef struct
@@ -177,34 +95,6 @@ no_incoming (gpointer data)
   return incoming_of (data) == NULL;
 }
 
-/* Finds a button by its tooltip, as a person finds it by what it says. */
-static GtkWidget *
-find_button (GtkWidget *root, const char *tooltip)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_widget_get_tooltip_text (child), tooltip) == 0 &&
-          gtk_widget_is_sensitive (child))
-        return child;
-      if ((found = find_button (child, tooltip)) != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static void
-click (GtkWidget *root, const char *tooltip)
-{
-  GtkWidget *button = find_button (root, tooltip);
-
-  if (button == NULL)
-    g_error ("no button “%s”", tooltip);
-  g_signal_emit_by_name (button, "clicked");
-}
-
 static void
 screenshot (GtkWidget *widget, const char *name)
 {
@@ -228,7 +118,7 @@ screenshot (GtkWidget *widget, const char *name)
       adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
                                           i == 0 ? ADW_COLOR_SCHEME_FORCE_LIGHT
                                                  : ADW_COLOR_SCHEME_FORCE_DARK);
-      run_for (300);
+      handset_test_run_for (300);
       width = gtk_widget_get_width (widget);
       height = gtk_widget_get_height (widget);
       g_assert_cmpint (width, >, 0);
@@ -237,7 +127,7 @@ screenshot (GtkWidget *widget, const char *name)
       for (guint tries = 0; node == NULL && tries < 50; tries++)
         {
           if (tries > 0)
-            run_for (100);
+            handset_test_run_for (100);
           g_clear_object (&paintable);
           paintable = gtk_widget_paintable_new (widget);
           snapshot = gtk_snapshot_new ();
@@ -432,6 +322,7 @@ test_call_through_the_ui (void)
   Profile *pa, *pa2, *pb1, *pb2;
   g_autofree char *room_id = NULL;
   g_autofree char *bob_name = NULL;
+  GPtrArray *notifications;
   HandsetCallView *view;
   TextIs t;
   GtkWidget *preferences;
@@ -439,7 +330,7 @@ test_call_through_the_ui (void)
   if (!handset_test_homeserver_require ())
     return;
 
-  start_notification_server ();
+  notifications = handset_test_start_notification_server ();
   alice = handset_test_register ("alice");
   alice_two = handset_test_login (alice, NULL);
   bob = handset_test_register ("bob");
@@ -462,7 +353,7 @@ test_call_through_the_ui (void)
   screenshot (GTK_WIDGET (window_of (pa)), "contacts");
   bob_name = g_strdup_printf ("Call %.*s", (int) (strchr (bob->user_id, ':') - bob->user_id - 1),
                               bob->user_id + 1);
-  click (GTK_WIDGET (window_of (pa)), bob_name);
+  handset_test_click (GTK_WIDGET (window_of (pa)), bob_name);
   wait_page (pa, "call");
   view = HANDSET_CALL_VIEW (handset_window_get_call_view (window_of (pa)));
   t = (TextIs){ view, "Ringing" };
@@ -493,7 +384,7 @@ test_call_through_the_ui (void)
   }
 
   /* bob answers on his first device; the second says where, and closes. */
-  click (GTK_WIDGET (incoming_of (pb1)), "Accept");
+  handset_test_click (GTK_WIDGET (incoming_of (pb1)), "Accept");
   g_assert_true (handset_test_wait_until (status_starts, pb2, WAIT_S));
   screenshot (GTK_WIDGET (incoming_of (pb2)), "answered-elsewhere");
   g_assert_true (handset_test_wait_until (no_incoming, pb2, WAIT_S));
@@ -509,16 +400,16 @@ test_call_through_the_ui (void)
   /* Video on: alice sees a preview of what she sends, in a corner; off:
    * it goes away. */
   g_assert_false (gtk_widget_get_visible (handset_call_view_get_local_video (view)));
-  click (GTK_WIDGET (window_of (pa)), "Video");
+  handset_test_click (GTK_WIDGET (window_of (pa)), "Video");
   g_assert_true (
       handset_test_wait_until (widget_visible, handset_call_view_get_local_video (view), WAIT_S));
   screenshot (GTK_WIDGET (window_of (pa)), "call-video");
-  click (GTK_WIDGET (window_of (pa)), "Video");
+  handset_test_click (GTK_WIDGET (window_of (pa)), "Video");
   g_assert_true (
       handset_test_wait_until (widget_hidden, handset_call_view_get_local_video (view), WAIT_S));
 
   /* alice hangs up; both leave the call screen. */
-  click (GTK_WIDGET (window_of (pa)), "Hang Up");
+  handset_test_click (GTK_WIDGET (window_of (pa)), "Hang Up");
   wait_page (pb1, "contacts");
   wait_page (pa, "contacts");
 
@@ -527,7 +418,7 @@ test_call_through_the_ui (void)
   g_assert_true (handset_test_wait_until (has_history_row, pb1, WAIT_S));
   g_assert_true (handset_test_wait_until (has_history_row, pb2, WAIT_S));
   handset_window_show_history (window_of (pa));
-  run_for (300);
+  handset_test_run_for (300);
   screenshot (GTK_WIDGET (window_of (pa)), "history");
   {
     GtkWidget *row = gtk_widget_get_first_child (handset_window_get_history_list (window_of (pa)));
@@ -554,7 +445,7 @@ test_call_through_the_ui (void)
   g_assert_true (handset_test_wait_until (has_incoming, pa2, WAIT_S));
   g_assert_null (incoming_of (pa));
   g_assert_null (incoming_of (pb1));
-  click (GTK_WIDGET (incoming_of (pa2)), "Decline");
+  handset_test_click (GTK_WIDGET (incoming_of (pa2)), "Decline");
   wait_page (pa, "contacts");
 
   /* A matrix: link asks first, and dials only when told to. */
@@ -568,7 +459,7 @@ test_call_through_the_ui (void)
     GList *windows;
 
     g_application_open (G_APPLICATION (pa->app), &file, 1, "");
-    run_for (1000);
+    handset_test_run_for (1000);
     windows = gtk_window_list_toplevels ();
     for (GList *l = windows; l != NULL; l = l->next)
       if (ADW_IS_MESSAGE_DIALOG (l->data))
@@ -582,7 +473,7 @@ test_call_through_the_ui (void)
     wait_page (pa, "call");
     g_assert_cmpuint (calls->len, ==, before + 1);
     g_assert_true (handset_test_wait_until (has_incoming, pb1, WAIT_S));
-    click (GTK_WIDGET (window_of (pa)), "Hang Up");
+    handset_test_click (GTK_WIDGET (window_of (pa)), "Hang Up");
     wait_page (pa, "contacts");
   }
 
@@ -596,10 +487,10 @@ test_call_through_the_ui (void)
 
     handset_window_show_history (window_of (pa));
     gtk_list_box_unselect_all (list);
-    run_for (300);
+    handset_test_run_for (300);
     g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (list)));
     g_application_open (G_APPLICATION (pa->app), &file, 1, "");
-    run_for (500);
+    handset_test_run_for (500);
     g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (list)));
     selected = gtk_list_box_get_selected_row (list);
     g_assert_nonnull (selected);
@@ -610,7 +501,7 @@ test_call_through_the_ui (void)
 
   /* The other screens, for the record. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window_of (pa)), "win.new-call", NULL));
-  run_for (500);
+  handset_test_run_for (500);
   {
     GList *windows = gtk_window_list_toplevels ();
     gboolean dialog = FALSE;
@@ -626,7 +517,7 @@ test_call_through_the_ui (void)
     g_assert_true (dialog);
   }
   g_action_group_activate_action (G_ACTION_GROUP (pa->app), "preferences", NULL);
-  run_for (500);
+  handset_test_run_for (500);
   preferences = NULL;
   {
     GList *windows = gtk_window_list_toplevels ();
