@@ -385,6 +385,22 @@ test_tones_both_ways (void)
   g_object_get (alice.session, "candidate-pair-type", &pair_type, NULL);
   g_assert_cmpstr (pair_type, ==, "host");
 
+  /* The ICE agent: no UPnP search, checks paced at 10 ms. */
+  {
+    g_autoptr (GstElement) webrtc = gst_bin_get_by_name (
+        GST_BIN (handset_media_session_get_pipeline (alice.session)), "webrtc");
+    g_autoptr (GObject) ice = NULL;
+    g_autoptr (GObject) agent = NULL;
+    gboolean upnp = TRUE;
+    guint pacing = 0;
+
+    g_object_get (webrtc, "ice-agent", &ice, NULL);
+    g_object_get (ice, "agent", &agent, NULL);
+    g_object_get (agent, "upnp", &upnp, "stun-pacing-timer", &pacing, NULL);
+    g_assert_false (upnp);
+    g_assert_cmpuint (pacing, ==, 10);
+  }
+
   /* Muted: nothing more is sent, and nothing was renegotiated. */
   handset_call_media_set_muted (HANDSET_CALL_MEDIA (alice.session), TRUE);
   run_for (500);
