@@ -20,11 +20,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "handset-call-manager.h"
-#include "handset-media-session.h"
-#include "handset-sync.h"
-#include "handset-test-homeserver.h"
-#include "handset-test-tone.h"
+#include "handset-test-device.h"
 #include "handset-test-util.h"
 
 #define RUNS   5
@@ -36,20 +32,28 @@ static GSubprocessLauncher *program_launcher;
 static const char *const program_media[] = { "HANDSET_AUDIO_SRC", "HANDSET_AUDIO_SINK",
                                              "HANDSET_VIDEO_SRC", "HANDSET_VIDEO_SINK" };
 
+/* How a bench device answers, its device->data. */
 typedef struct
 {
-  HandsetTestUser *user;
-  HandsetMatrixClient *client;
-  HandsetSync *sync;
-  HandsetRooms *rooms;
-  HandsetCallManager *manager;
-  HandsetTestTone *tone;
   const char *source;
   gboolean auto_answer;
   gboolean answer_video;
-  HandsetCall *ringing;
-  gint64 rang_at;
-} Device;
+} Plan;
+
+typedef HandsetTestDevice Device;
+
+static Plan *
+plan_of (Device *device)
+{
+  return device->data;
+}
+
+/* The device's last incoming call. */
+static HandsetCall *
+ringing_of (Device *device)
+{
+  return device->rang->len > 0 ? g_ptr_array_index (device->rang, device->rang->len - 1) : NULL;
+}
 
 static HandsetCallMedia *
 make_media (gboolean video, gpointer user_data, GError **error)
@@ -59,28 +63,20 @@ make_media (gboolean video, gpointer user_data, GError **error)
 
   if (media == NULL)
     return NULL;
-  handset_media_session_set_audio_source (media, handset_test_source (device->source));
-  handset_media_session_set_audio_sink (media, handset_test_tone_create_sink (device->tone));
+  handset_media_session_set_audio_source (media, handset_test_source (plan_of (device)->source));
+  handset_test_device_use_media (device, media, NULL);
   /* Always: the callee's media is made before it answers with video. */
   handset_media_session_set_video_source (
       media, handset_test_source ("videotestsrc is-live=true pattern=ball"));
   return HANDSET_CALL_MEDIA (media);
 }
 
-static void
-on_batch (HandsetSync *sync, HandsetSyncBatch *batch, Device *device)
-{
-  handset_rooms_handle_batch (device->rooms, batch);
-  handset_call_manager_handle_batch (device->manager, batch);
-}
-
+/* After the device has noted the call. */
 static void
 on_incoming (HandsetCallManager *manager, HandsetCall *call, Device *device)
 {
-  device->rang_at = g_get_monotonic_time ();
-  g_set_object (&device->ringing, call);
-  if (device->auto_answer)
-    handset_call_answer (call, device->answer_video);
+  if (plan_of (device)->auto_answer)
+    handset_call_answer (call, plan_of (device)->answer_video);
 }
 
 static void settle (guint ms);
@@ -90,7 +86,7 @@ static double
 video_received (Device *device)
 {
   HandsetCallMedia *media =
-      device->ringing != NULL ? handset_call_get_media (device->ringing) : NULL;
+      ringing_of (device) ? handset_call_get_media (ringing_of (device)) : NULL;
   guint64 bytes = 0;
 
   if (!HANDSET_IS_MEDIA_SESSION (media))
@@ -101,34 +97,15 @@ video_received (Device *device)
   return (double) bytes;
 }
 
-static gboolean
-synced (gpointer data)
-{
-  return handset_sync_get_connected (((Device *) data)->sync);
-}
-
 static Device *
 device_new (HandsetTestUser *user, const char *source)
 {
-  Device *device = g_new0 (Device, 1);
+  Plan *plan = g_new0 (Plan, 1);
+  Device *device;
 
-  device->user = user;
-  device->source = source;
-  device->tone = handset_test_tone_new ();
-  device->client = handset_matrix_client_new (handset_test_homeserver_url ());
-  handset_matrix_client_set_session (device->client, user->user_id, user->device_id,
-                                     user->access_token);
-  device->rooms = handset_rooms_new (user->user_id);
-  device->manager = handset_call_manager_new (user->user_id, user->device_id, device->rooms, NULL,
-                                              make_media, device);
-  handset_call_manager_set_client (device->manager, device->client);
+  plan->source = source;
+  device = handset_test_device_new (user, FALSE, make_media, plan);
   g_signal_connect (device->manager, "incoming-call", G_CALLBACK (on_incoming), device);
-  device->sync = handset_sync_new (device->client, NULL);
-  g_signal_connect (device->sync, "batch", G_CALLBACK (on_batch), device);
-  handset_sync_start (device->sync);
-  if (!handset_test_wait_until (synced, device, WAIT_S))
-    g_error ("%s did not sync", user->user_id);
-
   return device;
 }
 
@@ -202,7 +179,7 @@ latencies (Device *alice, Device *bob, const char *room_id)
       ring[i] = (bob->rang_at - placed) / 1000.0;
 
       answered = g_get_monotonic_time ();
-      handset_call_answer (bob->ringing, FALSE);
+      handset_call_answer (ringing_of (bob), FALSE);
       if (!handset_test_wait_until (heard, alice->tone, WAIT_S) ||
           !handset_test_wait_until (heard, bob->tone, WAIT_S))
         g_error ("no audio after the answer");
@@ -210,7 +187,7 @@ latencies (Device *alice, Device *bob, const char *room_id)
       to_bob[i] = (handset_test_tone_get_first_sound_time (bob->tone) - answered) / 1000.0;
 
       handset_call_hangup (call);
-      handset_test_wait_until (is_ended, bob->ringing, WAIT_S);
+      handset_test_wait_until (is_ended, ringing_of (bob), WAIT_S);
       settle (500);
     }
 
@@ -322,8 +299,8 @@ ringing_call_connected (gpointer data)
 {
   Device *device = data;
 
-  return device->ringing != NULL &&
-         handset_call_get_state (device->ringing) == HANDSET_CALL_STATE_CONNECTED;
+  return ringing_of (device) != NULL &&
+         handset_call_get_state (ringing_of (device)) == HANDSET_CALL_STATE_CONNECTED;
 }
 
 /* The program's call reached the bench device and connected: figures of a
@@ -375,8 +352,8 @@ program_figures (HandsetTestUser *user, Device *bob)
       proc_memory_detail (pid, &idle_private[i], &idle_gl[i]);
 
       /* An audio call with bob's device here, which answers at once. */
-      bob->auto_answer = TRUE;
-      bob->answer_video = FALSE;
+      plan_of (bob)->auto_answer = TRUE;
+      plan_of (bob)->answer_video = FALSE;
       g_assert_cmpint (run_cli (call_audio, NULL), ==, 0);
       program_call_connected (bob);
       settle (3000);
@@ -388,7 +365,7 @@ program_figures (HandsetTestUser *user, Device *bob)
       settle (2000);
 
       /* A video call, 640x480 at 30 frames a second both ways. */
-      bob->answer_video = TRUE;
+      plan_of (bob)->answer_video = TRUE;
       g_assert_cmpint (run_cli (call_video, NULL), ==, 0);
       program_call_connected (bob);
       settle (3000);
@@ -401,7 +378,7 @@ program_figures (HandsetTestUser *user, Device *bob)
       video_in[i] = (video_received (bob) - video0) / 1000.0;
       g_assert_cmpint (run_cli (hangup, NULL), ==, 0);
       settle (2000);
-      bob->auto_answer = FALSE;
+      plan_of (bob)->auto_answer = FALSE;
 
       g_subprocess_send_signal (app, SIGTERM);
       g_subprocess_wait (app, NULL, NULL);

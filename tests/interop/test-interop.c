@@ -17,13 +17,8 @@
 #include <math.h>
 #include <unistd.h>
 
-#include "handset-call-manager.h"
-#include "handset-media-session.h"
-#include "handset-sync.h"
-#include "handset-test-homeserver.h"
-#include "handset-test-tone.h"
+#include "handset-test-device.h"
 #include "handset-test-util.h"
-#include "handset-turn.h"
 
 #define WAIT_S       20
 #define START_S      90
@@ -488,19 +483,14 @@ peer_assert_hears (Peer *peer, double expected_hz)
 
 /* ------------------------------------------------------------------ Handset devices */
 
-typedef struct
+typedef HandsetTestDevice Device;
+
+/* The video frames a device has decoded: its device->data. */
+static gint *
+frames_of (Device *device)
 {
-  HandsetTestUser *user;
-  HandsetMatrixClient *client;
-  HandsetSync *sync;
-  HandsetRooms *rooms;
-  HandsetTurn *turn;
-  HandsetCallManager *manager;
-  HandsetTestTone *tone;
-  HandsetMediaSession *media;
-  GPtrArray *rang;
-  gint frames;
-} Device;
+  return device->data;
+}
 
 static void
 on_video_frame (HandsetMediaSession *media,
@@ -510,7 +500,7 @@ on_video_frame (HandsetMediaSession *media,
                 GBytes *bytes,
                 Device *device)
 {
-  g_atomic_int_inc (&device->frames);
+  g_atomic_int_inc (frames_of (device));
 }
 
 static HandsetCallMedia *
@@ -523,29 +513,11 @@ make_media (gboolean video, gpointer user_data, GError **error)
     return NULL;
 
   handset_media_session_set_audio_source (media, handset_test_source (HANDSET_TONE));
-  handset_media_session_set_audio_sink (media, handset_test_tone_create_sink (device->tone));
   handset_media_session_set_video_source (media, handset_test_source (HANDSET_CAM));
-  if (handset_turn_has_servers (device->turn))
-    handset_media_session_set_turn (media, handset_turn_get_uris (device->turn),
-                                    handset_turn_get_username (device->turn),
-                                    handset_turn_get_password (device->turn));
+  handset_test_device_use_media (device, media, NULL);
   g_signal_connect (media, "video-frame", G_CALLBACK (on_video_frame), device);
-  g_set_object (&device->media, media);
 
   return HANDSET_CALL_MEDIA (media);
-}
-
-static void
-on_batch (HandsetSync *sync, HandsetSyncBatch *batch, Device *device)
-{
-  handset_rooms_handle_batch (device->rooms, batch);
-  handset_call_manager_handle_batch (device->manager, batch);
-}
-
-static void
-on_incoming (HandsetCallManager *manager, HandsetCall *call, Device *device)
-{
-  g_ptr_array_add (device->rang, g_object_ref (call));
 }
 
 /* What Handset sends, for the log: the events js-sdk judges. */
@@ -564,62 +536,20 @@ on_send_event (HandsetCallManager *manager,
                   json_object_get_string_member_with_default (content, "reason", ""));
 }
 
-static gboolean
-synced (gpointer data)
-{
-  Device *device = data;
-
-  return handset_sync_get_connected (device->sync) && handset_turn_is_known (device->turn);
-}
-
 static Device *
 device_new (HandsetTestUser *user)
 {
-  Device *device = g_new0 (Device, 1);
+  Device *device = handset_test_device_new (user, TRUE, make_media, g_new0 (gint, 1));
 
-  device->user = user;
-  device->tone = handset_test_tone_new ();
-  device->rang = g_ptr_array_new_with_free_func (g_object_unref);
-  device->client = handset_matrix_client_new (handset_test_homeserver_url ());
-  handset_matrix_client_set_session (device->client, user->user_id, user->device_id,
-                                     user->access_token);
-  device->rooms = handset_rooms_new (user->user_id);
-  device->turn = handset_turn_new (device->client);
-  device->manager = handset_call_manager_new (user->user_id, user->device_id, device->rooms, NULL,
-                                              make_media, device);
-  handset_call_manager_set_client (device->manager, device->client);
-  g_signal_connect (device->manager, "incoming-call", G_CALLBACK (on_incoming), device);
   g_signal_connect (device->manager, "send-event", G_CALLBACK (on_send_event), device);
-  device->sync = handset_sync_new (device->client, NULL);
-  g_signal_connect (device->sync, "batch", G_CALLBACK (on_batch), device);
-  handset_turn_start (device->turn);
-  handset_sync_start (device->sync);
-  g_assert_true (handset_test_wait_until (synced, device, WAIT_S));
-
   return device;
 }
 
 static void
 device_free (Device *device)
 {
-  handset_sync_stop (device->sync);
-  handset_turn_stop (device->turn);
-  g_object_unref (device->sync);
-  g_object_unref (device->manager);
-  g_clear_object (&device->media);
-  g_object_unref (device->turn);
-  g_object_unref (device->rooms);
-  g_object_unref (device->client);
-  g_ptr_array_unref (device->rang);
-  handset_test_tone_free (device->tone);
-  handset_test_user_free (device->user);
-  g_free (device);
-}
-
-static gboolean
-has_rung (gpointer data)
-{
-  return ((Device *) data)->rang->len > 0;
+  g_free (device->data);
+  handset_test_device_free (device);
 }
 
 static gboolean
@@ -637,9 +567,7 @@ is_ended (gpointer data)
 static HandsetCall *
 device_wait_ring (Device *device)
 {
-  g_assert_true (handset_test_wait_until (has_rung, device, WAIT_S));
-
-  return g_ptr_array_index (device->rang, device->rang->len - 1);
+  return handset_test_device_wait_ring (device, WAIT_S);
 }
 
 static void
@@ -1103,15 +1031,15 @@ assert_video_both_ways (Device *device, Peer *peer, guint64 *sent, guint64 *rece
 {
   PeerStats stats;
 
-  device->frames = 0;
+  g_atomic_int_set (frames_of (device), 0);
   run_for (2000);
   handset_media_session_update_stats (device->media);
   run_for (1200);
   g_object_get (device->media, "video-bytes-sent", sent, "video-bytes-received", received, NULL);
   g_test_message ("Handset media: video sent %" G_GUINT64_FORMAT ", received %" G_GUINT64_FORMAT
                   "; %d frames decoded in 2 s",
-                  *sent, *received, g_atomic_int_get (&device->frames));
-  g_assert_cmpint (g_atomic_int_get (&device->frames), >, 10);
+                  *sent, *received, g_atomic_int_get (frames_of (device)));
+  g_assert_cmpint (g_atomic_int_get (frames_of (device)), >, 10);
 
   peer_stats (peer, &stats);
   g_assert_cmpint (stats.video_sent, >, 10000);

@@ -10,124 +10,54 @@
 
 #include "config.h"
 
-#include "handset-call-manager.h"
-#include "handset-media-session.h"
-#include "handset-sync.h"
-#include "handset-test-homeserver.h"
-#include "handset-test-tone.h"
+#include "handset-test-device.h"
 #include "handset-test-util.h"
-#include "handset-turn.h"
 
 #define WAIT_S 30
 
+/* How a device's media are made. */
 typedef struct
 {
-  HandsetTestUser *user;
-  HandsetMatrixClient *client;
-  HandsetSync *sync;
-  HandsetRooms *rooms;
-  HandsetTurn *turn;
-  HandsetCallManager *manager;
-  HandsetTestTone *tone;
   const char *source;
   gboolean relay_only;
   gboolean wrong_turn_password;
-  HandsetMediaSession *media;
-  GPtrArray *rang;
-} Device;
+} Plan;
+
+typedef HandsetTestDevice Device;
 
 static HandsetCallMedia *
 make_media (gboolean video, gpointer user_data, GError **error)
 {
   Device *device = user_data;
+  Plan *plan = device->data;
   HandsetMediaSession *media = handset_media_session_new (video, error);
 
   if (media == NULL)
     return NULL;
 
-  handset_media_session_set_audio_source (media, handset_test_source (device->source));
-  handset_media_session_set_audio_sink (media, handset_test_tone_create_sink (device->tone));
-  if (handset_turn_has_servers (device->turn))
-    handset_media_session_set_turn (
-        media, handset_turn_get_uris (device->turn), handset_turn_get_username (device->turn),
-        device->wrong_turn_password ? "not-the-password"
-                                    : handset_turn_get_password (device->turn));
-  handset_media_session_set_relay_only (media, device->relay_only);
-  g_set_object (&device->media, media);
+  handset_media_session_set_audio_source (media, handset_test_source (plan->source));
+  handset_test_device_use_media (device, media,
+                                 plan->wrong_turn_password ? "not-the-password" : NULL);
+  handset_media_session_set_relay_only (media, plan->relay_only);
 
   return HANDSET_CALL_MEDIA (media);
-}
-
-static void
-on_batch (HandsetSync *sync, HandsetSyncBatch *batch, Device *device)
-{
-  handset_rooms_handle_batch (device->rooms, batch);
-  handset_call_manager_handle_batch (device->manager, batch);
-}
-
-static void
-on_incoming (HandsetCallManager *manager, HandsetCall *call, Device *device)
-{
-  g_ptr_array_add (device->rang, g_object_ref (call));
-}
-
-static gboolean
-synced (gpointer data)
-{
-  Device *device = data;
-
-  return handset_sync_get_connected (device->sync) && handset_turn_is_known (device->turn);
 }
 
 static Device *
 device_new (HandsetTestUser *user, const char *source, gboolean relay_only)
 {
-  Device *device = g_new0 (Device, 1);
+  Plan *plan = g_new0 (Plan, 1);
 
-  device->user = user;
-  device->source = source;
-  device->relay_only = relay_only;
-  device->tone = handset_test_tone_new ();
-  device->rang = g_ptr_array_new_with_free_func (g_object_unref);
-  device->client = handset_matrix_client_new (handset_test_homeserver_url ());
-  handset_matrix_client_set_session (device->client, user->user_id, user->device_id,
-                                     user->access_token);
-  device->rooms = handset_rooms_new (user->user_id);
-  device->turn = handset_turn_new (device->client);
-  device->manager = handset_call_manager_new (user->user_id, user->device_id, device->rooms, NULL,
-                                              make_media, device);
-  handset_call_manager_set_client (device->manager, device->client);
-  g_signal_connect (device->manager, "incoming-call", G_CALLBACK (on_incoming), device);
-  device->sync = handset_sync_new (device->client, NULL);
-  g_signal_connect (device->sync, "batch", G_CALLBACK (on_batch), device);
-  handset_turn_start (device->turn);
-  handset_sync_start (device->sync);
-  g_assert_true (handset_test_wait_until (synced, device, WAIT_S));
-
-  return device;
+  plan->source = source;
+  plan->relay_only = relay_only;
+  return handset_test_device_new (user, TRUE, make_media, plan);
 }
 
 static void
 device_free (Device *device)
 {
-  handset_sync_stop (device->sync);
-  handset_turn_stop (device->turn);
-  g_object_unref (device->sync);
-  g_object_unref (device->manager);
-  g_clear_object (&device->media);
-  g_object_unref (device->turn);
-  g_object_unref (device->rooms);
-  g_object_unref (device->client);
-  g_ptr_array_unref (device->rang);
-  handset_test_tone_free (device->tone);
-  handset_test_user_free (device->user);
-  g_free (device);
-}
-
-static gboolean
-has_rung (gpointer data)
-{
-  return ((Device *) data)->rang->len > 0;
+  g_free (device->data);
+  handset_test_device_free (device);
 }
 
 static gboolean
@@ -181,8 +111,7 @@ run_call (gboolean relay_only)
   call =
       handset_call_manager_place_call (alice->manager, room_id, bob_user->user_id, FALSE, &error);
   g_assert_no_error (error);
-  g_assert_true (handset_test_wait_until (has_rung, bob, WAIT_S));
-  incoming = g_ptr_array_index (bob->rang, 0);
+  incoming = handset_test_device_wait_ring (bob, WAIT_S);
   handset_call_answer (incoming, FALSE);
 
   g_assert_true (handset_test_wait_until (is_connected, call, WAIT_S));
@@ -292,8 +221,7 @@ test_hold_resume_and_add_video (void)
   call =
       handset_call_manager_place_call (alice->manager, room_id, bob_user->user_id, FALSE, &error);
   g_assert_no_error (error);
-  g_assert_true (handset_test_wait_until (has_rung, bob, WAIT_S));
-  incoming = g_ptr_array_index (bob->rang, 0);
+  incoming = handset_test_device_wait_ring (bob, WAIT_S);
   handset_call_answer (incoming, FALSE);
   g_assert_true (handset_test_wait_until (is_connected, call, WAIT_S));
   handset_test_tone_assert (alice->tone, 880, 1000);
@@ -352,13 +280,12 @@ test_wrong_turn_password (void)
   handset_test_join (bob_user, room_id);
   alice = device_new (alice_user, "audiotestsrc is-live=true wave=sine freq=440 volume=0.5", TRUE);
   bob = device_new (bob_user, "audiotestsrc is-live=true wave=sine freq=880 volume=0.5", TRUE);
-  alice->wrong_turn_password = TRUE;
+  ((Plan *) alice->data)->wrong_turn_password = TRUE;
 
   call =
       handset_call_manager_place_call (alice->manager, room_id, bob_user->user_id, FALSE, &error);
   g_assert_no_error (error);
-  g_assert_true (handset_test_wait_until (has_rung, bob, WAIT_S));
-  incoming = g_ptr_array_index (bob->rang, 0);
+  incoming = handset_test_device_wait_ring (bob, WAIT_S);
   handset_call_answer (incoming, FALSE);
 
   g_assert_true (
