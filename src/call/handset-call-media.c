@@ -133,6 +133,21 @@ handset_call_media_get_stream_id (HandsetCallMedia *self)
   return HANDSET_CALL_MEDIA_GET_IFACE (self)->get_stream_id (self);
 }
 
+/**
+ * handset_call_media_set_shown_streams:
+ * @stream_ids: (nullable) (array zero-terminated=1): the peer's
+ *   `m.usermedia` msid stream IDs; %NULL when it sent no metadata
+ *
+ * Which of the peer's streams to play and show (§17 #60, #61): the others
+ * are received and dropped.
+ */
+void
+handset_call_media_set_shown_streams (HandsetCallMedia *self, const char *const *stream_ids)
+{
+  if (HANDSET_CALL_MEDIA_GET_IFACE (self)->set_shown_streams != NULL)
+    HANDSET_CALL_MEDIA_GET_IFACE (self)->set_shown_streams (self, stream_ids);
+}
+
 void
 handset_call_media_close (HandsetCallMedia *self)
 {

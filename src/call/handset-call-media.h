@@ -42,6 +42,9 @@ G_DECLARE_INTERFACE (HandsetCallMedia, handset_call_media, HANDSET, CALL_MEDIA, 
  * @set_video: the next offer carries video, or not
  * @get_stream_id: the msid stream ID of our audio and video, the key of
  *   our `sdp_stream_metadata`
+ * @set_shown_streams: (optional): the remote msid stream IDs to play and
+ *   show: the peer's `m.usermedia` streams. %NULL (the peer sent no
+ *   metadata): only its first stream
  * @close: ends the media for good
  *
  * The media of one call, as the call layer sees it: no GStreamer types.
@@ -79,6 +82,7 @@ struct _HandsetCallMediaInterface
   void (*set_local_hold) (HandsetCallMedia *self, gboolean hold);
   void (*set_video) (HandsetCallMedia *self, gboolean video);
   const char *(*get_stream_id) (HandsetCallMedia *self);
+  void (*set_shown_streams) (HandsetCallMedia *self, const char *const *stream_ids);
   void (*close) (HandsetCallMedia *self);
 };
 
@@ -113,6 +117,7 @@ void handset_call_media_set_muted (HandsetCallMedia *self, gboolean muted);
 void handset_call_media_set_local_hold (HandsetCallMedia *self, gboolean hold);
 void handset_call_media_set_video (HandsetCallMedia *self, gboolean video);
 const char *handset_call_media_get_stream_id (HandsetCallMedia *self);
+void handset_call_media_set_shown_streams (HandsetCallMedia *self, const char *const *stream_ids);
 void handset_call_media_close (HandsetCallMedia *self);
 
 /**

@@ -981,6 +981,8 @@ negotiate_answer_set_cb (GObject *object, GAsyncResult *result, gpointer user_da
                error->message);
 }
 
+static void handle_stream_metadata (HandsetCall *self, JsonObject *metadata);
+
 static void
 handle_negotiate (HandsetCall *self, HandsetCallEvent *event)
 {
@@ -999,6 +1001,8 @@ handle_negotiate (HandsetCall *self, HandsetCallEvent *event)
       g_debug ("Call %s: negotiate older than its lifetime ignored", self->call_id);
       return;
     }
+  /* A renegotiation may add or drop streams: before the description. */
+  handle_stream_metadata (self, handset_call_event_get_stream_metadata (event));
 
   if (g_str_equal (type, "offer"))
     {
@@ -1034,11 +1038,14 @@ handle_negotiate (HandsetCall *self, HandsetCallEvent *event)
     }
 }
 
+/* The peer's metadata: whether its usermedia stream is muted, and which of
+ * its streams are shown, the usermedia ones (§17 #58-#61). */
 static void
 handle_stream_metadata (HandsetCall *self, JsonObject *metadata)
 {
   g_autoptr (GList) streams = NULL;
-  gboolean audio_muted = FALSE, video_muted = FALSE;
+  g_autoptr (GPtrArray) shown = g_ptr_array_new ();
+  gboolean audio_muted = FALSE, video_muted = FALSE, first = TRUE;
 
   if (metadata == NULL)
     return;
@@ -1054,6 +1061,10 @@ handle_stream_metadata (HandsetCall *self, JsonObject *metadata)
           g_strcmp0 (json_object_get_string_member_with_default (stream, "purpose", ""),
                      "m.usermedia") != 0)
         continue;
+      g_ptr_array_add (shown, l->data);
+      if (!first)
+        continue;
+      first = FALSE;
       flag = json_object_get_member (stream, "audio_muted");
       audio_muted = flag && JSON_NODE_HOLDS_VALUE (flag) &&
                     json_node_get_value_type (flag) == G_TYPE_BOOLEAN &&
@@ -1062,8 +1073,9 @@ handle_stream_metadata (HandsetCall *self, JsonObject *metadata)
       video_muted = flag && JSON_NODE_HOLDS_VALUE (flag) &&
                     json_node_get_value_type (flag) == G_TYPE_BOOLEAN &&
                     json_node_get_boolean (flag);
-      break;
     }
+  g_ptr_array_add (shown, NULL);
+  handset_call_media_set_shown_streams (self->media, (const char *const *) shown->pdata);
 
   set_boolean (self, &self->remote_audio_muted, audio_muted, PROP_REMOTE_AUDIO_MUTED);
   set_boolean (self, &self->remote_video_muted, video_muted, PROP_REMOTE_VIDEO_MUTED);

@@ -1690,6 +1690,49 @@ test_voip_58_59_mute (void)
   teardown ();
 }
 
+/* 60-61: the media show only the peer's usermedia streams; without
+ * metadata, only its first stream (the media's default). */
+static void
+test_voip_60_61_shown_streams (void)
+{
+  Device *alice, *bob;
+  HandsetCall *a, *b;
+  g_autofree char *screenshare = NULL;
+  g_autofree char *alice_stream = NULL;
+
+  setup ();
+  alice = add_device (ALICE, "ALICEDEVICE1");
+  bob = add_device (BOB, "BOBDEVICE1");
+  join_all ();
+  connected_call (alice, bob, &a, &b);
+
+  /* The invite's metadata names alice's one usermedia stream; the answer's
+   * bob's. */
+  alice_stream = g_strdup (handset_call_media_get_stream_id (handset_call_get_media (a)));
+  g_assert_cmpstr (handset_fake_media_get_shown_streams (media_of (bob, b)), ==, alice_stream);
+  g_assert_cmpstr (handset_fake_media_get_shown_streams (media_of (alice, a)), ==,
+                   handset_call_media_get_stream_id (handset_call_get_media (b)));
+
+  /* A screenshare and a stream of unknown purpose are not shown. */
+  screenshare = g_strdup_printf (
+      "{\"call_id\": \"%s\", \"party_id\": \"ALICEDEVICE1\", \"version\": \"1\","
+      " \"sdp_stream_metadata\": {\"%s\": {\"purpose\": \"m.usermedia\"},"
+      " \"screen\": {\"purpose\": \"m.screenshare\"}, \"odd\": {\"purpose\": \"m.odd\"},"
+      " \"cam2\": {\"purpose\": \"m.usermedia\"}}}",
+      handset_call_get_call_id (a), alice_stream);
+  inject (ALICE, "m.call.sdp_stream_metadata_changed", screenshare, 0);
+  deliver ();
+  {
+    g_auto (GStrv) shown =
+        g_strsplit (handset_fake_media_get_shown_streams (media_of (bob, b)), ",", -1);
+
+    g_assert_cmpuint (g_strv_length (shown), ==, 2);
+    g_assert_true (g_strv_contains ((const char *const *) shown, alice_stream));
+    g_assert_true (g_strv_contains ((const char *const *) shown, "cam2"));
+  }
+  teardown ();
+}
+
 /* ------------------------------------------------------------------ 62-63 */
 
 static void
@@ -1866,6 +1909,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/voip/55-stale-negotiate-ignored", test_voip_55_stale_negotiate);
   g_test_add_func ("/voip/56-ice-timeout-or-failed", test_voip_56_ice_timeout_or_failed);
   g_test_add_func ("/voip/57-metadata-matches-msid", test_voip_57_metadata_matches_msid);
+  g_test_add_func ("/voip/60-61-shown-streams", test_voip_60_61_shown_streams);
   g_test_add_func ("/voip/58-59-mute", test_voip_58_59_mute);
   g_test_add_func ("/voip/62-opponent-leaves", test_voip_62_opponent_leaves);
   g_test_add_func ("/voip/63-dtmf-capability", test_voip_63_dtmf_capability);
