@@ -58,6 +58,13 @@ struct _HandsetMediaSession
    * streams arrive; guarded by the lock. */
   GMutex received_lock;
   GHashTable *received_kinds;
+  /* Which remote streams are played and shown (§17 #60, #61), under the
+   * same lock: the msid stream ID of each remote m-line, the peer's
+   * usermedia streams (NULL: it sent no metadata), and the first stream
+   * that arrived, the one shown when there is no metadata. */
+  GPtrArray *remote_streams;
+  char **shown_streams;
+  char *first_stream;
 
   GstElement *audio_source; /* chosen before the send branch is built */
   GstElement *audio_sink;
@@ -634,12 +641,46 @@ static void
 remember_mids (HandsetMediaSession *self, GstSDPMessage *sdp)
 {
   g_ptr_array_set_size (self->remote_mids, 0);
+  g_mutex_lock (&self->received_lock);
+  g_ptr_array_set_size (self->remote_streams, 0);
   for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
     {
-      const char *mid = gst_sdp_media_get_attribute_val (gst_sdp_message_get_media (sdp, i), "mid");
+      const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
+      const char *mid = gst_sdp_media_get_attribute_val (media, "mid");
+      const char *msid = gst_sdp_media_get_attribute_val (media, "msid");
 
       g_ptr_array_add (self->remote_mids, g_strdup (mid ? mid : ""));
+      /* "a=msid:STREAM TRACK" */
+      g_ptr_array_add (self->remote_streams,
+                       msid ? g_strndup (msid, strcspn (msid, " ")) : g_strdup (""));
     }
+  g_mutex_unlock (&self->received_lock);
+}
+
+/* Whether to play and show a remote stream: one of the peer's usermedia
+ * streams, or, when it sent no metadata, its first stream. Unknown
+ * stream IDs (no a=msid) are shown. Under the lock. */
+static gboolean
+stream_is_shown (HandsetMediaSession *self, const char *stream_id)
+{
+  if (stream_id == NULL || *stream_id == '\0')
+    return TRUE;
+  if (self->shown_streams != NULL)
+    return g_strv_contains ((const char *const *) self->shown_streams, stream_id);
+  if (self->first_stream == NULL)
+    self->first_stream = g_strdup (stream_id);
+  return g_str_equal (self->first_stream, stream_id);
+}
+
+static void
+session_set_shown_streams (HandsetCallMedia *media, const char *const *stream_ids)
+{
+  HandsetMediaSession *self = HANDSET_MEDIA_SESSION (media);
+
+  g_mutex_lock (&self->received_lock);
+  g_strfreev (self->shown_streams);
+  self->shown_streams = g_strdupv ((char **) stream_ids);
+  g_mutex_unlock (&self->received_lock);
 }
 
 /* ------------------------------------------------------------------ candidates */
@@ -898,6 +939,37 @@ on_webrtc_pad_added (GstElement *webrtc, GstPad *pad, HandsetMediaSession *self)
         g_hash_table_insert (self->received_kinds, GUINT_TO_POINTER (ssrc),
                              (gpointer) (g_str_equal (kind, "video") ? "video" : "audio"));
         g_mutex_unlock (&self->received_lock);
+      }
+  }
+
+  {
+    g_autoptr (GstWebRTCRTPTransceiver) transceiver = NULL;
+    g_autofree char *stream_id = NULL;
+    guint mline = G_MAXUINT;
+    gboolean shown;
+
+    g_object_get (pad, "transceiver", &transceiver, NULL);
+    if (transceiver != NULL)
+      g_object_get (transceiver, "mlineindex", &mline, NULL);
+    g_mutex_lock (&self->received_lock);
+    if (mline < self->remote_streams->len)
+      stream_id = g_strdup (g_ptr_array_index (self->remote_streams, mline));
+    shown = stream_is_shown (self, stream_id);
+    g_mutex_unlock (&self->received_lock);
+
+    if (!shown)
+      {
+        /* Received, and dropped: a screenshare or a stream the peer did
+         * not describe is not played over the call. */
+        GstElement *drop = make ("fakesink", NULL);
+        g_autoptr (GstPad) drop_pad = gst_element_get_static_pad (drop, "sink");
+
+        g_debug ("Remote stream %s (m-line %u) is not shown", stream_id, mline);
+        g_object_set (drop, "async", FALSE, "sync", FALSE, NULL);
+        gst_bin_add (GST_BIN (self->pipeline), drop);
+        gst_element_sync_state_with_parent (drop);
+        gst_pad_link (pad, drop_pad);
+        return;
       }
   }
 
@@ -1448,6 +1520,7 @@ handset_media_session_iface_init (HandsetCallMediaInterface *iface)
   iface->set_local_hold = session_set_local_hold;
   iface->set_video = session_set_video;
   iface->get_stream_id = session_get_stream_id;
+  iface->set_shown_streams = session_set_shown_streams;
   iface->close = session_close;
 }
 
@@ -1763,6 +1836,9 @@ handset_media_session_finalize (GObject *object)
   g_free (self->candidate_pair_type);
   g_ptr_array_unref (self->pending_candidates);
   g_ptr_array_unref (self->remote_mids);
+  g_ptr_array_unref (self->remote_streams);
+  g_strfreev (self->shown_streams);
+  g_free (self->first_stream);
   g_hash_table_unref (self->received_kinds);
   g_mutex_clear (&self->received_lock);
   g_main_context_unref (self->context);
@@ -1850,6 +1926,7 @@ handset_media_session_init (HandsetMediaSession *self)
   self->pending_candidates =
       g_ptr_array_new_with_free_func ((GDestroyNotify) handset_ice_candidate_free);
   self->remote_mids = g_ptr_array_new_with_free_func (g_free);
+  self->remote_streams = g_ptr_array_new_with_free_func (g_free);
   self->remote_sends = self->remote_receives = TRUE;
   g_mutex_init (&self->received_lock);
   self->received_kinds = g_hash_table_new (NULL, NULL);

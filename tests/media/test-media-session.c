@@ -417,6 +417,48 @@ test_tones_both_ways (void)
   peer_clear (&bob);
 }
 
+/* §17 #61 with real webrtcbin: a stream the peer's metadata does not give
+ * as usermedia is received but not played; the one it names is. */
+static void
+test_streams_not_shown (void)
+{
+  Peer alice = { 0 }, bob = { 0 };
+  const char *others[] = { "someone-elses-stream", NULL };
+  double rms = -1;
+
+  peer_init (&alice, FALSE, "audiotestsrc is-live=true wave=sine freq=440 volume=0.5", NULL);
+  peer_init (&bob, FALSE, "audiotestsrc is-live=true wave=sine freq=880 volume=0.5", NULL);
+  handset_call_media_set_shown_streams (HANDSET_CALL_MEDIA (bob.session), others);
+  connect_peers (&alice, &bob, NULL);
+
+  assert_tone (&alice, 880);
+  run_for (1000);
+  refresh_stats (&alice, &bob);
+  g_assert_cmpuint (stat (bob.session, "audio-bytes-received"), >, 1000);
+  handset_test_tone_get_frequency (bob.tone, &rms);
+  g_assert_cmpfloat (rms, ==, 0);
+
+  peer_clear (&alice);
+  peer_clear (&bob);
+
+  /* Named as usermedia: played. */
+  peer_init (&alice, FALSE, "audiotestsrc is-live=true wave=sine freq=440 volume=0.5", NULL);
+  peer_init (&bob, FALSE, "audiotestsrc is-live=true wave=sine freq=880 volume=0.5", NULL);
+  {
+    const char *usermedia[] = {
+      "someone-elses-stream", handset_call_media_get_stream_id (HANDSET_CALL_MEDIA (alice.session)),
+      NULL
+    };
+
+    handset_call_media_set_shown_streams (HANDSET_CALL_MEDIA (bob.session), usermedia);
+  }
+  connect_peers (&alice, &bob, NULL);
+  assert_tone (&bob, 440);
+
+  peer_clear (&alice);
+  peer_clear (&bob);
+}
+
 static gboolean
 frames_arrived (gpointer data)
 {
@@ -562,6 +604,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/media-session/tones-both-ways", test_tones_both_ways);
   g_test_add_func ("/media-session/video-call", test_video_call);
+  g_test_add_func ("/media-session/streams-not-shown", test_streams_not_shown);
   g_test_add_func ("/media-session/ice-restart-asked", test_ice_restart);
   g_test_add_func ("/media-session/switch-microphone-and-speaker", test_switch_microphone);
   g_test_add_func ("/media-session/turn-uri", test_turn_uri);
