@@ -1526,14 +1526,33 @@ handset_media_session_iface_init (HandsetCallMediaInterface *iface)
 
 /* ------------------------------------------------------------------ statistics */
 
-/* "audio" or "video" for a stream, by SSRC: webrtcbin 1.22 points every
- * bundled RTP entry at the first m-line's codec, so the codec entry that
- * names this SSRC (what we send) or the peer's a=ssrc lines (what we
- * receive) tell; NULL when neither does. */
-static const char *
-kind_of_ssrc (const GstStructure *all, const GstSDPMessage *remote, guint ssrc)
+/* "audio" or "video" for each stream of a report, by SSRC, built once per
+ * report: webrtcbin 1.22 points every bundled RTP entry at the first
+ * m-line's codec, so what tells is, in order, the caps of the pad it
+ * arrived on, the codec entry that names the SSRC (what we send), and the
+ * peer's a=ssrc lines (what we receive). */
+static GHashTable *
+kinds_by_ssrc (HandsetMediaSession *self, const GstStructure *all, const GstSDPMessage *remote)
 {
+  GHashTable *kinds = g_hash_table_new (NULL, NULL);
   int n = gst_structure_n_fields (all);
+
+  for (guint m = 0; remote != NULL && m < gst_sdp_message_medias_len (remote); m++)
+    {
+      const GstSDPMedia *media = gst_sdp_message_get_media (remote, m);
+      const char *kind =
+          g_strcmp0 (gst_sdp_media_get_media (media), "video") == 0 ? "video" : "audio";
+
+      for (guint a = 0; a < gst_sdp_media_attributes_len (media); a++)
+        {
+          const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, a);
+
+          if (g_strcmp0 (attr->key, "ssrc") == 0 && attr->value != NULL)
+            g_hash_table_insert (
+                kinds, GUINT_TO_POINTER ((guint) g_ascii_strtoull (attr->value, NULL, 10)),
+                (gpointer) kind);
+        }
+    }
 
   for (int i = 0; i < n; i++)
     {
@@ -1541,42 +1560,37 @@ kind_of_ssrc (const GstStructure *all, const GstSDPMessage *remote, guint ssrc)
       const GstStructure *codec;
       GstWebRTCStatsType type = 0;
       const char *mime;
-      guint codec_ssrc = 0;
+      guint ssrc = 0;
 
       if (!G_VALUE_HOLDS (value, GST_TYPE_STRUCTURE))
         continue;
       codec = gst_value_get_structure (value);
-      if (!gst_structure_get (codec, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, NULL) ||
-          type != GST_WEBRTC_STATS_CODEC || !gst_structure_get_uint (codec, "ssrc", &codec_ssrc) ||
-          codec_ssrc != ssrc)
-        continue;
-      mime = gst_structure_get_string (codec, "mime-type");
-      if (mime != NULL)
-        return g_str_has_prefix (mime, "video/") ? "video" : "audio";
+      if (gst_structure_get (codec, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, NULL) &&
+          type == GST_WEBRTC_STATS_CODEC && gst_structure_get_uint (codec, "ssrc", &ssrc) &&
+          (mime = gst_structure_get_string (codec, "mime-type")) != NULL)
+        g_hash_table_insert (kinds, GUINT_TO_POINTER (ssrc),
+                             (gpointer) (g_str_has_prefix (mime, "video/") ? "video" : "audio"));
     }
 
-  for (guint m = 0; remote != NULL && m < gst_sdp_message_medias_len (remote); m++)
-    {
-      const GstSDPMedia *media = gst_sdp_message_get_media (remote, m);
+  g_mutex_lock (&self->received_lock);
+  {
+    GHashTableIter iter;
+    gpointer ssrc, kind;
 
-      for (guint a = 0; a < gst_sdp_media_attributes_len (media); a++)
-        {
-          const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, a);
+    g_hash_table_iter_init (&iter, self->received_kinds);
+    while (g_hash_table_iter_next (&iter, &ssrc, &kind))
+      g_hash_table_insert (kinds, ssrc, kind);
+  }
+  g_mutex_unlock (&self->received_lock);
 
-          if (g_strcmp0 (attr->key, "ssrc") == 0 && attr->value != NULL &&
-              g_ascii_strtoull (attr->value, NULL, 10) == ssrc)
-            return g_strcmp0 (gst_sdp_media_get_media (media), "video") == 0 ? "video" : "audio";
-        }
-    }
-
-  return NULL;
+  return kinds;
 }
 
 static void
 read_stats_entry (HandsetMediaSession *self,
                   const GstStructure *entry,
                   const GstStructure *all,
-                  const GstSDPMessage *remote)
+                  GHashTable *kinds)
 {
   GstWebRTCStatsType type = 0;
   const char *kind = NULL;
@@ -1588,13 +1602,7 @@ read_stats_entry (HandsetMediaSession *self,
     return;
 
   if (gst_structure_get_uint (entry, "ssrc", &ssrc))
-    {
-      g_mutex_lock (&self->received_lock);
-      kind = g_hash_table_lookup (self->received_kinds, GUINT_TO_POINTER (ssrc));
-      g_mutex_unlock (&self->received_lock);
-      if (kind == NULL)
-        kind = kind_of_ssrc (all, remote, ssrc);
-    }
+    kind = g_hash_table_lookup (kinds, GUINT_TO_POINTER (ssrc));
   /* Else the kind is in the codec entry the RTP entry points at. */
   if (kind == NULL)
     {
@@ -1676,20 +1684,21 @@ stats_in_main (gpointer user_data)
   GstStructure *stats = invoke->data;
   int n = gst_structure_n_fields (stats);
   GstWebRTCSessionDescription *remote = NULL;
+  g_autoptr (GHashTable) kinds = NULL;
 
   if (self->webrtc != NULL)
     g_object_get (self->webrtc, "current-remote-description", &remote, NULL);
+  kinds = kinds_by_ssrc (self, stats, remote != NULL ? remote->sdp : NULL);
+  if (remote != NULL)
+    gst_webrtc_session_description_free (remote);
   for (int i = 0; i < n; i++)
     {
       const GValue *value =
           gst_structure_get_value (stats, gst_structure_nth_field_name (stats, i));
 
       if (G_VALUE_HOLDS (value, GST_TYPE_STRUCTURE))
-        read_stats_entry (self, gst_value_get_structure (value), stats,
-                          remote != NULL ? remote->sdp : NULL);
+        read_stats_entry (self, gst_value_get_structure (value), stats, kinds);
     }
-  if (remote != NULL)
-    gst_webrtc_session_description_free (remote);
 
   for (guint p = PROP_AUDIO_BYTES_SENT; p < N_PROPS; p++)
     g_object_notify_by_pspec (G_OBJECT (self), props[p]);
