@@ -324,6 +324,26 @@ handset_session_get_media_cache (HandsetSession *self)
 }
 
 /**
+ * handset_session_peer_name:
+ *
+ * Returns: (transfer full): the name to show for @user_id: a contact's
+ *   display name, or the user ID's local part
+ */
+char *
+handset_session_peer_name (HandsetSession *session, const char *user_id)
+{
+  HandsetContact *contact;
+
+  if (user_id == NULL)
+    return g_strdup (_ ("Unknown"));
+  contact = session ? handset_contact_list_find (session->contacts, user_id) : NULL;
+  if (contact != NULL)
+    return g_strdup (handset_contact_get_display_name (contact));
+
+  return handset_user_id_localpart (user_id);
+}
+
+/**
  * handset_session_peer_avatar_url:
  * @room_id: (nullable): the room of a call, for a caller who is not (yet)
  *   a contact

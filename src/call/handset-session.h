@@ -35,6 +35,7 @@ HandsetCallHistory *handset_session_get_history (HandsetSession *self);
 HandsetMediaCache *handset_session_get_media_cache (HandsetSession *self);
 char *
 handset_session_peer_avatar_url (HandsetSession *self, const char *user_id, const char *room_id);
+char *handset_session_peer_name (HandsetSession *session, const char *user_id);
 
 void handset_session_set_relay_only (HandsetSession *self, gboolean relay_only);
 void handset_session_set_hide_device (HandsetSession *self, gboolean hide_device);

@@ -41,27 +41,6 @@ struct _HandsetWindow
 
 G_DEFINE_FINAL_TYPE (HandsetWindow, handset_window, ADW_TYPE_APPLICATION_WINDOW)
 
-/**
- * handset_session_peer_name:
- *
- * Returns: (transfer full): the name to show for @user_id: a contact's
- *   display name, or the user ID's local part
- */
-char *
-handset_session_peer_name (HandsetSession *session, const char *user_id)
-{
-  HandsetContact *contact;
-
-  if (user_id == NULL)
-    return g_strdup (_ ("Unknown"));
-  contact =
-      session ? handset_contact_list_find (handset_session_get_contacts (session), user_id) : NULL;
-  if (contact != NULL)
-    return g_strdup (handset_contact_get_display_name (contact));
-
-  return handset_user_id_localpart (user_id);
-}
-
 void
 handset_window_toast (HandsetWindow *self, const char *message)
 {

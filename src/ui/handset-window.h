@@ -33,6 +33,4 @@ GtkWidget *handset_window_get_history_list (HandsetWindow *self);
 void handset_window_show_history (HandsetWindow *self);
 gboolean handset_window_show_contact (HandsetWindow *self, const char *user_id);
 
-char *handset_session_peer_name (HandsetSession *session, const char *user_id);
-
 G_END_DECLS
