@@ -2143,13 +2143,12 @@ handset_media_session_set_video_source (HandsetMediaSession *self, GstElement *s
   self->video_source = source ? gst_object_ref_sink (source) : NULL;
 }
 
-/* A device swapped during a call: the flow is blocked on @pad, then in
- * the main thread the element on one side of it gives way to @fresh. */
+/* A speaker swapped during a call: the flow is blocked on @pad, then in
+ * the main thread the sink after it gives way to @fresh. */
 typedef struct
 {
-  GstPad *pad;       /* blocked: the old source's pad, or the one feeding the old sink */
-  GstElement *fresh; /* the new device */
-  gboolean upstream; /* a source: the old element owns @pad */
+  GstPad *pad;       /* blocked: the one feeding the old sink */
+  GstElement *fresh; /* the new speaker */
   gulong probe;
 } Swap;
 
@@ -2169,12 +2168,13 @@ swap_in_main (gpointer user_data)
   Invoke *invoke = user_data;
   Swap *swap = invoke->data;
   g_autoptr (GstPad) peer = gst_pad_get_peer (swap->pad);
+  g_autoptr (GstPad) sink = NULL;
   GstElement *old;
   GstElement *bin;
 
   if (peer == NULL)
     return G_SOURCE_REMOVE;
-  old = GST_ELEMENT (gst_pad_get_parent (swap->upstream ? swap->pad : peer));
+  old = GST_ELEMENT (gst_pad_get_parent (peer));
   bin = old != NULL ? GST_ELEMENT (gst_element_get_parent (old)) : NULL;
   if (bin == NULL)
     {
@@ -2189,22 +2189,11 @@ swap_in_main (gpointer user_data)
   gst_element_set_state (old, GST_STATE_NULL);
   gst_bin_remove (GST_BIN (bin), old);
   /* A new sink that waited to preroll would pause the whole call. */
-  if (!swap->upstream &&
-      g_object_class_find_property (G_OBJECT_GET_CLASS (swap->fresh), "async") != NULL)
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (swap->fresh), "async") != NULL)
     g_object_set (swap->fresh, "async", FALSE, NULL);
   gst_bin_add (GST_BIN (bin), gst_object_ref (swap->fresh));
-  if (swap->upstream)
-    {
-      g_autoptr (GstPad) src = gst_element_get_static_pad (swap->fresh, "src");
-
-      gst_pad_link (src, peer);
-    }
-  else
-    {
-      g_autoptr (GstPad) sink = gst_element_get_static_pad (swap->fresh, "sink");
-
-      gst_pad_link (swap->pad, sink);
-    }
+  sink = gst_element_get_static_pad (swap->fresh, "sink");
+  gst_pad_link (swap->pad, sink);
   gst_element_sync_state_with_parent (swap->fresh);
   /* Lets the flow go on, into the new element. */
   gst_pad_remove_probe (swap->pad, swap->probe);
@@ -2249,18 +2238,46 @@ swap_probe_free (gpointer data)
 }
 
 static void
-start_swap (HandsetMediaSession *self, GstPad *pad, GstElement *fresh, gboolean upstream)
+start_sink_swap (HandsetMediaSession *self, GstPad *pad, GstElement *fresh)
 {
   Swap *swap = g_new0 (Swap, 1);
   Invoke *holder = g_new0 (Invoke, 1);
 
   swap->pad = gst_object_ref (pad);
   swap->fresh = gst_object_ref_sink (fresh);
-  swap->upstream = upstream;
   holder->self = g_object_ref (self);
   holder->data = swap;
   swap->probe = gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM, swap_probe, holder,
                                    swap_probe_free);
+}
+
+/* A microphone swapped during a call, at once. No blocking probe on the
+ * old source's pad: a live source holds its own lock while it pushes its
+ * first events, so blocked there it would keep that lock, and stopping it
+ * would wait for the lock forever. Stopped first, it pushes nothing more;
+ * then @fresh takes its place on the same pad downstream. */
+static void
+swap_source (GstElement *old, GstElement *fresh)
+{
+  g_autoptr (GstPad) src = gst_element_get_static_pad (old, "src");
+  g_autoptr (GstPad) peer = src ? gst_pad_get_peer (src) : NULL;
+  g_autoptr (GstPad) fresh_src = NULL;
+  g_autoptr (GstObject) bin = gst_object_get_parent (GST_OBJECT (old));
+
+  if (peer == NULL || bin == NULL)
+    return;
+
+  /* Locked: a state change of the whole pipeline must not set the old
+   * source playing again on its way out. */
+  gst_element_set_locked_state (old, TRUE);
+  gst_element_set_state (old, GST_STATE_NULL);
+  gst_pad_unlink (src, peer);
+  gst_bin_remove (GST_BIN (bin), old);
+  gst_bin_add (GST_BIN (bin), gst_object_ref (fresh));
+  fresh_src = gst_element_get_static_pad (fresh, "src");
+  if (fresh_src == NULL || GST_PAD_LINK_FAILED (gst_pad_link (fresh_src, peer)))
+    g_warning ("The new microphone cannot be linked into the call");
+  gst_element_sync_state_with_parent (fresh);
 }
 
 /* @element, or the system's device when it is NULL; NULL when that cannot
@@ -2303,10 +2320,12 @@ handset_media_session_replace_audio_source (HandsetMediaSession *self, GstElemen
     return;
 
   {
-    g_autoptr (GstPad) pad = gst_element_get_static_pad (self->audio_source_in_use, "src");
+    GstElement *old = self->audio_source_in_use;
 
+    gst_object_ref_sink (source);
     self->audio_source_in_use = source;
-    start_swap (self, pad, source, TRUE);
+    swap_source (old, source);
+    gst_object_unref (source);
   }
 }
 
@@ -2335,7 +2354,7 @@ handset_media_session_replace_audio_sink (HandsetMediaSession *self, GstElement 
   {
     g_autoptr (GstPad) pad = gst_element_get_static_pad (self->playback_volume, "src");
 
-    start_swap (self, pad, sink, FALSE);
+    start_sink_swap (self, pad, sink);
   }
 }
 

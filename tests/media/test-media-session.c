@@ -279,6 +279,50 @@ test_ice_restart (void)
   peer_clear (&bob);
 }
 
+/* Microphones switched one after another, each before the last one has
+ * settled: a live source that has just started holds its own lock while it
+ * pushes its first events, and taking it out then must not wait for that
+ * lock forever. The last one is heard. */
+static void
+test_switch_microphone_quickly (void)
+{
+  Peer alice = { 0 }, bob = { 0 };
+  HandsetTestTone *speaker = handset_test_tone_new ();
+
+  peer_init (&alice, FALSE, "audiotestsrc is-live=true wave=sine freq=440 volume=0.5", NULL);
+  peer_init (&bob, FALSE, "audiotestsrc is-live=true wave=sine freq=880 volume=0.5", NULL);
+  connect_peers (&alice, &bob, NULL);
+  assert_tone (&bob, 440);
+
+  for (guint i = 0; i < 40; i++)
+    {
+      GstElement *source = gst_element_factory_make ("audiotestsrc", NULL);
+
+      g_object_set (source, "is-live", TRUE, "freq", i % 2 ? 660.0 : 550.0, "volume", 0.5, NULL);
+      handset_media_session_replace_audio_source (alice.session, source);
+      run_for (i % 8);
+    }
+  /* The last, number 39, plays 660 Hz. */
+  run_for (500);
+  assert_tone (&bob, 660);
+
+  /* Speakers too: the last one plays. */
+  for (guint i = 0; i < 20; i++)
+    {
+      handset_media_session_replace_audio_sink (bob.session,
+                                                gst_element_factory_make ("fakesink", NULL));
+      run_for (i % 4);
+    }
+  handset_media_session_replace_audio_sink (bob.session, handset_test_tone_create_sink (speaker));
+  run_for (500);
+  handset_test_tone_assert (speaker, 660, 1000);
+
+  peer_clear (&alice);
+  peer_clear (&bob);
+  /* Only now: the speaker's sink calls into it until the call is gone. */
+  handset_test_tone_free (speaker);
+}
+
 /* Another microphone and another speaker mid-call, with no
  * renegotiation: the new ones are heard and play. */
 static void
@@ -607,6 +651,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/media-session/streams-not-shown", test_streams_not_shown);
   g_test_add_func ("/media-session/ice-restart-asked", test_ice_restart);
   g_test_add_func ("/media-session/switch-microphone-and-speaker", test_switch_microphone);
+  g_test_add_func ("/media-session/switch-microphone-quickly", test_switch_microphone_quickly);
   g_test_add_func ("/media-session/turn-uri", test_turn_uri);
   g_test_add_func ("/media-session/refused-description", test_refused_description);
   /* Last: it takes vp8enc out of the registry. */
