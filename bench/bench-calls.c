@@ -20,11 +20,15 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "bench-table.h"
 #include "handset-test-device.h"
 #include "handset-test-util.h"
 
 #define RUNS   5
 #define WAIT_S 30
+/* How long each of the program's calls is measured, as issue targets are
+ * per minute; HANDSET_BENCH_CALL_S shortens it for a quick look. */
+#define CALL_S_DEFAULT 60
 
 /* The handset program gets the test media of the environment; the devices
  * of this process use their own tones and analysers. */
@@ -127,23 +131,6 @@ is_ended (gpointer data)
   return handset_call_get_state (data) == HANDSET_CALL_STATE_ENDED;
 }
 
-static int
-compare_doubles (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-static void
-row (const char *figure, double *values, guint n, int decimals, const char *how)
-{
-  qsort (values, n, sizeof (double), compare_doubles);
-  printf ("| %s | %.*f | %.*f | %.*f | %u | %s |\n", figure, decimals, values[n / 2], decimals,
-          values[0], decimals, values[n - 1], n, how);
-  fflush (stdout);
-}
-
 static void
 settle (guint ms)
 {
@@ -191,14 +178,15 @@ latencies (Device *alice, Device *bob, const char *room_id)
       settle (500);
     }
 
-  row ("Handset↔Handset: invite to ring (ms)", ring, RUNS, 0,
-       "handset_call_manager_place_call() on the caller to the callee's incoming-call signal; "
-       "includes making the offer, the send, Synapse, and the callee's /sync");
-  row ("Handset↔Handset: answer to first audio at the caller (ms)", to_alice, RUNS, 0,
-       "handset_call_answer() on the callee to the first sample louder than ±2000 at the "
-       "caller's sink (440/880 Hz test tones)");
-  row ("Handset↔Handset: answer to first audio at the callee (ms)", to_bob, RUNS, 0,
-       "same clock start, first loud sample at the callee's sink");
+  bench_row (
+      "Handset↔Handset: invite to ring (ms)", ring, RUNS, 0,
+      "handset_call_manager_place_call() on the caller to the callee's incoming-call signal; "
+      "includes making the offer, the send, Synapse, and the callee's /sync");
+  bench_row ("Handset↔Handset: answer to first audio at the caller (ms)", to_alice, RUNS, 0,
+             "handset_call_answer() on the callee to the first sample louder than ±2000 at the "
+             "caller's sink (440/880 Hz test tones)");
+  bench_row ("Handset↔Handset: answer to first audio at the callee (ms)", to_bob, RUNS, 0,
+             "same clock start, first loud sample at the callee's sink");
 
   /* The medians (row() sorted them), for bench-jssdk.mjs's ratios. */
   if (g_getenv ("HANDSET_BENCH_SUMMARY") != NULL)
@@ -321,9 +309,16 @@ program_figures (HandsetTestUser *user, Device *bob)
   };
   double idle[RUNS], idle_private[RUNS], idle_gl[RUNS];
   double audio_rss[RUNS], audio_cpu[RUNS], video_rss[RUNS], video_cpu[RUNS];
-  double video_in[RUNS];
+  double video_in[RUNS], audio_added[RUNS], video_added[RUNS];
   g_autofree char *password = g_strconcat (user->password, "\n", NULL);
+  const char *call_s_text = g_getenv ("HANDSET_BENCH_CALL_S");
+  guint call_s = call_s_text ? (guint) atoi (call_s_text) : CALL_S_DEFAULT;
+  g_autofree char *audio_rss_how = NULL;
+  g_autofree char *audio_cpu_how = NULL;
+  g_autofree char *video_cpu_how = NULL;
 
+  if (call_s == 0)
+    call_s = CALL_S_DEFAULT;
   g_assert_nonnull (program);
   g_assert_cmpint (run_cli (login, password), ==, 0);
 
@@ -358,9 +353,10 @@ program_figures (HandsetTestUser *user, Device *bob)
       program_call_connected (bob);
       settle (3000);
       cpu0 = proc_cpu_s (pid);
-      settle (20000);
-      audio_cpu[i] = (proc_cpu_s (pid) - cpu0) / 20.0 * 100.0;
+      settle (call_s * 1000);
+      audio_cpu[i] = (proc_cpu_s (pid) - cpu0) / call_s * 100.0;
       audio_rss[i] = proc_rss_kb (pid) / 1024.0;
+      audio_added[i] = audio_rss[i] - idle[i];
       g_assert_cmpint (run_cli (hangup, NULL), ==, 0);
       settle (2000);
 
@@ -372,9 +368,10 @@ program_figures (HandsetTestUser *user, Device *bob)
       /* Before the CPU window: reading the statistics takes 300 ms. */
       video0 = video_received (bob);
       cpu0 = proc_cpu_s (pid);
-      settle (20000);
-      video_cpu[i] = (proc_cpu_s (pid) - cpu0) / 20.0 * 100.0;
+      settle (call_s * 1000);
+      video_cpu[i] = (proc_cpu_s (pid) - cpu0) / call_s * 100.0;
       video_rss[i] = proc_rss_kb (pid) / 1024.0;
+      video_added[i] = video_rss[i] - idle[i];
       video_in[i] = (video_received (bob) - video0) / 1000.0;
       g_assert_cmpint (run_cli (hangup, NULL), ==, 0);
       settle (2000);
@@ -384,28 +381,42 @@ program_figures (HandsetTestUser *user, Device *bob)
       g_subprocess_wait (app, NULL, NULL);
     }
 
-  row ("handset program: resident memory, idle and logged in (MB)", idle, RUNS, 1,
-       "VmRSS of the handset process under Xvfb (GSK_RENDERER=cairo) 10 s after start: session "
-       "restored, first /sync done, window open");
-  row ("handset program: private memory, idle (MB)", idle_private, RUNS, 1,
-       "Private_Clean + Private_Dirty from /proc/PID/smaps at the same moment: the pages no other "
-       "process shares");
-  row ("handset program: of the idle resident memory, the software OpenGL driver (MB)", idle_gl,
-       RUNS, 1,
-       "Rss of the libLLVM and *_dri.so mappings at the same moment: GTK 4.8 loads Mesa's "
-       "llvmpipe on an X server without a GPU (Xvfb) even with GSK_RENDERER=cairo");
-  row ("handset program: resident memory in an audio call (MB)", audio_rss, RUNS, 1,
-       "VmRSS 23 s into a call placed with `handset call`, answered by a device of the bench");
-  row ("handset program: CPU in an audio call (% of one core)", audio_cpu, RUNS, 2,
-       "utime+stime from /proc/PID/stat over 20 s of the call, as a share of one core "
-       "(the same figure is the CPU seconds per minute divided by 0.6)");
-  row ("handset program: resident memory in a 640x480 video call (MB)", video_rss, RUNS, 1,
-       "as above, `handset call --video`, videotestsrc pattern=ball (a moving ball) at 640x480@30 "
-       "both ways, VP8");
-  row ("handset program: CPU in a 640x480 video call (% of one core)", video_cpu, RUNS, 2,
-       "as above, over 20 s of the video call");
-  row ("handset program: video it sent in those 20 s (kB)", video_in, RUNS, 0,
-       "video-bytes-received of the bench device's media session: shows the video flowed");
+  bench_row (
+      "handset program: resident memory, idle and logged in (MB)", idle, RUNS, 1,
+      "VmRSS of the handset process under Xvfb (GSK_RENDERER=cairo) 10 s after start: session "
+      "restored, first /sync done, window open");
+  bench_row (
+      "handset program: private memory, idle (MB)", idle_private, RUNS, 1,
+      "Private_Clean + Private_Dirty from /proc/PID/smaps at the same moment: the pages no other "
+      "process shares");
+  bench_row ("handset program: of the idle resident memory, the software OpenGL driver (MB)",
+             idle_gl, RUNS, 1,
+             "Rss of the libLLVM and *_dri.so mappings at the same moment: GTK 4.8 loads Mesa's "
+             "llvmpipe on an X server without a GPU (Xvfb) even with GSK_RENDERER=cairo");
+  audio_rss_how = g_strdup_printf (
+      "VmRSS %u s into a call placed with `handset call`, answered by a device of the bench",
+      call_s + 3);
+  audio_cpu_how = g_strdup_printf (
+      "utime+stime from /proc/PID/stat over %u s of the call, from 3 s after it connected, as a "
+      "share of one core (the same figure is the CPU seconds per minute divided by 0.6)",
+      call_s);
+  video_cpu_how = g_strdup_printf ("as above, over %u s of the video call", call_s);
+  bench_row ("handset program: resident memory in an audio call (MB)", audio_rss, RUNS, 1,
+             audio_rss_how);
+  bench_row ("handset program: memory an audio call added (MB)", audio_added, RUNS, 1,
+             "the VmRSS above less the same run's idle VmRSS");
+  bench_row ("handset program: CPU in an audio call (% of one core)", audio_cpu, RUNS, 2,
+             audio_cpu_how);
+  bench_row (
+      "handset program: resident memory in a 640x480 video call (MB)", video_rss, RUNS, 1,
+      "as above, `handset call --video`, videotestsrc pattern=ball (a moving ball) at 640x480@30 "
+      "both ways, VP8");
+  bench_row ("handset program: memory a 640x480 video call added (MB)", video_added, RUNS, 1,
+             "the VmRSS above less the same run's idle VmRSS");
+  bench_row ("handset program: CPU in a 640x480 video call (% of one core)", video_cpu, RUNS, 2,
+             video_cpu_how);
+  bench_row ("handset program: video it sent in those seconds (kB)", video_in, RUNS, 0,
+             "video-bytes-received of the bench device's media session: shows the video flowed");
 }
 
 int

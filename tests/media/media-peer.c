@@ -13,8 +13,10 @@
  *   {"type":"candidate","candidate":"…","sdpMid":"…","sdpMLineIndex":N}
  *
  * (candidate "" ends the candidates). Once ICE connects it listens 1.5 s
- * and prints {"type":"heard","hz":F,"rms":R}, then runs until stdin closes
- * and exits 0. Errors go to stderr, with exit status 1.
+ * and prints {"type":"heard","hz":F,"rms":R,"first_ms":T}, then runs until
+ * stdin closes and exits 0. T is the time from the answer (received by the
+ * offerer, sent by the answerer) to the first loud sample heard, for the
+ * benchmark. Errors go to stderr, with exit status 1.
  */
 
 #include "config.h"
@@ -42,6 +44,8 @@ typedef struct
   gboolean offerer;
   gboolean listening;
   guint listen_timer;
+  gint64 answer_time; /* monotonic: the answer received, or sent */
+  gint64 first_sound; /* monotonic: the first loud sample, kept across resets */
   int status;
 } Peer;
 
@@ -131,6 +135,8 @@ report_heard (gpointer user_data)
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   double rms = 0;
   double hz = handset_test_tone_get_frequency (peer->tone, &rms);
+  gint64 first =
+      peer->first_sound ? peer->first_sound : handset_test_tone_get_first_sound_time (peer->tone);
 
   peer->listen_timer = 0;
   json_builder_begin_object (builder);
@@ -140,6 +146,9 @@ report_heard (gpointer user_data)
   json_builder_add_double_value (builder, hz);
   json_builder_set_member_name (builder, "rms");
   json_builder_add_double_value (builder, rms);
+  json_builder_set_member_name (builder, "first_ms");
+  json_builder_add_double_value (
+      builder, first > 0 && peer->answer_time > 0 ? (first - peer->answer_time) / 1000.0 : -1);
   json_builder_end_object (builder);
   send_object (peer, builder);
 
@@ -153,6 +162,7 @@ on_ice_state (HandsetCallMedia *media, int state, Peer *peer)
       !peer->listening)
     {
       peer->listening = TRUE;
+      peer->first_sound = handset_test_tone_get_first_sound_time (peer->tone);
       handset_test_tone_reset (peer->tone);
       peer->listen_timer = g_timeout_add (LISTEN_MS, report_heard, peer);
     }
@@ -192,7 +202,10 @@ answer_created (GObject *object, GAsyncResult *result, gpointer user_data)
   if (sdp == NULL)
     fail (peer, "cannot make the answer: %s", error->message);
   else
-    send_description (peer, "answer", sdp);
+    {
+      peer->answer_time = g_get_monotonic_time ();
+      send_description (peer, "answer", sdp);
+    }
 }
 
 static void
@@ -266,9 +279,13 @@ handle_line (Peer *peer, const char *line)
       handset_call_media_add_remote_candidate (HANDSET_CALL_MEDIA (peer->session), candidate);
     }
   else if (g_strcmp0 (type, peer->offerer ? "answer" : "offer") == 0)
-    handset_call_media_set_remote_description (HANDSET_CALL_MEDIA (peer->session), type,
-                                               get_string (object, "sdp"), peer->cancellable,
-                                               remote_set, peer);
+    {
+      if (peer->offerer)
+        peer->answer_time = g_get_monotonic_time ();
+      handset_call_media_set_remote_description (HANDSET_CALL_MEDIA (peer->session), type,
+                                                 get_string (object, "sdp"), peer->cancellable,
+                                                 remote_set, peer);
+    }
   else
     fail (peer, "unexpected message “%s”", line);
 }

@@ -1,0 +1,166 @@
+/* bench-media.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The media alone, without a homeserver: two processes on 127.0.0.1, each
+ * a HandsetMediaSession (tests/media/media-peer), with their offer, answer
+ * and candidates relayed line by line through this program's pipes. Prints
+ * as table rows the time from the answer to the first decoded audio:
+ * at the caller from receiving the answer, at the callee from sending it.
+ *
+ *   bench-media MEDIA-PEER RUNS --rows-only
+ */
+
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "bench-table.h"
+
+#define TIMEOUT_S 30
+
+typedef struct _Peer Peer;
+
+struct _Peer
+{
+  GSubprocess *process;
+  GDataInputStream *out;
+  GOutputStream *in;
+  Peer *other;
+  double first_ms; /* from its "heard" line; < 0 until then */
+  gboolean done;   /* its stdout ended */
+};
+
+static void read_line (Peer *peer);
+
+static void
+line_read (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  Peer *peer = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *line =
+      g_data_input_stream_read_line_finish_utf8 (peer->out, result, NULL, &error);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *message;
+
+  if (line == NULL)
+    {
+      peer->done = TRUE;
+      return;
+    }
+  if (json_parser_load_from_data (parser, line, -1, NULL) &&
+      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)) &&
+      (message = json_node_get_object (json_parser_get_root (parser))) != NULL &&
+      g_strcmp0 (json_object_get_string_member_with_default (message, "type", ""), "heard") == 0)
+    peer->first_ms = json_object_get_double_member_with_default (message, "first_ms", -1);
+  else
+    {
+      /* Signalling: on to the other end, as it came. */
+      g_autofree char *with_newline = g_strconcat (line, "\n", NULL);
+
+      if (!g_output_stream_write_all (peer->other->in, with_newline, strlen (with_newline), NULL,
+                                      NULL, &error))
+        g_printerr ("bench-media: cannot relay a line: %s\n", error->message);
+    }
+  read_line (peer);
+}
+
+static void
+read_line (Peer *peer)
+{
+  g_data_input_stream_read_line_async (peer->out, G_PRIORITY_DEFAULT, NULL, line_read, peer);
+}
+
+static gboolean
+start_peer (Peer *peer, const char *program, const char *role, const char *hz)
+{
+  g_autoptr (GError) error = NULL;
+
+  peer->first_ms = -1;
+  peer->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+                                    &error, program, role, hz, NULL);
+  if (peer->process == NULL)
+    {
+      g_printerr ("bench-media: cannot start %s: %s\n", program, error->message);
+      return FALSE;
+    }
+  peer->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (peer->process));
+  peer->in = g_object_ref (g_subprocess_get_stdin_pipe (peer->process));
+  read_line (peer);
+  return TRUE;
+}
+
+static void
+stop_peer (Peer *peer)
+{
+  if (peer->process == NULL)
+    return;
+  /* The end of its stdin ends its call. */
+  g_output_stream_close (peer->in, NULL, NULL);
+  while (!peer->done)
+    g_main_context_iteration (NULL, TRUE);
+  g_subprocess_wait (peer->process, NULL, NULL);
+  g_clear_object (&peer->in);
+  g_clear_object (&peer->out);
+  g_clear_object (&peer->process);
+}
+
+/* One call: the caller's and the callee's figures, or FALSE. */
+static gboolean
+one_call (const char *program, double *caller_ms, double *callee_ms)
+{
+  Peer caller = { 0 }, callee = { 0 };
+  gint64 deadline = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;
+  gboolean ok;
+
+  caller.other = &callee;
+  callee.other = &caller;
+  ok = start_peer (&callee, program, "answer", "880") &&
+       start_peer (&caller, program, "offer", "440");
+  while (ok && (caller.first_ms < 0 || callee.first_ms < 0) && !caller.done && !callee.done &&
+         g_get_monotonic_time () < deadline)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+  *caller_ms = caller.first_ms;
+  *callee_ms = callee.first_ms;
+  stop_peer (&caller);
+  stop_peer (&callee);
+
+  return ok && *caller_ms >= 0 && *callee_ms >= 0;
+}
+
+int
+main (int argc, char *argv[])
+{
+  guint runs;
+  double *caller, *callee;
+
+  if (argc < 3 || (runs = (guint) atoi (argv[2])) == 0)
+    {
+      g_printerr ("Usage: %s MEDIA-PEER RUNS [--rows-only]\n", argv[0]);
+      return 2;
+    }
+  caller = g_new0 (double, runs);
+  callee = g_new0 (double, runs);
+  for (guint i = 0; i < runs; i++)
+    if (!one_call (argv[1], &caller[i], &callee[i]))
+      {
+        g_printerr ("bench-media: call %u did not carry audio both ways\n", i + 1);
+        return 1;
+      }
+
+  bench_row (
+      "media alone, two processes: answer received to first audio at the caller (ms)", caller, runs,
+      0,
+      "media-peer offer|answer on 127.0.0.1 (HandsetMediaSession, trickle ICE, signalling "
+      "relayed through pipes, no homeserver): from the offerer reading the answer to its first "
+      "decoded sample louder than ±2000");
+  bench_row ("media alone, two processes: answer sent to first audio at the callee (ms)", callee,
+             runs, 0, "as above, from the answerer writing its answer to its first such sample");
+  g_free (caller);
+  g_free (callee);
+
+  return 0;
+}

@@ -1,0 +1,13 @@
+/* bench-table.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+void bench_row (const char *figure, double *values, guint n, int decimals, const char *how);
+
+G_END_DECLS
