@@ -16,10 +16,12 @@
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "bench-table.h"
 
 #define TIMEOUT_S 30
+#define CPU_S     20
 
 typedef struct _Peer Peer;
 
@@ -107,9 +109,37 @@ stop_peer (Peer *peer)
   g_clear_object (&peer->process);
 }
 
-/* One call: the caller's and the callee's figures, or FALSE. */
+/* utime + stime of @process, in seconds */
+static double
+cpu_seconds (GSubprocess *process)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/stat", g_subprocess_get_identifier (process));
+  g_autofree char *stat = NULL;
+  g_auto (GStrv) fields = NULL;
+  const char *after;
+
+  if (!g_file_get_contents (path, &stat, NULL, NULL) || (after = strrchr (stat, ')')) == NULL)
+    return -1;
+  fields = g_strsplit (after + 2, " ", -1);
+  /* fields[0] is the state (field 3): utime is field 14, stime 15 */
+  return (g_ascii_strtoull (fields[11], NULL, 10) + g_ascii_strtoull (fields[12], NULL, 10)) /
+         (double) sysconf (_SC_CLK_TCK);
+}
+
+static void
+run_for (guint ms)
+{
+  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < until)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+}
+
+/* One call: the caller's and the callee's figures, and the caller's CPU
+ * over CPU_S seconds of the call, or FALSE. */
 static gboolean
-one_call (const char *program, double *caller_ms, double *callee_ms)
+one_call (const char *program, double *caller_ms, double *callee_ms, double *cpu)
 {
   Peer caller = { 0 }, callee = { 0 };
   gint64 deadline = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;
@@ -125,6 +155,16 @@ one_call (const char *program, double *caller_ms, double *callee_ms)
       g_usleep (1000);
   *caller_ms = caller.first_ms;
   *callee_ms = callee.first_ms;
+  if (ok && *caller_ms >= 0 && *callee_ms >= 0)
+    {
+      double cpu0;
+
+      run_for (2000);
+      cpu0 = cpu_seconds (caller.process);
+      run_for (CPU_S * 1000);
+      *cpu = (cpu_seconds (caller.process) - cpu0) / CPU_S * 100.0;
+      ok = !caller.done && !callee.done;
+    }
   stop_peer (&caller);
   stop_peer (&callee);
 
@@ -135,7 +175,8 @@ int
 main (int argc, char *argv[])
 {
   guint runs;
-  double *caller, *callee;
+  double *caller, *callee, *cpu;
+  g_autofree char *cpu_how = NULL;
 
   if (argc < 3 || (runs = (guint) atoi (argv[2])) == 0)
     {
@@ -144,8 +185,9 @@ main (int argc, char *argv[])
     }
   caller = g_new0 (double, runs);
   callee = g_new0 (double, runs);
+  cpu = g_new0 (double, runs);
   for (guint i = 0; i < runs; i++)
-    if (!one_call (argv[1], &caller[i], &callee[i]))
+    if (!one_call (argv[1], &caller[i], &callee[i], &cpu[i]))
       {
         g_printerr ("bench-media: call %u did not carry audio both ways\n", i + 1);
         return 1;
@@ -159,6 +201,13 @@ main (int argc, char *argv[])
       "decoded sample louder than ±2000");
   bench_row ("media alone, two processes: answer sent to first audio at the callee (ms)", callee,
              runs, 0, "as above, from the answerer writing its answer to its first such sample");
+  cpu_how = g_strdup_printf (
+      "utime+stime of the caller's media-peer from /proc/PID/stat over %d s of the same calls, "
+      "from 2 s after both heard the other: GStreamer and the media session alone, no window, "
+      "no homeserver (audiotestsrc in, an analysing appsink out)",
+      CPU_S);
+  bench_row ("media alone: CPU of one end of an audio call (% of one core)", cpu, runs, 2, cpu_how);
+  g_free (cpu);
   g_free (caller);
   g_free (callee);
 
