@@ -14,16 +14,26 @@
 
 #include "handset-video-paintable.h"
 
+/* What the streaming thread sees of a paintable. It holds the paintable
+ * only weakly: a paintable disposed while a frame is on its way is never
+ * touched. As the data of the signal handler it lives until the last
+ * emission in progress has returned, even after the handler is
+ * disconnected. */
+typedef struct
+{
+  GWeakRef paintable;
+  int pending; /* atomic: a frame waits for the main thread */
+} FrameTarget;
+
 struct _HandsetVideoPaintable
 {
   GObject parent_instance;
 
   HandsetMediaSession *session;
   gulong frame_handler;
+  FrameTarget *target;
   GdkTexture *texture;
   guint frames;
-  GMutex lock;
-  gboolean frame_pending;
 };
 
 static void handset_video_paintable_iface_init (GdkPaintableInterface *iface);
@@ -67,9 +77,27 @@ handset_video_paintable_iface_init (GdkPaintableInterface *iface)
   iface->get_intrinsic_height = paintable_get_intrinsic_height;
 }
 
+static void
+frame_target_clear (gpointer data)
+{
+  g_weak_ref_clear (&((FrameTarget *) data)->paintable);
+}
+
+static void
+frame_target_release (gpointer data)
+{
+  g_atomic_rc_box_release_full (data, frame_target_clear);
+}
+
+static void
+frame_target_release_closure (gpointer data, GClosure *closure)
+{
+  frame_target_release (data);
+}
+
 typedef struct
 {
-  HandsetVideoPaintable *self;
+  FrameTarget *target;
   GdkTexture *texture;
 } Frame;
 
@@ -77,24 +105,25 @@ static gboolean
 show_frame (gpointer user_data)
 {
   Frame *frame = user_data;
-  HandsetVideoPaintable *self = frame->self;
-  gboolean size_changed =
-      self->texture == NULL ||
-      gdk_texture_get_width (self->texture) != gdk_texture_get_width (frame->texture) ||
-      gdk_texture_get_height (self->texture) != gdk_texture_get_height (frame->texture);
+  g_autoptr (HandsetVideoPaintable) self = g_weak_ref_get (&frame->target->paintable);
 
-  g_set_object (&self->texture, frame->texture);
-  self->frames++;
-  g_mutex_lock (&self->lock);
-  self->frame_pending = FALSE;
-  g_mutex_unlock (&self->lock);
+  g_atomic_int_set (&frame->target->pending, FALSE);
+  if (self != NULL)
+    {
+      gboolean size_changed =
+          self->texture == NULL ||
+          gdk_texture_get_width (self->texture) != gdk_texture_get_width (frame->texture) ||
+          gdk_texture_get_height (self->texture) != gdk_texture_get_height (frame->texture);
 
-  if (size_changed)
-    gdk_paintable_invalidate_size (GDK_PAINTABLE (self));
-  gdk_paintable_invalidate_contents (GDK_PAINTABLE (self));
+      g_set_object (&self->texture, frame->texture);
+      self->frames++;
+      if (size_changed)
+        gdk_paintable_invalidate_size (GDK_PAINTABLE (self));
+      gdk_paintable_invalidate_contents (GDK_PAINTABLE (self));
+    }
 
   g_object_unref (frame->texture);
-  g_object_unref (frame->self);
+  frame_target_release (frame->target);
   g_free (frame);
 
   return G_SOURCE_REMOVE;
@@ -106,22 +135,16 @@ on_video_frame (HandsetMediaSession *session,
                 int height,
                 int stride,
                 GBytes *pixels,
-                HandsetVideoPaintable *self)
+                FrameTarget *target)
 {
   Frame *frame;
 
   /* A streaming thread. While the main thread is behind, frames drop. */
-  g_mutex_lock (&self->lock);
-  if (self->frame_pending)
-    {
-      g_mutex_unlock (&self->lock);
-      return;
-    }
-  self->frame_pending = TRUE;
-  g_mutex_unlock (&self->lock);
+  if (!g_atomic_int_compare_and_exchange (&target->pending, FALSE, TRUE))
+    return;
 
   frame = g_new0 (Frame, 1);
-  frame->self = g_object_ref (self);
+  frame->target = g_atomic_rc_box_acquire (target);
   frame->texture = gdk_memory_texture_new (width, height, GDK_MEMORY_R8G8B8A8, pixels, stride);
   g_idle_add (show_frame, frame);
 }
@@ -142,7 +165,9 @@ handset_video_paintable_dispose (GObject *object)
 static void
 handset_video_paintable_finalize (GObject *object)
 {
-  g_mutex_clear (&HANDSET_VIDEO_PAINTABLE (object)->lock);
+  HandsetVideoPaintable *self = HANDSET_VIDEO_PAINTABLE (object);
+
+  g_clear_pointer (&self->target, frame_target_release);
 
   G_OBJECT_CLASS (handset_video_paintable_parent_class)->finalize (object);
 }
@@ -159,7 +184,8 @@ handset_video_paintable_class_init (HandsetVideoPaintableClass *klass)
 static void
 handset_video_paintable_init (HandsetVideoPaintable *self)
 {
-  g_mutex_init (&self->lock);
+  self->target = g_atomic_rc_box_new0 (FrameTarget);
+  g_weak_ref_init (&self->target->paintable, self);
 }
 
 static HandsetVideoPaintable *
@@ -168,7 +194,9 @@ paintable_new_for (HandsetMediaSession *session, const char *signal)
   HandsetVideoPaintable *self = g_object_new (HANDSET_TYPE_VIDEO_PAINTABLE, NULL);
 
   self->session = g_object_ref (session);
-  self->frame_handler = g_signal_connect (session, signal, G_CALLBACK (on_video_frame), self);
+  self->frame_handler = g_signal_connect_data (session, signal, G_CALLBACK (on_video_frame),
+                                               g_atomic_rc_box_acquire (self->target),
+                                               frame_target_release_closure, 0);
 
   return self;
 }
