@@ -903,6 +903,8 @@ int
 main (int argc, char *argv[])
 {
   g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
+  /* Debug messages on stdout would be read as broken TAP. */
+  g_log_writer_default_set_use_stderr (TRUE);
   all_logs = g_string_new (NULL);
   g_log_set_writer_func (capture_writer, NULL, NULL);
   g_test_init (&argc, &argv, NULL);
