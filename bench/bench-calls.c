@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "bench-table.h"
+#include "bench-util.h"
 #include "handset-test-device.h"
 #include "handset-test-util.h"
 
@@ -83,8 +83,6 @@ on_incoming (HandsetCallManager *manager, HandsetCall *call, Device *device)
     handset_call_answer (call, plan_of (device)->answer_video);
 }
 
-static void settle (guint ms);
-
 /* Video bytes the device's ringing call has received so far. */
 static double
 video_received (Device *device)
@@ -96,7 +94,7 @@ video_received (Device *device)
   if (!HANDSET_IS_MEDIA_SESSION (media))
     return 0;
   handset_media_session_update_stats (HANDSET_MEDIA_SESSION (media));
-  settle (300);
+  handset_test_run_for (300);
   g_object_get (media, "video-bytes-received", &bytes, NULL);
   return (double) bytes;
 }
@@ -129,16 +127,6 @@ static gboolean
 is_ended (gpointer data)
 {
   return handset_call_get_state (data) == HANDSET_CALL_STATE_ENDED;
-}
-
-static void
-settle (guint ms)
-{
-  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
-
-  while (g_get_monotonic_time () < until)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (1000);
 }
 
 /* ------------------------------------------------------------------ in-process latency */
@@ -175,7 +163,7 @@ latencies (Device *alice, Device *bob, const char *room_id)
 
       handset_call_hangup (call);
       handset_test_wait_until (is_ended, ringing_of (bob), WAIT_S);
-      settle (500);
+      handset_test_run_for (500);
     }
 
   bench_row (
@@ -249,23 +237,6 @@ proc_memory_detail (GPid pid, double *private_mb, double *gl_mb)
     }
   *private_mb = private_kb / 1024.0;
   *gl_mb = gl_kb / 1024.0;
-}
-
-/* utime + stime of @pid, in seconds */
-static double
-proc_cpu_s (GPid pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", pid);
-  g_autofree char *stat = NULL;
-  g_auto (GStrv) fields = NULL;
-  const char *after;
-
-  if (!g_file_get_contents (path, &stat, NULL, NULL) || (after = strrchr (stat, ')')) == NULL)
-    return -1;
-  fields = g_strsplit (after + 2, " ", -1);
-  /* fields[0] is the state (field 3): utime is field 14, stime 15 */
-  return (g_ascii_strtoull (fields[11], NULL, 10) + g_ascii_strtoull (fields[12], NULL, 10)) /
-         (double) sysconf (_SC_CLK_TCK);
 }
 
 static int
@@ -342,7 +313,7 @@ program_figures (HandsetTestUser *user, Device *bob)
       pid = (GPid) atoi (g_subprocess_get_identifier (app));
 
       /* Idle: logged in, synced, nothing happening. */
-      settle (10000);
+      handset_test_run_for (10000);
       idle[i] = proc_rss_kb (pid) / 1024.0;
       proc_memory_detail (pid, &idle_private[i], &idle_gl[i]);
 
@@ -351,30 +322,30 @@ program_figures (HandsetTestUser *user, Device *bob)
       plan_of (bob)->answer_video = FALSE;
       g_assert_cmpint (run_cli (call_audio, NULL), ==, 0);
       program_call_connected (bob);
-      settle (3000);
-      cpu0 = proc_cpu_s (pid);
-      settle (call_s * 1000);
-      audio_cpu[i] = (proc_cpu_s (pid) - cpu0) / call_s * 100.0;
+      handset_test_run_for (3000);
+      cpu0 = bench_cpu_seconds (pid);
+      handset_test_run_for (call_s * 1000);
+      audio_cpu[i] = (bench_cpu_seconds (pid) - cpu0) / call_s * 100.0;
       audio_rss[i] = proc_rss_kb (pid) / 1024.0;
       audio_added[i] = audio_rss[i] - idle[i];
       g_assert_cmpint (run_cli (hangup, NULL), ==, 0);
-      settle (2000);
+      handset_test_run_for (2000);
 
       /* A video call, 640x480 at 30 frames a second both ways. */
       plan_of (bob)->answer_video = TRUE;
       g_assert_cmpint (run_cli (call_video, NULL), ==, 0);
       program_call_connected (bob);
-      settle (3000);
+      handset_test_run_for (3000);
       /* Before the CPU window: reading the statistics takes 300 ms. */
       video0 = video_received (bob);
-      cpu0 = proc_cpu_s (pid);
-      settle (call_s * 1000);
-      video_cpu[i] = (proc_cpu_s (pid) - cpu0) / call_s * 100.0;
+      cpu0 = bench_cpu_seconds (pid);
+      handset_test_run_for (call_s * 1000);
+      video_cpu[i] = (bench_cpu_seconds (pid) - cpu0) / call_s * 100.0;
       video_rss[i] = proc_rss_kb (pid) / 1024.0;
       video_added[i] = video_rss[i] - idle[i];
       video_in[i] = (video_received (bob) - video0) / 1000.0;
       g_assert_cmpint (run_cli (hangup, NULL), ==, 0);
-      settle (2000);
+      handset_test_run_for (2000);
       plan_of (bob)->auto_answer = FALSE;
 
       g_subprocess_send_signal (app, SIGTERM);

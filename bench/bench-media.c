@@ -18,7 +18,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "bench-table.h"
+#include "bench-util.h"
+#include "handset-test-util.h"
 
 #define TIMEOUT_S 30
 #define CPU_S     20
@@ -109,33 +110,6 @@ stop_peer (Peer *peer)
   g_clear_object (&peer->process);
 }
 
-/* utime + stime of @process, in seconds */
-static double
-cpu_seconds (GSubprocess *process)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%s/stat", g_subprocess_get_identifier (process));
-  g_autofree char *stat = NULL;
-  g_auto (GStrv) fields = NULL;
-  const char *after;
-
-  if (!g_file_get_contents (path, &stat, NULL, NULL) || (after = strrchr (stat, ')')) == NULL)
-    return -1;
-  fields = g_strsplit (after + 2, " ", -1);
-  /* fields[0] is the state (field 3): utime is field 14, stime 15 */
-  return (g_ascii_strtoull (fields[11], NULL, 10) + g_ascii_strtoull (fields[12], NULL, 10)) /
-         (double) sysconf (_SC_CLK_TCK);
-}
-
-static void
-run_for (guint ms)
-{
-  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
-
-  while (g_get_monotonic_time () < until)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (1000);
-}
-
 /* One call: the caller's and the callee's figures, and the caller's CPU
  * over CPU_S seconds of the call, or FALSE. */
 static gboolean
@@ -159,10 +133,11 @@ one_call (const char *program, double *caller_ms, double *callee_ms, double *cpu
     {
       double cpu0;
 
-      run_for (2000);
-      cpu0 = cpu_seconds (caller.process);
-      run_for (CPU_S * 1000);
-      *cpu = (cpu_seconds (caller.process) - cpu0) / CPU_S * 100.0;
+      handset_test_run_for (2000);
+      cpu0 = bench_cpu_seconds (atoi (g_subprocess_get_identifier (caller.process)));
+      handset_test_run_for (CPU_S * 1000);
+      *cpu = (bench_cpu_seconds (atoi (g_subprocess_get_identifier (caller.process))) - cpu0) /
+             CPU_S * 100.0;
       ok = !caller.done && !callee.done;
     }
   stop_peer (&caller);

@@ -598,22 +598,11 @@ assert_end_reason (HandsetCall *call, HandsetCallEndReason expected)
                    handset_call_end_reason_to_string (expected));
 }
 
-/* Lets @ms of the call go by. */
-static void
-run_for (guint ms)
-{
-  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
-
-  while (g_get_monotonic_time () < until)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (1000);
-}
-
 static void
 handset_bytes (Device *device, guint64 *sent, guint64 *received)
 {
   handset_media_session_update_stats (device->media);
-  run_for (1200);
+  handset_test_run_for (1200);
   g_object_get (device->media, "audio-bytes-sent", sent, "audio-bytes-received", received, NULL);
   g_test_message ("Handset media: audio sent %" G_GUINT64_FORMAT ", received %" G_GUINT64_FORMAT,
                   *sent, *received);
@@ -907,7 +896,7 @@ peer_stable (gpointer data)
 
   if (g_strcmp0 (member_string (peer_result (reply), "signalingState"), "stable") == 0)
     return TRUE;
-  run_for (200);
+  handset_test_run_for (200);
   return FALSE;
 }
 
@@ -1032,9 +1021,9 @@ assert_video_both_ways (Device *device, Peer *peer, guint64 *sent, guint64 *rece
   PeerStats stats;
 
   g_atomic_int_set (frames_of (device), 0);
-  run_for (2000);
+  handset_test_run_for (2000);
   handset_media_session_update_stats (device->media);
-  run_for (1200);
+  handset_test_run_for (1200);
   g_object_get (device->media, "video-bytes-sent", sent, "video-bytes-received", received, NULL);
   g_test_message ("Handset media: video sent %" G_GUINT64_FORMAT ", received %" G_GUINT64_FORMAT
                   "; %d frames decoded in 2 s",

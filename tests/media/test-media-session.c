@@ -13,6 +13,7 @@
 #include "handset-media-check.h"
 #include "handset-media-session.h"
 #include "handset-test-tone.h"
+#include "handset-test-util.h"
 
 #define WAIT_S 20
 
@@ -91,16 +92,6 @@ wait_result (GAsyncResult **result)
 {
   g_assert_true (run_until (have_result, result, WAIT_S));
   return *result;
-}
-
-static void
-run_for (guint ms)
-{
-  gint64 until = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < until)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (1000);
 }
 
 static gboolean
@@ -245,7 +236,7 @@ refresh_stats (Peer *a, Peer *b)
 {
   handset_media_session_update_stats (a->session);
   handset_media_session_update_stats (b->session);
-  run_for (300);
+  handset_test_run_for (300);
 }
 
 /* An ICE restart asked of real webrtcbin. 1.22 has no ICE restart (it
@@ -271,7 +262,7 @@ test_ice_restart (void)
   after = ice_ufrag (restart);
   g_test_message ("ICE credentials %s by the restart offer",
                   g_str_equal (before, after) ? "kept" : "changed");
-  run_for (1000);
+  handset_test_run_for (1000);
   assert_tone (&bob, 440);
   assert_tone (&alice, 880);
 
@@ -300,10 +291,10 @@ test_switch_microphone_quickly (void)
 
       g_object_set (source, "is-live", TRUE, "freq", i % 2 ? 660.0 : 550.0, "volume", 0.5, NULL);
       handset_media_session_replace_audio_source (alice.session, source);
-      run_for (i % 8);
+      handset_test_run_for (i % 8);
     }
   /* The last, number 39, plays 660 Hz. */
-  run_for (500);
+  handset_test_run_for (500);
   assert_tone (&bob, 660);
 
   /* Speakers too: the last one plays. */
@@ -311,10 +302,10 @@ test_switch_microphone_quickly (void)
     {
       handset_media_session_replace_audio_sink (bob.session,
                                                 gst_element_factory_make ("fakesink", NULL));
-      run_for (i % 4);
+      handset_test_run_for (i % 4);
     }
   handset_media_session_replace_audio_sink (bob.session, handset_test_tone_create_sink (speaker));
-  run_for (500);
+  handset_test_run_for (500);
   handset_test_tone_assert (speaker, 660, 1000);
 
   peer_clear (&alice);
@@ -338,7 +329,7 @@ test_switch_microphone (void)
   handset_media_session_replace_audio_source (
       alice.session,
       handset_test_source ("audiotestsrc is-live=true wave=sine freq=660 volume=0.5"));
-  run_for (500);
+  handset_test_run_for (500);
   assert_tone (&bob, 660);
   assert_tone (&alice, 880);
 
@@ -346,7 +337,7 @@ test_switch_microphone (void)
   g_setenv ("HANDSET_AUDIO_SRC", "audiotestsrc is-live=true wave=sine freq=550 volume=0.5", TRUE);
   handset_media_session_replace_audio_source (alice.session, NULL);
   g_unsetenv ("HANDSET_AUDIO_SRC");
-  run_for (500);
+  handset_test_run_for (500);
   assert_tone (&bob, 550);
 
   /* And another speaker for bob: the new one plays alice, the old one
@@ -356,7 +347,7 @@ test_switch_microphone (void)
     double rms = 0;
 
     handset_media_session_replace_audio_sink (bob.session, handset_test_tone_create_sink (speaker));
-    run_for (500);
+    handset_test_run_for (500);
     handset_test_tone_reset (bob.tone);
     handset_test_tone_assert (speaker, 550, 1500);
     handset_test_tone_get_frequency (bob.tone, &rms);
@@ -366,9 +357,9 @@ test_switch_microphone (void)
      * the chosen one hears nothing more. */
     g_setenv ("HANDSET_AUDIO_SINK", "fakesink sync=true", TRUE);
     handset_media_session_replace_audio_sink (bob.session, NULL);
-    run_for (500);
+    handset_test_run_for (500);
     handset_test_tone_reset (speaker);
-    run_for (1000);
+    handset_test_run_for (1000);
     handset_test_tone_get_frequency (speaker, &rms);
     g_assert_cmpfloat (rms, ==, 0);
     g_unsetenv ("HANDSET_AUDIO_SINK");
@@ -447,10 +438,10 @@ test_tones_both_ways (void)
 
   /* Muted: nothing more is sent, and nothing was renegotiated. */
   handset_call_media_set_muted (HANDSET_CALL_MEDIA (alice.session), TRUE);
-  run_for (500);
+  handset_test_run_for (500);
   refresh_stats (&alice, &bob);
   sent_before = stat (alice.session, "audio-packets-sent");
-  run_for (1000);
+  handset_test_run_for (1000);
   refresh_stats (&alice, &bob);
   sent_after = stat (alice.session, "audio-packets-sent");
   g_assert_cmpuint (sent_after, <=, sent_before + 2);
@@ -476,7 +467,7 @@ test_streams_not_shown (void)
   connect_peers (&alice, &bob, NULL);
 
   assert_tone (&alice, 880);
-  run_for (1000);
+  handset_test_run_for (1000);
   refresh_stats (&alice, &bob);
   g_assert_cmpuint (stat (bob.session, "audio-bytes-received"), >, 1000);
   handset_test_tone_get_frequency (bob.tone, &rms);
@@ -558,9 +549,9 @@ test_video_call (void)
   g_signal_connect (alice.session, "preview-frame", G_CALLBACK (on_preview_frame), &alice);
   g_assert_true (run_until (previews_shown, &alice, WAIT_S));
   handset_call_media_set_video (HANDSET_CALL_MEDIA (alice.session), FALSE);
-  run_for (300);
+  handset_test_run_for (300);
   g_atomic_int_set (&alice.previews, 0);
-  run_for (500);
+  handset_test_run_for (500);
   g_assert_cmpuint (g_atomic_int_get (&alice.previews), ==, 0);
 
   peer_clear (&alice);

@@ -1,4 +1,4 @@
-/* bench-table.h
+/* bench-util.h
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -9,5 +9,6 @@
 G_BEGIN_DECLS
 
 void bench_row (const char *figure, double *values, guint n, int decimals, const char *how);
+double bench_cpu_seconds (GPid pid);
 
 G_END_DECLS
