@@ -2255,8 +2255,9 @@ start_sink_swap (HandsetMediaSession *self, GstPad *pad, GstElement *fresh)
  * old source's pad: a live source holds its own lock while it pushes its
  * first events, so blocked there it would keep that lock, and stopping it
  * would wait for the lock forever. Stopped first, it pushes nothing more;
- * then @fresh takes its place on the same pad downstream. */
-static void
+ * then @fresh takes its place on the same pad downstream. FALSE, and
+ * nothing changed, when @old is in no call. */
+static gboolean
 swap_source (GstElement *old, GstElement *fresh)
 {
   g_autoptr (GstPad) src = gst_element_get_static_pad (old, "src");
@@ -2265,7 +2266,7 @@ swap_source (GstElement *old, GstElement *fresh)
   g_autoptr (GstObject) bin = gst_object_get_parent (GST_OBJECT (old));
 
   if (peer == NULL || bin == NULL)
-    return;
+    return FALSE;
 
   /* Locked: a state change of the whole pipeline must not set the old
    * source playing again on its way out. */
@@ -2278,6 +2279,8 @@ swap_source (GstElement *old, GstElement *fresh)
   if (fresh_src == NULL || GST_PAD_LINK_FAILED (gst_pad_link (fresh_src, peer)))
     g_warning ("The new microphone cannot be linked into the call");
   gst_element_sync_state_with_parent (fresh);
+
+  return TRUE;
 }
 
 /* @element, or the system's device when it is NULL; NULL when that cannot
@@ -2319,14 +2322,12 @@ handset_media_session_replace_audio_source (HandsetMediaSession *self, GstElemen
   if ((source = element_or_system (source, "HANDSET_AUDIO_SRC", "pulsesrc")) == NULL)
     return;
 
-  {
-    GstElement *old = self->audio_source_in_use;
-
-    gst_object_ref_sink (source);
+  gst_object_ref_sink (source);
+  if (swap_source (self->audio_source_in_use, source))
     self->audio_source_in_use = source;
-    swap_source (old, source);
-    gst_object_unref (source);
-  }
+  else
+    g_warning ("The microphone in use is in no call: it stays");
+  gst_object_unref (source);
 }
 
 /**
