@@ -5,8 +5,9 @@
  * The media alone, without a homeserver: two processes on 127.0.0.1, each
  * a HandsetMediaSession (tests/media/media-peer), with their offer, answer
  * and candidates relayed line by line through this program's pipes. Prints
- * as table rows the time from the answer to the first decoded audio:
- * at the caller from receiving the answer, at the callee from sending it.
+ * as table rows the time from the answer to the first decoded audio (at
+ * the caller from receiving the answer, at the callee from sending it), and
+ * the CPU one end of the call takes.
  *
  *   bench-media MEDIA-PEER RUNS --rows-only
  */
