@@ -111,34 +111,39 @@ stop_peer (Peer *peer)
   g_clear_object (&peer->process);
 }
 
+/* Both ends heard the other, or one of them is gone. */
+static gboolean
+heard_or_gone (gpointer data)
+{
+  Peer *caller = data, *callee = caller->other;
+
+  return (caller->first_ms >= 0 && callee->first_ms >= 0) || caller->done || callee->done;
+}
+
 /* One call: the caller's and the callee's figures, and the caller's CPU
  * over CPU_S seconds of the call, or FALSE. */
 static gboolean
 one_call (const char *program, double *caller_ms, double *callee_ms, double *cpu)
 {
   Peer caller = { 0 }, callee = { 0 };
-  gint64 deadline = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;
   gboolean ok;
 
   caller.other = &callee;
   callee.other = &caller;
   ok = start_peer (&callee, program, "answer", "880") &&
        start_peer (&caller, program, "offer", "440");
-  while (ok && (caller.first_ms < 0 || callee.first_ms < 0) && !caller.done && !callee.done &&
-         g_get_monotonic_time () < deadline)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (1000);
+  ok = ok && handset_test_wait_until (heard_or_gone, &caller, TIMEOUT_S);
   *caller_ms = caller.first_ms;
   *callee_ms = callee.first_ms;
   if (ok && *caller_ms >= 0 && *callee_ms >= 0)
     {
+      GPid pid = atoi (g_subprocess_get_identifier (caller.process));
       double cpu0;
 
       handset_test_run_for (2000);
-      cpu0 = bench_cpu_seconds (atoi (g_subprocess_get_identifier (caller.process)));
+      cpu0 = bench_cpu_seconds (pid);
       handset_test_run_for (CPU_S * 1000);
-      *cpu = (bench_cpu_seconds (atoi (g_subprocess_get_identifier (caller.process))) - cpu0) /
-             CPU_S * 100.0;
+      *cpu = (bench_cpu_seconds (pid) - cpu0) / CPU_S * 100.0;
       ok = !caller.done && !callee.done;
     }
   stop_peer (&caller);

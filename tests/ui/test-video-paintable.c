@@ -10,6 +10,7 @@
 #include <gtk/gtk.h>
 
 #include "handset-media-session.h"
+#include "handset-test-util.h"
 #include "handset-video-paintable.h"
 
 typedef struct
@@ -32,12 +33,8 @@ emit_frames (gpointer data)
 }
 
 static gboolean
-paintable_has_frames (HandsetVideoPaintable *paintable)
+has_frames (gpointer paintable)
 {
-  gint64 until = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-
-  while (handset_video_paintable_get_n_frames (paintable) == 0 && g_get_monotonic_time () < until)
-    g_main_context_iteration (NULL, TRUE);
   return handset_video_paintable_get_n_frames (paintable) > 0;
 }
 
@@ -61,7 +58,7 @@ test_dropped_while_frames_arrive (void)
     {
       g_autoptr (HandsetVideoPaintable) paintable = handset_video_paintable_new (emitter.session);
 
-      g_assert_true (paintable_has_frames (paintable));
+      g_assert_true (handset_test_wait_until (has_frames, paintable, 5));
       g_assert_cmpint (gdk_paintable_get_intrinsic_width (GDK_PAINTABLE (paintable)), ==, 2);
     }
 
