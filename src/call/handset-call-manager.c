@@ -29,6 +29,7 @@ struct _HandsetCallManager
   HandsetRooms *rooms;
   HandsetClock *clock;
   HandsetMatrixClient *client;
+  HandsetEncryption *encryption;
   HandsetDevices *devices;
   HandsetCallMediaFactory media_factory;
   gpointer media_factory_data;
@@ -53,6 +54,14 @@ enum
 
 static guint signals[N_SIGNALS];
 
+static gboolean
+room_is_encrypted (HandsetCallManager *self, const char *room_id)
+{
+  HandsetRoom *room = self->rooms ? handset_rooms_lookup (self->rooms, room_id) : NULL;
+
+  return room != NULL && handset_room_is_encrypted (room);
+}
+
 /* ------------------------------------------------------------------ sending */
 
 static void
@@ -71,13 +80,36 @@ sent_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+encrypted_sent_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autofree char *what = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *event_id = NULL;
+  gboolean encrypted = FALSE;
+
+  event_id = handset_encryption_send_event_finish (HANDSET_ENCRYPTION (object), result, &encrypted,
+                                                   &error);
+  if (event_id == NULL)
+    g_warning ("%s could not be sent: %s", what, error->message);
+  else
+    g_debug ("%s sent%s as %s", what, encrypted ? " encrypted" : "", event_id);
+}
+
+static void
 call_send_event_cb (HandsetCall *call, int type, JsonObject *content, HandsetCallManager *self)
 {
   const char *type_name = handset_call_event_type_to_string (type);
 
   g_signal_emit (self, signals[SIGNAL_SEND_EVENT], 0, call, type_name, content);
 
-  if (self->client != NULL)
+  /* Through the encryption, which sends in clear where the room is not
+   * encrypted. */
+  if (self->encryption != NULL)
+    handset_encryption_send_event_async (
+        self->encryption, handset_call_get_room_id (call), type_name, content, NULL,
+        encrypted_sent_cb,
+        g_strdup_printf ("%s of call %s", type_name, handset_call_get_call_id (call)));
+  else if (self->client != NULL)
     handset_matrix_client_send_event_async (
         self->client, handset_call_get_room_id (call), type_name, content, NULL, NULL, sent_cb,
         g_strdup_printf ("%s of call %s", type_name, handset_call_get_call_id (call)));
@@ -204,6 +236,7 @@ handset_call_manager_place_call (HandsetCallManager *self,
   party_id = handset_call_manager_new_party_id (self);
   call = handset_call_new_outgoing (self->clock, media, self->own_user_id, room_id, call_id,
                                     party_id, invitee, video);
+  handset_call_set_encrypted (call, room_is_encrypted (self, room_id));
   add_call (self, call);
   handset_call_place (call);
 
@@ -371,7 +404,10 @@ pending_free (Pending *pending)
 }
 
 static void
-handle_invite (HandsetCallManager *self, HandsetCallEvent *invite, GPtrArray *pending)
+handle_invite (HandsetCallManager *self,
+               HandsetCallEvent *invite,
+               gboolean encrypted,
+               GPtrArray *pending)
 {
   g_autoptr (HandsetCallMedia) media = NULL;
   g_autoptr (HandsetCall) call = NULL;
@@ -422,6 +458,7 @@ handle_invite (HandsetCallManager *self, HandsetCallEvent *invite, GPtrArray *pe
 
   party_id = handset_call_manager_new_party_id (self);
   call = handset_call_new_incoming (self->clock, media, self->own_user_id, invite, party_id);
+  handset_call_set_encrypted (call, encrypted);
   add_call (self, call);
   apply_early (self, call);
 
@@ -505,14 +542,18 @@ handle_membership (HandsetCallManager *self, const char *room_id, JsonObject *ev
 
 static void
 handle_room_events (HandsetCallManager *self,
+                    HandsetSyncBatch *batch,
                     const char *room_id,
                     GPtrArray *events,
                     gint64 received_us,
                     GPtrArray *pending)
 {
+  gboolean room_encrypted = room_is_encrypted (self, room_id);
+
   for (guint i = 0; i < events->len; i++)
     {
       JsonObject *raw = g_ptr_array_index (events, i);
+      const HandsetEventEncryption *encryption = handset_sync_batch_get_encryption (batch, raw);
       g_autoptr (HandsetCallEvent) event = NULL;
       g_autoptr (GError) error = NULL;
       HandsetCall *call;
@@ -529,11 +570,27 @@ handle_room_events (HandsetCallManager *self,
           continue;
         }
 
+      /* In an encrypted room, anyone who can put an event into it (a
+       * server, say) could fake a call in clear: only encrypted ones count. */
+      if (room_encrypted && encryption == NULL)
+        {
+          g_message ("A call event in clear in the encrypted room %s was ignored (%s of call %s "
+                     "from %s)",
+                     room_id, handset_event_get_string (raw, "type"),
+                     handset_call_event_get_call_id (event), handset_call_event_get_sender (event));
+          continue;
+        }
+
       call = g_hash_table_lookup (self->calls_by_id, handset_call_event_get_call_id (event));
       if (call != NULL)
         {
           if (is_echo (self, call, event))
             continue;
+          if (g_strcmp0 (handset_call_event_get_sender (event),
+                         handset_call_get_opponent_user_id (call)) == 0 ||
+              g_strcmp0 (handset_call_event_get_sender (event), handset_call_get_invitee (call)) ==
+                  0)
+            handset_call_set_waiting_for_keys (call, FALSE);
           if (g_strcmp0 (handset_call_get_room_id (call), room_id) != 0)
             {
               g_debug ("Event for call %s in another room dropped",
@@ -547,7 +604,7 @@ handle_room_events (HandsetCallManager *self,
       switch (handset_call_event_get_event_type (event))
         {
           case HANDSET_CALL_EVENT_INVITE:
-            handle_invite (self, event, pending);
+            handle_invite (self, event, encryption != NULL, pending);
             break;
           case HANDSET_CALL_EVENT_CANDIDATES:
             keep_early (self, event);
@@ -578,7 +635,7 @@ handset_call_manager_handle_batch (HandsetCallManager *self, HandsetSyncBatch *b
       const HandsetSyncRoom *room = handset_sync_batch_get_room (batch, i);
 
       if (room->membership == HANDSET_MEMBERSHIP_JOIN)
-        handle_room_events (self, room->room_id, room->timeline, received, pending);
+        handle_room_events (self, batch, room->room_id, room->timeline, received, pending);
       else if (room->membership == HANDSET_MEMBERSHIP_LEAVE)
         {
           /* We left (or were removed): the calls there are over. */
@@ -610,6 +667,7 @@ handset_call_manager_dispose (GObject *object)
   g_clear_object (&self->rooms);
   g_clear_object (&self->clock);
   g_clear_object (&self->client);
+  g_clear_object (&self->encryption);
   g_clear_object (&self->devices);
 
   G_OBJECT_CLASS (handset_call_manager_parent_class)->dispose (object);
@@ -709,6 +767,46 @@ handset_call_manager_set_client (HandsetCallManager *self, HandsetMatrixClient *
   g_return_if_fail (HANDSET_IS_CALL_MANAGER (self));
 
   g_set_object (&self->client, client);
+}
+
+/**
+ * handset_call_manager_set_encryption:
+ * @encryption: (nullable): sends the calls' events, encrypted where the
+ *   room is
+ */
+void
+handset_call_manager_set_encryption (HandsetCallManager *self, HandsetEncryption *encryption)
+{
+  g_return_if_fail (HANDSET_IS_CALL_MANAGER (self));
+
+  g_set_object (&self->encryption, encryption);
+}
+
+/**
+ * handset_call_manager_waiting_for_keys:
+ *
+ * @sender sent events in @room_id that cannot be read yet: the calls with
+ * them there say so.
+ */
+void
+handset_call_manager_waiting_for_keys (HandsetCallManager *self,
+                                       const char *room_id,
+                                       const char *sender)
+{
+  g_return_if_fail (HANDSET_IS_CALL_MANAGER (self));
+
+  for (guint i = 0; i < self->calls->len; i++)
+    {
+      HandsetCall *call = g_ptr_array_index (self->calls, i);
+      const char *opponent = handset_call_get_opponent_user_id (call);
+
+      if (opponent == NULL)
+        opponent = handset_call_get_invitee (call);
+      if (handset_call_is_active (call) &&
+          g_strcmp0 (handset_call_get_room_id (call), room_id) == 0 &&
+          g_strcmp0 (opponent, sender) == 0)
+        handset_call_set_waiting_for_keys (call, TRUE);
+    }
 }
 
 /**

@@ -6,6 +6,7 @@
 
 #include "handset-call.h"
 #include "handset-devices.h"
+#include "handset-encryption.h"
 #include "handset-matrix-client.h"
 #include "handset-rooms.h"
 #include "handset-sync-batch.h"
@@ -23,6 +24,10 @@ HandsetCallManager *handset_call_manager_new (const char *own_user_id,
                                               gpointer media_factory_data);
 
 void handset_call_manager_set_client (HandsetCallManager *self, HandsetMatrixClient *client);
+void handset_call_manager_set_encryption (HandsetCallManager *self, HandsetEncryption *encryption);
+void handset_call_manager_waiting_for_keys (HandsetCallManager *self,
+                                            const char *room_id,
+                                            const char *sender);
 void handset_call_manager_set_devices (HandsetCallManager *self, HandsetDevices *devices);
 void handset_call_manager_set_hide_device (HandsetCallManager *self, gboolean hide_device);
 void handset_call_manager_set_ring_in_public_rooms (HandsetCallManager *self, gboolean ring);

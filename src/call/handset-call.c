@@ -49,6 +49,8 @@ struct _HandsetCall
 
   gboolean muted;
   gboolean on_hold;
+  gboolean encrypted;
+  gboolean waiting_for_keys;
   gboolean remote_on_hold;
   gboolean remote_audio_muted;
   gboolean remote_video_muted;
@@ -134,6 +136,8 @@ enum
   PROP_REMOTE_AUDIO_MUTED,
   PROP_REMOTE_VIDEO_MUTED,
   PROP_VIDEO,
+  PROP_ENCRYPTED,
+  PROP_WAITING_FOR_KEYS,
   N_PROPS
 };
 
@@ -1420,6 +1424,12 @@ handset_call_get_property (GObject *object, guint prop_id, GValue *value, GParam
       case PROP_VIDEO:
         g_value_set_boolean (value, self->video);
         break;
+      case PROP_ENCRYPTED:
+        g_value_set_boolean (value, self->encrypted);
+        break;
+      case PROP_WAITING_FOR_KEYS:
+        g_value_set_boolean (value, self->waiting_for_keys);
+        break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1519,6 +1529,19 @@ handset_call_class_init (HandsetCallClass *klass)
   props[PROP_REMOTE_AUDIO_MUTED] = boolean_property ("remote-audio-muted");
   props[PROP_REMOTE_VIDEO_MUTED] = boolean_property ("remote-video-muted");
   props[PROP_VIDEO] = boolean_property ("video");
+  /**
+   * HandsetCall:encrypted:
+   *
+   * The call's signalling is end-to-end encrypted (the room is).
+   */
+  props[PROP_ENCRYPTED] = boolean_property ("encrypted");
+  /**
+   * HandsetCall:waiting-for-keys:
+   *
+   * The opponent sent events in the call's room that cannot be read yet:
+   * their device has not shared its keys with this one.
+   */
+  props[PROP_WAITING_FOR_KEYS] = boolean_property ("waiting-for-keys");
   g_object_class_install_properties (object_class, N_PROPS, props);
 
   /**
@@ -1862,4 +1885,42 @@ gboolean
 handset_call_is_active (HandsetCall *self)
 {
   return self->state != HANDSET_CALL_STATE_ENDED;
+}
+
+gboolean
+handset_call_get_encrypted (HandsetCall *self)
+{
+  g_return_val_if_fail (HANDSET_IS_CALL (self), FALSE);
+
+  return self->encrypted;
+}
+
+void
+handset_call_set_encrypted (HandsetCall *self, gboolean encrypted)
+{
+  g_return_if_fail (HANDSET_IS_CALL (self));
+
+  set_boolean (self, &self->encrypted, encrypted, PROP_ENCRYPTED);
+}
+
+gboolean
+handset_call_get_waiting_for_keys (HandsetCall *self)
+{
+  g_return_val_if_fail (HANDSET_IS_CALL (self), FALSE);
+
+  return self->waiting_for_keys;
+}
+
+/**
+ * handset_call_set_waiting_for_keys:
+ *
+ * Says whether the opponent's events cannot be read yet; any event of the
+ * opponent that is read clears it.
+ */
+void
+handset_call_set_waiting_for_keys (HandsetCall *self, gboolean waiting)
+{
+  g_return_if_fail (HANDSET_IS_CALL (self));
+
+  set_boolean (self, &self->waiting_for_keys, waiting, PROP_WAITING_FOR_KEYS);
 }

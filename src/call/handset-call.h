@@ -127,6 +127,10 @@ void handset_call_set_muted (HandsetCall *self, gboolean muted);
 void handset_call_set_on_hold (HandsetCall *self, gboolean on_hold);
 void handset_call_set_video (HandsetCall *self, gboolean video);
 void handset_call_set_answered_by (HandsetCall *self, const char *device_name);
+gboolean handset_call_get_encrypted (HandsetCall *self);
+void handset_call_set_encrypted (HandsetCall *self, gboolean encrypted);
+gboolean handset_call_get_waiting_for_keys (HandsetCall *self);
+void handset_call_set_waiting_for_keys (HandsetCall *self, gboolean waiting);
 
 void handset_call_handle_event (HandsetCall *self, HandsetCallEvent *event);
 void handset_call_add_early_candidates (HandsetCall *self, HandsetCallEvent *candidates);

@@ -30,6 +30,9 @@ struct _HandsetSession
   HandsetCallManager *manager;
   HandsetCallHistory *history;
   HandsetMediaCache *media_cache;
+  HandsetEncryption *encryption;
+  GCancellable *cancellable;
+  char *encryption_error;
 
   gboolean relay_only;
   gboolean ready;
@@ -103,8 +106,12 @@ make_media (gboolean video, gpointer user_data, GError **error)
 static void
 batch_cb (HandsetSync *sync, HandsetSyncBatch *batch, HandsetSession *self)
 {
-  /* Rooms first: the calls need current members and join rules. */
+  /* To-device events first: they carry the room keys. Then the rooms, as
+   * the calls need current members and join rules; then the timelines are
+   * decrypted, and the calls see the whole batch. */
+  handset_encryption_handle_to_device (self->encryption, batch);
   handset_rooms_handle_batch (self->rooms, batch);
+  handset_encryption_decrypt_rooms (self->encryption, batch);
   handset_call_manager_handle_batch (self->manager, batch);
 
   if (!self->ready)
@@ -112,6 +119,28 @@ batch_cb (HandsetSync *sync, HandsetSyncBatch *batch, HandsetSession *self)
       self->ready = TRUE;
       g_object_notify_by_pspec (G_OBJECT (self), props[PROP_READY]);
     }
+}
+
+/* Events whose keys came in a later batch. */
+static void
+late_batch_cb (HandsetEncryption *encryption, HandsetSyncBatch *batch, HandsetSession *self)
+{
+  handset_call_manager_handle_batch (self->manager, batch);
+}
+
+static void
+waiting_for_keys_cb (HandsetEncryption *encryption,
+                     const char *room_id,
+                     const char *sender,
+                     HandsetSession *self)
+{
+  handset_call_manager_waiting_for_keys (self->manager, room_id, sender);
+}
+
+static void
+keys_lost_cb (HandsetEncryption *encryption, const char *message, HandsetSession *self)
+{
+  handset_account_require_login (self->account, message);
 }
 
 static void
@@ -133,6 +162,10 @@ handset_session_dispose (GObject *object)
   HandsetSession *self = HANDSET_SESSION (object);
 
   handset_session_stop (self);
+  if (self->encryption != NULL)
+    g_signal_handlers_disconnect_by_data (self->encryption, self);
+  g_clear_object (&self->encryption);
+  g_clear_object (&self->cancellable);
   g_clear_object (&self->history);
   g_clear_object (&self->media_cache);
   g_clear_object (&self->manager);
@@ -152,6 +185,7 @@ handset_session_finalize (GObject *object)
   HandsetSession *self = HANDSET_SESSION (object);
 
   g_free (self->microphone);
+  g_free (self->encryption_error);
   g_free (self->speaker);
   g_free (self->camera);
 
@@ -208,6 +242,13 @@ handset_session_new (HandsetAccount *account, HandsetMediaDevices *media_devices
                                             handset_matrix_client_get_device_id (client),
                                             self->rooms, NULL, make_media, self);
   handset_call_manager_set_client (self->manager, client);
+  self->encryption =
+      handset_encryption_new (client, handset_account_get_store (account),
+                              handset_account_get_secret_store (account), self->rooms);
+  handset_call_manager_set_encryption (self->manager, self->encryption);
+  g_signal_connect (self->encryption, "late-batch", G_CALLBACK (late_batch_cb), self);
+  g_signal_connect (self->encryption, "waiting-for-keys", G_CALLBACK (waiting_for_keys_cb), self);
+  g_signal_connect (self->encryption, "keys-lost", G_CALLBACK (keys_lost_cb), self);
   {
     HandsetProfile *profile = handset_account_get_profile (account);
     g_autofree char *media_dir =
@@ -235,6 +276,31 @@ handset_session_new (HandsetAccount *account, HandsetMediaDevices *media_devices
  *
  * Starts /sync and TURN; connect to the manager's signals first.
  */
+static void
+encryption_started_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (HandsetSession) self = user_data;
+  g_autoptr (GError) error = NULL;
+  HandsetSync *sync;
+
+  if (!handset_encryption_start_finish (HANDSET_ENCRYPTION (object), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      /* Calls in clear rooms still work; encrypted ones say why not. */
+      g_warning ("End-to-end encryption is not available: %s", error->message);
+      g_free (self->encryption_error);
+      self->encryption_error = g_strdup (error->message);
+    }
+
+  sync = handset_account_get_sync (self->account);
+  if (sync == NULL || self->cancellable == NULL)
+    return;
+  g_signal_handlers_disconnect_by_func (sync, batch_cb, self);
+  g_signal_connect (sync, "batch", G_CALLBACK (batch_cb), self);
+  handset_sync_start (sync);
+}
+
 void
 handset_session_start (HandsetSession *self)
 {
@@ -242,18 +308,47 @@ handset_session_start (HandsetSession *self)
 
   g_return_if_fail (HANDSET_IS_SESSION (self));
 
-  if (sync == NULL)
+  if (sync == NULL || self->cancellable != NULL)
     return;
-  g_signal_handlers_disconnect_by_func (sync, batch_cb, self);
-  g_signal_connect (sync, "batch", G_CALLBACK (batch_cb), self);
+  self->cancellable = g_cancellable_new ();
   handset_turn_start (self->turn);
-  handset_sync_start (sync);
+  /* Sync only once the encryption can read what it brings. */
+  handset_encryption_start_async (self->encryption, self->cancellable, encryption_started_cb,
+                                  g_object_ref (self));
+}
+
+/**
+ * handset_session_get_encryption:
+ *
+ * Returns: (transfer none): the account's end-to-end encryption
+ */
+HandsetEncryption *
+handset_session_get_encryption (HandsetSession *self)
+{
+  return self->encryption;
+}
+
+/**
+ * handset_session_get_encryption_error:
+ *
+ * Returns: (nullable): why end-to-end encryption could not start
+ */
+const char *
+handset_session_get_encryption_error (HandsetSession *self)
+{
+  return self->encryption_error;
 }
 
 void
 handset_session_stop (HandsetSession *self)
 {
   HandsetSync *sync = self->account ? handset_account_get_sync (self->account) : NULL;
+
+  if (self->cancellable != NULL)
+    {
+      g_cancellable_cancel (self->cancellable);
+      g_clear_object (&self->cancellable);
+    }
 
   if (sync != NULL)
     {

@@ -32,6 +32,8 @@ HandsetCallManager *handset_session_get_call_manager (HandsetSession *self);
 HandsetDevices *handset_session_get_devices (HandsetSession *self);
 HandsetTurn *handset_session_get_turn (HandsetSession *self);
 HandsetCallHistory *handset_session_get_history (HandsetSession *self);
+HandsetEncryption *handset_session_get_encryption (HandsetSession *self);
+const char *handset_session_get_encryption_error (HandsetSession *self);
 HandsetMediaCache *handset_session_get_media_cache (HandsetSession *self);
 char *
 handset_session_peer_avatar_url (HandsetSession *self, const char *user_id, const char *room_id);

@@ -16,6 +16,7 @@
 #include <libsecret/secret.h>
 
 #include "handset-account.h"
+#include "handset-crypto-store.h"
 
 #define KEY_HOMESERVER "session.homeserver"
 #define KEY_USER_ID    "session.user_id"
@@ -639,11 +640,59 @@ handset_account_login_sso_finish (HandsetAccount *self, GAsyncResult *result, GE
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/**
+ * handset_account_get_secret_store:
+ *
+ * Returns: (transfer none): the profile's keyring items
+ */
+HandsetSecretStore *
+handset_account_get_secret_store (HandsetAccount *self)
+{
+  return self->secrets;
+}
+
+/**
+ * handset_account_require_login:
+ * @message: why, for the person
+ *
+ * The session cannot go on (its encryption keys are lost): it is dropped
+ * here, and the next login makes a new device. Nothing is deleted from
+ * the database.
+ */
+void
+handset_account_require_login (HandsetAccount *self, const char *message)
+{
+  g_message ("A new login is needed: %s", message);
+  handset_store_delete_prefix (self->store, "session.device_id", NULL);
+  handset_store_delete_prefix (self->store, "sync.since:", NULL);
+  use_client (self, NULL);
+  set_remembered (self, FALSE);
+  set_message (self, message);
+  set_state (self, HANDSET_ACCOUNT_STATE_NEEDS_LOGIN);
+}
+
 /* ------------------------------------------------------------------ logout */
+
+/* This device's encryption keys go with its session. */
+static void
+forget_encryption (HandsetAccount *self)
+{
+  g_autoptr (HandsetCryptoStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (self->client == NULL || handset_matrix_client_get_device_id (self->client) == NULL)
+    return;
+  store = handset_crypto_store_new (handset_store_get_db (self->store),
+                                    handset_matrix_client_get_user_id (self->client),
+                                    handset_matrix_client_get_device_id (self->client));
+  if (!handset_crypto_store_open (store, &error) || !handset_crypto_store_clear (store, &error))
+    g_warning ("The encryption keys could not be deleted: %s", error->message);
+}
 
 static void
 forget_session (HandsetAccount *self)
 {
+  forget_encryption (self);
   handset_store_delete_prefix (self->store, "session.", NULL);
   handset_store_delete_prefix (self->store, "sync.since:", NULL);
   use_client (self, NULL);

@@ -40,6 +40,8 @@ const char *handset_account_get_user_id (HandsetAccount *self);
 const char *handset_account_get_homeserver (HandsetAccount *self);
 gboolean handset_account_get_remembered (HandsetAccount *self);
 const char *handset_account_get_message (HandsetAccount *self);
+HandsetSecretStore *handset_account_get_secret_store (HandsetAccount *self);
+void handset_account_require_login (HandsetAccount *self, const char *message);
 
 void handset_account_restore_async (HandsetAccount *self,
                                     GCancellable *cancellable,

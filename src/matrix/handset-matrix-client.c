@@ -1819,6 +1819,80 @@ handset_matrix_client_query_keys_finish (HandsetMatrixClient *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/**
+ * handset_matrix_client_keys_request_async:
+ * @endpoint: `upload` or `claim`
+ * @body: the request body
+ *
+ * POSTs to `/keys/upload` or `/keys/claim`. Both may be sent again after
+ * a network error: the server answers the same keys the same way.
+ */
+void
+handset_matrix_client_keys_request_async (HandsetMatrixClient *self,
+                                          const char *endpoint,
+                                          JsonObject *body,
+                                          GCancellable *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer user_data)
+{
+  g_autofree char *path = g_strdup_printf ("/_matrix/client/v3/keys/%s", endpoint);
+  g_autoptr (JsonNode) node = json_node_init_object (json_node_alloc (), body);
+
+  object_request (self, "POST", path, node, HANDSET_REQUEST_AUTH | HANDSET_REQUEST_RETRY_NETWORK,
+                  cancellable, callback, user_data, handset_matrix_client_keys_request_async);
+}
+
+/**
+ * handset_matrix_client_keys_request_finish:
+ *
+ * Returns: (transfer full): the answer
+ */
+JsonObject *
+handset_matrix_client_keys_request_finish (HandsetMatrixClient *self,
+                                           GAsyncResult *result,
+                                           GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * handset_matrix_client_send_to_device_async:
+ * @messages: user ID → device ID → content
+ *
+ * Sends to-device events, with one transaction ID however often it is
+ * retried.
+ */
+void
+handset_matrix_client_send_to_device_async (HandsetMatrixClient *self,
+                                            const char *type,
+                                            JsonObject *messages,
+                                            GCancellable *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer user_data)
+{
+  g_autofree char *escaped_type = escape_segment (type);
+  g_autofree char *txn = handset_matrix_client_new_transaction_id (self);
+  g_autofree char *path =
+      g_strdup_printf ("/_matrix/client/v3/sendToDevice/%s/%s", escaped_type, txn);
+  g_autoptr (JsonObject) body = json_object_new ();
+  g_autoptr (JsonNode) node = NULL;
+
+  json_object_set_object_member (body, "messages", json_object_ref (messages));
+  node = json_node_init_object (json_node_alloc (), body);
+  object_request (self, "PUT", path, node, HANDSET_REQUEST_AUTH | HANDSET_REQUEST_RETRY_NETWORK,
+                  cancellable, callback, user_data, handset_matrix_client_send_to_device_async);
+}
+
+gboolean
+handset_matrix_client_send_to_device_finish (HandsetMatrixClient *self,
+                                             GAsyncResult *result,
+                                             GError **error)
+{
+  g_autoptr (JsonObject) answer = g_task_propagate_pointer (G_TASK (result), error);
+
+  return answer != NULL;
+}
+
 void
 handset_matrix_client_get_turn_server_async (HandsetMatrixClient *self,
                                              GCancellable *cancellable,

@@ -211,6 +211,25 @@ JsonObject *handset_matrix_client_query_keys_finish (HandsetMatrixClient *self,
                                                      GAsyncResult *result,
                                                      GError **error);
 
+void handset_matrix_client_keys_request_async (HandsetMatrixClient *self,
+                                               const char *endpoint,
+                                               JsonObject *body,
+                                               GCancellable *cancellable,
+                                               GAsyncReadyCallback callback,
+                                               gpointer user_data);
+JsonObject *handset_matrix_client_keys_request_finish (HandsetMatrixClient *self,
+                                                       GAsyncResult *result,
+                                                       GError **error);
+void handset_matrix_client_send_to_device_async (HandsetMatrixClient *self,
+                                                 const char *type,
+                                                 JsonObject *messages,
+                                                 GCancellable *cancellable,
+                                                 GAsyncReadyCallback callback,
+                                                 gpointer user_data);
+gboolean handset_matrix_client_send_to_device_finish (HandsetMatrixClient *self,
+                                                      GAsyncResult *result,
+                                                      GError **error);
+
 void handset_matrix_client_get_turn_server_async (HandsetMatrixClient *self,
                                                   GCancellable *cancellable,
                                                   GAsyncReadyCallback callback,

@@ -29,6 +29,9 @@ struct _HandsetRoom
   char *avatar_url;
   char *join_rule;
   gboolean encrypted;
+  gint64 rotation_period_ms; /* 0: the default */
+  gint64 rotation_period_msgs;
+  char *history_visibility;
   GHashTable *members; /* user ID → Member */
 };
 
@@ -52,6 +55,7 @@ handset_room_finalize (GObject *object)
   g_free (self->name);
   g_free (self->avatar_url);
   g_free (self->join_rule);
+  g_free (self->history_visibility);
   g_hash_table_unref (self->members);
 
   G_OBJECT_CLASS (handset_room_parent_class)->finalize (object);
@@ -129,6 +133,30 @@ gboolean
 handset_room_is_encrypted (HandsetRoom *self)
 {
   return self->encrypted;
+}
+
+/**
+ * handset_room_get_rotation:
+ * @period_ms: (out): how long one Megolm session may be used, 0 for the
+ *   default
+ * @period_msgs: (out): how many messages it may encrypt, 0 for the default
+ */
+void
+handset_room_get_rotation (HandsetRoom *self, gint64 *period_ms, gint64 *period_msgs)
+{
+  *period_ms = self->rotation_period_ms;
+  *period_msgs = self->rotation_period_msgs;
+}
+
+/**
+ * handset_room_get_history_visibility:
+ *
+ * Returns: (nullable): `m.room.history_visibility`, %NULL when unknown
+ */
+const char *
+handset_room_get_history_visibility (HandsetRoom *self)
+{
+  return self->history_visibility;
 }
 
 /**
@@ -290,9 +318,23 @@ handset_room_apply_state_event (HandsetRoom *self, JsonObject *event)
     return replace_string (&self->avatar_url, handset_event_get_string (content, "url"));
   if (g_str_equal (type, "m.room.join_rules"))
     return replace_string (&self->join_rule, handset_event_get_string (content, "join_rule"));
+  if (g_str_equal (type, "m.room.history_visibility"))
+    return replace_string (&self->history_visibility,
+                           handset_event_get_string (content, "history_visibility"));
   if (g_str_equal (type, "m.room.encryption"))
     {
       gboolean was = self->encrypted;
+      JsonNode *node;
+
+      /* Positive whole numbers only; anything else keeps the default. */
+      node = json_object_get_member (content, "rotation_period_ms");
+      if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+          json_node_get_value_type (node) == G_TYPE_INT64 && json_node_get_int (node) > 0)
+        self->rotation_period_ms = json_node_get_int (node);
+      node = json_object_get_member (content, "rotation_period_msgs");
+      if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+          json_node_get_value_type (node) == G_TYPE_INT64 && json_node_get_int (node) > 0)
+        self->rotation_period_msgs = json_node_get_int (node);
 
       /* Encryption cannot be turned off again. */
       self->encrypted = self->encrypted || handset_event_get_string (content, "algorithm") != NULL;

@@ -19,6 +19,8 @@ const char *handset_room_get_avatar_url (HandsetRoom *self);
 const char *handset_room_get_join_rule (HandsetRoom *self);
 gboolean handset_room_is_public (HandsetRoom *self);
 gboolean handset_room_is_encrypted (HandsetRoom *self);
+void handset_room_get_rotation (HandsetRoom *self, gint64 *period_ms, gint64 *period_msgs);
+const char *handset_room_get_history_visibility (HandsetRoom *self);
 
 const char *handset_room_get_membership (HandsetRoom *self, const char *user_id);
 const char *handset_room_get_member_name (HandsetRoom *self, const char *user_id);

@@ -13,6 +13,7 @@
 
 #include <glib/gi18n.h>
 #include <libsecret/secret.h>
+#include <string.h>
 
 #include "handset-secret-store.h"
 
@@ -30,6 +31,26 @@ token_schema (void)
 {
   static const SecretSchema schema = {
     "io.github.handset.Handset",
+    SECRET_SCHEMA_NONE,
+    {
+        { "profile", SECRET_SCHEMA_ATTRIBUTE_STRING },
+        { "homeserver", SECRET_SCHEMA_ATTRIBUTE_STRING },
+        { "user", SECRET_SCHEMA_ATTRIBUTE_STRING },
+        { "device", SECRET_SCHEMA_ATTRIBUTE_STRING },
+        { NULL, 0 },
+    },
+  };
+
+  return &schema;
+}
+
+/* The key the encryption state is pickled with: one item per device, in
+ * a schema of its own so that token lookups never find it. */
+static const SecretSchema *
+pickle_key_schema (void)
+{
+  static const SecretSchema schema = {
+    "io.github.handset.Handset.PickleKey",
     SECRET_SCHEMA_NONE,
     {
         { "profile", SECRET_SCHEMA_ATTRIBUTE_STRING },
@@ -171,8 +192,110 @@ handset_secret_store_load_token_finish (HandsetSecretStore *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+void
+handset_secret_store_save_pickle_key_async (HandsetSecretStore *self,
+                                            const char *homeserver,
+                                            const char *user_id,
+                                            const char *device_id,
+                                            GBytes *key,
+                                            GCancellable *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  g_autofree char *label = g_strdup_printf (_ ("Handset encryption key: %s"), user_id);
+  gsize size;
+  const guint8 *data = g_bytes_get_data (key, &size);
+  char *encoded = g_base64_encode (data, size);
+
+  g_task_set_source_tag (task, handset_secret_store_save_pickle_key_async);
+  secret_password_store (pickle_key_schema (), SECRET_COLLECTION_DEFAULT, label, encoded,
+                         cancellable, store_cb, task, "profile", self->profile, "homeserver",
+                         homeserver, "user", user_id, "device", device_id, NULL);
+  memset (encoded, 0, strlen (encoded));
+  g_free (encoded);
+}
+
+gboolean
+handset_secret_store_save_pickle_key_finish (HandsetSecretStore *self,
+                                             GAsyncResult *result,
+                                             GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 static void
-clear_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+wipe_bytes (gpointer data)
+{
+  GByteArray *array = data;
+
+  memset (array->data, 0, array->len);
+  g_byte_array_unref (array);
+}
+
+static void
+lookup_pickle_key_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = G_TASK (user_data);
+  g_autoptr (GError) error = NULL;
+  char *encoded;
+  guchar *raw;
+  gsize size = 0;
+  GByteArray *array;
+
+  encoded = secret_password_lookup_finish (result, &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, unreachable_error (error));
+      return;
+    }
+  if (encoded == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                               _ ("The keyring holds no encryption key for this device"));
+      return;
+    }
+  raw = g_base64_decode (encoded, &size);
+  secret_password_free (encoded);
+  array = g_byte_array_new_take (raw, size);
+  g_task_return_pointer (task,
+                         g_bytes_new_with_free_func (array->data, array->len, wipe_bytes, array),
+                         (GDestroyNotify) g_bytes_unref);
+}
+
+void
+handset_secret_store_load_pickle_key_async (HandsetSecretStore *self,
+                                            const char *homeserver,
+                                            const char *user_id,
+                                            const char *device_id,
+                                            GCancellable *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, handset_secret_store_load_pickle_key_async);
+  secret_password_lookup (pickle_key_schema (), cancellable, lookup_pickle_key_cb, task, "profile",
+                          self->profile, "homeserver", homeserver, "user", user_id, "device",
+                          device_id, NULL);
+}
+
+/**
+ * handset_secret_store_load_pickle_key_finish:
+ *
+ * Returns: (transfer full) (nullable): the key, wiped when freed; %NULL
+ *   with %G_IO_ERROR_NOT_FOUND when the keyring holds none
+ */
+GBytes *
+handset_secret_store_load_pickle_key_finish (HandsetSecretStore *self,
+                                             GAsyncResult *result,
+                                             GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+clear_pickle_keys_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = G_TASK (user_data);
   g_autoptr (GError) error = NULL;
@@ -184,10 +307,28 @@ clear_cb (GObject *object, GAsyncResult *result, gpointer user_data)
     g_task_return_boolean (task, TRUE);
 }
 
+static void
+clear_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = G_TASK (user_data);
+  HandsetSecretStore *self = g_task_get_source_object (task);
+  g_autoptr (GError) error = NULL;
+
+  secret_password_clear_finish (result, &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, unreachable_error (error));
+      return;
+    }
+  /* Then the encryption keys of the profile's devices. */
+  secret_password_clear (pickle_key_schema (), g_task_get_cancellable (task), clear_pickle_keys_cb,
+                         g_object_ref (task), "profile", self->profile, NULL);
+}
+
 /**
  * handset_secret_store_clear_async:
  *
- * Removes every token of this profile.
+ * Removes every token of this profile, and every encryption key.
  */
 void
 handset_secret_store_clear_async (HandsetSecretStore *self,

@@ -36,6 +36,28 @@ char *handset_secret_store_load_token_finish (HandsetSecretStore *self,
                                               GAsyncResult *result,
                                               GError **error);
 
+void handset_secret_store_save_pickle_key_async (HandsetSecretStore *self,
+                                                 const char *homeserver,
+                                                 const char *user_id,
+                                                 const char *device_id,
+                                                 GBytes *key,
+                                                 GCancellable *cancellable,
+                                                 GAsyncReadyCallback callback,
+                                                 gpointer user_data);
+gboolean handset_secret_store_save_pickle_key_finish (HandsetSecretStore *self,
+                                                      GAsyncResult *result,
+                                                      GError **error);
+void handset_secret_store_load_pickle_key_async (HandsetSecretStore *self,
+                                                 const char *homeserver,
+                                                 const char *user_id,
+                                                 const char *device_id,
+                                                 GCancellable *cancellable,
+                                                 GAsyncReadyCallback callback,
+                                                 gpointer user_data);
+GBytes *handset_secret_store_load_pickle_key_finish (HandsetSecretStore *self,
+                                                     GAsyncResult *result,
+                                                     GError **error);
+
 void handset_secret_store_clear_async (HandsetSecretStore *self,
                                        GCancellable *cancellable,
                                        GAsyncReadyCallback callback,

@@ -26,6 +26,11 @@ struct _HandsetSyncBatch
   GPtrArray *rooms;
   GPtrArray *account_data;
   GPtrArray *to_device;
+  JsonArray *devices_changed;
+  JsonArray *devices_left;
+  JsonObject *one_time_key_counts;
+  JsonArray *unused_fallback_key_types;
+  GHashTable *decryption; /* JsonObject (a timeline event) → HandsetEventEncryption */
   guint n_events;
   guint n_dropped;
 };
@@ -219,6 +224,27 @@ collect_rooms (HandsetSyncBatch *self, JsonObject *rooms, const char *section)
     }
 }
 
+static JsonArray *
+ref_array (JsonObject *object, const char *member)
+{
+  JsonArray *array = get_array (object, member);
+
+  return array ? json_array_ref (array) : NULL;
+}
+
+/* What the encryption needs of the response besides events. */
+static void
+collect_keys (HandsetSyncBatch *self, JsonObject *root)
+{
+  JsonObject *device_lists = handset_event_get_object (root, "device_lists");
+  JsonObject *counts = handset_event_get_object (root, "device_one_time_keys_count");
+
+  self->devices_changed = ref_array (device_lists, "changed");
+  self->devices_left = ref_array (device_lists, "left");
+  self->one_time_key_counts = counts ? json_object_ref (counts) : NULL;
+  self->unused_fallback_key_types = ref_array (root, "device_unused_fallback_key_types");
+}
+
 /**
  * handset_sync_batch_new_from_bytes:
  * @since: (nullable): the `since` token the request carried
@@ -278,11 +304,156 @@ handset_sync_batch_new_from_bytes (GBytes *bytes,
   collect_rooms (self, handset_event_get_object (root, "rooms"), "join");
   collect_rooms (self, handset_event_get_object (root, "rooms"), "invite");
   collect_rooms (self, handset_event_get_object (root, "rooms"), "leave");
+  collect_keys (self, root);
 
   if (self->n_dropped > 0)
     g_debug ("Sync answer: %u malformed events dropped", self->n_dropped);
 
   return g_steal_pointer (&self);
+}
+
+/**
+ * handset_sync_batch_new_late:
+ * @received_us: when the events first came, for judging their age
+ *
+ * An empty batch for room events that could only be decrypted after the
+ * batch they came in; fill it with handset_sync_batch_add_late_event().
+ */
+HandsetSyncBatch *
+handset_sync_batch_new_late (gint64 received_us)
+{
+  HandsetSyncBatch *self = g_new0 (HandsetSyncBatch, 1);
+
+  g_atomic_ref_count_init (&self->ref_count);
+  self->next_batch = g_strdup ("");
+  self->since = g_strdup ("");
+  self->received_us = received_us;
+  self->rooms = g_ptr_array_new_with_free_func ((GDestroyNotify) sync_room_free);
+  self->account_data = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  self->to_device = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+
+  return self;
+}
+
+/**
+ * handset_sync_batch_add_late_event:
+ * @event: a decrypted timeline event of a joined room
+ */
+void
+handset_sync_batch_add_late_event (HandsetSyncBatch *self,
+                                   const char *room_id,
+                                   JsonObject *event,
+                                   const HandsetEventEncryption *encryption)
+{
+  HandsetSyncRoom *room = NULL;
+
+  for (guint i = 0; i < self->rooms->len && room == NULL; i++)
+    if (g_str_equal (((HandsetSyncRoom *) g_ptr_array_index (self->rooms, i))->room_id, room_id))
+      room = g_ptr_array_index (self->rooms, i);
+  if (room == NULL)
+    {
+      room = g_new0 (HandsetSyncRoom, 1);
+      room->room_id = g_strdup (room_id);
+      room->membership = HANDSET_MEMBERSHIP_JOIN;
+      room->state = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+      room->timeline = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+      g_ptr_array_add (self->rooms, room);
+    }
+  g_ptr_array_add (room->timeline, json_object_ref (event));
+  handset_sync_batch_set_encryption (self, event, encryption);
+  self->n_events++;
+}
+
+static void
+event_encryption_free (HandsetEventEncryption *encryption)
+{
+  g_free (encryption->sender_device);
+  g_free (encryption);
+}
+
+/**
+ * handset_sync_batch_set_encryption:
+ * @event: an event of this batch's timelines
+ * @encryption: how it came: decrypted, from which device
+ *
+ * Marks @event as decrypted. Only the encryption layer calls this, on
+ * the main thread, before the batch is handed on.
+ */
+void
+handset_sync_batch_set_encryption (HandsetSyncBatch *self,
+                                   JsonObject *event,
+                                   const HandsetEventEncryption *encryption)
+{
+  HandsetEventEncryption *copy = g_new0 (HandsetEventEncryption, 1);
+
+  if (self->decryption == NULL)
+    self->decryption =
+        g_hash_table_new_full (g_direct_hash, g_direct_equal, (GDestroyNotify) json_object_unref,
+                               (GDestroyNotify) event_encryption_free);
+  *copy = *encryption;
+  copy->sender_device = g_strdup (encryption->sender_device);
+  g_hash_table_insert (self->decryption, json_object_ref (event), copy);
+}
+
+/**
+ * handset_sync_batch_replace_event:
+ * @timeline: a timeline of this batch's rooms
+ * @index: the place of the encrypted event in it
+ * @decrypted: what it decrypted to
+ *
+ * Puts the decrypted event where the encrypted one was.
+ */
+void
+handset_sync_batch_replace_event (HandsetSyncBatch *self,
+                                  GPtrArray *timeline,
+                                  guint index,
+                                  JsonObject *decrypted,
+                                  const HandsetEventEncryption *encryption)
+{
+  g_return_if_fail (index < timeline->len);
+
+  json_object_unref (g_ptr_array_index (timeline, index));
+  g_ptr_array_index (timeline, index) = json_object_ref (decrypted);
+  handset_sync_batch_set_encryption (self, decrypted, encryption);
+}
+
+/**
+ * handset_sync_batch_get_encryption:
+ *
+ * Returns: (nullable): how @event was encrypted; %NULL for an event that
+ *   came in clear (or could not be decrypted)
+ */
+const HandsetEventEncryption *
+handset_sync_batch_get_encryption (HandsetSyncBatch *self, JsonObject *event)
+{
+  return self->decryption ? g_hash_table_lookup (self->decryption, event) : NULL;
+}
+
+/**
+ * handset_sync_batch_get_device_lists:
+ * @changed: (out) (transfer none) (nullable): `device_lists.changed`
+ * @left: (out) (transfer none) (nullable): `device_lists.left`
+ */
+void
+handset_sync_batch_get_device_lists (HandsetSyncBatch *self, JsonArray **changed, JsonArray **left)
+{
+  *changed = self->devices_changed;
+  *left = self->devices_left;
+}
+
+/**
+ * handset_sync_batch_get_key_counts:
+ * @counts: (out) (transfer none) (nullable): `device_one_time_keys_count`
+ * @unused_fallback: (out) (transfer none) (nullable):
+ *   `device_unused_fallback_key_types`
+ */
+void
+handset_sync_batch_get_key_counts (HandsetSyncBatch *self,
+                                   JsonObject **counts,
+                                   JsonArray **unused_fallback)
+{
+  *counts = self->one_time_key_counts;
+  *unused_fallback = self->unused_fallback_key_types;
 }
 
 HandsetSyncBatch *
@@ -308,6 +479,11 @@ handset_sync_batch_unref (HandsetSyncBatch *self)
   g_ptr_array_unref (self->rooms);
   g_ptr_array_unref (self->account_data);
   g_ptr_array_unref (self->to_device);
+  g_clear_pointer (&self->devices_changed, json_array_unref);
+  g_clear_pointer (&self->devices_left, json_array_unref);
+  g_clear_pointer (&self->one_time_key_counts, json_object_unref);
+  g_clear_pointer (&self->unused_fallback_key_types, json_array_unref);
+  g_clear_pointer (&self->decryption, g_hash_table_unref);
   g_free (self);
 }
 

@@ -36,6 +36,22 @@ typedef struct
   gboolean limited;
 } HandsetSyncRoom;
 
+/**
+ * HandsetEventEncryption:
+ * @encrypted: the event came as m.room.encrypted and was decrypted
+ * @sender_device: (nullable): the device that sent it, when known
+ * @device_known: @sender_device's keys are known and match the key the
+ *   event was encrypted with
+ * @verified: the sender's device is verified
+ */
+typedef struct
+{
+  gboolean encrypted;
+  char *sender_device;
+  gboolean device_known;
+  gboolean verified;
+} HandsetEventEncryption;
+
 #define HANDSET_TYPE_SYNC_BATCH (handset_sync_batch_get_type ())
 
 typedef struct _HandsetSyncBatch HandsetSyncBatch;
@@ -46,6 +62,11 @@ HandsetSyncBatch *handset_sync_batch_new_from_bytes (GBytes *bytes,
                                                      const char *since,
                                                      gint64 received_us,
                                                      GError **error);
+HandsetSyncBatch *handset_sync_batch_new_late (gint64 received_us);
+void handset_sync_batch_add_late_event (HandsetSyncBatch *self,
+                                        const char *room_id,
+                                        JsonObject *event,
+                                        const HandsetEventEncryption *encryption);
 HandsetSyncBatch *handset_sync_batch_ref (HandsetSyncBatch *self);
 void handset_sync_batch_unref (HandsetSyncBatch *self);
 
@@ -58,6 +79,21 @@ const HandsetSyncRoom *handset_sync_batch_get_room (HandsetSyncBatch *self, guin
 GPtrArray *handset_sync_batch_get_account_data (HandsetSyncBatch *self);
 GPtrArray *handset_sync_batch_get_to_device (HandsetSyncBatch *self);
 guint handset_sync_batch_get_n_events (HandsetSyncBatch *self);
+void
+handset_sync_batch_get_device_lists (HandsetSyncBatch *self, JsonArray **changed, JsonArray **left);
+void handset_sync_batch_get_key_counts (HandsetSyncBatch *self,
+                                        JsonObject **counts,
+                                        JsonArray **unused_fallback);
+void handset_sync_batch_set_encryption (HandsetSyncBatch *self,
+                                        JsonObject *event,
+                                        const HandsetEventEncryption *encryption);
+void handset_sync_batch_replace_event (HandsetSyncBatch *self,
+                                       GPtrArray *timeline,
+                                       guint index,
+                                       JsonObject *decrypted,
+                                       const HandsetEventEncryption *encryption);
+const HandsetEventEncryption *handset_sync_batch_get_encryption (HandsetSyncBatch *self,
+                                                                 JsonObject *event);
 guint handset_sync_batch_get_n_dropped (HandsetSyncBatch *self);
 
 gint64 handset_event_get_age (JsonObject *event);

@@ -59,12 +59,26 @@ static void sync_once (HandsetSync *self);
  * says who is in them; m.direct. To-device events cannot be filtered out
  * and always come. */
 static const char *const timeline_types[] = {
-  "m.call.*",          "org.matrix.call.*", "m.room.member",    "m.room.name", "m.room.avatar",
-  "m.room.encryption", "m.room.join_rules", "m.room.encrypted", NULL,
+  "m.call.*",
+  "org.matrix.call.*",
+  "m.room.member",
+  "m.room.name",
+  "m.room.avatar",
+  "m.room.encryption",
+  "m.room.join_rules",
+  "m.room.encrypted",
+  "m.room.history_visibility",
+  NULL,
 };
 static const char *const state_types[] = {
-  "m.room.member", "m.room.name", "m.room.avatar", "m.room.encryption", "m.room.join_rules",
-  "m.room.create", NULL,
+  "m.room.member",
+  "m.room.name",
+  "m.room.avatar",
+  "m.room.encryption",
+  "m.room.join_rules",
+  "m.room.create",
+  "m.room.history_visibility",
+  NULL,
 };
 
 static void

@@ -1,0 +1,1511 @@
+/* handset-olm.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Olm and Megolm on libolm. The only file that includes libolm's headers.
+ *
+ * libolm decodes its inputs in place, so every input is copied first, and
+ * it checks little of what it is given: lengths and the base64 alphabet
+ * are checked here before anything reaches it. Buffers that held secrets
+ * (random bytes, decoded pickles, session keys, plaintext) are wiped
+ * before they are freed.
+ */
+
+/* explicit_bzero() */
+#define _DEFAULT_SOURCE
+
+#define G_LOG_DOMAIN "Handset-Crypto"
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <json-glib/json-glib.h>
+#include <olm/olm.h>
+
+#include "handset-olm.h"
+
+/* Unpadded base64 of a 32-byte curve25519 or ed25519 key. */
+#define KEY_BASE64_LENGTH 43
+/* Unpadded base64 of a 64-byte ed25519 signature. */
+#define SIGNATURE_BASE64_LENGTH 86
+/* A pickle is AES-CBC blocks followed by an 8-byte MAC. */
+#define PICKLE_MAC_LENGTH   8
+#define PICKLE_BLOCK_LENGTH 16
+
+G_DEFINE_QUARK (handset - olm - error - quark, handset_olm_error)
+
+struct _HandsetOlmAccount
+{
+  OlmAccount *olm;
+  char *curve25519;
+  char *ed25519;
+};
+
+struct _HandsetOlmSession
+{
+  OlmSession *olm;
+  char *id;
+};
+
+struct _HandsetMegolmOutbound
+{
+  OlmOutboundGroupSession *olm;
+  char *id;
+};
+
+struct _HandsetMegolmInbound
+{
+  OlmInboundGroupSession *olm;
+  char *id;
+};
+
+/* What the rejected input was: libolm's INVALID_BASE64 means a damaged
+ * message for a message, and a malformed key or pickle otherwise. */
+typedef enum
+{
+  INPUT_KEY,
+  INPUT_PICKLE,
+  INPUT_MESSAGE,
+} InputKind;
+
+/* ------------------------------------------------------------ helpers */
+
+static void
+wipe_free (gpointer buffer, gsize length)
+{
+  if (buffer == NULL)
+    return;
+  explicit_bzero (buffer, length);
+  g_free (buffer);
+}
+
+/* A copy of @length bytes, NUL-terminated, for libolm to destroy. */
+static char *
+dup_input (const char *input, gsize length)
+{
+  char *copy = g_malloc (length + 1);
+
+  memcpy (copy, input, length);
+  copy[length] = '\0';
+  return copy;
+}
+
+static guint8 *
+random_buffer (gsize length)
+{
+  guint8 *buffer = g_malloc (MAX (length, 1));
+
+  handset_olm_random_bytes (buffer, length);
+  return buffer;
+}
+
+/* Unpadded base64 of the RFC 4648 alphabet: libolm maps any other byte to
+ * some value without complaint, and takes a length of 4n+1 for an error. */
+static gboolean
+is_base64 (const char *string, gsize length)
+{
+  if (length % 4 == 1)
+    return FALSE;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = string[i];
+
+      if (!g_ascii_isalnum (c) && c != '+' && c != '/')
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+is_key (const char *key)
+{
+  gsize length = strlen (key);
+
+  return length == KEY_BASE64_LENGTH && is_base64 (key, length);
+}
+
+static void
+set_olm_error (GError **error,
+               enum OlmErrorCode code,
+               const char *olm_message,
+               InputKind kind,
+               const char *what)
+{
+  HandsetOlmError handset_code;
+
+  switch (code)
+    {
+      case OLM_BAD_ACCOUNT_KEY:
+        handset_code = HANDSET_OLM_ERROR_BAD_PICKLE_KEY;
+        break;
+      case OLM_UNKNOWN_MESSAGE_INDEX:
+        handset_code = HANDSET_OLM_ERROR_UNKNOWN_INDEX;
+        break;
+      case OLM_BAD_MESSAGE_MAC:
+      case OLM_BAD_MESSAGE_FORMAT:
+      case OLM_BAD_MESSAGE_VERSION:
+      case OLM_BAD_MESSAGE_KEY_ID:
+        handset_code = HANDSET_OLM_ERROR_BAD_MESSAGE;
+        break;
+      case OLM_INVALID_BASE64:
+        handset_code =
+            kind == INPUT_MESSAGE ? HANDSET_OLM_ERROR_BAD_MESSAGE : HANDSET_OLM_ERROR_INVALID;
+        break;
+      case OLM_BAD_SESSION_KEY:
+      case OLM_CORRUPTED_PICKLE:
+      case OLM_UNKNOWN_PICKLE_VERSION:
+      case OLM_PICKLE_EXTRA_DATA:
+      case OLM_BAD_LEGACY_ACCOUNT_PICKLE:
+        handset_code = HANDSET_OLM_ERROR_INVALID;
+        break;
+      case OLM_BAD_SIGNATURE:
+        /* A Megolm message signed by another session's key is no message
+         * of this one. */
+        handset_code =
+            kind == INPUT_MESSAGE ? HANDSET_OLM_ERROR_BAD_MESSAGE : HANDSET_OLM_ERROR_BAD_SIGNATURE;
+        break;
+      default:
+        handset_code = HANDSET_OLM_ERROR_FAILED;
+        break;
+    }
+
+  /* libolm's messages are the names of its error codes: no key material. */
+  g_set_error (error, HANDSET_OLM_ERROR, handset_code, "%s (%s)", what, olm_message);
+}
+
+/* Checks a pickle's shape before libolm decodes it: libolm reports most
+ * malformed pickles as BAD_ACCOUNT_KEY, as if the key were wrong, and is
+ * better not trusted with one shorter than its MAC. Sets *length on
+ * success. */
+static gboolean
+check_pickle (const char *pickle, gsize *length, GError **error)
+{
+  gsize encoded_length = strlen (pickle);
+  gsize raw_length = encoded_length / 4 * 3 + (encoded_length % 4 ? encoded_length % 4 - 1 : 0);
+
+  if (!is_base64 (pickle, encoded_length) || raw_length < PICKLE_MAC_LENGTH + PICKLE_BLOCK_LENGTH ||
+      (raw_length - PICKLE_MAC_LENGTH) % PICKLE_BLOCK_LENGTH != 0)
+    {
+      g_set_error_literal (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_INVALID,
+                           "Not an Olm pickle");
+      return FALSE;
+    }
+
+  *length = encoded_length;
+  return TRUE;
+}
+
+/* Checks that @message is non-empty unpadded base64. Sets *length on
+ * success. */
+static gboolean
+check_message (const char *message, gsize *length, GError **error)
+{
+  gsize message_length = strlen (message);
+
+  if (message_length == 0 || !is_base64 (message, message_length))
+    {
+      g_set_error_literal (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_BAD_MESSAGE,
+                           "Not an encrypted message");
+      return FALSE;
+    }
+
+  *length = message_length;
+  return TRUE;
+}
+
+/* {"curve25519":{"AAAAAQ":"key",...}}, as libolm writes one-time and
+ * fallback keys, to key ID → key. */
+static GHashTable *
+parse_keys_json (const char *json, gsize length)
+{
+  GHashTable *keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  JsonNode *root;
+  JsonNode *curve25519;
+  JsonObjectIter iter;
+  const char *key_id;
+  JsonNode *key;
+
+  if (!json_parser_load_from_data (parser, json, (gssize) length, &error))
+    {
+      g_critical ("libolm wrote keys that are not JSON: %s", error->message);
+      return keys;
+    }
+
+  root = json_parser_get_root (parser);
+  curve25519 = JSON_NODE_HOLDS_OBJECT (root)
+                   ? json_object_get_member (json_node_get_object (root), "curve25519")
+                   : NULL;
+  if (curve25519 == NULL || !JSON_NODE_HOLDS_OBJECT (curve25519))
+    {
+      g_critical ("libolm wrote keys without a curve25519 object");
+      return keys;
+    }
+
+  json_object_iter_init (&iter, json_node_get_object (curve25519));
+  while (json_object_iter_next (&iter, &key_id, &key))
+    {
+      if (!JSON_NODE_HOLDS_VALUE (key) || json_node_get_value_type (key) != G_TYPE_STRING)
+        continue;
+      g_hash_table_insert (keys, g_strdup (key_id), g_strdup (json_node_get_string (key)));
+    }
+
+  return keys;
+}
+
+/* ------------------------------------------------------------ utility */
+
+/**
+ * handset_olm_random_bytes:
+ *
+ * Fills @buffer from the kernel's random number generator. Aborts when the
+ * kernel cannot give any: there is no safe way on without them.
+ */
+void
+handset_olm_random_bytes (guint8 *buffer, gsize length)
+{
+  gsize done = 0;
+
+  g_return_if_fail (buffer != NULL || length == 0);
+
+  while (done < length)
+    {
+      ssize_t n = getrandom (buffer + done, length - done, 0);
+
+      if (n < 0)
+        {
+          int saved_errno = errno;
+
+          if (saved_errno == EINTR)
+            continue;
+          g_error ("The kernel gives no random bytes: %s", g_strerror (saved_errno));
+        }
+      done += (gsize) n;
+    }
+}
+
+/**
+ * handset_olm_ed25519_verify:
+ * @public_key: an ed25519 key, unpadded base64
+ * @signature: unpadded base64
+ *
+ * Returns: %TRUE when @signature is @public_key's signature of @message.
+ * Otherwise %HANDSET_OLM_ERROR_BAD_SIGNATURE for a signature that does not
+ * verify, %HANDSET_OLM_ERROR_INVALID for a malformed key or signature.
+ */
+gboolean
+handset_olm_ed25519_verify (const char *public_key,
+                            const char *message,
+                            gsize message_len,
+                            const char *signature,
+                            GError **error)
+{
+  g_autofree guint8 *memory = NULL;
+  g_autofree char *signature_copy = NULL;
+  OlmUtility *utility;
+  gsize signature_length;
+  size_t result;
+
+  g_return_val_if_fail (public_key != NULL, FALSE);
+  g_return_val_if_fail (message != NULL || message_len == 0, FALSE);
+  g_return_val_if_fail (signature != NULL, FALSE);
+
+  if (!is_key (public_key))
+    {
+      g_set_error_literal (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_INVALID,
+                           "Not an ed25519 key");
+      return FALSE;
+    }
+
+  signature_length = strlen (signature);
+  if (signature_length != SIGNATURE_BASE64_LENGTH || !is_base64 (signature, signature_length))
+    {
+      g_set_error_literal (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_INVALID,
+                           "Not an ed25519 signature");
+      return FALSE;
+    }
+
+  memory = g_malloc (olm_utility_size ());
+  utility = olm_utility (memory);
+  /* libolm decodes the signature in place. */
+  signature_copy = dup_input (signature, signature_length);
+  result = olm_ed25519_verify (utility, public_key, KEY_BASE64_LENGTH, message ? message : "",
+                               message_len, signature_copy, signature_length);
+
+  if (result == olm_error ())
+    {
+      enum OlmErrorCode code = olm_utility_last_error_code (utility);
+
+      if (code == OLM_BAD_MESSAGE_MAC)
+        g_set_error_literal (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_BAD_SIGNATURE,
+                             "The ed25519 signature does not verify");
+      else
+        set_olm_error (error, code, olm_utility_last_error (utility), INPUT_KEY,
+                       "The ed25519 signature could not be checked");
+      olm_clear_utility (utility);
+      return FALSE;
+    }
+
+  olm_clear_utility (utility);
+  return TRUE;
+}
+
+/* ------------------------------------------------------------ account */
+
+static HandsetOlmAccount *
+account_alloc (void)
+{
+  HandsetOlmAccount *self = g_new0 (HandsetOlmAccount, 1);
+
+  self->olm = olm_account (g_malloc (olm_account_size ()));
+  return self;
+}
+
+static void
+set_account_error (GError **error, HandsetOlmAccount *self, InputKind kind, const char *what)
+{
+  set_olm_error (error, olm_account_last_error_code (self->olm), olm_account_last_error (self->olm),
+                 kind, what);
+}
+
+/* Reads the identity keys once: they never change. */
+static gboolean
+account_read_identity_keys (HandsetOlmAccount *self, GError **error)
+{
+  gsize length = olm_account_identity_keys_length (self->olm);
+  g_autofree char *json = g_malloc (length + 1);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *object;
+  const char *curve25519;
+  const char *ed25519;
+  size_t written;
+
+  written = olm_account_identity_keys (self->olm, json, length);
+  if (written == olm_error ())
+    {
+      set_account_error (error, self, INPUT_KEY, "The account's identity keys could not be read");
+      return FALSE;
+    }
+
+  if (!json_parser_load_from_data (parser, json, (gssize) written, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      g_set_error_literal (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_FAILED,
+                           "The account's identity keys are not JSON");
+      return FALSE;
+    }
+
+  object = json_node_get_object (json_parser_get_root (parser));
+  curve25519 = json_object_get_string_member_with_default (object, "curve25519", NULL);
+  ed25519 = json_object_get_string_member_with_default (object, "ed25519", NULL);
+  if (curve25519 == NULL || ed25519 == NULL)
+    {
+      g_set_error_literal (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_FAILED,
+                           "The account has no identity keys");
+      return FALSE;
+    }
+
+  self->curve25519 = g_strdup (curve25519);
+  self->ed25519 = g_strdup (ed25519);
+  return TRUE;
+}
+
+void
+handset_olm_account_free (HandsetOlmAccount *self)
+{
+  if (self == NULL)
+    return;
+
+  olm_clear_account (self->olm);
+  g_free (self->olm);
+  g_free (self->curve25519);
+  g_free (self->ed25519);
+  g_free (self);
+}
+
+/**
+ * handset_olm_account_new:
+ *
+ * A new account with fresh identity keys.
+ */
+HandsetOlmAccount *
+handset_olm_account_new (void)
+{
+  g_autoptr (HandsetOlmAccount) self = account_alloc ();
+  g_autoptr (GError) error = NULL;
+  gsize random_length = olm_create_account_random_length (self->olm);
+  guint8 *entropy = random_buffer (random_length);
+  size_t result;
+
+  result = olm_create_account (self->olm, entropy, random_length);
+  wipe_free (entropy, random_length);
+
+  if (result == olm_error ())
+    {
+      g_critical ("No Olm account could be created: %s", olm_account_last_error (self->olm));
+      return NULL;
+    }
+
+  if (!account_read_identity_keys (self, &error))
+    {
+      g_critical ("%s", error->message);
+      return NULL;
+    }
+
+  return g_steal_pointer (&self);
+}
+
+HandsetOlmAccount *
+handset_olm_account_unpickle (const char *pickle, const guint8 *key, GError **error)
+{
+  g_autoptr (HandsetOlmAccount) self = NULL;
+  char *copy;
+  gsize length;
+  size_t result;
+
+  g_return_val_if_fail (pickle != NULL, NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+
+  if (!check_pickle (pickle, &length, error))
+    return NULL;
+
+  self = account_alloc ();
+  /* libolm decrypts the copy in place: it ends up holding the keys. */
+  copy = dup_input (pickle, length);
+  result = olm_unpickle_account (self->olm, key, HANDSET_OLM_PICKLE_KEY_SIZE, copy, length);
+  wipe_free (copy, length);
+
+  if (result == olm_error ())
+    {
+      set_account_error (error, self, INPUT_PICKLE, "The Olm account could not be restored");
+      return NULL;
+    }
+
+  if (!account_read_identity_keys (self, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+char *
+handset_olm_account_pickle (HandsetOlmAccount *self, const guint8 *key)
+{
+  gsize length;
+  char *pickle;
+  size_t written;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+
+  length = olm_pickle_account_length (self->olm);
+  pickle = g_malloc (length + 1);
+  written = olm_pickle_account (self->olm, key, HANDSET_OLM_PICKLE_KEY_SIZE, pickle, length);
+  if (written == olm_error ())
+    {
+      g_critical ("The Olm account could not be pickled: %s", olm_account_last_error (self->olm));
+      wipe_free (pickle, length + 1);
+      return NULL;
+    }
+
+  pickle[written] = '\0';
+  return pickle;
+}
+
+const char *
+handset_olm_account_get_curve25519 (HandsetOlmAccount *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->curve25519;
+}
+
+const char *
+handset_olm_account_get_ed25519 (HandsetOlmAccount *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->ed25519;
+}
+
+/**
+ * handset_olm_account_sign:
+ *
+ * Returns: the account's ed25519 signature of @message, unpadded base64.
+ */
+char *
+handset_olm_account_sign (HandsetOlmAccount *self, const char *message, gsize message_len)
+{
+  gsize length;
+  char *signature;
+  size_t written;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (message != NULL || message_len == 0, NULL);
+
+  length = olm_account_signature_length (self->olm);
+  signature = g_malloc (length + 1);
+  written = olm_account_sign (self->olm, message ? message : "", message_len, signature, length);
+  if (written == olm_error ())
+    {
+      g_critical ("The Olm account could not sign: %s", olm_account_last_error (self->olm));
+      g_free (signature);
+      return NULL;
+    }
+
+  signature[written] = '\0';
+  return signature;
+}
+
+gsize
+handset_olm_account_get_max_one_time_keys (HandsetOlmAccount *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return olm_account_max_number_of_one_time_keys (self->olm);
+}
+
+/**
+ * handset_olm_account_generate_one_time_keys:
+ *
+ * Adds @count one-time keys. The account keeps at most
+ * handset_olm_account_get_max_one_time_keys(), dropping the oldest.
+ */
+void
+handset_olm_account_generate_one_time_keys (HandsetOlmAccount *self, gsize count)
+{
+  gsize random_length;
+  guint8 *entropy;
+  size_t result;
+
+  g_return_if_fail (self != NULL);
+
+  /* More than the account keeps would only be dropped again. */
+  count = MIN (count, olm_account_max_number_of_one_time_keys (self->olm));
+  if (count == 0)
+    return;
+
+  random_length = olm_account_generate_one_time_keys_random_length (self->olm, count);
+  entropy = random_buffer (random_length);
+  result = olm_account_generate_one_time_keys (self->olm, count, entropy, random_length);
+  wipe_free (entropy, random_length);
+
+  if (result == olm_error ())
+    g_critical ("No one-time keys could be generated: %s", olm_account_last_error (self->olm));
+}
+
+GHashTable *
+handset_olm_account_get_one_time_keys (HandsetOlmAccount *self)
+{
+  g_autofree char *json = NULL;
+  gsize length;
+  size_t written;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  length = olm_account_one_time_keys_length (self->olm);
+  json = g_malloc (length + 1);
+  written = olm_account_one_time_keys (self->olm, json, length);
+  if (written == olm_error ())
+    {
+      g_critical ("The one-time keys could not be read: %s", olm_account_last_error (self->olm));
+      return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+    }
+
+  return parse_keys_json (json, written);
+}
+
+void
+handset_olm_account_generate_fallback_key (HandsetOlmAccount *self)
+{
+  gsize random_length;
+  guint8 *entropy;
+  size_t result;
+
+  g_return_if_fail (self != NULL);
+
+  random_length = olm_account_generate_fallback_key_random_length (self->olm);
+  entropy = random_buffer (random_length);
+  result = olm_account_generate_fallback_key (self->olm, entropy, random_length);
+  wipe_free (entropy, random_length);
+
+  if (result == olm_error ())
+    g_critical ("No fallback key could be generated: %s", olm_account_last_error (self->olm));
+}
+
+GHashTable *
+handset_olm_account_get_unpublished_fallback_key (HandsetOlmAccount *self)
+{
+  g_autofree char *json = NULL;
+  gsize length;
+  size_t written;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  length = olm_account_unpublished_fallback_key_length (self->olm);
+  json = g_malloc (length + 1);
+  written = olm_account_unpublished_fallback_key (self->olm, json, length);
+  if (written == olm_error ())
+    {
+      g_critical ("The fallback key could not be read: %s", olm_account_last_error (self->olm));
+      return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+    }
+
+  return parse_keys_json (json, written);
+}
+
+void
+handset_olm_account_mark_keys_as_published (HandsetOlmAccount *self)
+{
+  g_return_if_fail (self != NULL);
+
+  olm_account_mark_keys_as_published (self->olm);
+}
+
+gboolean
+handset_olm_account_remove_one_time_keys (HandsetOlmAccount *self, HandsetOlmSession *session)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (session != NULL, FALSE);
+
+  if (olm_remove_one_time_keys (self->olm, session->olm) == olm_error ())
+    return FALSE;
+
+  /* libolm also answers success for a fallback key, which it keeps. A key
+   * that was really dropped cannot be dropped twice: if the second call
+   * succeeds too, the session used a fallback key. */
+  return olm_remove_one_time_keys (self->olm, session->olm) == olm_error ();
+}
+
+/* ------------------------------------------------------------ Olm sessions */
+
+static HandsetOlmSession *
+session_alloc (void)
+{
+  HandsetOlmSession *self = g_new0 (HandsetOlmSession, 1);
+
+  self->olm = olm_session (g_malloc (olm_session_size ()));
+  return self;
+}
+
+static void
+set_session_error (GError **error, HandsetOlmSession *self, InputKind kind, const char *what)
+{
+  set_olm_error (error, olm_session_last_error_code (self->olm), olm_session_last_error (self->olm),
+                 kind, what);
+}
+
+/* Reads the session ID once: both ends compute it from the keys that
+ * started the session, so it never changes. */
+static gboolean
+session_read_id (HandsetOlmSession *self, GError **error)
+{
+  gsize length = olm_session_id_length (self->olm);
+  char *id = g_malloc (length + 1);
+  size_t written = olm_session_id (self->olm, id, length);
+
+  if (written == olm_error ())
+    {
+      set_session_error (error, self, INPUT_KEY, "The Olm session has no ID");
+      g_free (id);
+      return FALSE;
+    }
+
+  id[written] = '\0';
+  self->id = id;
+  return TRUE;
+}
+
+void
+handset_olm_session_free (HandsetOlmSession *self)
+{
+  if (self == NULL)
+    return;
+
+  olm_clear_session (self->olm);
+  g_free (self->olm);
+  g_free (self->id);
+  g_free (self);
+}
+
+/**
+ * handset_olm_session_new_outbound:
+ * @their_curve25519: the other device's identity key
+ * @their_one_time_key: one of its one-time keys, or its fallback key
+ *
+ * Returns: a session whose first messages are pre-key messages, or %NULL
+ * with %HANDSET_OLM_ERROR_INVALID for a malformed key.
+ */
+HandsetOlmSession *
+handset_olm_session_new_outbound (HandsetOlmAccount *account,
+                                  const char *their_curve25519,
+                                  const char *their_one_time_key,
+                                  GError **error)
+{
+  g_autoptr (HandsetOlmSession) self = NULL;
+  gsize random_length;
+  guint8 *entropy;
+  size_t result;
+
+  g_return_val_if_fail (account != NULL, NULL);
+  g_return_val_if_fail (their_curve25519 != NULL, NULL);
+  g_return_val_if_fail (their_one_time_key != NULL, NULL);
+
+  if (!is_key (their_curve25519) || !is_key (their_one_time_key))
+    {
+      g_set_error_literal (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_INVALID,
+                           "Not a curve25519 key");
+      return NULL;
+    }
+
+  self = session_alloc ();
+  random_length = olm_create_outbound_session_random_length (self->olm);
+  entropy = random_buffer (random_length);
+  result =
+      olm_create_outbound_session (self->olm, account->olm, their_curve25519, KEY_BASE64_LENGTH,
+                                   their_one_time_key, KEY_BASE64_LENGTH, entropy, random_length);
+  wipe_free (entropy, random_length);
+
+  if (result == olm_error ())
+    {
+      set_session_error (error, self, INPUT_KEY, "No Olm session could be started");
+      return NULL;
+    }
+
+  if (!session_read_id (self, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+HandsetOlmSession *
+handset_olm_session_new_inbound (HandsetOlmAccount *account,
+                                 const char *their_curve25519,
+                                 const char *pre_key_body,
+                                 GError **error)
+{
+  g_autoptr (HandsetOlmSession) self = NULL;
+  char *copy;
+  gsize length;
+  size_t result;
+
+  g_return_val_if_fail (account != NULL, NULL);
+  g_return_val_if_fail (their_curve25519 != NULL, NULL);
+  g_return_val_if_fail (pre_key_body != NULL, NULL);
+
+  if (!is_key (their_curve25519))
+    {
+      g_set_error_literal (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_INVALID,
+                           "Not a curve25519 key");
+      return NULL;
+    }
+
+  if (!check_message (pre_key_body, &length, error))
+    return NULL;
+
+  self = session_alloc ();
+  copy = dup_input (pre_key_body, length);
+  result = olm_create_inbound_session_from (self->olm, account->olm, their_curve25519,
+                                            KEY_BASE64_LENGTH, copy, length);
+  wipe_free (copy, length);
+
+  if (result == olm_error ())
+    {
+      set_session_error (error, self, INPUT_MESSAGE,
+                         "No Olm session could be started from the pre-key message");
+      return NULL;
+    }
+
+  if (!session_read_id (self, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+/**
+ * handset_olm_session_matches_inbound:
+ *
+ * Returns: whether the pre-key message @pre_key_body from @their_curve25519
+ * belongs to this session: %FALSE for a malformed key or message too.
+ */
+gboolean
+handset_olm_session_matches_inbound (HandsetOlmSession *self,
+                                     const char *their_curve25519,
+                                     const char *pre_key_body)
+{
+  char *copy;
+  gsize length;
+  size_t result;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (their_curve25519 != NULL, FALSE);
+  g_return_val_if_fail (pre_key_body != NULL, FALSE);
+
+  if (!is_key (their_curve25519) || !check_message (pre_key_body, &length, NULL))
+    return FALSE;
+
+  copy = dup_input (pre_key_body, length);
+  result = olm_matches_inbound_session_from (self->olm, their_curve25519, KEY_BASE64_LENGTH, copy,
+                                             length);
+  wipe_free (copy, length);
+
+  return result == 1;
+}
+
+HandsetOlmSession *
+handset_olm_session_unpickle (const char *pickle, const guint8 *key, GError **error)
+{
+  g_autoptr (HandsetOlmSession) self = NULL;
+  char *copy;
+  gsize length;
+  size_t result;
+
+  g_return_val_if_fail (pickle != NULL, NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+
+  if (!check_pickle (pickle, &length, error))
+    return NULL;
+
+  self = session_alloc ();
+  copy = dup_input (pickle, length);
+  result = olm_unpickle_session (self->olm, key, HANDSET_OLM_PICKLE_KEY_SIZE, copy, length);
+  wipe_free (copy, length);
+
+  if (result == olm_error ())
+    {
+      set_session_error (error, self, INPUT_PICKLE, "The Olm session could not be restored");
+      return NULL;
+    }
+
+  if (!session_read_id (self, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+char *
+handset_olm_session_pickle (HandsetOlmSession *self, const guint8 *key)
+{
+  gsize length;
+  char *pickle;
+  size_t written;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+
+  length = olm_pickle_session_length (self->olm);
+  pickle = g_malloc (length + 1);
+  written = olm_pickle_session (self->olm, key, HANDSET_OLM_PICKLE_KEY_SIZE, pickle, length);
+  if (written == olm_error ())
+    {
+      g_critical ("The Olm session could not be pickled: %s", olm_session_last_error (self->olm));
+      wipe_free (pickle, length + 1);
+      return NULL;
+    }
+
+  pickle[written] = '\0';
+  return pickle;
+}
+
+const char *
+handset_olm_session_get_id (HandsetOlmSession *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->id;
+}
+
+gboolean
+handset_olm_session_has_received (HandsetOlmSession *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return olm_session_has_received_message (self->olm) != 0;
+}
+
+/**
+ * handset_olm_session_encrypt:
+ * @message_type: (out): %HANDSET_OLM_MESSAGE_PRE_KEY or
+ *   %HANDSET_OLM_MESSAGE_NORMAL
+ *
+ * Returns: the message body, unpadded base64.
+ */
+char *
+handset_olm_session_encrypt (HandsetOlmSession *self, const char *plaintext, int *message_type)
+{
+  gsize plaintext_length;
+  gsize random_length;
+  gsize length;
+  guint8 *entropy;
+  char *message;
+  size_t type;
+  size_t written;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (plaintext != NULL, NULL);
+
+  type = olm_encrypt_message_type (self->olm);
+  if (type == olm_error ())
+    {
+      g_critical ("The Olm session cannot encrypt: %s", olm_session_last_error (self->olm));
+      return NULL;
+    }
+
+  plaintext_length = strlen (plaintext);
+  length = olm_encrypt_message_length (self->olm, plaintext_length);
+  message = g_malloc (length + 1);
+  random_length = olm_encrypt_random_length (self->olm);
+  entropy = random_buffer (random_length);
+  written =
+      olm_encrypt (self->olm, plaintext, plaintext_length, entropy, random_length, message, length);
+  wipe_free (entropy, random_length);
+
+  if (written == olm_error ())
+    {
+      g_critical ("The Olm session could not encrypt: %s", olm_session_last_error (self->olm));
+      g_free (message);
+      return NULL;
+    }
+
+  message[written] = '\0';
+  if (message_type != NULL)
+    *message_type =
+        type == OLM_MESSAGE_TYPE_PRE_KEY ? HANDSET_OLM_MESSAGE_PRE_KEY : HANDSET_OLM_MESSAGE_NORMAL;
+  return message;
+}
+
+/**
+ * handset_olm_session_decrypt:
+ *
+ * Returns: the plaintext, or %NULL with %HANDSET_OLM_ERROR_BAD_MESSAGE for
+ * a message that is not of this session, damaged, or not text.
+ */
+char *
+handset_olm_session_decrypt (HandsetOlmSession *self,
+                             int message_type,
+                             const char *body,
+                             GError **error)
+{
+  char *copy;
+  char *plaintext;
+  gsize length;
+  size_t max_length;
+  size_t written;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (body != NULL, NULL);
+
+  /* libolm takes any type other than 1 for a pre-key message. */
+  if (message_type != HANDSET_OLM_MESSAGE_PRE_KEY && message_type != HANDSET_OLM_MESSAGE_NORMAL)
+    {
+      g_set_error (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_BAD_MESSAGE,
+                   "No Olm message has type %d", message_type);
+      return NULL;
+    }
+
+  if (!check_message (body, &length, error))
+    return NULL;
+
+  /* Both calls destroy their input: one copy each. */
+  copy = dup_input (body, length);
+  max_length = olm_decrypt_max_plaintext_length (self->olm, (size_t) message_type, copy, length);
+  wipe_free (copy, length);
+  if (max_length == olm_error ())
+    {
+      set_session_error (error, self, INPUT_MESSAGE, "The Olm message could not be decrypted");
+      return NULL;
+    }
+
+  plaintext = g_malloc (max_length + 1);
+  copy = dup_input (body, length);
+  written = olm_decrypt (self->olm, (size_t) message_type, copy, length, plaintext, max_length);
+  wipe_free (copy, length);
+  if (written == olm_error ())
+    {
+      set_session_error (error, self, INPUT_MESSAGE, "The Olm message could not be decrypted");
+      wipe_free (plaintext, max_length + 1);
+      return NULL;
+    }
+
+  /* A string is what the caller gets: a NUL inside would cut it short. */
+  if (memchr (plaintext, '\0', written) != NULL)
+    {
+      g_set_error_literal (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_BAD_MESSAGE,
+                           "The Olm message is not text");
+      wipe_free (plaintext, max_length + 1);
+      return NULL;
+    }
+
+  plaintext[written] = '\0';
+  return plaintext;
+}
+
+/* ------------------------------------------------------------ Megolm outbound */
+
+static HandsetMegolmOutbound *
+megolm_outbound_alloc (void)
+{
+  HandsetMegolmOutbound *self = g_new0 (HandsetMegolmOutbound, 1);
+
+  self->olm = olm_outbound_group_session (g_malloc (olm_outbound_group_session_size ()));
+  return self;
+}
+
+static void
+set_megolm_outbound_error (GError **error,
+                           HandsetMegolmOutbound *self,
+                           InputKind kind,
+                           const char *what)
+{
+  set_olm_error (error, olm_outbound_group_session_last_error_code (self->olm),
+                 olm_outbound_group_session_last_error (self->olm), kind, what);
+}
+
+/* The ID is the session's ed25519 key: it never changes. */
+static gboolean
+megolm_outbound_read_id (HandsetMegolmOutbound *self, GError **error)
+{
+  gsize length = olm_outbound_group_session_id_length (self->olm);
+  char *id = g_malloc (length + 1);
+  size_t written = olm_outbound_group_session_id (self->olm, (uint8_t *) id, length);
+
+  if (written == olm_error ())
+    {
+      set_megolm_outbound_error (error, self, INPUT_KEY, "The Megolm session has no ID");
+      g_free (id);
+      return FALSE;
+    }
+
+  id[written] = '\0';
+  self->id = id;
+  return TRUE;
+}
+
+void
+handset_megolm_outbound_free (HandsetMegolmOutbound *self)
+{
+  if (self == NULL)
+    return;
+
+  olm_clear_outbound_group_session (self->olm);
+  g_free (self->olm);
+  g_free (self->id);
+  g_free (self);
+}
+
+HandsetMegolmOutbound *
+handset_megolm_outbound_new (void)
+{
+  g_autoptr (HandsetMegolmOutbound) self = megolm_outbound_alloc ();
+  g_autoptr (GError) error = NULL;
+  gsize random_length = olm_init_outbound_group_session_random_length (self->olm);
+  guint8 *entropy = random_buffer (random_length);
+  size_t result;
+
+  result = olm_init_outbound_group_session (self->olm, entropy, random_length);
+  wipe_free (entropy, random_length);
+
+  if (result == olm_error ())
+    {
+      g_critical ("No Megolm session could be created: %s",
+                  olm_outbound_group_session_last_error (self->olm));
+      return NULL;
+    }
+
+  if (!megolm_outbound_read_id (self, &error))
+    {
+      g_critical ("%s", error->message);
+      return NULL;
+    }
+
+  return g_steal_pointer (&self);
+}
+
+HandsetMegolmOutbound *
+handset_megolm_outbound_unpickle (const char *pickle, const guint8 *key, GError **error)
+{
+  g_autoptr (HandsetMegolmOutbound) self = NULL;
+  char *copy;
+  gsize length;
+  size_t result;
+
+  g_return_val_if_fail (pickle != NULL, NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+
+  if (!check_pickle (pickle, &length, error))
+    return NULL;
+
+  self = megolm_outbound_alloc ();
+  copy = dup_input (pickle, length);
+  result = olm_unpickle_outbound_group_session (self->olm, key, HANDSET_OLM_PICKLE_KEY_SIZE, copy,
+                                                length);
+  wipe_free (copy, length);
+
+  if (result == olm_error ())
+    {
+      set_megolm_outbound_error (error, self, INPUT_PICKLE,
+                                 "The Megolm session could not be restored");
+      return NULL;
+    }
+
+  if (!megolm_outbound_read_id (self, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+char *
+handset_megolm_outbound_pickle (HandsetMegolmOutbound *self, const guint8 *key)
+{
+  gsize length;
+  char *pickle;
+  size_t written;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+
+  length = olm_pickle_outbound_group_session_length (self->olm);
+  pickle = g_malloc (length + 1);
+  written = olm_pickle_outbound_group_session (self->olm, key, HANDSET_OLM_PICKLE_KEY_SIZE, pickle,
+                                               length);
+  if (written == olm_error ())
+    {
+      g_critical ("The Megolm session could not be pickled: %s",
+                  olm_outbound_group_session_last_error (self->olm));
+      wipe_free (pickle, length + 1);
+      return NULL;
+    }
+
+  pickle[written] = '\0';
+  return pickle;
+}
+
+const char *
+handset_megolm_outbound_get_id (HandsetMegolmOutbound *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->id;
+}
+
+char *
+handset_megolm_outbound_get_session_key (HandsetMegolmOutbound *self)
+{
+  gsize length;
+  char *session_key;
+  size_t written;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  length = olm_outbound_group_session_key_length (self->olm);
+  session_key = g_malloc (length + 1);
+  written = olm_outbound_group_session_key (self->olm, (uint8_t *) session_key, length);
+  if (written == olm_error ())
+    {
+      g_critical ("The Megolm session key could not be read: %s",
+                  olm_outbound_group_session_last_error (self->olm));
+      wipe_free (session_key, length + 1);
+      return NULL;
+    }
+
+  session_key[written] = '\0';
+  return session_key;
+}
+
+guint32
+handset_megolm_outbound_get_message_index (HandsetMegolmOutbound *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return olm_outbound_group_session_message_index (self->olm);
+}
+
+char *
+handset_megolm_outbound_encrypt (HandsetMegolmOutbound *self, const char *plaintext)
+{
+  gsize plaintext_length;
+  gsize length;
+  char *message;
+  size_t written;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (plaintext != NULL, NULL);
+
+  plaintext_length = strlen (plaintext);
+  length = olm_group_encrypt_message_length (self->olm, plaintext_length);
+  message = g_malloc (length + 1);
+  written = olm_group_encrypt (self->olm, (const uint8_t *) plaintext, plaintext_length,
+                               (uint8_t *) message, length);
+  if (written == olm_error ())
+    {
+      g_critical ("The Megolm session could not encrypt: %s",
+                  olm_outbound_group_session_last_error (self->olm));
+      g_free (message);
+      return NULL;
+    }
+
+  message[written] = '\0';
+  return message;
+}
+
+/* ------------------------------------------------------------ Megolm inbound */
+
+static HandsetMegolmInbound *
+megolm_inbound_alloc (void)
+{
+  HandsetMegolmInbound *self = g_new0 (HandsetMegolmInbound, 1);
+
+  self->olm = olm_inbound_group_session (g_malloc (olm_inbound_group_session_size ()));
+  return self;
+}
+
+static void
+set_megolm_inbound_error (GError **error,
+                          HandsetMegolmInbound *self,
+                          InputKind kind,
+                          const char *what)
+{
+  set_olm_error (error, olm_inbound_group_session_last_error_code (self->olm),
+                 olm_inbound_group_session_last_error (self->olm), kind, what);
+}
+
+static gboolean
+megolm_inbound_read_id (HandsetMegolmInbound *self, GError **error)
+{
+  gsize length = olm_inbound_group_session_id_length (self->olm);
+  char *id = g_malloc (length + 1);
+  size_t written = olm_inbound_group_session_id (self->olm, (uint8_t *) id, length);
+
+  if (written == olm_error ())
+    {
+      set_megolm_inbound_error (error, self, INPUT_KEY, "The Megolm session has no ID");
+      g_free (id);
+      return FALSE;
+    }
+
+  id[written] = '\0';
+  self->id = id;
+  return TRUE;
+}
+
+void
+handset_megolm_inbound_free (HandsetMegolmInbound *self)
+{
+  if (self == NULL)
+    return;
+
+  olm_clear_inbound_group_session (self->olm);
+  g_free (self->olm);
+  g_free (self->id);
+  g_free (self);
+}
+
+typedef size_t (*MegolmInboundInitFunc) (OlmInboundGroupSession *session,
+                                         const uint8_t *key,
+                                         size_t key_length);
+
+static HandsetMegolmInbound *
+megolm_inbound_new_from_key (MegolmInboundInitFunc init,
+                             const char *key,
+                             const char *what,
+                             GError **error)
+{
+  g_autoptr (HandsetMegolmInbound) self = NULL;
+  gsize length = strlen (key);
+  char *copy;
+  size_t result;
+
+  if (length == 0 || !is_base64 (key, length))
+    {
+      g_set_error_literal (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_INVALID,
+                           "Not a Megolm session key");
+      return NULL;
+    }
+
+  self = megolm_inbound_alloc ();
+  /* The key is a secret, and libolm may decode it in place. */
+  copy = dup_input (key, length);
+  result = init (self->olm, (const uint8_t *) copy, length);
+  wipe_free (copy, length);
+
+  if (result == olm_error ())
+    {
+      set_megolm_inbound_error (error, self, INPUT_KEY, what);
+      return NULL;
+    }
+
+  if (!megolm_inbound_read_id (self, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+/**
+ * handset_megolm_inbound_new:
+ *
+ * Returns: the session of @session_key, or %NULL with
+ * %HANDSET_OLM_ERROR_INVALID for a malformed key and
+ * %HANDSET_OLM_ERROR_BAD_SIGNATURE for one its signature does not cover.
+ */
+HandsetMegolmInbound *
+handset_megolm_inbound_new (const char *session_key, GError **error)
+{
+  g_return_val_if_fail (session_key != NULL, NULL);
+
+  return megolm_inbound_new_from_key (olm_init_inbound_group_session, session_key,
+                                      "No Megolm session could be made of the key", error);
+}
+
+HandsetMegolmInbound *
+handset_megolm_inbound_import (const char *exported_key, GError **error)
+{
+  g_return_val_if_fail (exported_key != NULL, NULL);
+
+  return megolm_inbound_new_from_key (olm_import_inbound_group_session, exported_key,
+                                      "No Megolm session could be imported", error);
+}
+
+HandsetMegolmInbound *
+handset_megolm_inbound_unpickle (const char *pickle, const guint8 *key, GError **error)
+{
+  g_autoptr (HandsetMegolmInbound) self = NULL;
+  char *copy;
+  gsize length;
+  size_t result;
+
+  g_return_val_if_fail (pickle != NULL, NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+
+  if (!check_pickle (pickle, &length, error))
+    return NULL;
+
+  self = megolm_inbound_alloc ();
+  copy = dup_input (pickle, length);
+  result = olm_unpickle_inbound_group_session (self->olm, key, HANDSET_OLM_PICKLE_KEY_SIZE, copy,
+                                               length);
+  wipe_free (copy, length);
+
+  if (result == olm_error ())
+    {
+      set_megolm_inbound_error (error, self, INPUT_PICKLE,
+                                "The Megolm session could not be restored");
+      return NULL;
+    }
+
+  if (!megolm_inbound_read_id (self, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+char *
+handset_megolm_inbound_pickle (HandsetMegolmInbound *self, const guint8 *key)
+{
+  gsize length;
+  char *pickle;
+  size_t written;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+
+  length = olm_pickle_inbound_group_session_length (self->olm);
+  pickle = g_malloc (length + 1);
+  written = olm_pickle_inbound_group_session (self->olm, key, HANDSET_OLM_PICKLE_KEY_SIZE, pickle,
+                                              length);
+  if (written == olm_error ())
+    {
+      g_critical ("The Megolm session could not be pickled: %s",
+                  olm_inbound_group_session_last_error (self->olm));
+      wipe_free (pickle, length + 1);
+      return NULL;
+    }
+
+  pickle[written] = '\0';
+  return pickle;
+}
+
+const char *
+handset_megolm_inbound_get_id (HandsetMegolmInbound *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->id;
+}
+
+guint32
+handset_megolm_inbound_get_first_known_index (HandsetMegolmInbound *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return olm_inbound_group_session_first_known_index (self->olm);
+}
+
+/**
+ * handset_megolm_inbound_decrypt:
+ * @message_index: (out) (optional): the index the message was sent at
+ *
+ * Returns: the plaintext, or %NULL with %HANDSET_OLM_ERROR_UNKNOWN_INDEX
+ * for a message older than the key held, %HANDSET_OLM_ERROR_BAD_MESSAGE
+ * for one not of this session, damaged, or not text.
+ */
+char *
+handset_megolm_inbound_decrypt (HandsetMegolmInbound *self,
+                                const char *ciphertext,
+                                guint32 *message_index,
+                                GError **error)
+{
+  char *copy;
+  char *plaintext;
+  gsize length;
+  size_t max_length;
+  size_t written;
+  uint32_t sent_index = 0;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (ciphertext != NULL, NULL);
+
+  if (!check_message (ciphertext, &length, error))
+    return NULL;
+
+  /* Both calls destroy their input: one copy each. */
+  copy = dup_input (ciphertext, length);
+  max_length = olm_group_decrypt_max_plaintext_length (self->olm, (uint8_t *) copy, length);
+  wipe_free (copy, length);
+  if (max_length == olm_error ())
+    {
+      set_megolm_inbound_error (error, self, INPUT_MESSAGE,
+                                "The Megolm message could not be decrypted");
+      return NULL;
+    }
+
+  plaintext = g_malloc (max_length + 1);
+  copy = dup_input (ciphertext, length);
+  written = olm_group_decrypt (self->olm, (uint8_t *) copy, length, (uint8_t *) plaintext,
+                               max_length, &sent_index);
+  wipe_free (copy, length);
+  if (written == olm_error ())
+    {
+      set_megolm_inbound_error (error, self, INPUT_MESSAGE,
+                                "The Megolm message could not be decrypted");
+      wipe_free (plaintext, max_length + 1);
+      return NULL;
+    }
+
+  if (memchr (plaintext, '\0', written) != NULL)
+    {
+      g_set_error_literal (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_BAD_MESSAGE,
+                           "The Megolm message is not text");
+      wipe_free (plaintext, max_length + 1);
+      return NULL;
+    }
+
+  plaintext[written] = '\0';
+  if (message_index != NULL)
+    *message_index = sent_index;
+  return plaintext;
+}

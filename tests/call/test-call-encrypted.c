@@ -1,0 +1,476 @@
+/* test-call-encrypted.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Calls in an end-to-end encrypted direct chat on the real Synapse, each
+ * device put together as the app does it: client, encryption (its state
+ * in a database of its own, its pickle key in the test's keyring), sync,
+ * rooms and call manager. alice on A1, bob on B1 and B2. What the server
+ * stores is read back to check that no call event went in clear (§17 #18).
+ */
+
+#include "config.h"
+
+#include "handset-call-manager.h"
+#include "handset-encryption.h"
+#include "handset-fake-media.h"
+#include "handset-sync.h"
+#include "handset-test-homeserver.h"
+#include "handset-test-util.h"
+
+#define WAIT_S 30
+
+typedef struct
+{
+  HandsetTestUser *user;
+  char *dir;
+  HandsetStore *store;
+  HandsetSecretStore *secrets;
+  HandsetMatrixClient *client;
+  HandsetSync *sync;
+  HandsetRooms *rooms;
+  HandsetDevices *devices;
+  HandsetEncryption *encryption;
+  HandsetCallManager *manager;
+  GPtrArray *media;
+  GPtrArray *rang;
+} Device;
+
+static void
+on_batch (HandsetSync *sync, HandsetSyncBatch *batch, Device *device)
+{
+  handset_encryption_handle_to_device (device->encryption, batch);
+  handset_rooms_handle_batch (device->rooms, batch);
+  handset_encryption_decrypt_rooms (device->encryption, batch);
+  handset_call_manager_handle_batch (device->manager, batch);
+}
+
+static void
+on_late_batch (HandsetEncryption *encryption, HandsetSyncBatch *batch, Device *device)
+{
+  handset_call_manager_handle_batch (device->manager, batch);
+}
+
+static void
+on_incoming (HandsetCallManager *manager, HandsetCall *call, Device *device)
+{
+  g_ptr_array_add (device->rang, g_object_ref (call));
+}
+
+static gboolean
+synced (gpointer data)
+{
+  return handset_sync_get_connected (((Device *) data)->sync);
+}
+
+/* A device of @user, whose encryption state lives in @dir (made when
+ * %NULL): a second device_new() on the same @dir is the same device after
+ * a restart. */
+static Device *
+device_new (HandsetTestUser *user, const char *dir)
+{
+  Device *device = g_new0 (Device, 1);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autofree char *db = NULL;
+  g_autofree char *namespace = NULL;
+
+  device->user = user;
+  device->dir = dir ? g_strdup (dir) : g_dir_make_tmp ("handset-e2ee-XXXXXX", &error);
+  g_assert_no_error (error);
+  db = g_build_filename (device->dir, "handset.db", NULL);
+  device->store = handset_store_new (db, &error);
+  g_assert_no_error (error);
+  namespace = g_path_get_basename (device->dir);
+  device->secrets = handset_secret_store_new (namespace);
+  device->client = handset_matrix_client_new (handset_test_homeserver_url ());
+  handset_matrix_client_set_session (device->client, user->user_id, user->device_id,
+                                     user->access_token);
+  device->rooms = handset_rooms_new (user->user_id);
+  device->devices = handset_devices_new (device->client);
+  device->media = g_ptr_array_new_with_free_func (g_object_unref);
+  device->rang = g_ptr_array_new_with_free_func (g_object_unref);
+  device->encryption =
+      handset_encryption_new (device->client, device->store, device->secrets, device->rooms);
+  device->manager = handset_call_manager_new (user->user_id, user->device_id, device->rooms, NULL,
+                                              handset_fake_media_factory, device->media);
+  handset_call_manager_set_client (device->manager, device->client);
+  handset_call_manager_set_encryption (device->manager, device->encryption);
+  handset_call_manager_set_devices (device->manager, device->devices);
+  g_signal_connect (device->manager, "incoming-call", G_CALLBACK (on_incoming), device);
+  g_signal_connect (device->encryption, "late-batch", G_CALLBACK (on_late_batch), device);
+
+  handset_encryption_start_async (device->encryption, NULL, handset_test_store_result, &result);
+  handset_test_wait_for_result (&result, WAIT_S);
+  g_assert_true (handset_encryption_start_finish (device->encryption, result, &error));
+  g_assert_no_error (error);
+
+  device->sync = handset_sync_new (device->client, device->store);
+  g_signal_connect (device->sync, "batch", G_CALLBACK (on_batch), device);
+  handset_sync_start (device->sync);
+  g_assert_true (handset_test_wait_until (synced, device, WAIT_S));
+
+  return device;
+}
+
+/* Stops the device; its files stay unless @remove. The user is kept. */
+static HandsetTestUser *
+device_free (Device *device, gboolean remove)
+{
+  HandsetTestUser *user = device->user;
+
+  handset_sync_stop (device->sync);
+  g_object_unref (device->sync);
+  g_object_unref (device->manager);
+  g_object_unref (device->encryption);
+  g_object_unref (device->devices);
+  g_object_unref (device->rooms);
+  g_object_unref (device->client);
+  g_object_unref (device->secrets);
+  g_object_unref (device->store);
+  g_ptr_array_unref (device->media);
+  g_ptr_array_unref (device->rang);
+  if (remove)
+    handset_test_remove_tree (device->dir);
+  g_free (device->dir);
+  g_free (device);
+
+  return user;
+}
+
+static void
+device_destroy (Device *device)
+{
+  handset_test_user_free (device_free (device, TRUE));
+}
+
+typedef struct
+{
+  Device *device;
+  guint count;
+} Rang;
+
+static gboolean
+has_rung (gpointer data)
+{
+  Rang *r = data;
+
+  return r->device->rang->len >= r->count;
+}
+
+typedef struct
+{
+  HandsetCall *call;
+  HandsetCallState state;
+} StateIs;
+
+static gboolean
+state_is (gpointer data)
+{
+  StateIs *s = data;
+
+  return handset_call_get_state (s->call) == s->state;
+}
+
+static void
+wait_state (HandsetCall *call, HandsetCallState state)
+{
+  StateIs s = { call, state };
+
+  if (!handset_test_wait_until (state_is, &s, WAIT_S))
+    g_error ("call %s is %s, not %s", handset_call_get_call_id (call),
+             handset_call_state_to_string (handset_call_get_state (call)),
+             handset_call_state_to_string (state));
+}
+
+static HandsetCall *
+wait_ring (Device *device, guint count)
+{
+  Rang rang = { device, count };
+
+  if (!handset_test_wait_until (has_rung, &rang, WAIT_S))
+    g_error ("%s's device %s did not ring", device->user->user_id, device->user->device_id);
+
+  return g_ptr_array_index (device->rang, count - 1);
+}
+
+typedef struct
+{
+  HandsetCall *call;
+  const char *name;
+} NameIs;
+
+static gboolean
+answered_by_is (gpointer data)
+{
+  NameIs *n = data;
+
+  return g_strcmp0 (handset_call_get_answered_by (n->call), n->name) == 0;
+}
+
+static void
+name_device (HandsetTestUser *user, const char *name)
+{
+  g_autofree char *path = g_strdup_printf ("/_matrix/client/v3/devices/%s", user->device_id);
+  g_autofree char *body = g_strdup_printf ("{\"display_name\": \"%s\"}", name);
+  g_autoptr (JsonNode) ignored = NULL;
+  guint status = 0;
+
+  ignored = handset_test_request ("PUT", path, user->access_token, body, &status);
+  g_assert_cmpuint (status, ==, 200);
+}
+
+static char *
+create_encrypted_dm (HandsetTestUser *creator, HandsetTestUser *invitee)
+{
+  char *room_id = handset_test_create_direct_room (creator, invitee);
+  g_autofree char *escaped = g_uri_escape_string (room_id, NULL, FALSE);
+  g_autofree char *path =
+      g_strdup_printf ("/_matrix/client/v3/rooms/%s/state/m.room.encryption/", escaped);
+  g_autoptr (JsonNode) ignored = NULL;
+  guint status = 0;
+
+  ignored = handset_test_request ("PUT", path, creator->access_token,
+                                  "{\"algorithm\": \"m.megolm.v1.aes-sha2\"}", &status);
+  g_assert_cmpuint (status, ==, 200);
+  handset_test_join (invitee, room_id);
+
+  return room_id;
+}
+
+typedef struct
+{
+  Device *device;
+  const char *room_id;
+} RoomEncrypted;
+
+static gboolean
+room_known_encrypted (gpointer data)
+{
+  RoomEncrypted *r = data;
+
+  return handset_encryption_room_is_encrypted (r->device->encryption, r->room_id) &&
+         handset_room_get_n_members (handset_rooms_lookup (r->device->rooms, r->room_id)) == 2;
+}
+
+static void
+wait_room (Device *device, const char *room_id)
+{
+  RoomEncrypted r = { device, room_id };
+
+  g_assert_true (handset_test_wait_until (room_known_encrypted, &r, WAIT_S));
+}
+
+/* Counts the room's events as the server stores them: which were sent in
+ * clear as call events, and which encrypted. */
+static void
+count_stored_events (HandsetTestUser *reader, const char *room_id, guint *clear, guint *encrypted)
+{
+  g_autofree char *escaped = g_uri_escape_string (room_id, NULL, FALSE);
+  g_autofree char *path =
+      g_strdup_printf ("/_matrix/client/v3/rooms/%s/messages?dir=b&limit=500", escaped);
+  g_autoptr (JsonNode) answer = NULL;
+  JsonArray *chunk;
+  guint status = 0;
+
+  answer = handset_test_request ("GET", path, reader->access_token, NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  chunk = json_object_get_array_member (json_node_get_object (answer), "chunk");
+  *clear = *encrypted = 0;
+  for (guint i = 0; i < json_array_get_length (chunk); i++)
+    {
+      const char *type =
+          json_object_get_string_member (json_array_get_object_element (chunk, i), "type");
+
+      if (g_str_has_prefix (type, "m.call."))
+        (*clear)++;
+      else if (g_str_equal (type, "m.room.encrypted"))
+        (*encrypted)++;
+    }
+}
+
+static void
+test_encrypted_three_devices (void)
+{
+  HandsetTestUser *alice_user, *bob_user, *bob_phone_user;
+  Device *a1, *b1, *b2;
+  g_autofree char *room_id = NULL;
+  g_autoptr (GError) error = NULL;
+  HandsetCall *call, *r1, *r2;
+  NameIs name;
+  guint clear = 0, encrypted = 0;
+
+  if (!handset_test_homeserver_require ())
+    return;
+
+  alice_user = handset_test_register ("alice");
+  bob_user = handset_test_register ("bob");
+  bob_phone_user = handset_test_login (bob_user, "BOBPHONE33");
+  name_device (bob_user, "Bob's laptop");
+  name_device (bob_phone_user, "Bob's phone");
+  room_id = create_encrypted_dm (alice_user, bob_user);
+
+  a1 = device_new (alice_user, NULL);
+  b1 = device_new (bob_user, NULL);
+  b2 = device_new (bob_phone_user, NULL);
+  wait_room (a1, room_id);
+  wait_room (b1, room_id);
+  wait_room (b2, room_id);
+
+  /* alice → bob: both of bob's devices ring, from an encrypted invite. */
+  call = handset_call_manager_place_call (a1->manager, room_id, bob_user->user_id, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_true (handset_call_get_encrypted (call));
+  r1 = wait_ring (b1, 1);
+  r2 = wait_ring (b2, 1);
+  g_assert_cmpstr (handset_call_get_call_id (r1), ==, handset_call_get_call_id (call));
+  g_assert_true (handset_call_get_encrypted (r1));
+  g_assert_true (handset_call_get_encrypted (r2));
+  g_assert_cmpuint (a1->rang->len, ==, 0);
+
+  handset_call_answer (r1, FALSE);
+  wait_state (call, HANDSET_CALL_STATE_CONNECTING);
+  g_assert_cmpstr (handset_call_get_opponent_party_id (call), ==, bob_user->device_id);
+
+  /* B2 stops, and says by name which device answered. */
+  wait_state (r2, HANDSET_CALL_STATE_ENDED);
+  g_assert_cmpint (handset_call_get_end_reason (r2), ==, HANDSET_CALL_END_ANSWERED_ELSEWHERE);
+  name = (NameIs){ r2, "Bob's laptop" };
+  g_assert_true (handset_test_wait_until (answered_by_is, &name, WAIT_S));
+
+  handset_call_hangup (call);
+  wait_state (r1, HANDSET_CALL_STATE_ENDED);
+  g_assert_cmpint (handset_call_get_end_reason (r1), ==, HANDSET_CALL_END_REMOTE_HANGUP);
+
+  /* bob → alice, the other way round. */
+  call = handset_call_manager_place_call (b2->manager, room_id, alice_user->user_id, FALSE, &error);
+  g_assert_no_error (error);
+  r1 = wait_ring (a1, 1);
+  g_assert_true (handset_call_get_encrypted (r1));
+  handset_call_answer (r1, FALSE);
+  wait_state (call, HANDSET_CALL_STATE_CONNECTING);
+  handset_call_hangup (r1);
+  wait_state (call, HANDSET_CALL_STATE_ENDED);
+
+  /* Nothing went in clear. */
+  count_stored_events (alice_user, room_id, &clear, &encrypted);
+  g_assert_cmpuint (clear, ==, 0);
+  g_assert_cmpuint (encrypted, >=, 6);
+
+  device_destroy (a1);
+  device_destroy (b1);
+  device_destroy (b2);
+}
+
+static gboolean
+pending_empty (gpointer data)
+{
+  return handset_encryption_get_n_pending (((Device *) data)->encryption) == 0;
+}
+
+static void
+test_encrypted_clear_invite_ignored (void)
+{
+  HandsetTestUser *alice_user, *bob_user;
+  Device *a1, *b1;
+  g_autofree char *room_id = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *fake = NULL;
+  g_autofree char *event_id = NULL;
+  HandsetCall *call;
+
+  if (!handset_test_homeserver_require ())
+    return;
+
+  alice_user = handset_test_register ("alice");
+  bob_user = handset_test_register ("bob");
+  room_id = create_encrypted_dm (alice_user, bob_user);
+  a1 = device_new (alice_user, NULL);
+  b1 = device_new (bob_user, NULL);
+  wait_room (b1, room_id);
+
+  /* A call invite in clear, as anyone able to put events into the room
+   * could send: it must not ring. */
+  fake = g_strdup_printf ("{\"call_id\": \"fake1\", \"party_id\": \"X\", \"version\": \"1\","
+                          " \"lifetime\": 60000, \"invitee\": \"%s\","
+                          " \"offer\": {\"type\": \"offer\", \"sdp\": \"v=0\\r\\n\"}}",
+                          bob_user->user_id);
+  event_id = handset_test_send_event (alice_user, room_id, "m.call.invite", fake);
+  g_assert_nonnull (event_id);
+
+  /* A real call after it rings; the fake one never did. */
+  call = handset_call_manager_place_call (a1->manager, room_id, bob_user->user_id, FALSE, &error);
+  g_assert_no_error (error);
+  wait_ring (b1, 1);
+  g_assert_cmpuint (b1->rang->len, ==, 1);
+  g_assert_cmpstr (handset_call_get_call_id (g_ptr_array_index (b1->rang, 0)), ==,
+                   handset_call_get_call_id (call));
+  g_assert_true (handset_test_wait_until (pending_empty, b1, WAIT_S));
+  handset_call_hangup (call);
+
+  device_destroy (a1);
+  device_destroy (b1);
+}
+
+static void
+test_encrypted_callee_restart (void)
+{
+  HandsetTestUser *alice_user, *bob_user;
+  Device *a1, *b1;
+  g_autofree char *room_id = NULL;
+  g_autofree char *bob_dir = NULL;
+  g_autoptr (GError) error = NULL;
+  HandsetCall *call, *incoming;
+
+  if (!handset_test_homeserver_require ())
+    return;
+
+  alice_user = handset_test_register ("alice");
+  bob_user = handset_test_register ("bob");
+  room_id = create_encrypted_dm (alice_user, bob_user);
+  a1 = device_new (alice_user, NULL);
+  b1 = device_new (bob_user, NULL);
+  wait_room (a1, room_id);
+  wait_room (b1, room_id);
+
+  /* A first call shares alice's room key with bob. */
+  call = handset_call_manager_place_call (a1->manager, room_id, bob_user->user_id, FALSE, &error);
+  g_assert_no_error (error);
+  incoming = wait_ring (b1, 1);
+  handset_call_reject (incoming);
+  wait_state (call, HANDSET_CALL_STATE_ENDED);
+
+  /* bob's Handset quits and starts again from what it stored. */
+  bob_dir = g_strdup (b1->dir);
+  bob_user = device_free (b1, FALSE);
+  b1 = device_new (bob_user, bob_dir);
+  wait_room (b1, room_id);
+
+  /* The next call uses the same room key: bob still reads it. */
+  call = handset_call_manager_place_call (a1->manager, room_id, bob_user->user_id, FALSE, &error);
+  g_assert_no_error (error);
+  incoming = wait_ring (b1, 1);
+  g_assert_cmpstr (handset_call_get_call_id (incoming), ==, handset_call_get_call_id (call));
+  handset_call_answer (incoming, FALSE);
+  wait_state (call, HANDSET_CALL_STATE_CONNECTING);
+  handset_call_hangup (call);
+  wait_state (incoming, HANDSET_CALL_STATE_ENDED);
+
+  device_destroy (a1);
+  device_destroy (b1);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_autofree char *home = NULL;
+
+  g_test_init (&argc, &argv, NULL);
+  home = handset_test_isolate_home ();
+
+  g_test_add_func ("/call-encrypted/three-devices", test_encrypted_three_devices);
+  g_test_add_func ("/call-encrypted/clear-invite-ignored", test_encrypted_clear_invite_ignored);
+  g_test_add_func ("/call-encrypted/callee-restart", test_encrypted_callee_restart);
+
+  return g_test_run ();
+}
