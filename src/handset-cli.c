@@ -184,6 +184,8 @@ handset_cli_call_json (HandsetCall *call)
       builder, handset_call_end_reason_to_string (handset_call_get_end_reason (call)));
   json_builder_set_member_name (builder, "video");
   json_builder_add_boolean_value (builder, handset_call_get_video (call));
+  json_builder_set_member_name (builder, "encrypted");
+  json_builder_add_boolean_value (builder, handset_call_get_encrypted (call));
   json_builder_set_member_name (builder, "audio_bytes_sent");
   json_builder_add_int_value (builder, (gint64) sent);
   json_builder_set_member_name (builder, "audio_bytes_received");

@@ -116,6 +116,7 @@ sync_properties (CallObject *object)
   handset_dbus_call_set_end_reason (
       skeleton, handset_call_end_reason_to_string (handset_call_get_end_reason (call)));
   handset_dbus_call_set_video (skeleton, handset_call_get_video (call));
+  handset_dbus_call_set_encrypted (skeleton, handset_call_get_encrypted (call));
   sync_media_bytes (object);
 }
 

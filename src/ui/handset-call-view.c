@@ -30,6 +30,8 @@ struct _HandsetCallView
   AdwAvatar *avatar;
   GtkLabel *peer_label;
   GtkLabel *state_label;
+  GtkWidget *encryption_box;
+  GtkLabel *encryption_label;
   GtkLabel *detail_label;
   GtkToggleButton *mute_button;
   GtkToggleButton *hold_button;
@@ -89,6 +91,23 @@ handset_call_describe_end (HandsetCall *call)
       default:
         return g_strdup (_ ("Call ended"));
     }
+}
+
+/**
+ * handset_call_describe_encryption:
+ * @peer_name: the other party, as shown
+ *
+ * Returns: (transfer full) (nullable): what to say of the call's
+ *   encryption, or %NULL for a call in clear
+ */
+char *
+handset_call_describe_encryption (HandsetCall *call, const char *peer_name)
+{
+  if (!handset_call_get_encrypted (call))
+    return NULL;
+
+  /* No device is verified until cross-signing comes. */
+  return g_strdup_printf (_ ("End-to-end encrypted · %s’s device is not verified"), peer_name);
 }
 
 static char *
@@ -160,6 +179,10 @@ update (HandsetCallView *self)
     }
   else if (detail == NULL && handset_call_get_remote_audio_muted (call))
     detail = g_strdup (_ ("Their microphone is off"));
+  if (detail == NULL && handset_call_get_waiting_for_keys (call) &&
+      handset_call_get_state (call) != HANDSET_CALL_STATE_ENDED)
+    detail = g_strdup_printf (_ ("Waiting for %s’s device to share keys"),
+                              gtk_label_get_text (self->peer_label));
   gtk_label_set_text (self->detail_label, detail ? detail : "");
 
   live = handset_call_get_state (call) != HANDSET_CALL_STATE_ENDED;
@@ -283,6 +306,8 @@ handset_call_view_class_init (HandsetCallViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HandsetCallView, avatar);
   gtk_widget_class_bind_template_child (widget_class, HandsetCallView, peer_label);
   gtk_widget_class_bind_template_child (widget_class, HandsetCallView, state_label);
+  gtk_widget_class_bind_template_child (widget_class, HandsetCallView, encryption_box);
+  gtk_widget_class_bind_template_child (widget_class, HandsetCallView, encryption_label);
   gtk_widget_class_bind_template_child (widget_class, HandsetCallView, detail_label);
   gtk_widget_class_bind_template_child (widget_class, HandsetCallView, mute_button);
   gtk_widget_class_bind_template_child (widget_class, HandsetCallView, hold_button);
@@ -424,6 +449,12 @@ handset_call_view_set_call (HandsetCallView *self, HandsetCall *call, const char
   adw_window_title_set_title (self->title, peer_name);
   adw_avatar_set_text (self->avatar, peer_name);
   gtk_label_set_text (self->peer_label, peer_name);
+  {
+    g_autofree char *encryption = handset_call_describe_encryption (call, peer_name);
+
+    gtk_label_set_text (self->encryption_label, encryption ? encryption : "");
+    gtk_widget_set_visible (self->encryption_box, encryption != NULL);
+  }
   gtk_toggle_button_set_active (self->mute_button, handset_call_get_muted (call));
   gtk_toggle_button_set_active (self->video_button, handset_call_get_video (call));
   gtk_toggle_button_set_active (self->hold_button, handset_call_get_on_hold (call));
@@ -487,4 +518,17 @@ const char *
 handset_call_view_get_detail_text (HandsetCallView *self)
 {
   return gtk_label_get_text (self->detail_label);
+}
+
+/**
+ * handset_call_view_get_encryption_text:
+ *
+ * Returns: what the view says of the call's encryption; empty when it
+ *   says nothing (a call in clear)
+ */
+const char *
+handset_call_view_get_encryption_text (HandsetCallView *self)
+{
+  return gtk_widget_get_visible (self->encryption_box) ? gtk_label_get_text (self->encryption_label)
+                                                       : "";
 }

@@ -23,6 +23,7 @@ HandsetCall *handset_call_view_get_call (HandsetCallView *self);
 AdwAvatar *handset_call_view_get_avatar (HandsetCallView *self);
 const char *handset_call_view_get_state_text (HandsetCallView *self);
 const char *handset_call_view_get_detail_text (HandsetCallView *self);
+const char *handset_call_view_get_encryption_text (HandsetCallView *self);
 void handset_call_view_set_audio_devices (HandsetCallView *self,
                                           GSettings *settings,
                                           HandsetMediaDevices *devices);
@@ -30,5 +31,6 @@ GMenuModel *handset_call_view_get_devices_menu (HandsetCallView *self);
 GtkWidget *handset_call_view_get_local_video (HandsetCallView *self);
 
 char *handset_call_describe_end (HandsetCall *call);
+char *handset_call_describe_encryption (HandsetCall *call, const char *peer_name);
 
 G_END_DECLS

@@ -25,6 +25,8 @@ struct _HandsetIncomingWindow
   AdwAvatar *avatar;
   GtkLabel *caller_label;
   GtkLabel *status_label;
+  GtkWidget *encryption_box;
+  GtkLabel *encryption_label;
   GtkWidget *buttons;
 
   HandsetCall *call;
@@ -203,6 +205,8 @@ handset_incoming_window_class_init (HandsetIncomingWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HandsetIncomingWindow, caller_label);
   gtk_widget_class_bind_template_child (widget_class, HandsetIncomingWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, HandsetIncomingWindow, buttons);
+  gtk_widget_class_bind_template_child (widget_class, HandsetIncomingWindow, encryption_box);
+  gtk_widget_class_bind_template_child (widget_class, HandsetIncomingWindow, encryption_label);
   gtk_widget_class_bind_template_callback (widget_class, on_accept);
   gtk_widget_class_bind_template_callback (widget_class, on_accept_video);
   gtk_widget_class_bind_template_callback (widget_class, on_decline);
@@ -237,6 +241,12 @@ handset_incoming_window_new (GtkApplication *application,
   else
     status = g_strdup (video ? _ ("Incoming video call") : _ ("Incoming call"));
   gtk_label_set_text (self->status_label, status);
+  {
+    g_autofree char *encryption = handset_call_describe_encryption (call, caller_name);
+
+    gtk_label_set_text (self->encryption_label, encryption ? encryption : "");
+    gtk_widget_set_visible (self->encryption_box, encryption != NULL);
+  }
 
   g_signal_connect (call, "state-changed", G_CALLBACK (state_changed), self);
   start_ringtone (self);
@@ -276,4 +286,17 @@ const char *
 handset_incoming_window_get_status_text (HandsetIncomingWindow *self)
 {
   return gtk_label_get_text (self->status_label);
+}
+
+/**
+ * handset_incoming_window_get_encryption_text:
+ *
+ * Returns: what the window says of the call's encryption; empty for a call
+ *   in clear
+ */
+const char *
+handset_incoming_window_get_encryption_text (HandsetIncomingWindow *self)
+{
+  return gtk_widget_get_visible (self->encryption_box) ? gtk_label_get_text (self->encryption_label)
+                                                       : "";
 }

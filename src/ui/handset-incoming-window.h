@@ -31,6 +31,7 @@ void handset_incoming_window_set_avatar (HandsetIncomingWindow *self,
 HandsetCall *handset_incoming_window_get_call (HandsetIncomingWindow *self);
 AdwAvatar *handset_incoming_window_get_avatar (HandsetIncomingWindow *self);
 const char *handset_incoming_window_get_status_text (HandsetIncomingWindow *self);
+const char *handset_incoming_window_get_encryption_text (HandsetIncomingWindow *self);
 gboolean handset_incoming_window_is_ringing (HandsetIncomingWindow *self);
 
 G_END_DECLS

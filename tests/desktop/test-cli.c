@@ -165,6 +165,7 @@ test_cli (void)
                                                   "party_id"));
   g_assert_true (json_object_has_member (call, "audio_bytes_sent"));
   g_assert_true (json_object_has_member (call, "answered_by"));
+  g_assert_false (json_object_get_boolean_member (call, "encrypted"));
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
@@ -271,6 +272,80 @@ bytes_received (const char *profile, const char *call_id)
   g_autoptr (JsonObject) call = call_line (profile, call_id);
 
   return call ? json_object_get_int_member (call, "audio_bytes_received") : -1;
+}
+
+/* One call placed with `handset call` and answered with `handset answer`:
+ * both sides say it is encrypted, and audio flows both ways. */
+static void
+encrypted_call (const char *caller, const char *callee, HandsetTestUser *callee_user)
+{
+  g_autoptr (JsonObject) caller_call = NULL;
+  g_autoptr (JsonObject) callee_call = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *call_id = NULL;
+  int status;
+
+  out = run (NULL, &status, &err, "--profile", caller, "call", callee_user->user_id, NULL);
+  g_assert_cmpint (status, ==, 0);
+  call_id = g_strdup (g_strstrip (out));
+  g_assert_true (wait_call_state (callee, call_id, "ringing"));
+  callee_call = call_line (callee, call_id);
+  g_assert_true (json_object_get_boolean_member (callee_call, "encrypted"));
+
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  out = run (NULL, &status, &err, "--profile", callee, "answer", NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (wait_call_state (caller, call_id, "connected"));
+  g_assert_true (wait_call_state (callee, call_id, "connected"));
+  caller_call = call_line (caller, call_id);
+  g_assert_true (json_object_get_boolean_member (caller_call, "encrypted"));
+
+  g_usleep (2 * G_USEC_PER_SEC);
+  g_assert_cmpint (bytes_received (caller, call_id), >, 0);
+  g_assert_cmpint (bytes_received (callee, call_id), >, 0);
+
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  out = run (NULL, &status, &err, "--profile", caller, "hangup", NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (wait_call_state (callee, call_id, "ended"));
+}
+
+static void
+test_encrypted_both_ways (void)
+{
+  g_autoptr (HandsetTestUser) alice = NULL;
+  g_autoptr (HandsetTestUser) bob = NULL;
+  g_autoptr (GSubprocess) alice_app = NULL;
+  g_autoptr (GSubprocess) bob_app = NULL;
+  g_autoptr (GDBusConnection) bus = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *room_id = NULL;
+
+  if (!handset_test_homeserver_require ())
+    return;
+
+  /* An encrypted direct chat, as Element makes them. */
+  alice = handset_test_register ("alice");
+  bob = handset_test_register ("bob");
+  room_id = handset_test_create_encrypted_direct_room (alice, bob);
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+
+  login ("clie2alice", alice);
+  login ("clie2bob", bob);
+  alice_app = start_instance (bus, "clie2alice");
+  bob_app = start_instance (bus, "clie2bob");
+
+  encrypted_call ("clie2alice", "clie2bob", bob);
+  encrypted_call ("clie2bob", "clie2alice", alice);
+
+  g_subprocess_send_signal (alice_app, SIGTERM);
+  g_subprocess_send_signal (bob_app, SIGTERM);
+  g_subprocess_wait (alice_app, NULL, NULL);
+  g_subprocess_wait (bob_app, NULL, NULL);
 }
 
 static void
@@ -450,6 +525,7 @@ main (int argc, char *argv[])
   g_subprocess_launcher_setenv (launcher, "HANDSET_AUDIO_SINK", "fakesink sync=false", TRUE);
 
   g_test_add_func ("/cli/login-call-calls-hangup", test_cli);
+  g_test_add_func ("/cli/encrypted-call-both-ways", test_encrypted_both_ways);
   g_test_add_func ("/cli/two-profiles-by-command-line-and-dbus",
                    test_two_profiles_by_command_line_and_dbus);
 

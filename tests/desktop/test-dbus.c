@@ -354,6 +354,9 @@ test_dbus_calls (void)
   value = get_property (&client, path, CALL_IFACE, "Video");
   g_assert_false (g_variant_get_boolean (value));
   g_clear_pointer (&value, g_variant_unref);
+  value = get_property (&client, path, CALL_IFACE, "Encrypted");
+  g_assert_false (g_variant_get_boolean (value));
+  g_clear_pointer (&value, g_variant_unref);
   value = get_property (&client, path, CALL_IFACE, "AudioBytesSent");
   g_assert_true (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT64));
   g_clear_pointer (&value, g_variant_unref);

@@ -4,7 +4,8 @@
  *
  * The desktop app under Xvfb against the real Synapse, four profiles in
  * one process: alice, alice on a second device, and bob on two devices.
- * Each logs in through the form; alice calls bob from the contact list;
+ * Each logs in through the form; alice calls bob from the contact list,
+ * in an end-to-end encrypted direct chat;
  * both bob devices show the incoming window; one answers, the other says
  * where and closes; alice sees the call connect and which device answered.
  * alice's own invite never opens her incoming window; her call to herself
@@ -335,8 +336,8 @@ test_call_through_the_ui (void)
   alice_two = handset_test_login (alice, NULL);
   bob = handset_test_register ("bob");
   bob_two = handset_test_login (bob, NULL);
-  room_id = handset_test_create_direct_room (alice, bob);
-  handset_test_join (bob, room_id);
+  /* An encrypted direct chat, as Element makes them. */
+  room_id = handset_test_create_encrypted_direct_room (alice, bob);
 
   /* Four profiles, each logged in through its own form. */
   pa = start_profile ("uialice", alice);
@@ -358,12 +359,19 @@ test_call_through_the_ui (void)
   view = HANDSET_CALL_VIEW (handset_window_get_call_view (window_of (pa)));
   t = (TextIs){ view, "Ringing" };
   g_assert_true (handset_test_wait_until (state_starts, &t, WAIT_S));
+  /* The call's signalling is encrypted, and the view says so. */
+  g_assert_true (
+      g_str_has_prefix (handset_call_view_get_encryption_text (view), "End-to-end encrypted"));
   screenshot (GTK_WIDGET (window_of (pa)), "call-ringing");
 
   /* Both bob devices ring; alice's own invite rang nowhere for her. */
   g_assert_true (handset_test_wait_until (has_incoming, pb1, WAIT_S));
   g_assert_true (handset_test_wait_until (has_incoming, pb2, WAIT_S));
   screenshot (GTK_WIDGET (incoming_of (pb1)), "incoming-call");
+  g_assert_true (g_str_has_prefix (handset_incoming_window_get_encryption_text (incoming_of (pb1)),
+                                   "End-to-end encrypted"));
+  g_assert_nonnull (
+      strstr (handset_incoming_window_get_encryption_text (incoming_of (pb1)), "not verified"));
   /* The ringtone plays while it rings. */
   g_assert_true (handset_incoming_window_is_ringing (incoming_of (pb1)));
   g_assert_null (incoming_of (pa));
