@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include "handset-call-manager.h"
+#include "handset-crypto-store.h"
 #include "handset-encryption.h"
 #include "handset-fake-media.h"
 #include "handset-sync.h"
@@ -460,6 +461,82 @@ test_encrypted_callee_restart (void)
   device_destroy (b1);
 }
 
+static void
+on_keys_lost (HandsetEncryption *encryption, const char *message, char **out)
+{
+  g_free (*out);
+  *out = g_strdup (message);
+}
+
+static void
+test_encrypted_pickle_key_lost (void)
+{
+  HandsetTestUser *alice_user;
+  Device *a1;
+  g_autofree char *dir = NULL;
+  g_autofree char *db = NULL;
+  g_autofree char *namespace = NULL;
+  g_autofree char *message = NULL;
+  g_autofree char *account_before = NULL;
+  g_autofree char *account_after = NULL;
+  g_autoptr (HandsetStore) store = NULL;
+  g_autoptr (HandsetSecretStore) secrets = NULL;
+  g_autoptr (HandsetCryptoStore) crypto_store = NULL;
+  g_autoptr (HandsetEncryption) encryption = NULL;
+  g_autoptr (HandsetMatrixClient) client = NULL;
+  g_autoptr (HandsetRooms) rooms = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!handset_test_homeserver_require ())
+    return;
+
+  /* A device that ran once: its keys are in its database. */
+  alice_user = handset_test_register ("alice");
+  a1 = device_new (alice_user, NULL);
+  dir = g_strdup (a1->dir);
+  alice_user = device_free (a1, FALSE);
+
+  db = g_build_filename (dir, "handset.db", NULL);
+  store = handset_store_new (db, &error);
+  g_assert_no_error (error);
+  crypto_store = handset_crypto_store_new (handset_store_get_db (store), alice_user->user_id,
+                                           alice_user->device_id);
+  g_assert_true (handset_crypto_store_open (crypto_store, NULL));
+  account_before = handset_crypto_store_get_value (crypto_store, "account");
+  g_assert_nonnull (account_before);
+
+  /* The keyring loses the device's pickle key. */
+  namespace = g_path_get_basename (dir);
+  secrets = handset_secret_store_new (namespace);
+  handset_secret_store_clear_async (secrets, NULL, handset_test_store_result, &result);
+  handset_test_wait_for_result (&result, WAIT_S);
+  g_assert_true (handset_secret_store_clear_finish (secrets, result, &error));
+  g_clear_object (&result);
+
+  /* Starting again says so, in words, and deletes nothing. */
+  client = handset_matrix_client_new (handset_test_homeserver_url ());
+  handset_matrix_client_set_session (client, alice_user->user_id, alice_user->device_id,
+                                     alice_user->access_token);
+  rooms = handset_rooms_new (alice_user->user_id);
+  encryption = handset_encryption_new (client, store, secrets, rooms);
+  g_signal_connect (encryption, "keys-lost", G_CALLBACK (on_keys_lost), &message);
+  handset_encryption_start_async (encryption, NULL, handset_test_store_result, &result);
+  handset_test_wait_for_result (&result, WAIT_S);
+  g_assert_false (handset_encryption_start_finish (encryption, result, &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (message);
+  g_test_message ("%s", message);
+  g_assert_nonnull (strstr (message, "Log in again"));
+  g_assert_false (handset_encryption_get_ready (encryption));
+  account_after = handset_crypto_store_get_value (crypto_store, "account");
+  g_assert_cmpstr (account_after, ==, account_before);
+
+  handset_test_user_free (alice_user);
+  g_clear_object (&encryption);
+  handset_test_remove_tree (dir);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -471,6 +548,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/call-encrypted/three-devices", test_encrypted_three_devices);
   g_test_add_func ("/call-encrypted/clear-invite-ignored", test_encrypted_clear_invite_ignored);
   g_test_add_func ("/call-encrypted/callee-restart", test_encrypted_callee_restart);
+  g_test_add_func ("/call-encrypted/pickle-key-lost", test_encrypted_pickle_key_lost);
 
   return g_test_run ();
 }
