@@ -673,18 +673,19 @@ handset_account_require_login (HandsetAccount *self, const char *message)
 
 /* ------------------------------------------------------------------ logout */
 
-/* This device's encryption keys go with its session. */
+/* This device's encryption keys go with its session. Its IDs are read
+ * from the database: the client may have forgotten them by now. */
 static void
 forget_encryption (HandsetAccount *self)
 {
   g_autoptr (HandsetCryptoStore) store = NULL;
   g_autoptr (GError) error = NULL;
+  g_autofree char *user_id = handset_store_get (self->store, KEY_USER_ID);
+  g_autofree char *device_id = handset_store_get (self->store, KEY_DEVICE_ID);
 
-  if (self->client == NULL || handset_matrix_client_get_device_id (self->client) == NULL)
+  if (user_id == NULL || device_id == NULL)
     return;
-  store = handset_crypto_store_new (handset_store_get_db (self->store),
-                                    handset_matrix_client_get_user_id (self->client),
-                                    handset_matrix_client_get_device_id (self->client));
+  store = handset_crypto_store_new (handset_store_get_db (self->store), user_id, device_id);
   if (!handset_crypto_store_open (store, &error) || !handset_crypto_store_clear (store, &error))
     g_warning ("The encryption keys could not be deleted: %s", error->message);
 }

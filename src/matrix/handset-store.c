@@ -11,8 +11,12 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include "handset-store.h"
 
@@ -74,6 +78,23 @@ handset_store_new (const char *path, GError **error)
   g_autoptr (HandsetStore) self = g_object_new (HANDSET_TYPE_STORE, NULL);
 
   self->path = g_strdup (path);
+  /* Only its owner reads it (it holds pickled keys); SQLite gives its
+   * journal files the mode of the database. */
+  {
+    int fd = g_open (path, O_RDWR | O_CREAT, 0600);
+
+    if (fd < 0 || g_chmod (path, 0600) != 0)
+      {
+        int saved = errno;
+
+        if (fd >= 0)
+          close (fd);
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                     _ ("The database %s cannot be opened: %s"), path, g_strerror (saved));
+        return NULL;
+      }
+    close (fd);
+  }
   if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
       SQLITE_OK)
     {

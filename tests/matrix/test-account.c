@@ -13,7 +13,11 @@
 #include <libsecret/secret.h>
 #include <libsoup/soup.h>
 
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
 #include "handset-account.h"
+#include "handset-encryption.h"
 #include "handset-test-homeserver.h"
 #include "handset-test-util.h"
 
@@ -145,6 +149,83 @@ assert_not_in_files (const char *dir, const char *secret)
   g_assert_cmpuint (files, >, 0);
 }
 
+static int
+count_crypto_rows (HandsetAccount *account)
+{
+  sqlite3_stmt *stmt = NULL;
+  int n = -1;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (handset_store_get_db (handset_account_get_store (account)),
+                                       "SELECT (SELECT count(*) FROM crypto_values) + "
+                                       "(SELECT count(*) FROM crypto_rows)",
+                                       -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    n = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+
+  return n;
+}
+
+static gboolean
+keyring_has_pickle_key (const char *profile)
+{
+  static const SecretSchema schema = {
+    "io.github.handset.Handset.PickleKey",
+    SECRET_SCHEMA_NONE,
+    {
+        { "profile", SECRET_SCHEMA_ATTRIBUTE_STRING },
+        { NULL, 0 },
+    },
+  };
+  g_autoptr (GError) error = NULL;
+  char *key = secret_password_lookup_sync (&schema, NULL, &error, "profile", profile, NULL);
+
+  g_assert_no_error (error);
+  if (key != NULL)
+    secret_password_free (key);
+
+  return key != NULL;
+}
+
+/* The device's published keys, as another user's /keys/query sees them. */
+static guint
+published_devices (HandsetTestUser *asker, const char *user_id)
+{
+  g_autofree char *body = g_strdup_printf ("{\"device_keys\": {\"%s\": []}}", user_id);
+  g_autoptr (JsonNode) answer = NULL;
+  JsonObject *keys;
+  guint status = 0;
+
+  answer = handset_test_request ("POST", "/_matrix/client/v3/keys/query", asker->access_token, body,
+                                 &status);
+  g_assert_cmpuint (status, ==, 200);
+  keys = json_object_get_object_member (
+      json_object_get_object_member (json_node_get_object (answer), "device_keys"), user_id);
+
+  return keys ? json_object_get_size (keys) : 0;
+}
+
+/* Encryption started as the app starts it: a pickle key in the keyring,
+ * the device's keys published and kept in the database. */
+static void
+start_encryption (HandsetAccount *account)
+{
+  g_autoptr (HandsetRooms) rooms = handset_rooms_new (handset_account_get_user_id (account));
+  g_autoptr (HandsetEncryption) encryption = handset_encryption_new (
+      handset_account_get_client (account), handset_account_get_store (account),
+      handset_account_get_secret_store (account), rooms);
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+
+  handset_encryption_start_async (encryption, NULL, handset_test_store_result, &result);
+  g_assert_true (handset_encryption_start_finish (
+      encryption, handset_test_wait_for_result (&result, WAIT_S), &error));
+  g_assert_no_error (error);
+  /* The keys go out in the background. */
+  handset_test_run_for (1000);
+}
+
 static void
 child_restore (void)
 {
@@ -211,6 +292,21 @@ test_login_remember_restore_logout (void)
   profile = handset_profile_new ("acct", NULL);
   assert_not_in_files (handset_profile_get_data_dir (profile), token);
 
+  /* With encryption: the database only its owner reads, the pickle key in
+   * the keyring, the device's keys at the homeserver. */
+  start_encryption (account);
+  {
+    g_autofree char *db =
+        g_build_filename (handset_profile_get_data_dir (profile), "handset.db", NULL);
+    GStatBuf st;
+
+    g_assert_cmpint (g_stat (db, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  }
+  g_assert_cmpint (count_crypto_rows (account), >, 0);
+  g_assert_true (keyring_has_pickle_key ("acct"));
+  g_assert_cmpuint (published_devices (user, user->user_id), ==, 1);
+
   g_setenv ("HANDSET_TEST_USER", user->user_id, TRUE);
   g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
   g_test_trap_assert_passed ();
@@ -225,6 +321,10 @@ test_login_remember_restore_logout (void)
   stored = keyring_token ("acct", user->user_id, device_id);
   g_assert_null (stored);
   g_assert_null (handset_store_get (handset_account_get_store (account), "session.user_id"));
+  /* ... and the device and its keys are gone, here and at the homeserver. */
+  g_assert_cmpint (count_crypto_rows (account), ==, 0);
+  g_assert_false (keyring_has_pickle_key ("acct"));
+  g_assert_cmpuint (published_devices (user, user->user_id), ==, 0);
 
   old = handset_matrix_client_new (handset_test_homeserver_url ());
   handset_matrix_client_set_session (old, user->user_id, device_id, token);
