@@ -288,7 +288,7 @@ encryption_started_cb (GObject *object, GAsyncResult *result, gpointer user_data
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
       /* Calls in clear rooms still work; encrypted ones say why not. */
-      g_warning ("End-to-end encryption is not available: %s", error->message);
+      g_message ("End-to-end encryption is not available: %s", error->message);
       g_free (self->encryption_error);
       self->encryption_error = g_strdup (error->message);
     }
