@@ -6,6 +6,10 @@
 // stdout: {"id": N, "ok": true, "result": ...} or {"id": N, "ok": false, "error": "..."}
 //         {"event": "...", ...} for whatever happens in between
 //
+// The page is peer.js bundled as an ES module, served from 127.0.0.1 with
+// the Rust crypto's .wasm next to it (fetched only by start with
+// encrypted: true).
+//
 // Environment:
 //   HANDSET_INTEROP_DIR      where install.sh put the npm packages
 //   HANDSET_INTEROP_TONE_HZ  the tone the browser's fake microphone plays (440)
@@ -17,9 +21,18 @@
 import { createRequire } from "node:module";
 import { createServer } from "node:http";
 import { createInterface } from "node:readline";
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  createReadStream,
+  createWriteStream,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -75,28 +88,47 @@ async function close(code) {
 }
 
 async function main() {
-  await esbuild.build({
+  // An ES module, not an IIFE: the crypto's wasm glue finds its .wasm by
+  // import.meta.url, which only a module has.
+  const { metafile } = await esbuild.build({
     entryPoints: [join(here, "peer.js")],
     bundle: true,
-    format: "iife",
+    format: "esm",
     platform: "browser",
     target: "chrome120",
     outfile: join(work, "peer.bundle.js"),
     nodePaths: [join(packages, "node_modules")],
     logLevel: "error",
+    metafile: true,
   });
   writeFileSync(join(work, "peer.html"), readFileSync(join(here, "peer.html")));
   writeFileSync(join(work, "tone.wav"), toneWav(toneHz));
 
-  const files = { "/peer.html": "text/html", "/peer.bundle.js": "text/javascript" };
+  // URL path -> [file, Content-Type].
+  const files = new Map([
+    ["/peer.html", [join(work, "peer.html"), "text/html"]],
+    ["/peer.bundle.js", [join(work, "peer.bundle.js"), "text/javascript"]],
+  ]);
+  // The Rust crypto's wasm (matrix-sdk-crypto-wasm), fetched only by
+  // initRustCrypto(): its glue asks for new URL("./pkg/NAME.wasm",
+  // import.meta.url), which is next to the bundle, so serve it from there
+  // straight out of node_modules (wherever the bundle took the glue from).
+  for (const input of Object.keys(metafile.inputs)) {
+    const glue = input.match(/^(.*matrix-sdk-crypto-wasm)\/index\.mjs$/);
+    if (!glue) continue;
+    const pkg = join(resolve(glue[1]), "pkg");
+    for (const name of readdirSync(pkg).filter((n) => n.endsWith(".wasm")))
+      files.set(`/pkg/${name}`, [join(pkg, name), "application/wasm"]);
+  }
+
   server = createServer((req, res) => {
-    const type = files[req.url.split("?")[0]];
-    if (!type) {
+    const file = files.get(req.url.split("?")[0]);
+    if (!file) {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { "Content-Type": type });
-    res.end(readFileSync(join(work, req.url.split("?")[0])));
+    res.writeHead(200, { "Content-Type": file[1], "Content-Length": statSync(file[0]).size });
+    createReadStream(file[0]).pipe(res);
   });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   const origin = `http://127.0.0.1:${server.address().port}`;

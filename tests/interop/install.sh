@@ -2,7 +2,9 @@
 # install.sh CACHE_DIR
 #
 # Installs the npm packages of the interop tests (matrix-js-sdk, a
-# playwright-core to drive Debian's Chromium, esbuild to bundle the page)
+# playwright-core to drive Debian's Chromium, esbuild to bundle the page;
+# js-sdk brings the Rust crypto, @matrix-org/matrix-sdk-crypto-wasm, which
+# the page loads for encrypted rooms)
 # into CACHE_DIR, outside the checkout: the suite runs without a network,
 # so this runs before it. Installs again only when the lock file changed.
 set -eu

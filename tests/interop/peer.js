@@ -1,8 +1,26 @@
 // The page side of the interop peer: a matrix-js-sdk client whose calls
 // the driver (driver.mjs) controls. Everything it sees goes out through
 // window.handsetEmit, which the driver exposes to the page.
+//
+// End-to-end encryption, as Element Web has it: start({..., encrypted: true})
+// gives the client js-sdk's Rust crypto (matrix-sdk-crypto-wasm; in memory,
+// a new device's keys every run); createEncryptedDm / joinRoom make and join
+// Megolm rooms; identity() tells the device's curve25519/ed25519 keys.
+// Whatever arrives in rooms is reported after decryption: "call_event" for
+// m.call.*, "message" for m.room.message (both with encrypted: true when
+// they came as m.room.encrypted), "undecryptable" with js-sdk's reason when
+// decryption failed, "invited" for invites.
 
-import { createClient, CallEvent, ClientEvent, SyncState } from "matrix-js-sdk";
+import {
+  createClient,
+  CallEvent,
+  ClientEvent,
+  EventType,
+  MatrixEventEvent,
+  Preset,
+  RoomEvent,
+  SyncState,
+} from "matrix-js-sdk";
 import { CallEventHandlerEvent } from "matrix-js-sdk/lib/webrtc/callEventHandler.js";
 
 let client = null;
@@ -68,8 +86,96 @@ function find(callId) {
   return call;
 }
 
-async function start({ baseUrl, userId, accessToken, deviceId }) {
+// What arrives in rooms, as the page sees it after decryption: every
+// m.call.* event ("call_event") and every m.room.message ("message"), each
+// once, with its clear type and whether it came encrypted; an event that
+// cannot be decrypted is reported as "undecryptable" (once; should its keys
+// arrive later, it is then reported as what it turns out to be).
+const reported = new Set();
+const undecryptable = new Set();
+
+function reportRoomEvent(ev) {
+  const id = ev.getId();
+  if (reported.has(id)) return;
+  const base = {
+    type: ev.getType(),
+    sender: ev.getSender(),
+    roomId: ev.getRoomId(),
+    eventId: id,
+    encrypted: ev.isEncrypted(),
+    own: ev.getSender() === client.getUserId(),
+  };
+  if (ev.isDecryptionFailure()) {
+    if (undecryptable.has(id)) return;
+    undecryptable.add(id);
+    emit({
+      event: "undecryptable",
+      ...base,
+      type: ev.getWireType(),
+      reason: ev.decryptionFailureReason ?? null,
+      message: ev.getContent().body ?? null,
+      senderKey: ev.getWireContent().sender_key ?? null,
+      sessionId: ev.getWireContent().session_id ?? null,
+    });
+    return;
+  }
+  const content = ev.getContent();
+  if (base.type.startsWith("m.call.") || base.type.startsWith("org.matrix.call.")) {
+    reported.add(id);
+    emit({ event: "call_event", ...base, callId: content.call_id ?? null });
+  } else if (base.type === EventType.RoomMessage) {
+    reported.add(id);
+    emit({ event: "message", ...base, msgtype: content.msgtype ?? null, body: content.body ?? null });
+  }
+}
+
+function onTimeline(ev, room, toStartOfTimeline, removed, data) {
+  // Only what arrives live from sync: no back-pagination, no local echoes
+  // of what this page sends.
+  if (toStartOfTimeline || removed || data?.liveEvent === false || ev.status !== null) return;
+  if (ev.isEncrypted() && (ev.isBeingDecrypted() || ev.shouldAttemptDecryption())) {
+    // Reported from the Decrypted handler once decryption is done.
+    const done = () => {
+      reportRoomEvent(ev);
+      if (!ev.isDecryptionFailure()) ev.off(MatrixEventEvent.Decrypted, done);
+    };
+    ev.on(MatrixEventEvent.Decrypted, done);
+    if (ev.shouldAttemptDecryption()) client.decryptEventIfNeeded(ev);
+    return;
+  }
+  reportRoomEvent(ev);
+  if (ev.isDecryptionFailure()) {
+    // Rust crypto retries when the room key arrives later.
+    const retried = () => {
+      if (ev.isDecryptionFailure()) return;
+      ev.off(MatrixEventEvent.Decrypted, retried);
+      reportRoomEvent(ev);
+    };
+    ev.on(MatrixEventEvent.Decrypted, retried);
+  }
+}
+
+// encrypted: load the Rust crypto (matrix-sdk-crypto-wasm) and give the
+// client a device with identity keys, kept in memory only, as Element Web
+// does (but without IndexedDB): rooms with m.room.encryption then get
+// Megolm-encrypted events, calls included. Costs a second or two, so only
+// when asked.
+async function start({ baseUrl, userId, accessToken, deviceId, encrypted }) {
   client = createClient({ baseUrl, userId, accessToken, deviceId });
+  const cryptoStartedAt = Date.now();
+  if (encrypted) await client.initRustCrypto({ useIndexedDB: false });
+  const cryptoMs = encrypted ? Date.now() - cryptoStartedAt : 0;
+  client.on(RoomEvent.Timeline, onTimeline);
+  client.on(RoomEvent.MyMembership, (room, membership, prev) => {
+    if (membership !== "invite" || prev === "invite") return;
+    const me = room.getMember(client.getUserId());
+    emit({
+      event: "invited",
+      roomId: room.roomId,
+      sender: me?.events.member?.getSender() ?? null,
+      isDirect: Boolean(me?.events.member?.getContent().is_direct),
+    });
+  });
   client.on(CallEventHandlerEvent.Incoming, (call) => {
     watch(call);
     emit({
@@ -108,7 +214,102 @@ async function start({ baseUrl, userId, accessToken, deviceId }) {
   audioContext = new AudioContext();
   await client.startClient({ initialSyncLimit: 1 });
   await synced;
-  return { userId: client.getUserId(), deviceId: client.getDeviceId(), voip: client.supportsVoip() };
+  return {
+    userId: client.getUserId(),
+    deviceId: client.getDeviceId(),
+    voip: client.supportsVoip(),
+    encrypted: Boolean(client.getCrypto()),
+    cryptoMs,
+  };
+}
+
+// This device and its identity keys (null without encryption).
+async function identity() {
+  const crypto = client.getCrypto();
+  const keys = crypto ? await crypto.getOwnDeviceKeys() : null;
+  return {
+    userId: client.getUserId(),
+    deviceId: client.getDeviceId(),
+    curve25519: keys?.curve25519 ?? null,
+    ed25519: keys?.ed25519 ?? null,
+    crypto: crypto ? crypto.getVersion() : null,
+  };
+}
+
+// Resolves once sync has brought the room with this page's @membership and,
+// if @encrypted, its m.room.encryption (which the crypto must know before it
+// encrypts anything there).
+async function roomReady(roomId, membership, encrypted, timeoutMs = 20000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const room = client.getRoom(roomId);
+    if (room && room.getMyMembership() === membership) {
+      if (!encrypted) return room;
+      const crypto = client.getCrypto();
+      if (crypto ? await crypto.isEncryptionEnabledInRoom(roomId) : room.hasEncryptionStateEvent()) return room;
+    }
+    if (Date.now() > until) throw new Error(`room ${roomId} not ${membership}${encrypted ? " and encrypted" : ""} in time`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function markDirect(userId, roomId) {
+  const direct = { ...(client.getAccountData(EventType.Direct)?.getContent() ?? {}) };
+  const rooms = direct[userId] ?? [];
+  if (!rooms.includes(roomId)) {
+    direct[userId] = [...rooms, roomId];
+    await client.setAccountData(EventType.Direct, direct);
+  }
+}
+
+// A direct chat with @userId as Element Web makes one: trusted private
+// chat, invite, Megolm from the first event, and m.direct. Resolves once
+// this page's sync has the room and knows it is encrypted.
+async function createEncryptedDm({ userId }) {
+  const { room_id: roomId } = await client.createRoom({
+    preset: Preset.TrustedPrivateChat,
+    is_direct: true,
+    invite: [userId],
+    initial_state: [
+      { type: EventType.RoomEncryption, state_key: "", content: { algorithm: "m.megolm.v1.aes-sha2" } },
+    ],
+  });
+  await markDirect(userId, roomId);
+  await roomReady(roomId, "join", true);
+  return { roomId };
+}
+
+// Joins (an invite, usually), marking the room direct when it was invited
+// as one. Resolves once sync has the room (and, if it is encrypted, the
+// crypto knows so).
+async function joinRoom({ roomId }) {
+  const invite = client.getRoom(roomId)?.getMember(client.getUserId())?.events.member;
+  await client.joinRoom(roomId);
+  if (invite?.getContent().is_direct) await markDirect(invite.getSender(), roomId);
+  const room = await roomReady(roomId, "join", false);
+  if (room.hasEncryptionStateEvent()) await roomReady(roomId, "join", true);
+  return { roomId, encrypted: room.hasEncryptionStateEvent() };
+}
+
+// A text message (encrypted in an encrypted room).
+async function sendMessage({ roomId, body }) {
+  const { event_id: eventId } = await client.sendTextMessage(roomId, body);
+  return { eventId };
+}
+
+// What the page knows of a room.
+async function roomInfo({ roomId }) {
+  const room = client.getRoom(roomId);
+  if (!room) return { roomId, known: false };
+  const crypto = client.getCrypto();
+  return {
+    roomId,
+    known: true,
+    membership: room.getMyMembership(),
+    encryptionEvent: room.hasEncryptionStateEvent(),
+    encrypted: crypto ? await crypto.isEncryptionEnabledInRoom(roomId) : false,
+    members: room.getMembers().map((m) => ({ userId: m.userId, membership: m.membership })),
+  };
 }
 
 async function placeCall({ roomId, video }) {
@@ -260,6 +461,11 @@ async function firstAudio({ callId, timeoutMs }) {
 
 window.peer = {
   start,
+  identity,
+  createEncryptedDm,
+  joinRoom,
+  sendMessage,
+  roomInfo,
   placeCall,
   answer,
   reject,

@@ -10,6 +10,11 @@
  *
  * The browser's fake microphone plays a 440 Hz tone from a WAV file and
  * Handset sends 880 Hz, so each side checks that it hears the other.
+ *
+ * The /interop/encrypted/ cases call in an end-to-end encrypted direct
+ * chat, js-sdk with its Rust crypto as Element Web has it, Handset with its
+ * own (libolm), and check that no call event went through the server in
+ * clear.
  */
 
 #include "config.h"
@@ -311,6 +316,17 @@ peer_result (JsonObject *reply)
   return json_object_get_object_member (reply, "result");
 }
 
+static const char *
+member_string (JsonObject *object, const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || JSON_NODE_TYPE (node) != JSON_NODE_VALUE)
+    return NULL;
+
+  return json_node_get_string (node);
+}
+
 static gboolean
 peer_ready (gpointer data)
 {
@@ -337,8 +353,10 @@ browser_log_path (void)
   return g_build_filename (dir ? dir : g_get_tmp_dir (), "interop-browser.log", NULL);
 }
 
+/* js-sdk signed in as @user; with @encrypted, with its Rust crypto (a new
+ * device's keys, in memory), as Element Web has it. */
 static Peer *
-peer_new (HandsetTestUser *user)
+peer_new (HandsetTestUser *user, gboolean encrypted)
 {
   g_autoptr (GSubprocessLauncher) launcher =
       g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
@@ -374,8 +392,22 @@ peer_new (HandsetTestUser *user)
 
   started = peer_command (peer, "start", "baseUrl", G_TYPE_STRING, handset_test_homeserver_url (),
                           "userId", G_TYPE_STRING, user->user_id, "accessToken", G_TYPE_STRING,
-                          user->access_token, "deviceId", G_TYPE_STRING, user->device_id, NULL);
+                          user->access_token, "deviceId", G_TYPE_STRING, user->device_id,
+                          "encrypted", G_TYPE_BOOLEAN, encrypted, NULL);
   g_assert_true (json_object_get_boolean_member (peer_result (started), "voip"));
+  g_assert_cmpint (json_object_get_boolean_member (peer_result (started), "encrypted"), ==,
+                   encrypted);
+  if (encrypted)
+    {
+      g_autoptr (JsonObject) identity = peer_command (peer, "identity", NULL);
+
+      g_test_message ("js-sdk's crypto (%s) started in %" G_GINT64_FORMAT
+                      " ms: device %s, curve25519 %s",
+                      member_string (peer_result (identity), "crypto"),
+                      json_object_get_int_member (peer_result (started), "cryptoMs"),
+                      member_string (peer_result (identity), "deviceId"),
+                      member_string (peer_result (identity), "curve25519"));
+    }
 
   return peer;
 }
@@ -408,17 +440,6 @@ peer_free (Peer *peer)
   g_ptr_array_unref (peer->events);
   g_ptr_array_unref (peer->replies);
   g_free (peer);
-}
-
-static const char *
-member_string (JsonObject *object, const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || JSON_NODE_TYPE (node) != JSON_NODE_VALUE)
-    return NULL;
-
-  return json_node_get_string (node);
 }
 
 /* Waits until js-sdk's call reaches @state. */
@@ -536,10 +557,14 @@ on_send_event (HandsetCallManager *manager,
                   json_object_get_string_member_with_default (content, "reason", ""));
 }
 
+/* A device of @user; with @encrypted, with end-to-end encryption as the
+ * app has it. */
 static Device *
-device_new (HandsetTestUser *user)
+device_new (HandsetTestUser *user, gboolean encrypted)
 {
-  Device *device = handset_test_device_new (user, TRUE, make_media, g_new0 (gint, 1));
+  Device *device =
+      encrypted ? handset_test_device_new_encrypted (user, TRUE, make_media, g_new0 (gint, 1))
+                : handset_test_device_new (user, TRUE, make_media, g_new0 (gint, 1));
 
   g_signal_connect (device->manager, "send-event", G_CALLBACK (on_send_event), device);
   return device;
@@ -646,9 +671,9 @@ scene_init (Scene *scene, gboolean two_devices)
   scene->js_user = handset_test_register ("jssdk");
   scene->room_id = handset_test_create_direct_room (handset_user, scene->js_user);
   handset_test_join (scene->js_user, scene->room_id);
-  scene->handset = device_new (handset_user);
-  scene->second = two_devices ? device_new (second_user) : NULL;
-  scene->peer = peer_new (scene->js_user);
+  scene->handset = device_new (handset_user, FALSE);
+  scene->second = two_devices ? device_new (second_user, FALSE) : NULL;
+  scene->peer = peer_new (scene->js_user, FALSE);
 }
 
 static void
@@ -722,6 +747,205 @@ peer_assert_received (Peer *peer, const char *type, const char *reason)
   g_assert_nonnull (event);
   if (reason != NULL)
     g_assert_cmpstr (member_string (event, "reason"), ==, reason);
+}
+
+/* ------------------------------------------------------------------ encrypted rooms */
+
+typedef struct
+{
+  Device *device;
+  const char *room_id;
+} HandsetRoomWait;
+
+/* Handset's device has synced the room's m.room.encryption and both
+ * members: what it needs before it encrypts or decrypts there. */
+static gboolean
+handset_room_ready (gpointer data)
+{
+  HandsetRoomWait *wait = data;
+  HandsetRoom *room = handset_rooms_lookup (wait->device->rooms, wait->room_id);
+
+  return handset_encryption_room_is_encrypted (wait->device->encryption, wait->room_id) &&
+         room != NULL && handset_room_get_n_members (room) == 2;
+}
+
+typedef struct
+{
+  Peer *peer;
+  const char *room_id;
+  const char *user_id;
+} PeerRoomWait;
+
+/* js-sdk knows the room is encrypted and that @user_id has joined it, so
+ * that its crypto shares its room key with that user's devices. */
+static gboolean
+peer_room_ready (gpointer data)
+{
+  PeerRoomWait *wait = data;
+  g_autoptr (JsonObject) reply =
+      peer_command (wait->peer, "roomInfo", "roomId", G_TYPE_STRING, wait->room_id, NULL);
+  JsonObject *info = peer_result (reply);
+
+  if (json_object_get_boolean_member_with_default (info, "encrypted", FALSE) &&
+      json_object_has_member (info, "members"))
+    {
+      JsonArray *members = json_object_get_array_member (info, "members");
+
+      for (guint i = 0; i < json_array_get_length (members); i++)
+        {
+          JsonObject *member = json_array_get_object_element (members, i);
+
+          if (g_strcmp0 (member_string (member, "userId"), wait->user_id) == 0 &&
+              g_strcmp0 (member_string (member, "membership"), "join") == 0)
+            return TRUE;
+        }
+    }
+  handset_test_run_for (200);
+  return FALSE;
+}
+
+/* An encrypted direct chat as Element makes one: js-sdk, with its Rust
+ * crypto, creates it (Megolm from the first event) and invites Handset's
+ * user, whose device (encrypted as the app's) joins. Both sides know the
+ * room is encrypted, and who is in it, before any call. */
+static void
+scene_init_encrypted (Scene *scene)
+{
+  HandsetTestUser *handset_user = handset_test_register ("handset");
+  g_autoptr (JsonObject) created = NULL;
+  HandsetRoomWait handset_wait = { 0 };
+  PeerRoomWait peer_wait = { 0 };
+
+  scene->js_user = handset_test_register ("jssdk");
+  scene->handset = device_new (handset_user, TRUE);
+  scene->peer = peer_new (scene->js_user, TRUE);
+
+  created = peer_command (scene->peer, "createEncryptedDm", "userId", G_TYPE_STRING,
+                          handset_user->user_id, NULL);
+  scene->room_id = g_strdup (member_string (peer_result (created), "roomId"));
+  g_assert_nonnull (scene->room_id);
+  handset_test_join (handset_user, scene->room_id);
+
+  handset_wait = (HandsetRoomWait){ scene->handset, scene->room_id };
+  if (!handset_test_wait_until (handset_room_ready, &handset_wait, WAIT_S))
+    g_error ("Handset's device does not know %s as an encrypted room of two", scene->room_id);
+  peer_wait = (PeerRoomWait){ scene->peer, scene->room_id, handset_user->user_id };
+  if (!handset_test_wait_until (peer_room_ready, &peer_wait, WAIT_S))
+    g_error ("js-sdk does not know that %s joined the encrypted room %s", handset_user->user_id,
+             scene->room_id);
+
+  /* What js-sdk saw of the room's making is not the test's. */
+  peer_forget_events (scene->peer);
+}
+
+typedef struct
+{
+  Peer *peer;
+  const char *sender;
+  const char *call_id;
+  const char *type;
+} CallEventWait;
+
+/* js-sdk reported the call event of @type that @sender sent; the event
+ * stays in the list, for peer_assert_call_events_encrypted(). */
+static gboolean
+call_event_arrived (gpointer data)
+{
+  CallEventWait *wait = data;
+
+  for (guint i = 0; i < wait->peer->events->len; i++)
+    {
+      JsonObject *object = g_ptr_array_index (wait->peer->events, i);
+
+      if (g_strcmp0 (member_string (object, "event"), "call_event") == 0 &&
+          g_strcmp0 (member_string (object, "sender"), wait->sender) == 0 &&
+          g_strcmp0 (member_string (object, "callId"), wait->call_id) == 0 &&
+          g_strcmp0 (member_string (object, "type"), wait->type) == 0)
+        return TRUE;
+    }
+
+  return wait->peer->eof;
+}
+
+/**
+ * peer_assert_call_events_encrypted:
+ * @...: the types of call event js-sdk must have received, then %NULL
+ *
+ * Every event of the call that js-sdk received from @sender came
+ * encrypted (js-sdk reports each room event with its clear type once
+ * decrypted), the given types among them, and none of @sender's events
+ * failed to decrypt.
+ */
+static void
+peer_assert_call_events_encrypted (Peer *peer, const char *sender, const char *call_id, ...)
+{
+  CallEventWait wait = { peer, sender, call_id, NULL };
+  guint count = 0;
+  va_list args;
+
+  va_start (args, call_id);
+  while ((wait.type = va_arg (args, const char *)) != NULL)
+    if (!handset_test_wait_until (call_event_arrived, &wait, WAIT_S) || peer->eof)
+      g_error ("js-sdk reported no %s of call %s from %s", wait.type, call_id, sender);
+  va_end (args);
+
+  for (guint i = 0; i < peer->events->len; i++)
+    {
+      JsonObject *object = g_ptr_array_index (peer->events, i);
+      const char *event = member_string (object, "event");
+
+      if (g_strcmp0 (member_string (object, "sender"), sender) != 0)
+        continue;
+      if (g_strcmp0 (event, "undecryptable") == 0)
+        g_error ("js-sdk could not decrypt %s's event %s: %s (%s)", sender,
+                 member_string (object, "eventId"), member_string (object, "reason"),
+                 member_string (object, "message"));
+      if (g_strcmp0 (event, "call_event") != 0 ||
+          g_strcmp0 (member_string (object, "callId"), call_id) != 0)
+        continue;
+      g_test_message ("js-sdk received %s from %s, %s", member_string (object, "type"), sender,
+                      json_object_get_boolean_member (object, "encrypted") ? "encrypted"
+                                                                           : "IN CLEAR");
+      g_assert_true (json_object_get_boolean_member (object, "encrypted"));
+      count++;
+    }
+  g_assert_cmpuint (count, >=, 1);
+}
+
+/* What the server stores of the room: how many call events went in clear,
+ * and how many events encrypted, each from @sender. */
+static void
+count_stored_events (HandsetTestUser *reader,
+                     const char *room_id,
+                     const char *sender,
+                     guint *clear,
+                     guint *encrypted)
+{
+  g_autofree char *escaped = g_uri_escape_string (room_id, NULL, FALSE);
+  g_autofree char *path =
+      g_strdup_printf ("/_matrix/client/v3/rooms/%s/messages?dir=b&limit=500", escaped);
+  g_autoptr (JsonNode) answer = NULL;
+  JsonArray *chunk;
+  guint status = 0;
+
+  answer = handset_test_request ("GET", path, reader->access_token, NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  chunk = json_object_get_array_member (json_node_get_object (answer), "chunk");
+  *clear = *encrypted = 0;
+  for (guint i = 0; i < json_array_get_length (chunk); i++)
+    {
+      JsonObject *event = json_array_get_object_element (chunk, i);
+      const char *type = json_object_get_string_member (event, "type");
+
+      if (g_strcmp0 (json_object_get_string_member (event, "sender"), sender) != 0)
+        continue;
+      if (g_str_has_prefix (type, "m.call.") || g_str_has_prefix (type, "org.matrix.call."))
+        (*clear)++;
+      else if (g_str_equal (type, "m.room.encrypted"))
+        (*encrypted)++;
+    }
+  g_test_message ("the server stores from %s: %u call events in clear, %u encrypted events", sender,
+                  *clear, *encrypted);
 }
 
 /* ------------------------------------------------------------------ tests */
@@ -1097,6 +1321,90 @@ test_video_handset_calls (void)
   assert_video_counted (sent, received);
 }
 
+/* In an encrypted direct chat, js-sdk (Rust crypto) calls; Handset
+ * rings from the decrypted invite, answers, both hear each other. Nothing
+ * of the call went through the server in clear, either way. */
+static void
+test_encrypted_js_calls_handset (void)
+{
+  Scene scene = { 0 };
+  HandsetCall *call;
+  g_autofree char *call_id = NULL;
+  guint clear = 0, encrypted = 0;
+
+  scene_init_encrypted (&scene);
+
+  call = js_calls (&scene, scene.handset, FALSE);
+  call_id = g_strdup (handset_call_get_call_id (call));
+  g_assert_true (handset_call_get_encrypted (call));
+  g_assert_cmpstr (handset_call_get_opponent_party_id (call), ==, scene.js_user->device_id);
+  handset_call_answer (call, FALSE);
+  wait_connected (call);
+  json_object_unref (peer_wait_state (scene.peer, "connected"));
+
+  assert_audio_both_ways (scene.handset, scene.peer);
+
+  json_object_unref (peer_command (scene.peer, "hangup", NULL));
+  peer_assert_ended (scene.peer, "local", "user_hangup");
+  wait_ended (call);
+  assert_end_reason (call, HANDSET_CALL_END_REMOTE_HANGUP);
+  g_assert_cmpstr (handset_call_get_remote_reason (call), ==, "user_hangup");
+
+  /* js-sdk read Handset's answer, which came encrypted... */
+  peer_assert_call_events_encrypted (scene.peer, scene.handset->user->user_id, call_id,
+                                     "m.call.answer", NULL);
+  /* ...and what js-sdk sent (invite, candidates, hangup) the server only
+   * has encrypted; nor did Handset's events go in clear. */
+  count_stored_events (scene.js_user, scene.room_id, scene.js_user->user_id, &clear, &encrypted);
+  g_assert_cmpuint (clear, ==, 0);
+  g_assert_cmpuint (encrypted, >=, 2);
+  count_stored_events (scene.js_user, scene.room_id, scene.handset->user->user_id, &clear,
+                       &encrypted);
+  g_assert_cmpuint (clear, ==, 0);
+  g_assert_cmpuint (encrypted, >=, 1);
+
+  scene_clear (&scene);
+}
+
+/* In an encrypted direct chat, Handset calls; js-sdk rings from the
+ * invite it decrypted, answers, both hear each other; every call event
+ * js-sdk received from Handset came encrypted. */
+static void
+test_encrypted_handset_calls_js (void)
+{
+  Scene scene = { 0 };
+  HandsetCall *call;
+  g_autofree char *call_id = NULL;
+  guint clear = 0, encrypted = 0;
+
+  scene_init_encrypted (&scene);
+
+  call = handset_calls (&scene, FALSE);
+  call_id = g_strdup (handset_call_get_call_id (call));
+  g_assert_true (handset_call_get_encrypted (call));
+  json_object_unref (peer_command (scene.peer, "answer", NULL));
+  wait_connected (call);
+  json_object_unref (peer_wait_state (scene.peer, "connected"));
+  g_assert_cmpstr (handset_call_get_opponent_party_id (call), ==, scene.js_user->device_id);
+
+  assert_audio_both_ways (scene.handset, scene.peer);
+
+  handset_call_hangup (call);
+  assert_end_reason (call, HANDSET_CALL_END_LOCAL_HANGUP);
+  peer_assert_received (scene.peer, "m.call.hangup", "user_hangup");
+  peer_assert_ended (scene.peer, "remote", "user_hangup");
+
+  peer_assert_call_events_encrypted (scene.peer, scene.handset->user->user_id, call_id,
+                                     "m.call.invite", "m.call.select_answer", "m.call.hangup",
+                                     NULL);
+  count_stored_events (scene.js_user, scene.room_id, scene.handset->user->user_id, &clear,
+                       &encrypted);
+  g_assert_cmpuint (clear, ==, 0);
+  g_assert_cmpuint (encrypted, >=, 3);
+
+  scene_clear (&scene);
+}
+
 typedef struct
 {
   const char *path;
@@ -1116,6 +1424,8 @@ static const Test tests[] = {
   { "/interop/handset-holds-js-call", test_handset_holds_js_call },
   { "/interop/video-js-calls", test_video_js_calls },
   { "/interop/video-handset-calls", test_video_handset_calls },
+  { "/interop/encrypted/jssdk-calls-handset", test_encrypted_js_calls_handset },
+  { "/interop/encrypted/handset-calls-jssdk", test_encrypted_handset_calls_js },
 };
 
 static const char *self_path;
