@@ -557,8 +557,8 @@ retry_pending (HandsetEncryption *self)
     {
       GList *next = l->next;
       Pending *p = l->data;
-      const char *session_id = json_object_get_string_member_with_default (
-          json_object_get_object_member (p->event, "content"), "session_id", "");
+      const char *session_id =
+          handset_event_get_string (handset_event_get_object (p->event, "content"), "session_id");
 
       if (now - p->added_us > HANDSET_ENCRYPTION_PENDING_MAX_MS * 1000)
         {
@@ -566,7 +566,8 @@ retry_pending (HandsetEncryption *self)
           g_queue_delete_link (&self->pending, l);
           pending_free (p);
         }
-      else if (handset_crypto_machine_has_room_key (self->machine, p->room_id, session_id))
+      else if (session_id != NULL &&
+               handset_crypto_machine_has_room_key (self->machine, p->room_id, session_id))
         {
           g_autoptr (GError) error = NULL;
           JsonObject *clear = decrypt_one (self, p->room_id, p->event, &p->encryption, &error);
