@@ -663,10 +663,12 @@ handset_crypto_machine_build_keys_upload (HandsetCryptoMachine *self)
 
       one_time = handset_olm_account_get_one_time_keys (self->account);
       unpublished = g_hash_table_size (one_time);
-      if (self->one_time_key_count + unpublished < target)
+      /* The count comes from the server: any gint64. Compared so that
+       * nothing overflows. */
+      if (self->one_time_key_count < target - unpublished)
         {
           handset_olm_account_generate_one_time_keys (
-              self->account, (gsize) (target - self->one_time_key_count - unpublished));
+              self->account, (gsize) (target - unpublished - self->one_time_key_count));
           g_hash_table_unref (one_time);
           one_time = handset_olm_account_get_one_time_keys (self->account);
           changed = TRUE;
@@ -711,7 +713,7 @@ handset_crypto_machine_keys_uploaded (HandsetCryptoMachine *self, JsonObject *re
       handset_crypto_store_set_value (self->store, KEY_DEVICE_KEYS_SENT, "yes", NULL);
     }
   if (get_int (get_object (response, "one_time_key_counts"), "signed_curve25519", &count))
-    self->one_time_key_count = count;
+    self->one_time_key_count = MAX (count, 0);
 }
 
 /**
@@ -1285,7 +1287,15 @@ olm_decrypt (HandsetCryptoMachine *self,
           return plaintext;
         }
       if (type == HANDSET_OLM_MESSAGE_PRE_KEY)
-        break; /* it matched, yet does not decrypt: damaged */
+        {
+          /* It matched, yet does not decrypt: damaged, or a replay of a
+           * message this session already read. A new session from it
+           * would read a replay again (when it was made with our fallback
+           * key, which stays): none is made. */
+          g_set_error_literal (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_NO_SESSION,
+                               "a pre-key message of a known Olm session does not decrypt");
+          return NULL;
+        }
     }
 
   if (type != HANDSET_OLM_MESSAGE_PRE_KEY)

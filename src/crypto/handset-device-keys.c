@@ -16,7 +16,11 @@
 #include "handset-device-keys.h"
 #include "handset-olm.h"
 
-G_DEFINE_QUARK (handset - crypto - error - quark, handset_crypto_error)
+GQuark
+handset_crypto_error_quark (void)
+{
+  return g_quark_from_static_string ("handset-crypto-error-quark");
+}
 
 static const char *
 get_string (JsonObject *object, const char *member)

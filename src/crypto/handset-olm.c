@@ -35,7 +35,11 @@
 #define PICKLE_MAC_LENGTH   8
 #define PICKLE_BLOCK_LENGTH 16
 
-G_DEFINE_QUARK (handset - olm - error - quark, handset_olm_error)
+GQuark
+handset_olm_error_quark (void)
+{
+  return g_quark_from_static_string ("handset-olm-error-quark");
+}
 
 struct _HandsetOlmAccount
 {
@@ -809,15 +813,30 @@ handset_olm_session_new_inbound (HandsetOlmAccount *account,
     return NULL;
 
   self = session_alloc ();
+  /* Not olm_create_inbound_session_from(): libolm copies the sender's
+   * identity key out of the message without checking that the message
+   * has one, and a message without it (the field is optional) crashes.
+   * olm_create_inbound_session() requires it; it must then be
+   * @their_curve25519. */
   copy = dup_input (pre_key_body, length);
-  result = olm_create_inbound_session_from (self->olm, account->olm, their_curve25519,
-                                            KEY_BASE64_LENGTH, copy, length);
+  result = olm_create_inbound_session (self->olm, account->olm, copy, length);
   wipe_free (copy, length);
 
   if (result == olm_error ())
     {
       set_session_error (error, self, INPUT_MESSAGE,
                          "No Olm session could be started from the pre-key message");
+      return NULL;
+    }
+
+  copy = dup_input (pre_key_body, length);
+  result = olm_matches_inbound_session_from (self->olm, their_curve25519, KEY_BASE64_LENGTH, copy,
+                                             length);
+  wipe_free (copy, length);
+  if (result != 1)
+    {
+      g_set_error_literal (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_BAD_MESSAGE,
+                           "The pre-key message is not from that key");
       return NULL;
     }
 

@@ -17,6 +17,7 @@
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
 
+#include "handset-json-limits.h"
 #include "handset-matrix-client.h"
 #include "handset-mxc.h"
 
@@ -155,6 +156,13 @@ handset_matrix_parse_object (GBytes *bytes, GError **error)
   g_autoptr (GError) local_error = NULL;
   JsonNode *root;
 
+  if (bytes != NULL && !handset_json_depth_ok (g_bytes_get_data (bytes, NULL),
+                                               g_bytes_get_size (bytes), HANDSET_JSON_MAX_DEPTH))
+    {
+      g_set_error_literal (error, HANDSET_MATRIX_ERROR, HANDSET_MATRIX_ERROR_BAD_RESPONSE,
+                           _ ("The homeserver sent an answer nested too deep to read"));
+      return NULL;
+    }
   if (bytes == NULL || g_bytes_get_size (bytes) == 0 ||
       !json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL),
                                    (gssize) g_bytes_get_size (bytes), &local_error))

@@ -13,6 +13,7 @@
 
 #include <glib/gi18n.h>
 
+#include "handset-json-limits.h"
 #include "handset-matrix-error.h"
 #include "handset-sync-batch.h"
 
@@ -267,6 +268,13 @@ handset_sync_batch_new_from_bytes (GBytes *bytes,
   JsonObject *root;
   const char *next_batch;
 
+  if (bytes != NULL && !handset_json_depth_ok (g_bytes_get_data (bytes, NULL),
+                                               g_bytes_get_size (bytes), HANDSET_JSON_MAX_DEPTH))
+    {
+      g_set_error_literal (error, HANDSET_MATRIX_ERROR, HANDSET_MATRIX_ERROR_BAD_RESPONSE,
+                           _ ("The homeserver sent a sync answer nested too deep to read"));
+      return NULL;
+    }
   if (bytes == NULL || g_bytes_get_size (bytes) == 0 ||
       !json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL),
                                    (gssize) g_bytes_get_size (bytes), &local_error))

@@ -156,6 +156,34 @@ test_not_a_sync_response (void)
     }
 }
 
+/* A hostile server nests arrays until json-glib's recursive parser runs
+ * out of stack; the answer is refused before it is parsed. */
+static void
+test_nested_too_deep (void)
+{
+  const guint levels = 200000;
+  g_autoptr (GString) deep = g_string_new ("{\"next_batch\": \"s2\", \"account_data\": ");
+  g_autoptr (GString) shallow = g_string_new ("{\"next_batch\": \"s2\", \"x\": ");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HandsetSyncBatch) batch = NULL;
+
+  for (guint i = 0; i < levels; i++)
+    g_string_append_c (deep, '[');
+  for (guint i = 0; i < levels; i++)
+    g_string_append_c (deep, ']');
+  g_string_append_c (deep, '}');
+  batch = parse (deep->str, &error);
+  g_assert_null (batch);
+  g_assert_error (error, HANDSET_MATRIX_ERROR, HANDSET_MATRIX_ERROR_BAD_RESPONSE);
+  g_clear_error (&error);
+
+  /* Brackets inside strings do not count, and ordinary depth is read. */
+  g_string_append (shallow, "{\"s\": \"[[[[[[[[[[[[[[[[[[[[\\\"[[[[\", \"a\": [[[[{}]]]]}}");
+  batch = parse (shallow->str, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (batch);
+}
+
 static void
 test_backoff (void)
 {
@@ -230,6 +258,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/sync-batch/rooms-in-order", test_rooms_in_order);
   g_test_add_func ("/sync-batch/malformed-events-dropped", test_malformed_events_dropped);
   g_test_add_func ("/sync-batch/not-a-sync-response", test_not_a_sync_response);
+  g_test_add_func ("/sync-batch/nested-too-deep", test_nested_too_deep);
   g_test_add_func ("/sync-batch/backoff", test_backoff);
   g_test_add_func ("/sync-batch/filter", test_filter);
 

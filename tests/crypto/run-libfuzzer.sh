@@ -1,0 +1,14 @@
+#!/bin/sh
+# Runs a libFuzzer target for a fixed time with a fixed seed, on a corpus
+# directory of its own that the target fills with its valid inputs.
+#   run-libfuzzer.sh TARGET SECONDS ARTIFACT_PREFIX
+# A finding is kept as ARTIFACT_PREFIX<kind>-<hash>; run the target on it
+# (or the mutation-loop build, fuzz-decrypt FILE) to reproduce it.
+set -eu
+target="$1"
+seconds="$2"
+artifacts="$3"
+corpus=$(mktemp -d)
+trap 'rm -rf "$corpus"' EXIT INT TERM
+"$target" -seed=1 -max_total_time="$seconds" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
+  -print_final_stats=1 -artifact_prefix="$artifacts" "$corpus"
