@@ -323,7 +323,14 @@ apply_early (HandsetCallManager *self, HandsetCall *call)
     return;
 
   for (guint i = 0; i < events->len; i++)
-    handset_call_add_early_candidates (call, g_ptr_array_index (events, i));
+    {
+      HandsetCallEvent *event = g_ptr_array_index (events, i);
+
+      if (handset_call_event_get_event_type (event) == HANDSET_CALL_EVENT_CANDIDATES)
+        handset_call_add_early_candidates (call, event);
+      else
+        handset_call_handle_event (call, event);
+    }
   g_hash_table_remove (self->early, call_id);
   link = g_queue_find_custom (&self->early_order, call_id, (GCompareFunc) g_strcmp0);
   if (link != NULL)
@@ -607,6 +614,12 @@ handle_room_events (HandsetCallManager *self,
             handle_invite (self, event, encryption != NULL, pending);
             break;
           case HANDSET_CALL_EVENT_CANDIDATES:
+          case HANDSET_CALL_EVENT_ANSWER:
+          case HANDSET_CALL_EVENT_SELECT_ANSWER:
+          case HANDSET_CALL_EVENT_REJECT:
+          case HANDSET_CALL_EVENT_HANGUP:
+            /* Before their invite: it may come later (its room key did),
+             * and must then know it was answered or ended. */
             keep_early (self, event);
             break;
           default:

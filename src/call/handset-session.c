@@ -349,6 +349,9 @@ handset_session_stop (HandsetSession *self)
       g_cancellable_cancel (self->cancellable);
       g_clear_object (&self->cancellable);
     }
+  /* For good: the session ends, and nothing more is written. */
+  if (self->encryption != NULL)
+    handset_encryption_stop (self->encryption);
 
   if (sync != NULL)
     {

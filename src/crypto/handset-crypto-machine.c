@@ -18,6 +18,7 @@
 
 #include "handset-canonical-json.h"
 #include "handset-crypto-machine.h"
+#include "handset-json-limits.h"
 #include "handset-olm.h"
 
 #define KEY_ACCOUNT          "account"
@@ -68,7 +69,9 @@ struct _HandsetCryptoMachine
 
   GHashTable *olm_sessions;    /* curve25519 → GPtrArray of OlmEntry, newest use last */
   GHashTable *devices;         /* user → (device ID → HandsetDeviceKeys) */
-  GHashTable *devices_by_key;  /* curve25519 → HandsetDeviceKeys (borrowed) */
+  GHashTable *gone;            /* "user device" → HandsetDeviceKeys of deleted devices */
+  GHashTable *querying;        /* user → GINT (changed while a query was out) */
+  gint64 fallback_rotated;     /* when a new fallback key was last made */
   GHashTable *tracked;         /* user → GINT_TO_POINTER (outdated) */
   GHashTable *inbound;         /* "room session" → InboundEntry */
   GHashTable *outbound;        /* room → OutboundEntry */
@@ -140,12 +143,21 @@ object_to_string (JsonObject *object)
   return json_to_string (node, FALSE);
 }
 
+/* Decrypted plaintexts are as hostile as anything else a remote party
+ * sends: no larger than an event may be, and no deeper than the parser
+ * can take. */
+#define MAX_PLAINTEXT (256 * 1024)
+
 static JsonObject *
 object_from_string (const char *text)
 {
   g_autoptr (JsonNode) node = NULL;
+  gsize length;
 
   if (text == NULL)
+    return NULL;
+  length = strlen (text);
+  if (length > MAX_PLAINTEXT || !handset_json_depth_ok (text, length, HANDSET_JSON_MAX_DEPTH))
     return NULL;
   node = json_from_string (text, NULL);
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
@@ -171,6 +183,25 @@ static char *
 device_slot (const char *user_id, const char *device_id)
 {
   return g_strconcat (user_id, " ", device_id, NULL);
+}
+
+/* The device of @user_id whose identity key is @curve25519: keys are
+ * looked up per user, so no user can claim another's key. */
+static HandsetDeviceKeys *
+find_device_by_key (HandsetCryptoMachine *self, const char *user_id, const char *curve25519)
+{
+  GHashTable *of_user = user_id ? g_hash_table_lookup (self->devices, user_id) : NULL;
+  GHashTableIter iter;
+  gpointer value;
+
+  if (of_user == NULL || curve25519 == NULL)
+    return NULL;
+  g_hash_table_iter_init (&iter, of_user);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (g_strcmp0 (((HandsetDeviceKeys *) value)->curve25519, curve25519) == 0)
+      return value;
+
+  return NULL;
 }
 
 /* Signs @object in place with our ed25519 key. */
@@ -404,6 +435,13 @@ load_store (HandsetCryptoMachine *self)
 
       if (device == NULL)
         continue;
+      if (row->stamp == 1)
+        {
+          /* Deleted: its keys stay, so its ID cannot come back with others. */
+          g_hash_table_insert (self->gone, device_slot (device->user_id, device->device_id),
+                               device);
+          continue;
+        }
       of_user = g_hash_table_lookup (self->devices, device->user_id);
       if (of_user == NULL)
         {
@@ -411,7 +449,6 @@ load_store (HandsetCryptoMachine *self)
                                            (GDestroyNotify) handset_device_keys_free);
           g_hash_table_insert (self->devices, g_strdup (device->user_id), of_user);
         }
-      g_hash_table_insert (self->devices_by_key, device->curve25519, device);
       g_hash_table_insert (of_user, g_strdup (device->device_id), device);
     }
   g_clear_pointer (&rows, g_ptr_array_unref);
@@ -460,7 +497,8 @@ handset_crypto_machine_finalize (GObject *object)
   g_clear_object (&self->store);
   g_clear_pointer (&self->account, handset_olm_account_free);
   g_hash_table_unref (self->olm_sessions);
-  g_hash_table_unref (self->devices_by_key);
+  g_hash_table_unref (self->gone);
+  g_hash_table_unref (self->querying);
   g_hash_table_unref (self->devices);
   g_hash_table_unref (self->tracked);
   g_hash_table_unref (self->inbound);
@@ -489,7 +527,9 @@ handset_crypto_machine_init (HandsetCryptoMachine *self)
       g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
   self->devices =
       g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_hash_table_unref);
-  self->devices_by_key = g_hash_table_new (g_str_hash, g_str_equal);
+  self->gone = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                      (GDestroyNotify) handset_device_keys_free);
+  self->querying = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->tracked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->inbound =
       g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) inbound_entry_free);
@@ -681,6 +721,7 @@ handset_crypto_machine_build_keys_upload (HandsetCryptoMachine *self)
     {
       handset_olm_account_generate_fallback_key (self->account);
       self->need_fallback_key = FALSE;
+      self->fallback_rotated = self->now_us ();
       changed = TRUE;
     }
   fallback = handset_olm_account_get_unpublished_fallback_key (self->account);
@@ -747,8 +788,18 @@ handset_crypto_machine_receive_key_counts (HandsetCryptoMachine *self,
           g_strcmp0 (json_node_get_string (node), "signed_curve25519") == 0)
         has_fallback = TRUE;
     }
-  if (!has_fallback && self->device_keys_uploaded)
-    self->need_fallback_key = TRUE;
+  /* A new one once the server says ours was used; at most once an hour,
+   * as a sync made before our last upload says so too, and a key replaced
+   * twice in a row is lost to the peer that just claimed it. */
+  if (!has_fallback && self->device_keys_uploaded &&
+      self->now_us () - self->fallback_rotated >= HANDSET_OLM_UNWEDGE_INTERVAL_US)
+    {
+      g_autoptr (GHashTable) unpublished =
+          handset_olm_account_get_unpublished_fallback_key (self->account);
+
+      if (g_hash_table_size (unpublished) == 0)
+        self->need_fallback_key = TRUE;
+    }
 }
 
 /* ------------------------------------------------------------ devices */
@@ -773,11 +824,28 @@ handset_crypto_machine_track_users (HandsetCryptoMachine *self, const char *cons
 static void
 mark_outdated (HandsetCryptoMachine *self, const char *user_id)
 {
+  /* A query already out may answer with the list from before the change. */
+  if (g_hash_table_contains (self->querying, user_id))
+    g_hash_table_insert (self->querying, g_strdup (user_id), GINT_TO_POINTER (TRUE));
   if (g_hash_table_contains (self->tracked, user_id))
     {
       g_hash_table_insert (self->tracked, g_strdup (user_id), GINT_TO_POINTER (TRUE));
       save_user (self, user_id, TRUE);
     }
+}
+
+/**
+ * handset_crypto_machine_mark_user_outdated:
+ *
+ * Follows @user_id's devices, and has them fetched again.
+ */
+void
+handset_crypto_machine_mark_user_outdated (HandsetCryptoMachine *self, const char *user_id)
+{
+  const char *users[] = { user_id, NULL };
+
+  handset_crypto_machine_track_users (self, users);
+  mark_outdated (self, user_id);
 }
 
 /**
@@ -845,15 +913,28 @@ handset_crypto_machine_is_user_outdated (HandsetCryptoMachine *self, const char 
 }
 
 static void
+save_device (HandsetCryptoMachine *self, HandsetDeviceKeys *device, gboolean gone)
+{
+  g_autofree char *json = handset_device_keys_to_json (device);
+  HandsetCryptoRow row = { 0 };
+
+  row.key1 = device->user_id;
+  row.key2 = device->device_id;
+  row.extra = json;
+  row.stamp = gone ? 1 : 0;
+  handset_crypto_store_put (self->store, HANDSET_CRYPTO_TABLE_DEVICES, &row, NULL);
+}
+
+/* A deleted device keeps its keys as a tombstone: if its ID comes back,
+ * it must come back with the same keys. */
+static void
 remove_device (HandsetCryptoMachine *self, GHashTable *of_user, HandsetDeviceKeys *device)
 {
-  g_autofree char *user_id = g_strdup (device->user_id);
   g_autofree char *device_id = g_strdup (device->device_id);
 
-  if (g_hash_table_lookup (self->devices_by_key, device->curve25519) == device)
-    g_hash_table_remove (self->devices_by_key, device->curve25519);
-  g_hash_table_remove (of_user, device_id);
-  handset_crypto_store_delete (self->store, HANDSET_CRYPTO_TABLE_DEVICES, user_id, device_id, NULL);
+  g_hash_table_steal (of_user, device_id);
+  save_device (self, device, TRUE);
+  g_hash_table_insert (self->gone, device_slot (device->user_id, device->device_id), device);
 }
 
 static void
@@ -878,8 +959,8 @@ receive_user_devices (HandsetCryptoMachine *self, const char *user_id, JsonObjec
       g_autoptr (GError) error = NULL;
       HandsetDeviceKeys *device;
       HandsetDeviceKeys *old = g_hash_table_lookup (of_user, id);
-      HandsetCryptoRow row = { 0 };
-      g_autofree char *json = NULL;
+      g_autofree char *slot = device_slot (user_id, id);
+      HandsetDeviceKeys *was = g_hash_table_lookup (self->gone, slot);
 
       device = handset_device_keys_parse (get_object (devices, id), user_id, id, &error);
       if (device == NULL)
@@ -887,6 +968,8 @@ receive_user_devices (HandsetCryptoMachine *self, const char *user_id, JsonObjec
           g_message ("Keys of device %s of %s rejected: %s", id, user_id, error->message);
           continue;
         }
+      if (old == NULL)
+        old = was;
       if (old != NULL && (g_strcmp0 (old->ed25519, device->ed25519) != 0 ||
                           g_strcmp0 (old->curve25519, device->curve25519) != 0))
         {
@@ -895,22 +978,21 @@ receive_user_devices (HandsetCryptoMachine *self, const char *user_id, JsonObjec
           handset_device_keys_free (device);
           continue;
         }
-      if (g_hash_table_contains (self->devices_by_key, device->curve25519) && old == NULL)
-        {
-          g_message ("Device %s of %s claims a key another device has; rejected", id, user_id);
-          handset_device_keys_free (device);
-          continue;
-        }
-      if (old != NULL)
-        g_hash_table_remove (self->devices_by_key, old->curve25519);
-      g_hash_table_insert (self->devices_by_key, device->curve25519, device);
-      g_hash_table_insert (of_user, g_strdup (id), device);
+      {
+        HandsetDeviceKeys *twin = find_device_by_key (self, user_id, device->curve25519);
 
-      json = handset_device_keys_to_json (device);
-      row.key1 = (char *) user_id;
-      row.key2 = (char *) id;
-      row.extra = json;
-      handset_crypto_store_put (self->store, HANDSET_CRYPTO_TABLE_DEVICES, &row, NULL);
+        if (twin != NULL && !g_str_equal (twin->device_id, id))
+          {
+            g_message ("Device %s of %s claims the key of its device %s; rejected", id, user_id,
+                       twin->device_id);
+            handset_device_keys_free (device);
+            continue;
+          }
+      }
+      if (was != NULL)
+        g_hash_table_remove (self->gone, slot);
+      g_hash_table_insert (of_user, g_strdup (id), device);
+      save_device (self, device, FALSE);
     }
 
   /* Devices the answer no longer names are gone. */
@@ -942,17 +1024,35 @@ handset_crypto_machine_receive_keys_query (HandsetCryptoMachine *self,
   for (guint i = 0; asked != NULL && asked[i] != NULL; i++)
     {
       JsonObject *devices = get_object (device_keys, asked[i]);
+      gpointer changed = NULL;
 
+      g_hash_table_steal_extended (self->querying, asked[i], NULL, &changed);
       /* A user whose server did not answer stays outdated. */
       if (devices == NULL)
         continue;
       receive_user_devices (self, asked[i], devices);
+      /* Changed while the query was out: this answer may be older. */
+      if (GPOINTER_TO_INT (changed))
+        continue;
       if (g_hash_table_contains (self->tracked, asked[i]))
         {
           g_hash_table_insert (self->tracked, g_strdup (asked[i]), GINT_TO_POINTER (FALSE));
           save_user (self, asked[i], FALSE);
         }
     }
+}
+
+/**
+ * handset_crypto_machine_keys_query_started:
+ *
+ * Says that a /keys/query for @user_ids went out: a change to their device
+ * lists before its answer keeps them outdated.
+ */
+void
+handset_crypto_machine_keys_query_started (HandsetCryptoMachine *self, const char *const *user_ids)
+{
+  for (guint i = 0; user_ids != NULL && user_ids[i] != NULL; i++)
+    g_hash_table_insert (self->querying, g_strdup (user_ids[i]), GINT_TO_POINTER (FALSE));
 }
 
 /**
@@ -1082,6 +1182,53 @@ handset_crypto_machine_build_keys_claim (HandsetCryptoMachine *self, const char 
             continue;
           json_object_set_string_member (ensure_object (wanted, device->user_id), device->device_id,
                                          "signed_curve25519");
+        }
+    }
+
+  if (json_object_get_size (wanted) == 0)
+    return NULL;
+
+  return g_steal_pointer (&body);
+}
+
+/**
+ * handset_crypto_machine_build_unwedge_claim:
+ *
+ * Returns: (transfer full) (nullable): the body of a /keys/claim request
+ *   for the devices whose Olm session broke (a message from them could not
+ *   be decrypted), or %NULL when there are none whose keys are known
+ */
+JsonObject *
+handset_crypto_machine_build_unwedge_claim (HandsetCryptoMachine *self)
+{
+  g_autoptr (JsonObject) body = json_object_new ();
+  JsonObject *wanted = json_object_new ();
+  GHashTableIter users;
+  gpointer user_id, of_user;
+
+  json_object_set_object_member (body, "one_time_keys", wanted);
+  json_object_set_int_member (body, "timeout", 10000);
+  if (g_hash_table_size (self->unwedge_pending) == 0)
+    return NULL;
+
+  g_hash_table_iter_init (&users, self->devices);
+  while (g_hash_table_iter_next (&users, &user_id, &of_user))
+    {
+      GHashTableIter iter;
+      gpointer value;
+
+      g_hash_table_iter_init (&iter, of_user);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        {
+          HandsetDeviceKeys *device = value;
+
+          gint64 *failed = g_hash_table_lookup (self->claim_failed, device->curve25519);
+
+          if (failed != NULL && self->now_us () - *failed < CLAIM_RETRY_US)
+            continue;
+          if (g_hash_table_contains (self->unwedge_pending, device->curve25519))
+            json_object_set_string_member (ensure_object (wanted, device->user_id),
+                                           device->device_id, "signed_curve25519");
         }
     }
 
@@ -1329,21 +1476,49 @@ olm_decrypt (HandsetCryptoMachine *self,
   return plaintext;
 }
 
+/* Unwedged devices are remembered for an hour; past this many, the
+ * oldest are forgotten, so junk cannot grow the tables for ever. */
+#define MAX_UNWEDGED 1024
+
 static void
 plan_unwedge (HandsetCryptoMachine *self, const char *sender, const char *sender_key)
 {
   gint64 *last = g_hash_table_lookup (self->unwedged, sender_key);
   gint64 now = self->now_us ();
+  HandsetDeviceKeys *device = find_device_by_key (self, sender, sender_key);
+  GHashTable *of_sender = g_hash_table_lookup (self->devices, sender);
   gint64 *when;
 
   if (last != NULL && now - *last < HANDSET_OLM_UNWEDGE_INTERVAL_US)
+    return;
+  /* Only for a key that is the sender's, or while the sender's devices are
+   * not known: anyone may send garbage that names another's key. */
+  if (device == NULL && of_sender != NULL && g_hash_table_size (of_sender) > 0 &&
+      !handset_crypto_machine_is_user_outdated (self, sender))
+    {
+      g_message ("An undecryptable message from %s names a key none of their devices has", sender);
+      return;
+    }
+  if (g_hash_table_size (self->unwedged) >= MAX_UNWEDGED)
+    {
+      GHashTableIter iter;
+      gpointer value;
+
+      g_hash_table_iter_init (&iter, self->unwedged);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        if (now - *(gint64 *) value >= HANDSET_OLM_UNWEDGE_INTERVAL_US)
+          g_hash_table_iter_remove (&iter);
+      if (g_hash_table_size (self->unwedged) >= MAX_UNWEDGED)
+        return;
+    }
+  if (g_hash_table_size (self->unwedge_pending) >= MAX_UNWEDGED)
     return;
   when = g_new (gint64, 1);
   *when = now;
   g_hash_table_insert (self->unwedged, g_strdup (sender_key), when);
   g_hash_table_add (self->unwedge_pending, g_strdup (sender_key));
   /* Its device must be known to claim a key of it. */
-  if (g_hash_table_lookup (self->devices_by_key, sender_key) == NULL)
+  if (device == NULL)
     {
       const char *users[] = { sender, NULL };
 
@@ -1531,9 +1706,8 @@ handset_crypto_machine_decrypt_to_device (HandsetCryptoMachine *self,
                            "a decrypted Olm message names another sender or recipient");
       return NULL;
     }
-  device = g_hash_table_lookup (self->devices_by_key, sender_key);
-  if (device != NULL &&
-      (g_strcmp0 (device->user_id, sender) != 0 || g_strcmp0 (device->ed25519, ed25519) != 0))
+  device = find_device_by_key (self, sender, sender_key);
+  if (device != NULL && g_strcmp0 (device->ed25519, ed25519) != 0)
     {
       g_set_error_literal (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_SPOOFED,
                            "a decrypted Olm message whose keys belong to another device");
@@ -1661,7 +1835,7 @@ handset_crypto_machine_share_room_key (HandsetCryptoMachine *self,
       GHashTableIter iter;
       gpointer slot, curve;
 
-      if (self->now_us () - entry->created >= period_ms * 1000)
+      if ((self->now_us () - entry->created) / 1000 >= period_ms)
         why = "it is older than the room's rotation period";
       else if (entry->messages >= period_msgs)
         why = "it encrypted as many messages as the room allows";
@@ -1896,6 +2070,14 @@ handset_crypto_machine_decrypt_room_event (HandsetCryptoMachine *self,
                            "not encrypted with Megolm v1");
       return NULL;
     }
+  /* State is never encrypted: such an event would pass for a membership
+   * change that the room's state never saw. */
+  if (json_object_has_member (event, "state_key"))
+    {
+      g_set_error_literal (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_INVALID,
+                           "an encrypted state event");
+      return NULL;
+    }
   if (session_id == NULL || ciphertext == NULL || get_string (event, "sender") == NULL)
     {
       g_set_error_literal (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_INVALID,
@@ -1958,7 +2140,7 @@ handset_crypto_machine_decrypt_room_event (HandsetCryptoMachine *self,
 
   if (info != NULL)
     {
-      device = g_hash_table_lookup (self->devices_by_key, entry->sender_key);
+      device = find_device_by_key (self, entry->sender_user, entry->sender_key);
       *info = g_new0 (HandsetDecryptionInfo, 1);
       (*info)->sender_curve25519 = g_strdup (entry->sender_key);
       (*info)->sender_ed25519 = g_strdup (entry->signing_key);
@@ -1969,8 +2151,7 @@ handset_crypto_machine_decrypt_room_event (HandsetCryptoMachine *self,
           (*info)->sender_device = g_strdup (self->device_id);
           (*info)->device_known = TRUE;
         }
-      else if (device != NULL && g_str_equal (device->user_id, entry->sender_user) &&
-               g_strcmp0 (device->ed25519, entry->signing_key) == 0)
+      else if (device != NULL && g_strcmp0 (device->ed25519, entry->signing_key) == 0)
         {
           (*info)->sender_device = g_strdup (device->device_id);
           (*info)->device_known = TRUE;

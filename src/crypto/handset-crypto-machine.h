@@ -71,10 +71,13 @@ void handset_crypto_machine_receive_key_counts (HandsetCryptoMachine *self,
 
 /* ---- other devices: /keys/query */
 void handset_crypto_machine_track_users (HandsetCryptoMachine *self, const char *const *user_ids);
+void handset_crypto_machine_mark_user_outdated (HandsetCryptoMachine *self, const char *user_id);
 void handset_crypto_machine_receive_device_list_changes (HandsetCryptoMachine *self,
                                                          JsonArray *changed,
                                                          JsonArray *left);
 GStrv handset_crypto_machine_get_outdated_users (HandsetCryptoMachine *self);
+void handset_crypto_machine_keys_query_started (HandsetCryptoMachine *self,
+                                                const char *const *user_ids);
 gboolean handset_crypto_machine_is_user_outdated (HandsetCryptoMachine *self, const char *user_id);
 void handset_crypto_machine_receive_keys_query (HandsetCryptoMachine *self,
                                                 const char *const *asked,
@@ -87,6 +90,7 @@ HandsetDeviceKeys *handset_crypto_machine_get_device (HandsetCryptoMachine *self
 /* ---- Olm sessions: /keys/claim */
 JsonObject *handset_crypto_machine_build_keys_claim (HandsetCryptoMachine *self,
                                                      const char *const *user_ids);
+JsonObject *handset_crypto_machine_build_unwedge_claim (HandsetCryptoMachine *self);
 void handset_crypto_machine_receive_keys_claim (HandsetCryptoMachine *self,
                                                 JsonObject *request,
                                                 JsonObject *response);

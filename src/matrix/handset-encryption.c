@@ -29,6 +29,7 @@ typedef struct
   gint64 received_us; /* of the batch it came in */
   gint64 added_us;
   HandsetEventEncryption encryption; /* once decrypted */
+  gboolean refetched;                /* its sender's devices were fetched again for it */
 } Pending;
 
 typedef struct
@@ -56,6 +57,10 @@ struct _HandsetEncryption
   GHashTable *busy;   /* room IDs whose head job is being prepared */
   gboolean uploading;
   gboolean querying;
+  gboolean claiming;
+  gboolean need_query; /* a sender's devices must be fetched again */
+  gboolean stopped;
+  GPtrArray *starting; /* GTasks waiting for the one start in flight */
   gboolean upload_again;
 };
 
@@ -73,6 +78,7 @@ static guint signals[N_SIGNALS];
 
 static void process_queue (HandsetEncryption *self, const char *room_id);
 static void kick_key_work (HandsetEncryption *self);
+static void retry_pending (HandsetEncryption *self);
 
 static void
 pending_free (Pending *pending)
@@ -106,14 +112,13 @@ handset_encryption_dispose (GObject *object)
 {
   HandsetEncryption *self = HANDSET_ENCRYPTION (object);
 
-  g_cancellable_cancel (self->cancellable);
+  handset_encryption_stop (self);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->machine);
   g_clear_object (&self->client);
   g_clear_object (&self->rooms);
   g_clear_object (&self->secrets);
   g_clear_object (&self->store);
-  g_queue_clear_full (&self->pending, (GDestroyNotify) pending_free);
   g_clear_pointer (&self->queues, g_hash_table_unref);
   g_clear_pointer (&self->busy, g_hash_table_unref);
 
@@ -189,6 +194,47 @@ handset_encryption_new (HandsetMatrixClient *client,
   return self;
 }
 
+/**
+ * handset_encryption_stop:
+ *
+ * Stops for good (at logout, or when the session ends): requests in
+ * flight are cancelled, events waiting to be sent fail, and nothing more
+ * is written to the database or the keyring.
+ */
+void
+handset_encryption_stop (HandsetEncryption *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_if_fail (HANDSET_IS_ENCRYPTION (self));
+
+  if (self->stopped)
+    return;
+  self->stopped = TRUE;
+  g_cancellable_cancel (self->cancellable);
+  g_queue_clear_full (&self->pending, (GDestroyNotify) pending_free);
+  if (self->queues != NULL)
+    {
+      g_hash_table_iter_init (&iter, self->queues);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        {
+          GQueue *queue = value;
+          SendJob *job;
+
+          while ((job = g_queue_pop_head (queue)) != NULL)
+            {
+              g_task_return_new_error (job->task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                       "the encryption was stopped");
+              send_job_free (job);
+            }
+        }
+      g_hash_table_remove_all (self->queues);
+    }
+  if (self->busy != NULL)
+    g_hash_table_remove_all (self->busy);
+}
+
 gboolean
 handset_encryption_get_ready (HandsetEncryption *self)
 {
@@ -207,6 +253,29 @@ handset_encryption_get_machine (HandsetEncryption *self)
 }
 
 /* ------------------------------------------------------------ start */
+
+/* Ends the start in flight, and every start that waited for it. */
+static void
+finish_start (GTask *task, GError *error)
+{
+  HandsetEncryption *self = g_task_get_source_object (task);
+  g_autoptr (GPtrArray) waiting = g_steal_pointer (&self->starting);
+
+  for (guint i = 0; waiting != NULL && i < waiting->len; i++)
+    {
+      GTask *other = g_ptr_array_index (waiting, i);
+
+      if (error != NULL)
+        g_task_return_error (other, g_error_copy (error));
+      else
+        g_task_return_boolean (other, TRUE);
+      g_object_unref (other);
+    }
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
 
 static gboolean
 open_machine (HandsetEncryption *self, GBytes *key, GError **error)
@@ -260,7 +329,21 @@ keys_lost (GTask *task, GError *error)
                        error->message);
 
   g_signal_emit (self, signals[SIGNAL_KEYS_LOST], 0, message);
-  g_task_return_error (task, error);
+  finish_start (task, error);
+}
+
+/* Stopped (logged out, say) while the keyring answered: nothing more is
+ * written anywhere. */
+static gboolean
+start_stopped (GTask *task)
+{
+  HandsetEncryption *self = g_task_get_source_object (task);
+
+  if (!self->stopped)
+    return FALSE;
+  finish_start (
+      task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "the encryption was stopped"));
+  return TRUE;
 }
 
 static void
@@ -273,13 +356,22 @@ key_saved_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 
   if (!handset_secret_store_save_pickle_key_finish (HANDSET_SECRET_STORE (object), result, &error))
     {
-      g_task_return_error (task, error);
+      finish_start (task, error);
       return;
     }
+  if (start_stopped (task))
+    return;
   if (!open_machine (self, key, &error))
-    g_task_return_error (task, error);
+    finish_start (task, error);
   else
-    g_task_return_boolean (task, TRUE);
+    finish_start (task, NULL);
+}
+
+static void
+wipe_key (gpointer data)
+{
+  memset (data, 0, HANDSET_OLM_PICKLE_KEY_SIZE);
+  g_free (data);
 }
 
 static void
@@ -291,6 +383,11 @@ key_loaded_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
 
   key = handset_secret_store_load_pickle_key_finish (HANDSET_SECRET_STORE (object), result, &error);
+  if (start_stopped (task))
+    {
+      g_clear_error (&error);
+      return;
+    }
   if (key != NULL)
     {
       if (!open_machine (self, key, &error))
@@ -299,10 +396,10 @@ key_loaded_cb (GObject *object, GAsyncResult *result, gpointer user_data)
               g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA))
             keys_lost (task, error);
           else
-            g_task_return_error (task, error);
+            finish_start (task, error);
           return;
         }
-      g_task_return_boolean (task, TRUE);
+      finish_start (task, NULL);
       return;
     }
 
@@ -313,7 +410,7 @@ key_loaded_cb (GObject *object, GAsyncResult *result, gpointer user_data)
           handset_store_get_db (store), handset_matrix_client_get_user_id (self->client),
           handset_matrix_client_get_device_id (self->client));
       g_autofree char *account = NULL;
-      guint8 raw[HANDSET_OLM_PICKLE_KEY_SIZE];
+      guint8 *raw = g_malloc (HANDSET_OLM_PICKLE_KEY_SIZE);
       GBytes *new_key;
 
       if (handset_crypto_store_open (crypto_store, NULL))
@@ -321,13 +418,14 @@ key_loaded_cb (GObject *object, GAsyncResult *result, gpointer user_data)
       if (account != NULL)
         {
           /* Keys in the database, no key to open them: never overwrite. */
+          g_free (raw);
           keys_lost (task, error);
           return;
         }
       g_clear_error (&error);
-      handset_olm_random_bytes (raw, sizeof raw);
-      new_key = g_bytes_new (raw, sizeof raw);
-      memset (raw, 0, sizeof raw);
+      handset_olm_random_bytes (raw, HANDSET_OLM_PICKLE_KEY_SIZE);
+      /* Wiped when the last reference goes. */
+      new_key = g_bytes_new_with_free_func (raw, HANDSET_OLM_PICKLE_KEY_SIZE, wipe_key, raw);
       g_task_set_task_data (task, new_key, (GDestroyNotify) g_bytes_unref);
       handset_secret_store_save_pickle_key_async (
           self->secrets, handset_matrix_client_get_homeserver (self->client),
@@ -337,7 +435,7 @@ key_loaded_cb (GObject *object, GAsyncResult *result, gpointer user_data)
       return;
     }
 
-  g_task_return_error (task, error);
+  finish_start (task, error);
 }
 
 /**
@@ -356,12 +454,26 @@ handset_encryption_start_async (HandsetEncryption *self,
   GTask *task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, handset_encryption_start_async);
+  if (self->stopped)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "stopped");
+      g_object_unref (task);
+      return;
+    }
   if (self->machine != NULL)
     {
       g_task_return_boolean (task, TRUE);
       g_object_unref (task);
       return;
     }
+  /* One start at a time: a second one waits for the first. Two would make
+   * two pickle keys, and the keyring would keep the wrong one. */
+  if (self->starting != NULL)
+    {
+      g_ptr_array_add (self->starting, task);
+      return;
+    }
+  self->starting = g_ptr_array_new ();
   handset_secret_store_load_pickle_key_async (
       self->secrets, handset_matrix_client_get_homeserver (self->client),
       handset_matrix_client_get_user_id (self->client),
@@ -386,7 +498,7 @@ uploaded_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   answer =
       handset_matrix_client_keys_request_finish (HANDSET_MATRIX_CLIENT (object), result, &error);
   self->uploading = FALSE;
-  if (self->machine == NULL)
+  if (self->machine == NULL || self->stopped)
     return;
   if (answer == NULL)
     {
@@ -440,9 +552,14 @@ queried_cb (GObject *object, GAsyncResult *result, gpointer user_data)
     self->querying = FALSE;
   if (answer == NULL)
     g_message ("Device keys could not be fetched: %s", error->message);
-  else if (self->machine != NULL)
-    handset_crypto_machine_receive_keys_query (self->machine, (const char *const *) query->users,
-                                               answer);
+  else if (self->machine != NULL && !self->stopped)
+    {
+      handset_crypto_machine_receive_keys_query (self->machine, (const char *const *) query->users,
+                                                 answer);
+      /* Events may have waited for these devices. */
+      if (self->pending.length > 0)
+        retry_pending (self);
+    }
   if (query->task != NULL)
     {
       g_task_return_boolean (query->task, TRUE);
@@ -461,6 +578,7 @@ query_keys (HandsetEncryption *self, GStrv users, GTask *task)
   query->self = g_object_ref (self);
   query->users = users;
   query->task = task;
+  handset_crypto_machine_keys_query_started (self->machine, (const char *const *) users);
   handset_matrix_client_query_keys_async (self->client, (const char *const *) users,
                                           self->cancellable, queried_cb, query);
 }
@@ -474,6 +592,48 @@ to_device_sent_cb (GObject *object, GAsyncResult *result, gpointer user_data)
     g_message ("To-device messages could not be sent: %s", error->message);
 }
 
+typedef struct
+{
+  HandsetEncryption *self;
+  JsonObject *request;
+} Claim;
+
+static Claim *
+claim_new (HandsetEncryption *self, JsonObject *request)
+{
+  Claim *claim = g_new0 (Claim, 1);
+
+  claim->self = g_object_ref (self);
+  claim->request = json_object_ref (request);
+
+  return claim;
+}
+
+/* New sessions with devices whose session broke: then each gets m.dummy,
+ * so that it starts using the new one. */
+static void
+unwedge_claimed_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  Claim *claim = user_data;
+  HandsetEncryption *self = claim->self;
+  g_autoptr (JsonObject) answer = NULL;
+  g_autoptr (GError) error = NULL;
+
+  answer =
+      handset_matrix_client_keys_request_finish (HANDSET_MATRIX_CLIENT (object), result, &error);
+  self->claiming = FALSE;
+  if (answer == NULL)
+    g_message ("One-time keys could not be claimed: %s", error->message);
+  else if (self->machine != NULL && !self->stopped)
+    {
+      handset_crypto_machine_receive_keys_claim (self->machine, claim->request, answer);
+      kick_key_work (self);
+    }
+  json_object_unref (claim->request);
+  g_object_unref (claim->self);
+  g_free (claim);
+}
+
 /* Whatever the machine wants done in the background: publish keys, fetch
  * outdated device lists, send the m.dummy of unwedged sessions. */
 static void
@@ -482,14 +642,26 @@ kick_key_work (HandsetEncryption *self)
   g_auto (GStrv) outdated = NULL;
   g_autoptr (JsonObject) dummies = NULL;
 
-  if (self->machine == NULL)
+  if (self->machine == NULL || self->stopped)
     return;
+  self->need_query = FALSE;
   upload_keys (self);
   outdated = handset_crypto_machine_get_outdated_users (self->machine);
   if (outdated[0] != NULL && !self->querying)
     {
       self->querying = TRUE;
       query_keys (self, g_steal_pointer (&outdated), NULL);
+    }
+  if (!self->claiming)
+    {
+      g_autoptr (JsonObject) claim = handset_crypto_machine_build_unwedge_claim (self->machine);
+
+      if (claim != NULL)
+        {
+          self->claiming = TRUE;
+          handset_matrix_client_keys_request_async (self->client, "claim", claim, self->cancellable,
+                                                    unwedge_claimed_cb, claim_new (self, claim));
+        }
     }
   dummies = handset_crypto_machine_take_unwedge_messages (self->machine);
   if (dummies != NULL)
@@ -525,27 +697,66 @@ deliver_late (HandsetEncryption *self, GPtrArray *decrypted)
     }
 }
 
-static JsonObject *
+typedef enum
+{
+  DECRYPT_OK,   /* *clear is the event */
+  DECRYPT_WAIT, /* its key, or its sender's device keys, have not come yet */
+  DECRYPT_DROP, /* it fails a check: never */
+} DecryptResult;
+
+/* An event that decrypts counts only once the device that sent it is one
+ * its user's homeserver lists: else a server could forge a sender, a room
+ * key and a call. The sender's devices are fetched again once before the
+ * event is given up. */
+static DecryptResult
 decrypt_one (HandsetEncryption *self,
              const char *room_id,
              JsonObject *event,
              HandsetEventEncryption *encryption,
+             gboolean *refetched,
+             JsonObject **clear,
              GError **error)
 {
   g_autoptr (HandsetDecryptionInfo) info = NULL;
-  JsonObject *clear;
+  g_autoptr (JsonObject) out = NULL;
+  const char *sender = handset_event_get_string (event, "sender");
 
-  clear = handset_crypto_machine_decrypt_room_event (self->machine, room_id, event, &info, error);
-  if (clear == NULL)
-    return NULL;
+  out = handset_crypto_machine_decrypt_room_event (self->machine, room_id, event, &info, error);
+  if (out == NULL)
+    return g_error_matches (*error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_MISSING_KEY)
+               ? DECRYPT_WAIT
+               : DECRYPT_DROP;
+
+  if (!info->device_known)
+    {
+      const char *users[] = { sender, NULL };
+
+      handset_crypto_machine_track_users (self->machine, users);
+      if (handset_crypto_machine_is_user_outdated (self->machine, sender))
+        return DECRYPT_WAIT;
+      if (!*refetched)
+        {
+          *refetched = TRUE;
+          handset_crypto_machine_mark_user_outdated (self->machine, sender);
+          self->need_query = TRUE;
+          return DECRYPT_WAIT;
+        }
+      g_set_error (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_SPOOFED,
+                   "it was sent from a device that %s's homeserver does not list", sender);
+      return DECRYPT_DROP;
+    }
+
+  g_free (encryption->sender_device);
   encryption->encrypted = TRUE;
   encryption->sender_device = g_strdup (info->sender_device);
   encryption->device_known = info->device_known;
   encryption->verified = FALSE;
+  *clear = g_steal_pointer (&out);
 
-  return clear;
+  return DECRYPT_OK;
 }
 
+/* Tries the waiting events again: after room keys or device keys came. */
 static void
 retry_pending (HandsetEncryption *self)
 {
@@ -553,44 +764,49 @@ retry_pending (HandsetEncryption *self)
   gint64 now = g_get_monotonic_time ();
   GList *l = self->pending.head;
 
+  if (self->machine == NULL)
+    return;
+
   while (l != NULL)
     {
       GList *next = l->next;
       Pending *p = l->data;
-      const char *session_id =
-          handset_event_get_string (handset_event_get_object (p->event, "content"), "session_id");
+      g_autoptr (GError) error = NULL;
+      JsonObject *clear = NULL;
 
       if (now - p->added_us > HANDSET_ENCRYPTION_PENDING_MAX_MS * 1000)
         {
-          g_debug ("An event in %s waited too long for its key; dropped", p->room_id);
+          g_debug ("An event in %s waited too long for its keys; dropped", p->room_id);
           g_queue_delete_link (&self->pending, l);
           pending_free (p);
+          l = next;
+          continue;
         }
-      else if (session_id != NULL &&
-               handset_crypto_machine_has_room_key (self->machine, p->room_id, session_id))
+      switch (
+          decrypt_one (self, p->room_id, p->event, &p->encryption, &p->refetched, &clear, &error))
         {
-          g_autoptr (GError) error = NULL;
-          JsonObject *clear = decrypt_one (self, p->room_id, p->event, &p->encryption, &error);
-
-          g_queue_delete_link (&self->pending, l);
-          if (clear == NULL)
-            {
-              if (!g_error_matches (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_MISSING_KEY))
-                g_message ("An event in %s was dropped: %s", p->room_id, error->message);
-              pending_free (p);
-            }
-          else
-            {
-              json_object_unref (p->event);
-              p->event = clear;
-              g_ptr_array_add (decrypted, p);
-            }
+          case DECRYPT_OK:
+            g_queue_delete_link (&self->pending, l);
+            json_object_unref (p->event);
+            p->event = clear;
+            g_ptr_array_add (decrypted, p);
+            break;
+          case DECRYPT_DROP:
+            g_message ("An event in %s was dropped: %s", p->room_id, error->message);
+            g_queue_delete_link (&self->pending, l);
+            pending_free (p);
+            break;
+          case DECRYPT_WAIT:
+          default:
+            break;
         }
       l = next;
     }
 
   if (decrypted->len > 0)
     deliver_late (self, decrypted);
+  if (self->need_query)
+    kick_key_work (self);
 }
 
 /**
@@ -608,7 +824,7 @@ handset_encryption_handle_to_device (HandsetEncryption *self, HandsetSyncBatch *
   JsonArray *fallback, *changed, *left;
   gboolean new_keys = FALSE;
 
-  if (self->machine == NULL)
+  if (self->machine == NULL || self->stopped)
     return;
 
   handset_sync_batch_get_key_counts (batch, &counts, &fallback);
@@ -664,7 +880,7 @@ track_members (HandsetEncryption *self, const char *room_id)
 void
 handset_encryption_decrypt_rooms (HandsetEncryption *self, HandsetSyncBatch *batch)
 {
-  if (self->machine == NULL)
+  if (self->machine == NULL || self->stopped)
     return;
 
   for (guint i = 0; i < handset_sync_batch_get_n_rooms (batch); i++)
@@ -681,21 +897,25 @@ handset_encryption_decrypt_rooms (HandsetEncryption *self, HandsetSyncBatch *bat
           HandsetEventEncryption encryption = { 0 };
           g_autoptr (JsonObject) clear = NULL;
           g_autoptr (GError) error = NULL;
+          gboolean refetched = FALSE;
+          DecryptResult result;
 
           if (g_strcmp0 (handset_event_get_string (event, "type"), "m.room.encrypted") != 0)
             continue;
-          clear = decrypt_one (self, room->room_id, event, &encryption, &error);
-          if (clear != NULL)
+          result =
+              decrypt_one (self, room->room_id, event, &encryption, &refetched, &clear, &error);
+          if (result == DECRYPT_OK)
             {
               handset_sync_batch_replace_event (batch, room->timeline, j, clear, &encryption);
               g_free (encryption.sender_device);
               continue;
             }
-          if (g_error_matches (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_MISSING_KEY))
+          if (result == DECRYPT_WAIT)
             {
               Pending *p = g_new0 (Pending, 1);
               const char *sender = handset_event_get_string (event, "sender");
 
+              p->refetched = refetched;
               p->room_id = g_strdup (room->room_id);
               p->event = json_object_ref (event);
               p->received_us = handset_sync_batch_get_received_time (batch);
@@ -703,7 +923,8 @@ handset_encryption_decrypt_rooms (HandsetEncryption *self, HandsetSyncBatch *bat
               g_queue_push_tail (&self->pending, p);
               while (self->pending.length > HANDSET_ENCRYPTION_PENDING_MAX)
                 pending_free (g_queue_pop_head (&self->pending));
-              g_debug ("An event in %s waits for its key: %s", room->room_id, error->message);
+              g_debug ("An event in %s waits for keys: %s", room->room_id,
+                       error ? error->message : "its sender's devices are being fetched");
               if (sender != NULL)
                 g_signal_emit (self, signals[SIGNAL_WAITING_FOR_KEYS], 0, room->room_id, sender);
             }
@@ -841,7 +1062,7 @@ job_query_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
   JobRef *ref = user_data;
 
-  if (!g_cancellable_is_cancelled (ref->self->cancellable))
+  if (!ref->self->stopped)
     prepare_job (ref->self, ref->room_id);
   job_ref_free (ref);
 }
@@ -856,7 +1077,7 @@ job_claim_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 
   answer =
       handset_matrix_client_keys_request_finish (HANDSET_MATRIX_CLIENT (object), result, &error);
-  if (g_cancellable_is_cancelled (self->cancellable))
+  if (self->stopped)
     {
       job_ref_free (ref);
       return;
@@ -889,7 +1110,7 @@ job_keys_sent_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 
   if (!handset_matrix_client_send_to_device_finish (HANDSET_MATRIX_CLIENT (object), result, &error))
     {
-      if (!g_cancellable_is_cancelled (self->cancellable))
+      if (!self->stopped)
         {
           /* Some devices may lack the key: the next event starts a new one. */
           handset_crypto_machine_discard_room_key (self->machine, ref->room_id);
@@ -902,7 +1123,7 @@ job_keys_sent_cb (GObject *object, GAsyncResult *result, gpointer user_data)
       job_ref_free (ref);
       return;
     }
-  if (!g_cancellable_is_cancelled (self->cancellable))
+  if (!self->stopped)
     prepare_job (self, ref->room_id);
   job_ref_free (ref);
 }
@@ -1036,7 +1257,7 @@ handset_encryption_send_event_async (HandsetEncryption *self,
       return;
     }
   g_task_set_task_data (task, GINT_TO_POINTER (TRUE), NULL);
-  if (self->machine == NULL)
+  if (self->machine == NULL || self->stopped)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
                                _ ("This chat is encrypted, and Handset's encryption could not "

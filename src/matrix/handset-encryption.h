@@ -33,6 +33,7 @@ void handset_encryption_start_async (HandsetEncryption *self,
                                      gpointer user_data);
 gboolean
 handset_encryption_start_finish (HandsetEncryption *self, GAsyncResult *result, GError **error);
+void handset_encryption_stop (HandsetEncryption *self);
 gboolean handset_encryption_get_ready (HandsetEncryption *self);
 HandsetCryptoMachine *handset_encryption_get_machine (HandsetEncryption *self);
 

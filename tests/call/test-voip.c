@@ -1310,6 +1310,30 @@ test_voip_45_46_remote_candidates (void)
   teardown ();
 }
 
+/* An invite that comes after its own hangup (its room key came late, so
+ * it was decrypted late) must not ring: the call is over. */
+static void
+test_voip_invite_after_its_hangup (void)
+{
+  Device *bob;
+  g_autofree char *invite = invite_json ("c-late", "ALICEPARTY", 90000, BOB);
+  g_autofree char *hangup =
+      g_strdup ("{\"call_id\": \"c-late\", \"party_id\": \"ALICEPARTY\", \"version\": \"1\","
+                " \"reason\": \"user_hangup\"}");
+
+  setup ();
+  bob = add_device (BOB, "BOBDEVICE1");
+  join_all ();
+
+  inject (ALICE, "m.call.hangup", hangup, 0);
+  deliver ();
+  inject (ALICE, "m.call.invite", invite, 0);
+  deliver ();
+
+  g_assert_cmpuint (bob->rang->len, ==, 0);
+  teardown ();
+}
+
 /* ------------------------------------------------------------------ 47-50: glare */
 
 static void
@@ -1900,6 +1924,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/voip/40-41-timeout-and-cancel", test_voip_40_41_timeout_and_cancel);
   g_test_add_func ("/voip/43-44-candidate-batches", test_voip_43_44_batching);
   g_test_add_func ("/voip/45-46-remote-candidates", test_voip_45_46_remote_candidates);
+  g_test_add_func ("/voip/invite-after-its-hangup", test_voip_invite_after_its_hangup);
   g_test_add_func ("/voip/47-glare-before-sending", test_voip_47_glare_before_sending);
   g_test_add_func ("/voip/48-49-glare-after-sending", test_voip_48_49_glare_after_sending);
   g_test_add_func ("/voip/50-no-glare-across-rooms", test_voip_50_no_glare_across_rooms);

@@ -677,7 +677,15 @@ test_one_time_key_top_up (Fixture *f, gconstpointer data)
   handset_crypto_machine_receive_key_counts (b1->machine, full, unused);
   g_assert_null (handset_crypto_machine_build_keys_upload (b1->machine));
 
-  /* The fallback key was used: a new one, and only that. */
+  /* The fallback key was used, but the last new one is less than an hour
+   * old (a sync from before its upload says the same): not yet. */
+  fake_now_us = g_get_real_time ();
+  handset_crypto_machine_set_clock (b1->machine, fake_clock);
+  handset_crypto_machine_receive_key_counts (b1->machine, full, none);
+  g_assert_null (handset_crypto_machine_build_keys_upload (b1->machine));
+
+  /* An hour on: a new one, and only that. */
+  fake_now_us += HANDSET_OLM_UNWEDGE_INTERVAL_US;
   handset_crypto_machine_receive_key_counts (b1->machine, full, none);
   up = upload (b1);
   g_assert_false (up.device_keys);
@@ -685,6 +693,11 @@ test_one_time_key_top_up (Fixture *f, gconstpointer data)
   g_assert_true (up.fallback_key);
   handset_crypto_machine_receive_key_counts (b1->machine, full, unused);
   g_assert_null (handset_crypto_machine_build_keys_upload (b1->machine));
+
+  /* Used again at once: the new one stays until an hour has passed. */
+  handset_crypto_machine_receive_key_counts (b1->machine, full, none);
+  g_assert_null (handset_crypto_machine_build_keys_upload (b1->machine));
+  handset_crypto_machine_set_clock (b1->machine, NULL);
 
   /* Absent means not said: no new fallback key. */
   handset_crypto_machine_receive_key_counts (b1->machine, NULL, NULL);
@@ -1928,6 +1941,17 @@ test_unwedge (Fixture *f, gconstpointer data)
   g_assert_null (handset_crypto_machine_take_unwedge_messages (f->b1->machine));
   learn_devices (f, f->b1, only_alice);
   learn_devices (f, f->b2, only_alice);
+  /* The broken session is mended without waiting for B1 to send anything:
+   * the background claim names A1; B2 has nothing to mend. */
+  {
+    g_autoptr (JsonObject) unwedge = handset_crypto_machine_build_unwedge_claim (f->b1->machine);
+
+    g_assert_nonnull (unwedge);
+    g_assert_cmpstr (
+        string_member (object_member (object_member (unwedge, "one_time_keys"), ALICE), "A1"), ==,
+        "signed_curve25519");
+    g_assert_null (handset_crypto_machine_build_unwedge_claim (f->b2->machine));
+  }
   /* B1 has a session with A1, and still asks for a key of it; B2, which
    * has one too and no trouble, does not. */
   claim = handset_crypto_machine_build_keys_claim (f->b1->machine, only_alice);
@@ -2375,6 +2399,168 @@ test_sync_key_later (Fixture *f, gconstpointer data)
   g_assert_cmpstr (encryption->sender_device, ==, "A1");
 }
 
+/* A plaintext nested deeper than the parser can take is dropped, not
+ * parsed (150 000 levels overflowed json-glib's stack). */
+static void
+test_deep_plaintext (Fixture *f, gconstpointer data)
+{
+  g_autoptr (JsonObject) content = json_object_new ();
+  g_autoptr (JsonObject) encrypted = NULL;
+  g_autoptr (JsonObject) event = NULL;
+  g_autoptr (JsonObject) clear = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonArray *outer = json_array_new ();
+
+  learn_devices (f, f->a1, only_bob);
+  g_assert_cmpuint (claim_keys (f, f->a1, only_bob, FALSE), ==, 2);
+  for (guint i = 0; i < 1000; i++)
+    {
+      JsonArray *next = json_array_new ();
+
+      json_array_add_array_element (next, outer);
+      outer = next;
+    }
+  json_object_set_array_member (content, "x", outer);
+  encrypted = handset_crypto_machine_encrypt_to_device (
+      f->a1->machine, handset_crypto_machine_get_device (f->a1->machine, BOB, "B1"), "m.dummy",
+      content, &error);
+  g_assert_no_error (error);
+  event = to_device_event (ALICE, encrypted);
+  clear = handset_crypto_machine_decrypt_to_device (f->b1->machine, event, &error);
+  g_assert_null (clear);
+  g_assert_nonnull (error);
+}
+
+/* A device the server stops listing keeps its keys as a tombstone: its ID
+ * cannot come back with other keys. */
+static void
+test_device_tombstone (Fixture *f, gconstpointer data)
+{
+  g_autoptr (JsonObject) answer = NULL;
+  Device *impostor;
+  HandsetDeviceKeys *b2;
+
+  learn_devices (f, f->a1, bob_and_alice);
+  f->b2->listed = FALSE;
+  answer = query_answer (f, only_bob);
+  handset_crypto_machine_receive_keys_query (f->a1->machine, only_bob, answer);
+  g_assert_null (handset_crypto_machine_get_device (f->a1->machine, BOB, "B2"));
+
+  /* "B2" comes back as another device (new keys, validly self-signed). */
+  impostor = device_new (f, BOB, "B2");
+  g_clear_pointer (&answer, json_object_unref);
+  answer = query_answer (f, only_bob);
+  handset_crypto_machine_receive_keys_query (f->a1->machine, only_bob, answer);
+  g_assert_null (handset_crypto_machine_get_device (f->a1->machine, BOB, "B2"));
+
+  /* The real one, with its own keys, may come back. */
+  impostor->listed = FALSE;
+  f->b2->listed = TRUE;
+  g_clear_pointer (&answer, json_object_unref);
+  answer = query_answer (f, only_bob);
+  handset_crypto_machine_receive_keys_query (f->a1->machine, only_bob, answer);
+  b2 = handset_crypto_machine_get_device (f->a1->machine, BOB, "B2");
+  g_assert_nonnull (b2);
+  g_assert_cmpstr (b2->ed25519, ==, handset_crypto_machine_get_ed25519 (f->b2->machine));
+}
+
+/* Mallory publishes a device with alice's curve25519 key (and her own,
+ * valid, signature) before B1 learns alice's devices: alice's device is
+ * still accepted, and her messages still decrypt. */
+static void
+test_key_of_another_user (Fixture *f, gconstpointer data)
+{
+  const char *const mallory[] = { "@mallory:x", NULL };
+  g_autoptr (HandsetOlmAccount) account = handset_olm_account_new ();
+  g_autoptr (JsonObject) keys = json_object_new ();
+  g_autoptr (JsonObject) answer = json_object_new ();
+  g_autofree char *canonical = NULL;
+  g_autofree char *signature = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *session = NULL;
+  JsonObject *signatures = json_object_new ();
+  JsonObject *by_key = json_object_new ();
+
+  text = g_strdup_printf ("{\"user_id\": \"@mallory:x\", \"device_id\": \"M1\","
+                          " \"algorithms\": [\"%s\", \"%s\"],"
+                          " \"keys\": {\"curve25519:M1\": \"%s\", \"ed25519:M1\": \"%s\"}}",
+                          HANDSET_OLM_ALGORITHM, HANDSET_MEGOLM_ALGORITHM,
+                          handset_crypto_machine_get_curve25519 (f->a1->machine),
+                          handset_olm_account_get_ed25519 (account));
+  g_clear_pointer (&keys, json_object_unref);
+  keys = parse_object (text);
+  canonical = handset_canonical_json_for_signing (keys, NULL);
+  signature = handset_olm_account_sign (account, canonical, strlen (canonical));
+  json_object_set_string_member (by_key, "ed25519:M1", signature);
+  json_object_set_object_member (signatures, "@mallory:x", by_key);
+  json_object_set_object_member (keys, "signatures", signatures);
+  g_clear_pointer (&text, g_free);
+  {
+    JsonObject *by_user = json_object_new ();
+    JsonObject *by_device = json_object_new ();
+
+    json_object_set_object_member (by_device, "M1", json_object_ref (keys));
+    json_object_set_object_member (by_user, "@mallory:x", by_device);
+    json_object_set_object_member (answer, "device_keys", by_user);
+  }
+  handset_crypto_machine_track_users (f->b1->machine, mallory);
+  handset_crypto_machine_receive_keys_query (f->b1->machine, mallory, answer);
+  g_assert_nonnull (handset_crypto_machine_get_device (f->b1->machine, "@mallory:x", "M1"));
+
+  learn_devices (f, f->b1, only_alice);
+  g_assert_nonnull (handset_crypto_machine_get_device (f->b1->machine, ALICE, "A1"));
+  session = alice_shares_with_bob (f, NULL);
+  {
+    g_autoptr (JsonObject) content = invite_content ("c-mallory");
+    g_autoptr (JsonObject) encrypted = encrypt_event (f->a1, "m.call.invite", content);
+    g_autoptr (JsonObject) event = room_event (ALICE, encrypted, "$e1", 1000);
+    g_autoptr (HandsetDecryptionInfo) info = NULL;
+    g_autoptr (GError) error = NULL;
+    g_autoptr (JsonObject) clear =
+        handset_crypto_machine_decrypt_room_event (f->b1->machine, ROOM, event, &info, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (info->device_known);
+    g_assert_cmpstr (info->sender_device, ==, "A1");
+  }
+}
+
+/* State is never encrypted: an encrypted event with a state_key is dropped. */
+static void
+test_encrypted_state_event (Fixture *f, gconstpointer data)
+{
+  g_autofree char *session = alice_shares_with_bob (f, NULL);
+  g_autoptr (JsonObject) content = parse_object ("{\"membership\": \"leave\"}");
+  g_autoptr (JsonObject) encrypted = encrypt_event (f->a1, "m.room.member", content);
+  g_autoptr (JsonObject) event = room_event (ALICE, encrypted, "$state", 1000);
+
+  json_object_set_string_member (event, "state_key", BOB);
+  assert_room_error (f->b1, ROOM, event, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_INVALID);
+}
+
+/* A device list that changes while a query is out stays outdated when the
+ * (possibly older) answer comes. */
+static void
+test_query_race (Fixture *f, gconstpointer data)
+{
+  g_autoptr (JsonObject) answer = query_answer (f, only_bob);
+  g_autoptr (JsonArray) changed = json_array_new ();
+
+  handset_crypto_machine_track_users (f->a1->machine, only_bob);
+  handset_crypto_machine_keys_query_started (f->a1->machine, only_bob);
+  json_array_add_string_element (changed, BOB);
+  handset_crypto_machine_receive_device_list_changes (f->a1->machine, changed, NULL);
+  handset_crypto_machine_receive_keys_query (f->a1->machine, only_bob, answer);
+  g_assert_true (handset_crypto_machine_is_user_outdated (f->a1->machine, BOB));
+  /* The devices it named are known all the same. */
+  g_assert_nonnull (handset_crypto_machine_get_device (f->a1->machine, BOB, "B1"));
+
+  /* The next answer, with nothing in between, brings it up to date. */
+  handset_crypto_machine_keys_query_started (f->a1->machine, only_bob);
+  handset_crypto_machine_receive_keys_query (f->a1->machine, only_bob, answer);
+  g_assert_false (handset_crypto_machine_is_user_outdated (f->a1->machine, BOB));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -2405,6 +2591,11 @@ main (int argc, char *argv[])
   ADD_CAROL ("/crypto-machine/forwarded-room-key", test_forwarded_room_key);
   ADD_CAROL ("/crypto-machine/pre-key-replay", test_pre_key_replay);
   ADD ("/crypto-machine/sync/same-batch", test_sync_same_batch);
+  ADD ("/crypto-machine/hostile/deep-plaintext", test_deep_plaintext);
+  ADD ("/crypto-machine/devices/tombstone", test_device_tombstone);
+  ADD ("/crypto-machine/devices/key-of-another-user", test_key_of_another_user);
+  ADD ("/crypto-machine/sender/encrypted-state-event", test_encrypted_state_event);
+  ADD ("/crypto-machine/devices/query-race", test_query_race);
   ADD ("/crypto-machine/sync/key-later", test_sync_key_later);
   /* Last: it may crash a subprocess and end the run. */
   ADD ("/crypto-machine/hostile/pre-key-without-identity-key", test_pre_key_without_identity_key);
