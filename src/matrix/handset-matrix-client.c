@@ -1832,8 +1832,10 @@ handset_matrix_client_query_keys_finish (HandsetMatrixClient *self,
  * @endpoint: `upload` or `claim`
  * @body: the request body
  *
- * POSTs to `/keys/upload` or `/keys/claim`. Both may be sent again after
- * a network error: the server answers the same keys the same way.
+ * POSTs to `/keys/upload` or `/keys/claim`, sent again after a network
+ * error: an upload of the same keys is answered the same way; a claim sent
+ * twice uses up one more one-time key of the other device, which costs it
+ * a key and nothing else.
  */
 void
 handset_matrix_client_keys_request_async (HandsetMatrixClient *self,
