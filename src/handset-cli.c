@@ -186,6 +186,11 @@ handset_cli_call_json (HandsetCall *call)
   json_builder_add_boolean_value (builder, handset_call_get_video (call));
   json_builder_set_member_name (builder, "encrypted");
   json_builder_add_boolean_value (builder, handset_call_get_encrypted (call));
+  /* The other device is one its owner signed, and the owner's identity is
+   * the one first seen. */
+  json_builder_set_member_name (builder, "peer_verified");
+  json_builder_add_boolean_value (builder, handset_call_get_peer_trust (call) ==
+                                               HANDSET_PEER_TRUST_CROSS_SIGNED);
   json_builder_set_member_name (builder, "audio_bytes_sent");
   json_builder_add_int_value (builder, (gint64) sent);
   json_builder_set_member_name (builder, "audio_bytes_received");

@@ -54,6 +54,17 @@ enum
 
 static guint signals[N_SIGNALS];
 
+static HandsetPeerTrust
+peer_trust (const HandsetEventEncryption *encryption)
+{
+  if (encryption == NULL)
+    return HANDSET_PEER_TRUST_UNKNOWN;
+  if (encryption->identity_changed)
+    return HANDSET_PEER_TRUST_IDENTITY_CHANGED;
+
+  return encryption->cross_signed ? HANDSET_PEER_TRUST_CROSS_SIGNED : HANDSET_PEER_TRUST_UNSIGNED;
+}
+
 static gboolean
 room_is_encrypted (HandsetCallManager *self, const char *room_id)
 {
@@ -413,7 +424,7 @@ pending_free (Pending *pending)
 static void
 handle_invite (HandsetCallManager *self,
                HandsetCallEvent *invite,
-               gboolean encrypted,
+               const HandsetEventEncryption *encryption,
                GPtrArray *pending)
 {
   g_autoptr (HandsetCallMedia) media = NULL;
@@ -465,7 +476,8 @@ handle_invite (HandsetCallManager *self,
 
   party_id = handset_call_manager_new_party_id (self);
   call = handset_call_new_incoming (self->clock, media, self->own_user_id, invite, party_id);
-  handset_call_set_encrypted (call, encrypted);
+  handset_call_set_encrypted (call, encryption != NULL);
+  handset_call_set_peer_trust (call, peer_trust (encryption));
   add_call (self, call);
   apply_early (self, call);
 
@@ -597,7 +609,12 @@ handle_room_events (HandsetCallManager *self,
                          handset_call_get_opponent_user_id (call)) == 0 ||
               g_strcmp0 (handset_call_event_get_sender (event), handset_call_get_invitee (call)) ==
                   0)
-            handset_call_set_waiting_for_keys (call, FALSE);
+            {
+              handset_call_set_waiting_for_keys (call, FALSE);
+              /* The opponent's device, as its events say. */
+              if (encryption != NULL)
+                handset_call_set_peer_trust (call, peer_trust (encryption));
+            }
           if (g_strcmp0 (handset_call_get_room_id (call), room_id) != 0)
             {
               g_debug ("Event for call %s in another room dropped",
@@ -611,7 +628,7 @@ handle_room_events (HandsetCallManager *self,
       switch (handset_call_event_get_event_type (event))
         {
           case HANDSET_CALL_EVENT_INVITE:
-            handle_invite (self, event, encryption != NULL, pending);
+            handle_invite (self, event, encryption, pending);
             break;
           case HANDSET_CALL_EVENT_CANDIDATES:
           case HANDSET_CALL_EVENT_ANSWER:

@@ -51,6 +51,7 @@ struct _HandsetCall
   gboolean on_hold;
   gboolean encrypted;
   gboolean waiting_for_keys;
+  HandsetPeerTrust peer_trust;
   gboolean remote_on_hold;
   gboolean remote_audio_muted;
   gboolean remote_video_muted;
@@ -138,6 +139,7 @@ enum
   PROP_VIDEO,
   PROP_ENCRYPTED,
   PROP_WAITING_FOR_KEYS,
+  PROP_PEER_TRUST,
   N_PROPS
 };
 
@@ -1430,6 +1432,9 @@ handset_call_get_property (GObject *object, guint prop_id, GValue *value, GParam
       case PROP_WAITING_FOR_KEYS:
         g_value_set_boolean (value, self->waiting_for_keys);
         break;
+      case PROP_PEER_TRUST:
+        g_value_set_int (value, self->peer_trust);
+        break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1542,6 +1547,16 @@ handset_call_class_init (HandsetCallClass *klass)
    * their device has not shared its keys with this one.
    */
   props[PROP_WAITING_FOR_KEYS] = boolean_property ("waiting-for-keys");
+  /**
+   * HandsetCall:peer-trust:
+   *
+   * What is known of the other device (a #HandsetPeerTrust): whether its
+   * owner signed it, and whether the owner's identity changed.
+   */
+  props[PROP_PEER_TRUST] =
+      g_param_spec_int ("peer-trust", NULL, NULL, HANDSET_PEER_TRUST_UNKNOWN,
+                        HANDSET_PEER_TRUST_IDENTITY_CHANGED, HANDSET_PEER_TRUST_UNKNOWN,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, props);
 
   /**
@@ -1923,4 +1938,29 @@ handset_call_set_waiting_for_keys (HandsetCall *self, gboolean waiting)
   g_return_if_fail (HANDSET_IS_CALL (self));
 
   set_boolean (self, &self->waiting_for_keys, waiting, PROP_WAITING_FOR_KEYS);
+}
+
+HandsetPeerTrust
+handset_call_get_peer_trust (HandsetCall *self)
+{
+  g_return_val_if_fail (HANDSET_IS_CALL (self), HANDSET_PEER_TRUST_UNKNOWN);
+
+  return self->peer_trust;
+}
+
+/**
+ * handset_call_set_peer_trust:
+ *
+ * What the encryption says of the device the opponent calls or answers
+ * from.
+ */
+void
+handset_call_set_peer_trust (HandsetCall *self, HandsetPeerTrust trust)
+{
+  g_return_if_fail (HANDSET_IS_CALL (self));
+
+  if (self->peer_trust == trust)
+    return;
+  self->peer_trust = trust;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_PEER_TRUST]);
 }

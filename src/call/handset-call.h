@@ -72,6 +72,23 @@ const char *handset_call_end_reason_to_string (HandsetCallEndReason reason);
  * (say a TURN server refuses us and nothing else may be used). */
 #define HANDSET_CALL_CONNECT_TIMEOUT_MS 30000
 
+/**
+ * HandsetPeerTrust:
+ * @HANDSET_PEER_TRUST_UNKNOWN: not said yet (a call in clear, or before
+ *   the other device's first encrypted event)
+ * @HANDSET_PEER_TRUST_CROSS_SIGNED: its owner signed the other device
+ * @HANDSET_PEER_TRUST_UNSIGNED: its owner did not sign the other device
+ * @HANDSET_PEER_TRUST_IDENTITY_CHANGED: the owner's identity changed since
+ *   it was first seen
+ */
+typedef enum
+{
+  HANDSET_PEER_TRUST_UNKNOWN,
+  HANDSET_PEER_TRUST_CROSS_SIGNED,
+  HANDSET_PEER_TRUST_UNSIGNED,
+  HANDSET_PEER_TRUST_IDENTITY_CHANGED,
+} HandsetPeerTrust;
+
 #define HANDSET_TYPE_CALL (handset_call_get_type ())
 G_DECLARE_FINAL_TYPE (HandsetCall, handset_call, HANDSET, CALL, GObject)
 
@@ -130,6 +147,8 @@ void handset_call_set_answered_by (HandsetCall *self, const char *device_name);
 gboolean handset_call_get_encrypted (HandsetCall *self);
 void handset_call_set_encrypted (HandsetCall *self, gboolean encrypted);
 gboolean handset_call_get_waiting_for_keys (HandsetCall *self);
+HandsetPeerTrust handset_call_get_peer_trust (HandsetCall *self);
+void handset_call_set_peer_trust (HandsetCall *self, HandsetPeerTrust trust);
 void handset_call_set_waiting_for_keys (HandsetCall *self, gboolean waiting);
 
 void handset_call_handle_event (HandsetCall *self, HandsetCallEvent *event);

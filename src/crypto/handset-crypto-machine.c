@@ -18,6 +18,7 @@
 
 #include "handset-canonical-json.h"
 #include "handset-crypto-machine.h"
+#include "handset-cross-signing.h"
 #include "handset-json-limits.h"
 #include "handset-olm.h"
 
@@ -42,6 +43,14 @@ typedef struct
   char *sender_user;
   char *signing_key;
 } InboundEntry;
+
+/* A user's cross-signing identity, public keys only. */
+typedef struct
+{
+  char *master;       /* ed25519 */
+  char *self_signing; /* ed25519, signed by master; NULL when none */
+  gboolean changed;   /* the master key is not the one first seen */
+} Identity;
 
 typedef struct
 {
@@ -71,6 +80,7 @@ struct _HandsetCryptoMachine
   GHashTable *devices;         /* user → (device ID → HandsetDeviceKeys) */
   GHashTable *gone;            /* "user device" → HandsetDeviceKeys of deleted devices */
   GHashTable *querying;        /* user → GINT (changed while a query was out) */
+  GHashTable *identities;      /* user → Identity */
   gint64 fallback_rotated;     /* when a new fallback key was last made */
   GHashTable *tracked;         /* user → GINT_TO_POINTER (outdated) */
   GHashTable *inbound;         /* "room session" → InboundEntry */
@@ -219,6 +229,14 @@ sign_object (HandsetCryptoMachine *self, JsonObject *object)
 }
 
 static void
+identity_free (Identity *identity)
+{
+  g_free (identity->master);
+  g_free (identity->self_signing);
+  g_free (identity);
+}
+
+static void
 olm_entry_free (OlmEntry *entry)
 {
   handset_olm_session_free (entry->session);
@@ -334,9 +352,48 @@ save_user (HandsetCryptoMachine *self, const char *user_id, gboolean outdated)
 }
 
 static void
+save_identity (HandsetCryptoMachine *self, const char *user_id, Identity *identity)
+{
+  g_autoptr (JsonObject) extra = json_object_new ();
+  g_autofree char *json = NULL;
+  HandsetCryptoRow row = { 0 };
+
+  json_object_set_string_member (extra, "master", identity->master);
+  if (identity->self_signing != NULL)
+    json_object_set_string_member (extra, "self_signing", identity->self_signing);
+  json_object_set_boolean_member (extra, "changed", identity->changed);
+  json = object_to_string (extra);
+  row.key1 = (char *) user_id;
+  row.key2 = "";
+  row.extra = json;
+  handset_crypto_store_put (self->store, HANDSET_CRYPTO_TABLE_IDENTITIES, &row, NULL);
+}
+
+static void
 load_store (HandsetCryptoMachine *self)
 {
   g_autoptr (GPtrArray) rows = NULL;
+
+  rows = handset_crypto_store_list (self->store, HANDSET_CRYPTO_TABLE_IDENTITIES);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      HandsetCryptoRow *row = g_ptr_array_index (rows, i);
+      g_autoptr (JsonObject) extra = object_from_string (row->extra);
+      Identity *identity;
+      JsonNode *changed;
+
+      if (extra == NULL || get_string (extra, "master") == NULL)
+        continue;
+      identity = g_new0 (Identity, 1);
+      identity->master = g_strdup (get_string (extra, "master"));
+      identity->self_signing = g_strdup (get_string (extra, "self_signing"));
+      changed = json_object_get_member (extra, "changed");
+      identity->changed = changed != NULL && JSON_NODE_HOLDS_VALUE (changed) &&
+                          json_node_get_value_type (changed) == G_TYPE_BOOLEAN &&
+                          json_node_get_boolean (changed);
+      g_hash_table_insert (self->identities, g_strdup (row->key1), identity);
+    }
+  g_clear_pointer (&rows, g_ptr_array_unref);
 
   rows = handset_crypto_store_list (self->store, HANDSET_CRYPTO_TABLE_OLM_SESSIONS);
   for (guint i = 0; i < rows->len; i++)
@@ -499,6 +556,7 @@ handset_crypto_machine_finalize (GObject *object)
   g_hash_table_unref (self->olm_sessions);
   g_hash_table_unref (self->gone);
   g_hash_table_unref (self->querying);
+  g_hash_table_unref (self->identities);
   g_hash_table_unref (self->devices);
   g_hash_table_unref (self->tracked);
   g_hash_table_unref (self->inbound);
@@ -530,6 +588,8 @@ handset_crypto_machine_init (HandsetCryptoMachine *self)
   self->gone = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                       (GDestroyNotify) handset_device_keys_free);
   self->querying = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->identities =
+      g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) identity_free);
   self->tracked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->inbound =
       g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) inbound_entry_free);
@@ -1009,6 +1069,99 @@ receive_user_devices (HandsetCryptoMachine *self, const char *user_id, JsonObjec
     }
 }
 
+/* The user's cross-signing keys from a /keys/query answer. A master key
+ * other than the one seen before marks the identity changed, until the
+ * person accepts it. */
+static void
+receive_identity (HandsetCryptoMachine *self, const char *user_id, JsonObject *response)
+{
+  g_autoptr (HandsetCrossSigningKey) master = NULL;
+  g_autoptr (HandsetCrossSigningKey) self_signing = NULL;
+  g_autoptr (GError) error = NULL;
+  Identity *identity = g_hash_table_lookup (self->identities, user_id);
+  JsonObject *master_json = get_object (get_object (response, "master_keys"), user_id);
+  JsonObject *ssk_json = get_object (get_object (response, "self_signing_keys"), user_id);
+
+  if (master_json == NULL)
+    return;
+  master = handset_cross_signing_key_parse (master_json, user_id, "master", NULL, &error);
+  if (master == NULL)
+    {
+      g_message ("The master key of %s was rejected: %s", user_id, error->message);
+      return;
+    }
+  if (ssk_json != NULL)
+    {
+      self_signing = handset_cross_signing_key_parse (ssk_json, user_id, "self_signing",
+                                                      master->ed25519, &error);
+      if (self_signing == NULL)
+        g_message ("The self-signing key of %s was rejected: %s", user_id, error->message);
+    }
+
+  if (identity == NULL)
+    {
+      identity = g_new0 (Identity, 1);
+      identity->master = g_strdup (master->ed25519);
+      g_hash_table_insert (self->identities, g_strdup (user_id), identity);
+    }
+  else if (!g_str_equal (identity->master, master->ed25519))
+    {
+      g_message ("The identity of %s changed (a new master key)", user_id);
+      g_free (identity->master);
+      identity->master = g_strdup (master->ed25519);
+      identity->changed = TRUE;
+    }
+  g_free (identity->self_signing);
+  identity->self_signing = self_signing ? g_strdup (self_signing->ed25519) : NULL;
+  save_identity (self, user_id, identity);
+}
+
+/**
+ * handset_crypto_machine_device_is_cross_signed:
+ *
+ * Returns: whether @device is signed by its owner's self-signing key,
+ *   itself signed by their master key
+ */
+gboolean
+handset_crypto_machine_device_is_cross_signed (HandsetCryptoMachine *self,
+                                               HandsetDeviceKeys *device)
+{
+  Identity *identity = g_hash_table_lookup (self->identities, device->user_id);
+
+  return identity != NULL && identity->self_signing != NULL &&
+         handset_json_signed_by_key (device->json, device->user_id, identity->self_signing);
+}
+
+/**
+ * handset_crypto_machine_get_identity_changed:
+ *
+ * Returns: whether @user_id's master key changed since Handset first saw
+ *   it (they reset their identity, or someone else's stands in for it)
+ */
+gboolean
+handset_crypto_machine_get_identity_changed (HandsetCryptoMachine *self, const char *user_id)
+{
+  Identity *identity = g_hash_table_lookup (self->identities, user_id);
+
+  return identity != NULL && identity->changed;
+}
+
+/**
+ * handset_crypto_machine_accept_identity:
+ *
+ * The person accepts @user_id's new identity: no more warnings for it.
+ */
+void
+handset_crypto_machine_accept_identity (HandsetCryptoMachine *self, const char *user_id)
+{
+  Identity *identity = g_hash_table_lookup (self->identities, user_id);
+
+  if (identity == NULL || !identity->changed)
+    return;
+  identity->changed = FALSE;
+  save_identity (self, user_id, identity);
+}
+
 /**
  * handset_crypto_machine_receive_keys_query:
  * @asked: the users the request asked for
@@ -1030,6 +1183,7 @@ handset_crypto_machine_receive_keys_query (HandsetCryptoMachine *self,
       /* A user whose server did not answer stays outdated. */
       if (devices == NULL)
         continue;
+      receive_identity (self, asked[i], response);
       receive_user_devices (self, asked[i], devices);
       /* Changed while the query was out: this answer may be older. */
       if (GPOINTER_TO_INT (changed))
@@ -2155,11 +2309,14 @@ handset_crypto_machine_decrypt_room_event (HandsetCryptoMachine *self,
         {
           (*info)->sender_device = g_strdup (device->device_id);
           (*info)->device_known = TRUE;
+          (*info)->cross_signed = handset_crypto_machine_device_is_cross_signed (self, device);
         }
       else
         {
           (*info)->sender_device = g_strdup (get_string (content, "device_id"));
         }
+      (*info)->identity_changed =
+          handset_crypto_machine_get_identity_changed (self, entry->sender_user);
     }
 
   return out;

@@ -33,9 +33,11 @@ G_DECLARE_FINAL_TYPE (HandsetCryptoMachine,
 typedef struct
 {
   char *sender_curve25519;
-  char *sender_ed25519;  /* the key the sender's room key claimed */
-  char *sender_device;   /* nullable: the device, when its keys are known */
-  gboolean device_known; /* a device of the sender owns these keys */
+  char *sender_ed25519;      /* the key the sender's room key claimed */
+  char *sender_device;       /* nullable: the device, when its keys are known */
+  gboolean device_known;     /* a device of the sender owns these keys */
+  gboolean cross_signed;     /* its owner's self-signing key signed that device */
+  gboolean identity_changed; /* the sender's master key is not the one first seen */
   char *session_id;
   guint32 message_index;
 } HandsetDecryptionInfo;
@@ -83,6 +85,11 @@ void handset_crypto_machine_receive_keys_query (HandsetCryptoMachine *self,
                                                 const char *const *asked,
                                                 JsonObject *response);
 GPtrArray *handset_crypto_machine_get_devices (HandsetCryptoMachine *self, const char *user_id);
+gboolean handset_crypto_machine_device_is_cross_signed (HandsetCryptoMachine *self,
+                                                        HandsetDeviceKeys *device);
+gboolean handset_crypto_machine_get_identity_changed (HandsetCryptoMachine *self,
+                                                      const char *user_id);
+void handset_crypto_machine_accept_identity (HandsetCryptoMachine *self, const char *user_id);
 HandsetDeviceKeys *handset_crypto_machine_get_device (HandsetCryptoMachine *self,
                                                       const char *user_id,
                                                       const char *device_id);

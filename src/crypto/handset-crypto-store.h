@@ -32,6 +32,7 @@ typedef enum
   HANDSET_CRYPTO_TABLE_DEVICES,         /* key1 user, key2 device, extra the signed device keys */
   HANDSET_CRYPTO_TABLE_USERS,           /* key1 user, extra {"outdated": bool} */
   HANDSET_CRYPTO_TABLE_MESSAGE_INDICES, /* key1 session, key2 index, extra event and time */
+  HANDSET_CRYPTO_TABLE_IDENTITIES,      /* key1 user, extra their cross-signing keys */
   HANDSET_CRYPTO_N_TABLES
 } HandsetCryptoTable;
 

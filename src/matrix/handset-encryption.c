@@ -750,7 +750,8 @@ decrypt_one (HandsetEncryption *self,
   encryption->encrypted = TRUE;
   encryption->sender_device = g_strdup (info->sender_device);
   encryption->device_known = info->device_known;
-  encryption->verified = FALSE;
+  encryption->cross_signed = info->cross_signed;
+  encryption->identity_changed = info->identity_changed;
   *clear = g_steal_pointer (&out);
 
   return DECRYPT_OK;

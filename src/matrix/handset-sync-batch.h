@@ -42,14 +42,17 @@ typedef struct
  * @sender_device: (nullable): the device that sent it, when known
  * @device_known: @sender_device's keys are known and match the key the
  *   event was encrypted with
- * @verified: the sender's device is verified
+ * @cross_signed: its owner signed the sender's device (cross-signing)
+ * @identity_changed: the sender's identity (master key) changed since it
+ *   was first seen
  */
 typedef struct
 {
   gboolean encrypted;
   char *sender_device;
   gboolean device_known;
-  gboolean verified;
+  gboolean cross_signed;
+  gboolean identity_changed;
 } HandsetEventEncryption;
 
 #define HANDSET_TYPE_SYNC_BATCH (handset_sync_batch_get_type ())

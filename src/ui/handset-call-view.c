@@ -106,8 +106,18 @@ handset_call_describe_encryption (HandsetCall *call, const char *peer_name)
   if (!handset_call_get_encrypted (call))
     return NULL;
 
-  /* No device is verified until cross-signing comes. */
-  return g_strdup_printf (_ ("End-to-end encrypted · %s’s device is not verified"), peer_name);
+  switch (handset_call_get_peer_trust (call))
+    {
+      case HANDSET_PEER_TRUST_UNSIGNED:
+        return g_strdup_printf (
+            _ ("End-to-end encrypted · %s’s device is not verified by its owner"), peer_name);
+      case HANDSET_PEER_TRUST_IDENTITY_CHANGED:
+        return g_strdup_printf (_ ("End-to-end encrypted · %s’s identity has changed"), peer_name);
+      case HANDSET_PEER_TRUST_CROSS_SIGNED:
+      case HANDSET_PEER_TRUST_UNKNOWN:
+      default:
+        return g_strdup (_ ("End-to-end encrypted"));
+    }
 }
 
 static char *
@@ -184,6 +194,13 @@ update (HandsetCallView *self)
     detail = g_strdup_printf (_ ("Waiting for %s’s device to share keys"),
                               gtk_label_get_text (self->peer_label));
   gtk_label_set_text (self->detail_label, detail ? detail : "");
+  {
+    g_autofree char *encryption =
+        handset_call_describe_encryption (call, gtk_label_get_text (self->peer_label));
+
+    gtk_label_set_text (self->encryption_label, encryption ? encryption : "");
+    gtk_widget_set_visible (self->encryption_box, encryption != NULL);
+  }
 
   live = handset_call_get_state (call) != HANDSET_CALL_STATE_ENDED;
   gtk_widget_set_sensitive (GTK_WIDGET (self->hangup_button), live);
@@ -449,12 +466,6 @@ handset_call_view_set_call (HandsetCallView *self, HandsetCall *call, const char
   adw_window_title_set_title (self->title, peer_name);
   adw_avatar_set_text (self->avatar, peer_name);
   gtk_label_set_text (self->peer_label, peer_name);
-  {
-    g_autofree char *encryption = handset_call_describe_encryption (call, peer_name);
-
-    gtk_label_set_text (self->encryption_label, encryption ? encryption : "");
-    gtk_widget_set_visible (self->encryption_box, encryption != NULL);
-  }
   gtk_toggle_button_set_active (self->mute_button, handset_call_get_muted (call));
   gtk_toggle_button_set_active (self->video_button, handset_call_get_video (call));
   gtk_toggle_button_set_active (self->hold_button, handset_call_get_on_hold (call));

@@ -179,6 +179,16 @@ answered_by_changed (HandsetIncomingWindow *self)
 }
 
 static void
+update_encryption (HandsetIncomingWindow *self)
+{
+  g_autofree char *encryption =
+      handset_call_describe_encryption (self->call, gtk_label_get_text (self->caller_label));
+
+  gtk_label_set_text (self->encryption_label, encryption ? encryption : "");
+  gtk_widget_set_visible (self->encryption_box, encryption != NULL);
+}
+
+static void
 handset_incoming_window_dispose (GObject *object)
 {
   HandsetIncomingWindow *self = HANDSET_INCOMING_WINDOW (object);
@@ -241,12 +251,8 @@ handset_incoming_window_new (GtkApplication *application,
   else
     status = g_strdup (video ? _ ("Incoming video call") : _ ("Incoming call"));
   gtk_label_set_text (self->status_label, status);
-  {
-    g_autofree char *encryption = handset_call_describe_encryption (call, caller_name);
-
-    gtk_label_set_text (self->encryption_label, encryption ? encryption : "");
-    gtk_widget_set_visible (self->encryption_box, encryption != NULL);
-  }
+  update_encryption (self);
+  g_signal_connect_swapped (call, "notify::peer-trust", G_CALLBACK (update_encryption), self);
 
   g_signal_connect (call, "state-changed", G_CALLBACK (state_changed), self);
   start_ringtone (self);

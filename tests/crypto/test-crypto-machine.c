@@ -2561,6 +2561,137 @@ test_query_race (Fixture *f, gconstpointer data)
   g_assert_false (handset_crypto_machine_is_user_outdated (f->a1->machine, BOB));
 }
 
+static void sign_with (JsonObject *object, const char *user_id, HandsetOlmAccount *signer);
+
+/* A cross-signing key of @user_id's: public key @signer_pub (an Olm
+ * account's ed25519 key stands in for it), signed by @signed_by when not
+ * NULL. */
+static JsonObject *
+cross_signing_key (const char *user_id,
+                   const char *usage,
+                   HandsetOlmAccount *key,
+                   HandsetOlmAccount *signed_by)
+{
+  g_autofree char *text = g_strdup_printf (
+      "{\"user_id\": \"%s\", \"usage\": [\"%s\"], \"keys\": {\"ed25519:%s\": \"%s\"}}", user_id,
+      usage, handset_olm_account_get_ed25519 (key), handset_olm_account_get_ed25519 (key));
+  JsonObject *object = parse_object (text);
+
+  if (signed_by != NULL)
+    sign_with (object, user_id, signed_by);
+
+  return object;
+}
+
+static void
+sign_with (JsonObject *object, const char *user_id, HandsetOlmAccount *signer)
+{
+  g_autofree char *canonical = handset_canonical_json_for_signing (object, NULL);
+  g_autofree char *signature = handset_olm_account_sign (signer, canonical, strlen (canonical));
+  g_autofree char *key_id =
+      g_strconcat ("ed25519:", handset_olm_account_get_ed25519 (signer), NULL);
+  JsonObject *signatures = object_member (object, "signatures");
+  JsonObject *by_user;
+
+  if (signatures == NULL)
+    {
+      signatures = json_object_new ();
+      json_object_set_object_member (object, "signatures", signatures);
+    }
+  by_user = object_member (signatures, user_id);
+  if (by_user == NULL)
+    {
+      by_user = json_object_new ();
+      json_object_set_object_member (signatures, user_id, by_user);
+    }
+  json_object_set_string_member (by_user, key_id, signature);
+}
+
+/* bob's identity: a master key, a self-signing key it signed, and B1 signed
+ * by that; B2 is not. A forged self-signing key, and a reset master key. */
+static void
+test_cross_signing (Fixture *f, gconstpointer data)
+{
+  g_autoptr (HandsetOlmAccount) master = handset_olm_account_new ();
+  g_autoptr (HandsetOlmAccount) self_signing = handset_olm_account_new ();
+  g_autoptr (HandsetOlmAccount) other = handset_olm_account_new ();
+  g_autoptr (JsonObject) answer = NULL;
+  g_autofree char *session = NULL;
+  JsonObject *masters, *ssks;
+
+  sign_with (f->b1->device_keys, BOB, self_signing);
+  answer = query_answer (f, only_bob);
+  masters = json_object_new ();
+  ssks = json_object_new ();
+  json_object_set_object_member (masters, BOB, cross_signing_key (BOB, "master", master, NULL));
+  json_object_set_object_member (ssks, BOB,
+                                 cross_signing_key (BOB, "self_signing", self_signing, master));
+  json_object_set_object_member (answer, "master_keys", masters);
+  json_object_set_object_member (answer, "self_signing_keys", ssks);
+  handset_crypto_machine_track_users (f->a1->machine, only_bob);
+  handset_crypto_machine_receive_keys_query (f->a1->machine, only_bob, answer);
+  g_assert_true (handset_crypto_machine_device_is_cross_signed (
+      f->a1->machine, handset_crypto_machine_get_device (f->a1->machine, BOB, "B1")));
+  g_assert_false (handset_crypto_machine_device_is_cross_signed (
+      f->a1->machine, handset_crypto_machine_get_device (f->a1->machine, BOB, "B2")));
+  g_assert_false (handset_crypto_machine_get_identity_changed (f->a1->machine, BOB));
+
+  /* What B1 sends says so; B2's does not. */
+  learn_devices (f, f->b1, only_alice);
+  learn_devices (f, f->b2, only_alice);
+  {
+    const char *const users[] = { ALICE, NULL };
+
+    g_assert_cmpuint (claim_keys (f, f->b1, users, FALSE), ==, 1);
+  }
+  {
+    g_autoptr (JsonObject) messages = share (f->b1, only_alice, NULL);
+    g_autofree char *got = receive_room_key (f->a1, f->b1, messages);
+    g_autoptr (JsonObject) content = invite_content ("c-signed");
+    g_autoptr (GError) error = NULL;
+    g_autoptr (JsonObject) encrypted = NULL;
+    g_autoptr (JsonObject) event = NULL;
+    g_autoptr (JsonObject) clear = NULL;
+    g_autoptr (HandsetDecryptionInfo) info = NULL;
+
+    encrypted = handset_crypto_machine_encrypt_room_event (f->b1->machine, ROOM, "m.call.invite",
+                                                           content, &error);
+    g_assert_no_error (error);
+    event = room_event (BOB, encrypted, "$signed", 1000);
+    clear = handset_crypto_machine_decrypt_room_event (f->a1->machine, ROOM, event, &info, &error);
+    g_assert_no_error (error);
+    g_assert_true (info->device_known);
+    g_assert_true (info->cross_signed);
+    g_assert_false (info->identity_changed);
+  }
+
+  /* A self-signing key the master key did not sign: nothing is
+   * cross-signed. */
+  g_clear_pointer (&answer, json_object_unref);
+  answer = query_answer (f, only_bob);
+  masters = json_object_new ();
+  ssks = json_object_new ();
+  json_object_set_object_member (masters, BOB, cross_signing_key (BOB, "master", master, NULL));
+  json_object_set_object_member (ssks, BOB,
+                                 cross_signing_key (BOB, "self_signing", self_signing, other));
+  json_object_set_object_member (answer, "master_keys", masters);
+  json_object_set_object_member (answer, "self_signing_keys", ssks);
+  handset_crypto_machine_receive_keys_query (f->a1->machine, only_bob, answer);
+  g_assert_false (handset_crypto_machine_device_is_cross_signed (
+      f->a1->machine, handset_crypto_machine_get_device (f->a1->machine, BOB, "B1")));
+
+  /* A new master key: bob's identity changed, until alice accepts it. */
+  g_clear_pointer (&answer, json_object_unref);
+  answer = query_answer (f, only_bob);
+  masters = json_object_new ();
+  json_object_set_object_member (masters, BOB, cross_signing_key (BOB, "master", other, NULL));
+  json_object_set_object_member (answer, "master_keys", masters);
+  handset_crypto_machine_receive_keys_query (f->a1->machine, only_bob, answer);
+  g_assert_true (handset_crypto_machine_get_identity_changed (f->a1->machine, BOB));
+  handset_crypto_machine_accept_identity (f->a1->machine, BOB);
+  g_assert_false (handset_crypto_machine_get_identity_changed (f->a1->machine, BOB));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -2596,6 +2727,7 @@ main (int argc, char *argv[])
   ADD ("/crypto-machine/devices/key-of-another-user", test_key_of_another_user);
   ADD ("/crypto-machine/sender/encrypted-state-event", test_encrypted_state_event);
   ADD ("/crypto-machine/devices/query-race", test_query_race);
+  ADD ("/crypto-machine/devices/cross-signing", test_cross_signing);
   ADD ("/crypto-machine/sync/key-later", test_sync_key_later);
   /* Last: it may crash a subprocess and end the run. */
   ADD ("/crypto-machine/hostile/pre-key-without-identity-key", test_pre_key_without_identity_key);
