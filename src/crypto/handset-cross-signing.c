@@ -14,26 +14,7 @@
 #include "config.h"
 
 #include "handset-cross-signing.h"
-
-static const char *
-get_string (JsonObject *object, const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
-static JsonObject *
-get_object (JsonObject *object, const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  return node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
+#include "handset-json.h"
 
 /**
  * handset_json_signed_by_key:
@@ -89,11 +70,11 @@ handset_cross_signing_key_parse (JsonObject *object,
                                  GError **error)
 {
   g_autoptr (HandsetCrossSigningKey) self = NULL;
-  JsonObject *keys = get_object (object, "keys");
+  JsonObject *keys = handset_json_get_object (object, "keys");
   g_autoptr (GList) names = keys ? json_object_get_members (keys) : NULL;
   const char *name, *value;
 
-  if (object == NULL || g_strcmp0 (get_string (object, "user_id"), user_id) != 0 ||
+  if (object == NULL || g_strcmp0 (handset_json_get_string (object, "user_id"), user_id) != 0 ||
       !has_usage (object, usage))
     {
       g_set_error (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_INVALID,
@@ -107,7 +88,7 @@ handset_cross_signing_key_parse (JsonObject *object,
       return NULL;
     }
   name = names->data;
-  value = get_string (keys, name);
+  value = handset_json_get_string (keys, name);
   if (!g_str_has_prefix (name, "ed25519:") || value == NULL ||
       !g_str_equal (name + strlen ("ed25519:"), value))
     {

@@ -17,9 +17,9 @@
 #include <string.h>
 
 #include "handset-canonical-json.h"
+#include "handset-json.h"
 #include "handset-crypto-machine.h"
 #include "handset-cross-signing.h"
-#include "handset-json-limits.h"
 #include "handset-olm.h"
 
 #define KEY_ACCOUNT          "account"
@@ -96,43 +96,10 @@ G_DEFINE_FINAL_TYPE (HandsetCryptoMachine, handset_crypto_machine, G_TYPE_OBJECT
 
 /* ------------------------------------------------------------ small helpers */
 
-static const char *
-get_string (JsonObject *object, const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
-static JsonObject *
-get_object (JsonObject *object, const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  return node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static gboolean
-get_int (JsonObject *object, const char *member, gint64 *value)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_INT64)
-    return FALSE;
-  *value = json_node_get_int (node);
-
-  return TRUE;
-}
-
 static JsonObject *
 ensure_object (JsonObject *object, const char *member)
 {
-  JsonObject *child = get_object (object, member);
+  JsonObject *child = handset_json_get_object (object, member);
 
   if (child == NULL)
     {
@@ -382,11 +349,11 @@ load_store (HandsetCryptoMachine *self)
       Identity *identity;
       JsonNode *changed;
 
-      if (extra == NULL || get_string (extra, "master") == NULL)
+      if (extra == NULL || handset_json_get_string (extra, "master") == NULL)
         continue;
       identity = g_new0 (Identity, 1);
-      identity->master = g_strdup (get_string (extra, "master"));
-      identity->self_signing = g_strdup (get_string (extra, "self_signing"));
+      identity->master = g_strdup (handset_json_get_string (extra, "master"));
+      identity->self_signing = g_strdup (handset_json_get_string (extra, "self_signing"));
       changed = json_object_get_member (extra, "changed");
       identity->changed = changed != NULL && JSON_NODE_HOLDS_VALUE (changed) &&
                           json_node_get_value_type (changed) == G_TYPE_BOOLEAN &&
@@ -442,9 +409,9 @@ load_store (HandsetCryptoMachine *self)
       entry = g_new0 (InboundEntry, 1);
       entry->session = session;
       entry->room_id = g_strdup (row->key1);
-      entry->sender_key = g_strdup (get_string (extra, "sender_key"));
-      entry->sender_user = g_strdup (get_string (extra, "sender"));
-      entry->signing_key = g_strdup (get_string (extra, "ed25519"));
+      entry->sender_key = g_strdup (handset_json_get_string (extra, "sender_key"));
+      entry->sender_user = g_strdup (handset_json_get_string (extra, "sender"));
+      entry->signing_key = g_strdup (handset_json_get_string (extra, "ed25519"));
       g_hash_table_insert (self->inbound, g_strconcat (row->key1, " ", row->key2, NULL), entry);
     }
   g_clear_pointer (&rows, g_ptr_array_unref);
@@ -456,7 +423,7 @@ load_store (HandsetCryptoMachine *self)
       g_autoptr (JsonObject) extra = object_from_string (row->extra);
       HandsetMegolmOutbound *session =
           handset_megolm_outbound_unpickle (row->pickle, self->pickle_key, NULL);
-      JsonObject *shared = get_object (extra, "shared_with");
+      JsonObject *shared = handset_json_get_object (extra, "shared_with");
       OutboundEntry *entry;
       gint64 messages = 0;
 
@@ -468,7 +435,7 @@ load_store (HandsetCryptoMachine *self)
       entry = g_new0 (OutboundEntry, 1);
       entry->session = session;
       entry->created = row->stamp;
-      get_int (extra, "messages", &messages);
+      handset_json_get_int (extra, "messages", &messages);
       entry->messages = (guint) messages;
       entry->shared_with = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
       if (shared != NULL)
@@ -477,7 +444,7 @@ load_store (HandsetCryptoMachine *self)
 
           for (GList *l = members; l != NULL; l = l->next)
             g_hash_table_insert (entry->shared_with, g_strdup (l->data),
-                                 g_strdup (get_string (shared, l->data)));
+                                 g_strdup (handset_json_get_string (shared, l->data)));
         }
       g_hash_table_insert (self->outbound, g_strdup (row->key1), entry);
     }
@@ -813,7 +780,8 @@ handset_crypto_machine_keys_uploaded (HandsetCryptoMachine *self, JsonObject *re
       self->device_keys_uploaded = TRUE;
       handset_crypto_store_set_value (self->store, KEY_DEVICE_KEYS_SENT, "yes", NULL);
     }
-  if (get_int (get_object (response, "one_time_key_counts"), "signed_curve25519", &count))
+  if (handset_json_get_int (handset_json_get_object (response, "one_time_key_counts"),
+                            "signed_curve25519", &count))
     self->one_time_key_count = MAX (count, 0);
 }
 
@@ -834,7 +802,7 @@ handset_crypto_machine_receive_key_counts (HandsetCryptoMachine *self,
 
   if (one_time_key_counts != NULL)
     {
-      get_int (one_time_key_counts, "signed_curve25519", &count);
+      handset_json_get_int (one_time_key_counts, "signed_curve25519", &count);
       self->one_time_key_count = MAX (count, 0);
     }
   /* Absent means "not said", not "none left". */
@@ -1022,7 +990,8 @@ receive_user_devices (HandsetCryptoMachine *self, const char *user_id, JsonObjec
       g_autofree char *slot = device_slot (user_id, id);
       HandsetDeviceKeys *was = g_hash_table_lookup (self->gone, slot);
 
-      device = handset_device_keys_parse (get_object (devices, id), user_id, id, &error);
+      device =
+          handset_device_keys_parse (handset_json_get_object (devices, id), user_id, id, &error);
       if (device == NULL)
         {
           g_message ("Keys of device %s of %s rejected: %s", id, user_id, error->message);
@@ -1079,8 +1048,10 @@ receive_identity (HandsetCryptoMachine *self, const char *user_id, JsonObject *r
   g_autoptr (HandsetCrossSigningKey) self_signing = NULL;
   g_autoptr (GError) error = NULL;
   Identity *identity = g_hash_table_lookup (self->identities, user_id);
-  JsonObject *master_json = get_object (get_object (response, "master_keys"), user_id);
-  JsonObject *ssk_json = get_object (get_object (response, "self_signing_keys"), user_id);
+  JsonObject *master_json =
+      handset_json_get_object (handset_json_get_object (response, "master_keys"), user_id);
+  JsonObject *ssk_json =
+      handset_json_get_object (handset_json_get_object (response, "self_signing_keys"), user_id);
 
   if (master_json == NULL)
     return;
@@ -1172,11 +1143,11 @@ handset_crypto_machine_receive_keys_query (HandsetCryptoMachine *self,
                                            const char *const *asked,
                                            JsonObject *response)
 {
-  JsonObject *device_keys = get_object (response, "device_keys");
+  JsonObject *device_keys = handset_json_get_object (response, "device_keys");
 
   for (guint i = 0; asked != NULL && asked[i] != NULL; i++)
     {
-      JsonObject *devices = get_object (device_keys, asked[i]);
+      JsonObject *devices = handset_json_get_object (device_keys, asked[i]);
       gpointer changed = NULL;
 
       g_hash_table_steal_extended (self->querying, asked[i], NULL, &changed);
@@ -1396,12 +1367,12 @@ handset_crypto_machine_build_unwedge_claim (HandsetCryptoMachine *self)
 static void
 note_failed_claims (HandsetCryptoMachine *self, JsonObject *body)
 {
-  JsonObject *wanted = get_object (body, "one_time_keys");
+  JsonObject *wanted = handset_json_get_object (body, "one_time_keys");
   g_autoptr (GList) users = wanted ? json_object_get_members (wanted) : NULL;
 
   for (GList *u = users; u != NULL; u = u->next)
     {
-      JsonObject *by_device = get_object (wanted, u->data);
+      JsonObject *by_device = handset_json_get_object (wanted, u->data);
       g_autoptr (GList) devices = json_object_get_members (by_device);
 
       for (GList *d = devices; d != NULL; d = d->next)
@@ -1447,18 +1418,18 @@ handset_crypto_machine_receive_keys_claim (HandsetCryptoMachine *self,
                                            JsonObject *request,
                                            JsonObject *response)
 {
-  JsonObject *by_user = get_object (response, "one_time_keys");
+  JsonObject *by_user = handset_json_get_object (response, "one_time_keys");
   g_autoptr (GList) users = by_user ? json_object_get_members (by_user) : NULL;
 
   for (GList *u = users; u != NULL; u = u->next)
     {
-      JsonObject *by_device = get_object (by_user, u->data);
+      JsonObject *by_device = handset_json_get_object (by_user, u->data);
       g_autoptr (GList) devices = by_device ? json_object_get_members (by_device) : NULL;
 
       for (GList *d = devices; d != NULL; d = d->next)
         {
           HandsetDeviceKeys *device = handset_crypto_machine_get_device (self, u->data, d->data);
-          JsonObject *keys = get_object (by_device, d->data);
+          JsonObject *keys = handset_json_get_object (by_device, d->data);
           g_autoptr (GList) key_ids = keys ? json_object_get_members (keys) : NULL;
           g_autofree char *ed_id = NULL;
           g_autoptr (GError) error = NULL;
@@ -1467,10 +1438,10 @@ handset_crypto_machine_receive_keys_claim (HandsetCryptoMachine *self,
 
           if (device == NULL || key_ids == NULL)
             continue;
-          key = get_object (keys, key_ids->data);
+          key = handset_json_get_object (keys, key_ids->data);
           ed_id = g_strconcat ("ed25519:", device->device_id, NULL);
           if (!g_str_has_prefix (key_ids->data, "signed_curve25519:") ||
-              get_string (key, "key") == NULL ||
+              handset_json_get_string (key, "key") == NULL ||
               !handset_json_verify_signature (key, device->user_id, ed_id, device->ed25519, &error))
             {
               g_message ("One-time key of device %s of %s rejected: %s", device->device_id,
@@ -1478,7 +1449,7 @@ handset_crypto_machine_receive_keys_claim (HandsetCryptoMachine *self,
               continue;
             }
           session = handset_olm_session_new_outbound (self->account, device->curve25519,
-                                                      get_string (key, "key"), &error);
+                                                      handset_json_get_string (key, "key"), &error);
           if (session == NULL)
             {
               g_message ("No Olm session with device %s of %s: %s", device->device_id,
@@ -1702,12 +1673,13 @@ check_sender_device_keys (JsonObject *payload,
                           const char *ed25519,
                           GError **error)
 {
-  JsonObject *object = get_object (payload, "sender_device_keys");
+  JsonObject *object = handset_json_get_object (payload, "sender_device_keys");
   g_autoptr (HandsetDeviceKeys) device = NULL;
 
   if (object == NULL)
     return TRUE;
-  device = handset_device_keys_parse (object, sender, get_string (object, "device_id"), error);
+  device = handset_device_keys_parse (object, sender, handset_json_get_string (object, "device_id"),
+                                      error);
   if (device == NULL)
     return FALSE;
   if (g_strcmp0 (device->curve25519, sender_key) != 0 || g_strcmp0 (device->ed25519, ed25519) != 0)
@@ -1727,15 +1699,15 @@ receive_room_key (HandsetCryptoMachine *self,
                   const char *ed25519,
                   JsonObject *content)
 {
-  const char *room_id = get_string (content, "room_id");
-  const char *session_id = get_string (content, "session_id");
-  const char *session_key = get_string (content, "session_key");
+  const char *room_id = handset_json_get_string (content, "room_id");
+  const char *session_id = handset_json_get_string (content, "session_id");
+  const char *session_key = handset_json_get_string (content, "session_key");
   g_autoptr (GError) error = NULL;
   g_autofree char *slot = NULL;
   HandsetMegolmInbound *session;
   InboundEntry *old, *entry;
 
-  if (g_strcmp0 (get_string (content, "algorithm"), HANDSET_MEGOLM_ALGORITHM) != 0 ||
+  if (g_strcmp0 (handset_json_get_string (content, "algorithm"), HANDSET_MEGOLM_ALGORITHM) != 0 ||
       room_id == NULL || session_id == NULL || session_key == NULL)
     {
       g_message ("A room key from %s was malformed; dropped", sender);
@@ -1792,11 +1764,11 @@ handset_crypto_machine_decrypt_to_device (HandsetCryptoMachine *self,
                                           JsonObject *event,
                                           GError **error)
 {
-  JsonObject *content = get_object (event, "content");
-  const char *sender = get_string (event, "sender");
-  const char *sender_key = get_string (content, "sender_key");
-  JsonObject *mine = get_object (get_object (content, "ciphertext"),
-                                 handset_olm_account_get_curve25519 (self->account));
+  JsonObject *content = handset_json_get_object (event, "content");
+  const char *sender = handset_json_get_string (event, "sender");
+  const char *sender_key = handset_json_get_string (content, "sender_key");
+  JsonObject *mine = handset_json_get_object (handset_json_get_object (content, "ciphertext"),
+                                              handset_olm_account_get_curve25519 (self->account));
   g_autoptr (JsonObject) payload = NULL;
   g_autoptr (GError) local_error = NULL;
   HandsetDeviceKeys *device;
@@ -1805,13 +1777,14 @@ handset_crypto_machine_decrypt_to_device (HandsetCryptoMachine *self,
   gint64 message_type = -1;
   JsonObject *out;
 
-  if (g_strcmp0 (get_string (content, "algorithm"), HANDSET_OLM_ALGORITHM) != 0)
+  if (g_strcmp0 (handset_json_get_string (content, "algorithm"), HANDSET_OLM_ALGORITHM) != 0)
     {
       g_set_error_literal (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_UNKNOWN_ALGORITHM,
                            "not encrypted with Olm v1");
       return NULL;
     }
-  if (sender == NULL || sender_key == NULL || get_object (content, "ciphertext") == NULL)
+  if (sender == NULL || sender_key == NULL ||
+      handset_json_get_object (content, "ciphertext") == NULL)
     {
       g_set_error_literal (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_INVALID,
                            "an Olm message without sender, sender key or ciphertext");
@@ -1823,7 +1796,8 @@ handset_crypto_machine_decrypt_to_device (HandsetCryptoMachine *self,
                            "an Olm message for another device");
       return NULL;
     }
-  if (!get_int (mine, "type", &message_type) || get_string (mine, "body") == NULL ||
+  if (!handset_json_get_int (mine, "type", &message_type) ||
+      handset_json_get_string (mine, "body") == NULL ||
       (message_type != HANDSET_OLM_MESSAGE_PRE_KEY && message_type != HANDSET_OLM_MESSAGE_NORMAL))
     {
       g_set_error_literal (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_INVALID,
@@ -1831,8 +1805,8 @@ handset_crypto_machine_decrypt_to_device (HandsetCryptoMachine *self,
       return NULL;
     }
 
-  plaintext =
-      olm_decrypt (self, sender_key, (int) message_type, get_string (mine, "body"), &local_error);
+  plaintext = olm_decrypt (self, sender_key, (int) message_type,
+                           handset_json_get_string (mine, "body"), &local_error);
   if (plaintext == NULL)
     {
       plan_unwedge (self, sender, sender_key);
@@ -1842,19 +1816,21 @@ handset_crypto_machine_decrypt_to_device (HandsetCryptoMachine *self,
   payload = object_from_string (plaintext);
   wipe_string (plaintext);
 
-  type = get_string (payload, "type");
-  ed25519 = get_string (get_object (payload, "keys"), "ed25519");
-  if (payload == NULL || type == NULL || get_object (payload, "content") == NULL || ed25519 == NULL)
+  type = handset_json_get_string (payload, "type");
+  ed25519 = handset_json_get_string (handset_json_get_object (payload, "keys"), "ed25519");
+  if (payload == NULL || type == NULL || handset_json_get_object (payload, "content") == NULL ||
+      ed25519 == NULL)
     {
       g_set_error_literal (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_INVALID,
                            "a decrypted Olm message that is not an event");
       return NULL;
     }
   /* The checks of the spec's "Validation of incoming decrypted events". */
-  if (g_strcmp0 (get_string (payload, "sender"), sender) != 0 ||
-      g_strcmp0 (get_string (payload, "recipient"), self->user_id) != 0 ||
-      g_strcmp0 (get_string (get_object (payload, "recipient_keys"), "ed25519"),
-                 handset_olm_account_get_ed25519 (self->account)) != 0)
+  if (g_strcmp0 (handset_json_get_string (payload, "sender"), sender) != 0 ||
+      g_strcmp0 (handset_json_get_string (payload, "recipient"), self->user_id) != 0 ||
+      g_strcmp0 (
+          handset_json_get_string (handset_json_get_object (payload, "recipient_keys"), "ed25519"),
+          handset_olm_account_get_ed25519 (self->account)) != 0)
     {
       g_set_error_literal (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_SPOOFED,
                            "a decrypted Olm message names another sender or recipient");
@@ -1878,7 +1854,8 @@ handset_crypto_machine_decrypt_to_device (HandsetCryptoMachine *self,
     }
 
   if (g_str_equal (type, "m.room_key"))
-    receive_room_key (self, sender, sender_key, ed25519, get_object (payload, "content"));
+    receive_room_key (self, sender, sender_key, ed25519,
+                      handset_json_get_object (payload, "content"));
   else if (g_str_equal (type, "m.forwarded_room_key"))
     /* Only the user's own verified devices may forward keys, and this
      * device verifies none yet. */
@@ -1887,7 +1864,8 @@ handset_crypto_machine_decrypt_to_device (HandsetCryptoMachine *self,
 
   out = json_object_new ();
   json_object_set_string_member (out, "type", type);
-  json_object_set_object_member (out, "content", json_object_ref (get_object (payload, "content")));
+  json_object_set_object_member (out, "content",
+                                 json_object_ref (handset_json_get_object (payload, "content")));
   json_object_set_string_member (out, "sender", sender);
   json_object_set_string_member (out, "sender_key", sender_key);
 
@@ -2159,12 +2137,12 @@ check_replay (HandsetCryptoMachine *self,
 {
   g_autofree char *slot = g_strdup_printf ("%s %u", session_id, index);
   g_autofree char *index_text = g_strdup_printf ("%u", index);
-  const char *event_id = get_string (event, "event_id");
+  const char *event_id = handset_json_get_string (event, "event_id");
   gint64 ts = 0;
   g_autofree char *seen = NULL;
   const char *known;
 
-  get_int (event, "origin_server_ts", &ts);
+  handset_json_get_int (event, "origin_server_ts", &ts);
   seen = g_strdup_printf ("%s %" G_GINT64_FORMAT, event_id ? event_id : "", ts);
   known = g_hash_table_lookup (self->indices, slot);
   if (known != NULL)
@@ -2205,9 +2183,9 @@ handset_crypto_machine_decrypt_room_event (HandsetCryptoMachine *self,
                                            HandsetDecryptionInfo **info,
                                            GError **error)
 {
-  JsonObject *content = get_object (event, "content");
-  const char *session_id = get_string (content, "session_id");
-  const char *ciphertext = get_string (content, "ciphertext");
+  JsonObject *content = handset_json_get_object (event, "content");
+  const char *session_id = handset_json_get_string (content, "session_id");
+  const char *ciphertext = handset_json_get_string (content, "ciphertext");
   g_autofree char *slot = NULL;
   g_autoptr (GError) local_error = NULL;
   g_autoptr (JsonObject) payload = NULL;
@@ -2218,7 +2196,7 @@ handset_crypto_machine_decrypt_room_event (HandsetCryptoMachine *self,
   JsonObject *out;
   g_autoptr (GList) members = NULL;
 
-  if (g_strcmp0 (get_string (content, "algorithm"), HANDSET_MEGOLM_ALGORITHM) != 0)
+  if (g_strcmp0 (handset_json_get_string (content, "algorithm"), HANDSET_MEGOLM_ALGORITHM) != 0)
     {
       g_set_error_literal (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_UNKNOWN_ALGORITHM,
                            "not encrypted with Megolm v1");
@@ -2232,7 +2210,7 @@ handset_crypto_machine_decrypt_room_event (HandsetCryptoMachine *self,
                            "an encrypted state event");
       return NULL;
     }
-  if (session_id == NULL || ciphertext == NULL || get_string (event, "sender") == NULL)
+  if (session_id == NULL || ciphertext == NULL || handset_json_get_string (event, "sender") == NULL)
     {
       g_set_error_literal (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_INVALID,
                            "a Megolm event without session, ciphertext or sender");
@@ -2261,20 +2239,20 @@ handset_crypto_machine_decrypt_room_event (HandsetCryptoMachine *self,
   payload = object_from_string (plaintext);
   wipe_string (plaintext);
 
-  if (payload == NULL || get_string (payload, "type") == NULL ||
-      get_object (payload, "content") == NULL)
+  if (payload == NULL || handset_json_get_string (payload, "type") == NULL ||
+      handset_json_get_object (payload, "content") == NULL)
     {
       g_set_error_literal (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_INVALID,
                            "a decrypted room event that is not an event");
       return NULL;
     }
-  if (g_strcmp0 (get_string (payload, "room_id"), room_id) != 0)
+  if (g_strcmp0 (handset_json_get_string (payload, "room_id"), room_id) != 0)
     {
       g_set_error_literal (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_SPOOFED,
                            "an event encrypted for another room");
       return NULL;
     }
-  if (g_strcmp0 (entry->sender_user, get_string (event, "sender")) != 0)
+  if (g_strcmp0 (entry->sender_user, handset_json_get_string (event, "sender")) != 0)
     {
       g_set_error_literal (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_SPOOFED,
                            "an event whose room key belongs to another user");
@@ -2289,8 +2267,9 @@ handset_crypto_machine_decrypt_room_event (HandsetCryptoMachine *self,
   for (GList *l = members; l != NULL; l = l->next)
     if (!g_str_equal (l->data, "type") && !g_str_equal (l->data, "content"))
       json_object_set_member (out, l->data, json_object_dup_member (event, l->data));
-  json_object_set_string_member (out, "type", get_string (payload, "type"));
-  json_object_set_object_member (out, "content", json_object_ref (get_object (payload, "content")));
+  json_object_set_string_member (out, "type", handset_json_get_string (payload, "type"));
+  json_object_set_object_member (out, "content",
+                                 json_object_ref (handset_json_get_object (payload, "content")));
 
   if (info != NULL)
     {
@@ -2313,7 +2292,7 @@ handset_crypto_machine_decrypt_room_event (HandsetCryptoMachine *self,
         }
       else
         {
-          (*info)->sender_device = g_strdup (get_string (content, "device_id"));
+          (*info)->sender_device = g_strdup (handset_json_get_string (content, "device_id"));
         }
       (*info)->identity_changed =
           handset_crypto_machine_get_identity_changed (self, entry->sender_user);

@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include "handset-canonical-json.h"
+#include "handset-json.h"
 #include "handset-device-keys.h"
 #include "handset-olm.h"
 
@@ -20,26 +21,6 @@ GQuark
 handset_crypto_error_quark (void)
 {
   return g_quark_from_static_string ("handset-crypto-error-quark");
-}
-
-static const char *
-get_string (JsonObject *object, const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
-static JsonObject *
-get_object (JsonObject *object, const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  return node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 }
 
 /**
@@ -56,8 +37,8 @@ handset_json_verify_signature (JsonObject *object,
                                const char *ed25519,
                                GError **error)
 {
-  const char *signature =
-      get_string (get_object (get_object (object, "signatures"), user_id), key_id);
+  const char *signature = handset_json_get_string (
+      handset_json_get_object (handset_json_get_object (object, "signatures"), user_id), key_id);
   g_autofree char *canonical = NULL;
   g_autoptr (GError) local_error = NULL;
 
@@ -120,18 +101,19 @@ handset_device_keys_parse (JsonObject *object,
   JsonObject *keys;
   JsonNode *algorithms;
 
-  if (object == NULL || g_strcmp0 (get_string (object, "user_id"), user_id) != 0 ||
-      g_strcmp0 (get_string (object, "device_id"), device_id) != 0)
+  if (object == NULL || g_strcmp0 (handset_json_get_string (object, "user_id"), user_id) != 0 ||
+      g_strcmp0 (handset_json_get_string (object, "device_id"), device_id) != 0)
     {
       g_set_error (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_INVALID,
                    "the keys of device %s of %s name another device", device_id, user_id);
       return NULL;
     }
 
-  keys = get_object (object, "keys");
+  keys = handset_json_get_object (object, "keys");
   curve_id = g_strconcat ("curve25519:", device_id, NULL);
   ed_id = g_strconcat ("ed25519:", device_id, NULL);
-  if (get_string (keys, curve_id) == NULL || get_string (keys, ed_id) == NULL)
+  if (handset_json_get_string (keys, curve_id) == NULL ||
+      handset_json_get_string (keys, ed_id) == NULL)
     {
       g_set_error (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_INVALID,
                    "device %s of %s has no identity keys", device_id, user_id);
@@ -146,16 +128,17 @@ handset_device_keys_parse (JsonObject *object,
       return NULL;
     }
 
-  if (!handset_json_verify_signature (object, user_id, ed_id, get_string (keys, ed_id), error))
+  if (!handset_json_verify_signature (object, user_id, ed_id, handset_json_get_string (keys, ed_id),
+                                      error))
     return NULL;
 
   self = g_new0 (HandsetDeviceKeys, 1);
   self->user_id = g_strdup (user_id);
   self->device_id = g_strdup (device_id);
-  self->curve25519 = g_strdup (get_string (keys, curve_id));
-  self->ed25519 = g_strdup (get_string (keys, ed_id));
-  self->display_name =
-      g_strdup (get_string (get_object (object, "unsigned"), "device_display_name"));
+  self->curve25519 = g_strdup (handset_json_get_string (keys, curve_id));
+  self->ed25519 = g_strdup (handset_json_get_string (keys, ed_id));
+  self->display_name = g_strdup (handset_json_get_string (
+      handset_json_get_object (object, "unsigned"), "device_display_name"));
   self->json = json_object_ref (object);
 
   return g_steal_pointer (&self);
@@ -206,6 +189,6 @@ handset_device_keys_from_json (const char *json, GError **error)
     }
   object = json_node_get_object (node);
 
-  return handset_device_keys_parse (object, get_string (object, "user_id"),
-                                    get_string (object, "device_id"), error);
+  return handset_device_keys_parse (object, handset_json_get_string (object, "user_id"),
+                                    handset_json_get_string (object, "device_id"), error);
 }

@@ -17,7 +17,7 @@
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
 
-#include "handset-json-limits.h"
+#include "handset-json.h"
 #include "handset-matrix-client.h"
 #include "handset-mxc.h"
 

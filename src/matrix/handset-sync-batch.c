@@ -13,7 +13,7 @@
 
 #include <glib/gi18n.h>
 
-#include "handset-json-limits.h"
+#include "handset-json.h"
 #include "handset-matrix-error.h"
 #include "handset-sync-batch.h"
 
