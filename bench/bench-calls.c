@@ -5,6 +5,9 @@
  * Figures of whole calls on a real Synapse, printed as table rows:
  *  - invite to ring and answer to first remote audio (both directions),
  *    two Handset devices in this process, real webrtcbin media on 127.0.0.1;
+ *  - the same with end-to-end encryption: two new encrypted devices in a new
+ *    encrypted direct chat for each run, its first call (Olm sessions and
+ *    room keys made and shared on the way) and a later one (all reused);
  *  - resident memory and CPU of the handset program itself: idle and logged
  *    in, then in an audio and in a 640x480 video call with a device of this
  *    process, read from /proc.
@@ -15,6 +18,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,15 +104,23 @@ video_received (Device *device)
 }
 
 static Device *
-device_new (HandsetTestUser *user, const char *source)
+device_new (HandsetTestUser *user, gboolean encrypted, const char *source)
 {
   Plan *plan = g_new0 (Plan, 1);
   Device *device;
 
   plan->source = source;
-  device = handset_test_device_new (user, FALSE, make_media, plan);
+  device = encrypted ? handset_test_device_new_encrypted (user, FALSE, make_media, plan)
+                     : handset_test_device_new (user, FALSE, make_media, plan);
   g_signal_connect (device->manager, "incoming-call", G_CALLBACK (on_incoming), device);
   return device;
+}
+
+static void
+device_free (Device *device)
+{
+  g_free (device->data);
+  handset_test_device_free (device);
 }
 
 static gboolean
@@ -131,40 +143,85 @@ is_ended (gpointer data)
 
 /* ------------------------------------------------------------------ in-process latency */
 
+#define ALICE_TONE "audiotestsrc is-live=true wave=sine freq=440 volume=0.5"
+#define BOB_TONE   "audiotestsrc is-live=true wave=sine freq=880 volume=0.5"
+
+/* Medians for bench-jssdk.mjs's ratios, one JSON object written into
+ * HANDSET_BENCH_SUMMARY after each part: the plain ones stay should the
+ * encrypted part fail. */
+static GString *summary;
+
+static void
+summarize (const char *key, double median)
+{
+  char text[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_string_append_printf (summary, "%s\"%s\": %s", summary->len > 1 ? ", " : "", key,
+                          g_ascii_dtostr (text, sizeof text, median));
+}
+
+static void
+write_summary (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *json = g_strconcat (summary->str, "}\n", NULL);
+
+  if (g_getenv ("HANDSET_BENCH_SUMMARY") != NULL &&
+      !g_file_set_contents (g_getenv ("HANDSET_BENCH_SUMMARY"), json, -1, &error))
+    g_warning ("The summary cannot be written: %s", error->message);
+}
+
+/* One audio call from alice to bob in @room_id, placed, rung, answered,
+ * heard at both ends and hung up: its figures in ms. */
+static void
+one_call (Device *alice,
+          Device *bob,
+          const char *room_id,
+          gboolean encrypted,
+          double *ring,
+          double *to_alice,
+          double *to_bob)
+{
+  g_autoptr (GError) error = NULL;
+  HandsetCall *call;
+  gint64 placed, answered;
+
+  bob->rang_at = 0;
+  handset_test_tone_reset (alice->tone);
+  handset_test_tone_reset (bob->tone);
+  placed = g_get_monotonic_time ();
+  call =
+      handset_call_manager_place_call (alice->manager, room_id, bob->user->user_id, FALSE, &error);
+  g_assert_no_error (error);
+  if (!handset_test_wait_until (has_rung, bob, WAIT_S))
+    g_error ("bob's device did not ring");
+  *ring = (bob->rang_at - placed) / 1000.0;
+  if (handset_call_get_encrypted (ringing_of (bob)) != encrypted)
+    g_error ("The call rang %s", encrypted ? "in clear" : "encrypted");
+
+  answered = g_get_monotonic_time ();
+  handset_call_answer (ringing_of (bob), FALSE);
+  if (!handset_test_wait_until (heard, alice->tone, WAIT_S) ||
+      !handset_test_wait_until (heard, bob->tone, WAIT_S))
+    g_error ("no audio after the answer");
+  *to_alice = (handset_test_tone_get_first_sound_time (alice->tone) - answered) / 1000.0;
+  *to_bob = (handset_test_tone_get_first_sound_time (bob->tone) - answered) / 1000.0;
+
+  handset_call_hangup (call);
+  handset_test_wait_until (is_ended, ringing_of (bob), WAIT_S);
+  handset_test_run_for (500);
+}
+
+/* The plain figures' medians, for the encrypted ones' difference. */
+static double plain_to_alice, plain_to_bob;
+
 static void
 latencies (Device *alice, Device *bob, const char *room_id)
 {
   double ring[RUNS], to_alice[RUNS], to_bob[RUNS];
 
   for (guint i = 0; i < RUNS; i++)
-    {
-      g_autoptr (GError) error = NULL;
-      HandsetCall *call;
-      gint64 placed, answered;
-
-      bob->rang_at = 0;
-      handset_test_tone_reset (alice->tone);
-      handset_test_tone_reset (bob->tone);
-      placed = g_get_monotonic_time ();
-      call = handset_call_manager_place_call (alice->manager, room_id, bob->user->user_id, FALSE,
-                                              &error);
-      g_assert_no_error (error);
-      if (!handset_test_wait_until (has_rung, bob, WAIT_S))
-        g_error ("bob's device did not ring");
-      ring[i] = (bob->rang_at - placed) / 1000.0;
-
-      answered = g_get_monotonic_time ();
-      handset_call_answer (ringing_of (bob), FALSE);
-      if (!handset_test_wait_until (heard, alice->tone, WAIT_S) ||
-          !handset_test_wait_until (heard, bob->tone, WAIT_S))
-        g_error ("no audio after the answer");
-      to_alice[i] = (handset_test_tone_get_first_sound_time (alice->tone) - answered) / 1000.0;
-      to_bob[i] = (handset_test_tone_get_first_sound_time (bob->tone) - answered) / 1000.0;
-
-      handset_call_hangup (call);
-      handset_test_wait_until (is_ended, ringing_of (bob), WAIT_S);
-      handset_test_run_for (500);
-    }
+    one_call (alice, bob, room_id, FALSE, &ring[i], &to_alice[i], &to_bob[i]);
 
   bench_row (
       "Handset↔Handset: invite to ring (ms)", ring, RUNS, 0,
@@ -176,20 +233,174 @@ latencies (Device *alice, Device *bob, const char *room_id)
   bench_row ("Handset↔Handset: answer to first audio at the callee (ms)", to_bob, RUNS, 0,
              "same clock start, first loud sample at the callee's sink");
 
-  /* The medians (row() sorted them), for bench-jssdk.mjs's ratios. */
-  if (g_getenv ("HANDSET_BENCH_SUMMARY") != NULL)
-    {
-      char a[G_ASCII_DTOSTR_BUF_SIZE], b[G_ASCII_DTOSTR_BUF_SIZE], c[G_ASCII_DTOSTR_BUF_SIZE];
-      g_autofree char *json =
-          g_strdup_printf ("{\"ring\": %s, \"toCaller\": %s, \"toCallee\": %s}\n",
-                           g_ascii_dtostr (a, sizeof a, ring[RUNS / 2]),
-                           g_ascii_dtostr (b, sizeof b, to_alice[RUNS / 2]),
-                           g_ascii_dtostr (c, sizeof c, to_bob[RUNS / 2]));
-      g_autoptr (GError) error = NULL;
+  /* The medians (bench_row() sorted them). */
+  summarize ("ring", ring[RUNS / 2]);
+  summarize ("toCaller", to_alice[RUNS / 2]);
+  summarize ("toCallee", to_bob[RUNS / 2]);
+  plain_to_alice = to_alice[RUNS / 2];
+  plain_to_bob = to_bob[RUNS / 2];
+}
 
-      if (!g_file_set_contents (g_getenv ("HANDSET_BENCH_SUMMARY"), json, -1, &error))
-        g_warning ("The summary cannot be written: %s", error->message);
+typedef struct
+{
+  Device *device;
+  const char *room_id;
+  gboolean encrypted;
+} RoomOf;
+
+/* The device's rooms have both members and, if @encrypted, its encryption
+ * knows the room is: before that, a call would go in clear or miss a
+ * device. */
+static gboolean
+room_ready (gpointer data)
+{
+  RoomOf *r = data;
+  HandsetRoom *room = handset_rooms_lookup (r->device->rooms, r->room_id);
+
+  return room != NULL && handset_room_get_n_members (room) == 2 &&
+         (!r->encrypted ||
+          handset_encryption_room_is_encrypted (r->device->encryption, r->room_id));
+}
+
+static void
+wait_room (Device *device, const char *room_id, gboolean encrypted)
+{
+  RoomOf r = { device, room_id, encrypted };
+
+  if (!handset_test_wait_until (room_ready, &r, WAIT_S))
+    g_error ("%s's device does not know the%s room %s", device->user->user_id,
+             encrypted ? " encrypted" : "", room_id);
+}
+
+static double
+whole_ms (double ms)
+{
+  /* + 0.0: never "-0" */
+  return round (ms) + 0.0;
+}
+
+/* The encryption's cost in answer to first audio: the encrypted medians
+ * less those of the same devices' plain call in the same runs (the paired
+ * figure the target is read off), and less the plain rows above. */
+static void
+difference_row (const char *figure,
+                double encrypted_to_alice,
+                double encrypted_to_bob,
+                double paired_to_alice,
+                double paired_to_bob)
+{
+  double to_alice = whole_ms (encrypted_to_alice - paired_to_alice);
+  double to_bob = whole_ms (encrypted_to_bob - paired_to_bob);
+
+  printf ("| %s | %+.0f / %+.0f | | | | caller / callee: the encrypted medians less those of the "
+          "same devices' plain call (the rows above); less the first plain rows: %+.0f / %+.0f; "
+          "target ≤ +20 ms: %s |\n",
+          figure, to_alice, to_bob, whole_ms (encrypted_to_alice - plain_to_alice),
+          whole_ms (encrypted_to_bob - plain_to_bob),
+          MAX (to_alice, to_bob) <= 20 ? "met" : "missed");
+  fflush (stdout);
+}
+
+/* As latencies(), end-to-end encrypted. Each run has two new users, each
+ * with a new encrypted device, in a new encrypted direct chat: its first
+ * call is the first either device sends there, so the caller claims a
+ * one-time key, makes an Olm session and sends its new room key to-device
+ * before the invite goes out (the device keys were fetched on learning of
+ * the room), and the callee sends its own room key before its answer; its
+ * second call, in the same room, finds all that done. Before them, two
+ * calls in a plain direct chat of the same two: the first not measured (as
+ * in bench-jssdk.mjs, where each pair is two new browsers, the first call
+ * of a pair is a cold start that encryption has no part in), the second
+ * the plain figure the encrypted ones are set against, taken from the same
+ * devices at the same time. */
+static void
+encrypted_latencies (void)
+{
+  double ring[2][RUNS], to_alice[2][RUNS], to_bob[2][RUNS];
+  double paired_to_alice[RUNS], paired_to_bob[RUNS];
+  const char *const which[] = { "first call in the room", "later call in the room" };
+  const char *const how_ring[] = {
+    "as the plain row, two new encrypted devices (new users) each run, in a new encrypted direct "
+    "chat that both know is encrypted with 2 members, after two calls in a plain direct chat of "
+    "the two (see below) and 1 s: the first call in the encrypted room, so before its invite goes "
+    "out the caller claims a one-time key, makes an Olm session and sends its new Megolm room key "
+    "to-device (the device keys it fetched on learning of the room), and the callee decrypts both",
+    "the second call of the same devices in the same room, 0.5 s after the first ended: Olm "
+    "sessions and Megolm room keys reused, the invite only encrypted and decrypted",
+  };
+  const char *const how_to_alice[] = {
+    "as the plain row, the first call in the encrypted room (see above): before its answer goes "
+    "out the callee sends its own new room key to-device, over the Olm session the caller's "
+    "key share made",
+    "as the plain row, the second call of the same devices in the same room",
+  };
+
+  for (guint i = 0; i < RUNS; i++)
+    {
+      HandsetTestUser *alice_user = handset_test_register ("benchealice");
+      HandsetTestUser *bob_user = handset_test_register ("benchebob");
+      g_autofree char *plain_room = handset_test_create_direct_room (alice_user, bob_user);
+      g_autofree char *room_id = NULL;
+      Device *alice, *bob;
+      double unused[3];
+
+      handset_test_join (bob_user, plain_room);
+      room_id = handset_test_create_encrypted_direct_room (alice_user, bob_user);
+      alice = device_new (alice_user, TRUE, ALICE_TONE);
+      bob = device_new (bob_user, TRUE, BOB_TONE);
+      wait_room (alice, plain_room, FALSE);
+      wait_room (bob, plain_room, FALSE);
+      wait_room (alice, room_id, TRUE);
+      wait_room (bob, room_id, TRUE);
+
+      one_call (alice, bob, plain_room, FALSE, &unused[0], &unused[1], &unused[2]);
+      one_call (alice, bob, plain_room, FALSE, &unused[0], &paired_to_alice[i], &paired_to_bob[i]);
+      /* As bench-jssdk.mjs: what the devices do on their own on learning of
+       * the rooms has had its time, as it has when a user calls. */
+      handset_test_run_for (1000);
+      for (guint c = 0; c < 2; c++)
+        one_call (alice, bob, room_id, TRUE, &ring[c][i], &to_alice[c][i], &to_bob[c][i]);
+      device_free (alice);
+      device_free (bob);
     }
+
+  bench_row (
+      "Handset↔Handset, the encrypted devices below in their plain chat: answer to first "
+      "audio at the caller (ms)",
+      paired_to_alice, RUNS, 0,
+      "as the plain row, the two new devices of each run below, their second call in a plain "
+      "direct chat of the two, just before their calls in the encrypted one: what those "
+      "are set against");
+  bench_row ("Handset↔Handset, the encrypted devices below in their plain chat: answer to first "
+             "audio at the callee (ms)",
+             paired_to_bob, RUNS, 0, "same clock start, first loud sample at the callee's sink");
+  for (guint c = 0; c < 2; c++)
+    {
+      g_autofree char *ring_figure =
+          g_strdup_printf ("Handset↔Handset encrypted, %s: invite to ring (ms)", which[c]);
+      g_autofree char *alice_figure = g_strdup_printf (
+          "Handset↔Handset encrypted, %s: answer to first audio at the caller (ms)", which[c]);
+      g_autofree char *bob_figure = g_strdup_printf (
+          "Handset↔Handset encrypted, %s: answer to first audio at the callee (ms)", which[c]);
+
+      bench_row (ring_figure, ring[c], RUNS, 0, how_ring[c]);
+      bench_row (alice_figure, to_alice[c], RUNS, 0, how_to_alice[c]);
+      bench_row (bob_figure, to_bob[c], RUNS, 0,
+                 "same clock start, first loud sample at the callee's sink");
+    }
+  difference_row ("Handset: encryption's cost in answer to first audio, first call (ms)",
+                  to_alice[0][RUNS / 2], to_bob[0][RUNS / 2], paired_to_alice[RUNS / 2],
+                  paired_to_bob[RUNS / 2]);
+  difference_row ("Handset: encryption's cost in answer to first audio, later call (ms)",
+                  to_alice[1][RUNS / 2], to_bob[1][RUNS / 2], paired_to_alice[RUNS / 2],
+                  paired_to_bob[RUNS / 2]);
+
+  summarize ("ringEncrypted", ring[0][RUNS / 2]);
+  summarize ("toCallerEncrypted", to_alice[0][RUNS / 2]);
+  summarize ("toCalleeEncrypted", to_bob[0][RUNS / 2]);
+  summarize ("ringEncryptedLater", ring[1][RUNS / 2]);
+  summarize ("toCallerEncryptedLater", to_alice[1][RUNS / 2]);
+  summarize ("toCalleeEncryptedLater", to_bob[1][RUNS / 2]);
 }
 
 /* ------------------------------------------------------------------ the program itself */
@@ -424,10 +635,14 @@ main (int argc, char *argv[])
   program_room = handset_test_create_direct_room (program_user, bob_user);
   handset_test_join (bob_user, program_room);
 
-  alice = device_new (alice_user, "audiotestsrc is-live=true wave=sine freq=440 volume=0.5");
-  bob = device_new (bob_user, "audiotestsrc is-live=true wave=sine freq=880 volume=0.5");
+  alice = device_new (alice_user, FALSE, ALICE_TONE);
+  bob = device_new (bob_user, FALSE, BOB_TONE);
 
+  summary = g_string_new ("{");
   latencies (alice, bob, room_id);
+  write_summary ();
+  encrypted_latencies ();
+  write_summary ();
   if (g_getenv ("HANDSET_PROGRAM") != NULL)
     program_figures (program_user, bob);
 

@@ -1,7 +1,8 @@
 // bench-jssdk.mjs: the call latencies of matrix-js-sdk (Element's call
 // engine) against itself, two headless Chromium peers on the same Synapse,
-// printed as rows of the benchmark table; with Handset's own figures (a
-// JSON file from bench-calls), the ratio of the two.
+// printed as rows of the benchmark table, in clear and end-to-end encrypted
+// (js-sdk's Rust crypto, in an encrypted direct chat); with Handset's own
+// figures (a JSON file from bench-calls), the ratio of the two.
 //
 // Environment:
 //   HANDSET_TEST_HOMESERVER  the homeserver's base URL
@@ -122,16 +123,89 @@ function row(figure, values, how) {
   return s.median;
 }
 
-async function main() {
-  if (!base) fail("HANDSET_TEST_HOMESERVER is not set");
-  const alice = await register("jsalice");
-  const bob = await register("jsbob");
+// One call from @caller to @callee in @roomId, placed, rung, answered,
+// heard at both ends and hung up: its figures in ms. With @encrypted, the
+// invite must have reached the callee encrypted.
+async function oneCall(caller, callee, roomId, encrypted) {
+  caller.forget();
+  callee.forget();
+  const incoming = callee.event((e) => e.event === "incoming");
+  const placed = await caller.command("placeCall", { roomId });
+  const rang = await incoming;
+  const ring = rang.at - placed.placedAt;
+
+  const heardByCaller = caller.command("firstAudio", { callId: placed.callId });
+  const answered = await callee.command("answer", { callId: rang.callId });
+  const heardByCallee = await callee.command("firstAudio", { callId: rang.callId });
+  const toCaller = (await heardByCaller).at - answered.answeredAt;
+  const toCallee = heardByCallee.at - answered.answeredAt;
+
+  const ended = callee.event((e) => e.event === "state" && e.state === "ended");
+  await caller.command("hangup", { callId: placed.callId });
+  await ended;
+  if (encrypted) {
+    const invite = await callee.event(
+      (e) => e.event === "call_event" && e.type === "m.call.invite" && e.callId === rang.callId,
+      5000,
+    );
+    if (!invite.encrypted) fail("the encrypted call's invite came in clear");
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  return { ring, toCaller, toCallee };
+}
+
+// A direct chat of @alice with @bob, who joins, in clear.
+async function plainDm(alice, bob) {
   const room = await api("POST", "/_matrix/client/v3/createRoom", alice.accessToken, {
     preset: "trusted_private_chat",
     is_direct: true,
     invite: [bob.userId],
   });
   await api("POST", `/_matrix/client/v3/join/${encodeURIComponent(room.room_id)}`, bob.accessToken, {});
+  return room.room_id;
+}
+
+// Two new users, each with a new js-sdk device with Rust crypto in a
+// browser of its own, in a new encrypted direct chat that both know is
+// encrypted and has both joined, as Element Web makes one; and a plain
+// direct chat of the two.
+async function encryptedPair() {
+  const alice = await register("jsealice");
+  const bob = await register("jsebob");
+  const plainRoomId = await plainDm(alice, bob);
+  const caller = new Peer(440);
+  const callee = new Peer(880);
+  try {
+    await Promise.all([caller.event((e) => e.event === "ready", 90000), callee.event((e) => e.event === "ready", 90000)]);
+    await caller.command("start", { baseUrl: base, ...alice, encrypted: true });
+    await callee.command("start", { baseUrl: base, ...bob, encrypted: true });
+    const { roomId } = await caller.command("createEncryptedDm", { userId: bob.userId });
+    await callee.event((e) => e.event === "invited" && e.roomId === roomId);
+    const joined = await callee.command("joinRoom", { roomId });
+    if (!joined.encrypted) fail(`the callee does not see ${roomId} encrypted`);
+    // The caller's sync has the callee's join too.
+    for (const until = Date.now() + 30000; ; ) {
+      const info = await caller.command("roomInfo", { roomId });
+      if (info.encrypted && info.members.filter((m) => m.membership === "join").length === 2) break;
+      if (Date.now() > until) fail(`the caller does not see the callee in ${roomId}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return { caller, callee, roomId, plainRoomId };
+  } catch (err) {
+    await Promise.all([caller.close(), callee.close()]);
+    throw err;
+  }
+}
+
+const HOW_RING =
+  "matrix-js-sdk 43 in headless Chromium, one browser per side: placeCall() on the caller to the callee's incoming call, by Date.now() in both pages";
+const HOW_AUDIO =
+  "call.answer() on the callee to the first sample beyond ±2000 in a Web Audio analyser on the caller's remote stream, polled every 2-4 ms";
+
+async function plain() {
+  const alice = await register("jsalice");
+  const bob = await register("jsbob");
+  const room = { room_id: await plainDm(alice, bob) };
 
   const caller = new Peer(440);
   const callee = new Peer(880);
@@ -146,62 +220,150 @@ async function main() {
     const toCaller = [];
     const toCallee = [];
     for (let i = 0; i < RUNS; i++) {
-      caller.forget();
-      callee.forget();
-      const incoming = callee.event((e) => e.event === "incoming");
-      const placed = await caller.command("placeCall", { roomId: room.room_id });
-      const rang = await incoming;
-      ring.push(rang.at - placed.placedAt);
-
-      const heardByCaller = caller.command("firstAudio", { callId: placed.callId });
-      const answered = await callee.command("answer", { callId: rang.callId });
-      const heardByCallee = await callee.command("firstAudio", { callId: rang.callId });
-      toCaller.push((await heardByCaller).at - answered.answeredAt);
-      toCallee.push(heardByCallee.at - answered.answeredAt);
-
-      const ended = callee.event((e) => e.event === "state" && e.state === "ended");
-      await caller.command("hangup", { callId: placed.callId });
-      await ended;
-      await new Promise((r) => setTimeout(r, 500));
+      const call = await oneCall(caller, callee, room.room_id, false);
+      ring.push(call.ring);
+      toCaller.push(call.toCaller);
+      toCallee.push(call.toCallee);
     }
 
-    const ringMedian = row(
-      "js-sdk↔js-sdk: invite to ring (ms)",
-      ring,
-      "matrix-js-sdk 43 in headless Chromium, one browser per side: placeCall() on the caller to the callee's incoming call, by Date.now() in both pages",
-    );
-    const callerMedian = row(
-      "js-sdk↔js-sdk: answer to first audio at the caller (ms)",
-      toCaller,
-      "call.answer() on the callee to the first sample beyond ±2000 in a Web Audio analyser on the caller's remote stream, polled every 2-4 ms",
-    );
-    const calleeMedian = row(
-      "js-sdk↔js-sdk: answer to first audio at the callee (ms)",
-      toCallee,
-      "same clock start, the callee's remote stream",
-    );
-
-    const summary = process.env.HANDSET_BENCH_SUMMARY;
-    if (summary) {
-      const handset = JSON.parse(readFileSync(summary, "utf8"));
-      const ratio = (figure, mine, theirs, how) =>
-        console.log(`| ${figure} | ${(mine / theirs).toFixed(2)} | | | | ${how} |`);
-      ratio("Handset ÷ js-sdk: invite to ring", handset.ring, ringMedian, "ratio of the two medians above");
-      ratio(
-        "Handset ÷ js-sdk: answer to first audio at the caller (target ≤ 0.5)",
-        handset.toCaller,
-        callerMedian,
-        "ratio of the two medians above",
-      );
-      ratio(
-        "Handset ÷ js-sdk: answer to first audio at the callee (target ≤ 0.5)",
-        handset.toCallee,
-        calleeMedian,
-        "ratio of the two medians above",
-      );
-    }
+    return {
+      ring: row("js-sdk↔js-sdk: invite to ring (ms)", ring, HOW_RING),
+      toCaller: row("js-sdk↔js-sdk: answer to first audio at the caller (ms)", toCaller, HOW_AUDIO),
+      toCallee: row(
+        "js-sdk↔js-sdk: answer to first audio at the callee (ms)",
+        toCallee,
+        "same clock start, the callee's remote stream",
+      ),
+    };
   } finally {
     await Promise.all([caller.close(), callee.close()]);
+  }
+}
+
+// As plain(), end-to-end encrypted: each run two new users with new
+// devices (js-sdk's Rust crypto, initRustCrypto) in a new encrypted direct
+// chat, its first call (key query if not done yet, one-time key claim, Olm
+// session and Megolm room key to-device before the invite, and the callee's
+// own room key before its answer) and a second one (all reused). Before
+// them, two calls in a plain direct chat of the two: the first not measured
+// (the first call of two new browsers is a cold start that encryption has
+// no part in), the second the plain figure the encrypted ones are set
+// against, from the same devices at the same time.
+async function encrypted() {
+  const figures = [0, 1, 2].map(() => ({ ring: [], toCaller: [], toCallee: [] }));
+  for (let i = 0; i < RUNS; i++) {
+    const { caller, callee, roomId, plainRoomId } = await encryptedPair();
+    try {
+      await oneCall(caller, callee, plainRoomId, false);
+      const paired = await oneCall(caller, callee, plainRoomId, false);
+      figures[2].toCaller.push(paired.toCaller);
+      figures[2].toCallee.push(paired.toCallee);
+      // As for Handset: what the devices do on their own on learning of the
+      // rooms has had its time.
+      await new Promise((r) => setTimeout(r, 1000));
+      for (const f of figures.slice(0, 2)) {
+        const call = await oneCall(caller, callee, roomId, true);
+        f.ring.push(call.ring);
+        f.toCaller.push(call.toCaller);
+        f.toCallee.push(call.toCallee);
+      }
+    } finally {
+      await Promise.all([caller.close(), callee.close()]);
+    }
+  }
+
+  const pairedCaller = row(
+    "js-sdk↔js-sdk, the encrypted devices below in their plain chat: answer to first audio at the caller (ms)",
+    figures[2].toCaller,
+    "as the plain row, the two new devices of each run below, their second call in a plain direct chat of the two, just before their calls in the encrypted one: what those are set against",
+  );
+  const pairedCallee = row(
+    "js-sdk↔js-sdk, the encrypted devices below in their plain chat: answer to first audio at the callee (ms)",
+    figures[2].toCallee,
+    "same clock start, the callee's remote stream",
+  );
+  const which = ["first call in the room", "later call in the room"];
+  const howRing = [
+    "as the plain row, with js-sdk's Rust crypto (initRustCrypto, in memory) on both sides: two new devices (new users, new browsers) each run, in a new encrypted direct chat (createEncryptedDm, joinRoom) that both know is encrypted with 2 joined members, after two calls in a plain direct chat of the two (see above) and 1 s: the first call in the encrypted room, so its invite waits for the Olm session and the Megolm room key share (to-device)",
+    "the second call of the same devices in the same room, 0.5 s after the first ended: sessions and room keys reused",
+  ];
+  const howAudio = [
+    "as the plain row, the first call in the encrypted room (see above): the callee's answer waits for its own room key share",
+    "as the plain row, the second call of the same devices in the same room",
+  ];
+  const medians = figures.slice(0, 2).map((f, c) => ({
+    ring: row(`js-sdk↔js-sdk encrypted, ${which[c]}: invite to ring (ms)`, f.ring, howRing[c]),
+    toCaller: row(`js-sdk↔js-sdk encrypted, ${which[c]}: answer to first audio at the caller (ms)`, f.toCaller, howAudio[c]),
+    toCallee: row(
+      `js-sdk↔js-sdk encrypted, ${which[c]}: answer to first audio at the callee (ms)`,
+      f.toCallee,
+      "same clock start, the callee's remote stream",
+    ),
+  }));
+  return { first: medians[0], later: medians[1], paired: { toCaller: pairedCaller, toCallee: pairedCallee } };
+}
+
+async function main() {
+  if (!base) fail("HANDSET_TEST_HOMESERVER is not set");
+  const js = await plain();
+  const { first: jsFirst, later: jsLater, paired } = await encrypted();
+  const sign = (ms) => `${Math.round(ms) >= 0 ? "+" : "-"}${Math.abs(Math.round(ms))}`;
+  for (const [label, e] of [
+    ["first call", jsFirst],
+    ["later call", jsLater],
+  ])
+    console.log(
+      `| js-sdk: encryption's cost in answer to first audio, ${label} (ms) | ${sign(e.toCaller - paired.toCaller)} / ${sign(e.toCallee - paired.toCallee)} | | | | caller / callee: the encrypted medians less those of the same devices' plain call (the rows above); less the first plain rows: ${sign(e.toCaller - js.toCaller)} / ${sign(e.toCallee - js.toCallee)} |`,
+    );
+
+  const summary = process.env.HANDSET_BENCH_SUMMARY;
+  if (summary) {
+    const handset = JSON.parse(readFileSync(summary, "utf8"));
+    const ratio = (figure, mine, theirs, how) =>
+      console.log(`| ${figure} | ${(mine / theirs).toFixed(2)} | | | | ${how} |`);
+    ratio("Handset ÷ js-sdk: invite to ring", handset.ring, js.ring, "ratio of the two medians above");
+    ratio(
+      "Handset ÷ js-sdk: answer to first audio at the caller (target ≤ 0.5)",
+      handset.toCaller,
+      js.toCaller,
+      "ratio of the two medians above",
+    );
+    ratio(
+      "Handset ÷ js-sdk: answer to first audio at the callee (target ≤ 0.5)",
+      handset.toCallee,
+      js.toCallee,
+      "ratio of the two medians above",
+    );
+    if (handset.ringEncrypted !== undefined) {
+      for (const [label, mine, theirs] of [
+        ["first call", { ring: handset.ringEncrypted, toCaller: handset.toCallerEncrypted, toCallee: handset.toCalleeEncrypted }, jsFirst],
+        [
+          "later call",
+          { ring: handset.ringEncryptedLater, toCaller: handset.toCallerEncryptedLater, toCallee: handset.toCalleeEncryptedLater },
+          jsLater,
+        ],
+      ]) {
+        const met = mine.ring / theirs.ring <= 0.5 ? "met" : "missed";
+        ratio(
+          `Handset ÷ js-sdk encrypted, ${label}: invite to ring (target ≤ 0.5)`,
+          mine.ring,
+          theirs.ring,
+          `ratio of the two encrypted medians above; target ≤ 0.5: ${met}`,
+        );
+        ratio(
+          `Handset ÷ js-sdk encrypted, ${label}: answer to first audio at the caller`,
+          mine.toCaller,
+          theirs.toCaller,
+          "ratio of the two encrypted medians above",
+        );
+        ratio(
+          `Handset ÷ js-sdk encrypted, ${label}: answer to first audio at the callee`,
+          mine.toCallee,
+          theirs.toCallee,
+          "ratio of the two encrypted medians above",
+        );
+      }
+    }
   }
 }
 
