@@ -516,6 +516,10 @@ ring_pending (HandsetCallManager *self, GPtrArray *pending)
         }
 
       handset_call_start_ringing (p->call, remaining);
+      /* While it rings, our room key goes to the caller's devices, so an
+       * answer goes out at once. */
+      if (self->encryption != NULL)
+        handset_encryption_prepare_room (self->encryption, handset_call_get_room_id (p->call));
       if (p->auto_answer)
         handset_call_answer (p->call, p->video);
       else

@@ -2105,6 +2105,20 @@ handset_crypto_machine_encrypt_room_event (HandsetCryptoMachine *self,
   return out;
 }
 
+/**
+ * handset_crypto_machine_get_room_key_id:
+ *
+ * Returns: (nullable): the ID of the room's outgoing Megolm session, when
+ *   there is one
+ */
+const char *
+handset_crypto_machine_get_room_key_id (HandsetCryptoMachine *self, const char *room_id)
+{
+  OutboundEntry *entry = g_hash_table_lookup (self->outbound, room_id);
+
+  return entry ? handset_megolm_outbound_get_id (entry->session) : NULL;
+}
+
 gboolean
 handset_crypto_machine_has_room_key (HandsetCryptoMachine *self,
                                      const char *room_id,

@@ -129,6 +129,8 @@ JsonObject *handset_crypto_machine_decrypt_room_event (HandsetCryptoMachine *sel
                                                        JsonObject *event,
                                                        HandsetDecryptionInfo **info,
                                                        GError **error);
+const char *handset_crypto_machine_get_room_key_id (HandsetCryptoMachine *self,
+                                                    const char *room_id);
 gboolean handset_crypto_machine_has_room_key (HandsetCryptoMachine *self,
                                               const char *room_id,
                                               const char *session_id);

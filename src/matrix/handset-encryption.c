@@ -94,7 +94,7 @@ send_job_free (SendJob *job)
 {
   g_free (job->room_id);
   g_free (job->type);
-  json_object_unref (job->content);
+  g_clear_pointer (&job->content, json_object_unref);
   g_clear_object (&job->task);
   g_free (job);
 }
@@ -1197,6 +1197,13 @@ prepare_job (HandsetEncryption *self, const char *room_id)
       return;
     }
 
+  /* A preparation only: the room key is where it must be. */
+  if (job->type == NULL)
+    {
+      finish_job (self, room_id, NULL, g_strdup (""));
+      return;
+    }
+
   /* 4. The event itself. */
   encrypted = handset_crypto_machine_encrypt_room_event (self->machine, room_id, job->type,
                                                          job->content, &error);
@@ -1271,6 +1278,52 @@ handset_encryption_send_event_async (HandsetEncryption *self,
   job->room_id = g_strdup (room_id);
   job->type = g_strdup (type);
   job->content = json_object_ref (content);
+  job->task = task;
+  queue = g_hash_table_lookup (self->queues, room_id);
+  if (queue == NULL)
+    {
+      queue = g_queue_new ();
+      g_hash_table_insert (self->queues, g_strdup (room_id), queue);
+    }
+  g_queue_push_tail (queue, job);
+  process_queue (self, room_id);
+}
+
+static void
+prepared_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *done = NULL;
+
+  done = g_task_propagate_pointer (G_TASK (result), &error);
+  if (done == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("The room key could not be shared ahead: %s", error->message);
+}
+
+/**
+ * handset_encryption_prepare_room:
+ *
+ * Gets an encrypted room ready for what Handset is about to send (the
+ * answer to a call that rings, say): device keys, Olm sessions, and our
+ * room key with every device, in the background and in the room's order,
+ * so the event itself goes out at once. Nothing for a room in clear.
+ */
+void
+handset_encryption_prepare_room (HandsetEncryption *self, const char *room_id)
+{
+  GTask *task;
+  GQueue *queue;
+  SendJob *job;
+
+  g_return_if_fail (HANDSET_IS_ENCRYPTION (self));
+
+  if (self->machine == NULL || self->stopped ||
+      !handset_encryption_room_is_encrypted (self, room_id))
+    return;
+  task = g_task_new (self, NULL, prepared_cb, NULL);
+  g_task_set_source_tag (task, handset_encryption_prepare_room);
+  job = g_new0 (SendJob, 1);
+  job->room_id = g_strdup (room_id);
   job->task = task;
   queue = g_hash_table_lookup (self->queues, room_id);
   if (queue == NULL)

@@ -49,6 +49,7 @@ void handset_encryption_send_event_async (HandsetEncryption *self,
                                           GCancellable *cancellable,
                                           GAsyncReadyCallback callback,
                                           gpointer user_data);
+void handset_encryption_prepare_room (HandsetEncryption *self, const char *room_id);
 char *handset_encryption_send_event_finish (HandsetEncryption *self,
                                             GAsyncResult *result,
                                             gboolean *encrypted,

@@ -254,6 +254,15 @@ room_known_encrypted (gpointer data)
          handset_room_get_n_members (handset_rooms_lookup (r->device->rooms, r->room_id)) == 2;
 }
 
+static gboolean
+has_room_key (gpointer data)
+{
+  RoomEncrypted *r = data;
+
+  return handset_crypto_machine_get_room_key_id (
+             handset_encryption_get_machine (r->device->encryption), r->room_id) != NULL;
+}
+
 static void
 wait_room (Device *device, const char *room_id)
 {
@@ -329,6 +338,13 @@ test_encrypted_three_devices (void)
   g_assert_true (handset_call_get_encrypted (r2));
   g_assert_cmpuint (a1->rang->len, ==, 0);
 
+  /* While it rings, B1 shares its room key, so its answer goes out at
+   * once. */
+  {
+    RoomEncrypted r = { b1, room_id };
+
+    g_assert_true (handset_test_wait_until (has_room_key, &r, WAIT_S));
+  }
   handset_call_answer (r1, FALSE);
   wait_state (call, HANDSET_CALL_STATE_CONNECTING);
   g_assert_cmpstr (handset_call_get_opponent_party_id (call), ==, bob_user->device_id);
