@@ -958,9 +958,10 @@ save_device (HandsetCryptoMachine *self, HandsetDeviceKeys *device, gboolean gon
 static void
 remove_device (HandsetCryptoMachine *self, GHashTable *of_user, HandsetDeviceKeys *device)
 {
-  g_autofree char *device_id = g_strdup (device->device_id);
+  gpointer key = NULL;
 
-  g_hash_table_steal (of_user, device_id);
+  if (g_hash_table_steal_extended (of_user, device->device_id, &key, NULL))
+    g_free (key);
   save_device (self, device, TRUE);
   g_hash_table_insert (self->gone, device_slot (device->user_id, device->device_id), device);
 }
@@ -1149,8 +1150,10 @@ handset_crypto_machine_receive_keys_query (HandsetCryptoMachine *self,
     {
       JsonObject *devices = handset_json_get_object (device_keys, asked[i]);
       gpointer changed = NULL;
+      gpointer key = NULL;
 
-      g_hash_table_steal_extended (self->querying, asked[i], NULL, &changed);
+      if (g_hash_table_steal_extended (self->querying, asked[i], &key, &changed))
+        g_free (key);
       /* A user whose server did not answer stays outdated. */
       if (devices == NULL)
         continue;

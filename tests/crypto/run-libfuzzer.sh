@@ -10,5 +10,7 @@ seconds="$2"
 artifacts="$3"
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT INT TERM
+# libFuzzer's own exit code for a finding is 77, which meson reads as
+# "skipped": a finding must fail the test.
 "$target" -seed=1 -max_total_time="$seconds" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
-  -print_final_stats=1 -artifact_prefix="$artifacts" "$corpus"
+  -error_exitcode=1 -timeout_exitcode=1 -print_final_stats=1 -artifact_prefix="$artifacts" "$corpus"
