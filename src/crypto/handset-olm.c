@@ -24,6 +24,7 @@
 
 #include <json-glib/json-glib.h>
 #include <olm/olm.h>
+#include <olm/pk.h>
 
 #include "handset-olm.h"
 
@@ -1527,4 +1528,71 @@ handset_megolm_inbound_decrypt (HandsetMegolmInbound *self,
   if (message_index != NULL)
     *message_index = sent_index;
   return plaintext;
+}
+
+/* ------------------------------------------------------------ signing with a seed */
+
+/**
+ * handset_olm_sign_with_seed:
+ * @seed: a 32-byte ed25519 seed (a private cross-signing key, as Secret
+ *   Storage keeps it)
+ * @public_key: (out) (optional) (transfer full): its public key
+ *
+ * Returns: (transfer full) (nullable): the signature of @message
+ */
+char *
+handset_olm_sign_with_seed (const guint8 *seed,
+                            gsize seed_length,
+                            const char *message,
+                            gsize message_length,
+                            char **public_key,
+                            GError **error)
+{
+  gsize size = olm_pk_signing_size ();
+  gsize key_length = olm_pk_signing_public_key_length ();
+  gsize signature_length = olm_pk_signature_length ();
+  guint8 *memory;
+  OlmPkSigning *signing;
+  char *key = NULL;
+  char *signature = NULL;
+  guint8 *seed_copy;
+
+  if (seed_length != olm_pk_signing_seed_length ())
+    {
+      g_set_error_literal (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_INVALID,
+                           "A signing seed of the wrong length");
+      return NULL;
+    }
+  memory = g_malloc0 (size);
+  signing = olm_pk_signing (memory);
+  key = g_malloc0 (key_length + 1);
+  /* libolm may overwrite the seed: a copy. */
+  seed_copy = g_memdup2 (seed, seed_length);
+  if (olm_pk_signing_key_from_seed (signing, key, key_length, seed_copy, seed_length) ==
+      olm_error ())
+    {
+      g_set_error (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_FAILED,
+                   "The signing key could not be made (%s)", olm_pk_signing_last_error (signing));
+      g_free (key);
+      key = NULL;
+    }
+  else
+    {
+      signature = g_malloc0 (signature_length + 1);
+      if (olm_pk_sign (signing, (const uint8_t *) message, message_length, (uint8_t *) signature,
+                       signature_length) == olm_error ())
+        {
+          g_set_error (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_FAILED,
+                       "The message could not be signed (%s)", olm_pk_signing_last_error (signing));
+          g_clear_pointer (&signature, g_free);
+        }
+    }
+  wipe_free (seed_copy, seed_length);
+  olm_clear_pk_signing (signing);
+  wipe_free (memory, size);
+  if (public_key != NULL && signature != NULL)
+    *public_key = g_steal_pointer (&key);
+  g_free (key);
+
+  return signature;
 }

@@ -47,6 +47,12 @@ gboolean handset_olm_ed25519_verify (const char *public_key,
                                      const char *signature,
                                      GError **error);
 void handset_olm_random_bytes (guint8 *buffer, gsize length);
+char *handset_olm_sign_with_seed (const guint8 *seed,
+                                  gsize seed_length,
+                                  const char *message,
+                                  gsize message_length,
+                                  char **public_key,
+                                  GError **error);
 
 /* ------------------------------------------------------------ account */
 

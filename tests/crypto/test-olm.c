@@ -915,6 +915,41 @@ test_free_null (void)
   handset_megolm_inbound_free (NULL);
 }
 
+/* A private cross-signing key, as Secret Storage keeps it (a seed), signs;
+ * its public key checks the signature. */
+static void
+test_sign_with_seed (void)
+{
+  guint8 seed[32];
+  g_autofree char *public_key = NULL;
+  g_autofree char *again_key = NULL;
+  g_autofree char *signature = NULL;
+  g_autofree char *again = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *message = "{\"a\":1}";
+
+  for (guint i = 0; i < sizeof seed; i++)
+    seed[i] = (guint8) (i + 1);
+  signature = handset_olm_sign_with_seed (seed, sizeof seed, message, strlen (message), &public_key,
+                                          &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (signature);
+  g_assert_cmpuint (strlen (public_key), ==, 43);
+  g_assert_true (
+      handset_olm_ed25519_verify (public_key, message, strlen (message), signature, &error));
+  g_assert_no_error (error);
+  /* The same seed is the same key, and ed25519 signs deterministically. */
+  again =
+      handset_olm_sign_with_seed (seed, sizeof seed, message, strlen (message), &again_key, &error);
+  g_assert_cmpstr (again_key, ==, public_key);
+  g_assert_cmpstr (again, ==, signature);
+  g_assert_false (handset_olm_ed25519_verify (public_key, "{\"a\":2}", 7, signature, &error));
+  g_clear_error (&error);
+  /* A seed of the wrong length is an error, not a crash. */
+  g_assert_null (handset_olm_sign_with_seed (seed, 31, message, strlen (message), NULL, &error));
+  g_assert_error (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_INVALID);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -934,6 +969,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/olm/pickle-garbage", test_pickle_garbage);
   g_test_add_func ("/olm/ed25519", test_ed25519);
   g_test_add_func ("/olm/free-null", test_free_null);
+  g_test_add_func ("/olm/sign-with-seed", test_sign_with_seed);
 
   return g_test_run ();
 }
