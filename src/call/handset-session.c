@@ -271,11 +271,6 @@ handset_session_new (HandsetAccount *account, HandsetMediaDevices *media_devices
   return self;
 }
 
-/**
- * handset_session_start:
- *
- * Starts /sync and TURN; connect to the manager's signals first.
- */
 static void
 encryption_started_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
@@ -301,6 +296,12 @@ encryption_started_cb (GObject *object, GAsyncResult *result, gpointer user_data
   handset_sync_start (sync);
 }
 
+/**
+ * handset_session_start:
+ *
+ * Starts TURN and the encryption, then /sync; connect to the manager's
+ * signals first.
+ */
 void
 handset_session_start (HandsetSession *self)
 {
