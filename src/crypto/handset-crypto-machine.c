@@ -7,7 +7,8 @@
  * and the answers of the key endpoints, and it builds the request bodies
  * and to-device messages it wants sent. src/matrix sends them. Everything
  * it learns is written to the crypto store at once, pickled with the
- * pickle key where it is secret.
+ * pickle key where it is secret. This file holds the account, the devices
+ * and Olm; handset-crypto-megolm.c holds the room keys.
  */
 
 #define G_LOG_DOMAIN "Handset-Crypto"
@@ -17,8 +18,8 @@
 #include <string.h>
 
 #include "handset-canonical-json.h"
+#include "handset-crypto-machine-private.h"
 #include "handset-json.h"
-#include "handset-crypto-machine.h"
 #include "handset-cross-signing.h"
 #include "handset-olm.h"
 
@@ -29,75 +30,12 @@
 /* A device that had no one-time key is not asked again before this. */
 #define CLAIM_RETRY_US (G_GINT64_CONSTANT (300) * G_USEC_PER_SEC)
 
-typedef struct
-{
-  HandsetOlmSession *session;
-  gint64 last_used;
-} OlmEntry;
-
-typedef struct
-{
-  HandsetMegolmInbound *session;
-  char *room_id;
-  char *sender_key;
-  char *sender_user;
-  char *signing_key;
-} InboundEntry;
-
-/* A user's cross-signing identity, public keys only. */
-typedef struct
-{
-  char *master;       /* ed25519 */
-  char *self_signing; /* ed25519, signed by master; NULL when none */
-  gboolean changed;   /* the master key is not the one first seen */
-} Identity;
-
-typedef struct
-{
-  HandsetMegolmOutbound *session;
-  gint64 created;
-  guint messages;
-  GHashTable *shared_with; /* "user device" → curve25519 key */
-} OutboundEntry;
-
-struct _HandsetCryptoMachine
-{
-  GObject parent_instance;
-
-  char *user_id;
-  char *device_id;
-  HandsetCryptoStore *store;
-  guint8 pickle_key[HANDSET_OLM_PICKLE_KEY_SIZE];
-  gint64 (*now_us) (void);
-
-  HandsetOlmAccount *account;
-  gboolean is_new;
-  gboolean device_keys_uploaded;
-  gint64 one_time_key_count; /* on the server; -1 before sync said */
-  gboolean need_fallback_key;
-
-  GHashTable *olm_sessions;    /* curve25519 → GPtrArray of OlmEntry, newest use last */
-  GHashTable *devices;         /* user → (device ID → HandsetDeviceKeys) */
-  GHashTable *gone;            /* "user device" → HandsetDeviceKeys of deleted devices */
-  GHashTable *querying;        /* user → GINT (changed while a query was out) */
-  GHashTable *identities;      /* user → Identity */
-  gint64 fallback_rotated;     /* when a new fallback key was last made */
-  GHashTable *tracked;         /* user → GINT_TO_POINTER (outdated) */
-  GHashTable *inbound;         /* "room session" → InboundEntry */
-  GHashTable *outbound;        /* room → OutboundEntry */
-  GHashTable *indices;         /* "session index" → "event_id ts" */
-  GHashTable *unwedged;        /* curve25519 → last unwedge time */
-  GHashTable *unwedge_pending; /* curve25519 → TRUE: claim a new session */
-  GHashTable *claim_failed;    /* curve25519 → time of a claim without a key */
-  JsonObject *unwedge_out;     /* m.dummy to-device messages to send */
-};
-
 G_DEFINE_FINAL_TYPE (HandsetCryptoMachine, handset_crypto_machine, G_TYPE_OBJECT)
 
 /* ------------------------------------------------------------ small helpers */
 
-static JsonObject *
-ensure_object (JsonObject *object, const char *member)
+JsonObject *
+handset_crypto_ensure_object (JsonObject *object, const char *member)
 {
   JsonObject *child = handset_json_get_object (object, member);
 
@@ -110,8 +48,8 @@ ensure_object (JsonObject *object, const char *member)
   return child;
 }
 
-static char *
-object_to_string (JsonObject *object)
+char *
+handset_crypto_object_to_string (JsonObject *object)
 {
   g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
 
@@ -125,8 +63,8 @@ object_to_string (JsonObject *object)
  * can take. */
 #define MAX_PLAINTEXT (256 * 1024)
 
-static JsonObject *
-object_from_string (const char *text)
+JsonObject *
+handset_crypto_object_from_string (const char *text)
 {
   g_autoptr (JsonNode) node = NULL;
   gsize length;
@@ -143,8 +81,8 @@ object_from_string (const char *text)
   return json_object_ref (json_node_get_object (node));
 }
 
-static void
-wipe_string (char *text)
+void
+handset_crypto_wipe_string (char *text)
 {
   if (text != NULL)
     {
@@ -156,16 +94,18 @@ wipe_string (char *text)
     }
 }
 
-static char *
-device_slot (const char *user_id, const char *device_id)
+char *
+handset_crypto_device_slot (const char *user_id, const char *device_id)
 {
   return g_strconcat (user_id, " ", device_id, NULL);
 }
 
 /* The device of @user_id whose identity key is @curve25519: keys are
  * looked up per user, so no user can claim another's key. */
-static HandsetDeviceKeys *
-find_device_by_key (HandsetCryptoMachine *self, const char *user_id, const char *curve25519)
+HandsetDeviceKeys *
+handset_crypto_machine_find_device_by_key (HandsetCryptoMachine *self,
+                                           const char *user_id,
+                                           const char *curve25519)
 {
   GHashTable *of_user = user_id ? g_hash_table_lookup (self->devices, user_id) : NULL;
   GHashTableIter iter;
@@ -192,7 +132,9 @@ sign_object (HandsetCryptoMachine *self, JsonObject *object)
   g_return_if_fail (canonical != NULL);
   signature = handset_olm_account_sign (self->account, canonical, strlen (canonical));
   json_object_set_string_member (
-      ensure_object (ensure_object (object, "signatures"), self->user_id), key_id, signature);
+      handset_crypto_ensure_object (handset_crypto_ensure_object (object, "signatures"),
+                                    self->user_id),
+      key_id, signature);
 }
 
 static void
@@ -239,7 +181,7 @@ save_account (HandsetCryptoMachine *self)
 
   if (!handset_crypto_store_set_value (self->store, KEY_ACCOUNT, pickle, &error))
     g_warning ("The Olm account could not be saved: %s", error->message);
-  wipe_string (pickle);
+  handset_crypto_wipe_string (pickle);
 }
 
 static void
@@ -254,11 +196,11 @@ save_olm_session (HandsetCryptoMachine *self, const char *curve25519, OlmEntry *
   row.stamp = entry->last_used;
   if (!handset_crypto_store_put (self->store, HANDSET_CRYPTO_TABLE_OLM_SESSIONS, &row, &error))
     g_warning ("An Olm session could not be saved: %s", error->message);
-  wipe_string (row.pickle);
+  handset_crypto_wipe_string (row.pickle);
 }
 
-static void
-save_inbound (HandsetCryptoMachine *self, InboundEntry *entry)
+void
+handset_crypto_machine_save_inbound (HandsetCryptoMachine *self, InboundEntry *entry)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) extra = json_object_new ();
@@ -268,7 +210,7 @@ save_inbound (HandsetCryptoMachine *self, InboundEntry *entry)
   json_object_set_string_member (extra, "sender_key", entry->sender_key);
   json_object_set_string_member (extra, "sender", entry->sender_user);
   json_object_set_string_member (extra, "ed25519", entry->signing_key);
-  extra_json = object_to_string (extra);
+  extra_json = handset_crypto_object_to_string (extra);
   row.key1 = entry->room_id;
   row.key2 = (char *) handset_megolm_inbound_get_id (entry->session);
   row.extra = extra_json;
@@ -276,11 +218,13 @@ save_inbound (HandsetCryptoMachine *self, InboundEntry *entry)
   if (!handset_crypto_store_put (self->store, HANDSET_CRYPTO_TABLE_INBOUND_GROUP_SESSIONS, &row,
                                  &error))
     g_warning ("A room key could not be saved: %s", error->message);
-  wipe_string (row.pickle);
+  handset_crypto_wipe_string (row.pickle);
 }
 
-static void
-save_outbound (HandsetCryptoMachine *self, const char *room_id, OutboundEntry *entry)
+void
+handset_crypto_machine_save_outbound (HandsetCryptoMachine *self,
+                                      const char *room_id,
+                                      OutboundEntry *entry)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) extra = json_object_new ();
@@ -295,7 +239,7 @@ save_outbound (HandsetCryptoMachine *self, const char *room_id, OutboundEntry *e
     json_object_set_string_member (shared, slot, key);
   json_object_set_object_member (extra, "shared_with", shared);
   json_object_set_int_member (extra, "messages", entry->messages);
-  extra_json = object_to_string (extra);
+  extra_json = handset_crypto_object_to_string (extra);
   row.key1 = (char *) room_id;
   row.key2 = "";
   row.extra = extra_json;
@@ -304,7 +248,7 @@ save_outbound (HandsetCryptoMachine *self, const char *room_id, OutboundEntry *e
   if (!handset_crypto_store_put (self->store, HANDSET_CRYPTO_TABLE_OUTBOUND_GROUP_SESSIONS, &row,
                                  &error))
     g_warning ("A room's outgoing key could not be saved: %s", error->message);
-  wipe_string (row.pickle);
+  handset_crypto_wipe_string (row.pickle);
 }
 
 static void
@@ -329,7 +273,7 @@ save_identity (HandsetCryptoMachine *self, const char *user_id, Identity *identi
   if (identity->self_signing != NULL)
     json_object_set_string_member (extra, "self_signing", identity->self_signing);
   json_object_set_boolean_member (extra, "changed", identity->changed);
-  json = object_to_string (extra);
+  json = handset_crypto_object_to_string (extra);
   row.key1 = (char *) user_id;
   row.key2 = "";
   row.extra = json;
@@ -345,7 +289,7 @@ load_store (HandsetCryptoMachine *self)
   for (guint i = 0; i < rows->len; i++)
     {
       HandsetCryptoRow *row = g_ptr_array_index (rows, i);
-      g_autoptr (JsonObject) extra = object_from_string (row->extra);
+      g_autoptr (JsonObject) extra = handset_crypto_object_from_string (row->extra);
       Identity *identity;
       JsonNode *changed;
 
@@ -395,7 +339,7 @@ load_store (HandsetCryptoMachine *self)
     {
       HandsetCryptoRow *row = g_ptr_array_index (rows, i);
       g_autoptr (GError) error = NULL;
-      g_autoptr (JsonObject) extra = object_from_string (row->extra);
+      g_autoptr (JsonObject) extra = handset_crypto_object_from_string (row->extra);
       HandsetMegolmInbound *session =
           handset_megolm_inbound_unpickle (row->pickle, self->pickle_key, &error);
       InboundEntry *entry;
@@ -420,7 +364,7 @@ load_store (HandsetCryptoMachine *self)
   for (guint i = 0; i < rows->len; i++)
     {
       HandsetCryptoRow *row = g_ptr_array_index (rows, i);
-      g_autoptr (JsonObject) extra = object_from_string (row->extra);
+      g_autoptr (JsonObject) extra = handset_crypto_object_from_string (row->extra);
       HandsetMegolmOutbound *session =
           handset_megolm_outbound_unpickle (row->pickle, self->pickle_key, NULL);
       JsonObject *shared = handset_json_get_object (extra, "shared_with");
@@ -462,8 +406,8 @@ load_store (HandsetCryptoMachine *self)
       if (row->stamp == 1)
         {
           /* Deleted: its keys stay, so its ID cannot come back with others. */
-          g_hash_table_insert (self->gone, device_slot (device->user_id, device->device_id),
-                               device);
+          g_hash_table_insert (
+              self->gone, handset_crypto_device_slot (device->user_id, device->device_id), device);
           continue;
         }
       of_user = g_hash_table_lookup (self->devices, device->user_id);
@@ -963,7 +907,8 @@ remove_device (HandsetCryptoMachine *self, GHashTable *of_user, HandsetDeviceKey
   if (g_hash_table_steal_extended (of_user, device->device_id, &key, NULL))
     g_free (key);
   save_device (self, device, TRUE);
-  g_hash_table_insert (self->gone, device_slot (device->user_id, device->device_id), device);
+  g_hash_table_insert (self->gone, handset_crypto_device_slot (device->user_id, device->device_id),
+                       device);
 }
 
 static void
@@ -988,7 +933,7 @@ receive_user_devices (HandsetCryptoMachine *self, const char *user_id, JsonObjec
       g_autoptr (GError) error = NULL;
       HandsetDeviceKeys *device;
       HandsetDeviceKeys *old = g_hash_table_lookup (of_user, id);
-      g_autofree char *slot = device_slot (user_id, id);
+      g_autofree char *slot = handset_crypto_device_slot (user_id, id);
       HandsetDeviceKeys *was = g_hash_table_lookup (self->gone, slot);
 
       device =
@@ -1009,7 +954,8 @@ receive_user_devices (HandsetCryptoMachine *self, const char *user_id, JsonObjec
           continue;
         }
       {
-        HandsetDeviceKeys *twin = find_device_by_key (self, user_id, device->curve25519);
+        HandsetDeviceKeys *twin =
+            handset_crypto_machine_find_device_by_key (self, user_id, device->curve25519);
 
         if (twin != NULL && !g_str_equal (twin->device_id, id))
           {
@@ -1308,8 +1254,8 @@ handset_crypto_machine_build_keys_claim (HandsetCryptoMachine *self, const char 
             continue;
           if (failed != NULL && now - *failed < CLAIM_RETRY_US)
             continue;
-          json_object_set_string_member (ensure_object (wanted, device->user_id), device->device_id,
-                                         "signed_curve25519");
+          json_object_set_string_member (handset_crypto_ensure_object (wanted, device->user_id),
+                                         device->device_id, "signed_curve25519");
         }
     }
 
@@ -1355,7 +1301,7 @@ handset_crypto_machine_build_unwedge_claim (HandsetCryptoMachine *self)
           if (failed != NULL && self->now_us () - *failed < CLAIM_RETRY_US)
             continue;
           if (g_hash_table_contains (self->unwedge_pending, device->curve25519))
-            json_object_set_string_member (ensure_object (wanted, device->user_id),
+            json_object_set_string_member (handset_crypto_ensure_object (wanted, device->user_id),
                                            device->device_id, "signed_curve25519");
         }
     }
@@ -1407,7 +1353,7 @@ queue_dummy (HandsetCryptoMachine *self, HandsetDeviceKeys *device)
     }
   if (self->unwedge_out == NULL)
     self->unwedge_out = json_object_new ();
-  json_object_set_object_member (ensure_object (self->unwedge_out, device->user_id),
+  json_object_set_object_member (handset_crypto_ensure_object (self->unwedge_out, device->user_id),
                                  device->device_id, encrypted);
 }
 
@@ -1514,9 +1460,9 @@ handset_crypto_machine_encrypt_to_device (HandsetCryptoMachine *self,
   json_object_set_object_member (payload, "keys", keys);
   json_object_set_object_member (payload, "sender_device_keys", build_device_keys (self));
 
-  plaintext = object_to_string (payload);
+  plaintext = handset_crypto_object_to_string (payload);
   body = handset_olm_session_encrypt (entry->session, plaintext, &message_type);
-  wipe_string (plaintext);
+  handset_crypto_wipe_string (plaintext);
   entry->last_used = self->now_us ();
   save_olm_session (self, device->curve25519, entry);
 
@@ -1613,7 +1559,7 @@ plan_unwedge (HandsetCryptoMachine *self, const char *sender, const char *sender
 {
   gint64 *last = g_hash_table_lookup (self->unwedged, sender_key);
   gint64 now = self->now_us ();
-  HandsetDeviceKeys *device = find_device_by_key (self, sender, sender_key);
+  HandsetDeviceKeys *device = handset_crypto_machine_find_device_by_key (self, sender, sender_key);
   GHashTable *of_sender = g_hash_table_lookup (self->devices, sender);
   gint64 *when;
 
@@ -1695,62 +1641,6 @@ check_sender_device_keys (JsonObject *payload,
   return TRUE;
 }
 
-static void
-receive_room_key (HandsetCryptoMachine *self,
-                  const char *sender,
-                  const char *sender_key,
-                  const char *ed25519,
-                  JsonObject *content)
-{
-  const char *room_id = handset_json_get_string (content, "room_id");
-  const char *session_id = handset_json_get_string (content, "session_id");
-  const char *session_key = handset_json_get_string (content, "session_key");
-  g_autoptr (GError) error = NULL;
-  g_autofree char *slot = NULL;
-  HandsetMegolmInbound *session;
-  InboundEntry *old, *entry;
-
-  if (g_strcmp0 (handset_json_get_string (content, "algorithm"), HANDSET_MEGOLM_ALGORITHM) != 0 ||
-      room_id == NULL || session_id == NULL || session_key == NULL)
-    {
-      g_message ("A room key from %s was malformed; dropped", sender);
-      return;
-    }
-  session = handset_megolm_inbound_new (session_key, &error);
-  if (session == NULL || g_strcmp0 (handset_megolm_inbound_get_id (session), session_id) != 0)
-    {
-      g_message ("A room key from %s for %s was not usable: %s", sender, room_id,
-                 error ? error->message : "its session ID does not match");
-      handset_megolm_inbound_free (session);
-      return;
-    }
-
-  slot = g_strconcat (room_id, " ", session_id, NULL);
-  old = g_hash_table_lookup (self->inbound, slot);
-  if (old != NULL)
-    {
-      /* The same key again: keep whichever reaches further back, and never
-       * let another sender take it over. */
-      if (g_strcmp0 (old->sender_key, sender_key) != 0 ||
-          handset_megolm_inbound_get_first_known_index (old->session) <=
-              handset_megolm_inbound_get_first_known_index (session))
-        {
-          handset_megolm_inbound_free (session);
-          return;
-        }
-    }
-
-  entry = g_new0 (InboundEntry, 1);
-  entry->session = session;
-  entry->room_id = g_strdup (room_id);
-  entry->sender_key = g_strdup (sender_key);
-  entry->sender_user = g_strdup (sender);
-  entry->signing_key = g_strdup (ed25519);
-  g_hash_table_insert (self->inbound, g_steal_pointer (&slot), entry);
-  save_inbound (self, entry);
-  g_debug ("Room key %s for %s from %s", session_id, room_id, sender);
-}
-
 /**
  * handset_crypto_machine_decrypt_to_device:
  * @event: a to-device m.room.encrypted event
@@ -1816,8 +1706,8 @@ handset_crypto_machine_decrypt_to_device (HandsetCryptoMachine *self,
       g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
-  payload = object_from_string (plaintext);
-  wipe_string (plaintext);
+  payload = handset_crypto_object_from_string (plaintext);
+  handset_crypto_wipe_string (plaintext);
 
   type = handset_json_get_string (payload, "type");
   ed25519 = handset_json_get_string (handset_json_get_object (payload, "keys"), "ed25519");
@@ -1839,7 +1729,7 @@ handset_crypto_machine_decrypt_to_device (HandsetCryptoMachine *self,
                            "a decrypted Olm message names another sender or recipient");
       return NULL;
     }
-  device = find_device_by_key (self, sender, sender_key);
+  device = handset_crypto_machine_find_device_by_key (self, sender, sender_key);
   if (device != NULL && g_strcmp0 (device->ed25519, ed25519) != 0)
     {
       g_set_error_literal (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_SPOOFED,
@@ -1857,8 +1747,8 @@ handset_crypto_machine_decrypt_to_device (HandsetCryptoMachine *self,
     }
 
   if (g_str_equal (type, "m.room_key"))
-    receive_room_key (self, sender, sender_key, ed25519,
-                      handset_json_get_object (payload, "content"));
+    handset_crypto_machine_receive_room_key (self, sender, sender_key, ed25519,
+                                             handset_json_get_object (payload, "content"));
   else if (g_str_equal (type, "m.forwarded_room_key"))
     /* Only the user's own verified devices may forward keys, and this
      * device verifies none yet. */
@@ -1871,449 +1761,6 @@ handset_crypto_machine_decrypt_to_device (HandsetCryptoMachine *self,
                                  json_object_ref (handset_json_get_object (payload, "content")));
   json_object_set_string_member (out, "sender", sender);
   json_object_set_string_member (out, "sender_key", sender_key);
-
-  return out;
-}
-
-/* ------------------------------------------------------------ Megolm */
-
-static OutboundEntry *
-new_outbound (HandsetCryptoMachine *self, const char *room_id)
-{
-  OutboundEntry *entry = g_new0 (OutboundEntry, 1);
-  g_autofree char *key = NULL;
-  g_autoptr (GError) error = NULL;
-  InboundEntry *own;
-
-  entry->session = handset_megolm_outbound_new ();
-  entry->created = self->now_us ();
-  entry->shared_with = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_hash_table_insert (self->outbound, g_strdup (room_id), entry);
-
-  /* Our own events, as they come back, decrypt with its inbound twin. */
-  key = handset_megolm_outbound_get_session_key (entry->session);
-  own = g_new0 (InboundEntry, 1);
-  own->session = handset_megolm_inbound_new (key, &error);
-  wipe_string (g_steal_pointer (&key));
-  if (own->session == NULL)
-    {
-      g_warning ("Our own room key cannot be read back: %s", error->message);
-      g_free (own);
-    }
-  else
-    {
-      own->room_id = g_strdup (room_id);
-      own->sender_key = g_strdup (handset_olm_account_get_curve25519 (self->account));
-      own->sender_user = g_strdup (self->user_id);
-      own->signing_key = g_strdup (handset_olm_account_get_ed25519 (self->account));
-      g_hash_table_insert (
-          self->inbound,
-          g_strconcat (room_id, " ", handset_megolm_inbound_get_id (own->session), NULL), own);
-      save_inbound (self, own);
-    }
-  save_outbound (self, room_id, entry);
-  g_debug ("New room key %s for %s", handset_megolm_outbound_get_id (entry->session), room_id);
-
-  return entry;
-}
-
-/**
- * handset_crypto_machine_share_room_key:
- * @user_ids: the room's members who may read what we send (joined, and
- *   invited where history visibility lets them)
- * @settings: (nullable): the room's rotation settings
- *
- * Makes sure the room's outgoing Megolm session may be used: a new one
- * when the old one is too old, too used, or was shared with a device that
- * is no longer among the recipients; then its key goes, through Olm, to
- * every device of @user_ids that does not have it yet. Devices without an
- * Olm session are skipped (claim one first).
- *
- * Returns: (transfer full) (nullable): the to-device messages (user →
- *   device → m.room.encrypted content), or %NULL when all have the key
- */
-JsonObject *
-handset_crypto_machine_share_room_key (HandsetCryptoMachine *self,
-                                       const char *room_id,
-                                       const char *const *user_ids,
-                                       const HandsetRoomEncryptionSettings *settings)
-{
-  OutboundEntry *entry = g_hash_table_lookup (self->outbound, room_id);
-  gint64 period_ms = settings && settings->rotation_period_ms > 0
-                         ? settings->rotation_period_ms
-                         : HANDSET_MEGOLM_ROTATION_PERIOD_MS;
-  guint period_msgs = settings && settings->rotation_period_msgs > 0
-                          ? settings->rotation_period_msgs
-                          : HANDSET_MEGOLM_ROTATION_PERIOD_MSGS;
-  g_autoptr (GHashTable) recipients = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr (JsonObject) messages = json_object_new ();
-  g_autoptr (JsonObject) room_key = NULL;
-  g_autofree char *session_key = NULL;
-  gboolean changed = FALSE;
-
-  for (guint i = 0; user_ids != NULL && user_ids[i] != NULL; i++)
-    {
-      g_autoptr (GPtrArray) devices = handset_crypto_machine_get_devices (self, user_ids[i]);
-
-      for (guint j = 0; j < devices->len; j++)
-        {
-          HandsetDeviceKeys *device = g_ptr_array_index (devices, j);
-
-          g_hash_table_insert (recipients, device_slot (device->user_id, device->device_id),
-                               device);
-        }
-    }
-
-  if (entry != NULL)
-    {
-      const char *why = NULL;
-      GHashTableIter iter;
-      gpointer slot, curve;
-
-      if ((self->now_us () - entry->created) / 1000 >= period_ms)
-        why = "it is older than the room's rotation period";
-      else if (entry->messages >= period_msgs)
-        why = "it encrypted as many messages as the room allows";
-      g_hash_table_iter_init (&iter, entry->shared_with);
-      while (why == NULL && g_hash_table_iter_next (&iter, &slot, &curve))
-        {
-          HandsetDeviceKeys *device = g_hash_table_lookup (recipients, slot);
-
-          if (device == NULL || g_strcmp0 (device->curve25519, curve) != 0)
-            why = "a device that had it left the room or is gone";
-        }
-      if (why != NULL)
-        {
-          g_debug ("New room key for %s: %s", room_id, why);
-          handset_crypto_machine_discard_room_key (self, room_id);
-          entry = NULL;
-        }
-    }
-  if (entry == NULL)
-    entry = new_outbound (self, room_id);
-
-  session_key = handset_megolm_outbound_get_session_key (entry->session);
-  room_key = json_object_new ();
-  json_object_set_string_member (room_key, "algorithm", HANDSET_MEGOLM_ALGORITHM);
-  json_object_set_string_member (room_key, "room_id", room_id);
-  json_object_set_string_member (room_key, "session_id",
-                                 handset_megolm_outbound_get_id (entry->session));
-  json_object_set_string_member (room_key, "session_key", session_key);
-
-  {
-    GHashTableIter iter;
-    gpointer slot, value;
-
-    g_hash_table_iter_init (&iter, recipients);
-    while (g_hash_table_iter_next (&iter, &slot, &value))
-      {
-        HandsetDeviceKeys *device = value;
-        g_autoptr (GError) error = NULL;
-        JsonObject *encrypted;
-
-        if (g_hash_table_contains (entry->shared_with, slot))
-          continue;
-        encrypted =
-            handset_crypto_machine_encrypt_to_device (self, device, "m.room_key", room_key, &error);
-        if (encrypted == NULL)
-          {
-            g_message ("Device %s of %s cannot read %s: %s", device->device_id, device->user_id,
-                       room_id, error->message);
-            continue;
-          }
-        json_object_set_object_member (ensure_object (messages, device->user_id), device->device_id,
-                                       encrypted);
-        g_hash_table_insert (entry->shared_with, g_strdup (slot), g_strdup (device->curve25519));
-        changed = TRUE;
-      }
-  }
-  /* The session key must not linger in memory longer than needed. */
-  json_object_remove_member (room_key, "session_key");
-  {
-    char *wiped = g_steal_pointer (&session_key);
-
-    wipe_string (wiped);
-  }
-
-  if (changed)
-    save_outbound (self, room_id, entry);
-  if (json_object_get_size (messages) == 0)
-    return NULL;
-
-  return g_steal_pointer (&messages);
-}
-
-/**
- * handset_crypto_machine_discard_room_key:
- *
- * Forgets the room's outgoing session: the next event starts a new one.
- * Used when its key could not be sent to everyone.
- */
-void
-handset_crypto_machine_discard_room_key (HandsetCryptoMachine *self, const char *room_id)
-{
-  g_hash_table_remove (self->outbound, room_id);
-  handset_crypto_store_delete (self->store, HANDSET_CRYPTO_TABLE_OUTBOUND_GROUP_SESSIONS, room_id,
-                               NULL, NULL);
-}
-
-/**
- * handset_crypto_machine_encrypt_room_event:
- *
- * Encrypts one room event with the room's Megolm session; share the key
- * with handset_crypto_machine_share_room_key() first.
- *
- * Returns: (transfer full) (nullable): the m.room.encrypted content
- */
-JsonObject *
-handset_crypto_machine_encrypt_room_event (HandsetCryptoMachine *self,
-                                           const char *room_id,
-                                           const char *type,
-                                           JsonObject *content,
-                                           GError **error)
-{
-  OutboundEntry *entry = g_hash_table_lookup (self->outbound, room_id);
-  g_autoptr (JsonObject) payload = NULL;
-  char *plaintext;
-  char *ciphertext;
-  JsonObject *out;
-
-  if (entry == NULL)
-    {
-      g_set_error (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_MISSING_KEY,
-                   "no room key was shared in %s", room_id);
-      return NULL;
-    }
-
-  payload = json_object_new ();
-  json_object_set_string_member (payload, "type", type);
-  json_object_set_object_member (payload, "content", json_object_ref (content));
-  json_object_set_string_member (payload, "room_id", room_id);
-  plaintext = object_to_string (payload);
-  ciphertext = handset_megolm_outbound_encrypt (entry->session, plaintext);
-  wipe_string (plaintext);
-  entry->messages++;
-  save_outbound (self, room_id, entry);
-
-  out = json_object_new ();
-  json_object_set_string_member (out, "algorithm", HANDSET_MEGOLM_ALGORITHM);
-  json_object_set_string_member (out, "sender_key",
-                                 handset_olm_account_get_curve25519 (self->account));
-  json_object_set_string_member (out, "ciphertext", ciphertext);
-  json_object_set_string_member (out, "session_id",
-                                 handset_megolm_outbound_get_id (entry->session));
-  json_object_set_string_member (out, "device_id", self->device_id);
-  g_free (ciphertext);
-
-  return out;
-}
-
-/**
- * handset_crypto_machine_get_room_key_id:
- *
- * Returns: (nullable): the ID of the room's outgoing Megolm session, when
- *   there is one
- */
-const char *
-handset_crypto_machine_get_room_key_id (HandsetCryptoMachine *self, const char *room_id)
-{
-  OutboundEntry *entry = g_hash_table_lookup (self->outbound, room_id);
-
-  return entry ? handset_megolm_outbound_get_id (entry->session) : NULL;
-}
-
-gboolean
-handset_crypto_machine_has_room_key (HandsetCryptoMachine *self,
-                                     const char *room_id,
-                                     const char *session_id)
-{
-  g_autofree char *slot = g_strconcat (room_id, " ", session_id, NULL);
-
-  return g_hash_table_contains (self->inbound, slot);
-}
-
-void
-handset_decryption_info_free (HandsetDecryptionInfo *info)
-{
-  if (info == NULL)
-    return;
-  g_free (info->sender_curve25519);
-  g_free (info->sender_ed25519);
-  g_free (info->sender_device);
-  g_free (info->session_id);
-  g_free (info);
-}
-
-/* Replay protection: one message index of a session is one event. */
-static gboolean
-check_replay (HandsetCryptoMachine *self,
-              const char *session_id,
-              guint32 index,
-              JsonObject *event,
-              GError **error)
-{
-  g_autofree char *slot = g_strdup_printf ("%s %u", session_id, index);
-  g_autofree char *index_text = g_strdup_printf ("%u", index);
-  const char *event_id = handset_json_get_string (event, "event_id");
-  gint64 ts = 0;
-  g_autofree char *seen = NULL;
-  const char *known;
-
-  handset_json_get_int (event, "origin_server_ts", &ts);
-  seen = g_strdup_printf ("%s %" G_GINT64_FORMAT, event_id ? event_id : "", ts);
-  known = g_hash_table_lookup (self->indices, slot);
-  if (known != NULL)
-    {
-      if (g_str_equal (known, seen))
-        return TRUE;
-      g_set_error (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_REPLAY,
-                   "message %u of session %s came before with another event", index, session_id);
-      return FALSE;
-    }
-  {
-    HandsetCryptoRow row = { 0 };
-
-    row.key1 = (char *) session_id;
-    row.key2 = index_text;
-    row.extra = seen;
-    handset_crypto_store_put (self->store, HANDSET_CRYPTO_TABLE_MESSAGE_INDICES, &row, NULL);
-  }
-  g_hash_table_insert (self->indices, g_steal_pointer (&slot), g_steal_pointer (&seen));
-
-  return TRUE;
-}
-
-/**
- * handset_crypto_machine_decrypt_room_event:
- * @event: an m.room.encrypted room event
- * @info: (out) (optional): who sent it with which keys
- *
- * Returns: (transfer full) (nullable): the event as it was before it was
- *   encrypted (`type` and `content` from inside, the rest from outside),
- *   or %NULL with %HANDSET_CRYPTO_ERROR_MISSING_KEY when its room key has
- *   not come yet, or another error when it must be dropped
- */
-JsonObject *
-handset_crypto_machine_decrypt_room_event (HandsetCryptoMachine *self,
-                                           const char *room_id,
-                                           JsonObject *event,
-                                           HandsetDecryptionInfo **info,
-                                           GError **error)
-{
-  JsonObject *content = handset_json_get_object (event, "content");
-  const char *session_id = handset_json_get_string (content, "session_id");
-  const char *ciphertext = handset_json_get_string (content, "ciphertext");
-  g_autofree char *slot = NULL;
-  g_autoptr (GError) local_error = NULL;
-  g_autoptr (JsonObject) payload = NULL;
-  InboundEntry *entry;
-  HandsetDeviceKeys *device;
-  guint32 index = 0;
-  char *plaintext;
-  JsonObject *out;
-  g_autoptr (GList) members = NULL;
-
-  if (g_strcmp0 (handset_json_get_string (content, "algorithm"), HANDSET_MEGOLM_ALGORITHM) != 0)
-    {
-      g_set_error_literal (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_UNKNOWN_ALGORITHM,
-                           "not encrypted with Megolm v1");
-      return NULL;
-    }
-  /* State is never encrypted: such an event would pass for a membership
-   * change that the room's state never saw. */
-  if (json_object_has_member (event, "state_key"))
-    {
-      g_set_error_literal (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_INVALID,
-                           "an encrypted state event");
-      return NULL;
-    }
-  if (session_id == NULL || ciphertext == NULL || handset_json_get_string (event, "sender") == NULL)
-    {
-      g_set_error_literal (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_INVALID,
-                           "a Megolm event without session, ciphertext or sender");
-      return NULL;
-    }
-
-  slot = g_strconcat (room_id, " ", session_id, NULL);
-  entry = g_hash_table_lookup (self->inbound, slot);
-  if (entry == NULL)
-    {
-      g_set_error (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_MISSING_KEY,
-                   "the room key %s has not come", session_id);
-      return NULL;
-    }
-  plaintext = handset_megolm_inbound_decrypt (entry->session, ciphertext, &index, &local_error);
-  if (plaintext == NULL)
-    {
-      if (g_error_matches (local_error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_UNKNOWN_INDEX))
-        g_set_error (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_MISSING_KEY,
-                     "the room key %s we have starts later", session_id);
-      else
-        g_set_error (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_INVALID,
-                     "it does not decrypt: %s", local_error->message);
-      return NULL;
-    }
-  payload = object_from_string (plaintext);
-  wipe_string (plaintext);
-
-  if (payload == NULL || handset_json_get_string (payload, "type") == NULL ||
-      handset_json_get_object (payload, "content") == NULL)
-    {
-      g_set_error_literal (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_INVALID,
-                           "a decrypted room event that is not an event");
-      return NULL;
-    }
-  if (g_strcmp0 (handset_json_get_string (payload, "room_id"), room_id) != 0)
-    {
-      g_set_error_literal (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_SPOOFED,
-                           "an event encrypted for another room");
-      return NULL;
-    }
-  if (g_strcmp0 (entry->sender_user, handset_json_get_string (event, "sender")) != 0)
-    {
-      g_set_error_literal (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_SPOOFED,
-                           "an event whose room key belongs to another user");
-      return NULL;
-    }
-  if (!check_replay (self, session_id, index, event, error))
-    return NULL;
-
-  /* The outside, with the inside's type and content. */
-  out = json_object_new ();
-  members = json_object_get_members (event);
-  for (GList *l = members; l != NULL; l = l->next)
-    if (!g_str_equal (l->data, "type") && !g_str_equal (l->data, "content"))
-      json_object_set_member (out, l->data, json_object_dup_member (event, l->data));
-  json_object_set_string_member (out, "type", handset_json_get_string (payload, "type"));
-  json_object_set_object_member (out, "content",
-                                 json_object_ref (handset_json_get_object (payload, "content")));
-
-  if (info != NULL)
-    {
-      device = find_device_by_key (self, entry->sender_user, entry->sender_key);
-      *info = g_new0 (HandsetDecryptionInfo, 1);
-      (*info)->sender_curve25519 = g_strdup (entry->sender_key);
-      (*info)->sender_ed25519 = g_strdup (entry->signing_key);
-      (*info)->session_id = g_strdup (session_id);
-      (*info)->message_index = index;
-      if (g_str_equal (entry->sender_key, handset_olm_account_get_curve25519 (self->account)))
-        {
-          (*info)->sender_device = g_strdup (self->device_id);
-          (*info)->device_known = TRUE;
-        }
-      else if (device != NULL && g_strcmp0 (device->ed25519, entry->signing_key) == 0)
-        {
-          (*info)->sender_device = g_strdup (device->device_id);
-          (*info)->device_known = TRUE;
-          (*info)->cross_signed = handset_crypto_machine_device_is_cross_signed (self, device);
-        }
-      else
-        {
-          (*info)->sender_device = g_strdup (handset_json_get_string (content, "device_id"));
-        }
-      (*info)->identity_changed =
-          handset_crypto_machine_get_identity_changed (self, entry->sender_user);
-    }
 
   return out;
 }
