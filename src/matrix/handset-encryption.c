@@ -1235,6 +1235,31 @@ process_queue (HandsetEncryption *self, const char *room_id)
   prepare_job (self, room_id);
 }
 
+/* Queues a job for the room: an event to send (@type and @content), or a
+ * preparation (%NULL), done in the room's order. */
+static void
+enqueue (HandsetEncryption *self,
+         const char *room_id,
+         const char *type,
+         JsonObject *content,
+         GTask *task)
+{
+  GQueue *queue = g_hash_table_lookup (self->queues, room_id);
+  SendJob *job = g_new0 (SendJob, 1);
+
+  job->room_id = g_strdup (room_id);
+  job->type = g_strdup (type);
+  job->content = content ? json_object_ref (content) : NULL;
+  job->task = task;
+  if (queue == NULL)
+    {
+      queue = g_queue_new ();
+      g_hash_table_insert (self->queues, g_strdup (room_id), queue);
+    }
+  g_queue_push_tail (queue, job);
+  process_queue (self, room_id);
+}
+
 /**
  * handset_encryption_send_event_async:
  *
@@ -1252,8 +1277,6 @@ handset_encryption_send_event_async (HandsetEncryption *self,
                                      gpointer user_data)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
-  GQueue *queue;
-  SendJob *job;
 
   g_task_set_source_tag (task, handset_encryption_send_event_async);
 
@@ -1274,19 +1297,7 @@ handset_encryption_send_event_async (HandsetEncryption *self,
       return;
     }
 
-  job = g_new0 (SendJob, 1);
-  job->room_id = g_strdup (room_id);
-  job->type = g_strdup (type);
-  job->content = json_object_ref (content);
-  job->task = task;
-  queue = g_hash_table_lookup (self->queues, room_id);
-  if (queue == NULL)
-    {
-      queue = g_queue_new ();
-      g_hash_table_insert (self->queues, g_strdup (room_id), queue);
-    }
-  g_queue_push_tail (queue, job);
-  process_queue (self, room_id);
+  enqueue (self, room_id, type, content, task);
 }
 
 static void
@@ -1312,8 +1323,6 @@ void
 handset_encryption_prepare_room (HandsetEncryption *self, const char *room_id)
 {
   GTask *task;
-  GQueue *queue;
-  SendJob *job;
 
   g_return_if_fail (HANDSET_IS_ENCRYPTION (self));
 
@@ -1322,17 +1331,7 @@ handset_encryption_prepare_room (HandsetEncryption *self, const char *room_id)
     return;
   task = g_task_new (self, NULL, prepared_cb, NULL);
   g_task_set_source_tag (task, handset_encryption_prepare_room);
-  job = g_new0 (SendJob, 1);
-  job->room_id = g_strdup (room_id);
-  job->task = task;
-  queue = g_hash_table_lookup (self->queues, room_id);
-  if (queue == NULL)
-    {
-      queue = g_queue_new ();
-      g_hash_table_insert (self->queues, g_strdup (room_id), queue);
-    }
-  g_queue_push_tail (queue, job);
-  process_queue (self, room_id);
+  enqueue (self, room_id, NULL, NULL, task);
 }
 
 /**
