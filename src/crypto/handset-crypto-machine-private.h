@@ -32,9 +32,11 @@ typedef struct
 /* A user's cross-signing identity, public keys only. */
 typedef struct
 {
-  char *master;       /* ed25519 */
-  char *self_signing; /* ed25519, signed by master; NULL when none */
-  gboolean changed;   /* the master key is not the one first seen */
+  char *master;            /* ed25519 */
+  char *self_signing;      /* ed25519, signed by master; NULL when none */
+  char *user_signing;      /* ed25519, signed by master; only ours is published */
+  JsonObject *master_json; /* as published, with the signatures on it */
+  gboolean changed;        /* the master key is not the one first seen */
 } Identity;
 
 typedef struct
@@ -75,6 +77,8 @@ struct _HandsetCryptoMachine
   GHashTable *unwedge_pending; /* curve25519 → TRUE: claim a new session */
   GHashTable *claim_failed;    /* curve25519 → time of a claim without a key */
   JsonObject *unwedge_out;     /* m.dummy to-device messages to send */
+
+  gboolean only_cross_signed; /* room keys only for devices their owner signed */
 };
 
 JsonObject *handset_crypto_ensure_object (JsonObject *object, const char *member);

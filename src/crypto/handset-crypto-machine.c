@@ -142,6 +142,8 @@ identity_free (Identity *identity)
 {
   g_free (identity->master);
   g_free (identity->self_signing);
+  g_free (identity->user_signing);
+  g_clear_pointer (&identity->master_json, json_object_unref);
   g_free (identity);
 }
 
@@ -272,6 +274,10 @@ save_identity (HandsetCryptoMachine *self, const char *user_id, Identity *identi
   json_object_set_string_member (extra, "master", identity->master);
   if (identity->self_signing != NULL)
     json_object_set_string_member (extra, "self_signing", identity->self_signing);
+  if (identity->user_signing != NULL)
+    json_object_set_string_member (extra, "user_signing", identity->user_signing);
+  if (identity->master_json != NULL)
+    json_object_set_object_member (extra, "master_json", json_object_ref (identity->master_json));
   json_object_set_boolean_member (extra, "changed", identity->changed);
   json = handset_crypto_object_to_string (extra);
   row.key1 = (char *) user_id;
@@ -298,6 +304,9 @@ load_store (HandsetCryptoMachine *self)
       identity = g_new0 (Identity, 1);
       identity->master = g_strdup (handset_json_get_string (extra, "master"));
       identity->self_signing = g_strdup (handset_json_get_string (extra, "self_signing"));
+      identity->user_signing = g_strdup (handset_json_get_string (extra, "user_signing"));
+      if (handset_json_get_object (extra, "master_json") != NULL)
+        identity->master_json = json_object_ref (handset_json_get_object (extra, "master_json"));
       changed = json_object_get_member (extra, "changed");
       identity->changed = changed != NULL && JSON_NODE_HOLDS_VALUE (changed) &&
                           json_node_get_value_type (changed) == G_TYPE_BOOLEAN &&
@@ -623,6 +632,18 @@ build_device_keys (HandsetCryptoMachine *self)
   sign_object (self, keys);
 
   return keys;
+}
+
+/**
+ * handset_crypto_machine_build_device_keys:
+ *
+ * Returns: (transfer full): this device's keys as it publishes them,
+ *   signed by the device, for a cross-signing key to sign as well
+ */
+JsonObject *
+handset_crypto_machine_build_device_keys (HandsetCryptoMachine *self)
+{
+  return build_device_keys (self);
 }
 
 static JsonObject *
@@ -987,18 +1008,21 @@ receive_user_devices (HandsetCryptoMachine *self, const char *user_id, JsonObjec
 
 /* The user's cross-signing keys from a /keys/query answer. A master key
  * other than the one seen before marks the identity changed, until the
- * person accepts it. */
+ * person accepts it. Only our own user-signing key is published to us. */
 static void
 receive_identity (HandsetCryptoMachine *self, const char *user_id, JsonObject *response)
 {
   g_autoptr (HandsetCrossSigningKey) master = NULL;
   g_autoptr (HandsetCrossSigningKey) self_signing = NULL;
+  g_autoptr (HandsetCrossSigningKey) user_signing = NULL;
   g_autoptr (GError) error = NULL;
   Identity *identity = g_hash_table_lookup (self->identities, user_id);
   JsonObject *master_json =
       handset_json_get_object (handset_json_get_object (response, "master_keys"), user_id);
   JsonObject *ssk_json =
       handset_json_get_object (handset_json_get_object (response, "self_signing_keys"), user_id);
+  JsonObject *usk_json =
+      handset_json_get_object (handset_json_get_object (response, "user_signing_keys"), user_id);
 
   if (master_json == NULL)
     return;
@@ -1014,6 +1038,14 @@ receive_identity (HandsetCryptoMachine *self, const char *user_id, JsonObject *r
                                                       master->ed25519, &error);
       if (self_signing == NULL)
         g_message ("The self-signing key of %s was rejected: %s", user_id, error->message);
+      g_clear_error (&error);
+    }
+  if (usk_json != NULL && g_str_equal (user_id, self->user_id))
+    {
+      user_signing = handset_cross_signing_key_parse (usk_json, user_id, "user_signing",
+                                                      master->ed25519, &error);
+      if (user_signing == NULL)
+        g_message ("The user-signing key of %s was rejected: %s", user_id, error->message);
     }
 
   if (identity == NULL)
@@ -1031,7 +1063,112 @@ receive_identity (HandsetCryptoMachine *self, const char *user_id, JsonObject *r
     }
   g_free (identity->self_signing);
   identity->self_signing = self_signing ? g_strdup (self_signing->ed25519) : NULL;
+  g_free (identity->user_signing);
+  identity->user_signing = user_signing ? g_strdup (user_signing->ed25519) : NULL;
+  g_clear_pointer (&identity->master_json, json_object_unref);
+  identity->master_json = json_object_ref (master->json);
   save_identity (self, user_id, identity);
+}
+
+/**
+ * handset_crypto_machine_get_cross_signing_keys:
+ * @master: (out) (optional) (transfer none): the master key
+ * @self_signing: (out) (optional) (transfer none): the self-signing key
+ * @user_signing: (out) (optional) (transfer none): the user-signing key
+ *
+ * The public cross-signing keys of @user_id as last seen (each checked
+ * against the master key), or %NULL.
+ *
+ * Returns: whether @user_id has a master key
+ */
+gboolean
+handset_crypto_machine_get_cross_signing_keys (HandsetCryptoMachine *self,
+                                               const char *user_id,
+                                               const char **master,
+                                               const char **self_signing,
+                                               const char **user_signing)
+{
+  Identity *identity = g_hash_table_lookup (self->identities, user_id);
+
+  if (master != NULL)
+    *master = identity ? identity->master : NULL;
+  if (self_signing != NULL)
+    *self_signing = identity ? identity->self_signing : NULL;
+  if (user_signing != NULL)
+    *user_signing = identity ? identity->user_signing : NULL;
+
+  return identity != NULL;
+}
+
+/**
+ * handset_crypto_machine_get_user_verified:
+ *
+ * Returns: whether we verified @user_id: their master key carries a
+ *   signature by our user-signing key, itself signed by our master key.
+ *   For ourselves, whether this device is cross-signed.
+ */
+gboolean
+handset_crypto_machine_get_user_verified (HandsetCryptoMachine *self, const char *user_id)
+{
+  Identity *ours = g_hash_table_lookup (self->identities, self->user_id);
+  Identity *theirs = g_hash_table_lookup (self->identities, user_id);
+
+  if (g_strcmp0 (user_id, self->user_id) == 0)
+    return handset_crypto_machine_get_own_device_cross_signed (self);
+  return ours != NULL && ours->user_signing != NULL && theirs != NULL &&
+         theirs->master_json != NULL &&
+         handset_json_signed_by_key (theirs->master_json, self->user_id, ours->user_signing);
+}
+
+/**
+ * handset_crypto_machine_get_own_device_cross_signed:
+ *
+ * Returns: whether this device's keys, as the server last gave them, carry
+ *   our self-signing key's signature
+ */
+gboolean
+handset_crypto_machine_get_own_device_cross_signed (HandsetCryptoMachine *self)
+{
+  HandsetDeviceKeys *device =
+      handset_crypto_machine_get_device (self, self->user_id, self->device_id);
+
+  return device != NULL &&
+         g_strcmp0 (device->ed25519, handset_crypto_machine_get_ed25519 (self)) == 0 &&
+         handset_crypto_machine_device_is_cross_signed (self, device);
+}
+
+/**
+ * handset_crypto_machine_set_only_cross_signed:
+ *
+ * When on, room keys go only to devices their owner cross-signed, and not
+ * to those of a user whose identity changed unaccepted (Element's
+ * "exclude insecure devices").
+ */
+void
+handset_crypto_machine_set_only_cross_signed (HandsetCryptoMachine *self, gboolean only)
+{
+  self->only_cross_signed = only;
+}
+
+gboolean
+handset_crypto_machine_get_only_cross_signed (HandsetCryptoMachine *self)
+{
+  return self->only_cross_signed;
+}
+
+/**
+ * handset_crypto_machine_device_is_trusted:
+ *
+ * Returns: whether @device may be given room keys under the current
+ *   policy (always, unless only cross-signed devices are)
+ */
+gboolean
+handset_crypto_machine_device_is_trusted (HandsetCryptoMachine *self, HandsetDeviceKeys *device)
+{
+  if (!self->only_cross_signed)
+    return TRUE;
+  return handset_crypto_machine_device_is_cross_signed (self, device) &&
+         !handset_crypto_machine_get_identity_changed (self, device->user_id);
 }
 
 /**

@@ -66,6 +66,7 @@ void handset_crypto_machine_set_clock (HandsetCryptoMachine *self, gint64 (*now_
 
 /* ---- own keys: /keys/upload */
 JsonObject *handset_crypto_machine_build_keys_upload (HandsetCryptoMachine *self);
+JsonObject *handset_crypto_machine_build_device_keys (HandsetCryptoMachine *self);
 void handset_crypto_machine_keys_uploaded (HandsetCryptoMachine *self, JsonObject *response);
 void handset_crypto_machine_receive_key_counts (HandsetCryptoMachine *self,
                                                 JsonObject *one_time_key_counts,
@@ -90,6 +91,17 @@ gboolean handset_crypto_machine_device_is_cross_signed (HandsetCryptoMachine *se
 gboolean handset_crypto_machine_get_identity_changed (HandsetCryptoMachine *self,
                                                       const char *user_id);
 void handset_crypto_machine_accept_identity (HandsetCryptoMachine *self, const char *user_id);
+gboolean handset_crypto_machine_get_cross_signing_keys (HandsetCryptoMachine *self,
+                                                        const char *user_id,
+                                                        const char **master,
+                                                        const char **self_signing,
+                                                        const char **user_signing);
+gboolean handset_crypto_machine_get_user_verified (HandsetCryptoMachine *self, const char *user_id);
+gboolean handset_crypto_machine_get_own_device_cross_signed (HandsetCryptoMachine *self);
+void handset_crypto_machine_set_only_cross_signed (HandsetCryptoMachine *self, gboolean only);
+gboolean handset_crypto_machine_get_only_cross_signed (HandsetCryptoMachine *self);
+gboolean handset_crypto_machine_device_is_trusted (HandsetCryptoMachine *self,
+                                                   HandsetDeviceKeys *device);
 HandsetDeviceKeys *handset_crypto_machine_get_device (HandsetCryptoMachine *self,
                                                       const char *user_id,
                                                       const char *device_id);

@@ -157,6 +157,8 @@ handset_crypto_machine_share_room_key (HandsetCryptoMachine *self,
         {
           HandsetDeviceKeys *device = g_ptr_array_index (devices, j);
 
+          if (!handset_crypto_machine_device_is_trusted (self, device))
+            continue;
           g_hash_table_insert (
               recipients, handset_crypto_device_slot (device->user_id, device->device_id), device);
         }

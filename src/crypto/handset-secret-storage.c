@@ -250,9 +250,16 @@ hmac (const guint8 *mac_key, const guint8 *data, gsize length, guint8 *out)
   wipe (&ctx, sizeof ctx);
 }
 
-/* Base64, padded or not (the spec asks for both to be read). */
-static guint8 *
-decode_base64 (const char *text, gsize *length)
+/**
+ * handset_base64_decode_any:
+ *
+ * Base64, padded or not (the spec asks for both to be read).
+ *
+ * Returns: (transfer full) (nullable): the bytes, or %NULL if @text is not
+ *   base64
+ */
+guint8 *
+handset_base64_decode_any (const char *text, gsize *length)
 {
   g_autofree char *padded = NULL;
   gsize n;
@@ -269,8 +276,14 @@ decode_base64 (const char *text, gsize *length)
   return g_base64_decode (padded, length);
 }
 
-static char *
-encode_base64 (const guint8 *data, gsize length)
+/**
+ * handset_base64_encode_unpadded:
+ *
+ * Returns: (transfer full): @data in base64 without padding, as Matrix
+ *   writes it
+ */
+char *
+handset_base64_encode_unpadded (const guint8 *data, gsize length)
 {
   char *text = g_base64_encode (data, length);
   char *end = text + strlen (text);
@@ -290,7 +303,7 @@ check_mac (const guint8 *mac_key, const guint8 *ciphertext, gsize length, const 
   guint8 actual[SHA256_DIGEST_SIZE];
   gboolean ok;
 
-  expected = decode_base64 (mac, &expected_length);
+  expected = handset_base64_decode_any (mac, &expected_length);
   if (expected == NULL || expected_length != SHA256_DIGEST_SIZE)
     return FALSE;
   hmac (mac_key, ciphertext, length, actual);
@@ -323,7 +336,7 @@ handset_secret_storage_check_key (const guint8 *key,
 
   if (iv == NULL && mac == NULL)
     return TRUE;
-  iv_raw = decode_base64 (iv, &iv_length);
+  iv_raw = handset_base64_decode_any (iv, &iv_length);
   if (iv_raw == NULL || iv_length != AES_BLOCK_SIZE)
     {
       g_set_error_literal (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_INVALID,
@@ -340,6 +353,35 @@ handset_secret_storage_check_key (const guint8 *key,
                          _ ("This is not the recovery key of this account"));
 
   return ok;
+}
+
+/**
+ * handset_secret_storage_make_check:
+ * @iv: (out): the new key description's `iv`
+ * @mac: (out): its `mac`
+ *
+ * What a new storage key's description carries so that clients can tell
+ * the right key from a wrong one (the inverse of
+ * handset_secret_storage_check_key()).
+ */
+void
+handset_secret_storage_make_check (const guint8 *key, char **iv, char **mac)
+{
+  guint8 aes_key[KEY_SIZE], mac_key[KEY_SIZE];
+  guint8 zeros[32] = { 0 };
+  guint8 ciphertext[32];
+  guint8 iv_raw[AES_BLOCK_SIZE];
+  guint8 digest[SHA256_DIGEST_SIZE];
+
+  handset_olm_random_bytes (iv_raw, sizeof iv_raw);
+  iv_raw[8] &= 0x7f;
+  derive (key, "", aes_key, mac_key);
+  aes_ctr (aes_key, iv_raw, zeros, sizeof zeros, ciphertext);
+  hmac (mac_key, ciphertext, sizeof ciphertext, digest);
+  *iv = handset_base64_encode_unpadded (iv_raw, sizeof iv_raw);
+  *mac = handset_base64_encode_unpadded (digest, sizeof digest);
+  wipe (aes_key, sizeof aes_key);
+  wipe (mac_key, sizeof mac_key);
 }
 
 /**
@@ -364,8 +406,8 @@ handset_secret_storage_decrypt (const guint8 *key,
   gsize iv_length = 0, length = 0;
   char *plaintext;
 
-  iv_raw = decode_base64 (iv, &iv_length);
-  data = decode_base64 (ciphertext, &length);
+  iv_raw = handset_base64_decode_any (iv, &iv_length);
+  data = handset_base64_decode_any (ciphertext, &length);
   if (iv_raw == NULL || iv_length != AES_BLOCK_SIZE || data == NULL || length > 65536)
     {
       g_set_error (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_INVALID,
@@ -415,9 +457,9 @@ handset_secret_storage_encrypt (const guint8 *key,
   derive (key, name, aes_key, mac_key);
   aes_ctr (aes_key, iv_raw, (const guint8 *) secret, length, data);
   hmac (mac_key, data, length, digest);
-  *iv = encode_base64 (iv_raw, sizeof iv_raw);
-  *ciphertext = encode_base64 (data, length);
-  *mac = encode_base64 (digest, sizeof digest);
+  *iv = handset_base64_encode_unpadded (iv_raw, sizeof iv_raw);
+  *ciphertext = handset_base64_encode_unpadded (data, length);
+  *mac = handset_base64_encode_unpadded (digest, sizeof digest);
   wipe (aes_key, sizeof aes_key);
   wipe (mac_key, sizeof mac_key);
 }

@@ -10,6 +10,9 @@ G_BEGIN_DECLS
 
 #define HANDSET_SECRET_STORAGE_KEY_SIZE 32
 
+guint8 *handset_base64_decode_any (const char *text, gsize *length);
+char *handset_base64_encode_unpadded (const guint8 *data, gsize length);
+
 guint8 *handset_recovery_key_decode (const char *text, GError **error);
 char *handset_recovery_key_encode (const guint8 *key);
 guint8 *handset_secret_storage_key_from_passphrase (const char *passphrase,
@@ -21,6 +24,7 @@ gboolean handset_secret_storage_check_key (const guint8 *key,
                                            const char *iv,
                                            const char *mac,
                                            GError **error);
+void handset_secret_storage_make_check (const guint8 *key, char **iv, char **mac);
 char *handset_secret_storage_decrypt (const guint8 *key,
                                       const char *name,
                                       const char *iv,

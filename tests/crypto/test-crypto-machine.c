@@ -20,6 +20,7 @@
 #include "handset-canonical-json.h"
 #include "handset-crypto-machine.h"
 #include "handset-olm.h"
+#include "handset-signing-keys.h"
 #include "handset-sync-batch.h"
 
 #define ROOM  "!r:x"
@@ -2692,6 +2693,157 @@ test_cross_signing (Fixture *f, gconstpointer data)
   g_assert_false (handset_crypto_machine_get_identity_changed (f->a1->machine, BOB));
 }
 
+/* @keys' public keys as /keys/query gives them, filed under their user. */
+static void
+add_identity (JsonObject *answer, HandsetSigningKeys *keys, const char *user_id, gboolean with_usk)
+{
+  static const char *const members[] = { "master_keys", "self_signing_keys", "user_signing_keys" };
+
+  for (guint usage = 0; usage < HANDSET_SIGNING_KEY_N; usage++)
+    {
+      JsonObject *by_user = object_member (answer, members[usage]);
+
+      if (usage == HANDSET_SIGNING_KEY_USER_SIGNING && !with_usk)
+        continue;
+      if (by_user == NULL)
+        {
+          by_user = json_object_new ();
+          json_object_set_object_member (answer, members[usage], by_user);
+        }
+      json_object_set_object_member (by_user, user_id,
+                                     handset_signing_keys_build_public (keys, usage, NULL));
+    }
+}
+
+/* alice verified bob: her user-signing key signed bob's master key. A
+ * user-signing key her master did not sign verifies no one, and bob's
+ * reset identity is not verified. Issue 14, item 1. */
+static void
+test_user_signing (Fixture *f, gconstpointer data)
+{
+  const char *const both[] = { ALICE, BOB, NULL };
+  g_autoptr (HandsetSigningKeys) alice = handset_signing_keys_generate (ALICE);
+  g_autoptr (HandsetSigningKeys) bob = handset_signing_keys_generate (BOB);
+  g_autoptr (HandsetSigningKeys) bob_reset = handset_signing_keys_generate (BOB);
+  g_autoptr (HandsetSigningKeys) forger = handset_signing_keys_generate (ALICE);
+  g_autoptr (JsonObject) answer = query_answer (f, both);
+  g_autoptr (JsonObject) bob_master = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *master = NULL, *usk = NULL;
+
+  add_identity (answer, alice, ALICE, TRUE);
+  add_identity (answer, bob, BOB, FALSE);
+  handset_crypto_machine_track_users (f->a1->machine, both);
+  handset_crypto_machine_receive_keys_query (f->a1->machine, both, answer);
+  g_assert_true (
+      handset_crypto_machine_get_cross_signing_keys (f->a1->machine, ALICE, &master, NULL, &usk));
+  g_assert_cmpstr (master, ==, handset_signing_keys_get_public (alice, HANDSET_SIGNING_KEY_MASTER));
+  g_assert_cmpstr (usk, ==,
+                   handset_signing_keys_get_public (alice, HANDSET_SIGNING_KEY_USER_SIGNING));
+  g_assert_false (handset_crypto_machine_get_user_verified (f->a1->machine, BOB));
+
+  /* alice signs bob's master key with her user-signing key. */
+  bob_master = handset_signing_keys_build_public (bob, HANDSET_SIGNING_KEY_MASTER, &error);
+  g_assert_no_error (error);
+  g_assert_true (
+      handset_signing_keys_sign (alice, HANDSET_SIGNING_KEY_USER_SIGNING, bob_master, &error));
+  json_object_set_object_member (object_member (answer, "master_keys"), BOB,
+                                 json_object_ref (bob_master));
+  handset_crypto_machine_receive_keys_query (f->a1->machine, both, answer);
+  g_assert_true (handset_crypto_machine_get_user_verified (f->a1->machine, BOB));
+
+  /* A user-signing key that alice's master did not sign is refused. */
+  json_object_set_object_member (
+      object_member (answer, "user_signing_keys"), ALICE,
+      handset_signing_keys_build_public (forger, HANDSET_SIGNING_KEY_USER_SIGNING, NULL));
+  handset_crypto_machine_receive_keys_query (f->a1->machine, both, answer);
+  g_assert_true (
+      handset_crypto_machine_get_cross_signing_keys (f->a1->machine, ALICE, NULL, NULL, &usk));
+  g_assert_null (usk);
+  g_assert_false (handset_crypto_machine_get_user_verified (f->a1->machine, BOB));
+
+  /* alice's real keys again, and bob resets his identity. */
+  add_identity (answer, alice, ALICE, TRUE);
+  add_identity (answer, bob_reset, BOB, FALSE);
+  handset_crypto_machine_receive_keys_query (f->a1->machine, both, answer);
+  g_assert_false (handset_crypto_machine_get_user_verified (f->a1->machine, BOB));
+  g_assert_true (handset_crypto_machine_get_identity_changed (f->a1->machine, BOB));
+}
+
+/* This device is cross-signed once its keys, as the server gives them,
+ * carry the self-signing key's signature; a signature over other keys
+ * does not count. Issue 14, item 2. */
+static void
+test_own_device_cross_signed (Fixture *f, gconstpointer data)
+{
+  g_autoptr (HandsetSigningKeys) alice = handset_signing_keys_generate (ALICE);
+  g_autoptr (JsonObject) answer = NULL;
+  g_autoptr (JsonObject) keys = handset_crypto_machine_build_device_keys (f->a1->machine);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpstr (string_member (keys, "device_id"), ==, "A1");
+  answer = query_answer (f, only_alice);
+  add_identity (answer, alice, ALICE, TRUE);
+  handset_crypto_machine_track_users (f->a1->machine, only_alice);
+  handset_crypto_machine_receive_keys_query (f->a1->machine, only_alice, answer);
+  g_assert_false (handset_crypto_machine_get_own_device_cross_signed (f->a1->machine));
+  g_assert_false (handset_crypto_machine_get_user_verified (f->a1->machine, ALICE));
+
+  /* Signed: what the server returns after /keys/signatures/upload. */
+  g_assert_true (handset_signing_keys_sign (alice, HANDSET_SIGNING_KEY_SELF_SIGNING, keys, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&f->a1->device_keys, json_object_unref);
+  f->a1->device_keys = json_object_ref (keys);
+  g_clear_pointer (&answer, json_object_unref);
+  answer = query_answer (f, only_alice);
+  add_identity (answer, alice, ALICE, TRUE);
+  handset_crypto_machine_receive_keys_query (f->a1->machine, only_alice, answer);
+  g_assert_true (handset_crypto_machine_get_own_device_cross_signed (f->a1->machine));
+  g_assert_true (handset_crypto_machine_get_user_verified (f->a1->machine, ALICE));
+}
+
+/* "Only call verified devices": the room key goes to B1, which bob
+ * cross-signed, and not to B2; with the policy off, to both. Issue 14,
+ * item 4. */
+static void
+test_only_cross_signed (Fixture *f, gconstpointer data)
+{
+  g_autoptr (HandsetSigningKeys) bob = handset_signing_keys_generate (BOB);
+  g_autoptr (JsonObject) answer = NULL;
+  g_autoptr (JsonObject) messages = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (handset_signing_keys_sign (bob, HANDSET_SIGNING_KEY_SELF_SIGNING,
+                                            f->b1->device_keys, &error));
+  answer = query_answer (f, only_bob);
+  add_identity (answer, bob, BOB, FALSE);
+  learn_devices (f, f->a1, only_bob);
+  handset_crypto_machine_receive_keys_query (f->a1->machine, only_bob, answer);
+  g_assert_cmpuint (claim_keys (f, f->a1, only_bob, FALSE), ==, 2);
+
+  handset_crypto_machine_set_only_cross_signed (f->a1->machine, TRUE);
+  messages = share (f->a1, only_bob, NULL);
+  g_assert_nonnull (messages);
+  g_assert_nonnull (object_member (object_member (messages, BOB), "B1"));
+  g_assert_null (object_member (object_member (messages, BOB), "B2"));
+
+  /* Policy off: B2 gets the key too (the same one, B1 has it). */
+  handset_crypto_machine_set_only_cross_signed (f->a1->machine, FALSE);
+  g_clear_pointer (&messages, json_object_unref);
+  messages = share (f->a1, only_bob, NULL);
+  g_assert_nonnull (messages);
+  g_assert_null (object_member (object_member (messages, BOB), "B1"));
+  g_assert_nonnull (object_member (object_member (messages, BOB), "B2"));
+
+  /* On again: B2 had the key, so a new one goes to B1 only. */
+  handset_crypto_machine_set_only_cross_signed (f->a1->machine, TRUE);
+  g_clear_pointer (&messages, json_object_unref);
+  messages = share (f->a1, only_bob, NULL);
+  g_assert_nonnull (messages);
+  g_assert_nonnull (object_member (object_member (messages, BOB), "B1"));
+  g_assert_null (object_member (object_member (messages, BOB), "B2"));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -2728,6 +2880,9 @@ main (int argc, char *argv[])
   ADD ("/crypto-machine/sender/encrypted-state-event", test_encrypted_state_event);
   ADD ("/crypto-machine/devices/query-race", test_query_race);
   ADD ("/crypto-machine/devices/cross-signing", test_cross_signing);
+  ADD ("/crypto-machine/devices/user-signing", test_user_signing);
+  ADD ("/crypto-machine/devices/own-device-cross-signed", test_own_device_cross_signed);
+  ADD ("/crypto-machine/devices/only-cross-signed", test_only_cross_signed);
   ADD ("/crypto-machine/sync/key-later", test_sync_key_later);
   /* Last: it may crash a subprocess and end the run. */
   ADD ("/crypto-machine/hostile/pre-key-without-identity-key", test_pre_key_without_identity_key);

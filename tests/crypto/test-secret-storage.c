@@ -13,7 +13,9 @@
 #include <string.h>
 
 #include "handset-device-keys.h"
+#include "handset-cross-signing.h"
 #include "handset-secret-storage.h"
+#include "handset-signing-keys.h"
 
 #define RECOVERY_KEY      "EsT1 t3bE JPZs Bz9H xApv jfQh PY9X gmGM bhbN Kz2L 2t9n aeKB"
 #define IV                "oKGio6SlpqcoqaqrrK2urw"
@@ -163,6 +165,95 @@ test_passphrase (void)
   g_assert_error (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_INVALID);
 }
 
+/* A new storage key's description tells it from any other key. */
+static void
+test_make_check (void)
+{
+  guint8 key[HANDSET_SECRET_STORAGE_KEY_SIZE], other[HANDSET_SECRET_STORAGE_KEY_SIZE];
+  g_autofree char *iv = NULL;
+  g_autofree char *mac = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree guint8 *iv_raw = NULL;
+  gsize iv_length = 0;
+
+  known_key (key);
+  memcpy (other, key, sizeof other);
+  other[31] ^= 1;
+  handset_secret_storage_make_check (key, &iv, &mac);
+  iv_raw = handset_base64_decode_any (iv, &iv_length);
+  g_assert_cmpuint (iv_length, ==, 16);
+  g_assert_cmpuint (iv_raw[8] & 0x80, ==, 0);
+  g_assert_true (handset_secret_storage_check_key (key, iv, mac, &error));
+  g_assert_no_error (error);
+  g_assert_false (handset_secret_storage_check_key (other, iv, mac, &error));
+  g_assert_error (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_BAD_SIGNATURE);
+}
+
+/* Private cross-signing keys: through Secret Storage and back, checked
+ * against the published public key; the public keys they build carry the
+ * master key's signature. */
+static void
+test_signing_keys (void)
+{
+  g_autoptr (HandsetSigningKeys) made = handset_signing_keys_generate ("@a:example.org");
+  g_autoptr (HandsetSigningKeys) read = handset_signing_keys_new ("@a:example.org");
+  g_autoptr (HandsetCrossSigningKey) master = NULL;
+  g_autoptr (HandsetCrossSigningKey) ssk = NULL;
+  g_autoptr (JsonObject) master_json = NULL;
+  g_autoptr (JsonObject) ssk_json = NULL;
+  g_autoptr (GError) error = NULL;
+  guint8 key[HANDSET_SECRET_STORAGE_KEY_SIZE];
+  g_autofree char *secret = NULL;
+  g_autofree char *iv = NULL, *ciphertext = NULL, *mac = NULL;
+  g_autofree char *back = NULL;
+  const char *name = handset_signing_key_secret_name (HANDSET_SIGNING_KEY_SELF_SIGNING);
+  const char *ssk_public = handset_signing_keys_get_public (made, HANDSET_SIGNING_KEY_SELF_SIGNING);
+
+  g_assert_cmpstr (name, ==, "m.cross_signing.self_signing");
+  known_key (key);
+  secret = handset_signing_keys_get_secret (made, HANDSET_SIGNING_KEY_SELF_SIGNING);
+  g_assert_cmpuint (strlen (secret), ==, 43);
+  handset_secret_storage_encrypt (key, name, secret, &iv, &ciphertext, &mac);
+  back = handset_secret_storage_decrypt (key, name, iv, ciphertext, mac, &error);
+  g_assert_no_error (error);
+
+  /* Another published key: refused, and nothing is kept. */
+  g_assert_false (handset_signing_keys_set_secret (
+      read, HANDSET_SIGNING_KEY_SELF_SIGNING, back,
+      handset_signing_keys_get_public (made, HANDSET_SIGNING_KEY_MASTER), &error));
+  g_assert_error (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (handset_signing_keys_has (read, HANDSET_SIGNING_KEY_SELF_SIGNING));
+  g_assert_false (handset_signing_keys_set_secret (read, HANDSET_SIGNING_KEY_SELF_SIGNING,
+                                                   "not-base64!", NULL, &error));
+  g_assert_error (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_true (handset_signing_keys_set_secret (read, HANDSET_SIGNING_KEY_SELF_SIGNING, back,
+                                                  ssk_public, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (handset_signing_keys_get_public (read, HANDSET_SIGNING_KEY_SELF_SIGNING), ==,
+                   ssk_public);
+
+  /* Without the master key it cannot sign a public key; with it, the
+   * chain master → self-signing checks out. */
+  g_assert_null (
+      handset_signing_keys_build_public (read, HANDSET_SIGNING_KEY_SELF_SIGNING, &error));
+  g_assert_error (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_MISSING_KEY);
+  g_clear_error (&error);
+  master_json = handset_signing_keys_build_public (made, HANDSET_SIGNING_KEY_MASTER, &error);
+  ssk_json = handset_signing_keys_build_public (made, HANDSET_SIGNING_KEY_SELF_SIGNING, &error);
+  g_assert_no_error (error);
+  master = handset_cross_signing_key_parse (master_json, "@a:example.org", "master", NULL, &error);
+  g_assert_no_error (error);
+  ssk = handset_cross_signing_key_parse (ssk_json, "@a:example.org", "self_signing",
+                                         master->ed25519, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (ssk->ed25519, ==, ssk_public);
+  /* Tampered with after signing: the chain breaks. */
+  json_object_set_string_member (ssk_json, "user_id", "@b:example.org");
+  g_assert_false (handset_json_signed_by_key (ssk_json, "@a:example.org", master->ed25519));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -173,6 +264,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/secret-storage/check-key", test_check_key);
   g_test_add_func ("/secret-storage/decrypt-secret", test_decrypt_secret);
   g_test_add_func ("/secret-storage/passphrase", test_passphrase);
+  g_test_add_func ("/secret-storage/make-check", test_make_check);
+  g_test_add_func ("/secret-storage/signing-keys", test_signing_keys);
 
   return g_test_run ();
 }
