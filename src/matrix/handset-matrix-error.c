@@ -65,6 +65,8 @@ message_for_code (HandsetMatrixError code)
         return _ ("The homeserver does not support this.");
       case HANDSET_MATRIX_ERROR_TOO_LARGE:
         return _ ("This is too large for the homeserver.");
+      case HANDSET_MATRIX_ERROR_AUTH_REQUIRED:
+        return _ ("The homeserver asks you to confirm who you are.");
       case HANDSET_MATRIX_ERROR_NETWORK:
       case HANDSET_MATRIX_ERROR_BAD_RESPONSE:
       case HANDSET_MATRIX_ERROR_NO_HOMESERVER:
@@ -107,6 +109,8 @@ handset_matrix_error_new_from_response (guint status,
       /* No Matrix error body at all: say what the HTTP status means. */
       if (status == 404)
         code = HANDSET_MATRIX_ERROR_UNRECOGNIZED;
+      else if (status == 401)
+        code = HANDSET_MATRIX_ERROR_AUTH_REQUIRED;
       else if (status == 429)
         code = HANDSET_MATRIX_ERROR_LIMIT_EXCEEDED;
       else if (status >= 500)

@@ -35,6 +35,7 @@ typedef enum
   HANDSET_MATRIX_ERROR_NO_HOMESERVER,    /* discovery found no homeserver */
   HANDSET_MATRIX_ERROR_UNSUPPORTED,      /* the homeserver lacks what Handset needs */
   HANDSET_MATRIX_ERROR_SSO_FAILED,       /* the browser login did not complete */
+  HANDSET_MATRIX_ERROR_AUTH_REQUIRED,    /* 401 without errcode: user-interactive auth asked */
 } HandsetMatrixError;
 
 GQuark handset_matrix_error_quark (void);

@@ -12,9 +12,14 @@
 #include "config.h"
 
 #include "handset-call-manager.h"
+#include "handset-cross-signing.h"
 #include "handset-crypto-store.h"
 #include "handset-encryption.h"
 #include "handset-fake-media.h"
+#include "handset-json.h"
+#include "handset-olm.h"
+#include "handset-recovery.h"
+#include "handset-secret-storage.h"
 #include "handset-sync.h"
 #include "handset-test-homeserver.h"
 #include "handset-test-util.h"
@@ -553,6 +558,229 @@ test_encrypted_pickle_key_lost (void)
   handset_test_remove_tree (dir);
 }
 
+/* ------------------------------------------------------------ cross-signing */
+
+static void
+recovery_refresh (HandsetRecovery *recovery)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+
+  handset_recovery_refresh_async (recovery, NULL, handset_test_store_result, &result);
+  handset_test_wait_for_result (&result, WAIT_S);
+  g_assert_true (handset_recovery_refresh_finish (recovery, result, &error));
+  g_assert_no_error (error);
+}
+
+/* Sets up cross-signing as the dialog does: without the password first,
+ * with it where the homeserver asks. Returns the recovery key. */
+static char *
+recovery_set_up (HandsetRecovery *recovery, HandsetTestUser *user)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  char *key;
+
+  handset_recovery_set_up_async (recovery, NULL, NULL, handset_test_store_result, &result);
+  handset_test_wait_for_result (&result, WAIT_S);
+  key = handset_recovery_set_up_finish (recovery, result, &error);
+  if (g_error_matches (error, HANDSET_MATRIX_ERROR, HANDSET_MATRIX_ERROR_AUTH_REQUIRED))
+    {
+      g_test_message ("the homeserver asked for the password: %s", error->message);
+      g_clear_error (&error);
+      g_clear_object (&result);
+      handset_recovery_set_up_async (recovery, user->password, NULL, handset_test_store_result,
+                                     &result);
+      handset_test_wait_for_result (&result, WAIT_S);
+      key = handset_recovery_set_up_finish (recovery, result, &error);
+    }
+  g_assert_no_error (error);
+  g_assert_nonnull (key);
+
+  return key;
+}
+
+static gboolean
+recovery_verify (HandsetRecovery *recovery, const char *key, GError **error)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+
+  handset_recovery_verify_async (recovery, key, NULL, handset_test_store_result, &result);
+  handset_test_wait_for_result (&result, WAIT_S);
+
+  return handset_recovery_verify_finish (recovery, result, error);
+}
+
+/* What the homeserver says, read by @asker: whether @user's device
+ * @device_id carries a valid signature by @user's self-signing key, which
+ * carries one by their master key. */
+static gboolean
+server_says_cross_signed (HandsetTestUser *asker, HandsetTestUser *user, const char *device_id)
+{
+  g_autofree char *body = g_strdup_printf ("{\"device_keys\": {\"%s\": []}}", user->user_id);
+  g_autoptr (JsonNode) answer = NULL;
+  g_autoptr (HandsetCrossSigningKey) master = NULL;
+  g_autoptr (HandsetCrossSigningKey) ssk = NULL;
+  JsonObject *root, *device;
+  guint status = 0;
+
+  answer = handset_test_request ("POST", "/_matrix/client/v3/keys/query", asker->access_token, body,
+                                 &status);
+  g_assert_cmpuint (status, ==, 200);
+  root = json_node_get_object (answer);
+  master = handset_cross_signing_key_parse (
+      handset_json_get_object (handset_json_get_object (root, "master_keys"), user->user_id),
+      user->user_id, "master", NULL, NULL);
+  if (master == NULL)
+    return FALSE;
+  ssk = handset_cross_signing_key_parse (
+      handset_json_get_object (handset_json_get_object (root, "self_signing_keys"), user->user_id),
+      user->user_id, "self_signing", master->ed25519, NULL);
+  device = handset_json_get_object (
+      handset_json_get_object (handset_json_get_object (root, "device_keys"), user->user_id),
+      device_id);
+  return ssk != NULL && device != NULL &&
+         handset_json_signed_by_key (device, user->user_id, ssk->ed25519);
+}
+
+typedef struct
+{
+  Device *device;
+  const char *user_id;
+  const char *device_id;
+} KnowsSigned;
+
+static gboolean
+knows_signed (gpointer data)
+{
+  KnowsSigned *k = data;
+  HandsetCryptoMachine *machine = handset_encryption_get_machine (k->device->encryption);
+  HandsetDeviceKeys *keys = handset_crypto_machine_get_device (machine, k->user_id, k->device_id);
+
+  return keys != NULL && handset_crypto_machine_device_is_cross_signed (machine, keys);
+}
+
+/* alice sets up cross-signing on A1 and gets a recovery key; her second
+ * device A2 is not verified until that key is given (a wrong one is
+ * refused and may be retried). The server then says A2 is cross-signed,
+ * and bob, called from A2 in an encrypted DM, sees it so. Issue 14, items
+ * 2 and 3. */
+static void
+test_encrypted_cross_signing (void)
+{
+  HandsetTestUser *alice_user, *alice_second, *bob_user;
+  Device *a1, *a2, *b1;
+  g_autoptr (HandsetRecovery) r1 = NULL;
+  g_autoptr (HandsetRecovery) r2 = NULL;
+  g_autofree char *recovery_key = NULL;
+  g_autofree char *wrong_key = NULL;
+  g_autofree char *room_id = NULL;
+  g_autoptr (GError) error = NULL;
+  guint8 random_key[HANDSET_SECRET_STORAGE_KEY_SIZE];
+  HandsetCall *call, *rang;
+
+  if (!handset_test_homeserver_require ())
+    return;
+
+  alice_user = handset_test_register ("alice");
+  bob_user = handset_test_register ("bob");
+  a1 = device_new (alice_user, NULL);
+  r1 = handset_recovery_new (a1->client, a1->encryption);
+  recovery_refresh (r1);
+  g_assert_cmpint (handset_recovery_get_state (r1), ==, HANDSET_RECOVERY_STATE_NO_CROSS_SIGNING);
+  g_assert_false (server_says_cross_signed (bob_user, alice_user, alice_user->device_id));
+
+  /* Set up: a recovery key of 48 base58 characters in groups of four. */
+  recovery_key = recovery_set_up (r1, alice_user);
+  g_assert_cmpuint (strlen (recovery_key), ==, 48 + 11);
+  g_assert_cmpint (handset_recovery_get_state (r1), ==, HANDSET_RECOVERY_STATE_VERIFIED);
+  g_assert_true (server_says_cross_signed (bob_user, alice_user, alice_user->device_id));
+
+  /* A second device of alice's: not verified. */
+  alice_second = handset_test_login (alice_user, "ALICESECOND");
+  a2 = device_new (alice_second, NULL);
+  r2 = handset_recovery_new (a2->client, a2->encryption);
+  recovery_refresh (r2);
+  g_assert_cmpint (handset_recovery_get_state (r2), ==, HANDSET_RECOVERY_STATE_NOT_VERIFIED);
+  g_assert_false (handset_recovery_get_uses_passphrase (r2));
+
+  /* Not a recovery key at all, then another account's: refused, nothing
+   * signed, and it can be tried again. */
+  g_assert_false (recovery_verify (r2, "correct horse battery staple", &error));
+  g_assert_error (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_INVALID);
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+  handset_olm_random_bytes (random_key, sizeof random_key);
+  wrong_key = handset_recovery_key_encode (random_key);
+  g_assert_false (recovery_verify (r2, wrong_key, &error));
+  g_assert_error (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_BAD_SIGNATURE);
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+  g_assert_cmpint (handset_recovery_get_state (r2), ==, HANDSET_RECOVERY_STATE_NOT_VERIFIED);
+  g_assert_false (server_says_cross_signed (bob_user, alice_user, "ALICESECOND"));
+
+  /* The right one, as a person pastes it: with spaces around. */
+  {
+    g_autofree char *pasted = g_strdup_printf ("  %s \n", recovery_key);
+
+    g_assert_true (recovery_verify (r2, pasted, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_cmpint (handset_recovery_get_state (r2), ==, HANDSET_RECOVERY_STATE_VERIFIED);
+  g_assert_true (server_says_cross_signed (bob_user, alice_user, "ALICESECOND"));
+  /* A second set-up is refused: the account has cross-signing. */
+  {
+    g_autoptr (GAsyncResult) result = NULL;
+    g_autofree char *again = NULL;
+
+    handset_recovery_set_up_async (r2, NULL, NULL, handset_test_store_result, &result);
+    handset_test_wait_for_result (&result, WAIT_S);
+    again = handset_recovery_set_up_finish (r2, result, &error);
+    g_assert_null (again);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+    g_clear_error (&error);
+  }
+
+  /* A2 calls bob in an encrypted DM: bob's device sees a cross-signed
+   * caller. */
+  room_id = create_encrypted_dm (alice_user, bob_user);
+  b1 = device_new (bob_user, NULL);
+  wait_room (a2, room_id);
+  wait_room (b1, room_id);
+  {
+    KnowsSigned k = { b1, alice_user->user_id, "ALICESECOND" };
+
+    handset_crypto_machine_mark_user_outdated (handset_encryption_get_machine (b1->encryption),
+                                               alice_user->user_id);
+    g_assert_true (handset_test_wait_until (knows_signed, &k, WAIT_S));
+  }
+  call = handset_call_manager_place_call (a2->manager, room_id, bob_user->user_id, FALSE, &error);
+  g_assert_no_error (error);
+  rang = wait_ring (b1, 1);
+  g_assert_true (handset_call_get_encrypted (rang));
+  g_assert_cmpint (handset_call_get_peer_trust (rang), ==, HANDSET_PEER_TRUST_CROSS_SIGNED);
+  handset_call_answer (rang, FALSE);
+  wait_state (call, HANDSET_CALL_STATE_CONNECTING);
+  handset_call_hangup (call);
+  wait_state (rang, HANDSET_CALL_STATE_ENDED);
+
+  /* Nothing private was written: the store holds no cross-signing seed. */
+  {
+    g_autofree char *db = g_build_filename (a1->dir, "handset.db", NULL);
+    g_autofree char *contents = NULL;
+    gsize length = 0;
+
+    g_assert_true (g_file_get_contents (db, &contents, &length, NULL));
+    g_assert_null (g_strstr_len (contents, length, "m.cross_signing"));
+  }
+
+  g_clear_object (&r1);
+  g_clear_object (&r2);
+  device_destroy (a1);
+  device_destroy (a2);
+  device_destroy (b1);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -565,6 +793,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/call-encrypted/clear-invite-ignored", test_encrypted_clear_invite_ignored);
   g_test_add_func ("/call-encrypted/callee-restart", test_encrypted_callee_restart);
   g_test_add_func ("/call-encrypted/pickle-key-lost", test_encrypted_pickle_key_lost);
+  g_test_add_func ("/call-encrypted/cross-signing", test_encrypted_cross_signing);
 
   return g_test_run ();
 }
