@@ -14,6 +14,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "handset-call-ids.h"
 #include "handset-call-manager.h"
 
@@ -30,6 +32,7 @@ struct _HandsetCallManager
   HandsetClock *clock;
   HandsetMatrixClient *client;
   HandsetEncryption *encryption;
+  gboolean only_verified; /* calls only with devices their owner cross-signed */
   HandsetDevices *devices;
   HandsetCallMediaFactory media_factory;
   gpointer media_factory_data;
@@ -218,6 +221,54 @@ new_media (HandsetCallManager *self, gboolean video, GError **error)
   return self->media_factory (video, self->media_factory_data, error);
 }
 
+/* Where only verified devices may be called: whether @invitee has one
+ * (in an encrypted room, cross-signed by them, their identity unchanged). */
+static gboolean
+can_call_verified (HandsetCallManager *self,
+                   const char *room_id,
+                   const char *invitee,
+                   GError **error)
+{
+  HandsetCryptoMachine *machine =
+      self->encryption ? handset_encryption_get_machine (self->encryption) : NULL;
+  g_autoptr (GPtrArray) devices = NULL;
+
+  if (!room_is_encrypted (self, room_id) || machine == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                           _ ("Only verified devices may be called, and this conversation is not "
+                              "end-to-end encrypted"));
+      return FALSE;
+    }
+  devices = handset_crypto_machine_get_devices (machine, invitee);
+  for (guint i = 0; i < devices->len; i++)
+    {
+      HandsetDeviceKeys *device = g_ptr_array_index (devices, i);
+
+      if (handset_crypto_machine_device_is_cross_signed (machine, device) &&
+          !handset_crypto_machine_get_identity_changed (machine, invitee))
+        return TRUE;
+    }
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+               _ ("Only verified devices may be called, and none of %s's devices is verified"),
+               invitee);
+  return FALSE;
+}
+
+/**
+ * handset_call_manager_set_only_verified:
+ *
+ * When on, calls ring only from devices their owner cross-signed, answers
+ * count only from those, and a call is placed only where the other person
+ * has one ("Only call verified devices").
+ */
+void
+handset_call_manager_set_only_verified (HandsetCallManager *self, gboolean only)
+{
+  g_return_if_fail (HANDSET_IS_CALL_MANAGER (self));
+  self->only_verified = only;
+}
+
 /**
  * handset_call_manager_place_call:
  * @invitee: (nullable): the user to call; with our own ID, another device
@@ -239,6 +290,8 @@ handset_call_manager_place_call (HandsetCallManager *self,
 
   g_return_val_if_fail (HANDSET_IS_CALL_MANAGER (self), NULL);
 
+  if (self->only_verified && !can_call_verified (self, room_id, invitee, error))
+    return NULL;
   media = new_media (self, video, error);
   if (media == NULL)
     return NULL;
@@ -479,6 +532,15 @@ handle_invite (HandsetCallManager *self,
   handset_call_set_encrypted (call, encryption != NULL);
   handset_call_set_peer_trust (call, peer_trust (encryption));
   add_call (self, call);
+  if (self->only_verified && peer_trust (encryption) != HANDSET_PEER_TRUST_CROSS_SIGNED)
+    {
+      /* It does not ring; the history says why. Nothing is sent: another
+       * device of ours may still take it. */
+      g_message ("Call %s from an unverified device of %s refused", handset_call_get_call_id (call),
+                 handset_call_event_get_sender (invite));
+      handset_call_end_silently (call, HANDSET_CALL_END_UNVERIFIED);
+      return;
+    }
   apply_early (self, call);
 
   p = g_new0 (Pending, 1);
@@ -615,6 +677,16 @@ handle_room_events (HandsetCallManager *self,
                   0)
             {
               handset_call_set_waiting_for_keys (call, FALSE);
+              /* An answer from a device that is not verified does not
+               * count where only verified devices may call. */
+              if (self->only_verified &&
+                  handset_call_event_get_event_type (event) == HANDSET_CALL_EVENT_ANSWER &&
+                  peer_trust (encryption) != HANDSET_PEER_TRUST_CROSS_SIGNED)
+                {
+                  g_message ("Answer to call %s from an unverified device ignored",
+                             handset_call_get_call_id (call));
+                  continue;
+                }
               /* The opponent's device, as its events say. */
               if (encryption != NULL)
                 handset_call_set_peer_trust (call, peer_trust (encryption));

@@ -29,6 +29,7 @@ void handset_call_manager_waiting_for_keys (HandsetCallManager *self,
                                             const char *room_id,
                                             const char *sender);
 void handset_call_manager_set_devices (HandsetCallManager *self, HandsetDevices *devices);
+void handset_call_manager_set_only_verified (HandsetCallManager *self, gboolean only);
 void handset_call_manager_set_hide_device (HandsetCallManager *self, gboolean hide_device);
 void handset_call_manager_set_ring_in_public_rooms (HandsetCallManager *self, gboolean ring);
 

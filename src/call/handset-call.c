@@ -117,7 +117,8 @@ G_DEFINE_ENUM_TYPE (HandsetCallEndReason,
                     G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_BUSY, "busy"),
                     G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_REPLACED, "replaced"),
                     G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_OPPONENT_LEFT, "opponent_left"),
-                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_ERROR, "error"))
+                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_ERROR, "error"),
+                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_UNVERIFIED, "unverified"))
 
 enum
 {

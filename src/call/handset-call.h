@@ -48,6 +48,7 @@ typedef enum
   HANDSET_CALL_END_REPLACED,           /* both called at once; the other call won */
   HANDSET_CALL_END_OPPONENT_LEFT,      /* they left the room */
   HANDSET_CALL_END_ERROR,              /* anything else that failed */
+  HANDSET_CALL_END_UNVERIFIED,         /* refused: only verified devices may call */
 } HandsetCallEndReason;
 
 #define HANDSET_TYPE_CALL_STATE      (handset_call_state_get_type ())

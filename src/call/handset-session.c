@@ -31,6 +31,8 @@ struct _HandsetSession
   HandsetCallHistory *history;
   HandsetMediaCache *media_cache;
   HandsetEncryption *encryption;
+  HandsetRecovery *recovery;
+  gboolean only_verified;
   GCancellable *cancellable;
   char *encryption_error;
 
@@ -164,6 +166,7 @@ handset_session_dispose (GObject *object)
   handset_session_stop (self);
   if (self->encryption != NULL)
     g_signal_handlers_disconnect_by_data (self->encryption, self);
+  g_clear_object (&self->recovery);
   g_clear_object (&self->encryption);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->history);
@@ -246,6 +249,7 @@ handset_session_new (HandsetAccount *account, HandsetMediaDevices *media_devices
       handset_encryption_new (client, handset_account_get_store (account),
                               handset_account_get_secret_store (account), self->rooms);
   handset_call_manager_set_encryption (self->manager, self->encryption);
+  self->recovery = handset_recovery_new (client, self->encryption);
   g_signal_connect (self->encryption, "late-batch", G_CALLBACK (late_batch_cb), self);
   g_signal_connect (self->encryption, "waiting-for-keys", G_CALLBACK (waiting_for_keys_cb), self);
   g_signal_connect (self->encryption, "keys-lost", G_CALLBACK (keys_lost_cb), self);
@@ -271,6 +275,8 @@ handset_session_new (HandsetAccount *account, HandsetMediaDevices *media_devices
   return self;
 }
 
+static void apply_only_verified (HandsetSession *self);
+
 static void
 encryption_started_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
@@ -286,6 +292,12 @@ encryption_started_cb (GObject *object, GAsyncResult *result, gpointer user_data
       g_message ("End-to-end encryption is not available: %s", error->message);
       g_free (self->encryption_error);
       self->encryption_error = g_strdup (error->message);
+    }
+  else
+    {
+      apply_only_verified (self);
+      /* Where this device stands in the account's cross-signing. */
+      handset_recovery_refresh_async (self->recovery, self->cancellable, NULL, NULL);
     }
 
   sync = handset_account_get_sync (self->account);
@@ -490,6 +502,43 @@ void
 handset_session_set_ring_in_public_rooms (HandsetSession *self, gboolean ring)
 {
   handset_call_manager_set_ring_in_public_rooms (self->manager, ring);
+}
+
+static void
+apply_only_verified (HandsetSession *self)
+{
+  HandsetCryptoMachine *machine = handset_encryption_get_machine (self->encryption);
+
+  handset_call_manager_set_only_verified (self->manager, self->only_verified);
+  if (machine != NULL)
+    handset_crypto_machine_set_only_cross_signed (machine, self->only_verified);
+}
+
+/**
+ * handset_session_set_only_verified:
+ *
+ * "Only call verified devices": calls ring only from, and room keys go
+ * only to, devices their owner cross-signed.
+ */
+void
+handset_session_set_only_verified (HandsetSession *self, gboolean only)
+{
+  g_return_if_fail (HANDSET_IS_SESSION (self));
+  self->only_verified = only;
+  apply_only_verified (self);
+}
+
+/**
+ * handset_session_get_recovery:
+ *
+ * Returns: (transfer none): this device's place in the account's
+ *   cross-signing: its state, the recovery key, setting it up
+ */
+HandsetRecovery *
+handset_session_get_recovery (HandsetSession *self)
+{
+  g_return_val_if_fail (HANDSET_IS_SESSION (self), NULL);
+  return self->recovery;
 }
 
 /**

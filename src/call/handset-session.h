@@ -11,6 +11,7 @@
 #include "handset-devices.h"
 #include "handset-media-cache.h"
 #include "handset-media-devices.h"
+#include "handset-recovery.h"
 #include "handset-rooms.h"
 #include "handset-turn.h"
 
@@ -33,6 +34,7 @@ HandsetDevices *handset_session_get_devices (HandsetSession *self);
 HandsetTurn *handset_session_get_turn (HandsetSession *self);
 HandsetCallHistory *handset_session_get_history (HandsetSession *self);
 HandsetEncryption *handset_session_get_encryption (HandsetSession *self);
+HandsetRecovery *handset_session_get_recovery (HandsetSession *self);
 const char *handset_session_get_encryption_error (HandsetSession *self);
 HandsetMediaCache *handset_session_get_media_cache (HandsetSession *self);
 char *
@@ -42,6 +44,7 @@ char *handset_session_peer_name (HandsetSession *session, const char *user_id);
 void handset_session_set_relay_only (HandsetSession *self, gboolean relay_only);
 void handset_session_set_hide_device (HandsetSession *self, gboolean hide_device);
 void handset_session_set_ring_in_public_rooms (HandsetSession *self, gboolean ring);
+void handset_session_set_only_verified (HandsetSession *self, gboolean only);
 void handset_session_set_preferred_devices (HandsetSession *self,
                                             const char *microphone,
                                             const char *speaker,

@@ -311,6 +311,13 @@ open_machine (HandsetEncryption *self, GBytes *key, GError **error)
     }
 
   g_debug ("Encryption ready for device %s", handset_crypto_machine_get_device_id (self->machine));
+  {
+    /* Our own devices and cross-signing keys are followed like anyone's:
+     * a signature made on another device shows here. */
+    const char *own[] = { handset_matrix_client_get_user_id (self->client), NULL };
+
+    handset_crypto_machine_track_users (self->machine, own);
+  }
   kick_key_work (self);
 
   return TRUE;

@@ -85,6 +85,8 @@ handset_call_describe_end (HandsetCall *call)
         return g_strdup (_ ("You declined"));
       case HANDSET_CALL_END_ERROR:
         return g_strdup (_ ("The call failed"));
+      case HANDSET_CALL_END_UNVERIFIED:
+        return g_strdup (_ ("Refused: the device is not verified"));
       case HANDSET_CALL_END_LOCAL_HANGUP:
       case HANDSET_CALL_END_REMOTE_HANGUP:
       case HANDSET_CALL_END_NONE:

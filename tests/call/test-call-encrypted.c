@@ -660,6 +660,36 @@ knows_signed (gpointer data)
   return keys != NULL && handset_crypto_machine_device_is_cross_signed (machine, keys);
 }
 
+static gboolean
+knows_device (gpointer data)
+{
+  KnowsSigned *k = data;
+
+  return handset_crypto_machine_get_device (handset_encryption_get_machine (k->device->encryption),
+                                            k->user_id, k->device_id) != NULL;
+}
+
+typedef KnowsSigned KnowsDevice;
+
+typedef struct
+{
+  Device *device;
+  const char *call_id;
+  HandsetCall **out;
+} RefusedCall;
+
+static gboolean
+has_refused (gpointer data)
+{
+  RefusedCall *r = data;
+  HandsetCall *call = handset_call_manager_lookup (r->device->manager, r->call_id);
+
+  if (call == NULL || handset_call_get_end_reason (call) != HANDSET_CALL_END_UNVERIFIED)
+    return FALSE;
+  *r->out = call;
+  return TRUE;
+}
+
 /* alice sets up cross-signing on A1 and gets a recovery key; her second
  * device A2 is not verified until that key is given (a wrong one is
  * refused and may be retried). The server then says A2 is cross-signed,
@@ -763,6 +793,58 @@ test_encrypted_cross_signing (void)
   wait_state (call, HANDSET_CALL_STATE_CONNECTING);
   handset_call_hangup (call);
   wait_state (rang, HANDSET_CALL_STATE_ENDED);
+
+  /* "Only call verified devices" on bob's side: a call from alice's
+   * third device, which nobody verified, does not ring and says why; A2's
+   * still rings. Issue 14, item 4. */
+  {
+    HandsetTestUser *alice_third = handset_test_login (alice_user, "ALICETHIRD");
+    Device *a3 = device_new (alice_third, NULL);
+    KnowsDevice k = { b1, alice_user->user_id, "ALICETHIRD" };
+    HandsetCall *refused = NULL;
+    GPtrArray *calls;
+
+    wait_room (a3, room_id);
+    handset_call_manager_set_only_verified (b1->manager, TRUE);
+    handset_crypto_machine_set_only_cross_signed (handset_encryption_get_machine (b1->encryption),
+                                                  TRUE);
+    handset_crypto_machine_mark_user_outdated (handset_encryption_get_machine (b1->encryption),
+                                               alice_user->user_id);
+    g_assert_true (handset_test_wait_until (knows_device, &k, WAIT_S));
+    call = handset_call_manager_place_call (a3->manager, room_id, bob_user->user_id, FALSE, &error);
+    g_assert_no_error (error);
+    {
+      RefusedCall r = { b1, handset_call_get_call_id (call), &refused };
+
+      g_assert_true (handset_test_wait_until (has_refused, &r, WAIT_S));
+    }
+    g_assert_cmpint (handset_call_get_peer_trust (refused), ==, HANDSET_PEER_TRUST_UNSIGNED);
+    g_assert_cmpuint (b1->rang->len, ==, 1);
+    handset_call_hangup (call);
+
+    call = handset_call_manager_place_call (a2->manager, room_id, bob_user->user_id, FALSE, &error);
+    g_assert_no_error (error);
+    rang = wait_ring (b1, 2);
+    g_assert_cmpint (handset_call_get_peer_trust (rang), ==, HANDSET_PEER_TRUST_CROSS_SIGNED);
+    handset_call_hangup (call);
+    wait_state (rang, HANDSET_CALL_STATE_ENDED);
+
+    /* bob may call alice, who has verified devices, and not carol, who
+     * has none. */
+    calls = handset_call_manager_get_calls (b1->manager);
+    g_assert_cmpuint (calls->len, >=, 3);
+    call =
+        handset_call_manager_place_call (b1->manager, room_id, alice_user->user_id, FALSE, &error);
+    g_assert_no_error (error);
+    handset_call_hangup (call);
+    call =
+        handset_call_manager_place_call (b1->manager, room_id, "@carol:localhost", FALSE, &error);
+    g_assert_null (call);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+    g_test_message ("%s", error->message);
+    g_clear_error (&error);
+    device_destroy (a3);
+  }
 
   /* Nothing private was written: the store holds no cross-signing seed. */
   {
