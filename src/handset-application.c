@@ -645,6 +645,10 @@ handset_application_local_command_line (GApplication *application,
       return TRUE;
     }
 
+  /* verify: the recovery key is asked for here, where the terminal is. */
+  if (command[0] != NULL && g_str_equal (command[0], "verify"))
+    handset_cli_prompt_recovery_key ();
+
   return G_APPLICATION_CLASS (handset_application_parent_class)
       ->local_command_line (application, arguments, exit_status);
 }

@@ -14,6 +14,7 @@
 
 #include <glib/gi18n.h>
 #include <stdio.h>
+#include <string.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -25,7 +26,7 @@
 /* ------------------------------------------------------------------ login */
 
 static char *
-read_password (void)
+read_secret (const char *prompt)
 {
   g_autoptr (GString) password = g_string_new (NULL);
   struct termios old, silent;
@@ -35,7 +36,7 @@ read_password (void)
   if (terminal)
     {
       /* A prompt, without echo. */
-      fprintf (stderr, "%s", _ ("Password: "));
+      fprintf (stderr, "%s", prompt);
       fflush (stderr);
       tcgetattr (STDIN_FILENO, &old);
       silent = old;
@@ -58,6 +59,37 @@ read_password (void)
     g_string_truncate (password, password->len - 1);
 
   return g_string_free (g_steal_pointer (&password), FALSE);
+}
+
+/**
+ * handset_cli_prompt_recovery_key:
+ *
+ * For `handset verify` typed at a terminal: asks for the recovery key
+ * without echo, in this process, and puts it on standard input for the
+ * running instance to read. Piped input is left as it is.
+ */
+void
+handset_cli_prompt_recovery_key (void)
+{
+  char *key;
+  int fds[2];
+  gsize length;
+
+  if (!isatty (STDIN_FILENO))
+    return;
+  key = read_secret (_ ("Recovery key or passphrase: "));
+  length = strlen (key);
+  if (pipe (fds) == 0)
+    {
+      /* A recovery key is far below a pipe's buffer: this cannot block. */
+      if (write (fds[1], key, length) != (ssize_t) length || write (fds[1], "\n", 1) != 1)
+        g_printerr ("handset: %s\n", _ ("The recovery key could not be passed on"));
+      close (fds[1]);
+      dup2 (fds[0], STDIN_FILENO);
+      close (fds[0]);
+    }
+  memset (key, 0, length);
+  g_free (key);
 }
 
 typedef struct
@@ -103,7 +135,7 @@ handset_cli_login (const char *profile_name, const char *homeserver, const char 
       return 2;
     }
 
-  password = read_password ();
+  password = read_secret (_ ("Password: "));
   if (*password == '\0')
     {
       g_printerr ("handset: %s\n", _ ("No password given"));
@@ -248,6 +280,98 @@ placed_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   g_application_command_line_print (command_line, "%s\n", handset_call_get_call_id (call));
 }
 
+/* ------------------------------------------------------------------ verify */
+
+#define RECOVERY_INPUT_MAX 1024
+
+typedef struct
+{
+  HandsetSession *session;
+  GApplicationCommandLine *command_line;
+  GInputStream *input;
+  GString *text;
+} Verify;
+
+static void
+verify_free (Verify *verify)
+{
+  g_object_unref (verify->session);
+  g_object_unref (verify->command_line);
+  g_object_unref (verify->input);
+  memset (verify->text->str, 0, verify->text->allocated_len);
+  g_string_free (verify->text, TRUE);
+  g_free (verify);
+}
+
+static void
+verify_finish (Verify *verify, int status, const char *message)
+{
+  HandsetApplication *app = HANDSET_APPLICATION (g_application_get_default ());
+
+  if (status == 0)
+    g_application_command_line_print (verify->command_line, "%s\n", message);
+  else
+    g_application_command_line_printerr (verify->command_line, "handset: %s\n", message);
+  handset_application_set_command_status (app, verify->command_line, status);
+  verify_free (verify);
+}
+
+static void
+verified_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  Verify *verify = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!handset_recovery_verify_finish (HANDSET_RECOVERY (object), result, &error))
+    verify_finish (verify, 1, error->message);
+  else
+    verify_finish (verify, 0, _ ("This device is verified"));
+}
+
+static void read_more (Verify *verify);
+
+static void
+read_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  Verify *verify = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  const char *data;
+  gsize size = 0;
+  char *newline;
+
+  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, &error);
+  if (bytes == NULL)
+    {
+      verify_finish (verify, 1, error->message);
+      return;
+    }
+  data = g_bytes_get_data (bytes, &size);
+  g_string_append_len (verify->text, data, (gssize) size);
+  newline = memchr (verify->text->str, '\n', verify->text->len);
+  if (newline != NULL)
+    g_string_truncate (verify->text, (gsize) (newline - verify->text->str));
+  else if (size > 0 && verify->text->len < RECOVERY_INPUT_MAX)
+    {
+      read_more (verify);
+      return;
+    }
+  g_strstrip (verify->text->str);
+  if (verify->text->str[0] == '\0')
+    {
+      verify_finish (verify, 1, _ ("No recovery key: give it on standard input"));
+      return;
+    }
+  handset_recovery_verify_async (handset_session_get_recovery (verify->session), verify->text->str,
+                                 NULL, verified_cb, verify);
+}
+
+static void
+read_more (Verify *verify)
+{
+  g_input_stream_read_bytes_async (verify->input, 256, G_PRIORITY_DEFAULT, NULL, read_cb, verify);
+}
+
 static int
 usage (GApplicationCommandLine *command_line)
 {
@@ -261,6 +385,7 @@ usage (GApplicationCommandLine *command_line)
          "  hangup [CALL_ID]\n"
          "  hold | resume | mute | unmute [CALL_ID]\n"
          "  calls                     every call, one JSON object per line\n"
+         "  verify                    verify this device with the recovery key (standard input)\n"
          "  logout\n"));
   return 2;
 }
@@ -364,6 +489,26 @@ handset_cli_run (HandsetSession *session,
 
       handset_session_call_user_async (session, operand, video, NULL, placed_cb,
                                        g_object_ref (command_line));
+      return -1;
+    }
+
+  if (g_str_equal (command, "verify"))
+    {
+      GInputStream *input = g_application_command_line_get_stdin (command_line);
+      Verify *verify;
+
+      if (input == NULL)
+        {
+          g_application_command_line_printerr (command_line, "handset: %s\n",
+                                               _ ("No recovery key: give it on standard input"));
+          return 1;
+        }
+      verify = g_new0 (Verify, 1);
+      verify->session = g_object_ref (session);
+      verify->command_line = g_object_ref (command_line);
+      verify->input = input;
+      verify->text = g_string_new (NULL);
+      read_more (verify);
       return -1;
     }
 

@@ -10,6 +10,7 @@
 
 G_BEGIN_DECLS
 
+void handset_cli_prompt_recovery_key (void);
 int handset_cli_login (const char *profile_name, const char *homeserver, const char *user);
 int handset_cli_run (HandsetSession *session,
                      GApplicationCommandLine *command_line,

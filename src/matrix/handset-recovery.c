@@ -24,6 +24,9 @@
 
 #define SECRET_STORAGE_ALGORITHM "m.secret_storage.v1.aes-hmac-sha2"
 #define DEFAULT_KEY_TYPE         "m.secret_storage.default_key"
+/* How long to wait for this device's own keys to reach the server. */
+#define OWN_KEYS_ATTEMPTS 20
+#define OWN_KEYS_RETRY_MS 500
 
 struct _HandsetRecovery
 {
@@ -219,12 +222,22 @@ update_state (HandsetRecovery *self)
 
 typedef void (*StepFunc) (GTask *task);
 
+static void query_own_keys_now (GTask *task);
+
+static gboolean
+query_again_cb (gpointer user_data)
+{
+  query_own_keys_now (user_data);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 query_own_keys_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   HandsetRecovery *self = g_task_get_source_object (task);
   StepFunc next = g_object_get_data (G_OBJECT (task), "next");
+  guint attempts = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (task), "attempts"));
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) answer = NULL;
   HandsetCryptoMachine *machine;
@@ -243,20 +256,62 @@ query_own_keys_cb (GObject *object, GAsyncResult *result, gpointer user_data)
       return;
     }
   handset_crypto_machine_receive_keys_query (machine, asked, answer);
+  /* A device that has just started may not have published its keys yet:
+   * nothing could sign them. */
+  if (handset_crypto_machine_get_device (machine, asked[0],
+                                         handset_crypto_machine_get_device_id (machine)) == NULL)
+    {
+      if (attempts >= OWN_KEYS_ATTEMPTS)
+        {
+          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                                   _ ("This device's keys are not on the homeserver yet. Try "
+                                      "again in a moment."));
+          return;
+        }
+      g_object_set_data (G_OBJECT (task), "attempts", GUINT_TO_POINTER (attempts + 1));
+      g_timeout_add (OWN_KEYS_RETRY_MS, query_again_cb, g_steal_pointer (&task));
+      return;
+    }
   update_state (self);
   next (g_steal_pointer (&task));
 }
 
-/* Asks the server for our own keys, then goes on with @next. */
 static void
-query_own_keys (GTask *task, StepFunc next)
+query_own_keys_now (GTask *task)
 {
   HandsetRecovery *self = g_task_get_source_object (task);
   const char *users[] = { handset_matrix_client_get_user_id (self->client), NULL };
 
-  g_object_set_data (G_OBJECT (task), "next", next);
   handset_matrix_client_query_keys_async (self->client, users, g_task_get_cancellable (task),
                                           query_own_keys_cb, task);
+}
+
+static void
+encryption_started_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+
+  if (!handset_encryption_start_finish (HANDSET_ENCRYPTION (object), result, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  query_own_keys_now (task);
+}
+
+/* Once the encryption runs, asks the server for our own keys, then goes
+ * on with @next. */
+static void
+query_own_keys (GTask *task, StepFunc next)
+{
+  HandsetRecovery *self = g_task_get_source_object (task);
+
+  g_object_set_data (G_OBJECT (task), "next", next);
+  g_object_set_data (G_OBJECT (task), "attempts", GUINT_TO_POINTER (0));
+  handset_encryption_start_async (self->encryption, g_task_get_cancellable (task),
+                                  encryption_started_cb, task);
 }
 
 static void

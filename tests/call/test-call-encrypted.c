@@ -12,15 +12,14 @@
 #include "config.h"
 
 #include "handset-call-manager.h"
-#include "handset-cross-signing.h"
 #include "handset-crypto-store.h"
 #include "handset-encryption.h"
 #include "handset-fake-media.h"
-#include "handset-json.h"
 #include "handset-olm.h"
 #include "handset-recovery.h"
 #include "handset-secret-storage.h"
 #include "handset-sync.h"
+#include "handset-test-cross-signing.h"
 #include "handset-test-homeserver.h"
 #include "handset-test-util.h"
 
@@ -611,38 +610,6 @@ recovery_verify (HandsetRecovery *recovery, const char *key, GError **error)
   return handset_recovery_verify_finish (recovery, result, error);
 }
 
-/* What the homeserver says, read by @asker: whether @user's device
- * @device_id carries a valid signature by @user's self-signing key, which
- * carries one by their master key. */
-static gboolean
-server_says_cross_signed (HandsetTestUser *asker, HandsetTestUser *user, const char *device_id)
-{
-  g_autofree char *body = g_strdup_printf ("{\"device_keys\": {\"%s\": []}}", user->user_id);
-  g_autoptr (JsonNode) answer = NULL;
-  g_autoptr (HandsetCrossSigningKey) master = NULL;
-  g_autoptr (HandsetCrossSigningKey) ssk = NULL;
-  JsonObject *root, *device;
-  guint status = 0;
-
-  answer = handset_test_request ("POST", "/_matrix/client/v3/keys/query", asker->access_token, body,
-                                 &status);
-  g_assert_cmpuint (status, ==, 200);
-  root = json_node_get_object (answer);
-  master = handset_cross_signing_key_parse (
-      handset_json_get_object (handset_json_get_object (root, "master_keys"), user->user_id),
-      user->user_id, "master", NULL, NULL);
-  if (master == NULL)
-    return FALSE;
-  ssk = handset_cross_signing_key_parse (
-      handset_json_get_object (handset_json_get_object (root, "self_signing_keys"), user->user_id),
-      user->user_id, "self_signing", master->ed25519, NULL);
-  device = handset_json_get_object (
-      handset_json_get_object (handset_json_get_object (root, "device_keys"), user->user_id),
-      device_id);
-  return ssk != NULL && device != NULL &&
-         handset_json_signed_by_key (device, user->user_id, ssk->ed25519);
-}
-
 typedef struct
 {
   Device *device;
@@ -718,13 +685,15 @@ test_encrypted_cross_signing (void)
   r1 = handset_recovery_new (a1->client, a1->encryption);
   recovery_refresh (r1);
   g_assert_cmpint (handset_recovery_get_state (r1), ==, HANDSET_RECOVERY_STATE_NO_CROSS_SIGNING);
-  g_assert_false (server_says_cross_signed (bob_user, alice_user, alice_user->device_id));
+  g_assert_false (
+      handset_test_device_cross_signed (bob_user, alice_user->user_id, alice_user->device_id));
 
   /* Set up: a recovery key of 48 base58 characters in groups of four. */
   recovery_key = recovery_set_up (r1, alice_user);
   g_assert_cmpuint (strlen (recovery_key), ==, 48 + 11);
   g_assert_cmpint (handset_recovery_get_state (r1), ==, HANDSET_RECOVERY_STATE_VERIFIED);
-  g_assert_true (server_says_cross_signed (bob_user, alice_user, alice_user->device_id));
+  g_assert_true (
+      handset_test_device_cross_signed (bob_user, alice_user->user_id, alice_user->device_id));
 
   /* A second device of alice's: not verified. */
   alice_second = handset_test_login (alice_user, "ALICESECOND");
@@ -747,7 +716,7 @@ test_encrypted_cross_signing (void)
   g_test_message ("%s", error->message);
   g_clear_error (&error);
   g_assert_cmpint (handset_recovery_get_state (r2), ==, HANDSET_RECOVERY_STATE_NOT_VERIFIED);
-  g_assert_false (server_says_cross_signed (bob_user, alice_user, "ALICESECOND"));
+  g_assert_false (handset_test_device_cross_signed (bob_user, alice_user->user_id, "ALICESECOND"));
 
   /* The right one, as a person pastes it: with spaces around. */
   {
@@ -757,7 +726,7 @@ test_encrypted_cross_signing (void)
     g_assert_no_error (error);
   }
   g_assert_cmpint (handset_recovery_get_state (r2), ==, HANDSET_RECOVERY_STATE_VERIFIED);
-  g_assert_true (server_says_cross_signed (bob_user, alice_user, "ALICESECOND"));
+  g_assert_true (handset_test_device_cross_signed (bob_user, alice_user->user_id, "ALICESECOND"));
   /* A second set-up is refused: the account has cross-signing. */
   {
     g_autoptr (GAsyncResult) result = NULL;

@@ -12,7 +12,10 @@
 
 #include <gio/gio.h>
 #include <signal.h>
+#include <string.h>
 
+#include "handset-secret-storage.h"
+#include "handset-test-cross-signing.h"
 #include "handset-test-homeserver.h"
 #include "handset-test-util.h"
 
@@ -350,6 +353,104 @@ test_encrypted_both_ways (void)
   g_subprocess_wait (bob_app, NULL, NULL);
 }
 
+/* The profile's own device ID, as its keys on the server name it: the one
+ * that is not @user's own. */
+static char *
+other_device (HandsetTestUser *user)
+{
+  g_autofree char *body = g_strdup_printf ("{\"device_keys\": {\"%s\": []}}", user->user_id);
+  g_autoptr (JsonNode) answer = NULL;
+  g_autoptr (GList) ids = NULL;
+  JsonObject *devices;
+  guint status = 0;
+
+  answer = handset_test_request ("POST", "/_matrix/client/v3/keys/query", user->access_token, body,
+                                 &status);
+  g_assert_cmpuint (status, ==, 200);
+  devices = json_object_get_object_member (
+      json_object_get_object_member (json_node_get_object (answer), "device_keys"), user->user_id);
+  ids = json_object_get_members (devices);
+  for (GList *l = ids; l != NULL; l = l->next)
+    if (g_strcmp0 (l->data, user->device_id) != 0)
+      return g_strdup (l->data);
+
+  return NULL;
+}
+
+/* `handset verify` reads the recovery key from standard input: a typo and
+ * another account's key exit 1 with the reason; the right key exits 0 and
+ * the server then holds this device's cross-signature. Issue 14, item 5. */
+static void
+test_verify (void)
+{
+  g_autoptr (HandsetTestUser) alice = NULL;
+  g_autoptr (GSubprocess) app = NULL;
+  g_autoptr (GDBusConnection) bus = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *recovery_key = NULL;
+  g_autofree char *device_id = NULL;
+  g_autofree char *input = NULL;
+  guint8 other_key[32];
+  g_autofree char *other = NULL;
+  gint64 deadline;
+
+  if (!handset_test_homeserver_require ())
+    return;
+
+  alice = handset_test_register ("alice");
+  recovery_key = handset_test_bootstrap_cross_signing (alice);
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  login ("cliverify", alice);
+  app = start_instance (bus, "cliverify");
+  deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+  while ((device_id = other_device (alice)) == NULL && g_get_monotonic_time () < deadline)
+    g_usleep (200000);
+  g_assert_nonnull (device_id);
+  g_assert_false (handset_test_device_cross_signed (alice, alice->user_id, device_id));
+
+  {
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    int status;
+
+    out = run ("hello there\n", &status, &err, "--profile", "cliverify", "verify", NULL);
+    g_assert_cmpint (status, ==, 1);
+    g_test_message ("%s", err);
+    g_assert_nonnull (strstr (err, "not a recovery key"));
+  }
+  {
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    int status;
+
+    for (guint i = 0; i < sizeof other_key; i++)
+      other_key[i] = (guint8) (i * 13 + 1);
+    other = handset_recovery_key_encode (other_key);
+    input = g_strconcat (other, "\n", NULL);
+    out = run (input, &status, &err, "--profile", "cliverify", "verify", NULL);
+    g_assert_cmpint (status, ==, 1);
+    g_test_message ("%s", err);
+    g_assert_nonnull (strstr (err, "not the recovery key of this account"));
+    g_assert_false (handset_test_device_cross_signed (alice, alice->user_id, device_id));
+  }
+  {
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    int status;
+
+    g_free (input);
+    input = g_strconcat (recovery_key, "\n", NULL);
+    out = run (input, &status, &err, "--profile", "cliverify", "verify", NULL);
+    g_test_message ("%s%s", out, err);
+    g_assert_cmpint (status, ==, 0);
+    g_assert_true (handset_test_device_cross_signed (alice, alice->user_id, device_id));
+  }
+
+  g_subprocess_send_signal (app, SIGTERM);
+  g_subprocess_wait (app, NULL, NULL);
+}
+
 static void
 test_two_profiles_by_command_line_and_dbus (void)
 {
@@ -528,6 +629,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/cli/login-call-calls-hangup", test_cli);
   g_test_add_func ("/cli/encrypted-call-both-ways", test_encrypted_both_ways);
+  g_test_add_func ("/cli/verify", test_verify);
   g_test_add_func ("/cli/two-profiles-by-command-line-and-dbus",
                    test_two_profiles_by_command_line_and_dbus);
 
