@@ -20,6 +20,7 @@
 #include "handset-matrix-uri.h"
 #include "handset-media-session.h"
 #include "handset-preferences.h"
+#include "handset-recovery-dialog.h"
 #include "handset-window.h"
 
 #ifdef GDK_WINDOWING_X11
@@ -42,6 +43,7 @@ struct _HandsetApplication
   HandsetBackgroundPortal *background_portal; /* inside Flatpak only */
   GCancellable *cancellable;
   int local_exit_status;
+  gboolean recovery_offered; /* the dialog came up once after this login */
 };
 
 G_DEFINE_FINAL_TYPE (HandsetApplication, handset_application, ADW_TYPE_APPLICATION)
@@ -51,6 +53,8 @@ static void run_waiting_commands (HandsetApplication *self);
 static void settings_changed_cb (GSettings *settings, const char *key, HandsetApplication *self);
 static void restored_cb (GObject *object, GAsyncResult *result, gpointer user_data);
 static void ask_background_portal (HandsetApplication *self);
+static void
+recovery_state_cb (HandsetRecovery *recovery, GParamSpec *pspec, HandsetApplication *self);
 static void background_portal_answer_cb (HandsetBackgroundPortal *portal,
                                          GParamSpec *pspec,
                                          HandsetApplication *self);
@@ -378,6 +382,7 @@ stop_session (HandsetApplication *self)
 
   g_clear_object (&self->dbus);
   g_signal_handlers_disconnect_by_data (handset_session_get_call_manager (self->session), self);
+  g_signal_handlers_disconnect_by_data (handset_session_get_recovery (self->session), self);
   handset_session_stop (self->session);
   g_clear_object (&self->session);
 }
@@ -401,6 +406,9 @@ account_state_cb (HandsetAccount *account, GParamSpec *pspec, HandsetApplication
             apply_settings (self);
             g_signal_connect_swapped (self->session, "notify::ready",
                                       G_CALLBACK (run_waiting_commands), self);
+            self->recovery_offered = FALSE;
+            g_signal_connect (handset_session_get_recovery (self->session), "notify::state",
+                              G_CALLBACK (recovery_state_cb), self);
             handset_session_start (self->session);
             /* The calls on D-Bus, for other programs. */
             if (g_application_get_dbus_connection (G_APPLICATION (self)) != NULL)
@@ -1029,6 +1037,47 @@ logout_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data
 }
 
 static void
+show_recovery_dialog (HandsetApplication *self)
+{
+  GtkWidget *dialog;
+
+  if (self->session == NULL)
+    return;
+  dialog = handset_recovery_dialog_new (GTK_WINDOW (ensure_window (self)),
+                                        handset_session_get_recovery (self->session));
+  gtk_window_set_application (GTK_WINDOW (dialog), GTK_APPLICATION (self));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+verify_device_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  show_recovery_dialog (HANDSET_APPLICATION (user_data));
+}
+
+/* After a login, once it is known where this new device stands: offer to
+ * verify it, or to set cross-signing up, as Element does. Once. */
+static void
+recovery_state_cb (HandsetRecovery *recovery, GParamSpec *pspec, HandsetApplication *self)
+{
+  HandsetRecoveryState state = handset_recovery_get_state (recovery);
+  HandsetEncryption *encryption =
+      self->session ? handset_session_get_encryption (self->session) : NULL;
+  HandsetCryptoMachine *machine = encryption ? handset_encryption_get_machine (encryption) : NULL;
+
+  g_debug ("This device's cross-signing state: %d", state);
+  if (self->recovery_offered || machine == NULL || !handset_crypto_machine_is_new (machine))
+    return;
+  if (state != HANDSET_RECOVERY_STATE_NOT_VERIFIED &&
+      state != HANDSET_RECOVERY_STATE_NO_CROSS_SIGNING)
+    return;
+  self->recovery_offered = TRUE;
+  /* Only where a window is up: not for a start in the background. */
+  if (main_window (self) != NULL && gtk_widget_get_visible (GTK_WIDGET (main_window (self))))
+    show_recovery_dialog (self);
+}
+
+static void
 preferences_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   HandsetApplication *self = HANDSET_APPLICATION (user_data);
@@ -1037,7 +1086,8 @@ preferences_activated (GSimpleAction *action, GVariant *parameter, gpointer user
   if (self->settings == NULL)
     return;
   preferences =
-      handset_preferences_new (self->settings, self->media_devices, self->background_portal);
+      handset_preferences_new (self->settings, self->media_devices, self->background_portal,
+                               self->session ? handset_session_get_recovery (self->session) : NULL);
   gtk_window_set_transient_for (GTK_WINDOW (preferences), GTK_WINDOW (ensure_window (self)));
   gtk_window_present (GTK_WINDOW (preferences));
 }
@@ -1049,6 +1099,7 @@ static const GActionEntry app_actions[] = {
   { .name = "decline-call", .activate = decline_call_activated, .parameter_type = "s" },
   { .name = "logout", .activate = logout_activated },
   { .name = "preferences", .activate = preferences_activated },
+  { .name = "verify-device", .activate = verify_device_activated },
   { .name = "restore-session", .activate = restore_session_activated },
 };
 

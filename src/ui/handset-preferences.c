@@ -148,17 +148,82 @@ show_portal_answer (HandsetBackgroundPortal *portal, GParamSpec *pspec, GtkWidge
                                allowed && message != NULL ? message : _ (AUTOSTART_SUBTITLE));
 }
 
+/* "This device": whether it is verified, and the way to verify it. */
+static void
+show_device_state (HandsetRecovery *recovery, GParamSpec *pspec, GtkWidget *window)
+{
+  AdwActionRow *row = g_object_get_data (G_OBJECT (window), "device-row");
+  GtkWidget *button = g_object_get_data (G_OBJECT (window), "verify-button");
+  const char *subtitle;
+  const char *label = NULL;
+
+  switch (handset_recovery_get_state (recovery))
+    {
+      case HANDSET_RECOVERY_STATE_VERIFIED:
+        subtitle = _ ("Verified: your other devices and the people you call can tell it is yours");
+        break;
+      case HANDSET_RECOVERY_STATE_NOT_VERIFIED:
+        subtitle = _ ("Not verified: people who only accept verified devices cannot call it");
+        label = _ ("_Verify…");
+        break;
+      case HANDSET_RECOVERY_STATE_NO_CROSS_SIGNING:
+        subtitle = _ ("Not verified: your account has no recovery key yet");
+        label = _ ("Set _Up…");
+        break;
+      case HANDSET_RECOVERY_STATE_UNKNOWN:
+      default:
+        subtitle = _ ("Not known yet");
+        label = _ ("_Verify…");
+        break;
+    }
+  adw_action_row_set_subtitle (row, subtitle);
+  gtk_widget_set_visible (button, label != NULL);
+  if (label != NULL)
+    gtk_button_set_label (GTK_BUTTON (button), label);
+}
+
+static GtkWidget *
+encryption_group (GSettings *settings, HandsetRecovery *recovery, GtkWidget *window)
+{
+  GtkWidget *group = adw_preferences_group_new ();
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *button = gtk_button_new ();
+
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _ ("Encryption"));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _ ("This Device"));
+  gtk_button_set_use_underline (GTK_BUTTON (button), TRUE);
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "app.verify-device");
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+  g_object_set_data (G_OBJECT (window), "device-row", row);
+  g_object_set_data (G_OBJECT (window), "verify-button", button);
+  g_signal_connect_object (recovery, "notify::state", G_CALLBACK (show_device_state), window, 0);
+  show_device_state (recovery, NULL, window);
+
+  adw_preferences_group_add (
+      ADW_PREFERENCES_GROUP (group),
+      switch_row (settings, "only-verified-devices", _ ("Only Call Verified Devices"),
+                  _ ("Refuse calls from devices their owner has not verified, and share no "
+                     "keys with them")));
+
+  return group;
+}
+
 /**
  * handset_preferences_new:
  * @devices: (nullable): where microphones, speakers and cameras come from
  * @background_portal: (nullable): the Background portal's answer, inside Flatpak
+ * @recovery: (nullable): this device in its account's cross-signing, when
+ *   logged in
  *
  * Returns: (transfer floating): the preferences window
  */
 GtkWidget *
 handset_preferences_new (GSettings *settings,
                          HandsetMediaDevices *devices,
-                         HandsetBackgroundPortal *background_portal)
+                         HandsetBackgroundPortal *background_portal,
+                         HandsetRecovery *recovery)
 {
   GtkWidget *window = adw_preferences_window_new ();
   GtkWidget *page = adw_preferences_page_new ();
@@ -217,6 +282,9 @@ handset_preferences_new (GSettings *settings,
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (devices_group));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (privacy_group));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (calls_group));
+  if (recovery != NULL)
+    adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (encryption_group (
+                                                               settings, recovery, window)));
   adw_preferences_window_add (ADW_PREFERENCES_WINDOW (window), ADW_PREFERENCES_PAGE (page));
 
   return window;

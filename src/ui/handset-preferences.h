@@ -8,11 +8,13 @@
 
 #include "handset-background-portal.h"
 #include "handset-media-devices.h"
+#include "handset-recovery.h"
 
 G_BEGIN_DECLS
 
 GtkWidget *handset_preferences_new (GSettings *settings,
                                     HandsetMediaDevices *devices,
-                                    HandsetBackgroundPortal *background_portal);
+                                    HandsetBackgroundPortal *background_portal,
+                                    HandsetRecovery *recovery);
 
 G_END_DECLS
