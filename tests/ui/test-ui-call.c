@@ -23,6 +23,7 @@
 #include "handset-incoming-window.h"
 #include "handset-login-page.h"
 #include "handset-media-session.h"
+#include "handset-recovery-dialog.h"
 #include "handset-test-homeserver.h"
 #include "handset-test-ui.h"
 #include "handset-test-util.h"
@@ -163,6 +164,41 @@ start_profile (const char *name, HandsetTestUser *user)
   return p;
 }
 
+static HandsetRecoveryDialog *
+recovery_dialog_of (Profile *p)
+{
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (p->app));
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (HANDSET_IS_RECOVERY_DIALOG (l->data))
+      return l->data;
+  return NULL;
+}
+
+static gboolean
+recovery_offered (gpointer data)
+{
+  HandsetRecoveryDialog *dialog = recovery_dialog_of (data);
+
+  return dialog != NULL && g_strcmp0 (handset_recovery_dialog_get_page (dialog), "set-up") == 0;
+}
+
+static gboolean
+no_recovery_dialog (gpointer data)
+{
+  return recovery_dialog_of (data) == NULL;
+}
+
+/* The account has no cross-signing: after login the dialog offers to set
+ * it up, and the person skips it. */
+static void
+skip_recovery (Profile *p)
+{
+  g_assert_true (handset_test_wait_until (recovery_offered, p, WAIT_S));
+  gtk_window_close (GTK_WINDOW (recovery_dialog_of (p)));
+  g_assert_true (handset_test_wait_until (no_recovery_dialog, p, WAIT_S));
+}
+
 static void
 log_in (Profile *p, gboolean take_screenshot)
 {
@@ -175,6 +211,7 @@ log_in (Profile *p, gboolean take_screenshot)
   handset_login_page_fill (HANDSET_LOGIN_PAGE (handset_window_get_login_page (window)),
                            p->user->user_id, p->user->password, handset_test_homeserver_url ());
   wait_page (p, "contacts");
+  skip_recovery (p);
 }
 
 static gboolean
@@ -348,6 +385,9 @@ test_call_through_the_ui (void)
   log_in (pa2, FALSE);
   log_in (pb1, FALSE);
   log_in (pb2, FALSE);
+  /* alice in front, where she calls from. */
+  gtk_window_present (GTK_WINDOW (window_of (pa)));
+  handset_test_run_for (300);
 
   /* alice calls bob from her contact list. */
   g_assert_true (handset_test_wait_until (has_contact_row, pa, WAIT_S));
