@@ -9,7 +9,10 @@
 // Whatever arrives in rooms is reported after decryption: "call_event" for
 // m.call.*, "message" for m.room.message (both with encrypted: true when
 // they came as m.room.encrypted), "undecryptable" with js-sdk's reason when
-// decryption failed, "invited" for invites.
+// decryption failed, "invited" for invites. setUpRecovery sets up
+// cross-signing and Secret Storage as Element Web does; setIsolation turns
+// "exclude insecure devices" on; deviceTrust says what the crypto thinks of
+// a device.
 
 import {
   createClient,
@@ -22,6 +25,21 @@ import {
   SyncState,
 } from "matrix-js-sdk";
 import { CallEventHandlerEvent } from "matrix-js-sdk/lib/webrtc/callEventHandler.js";
+import {
+  AllDevicesIsolationMode,
+  OnlySignedDevicesIsolationMode,
+} from "matrix-js-sdk/lib/crypto-api/index.js";
+
+// Secret Storage keys this page made, by key ID, as Element Web caches
+// them while it sets recovery up.
+const secretStorageKeys = new Map();
+const cryptoCallbacks = {
+  getSecretStorageKey: async ({ keys }) => {
+    const id = Object.keys(keys).find((keyId) => secretStorageKeys.has(keyId));
+    return id ? [id, secretStorageKeys.get(id)] : null;
+  },
+  cacheSecretStorageKey: (keyId, keyInfo, key) => secretStorageKeys.set(keyId, key),
+};
 
 let client = null;
 const calls = new Map();
@@ -161,7 +179,7 @@ function onTimeline(ev, room, toStartOfTimeline, removed, data) {
 // Megolm-encrypted events, calls included. Costs a second or two, so only
 // when asked.
 async function start({ baseUrl, userId, accessToken, deviceId, encrypted }) {
-  client = createClient({ baseUrl, userId, accessToken, deviceId });
+  client = createClient({ baseUrl, userId, accessToken, deviceId, cryptoCallbacks });
   const cryptoStartedAt = Date.now();
   if (encrypted) await client.initRustCrypto({ useIndexedDB: false });
   const cryptoMs = encrypted ? Date.now() - cryptoStartedAt : 0;
@@ -233,6 +251,56 @@ async function identity() {
     curve25519: keys?.curve25519 ?? null,
     ed25519: keys?.ed25519 ?? null,
     crypto: crypto ? crypto.getVersion() : null,
+  };
+}
+
+// Recovery as Element Web sets it up: cross-signing keys (uploaded with
+// the account's password), Secret Storage under a new recovery key (from
+// @passphrase when given), this device signed. Returns the recovery key.
+async function setUpRecovery({ password, passphrase }) {
+  const crypto = client.getCrypto();
+  const recoveryKey = await crypto.createRecoveryKeyFromPassphrase(passphrase || undefined);
+  await crypto.bootstrapCrossSigning({
+    authUploadDeviceSigningKeys: async (makeRequest) => {
+      await makeRequest({
+        type: "m.login.password",
+        identifier: { type: "m.id.user", user: client.getUserId() },
+        password,
+      });
+    },
+  });
+  await crypto.bootstrapSecretStorage({
+    createSecretStorageKey: async () => recoveryKey,
+    setupNewSecretStorage: true,
+  });
+  return {
+    recoveryKey: recoveryKey.encodedPrivateKey,
+    crossSigningReady: await crypto.isCrossSigningReady(),
+    secretStorageReady: await crypto.isSecretStorageReady(),
+  };
+}
+
+// "Exclude insecure devices" (MSC4153), as Element Web's setting: room
+// keys only for, and events only from, devices their owner cross-signed.
+async function setIsolation({ onlySigned }) {
+  client
+    .getCrypto()
+    .setDeviceIsolationMode(
+      onlySigned ? new OnlySignedDevicesIsolationMode() : new AllDevicesIsolationMode(false),
+    );
+  return { onlySigned };
+}
+
+// What this page's crypto thinks of another device: cross-signed by its
+// owner, verified by us.
+async function deviceTrust({ userId, deviceId }) {
+  const crypto = client.getCrypto();
+  await crypto.getUserDeviceInfo([userId], true);
+  const status = await crypto.getDeviceVerificationStatus(userId, deviceId);
+  return {
+    known: status !== null,
+    signedByOwner: status?.signedByOwner ?? false,
+    crossSigningVerified: status?.crossSigningVerified ?? false,
   };
 }
 
@@ -462,6 +530,9 @@ async function firstAudio({ callId, timeoutMs }) {
 window.peer = {
   start,
   identity,
+  setUpRecovery,
+  setIsolation,
+  deviceTrust,
   createEncryptedDm,
   joinRoom,
   sendMessage,

@@ -22,6 +22,8 @@
 #include <math.h>
 #include <unistd.h>
 
+#include "handset-recovery.h"
+#include "handset-test-cross-signing.h"
 #include "handset-test-device.h"
 #include "handset-test-util.h"
 
@@ -808,17 +810,15 @@ peer_room_ready (gpointer data)
  * crypto, creates it (Megolm from the first event) and invites Handset's
  * user, whose device (encrypted as the app's) joins. Both sides know the
  * room is encrypted, and who is in it, before any call. */
+/* js-sdk creates the encrypted DM and invites Handset's user, who joins;
+ * both sides know the room is encrypted, and who is in it. */
 static void
-scene_init_encrypted (Scene *scene)
+scene_make_encrypted_dm (Scene *scene)
 {
-  HandsetTestUser *handset_user = handset_test_register ("handset");
+  HandsetTestUser *handset_user = scene->handset->user;
   g_autoptr (JsonObject) created = NULL;
   HandsetRoomWait handset_wait = { 0 };
   PeerRoomWait peer_wait = { 0 };
-
-  scene->js_user = handset_test_register ("jssdk");
-  scene->handset = device_new (handset_user, TRUE);
-  scene->peer = peer_new (scene->js_user, TRUE);
 
   created = peer_command (scene->peer, "createEncryptedDm", "userId", G_TYPE_STRING,
                           handset_user->user_id, NULL);
@@ -836,6 +836,119 @@ scene_init_encrypted (Scene *scene)
 
   /* What js-sdk saw of the room's making is not the test's. */
   peer_forget_events (scene->peer);
+}
+
+/* An encrypted direct chat as Element makes one: js-sdk, with its Rust
+ * crypto, creates it (Megolm from the first event) and invites Handset's
+ * user, whose device (encrypted as the app's) joins. Both sides know the
+ * room is encrypted, and who is in it, before any call. */
+static void
+scene_init_encrypted (Scene *scene)
+{
+  HandsetTestUser *handset_user = handset_test_register ("handset");
+
+  scene->js_user = handset_test_register ("jssdk");
+  scene->handset = device_new (handset_user, TRUE);
+  scene->peer = peer_new (scene->js_user, TRUE);
+  scene_make_encrypted_dm (scene);
+}
+
+#define ELEMENT_PASSPHRASE "correct horse battery staple"
+
+/* Recovery set up on @user's account by Element's engine, on a device of
+ * its own that then goes away, with a passphrase. Returns the recovery
+ * key it showed. */
+static char *
+element_sets_up_recovery (HandsetTestUser *user)
+{
+  g_autoptr (HandsetTestUser) helper = handset_test_login (user, NULL);
+  Peer *element = peer_new (helper, TRUE);
+  g_autoptr (JsonObject) reply = NULL;
+  char *recovery_key;
+
+  reply = peer_command (element, "setUpRecovery", "password", G_TYPE_STRING, user->password,
+                        "passphrase", G_TYPE_STRING, ELEMENT_PASSPHRASE, NULL);
+  g_assert_true (json_object_get_boolean_member (peer_result (reply), "crossSigningReady"));
+  g_assert_true (json_object_get_boolean_member (peer_result (reply), "secretStorageReady"));
+  recovery_key = g_strdup (member_string (peer_result (reply), "recoveryKey"));
+  g_assert_nonnull (recovery_key);
+  peer_free (element);
+
+  return recovery_key;
+}
+
+static gboolean
+handset_verify (Device *device, const char *key, GError **error)
+{
+  g_autoptr (HandsetRecovery) recovery = handset_recovery_new (device->client, device->encryption);
+  g_autoptr (GAsyncResult) result = NULL;
+
+  handset_recovery_verify_async (recovery, key, NULL, handset_test_store_result, &result);
+  handset_test_wait_for_result (&result, WAIT_S);
+
+  return handset_recovery_verify_finish (recovery, result, error);
+}
+
+/* As scene_init_encrypted(), with js-sdk's account cross-signed and in
+ * "exclude insecure devices" mode; with @handset_verified, Handset's
+ * account has recovery set up by Element's engine, and Handset's device
+ * verifies itself with it (a wrong passphrase first, then the right one,
+ * then the recovery key Element showed). */
+static void
+scene_init_only_signed (Scene *scene, gboolean handset_verified)
+{
+  HandsetTestUser *handset_user = handset_test_register ("handset");
+  g_autofree char *recovery_key = NULL;
+  g_autoptr (JsonObject) reply = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (handset_verified)
+    recovery_key = element_sets_up_recovery (handset_user);
+  scene->js_user = handset_test_register ("jssdk");
+  scene->handset = device_new (handset_user, TRUE);
+  scene->peer = peer_new (scene->js_user, TRUE);
+  reply = peer_command (scene->peer, "setUpRecovery", "password", G_TYPE_STRING,
+                        scene->js_user->password, NULL);
+  g_assert_true (json_object_get_boolean_member (peer_result (reply), "crossSigningReady"));
+  g_clear_pointer (&reply, json_object_unref);
+  reply = peer_command (scene->peer, "setIsolation", "onlySigned", G_TYPE_BOOLEAN, TRUE, NULL);
+  g_clear_pointer (&reply, json_object_unref);
+
+  if (handset_verified)
+    {
+      g_assert_false (handset_verify (scene->handset, "correct horse battery stable", &error));
+      g_assert_error (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_BAD_SIGNATURE);
+      g_clear_error (&error);
+      g_assert_true (handset_verify (scene->handset, ELEMENT_PASSPHRASE, &error));
+      g_assert_no_error (error);
+      g_assert_true (handset_verify (scene->handset, recovery_key, &error));
+      g_assert_no_error (error);
+      g_assert_true (handset_test_device_cross_signed (scene->js_user, handset_user->user_id,
+                                                       handset_user->device_id));
+    }
+  scene_make_encrypted_dm (scene);
+}
+
+typedef struct
+{
+  Peer *peer;
+  const char *user_id;
+  const char *device_id;
+} PeerTrustWait;
+
+/* js-sdk's crypto sees the device as cross-signed by its owner. */
+static gboolean
+peer_sees_signed (gpointer data)
+{
+  PeerTrustWait *wait = data;
+  g_autoptr (JsonObject) reply =
+      peer_command (wait->peer, "deviceTrust", "userId", G_TYPE_STRING, wait->user_id, "deviceId",
+                    G_TYPE_STRING, wait->device_id, NULL);
+
+  if (json_object_get_boolean_member (peer_result (reply), "signedByOwner"))
+    return TRUE;
+  handset_test_run_for (500);
+  return FALSE;
 }
 
 typedef struct
@@ -1405,6 +1518,49 @@ test_encrypted_handset_calls_js (void)
   scene_clear (&scene);
 }
 
+/* Issue 14: js-sdk (its account cross-signed) excludes insecure devices;
+ * Handset's device is verified with the recovery Element's engine set up.
+ * A call connects both ways with audio, and each side sees the other's
+ * device as cross-signed by its owner. */
+static void
+test_encrypted_only_signed_devices (void)
+{
+  Scene scene = { 0 };
+  HandsetCall *call;
+  PeerTrustWait trust = { 0 };
+
+  scene_init_only_signed (&scene, TRUE);
+  trust =
+      (PeerTrustWait){ scene.peer, scene.handset->user->user_id, scene.handset->user->device_id };
+  g_assert_true (handset_test_wait_until (peer_sees_signed, &trust, WAIT_S));
+
+  /* js-sdk calls: Handset rings from the invite, sees a cross-signed
+   * caller, answers; audio both ways. */
+  call = js_calls (&scene, scene.handset, FALSE);
+  g_assert_true (handset_call_get_encrypted (call));
+  g_assert_cmpint (handset_call_get_peer_trust (call), ==, HANDSET_PEER_TRUST_CROSS_SIGNED);
+  handset_call_answer (call, FALSE);
+  wait_connected (call);
+  json_object_unref (peer_wait_state (scene.peer, "connected"));
+  assert_audio_both_ways (scene.handset, scene.peer);
+  json_object_unref (peer_command (scene.peer, "hangup", NULL));
+  wait_ended (call);
+  peer_forget_events (scene.peer);
+
+  /* Handset calls: js-sdk decrypts the invite of a cross-signed device,
+   * rings, answers; audio both ways. */
+  call = handset_calls (&scene, FALSE);
+  json_object_unref (peer_command (scene.peer, "answer", NULL));
+  wait_connected (call);
+  json_object_unref (peer_wait_state (scene.peer, "connected"));
+  g_assert_cmpint (handset_call_get_peer_trust (call), ==, HANDSET_PEER_TRUST_CROSS_SIGNED);
+  assert_audio_both_ways (scene.handset, scene.peer);
+  handset_call_hangup (call);
+  peer_assert_ended (scene.peer, "remote", "user_hangup");
+
+  scene_clear (&scene);
+}
+
 typedef struct
 {
   const char *path;
@@ -1426,6 +1582,7 @@ static const Test tests[] = {
   { "/interop/video-handset-calls", test_video_handset_calls },
   { "/interop/encrypted/jssdk-calls-handset", test_encrypted_js_calls_handset },
   { "/interop/encrypted/handset-calls-jssdk", test_encrypted_handset_calls_js },
+  { "/interop/encrypted/only-signed-devices", test_encrypted_only_signed_devices },
 };
 
 static const char *self_path;
