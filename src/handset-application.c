@@ -55,6 +55,11 @@ static void restored_cb (GObject *object, GAsyncResult *result, gpointer user_da
 static void ask_background_portal (HandsetApplication *self);
 static void
 recovery_state_cb (HandsetRecovery *recovery, GParamSpec *pspec, HandsetApplication *self);
+static void keys_withheld_cb (HandsetEncryption *encryption,
+                              const char *room_id,
+                              const char *sender,
+                              const char *code,
+                              HandsetApplication *self);
 static void background_portal_answer_cb (HandsetBackgroundPortal *portal,
                                          GParamSpec *pspec,
                                          HandsetApplication *self);
@@ -383,6 +388,7 @@ stop_session (HandsetApplication *self)
   g_clear_object (&self->dbus);
   g_signal_handlers_disconnect_by_data (handset_session_get_call_manager (self->session), self);
   g_signal_handlers_disconnect_by_data (handset_session_get_recovery (self->session), self);
+  g_signal_handlers_disconnect_by_data (handset_session_get_encryption (self->session), self);
   handset_session_stop (self->session);
   g_clear_object (&self->session);
 }
@@ -409,6 +415,8 @@ account_state_cb (HandsetAccount *account, GParamSpec *pspec, HandsetApplication
             self->recovery_offered = FALSE;
             g_signal_connect (handset_session_get_recovery (self->session), "notify::state",
                               G_CALLBACK (recovery_state_cb), self);
+            g_signal_connect (handset_session_get_encryption (self->session), "keys-withheld",
+                              G_CALLBACK (keys_withheld_cb), self);
             handset_session_start (self->session);
             /* The calls on D-Bus, for other programs. */
             if (g_application_get_dbus_connection (G_APPLICATION (self)) != NULL)
@@ -1053,6 +1061,41 @@ static void
 verify_device_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   show_recovery_dialog (HANDSET_APPLICATION (user_data));
+}
+
+/* A device that will not share its keys with this one: what was sent from
+ * it (a call, say) cannot be read here. Said once per sender and run. */
+static void
+keys_withheld_cb (HandsetEncryption *encryption,
+                  const char *room_id,
+                  const char *sender,
+                  const char *code,
+                  HandsetApplication *self)
+{
+  g_autoptr (GNotification) notification = NULL;
+  g_autofree char *id = g_strconcat ("keys-withheld-", sender, NULL);
+  g_autofree char *name = NULL;
+  g_autofree char *body = NULL;
+
+  if (self->session == NULL || g_object_get_data (G_OBJECT (self->session), id) != NULL)
+    return;
+  g_object_set_data (G_OBJECT (self->session), id, GINT_TO_POINTER (TRUE));
+  name = handset_session_peer_name (self->session, sender);
+  if (g_strcmp0 (code, "m.unverified") == 0)
+    body = g_strdup_printf (_ ("%s's device shares its keys only with verified devices, and this "
+                               "one is not: their calls cannot be received here. Verify this "
+                               "device to receive them."),
+                            name);
+  else
+    body = g_strdup_printf (_ ("%s's device does not share its keys with this device (%s): their "
+                               "calls cannot be received here."),
+                            name, code);
+  g_message ("%s", body);
+  notification = g_notification_new (_ ("A call could not be received"));
+  g_notification_set_body (notification, body);
+  if (g_strcmp0 (code, "m.unverified") == 0)
+    g_notification_add_button (notification, _ ("Verify This Device"), "app.verify-device");
+  g_application_send_notification (G_APPLICATION (self), id, notification);
 }
 
 /* After a login, once it is known where this new device stands: offer to

@@ -255,6 +255,26 @@ can_call_verified (HandsetCallManager *self,
   return FALSE;
 }
 
+/* Every device of @invitee told us that it shares keys only with verified
+ * devices, and ours is not: it could not read our invite, and the call
+ * would ring nowhere. Said now rather than after the invite's lifetime. */
+static gboolean
+not_refused (HandsetCallManager *self, const char *room_id, const char *invitee, GError **error)
+{
+  HandsetCryptoMachine *machine =
+      self->encryption ? handset_encryption_get_machine (self->encryption) : NULL;
+
+  if (invitee == NULL || machine == NULL || !room_is_encrypted (self, room_id) ||
+      handset_crypto_machine_get_own_device_cross_signed (machine) ||
+      !handset_crypto_machine_get_refused_by (machine, invitee))
+    return TRUE;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+               _ ("%s takes calls only from verified devices, and this device is not verified. "
+                  "Verify it in Preferences."),
+               invitee);
+  return FALSE;
+}
+
 /**
  * handset_call_manager_set_only_verified:
  *
@@ -291,6 +311,8 @@ handset_call_manager_place_call (HandsetCallManager *self,
   g_return_val_if_fail (HANDSET_IS_CALL_MANAGER (self), NULL);
 
   if (self->only_verified && !can_call_verified (self, room_id, invitee, error))
+    return NULL;
+  if (!not_refused (self, room_id, invitee, error))
     return NULL;
   media = new_media (self, video, error);
   if (media == NULL)

@@ -79,6 +79,8 @@ struct _HandsetCryptoMachine
   JsonObject *unwedge_out;     /* m.dummy to-device messages to send */
 
   gboolean only_cross_signed; /* room keys only for devices their owner signed */
+  GHashTable *withheld;       /* "room session" → the code its sender gave */
+  GHashTable *refusing;       /* "user curve25519" → TRUE: withholds from unverified us */
 };
 
 JsonObject *handset_crypto_ensure_object (JsonObject *object, const char *member);

@@ -480,6 +480,8 @@ handset_crypto_machine_finalize (GObject *object)
   g_hash_table_unref (self->devices);
   g_hash_table_unref (self->tracked);
   g_hash_table_unref (self->inbound);
+  g_hash_table_unref (self->withheld);
+  g_hash_table_unref (self->refusing);
   g_hash_table_unref (self->outbound);
   g_hash_table_unref (self->indices);
   g_hash_table_unref (self->unwedged);
@@ -511,6 +513,8 @@ handset_crypto_machine_init (HandsetCryptoMachine *self)
   self->identities =
       g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) identity_free);
   self->tracked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->withheld = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->refusing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->inbound =
       g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) inbound_entry_free);
   self->outbound =

@@ -131,6 +131,11 @@ JsonObject *handset_crypto_machine_share_room_key (HandsetCryptoMachine *self,
                                                    const char *const *user_ids,
                                                    const HandsetRoomEncryptionSettings *settings);
 void handset_crypto_machine_discard_room_key (HandsetCryptoMachine *self, const char *room_id);
+gboolean handset_crypto_machine_receive_withheld (HandsetCryptoMachine *self, JsonObject *event);
+gboolean handset_crypto_machine_get_refused_by (HandsetCryptoMachine *self, const char *user_id);
+const char *handset_crypto_machine_get_withheld_code (HandsetCryptoMachine *self,
+                                                      const char *room_id,
+                                                      const char *session_id);
 JsonObject *handset_crypto_machine_encrypt_room_event (HandsetCryptoMachine *self,
                                                        const char *room_id,
                                                        const char *type,

@@ -438,8 +438,14 @@ handset_crypto_machine_decrypt_room_event (HandsetCryptoMachine *self,
   entry = g_hash_table_lookup (self->inbound, slot);
   if (entry == NULL)
     {
-      g_set_error (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_MISSING_KEY,
-                   "the room key %s has not come", session_id);
+      const char *code = g_hash_table_lookup (self->withheld, slot);
+
+      if (code != NULL)
+        g_set_error (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_WITHHELD,
+                     "the sender's device withheld the room key %s (%s)", session_id, code);
+      else
+        g_set_error (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_MISSING_KEY,
+                     "the room key %s has not come", session_id);
       return NULL;
     }
   plaintext = handset_megolm_inbound_decrypt (entry->session, ciphertext, &index, &local_error);
@@ -517,4 +523,104 @@ handset_crypto_machine_decrypt_room_event (HandsetCryptoMachine *self,
     }
 
   return out;
+}
+
+/* ------------------------------------------------------------ withheld keys */
+
+/* Most withheld sessions remembered: a flood of notices costs no more. */
+#define WITHHELD_MAX 1024
+
+static gboolean
+refuses_unverified (const char *code)
+{
+  return g_strcmp0 (code, "m.unverified") == 0 || g_strcmp0 (code, "m.blacklisted") == 0;
+}
+
+/**
+ * handset_crypto_machine_receive_withheld:
+ * @event: an `m.room_key.withheld` to-device event (sent in clear)
+ *
+ * Remembers that a device will not send us the room key of a session, and
+ * why (`m.unverified`: it shares keys only with verified devices, and ours
+ * is not): events of that session then fail with
+ * %HANDSET_CRYPTO_ERROR_WITHHELD rather than wait. A notice is only a
+ * hint: a key that comes later still counts.
+ *
+ * Returns: whether the notice was taken
+ */
+gboolean
+handset_crypto_machine_receive_withheld (HandsetCryptoMachine *self, JsonObject *event)
+{
+  JsonObject *content = handset_json_get_object (event, "content");
+  const char *sender = handset_json_get_string (event, "sender");
+  const char *code = handset_json_get_string (content, "code");
+  const char *room_id = handset_json_get_string (content, "room_id");
+  const char *session_id = handset_json_get_string (content, "session_id");
+  const char *sender_key = handset_json_get_string (content, "sender_key");
+  const char *from_device = handset_json_get_string (content, "from_device");
+  HandsetDeviceKeys *device = NULL;
+
+  if (sender == NULL || code == NULL || strlen (code) > 64 ||
+      g_strcmp0 (handset_json_get_string (content, "algorithm"), HANDSET_MEGOLM_ALGORITHM) != 0)
+    return FALSE;
+  if (sender_key != NULL)
+    device = handset_crypto_machine_find_device_by_key (self, sender, sender_key);
+  if (device == NULL && from_device != NULL)
+    device = handset_crypto_machine_get_device (self, sender, from_device);
+
+  if (room_id != NULL && session_id != NULL)
+    {
+      if (g_hash_table_size (self->withheld) >= WITHHELD_MAX)
+        g_hash_table_remove_all (self->withheld);
+      g_hash_table_insert (self->withheld, g_strconcat (room_id, " ", session_id, NULL),
+                           g_strdup (code));
+    }
+  if (device != NULL && refuses_unverified (code))
+    g_hash_table_insert (self->refusing, g_strconcat (sender, " ", device->curve25519, NULL),
+                         GINT_TO_POINTER (TRUE));
+  g_debug ("%s withheld a room key from us: %s", sender, code);
+
+  return TRUE;
+}
+
+/**
+ * handset_crypto_machine_get_refused_by:
+ *
+ * Returns: whether every known device of @user_id told us that it shares
+ *   keys only with verified devices (and there is at least one)
+ */
+gboolean
+handset_crypto_machine_get_refused_by (HandsetCryptoMachine *self, const char *user_id)
+{
+  g_autoptr (GPtrArray) devices = handset_crypto_machine_get_devices (self, user_id);
+  guint refusing = 0;
+
+  for (guint i = 0; i < devices->len; i++)
+    {
+      HandsetDeviceKeys *device = g_ptr_array_index (devices, i);
+      g_autofree char *slot = g_strconcat (user_id, " ", device->curve25519, NULL);
+
+      refusing += g_hash_table_contains (self->refusing, slot);
+    }
+
+  return devices->len > 0 && refusing == devices->len;
+}
+
+/**
+ * handset_crypto_machine_get_withheld_code:
+ *
+ * Returns: (nullable): why the sender's device withheld the room key of
+ *   @session_id, if it said so
+ */
+const char *
+handset_crypto_machine_get_withheld_code (HandsetCryptoMachine *self,
+                                          const char *room_id,
+                                          const char *session_id)
+{
+  g_autofree char *slot = NULL;
+
+  if (room_id == NULL || session_id == NULL)
+    return NULL;
+  slot = g_strconcat (room_id, " ", session_id, NULL);
+  return g_hash_table_lookup (self->withheld, slot);
 }

@@ -21,6 +21,7 @@ typedef enum
   HANDSET_CRYPTO_ERROR_REPLAY,            /* a message index seen with another event */
   HANDSET_CRYPTO_ERROR_NO_SESSION,        /* no Olm session decrypts it */
   HANDSET_CRYPTO_ERROR_SPOOFED,           /* claims a sender it does not have */
+  HANDSET_CRYPTO_ERROR_WITHHELD,          /* the sender's device withheld the room key */
 } HandsetCryptoError;
 
 #define HANDSET_OLM_ALGORITHM    "m.olm.v1.curve25519-aes-sha2"

@@ -71,6 +71,7 @@ enum
   SIGNAL_LATE_BATCH,
   SIGNAL_WAITING_FOR_KEYS,
   SIGNAL_KEYS_LOST,
+  SIGNAL_KEYS_WITHHELD,
   N_SIGNALS
 };
 
@@ -159,6 +160,16 @@ handset_encryption_class_init (HandsetEncryptionClass *klass)
   signals[SIGNAL_KEYS_LOST] =
       g_signal_new ("keys-lost", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                     G_TYPE_NONE, 1, G_TYPE_STRING);
+  /**
+   * HandsetEncryption::keys-withheld:
+   * @room_id: the room
+   * @sender: who sent an event that will not be readable here
+   * @code: why their device withheld its key (`m.unverified`: it shares
+   *   keys only with verified devices, and this one is not)
+   */
+  signals[SIGNAL_KEYS_WITHHELD] =
+      g_signal_new ("keys-withheld", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                    NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void
@@ -704,6 +715,25 @@ deliver_late (HandsetEncryption *self, GPtrArray *decrypted)
     }
 }
 
+/* An event dropped because its sender's device withheld the key: said,
+ * with the code the notice gave. */
+static void
+dropped (HandsetEncryption *self, const char *room_id, JsonObject *event, GError *error)
+{
+  const char *sender = handset_event_get_string (event, "sender");
+  const char *code;
+
+  g_message ("An encrypted event %s in %s was dropped: %s",
+             handset_event_get_string (event, "event_id"), room_id, error->message);
+  if (!g_error_matches (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_WITHHELD) ||
+      sender == NULL)
+    return;
+  code = handset_crypto_machine_get_withheld_code (
+      self->machine, room_id,
+      handset_event_get_string (handset_event_get_object (event, "content"), "session_id"));
+  g_signal_emit (self, signals[SIGNAL_KEYS_WITHHELD], 0, room_id, sender, code ? code : "");
+}
+
 typedef enum
 {
   DECRYPT_OK,   /* *clear is the event */
@@ -800,8 +830,8 @@ retry_pending (HandsetEncryption *self)
             g_ptr_array_add (decrypted, p);
             break;
           case DECRYPT_DROP:
-            g_message ("An event in %s was dropped: %s", p->room_id, error->message);
             g_queue_delete_link (&self->pending, l);
+            dropped (self, p->room_id, p->event, error);
             pending_free (p);
             break;
           case DECRYPT_WAIT:
@@ -847,6 +877,12 @@ handset_encryption_handle_to_device (HandsetEncryption *self, HandsetSyncBatch *
       g_autoptr (GError) error = NULL;
       const char *sender = handset_event_get_string (event, "sender");
 
+      /* Sent in clear: a device that will not give us its room key. */
+      if (g_strcmp0 (handset_event_get_string (event, "type"), "m.room_key.withheld") == 0)
+        {
+          new_keys |= handset_crypto_machine_receive_withheld (self->machine, event);
+          continue;
+        }
       if (g_strcmp0 (handset_event_get_string (event, "type"), "m.room.encrypted") != 0)
         continue;
       clear = handset_crypto_machine_decrypt_to_device (self->machine, event, &error);
@@ -938,9 +974,7 @@ handset_encryption_decrypt_rooms (HandsetEncryption *self, HandsetSyncBatch *bat
             }
           else
             {
-              g_message ("An encrypted event %s in %s was dropped: %s",
-                         handset_event_get_string (event, "event_id"), room->room_id,
-                         error->message);
+              dropped (self, room->room_id, event, error);
             }
         }
     }

@@ -315,7 +315,9 @@ set_up (void)
     g_autofree char *dummy_text = object_to_string (dummy_event);
     g_autofree char *text = g_strdup_printf (
         "{\"next_batch\": \"s2\","
-        " \"to_device\": {\"events\": [%s]},"
+        " \"to_device\": {\"events\": [%s, {\"type\": \"m.room_key.withheld\","
+        "   \"sender\": \"%s\", \"content\": {\"algorithm\": \"%s\", \"code\": \"m.unverified\","
+        "   \"room_id\": \"%s\", \"session_id\": \"s\", \"sender_key\": \"%s\"}}]},"
         " \"account_data\": {\"events\": [{\"type\": \"m.direct\", \"content\": {}}]},"
         " \"rooms\": {\"join\": {\"%s\": {"
         "   \"state\": {\"events\": [{\"type\": \"m.room.encryption\", \"sender\": \"%s\","
@@ -325,7 +327,9 @@ set_up (void)
         " \"device_lists\": {\"changed\": [\"%s\"], \"left\": [\"%s\"]},"
         " \"device_one_time_keys_count\": {\"signed_curve25519\": 49},"
         " \"device_unused_fallback_key_types\": [\"signed_curve25519\"]}",
-        dummy_text, ROOM, ALICE, HANDSET_MEGOLM_ALGORITHM, event_text, ALICE, CAROL);
+        dummy_text, ALICE, HANDSET_MEGOLM_ALGORITHM, ROOM,
+        handset_crypto_machine_get_curve25519 (alice.machine), ROOM, ALICE,
+        HANDSET_MEGOLM_ALGORITHM, event_text, ALICE, CAROL);
 
     sync = parse_object (text);
     add_to_corpus (sync);
@@ -348,6 +352,8 @@ set_up (void)
   g_ptr_array_add (dictionary, g_strdup ("signed_curve25519"));
   g_ptr_array_add (dictionary, g_strdup ("m.room.encrypted"));
   g_ptr_array_add (dictionary, g_strdup ("m.room_key"));
+  g_ptr_array_add (dictionary, g_strdup ("m.room_key.withheld"));
+  g_ptr_array_add (dictionary, g_strdup ("m.unverified"));
   g_ptr_array_add (dictionary, g_strdup (""));
   g_ptr_array_add (dictionary, g_strdup ("A"));
   g_ptr_array_add (dictionary, g_strdup ("AAAA"));
@@ -524,6 +530,8 @@ feed_sync (const guint8 *data, gsize size)
 
       if (g_strcmp0 (handset_event_get_string (event, "type"), "m.room.encrypted") == 0)
         feed_to_device (event);
+      else if (g_strcmp0 (handset_event_get_string (event, "type"), "m.room_key.withheld") == 0)
+        handset_crypto_machine_receive_withheld (bob.machine, event);
     }
 
   for (guint i = 0; i < handset_sync_batch_get_n_rooms (batch); i++)

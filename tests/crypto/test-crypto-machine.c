@@ -2844,6 +2844,76 @@ test_only_cross_signed (Fixture *f, gconstpointer data)
   g_assert_null (object_member (object_member (messages, BOB), "B2"));
 }
 
+/* A device that will not give us its room key says so
+ * (m.room_key.withheld, in clear): its events then fail with the reason
+ * instead of waiting, and a user all of whose devices refuse us is known
+ * as such. A notice is only a hint: the key, should it come, still counts.
+ * Notices that lack what they must have, or come from a key that is not
+ * the sender's, change nothing. */
+static void
+test_withheld (Fixture *f, gconstpointer data)
+{
+  g_autoptr (JsonObject) messages = NULL;
+  g_autoptr (JsonObject) content = invite_content ("c-withheld");
+  g_autoptr (JsonObject) encrypted = NULL;
+  g_autoptr (JsonObject) event = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *notice_text = NULL;
+  g_autofree char *forged_text = NULL;
+  g_autoptr (JsonObject) notice = NULL;
+  g_autoptr (JsonObject) forged = NULL;
+  const char *session_id;
+
+  learn_devices (f, f->a1, only_bob);
+  learn_devices (f, f->b2, only_alice);
+  g_assert_cmpuint (claim_keys (f, f->a1, only_bob, FALSE), ==, 2);
+  /* Shared, but not delivered to B2 yet. */
+  messages = share (f->a1, only_bob, NULL);
+  encrypted = handset_crypto_machine_encrypt_room_event (f->a1->machine, ROOM, "m.call.invite",
+                                                         content, &error);
+  g_assert_no_error (error);
+  session_id = string_member (encrypted, "session_id");
+  event = room_event (ALICE, encrypted, "$withheld", 1000);
+
+  /* Malformed, or from a key that is not alice's: nothing follows. */
+  forged_text = g_strdup_printf (
+      "{\"type\": \"m.room_key.withheld\", \"sender\": \"%s\", \"content\": {\"algorithm\": \"%s\","
+      " \"room_id\": \"%s\", \"session_id\": \"%s\", \"sender_key\": \"%s\"}}",
+      ALICE, HANDSET_MEGOLM_ALGORITHM, ROOM, session_id,
+      handset_crypto_machine_get_curve25519 (f->a1->machine));
+  forged = parse_object (forged_text);
+  g_assert_false (handset_crypto_machine_receive_withheld (f->b2->machine, forged));
+  assert_room_error (f->b2, ROOM, event, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_MISSING_KEY);
+  g_clear_pointer (&forged, json_object_unref);
+  g_free (forged_text);
+  forged_text = g_strdup_printf (
+      "{\"type\": \"m.room_key.withheld\", \"sender\": \"%s\", \"content\": {\"algorithm\": \"%s\","
+      " \"code\": \"m.unverified\", \"sender_key\": \"%s\"}}",
+      ALICE, HANDSET_MEGOLM_ALGORITHM, handset_crypto_machine_get_curve25519 (f->b1->machine));
+  forged = parse_object (forged_text);
+  g_assert_true (handset_crypto_machine_receive_withheld (f->b2->machine, forged));
+  g_assert_false (handset_crypto_machine_get_refused_by (f->b2->machine, ALICE));
+
+  /* alice's device withholds the key from B2. */
+  notice_text = g_strdup_printf (
+      "{\"type\": \"m.room_key.withheld\", \"sender\": \"%s\", \"content\": {\"algorithm\": \"%s\","
+      " \"code\": \"m.unverified\", \"reason\": \"Device not verified\", \"room_id\": \"%s\","
+      " \"session_id\": \"%s\", \"sender_key\": \"%s\"}}",
+      ALICE, HANDSET_MEGOLM_ALGORITHM, ROOM, session_id,
+      handset_crypto_machine_get_curve25519 (f->a1->machine));
+  notice = parse_object (notice_text);
+  g_assert_true (handset_crypto_machine_receive_withheld (f->b2->machine, notice));
+  assert_room_error (f->b2, ROOM, event, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_WITHHELD);
+  g_assert_cmpstr (handset_crypto_machine_get_withheld_code (f->b2->machine, ROOM, session_id), ==,
+                   "m.unverified");
+  g_assert_true (handset_crypto_machine_get_refused_by (f->b2->machine, ALICE));
+  g_assert_false (handset_crypto_machine_get_refused_by (f->b2->machine, BOB));
+
+  /* The key comes after all: the event reads. */
+  g_free (receive_room_key (f->b2, f->a1, messages));
+  assert_room_ok (f->b2, event);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -2883,6 +2953,7 @@ main (int argc, char *argv[])
   ADD ("/crypto-machine/devices/user-signing", test_user_signing);
   ADD ("/crypto-machine/devices/own-device-cross-signed", test_own_device_cross_signed);
   ADD ("/crypto-machine/devices/only-cross-signed", test_only_cross_signed);
+  ADD ("/crypto-machine/withheld", test_withheld);
   ADD ("/crypto-machine/sync/key-later", test_sync_key_later);
   /* Last: it may crash a subprocess and end the run. */
   ADD ("/crypto-machine/hostile/pre-key-without-identity-key", test_pre_key_without_identity_key);

@@ -20,6 +20,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "handset-recovery.h"
@@ -1561,6 +1562,61 @@ test_encrypted_only_signed_devices (void)
   scene_clear (&scene);
 }
 
+static void
+on_keys_withheld (HandsetEncryption *encryption,
+                  const char *room_id,
+                  const char *sender,
+                  const char *code,
+                  char **out)
+{
+  g_free (*out);
+  *out = g_strdup (code);
+}
+
+static gboolean
+string_set (gpointer data)
+{
+  return *(char **) data != NULL;
+}
+
+/* Issue 14: js-sdk (its account cross-signed) excludes insecure devices,
+ * and Handset's device is not cross-signed. js-sdk's call cannot ring on
+ * Handset, which says why (js-sdk withheld its key: "m.unverified");
+ * Handset's call to js-sdk then fails at once with the reason, rather than
+ * ring for the invite's lifetime. */
+static void
+test_encrypted_unverified_refused (void)
+{
+  Scene scene = { 0 };
+  g_autofree char *code = NULL;
+  g_autoptr (JsonObject) placed = NULL;
+  g_autoptr (GError) error = NULL;
+  HandsetCall *call;
+
+  scene_init_only_signed (&scene, FALSE);
+  g_signal_connect (scene.handset->encryption, "keys-withheld", G_CALLBACK (on_keys_withheld),
+                    &code);
+
+  placed = peer_command (scene.peer, "placeCall", "roomId", G_TYPE_STRING, scene.room_id, "video",
+                         G_TYPE_BOOLEAN, FALSE, NULL);
+  g_assert_true (handset_test_wait_until (string_set, &code, WAIT_S));
+  g_test_message ("js-sdk withheld its room key: %s", code);
+  g_assert_cmpstr (code, ==, "m.unverified");
+  handset_test_run_for (1000);
+  g_assert_cmpuint (scene.handset->rang->len, ==, 0);
+  json_object_unref (peer_command (scene.peer, "hangup", NULL));
+
+  call = handset_call_manager_place_call (scene.handset->manager, scene.room_id,
+                                          scene.js_user->user_id, FALSE, &error);
+  g_assert_null (call);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "verified"));
+
+  g_signal_handlers_disconnect_by_data (scene.handset->encryption, &code);
+  scene_clear (&scene);
+}
+
 typedef struct
 {
   const char *path;
@@ -1583,6 +1639,7 @@ static const Test tests[] = {
   { "/interop/encrypted/jssdk-calls-handset", test_encrypted_js_calls_handset },
   { "/interop/encrypted/handset-calls-jssdk", test_encrypted_handset_calls_js },
   { "/interop/encrypted/only-signed-devices", test_encrypted_only_signed_devices },
+  { "/interop/encrypted/unverified-refused", test_encrypted_unverified_refused },
 };
 
 static const char *self_path;
