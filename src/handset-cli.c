@@ -221,8 +221,8 @@ handset_cli_call_json (HandsetCall *call)
   /* The other device is one its owner signed, and the owner's identity is
    * the one first seen. */
   json_builder_set_member_name (builder, "peer_verified");
-  json_builder_add_boolean_value (builder, handset_call_get_peer_trust (call) ==
-                                               HANDSET_PEER_TRUST_CROSS_SIGNED);
+  json_builder_add_boolean_value (
+      builder, handset_peer_trust_is_cross_signed (handset_call_get_peer_trust (call)));
   json_builder_set_member_name (builder, "audio_bytes_sent");
   json_builder_add_int_value (builder, (gint64) sent);
   json_builder_set_member_name (builder, "audio_bytes_received");

@@ -117,8 +117,8 @@ sync_properties (CallObject *object)
       skeleton, handset_call_end_reason_to_string (handset_call_get_end_reason (call)));
   handset_dbus_call_set_video (skeleton, handset_call_get_video (call));
   handset_dbus_call_set_encrypted (skeleton, handset_call_get_encrypted (call));
-  handset_dbus_call_set_peer_verified (skeleton, handset_call_get_peer_trust (call) ==
-                                                     HANDSET_PEER_TRUST_CROSS_SIGNED);
+  handset_dbus_call_set_peer_verified (
+      skeleton, handset_peer_trust_is_cross_signed (handset_call_get_peer_trust (call)));
   sync_media_bytes (object);
 }
 

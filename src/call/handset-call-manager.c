@@ -65,7 +65,9 @@ peer_trust (const HandsetEventEncryption *encryption)
   if (encryption->identity_changed)
     return HANDSET_PEER_TRUST_IDENTITY_CHANGED;
 
-  return encryption->cross_signed ? HANDSET_PEER_TRUST_CROSS_SIGNED : HANDSET_PEER_TRUST_UNSIGNED;
+  if (!encryption->cross_signed)
+    return HANDSET_PEER_TRUST_UNSIGNED;
+  return encryption->user_verified ? HANDSET_PEER_TRUST_VERIFIED : HANDSET_PEER_TRUST_CROSS_SIGNED;
 }
 
 static gboolean
@@ -554,7 +556,7 @@ handle_invite (HandsetCallManager *self,
   handset_call_set_encrypted (call, encryption != NULL);
   handset_call_set_peer_trust (call, peer_trust (encryption));
   add_call (self, call);
-  if (self->only_verified && peer_trust (encryption) != HANDSET_PEER_TRUST_CROSS_SIGNED)
+  if (self->only_verified && !handset_peer_trust_is_cross_signed (peer_trust (encryption)))
     {
       /* It does not ring; the history says why. Nothing is sent: another
        * device of ours may still take it. */
@@ -703,7 +705,7 @@ handle_room_events (HandsetCallManager *self,
                * count where only verified devices may call. */
               if (self->only_verified &&
                   handset_call_event_get_event_type (event) == HANDSET_CALL_EVENT_ANSWER &&
-                  peer_trust (encryption) != HANDSET_PEER_TRUST_CROSS_SIGNED)
+                  !handset_peer_trust_is_cross_signed (peer_trust (encryption)))
                 {
                   g_message ("Answer to call %s from an unverified device ignored",
                              handset_call_get_call_id (call));

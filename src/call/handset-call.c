@@ -1556,7 +1556,7 @@ handset_call_class_init (HandsetCallClass *klass)
    */
   props[PROP_PEER_TRUST] =
       g_param_spec_int ("peer-trust", NULL, NULL, HANDSET_PEER_TRUST_UNKNOWN,
-                        HANDSET_PEER_TRUST_IDENTITY_CHANGED, HANDSET_PEER_TRUST_UNKNOWN,
+                        HANDSET_PEER_TRUST_VERIFIED, HANDSET_PEER_TRUST_UNKNOWN,
                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, props);
 
@@ -1939,6 +1939,18 @@ handset_call_set_waiting_for_keys (HandsetCall *self, gboolean waiting)
   g_return_if_fail (HANDSET_IS_CALL (self));
 
   set_boolean (self, &self->waiting_for_keys, waiting, PROP_WAITING_FOR_KEYS);
+}
+
+/**
+ * handset_peer_trust_is_cross_signed:
+ *
+ * Returns: whether the other device is cross-signed by its owner (whether
+ *   or not we verified them), their identity unchanged
+ */
+gboolean
+handset_peer_trust_is_cross_signed (HandsetPeerTrust trust)
+{
+  return trust == HANDSET_PEER_TRUST_CROSS_SIGNED || trust == HANDSET_PEER_TRUST_VERIFIED;
 }
 
 HandsetPeerTrust

@@ -81,6 +81,8 @@ const char *handset_call_end_reason_to_string (HandsetCallEndReason reason);
  * @HANDSET_PEER_TRUST_UNSIGNED: its owner did not sign the other device
  * @HANDSET_PEER_TRUST_IDENTITY_CHANGED: the owner's identity changed since
  *   it was first seen
+ * @HANDSET_PEER_TRUST_VERIFIED: cross-signed by its owner, whom we verified
+ *   (our user-signing key signed their master key)
  */
 typedef enum
 {
@@ -88,7 +90,10 @@ typedef enum
   HANDSET_PEER_TRUST_CROSS_SIGNED,
   HANDSET_PEER_TRUST_UNSIGNED,
   HANDSET_PEER_TRUST_IDENTITY_CHANGED,
+  HANDSET_PEER_TRUST_VERIFIED,
 } HandsetPeerTrust;
+
+gboolean handset_peer_trust_is_cross_signed (HandsetPeerTrust trust);
 
 #define HANDSET_TYPE_CALL (handset_call_get_type ())
 G_DECLARE_FINAL_TYPE (HandsetCall, handset_call, HANDSET, CALL, GObject)

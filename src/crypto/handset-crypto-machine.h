@@ -37,6 +37,7 @@ typedef struct
   char *sender_device;       /* nullable: the device, when its keys are known */
   gboolean device_known;     /* a device of the sender owns these keys */
   gboolean cross_signed;     /* its owner's self-signing key signed that device */
+  gboolean user_verified;    /* our user-signing key signed its owner's master key */
   gboolean identity_changed; /* the sender's master key is not the one first seen */
   char *session_id;
   guint32 message_index;

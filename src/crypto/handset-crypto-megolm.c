@@ -513,6 +513,8 @@ handset_crypto_machine_decrypt_room_event (HandsetCryptoMachine *self,
           (*info)->sender_device = g_strdup (device->device_id);
           (*info)->device_known = TRUE;
           (*info)->cross_signed = handset_crypto_machine_device_is_cross_signed (self, device);
+          (*info)->user_verified =
+              handset_crypto_machine_get_user_verified (self, entry->sender_user);
         }
       else
         {

@@ -788,6 +788,7 @@ decrypt_one (HandsetEncryption *self,
   encryption->sender_device = g_strdup (info->sender_device);
   encryption->device_known = info->device_known;
   encryption->cross_signed = info->cross_signed;
+  encryption->user_verified = info->user_verified;
   encryption->identity_changed = info->identity_changed;
   *clear = g_steal_pointer (&out);
 

@@ -43,6 +43,8 @@ typedef struct
  * @device_known: @sender_device's keys are known and match the key the
  *   event was encrypted with
  * @cross_signed: its owner signed the sender's device (cross-signing)
+ * @user_verified: we verified the sender (our user-signing key signed
+ *   their master key)
  * @identity_changed: the sender's identity (master key) changed since it
  *   was first seen
  */
@@ -52,6 +54,7 @@ typedef struct
   char *sender_device;
   gboolean device_known;
   gboolean cross_signed;
+  gboolean user_verified;
   gboolean identity_changed;
 } HandsetEventEncryption;
 

@@ -115,6 +115,8 @@ handset_call_describe_encryption (HandsetCall *call, const char *peer_name)
             _ ("End-to-end encrypted · %s’s device is not verified by its owner"), peer_name);
       case HANDSET_PEER_TRUST_IDENTITY_CHANGED:
         return g_strdup_printf (_ ("End-to-end encrypted · %s’s identity has changed"), peer_name);
+      case HANDSET_PEER_TRUST_VERIFIED:
+        return g_strdup_printf (_ ("End-to-end encrypted · %s is verified"), peer_name);
       case HANDSET_PEER_TRUST_CROSS_SIGNED:
       case HANDSET_PEER_TRUST_UNKNOWN:
       default:

@@ -2563,6 +2563,8 @@ test_query_race (Fixture *f, gconstpointer data)
 }
 
 static void sign_with (JsonObject *object, const char *user_id, HandsetOlmAccount *signer);
+static void
+add_identity (JsonObject *answer, HandsetSigningKeys *keys, const char *user_id, gboolean with_usk);
 
 /* A cross-signing key of @user_id's: public key @signer_pub (an Olm
  * account's ed25519 key stands in for it), signed by @signed_by when not
@@ -2616,6 +2618,7 @@ test_cross_signing (Fixture *f, gconstpointer data)
   g_autoptr (HandsetOlmAccount) master = handset_olm_account_new ();
   g_autoptr (HandsetOlmAccount) self_signing = handset_olm_account_new ();
   g_autoptr (HandsetOlmAccount) other = handset_olm_account_new ();
+  g_autoptr (HandsetSigningKeys) alice_keys = handset_signing_keys_generate (ALICE);
   g_autoptr (JsonObject) answer = NULL;
   g_autofree char *session = NULL;
   JsonObject *masters, *ssks;
@@ -2629,8 +2632,19 @@ test_cross_signing (Fixture *f, gconstpointer data)
                                  cross_signing_key (BOB, "self_signing", self_signing, master));
   json_object_set_object_member (answer, "master_keys", masters);
   json_object_set_object_member (answer, "self_signing_keys", ssks);
-  handset_crypto_machine_track_users (f->a1->machine, only_bob);
+  /* alice verified bob: her user-signing key signed his master key. */
+  g_assert_true (handset_signing_keys_sign (alice_keys, HANDSET_SIGNING_KEY_USER_SIGNING,
+                                            object_member (masters, BOB), NULL));
+  {
+    const char *const both[] = { ALICE, BOB, NULL };
+    g_autoptr (JsonObject) alice_answer = query_answer (f, only_alice);
+
+    add_identity (alice_answer, alice_keys, ALICE, TRUE);
+    handset_crypto_machine_track_users (f->a1->machine, both);
+    handset_crypto_machine_receive_keys_query (f->a1->machine, only_alice, alice_answer);
+  }
   handset_crypto_machine_receive_keys_query (f->a1->machine, only_bob, answer);
+  g_assert_true (handset_crypto_machine_get_user_verified (f->a1->machine, BOB));
   g_assert_true (handset_crypto_machine_device_is_cross_signed (
       f->a1->machine, handset_crypto_machine_get_device (f->a1->machine, BOB, "B1")));
   g_assert_false (handset_crypto_machine_device_is_cross_signed (
@@ -2663,6 +2677,7 @@ test_cross_signing (Fixture *f, gconstpointer data)
     g_assert_no_error (error);
     g_assert_true (info->device_known);
     g_assert_true (info->cross_signed);
+    g_assert_true (info->user_verified);
     g_assert_false (info->identity_changed);
   }
 
