@@ -1058,6 +1058,15 @@ show_recovery_dialog (HandsetApplication *self)
 }
 
 static void
+accept_identity_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  HandsetApplication *self = HANDSET_APPLICATION (user_data);
+
+  if (self->session != NULL)
+    handset_session_accept_identity (self->session, g_variant_get_string (parameter, NULL));
+}
+
+static void
 verify_device_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   show_recovery_dialog (HANDSET_APPLICATION (user_data));
@@ -1143,6 +1152,7 @@ static const GActionEntry app_actions[] = {
   { .name = "logout", .activate = logout_activated },
   { .name = "preferences", .activate = preferences_activated },
   { .name = "verify-device", .activate = verify_device_activated },
+  { .name = "accept-identity", .activate = accept_identity_activated, .parameter_type = "s" },
   { .name = "restore-session", .activate = restore_session_activated },
 };
 

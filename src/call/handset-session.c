@@ -529,6 +529,42 @@ handset_session_set_only_verified (HandsetSession *self, gboolean only)
 }
 
 /**
+ * handset_session_accept_identity:
+ *
+ * The person accepts @user_id's new identity (their master key changed):
+ * no more warning for it, and the calls with them say again what is
+ * known of their device.
+ */
+void
+handset_session_accept_identity (HandsetSession *self, const char *user_id)
+{
+  HandsetCryptoMachine *machine = handset_encryption_get_machine (self->encryption);
+  GPtrArray *calls = handset_call_manager_get_calls (self->manager);
+
+  g_return_if_fail (HANDSET_IS_SESSION (self));
+  if (machine == NULL || user_id == NULL)
+    return;
+  handset_crypto_machine_accept_identity (machine, user_id);
+  for (guint i = 0; i < calls->len; i++)
+    {
+      HandsetCall *call = g_ptr_array_index (calls, i);
+      HandsetDeviceKeys *device;
+
+      if (g_strcmp0 (handset_call_get_opponent_user_id (call), user_id) != 0 ||
+          handset_call_get_peer_trust (call) != HANDSET_PEER_TRUST_IDENTITY_CHANGED)
+        continue;
+      device = handset_crypto_machine_get_device (machine, user_id,
+                                                  handset_call_get_opponent_party_id (call));
+      if (device == NULL || !handset_crypto_machine_device_is_cross_signed (machine, device))
+        handset_call_set_peer_trust (call, HANDSET_PEER_TRUST_UNSIGNED);
+      else if (handset_crypto_machine_get_user_verified (machine, user_id))
+        handset_call_set_peer_trust (call, HANDSET_PEER_TRUST_VERIFIED);
+      else
+        handset_call_set_peer_trust (call, HANDSET_PEER_TRUST_CROSS_SIGNED);
+    }
+}
+
+/**
  * handset_session_get_recovery:
  *
  * Returns: (transfer none): this device's place in the account's

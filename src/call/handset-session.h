@@ -45,6 +45,7 @@ void handset_session_set_relay_only (HandsetSession *self, gboolean relay_only);
 void handset_session_set_hide_device (HandsetSession *self, gboolean hide_device);
 void handset_session_set_ring_in_public_rooms (HandsetSession *self, gboolean ring);
 void handset_session_set_only_verified (HandsetSession *self, gboolean only);
+void handset_session_accept_identity (HandsetSession *self, const char *user_id);
 void handset_session_set_preferred_devices (HandsetSession *self,
                                             const char *microphone,
                                             const char *speaker,

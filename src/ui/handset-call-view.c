@@ -32,6 +32,7 @@ struct _HandsetCallView
   GtkLabel *state_label;
   GtkWidget *encryption_box;
   GtkLabel *encryption_label;
+  GtkWidget *accept_identity_button;
   GtkLabel *detail_label;
   GtkToggleButton *mute_button;
   GtkToggleButton *hold_button;
@@ -204,6 +205,15 @@ update (HandsetCallView *self)
 
     gtk_label_set_text (self->encryption_label, encryption ? encryption : "");
     gtk_widget_set_visible (self->encryption_box, encryption != NULL);
+    /* Their identity changed: they may have reset it, or someone stands
+     * in for them. Once the person is sure, the warning can go. */
+    gtk_actionable_set_action_target (
+        GTK_ACTIONABLE (self->accept_identity_button), "s",
+        handset_call_get_opponent_user_id (call) ? handset_call_get_opponent_user_id (call) : "");
+    gtk_widget_set_visible (self->accept_identity_button,
+                            handset_call_get_peer_trust (call) ==
+                                    HANDSET_PEER_TRUST_IDENTITY_CHANGED &&
+                                handset_call_get_opponent_user_id (call) != NULL);
   }
 
   live = handset_call_get_state (call) != HANDSET_CALL_STATE_ENDED;
@@ -329,6 +339,7 @@ handset_call_view_class_init (HandsetCallViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HandsetCallView, state_label);
   gtk_widget_class_bind_template_child (widget_class, HandsetCallView, encryption_box);
   gtk_widget_class_bind_template_child (widget_class, HandsetCallView, encryption_label);
+  gtk_widget_class_bind_template_child (widget_class, HandsetCallView, accept_identity_button);
   gtk_widget_class_bind_template_child (widget_class, HandsetCallView, detail_label);
   gtk_widget_class_bind_template_child (widget_class, HandsetCallView, mute_button);
   gtk_widget_class_bind_template_child (widget_class, HandsetCallView, hold_button);

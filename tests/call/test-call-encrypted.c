@@ -627,6 +627,42 @@ knows_signed (gpointer data)
   return keys != NULL && handset_crypto_machine_device_is_cross_signed (machine, keys);
 }
 
+static JsonObject *
+account_data (HandsetTestUser *user, const char *type)
+{
+  g_autofree char *escaped = g_uri_escape_string (user->user_id, NULL, FALSE);
+  g_autofree char *path =
+      g_strdup_printf ("/_matrix/client/v3/user/%s/account_data/%s", escaped, type);
+  g_autoptr (JsonNode) answer = NULL;
+  guint status = 0;
+
+  answer = handset_test_request ("GET", path, user->access_token, NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  return json_object_ref (json_node_get_object (answer));
+}
+
+/* A secret as Secret Storage keeps it on the server, opened with the
+ * recovery key: what must never be found on disk. */
+static char *
+stored_secret (HandsetTestUser *user, const char *recovery_key, const char *name)
+{
+  g_autoptr (JsonObject) default_key = account_data (user, "m.secret_storage.default_key");
+  g_autoptr (JsonObject) stored = account_data (user, name);
+  g_autofree guint8 *key = handset_recovery_key_decode (recovery_key, NULL);
+  const char *key_id = json_object_get_string_member (default_key, "key");
+  JsonObject *encrypted =
+      json_object_get_object_member (json_object_get_object_member (stored, "encrypted"), key_id);
+  g_autoptr (GError) error = NULL;
+  char *secret;
+
+  secret =
+      handset_secret_storage_decrypt (key, name, json_object_get_string_member (encrypted, "iv"),
+                                      json_object_get_string_member (encrypted, "ciphertext"),
+                                      json_object_get_string_member (encrypted, "mac"), &error);
+  g_assert_no_error (error);
+  return secret;
+}
+
 static gboolean
 knows_device (gpointer data)
 {
@@ -815,14 +851,24 @@ test_encrypted_cross_signing (void)
     device_destroy (a3);
   }
 
-  /* Nothing private was written: the store holds no cross-signing seed. */
+  /* The private keys were never written to disk: neither device's
+   * database holds the self-signing key that Secret Storage keeps. */
   {
-    g_autofree char *db = g_build_filename (a1->dir, "handset.db", NULL);
-    g_autofree char *contents = NULL;
-    gsize length = 0;
+    g_autofree char *seed =
+        stored_secret (alice_user, recovery_key, "m.cross_signing.self_signing");
+    Device *devices[] = { a1, a2 };
 
-    g_assert_true (g_file_get_contents (db, &contents, &length, NULL));
-    g_assert_null (g_strstr_len (contents, length, "m.cross_signing"));
+    g_assert_cmpuint (strlen (seed), ==, 43);
+    for (guint i = 0; i < G_N_ELEMENTS (devices); i++)
+      {
+        g_autofree char *db = g_build_filename (devices[i]->dir, "handset.db", NULL);
+        g_autofree char *contents = NULL;
+        gsize length = 0;
+
+        g_assert_true (g_file_get_contents (db, &contents, &length, NULL));
+        g_assert_null (g_strstr_len (contents, length, seed));
+        g_assert_null (g_strstr_len (contents, length, recovery_key));
+      }
   }
 
   g_clear_object (&r1);

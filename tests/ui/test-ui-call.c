@@ -167,12 +167,8 @@ start_profile (const char *name, HandsetTestUser *user)
 static HandsetRecoveryDialog *
 recovery_dialog_of (Profile *p)
 {
-  GList *windows = gtk_application_get_windows (GTK_APPLICATION (p->app));
-
-  for (GList *l = windows; l != NULL; l = l->next)
-    if (HANDSET_IS_RECOVERY_DIALOG (l->data))
-      return l->data;
-  return NULL;
+  return (HandsetRecoveryDialog *) handset_test_window_of_type (GTK_APPLICATION (p->app),
+                                                                HANDSET_TYPE_RECOVERY_DIALOG);
 }
 
 static gboolean

@@ -28,21 +28,11 @@
 
 #define WAIT_S 30
 
-static GtkWindow *
-window_of_type (HandsetApplication *app, GType type)
-{
-  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
-
-  for (GList *l = windows; l != NULL; l = l->next)
-    if (G_TYPE_CHECK_INSTANCE_TYPE (l->data, type))
-      return l->data;
-  return NULL;
-}
-
 static HandsetRecoveryDialog *
 dialog_of (HandsetApplication *app)
 {
-  return (HandsetRecoveryDialog *) window_of_type (app, HANDSET_TYPE_RECOVERY_DIALOG);
+  return (HandsetRecoveryDialog *) handset_test_window_of_type (GTK_APPLICATION (app),
+                                                                HANDSET_TYPE_RECOVERY_DIALOG);
 }
 
 typedef struct
@@ -73,7 +63,8 @@ wait_dialog_page (HandsetApplication *app, const char *page)
 static gboolean
 main_page_is_contacts (gpointer data)
 {
-  HandsetWindow *window = (HandsetWindow *) window_of_type (data, HANDSET_TYPE_WINDOW);
+  HandsetWindow *window =
+      (HandsetWindow *) handset_test_window_of_type (GTK_APPLICATION (data), HANDSET_TYPE_WINDOW);
 
   return window != NULL && g_strcmp0 (handset_window_get_page (window), "contacts") == 0;
 }
@@ -104,7 +95,8 @@ log_in (const char *profile, HandsetTestUser *user)
   g_assert_no_error (error);
   g_assert_false (g_application_get_is_remote (G_APPLICATION (app)));
   g_application_activate (G_APPLICATION (app));
-  window = (HandsetWindow *) window_of_type (app, HANDSET_TYPE_WINDOW);
+  window =
+      (HandsetWindow *) handset_test_window_of_type (GTK_APPLICATION (app), HANDSET_TYPE_WINDOW);
   g_assert_nonnull (window);
   handset_login_page_fill (HANDSET_LOGIN_PAGE (handset_window_get_login_page (window)),
                            user->user_id, user->password, handset_test_homeserver_url ());
