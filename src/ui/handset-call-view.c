@@ -210,6 +210,9 @@ update (HandsetCallView *self)
     gtk_actionable_set_action_target (
         GTK_ACTIONABLE (self->accept_identity_button), "s",
         handset_call_get_opponent_user_id (call) ? handset_call_get_opponent_user_id (call) : "");
+    /* The action once it has its target: not in the template. */
+    gtk_actionable_set_action_name (GTK_ACTIONABLE (self->accept_identity_button),
+                                    "app.accept-identity");
     gtk_widget_set_visible (self->accept_identity_button,
                             handset_call_get_peer_trust (call) ==
                                     HANDSET_PEER_TRUST_IDENTITY_CHANGED &&
