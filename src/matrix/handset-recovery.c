@@ -15,6 +15,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "handset-device-keys.h"
 #include "handset-json.h"
 #include "handset-matrix-error.h"
 #include "handset-olm.h"
@@ -63,6 +64,7 @@ typedef struct
   guint8 *key; /* the Secret Storage key */
   HandsetSigningKeys *keys;
   guint n_pending;
+  gboolean from_passphrase; /* the key was derived from what was typed */
 } Job;
 
 static void
@@ -594,6 +596,15 @@ verify_key_ready (GTask *task)
   if (!handset_secret_storage_check_key (job->key, handset_json_get_string (job->description, "iv"),
                                          handset_json_get_string (job->description, "mac"), &error))
     {
+      /* What was typed was taken as the passphrase: say that. */
+      if (job->from_passphrase &&
+          g_error_matches (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_BAD_SIGNATURE))
+        {
+          g_clear_error (&error);
+          g_set_error_literal (&error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_BAD_SIGNATURE,
+                               _ ("This is neither the recovery key nor the passphrase of this "
+                                  "account"));
+        }
       g_task_return_error (task, g_steal_pointer (&error));
       g_object_unref (task);
       return;
@@ -654,6 +665,7 @@ verify_description_cb (GTask *task)
     {
       GTask *derive = g_task_new (NULL, g_task_get_cancellable (task), derived_cb, task);
 
+      job->from_passphrase = TRUE;
       g_task_set_task_data (derive, job, NULL);
       g_task_run_in_thread (derive, derive_thread);
       g_object_unref (derive);

@@ -919,6 +919,8 @@ scene_init_only_signed (Scene *scene, gboolean handset_verified)
     {
       g_assert_false (handset_verify (scene->handset, "correct horse battery stable", &error));
       g_assert_error (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_BAD_SIGNATURE);
+      g_test_message ("a wrong passphrase: %s", error->message);
+      g_assert_nonnull (strstr (error->message, "passphrase"));
       g_clear_error (&error);
       g_assert_true (handset_verify (scene->handset, ELEMENT_PASSPHRASE, &error));
       g_assert_no_error (error);
