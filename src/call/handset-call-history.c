@@ -621,9 +621,11 @@ kind_of (HandsetCall *call, Watch *watch)
       case HANDSET_CALL_END_LOCAL_REJECT:
         return HANDSET_HISTORY_DECLINED;
       case HANDSET_CALL_END_ANSWERED_ELSEWHERE:
-        /* Taken (or declined) on another device of ours: not missed;
-         * answered-by says where. */
+        /* Taken on another device of ours: not missed; answered-by says
+         * where. */
         return HANDSET_HISTORY_INCOMING;
+      case HANDSET_CALL_END_DECLINED_ELSEWHERE:
+        return HANDSET_HISTORY_DECLINED;
       case HANDSET_CALL_END_MISSED:
         return HANDSET_HISTORY_MISSED;
       default:

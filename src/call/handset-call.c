@@ -118,7 +118,8 @@ G_DEFINE_ENUM_TYPE (HandsetCallEndReason,
                     G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_REPLACED, "replaced"),
                     G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_OPPONENT_LEFT, "opponent_left"),
                     G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_ERROR, "error"),
-                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_UNVERIFIED, "unverified"))
+                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_UNVERIFIED, "unverified"),
+                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_DECLINED_ELSEWHERE, "declined_elsewhere"))
 
 enum
 {
@@ -1225,7 +1226,7 @@ handle_as_callee (HandsetCall *self, HandsetCallEvent *event)
             self->state < HANDSET_CALL_STATE_CONNECTING)
           {
             set_answered_by_party (self, party);
-            end_call (self, HANDSET_CALL_END_ANSWERED_ELSEWHERE);
+            end_call (self, HANDSET_CALL_END_DECLINED_ELSEWHERE);
           }
         break;
 

@@ -74,6 +74,10 @@ handset_call_describe_end (HandsetCall *call)
         if (handset_call_get_answered_by (call) != NULL)
           return g_strdup_printf (_ ("Answered on %s"), handset_call_get_answered_by (call));
         return g_strdup (_ ("Answered on another device"));
+      case HANDSET_CALL_END_DECLINED_ELSEWHERE:
+        if (handset_call_get_answered_by (call) != NULL)
+          return g_strdup_printf (_ ("Declined on %s"), handset_call_get_answered_by (call));
+        return g_strdup (_ ("Declined on another device"));
       case HANDSET_CALL_END_BUSY:
         return g_strdup (_ ("Busy"));
       case HANDSET_CALL_END_USER_MEDIA_FAILED:

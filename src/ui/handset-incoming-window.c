@@ -138,6 +138,16 @@ close_timeout (gpointer user_data)
   gtk_window_destroy (GTK_WINDOW (self));
 }
 
+/* Answered or declined on another device of ours. */
+static gboolean
+ended_elsewhere (HandsetCall *call)
+{
+  HandsetCallEndReason reason = handset_call_get_end_reason (call);
+
+  return reason == HANDSET_CALL_END_ANSWERED_ELSEWHERE ||
+         reason == HANDSET_CALL_END_DECLINED_ELSEWHERE;
+}
+
 static void
 state_changed (HandsetCall *call,
                HandsetCallState state,
@@ -149,8 +159,7 @@ state_changed (HandsetCall *call,
 
   stop_ringtone (self);
 
-  if (state == HANDSET_CALL_STATE_ENDED &&
-      handset_call_get_end_reason (call) == HANDSET_CALL_END_ANSWERED_ELSEWHERE)
+  if (state == HANDSET_CALL_STATE_ENDED && ended_elsewhere (call))
     {
       g_autofree char *text = handset_call_describe_end (call);
 
@@ -170,7 +179,7 @@ state_changed (HandsetCall *call,
 static void
 answered_by_changed (HandsetIncomingWindow *self)
 {
-  if (handset_call_get_end_reason (self->call) == HANDSET_CALL_END_ANSWERED_ELSEWHERE)
+  if (ended_elsewhere (self->call))
     {
       g_autofree char *text = handset_call_describe_end (self->call);
 

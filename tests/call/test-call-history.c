@@ -592,16 +592,17 @@ test_same_call_once (Fixture *f, gconstpointer data)
   g_ptr_array_add (events, room_event (f, BOB, "m.call.reject", reject, 0));
   feed_events (f, other, events);
   g_assert_cmpint (handset_call_get_end_reason (handset_call_manager_lookup (other, "in-both")), ==,
-                   HANDSET_CALL_END_ANSWERED_ELSEWHERE);
+                   HANDSET_CALL_END_DECLINED_ELSEWHERE);
 
   g_assert_cmpuint (f->changes, ==, changes + 1);
   g_assert_cmpuint (f->changed_position, ==, 0);
   g_assert_cmpuint (f->changed_removed, ==, 1);
   g_assert_cmpuint (f->changed_added, ==, 1);
   g_assert_cmpuint (n_items (f->history), ==, 2);
+  /* Declined on the other device: a declined call, which says where. */
   assert_entry (entry_at (f->history, 0), "in-both", HANDSET_CALL_DIRECTION_INCOMING,
-                HANDSET_HISTORY_INCOMING, ALICE, 0, handset_call_get_party_id (call),
-                HANDSET_CALL_END_ANSWERED_ELSEWHERE);
+                HANDSET_HISTORY_DECLINED, ALICE, 0, handset_call_get_party_id (call),
+                HANDSET_CALL_END_DECLINED_ELSEWHERE);
 
   reopened = reopen (f);
   assert_same_entries (f->history, reopened);

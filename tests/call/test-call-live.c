@@ -275,7 +275,7 @@ test_three_devices (void)
   wait_state (call, HANDSET_CALL_STATE_ENDED);
   g_assert_cmpint (handset_call_get_end_reason (call), ==, HANDSET_CALL_END_DECLINED);
   wait_state (r1, HANDSET_CALL_STATE_ENDED);
-  g_assert_cmpint (handset_call_get_end_reason (r1), ==, HANDSET_CALL_END_ANSWERED_ELSEWHERE);
+  g_assert_cmpint (handset_call_get_end_reason (r1), ==, HANDSET_CALL_END_DECLINED_ELSEWHERE);
   name = (NameIs){ r1, "Bob's phone" };
   g_assert_true (handset_test_wait_until (answered_by_is, &name, WAIT_S));
 

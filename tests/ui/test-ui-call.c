@@ -248,6 +248,22 @@ status_starts (gpointer data)
          g_str_has_prefix (handset_incoming_window_get_status_text (incoming), "Answered on ");
 }
 
+typedef struct
+{
+  Profile *profile;
+  const char *prefix;
+} StatusIs;
+
+static gboolean
+status_is (gpointer data)
+{
+  StatusIs *s = data;
+  HandsetIncomingWindow *incoming = incoming_of (s->profile);
+
+  return incoming != NULL &&
+         g_str_has_prefix (handset_incoming_window_get_status_text (incoming), s->prefix);
+}
+
 static gboolean
 widget_visible (gpointer widget)
 {
@@ -517,7 +533,18 @@ test_call_through_the_ui (void)
     wait_page (pa, "call");
     g_assert_cmpuint (calls->len, ==, before + 1);
     g_assert_true (handset_test_wait_until (has_incoming, pb1, WAIT_S));
-    handset_test_click (GTK_WIDGET (window_of (pa)), "Hang Up");
+    g_assert_true (handset_test_wait_until (has_incoming, pb2, WAIT_S));
+    /* bob declines on his first device; the second says so, not that it
+     * was answered (checklist #24). */
+    handset_test_click (GTK_WIDGET (incoming_of (pb1)), "Decline");
+    {
+      StatusIs declined = { pb2, "Declined on " };
+
+      g_assert_true (handset_test_wait_until (status_is, &declined, WAIT_S));
+      g_test_message ("bob's second device: %s",
+                      handset_incoming_window_get_status_text (incoming_of (pb2)));
+    }
+    g_assert_true (handset_test_wait_until (no_incoming, pb2, WAIT_S));
     wait_page (pa, "contacts");
   }
 
