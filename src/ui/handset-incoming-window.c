@@ -211,12 +211,36 @@ handset_incoming_window_dispose (GObject *object)
   G_OBJECT_CLASS (handset_incoming_window_parent_class)->dispose (object);
 }
 
+/* Nothing has the focus when the window comes up: no button takes an
+ * Enter or a space typed for another window. Tab reaches them. */
+static void
+handset_incoming_window_show (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (handset_incoming_window_parent_class)->show (widget);
+  gtk_window_set_focus (GTK_WINDOW (widget), NULL);
+}
+
+/* Closing the window while it rings declines the call: a ringing call
+ * with no window to answer it would be lost. */
+static gboolean
+handset_incoming_window_close_request (GtkWindow *window)
+{
+  HandsetIncomingWindow *self = HANDSET_INCOMING_WINDOW (window);
+
+  if (self->call != NULL && handset_call_get_state (self->call) == HANDSET_CALL_STATE_RINGING)
+    handset_call_reject (self->call);
+
+  return GTK_WINDOW_CLASS (handset_incoming_window_parent_class)->close_request (window);
+}
+
 static void
 handset_incoming_window_class_init (HandsetIncomingWindowClass *klass)
 {
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   G_OBJECT_CLASS (klass)->dispose = handset_incoming_window_dispose;
+  widget_class->show = handset_incoming_window_show;
+  GTK_WINDOW_CLASS (klass)->close_request = handset_incoming_window_close_request;
 
   gtk_widget_class_set_template_from_resource (
       widget_class, "/io/github/handset/Handset/ui/handset-incoming-window.ui");

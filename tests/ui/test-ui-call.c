@@ -505,7 +505,22 @@ test_call_through_the_ui (void)
   g_assert_true (handset_test_wait_until (has_incoming, pa2, WAIT_S));
   g_assert_null (incoming_of (pa));
   g_assert_null (incoming_of (pb1));
-  handset_test_click (GTK_WIDGET (incoming_of (pa2)), "Decline");
+  {
+    HandsetIncomingWindow *incoming = incoming_of (pa2);
+    g_autoptr (HandsetCall) rang = g_object_ref (handset_incoming_window_get_call (incoming));
+
+    /* Enter, typed for another window, neither answers nor declines: no
+     * button has the focus, and none is the default. */
+    g_assert_null (gtk_window_get_focus (GTK_WINDOW (incoming)));
+    g_assert_null (gtk_window_get_default_widget (GTK_WINDOW (incoming)));
+    gtk_widget_activate_action (GTK_WIDGET (incoming), "default.activate", NULL);
+    handset_test_run_for (300);
+    g_assert_cmpint (handset_call_get_state (rang), ==, HANDSET_CALL_STATE_RINGING);
+    /* Closing the window declines. */
+    gtk_window_close (GTK_WINDOW (incoming));
+    g_assert_true (handset_test_wait_until (no_incoming, pa2, WAIT_S));
+    g_assert_cmpint (handset_call_get_end_reason (rang), ==, HANDSET_CALL_END_LOCAL_REJECT);
+  }
   wait_page (pa, "contacts");
 
   /* A matrix: link asks first, and dials only when told to. */
