@@ -277,6 +277,11 @@ incoming_state_changed (HandsetCall *call,
 
       missed = g_notification_new (_ ("Missed call"));
       g_notification_set_body (missed, body);
+      if (handset_call_get_opponent_user_id (call) != NULL)
+        g_notification_add_button_with_target_value (
+            missed, _ ("Call Back"), "app.call-back",
+            g_variant_new ("(ss)", handset_call_get_room_id (call),
+                           handset_call_get_opponent_user_id (call)));
       g_application_send_notification (G_APPLICATION (self), id, missed);
     }
 }
@@ -1057,6 +1062,23 @@ show_recovery_dialog (HandsetApplication *self)
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* From the missed-call notification: a call to them, in the same room. */
+static void
+call_back_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  HandsetApplication *self = HANDSET_APPLICATION (user_data);
+  const char *room_id, *user_id;
+  g_autoptr (GError) error = NULL;
+
+  if (self->session == NULL)
+    return;
+  g_variant_get (parameter, "(&s&s)", &room_id, &user_id);
+  if (handset_call_manager_place_call (handset_session_get_call_manager (self->session), room_id,
+                                       user_id, FALSE, &error) == NULL)
+    handset_window_toast (ensure_window (self), error->message);
+  gtk_window_present (GTK_WINDOW (ensure_window (self)));
+}
+
 static void
 accept_identity_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
@@ -1153,6 +1175,7 @@ static const GActionEntry app_actions[] = {
   { .name = "preferences", .activate = preferences_activated },
   { .name = "verify-device", .activate = verify_device_activated },
   { .name = "accept-identity", .activate = accept_identity_activated, .parameter_type = "s" },
+  { .name = "call-back", .activate = call_back_activated, .parameter_type = "(ss)" },
   { .name = "restore-session", .activate = restore_session_activated },
 };
 

@@ -563,6 +563,38 @@ test_call_through_the_ui (void)
     wait_page (pa, "contacts");
   }
 
+  /* alice gives up while bob's devices ring: a missed call, whose
+   * notification offers to call back; calling back rings alice. */
+  {
+    g_autoptr (GError) error = NULL;
+    HandsetCall *call = handset_call_manager_place_call (
+        handset_session_get_call_manager (handset_application_get_session (pa->app)), room_id,
+        bob->user_id, FALSE, &error);
+    guint before = notifications->len;
+    gboolean offered = FALSE;
+
+    g_assert_no_error (error);
+    g_assert_true (handset_test_wait_until (has_incoming, pb1, WAIT_S));
+    handset_call_hangup (call);
+    g_assert_true (handset_test_wait_until (no_incoming, pb1, WAIT_S));
+    handset_test_run_for (500);
+    for (guint i = before; i < notifications->len; i++)
+      {
+        const char *text = g_ptr_array_index (notifications, i);
+
+        g_test_message ("notification: %s", text);
+        offered |= g_str_has_prefix (text, "Missed call: ") && strstr (text, "Call Back") != NULL;
+      }
+    g_assert_true (offered);
+    g_action_group_activate_action (G_ACTION_GROUP (pb1->app), "call-back",
+                                    g_variant_new ("(ss)", room_id, alice->user_id));
+    wait_page (pb1, "call");
+    g_assert_true (handset_test_wait_until (has_incoming, pa, WAIT_S));
+    handset_test_click (GTK_WIDGET (window_of (pb1)), "Hang Up");
+    g_assert_true (handset_test_wait_until (no_incoming, pa, WAIT_S));
+    wait_page (pb1, "contacts");
+  }
+
   /* A chat link for a contact: no call, the contacts page with bob's
    * row selected, even from the history page. */
   {
