@@ -666,6 +666,12 @@ handset_application_local_command_line (GApplication *application,
       return TRUE;
     }
 
+  /* A command Handset does not have, or a link it cannot open: said here,
+   * before anything starts. */
+  *exit_status = handset_cli_check ((const char *const *) command);
+  if (*exit_status != 0)
+    return TRUE;
+
   /* verify: the recovery key is asked for here, where the terminal is. */
   if (command[0] != NULL && g_str_equal (command[0], "verify"))
     handset_cli_prompt_recovery_key ();
@@ -722,10 +728,24 @@ handset_application_command_line (GApplication *application, GApplicationCommand
       return 0;
     }
 
+  /* A command for the calls of a running Handset, and this process is the
+   * first: none runs. Said at once, rather than start one and wait for
+   * its sync (a profile never logged in says that below). */
+  if (!g_application_command_line_get_is_remote (command_line) &&
+      handset_cli_needs_instance (command[0]) && state != HANDSET_ACCOUNT_STATE_LOGGED_OUT &&
+      state != HANDSET_ACCOUNT_STATE_NEEDS_LOGIN)
+    {
+      g_application_command_line_printerr (
+          command_line, "handset: %s\n",
+          _ ("Handset is not running for this profile. Start it, then try again."));
+      handset_application_set_command_status (self, command_line, 3);
+      g_application_quit (application);
+      return 3;
+    }
+
   /* `handset matrix:u/bob:example.org?action=call`, as the desktop file's
    * Exec line passes a clicked link. */
-  if (g_str_has_prefix (command[0], "matrix:") || g_str_has_prefix (command[0], "MATRIX:") ||
-      g_str_has_prefix (command[0], "https://matrix.to/"))
+  if (handset_cli_is_link (command[0]))
     {
       g_autoptr (GFile) file = g_file_new_for_uri (command[0]);
 
@@ -1188,6 +1208,7 @@ handset_application_init (HandsetApplication *self)
   self->waiting_commands = g_ptr_array_new_with_free_func (g_object_unref);
   self->cancellable = g_cancellable_new ();
   g_application_add_main_option_entries (G_APPLICATION (self), main_entries);
+  g_application_set_option_context_description (G_APPLICATION (self), handset_cli_commands_text ());
   g_application_set_option_context_summary (G_APPLICATION (self),
                                             _ ("Voice and video calls over Matrix"));
 

@@ -372,22 +372,107 @@ read_more (Verify *verify)
   g_input_stream_read_bytes_async (verify->input, 256, G_PRIORITY_DEFAULT, NULL, read_cb, verify);
 }
 
+/**
+ * handset_cli_commands_text:
+ *
+ * Returns: the commands and what they do, for --help and usage errors
+ */
+const char *
+handset_cli_commands_text (void)
+{
+  return _ (
+      "Commands:\n"
+      "  login HOMESERVER USER     log in (password from the terminal or standard input)\n"
+      "  call TARGET [--video]     call a Matrix ID, a room ID or a matrix: link\n"
+      "  answer [CALL_ID] [--video]\n"
+      "  reject [CALL_ID]\n"
+      "  hangup [CALL_ID]\n"
+      "  hold | resume | mute | unmute [CALL_ID]\n"
+      "  calls                     every call, one JSON object per line\n"
+      "  verify                    verify this device with the recovery key (standard input)\n"
+      "  logout\n"
+      "  MATRIX_LINK               open a matrix: or https://matrix.to link\n"
+      "\n"
+      "Exit status: 0 done, 1 failed, 2 bad usage, 3 not logged in or not running,\n"
+      "4 no such call.\n");
+}
+
 static int
 usage (GApplicationCommandLine *command_line)
 {
-  g_application_command_line_printerr (
-      command_line, "%s",
-      _ ("Usage: handset [--profile NAME] COMMAND\n"
-         "  login HOMESERVER USER     log in (password from the terminal or standard input)\n"
-         "  call TARGET [--video]     call a Matrix ID, a room ID or a matrix: link\n"
-         "  answer [CALL_ID] [--video]\n"
-         "  reject [CALL_ID]\n"
-         "  hangup [CALL_ID]\n"
-         "  hold | resume | mute | unmute [CALL_ID]\n"
-         "  calls                     every call, one JSON object per line\n"
-         "  verify                    verify this device with the recovery key (standard input)\n"
-         "  logout\n"));
+  g_application_command_line_printerr (command_line, "%s%s",
+                                       _ ("Usage: handset [--profile NAME] COMMAND\n"),
+                                       handset_cli_commands_text ());
   return 2;
+}
+
+static const char *const commands[] = { "login",  "call",   "answer", "reject", "hangup",
+                                        "hold",   "resume", "mute",   "unmute", "calls",
+                                        "logout", "verify", NULL };
+
+/* The commands that act on the calls of a running instance. */
+static const char *const live_commands[] = { "answer", "reject", "hangup", "hold",   "resume",
+                                             "mute",   "unmute", "calls",  "verify", NULL };
+
+gboolean
+handset_cli_is_link (const char *word)
+{
+  return g_str_has_prefix (word, "matrix:") || g_str_has_prefix (word, "MATRIX:") ||
+         g_str_has_prefix (word, "https://matrix.to/");
+}
+
+/**
+ * handset_cli_check:
+ * @command: the command and its operands
+ *
+ * Checks, before anything starts or is sent, that @command is one Handset
+ * has and that a link is one it can open.
+ *
+ * Returns: 0 when it may go on; else the exit status, the reason printed
+ */
+int
+handset_cli_check (const char *const *command)
+{
+  g_autoptr (GError) error = NULL;
+  const char *word = NULL;
+
+  /* Options (--help, --video) are the option parser's. */
+  for (guint i = 0; command[i] != NULL && word == NULL; i++)
+    if (command[i][0] != '-')
+      word = command[i];
+  if (word == NULL)
+    return 0;
+  if (handset_cli_is_link (word))
+    {
+      g_autoptr (HandsetMatrixUri) uri = handset_matrix_uri_parse (word, &error);
+
+      if (uri == NULL)
+        {
+          g_printerr ("handset: %s\n", error->message);
+          return 2;
+        }
+      return 0;
+    }
+  if (!g_strv_contains (commands, word))
+    {
+      g_printerr (_ ("handset: no such command: %s\n"), word);
+      g_printerr ("%s%s", _ ("Usage: handset [--profile NAME] COMMAND\n"),
+                  handset_cli_commands_text ());
+      return 2;
+    }
+  return 0;
+}
+
+/**
+ * handset_cli_needs_instance:
+ *
+ * Returns: whether @command acts on the calls of a running Handset (and so
+ *   fails when none runs, rather than start one)
+ */
+gboolean
+handset_cli_needs_instance (const char *command)
+{
+  return command != NULL && g_strv_contains (live_commands, command);
 }
 
 /**

@@ -115,6 +115,14 @@ test_cli (void)
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
+  /* Logged in, but no Handset runs for the profile: a command on its
+   * calls fails at once, rather than start one and wait. */
+  out = run (NULL, &status, &err, "--profile", "clitest", "calls", NULL);
+  g_assert_cmpint (status, ==, 3);
+  g_assert_nonnull (strstr (err, "not running"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
   /* A profile nobody logged in: commands say so. */
   out = run (NULL, &status, &err, "--profile", "clinobody", "calls", NULL);
   g_assert_cmpint (status, ==, 3);

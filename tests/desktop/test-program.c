@@ -57,6 +57,30 @@ test_help (void)
   g_assert_cmpint (status, ==, 0);
   g_assert_nonnull (strstr (out, "--profile=NAME"));
   g_assert_nonnull (strstr (out, "--version"));
+  /* The commands, not only the options. */
+  g_assert_nonnull (strstr (out, "Commands:"));
+  g_assert_nonnull (strstr (out, "call TARGET"));
+  g_assert_nonnull (strstr (out, "verify"));
+}
+
+/* A command Handset does not have, or a link it cannot read: usage, exit
+ * 2, at once (nothing starts). */
+static void
+test_bad_command (void)
+{
+  const char *bogus[] = { handset_path, "--profile", "nobodyhere", "bogus", NULL };
+  const char *link[] = { handset_path, "--profile", "nobodyhere", "matrix:u/", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *out2 = NULL;
+  int status;
+
+  out = run (bogus, &status);
+  g_assert_cmpint (status, ==, 2);
+  g_assert_nonnull (strstr (out, "no such command: bogus"));
+  g_assert_nonnull (strstr (out, "Commands:"));
+  out2 = run (link, &status);
+  g_test_message ("%s", out2);
+  g_assert_cmpint (status, ==, 2);
 }
 
 static void
@@ -195,6 +219,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/program/version", test_version);
   g_test_add_func ("/program/help", test_help);
   g_test_add_func ("/program/bad-profile", test_bad_profile);
+  g_test_add_func ("/program/bad-command", test_bad_command);
   g_test_add_func ("/program/two-profiles-side-by-side", test_two_profiles_side_by_side);
 
   status = g_test_run ();
