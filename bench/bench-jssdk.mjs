@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // bench-jssdk.mjs: the call latencies of matrix-js-sdk (Element's call
 // engine) against itself, two headless Chromium peers on the same Synapse,
 // printed as rows of the benchmark table, in clear and end-to-end encrypted

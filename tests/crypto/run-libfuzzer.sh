@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Runs a libFuzzer target for a fixed time with a fixed seed, on a corpus
 # directory of its own that the target fills with its valid inputs.
 #   run-libfuzzer.sh TARGET SECONDS ARTIFACT_PREFIX

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # meson install into a temporary destination places every file a desktop
 # needs: program, desktop file, metainfo, icons, schema, D-Bus service.
 set -eu

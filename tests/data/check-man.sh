@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The man page formats without a warning, and documents every command
 # that `handset --help` lists.
 set -eu

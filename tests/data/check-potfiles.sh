@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Every file with translatable strings is listed in po/POTFILES, every
 # listed file exists, and xgettext extracts them (what the pot target runs).
 set -eu

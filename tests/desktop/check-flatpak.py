@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Check the Flatpak manifest as flatpak-builder reads it.
 
 Usage: check-flatpak.py MANIFEST

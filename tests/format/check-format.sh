@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Fails when a C file of the tree is not formatted per .clang-format.
 # Fix with: clang-format -i $(git ls-files '*.c' '*.h')
 set -eu

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // driver.mjs: matrix-js-sdk in headless Chromium, as a call peer that a
 // test drives through JSON lines.
 //

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # install.sh CACHE_DIR
 #
 # Installs the npm packages of the interop tests (matrix-js-sdk, a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The page side of the interop peer: a matrix-js-sdk client whose calls
 // the driver (driver.mjs) controls. Everything it sees goes out through
 // window.handsetEmit, which the driver exposes to the page.

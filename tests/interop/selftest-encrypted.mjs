@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // selftest-encrypted.mjs: a manual check that the interop peer (driver.mjs,
 // peer.js) holds an end-to-end encrypted 1:1 call with itself, as Element
 // Web would: two headless Chromium pages with matrix-js-sdk and its Rust
