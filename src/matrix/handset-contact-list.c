@@ -367,6 +367,30 @@ room_created_cb (GObject *object, GAsyncResult *result, gpointer user_data)
                                                 g_object_ref (task));
 }
 
+static void
+profile_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = G_TASK (user_data);
+  Ensure *ensure = g_task_get_task_data (task);
+  g_autoptr (JsonObject) profile = NULL;
+  g_autoptr (GError) error = NULL;
+
+  profile =
+      handset_matrix_client_get_profile_finish (HANDSET_MATRIX_CLIENT (object), result, &error);
+  /* Not found: no such user (their server says so). Anything else (a
+   * server that keeps profiles to itself, say) is for the invite to find
+   * out. */
+  if (g_error_matches (error, HANDSET_MATRIX_ERROR, HANDSET_MATRIX_ERROR_NOT_FOUND))
+    {
+      ensure_done (task, g_error_new (HANDSET_MATRIX_ERROR, HANDSET_MATRIX_ERROR_NOT_FOUND,
+                                      _ ("No such user: %s"), ensure->user_id));
+      return;
+    }
+  handset_matrix_client_create_direct_room_async (ensure->client, ensure->user_id,
+                                                  g_task_get_cancellable (task), room_created_cb,
+                                                  g_object_ref (task));
+}
+
 /**
  * handset_contact_list_ensure_direct_chat_async:
  *
@@ -420,8 +444,10 @@ handset_contact_list_ensure_direct_chat_async (HandsetContactList *self,
     }
 
   g_object_set_data (G_OBJECT (task), "created", GINT_TO_POINTER (TRUE));
-  handset_matrix_client_create_direct_room_async (client, user_id, cancellable, room_created_cb,
-                                                  g_object_ref (task));
+  /* First, whether they exist: a room with nobody to invite would ring
+   * no one. */
+  handset_matrix_client_get_profile_async (client, user_id, cancellable, profile_cb,
+                                           g_object_ref (task));
 }
 
 /**

@@ -104,6 +104,11 @@ handset_matrix_error_new_from_response (guint status,
         }
     }
 
+  /* A 404 whose errcode says nothing more (Synapse answers a profile it
+   * does not have with M_UNKNOWN): the thing is not there. */
+  if (code == HANDSET_MATRIX_ERROR_UNKNOWN && errcode != NULL && status == 404)
+    code = HANDSET_MATRIX_ERROR_NOT_FOUND;
+
   if (code == HANDSET_MATRIX_ERROR_UNKNOWN && errcode == NULL)
     {
       /* No Matrix error body at all: say what the HTTP status means. */

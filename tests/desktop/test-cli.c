@@ -180,6 +180,18 @@ test_cli (void)
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
+  /* No such user: said, exit 1, and nothing rings anywhere. */
+  {
+    g_autofree char *nobody = g_strdup_printf ("@nobody-%08x:localhost", g_random_int ());
+
+    out = run (NULL, &status, &err, "--profile", "clitest", "call", nobody, NULL);
+    g_test_message ("%s", err);
+    g_assert_cmpint (status, ==, 1);
+    g_assert_nonnull (strstr (err, "No such user"));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
+
   /* No such call: exit 4. */
   out = run (NULL, &status, &err, "--profile", "clitest", "answer", "nosuchcall", NULL);
   g_assert_cmpint (status, ==, 4);

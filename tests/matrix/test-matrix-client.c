@@ -813,6 +813,9 @@ test_garbage (void)
     { 200, "application/json", "", HANDSET_MATRIX_ERROR_BAD_RESPONSE },
     { 502, "text/html", "<html>Bad Gateway</html>", HANDSET_MATRIX_ERROR_NETWORK },
     { 404, "text/plain", "nothing here", HANDSET_MATRIX_ERROR_UNRECOGNIZED },
+    /* As Synapse answers for a profile it does not have. */
+    { 404, "application/json", "{\"errcode\": \"M_UNKNOWN\", \"error\": \"No row found\"}",
+      HANDSET_MATRIX_ERROR_NOT_FOUND },
     { 403, "application/json", "{\"errcode\": 17, \"error\": [\"x\"]}",
       HANDSET_MATRIX_ERROR_UNKNOWN },
   };
