@@ -250,6 +250,20 @@ status_starts (gpointer data)
 
 typedef struct
 {
+  HandsetCallView *view;
+  const char *prefix;
+} DetailIs;
+
+static gboolean
+detail_is (gpointer data)
+{
+  DetailIs *d = data;
+
+  return g_str_has_prefix (handset_call_view_get_detail_text (d->view), d->prefix);
+}
+
+typedef struct
+{
   Profile *profile;
   const char *prefix;
 } StatusIs;
@@ -454,6 +468,12 @@ test_call_through_the_ui (void)
   t = (TextIs){ view, "00:" };
   g_assert_true (handset_test_wait_until (state_starts, &t, WAIT_S));
   g_assert_true (g_str_has_prefix (handset_call_view_get_detail_text (view), "Answered on "));
+  /* By the device's name, as bob's own devices show it, not its ID. */
+  {
+    DetailIs named = { view, "Answered on Handset on " };
+
+    g_assert_true (handset_test_wait_until (detail_is, &named, WAIT_S));
+  }
   screenshot (GTK_WIDGET (window_of (pa)), "call-connected");
   check_device_menu (pa, view);
 
