@@ -401,7 +401,10 @@ handset_window_set_session (HandsetWindow *self, HandsetSession *session)
   g_set_object (&self->session, session);
 
   if (session == NULL)
-    return;
+    {
+      gtk_window_set_title (GTK_WINDOW (self), _ ("Handset"));
+      return;
+    }
 
   self->filter = gtk_custom_filter_new (filter_contact, self, NULL);
   self->filtered = gtk_filter_list_model_new (
@@ -421,6 +424,14 @@ handset_window_set_session (HandsetWindow *self, HandsetSession *session)
   history_changed (self);
   adw_view_switcher_title_set_subtitle (
       self->switcher_title, handset_account_get_user_id (handset_session_get_account (session)));
+  {
+    /* Two accounts' windows side by side (and in the window switcher)
+     * can be told apart. */
+    g_autofree char *title = g_strdup_printf (
+        _ ("Handset — %s"), handset_account_get_user_id (handset_session_get_account (session)));
+
+    gtk_window_set_title (GTK_WINDOW (self), title);
+  }
   update_contacts_page (self);
   if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "call") != 0)
     gtk_stack_set_visible_child_name (self->stack, "contacts");

@@ -101,6 +101,8 @@ log_in (const char *profile, HandsetTestUser *user)
   handset_login_page_fill (HANDSET_LOGIN_PAGE (handset_window_get_login_page (window)),
                            user->user_id, user->password, handset_test_homeserver_url ());
   g_assert_true (handset_test_wait_until (main_page_is_contacts, app, WAIT_S));
+  /* The window says whose it is. */
+  g_assert_nonnull (strstr (gtk_window_get_title (GTK_WINDOW (window)), user->user_id));
 
   return app;
 }
