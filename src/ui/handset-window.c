@@ -36,6 +36,8 @@ struct _HandsetWindow
   HandsetSession *session;
   GtkFilterListModel *filtered;
   GtkCustomFilter *filter;
+  GtkFilterListModel *history_filtered;
+  GtkCustomFilter *history_filter;
   guint back_timer;
 };
 
@@ -141,22 +143,40 @@ create_contact_row (gpointer item, gpointer user_data)
   return row;
 }
 
+/* Whether the search (if any) finds @name or @user_id, case aside. */
 static gboolean
-filter_contact (gpointer item, gpointer user_data)
+search_matches (HandsetWindow *self, const char *name, const char *user_id)
 {
-  HandsetWindow *self = HANDSET_WINDOW (user_data);
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
   g_autofree char *needle = NULL;
-  g_autofree char *name = NULL;
-  g_autofree char *id = NULL;
+  g_autofree char *folded_name = NULL;
+  g_autofree char *folded_id = NULL;
 
   if (text == NULL || *text == '\0')
     return TRUE;
   needle = g_utf8_casefold (text, -1);
-  name = g_utf8_casefold (handset_contact_get_display_name (item), -1);
-  id = g_utf8_casefold (handset_contact_get_user_id (item), -1);
+  folded_name = g_utf8_casefold (name ? name : "", -1);
+  folded_id = g_utf8_casefold (user_id ? user_id : "", -1);
 
-  return strstr (name, needle) != NULL || strstr (id, needle) != NULL;
+  return strstr (folded_name, needle) != NULL || strstr (folded_id, needle) != NULL;
+}
+
+static gboolean
+filter_contact (gpointer item, gpointer user_data)
+{
+  return search_matches (HANDSET_WINDOW (user_data), handset_contact_get_display_name (item),
+                         handset_contact_get_user_id (item));
+}
+
+/* The history, searched the same way: by the other person. */
+static gboolean
+filter_history (gpointer item, gpointer user_data)
+{
+  HandsetWindow *self = HANDSET_WINDOW (user_data);
+  const char *peer = handset_history_entry_get_peer_user_id (item);
+  g_autofree char *name = self->session ? handset_session_peer_name (self->session, peer) : NULL;
+
+  return search_matches (self, name, peer);
 }
 
 static void
@@ -173,6 +193,8 @@ on_search_changed (HandsetWindow *self)
 {
   if (self->filter != NULL)
     gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  if (self->history_filter != NULL)
+    gtk_filter_changed (GTK_FILTER (self->history_filter), GTK_FILTER_CHANGE_DIFFERENT);
   update_contacts_page (self);
 }
 
@@ -398,6 +420,9 @@ handset_window_set_session (HandsetWindow *self, HandsetSession *session)
   gtk_list_box_bind_model (self->contact_list, NULL, NULL, NULL, NULL);
   gtk_list_box_bind_model (self->history_list, NULL, NULL, NULL, NULL);
   g_clear_object (&self->filtered);
+  g_clear_object (&self->history_filtered);
+  self->filter = NULL;
+  self->history_filter = NULL;
   g_set_object (&self->session, session);
 
   if (session == NULL)
@@ -415,8 +440,11 @@ handset_window_set_session (HandsetWindow *self, HandsetSession *session)
   g_signal_connect_swapped (self->filtered, "items-changed", G_CALLBACK (contacts_changed), self);
   if (handset_session_get_history (session) != NULL)
     {
-      gtk_list_box_bind_model (self->history_list,
-                               G_LIST_MODEL (handset_session_get_history (session)),
+      self->history_filter = gtk_custom_filter_new (filter_history, self, NULL);
+      self->history_filtered = gtk_filter_list_model_new (
+          g_object_ref (G_LIST_MODEL (handset_session_get_history (session))),
+          GTK_FILTER (self->history_filter));
+      gtk_list_box_bind_model (self->history_list, G_LIST_MODEL (self->history_filtered),
                                create_history_row, self, NULL);
       g_signal_connect_swapped (handset_session_get_history (session), "items-changed",
                                 G_CALLBACK (history_changed), self);
@@ -453,6 +481,12 @@ GtkWidget *
 handset_window_get_contact_list (HandsetWindow *self)
 {
   return GTK_WIDGET (self->contact_list);
+}
+
+GtkWidget *
+handset_window_get_search_entry (HandsetWindow *self)
+{
+  return GTK_WIDGET (self->search_entry);
 }
 
 GtkWidget *

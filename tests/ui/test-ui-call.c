@@ -513,6 +513,23 @@ test_call_through_the_ui (void)
     g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row2)), "Handset on"));
   }
 
+  /* The search filters the history too: by the other person. */
+  {
+    GtkWidget *list = handset_window_get_history_list (window_of (pa));
+    GtkEditable *search = GTK_EDITABLE (handset_window_get_search_entry (window_of (pa)));
+    g_autofree char *bob_local =
+        g_strndup (bob->user_id + 1, strchr (bob->user_id, ':') - bob->user_id - 1);
+
+    gtk_editable_set_text (search, "nobody-by-that-name");
+    handset_test_run_for (500);
+    g_assert_null (gtk_widget_get_first_child (list));
+    gtk_editable_set_text (search, bob_local);
+    handset_test_run_for (500);
+    g_assert_nonnull (gtk_widget_get_first_child (list));
+    gtk_editable_set_text (search, "");
+    handset_test_run_for (300);
+  }
+
   /* alice calls her other device: it rings there, not here. */
   {
     g_autoptr (GError) error = NULL;
