@@ -52,6 +52,35 @@ check_window (gpointer user_data)
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
   g_assert_cmpstr (gtk_window_get_title (window), ==, "Handset");
 
+  /* Every shortcut the shortcuts window lists shows its keys: its own
+   * accelerator, or the application's for its action. */
+  {
+    g_autoptr (GtkBuilder) builder =
+        gtk_builder_new_from_resource ("/io/github/handset/Handset/gtk/help-overlay.ui");
+    GSList *objects = gtk_builder_get_objects (builder);
+
+    for (GSList *l = objects; l != NULL; l = l->next)
+      {
+        g_autofree char *title = NULL;
+        g_autofree char *accelerator = NULL;
+        g_autofree char *action = NULL;
+        g_auto (GStrv) accels = NULL;
+
+        if (!GTK_IS_SHORTCUTS_SHORTCUT (l->data))
+          continue;
+        g_object_get (l->data, "title", &title, "accelerator", &accelerator, "action-name", &action,
+                      NULL);
+        if (action != NULL)
+          accels =
+              gtk_application_get_accels_for_action (GTK_APPLICATION (check->application), action);
+        g_test_message ("shortcut “%s”: %s", title,
+                        accelerator ? accelerator : (accels && accels[0] ? accels[0] : "none"));
+        g_assert_true ((accelerator != NULL && *accelerator != '\0') ||
+                       (accels != NULL && accels[0] != NULL));
+      }
+    g_slist_free (objects);
+  }
+
   gtk_window_set_default_size (window, check->width, 500);
 
   /* "Start when I log in" writes the profile's autostart entry, and
