@@ -417,6 +417,16 @@ test_call_through_the_ui (void)
 
   /* alice calls bob from her contact list. */
   g_assert_true (handset_test_wait_until (has_contact_row, pa, WAIT_S));
+  /* One contact: the list is as tall as its row, not the window. */
+  handset_test_run_for (300);
+  {
+    GtkWidget *list = handset_window_get_contact_list (window_of (pa));
+    GtkWidget *row = gtk_widget_get_first_child (list);
+
+    g_test_message ("contact list %d px high, its row %d px", gtk_widget_get_height (list),
+                    gtk_widget_get_height (row));
+    g_assert_cmpint (gtk_widget_get_height (list), <, 2 * gtk_widget_get_height (row));
+  }
   screenshot (GTK_WIDGET (window_of (pa)), "contacts");
   bob_name = g_strdup_printf ("Call %.*s", (int) (strchr (bob->user_id, ':') - bob->user_id - 1),
                               bob->user_id + 1);
