@@ -33,8 +33,6 @@ REQUIRED_FINISH_ARGS = [
     "--socket=wayland",
     "--socket=fallback-x11",
     "--device=dri",
-    "--talk-name=org.freedesktop.portal.Desktop",
-    "--talk-name=org.freedesktop.Notifications",
 ]
 
 # Each of these, or a form of it with a suffix (":ro", ":create"), is a hole
@@ -50,6 +48,10 @@ FORBIDDEN_FINISH_ARGS = [
     "--socket=system-bus",
     "--socket=session-bus",
     "--talk-name=org.freedesktop.secrets",
+    # Portals need no talk-name; GNotification uses the Notification portal
+    # in a sandbox.
+    "--talk-name=org.freedesktop.portal.Desktop",
+    "--talk-name=org.freedesktop.Notifications",
 ]
 
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -121,6 +123,9 @@ def check_finish_args(m, problems):
         for bad in FORBIDDEN_FINISH_ARGS:
             if arg == bad or arg.startswith(bad + ":"):
                 problems.append("finish-args has %s, which is too broad" % arg)
+        # Handset talks to portals only: no bus name needs opening.
+        if arg.startswith("--talk-name=") or arg.startswith("--own-name="):
+            problems.append("finish-args has %s, which nothing in Handset calls" % arg)
 
 
 def check_source(where, i, src, problems):
