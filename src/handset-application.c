@@ -326,6 +326,46 @@ incoming_call_cb (HandsetCallManager *manager, HandsetCall *call, HandsetApplica
     }
 }
 
+/* Someone new calls: their invitation rings, in a window like a call's,
+ * and as a notification when Handset is not in front. */
+static void
+incoming_invitation_cb (HandsetCallManager *manager,
+                        HandsetCallInvitation *invitation,
+                        HandsetApplication *self)
+{
+  g_autofree char *name =
+      handset_session_peer_name (self->session, handset_call_invitation_get_inviter (invitation));
+  HandsetWindow *window = main_window (self);
+  HandsetIncomingWindow *incoming;
+
+  incoming = handset_incoming_window_new_for_invitation (GTK_APPLICATION (self), manager,
+                                                         invitation, name);
+  gtk_window_present (GTK_WINDOW (incoming));
+  if (window == NULL || !gtk_window_is_active (GTK_WINDOW (window)))
+    {
+      g_autoptr (GNotification) notification = g_notification_new (_ ("Incoming call"));
+      g_autofree char *body = g_strdup_printf (_ ("%s is calling you (a new contact)"), name);
+
+      g_notification_set_body (notification, body);
+      g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_URGENT);
+      g_application_send_notification (G_APPLICATION (self), "invitation", notification);
+    }
+}
+
+/* Answered from an invitation: the call, in the main window. */
+static void
+invitation_answered_cb (HandsetCallManager *manager,
+                        HandsetCallInvitation *invitation,
+                        HandsetCall *call,
+                        HandsetApplication *self)
+{
+  HandsetWindow *window = ensure_window (self);
+
+  g_application_withdraw_notification (G_APPLICATION (self), "invitation");
+  handset_window_show_call (window, call);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
 static void
 call_added_cb (HandsetCallManager *manager, HandsetCall *call, HandsetApplication *self)
 {
@@ -414,6 +454,10 @@ account_state_cb (HandsetAccount *account, GParamSpec *pspec, HandsetApplication
             manager = handset_session_get_call_manager (self->session);
             g_signal_connect (manager, "incoming-call", G_CALLBACK (incoming_call_cb), self);
             g_signal_connect (manager, "call-added", G_CALLBACK (call_added_cb), self);
+            g_signal_connect (manager, "incoming-invitation", G_CALLBACK (incoming_invitation_cb),
+                              self);
+            g_signal_connect (manager, "invitation-answered", G_CALLBACK (invitation_answered_cb),
+                              self);
             apply_settings (self);
             g_signal_connect_swapped (self->session, "notify::ready",
                                       G_CALLBACK (run_waiting_commands), self);
@@ -931,7 +975,7 @@ handset_application_open (GApplication *application, GFile **files, int n_files,
                     show->user_id = g_strdup (handset_matrix_uri_get_id (uri));
                     handset_contact_list_ensure_direct_chat_async (
                         handset_session_get_contacts (self->session),
-                        handset_account_get_client (self->account), show->user_id, NULL,
+                        handset_account_get_client (self->account), show->user_id, NULL, NULL,
                         chat_ready_cb, show);
                   }
               }

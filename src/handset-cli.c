@@ -218,6 +218,9 @@ handset_cli_call_json (HandsetCall *call)
   json_builder_add_boolean_value (builder, handset_call_get_video (call));
   json_builder_set_member_name (builder, "encrypted");
   json_builder_add_boolean_value (builder, handset_call_get_encrypted (call));
+  /* A first call: the one called has not accepted the new chat yet. */
+  json_builder_set_member_name (builder, "waiting_for_join");
+  json_builder_add_boolean_value (builder, handset_call_get_waiting_for_join (call));
   /* The other device is one its owner signed, and the owner's identity is
    * the one first seen. */
   json_builder_set_member_name (builder, "peer_verified");
@@ -254,6 +257,56 @@ pick_call (HandsetSession *session, const char *call_id, gboolean ringing)
         return call;
     }
 
+  return NULL;
+}
+
+/* Someone new's call, before its chat is joined: a line like a call's,
+ * with the state "invitation" while it rings. */
+static char *
+invitation_json (HandsetCallInvitation *invitation)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "call_id");
+  json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "room_id");
+  json_builder_add_string_value (builder, handset_call_invitation_get_room_id (invitation));
+  json_builder_set_member_name (builder, "direction");
+  json_builder_add_string_value (builder, "incoming");
+  json_builder_set_member_name (builder, "state");
+  json_builder_add_string_value (builder, handset_call_invitation_state_to_string (
+                                              handset_call_invitation_get_state (invitation)));
+  json_builder_set_member_name (builder, "opponent_user_id");
+  json_builder_add_string_value (builder, handset_call_invitation_get_inviter (invitation));
+  json_builder_set_member_name (builder, "new_contact");
+  json_builder_add_boolean_value (builder, TRUE);
+  json_builder_set_member_name (builder, "video");
+  json_builder_add_boolean_value (builder, handset_call_invitation_get_video (invitation));
+  json_builder_set_member_name (builder, "error");
+  if (handset_call_invitation_get_error (invitation) != NULL)
+    json_builder_add_string_value (builder, handset_call_invitation_get_error (invitation));
+  else
+    json_builder_add_null_value (builder);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+
+  return json_to_string (root, FALSE);
+}
+
+static HandsetCallInvitation *
+ringing_invitation (HandsetCallManager *manager)
+{
+  GPtrArray *invitations = handset_call_manager_get_invitations (manager);
+
+  for (guint i = invitations->len; i > 0; i--)
+    {
+      HandsetCallInvitation *invitation = g_ptr_array_index (invitations, i - 1);
+
+      if (handset_call_invitation_get_state (invitation) == HANDSET_CALL_INVITATION_RINGING)
+        return invitation;
+    }
   return NULL;
 }
 
@@ -517,10 +570,18 @@ handset_cli_run (HandsetSession *session,
     {
       GPtrArray *calls =
           handset_call_manager_get_calls (handset_session_get_call_manager (session));
+      GPtrArray *invitations =
+          handset_call_manager_get_invitations (handset_session_get_call_manager (session));
 
       for (guint i = 0; i < calls->len; i++)
         {
           g_autofree char *line = handset_cli_call_json (g_ptr_array_index (calls, i));
+
+          g_application_command_line_print (command_line, "%s\n", line);
+        }
+      for (guint i = 0; i < invitations->len; i++)
+        {
+          g_autofree char *line = invitation_json (g_ptr_array_index (invitations, i));
 
           g_application_command_line_print (command_line, "%s\n", line);
         }
@@ -602,6 +663,23 @@ handset_cli_run (HandsetSession *session,
       g_action_group_activate_action (G_ACTION_GROUP (g_application_get_default ()), "logout",
                                       NULL);
       return 0;
+    }
+
+  /* Nothing rings but someone new's invitation: answer or decline that. */
+  if ((g_str_equal (command, "answer") || g_str_equal (command, "reject")) && operand == NULL &&
+      pick_call (session, NULL, TRUE) == NULL)
+    {
+      HandsetCallManager *manager = handset_session_get_call_manager (session);
+      HandsetCallInvitation *invitation = ringing_invitation (manager);
+
+      if (invitation != NULL)
+        {
+          if (g_str_equal (command, "answer"))
+            handset_call_manager_accept_invitation (manager, invitation, video);
+          else
+            handset_call_manager_decline_invitation (manager, invitation);
+          return 0;
+        }
     }
 
   call = pick_call (session, operand,

@@ -43,6 +43,9 @@ struct _HandsetCallManager
   GHashTable *calls_by_id; /* call ID → HandsetCall */
   GHashTable *early;       /* call ID → GPtrArray of HandsetCallEvent (candidates) */
   GQueue early_order;      /* call IDs, oldest first */
+  GPtrArray *invitations;  /* HandsetCallInvitation, oldest first */
+  GHashTable *invited;     /* room IDs whose invitation was seen */
+  GHashTable *answering;   /* room ID → HandsetCallInvitation being answered */
 };
 
 G_DEFINE_FINAL_TYPE (HandsetCallManager, handset_call_manager, G_TYPE_OBJECT)
@@ -52,6 +55,8 @@ enum
   SIGNAL_CALL_ADDED,
   SIGNAL_INCOMING_CALL,
   SIGNAL_SEND_EVENT,
+  SIGNAL_INCOMING_INVITATION,
+  SIGNAL_INVITATION_ANSWERED,
   N_SIGNALS
 };
 
@@ -325,6 +330,14 @@ handset_call_manager_place_call (HandsetCallManager *self,
   call = handset_call_new_outgoing (self->clock, media, self->own_user_id, room_id, call_id,
                                     party_id, invitee, video);
   handset_call_set_encrypted (call, room_is_encrypted (self, room_id));
+  /* Not joined (or a room so new that no sync brought it yet, made for
+   * this call): they see the call once they accept the chat. */
+  if (invitee != NULL && self->rooms != NULL &&
+      (handset_rooms_lookup (self->rooms, room_id) == NULL ||
+       g_strcmp0 (
+           handset_room_get_membership (handset_rooms_lookup (self->rooms, room_id), invitee),
+           "join") != 0))
+    handset_call_set_waiting_for_join (call, TRUE);
   add_call (self, call);
   handset_call_place (call);
 
@@ -574,6 +587,187 @@ handle_invite (HandsetCallManager *self,
   g_ptr_array_add (pending, p);
 }
 
+/* ------------------------------------------------------------------ invitations */
+
+static void
+invitation_expired (gpointer data)
+{
+  HandsetCallInvitation *invitation = data;
+
+  if (handset_call_invitation_get_state (invitation) == HANDSET_CALL_INVITATION_RINGING)
+    handset_call_invitation_set_state (invitation, HANDSET_CALL_INVITATION_GONE, NULL);
+  else if (handset_call_invitation_get_state (invitation) == HANDSET_CALL_INVITATION_JOINING)
+    handset_call_invitation_set_state (invitation, HANDSET_CALL_INVITATION_FAILED,
+                                       _ ("The call was over before the chat could be joined"));
+  g_object_unref (invitation);
+}
+
+static HandsetCallInvitation *
+find_invitation (HandsetCallManager *self, const char *room_id)
+{
+  for (guint i = 0; i < self->invitations->len; i++)
+    {
+      HandsetCallInvitation *invitation = g_ptr_array_index (self->invitations, i);
+
+      if (g_str_equal (handset_call_invitation_get_room_id (invitation), room_id))
+        return invitation;
+    }
+  return NULL;
+}
+
+/* Someone new calls: the invitation to the room they made for the call
+ * rings (once: a declined or old one never again). An invitation that
+ * turns into a membership ends, unless we are joining to answer. */
+static void
+watch_invitations (HandsetCallManager *self, HandsetSyncBatch *batch)
+{
+  for (guint i = 0; i < handset_sync_batch_get_n_rooms (batch); i++)
+    {
+      const HandsetSyncRoom *room = handset_sync_batch_get_room (batch, i);
+      HandsetCallInvitation *invitation = find_invitation (self, room->room_id);
+
+      if (room->membership == HANDSET_MEMBERSHIP_INVITE)
+        {
+          g_autoptr (HandsetCallInvitation) found = NULL;
+
+          if (invitation != NULL || g_hash_table_contains (self->invited, room->room_id))
+            continue;
+          g_hash_table_add (self->invited, g_strdup (room->room_id));
+          found = handset_call_invitation_parse (room->room_id, room->state, self->own_user_id,
+                                                 HANDSET_CALL_INVITE_LIFETIME_MS);
+          if (found == NULL ||
+              handset_call_invitation_get_remaining_ms (found) < HANDSET_CALL_MIN_RING_MS)
+            continue;
+          g_message ("%s calls from a new direct chat, %s",
+                     handset_call_invitation_get_inviter (found), room->room_id);
+          g_ptr_array_add (self->invitations, g_object_ref (found));
+          handset_clock_add_timeout (self->clock,
+                                     (guint) handset_call_invitation_get_remaining_ms (found),
+                                     invitation_expired, g_object_ref (found));
+          g_signal_emit (self, signals[SIGNAL_INCOMING_INVITATION], 0, found);
+        }
+      else if (invitation != NULL &&
+               handset_call_invitation_get_state (invitation) == HANDSET_CALL_INVITATION_RINGING)
+        {
+          /* Joined on another device, or the invitation was withdrawn. */
+          handset_call_invitation_set_state (invitation, HANDSET_CALL_INVITATION_GONE, NULL);
+        }
+    }
+}
+
+/* The call in a room joined to answer an invitation: answered. */
+static gboolean
+answer_invited (HandsetCallManager *self, HandsetCall *call)
+{
+  g_autoptr (HandsetCallInvitation) invitation = NULL;
+  gpointer key = NULL;
+
+  if (!g_hash_table_steal_extended (self->answering, handset_call_get_room_id (call), &key,
+                                    (gpointer *) &invitation))
+    return FALSE;
+  g_free (key);
+  if (handset_call_invitation_get_state (invitation) != HANDSET_CALL_INVITATION_JOINING)
+    return FALSE;
+  handset_call_invitation_set_state (invitation, HANDSET_CALL_INVITATION_ANSWERED, NULL);
+  handset_call_answer (call, g_object_get_data (G_OBJECT (invitation), "answer-video") != NULL);
+  g_signal_emit (self, signals[SIGNAL_INVITATION_ANSWERED], 0, invitation, call);
+
+  return TRUE;
+}
+
+static void
+joined_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (HandsetCallInvitation) invitation = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *room_id = NULL;
+
+  room_id = handset_matrix_client_join_finish (HANDSET_MATRIX_CLIENT (object), result, &error);
+  if (room_id == NULL)
+    {
+      g_message ("Joining %s to answer failed: %s",
+                 handset_call_invitation_get_room_id (invitation), error->message);
+      handset_call_invitation_set_state (invitation, HANDSET_CALL_INVITATION_FAILED,
+                                         error->message);
+    }
+  /* Else the next batches bring the room, and the call in it. */
+}
+
+/**
+ * handset_call_manager_accept_invitation:
+ *
+ * Joins the room of @invitation; the call found there is answered (with
+ * @video) as soon as it comes.
+ */
+void
+handset_call_manager_accept_invitation (HandsetCallManager *self,
+                                        HandsetCallInvitation *invitation,
+                                        gboolean video)
+{
+  g_return_if_fail (HANDSET_IS_CALL_MANAGER (self));
+
+  if (handset_call_invitation_get_state (invitation) != HANDSET_CALL_INVITATION_RINGING)
+    return;
+  if (self->client == NULL)
+    {
+      handset_call_invitation_set_state (invitation, HANDSET_CALL_INVITATION_FAILED,
+                                         _ ("Not connected to the homeserver"));
+      return;
+    }
+  if (video)
+    g_object_set_data (G_OBJECT (invitation), "answer-video", GINT_TO_POINTER (TRUE));
+  handset_call_invitation_set_state (invitation, HANDSET_CALL_INVITATION_JOINING, NULL);
+  g_hash_table_replace (self->answering,
+                        g_strdup (handset_call_invitation_get_room_id (invitation)),
+                        g_object_ref (invitation));
+  handset_matrix_client_join_async (self->client, handset_call_invitation_get_room_id (invitation),
+                                    NULL, joined_cb, g_object_ref (invitation));
+}
+
+static void
+left_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (HandsetCallInvitation) invitation = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!handset_matrix_client_leave_finish (HANDSET_MATRIX_CLIENT (object), result, &error))
+    g_message ("Declining the invitation to %s failed: %s",
+               handset_call_invitation_get_room_id (invitation), error->message);
+}
+
+/**
+ * handset_call_manager_decline_invitation:
+ *
+ * Declines @invitation (the room's invitation with it).
+ */
+void
+handset_call_manager_decline_invitation (HandsetCallManager *self,
+                                         HandsetCallInvitation *invitation)
+{
+  g_return_if_fail (HANDSET_IS_CALL_MANAGER (self));
+
+  if (handset_call_invitation_get_state (invitation) != HANDSET_CALL_INVITATION_RINGING)
+    return;
+  handset_call_invitation_set_state (invitation, HANDSET_CALL_INVITATION_DECLINED, NULL);
+  if (self->client != NULL)
+    handset_matrix_client_leave_async (self->client,
+                                       handset_call_invitation_get_room_id (invitation), NULL,
+                                       left_cb, g_object_ref (invitation));
+}
+
+/**
+ * handset_call_manager_get_invitations:
+ *
+ * Returns: (transfer none) (element-type HandsetCallInvitation): every
+ *   invitation that rang, oldest first
+ */
+GPtrArray *
+handset_call_manager_get_invitations (HandsetCallManager *self)
+{
+  g_return_val_if_fail (HANDSET_IS_CALL_MANAGER (self), NULL);
+  return self->invitations;
+}
+
 /* After the whole batch: ring what is still worth ringing. */
 static void
 ring_pending (HandsetCallManager *self, GPtrArray *pending)
@@ -608,7 +802,7 @@ ring_pending (HandsetCallManager *self, GPtrArray *pending)
         handset_encryption_prepare_room (self->encryption, handset_call_get_room_id (p->call));
       if (p->auto_answer)
         handset_call_answer (p->call, p->video);
-      else
+      else if (!answer_invited (self, p->call))
         g_signal_emit (self, signals[SIGNAL_INCOMING_CALL], 0, p->call);
     }
 }
@@ -630,8 +824,30 @@ handle_membership (HandsetCallManager *self, const char *room_id, JsonObject *ev
       handset_event_get_string (handset_event_get_object (event, "content"), "membership");
 
   if (g_strcmp0 (handset_event_get_string (event, "type"), "m.room.member") != 0 ||
-      state_key == NULL ||
-      (g_strcmp0 (membership, "leave") != 0 && g_strcmp0 (membership, "ban") != 0))
+      state_key == NULL)
+    return;
+
+  /* The one we call, only invited so far, joins: they see the call now;
+   * or declines the invitation: the call will not be taken. */
+  for (guint i = 0; i < self->calls->len; i++)
+    {
+      HandsetCall *call = g_ptr_array_index (self->calls, i);
+
+      if (!handset_call_get_waiting_for_join (call) ||
+          g_strcmp0 (handset_call_get_room_id (call), room_id) != 0 ||
+          g_strcmp0 (handset_call_get_invitee (call), state_key) != 0)
+        continue;
+      if (g_strcmp0 (membership, "join") == 0)
+        handset_call_set_waiting_for_join (call, FALSE);
+      else if ((g_strcmp0 (membership, "leave") == 0 || g_strcmp0 (membership, "ban") == 0) &&
+               handset_call_get_state (call) == HANDSET_CALL_STATE_INVITE_SENT)
+        {
+          handset_call_set_waiting_for_join (call, FALSE);
+          handset_call_end_silently (call, HANDSET_CALL_END_DECLINED);
+        }
+    }
+
+  if (g_strcmp0 (membership, "leave") != 0 && g_strcmp0 (membership, "ban") != 0)
     return;
 
   for (guint i = 0; i < self->calls->len; i++)
@@ -807,6 +1023,7 @@ handset_call_manager_handle_batch (HandsetCallManager *self, HandsetSyncBatch *b
 
   ring_pending (self, pending);
   share_with_new_devices (self, batch);
+  watch_invitations (self, batch);
 }
 
 /* ------------------------------------------------------------------ object */
@@ -821,6 +1038,8 @@ handset_call_manager_dispose (GObject *object)
       g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->calls, i), self);
   g_clear_pointer (&self->calls, g_ptr_array_unref);
   g_clear_pointer (&self->calls_by_id, g_hash_table_unref);
+  g_clear_pointer (&self->invitations, g_ptr_array_unref);
+  g_clear_pointer (&self->answering, g_hash_table_unref);
   g_clear_object (&self->rooms);
   g_clear_object (&self->clock);
   g_clear_object (&self->client);
@@ -838,6 +1057,7 @@ handset_call_manager_finalize (GObject *object)
   g_free (self->own_user_id);
   g_free (self->own_device_id);
   g_hash_table_unref (self->early);
+  g_hash_table_unref (self->invited);
   g_queue_clear_full (&self->early_order, g_free);
 
   G_OBJECT_CLASS (handset_call_manager_parent_class)->finalize (object);
@@ -876,6 +1096,22 @@ handset_call_manager_class_init (HandsetCallManagerClass *klass)
   signals[SIGNAL_SEND_EVENT] =
       g_signal_new ("send-event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                     G_TYPE_NONE, 3, HANDSET_TYPE_CALL, G_TYPE_STRING, JSON_TYPE_OBJECT);
+  /**
+   * HandsetCallManager::incoming-invitation:
+   * @invitation: someone new calls: an invitation to the direct chat they
+   *   made for it, which rings
+   */
+  signals[SIGNAL_INCOMING_INVITATION] =
+      g_signal_new ("incoming-invitation", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                    NULL, NULL, G_TYPE_NONE, 1, HANDSET_TYPE_CALL_INVITATION);
+  /**
+   * HandsetCallManager::invitation-answered:
+   * @invitation: the invitation accepted here
+   * @call: the call found in the room once joined, answered
+   */
+  signals[SIGNAL_INVITATION_ANSWERED] =
+      g_signal_new ("invitation-answered", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                    NULL, NULL, G_TYPE_NONE, 2, HANDSET_TYPE_CALL_INVITATION, HANDSET_TYPE_CALL);
 }
 
 static void
@@ -886,6 +1122,9 @@ handset_call_manager_init (HandsetCallManager *self)
   self->early =
       g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
   g_queue_init (&self->early_order);
+  self->invitations = g_ptr_array_new_with_free_func (g_object_unref);
+  self->invited = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->answering = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include "handset-call-invitation.h"
 #include "handset-call.h"
 #include "handset-devices.h"
 #include "handset-encryption.h"
@@ -34,6 +35,13 @@ void handset_call_manager_set_hide_device (HandsetCallManager *self, gboolean hi
 void handset_call_manager_set_ring_in_public_rooms (HandsetCallManager *self, gboolean ring);
 
 void handset_call_manager_handle_batch (HandsetCallManager *self, HandsetSyncBatch *batch);
+
+void handset_call_manager_accept_invitation (HandsetCallManager *self,
+                                             HandsetCallInvitation *invitation,
+                                             gboolean video);
+void handset_call_manager_decline_invitation (HandsetCallManager *self,
+                                              HandsetCallInvitation *invitation);
+GPtrArray *handset_call_manager_get_invitations (HandsetCallManager *self);
 
 HandsetCall *handset_call_manager_place_call (HandsetCallManager *self,
                                               const char *room_id,

@@ -51,6 +51,7 @@ struct _HandsetCall
   gboolean on_hold;
   gboolean encrypted;
   gboolean waiting_for_keys;
+  gboolean waiting_for_join; /* the invitee is only invited to the room */
   HandsetPeerTrust peer_trust;
   gboolean remote_on_hold;
   gboolean remote_audio_muted;
@@ -141,6 +142,7 @@ enum
   PROP_VIDEO,
   PROP_ENCRYPTED,
   PROP_WAITING_FOR_KEYS,
+  PROP_WAITING_FOR_JOIN,
   PROP_PEER_TRUST,
   N_PROPS
 };
@@ -1431,6 +1433,9 @@ handset_call_get_property (GObject *object, guint prop_id, GValue *value, GParam
       case PROP_ENCRYPTED:
         g_value_set_boolean (value, self->encrypted);
         break;
+      case PROP_WAITING_FOR_JOIN:
+        g_value_set_boolean (value, self->waiting_for_join);
+        break;
       case PROP_WAITING_FOR_KEYS:
         g_value_set_boolean (value, self->waiting_for_keys);
         break;
@@ -1549,6 +1554,13 @@ handset_call_class_init (HandsetCallClass *klass)
    * their device has not shared its keys with this one.
    */
   props[PROP_WAITING_FOR_KEYS] = boolean_property ("waiting-for-keys");
+  /**
+   * HandsetCall:waiting-for-join:
+   *
+   * The one we call has not joined the room yet (a first call, in a direct
+   * chat just made): they see the call once they accept.
+   */
+  props[PROP_WAITING_FOR_JOIN] = boolean_property ("waiting-for-join");
   /**
    * HandsetCall:peer-trust:
    *
@@ -1926,6 +1938,20 @@ handset_call_get_waiting_for_keys (HandsetCall *self)
   g_return_val_if_fail (HANDSET_IS_CALL (self), FALSE);
 
   return self->waiting_for_keys;
+}
+
+gboolean
+handset_call_get_waiting_for_join (HandsetCall *self)
+{
+  g_return_val_if_fail (HANDSET_IS_CALL (self), FALSE);
+  return self->waiting_for_join;
+}
+
+void
+handset_call_set_waiting_for_join (HandsetCall *self, gboolean waiting)
+{
+  g_return_if_fail (HANDSET_IS_CALL (self));
+  set_boolean (self, &self->waiting_for_join, waiting, PROP_WAITING_FOR_JOIN);
 }
 
 /**

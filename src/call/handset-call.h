@@ -157,6 +157,8 @@ gboolean handset_call_get_waiting_for_keys (HandsetCall *self);
 HandsetPeerTrust handset_call_get_peer_trust (HandsetCall *self);
 void handset_call_set_peer_trust (HandsetCall *self, HandsetPeerTrust trust);
 void handset_call_set_waiting_for_keys (HandsetCall *self, gboolean waiting);
+gboolean handset_call_get_waiting_for_join (HandsetCall *self);
+void handset_call_set_waiting_for_join (HandsetCall *self, gboolean waiting);
 
 void handset_call_handle_event (HandsetCall *self, HandsetCallEvent *event);
 void handset_call_add_early_candidates (HandsetCall *self, HandsetCallEvent *candidates);

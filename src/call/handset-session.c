@@ -678,9 +678,15 @@ handset_session_call_user_async (HandsetSession *self,
   c->video = video;
   g_task_set_task_data (task, c, (GDestroyNotify) call_user_free);
 
-  handset_contact_list_ensure_direct_chat_async (self->contacts,
-                                                 handset_account_get_client (self->account),
-                                                 user_id, cancellable, direct_chat_cb, task);
+  {
+    /* A new chat carries the call's mark: the callee, only invited, sees
+     * that someone calls (see HandsetCallInvitation). */
+    g_autoptr (JsonObject) mark = handset_call_invitation_build_mark (video);
+
+    handset_contact_list_ensure_direct_chat_async (
+        self->contacts, handset_account_get_client (self->account), user_id, mark, cancellable,
+        direct_chat_cb, task);
+  }
 }
 
 /**

@@ -285,11 +285,13 @@ typedef struct
   HandsetMatrixClient *client;
   char *user_id;
   char *room_id;
+  JsonObject *creation_content;
 } Ensure;
 
 static void
 ensure_free (Ensure *ensure)
 {
+  g_clear_pointer (&ensure->creation_content, json_object_unref);
   g_clear_object (&ensure->client);
   g_free (ensure->user_id);
   g_free (ensure->room_id);
@@ -386,13 +388,16 @@ profile_cb (GObject *object, GAsyncResult *result, gpointer user_data)
                                       _ ("No such user: %s"), ensure->user_id));
       return;
     }
-  handset_matrix_client_create_direct_room_async (ensure->client, ensure->user_id,
-                                                  g_task_get_cancellable (task), room_created_cb,
-                                                  g_object_ref (task));
+  handset_matrix_client_create_direct_room_async (
+      ensure->client, ensure->user_id, ensure->creation_content, g_task_get_cancellable (task),
+      room_created_cb, g_object_ref (task));
 }
 
 /**
  * handset_contact_list_ensure_direct_chat_async:
+ *
+ * @creation_content: (nullable): what a new room's m.room.create carries
+ *   besides (a call's mark, see HandsetCallInvitation)
  *
  * Finds the direct chat with @user_id, or makes one: a private room with
  * them invited, recorded in `m.direct`.
@@ -401,6 +406,7 @@ void
 handset_contact_list_ensure_direct_chat_async (HandsetContactList *self,
                                                HandsetMatrixClient *client,
                                                const char *user_id,
+                                               JsonObject *creation_content,
                                                GCancellable *cancellable,
                                                GAsyncReadyCallback callback,
                                                gpointer user_data)
@@ -413,6 +419,7 @@ handset_contact_list_ensure_direct_chat_async (HandsetContactList *self,
   g_task_set_task_data (task, ensure, (GDestroyNotify) ensure_free);
   ensure->client = g_object_ref (client);
   ensure->user_id = g_strdup (user_id);
+  ensure->creation_content = creation_content ? json_object_ref (creation_content) : NULL;
 
   if (contact != NULL)
     {

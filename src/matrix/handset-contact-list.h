@@ -22,6 +22,7 @@ HandsetContact *handset_contact_list_find (HandsetContactList *self, const char 
 void handset_contact_list_ensure_direct_chat_async (HandsetContactList *self,
                                                     HandsetMatrixClient *client,
                                                     const char *user_id,
+                                                    JsonObject *creation_content,
                                                     GCancellable *cancellable,
                                                     GAsyncReadyCallback callback,
                                                     gpointer user_data);

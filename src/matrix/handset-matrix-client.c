@@ -1555,6 +1555,7 @@ handset_matrix_client_send_event_finish (HandsetMatrixClient *self,
 void
 handset_matrix_client_create_direct_room_async (HandsetMatrixClient *self,
                                                 const char *invitee,
+                                                JsonObject *creation_content,
                                                 GCancellable *cancellable,
                                                 GAsyncReadyCallback callback,
                                                 gpointer user_data)
@@ -1573,6 +1574,12 @@ handset_matrix_client_create_direct_room_async (HandsetMatrixClient *self,
   json_builder_begin_array (builder);
   json_builder_add_string_value (builder, invitee);
   json_builder_end_array (builder);
+  if (creation_content != NULL)
+    {
+      json_builder_set_member_name (builder, "creation_content");
+      json_builder_add_value (builder,
+                              json_node_init_object (json_node_alloc (), creation_content));
+    }
   json_builder_end_object (builder);
   body = node_from_builder (builder);
 
@@ -1713,6 +1720,34 @@ gboolean
 handset_matrix_client_set_account_data_finish (HandsetMatrixClient *self,
                                                GAsyncResult *result,
                                                GError **error)
+{
+  g_autoptr (JsonObject) response = g_task_propagate_pointer (G_TASK (result), error);
+
+  return response != NULL;
+}
+
+/**
+ * handset_matrix_client_leave_async:
+ *
+ * Leaves a room, or declines an invitation to it.
+ */
+void
+handset_matrix_client_leave_async (HandsetMatrixClient *self,
+                                   const char *room_id,
+                                   GCancellable *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer user_data)
+{
+  g_autofree char *room = escape_segment (room_id);
+  g_autofree char *path = g_strdup_printf ("/_matrix/client/v3/rooms/%s/leave", room);
+  g_autoptr (JsonNode) body = json_node_init_object (json_node_alloc (), json_object_new ());
+
+  object_request (self, "POST", path, body, HANDSET_REQUEST_AUTH | HANDSET_REQUEST_RETRY_NETWORK,
+                  cancellable, callback, user_data, handset_matrix_client_leave_async);
+}
+
+gboolean
+handset_matrix_client_leave_finish (HandsetMatrixClient *self, GAsyncResult *result, GError **error)
 {
   g_autoptr (JsonObject) response = g_task_propagate_pointer (G_TASK (result), error);
 

@@ -151,9 +151,18 @@ char *handset_matrix_client_send_event_finish (HandsetMatrixClient *self,
 
 void handset_matrix_client_create_direct_room_async (HandsetMatrixClient *self,
                                                      const char *invitee,
+                                                     JsonObject *creation_content,
                                                      GCancellable *cancellable,
                                                      GAsyncReadyCallback callback,
                                                      gpointer user_data);
+void handset_matrix_client_leave_async (HandsetMatrixClient *self,
+                                        const char *room_id,
+                                        GCancellable *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer user_data);
+gboolean handset_matrix_client_leave_finish (HandsetMatrixClient *self,
+                                             GAsyncResult *result,
+                                             GError **error);
 char *handset_matrix_client_create_direct_room_finish (HandsetMatrixClient *self,
                                                        GAsyncResult *result,
                                                        GError **error);

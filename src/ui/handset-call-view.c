@@ -198,6 +198,10 @@ update (HandsetCallView *self)
     }
   else if (detail == NULL && handset_call_get_remote_audio_muted (call))
     detail = g_strdup (_ ("Their microphone is off"));
+  if (detail == NULL && handset_call_get_waiting_for_join (call) &&
+      handset_call_get_state (call) == HANDSET_CALL_STATE_INVITE_SENT)
+    detail =
+        g_strdup_printf (_ ("Waiting for %s to accept"), gtk_label_get_text (self->peer_label));
   if (detail == NULL && handset_call_get_waiting_for_keys (call) &&
       handset_call_get_state (call) != HANDSET_CALL_STATE_ENDED)
     detail = g_strdup_printf (_ ("Waiting for %s’s device to share keys"),

@@ -29,7 +29,9 @@ struct _HandsetIncomingWindow
   GtkLabel *encryption_label;
   GtkWidget *buttons;
 
-  HandsetCall *call;
+  HandsetCall *call;                 /* or, for someone new: */
+  HandsetCallInvitation *invitation; /* the invitation that rings */
+  HandsetCallManager *manager;
   guint close_timer;
   GstElement *ringtone;
   guint ringtone_bus_watch;
@@ -53,6 +55,8 @@ ringtone_bus_cb (GstBus *bus, GstMessage *message, gpointer user_data)
 
       gst_message_parse_error (message, &error, NULL);
       g_message ("The ringtone cannot be played: %s", error->message);
+      /* The watch goes with this return: not to be removed again. */
+      self->ringtone_bus_watch = 0;
       return G_SOURCE_REMOVE;
     }
 
@@ -114,19 +118,28 @@ handset_incoming_window_is_ringing (HandsetIncomingWindow *self)
 static void
 on_accept (HandsetIncomingWindow *self)
 {
-  handset_call_answer (self->call, FALSE);
+  if (self->invitation != NULL)
+    handset_call_manager_accept_invitation (self->manager, self->invitation, FALSE);
+  else
+    handset_call_answer (self->call, FALSE);
 }
 
 static void
 on_accept_video (HandsetIncomingWindow *self)
 {
-  handset_call_answer (self->call, TRUE);
+  if (self->invitation != NULL)
+    handset_call_manager_accept_invitation (self->manager, self->invitation, TRUE);
+  else
+    handset_call_answer (self->call, TRUE);
 }
 
 static void
 on_decline (HandsetIncomingWindow *self)
 {
-  handset_call_reject (self->call);
+  if (self->invitation != NULL)
+    handset_call_manager_decline_invitation (self->manager, self->invitation);
+  else
+    handset_call_reject (self->call);
 }
 
 static void
@@ -190,11 +203,18 @@ answered_by_changed (HandsetIncomingWindow *self)
 static void
 update_encryption (HandsetIncomingWindow *self)
 {
-  g_autofree char *encryption =
-      handset_call_describe_encryption (self->call, gtk_label_get_text (self->caller_label));
+  if (self->call == NULL)
+    {
+      gtk_widget_set_visible (self->encryption_box, FALSE);
+      return;
+    }
+  {
+    g_autofree char *encryption =
+        handset_call_describe_encryption (self->call, gtk_label_get_text (self->caller_label));
 
-  gtk_label_set_text (self->encryption_label, encryption ? encryption : "");
-  gtk_widget_set_visible (self->encryption_box, encryption != NULL);
+    gtk_label_set_text (self->encryption_label, encryption ? encryption : "");
+    gtk_widget_set_visible (self->encryption_box, encryption != NULL);
+  }
 }
 
 static void
@@ -207,6 +227,10 @@ handset_incoming_window_dispose (GObject *object)
   if (self->call != NULL)
     g_signal_handlers_disconnect_by_data (self->call, self);
   g_clear_object (&self->call);
+  if (self->invitation != NULL)
+    g_signal_handlers_disconnect_by_data (self->invitation, self);
+  g_clear_object (&self->invitation);
+  g_clear_object (&self->manager);
 
   G_OBJECT_CLASS (handset_incoming_window_parent_class)->dispose (object);
 }
@@ -229,6 +253,8 @@ handset_incoming_window_close_request (GtkWindow *window)
 
   if (self->call != NULL && handset_call_get_state (self->call) == HANDSET_CALL_STATE_RINGING)
     handset_call_reject (self->call);
+  if (self->invitation != NULL)
+    handset_call_manager_decline_invitation (self->manager, self->invitation);
 
   return GTK_WINDOW_CLASS (handset_incoming_window_parent_class)->close_request (window);
 }
@@ -292,6 +318,73 @@ handset_incoming_window_new (GtkApplication *application,
   g_signal_connect_swapped (call, "notify::answered-by", G_CALLBACK (answered_by_changed), self);
 
   return self;
+}
+
+static void
+invitation_state_changed (HandsetIncomingWindow *self)
+{
+  switch (handset_call_invitation_get_state (self->invitation))
+    {
+      case HANDSET_CALL_INVITATION_RINGING:
+        return;
+      case HANDSET_CALL_INVITATION_JOINING:
+        /* Answered: the call comes once the chat is joined. */
+        stop_ringtone (self);
+        gtk_label_set_text (self->status_label, _ ("Joining the chat…"));
+        gtk_widget_set_sensitive (self->buttons, FALSE);
+        return;
+      case HANDSET_CALL_INVITATION_ANSWERED:
+      case HANDSET_CALL_INVITATION_DECLINED:
+      case HANDSET_CALL_INVITATION_GONE:
+      case HANDSET_CALL_INVITATION_FAILED:
+      default:
+        stop_ringtone (self);
+        gtk_window_destroy (GTK_WINDOW (self));
+        return;
+    }
+}
+
+/**
+ * handset_incoming_window_new_for_invitation:
+ *
+ * The window for someone new who calls: their invitation to a direct chat
+ * made for the call rings. Answer joins the chat and answers the call in
+ * it; Decline declines the invitation.
+ */
+HandsetIncomingWindow *
+handset_incoming_window_new_for_invitation (GtkApplication *application,
+                                            HandsetCallManager *manager,
+                                            HandsetCallInvitation *invitation,
+                                            const char *caller_name)
+{
+  HandsetIncomingWindow *self =
+      g_object_new (HANDSET_TYPE_INCOMING_WINDOW, "application", application, NULL);
+
+  self->invitation = g_object_ref (invitation);
+  self->manager = g_object_ref (manager);
+  adw_avatar_set_text (self->avatar, caller_name);
+  gtk_label_set_text (self->caller_label, caller_name);
+  gtk_label_set_text (self->status_label, handset_call_invitation_get_video (invitation)
+                                              ? _ ("Video call · a new contact")
+                                              : _ ("Calling you · a new contact"));
+  update_encryption (self);
+  g_signal_connect_swapped (invitation, "notify::state", G_CALLBACK (invitation_state_changed),
+                            self);
+  start_ringtone (self);
+
+  return self;
+}
+
+/**
+ * handset_incoming_window_get_invitation:
+ *
+ * Returns: (transfer none) (nullable): the invitation that rings, for
+ *   someone new
+ */
+HandsetCallInvitation *
+handset_incoming_window_get_invitation (HandsetIncomingWindow *self)
+{
+  return self->invitation;
 }
 
 /**

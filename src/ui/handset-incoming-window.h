@@ -7,6 +7,7 @@
 #include <adwaita.h>
 
 #include "handset-avatar-cache.h"
+#include "handset-call-manager.h"
 #include "handset-call.h"
 
 G_BEGIN_DECLS
@@ -28,7 +29,13 @@ HandsetIncomingWindow *handset_incoming_window_new (GtkApplication *application,
 void handset_incoming_window_set_avatar (HandsetIncomingWindow *self,
                                          HandsetAvatarCache *cache,
                                          const char *mxc_uri);
+HandsetIncomingWindow *
+handset_incoming_window_new_for_invitation (GtkApplication *application,
+                                            HandsetCallManager *manager,
+                                            HandsetCallInvitation *invitation,
+                                            const char *caller_name);
 HandsetCall *handset_incoming_window_get_call (HandsetIncomingWindow *self);
+HandsetCallInvitation *handset_incoming_window_get_invitation (HandsetIncomingWindow *self);
 AdwAvatar *handset_incoming_window_get_avatar (HandsetIncomingWindow *self);
 const char *handset_incoming_window_get_status_text (HandsetIncomingWindow *self);
 const char *handset_incoming_window_get_encryption_text (HandsetIncomingWindow *self);

@@ -31,6 +31,7 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
+#include "handset-call-invitation.h"
 #include "handset-crypto-machine.h"
 #include "handset-olm.h"
 #include "handset-sync-batch.h"
@@ -323,13 +324,18 @@ set_up (void)
         "   \"state\": {\"events\": [{\"type\": \"m.room.encryption\", \"sender\": \"%s\","
         "     \"state_key\": \"\", \"content\": {\"algorithm\": \"%s\"}}]},"
         "   \"timeline\": {\"limited\": false, \"events\": [%s]}}},"
-        "  \"invite\": {}, \"leave\": {}},"
+        "  \"invite\": {\"!new:x\": {\"invite_state\": {\"events\": ["
+        "   {\"type\": \"m.room.create\", \"state_key\": \"\", \"sender\": \"%s\","
+        "    \"content\": {\"io.github.handset.call_invite\": {\"video\": true}}},"
+        "   {\"type\": \"m.room.member\", \"state_key\": \"%s\", \"sender\": \"%s\","
+        "    \"content\": {\"membership\": \"invite\"}, \"unsigned\": {\"age\": 1200}}]}}},"
+        "  \"leave\": {}},"
         " \"device_lists\": {\"changed\": [\"%s\"], \"left\": [\"%s\"]},"
         " \"device_one_time_keys_count\": {\"signed_curve25519\": 49},"
         " \"device_unused_fallback_key_types\": [\"signed_curve25519\"]}",
         dummy_text, ALICE, HANDSET_MEGOLM_ALGORITHM, ROOM,
         handset_crypto_machine_get_curve25519 (alice.machine), ROOM, ALICE,
-        HANDSET_MEGOLM_ALGORITHM, event_text, ALICE, CAROL);
+        HANDSET_MEGOLM_ALGORITHM, event_text, ALICE, BOB, ALICE, ALICE, CAROL);
 
     sync = parse_object (text);
     add_to_corpus (sync);
@@ -538,6 +544,15 @@ feed_sync (const guint8 *data, gsize size)
     {
       const HandsetSyncRoom *room = handset_sync_batch_get_room (batch, i);
 
+      /* An invitation's stripped state, as it is read for a first call. */
+      if (room->membership == HANDSET_MEMBERSHIP_INVITE)
+        {
+          g_autoptr (HandsetCallInvitation) invitation =
+              handset_call_invitation_parse (room->room_id, room->state, BOB, 90000);
+
+          if (invitation != NULL)
+            g_assert (handset_call_invitation_get_inviter (invitation) != NULL);
+        }
       if (room->membership != HANDSET_MEMBERSHIP_JOIN)
         continue;
       for (guint j = 0; j < room->timeline->len; j++)

@@ -471,6 +471,140 @@ test_verify (void)
   g_subprocess_wait (app, NULL, NULL);
 }
 
+typedef struct
+{
+  const char *profile;
+  const char *state;
+  JsonObject *found;
+} LineWait;
+
+/* A line of `handset calls` in @state (a call's, or an invitation's). */
+static JsonObject *
+wait_line (const char *profile, const char *state)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+      g_auto (GStrv) lines = NULL;
+      int status;
+
+      out = run (NULL, &status, &err, "--profile", profile, "calls", NULL);
+      g_assert_cmpint (status, ==, 0);
+      lines = g_strsplit (out, "\n", -1);
+      for (guint i = 0; lines[i] != NULL; i++)
+        {
+          g_autoptr (JsonNode) node = *lines[i] ? json_from_string (lines[i], NULL) : NULL;
+
+          if (node != NULL &&
+              g_strcmp0 (json_object_get_string_member (json_node_get_object (node), "state"),
+                         state) == 0)
+            return json_object_ref (json_node_get_object (node));
+        }
+      g_usleep (250000);
+    }
+  return NULL;
+}
+
+/* The first call to someone new: alice and bob share no chat. alice's
+ * call makes the direct chat and says it waits for bob to accept; bob's
+ * Handset rings from the invitation ("new contact"), `handset answer`
+ * joins the chat and answers the call in it; both connect. A third
+ * person's first call, declined, declines the invitation, and the caller
+ * sees it declined. Issue 15. */
+static void
+test_first_call_to_someone_new (void)
+{
+  g_autoptr (HandsetTestUser) alice = NULL;
+  g_autoptr (HandsetTestUser) bob = NULL;
+  g_autoptr (HandsetTestUser) carol = NULL;
+  g_autoptr (GSubprocess) alice_app = NULL;
+  g_autoptr (GSubprocess) bob_app = NULL;
+  g_autoptr (GSubprocess) carol_app = NULL;
+  g_autoptr (GDBusConnection) bus = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) invitation = NULL;
+  g_autoptr (JsonObject) waiting = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *call_id = NULL;
+  int status;
+
+  if (!handset_test_homeserver_require ())
+    return;
+
+  alice = handset_test_register ("alice");
+  bob = handset_test_register ("bob");
+  carol = handset_test_register ("carol");
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  login ("clinewalice", alice);
+  login ("clinewbob", bob);
+  login ("clinewcarol", carol);
+  alice_app = start_instance (bus, "clinewalice");
+  bob_app = start_instance (bus, "clinewbob");
+  carol_app = start_instance (bus, "clinewcarol");
+
+  out = run (NULL, &status, &err, "--profile", "clinewalice", "call", bob->user_id, NULL);
+  g_assert_cmpint (status, ==, 0);
+  call_id = g_strdup (g_strstrip (out));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* alice waits for bob to accept; bob's Handset rings from the
+   * invitation. */
+  waiting = wait_line ("clinewalice", "invite_sent");
+  g_assert_nonnull (waiting);
+  g_assert_true (json_object_get_boolean_member (waiting, "waiting_for_join"));
+  invitation = wait_line ("clinewbob", "invitation");
+  g_assert_nonnull (invitation);
+  g_assert_cmpstr (json_object_get_string_member (invitation, "opponent_user_id"), ==,
+                   alice->user_id);
+  g_assert_true (json_object_get_boolean_member (invitation, "new_contact"));
+
+  out = run (NULL, &status, &err, "--profile", "clinewbob", "answer", NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_true (wait_call_state ("clinewalice", call_id, "connected"));
+  g_assert_true (wait_call_state ("clinewbob", call_id, "connected"));
+  out = run (NULL, &status, &err, "--profile", "clinewalice", "hangup", NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (wait_call_state ("clinewbob", call_id, "ended"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_clear_pointer (&call_id, g_free);
+
+  /* carol, new to bob too: declined, invitation and all. */
+  out = run (NULL, &status, &err, "--profile", "clinewcarol", "call", bob->user_id, NULL);
+  g_assert_cmpint (status, ==, 0);
+  call_id = g_strdup (g_strstrip (out));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_clear_pointer (&invitation, json_object_unref);
+  invitation = wait_line ("clinewbob", "invitation");
+  g_assert_nonnull (invitation);
+  g_assert_cmpstr (json_object_get_string_member (invitation, "opponent_user_id"), ==,
+                   carol->user_id);
+  out = run (NULL, &status, &err, "--profile", "clinewbob", "reject", NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (wait_call_state ("clinewcarol", call_id, "ended"));
+  {
+    g_autoptr (JsonObject) ended = call_line ("clinewcarol", call_id);
+
+    g_assert_cmpstr (json_object_get_string_member (ended, "end_reason"), ==, "declined");
+  }
+
+  g_subprocess_send_signal (alice_app, SIGTERM);
+  g_subprocess_send_signal (bob_app, SIGTERM);
+  g_subprocess_send_signal (carol_app, SIGTERM);
+  g_subprocess_wait (alice_app, NULL, NULL);
+  g_subprocess_wait (bob_app, NULL, NULL);
+  g_subprocess_wait (carol_app, NULL, NULL);
+}
+
 static void
 test_two_profiles_by_command_line_and_dbus (void)
 {
@@ -650,6 +784,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/login-call-calls-hangup", test_cli);
   g_test_add_func ("/cli/encrypted-call-both-ways", test_encrypted_both_ways);
   g_test_add_func ("/cli/verify", test_verify);
+  g_test_add_func ("/cli/first-call-to-someone-new", test_first_call_to_someone_new);
   g_test_add_func ("/cli/two-profiles-by-command-line-and-dbus",
                    test_two_profiles_by_command_line_and_dbus);
 

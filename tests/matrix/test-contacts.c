@@ -57,7 +57,7 @@ ensure (HandsetContactList *list,
 {
   g_autoptr (GAsyncResult) result = NULL;
 
-  handset_contact_list_ensure_direct_chat_async (list, client, user_id, NULL,
+  handset_contact_list_ensure_direct_chat_async (list, client, user_id, NULL, NULL,
                                                  handset_test_store_result, &result);
   return handset_contact_list_ensure_direct_chat_finish (
       list, handset_test_wait_for_result (&result, WAIT_S), created, error);

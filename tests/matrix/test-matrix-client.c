@@ -242,8 +242,8 @@ create_direct_room (HandsetMatrixClient *client, const char *invitee)
   g_autoptr (GError) error = NULL;
   char *room_id;
 
-  handset_matrix_client_create_direct_room_async (client, invitee, NULL, handset_test_store_result,
-                                                  &result);
+  handset_matrix_client_create_direct_room_async (client, invitee, NULL, NULL,
+                                                  handset_test_store_result, &result);
   room_id = handset_matrix_client_create_direct_room_finish (
       client, handset_test_wait_for_result (&result, WAIT_S), &error);
   g_assert_no_error (error);

@@ -711,6 +711,48 @@ test_call_through_the_ui (void)
   screenshot (preferences, "preferences");
   gtk_window_destroy (GTK_WINDOW (preferences));
 
+  /* carol, whom bob has never talked to, calls him as New Call does: the
+   * chat is made, bob's windows ring from the invitation as a new
+   * contact, carol waits for him to accept; he answers on his first
+   * device, which joins the chat and takes the call. Issue 15. */
+  {
+    g_autoptr (HandsetTestUser) carol = handset_test_register ("carol");
+    Profile *pc;
+    HandsetIncomingWindow *incoming;
+    HandsetCallView *carol_view;
+    TextIs connected;
+
+    set_display_name (carol, "Carol");
+    pc = start_profile ("uicarol", carol);
+    log_in (pc, FALSE);
+    handset_session_call_user_async (handset_application_get_session (pc->app), bob->user_id, FALSE,
+                                     NULL, NULL, NULL);
+    wait_page (pc, "call");
+    carol_view = HANDSET_CALL_VIEW (handset_window_get_call_view (window_of (pc)));
+    g_assert_true (handset_test_wait_until (has_incoming, pb1, WAIT_S));
+    incoming = incoming_of (pb1);
+    g_assert_nonnull (handset_incoming_window_get_invitation (incoming));
+    g_test_message ("bob sees: %s", handset_incoming_window_get_status_text (incoming));
+    g_assert_nonnull (strstr (handset_incoming_window_get_status_text (incoming), "new contact"));
+    g_assert_true (handset_incoming_window_is_ringing (incoming));
+    {
+      DetailIs waiting = { carol_view, "Waiting for " };
+
+      g_assert_true (handset_test_wait_until (detail_is, &waiting, WAIT_S));
+      g_test_message ("carol sees: %s", handset_call_view_get_detail_text (carol_view));
+      g_assert_nonnull (strstr (handset_call_view_get_detail_text (carol_view), "to accept"));
+    }
+    screenshot (GTK_WIDGET (incoming), "incoming-new-contact");
+    handset_test_click (GTK_WIDGET (incoming), "Accept");
+    wait_page (pb1, "call");
+    connected = (TextIs){ carol_view, "00:" };
+    g_assert_true (handset_test_wait_until (state_starts, &connected, WAIT_S));
+    g_assert_null (incoming_of (pb1));
+    handset_test_click (GTK_WIDGET (window_of (pc)), "Hang Up");
+    wait_page (pb1, "contacts");
+    g_application_quit (G_APPLICATION (pc->app));
+  }
+
   g_application_quit (G_APPLICATION (pa->app));
   g_application_quit (G_APPLICATION (pa2->app));
   g_application_quit (G_APPLICATION (pb1->app));
