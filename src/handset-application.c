@@ -300,6 +300,8 @@ incoming_call_cb (HandsetCallManager *manager, HandsetCall *call, HandsetApplica
 
   incoming = handset_incoming_window_new (GTK_APPLICATION (self), call, name,
                                           room ? handset_room_get_name (room) : NULL);
+  handset_incoming_window_set_can_send_video (
+      incoming, handset_media_session_can_send_video (self->media_devices));
   {
     g_autofree char *avatar_url = handset_session_peer_avatar_url (
         self->session, handset_call_get_opponent_user_id (call), handset_call_get_room_id (call));
@@ -340,6 +342,8 @@ incoming_invitation_cb (HandsetCallManager *manager,
 
   incoming = handset_incoming_window_new_for_invitation (GTK_APPLICATION (self), manager,
                                                          invitation, name);
+  handset_incoming_window_set_can_send_video (
+      incoming, handset_media_session_can_send_video (self->media_devices));
   gtk_window_present (GTK_WINDOW (incoming));
   if (window == NULL || !gtk_window_is_active (GTK_WINDOW (window)))
     {

@@ -77,6 +77,29 @@ device_element (HandsetSession *self, HandsetMediaDeviceKind kind, const char *n
   return element;
 }
 
+/* The first camera there is, when none was chosen: never a test
+ * pattern. */
+static GstElement *
+default_camera (HandsetSession *self)
+{
+  g_autoptr (HandsetMediaDevice) device = NULL;
+  g_autoptr (GError) error = NULL;
+  GListModel *cameras;
+  GstElement *element;
+
+  if (self->media_devices == NULL)
+    return NULL;
+  cameras = handset_media_devices_get_cameras (self->media_devices);
+  if (g_list_model_get_n_items (cameras) == 0)
+    return NULL;
+  device = g_list_model_get_item (cameras, 0);
+  element = handset_media_device_create_element (device, &error);
+  if (element == NULL)
+    g_message ("The camera %s cannot be opened: %s", handset_media_device_get_name (device),
+               error->message);
+  return element;
+}
+
 static HandsetCallMedia *
 make_media (gboolean video, gpointer user_data, GError **error)
 {
@@ -92,6 +115,8 @@ make_media (gboolean video, gpointer user_data, GError **error)
   if ((element = device_element (self, HANDSET_MEDIA_DEVICE_SPEAKER, self->speaker)))
     handset_media_session_set_audio_sink (media, element);
   if ((element = device_element (self, HANDSET_MEDIA_DEVICE_CAMERA, self->camera)))
+    handset_media_session_set_video_source (media, element);
+  else if ((element = default_camera (self)))
     handset_media_session_set_video_source (media, element);
 
   if (handset_turn_has_servers (self->turn))

@@ -20,11 +20,13 @@
 #include "config.h"
 
 #define GST_USE_UNSTABLE_API
+#include <glib/gi18n.h>
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 #include <nice/agent.h>
 
 #include "handset-media-check.h"
+#include "handset-media-devices.h"
 #include "handset-media-session.h"
 
 #define DEFAULT_AUDIO_PT  111
@@ -253,6 +255,8 @@ make_audio_sink (HandsetMediaSession *self, GError **error)
   return system_audio_element ("HANDSET_AUDIO_SINK", "pulsesink", error);
 }
 
+/* The camera the session was given; never autovideosrc, which without a
+ * camera sends a test pattern to the other side. */
 static GstElement *
 make_video_source (HandsetMediaSession *self, GError **error)
 {
@@ -263,7 +267,27 @@ make_video_source (HandsetMediaSession *self, GError **error)
   if (self->video_source != NULL)
     return g_steal_pointer (&self->video_source);
 
-  return gst_element_factory_make ("autovideosrc", NULL);
+  g_set_error_literal (error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
+                       _ ("No camera was found"));
+  return NULL;
+}
+
+/**
+ * handset_media_session_can_send_video:
+ * @devices: (nullable): the devices, as monitored
+ *
+ * Returns: whether a call can send video: there is a camera (or the
+ *   environment names a video source, as tests do)
+ */
+gboolean
+handset_media_session_can_send_video (HandsetMediaDevices *devices)
+{
+  const char *description = g_getenv ("HANDSET_VIDEO_SRC");
+
+  if (description != NULL && *description != '\0')
+    return TRUE;
+  return devices != NULL &&
+         g_list_model_get_n_items (handset_media_devices_get_cameras (devices)) > 0;
 }
 
 static void

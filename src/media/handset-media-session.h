@@ -7,6 +7,7 @@
 #include <gst/gst.h>
 
 #include "handset-call-media.h"
+#include "handset-media-devices.h"
 
 G_BEGIN_DECLS
 
@@ -34,5 +35,7 @@ void handset_media_session_update_stats (HandsetMediaSession *self);
 
 char *handset_media_turn_uri (const char *uri, const char *username, const char *password);
 GThread *handset_media_prewarm (void);
+
+gboolean handset_media_session_can_send_video (HandsetMediaDevices *devices);
 
 G_END_DECLS

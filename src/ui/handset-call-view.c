@@ -232,7 +232,16 @@ update (HandsetCallView *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->hold_button),
                             live && handset_call_get_state (call) == HANDSET_CALL_STATE_CONNECTED);
   gtk_widget_set_sensitive (GTK_WIDGET (self->mute_button), live);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->video_button), live);
+  {
+    /* No camera: the button is off and says why; no test pattern is ever
+     * sent in its place. */
+    gboolean camera = handset_media_session_can_send_video (self->devices);
+
+    gtk_widget_set_sensitive (GTK_WIDGET (self->video_button),
+                              live && (camera || handset_call_get_video (call)));
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->video_button),
+                                 camera ? _ ("Video") : _ ("No camera was found"));
+  }
   update_video (self);
 }
 

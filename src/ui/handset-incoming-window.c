@@ -28,6 +28,7 @@ struct _HandsetIncomingWindow
   GtkWidget *encryption_box;
   GtkLabel *encryption_label;
   GtkWidget *buttons;
+  GtkWidget *video_button;
 
   HandsetCall *call;                 /* or, for someone new: */
   HandsetCallInvitation *invitation; /* the invitation that rings */
@@ -274,6 +275,7 @@ handset_incoming_window_class_init (HandsetIncomingWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HandsetIncomingWindow, caller_label);
   gtk_widget_class_bind_template_child (widget_class, HandsetIncomingWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, HandsetIncomingWindow, buttons);
+  gtk_widget_class_bind_template_child (widget_class, HandsetIncomingWindow, video_button);
   gtk_widget_class_bind_template_child (widget_class, HandsetIncomingWindow, encryption_box);
   gtk_widget_class_bind_template_child (widget_class, HandsetIncomingWindow, encryption_label);
   gtk_widget_class_bind_template_callback (widget_class, on_accept);
@@ -385,6 +387,21 @@ HandsetCallInvitation *
 handset_incoming_window_get_invitation (HandsetIncomingWindow *self)
 {
   return self->invitation;
+}
+
+/**
+ * handset_incoming_window_set_can_send_video:
+ *
+ * Without a camera, answering with video is off, and says why.
+ */
+void
+handset_incoming_window_set_can_send_video (HandsetIncomingWindow *self, gboolean can)
+{
+  g_return_if_fail (HANDSET_IS_INCOMING_WINDOW (self));
+
+  gtk_widget_set_sensitive (self->video_button, can);
+  if (!can)
+    gtk_widget_set_tooltip_text (self->video_button, _ ("No camera was found"));
 }
 
 /**

@@ -34,6 +34,7 @@ handset_incoming_window_new_for_invitation (GtkApplication *application,
                                             HandsetCallManager *manager,
                                             HandsetCallInvitation *invitation,
                                             const char *caller_name);
+void handset_incoming_window_set_can_send_video (HandsetIncomingWindow *self, gboolean can);
 HandsetCall *handset_incoming_window_get_call (HandsetIncomingWindow *self);
 HandsetCallInvitation *handset_incoming_window_get_invitation (HandsetIncomingWindow *self);
 AdwAvatar *handset_incoming_window_get_avatar (HandsetIncomingWindow *self);

@@ -606,6 +606,35 @@ test_turn_uri (void)
   g_assert_null (c);
 }
 
+/* Without a camera a video call has no video to send: it says so, and no
+ * test pattern goes out in its place (autovideosrc would send one). */
+static void
+test_no_camera (void)
+{
+  g_autoptr (HandsetMediaSession) session = handset_media_session_new (TRUE, NULL);
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *offer = NULL;
+
+  g_assert_nonnull (session);
+  g_assert_false (handset_media_session_can_send_video (NULL));
+  handset_media_session_set_audio_source (session,
+                                          handset_test_source ("audiotestsrc is-live=true"));
+  handset_call_media_create_offer (HANDSET_CALL_MEDIA (session), FALSE, NULL, store_result,
+                                   &result);
+  offer = handset_call_media_create_offer_finish (HANDSET_CALL_MEDIA (session),
+                                                  wait_result (&result), &error);
+  g_assert_null (offer);
+  g_assert_error (error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT);
+  g_assert_nonnull (strstr (error->message, "No camera"));
+  {
+    g_autoptr (GstElement) pattern = gst_bin_get_by_name (
+        GST_BIN (handset_media_session_get_pipeline (session)), "videotestsrc0");
+
+    g_assert_null (pattern);
+  }
+}
+
 static void
 test_missing_plugin (void)
 {
@@ -639,6 +668,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/media-session/tones-both-ways", test_tones_both_ways);
   g_test_add_func ("/media-session/video-call", test_video_call);
+  g_test_add_func ("/media-session/no-camera", test_no_camera);
   g_test_add_func ("/media-session/streams-not-shown", test_streams_not_shown);
   g_test_add_func ("/media-session/ice-restart-asked", test_ice_restart);
   g_test_add_func ("/media-session/switch-microphone-and-speaker", test_switch_microphone);

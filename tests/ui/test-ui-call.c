@@ -261,6 +261,23 @@ status_starts (gpointer data)
          g_str_has_prefix (handset_incoming_window_get_status_text (incoming), "Answered on ");
 }
 
+/* A widget with that tooltip, sensitive or not. */
+static GtkWidget *
+find_by_tooltip (GtkWidget *root, const char *tooltip)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (g_strcmp0 (gtk_widget_get_tooltip_text (child), tooltip) == 0)
+        return child;
+      if ((found = find_by_tooltip (child, tooltip)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 typedef struct
 {
   HandsetCallView *view;
@@ -512,6 +529,26 @@ test_call_through_the_ui (void)
   handset_test_click (GTK_WIDGET (window_of (pa)), "Video");
   g_assert_true (
       handset_test_wait_until (widget_hidden, handset_call_view_get_local_video (view), WAIT_S));
+
+  /* No camera (the devices list none, and nothing stands in for one):
+   * the video button is off and says why. */
+  {
+    g_autofree char *source = g_strdup (g_getenv ("HANDSET_VIDEO_SRC"));
+    GtkWidget *button;
+
+    g_unsetenv ("HANDSET_VIDEO_SRC");
+    handset_test_click (GTK_WIDGET (window_of (pa)), "Mute");
+    handset_test_click (GTK_WIDGET (window_of (pa)), "Mute");
+    handset_test_run_for (300);
+    button = find_by_tooltip (GTK_WIDGET (window_of (pa)), "No camera was found");
+    g_assert_nonnull (button);
+    g_assert_false (gtk_widget_get_sensitive (button));
+    g_setenv ("HANDSET_VIDEO_SRC", source, TRUE);
+    handset_test_click (GTK_WIDGET (window_of (pa)), "Mute");
+    handset_test_click (GTK_WIDGET (window_of (pa)), "Mute");
+    handset_test_run_for (300);
+    g_assert_nonnull (handset_test_find_button (GTK_WIDGET (window_of (pa)), "Video"));
+  }
 
   /* alice hangs up; both leave the call screen. */
   handset_test_click (GTK_WIDGET (window_of (pa)), "Hang Up");
