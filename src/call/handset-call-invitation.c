@@ -167,8 +167,7 @@ handset_call_invitation_parse (const char *room_id,
     {
       JsonNode *ts = json_object_get_member (member, "origin_server_ts");
 
-      if (ts != NULL && JSON_NODE_HOLDS_VALUE (ts) &&
-          json_node_get_value_type (ts) == G_TYPE_INT64)
+      if (ts != NULL && JSON_NODE_HOLDS_VALUE (ts) && json_node_get_value_type (ts) == G_TYPE_INT64)
         age = g_get_real_time () / 1000 - json_node_get_int (ts);
     }
   if (age < 0 || age >= lifetime_ms)

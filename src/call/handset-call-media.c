@@ -28,6 +28,13 @@ handset_call_media_default_init (HandsetCallMediaInterface *iface)
    */
   g_signal_new ("ice-state-changed", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0, NULL,
                 NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
+  /**
+   * HandsetCallMedia::device-failed:
+   * @device: a #HandsetCallDevice: the microphone, speaker or camera
+   * @message: what went wrong, in words
+   */
+  g_signal_new ("device-failed", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                NULL, G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_STRING);
 }
 
 void

@@ -21,6 +21,15 @@ typedef enum
   HANDSET_ICE_STATE_CLOSED,
 } HandsetIceState;
 
+/* Which of the call's devices failed. */
+typedef enum
+{
+  HANDSET_CALL_DEVICE_NONE,
+  HANDSET_CALL_DEVICE_MICROPHONE,
+  HANDSET_CALL_DEVICE_SPEAKER,
+  HANDSET_CALL_DEVICE_CAMERA,
+} HandsetCallDevice;
+
 #define HANDSET_TYPE_CALL_MEDIA (handset_call_media_get_type ())
 G_DECLARE_INTERFACE (HandsetCallMedia, handset_call_media, HANDSET, CALL_MEDIA, GObject)
 

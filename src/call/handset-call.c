@@ -52,6 +52,8 @@ struct _HandsetCall
   gboolean encrypted;
   gboolean waiting_for_keys;
   gboolean waiting_for_join; /* the invitee is only invited to the room */
+  HandsetCallDevice failed_device;
+  char *device_error;
   HandsetPeerTrust peer_trust;
   gboolean remote_on_hold;
   gboolean remote_audio_muted;
@@ -143,6 +145,7 @@ enum
   PROP_ENCRYPTED,
   PROP_WAITING_FOR_KEYS,
   PROP_WAITING_FOR_JOIN,
+  PROP_FAILED_DEVICE,
   PROP_PEER_TRUST,
   N_PROPS
 };
@@ -512,6 +515,49 @@ connect_timeout_cb (gpointer user_data)
                  HANDSET_CALL_CONNECT_TIMEOUT_MS / 1000);
       fail_ice (self);
     }
+}
+
+static void
+device_failed_cb (HandsetCallMedia *media, int device, const char *message, HandsetCall *self)
+{
+  /* The first error says most; what follows it is its echo. */
+  if (self->failed_device == (HandsetCallDevice) device)
+    return;
+  g_free (self->device_error);
+  self->device_error = g_strdup (message);
+  self->failed_device = device;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_FAILED_DEVICE]);
+}
+
+/**
+ * handset_call_get_failed_device:
+ * @message: (out) (optional) (transfer none): what went wrong with it
+ *
+ * Returns: the device that failed during the call, if one did
+ */
+HandsetCallDevice
+handset_call_get_failed_device (HandsetCall *self, const char **message)
+{
+  g_return_val_if_fail (HANDSET_IS_CALL (self), HANDSET_CALL_DEVICE_NONE);
+  if (message != NULL)
+    *message = self->device_error;
+  return self->failed_device;
+}
+
+/**
+ * handset_call_clear_failed_device:
+ *
+ * Another device was chosen: the failure no longer stands.
+ */
+void
+handset_call_clear_failed_device (HandsetCall *self)
+{
+  g_return_if_fail (HANDSET_IS_CALL (self));
+  if (self->failed_device == HANDSET_CALL_DEVICE_NONE)
+    return;
+  self->failed_device = HANDSET_CALL_DEVICE_NONE;
+  g_clear_pointer (&self->device_error, g_free);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_FAILED_DEVICE]);
 }
 
 static void
@@ -1436,6 +1482,9 @@ handset_call_get_property (GObject *object, guint prop_id, GValue *value, GParam
       case PROP_WAITING_FOR_JOIN:
         g_value_set_boolean (value, self->waiting_for_join);
         break;
+      case PROP_FAILED_DEVICE:
+        g_value_set_int (value, self->failed_device);
+        break;
       case PROP_WAITING_FOR_KEYS:
         g_value_set_boolean (value, self->waiting_for_keys);
         break;
@@ -1490,6 +1539,7 @@ handset_call_finalize (GObject *object)
   g_free (self->answered_by);
   g_free (self->answered_by_party);
   g_free (self->remote_reason);
+  g_free (self->device_error);
   g_ptr_array_unref (self->local_candidates);
   g_ptr_array_unref (self->pending_remote_candidates);
   g_hash_table_unref (self->candidates_by_party);
@@ -1562,6 +1612,16 @@ handset_call_class_init (HandsetCallClass *klass)
    */
   props[PROP_WAITING_FOR_JOIN] = boolean_property ("waiting-for-join");
   /**
+   * HandsetCall:failed-device:
+   *
+   * The device that failed during the call (a #HandsetCallDevice), which
+   * the person should be told about: a call that is silent otherwise.
+   */
+  props[PROP_FAILED_DEVICE] =
+      g_param_spec_int ("failed-device", NULL, NULL, HANDSET_CALL_DEVICE_NONE,
+                        HANDSET_CALL_DEVICE_CAMERA, HANDSET_CALL_DEVICE_NONE,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
    * HandsetCall:peer-trust:
    *
    * What is known of the other device (a #HandsetPeerTrust): whether its
@@ -1625,6 +1685,7 @@ call_new (HandsetClock *clock,
   g_signal_connect (media, "local-candidate", G_CALLBACK (local_candidate_cb), self);
   g_signal_connect (media, "gathering-done", G_CALLBACK (gathering_done_cb), self);
   g_signal_connect (media, "ice-state-changed", G_CALLBACK (ice_state_changed_cb), self);
+  g_signal_connect (media, "device-failed", G_CALLBACK (device_failed_cb), self);
 
   return self;
 }

@@ -158,6 +158,8 @@ HandsetPeerTrust handset_call_get_peer_trust (HandsetCall *self);
 void handset_call_set_peer_trust (HandsetCall *self, HandsetPeerTrust trust);
 void handset_call_set_waiting_for_keys (HandsetCall *self, gboolean waiting);
 gboolean handset_call_get_waiting_for_join (HandsetCall *self);
+HandsetCallDevice handset_call_get_failed_device (HandsetCall *self, const char **message);
+void handset_call_clear_failed_device (HandsetCall *self);
 void handset_call_set_waiting_for_join (HandsetCall *self, gboolean waiting);
 
 void handset_call_handle_event (HandsetCall *self, HandsetCallEvent *event);

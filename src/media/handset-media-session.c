@@ -74,6 +74,8 @@ struct _HandsetMediaSession
   GstElement *audio_valve;
   GstElement *video_valve;
   GstElement *audio_source_in_use;
+  GstElement *audio_sink_in_use;   /* in the pipeline, not ours */
+  GstElement *video_source_in_use; /* in the pipeline, not ours */
   gboolean audio_built;
   gboolean video_built;
 
@@ -556,6 +558,7 @@ build_video (HandsetMediaSession *self, int pt, GError **error)
                              "No camera can be opened");
       return FALSE;
     }
+  self->video_source_in_use = source;
 
   raw = gst_caps_new_simple ("video/x-raw", "width", G_TYPE_INT, 640, "height", G_TYPE_INT, 480,
                              "framerate", GST_TYPE_FRACTION, 30, 1, NULL);
@@ -900,6 +903,7 @@ on_decoded_pad (GstElement *decodebin, GstPad *pad, HandsetMediaSession *self)
       elements[2] = make ("audioresample", NULL);
       elements[3] = self->playback_volume = make ("volume", NULL);
       elements[4] = sink;
+      self->audio_sink_in_use = sink;
       update_flow (self);
       add_chain (self, elements, G_N_ELEMENTS (elements), NULL);
       sink_pad = gst_element_get_static_pad (elements[0], "sink");
@@ -1770,6 +1774,26 @@ stats_timer_cb (gpointer user_data)
 /* ------------------------------------------------------------------ bus */
 
 static gboolean
+is_within (GstObject *object, GstElement *element)
+{
+  return element != NULL && (object == GST_OBJECT (element) ||
+                             gst_object_has_as_ancestor (object, GST_OBJECT (element)));
+}
+
+/* Which device an error came from, if any. */
+static HandsetCallDevice
+failed_device (HandsetMediaSession *self, GstObject *source)
+{
+  if (is_within (source, self->audio_source_in_use))
+    return HANDSET_CALL_DEVICE_MICROPHONE;
+  if (is_within (source, self->audio_sink_in_use))
+    return HANDSET_CALL_DEVICE_SPEAKER;
+  if (is_within (source, self->video_source_in_use))
+    return HANDSET_CALL_DEVICE_CAMERA;
+  return HANDSET_CALL_DEVICE_NONE;
+}
+
+static gboolean
 bus_cb (GstBus *bus, GstMessage *message, gpointer user_data)
 {
   HandsetMediaSession *self = HANDSET_MEDIA_SESSION (user_data);
@@ -1780,8 +1804,17 @@ bus_cb (GstBus *bus, GstMessage *message, gpointer user_data)
       g_autofree char *debug = NULL;
       g_autofree char *text = NULL;
 
+      HandsetCallDevice device = failed_device (self, GST_MESSAGE_SRC (message));
+
       gst_message_parse_error (message, &error, &debug);
       g_debug ("%s", debug ? debug : "");
+      if (device != HANDSET_CALL_DEVICE_NONE)
+        {
+          /* Said to the person, with which device: not a silent call. */
+          g_message ("A device of the call failed: %s", error->message);
+          g_signal_emit_by_name (self, "device-failed", (int) device, error->message);
+          return G_SOURCE_CONTINUE;
+        }
       text = g_strdup_printf ("The call's media failed: %s", error->message);
       report_error (self, text);
     }
@@ -2216,6 +2249,8 @@ swap_in_main (gpointer user_data)
   if (g_object_class_find_property (G_OBJECT_GET_CLASS (swap->fresh), "async") != NULL)
     g_object_set (swap->fresh, "async", FALSE, NULL);
   gst_bin_add (GST_BIN (bin), gst_object_ref (swap->fresh));
+  if (invoke->self->audio_sink_in_use == old)
+    invoke->self->audio_sink_in_use = swap->fresh;
   sink = gst_element_get_static_pad (swap->fresh, "sink");
   gst_pad_link (swap->pad, sink);
   gst_element_sync_state_with_parent (swap->fresh);

@@ -33,6 +33,7 @@ struct _HandsetCallView
   GtkWidget *encryption_box;
   GtkLabel *encryption_label;
   GtkWidget *accept_identity_button;
+  gboolean offered_picker; /* the device menu came up for a failed device */
   GtkLabel *detail_label;
   GtkToggleButton *mute_button;
   GtkToggleButton *hold_button;
@@ -129,6 +130,28 @@ handset_call_describe_encryption (HandsetCall *call, const char *peer_name)
     }
 }
 
+/* The device that failed during the call, in words; NULL when none did. */
+static char *
+describe_failed_device (HandsetCall *call)
+{
+  const char *message = NULL;
+
+  switch (handset_call_get_failed_device (call, &message))
+    {
+      case HANDSET_CALL_DEVICE_MICROPHONE:
+        return g_strdup_printf (_ ("The microphone cannot be used (%s): choose another"),
+                                message ? message : "");
+      case HANDSET_CALL_DEVICE_SPEAKER:
+        return g_strdup_printf (_ ("The speaker cannot be used (%s): choose another"),
+                                message ? message : "");
+      case HANDSET_CALL_DEVICE_CAMERA:
+        return g_strdup_printf (_ ("The camera cannot be used (%s)"), message ? message : "");
+      case HANDSET_CALL_DEVICE_NONE:
+      default:
+        return NULL;
+    }
+}
+
 static char *
 format_duration (gint64 us)
 {
@@ -182,6 +205,15 @@ update (HandsetCallView *self)
 
   if (handset_call_get_state (call) == HANDSET_CALL_STATE_ENDED)
     detail = NULL;
+  else if ((detail = describe_failed_device (call)) != NULL)
+    {
+      /* Which device, and the picker to choose another: once per failure. */
+      if (!self->offered_picker && self->devices != NULL)
+        {
+          self->offered_picker = TRUE;
+          gtk_menu_button_popup (self->devices_button);
+        }
+    }
   else if (handset_call_get_on_hold (call))
     detail = g_strdup (_ ("On hold"));
   else if (handset_call_get_remote_on_hold (call))
@@ -319,6 +351,14 @@ clear_call (HandsetCallView *self)
 }
 
 static void
+device_chosen (HandsetCallView *self)
+{
+  self->offered_picker = FALSE;
+  if (self->call != NULL)
+    handset_call_clear_failed_device (self->call);
+}
+
+static void
 forget_devices (HandsetCallView *self)
 {
   if (self->devices == NULL)
@@ -438,6 +478,11 @@ handset_call_view_set_audio_devices (HandsetCallView *self,
 
   microphone = g_settings_create_action (settings, "microphone");
   speaker = g_settings_create_action (settings, "speaker");
+  /* Another device chosen: a failure of the last one no longer stands. */
+  g_signal_connect_object (settings, "changed::microphone", G_CALLBACK (device_chosen), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (settings, "changed::speaker", G_CALLBACK (device_chosen), self,
+                           G_CONNECT_SWAPPED);
   g_action_map_add_action (G_ACTION_MAP (group), microphone);
   g_action_map_add_action (G_ACTION_MAP (group), speaker);
   gtk_widget_insert_action_group (GTK_WIDGET (self), "call", G_ACTION_GROUP (group));
@@ -498,6 +543,7 @@ handset_call_view_set_call (HandsetCallView *self, HandsetCall *call, const char
     }
 
   self->call = g_object_ref (call);
+  self->offered_picker = FALSE;
   adw_window_title_set_title (self->title, peer_name);
   adw_avatar_set_text (self->avatar, peer_name);
   gtk_label_set_text (self->peer_label, peer_name);

@@ -530,6 +530,29 @@ test_call_through_the_ui (void)
   g_assert_true (
       handset_test_wait_until (widget_hidden, handset_call_view_get_local_video (view), WAIT_S));
 
+  /* The microphone fails during the call: the view says which device,
+   * and opens the device menu to choose another; choosing clears it. */
+  {
+    GtkWidget *devices = find_by_tooltip (GTK_WIDGET (window_of (pa)), "Microphone and Speaker");
+    DetailIs failed = { view, "The microphone cannot be used" };
+
+    g_signal_emit_by_name (handset_call_get_media (handset_call_view_get_call (view)),
+                           "device-failed", (int) HANDSET_CALL_DEVICE_MICROPHONE,
+                           "Device not found");
+    g_assert_true (handset_test_wait_until (detail_is, &failed, WAIT_S));
+    g_test_message ("%s", handset_call_view_get_detail_text (view));
+    g_assert_nonnull (devices);
+    g_assert_true (gtk_widget_get_visible (
+        GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (devices)))));
+    gtk_menu_button_popdown (GTK_MENU_BUTTON (devices));
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "call.microphone", "s",
+                                               "handset-ui-desk-mic"));
+    handset_test_run_for (300);
+    g_assert_cmpint (handset_call_get_failed_device (handset_call_view_get_call (view), NULL), ==,
+                     HANDSET_CALL_DEVICE_NONE);
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "call.microphone", "s", ""));
+  }
+
   /* No camera (the devices list none, and nothing stands in for one):
    * the video button is off and says why. */
   {
