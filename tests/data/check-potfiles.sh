@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Every file with translatable strings is listed in po/POTFILES, every
-# listed file exists, and xgettext extracts them (what the pot target runs).
+# listed file exists, xgettext extracts them (what the pot target runs),
+# and the template kept in po/handset.pot has exactly those strings.
 set -eu
 top="$1"
 cd "$top"
@@ -25,3 +26,18 @@ xgettext --from-code=UTF-8 --files-from=po/POTFILES --directory="$top" \
 count=$(grep -c '^msgid "' "$tmp/handset.pot")
 [ "$count" -gt 1 ] || { echo "xgettext found no strings"; exit 1; }
 echo "$count strings extracted"
+# The template in the tree is the one the sources make: regenerated, it
+# has the same strings (ninja -C _build handset-pot writes it anew).
+[ -f po/handset.pot ] || { echo "po/handset.pot is missing"; exit 1; }
+strings() {
+  msgcat --sort-output --no-location --no-wrap "$1" | grep -E '^(msgctxt|msgid|msgid_plural) '
+}
+strings "$tmp/handset.pot" >"$tmp/now"
+strings po/handset.pot >"$tmp/kept"
+if ! diff -u "$tmp/kept" "$tmp/now" >"$tmp/diff"; then
+  echo "po/handset.pot is out of date with the sources; regenerate it with"
+  echo "ninja -C _build handset-pot. What changed:"
+  cat "$tmp/diff"
+  exit 1
+fi
+echo "po/handset.pot matches the sources"
