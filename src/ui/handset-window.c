@@ -32,6 +32,11 @@ struct _HandsetWindow
   GtkStack *contacts_stack;
   GtkListBox *contact_list;
   HandsetCallView *call_view;
+  GtkRevealer *offline_revealer;
+  GtkLabel *offline_label;
+  GtkWidget *new_call_button;
+  HandsetSync *sync;
+  gboolean offline;
 
   HandsetSession *session;
   GtkFilterListModel *filtered;
@@ -47,6 +52,62 @@ void
 handset_window_toast (HandsetWindow *self, const char *message)
 {
   adw_toast_overlay_add_toast (self->toasts, adw_toast_new (message));
+}
+
+/* ------------------------------------------------------------------ offline */
+
+#define OFFLINE_TOOLTIP N_ ("Cannot call: the homeserver cannot be reached")
+
+/* A call button says whom it calls, or, offline, why it cannot. */
+static void
+mark_call_button (HandsetWindow *self, GtkWidget *button, const char *label)
+{
+  g_object_set_data_full (G_OBJECT (button), "call-label", g_strdup (label), g_free);
+  gtk_widget_set_sensitive (button, !self->offline);
+  gtk_widget_set_tooltip_text (button, self->offline ? _ (OFFLINE_TOOLTIP) : label);
+}
+
+static void
+update_call_buttons (HandsetWindow *self, GtkWidget *root)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      const char *label = g_object_get_data (G_OBJECT (child), "call-label");
+
+      if (label != NULL)
+        {
+          gtk_widget_set_sensitive (child, !self->offline);
+          gtk_widget_set_tooltip_text (child, self->offline ? _ (OFFLINE_TOOLTIP) : label);
+        }
+      update_call_buttons (self, child);
+    }
+}
+
+/* The homeserver cannot be reached: a banner says so (and that Handset
+ * keeps trying), and the call buttons say why they cannot call. */
+static void
+update_offline (HandsetWindow *self)
+{
+  const char *error = self->sync ? handset_sync_get_error_message (self->sync) : NULL;
+  gboolean offline =
+      self->sync != NULL && !handset_sync_get_connected (self->sync) && error != NULL;
+
+  if (offline)
+    {
+      g_autofree char *text = g_strdup_printf (_ ("Offline: %s"), error);
+
+      gtk_label_set_text (self->offline_label, text);
+    }
+  gtk_revealer_set_reveal_child (self->offline_revealer, offline);
+  if (offline == self->offline)
+    return;
+  self->offline = offline;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-call", !offline);
+  gtk_widget_set_tooltip_text (self->new_call_button,
+                               offline ? _ (OFFLINE_TOOLTIP) : _ ("New Call"));
+  update_call_buttons (self, GTK_WIDGET (self->contact_list));
+  update_call_buttons (self, GTK_WIDGET (self->history_list));
 }
 
 /* ------------------------------------------------------------------ placing calls */
@@ -97,7 +158,7 @@ call_button (HandsetWindow *self, HandsetContact *contact, gboolean video)
                                             handset_contact_get_display_name (contact));
 
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  gtk_widget_set_tooltip_text (button, label);
+  mark_call_button (self, button, label);
   gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label,
                                   -1);
   gtk_widget_add_css_class (button, "flat");
@@ -259,7 +320,7 @@ create_history_row (gpointer item, gpointer user_data)
       g_autofree char *label = g_strdup_printf (_ ("Call %s back"), name);
 
       gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-      gtk_widget_set_tooltip_text (button, label);
+      mark_call_button (self, button, label);
       gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label,
                                       -1);
       gtk_widget_add_css_class (button, "flat");
@@ -423,7 +484,23 @@ handset_window_set_session (HandsetWindow *self, HandsetSession *session)
   g_clear_object (&self->history_filtered);
   self->filter = NULL;
   self->history_filter = NULL;
+  if (self->sync != NULL)
+    g_signal_handlers_disconnect_by_data (self->sync, self);
+  g_clear_object (&self->sync);
   g_set_object (&self->session, session);
+  if (session != NULL)
+    {
+      self->sync = handset_account_get_sync (handset_session_get_account (session));
+      if (self->sync != NULL)
+        {
+          g_object_ref (self->sync);
+          g_signal_connect_swapped (self->sync, "notify::connected", G_CALLBACK (update_offline),
+                                    self);
+          g_signal_connect_swapped (self->sync, "notify::error-message",
+                                    G_CALLBACK (update_offline), self);
+        }
+    }
+  update_offline (self);
 
   if (session == NULL)
     {
@@ -481,6 +558,19 @@ GtkWidget *
 handset_window_get_contact_list (HandsetWindow *self)
 {
   return GTK_WIDGET (self->contact_list);
+}
+
+/**
+ * handset_window_get_offline_text:
+ *
+ * Returns: (nullable): what the offline banner says, when it shows
+ */
+const char *
+handset_window_get_offline_text (HandsetWindow *self)
+{
+  return gtk_revealer_get_reveal_child (self->offline_revealer)
+             ? gtk_label_get_text (self->offline_label)
+             : NULL;
 }
 
 GtkWidget *
@@ -580,6 +670,9 @@ handset_window_class_init (HandsetWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HandsetWindow, switcher_title);
   gtk_widget_class_bind_template_child (widget_class, HandsetWindow, history_stack);
   gtk_widget_class_bind_template_child (widget_class, HandsetWindow, history_list);
+  gtk_widget_class_bind_template_child (widget_class, HandsetWindow, offline_revealer);
+  gtk_widget_class_bind_template_child (widget_class, HandsetWindow, offline_label);
+  gtk_widget_class_bind_template_child (widget_class, HandsetWindow, new_call_button);
   gtk_widget_class_bind_template_child (widget_class, HandsetWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, HandsetWindow, contacts_stack);
   gtk_widget_class_bind_template_child (widget_class, HandsetWindow, contact_list);

@@ -31,6 +31,7 @@ GtkWidget *handset_window_get_contact_list (HandsetWindow *self);
 GtkWidget *handset_window_get_login_page (HandsetWindow *self);
 GtkWidget *handset_window_get_history_list (HandsetWindow *self);
 GtkWidget *handset_window_get_search_entry (HandsetWindow *self);
+const char *handset_window_get_offline_text (HandsetWindow *self);
 void handset_window_show_history (HandsetWindow *self);
 gboolean handset_window_show_contact (HandsetWindow *self, const char *user_id);
 
