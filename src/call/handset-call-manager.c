@@ -19,6 +19,9 @@
 #include "handset-call-ids.h"
 #include "handset-call-manager.h"
 
+/* How long after an accepted invitation's call rings it is answered. */
+#define INVITED_ANSWER_DELAY_MS 300
+
 /* Candidates kept for calls whose invite has not come (yet). */
 #define MAX_EARLY_CALLS 64
 
@@ -655,7 +658,26 @@ watch_invitations (HandsetCallManager *self, HandsetSyncBatch *batch)
     }
 }
 
-/* The call in a room joined to answer an invitation: answered. */
+typedef struct
+{
+  HandsetCall *call;
+  gboolean video;
+} LaterAnswer;
+
+static void
+answer_later (gpointer data)
+{
+  LaterAnswer *later = data;
+
+  if (handset_call_get_state (later->call) == HANDSET_CALL_STATE_RINGING)
+    handset_call_answer (later->call, later->video);
+  g_object_unref (later->call);
+  g_free (later);
+}
+
+/* The call in a room joined to answer an invitation: answered, once its
+ * offer has settled in the media (as a person answering would: not in the
+ * same turn that made the call and gave it the caller's candidates). */
 static gboolean
 answer_invited (HandsetCallManager *self, HandsetCall *call)
 {
@@ -669,7 +691,13 @@ answer_invited (HandsetCallManager *self, HandsetCall *call)
   if (handset_call_invitation_get_state (invitation) != HANDSET_CALL_INVITATION_JOINING)
     return FALSE;
   handset_call_invitation_set_state (invitation, HANDSET_CALL_INVITATION_ANSWERED, NULL);
-  handset_call_answer (call, g_object_get_data (G_OBJECT (invitation), "answer-video") != NULL);
+  {
+    LaterAnswer *later = g_new0 (LaterAnswer, 1);
+
+    later->call = g_object_ref (call);
+    later->video = g_object_get_data (G_OBJECT (invitation), "answer-video") != NULL;
+    handset_clock_add_timeout (self->clock, INVITED_ANSWER_DELAY_MS, answer_later, later);
+  }
   g_signal_emit (self, signals[SIGNAL_INVITATION_ANSWERED], 0, invitation, call);
 
   return TRUE;
