@@ -6,6 +6,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "handset-ice-candidate.h"
+
 G_BEGIN_DECLS
 
 #define HANDSET_CALL_EVENT_ERROR (handset_call_event_error_quark ())
@@ -48,22 +50,6 @@ typedef enum
 const char *handset_call_event_type_to_string (HandsetCallEventType type);
 gboolean handset_call_event_type_from_string (const char *string, HandsetCallEventType *type);
 gboolean handset_call_event_is_call_type (const char *string);
-
-typedef struct
-{
-  char *candidate;     /* "" marks the end of candidates */
-  char *sdp_mid;       /* nullable */
-  int sdp_mline_index; /* -1 when absent */
-} HandsetIceCandidate;
-
-#define HANDSET_TYPE_ICE_CANDIDATE (handset_ice_candidate_get_type ())
-GType handset_ice_candidate_get_type (void) G_GNUC_CONST;
-
-HandsetIceCandidate *
-handset_ice_candidate_new (const char *candidate, const char *sdp_mid, int sdp_mline_index);
-HandsetIceCandidate *handset_ice_candidate_copy (const HandsetIceCandidate *candidate);
-void handset_ice_candidate_free (HandsetIceCandidate *candidate);
-gboolean handset_ice_candidate_is_end (const HandsetIceCandidate *candidate);
 
 #define HANDSET_TYPE_CALL_EVENT (handset_call_event_get_type ())
 
@@ -131,6 +117,5 @@ JsonObject *handset_call_event_build_stream_metadata (const char *stream_id,
                                                       gboolean video_muted);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HandsetCallEvent, handset_call_event_unref)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (HandsetIceCandidate, handset_ice_candidate_free)
 
 G_END_DECLS

@@ -6,7 +6,7 @@
 
 #include <gio/gio.h>
 
-#include "handset-call-event.h"
+#include "handset-ice-candidate.h"
 
 G_BEGIN_DECLS
 

@@ -1,0 +1,35 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The layers of docs/architecture.md: no file includes a header of a layer
+# above its own. crypto ← matrix ← call → media; media and crypto stand alone.
+set -eu
+top="$1"
+cd "$top/src"
+status=0
+header_layer() {
+  for layer in crypto matrix call media ui; do
+    [ -f "$layer/$1" ] && { echo "$layer"; return; }
+  done
+  echo none
+}
+allowed() { # layer, layer of the included header
+  case "$1:$2" in
+    crypto:crypto | matrix:crypto | matrix:matrix | media:media) return 0 ;;
+    call:crypto | call:matrix | call:media | call:call) return 0 ;;
+    *:none) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+for layer in crypto matrix media call; do
+  for f in "$layer"/*.c "$layer"/*.h; do
+    for h in $(sed -n 's/^#include "\([^"]*\)".*/\1/p' "$f"); do
+      to=$(header_layer "$h")
+      if ! allowed "$layer" "$to"; then
+        echo "src/$f includes $h, of the layer $to above it"
+        status=1
+      fi
+    done
+  done
+done
+[ $status -ne 0 ] || echo "no include points upward"
+exit $status
