@@ -86,7 +86,6 @@ struct _HandsetCryptoMachine
 JsonObject *handset_crypto_ensure_object (JsonObject *object, const char *member);
 char *handset_crypto_object_to_string (JsonObject *object);
 JsonObject *handset_crypto_object_from_string (const char *text);
-void handset_crypto_wipe_string (char *text);
 char *handset_crypto_device_slot (const char *user_id, const char *device_id);
 HandsetDeviceKeys *handset_crypto_machine_find_device_by_key (HandsetCryptoMachine *self,
                                                               const char *user_id,

@@ -81,19 +81,6 @@ handset_crypto_object_from_string (const char *text)
   return json_object_ref (json_node_get_object (node));
 }
 
-void
-handset_crypto_wipe_string (char *text)
-{
-  if (text != NULL)
-    {
-      volatile char *p = text;
-
-      while (*p != '\0')
-        *p++ = '\0';
-      g_free (text);
-    }
-}
-
 char *
 handset_crypto_device_slot (const char *user_id, const char *device_id)
 {
@@ -183,7 +170,7 @@ save_account (HandsetCryptoMachine *self)
 
   if (!handset_crypto_store_set_value (self->store, KEY_ACCOUNT, pickle, &error))
     g_warning ("The Olm account could not be saved: %s", error->message);
-  handset_crypto_wipe_string (pickle);
+  handset_wipe_string (pickle);
 }
 
 static void
@@ -198,7 +185,7 @@ save_olm_session (HandsetCryptoMachine *self, const char *curve25519, OlmEntry *
   row.stamp = entry->last_used;
   if (!handset_crypto_store_put (self->store, HANDSET_CRYPTO_TABLE_OLM_SESSIONS, &row, &error))
     g_warning ("An Olm session could not be saved: %s", error->message);
-  handset_crypto_wipe_string (row.pickle);
+  handset_wipe_string (row.pickle);
 }
 
 void
@@ -220,7 +207,7 @@ handset_crypto_machine_save_inbound (HandsetCryptoMachine *self, InboundEntry *e
   if (!handset_crypto_store_put (self->store, HANDSET_CRYPTO_TABLE_INBOUND_GROUP_SESSIONS, &row,
                                  &error))
     g_warning ("A room key could not be saved: %s", error->message);
-  handset_crypto_wipe_string (row.pickle);
+  handset_wipe_string (row.pickle);
 }
 
 void
@@ -250,7 +237,7 @@ handset_crypto_machine_save_outbound (HandsetCryptoMachine *self,
   if (!handset_crypto_store_put (self->store, HANDSET_CRYPTO_TABLE_OUTBOUND_GROUP_SESSIONS, &row,
                                  &error))
     g_warning ("A room's outgoing key could not be saved: %s", error->message);
-  handset_crypto_wipe_string (row.pickle);
+  handset_wipe_string (row.pickle);
 }
 
 static void
@@ -1603,7 +1590,7 @@ handset_crypto_machine_encrypt_to_device (HandsetCryptoMachine *self,
 
   plaintext = handset_crypto_object_to_string (payload);
   body = handset_olm_session_encrypt (entry->session, plaintext, &message_type);
-  handset_crypto_wipe_string (plaintext);
+  handset_wipe_string (plaintext);
   entry->last_used = self->now_us ();
   save_olm_session (self, device->curve25519, entry);
 
@@ -1848,7 +1835,7 @@ handset_crypto_machine_decrypt_to_device (HandsetCryptoMachine *self,
       return NULL;
     }
   payload = handset_crypto_object_from_string (plaintext);
-  handset_crypto_wipe_string (plaintext);
+  handset_wipe_string (plaintext);
 
   type = handset_json_get_string (payload, "type");
   ed25519 = handset_json_get_string (handset_json_get_object (payload, "keys"), "ed25519");

@@ -92,7 +92,7 @@ new_outbound (HandsetCryptoMachine *self, const char *room_id)
   key = handset_megolm_outbound_get_session_key (entry->session);
   own = g_new0 (InboundEntry, 1);
   own->session = handset_megolm_inbound_new (key, &error);
-  handset_crypto_wipe_string (g_steal_pointer (&key));
+  handset_wipe_string (g_steal_pointer (&key));
   if (own->session == NULL)
     {
       g_warning ("Our own room key cannot be read back: %s", error->message);
@@ -232,7 +232,7 @@ handset_crypto_machine_share_room_key (HandsetCryptoMachine *self,
   {
     char *wiped = g_steal_pointer (&session_key);
 
-    handset_crypto_wipe_string (wiped);
+    handset_wipe_string (wiped);
   }
 
   if (changed)
@@ -291,7 +291,7 @@ handset_crypto_machine_encrypt_room_event (HandsetCryptoMachine *self,
   json_object_set_string_member (payload, "room_id", room_id);
   plaintext = handset_crypto_object_to_string (payload);
   ciphertext = handset_megolm_outbound_encrypt (entry->session, plaintext);
-  handset_crypto_wipe_string (plaintext);
+  handset_wipe_string (plaintext);
   entry->messages++;
   handset_crypto_machine_save_outbound (self, room_id, entry);
 
@@ -460,7 +460,7 @@ handset_crypto_machine_decrypt_room_event (HandsetCryptoMachine *self,
       return NULL;
     }
   payload = handset_crypto_object_from_string (plaintext);
-  handset_crypto_wipe_string (plaintext);
+  handset_wipe_string (plaintext);
 
   if (payload == NULL || handset_json_get_string (payload, "type") == NULL ||
       handset_json_get_object (payload, "content") == NULL)

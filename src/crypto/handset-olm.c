@@ -78,12 +78,40 @@ typedef enum
 
 /* ------------------------------------------------------------ helpers */
 
+/**
+ * handset_wipe:
+ *
+ * Overwrites @length bytes of a secret (a key, a seed, a plaintext) with
+ * zeros, in a way the compiler keeps.
+ */
+void
+handset_wipe (gpointer data, gsize length)
+{
+  if (data != NULL)
+    explicit_bzero (data, length);
+}
+
+/**
+ * handset_wipe_string:
+ * @text: (nullable) (transfer full): a secret string
+ *
+ * Wipes and frees @text.
+ */
+void
+handset_wipe_string (char *text)
+{
+  if (text == NULL)
+    return;
+  explicit_bzero (text, strlen (text));
+  g_free (text);
+}
+
 static void
 wipe_free (gpointer buffer, gsize length)
 {
   if (buffer == NULL)
     return;
-  explicit_bzero (buffer, length);
+  handset_wipe (buffer, length);
   g_free (buffer);
 }
 

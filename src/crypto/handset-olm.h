@@ -47,6 +47,8 @@ gboolean handset_olm_ed25519_verify (const char *public_key,
                                      const char *signature,
                                      GError **error);
 void handset_olm_random_bytes (guint8 *buffer, gsize length);
+void handset_wipe (gpointer data, gsize length);
+void handset_wipe_string (char *text);
 char *handset_olm_sign_with_seed (const guint8 *seed,
                                   gsize seed_length,
                                   const char *message,

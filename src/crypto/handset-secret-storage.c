@@ -34,15 +34,6 @@
 
 static const char base58_alphabet[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
-static void
-wipe (gpointer data, gsize length)
-{
-  volatile guint8 *p = data;
-
-  for (gsize i = 0; i < length; i++)
-    p[i] = 0;
-}
-
 /* Base58 of exactly @size bytes; FALSE for anything else. */
 static gboolean
 base58_decode (const char *text, guint8 *out, gsize size)
@@ -78,7 +69,7 @@ base58_decode (const char *text, guint8 *out, gsize size)
     }
   if (ok && digits > 0)
     memcpy (out, acc, size);
-  wipe (acc, size);
+  handset_wipe (acc, size);
   g_free (acc);
 
   return ok && digits > 0;
@@ -108,14 +99,14 @@ handset_recovery_key_decode (const char *text, GError **error)
     parity ^= raw[i];
   if (raw[0] != 0x8b || raw[1] != 0x01 || parity != 0)
     {
-      wipe (raw, sizeof raw);
+      handset_wipe (raw, sizeof raw);
       g_set_error_literal (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_INVALID,
                            _ ("This recovery key has a typing error in it"));
       return NULL;
     }
   key = g_malloc (KEY_SIZE);
   memcpy (key, raw + 2, KEY_SIZE);
-  wipe (raw, sizeof raw);
+  handset_wipe (raw, sizeof raw);
 
   return key;
 }
@@ -166,8 +157,8 @@ handset_recovery_key_encode (const guint8 *key)
         g_string_append_c (out, ' ');
       g_string_append_c (out, digits[n - 1 - i]);
     }
-  wipe (raw, sizeof raw);
-  wipe (digits, sizeof digits);
+  handset_wipe (raw, sizeof raw);
+  handset_wipe (digits, sizeof digits);
 
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
@@ -222,9 +213,9 @@ derive (const guint8 *key, const char *name, guint8 *aes_key, guint8 *mac_key)
                (const guint8 *) name, sizeof out, out);
   memcpy (aes_key, out, KEY_SIZE);
   memcpy (mac_key, out + KEY_SIZE, KEY_SIZE);
-  wipe (out, sizeof out);
-  wipe (prk, sizeof prk);
-  wipe (&ctx, sizeof ctx);
+  handset_wipe (out, sizeof out);
+  handset_wipe (prk, sizeof prk);
+  handset_wipe (&ctx, sizeof ctx);
 }
 
 static void
@@ -236,7 +227,7 @@ aes_ctr (const guint8 *aes_key, const guint8 *iv, const guint8 *in, gsize length
   memcpy (counter, iv, AES_BLOCK_SIZE);
   aes256_set_encrypt_key (&ctx, aes_key);
   ctr_crypt (&ctx, (nettle_cipher_func *) aes256_encrypt, AES_BLOCK_SIZE, counter, length, out, in);
-  wipe (&ctx, sizeof ctx);
+  handset_wipe (&ctx, sizeof ctx);
 }
 
 static void
@@ -247,7 +238,7 @@ hmac (const guint8 *mac_key, const guint8 *data, gsize length, guint8 *out)
   hmac_sha256_set_key (&ctx, KEY_SIZE, mac_key);
   hmac_sha256_update (&ctx, length, data);
   hmac_sha256_digest (&ctx, SHA256_DIGEST_SIZE, out);
-  wipe (&ctx, sizeof ctx);
+  handset_wipe (&ctx, sizeof ctx);
 }
 
 /**
@@ -346,8 +337,8 @@ handset_secret_storage_check_key (const guint8 *key,
   derive (key, "", aes_key, mac_key);
   aes_ctr (aes_key, iv_raw, zeros, sizeof zeros, ciphertext);
   ok = check_mac (mac_key, ciphertext, sizeof ciphertext, mac);
-  wipe (aes_key, sizeof aes_key);
-  wipe (mac_key, sizeof mac_key);
+  handset_wipe (aes_key, sizeof aes_key);
+  handset_wipe (mac_key, sizeof mac_key);
   if (!ok)
     g_set_error_literal (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_BAD_SIGNATURE,
                          _ ("This is not the recovery key of this account"));
@@ -380,8 +371,8 @@ handset_secret_storage_make_check (const guint8 *key, char **iv, char **mac)
   hmac (mac_key, ciphertext, sizeof ciphertext, digest);
   *iv = handset_base64_encode_unpadded (iv_raw, sizeof iv_raw);
   *mac = handset_base64_encode_unpadded (digest, sizeof digest);
-  wipe (aes_key, sizeof aes_key);
-  wipe (mac_key, sizeof mac_key);
+  handset_wipe (aes_key, sizeof aes_key);
+  handset_wipe (mac_key, sizeof mac_key);
 }
 
 /**
@@ -417,8 +408,8 @@ handset_secret_storage_decrypt (const guint8 *key,
   derive (key, name, aes_key, mac_key);
   if (!check_mac (mac_key, data, length, mac))
     {
-      wipe (aes_key, sizeof aes_key);
-      wipe (mac_key, sizeof mac_key);
+      handset_wipe (aes_key, sizeof aes_key);
+      handset_wipe (mac_key, sizeof mac_key);
       g_set_error (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_BAD_SIGNATURE,
                    _ ("The stored secret %s was not made with this recovery key"), name);
       return NULL;
@@ -426,8 +417,8 @@ handset_secret_storage_decrypt (const guint8 *key,
   plaintext = g_malloc (length + 1);
   aes_ctr (aes_key, iv_raw, data, length, (guint8 *) plaintext);
   plaintext[length] = '\0';
-  wipe (aes_key, sizeof aes_key);
-  wipe (mac_key, sizeof mac_key);
+  handset_wipe (aes_key, sizeof aes_key);
+  handset_wipe (mac_key, sizeof mac_key);
 
   return plaintext;
 }
@@ -460,6 +451,6 @@ handset_secret_storage_encrypt (const guint8 *key,
   *iv = handset_base64_encode_unpadded (iv_raw, sizeof iv_raw);
   *ciphertext = handset_base64_encode_unpadded (data, length);
   *mac = handset_base64_encode_unpadded (digest, sizeof digest);
-  wipe (aes_key, sizeof aes_key);
-  wipe (mac_key, sizeof mac_key);
+  handset_wipe (aes_key, sizeof aes_key);
+  handset_wipe (mac_key, sizeof mac_key);
 }

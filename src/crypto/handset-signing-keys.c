@@ -45,15 +45,6 @@ handset_signing_key_secret_name (HandsetSigningKeyUsage usage)
   return secret_names[usage];
 }
 
-static void
-wipe (gpointer data, gsize length)
-{
-  volatile guint8 *p = data;
-
-  while (length--)
-    *p++ = 0;
-}
-
 HandsetSigningKeys *
 handset_signing_keys_new (const char *user_id)
 {
@@ -122,10 +113,28 @@ handset_signing_keys_generate (const char *user_id)
       handset_olm_random_bytes (seed, sizeof seed);
       if (!set_seed (self, i, seed, NULL, NULL))
         g_error ("libolm could not make a signing key from random bytes");
-      wipe (seed, sizeof seed);
+      handset_wipe (seed, sizeof seed);
     }
 
   return self;
+}
+
+/**
+ * handset_signing_keys_copy:
+ *
+ * Returns: (transfer full): the same keys, to keep apart from @self
+ */
+HandsetSigningKeys *
+handset_signing_keys_copy (HandsetSigningKeys *self)
+{
+  HandsetSigningKeys *copy = handset_signing_keys_new (self->user_id);
+
+  memcpy (copy->has, self->has, sizeof copy->has);
+  memcpy (copy->seed, self->seed, sizeof copy->seed);
+  for (guint i = 0; i < HANDSET_SIGNING_KEY_N; i++)
+    copy->public_key[i] = g_strdup (self->public_key[i]);
+
+  return copy;
 }
 
 void
@@ -133,7 +142,7 @@ handset_signing_keys_free (HandsetSigningKeys *self)
 {
   if (self == NULL)
     return;
-  wipe (self->seed, sizeof self->seed);
+  handset_wipe (self->seed, sizeof self->seed);
   for (guint i = 0; i < HANDSET_SIGNING_KEY_N; i++)
     g_free (self->public_key[i]);
   g_free (self->user_id);
@@ -163,14 +172,14 @@ handset_signing_keys_set_secret (HandsetSigningKeys *self,
   if (seed == NULL || length != HANDSET_SIGNING_SEED_SIZE)
     {
       if (seed != NULL)
-        wipe (seed, length);
+        handset_wipe (seed, length);
       g_free (seed);
       g_set_error (error, HANDSET_CRYPTO_ERROR, HANDSET_CRYPTO_ERROR_INVALID,
                    _ ("The stored %s key is damaged"), usage_names[usage]);
       return FALSE;
     }
   ok = set_seed (self, usage, seed, expected_public, error);
-  wipe (seed, length);
+  handset_wipe (seed, length);
   g_free (seed);
 
   return ok;

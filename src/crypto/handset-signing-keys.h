@@ -29,6 +29,7 @@ typedef struct _HandsetSigningKeys HandsetSigningKeys;
 
 HandsetSigningKeys *handset_signing_keys_new (const char *user_id);
 HandsetSigningKeys *handset_signing_keys_generate (const char *user_id);
+HandsetSigningKeys *handset_signing_keys_copy (HandsetSigningKeys *self);
 void handset_signing_keys_free (HandsetSigningKeys *self);
 
 const char *handset_signing_key_usage_name (HandsetSigningKeyUsage usage);

@@ -68,28 +68,15 @@ typedef struct
 } Job;
 
 static void
-wipe_string (char *text)
-{
-  if (text != NULL)
-    {
-      volatile char *p = text;
-
-      while (*p)
-        *p++ = 0;
-      g_free (text);
-    }
-}
-
-static void
 job_free (Job *job)
 {
-  wipe_string (job->input);
-  wipe_string (job->password);
+  handset_wipe_string (job->input);
+  handset_wipe_string (job->password);
   g_free (job->key_id);
   g_clear_pointer (&job->description, json_object_unref);
   if (job->key != NULL)
     {
-      memset (job->key, 0, HANDSET_SECRET_STORAGE_KEY_SIZE);
+      handset_wipe (job->key, HANDSET_SECRET_STORAGE_KEY_SIZE);
       g_free (job->key);
     }
   g_clear_pointer (&job->keys, handset_signing_keys_free);
@@ -576,7 +563,7 @@ verify_secret_cb (GTask *task)
       job->keys = handset_signing_keys_new (handset_matrix_client_get_user_id (self->client));
       handset_signing_keys_set_secret (job->keys, HANDSET_SIGNING_KEY_SELF_SIGNING, secret,
                                        expected, &error);
-      wipe_string (secret);
+      handset_wipe_string (secret);
     }
   if (error != NULL)
     {
@@ -724,22 +711,6 @@ handset_recovery_verify_finish (HandsetRecovery *self, GAsyncResult *result, GEr
 
 /* ------------------------------------------------------------ set up */
 
-static HandsetSigningKeys *
-copy_keys (HandsetSigningKeys *keys, const char *user_id)
-{
-  HandsetSigningKeys *copy = handset_signing_keys_new (user_id);
-
-  for (guint usage = 0; usage < HANDSET_SIGNING_KEY_N; usage++)
-    {
-      char *secret = handset_signing_keys_get_secret (keys, usage);
-
-      handset_signing_keys_set_secret (copy, usage, secret, NULL, NULL);
-      wipe_string (secret);
-    }
-
-  return copy;
-}
-
 static void
 set_up_done (GTask *task)
 {
@@ -849,7 +820,7 @@ store_secrets (GTask *task)
       g_autofree char *s_iv = NULL, *s_ciphertext = NULL, *s_mac = NULL;
 
       handset_secret_storage_encrypt (job->key, name, secret, &s_iv, &s_ciphertext, &s_mac);
-      wipe_string (secret);
+      handset_wipe_string (secret);
       json_object_set_string_member (entry, "iv", s_iv);
       json_object_set_string_member (entry, "ciphertext", s_ciphertext);
       json_object_set_string_member (entry, "mac", s_mac);
@@ -909,7 +880,7 @@ keys_uploaded_cb (GObject *object, GAsyncResult *result, gpointer user_data)
     }
   /* Published: kept in memory until Secret Storage holds them. */
   g_clear_pointer (&self->uploaded_keys, handset_signing_keys_free);
-  self->uploaded_keys = copy_keys (job->keys, handset_matrix_client_get_user_id (self->client));
+  self->uploaded_keys = handset_signing_keys_copy (job->keys);
   store_secrets (task);
 }
 
@@ -945,7 +916,7 @@ set_up_keys_cb (GTask *task)
       g_strcmp0 (master, handset_signing_keys_get_public (self->uploaded_keys,
                                                           HANDSET_SIGNING_KEY_MASTER)) == 0)
     {
-      job->keys = copy_keys (self->uploaded_keys, handset_matrix_client_get_user_id (self->client));
+      job->keys = handset_signing_keys_copy (self->uploaded_keys);
       store_secrets (task);
       return;
     }
