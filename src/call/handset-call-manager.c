@@ -342,6 +342,10 @@ handset_call_manager_place_call (HandsetCallManager *self,
            "join") != 0))
     handset_call_set_waiting_for_join (call, TRUE);
   add_call (self, call);
+  /* While the offer is made, the callee's devices as the server knows them
+   * now get our room key: one that signed in a moment ago rings too. */
+  if (self->encryption != NULL && handset_call_get_encrypted (call))
+    handset_encryption_prepare_room_fresh (self->encryption, room_id);
   handset_call_place (call);
 
   return call;

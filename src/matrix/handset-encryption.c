@@ -1377,6 +1377,31 @@ handset_encryption_prepare_room (HandsetEncryption *self, const char *room_id)
 }
 
 /**
+ * handset_encryption_prepare_room_fresh:
+ *
+ * Like handset_encryption_prepare_room(), but asks the server for the
+ * members' devices again first: a device that signed in a moment ago, that
+ * no sync has told of yet, gets the room key too. Before a call invite, so
+ * that every device of the callee can read it and ring; a device that
+ * appears later cannot read an invite sent before it had the key.
+ */
+void
+handset_encryption_prepare_room_fresh (HandsetEncryption *self, const char *room_id)
+{
+  g_autoptr (GPtrArray) users = NULL;
+
+  g_return_if_fail (HANDSET_IS_ENCRYPTION (self));
+
+  if (self->machine == NULL || self->stopped ||
+      !handset_encryption_room_is_encrypted (self, room_id))
+    return;
+  users = recipients (self, room_id);
+  for (guint i = 0; users->pdata[i] != NULL; i++)
+    handset_crypto_machine_mark_user_outdated (self->machine, users->pdata[i]);
+  handset_encryption_prepare_room (self, room_id);
+}
+
+/**
  * handset_encryption_send_event_finish:
  * @encrypted: (out) (optional): whether it went encrypted
  *

@@ -50,6 +50,7 @@ void handset_encryption_send_event_async (HandsetEncryption *self,
                                           GAsyncReadyCallback callback,
                                           gpointer user_data);
 void handset_encryption_prepare_room (HandsetEncryption *self, const char *room_id);
+void handset_encryption_prepare_room_fresh (HandsetEncryption *self, const char *room_id);
 char *handset_encryption_send_event_finish (HandsetEncryption *self,
                                             GAsyncResult *result,
                                             gboolean *encrypted,

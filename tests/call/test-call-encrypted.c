@@ -878,6 +878,103 @@ test_encrypted_cross_signing (void)
   device_destroy (b1);
 }
 
+typedef struct
+{
+  Device *device;
+  const char *user_id;
+  guint n_devices;
+} DevicesKnown;
+
+/* @device has asked the server for @user_id's devices since it last heard
+ * of a change, and knows @n_devices of them. */
+static gboolean
+devices_known (gpointer data)
+{
+  DevicesKnown *d = data;
+  HandsetCryptoMachine *machine = handset_encryption_get_machine (d->device->encryption);
+  g_autoptr (GPtrArray) devices = NULL;
+
+  if (handset_crypto_machine_is_user_outdated (machine, d->user_id))
+    return FALSE;
+  devices = handset_crypto_machine_get_devices (machine, d->user_id);
+
+  return devices->len == d->n_devices;
+}
+
+/* The server holds device keys for @device_id of @user. */
+static gboolean
+keys_published (HandsetTestUser *user, const char *device_id)
+{
+  g_autofree char *body = g_strdup_printf ("{\"device_keys\": {\"%s\": []}}", user->user_id);
+  g_autoptr (JsonNode) answer = NULL;
+  JsonObject *devices;
+  guint status = 0;
+
+  answer = handset_test_request ("POST", "/_matrix/client/v3/keys/query", user->access_token, body,
+                                 &status);
+  g_assert_cmpuint (status, ==, 200);
+  devices = json_object_get_object_member (
+      json_object_get_object_member (json_node_get_object (answer), "device_keys"), user->user_id);
+
+  return devices != NULL && json_object_has_member (devices, device_id);
+}
+
+/* A device bob signed in on a moment before alice calls, that no sync of
+ * alice's has told her of yet, rings too: placing the call asks the server
+ * for bob's devices again, and the invite's room key reaches the new one. */
+static void
+test_encrypted_new_device_rings (void)
+{
+  HandsetTestUser *alice_user, *bob_user, *bob_phone_user;
+  Device *a1, *b1, *b2;
+  g_autofree char *room_id = NULL;
+  g_autoptr (GError) error = NULL;
+  HandsetCall *call, *r2;
+  DevicesKnown known;
+  gint64 deadline;
+
+  if (!handset_test_homeserver_require ())
+    return;
+
+  alice_user = handset_test_register ("alice");
+  bob_user = handset_test_register ("bob");
+  room_id = create_encrypted_dm (alice_user, bob_user);
+  a1 = device_new (alice_user, NULL);
+  b1 = device_new (bob_user, NULL);
+  wait_room (a1, room_id);
+  wait_room (b1, room_id);
+  known = (DevicesKnown){ a1, bob_user->user_id, 1 };
+  g_assert_true (handset_test_wait_until (devices_known, &known, WAIT_S));
+
+  /* alice hears of no change from here on. */
+  handset_sync_stop (a1->sync);
+  bob_phone_user = handset_test_login (bob_user, "BOBPHONE44");
+  b2 = device_new (bob_phone_user, NULL);
+  wait_room (b2, room_id);
+  deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+  while (!keys_published (bob_user, "BOBPHONE44") && g_get_monotonic_time () < deadline)
+    g_usleep (100000);
+  g_assert_true (keys_published (bob_user, "BOBPHONE44"));
+  /* As far as alice knows, bob has one device. */
+  g_assert_true (devices_known (&known));
+
+  call = handset_call_manager_place_call (a1->manager, room_id, bob_user->user_id, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_true (handset_call_get_encrypted (call));
+  wait_ring (b1, 1);
+  r2 = wait_ring (b2, 1);
+  g_assert_cmpstr (handset_call_get_call_id (r2), ==, handset_call_get_call_id (call));
+  g_assert_true (handset_call_get_encrypted (r2));
+
+  handset_sync_start (a1->sync);
+  handset_call_hangup (call);
+  wait_state (r2, HANDSET_CALL_STATE_ENDED);
+
+  device_destroy (a1);
+  device_destroy (b1);
+  device_destroy (b2);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -887,6 +984,7 @@ main (int argc, char *argv[])
   home = handset_test_isolate_home ();
 
   g_test_add_func ("/call-encrypted/three-devices", test_encrypted_three_devices);
+  g_test_add_func ("/call-encrypted/new-device-rings", test_encrypted_new_device_rings);
   g_test_add_func ("/call-encrypted/clear-invite-ignored", test_encrypted_clear_invite_ignored);
   g_test_add_func ("/call-encrypted/callee-restart", test_encrypted_callee_restart);
   g_test_add_func ("/call-encrypted/pickle-key-lost", test_encrypted_pickle_key_lost);

@@ -338,6 +338,21 @@ encrypted_call (const char *caller, const char *callee, HandsetTestUser *callee_
   g_assert_true (wait_call_state (callee, call_id, "ended"));
 }
 
+static char *other_device (HandsetTestUser *user);
+
+/* Waits until the Handset of @user's profile has published its device's
+ * keys: before that, nobody can send it a room key. */
+static void
+wait_device_published (HandsetTestUser *user)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+  g_autofree char *device = NULL;
+
+  while ((device = other_device (user)) == NULL && g_get_monotonic_time () < deadline)
+    g_usleep (100000);
+  g_assert_nonnull (device);
+}
+
 static void
 test_encrypted_both_ways (void)
 {
@@ -363,6 +378,8 @@ test_encrypted_both_ways (void)
   login ("clie2bob", bob);
   alice_app = start_instance (bus, "clie2alice");
   bob_app = start_instance (bus, "clie2bob");
+  wait_device_published (alice);
+  wait_device_published (bob);
 
   encrypted_call ("clie2alice", "clie2bob", bob);
   encrypted_call ("clie2bob", "clie2alice", alice);
