@@ -21,6 +21,7 @@
 #include "handset-media-session.h"
 #include "handset-preferences.h"
 #include "handset-recovery-dialog.h"
+#include "handset-rtc-notice.h"
 #include "handset-window.h"
 
 #ifdef GDK_WINDOWING_X11
@@ -442,6 +443,8 @@ stop_session (HandsetApplication *self)
   g_clear_object (&self->session);
 }
 
+static void rtc_ring_cb (HandsetRtcRings *rings, HandsetRtcRing *ring, HandsetApplication *self);
+
 static void
 account_state_cb (HandsetAccount *account, GParamSpec *pspec, HandsetApplication *self)
 {
@@ -462,6 +465,8 @@ account_state_cb (HandsetAccount *account, GParamSpec *pspec, HandsetApplication
                               self);
             g_signal_connect (manager, "invitation-answered", G_CALLBACK (invitation_answered_cb),
                               self);
+            g_signal_connect (handset_session_get_rtc_rings (self->session), "ring",
+                              G_CALLBACK (rtc_ring_cb), self);
             apply_settings (self);
             g_signal_connect_swapped (self->session, "notify::ready",
                                       G_CALLBACK (run_waiting_commands), self);
@@ -1234,6 +1239,33 @@ preferences_activated (GSimpleAction *action, GVariant *parameter, gpointer user
   gtk_window_present (GTK_WINDOW (preferences));
 }
 
+/* From an Element Call ring's notification. */
+static void
+open_element_call_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  HandsetApplication *self = HANDSET_APPLICATION (user_data);
+
+  if (self->session != NULL)
+    handset_rtc_notice_open (G_APPLICATION (self), self->session,
+                             g_variant_get_string (parameter, NULL));
+}
+
+static void
+decline_element_call_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  HandsetApplication *self = HANDSET_APPLICATION (user_data);
+
+  if (self->session != NULL)
+    handset_rtc_notice_decline (self->session, g_variant_get_string (parameter, NULL));
+}
+
+static void
+rtc_ring_cb (HandsetRtcRings *rings, HandsetRtcRing *ring, HandsetApplication *self)
+{
+  if (self->session != NULL)
+    handset_rtc_notice_show (G_APPLICATION (self), self->session, ring);
+}
+
 static const GActionEntry app_actions[] = {
   { .name = "about", .activate = about_activated },
   { .name = "quit", .activate = quit_activated },
@@ -1244,6 +1276,10 @@ static const GActionEntry app_actions[] = {
   { .name = "verify-device", .activate = verify_device_activated },
   { .name = "accept-identity", .activate = accept_identity_activated, .parameter_type = "s" },
   { .name = "call-back", .activate = call_back_activated, .parameter_type = "(ss)" },
+  { .name = "open-element-call", .activate = open_element_call_activated, .parameter_type = "s" },
+  { .name = "decline-element-call",
+    .activate = decline_element_call_activated,
+    .parameter_type = "s" },
   { .name = "restore-session", .activate = restore_session_activated },
 };
 

@@ -43,6 +43,7 @@ struct _HandsetHistoryEntry
   char *answered_by;
   HandsetCallEndReason end_reason;
   gboolean video;
+  char *application; /* NULL for a Matrix VoIP call */
 };
 
 G_DEFINE_FINAL_TYPE (HandsetHistoryEntry, handset_history_entry, G_TYPE_OBJECT)
@@ -120,6 +121,7 @@ handset_history_entry_finalize (GObject *object)
   g_free (self->peer_user_id);
   g_clear_pointer (&self->started, g_date_time_unref);
   g_free (self->answered_by);
+  g_free (self->application);
 
   G_OBJECT_CLASS (handset_history_entry_parent_class)->finalize (object);
 }
@@ -174,7 +176,8 @@ entry_new (const char *call_id,
            int duration_seconds,
            const char *answered_by,
            HandsetCallEndReason end_reason,
-           gboolean video)
+           gboolean video,
+           const char *application)
 {
   HandsetHistoryEntry *self = g_object_new (HANDSET_TYPE_HISTORY_ENTRY, NULL);
 
@@ -190,6 +193,7 @@ entry_new (const char *call_id,
   self->answered_by = g_strdup (answered_by);
   self->end_reason = end_reason;
   self->video = video;
+  self->application = g_strdup (application);
 
   return self;
 }
@@ -199,7 +203,7 @@ entry_copy_answered_by (HandsetHistoryEntry *entry, const char *answered_by)
 {
   return entry_new (entry->call_id, entry->room_id, entry->peer_user_id, entry->direction,
                     entry->kind, g_date_time_to_unix (entry->started), entry->duration_seconds,
-                    answered_by, entry->end_reason, entry->video);
+                    answered_by, entry->end_reason, entry->video, entry->application);
 }
 
 const char *
@@ -208,6 +212,20 @@ handset_history_entry_get_call_id (HandsetHistoryEntry *self)
   g_return_val_if_fail (HANDSET_IS_HISTORY_ENTRY (self), NULL);
 
   return self->call_id;
+}
+
+/**
+ * handset_history_entry_get_application:
+ *
+ * Returns: (nullable): the application of a call that was not a Matrix
+ *   VoIP call, as people know it ("Element Call"); %NULL for a VoIP call
+ */
+const char *
+handset_history_entry_get_application (HandsetHistoryEntry *self)
+{
+  g_return_val_if_fail (HANDSET_IS_HISTORY_ENTRY (self), NULL);
+
+  return self->application;
 }
 
 const char *
@@ -443,6 +461,31 @@ run (HandsetCallHistory *self, const char *sql, GError **error)
   return step_done (self, stmt, error);
 }
 
+static const char *
+column_text (sqlite3_stmt *stmt, int column)
+{
+  return (const char *) sqlite3_column_text (stmt, column);
+}
+
+/* A history written before calls of other applications were kept has no
+ * application column: it gets one. */
+static gboolean
+add_application_column (HandsetCallHistory *self, GError **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean found = FALSE;
+
+  if (!prepare (self, "PRAGMA table_info (call_history)", &stmt, error))
+    return FALSE;
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    found |= g_strcmp0 (column_text (stmt, 1), "application") == 0;
+  sqlite3_finalize (stmt);
+  if (found)
+    return TRUE;
+
+  return run (self, "ALTER TABLE call_history ADD COLUMN application TEXT", error);
+}
+
 static gboolean
 create_table (HandsetCallHistory *self, GError **error)
 {
@@ -460,15 +503,11 @@ create_table (HandsetCallHistory *self, GError **error)
               " duration_seconds INTEGER NOT NULL,"
               " answered_by TEXT,"
               " end_reason TEXT NOT NULL,"
-              " video INTEGER NOT NULL)",
+              " video INTEGER NOT NULL,"
+              " application TEXT)",
               error) &&
+         add_application_column (self, error) &&
          run (self, "CREATE INDEX IF NOT EXISTS call_history_ended ON call_history (ended)", error);
-}
-
-static const char *
-column_text (sqlite3_stmt *stmt, int column)
-{
-  return (const char *) sqlite3_column_text (stmt, column);
 }
 
 static gboolean
@@ -479,7 +518,7 @@ load (HandsetCallHistory *self, GError **error)
 
   if (!prepare (self,
                 "SELECT call_id, room_id, peer_user_id, direction, kind, started,"
-                " duration_seconds, answered_by, end_reason, video"
+                " duration_seconds, answered_by, end_reason, video, application"
                 " FROM call_history ORDER BY ended DESC, rowid DESC LIMIT ?1",
                 &stmt, error))
     return FALSE;
@@ -504,7 +543,7 @@ load (HandsetCallHistory *self, GError **error)
                                   column_text (stmt, 7),
                                   enum_from_nick (HANDSET_TYPE_CALL_END_REASON,
                                                   column_text (stmt, 8), HANDSET_CALL_END_NONE),
-                                  sqlite3_column_int (stmt, 9) != 0));
+                                  sqlite3_column_int (stmt, 9) != 0, column_text (stmt, 10)));
     }
 
   if (rc != SQLITE_DONE)
@@ -522,8 +561,9 @@ write_entry (HandsetCallHistory *self, HandsetHistoryEntry *entry, gint64 ended,
   /* A call ID names one call: a second end of it replaces the row. */
   if (!prepare (self,
                 "INSERT OR REPLACE INTO call_history (call_id, room_id, peer_user_id, direction,"
-                " kind, started, ended, duration_seconds, answered_by, end_reason, video)"
-                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                " kind, started, ended, duration_seconds, answered_by, end_reason, video,"
+                " application)"
+                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 &stmt, error))
     return FALSE;
 
@@ -541,6 +581,7 @@ write_entry (HandsetCallHistory *self, HandsetHistoryEntry *entry, gint64 ended,
   sqlite3_bind_text (stmt, 10, enum_to_nick (HANDSET_TYPE_CALL_END_REASON, entry->end_reason), -1,
                      SQLITE_STATIC);
   sqlite3_bind_int (stmt, 11, entry->video ? 1 : 0);
+  sqlite3_bind_text (stmt, 12, entry->application, -1, SQLITE_STATIC);
 
   return step_done (self, stmt, error);
 }
@@ -687,7 +728,7 @@ record_call (HandsetCallHistory *self, HandsetCall *call, Watch *watch)
   entry = entry_new (handset_call_get_call_id (call), handset_call_get_room_id (call), peer,
                      direction, kind_of (call, watch), watch->started_us / G_USEC_PER_SEC,
                      (int) MIN (duration, G_MAXINT), handset_call_get_answered_by (call),
-                     handset_call_get_end_reason (call), handset_call_get_video (call));
+                     handset_call_get_end_reason (call), handset_call_get_video (call), NULL);
 
   /* The running app keeps the entry even when the disk fails. */
   if (!write_entry (self, entry, g_get_real_time () / G_USEC_PER_SEC, &error))
@@ -820,6 +861,70 @@ handset_call_history_watch (HandsetCallHistory *self, HandsetCallManager *manage
   g_return_if_fail (HANDSET_IS_CALL_MANAGER (manager));
 
   g_signal_connect_object (manager, "call-added", G_CALLBACK (call_added_cb), self, 0);
+}
+
+/* ------------------------------------------------------------------ Element Call */
+
+static void
+rtc_ring_state_cb (HandsetRtcRing *ring, GParamSpec *pspec, HandsetCallHistory *self)
+{
+  g_autoptr (GError) error = NULL;
+  HandsetHistoryKind kind;
+  HandsetCallEndReason reason;
+  HandsetHistoryEntry *entry;
+
+  switch (handset_rtc_ring_get_state (ring))
+    {
+      case HANDSET_RTC_RING_RINGING:
+        return;
+      case HANDSET_RTC_RING_DECLINED:
+        kind = HANDSET_HISTORY_DECLINED, reason = HANDSET_CALL_END_LOCAL_REJECT;
+        break;
+      case HANDSET_RTC_RING_DECLINED_ELSEWHERE:
+        kind = HANDSET_HISTORY_DECLINED, reason = HANDSET_CALL_END_DECLINED_ELSEWHERE;
+        break;
+      case HANDSET_RTC_RING_JOINED_ELSEWHERE:
+        kind = HANDSET_HISTORY_INCOMING, reason = HANDSET_CALL_END_ANSWERED_ELSEWHERE;
+        break;
+      case HANDSET_RTC_RING_CANCELLED:
+      case HANDSET_RTC_RING_MISSED:
+      default:
+        kind = HANDSET_HISTORY_MISSED, reason = HANDSET_CALL_END_MISSED;
+        break;
+    }
+  g_signal_handlers_disconnect_by_func (ring, rtc_ring_state_cb, self);
+
+  entry = entry_new (handset_rtc_ring_get_event_id (ring), handset_rtc_ring_get_room_id (ring),
+                     handset_rtc_ring_get_sender (ring), HANDSET_CALL_DIRECTION_INCOMING, kind,
+                     handset_rtc_ring_get_started_ms (ring) / 1000, 0, NULL, reason,
+                     handset_rtc_ring_get_video (ring), HANDSET_HISTORY_ELEMENT_CALL);
+  if (!write_entry (self, entry, g_get_real_time () / G_USEC_PER_SEC, &error))
+    g_warning ("Element Call ring %s: %s", entry->call_id, error->message);
+  add_entry (self, entry);
+}
+
+static void
+rtc_ring_cb (HandsetRtcRings *rings, HandsetRtcRing *ring, HandsetCallHistory *self)
+{
+  g_signal_connect_object (ring, "notify::state", G_CALLBACK (rtc_ring_state_cb), self, 0);
+  /* Ended in the batch that brought it: recorded at once. */
+  if (handset_rtc_ring_get_state (ring) != HANDSET_RTC_RING_RINGING)
+    rtc_ring_state_cb (ring, NULL, self);
+}
+
+/**
+ * handset_call_history_watch_rtc_rings:
+ *
+ * Records each Element Call ring once it ends: missed, declined, or taken
+ * on another device.
+ */
+void
+handset_call_history_watch_rtc_rings (HandsetCallHistory *self, HandsetRtcRings *rings)
+{
+  g_return_if_fail (HANDSET_IS_CALL_HISTORY (self));
+  g_return_if_fail (HANDSET_IS_RTC_RINGS (rings));
+
+  g_signal_connect_object (rings, "ring", G_CALLBACK (rtc_ring_cb), self, 0);
 }
 
 /**

@@ -9,9 +9,14 @@
 #include "handset-call-manager.h"
 #include "handset-call.h"
 #include "handset-clock.h"
+#include "handset-rtc-rings.h"
 #include "handset-store.h"
 
 G_BEGIN_DECLS
+
+/* The application of an Element Call (MatrixRTC) ring, as the history
+ * names it. */
+#define HANDSET_HISTORY_ELEMENT_CALL "Element Call"
 
 typedef enum
 {
@@ -37,6 +42,7 @@ int handset_history_entry_get_duration_seconds (HandsetHistoryEntry *self);
 const char *handset_history_entry_get_answered_by (HandsetHistoryEntry *self);
 HandsetCallEndReason handset_history_entry_get_end_reason (HandsetHistoryEntry *self);
 gboolean handset_history_entry_get_video (HandsetHistoryEntry *self);
+const char *handset_history_entry_get_application (HandsetHistoryEntry *self);
 
 #define HANDSET_TYPE_CALL_HISTORY (handset_call_history_get_type ())
 G_DECLARE_FINAL_TYPE (HandsetCallHistory, handset_call_history, HANDSET, CALL_HISTORY, GObject)
@@ -45,6 +51,7 @@ HandsetCallHistory *
 handset_call_history_new (HandsetStore *store, HandsetClock *clock, GError **error);
 
 void handset_call_history_watch (HandsetCallHistory *self, HandsetCallManager *manager);
+void handset_call_history_watch_rtc_rings (HandsetCallHistory *self, HandsetRtcRings *rings);
 void handset_call_history_clear (HandsetCallHistory *self);
 guint handset_call_history_count_missed_since (HandsetCallHistory *self, GDateTime *since);
 

@@ -994,32 +994,6 @@ handle_room_events (HandsetCallManager *self,
     }
 }
 
-/* A device that someone logs in while our call rings could not read the
- * invite: its keys came too late for the room key. When the batch says
- * that devices changed, the room key goes to new devices of the rooms
- * where our calls ring, so that they ring too. */
-static void
-share_with_new_devices (HandsetCallManager *self, HandsetSyncBatch *batch)
-{
-  JsonArray *changed = NULL;
-  JsonArray *left = NULL;
-
-  if (self->encryption == NULL)
-    return;
-  handset_sync_batch_get_device_lists (batch, &changed, &left);
-  if (changed == NULL || json_array_get_length (changed) == 0)
-    return;
-  for (guint i = 0; i < self->calls->len; i++)
-    {
-      HandsetCall *call = g_ptr_array_index (self->calls, i);
-
-      if (handset_call_get_direction (call) == HANDSET_CALL_DIRECTION_OUTGOING &&
-          handset_call_get_state (call) == HANDSET_CALL_STATE_INVITE_SENT &&
-          handset_call_get_encrypted (call))
-        handset_encryption_prepare_room (self->encryption, handset_call_get_room_id (call));
-    }
-}
-
 /**
  * handset_call_manager_handle_batch:
  *
@@ -1054,7 +1028,6 @@ handset_call_manager_handle_batch (HandsetCallManager *self, HandsetSyncBatch *b
     }
 
   ring_pending (self, pending);
-  share_with_new_devices (self, batch);
   watch_invitations (self, batch);
 }
 

@@ -28,6 +28,7 @@ struct _HandsetSession
   HandsetDevices *devices;
   HandsetTurn *turn;
   HandsetCallManager *manager;
+  HandsetRtcRings *rtc_rings;
   HandsetCallHistory *history;
   HandsetMediaCache *media_cache;
   HandsetEncryption *encryption;
@@ -140,6 +141,7 @@ batch_cb (HandsetSync *sync, HandsetSyncBatch *batch, HandsetSession *self)
   handset_rooms_handle_batch (self->rooms, batch);
   handset_encryption_decrypt_rooms (self->encryption, batch);
   handset_call_manager_handle_batch (self->manager, batch);
+  handset_rtc_rings_handle_batch (self->rtc_rings, batch);
 
   if (!self->ready)
     {
@@ -153,6 +155,7 @@ static void
 late_batch_cb (HandsetEncryption *encryption, HandsetSyncBatch *batch, HandsetSession *self)
 {
   handset_call_manager_handle_batch (self->manager, batch);
+  handset_rtc_rings_handle_batch (self->rtc_rings, batch);
 }
 
 static void
@@ -197,6 +200,7 @@ handset_session_dispose (GObject *object)
   g_clear_object (&self->history);
   g_clear_object (&self->media_cache);
   g_clear_object (&self->manager);
+  g_clear_object (&self->rtc_rings);
   g_clear_object (&self->contacts);
   g_clear_object (&self->rooms);
   g_clear_object (&self->devices);
@@ -274,6 +278,10 @@ handset_session_new (HandsetAccount *account, HandsetMediaDevices *media_devices
       handset_encryption_new (client, handset_account_get_store (account),
                               handset_account_get_secret_store (account), self->rooms);
   handset_call_manager_set_encryption (self->manager, self->encryption);
+  self->rtc_rings =
+      handset_rtc_rings_new (handset_matrix_client_get_user_id (client), self->rooms, NULL);
+  handset_rtc_rings_set_client (self->rtc_rings, client);
+  handset_rtc_rings_set_encryption (self->rtc_rings, self->encryption);
   self->recovery = handset_recovery_new (client, self->encryption);
   g_signal_connect (self->encryption, "late-batch", G_CALLBACK (late_batch_cb), self);
   g_signal_connect (self->encryption, "waiting-for-keys", G_CALLBACK (waiting_for_keys_cb), self);
@@ -294,7 +302,10 @@ handset_session_new (HandsetAccount *account, HandsetMediaDevices *media_devices
     if (self->history == NULL)
       g_warning ("The call history cannot be kept: %s", error->message);
     else
-      handset_call_history_watch (self->history, self->manager);
+      {
+        handset_call_history_watch (self->history, self->manager);
+        handset_call_history_watch_rtc_rings (self->history, self->rtc_rings);
+      }
   }
 
   return self;
@@ -430,6 +441,17 @@ handset_session_get_call_manager (HandsetSession *self)
   return self->manager;
 }
 
+/**
+ * handset_session_get_rtc_rings:
+ *
+ * Returns: (transfer none): the Element Call (MatrixRTC) rings
+ */
+HandsetRtcRings *
+handset_session_get_rtc_rings (HandsetSession *self)
+{
+  return self->rtc_rings;
+}
+
 HandsetDevices *
 handset_session_get_devices (HandsetSession *self)
 {
@@ -527,6 +549,7 @@ void
 handset_session_set_ring_in_public_rooms (HandsetSession *self, gboolean ring)
 {
   handset_call_manager_set_ring_in_public_rooms (self->manager, ring);
+  handset_rtc_rings_set_ring_in_public_rooms (self->rtc_rings, ring);
 }
 
 static void

@@ -13,6 +13,7 @@
 #include "handset-media-devices.h"
 #include "handset-recovery.h"
 #include "handset-rooms.h"
+#include "handset-rtc-rings.h"
 #include "handset-turn.h"
 
 G_BEGIN_DECLS
@@ -30,6 +31,7 @@ gboolean handset_session_get_ready (HandsetSession *self);
 HandsetRooms *handset_session_get_rooms (HandsetSession *self);
 HandsetContactList *handset_session_get_contacts (HandsetSession *self);
 HandsetCallManager *handset_session_get_call_manager (HandsetSession *self);
+HandsetRtcRings *handset_session_get_rtc_rings (HandsetSession *self);
 HandsetDevices *handset_session_get_devices (HandsetSession *self);
 HandsetTurn *handset_session_get_turn (HandsetSession *self);
 HandsetCallHistory *handset_session_get_history (HandsetSession *self);

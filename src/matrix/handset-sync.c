@@ -61,6 +61,12 @@ static void sync_once (HandsetSync *self);
 static const char *const timeline_types[] = {
   "m.call.*",
   "org.matrix.call.*",
+  /* Element Call's rings, declines and memberships (MatrixRTC) */
+  "m.rtc.*",
+  "org.matrix.msc4075.*",
+  "org.matrix.msc4310.*",
+  "org.matrix.msc3401.call.member",
+  "org.matrix.msc4143.rtc.member",
   "m.room.member",
   "m.room.name",
   "m.room.avatar",

@@ -302,7 +302,11 @@ create_history_row (gpointer item, gpointer user_data)
 
   /* Translators: a date and time, as strftime() writes it */
   when = g_date_time_format (local, _ ("%x %H:%M"));
-  g_string_append_printf (subtitle, "%s · %s", kind, when);
+  g_string_append (subtitle, kind);
+  /* A call of another app (Element Call) says which. */
+  if (handset_history_entry_get_application (entry) != NULL)
+    g_string_append_printf (subtitle, " · %s", handset_history_entry_get_application (entry));
+  g_string_append_printf (subtitle, " · %s", when);
   if (duration > 0)
     g_string_append_printf (subtitle, " · %d:%02d", duration / 60, duration % 60);
   if (handset_history_entry_get_answered_by (entry) != NULL)

@@ -17,6 +17,7 @@
 #include "handset-fake-media.h"
 #include "handset-olm.h"
 #include "handset-recovery.h"
+#include "handset-rtc-rings.h"
 #include "handset-secret-storage.h"
 #include "handset-sync.h"
 #include "handset-test-cross-signing.h"
@@ -37,8 +38,10 @@ typedef struct
   HandsetDevices *devices;
   HandsetEncryption *encryption;
   HandsetCallManager *manager;
+  HandsetRtcRings *rtc_rings;
   GPtrArray *media;
   GPtrArray *rang;
+  GPtrArray *rtc_rang;
 } Device;
 
 static void
@@ -48,12 +51,20 @@ on_batch (HandsetSync *sync, HandsetSyncBatch *batch, Device *device)
   handset_rooms_handle_batch (device->rooms, batch);
   handset_encryption_decrypt_rooms (device->encryption, batch);
   handset_call_manager_handle_batch (device->manager, batch);
+  handset_rtc_rings_handle_batch (device->rtc_rings, batch);
 }
 
 static void
 on_late_batch (HandsetEncryption *encryption, HandsetSyncBatch *batch, Device *device)
 {
   handset_call_manager_handle_batch (device->manager, batch);
+  handset_rtc_rings_handle_batch (device->rtc_rings, batch);
+}
+
+static void
+on_rtc_ring (HandsetRtcRings *rings, HandsetRtcRing *ring, Device *device)
+{
+  g_ptr_array_add (device->rtc_rang, g_object_ref (ring));
 }
 
 static void
@@ -103,6 +114,10 @@ device_new (HandsetTestUser *user, const char *dir)
   handset_call_manager_set_encryption (device->manager, device->encryption);
   handset_call_manager_set_devices (device->manager, device->devices);
   g_signal_connect (device->manager, "incoming-call", G_CALLBACK (on_incoming), device);
+  device->rtc_rang = g_ptr_array_new_with_free_func (g_object_unref);
+  device->rtc_rings = handset_rtc_rings_new (user->user_id, device->rooms, NULL);
+  handset_rtc_rings_set_encryption (device->rtc_rings, device->encryption);
+  g_signal_connect (device->rtc_rings, "ring", G_CALLBACK (on_rtc_ring), device);
   g_signal_connect (device->encryption, "late-batch", G_CALLBACK (on_late_batch), device);
 
   handset_encryption_start_async (device->encryption, NULL, handset_test_store_result, &result);
@@ -127,6 +142,7 @@ device_free (Device *device, gboolean remove)
   handset_sync_stop (device->sync);
   g_object_unref (device->sync);
   g_object_unref (device->manager);
+  g_object_unref (device->rtc_rings);
   g_object_unref (device->encryption);
   g_object_unref (device->devices);
   g_object_unref (device->rooms);
@@ -135,6 +151,7 @@ device_free (Device *device, gboolean remove)
   g_object_unref (device->store);
   g_ptr_array_unref (device->media);
   g_ptr_array_unref (device->rang);
+  g_ptr_array_unref (device->rtc_rang);
   if (remove)
     handset_test_remove_tree (device->dir);
   g_free (device->dir);
@@ -975,6 +992,191 @@ test_encrypted_new_device_rings (void)
   device_destroy (b2);
 }
 
+typedef struct
+{
+  Device *device;
+  guint count;
+} RtcRang;
+
+static gboolean
+rtc_has_rung (gpointer data)
+{
+  RtcRang *r = data;
+
+  return r->device->rtc_rang->len >= r->count;
+}
+
+static HandsetRtcRing *
+wait_rtc_ring (Device *device, guint count)
+{
+  RtcRang rang = { device, count };
+
+  if (!handset_test_wait_until (rtc_has_rung, &rang, WAIT_S))
+    g_error ("%s's device %s: no Element Call ring", device->user->user_id,
+             device->user->device_id);
+
+  return g_ptr_array_index (device->rtc_rang, count - 1);
+}
+
+typedef struct
+{
+  HandsetRtcRing *ring;
+  HandsetRtcRingState state;
+} RtcStateIs;
+
+static gboolean
+rtc_state_is (gpointer data)
+{
+  RtcStateIs *s = data;
+
+  return handset_rtc_ring_get_state (s->ring) == s->state;
+}
+
+static void
+wait_rtc_state (HandsetRtcRing *ring, HandsetRtcRingState state)
+{
+  RtcStateIs s = { ring, state };
+
+  if (!handset_test_wait_until (rtc_state_is, &s, WAIT_S))
+    g_error ("ring %s is %s, not %s", handset_rtc_ring_get_event_id (ring),
+             handset_rtc_ring_state_to_string (handset_rtc_ring_get_state (ring)),
+             handset_rtc_ring_state_to_string (state));
+}
+
+/* alice's membership of the room's Element Call, as matrix-js-sdk writes
+ * it (legacy state event); %NULL @content_json leaves the call. */
+static char *
+put_call_member (HandsetTestUser *user, const char *room_id, const char *content_json)
+{
+  g_autofree char *escaped = g_uri_escape_string (room_id, NULL, FALSE);
+  g_autofree char *state_key = g_strdup_printf ("_%s_%s_m.call", user->user_id, user->device_id);
+  g_autofree char *key = g_uri_escape_string (state_key, NULL, FALSE);
+  g_autofree char *path = g_strdup_printf (
+      "/_matrix/client/v3/rooms/%s/state/org.matrix.msc3401.call.member/%s", escaped, key);
+  g_autoptr (JsonNode) answer = NULL;
+  guint status = 0;
+
+  answer = handset_test_request ("PUT", path, user->access_token,
+                                 content_json ? content_json : "{}", &status);
+  g_assert_cmpuint (status, ==, 200);
+
+  return g_strdup (json_object_get_string_member (json_node_get_object (answer), "event_id"));
+}
+
+/* alice's Element Call ring, as matrix-js-sdk sends it, encrypted by her
+ * device. */
+static void
+send_rtc_notification (Device *device, const char *room_id, const char *member_event_id)
+{
+  g_autofree char *text = g_strdup_printf (
+      "{\"slot_id\": \"m.call#\", \"m.mentions\": {\"user_ids\": [], \"room\": true},"
+      " \"notification_type\": \"ring\", \"m.relates_to\": {\"event_id\": \"%s\","
+      " \"rel_type\": \"m.reference\"}, \"sender_ts\": %" G_GINT64_FORMAT ", \"lifetime\": 30000,"
+      " \"msc4354_sticky_key\": \"m.call#\", \"m.call.intent\": \"video\"}",
+      member_event_id, g_get_real_time () / 1000);
+  g_autoptr (JsonNode) node = json_from_string (text, NULL);
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *event_id = NULL;
+
+  handset_encryption_send_event_async (
+      device->encryption, room_id, "org.matrix.msc4075.rtc.notification",
+      json_node_get_object (node), NULL, handset_test_store_result, &result);
+  handset_test_wait_for_result (&result, WAIT_S);
+  event_id = handset_encryption_send_event_finish (device->encryption, result, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (event_id);
+}
+
+/* Counts the room's events that the server stores in clear with a type
+ * that starts with @prefix. */
+static guint
+count_clear_of (HandsetTestUser *reader, const char *room_id, const char *prefix)
+{
+  g_autofree char *escaped = g_uri_escape_string (room_id, NULL, FALSE);
+  g_autofree char *path =
+      g_strdup_printf ("/_matrix/client/v3/rooms/%s/messages?dir=b&limit=500", escaped);
+  g_autoptr (JsonNode) answer = NULL;
+  JsonArray *chunk;
+  guint status = 0, n = 0;
+
+  answer = handset_test_request ("GET", path, reader->access_token, NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  chunk = json_object_get_array_member (json_node_get_object (answer), "chunk");
+  for (guint i = 0; i < json_array_get_length (chunk); i++)
+    n += g_str_has_prefix (
+        json_object_get_string_member (json_array_get_object_element (chunk, i), "type"), prefix);
+
+  return n;
+}
+
+/* An Element Call placed in the encrypted direct chat (a MatrixRTC
+ * membership and an encrypted m.rtc.notification, as matrix-js-sdk makes
+ * them) rings both of bob's devices; declining on one sends the decline,
+ * encrypted, and the other stops ringing; a second ring stops everywhere
+ * when alice leaves the call. */
+static void
+test_encrypted_element_call_rings (void)
+{
+  HandsetTestUser *alice_user, *bob_user, *bob_phone_user;
+  Device *a1, *b1, *b2;
+  g_autofree char *room_id = NULL;
+  g_autofree char *member = NULL;
+  g_autofree char *left = NULL;
+  HandsetRtcRing *r1, *r2;
+
+  if (!handset_test_homeserver_require ())
+    return;
+
+  alice_user = handset_test_register ("alice");
+  bob_user = handset_test_register ("bob");
+  bob_phone_user = handset_test_login (bob_user, "BOBPHONE55");
+  room_id = create_encrypted_dm (alice_user, bob_user);
+  a1 = device_new (alice_user, NULL);
+  b1 = device_new (bob_user, NULL);
+  b2 = device_new (bob_phone_user, NULL);
+  wait_room (a1, room_id);
+  wait_room (b1, room_id);
+  wait_room (b2, room_id);
+
+  member = put_call_member (
+      alice_user, room_id,
+      "{\"application\": \"m.call\", \"call_id\": \"\", \"scope\": \"m.room\","
+      " \"device_id\": \"A1\", \"expires\": 14400000, \"focus_active\": {\"type\": \"livekit\","
+      " \"focus_selection\": \"oldest_membership\"}, \"foci_preferred\": [{\"type\": \"livekit\","
+      " \"livekit_service_url\": \"https://livekit.example.org\", \"livekit_alias\": \"x\"}],"
+      " \"m.call.intent\": \"video\"}");
+  send_rtc_notification (a1, room_id, member);
+  r1 = wait_rtc_ring (b1, 1);
+  r2 = wait_rtc_ring (b2, 1);
+  g_assert_cmpstr (handset_rtc_ring_get_sender (r1), ==, alice_user->user_id);
+  g_assert_cmpstr (handset_rtc_ring_get_room_id (r1), ==, room_id);
+  g_assert_true (handset_rtc_ring_get_video (r1));
+  g_assert_cmpstr (handset_rtc_ring_get_event_id (r1), ==, handset_rtc_ring_get_event_id (r2));
+  /* alice's own ring rings nowhere for her. */
+  g_assert_cmpuint (a1->rtc_rang->len, ==, 0);
+
+  handset_rtc_rings_decline (b1->rtc_rings, r1);
+  g_assert_cmpint (handset_rtc_ring_get_state (r1), ==, HANDSET_RTC_RING_DECLINED);
+  wait_rtc_state (r2, HANDSET_RTC_RING_DECLINED_ELSEWHERE);
+  /* The decline went encrypted, like the ring. */
+  g_assert_cmpuint (count_clear_of (alice_user, room_id, "org.matrix.msc4310"), ==, 0);
+  g_assert_cmpuint (count_clear_of (alice_user, room_id, "org.matrix.msc4075"), ==, 0);
+
+  /* Rung again; alice gives up: it stops on both. */
+  send_rtc_notification (a1, room_id, member);
+  r1 = wait_rtc_ring (b1, 2);
+  r2 = wait_rtc_ring (b2, 2);
+  g_assert_cmpint (handset_rtc_ring_get_state (r1), ==, HANDSET_RTC_RING_RINGING);
+  left = put_call_member (alice_user, room_id, NULL);
+  wait_rtc_state (r1, HANDSET_RTC_RING_CANCELLED);
+  wait_rtc_state (r2, HANDSET_RTC_RING_CANCELLED);
+
+  device_destroy (a1);
+  device_destroy (b1);
+  device_destroy (b2);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -985,6 +1187,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/call-encrypted/three-devices", test_encrypted_three_devices);
   g_test_add_func ("/call-encrypted/new-device-rings", test_encrypted_new_device_rings);
+  g_test_add_func ("/call-encrypted/element-call-rings", test_encrypted_element_call_rings);
   g_test_add_func ("/call-encrypted/clear-invite-ignored", test_encrypted_clear_invite_ignored);
   g_test_add_func ("/call-encrypted/callee-restart", test_encrypted_callee_restart);
   g_test_add_func ("/call-encrypted/pickle-key-lost", test_encrypted_pickle_key_lost);

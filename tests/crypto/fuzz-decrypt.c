@@ -9,7 +9,8 @@
  * /keys/query answer and a /keys/claim answer. The devices it is fed to
  * are real: alice's and bob's share Olm sessions and a room key, so that
  * well-formed inputs get as far as the crypto, and carol's takes the key
- * answers. Nothing may crash, leak, or trip a sanitizer.
+ * answers. Room events, in clear or decrypted, also go through the reader
+ * of Element Call rings. Nothing may crash, leak, or trip a sanitizer.
  *
  * Built two ways:
  *  - like every test (no -DHANDSET_LIBFUZZER): `fuzz-decrypt` runs a
@@ -34,6 +35,7 @@
 #include "handset-call-invitation.h"
 #include "handset-crypto-machine.h"
 #include "handset-olm.h"
+#include "handset-rtc-ring.h"
 #include "handset-sync-batch.h"
 
 #define ROOM  "!r:x"
@@ -303,6 +305,20 @@ set_up (void)
       add_to_corpus (event);
     }
 
+  /* An Element Call ring, as matrix-js-sdk sends it. */
+  {
+    g_autoptr (JsonObject) ring = parse_object (
+        "{\"slot_id\": \"m.call#\", \"m.mentions\": {\"user_ids\": [], \"room\": true},"
+        " \"notification_type\": \"ring\", \"sender_ts\": 1000, \"lifetime\": 30000,"
+        " \"m.call.intent\": \"video\", \"msc4354_sticky_key\": \"m.call#\","
+        " \"m.relates_to\": {\"rel_type\": \"m.reference\", \"event_id\": \"$m\"}}");
+    g_autoptr (JsonObject) content = handset_crypto_machine_encrypt_room_event (
+        alice.machine, ROOM, "org.matrix.msc4075.rtc.notification", ring, NULL);
+    g_autoptr (JsonObject) event = room_event (content, 7);
+
+    add_to_corpus (event);
+  }
+
   /* A whole /sync response with both. */
   {
     g_autoptr (JsonObject) call = parse_object ("{\"call_id\": \"c\", \"version\": \"1\"}");
@@ -431,6 +447,26 @@ feed_to_device (JsonObject *event)
   bob_unwedges ();
 }
 
+/* An Element Call ring, as bob reads it: one that rings has what it needs
+ * and rings no longer than two minutes. */
+static void
+read_ring (const char *room_id, JsonObject *event)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HandsetRtcRing) ring = handset_rtc_ring_parse (event, room_id, BOB, 5000, &error);
+
+  g_assert ((ring == NULL) != (error == NULL));
+  if (ring != NULL)
+    {
+      g_autofree char *uri = handset_rtc_ring_get_open_uri (ring);
+
+      g_assert (handset_rtc_ring_get_sender (ring) != NULL);
+      g_assert (handset_rtc_ring_get_expires_ms (ring) > 5000);
+      g_assert (handset_rtc_ring_get_expires_ms (ring) <= 5000 + HANDSET_RTC_RING_MAX_LIFETIME_MS);
+      g_assert (g_str_has_prefix (uri, "https://matrix.to/#/"));
+    }
+}
+
 static void
 decrypt_room_event (const char *room_id, JsonObject *event)
 {
@@ -441,6 +477,7 @@ decrypt_room_event (const char *room_id, JsonObject *event)
 
   g_assert ((clear == NULL) != (error == NULL));
   g_assert ((clear == NULL) == (info == NULL));
+  read_ring (room_id, clear ? clear : event);
 }
 
 static void
@@ -565,7 +602,10 @@ feed_sync (const guint8 *data, gsize size)
 
           handset_event_get_age (event);
           if (g_strcmp0 (handset_event_get_string (event, "type"), "m.room.encrypted") != 0)
-            continue;
+            {
+              read_ring (room->room_id, event);
+              continue;
+            }
           clear = handset_crypto_machine_decrypt_room_event (bob.machine, room->room_id, event,
                                                              &info, &error);
           if (clear == NULL)
@@ -573,6 +613,7 @@ feed_sync (const guint8 *data, gsize size)
           encryption.encrypted = TRUE;
           encryption.sender_device = info->sender_device;
           encryption.device_known = info->device_known;
+          read_ring (room->room_id, clear);
           handset_sync_batch_replace_event (batch, room->timeline, j, clear, &encryption);
           g_assert (handset_sync_batch_get_encryption (batch, clear) != NULL);
         }
