@@ -13,7 +13,9 @@
 // decryption failed, "invited" for invites. setUpRecovery sets up
 // cross-signing and Secret Storage as Element Web does; setIsolation turns
 // "exclude insecure devices" on; deviceTrust says what the crypto thinks of
-// a device.
+// a device. placeElementCall joins a MatrixRTC session as Element Call does
+// (its membership, then the ring of the room); declines of it are reported
+// as "rtc_decline".
 
 import {
   createClient,
@@ -26,6 +28,7 @@ import {
   SyncState,
 } from "matrix-js-sdk";
 import { CallEventHandlerEvent } from "matrix-js-sdk/lib/webrtc/callEventHandler.js";
+import { MatrixRTCSessionEvent } from "matrix-js-sdk/lib/matrixrtc/index.js";
 import {
   AllDevicesIsolationMode,
   OnlySignedDevicesIsolationMode,
@@ -142,6 +145,9 @@ function reportRoomEvent(ev) {
   if (base.type.startsWith("m.call.") || base.type.startsWith("org.matrix.call.")) {
     reported.add(id);
     emit({ event: "call_event", ...base, callId: content.call_id ?? null });
+  } else if (base.type === "org.matrix.msc4310.rtc.decline" || base.type === "m.rtc.decline") {
+    reported.add(id);
+    emit({ event: "rtc_decline", ...base, relatesTo: content["m.relates_to"]?.event_id ?? null });
   } else if (base.type === EventType.RoomMessage) {
     reported.add(id);
     emit({ event: "message", ...base, msgtype: content.msgtype ?? null, body: content.body ?? null });
@@ -392,6 +398,44 @@ async function placeCall({ roomId, video }) {
   return { ...callInfo(call), placedAt };
 }
 
+// An Element Call, placed as Element Call places it: js-sdk's MatrixRTC
+// session joins the room's call (its membership event) and, being the
+// first one there, rings the room (m.rtc.notification). No media: that
+// would take an SFU (LiveKit), which nobody runs here.
+const rtcSessions = new Map();
+
+async function placeElementCall({ roomId, video }) {
+  const room = client.getRoom(roomId);
+  if (!room) throw new Error(`js-sdk does not know room ${roomId}`);
+  const session = client.matrixRTC.getRoomSession(room);
+  rtcSessions.set(roomId, session);
+  const sent = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("js-sdk sent no call notification")), 20000);
+    session.once(MatrixRTCSessionEvent.DidSendCallNotification, (notification) => {
+      clearTimeout(timer);
+      resolve(notification);
+    });
+  });
+  session.joinRoomSession(
+    [{ type: "livekit", livekit_service_url: "https://livekit.invalid", livekit_alias: roomId }],
+    undefined,
+    { notificationType: "ring", callIntent: video ? "video" : "audio" },
+  );
+  const notification = await sent;
+  return {
+    eventId: notification.event_id,
+    lifetime: notification.lifetime,
+    senderTs: notification.sender_ts,
+  };
+}
+
+async function leaveElementCall({ roomId }) {
+  const session = rtcSessions.get(roomId);
+  if (!session) throw new Error(`no Element Call in ${roomId}`);
+  rtcSessions.delete(roomId);
+  return { left: await session.leaveRoomSession(10000) };
+}
+
 async function answer({ callId, video }) {
   const answeredAt = Date.now();
   const call = find(callId);
@@ -539,6 +583,8 @@ window.peer = {
   sendMessage,
   roomInfo,
   placeCall,
+  placeElementCall,
+  leaveElementCall,
   answer,
   reject,
   hangup,

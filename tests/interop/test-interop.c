@@ -1619,6 +1619,86 @@ test_encrypted_unverified_refused (void)
   scene_clear (&scene);
 }
 
+static gboolean
+rtc_rang (gpointer data)
+{
+  return ((Device *) data)->rtc_rang->len > 0;
+}
+
+static gboolean
+rtc_ended (gpointer data)
+{
+  return handset_rtc_ring_get_state (data) != HANDSET_RTC_RING_RINGING;
+}
+
+static HandsetRtcRing *
+wait_rtc_ring (Device *device)
+{
+  if (!handset_test_wait_until (rtc_rang, device, WAIT_S))
+    g_error ("Handset did not ring for the Element Call");
+
+  return g_ptr_array_index (device->rtc_rang, device->rtc_rang->len - 1);
+}
+
+/* In an encrypted direct chat, js-sdk places an Element Call as Element
+ * Call does (MatrixRTC membership, then an encrypted m.rtc.notification):
+ * Handset rings, with js-sdk's lifetime, and its decline reaches js-sdk
+ * encrypted, naming the ring. Rung again, the ring stops on Handset when
+ * js-sdk leaves the call. */
+static void
+test_encrypted_element_call_rings (void)
+{
+  Scene scene = { 0 };
+  g_autoptr (JsonObject) placed = NULL;
+  g_autoptr (JsonObject) decline = NULL;
+  JsonObject *result;
+  HandsetRtcRing *ring;
+  const char *event_id;
+  gint64 sender_ts, lifetime;
+
+  scene_init_encrypted (&scene);
+
+  placed = peer_command (scene.peer, "placeElementCall", "roomId", G_TYPE_STRING, scene.room_id,
+                         "video", G_TYPE_BOOLEAN, TRUE, NULL);
+  result = json_object_get_object_member (placed, "result");
+  event_id = json_object_get_string_member (result, "eventId");
+  sender_ts = json_object_get_int_member (result, "senderTs");
+  lifetime = json_object_get_int_member (result, "lifetime");
+  g_test_message ("js-sdk rang with %s (lifetime %" G_GINT64_FORMAT " ms)", event_id, lifetime);
+
+  ring = wait_rtc_ring (scene.handset);
+  g_assert_cmpstr (handset_rtc_ring_get_event_id (ring), ==, event_id);
+  g_assert_cmpstr (handset_rtc_ring_get_sender (ring), ==, scene.js_user->user_id);
+  g_assert_cmpstr (handset_rtc_ring_get_room_id (ring), ==, scene.room_id);
+  g_assert_true (handset_rtc_ring_get_video (ring));
+  g_assert_cmpint (handset_rtc_ring_get_expires_ms (ring), ==,
+                   sender_ts + MIN (lifetime, HANDSET_RTC_RING_MAX_LIFETIME_MS));
+
+  handset_rtc_rings_decline (scene.handset->rtc_rings, ring);
+  decline = peer_wait_event (scene.peer, "rtc_decline", "relatesTo", event_id, WAIT_S);
+  g_assert_nonnull (decline);
+  g_assert_true (json_object_get_boolean_member (decline, "encrypted"));
+  g_assert_cmpstr (json_object_get_string_member (decline, "sender"), ==,
+                   scene.handset->user->user_id);
+  json_object_unref (
+      peer_command (scene.peer, "leaveElementCall", "roomId", G_TYPE_STRING, scene.room_id, NULL));
+
+  /* Again; js-sdk leaves while it rings. */
+  g_clear_pointer (&placed, json_object_unref);
+  g_ptr_array_set_size (scene.handset->rtc_rang, 0);
+  placed = peer_command (scene.peer, "placeElementCall", "roomId", G_TYPE_STRING, scene.room_id,
+                         "video", G_TYPE_BOOLEAN, FALSE, NULL);
+  ring = g_object_ref (wait_rtc_ring (scene.handset));
+  g_assert_false (handset_rtc_ring_get_video (ring));
+  json_object_unref (
+      peer_command (scene.peer, "leaveElementCall", "roomId", G_TYPE_STRING, scene.room_id, NULL));
+  g_assert_true (handset_test_wait_until (rtc_ended, ring, WAIT_S));
+  g_assert_cmpint (handset_rtc_ring_get_state (ring), ==, HANDSET_RTC_RING_CANCELLED);
+  g_object_unref (ring);
+
+  scene_clear (&scene);
+}
+
 typedef struct
 {
   const char *path;
@@ -1642,6 +1722,7 @@ static const Test tests[] = {
   { "/interop/encrypted/handset-calls-jssdk", test_encrypted_handset_calls_js },
   { "/interop/encrypted/only-signed-devices", test_encrypted_only_signed_devices },
   { "/interop/encrypted/unverified-refused", test_encrypted_unverified_refused },
+  { "/interop/encrypted/element-call-rings", test_encrypted_element_call_rings },
 };
 
 static const char *self_path;

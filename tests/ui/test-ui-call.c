@@ -819,6 +819,167 @@ test_call_through_the_ui (void)
   g_application_quit (G_APPLICATION (pb2->app));
 }
 
+typedef struct
+{
+  GPtrArray *notifications;
+  guint from;
+  const char *prefix;
+} NotifiedWith;
+
+static gboolean
+notified_with (gpointer data)
+{
+  NotifiedWith *n = data;
+
+  for (guint i = n->from; i < n->notifications->len; i++)
+    if (g_str_has_prefix (g_ptr_array_index (n->notifications, i), n->prefix))
+      return TRUE;
+
+  return FALSE;
+}
+
+static const char *
+notification_with (NotifiedWith *n)
+{
+  for (guint i = n->from; i < n->notifications->len; i++)
+    if (g_str_has_prefix (g_ptr_array_index (n->notifications, i), n->prefix))
+      return g_ptr_array_index (n->notifications, i);
+
+  return NULL;
+}
+
+typedef struct
+{
+  HandsetTestUser *reader;
+  const char *room_id;
+  JsonObject *event;
+} DeclineIn;
+
+/* The room's latest events hold an Element Call decline. */
+static gboolean
+decline_in_room (gpointer data)
+{
+  DeclineIn *d = data;
+  g_autofree char *escaped = g_uri_escape_string (d->room_id, NULL, FALSE);
+  g_autofree char *path =
+      g_strdup_printf ("/_matrix/client/v3/rooms/%s/messages?dir=b&limit=20", escaped);
+  g_autoptr (JsonNode) answer = NULL;
+  JsonArray *chunk;
+  guint status = 0;
+
+  handset_test_run_for (100);
+  answer = handset_test_request ("GET", path, d->reader->access_token, NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  chunk = json_object_get_array_member (json_node_get_object (answer), "chunk");
+  for (guint i = 0; i < json_array_get_length (chunk); i++)
+    {
+      JsonObject *event = json_array_get_object_element (chunk, i);
+
+      if (g_strcmp0 (json_object_get_string_member (event, "type"),
+                     "org.matrix.msc4310.rtc.decline") == 0)
+        {
+          d->event = json_object_ref (event);
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+/* alice calls with Element Call (her MatrixRTC membership, then the ring
+ * of the room, as matrix-js-sdk sends them): bob is told who calls, that
+ * Handset cannot join, and can open the chat in a Matrix app or decline;
+ * declining sends the decline to the room, and the history shows a
+ * declined Element Call. */
+static void
+test_element_call_ring (void)
+{
+  HandsetTestUser *alice, *bob;
+  Profile *pb;
+  GPtrArray *notifications;
+  g_autofree char *room_id = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *content = NULL;
+  g_autofree char *ring_id = NULL;
+  g_autoptr (JsonNode) member = NULL;
+  g_autoptr (JsonObject) decline = NULL;
+  NotifiedWith n;
+  guint status = 0;
+
+  if (!handset_test_homeserver_require ())
+    return;
+
+  notifications = handset_test_start_notification_server ();
+  alice = handset_test_register ("alice");
+  bob = handset_test_register ("bob");
+  set_display_name (alice, "Alice");
+  room_id = handset_test_create_direct_room (alice, bob);
+  handset_test_join (bob, room_id);
+  pb = start_profile ("uirtcbob", bob);
+  log_in (pb, FALSE);
+  g_assert_true (handset_test_wait_until (has_contact_row, pb, WAIT_S));
+
+  escaped = g_uri_escape_string (room_id, NULL, FALSE);
+  path = g_strdup_printf ("/_matrix/client/v3/rooms/%s/state/org.matrix.msc3401.call.member/"
+                          "_%s_ALICEDEV_m.call",
+                          escaped, alice->user_id);
+  member = handset_test_request (
+      "PUT", path, alice->access_token,
+      "{\"application\": \"m.call\", \"call_id\": \"\", \"scope\": \"m.room\","
+      " \"device_id\": \"ALICEDEV\", \"focus_active\": {\"type\": \"livekit\"}}",
+      &status);
+  g_assert_cmpuint (status, ==, 200);
+  content = g_strdup_printf (
+      "{\"slot_id\": \"m.call#\", \"m.mentions\": {\"user_ids\": [], \"room\": true},"
+      " \"notification_type\": \"ring\", \"m.relates_to\": {\"event_id\": \"%s\","
+      " \"rel_type\": \"m.reference\"}, \"sender_ts\": %" G_GINT64_FORMAT ", \"lifetime\": 60000,"
+      " \"m.call.intent\": \"audio\"}",
+      json_object_get_string_member (json_node_get_object (member), "event_id"),
+      g_get_real_time () / 1000);
+  n = (NotifiedWith){ notifications, notifications->len, "Alice is calling with Element Call: " };
+  ring_id =
+      handset_test_send_event (alice, room_id, "org.matrix.msc4075.rtc.notification", content);
+
+  g_assert_true (handset_test_wait_until (notified_with, &n, WAIT_S));
+  g_test_message ("notification: %s", notification_with (&n));
+  g_assert_nonnull (strstr (notification_with (&n), "Handset cannot join Element Call calls"));
+  g_assert_nonnull (strstr (notification_with (&n), "Open in Matrix App"));
+  g_assert_nonnull (strstr (notification_with (&n), "Decline"));
+
+  g_action_group_activate_action (G_ACTION_GROUP (pb->app), "decline-element-call",
+                                  g_variant_new_string (ring_id));
+  /* The app runs in this process: wait with its main loop running. */
+  {
+    DeclineIn d = { alice, room_id, NULL };
+
+    g_assert_true (handset_test_wait_until (decline_in_room, &d, WAIT_S));
+    decline = d.event;
+  }
+  g_assert_cmpstr (json_object_get_string_member (decline, "sender"), ==, bob->user_id);
+  {
+    JsonObject *relates = json_object_get_object_member (
+        json_object_get_object_member (decline, "content"), "m.relates_to");
+
+    g_assert_cmpstr (json_object_get_string_member (relates, "rel_type"), ==, "m.reference");
+    g_assert_cmpstr (json_object_get_string_member (relates, "event_id"), ==, ring_id);
+  }
+
+  handset_window_show_history (window_of (pb));
+  g_assert_true (handset_test_wait_until (has_history_row, pb, WAIT_S));
+  {
+    GtkWidget *row = gtk_widget_get_first_child (handset_window_get_history_list (window_of (pb)));
+    const char *subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
+
+    g_test_message ("history: %s — %s", adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)),
+                    subtitle);
+    g_assert_true (g_str_has_prefix (subtitle, "Declined · Element Call · "));
+    g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "Alice");
+  }
+
+  handset_test_user_free (alice);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -843,6 +1004,7 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/ui/call-through-the-ui", test_call_through_the_ui);
+  g_test_add_func ("/ui/element-call-ring", test_element_call_ring);
 
   status = g_test_run ();
   handset_test_remove_tree (home);
