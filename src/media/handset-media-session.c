@@ -880,6 +880,55 @@ on_ice_gathering_state (GstElement *webrtc, GParamSpec *pspec, HandsetMediaSessi
 
 /* ------------------------------------------------------------------ receiving */
 
+static gboolean
+speaker_failed_in_main (gpointer user_data)
+{
+  Invoke *invoke = user_data;
+
+  g_message ("A device of the call failed: %s", (const char *) invoke->data);
+  g_signal_emit_by_name (invoke->self, "device-failed", (int) HANDSET_CALL_DEVICE_SPEAKER,
+                         (const char *) invoke->data);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Opens @sink once, on a bus of its own, before the call's sound flows
+ * into it: a speaker that cannot be opened is found out here, and nothing
+ * upstream stalls on it. Returns %NULL when it opens, else why not. */
+static char *
+try_sink (GstElement *sink)
+{
+  g_autoptr (GstBus) bus = gst_bus_new ();
+  g_autoptr (GstMessage) message = NULL;
+  g_autoptr (GError) error = NULL;
+  GstStateChangeReturn ret;
+
+  gst_element_set_bus (sink, bus);
+  ret = gst_element_set_state (sink, GST_STATE_PAUSED);
+  gst_element_set_state (sink, GST_STATE_NULL);
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  gst_element_set_bus (sink, NULL);
+  if (ret != GST_STATE_CHANGE_FAILURE)
+    return NULL;
+  if (message != NULL)
+    gst_message_parse_error (message, &error, NULL);
+
+  return g_strdup (error ? error->message : "The speaker cannot be opened");
+}
+
+/* What the call plays into when the speaker cannot be opened: nothing,
+ * until the person picks another. */
+static GstElement *
+silent_sink (void)
+{
+  GstElement *sink = make ("fakesink", NULL);
+
+  g_object_set (sink, "sync", TRUE, "async", FALSE, NULL);
+  g_object_set_data (G_OBJECT (sink), "handset-stand-in", GINT_TO_POINTER (TRUE));
+
+  return sink;
+}
+
 static void
 on_decoded_pad (GstElement *decodebin, GstPad *pad, HandsetMediaSession *self)
 {
@@ -893,10 +942,21 @@ on_decoded_pad (GstElement *decodebin, GstPad *pad, HandsetMediaSession *self)
       GstElement *elements[5];
       GstElement *sink = make_audio_sink (self, &error);
 
+      g_autofree char *failed = NULL;
+
       if (sink == NULL)
         {
           report_error (self, error ? error->message : "No speaker can be opened");
           return;
+        }
+      /* One reference of ours, whichever way it was made. */
+      if (g_object_is_floating (sink))
+        gst_object_ref_sink (sink);
+      if ((failed = try_sink (sink)) != NULL)
+        {
+          gst_object_unref (sink);
+          sink = gst_object_ref_sink (silent_sink ());
+          run_in_main (self, speaker_failed_in_main, g_steal_pointer (&failed), g_free);
         }
       elements[0] = make ("queue", NULL);
       elements[1] = make ("audioconvert", NULL);
@@ -906,6 +966,7 @@ on_decoded_pad (GstElement *decodebin, GstPad *pad, HandsetMediaSession *self)
       self->audio_sink_in_use = sink;
       update_flow (self);
       add_chain (self, elements, G_N_ELEMENTS (elements), NULL);
+      gst_object_unref (sink); /* the pipeline holds it */
       sink_pad = gst_element_get_static_pad (elements[0], "sink");
       gst_pad_link (pad, sink_pad);
     }
@@ -1793,6 +1854,76 @@ failed_device (HandsetMediaSession *self, GstObject *source)
   return HANDSET_CALL_DEVICE_NONE;
 }
 
+static gboolean swap_source (GstElement *old, GstElement *fresh);
+
+/* A sink that failed (so nothing flows into it) gives way to @fresh at
+ * once, on the same pad upstream. */
+static gboolean
+swap_failed_sink (GstElement *old, GstElement *fresh)
+{
+  g_autoptr (GstPad) sink = gst_element_get_static_pad (old, "sink");
+  g_autoptr (GstPad) peer = sink ? gst_pad_get_peer (sink) : NULL;
+  g_autoptr (GstObject) bin = gst_object_get_parent (GST_OBJECT (old));
+  g_autoptr (GstPad) fresh_sink = NULL;
+
+  if (peer == NULL || bin == NULL)
+    return FALSE;
+
+  gst_element_set_locked_state (old, TRUE);
+  gst_element_set_state (old, GST_STATE_NULL);
+  gst_pad_unlink (peer, sink);
+  gst_bin_remove (GST_BIN (bin), old);
+  gst_bin_add (GST_BIN (bin), gst_object_ref (fresh));
+  fresh_sink = gst_element_get_static_pad (fresh, "sink");
+  if (fresh_sink == NULL || GST_PAD_LINK_FAILED (gst_pad_link (peer, fresh_sink)))
+    g_warning ("The stand-in speaker cannot be linked into the call");
+  gst_element_sync_state_with_parent (fresh);
+
+  return TRUE;
+}
+
+/* A microphone or speaker that failed, at the start of the call or during
+ * it, gives way to silence (or to a sink that plays nothing): the rest of
+ * the call goes on, and starts, until the person picks another device. A
+ * stand-in that failed itself is left as it is. */
+static void
+stand_in_for (HandsetMediaSession *self, HandsetCallDevice device)
+{
+  GstElement *stand_in = NULL;
+
+  if (device == HANDSET_CALL_DEVICE_MICROPHONE && self->audio_source_in_use != NULL &&
+      g_object_get_data (G_OBJECT (self->audio_source_in_use), "handset-stand-in") == NULL)
+    {
+      stand_in = gst_element_factory_make ("audiotestsrc", NULL);
+      if (stand_in == NULL)
+        return;
+      g_object_set (stand_in, "is-live", TRUE, NULL);
+      gst_util_set_object_arg (G_OBJECT (stand_in), "wave", "silence");
+      gst_object_ref_sink (stand_in);
+      g_object_set_data (G_OBJECT (stand_in), "handset-stand-in", GINT_TO_POINTER (TRUE));
+      if (swap_source (self->audio_source_in_use, stand_in))
+        self->audio_source_in_use = stand_in;
+    }
+  else if (device == HANDSET_CALL_DEVICE_SPEAKER && self->audio_sink_in_use != NULL &&
+           g_object_get_data (G_OBJECT (self->audio_sink_in_use), "handset-stand-in") == NULL)
+    {
+      stand_in = gst_element_factory_make ("fakesink", NULL);
+      if (stand_in == NULL)
+        return;
+      g_object_set (stand_in, "sync", TRUE, "async", FALSE, NULL);
+      gst_object_ref_sink (stand_in);
+      g_object_set_data (G_OBJECT (stand_in), "handset-stand-in", GINT_TO_POINTER (TRUE));
+      if (swap_failed_sink (self->audio_sink_in_use, stand_in))
+        self->audio_sink_in_use = stand_in;
+    }
+  if (stand_in == NULL)
+    return;
+  gst_object_unref (stand_in);
+
+  /* A device that failed to start failed the pipeline's start too. */
+  gst_element_set_state (self->pipeline, GST_STATE_PLAYING);
+}
+
 static gboolean
 bus_cb (GstBus *bus, GstMessage *message, gpointer user_data)
 {
@@ -1803,16 +1934,24 @@ bus_cb (GstBus *bus, GstMessage *message, gpointer user_data)
       g_autoptr (GError) error = NULL;
       g_autofree char *debug = NULL;
       g_autofree char *text = NULL;
-
-      HandsetCallDevice device = failed_device (self, GST_MESSAGE_SRC (message));
+      HandsetCallDevice device;
 
       gst_message_parse_error (message, &error, &debug);
       g_debug ("%s", debug ? debug : "");
+      /* From a device already taken out of the call (one that failed, and
+       * said so more than once): nothing more to do. */
+      if (!is_within (GST_MESSAGE_SRC (message), self->pipeline))
+        {
+          g_debug ("An error of an element no longer in the call: %s", error->message);
+          return G_SOURCE_CONTINUE;
+        }
+      device = failed_device (self, GST_MESSAGE_SRC (message));
       if (device != HANDSET_CALL_DEVICE_NONE)
         {
           /* Said to the person, with which device: not a silent call. */
           g_message ("A device of the call failed: %s", error->message);
           g_signal_emit_by_name (self, "device-failed", (int) device, error->message);
+          stand_in_for (self, device);
           return G_SOURCE_CONTINUE;
         }
       text = g_strdup_printf ("The call's media failed: %s", error->message);

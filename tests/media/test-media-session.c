@@ -316,6 +316,92 @@ test_switch_microphone_quickly (void)
 
 /* Another microphone and another speaker mid-call, with no
  * renegotiation: the new ones are heard and play. */
+typedef struct
+{
+  int device;
+  char *message;
+} DeviceFailure;
+
+static void
+on_device_failed (HandsetMediaSession *session, int device, const char *message, DeviceFailure *f)
+{
+  if (f->message != NULL)
+    return;
+  f->device = device;
+  f->message = g_strdup (message);
+}
+
+static gboolean
+device_failed (gpointer data)
+{
+  return ((DeviceFailure *) data)->message != NULL;
+}
+
+/* A microphone that cannot be opened when the call starts (here a file
+ * that is not there, as a device that has gone away): the media say which
+ * device failed instead of a silent call; the call still connects, and
+ * another microphone chosen then is heard. The pipeline ends cleanly. */
+static void
+test_microphone_fails_to_start (void)
+{
+  Peer alice = { 0 }, bob = { 0 };
+  DeviceFailure failure = { 0 };
+
+  peer_init (&alice, FALSE,
+             "filesrc location=/nonexistent/handset-microphone ! rawaudioparse format=pcm "
+             "pcm-format=s16le sample-rate=48000 num-channels=1",
+             NULL);
+  peer_init (&bob, FALSE, "audiotestsrc is-live=true wave=sine freq=880 volume=0.5", NULL);
+  g_signal_connect (alice.session, "device-failed", G_CALLBACK (on_device_failed), &failure);
+  connect_peers (&alice, &bob, NULL);
+
+  g_assert_true (run_until (device_failed, &failure, WAIT_S));
+  g_test_message ("device %d failed: %s", failure.device, failure.message);
+  g_assert_cmpint (failure.device, ==, HANDSET_CALL_DEVICE_MICROPHONE);
+  assert_tone (&alice, 880);
+
+  /* Another microphone, as the device menu offers. */
+  handset_media_session_replace_audio_source (
+      alice.session,
+      handset_test_source ("audiotestsrc is-live=true wave=sine freq=660 volume=0.5"));
+  handset_test_run_for (500);
+  assert_tone (&bob, 660);
+
+  peer_clear (&alice);
+  peer_clear (&bob);
+  g_free (failure.message);
+}
+
+/* A speaker that cannot be opened: said, and the call goes on (alice is
+ * heard); another speaker chosen then plays bob. */
+static void
+test_speaker_fails_to_start (void)
+{
+  Peer alice = { 0 }, bob = { 0 };
+  DeviceFailure failure = { 0 };
+
+  peer_init (&alice, FALSE, "audiotestsrc is-live=true wave=sine freq=440 volume=0.5", NULL);
+  peer_init (&bob, FALSE, "audiotestsrc is-live=true wave=sine freq=880 volume=0.5", NULL);
+  handset_media_session_set_audio_sink (
+      alice.session, handset_test_source ("filesink location=/nonexistent/handset-speaker"));
+  g_signal_connect (alice.session, "device-failed", G_CALLBACK (on_device_failed), &failure);
+  connect_peers (&alice, &bob, NULL);
+
+  g_assert_true (run_until (device_failed, &failure, WAIT_S));
+  g_test_message ("device %d failed: %s", failure.device, failure.message);
+  g_assert_cmpint (failure.device, ==, HANDSET_CALL_DEVICE_SPEAKER);
+  assert_tone (&bob, 440);
+
+  handset_media_session_replace_audio_sink (alice.session,
+                                            handset_test_tone_create_sink (alice.tone));
+  handset_test_run_for (500);
+  assert_tone (&alice, 880);
+
+  peer_clear (&alice);
+  peer_clear (&bob);
+  g_free (failure.message);
+}
+
 static void
 test_switch_microphone (void)
 {
@@ -672,6 +758,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/media-session/streams-not-shown", test_streams_not_shown);
   g_test_add_func ("/media-session/ice-restart-asked", test_ice_restart);
   g_test_add_func ("/media-session/switch-microphone-and-speaker", test_switch_microphone);
+  g_test_add_func ("/media-session/microphone-fails-to-start", test_microphone_fails_to_start);
+  g_test_add_func ("/media-session/speaker-fails-to-start", test_speaker_fails_to_start);
   g_test_add_func ("/media-session/switch-microphone-quickly", test_switch_microphone_quickly);
   g_test_add_func ("/media-session/turn-uri", test_turn_uri);
   g_test_add_func ("/media-session/refused-description", test_refused_description);
