@@ -724,6 +724,11 @@ handset_application_local_command_line (GApplication *application,
   *exit_status = handset_cli_check ((const char *const *) command);
   if (*exit_status != 0)
     return TRUE;
+  /* A command on the calls goes to a running Handset: none runs, said
+   * here, without this process ever being the instance. */
+  if (command[0] != NULL && handset_cli_needs_instance (command[0]) &&
+      (*exit_status = handset_cli_check_instance (profile_name)) != 0)
+    return TRUE;
 
   /* verify: the recovery key is asked for here, where the terminal is. */
   if (command[0] != NULL && g_str_equal (command[0], "verify"))

@@ -109,6 +109,29 @@ login_done (GObject *object, GAsyncResult *result, gpointer user_data)
   g_main_loop_quit (waiter->loop);
 }
 
+/* Whether a Handset of the profile runs: asked of the session bus, without
+ * taking the profile's name. A command that took it would, for a moment,
+ * be the instance, and a Handset starting in that moment would fail to
+ * register. */
+static gboolean
+instance_runs (const char *application_id)
+{
+  g_autoptr (GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr (GVariant) reply = NULL;
+  gboolean owned = FALSE;
+
+  if (bus == NULL)
+    return FALSE;
+  reply = g_dbus_connection_call_sync (
+      bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "NameHasOwner",
+      g_variant_new ("(s)", application_id), G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, 5000,
+      NULL, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &owned);
+
+  return owned;
+}
+
 /**
  * handset_cli_login:
  *
@@ -157,11 +180,15 @@ handset_cli_login (const char *profile_name, const char *homeserver, const char 
     g_printerr ("handset: %s\n", handset_account_get_message (account));
   g_print (_ ("Logged in as %s\n"), handset_account_get_user_id (account));
 
-  /* A running instance of the profile picks the session up. */
-  running =
-      g_application_new (handset_profile_get_application_id (profile), G_APPLICATION_DEFAULT_FLAGS);
-  if (g_application_register (running, NULL, NULL) && g_application_get_is_remote (running))
-    g_action_group_activate_action (G_ACTION_GROUP (running), "restore-session", NULL);
+  /* A running instance of the profile picks the session up. Asked first,
+   * so that this process never takes the name of one that is starting. */
+  if (instance_runs (handset_profile_get_application_id (profile)))
+    {
+      running = g_application_new (handset_profile_get_application_id (profile),
+                                   G_APPLICATION_DEFAULT_FLAGS);
+      if (g_application_register (running, NULL, NULL) && g_application_get_is_remote (running))
+        g_action_group_activate_action (G_ACTION_GROUP (running), "restore-session", NULL);
+    }
 
   return 0;
 }
@@ -472,6 +499,37 @@ handset_cli_is_link (const char *word)
 {
   return g_str_has_prefix (word, "matrix:") || g_str_has_prefix (word, "MATRIX:") ||
          g_str_has_prefix (word, "https://matrix.to/");
+}
+
+/**
+ * handset_cli_check_instance:
+ *
+ * For a command on the calls (handset_cli_needs_instance()): whether a
+ * Handset of the profile runs to take it, found out in this process.
+ *
+ * Returns: 0 when one runs; else 3, with the reason printed (not logged
+ *   in, or not running)
+ */
+int
+handset_cli_check_instance (const char *profile_name)
+{
+  g_autoptr (HandsetProfile) profile = handset_profile_new (profile_name, NULL);
+  g_autoptr (HandsetAccount) account = NULL;
+  g_autofree char *user_id = NULL;
+
+  /* A bad profile name is said by the instance, as before. */
+  if (profile == NULL || instance_runs (handset_profile_get_application_id (profile)))
+    return 0;
+
+  account = handset_account_new (profile, NULL);
+  user_id = account ? handset_account_get_saved_user_id (account) : NULL;
+  if (user_id == NULL)
+    g_printerr ("handset: %s\n", _ ("Not logged in. Log in with: handset login HOMESERVER USER"));
+  else
+    g_printerr ("handset: %s\n",
+                _ ("Handset is not running for this profile. Start it, then try again."));
+
+  return 3;
 }
 
 /**

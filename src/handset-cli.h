@@ -13,6 +13,7 @@ G_BEGIN_DECLS
 void handset_cli_prompt_recovery_key (void);
 const char *handset_cli_commands_text (void);
 int handset_cli_check (const char *const *command);
+int handset_cli_check_instance (const char *profile_name);
 gboolean handset_cli_is_link (const char *word);
 gboolean handset_cli_needs_instance (const char *command);
 int handset_cli_login (const char *profile_name, const char *homeserver, const char *user);

@@ -246,6 +246,20 @@ handset_account_new (HandsetProfile *profile, GError **error)
   return g_steal_pointer (&self);
 }
 
+/**
+ * handset_account_get_saved_user_id:
+ *
+ * Returns: (transfer full) (nullable): the user of the session the
+ *   profile keeps, read from its store, whether or not it is restored
+ */
+char *
+handset_account_get_saved_user_id (HandsetAccount *self)
+{
+  g_return_val_if_fail (HANDSET_IS_ACCOUNT (self), NULL);
+
+  return handset_store_get (self->store, KEY_USER_ID);
+}
+
 HandsetAccountState
 handset_account_get_state (HandsetAccount *self)
 {

@@ -783,6 +783,69 @@ test_two_profiles_by_command_line_and_dbus (void)
   g_subprocess_wait (bob_app, NULL, NULL);
 }
 
+/* `handset calls` run again and again while Handset starts, as a script
+ * waiting for it does: no run of it ever stands in for the instance, so
+ * Handset starts (it did not: it found the name taken by a probe that then
+ * quit, and failed to register), and the probes get 3 until it runs, then
+ * 0. */
+static void
+test_probing_while_starting (void)
+{
+  g_autoptr (HandsetTestUser) alice = NULL;
+  g_autoptr (GDBusConnection) bus = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) app = NULL;
+  g_autoptr (GSubprocess) prober = NULL;
+  g_autofree char *loop = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *prober_args[] = { "sh", "-c", NULL, NULL };
+  const char *app_args[] = { handset_path, "--profile", "cliprobe", NULL };
+  int status = -1;
+
+  if (!handset_test_homeserver_require ())
+    return;
+
+  alice = handset_test_register ("alice");
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  login ("cliprobe", alice);
+
+  loop = g_strdup_printf ("while :; do '%s' --profile cliprobe calls >/dev/null 2>&1; done",
+                          handset_path);
+  prober_args[2] = loop;
+  prober = g_subprocess_newv (prober_args, G_SUBPROCESS_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  g_usleep (300000);
+
+  g_subprocess_launcher_set_flags (launcher, G_SUBPROCESS_FLAGS_NONE);
+  app = g_subprocess_launcher_spawnv (launcher, app_args, &error);
+  g_assert_no_error (error);
+  /* Up, and it stays up. */
+  {
+    gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+
+    while (g_get_monotonic_time () < deadline && status != 0)
+      {
+        g_clear_pointer (&out, g_free);
+        g_clear_pointer (&err, g_free);
+        out = run (NULL, &status, &err, "--profile", "cliprobe", "calls", NULL);
+        g_assert_true (status == 0 || status == 3);
+        if (status != 0)
+          g_usleep (200000);
+        g_assert_nonnull (g_subprocess_get_identifier (app));
+      }
+  }
+  g_assert_cmpint (status, ==, 0);
+  g_usleep (G_USEC_PER_SEC);
+  g_assert_nonnull (g_subprocess_get_identifier (app));
+
+  g_subprocess_send_signal (prober, SIGTERM);
+  g_subprocess_wait (prober, NULL, NULL);
+  g_subprocess_send_signal (app, SIGTERM);
+  g_subprocess_wait (app, NULL, NULL);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -802,6 +865,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/encrypted-call-both-ways", test_encrypted_both_ways);
   g_test_add_func ("/cli/verify", test_verify);
   g_test_add_func ("/cli/first-call-to-someone-new", test_first_call_to_someone_new);
+  g_test_add_func ("/cli/probing-while-starting", test_probing_while_starting);
   g_test_add_func ("/cli/two-profiles-by-command-line-and-dbus",
                    test_two_profiles_by_command_line_and_dbus);
 
