@@ -139,6 +139,29 @@ test_discovery (void)
     }
 }
 
+/* The server name "localhost", as the demo prints its accounts: the
+ * suite's homeserver answers discovery on port 80 (build-aux/dev test
+ * starts it so and says so with HANDSET_TEST_DISCOVERY), and a Matrix ID on
+ * it finds the homeserver with nothing else given. */
+static void
+test_discovery_localhost (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *found = NULL;
+
+  if (!handset_test_homeserver_require ())
+    return;
+  if (g_strcmp0 (g_getenv ("HANDSET_TEST_DISCOVERY"), "localhost") != 0)
+    {
+      g_test_skip ("the homeserver does not answer discovery for localhost here");
+      return;
+    }
+
+  found = discover ("@alice:localhost", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (found, ==, handset_test_homeserver_url ());
+}
+
 static gboolean
 login (HandsetMatrixClient *client, const char *user, const char *password, GError **error)
 {
@@ -914,6 +937,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/matrix-client/versions-and-flows", test_versions_and_flows);
   g_test_add_func ("/matrix-client/discovery", test_discovery);
+  g_test_add_func ("/matrix-client/discovery-localhost", test_discovery_localhost);
   g_test_add_func ("/matrix-client/login-whoami-logout", test_login_whoami_logout);
   g_test_add_func ("/matrix-client/rooms-and-events", test_rooms_and_events);
   g_test_add_func ("/matrix-client/send-retry-reuses-transaction",
