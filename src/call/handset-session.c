@@ -497,6 +497,9 @@ handset_session_peer_name (HandsetSession *session, const char *user_id)
   contact = session ? handset_contact_list_find (session->contacts, user_id) : NULL;
   if (contact != NULL)
     return g_strdup (handset_contact_get_display_name (contact));
+  /* Someone called for the first time: the name their profile gave. */
+  if (session != NULL && handset_contact_list_get_profile_name (session->contacts, user_id))
+    return g_strdup (handset_contact_list_get_profile_name (session->contacts, user_id));
 
   return handset_user_id_localpart (user_id);
 }

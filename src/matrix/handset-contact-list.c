@@ -22,9 +22,10 @@ struct _HandsetContactList
   GObject parent_instance;
 
   HandsetRooms *rooms;
-  GPtrArray *items;     /* HandsetContact, sorted */
-  GHashTable *by_user;  /* user ID → HandsetContact */
-  GHashTable *creating; /* user IDs whose direct chat is being made */
+  GPtrArray *items;          /* HandsetContact, sorted */
+  GHashTable *by_user;       /* user ID → HandsetContact */
+  GHashTable *creating;      /* user IDs whose direct chat is being made */
+  GHashTable *profile_names; /* user ID → display name, of people called before any sync */
 };
 
 static void handset_contact_list_model_init (GListModelInterface *iface);
@@ -232,6 +233,7 @@ handset_contact_list_finalize (GObject *object)
   g_ptr_array_unref (self->items);
   g_hash_table_unref (self->by_user);
   g_hash_table_unref (self->creating);
+  g_hash_table_unref (self->profile_names);
 
   G_OBJECT_CLASS (handset_contact_list_parent_class)->finalize (object);
 }
@@ -251,6 +253,7 @@ handset_contact_list_init (HandsetContactList *self)
   self->items = g_ptr_array_new_with_free_func (g_object_unref);
   self->by_user = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
   self->creating = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->profile_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 HandsetContactList *
@@ -373,7 +376,9 @@ static void
 profile_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = G_TASK (user_data);
+  HandsetContactList *self = g_task_get_source_object (task);
   Ensure *ensure = g_task_get_task_data (task);
+  JsonNode *name;
   g_autoptr (JsonObject) profile = NULL;
   g_autoptr (GError) error = NULL;
 
@@ -388,9 +393,29 @@ profile_cb (GObject *object, GAsyncResult *result, gpointer user_data)
                                       _ ("No such user: %s"), ensure->user_id));
       return;
     }
+  /* Their name, shown for the call until the new chat says it. */
+  name = profile ? json_object_get_member (profile, "displayname") : NULL;
+  if (name != NULL && JSON_NODE_HOLDS_VALUE (name) &&
+      json_node_get_value_type (name) == G_TYPE_STRING && *json_node_get_string (name) != '\0')
+    g_hash_table_insert (self->profile_names, g_strdup (ensure->user_id),
+                         g_strdup (json_node_get_string (name)));
   handset_matrix_client_create_direct_room_async (
       ensure->client, ensure->user_id, ensure->creation_content, g_task_get_cancellable (task),
       room_created_cb, g_object_ref (task));
+}
+
+/**
+ * handset_contact_list_get_profile_name:
+ *
+ * Returns: (nullable): the display name from the profile of someone a
+ *   direct chat was made for here, read before the chat existed
+ */
+const char *
+handset_contact_list_get_profile_name (HandsetContactList *self, const char *user_id)
+{
+  g_return_val_if_fail (HANDSET_IS_CONTACT_LIST (self), NULL);
+
+  return user_id ? g_hash_table_lookup (self->profile_names, user_id) : NULL;
 }
 
 /**

@@ -18,6 +18,7 @@ G_DECLARE_FINAL_TYPE (HandsetContactList, handset_contact_list, HANDSET, CONTACT
 HandsetContactList *handset_contact_list_new (HandsetRooms *rooms);
 
 HandsetContact *handset_contact_list_find (HandsetContactList *self, const char *user_id);
+const char *handset_contact_list_get_profile_name (HandsetContactList *self, const char *user_id);
 
 void handset_contact_list_ensure_direct_chat_async (HandsetContactList *self,
                                                     HandsetMatrixClient *client,
