@@ -15,6 +15,7 @@
 #include <glib/gi18n.h>
 #include <gtk/gtk.h>
 
+#include "handset-application.h"
 #include "handset-rtc-notice.h"
 
 static char *
@@ -28,7 +29,7 @@ ring_state_cb (HandsetRtcRing *ring, GParamSpec *pspec, GApplication *applicatio
 {
   g_autofree char *id = notice_id (ring);
   HandsetRtcRingState state = handset_rtc_ring_get_state (ring);
-  HandsetSession *session = g_object_get_data (G_OBJECT (ring), "handset-session");
+  HandsetSession *session = handset_application_get_session (HANDSET_APPLICATION (application));
 
   if (state == HANDSET_RTC_RING_RINGING)
     return;
@@ -82,8 +83,6 @@ handset_rtc_notice_show (GApplication *application, HandsetSession *session, Han
                                          handset_rtc_ring_get_event_id (ring));
   g_application_send_notification (application, id, notification);
 
-  g_object_set_data_full (G_OBJECT (ring), "handset-session", g_object_ref (session),
-                          g_object_unref);
   g_signal_connect_object (ring, "notify::state", G_CALLBACK (ring_state_cb), application, 0);
 }
 

@@ -28,10 +28,20 @@ struct _HandsetRtcRings
   gint64 (*now_ms) (void);
 
   GPtrArray *ringing; /* HandsetRtcRing, oldest first */
-  GHashTable *timers; /* HandsetRtcRing → its lifetime's timeout ID */
+  GHashTable *timers; /* HandsetRtcRing → its lifetime's Expiry */
 };
 
 G_DEFINE_FINAL_TYPE (HandsetRtcRings, handset_rtc_rings, G_TYPE_OBJECT)
+
+/* The end of a ring's lifetime: a timeout of the clock, whose data is
+ * freed either when it fires or when the ring ends first and it is
+ * removed. */
+typedef struct
+{
+  HandsetRtcRings *self;
+  HandsetRtcRing *ring; /* not a reference: the rings hold it */
+  guint id;
+} Expiry;
 
 enum
 {
@@ -55,11 +65,14 @@ handset_rtc_rings_dispose (GObject *object)
   if (self->timers != NULL)
     {
       GHashTableIter iter;
-      gpointer id;
+      gpointer expiry;
 
       g_hash_table_iter_init (&iter, self->timers);
-      while (g_hash_table_iter_next (&iter, NULL, &id))
-        handset_clock_remove (self->clock, GPOINTER_TO_UINT (id));
+      while (g_hash_table_iter_next (&iter, NULL, &expiry))
+        {
+          handset_clock_remove (self->clock, ((Expiry *) expiry)->id);
+          g_free (expiry);
+        }
       g_clear_pointer (&self->timers, g_hash_table_unref);
     }
   g_clear_pointer (&self->ringing, g_ptr_array_unref);
@@ -168,35 +181,29 @@ static void
 end_ring (HandsetRtcRings *self, HandsetRtcRing *ring, HandsetRtcRingState state)
 {
   g_autoptr (HandsetRtcRing) kept = g_object_ref (ring);
-  gpointer id;
+  gpointer expiry;
 
-  if (g_hash_table_steal_extended (self->timers, ring, NULL, &id))
-    handset_clock_remove (self->clock, GPOINTER_TO_UINT (id));
+  if (g_hash_table_steal_extended (self->timers, ring, NULL, &expiry))
+    {
+      handset_clock_remove (self->clock, ((Expiry *) expiry)->id);
+      g_free (expiry);
+    }
   g_ptr_array_remove (self->ringing, ring);
   g_debug ("Element Call ring %s ended: %s", handset_rtc_ring_get_event_id (ring),
            handset_rtc_ring_state_to_string (state));
   handset_rtc_ring_set_state (ring, state);
 }
 
-typedef struct
-{
-  HandsetRtcRings *self; /* weak */
-  HandsetRtcRing *ring;
-} Expiry;
-
 static void
 expired_cb (gpointer data)
 {
   Expiry *expiry = data;
+  HandsetRtcRings *self = expiry->self;
+  HandsetRtcRing *ring = expiry->ring;
 
-  if (expiry->self != NULL)
-    {
-      g_object_remove_weak_pointer (G_OBJECT (expiry->self), (gpointer *) &expiry->self);
-      g_hash_table_remove (expiry->self->timers, expiry->ring);
-      end_ring (expiry->self, expiry->ring, HANDSET_RTC_RING_MISSED);
-    }
-  g_object_unref (expiry->ring);
+  g_hash_table_remove (self->timers, ring);
   g_free (expiry);
+  end_ring (self, ring, HANDSET_RTC_RING_MISSED);
 }
 
 static void
@@ -204,14 +211,12 @@ add_ring (HandsetRtcRings *self, HandsetRtcRing *ring)
 {
   gint64 left = handset_rtc_ring_get_expires_ms (ring) - self->now_ms ();
   Expiry *expiry = g_new0 (Expiry, 1);
-  guint id;
 
   expiry->self = self;
-  g_object_add_weak_pointer (G_OBJECT (self), (gpointer *) &expiry->self);
-  expiry->ring = g_object_ref (ring);
-  id = handset_clock_add_timeout (self->clock, (guint) CLAMP (left, 1, G_MAXUINT), expired_cb,
-                                  expiry);
-  g_hash_table_insert (self->timers, ring, GUINT_TO_POINTER (id));
+  expiry->ring = ring;
+  expiry->id = handset_clock_add_timeout (self->clock, (guint) CLAMP (left, 1, G_MAXUINT),
+                                          expired_cb, expiry);
+  g_hash_table_insert (self->timers, ring, expiry);
   g_ptr_array_add (self->ringing, g_object_ref (ring));
 }
 
