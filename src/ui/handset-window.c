@@ -51,7 +51,11 @@ G_DEFINE_FINAL_TYPE (HandsetWindow, handset_window, ADW_TYPE_APPLICATION_WINDOW)
 void
 handset_window_toast (HandsetWindow *self, const char *message)
 {
-  adw_toast_overlay_add_toast (self->toasts, adw_toast_new (message));
+  /* A toast's title is markup; what it says may quote a server or a
+   * person (a Matrix ID, an error): escaped, it shows as written. */
+  g_autofree char *escaped = g_markup_escape_text (message, -1);
+
+  adw_toast_overlay_add_toast (self->toasts, adw_toast_new (escaped));
 }
 
 /* ------------------------------------------------------------------ offline */
@@ -184,6 +188,9 @@ create_contact_row (gpointer item, gpointer user_data)
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *avatar = adw_avatar_new (40, handset_contact_get_display_name (contact), TRUE);
 
+  /* Names come from other people: plain text, never markup. */
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+
   g_object_bind_property (contact, "display-name", row, "title", G_BINDING_SYNC_CREATE);
   g_object_bind_property (contact, "display-name", avatar, "text", G_BINDING_SYNC_CREATE);
   {
@@ -312,6 +319,7 @@ create_history_row (gpointer item, gpointer user_data)
   if (handset_history_entry_get_answered_by (entry) != NULL)
     g_string_append_printf (subtitle, " · %s", handset_history_entry_get_answered_by (entry));
 
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle->str);
   icon = gtk_image_new_from_icon_name (icon_name);

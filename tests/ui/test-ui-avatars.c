@@ -318,6 +318,53 @@ no_incoming (gpointer data)
   return incoming_window () == NULL;
 }
 
+#define HOSTILE_NAME "<b>Bob</b> &amp; <i>co</i>"
+
+static void
+set_display_name (HandsetTestUser *user, const char *name)
+{
+  g_autofree char *escaped = g_uri_escape_string (user->user_id, NULL, FALSE);
+  g_autofree char *path = g_strdup_printf ("/_matrix/client/v3/profile/%s/displayname", escaped);
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (JsonNode) ignored = NULL;
+  g_autofree char *body = NULL;
+  guint status = 0;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "displayname");
+  json_builder_add_string_value (builder, name);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  body = json_to_string (root, FALSE);
+  ignored = handset_test_request ("PUT", path, user->access_token, body, &status);
+  g_assert_cmpuint (status, ==, 200);
+}
+
+/* Some label below @root shows @text as it is written: not as markup. */
+static gboolean
+shows_plain (GtkWidget *root, const char *text)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_LABEL (child) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (child)), text) == 0)
+        return TRUE;
+      if (shows_plain (child, text))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static gboolean
+history_shows_hostile_name (gpointer data)
+{
+  GtkWidget *row = gtk_widget_get_first_child (handset_window_get_history_list (main_window ()));
+
+  return row != NULL && shows_plain (row, HOSTILE_NAME);
+}
+
 static void
 test_avatars_in_the_ui (void)
 {
@@ -349,6 +396,8 @@ test_avatars_in_the_ui (void)
   handset_test_join (carol, carol_room);
   mxc = handset_test_upload (bob, "image/png", png);
   handset_test_set_avatar (bob, mxc, bob_room);
+  /* bob's name is markup, as anyone may choose theirs: shown as written. */
+  set_display_name (bob, HOSTILE_NAME);
   bob_id = bob->user_id;
   carol_id = carol->user_id;
 
@@ -371,6 +420,10 @@ test_avatars_in_the_ui (void)
   g_assert_cmpint (gdk_paintable_get_intrinsic_width (image), ==, EXPECTED_PX);
   handset_test_run_for (1000);
   g_assert_null (adw_avatar_get_custom_image (row_avatar (carol->user_id)));
+  /* The contact row says bob's name as he wrote it. */
+  g_assert_true (shows_plain (
+      gtk_widget_get_ancestor (GTK_WIDGET (row_avatar (bob->user_id)), ADW_TYPE_ACTION_ROW),
+      HOSTILE_NAME));
 
   /* The image came once, into this session's cache and the profile's
    * cache folder. */
@@ -397,6 +450,10 @@ test_avatars_in_the_ui (void)
                             call_id);
   g_free (handset_test_send_event (bob, bob_room, "m.call.hangup", hangup));
   g_assert_true (handset_test_wait_until (no_incoming, NULL, WAIT_S));
+  /* The missed call, in the history, by his name as written. */
+  handset_window_show_history (main_window ());
+  g_assert_true (handset_test_wait_until (history_shows_hostile_name, NULL, WAIT_S));
+  handset_window_show_contact (main_window (), bob->user_id);
 
   /* alice calls bob: the call view shows his picture. */
   call_label = g_strdup_printf (
