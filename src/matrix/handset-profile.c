@@ -237,7 +237,9 @@ handset_profile_ensure_dirs (HandsetProfile *self, GError **error)
 
   for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
     {
-      if (g_mkdir_with_parents (dirs[i], 0700) != 0)
+      /* Only its owner reads it; a folder an older version made with
+       * the default mode is closed too. */
+      if (g_mkdir_with_parents (dirs[i], 0700) != 0 || g_chmod (dirs[i], 0700) != 0)
         {
           int saved_errno = errno;
 

@@ -116,6 +116,15 @@ test_ensure_dirs (void)
   g_assert_cmpint (g_stat (handset_profile_get_data_dir (profile), &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0700);
   g_assert_true (g_file_test (handset_profile_get_config_dir (profile), G_FILE_TEST_IS_DIR));
+
+  /* Folders an older version made open to everyone are closed. */
+  g_assert_cmpint (g_chmod (handset_profile_get_data_dir (profile), 0755), ==, 0);
+  g_assert_cmpint (g_chmod (handset_profile_get_config_dir (profile), 0755), ==, 0);
+  g_assert_true (handset_profile_ensure_dirs (profile, &error));
+  g_assert_cmpint (g_stat (handset_profile_get_data_dir (profile), &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0700);
+  g_assert_cmpint (g_stat (handset_profile_get_config_dir (profile), &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0700);
 }
 
 int
