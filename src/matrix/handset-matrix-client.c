@@ -869,10 +869,38 @@ discovery_versions_cb (GObject *object, GAsyncResult *result, gpointer user_data
                          g_free);
 }
 
+/* Plain HTTP only to this machine: anywhere else, anyone on the way could
+ * read the password and the access token, and change what comes back. */
+static gboolean
+refuses_plain_http (const char *candidate, GError **error)
+{
+  g_autoptr (GUri) uri = g_uri_parse (candidate, G_URI_FLAGS_NONE, NULL);
+  const char *host = uri ? g_uri_get_host (uri) : NULL;
+
+  if (uri == NULL || g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") != 0 || host == NULL)
+    return FALSE;
+  if (g_str_equal (host, "localhost") || g_str_has_prefix (host, "127.") ||
+      g_str_equal (host, "::1"))
+    return FALSE;
+
+  g_set_error (error, HANDSET_MATRIX_ERROR, HANDSET_MATRIX_ERROR_NO_HOMESERVER,
+               _ ("Handset does not connect to %s: plain HTTP would let anyone on the way read "
+                  "your password and change what the server says. Use its https:// address."),
+               candidate);
+  return TRUE;
+}
+
 static void
 discovery_check_candidate (GTask *task, const char *candidate)
 {
   Discovery *discovery = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (refuses_plain_http (candidate, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
 
   g_clear_object (&discovery->probe);
   g_free (discovery->candidate);

@@ -129,6 +129,21 @@ test_discovery (void)
   g_assert_error (error, HANDSET_MATRIX_ERROR, HANDSET_MATRIX_ERROR_NO_HOMESERVER);
   g_clear_error (&error);
 
+  /* Plain HTTP only on this machine: an address, or a .well-known that
+   * points there, is refused and says why. */
+  found = discover ("http://matrix.example.org", &error);
+  g_assert_null (found);
+  g_assert_error (error, HANDSET_MATRIX_ERROR, HANDSET_MATRIX_ERROR_NO_HOMESERVER);
+  g_assert_nonnull (strstr (error->message, "https://"));
+  g_clear_error (&error);
+  handset_fake_server_answer (fake, "/.well-known/matrix/client", 200, "application/json",
+                              "{\"m.homeserver\": {\"base_url\": \"http://matrix.example.org\"}}");
+  found = discover (user_id, &error);
+  g_assert_null (found);
+  g_assert_error (error, HANDSET_MATRIX_ERROR, HANDSET_MATRIX_ERROR_NO_HOMESERVER);
+  g_assert_nonnull (strstr (error->message, "plain HTTP"));
+  g_clear_error (&error);
+
   for (guint i = 0; bad[i] != NULL; i++)
     {
       found = discover (bad[i], &error);
