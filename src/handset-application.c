@@ -952,6 +952,43 @@ chat_ready_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+chat_response (AdwMessageDialog *dialog, const char *response, HandsetApplication *self)
+{
+  const char *user_id = g_object_get_data (G_OBJECT (dialog), "user-id");
+  ShowContact *show;
+
+  if (g_strcmp0 (response, "chat") != 0 || self->session == NULL || user_id == NULL)
+    return;
+  show = g_new0 (ShowContact, 1);
+  show->app = g_object_ref (self);
+  show->user_id = g_strdup (user_id);
+  handset_contact_list_ensure_direct_chat_async (handset_session_get_contacts (self->session),
+                                                 handset_account_get_client (self->account),
+                                                 show->user_id, NULL, NULL, chat_ready_cb, show);
+}
+
+/* A link to chat with someone who is no contact yet makes a chat (and
+ * invites them) only once the person says so, as a call link asks. */
+static void
+confirm_chat (HandsetApplication *self, const char *user_id)
+{
+  HandsetWindow *window = ensure_window (self);
+  g_autofree char *name = handset_session_peer_name (self->session, user_id);
+  g_autofree char *heading = g_strdup_printf (_ ("Start a chat with %s?"), name);
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (window), heading, user_id);
+
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _ ("_Cancel"), "chat",
+                                    _ ("_Start Chat"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "chat",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "chat");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "user-id", g_strdup (user_id), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (chat_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
 handset_application_open (GApplication *application, GFile **files, int n_files, const char *hint)
 {
   HandsetApplication *self = HANDSET_APPLICATION (application);
@@ -980,18 +1017,10 @@ handset_application_open (GApplication *application, GFile **files, int n_files,
           case HANDSET_MATRIX_URI_KIND_USER:
             if (handset_matrix_uri_get_action (uri) == HANDSET_MATRIX_URI_ACTION_CHAT)
               {
-                /* A contact already: shown at once; else once the chat is made. */
+                /* A contact already: shown at once; else, asked first, once
+                 * the chat is made. */
                 if (!handset_window_show_contact (window, handset_matrix_uri_get_id (uri)))
-                  {
-                    ShowContact *show = g_new0 (ShowContact, 1);
-
-                    show->app = g_object_ref (self);
-                    show->user_id = g_strdup (handset_matrix_uri_get_id (uri));
-                    handset_contact_list_ensure_direct_chat_async (
-                        handset_session_get_contacts (self->session),
-                        handset_account_get_client (self->account), show->user_id, NULL, NULL,
-                        chat_ready_cb, show);
-                  }
+                  confirm_chat (self, handset_matrix_uri_get_id (uri));
               }
             else
               confirm_call (self, handset_matrix_uri_get_id (uri), FALSE);

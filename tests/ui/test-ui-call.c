@@ -409,6 +409,37 @@ check_device_menu (Profile *p, HandsetCallView *view)
   g_settings_set_string (settings, "speaker", "");
 }
 
+/* @user has an invitation to some room. */
+static gboolean
+invited_anywhere (HandsetTestUser *user)
+{
+  g_autoptr (JsonNode) sync = NULL;
+  JsonObject *rooms, *invite;
+  guint status = 0;
+
+  sync = handset_test_request ("GET", "/_matrix/client/v3/sync?timeout=0", user->access_token, NULL,
+                               &status);
+  g_assert_cmpuint (status, ==, 200);
+  if (!json_object_has_member (json_node_get_object (sync), "rooms"))
+    return FALSE;
+  rooms = json_object_get_object_member (json_node_get_object (sync), "rooms");
+  if (!json_object_has_member (rooms, "invite"))
+    return FALSE;
+  invite = json_object_get_object_member (rooms, "invite");
+
+  return json_object_get_size (invite) > 0;
+}
+
+static Profile *contact_profile;
+
+static gboolean
+has_contact_for (gpointer user_id)
+{
+  return handset_contact_list_find (
+             handset_session_get_contacts (handset_application_get_session (contact_profile->app)),
+             user_id) != NULL;
+}
+
 static void
 test_call_through_the_ui (void)
 {
@@ -737,6 +768,49 @@ test_call_through_the_ui (void)
     g_assert_true (ADW_IS_ACTION_ROW (selected));
     g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (selected)), ==, bob->user_id);
     g_assert_null (incoming_of (pb1));
+  }
+
+  /* A chat link for someone who is no contact: nothing is made (no room,
+   * no invitation) until alice says so; Cancel makes nothing. */
+  {
+    g_autoptr (HandsetTestUser) dave = handset_test_register ("dave");
+    g_autofree char *uri = g_strdup_printf ("matrix:u/%s?action=chat", dave->user_id + 1);
+    g_autoptr (GFile) file = g_file_new_for_uri (uri);
+    HandsetContactList *contacts =
+        handset_session_get_contacts (handset_application_get_session (pa->app));
+    GtkWidget *dialog = NULL;
+    GList *windows;
+
+    contact_profile = pa;
+    for (guint round = 0; round < 2; round++)
+      {
+        GList *before = gtk_window_list_toplevels ();
+
+        dialog = NULL;
+        g_application_open (G_APPLICATION (pa->app), &file, 1, "");
+        handset_test_run_for (500);
+        /* The dialog this link brought up. */
+        windows = gtk_window_list_toplevels ();
+        for (GList *l = windows; l != NULL; l = l->next)
+          if (ADW_IS_MESSAGE_DIALOG (l->data) && g_list_find (before, l->data) == NULL)
+            dialog = l->data;
+        g_list_free (windows);
+        g_list_free (before);
+        g_assert_nonnull (dialog);
+        g_assert_true (g_str_has_prefix (
+            adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), "Start a chat with "));
+        g_assert_null (handset_contact_list_find (contacts, dave->user_id));
+        adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), round == 0 ? "cancel" : "chat");
+        gtk_window_destroy (GTK_WINDOW (dialog));
+        handset_test_run_for (1000);
+        if (round == 0)
+          {
+            /* Nothing was made: dave was invited nowhere. */
+            g_assert_false (invited_anywhere (dave));
+          }
+      }
+    /* Said yes: the chat is made and dave is a contact. */
+    g_assert_true (handset_test_wait_until (has_contact_for, (gpointer) dave->user_id, WAIT_S));
   }
 
   /* The other screens, for the record. */
