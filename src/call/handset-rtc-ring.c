@@ -19,6 +19,7 @@
 
 #include <string.h>
 
+#include "handset-json.h"
 #include "handset-rtc-ring.h"
 
 struct _HandsetRtcRing
@@ -128,39 +129,6 @@ handset_rtc_ring_is_member_type (const char *type)
 
 /* ------------------------------------------------------------------ parsing */
 
-static gboolean
-get_int (JsonObject *object, const char *member, gint64 *out)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_INT64)
-    return FALSE;
-  *out = json_node_get_int (node);
-
-  return TRUE;
-}
-
-static const char *
-get_string (JsonObject *object, const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
-static JsonObject *
-get_object (JsonObject *object, const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
 /* Whether @mentions name @user_id, or the whole room. */
 static gboolean
 mentions_user (JsonObject *mentions, const char *user_id)
@@ -219,10 +187,10 @@ handset_rtc_ring_parse (JsonObject *event,
                         gint64 now_ms,
                         GError **error)
 {
-  const char *type = get_string (event, "type");
-  JsonObject *content = get_object (event, "content");
-  const char *sender = get_string (event, "sender");
-  const char *event_id = get_string (event, "event_id");
+  const char *type = handset_json_get_string (event, "type");
+  JsonObject *content = handset_json_get_object (event, "content");
+  const char *sender = handset_json_get_string (event, "sender");
+  const char *event_id = handset_json_get_string (event, "event_id");
   JsonObject *fields;
   JsonObject *mentions;
   const char *kind;
@@ -237,7 +205,7 @@ handset_rtc_ring_parse (JsonObject *event,
       return NULL;
     }
   if (content == NULL || sender == NULL || event_id == NULL || room_id == NULL ||
-      !get_int (event, "origin_server_ts", &origin_ts))
+      !handset_json_get_int (event, "origin_server_ts", &origin_ts))
     {
       g_set_error (error, HANDSET_RTC_RING_ERROR, HANDSET_RTC_RING_ERROR_MALFORMED,
                    "A notification without content, sender, ID or time");
@@ -255,7 +223,7 @@ handset_rtc_ring_parse (JsonObject *event,
                    "Our own notification");
       return NULL;
     }
-  mentions = get_object (content, "m.mentions");
+  mentions = handset_json_get_object (content, "m.mentions");
   if (mentions == NULL)
     {
       g_set_error (error, HANDSET_RTC_RING_ERROR, HANDSET_RTC_RING_ERROR_MALFORMED,
@@ -273,15 +241,15 @@ handset_rtc_ring_parse (JsonObject *event,
   if (is_legacy_type (type))
     {
       /* m.call.notify: the application is a string, no time of its own. */
-      if (g_strcmp0 (get_string (content, "application"), "m.call") != 0)
+      if (g_strcmp0 (handset_json_get_string (content, "application"), "m.call") != 0)
         {
           g_set_error (error, HANDSET_RTC_RING_ERROR, HANDSET_RTC_RING_ERROR_NOT_A_RING,
                        "A notification of an application that is not a call");
           return NULL;
         }
-      kind = get_string (content, "notify_type");
+      kind = handset_json_get_string (content, "notify_type");
       self->audible = g_strcmp0 (kind, "notify") != 0;
-      intent = get_string (content, "m.call.intent");
+      intent = handset_json_get_string (content, "m.call.intent");
       basis = origin_ts;
       lifetime = HANDSET_RTC_RING_DEFAULT_LIFETIME_MS;
     }
@@ -289,8 +257,8 @@ handset_rtc_ring_parse (JsonObject *event,
     {
       /* The proposal has the call's fields in an `application` object;
        * matrix-js-sdk puts them in the content itself. */
-      fields = get_object (content, "application");
-      if (fields != NULL && g_strcmp0 (get_string (fields, "type"), "m.call") != 0)
+      fields = handset_json_get_object (content, "application");
+      if (fields != NULL && g_strcmp0 (handset_json_get_string (fields, "type"), "m.call") != 0)
         {
           g_set_error (error, HANDSET_RTC_RING_ERROR, HANDSET_RTC_RING_ERROR_NOT_A_RING,
                        "A notification of an application that is not a call");
@@ -298,16 +266,16 @@ handset_rtc_ring_parse (JsonObject *event,
         }
       if (fields == NULL)
         fields = content;
-      if (!get_int (fields, "sender_ts", &sender_ts) || !get_int (fields, "lifetime", &lifetime) ||
-          sender_ts < 0 || lifetime < 0)
+      if (!handset_json_get_int (fields, "sender_ts", &sender_ts) ||
+          !handset_json_get_int (fields, "lifetime", &lifetime) || sender_ts < 0 || lifetime < 0)
         {
           g_set_error (error, HANDSET_RTC_RING_ERROR, HANDSET_RTC_RING_ERROR_MALFORMED,
                        "A notification without a valid sender_ts and lifetime");
           return NULL;
         }
-      kind = get_string (fields, "notification_type");
+      kind = handset_json_get_string (fields, "notification_type");
       self->audible = g_strcmp0 (kind, "notification") != 0;
-      intent = get_string (fields, "m.call.intent");
+      intent = handset_json_get_string (fields, "m.call.intent");
       basis = ABS (sender_ts - origin_ts) > HANDSET_RTC_RING_MAX_SKEW_MS ? origin_ts : sender_ts;
     }
 
