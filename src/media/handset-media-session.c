@@ -1854,33 +1854,7 @@ failed_device (HandsetMediaSession *self, GstObject *source)
   return HANDSET_CALL_DEVICE_NONE;
 }
 
-static gboolean swap_source (GstElement *old, GstElement *fresh);
-
-/* A sink that failed (so nothing flows into it) gives way to @fresh at
- * once, on the same pad upstream. */
-static gboolean
-swap_failed_sink (GstElement *old, GstElement *fresh)
-{
-  g_autoptr (GstPad) sink = gst_element_get_static_pad (old, "sink");
-  g_autoptr (GstPad) peer = sink ? gst_pad_get_peer (sink) : NULL;
-  g_autoptr (GstObject) bin = gst_object_get_parent (GST_OBJECT (old));
-  g_autoptr (GstPad) fresh_sink = NULL;
-
-  if (peer == NULL || bin == NULL)
-    return FALSE;
-
-  gst_element_set_locked_state (old, TRUE);
-  gst_element_set_state (old, GST_STATE_NULL);
-  gst_pad_unlink (peer, sink);
-  gst_bin_remove (GST_BIN (bin), old);
-  gst_bin_add (GST_BIN (bin), gst_object_ref (fresh));
-  fresh_sink = gst_element_get_static_pad (fresh, "sink");
-  if (fresh_sink == NULL || GST_PAD_LINK_FAILED (gst_pad_link (peer, fresh_sink)))
-    g_warning ("The stand-in speaker cannot be linked into the call");
-  gst_element_sync_state_with_parent (fresh);
-
-  return TRUE;
-}
+static gboolean swap_at_once (GstElement *old, GstElement *fresh, const char *pad_name);
 
 /* A microphone or speaker that failed, at the start of the call or during
  * it, gives way to silence (or to a sink that plays nothing): the rest of
@@ -1901,7 +1875,7 @@ stand_in_for (HandsetMediaSession *self, HandsetCallDevice device)
       gst_util_set_object_arg (G_OBJECT (stand_in), "wave", "silence");
       gst_object_ref_sink (stand_in);
       g_object_set_data (G_OBJECT (stand_in), "handset-stand-in", GINT_TO_POINTER (TRUE));
-      if (swap_source (self->audio_source_in_use, stand_in))
+      if (swap_at_once (self->audio_source_in_use, stand_in, "src"))
         self->audio_source_in_use = stand_in;
     }
   else if (device == HANDSET_CALL_DEVICE_SPEAKER && self->audio_sink_in_use != NULL &&
@@ -1913,7 +1887,7 @@ stand_in_for (HandsetMediaSession *self, HandsetCallDevice device)
       g_object_set (stand_in, "sync", TRUE, "async", FALSE, NULL);
       gst_object_ref_sink (stand_in);
       g_object_set_data (G_OBJECT (stand_in), "handset-stand-in", GINT_TO_POINTER (TRUE));
-      if (swap_failed_sink (self->audio_sink_in_use, stand_in))
+      if (swap_at_once (self->audio_sink_in_use, stand_in, "sink"))
         self->audio_sink_in_use = stand_in;
     }
   if (stand_in == NULL)
@@ -2449,33 +2423,42 @@ start_sink_swap (HandsetMediaSession *self, GstPad *pad, GstElement *fresh)
                                    swap_probe_free);
 }
 
-/* A microphone swapped during a call, at once. No blocking probe on the
- * old source's pad: a live source holds its own lock while it pushes its
+/* @old gives way to @fresh at once, on the same neighbour of its pad
+ * @pad_name ("src" for a microphone, "sink" for a speaker that failed). No
+ * blocking probe: a live source holds its own lock while it pushes its
  * first events, so blocked there it would keep that lock, and stopping it
- * would wait for the lock forever. Stopped first, it pushes nothing more;
- * then @fresh takes its place on the same pad downstream. FALSE, and
- * nothing changed, when @old is in no call. */
+ * would wait for the lock forever; a failed sink gets no flow to block.
+ * Stopped first, @old passes nothing more. FALSE, and nothing changed,
+ * when @old is in no call. */
 static gboolean
-swap_source (GstElement *old, GstElement *fresh)
+swap_at_once (GstElement *old, GstElement *fresh, const char *pad_name)
 {
-  g_autoptr (GstPad) src = gst_element_get_static_pad (old, "src");
-  g_autoptr (GstPad) peer = src ? gst_pad_get_peer (src) : NULL;
-  g_autoptr (GstPad) fresh_src = NULL;
+  g_autoptr (GstPad) pad = gst_element_get_static_pad (old, pad_name);
+  g_autoptr (GstPad) peer = pad ? gst_pad_get_peer (pad) : NULL;
+  g_autoptr (GstPad) fresh_pad = NULL;
   g_autoptr (GstObject) bin = gst_object_get_parent (GST_OBJECT (old));
+  gboolean upstream = pad != NULL && GST_PAD_IS_SRC (pad);
+  GstPadLinkReturn linked;
 
   if (peer == NULL || bin == NULL)
     return FALSE;
 
   /* Locked: a state change of the whole pipeline must not set the old
-   * source playing again on its way out. */
+   * element playing again on its way out. */
   gst_element_set_locked_state (old, TRUE);
   gst_element_set_state (old, GST_STATE_NULL);
-  gst_pad_unlink (src, peer);
+  if (upstream)
+    gst_pad_unlink (pad, peer);
+  else
+    gst_pad_unlink (peer, pad);
   gst_bin_remove (GST_BIN (bin), old);
   gst_bin_add (GST_BIN (bin), gst_object_ref (fresh));
-  fresh_src = gst_element_get_static_pad (fresh, "src");
-  if (fresh_src == NULL || GST_PAD_LINK_FAILED (gst_pad_link (fresh_src, peer)))
-    g_warning ("The new microphone cannot be linked into the call");
+  fresh_pad = gst_element_get_static_pad (fresh, pad_name);
+  linked = fresh_pad == NULL ? GST_PAD_LINK_REFUSED
+           : upstream        ? gst_pad_link (fresh_pad, peer)
+                             : gst_pad_link (peer, fresh_pad);
+  if (GST_PAD_LINK_FAILED (linked))
+    g_warning ("The new device cannot be linked into the call");
   gst_element_sync_state_with_parent (fresh);
 
   return TRUE;
@@ -2521,7 +2504,7 @@ handset_media_session_replace_audio_source (HandsetMediaSession *self, GstElemen
     return;
 
   gst_object_ref_sink (source);
-  if (swap_source (self->audio_source_in_use, source))
+  if (swap_at_once (self->audio_source_in_use, source, "src"))
     self->audio_source_in_use = source;
   else
     g_warning ("The microphone in use is in no call: it stays");
