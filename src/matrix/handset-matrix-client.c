@@ -20,6 +20,7 @@
 #include "handset-json.h"
 #include "handset-matrix-client.h"
 #include "handset-mxc.h"
+#include "handset-olm.h"
 
 /* Long-polls of /sync last 30 s; the I/O timeout must outlast them. */
 #define IO_TIMEOUT_S            90
@@ -1217,6 +1218,7 @@ typedef struct
   char *device_display_name;
   GSource *wait_source;
   gboolean got_token;
+  char *state; /* random, in our redirect: only the browser we sent has it */
 } SsoLogin;
 
 static void
@@ -1237,6 +1239,7 @@ sso_login_free (SsoLogin *sso)
     soup_server_disconnect (sso->server);
   g_clear_object (&sso->server);
   g_free (sso->device_display_name);
+  g_free (sso->state);
   g_free (sso);
 }
 
@@ -1251,11 +1254,15 @@ sso_callback (SoupServer *server,
   SsoLogin *sso = g_task_get_task_data (task);
   HandsetMatrixClient *self = g_task_get_source_object (task);
   const char *token = query ? g_hash_table_lookup (query, "loginToken") : NULL;
+  const char *state = query ? g_hash_table_lookup (query, "state") : NULL;
   const char *page;
   g_autoptr (JsonBuilder) builder = NULL;
   g_autoptr (JsonNode) body = NULL;
 
-  if (token == NULL || *token == '\0' || sso->got_token)
+  /* A token without our state is not the login this Handset asked for
+   * (another program, or a page that sends its own account's token). */
+  if (token == NULL || *token == '\0' || sso->got_token || state == NULL ||
+      strlen (state) != strlen (sso->state) || g_strcmp0 (state, sso->state) != 0)
     {
       page = "<!DOCTYPE html><title>Handset</title><p>This is not a login for Handset.</p>";
       soup_server_message_set_status (msg, SOUP_STATUS_BAD_REQUEST, NULL);
@@ -1348,8 +1355,21 @@ handset_matrix_client_login_sso_async (HandsetMatrixClient *self,
       return;
     }
 
+  {
+    guint8 random[16];
+    GString *hex = g_string_new (NULL);
+
+    handset_olm_random_bytes (random, sizeof random);
+    for (guint i = 0; i < sizeof random; i++)
+      g_string_append_printf (hex, "%02x", random[i]);
+    sso->state = g_string_free (hex, FALSE);
+  }
   uris = soup_server_get_uris (sso->server);
-  redirect = g_uri_to_string (uris->data);
+  {
+    g_autofree char *base = g_uri_to_string (uris->data);
+
+    redirect = g_strdup_printf ("%s?state=%s", base, sso->state);
+  }
   g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
   escaped = g_uri_escape_string (redirect, NULL, FALSE);
   login_uri = g_strdup_printf ("%s/_matrix/client/v3/login/sso/redirect?redirectUrl=%s",

@@ -489,6 +489,8 @@ typedef struct
   char *final_page;
   guint final_status;
   gboolean done;
+  guint forged_status; /* of tokens sent to the listener without its state */
+  guint forged_answers;
 } Browser;
 
 static void
@@ -507,12 +509,46 @@ browser_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 
 /* The person's browser: follows every redirect from the login page on. */
 static void
+forged_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  Browser *browser = user_data;
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (object), result);
+  g_autoptr (GBytes) bytes =
+      soup_session_send_and_read_finish (SOUP_SESSION (object), result, NULL);
+
+  browser->forged_status = MAX (browser->forged_status, soup_message_get_status (msg));
+  browser->forged_answers++;
+}
+
+static void
 open_in_browser (const char *uri, gpointer user_data)
 {
   Browser *browser = user_data;
   g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
+  g_autoptr (GUri) parsed = g_uri_parse (uri, G_URI_FLAGS_ENCODED_QUERY, NULL);
+  g_autoptr (GHashTable) params =
+      g_uri_parse_params (g_uri_get_query (parsed), -1, "&", G_URI_PARAMS_NONE, NULL);
+  const char *redirect = g_hash_table_lookup (params, "redirectUrl");
 
   g_assert_nonnull (msg);
+  /* Another program sends the listener a login token of its own, without
+   * the state or with a wrong one: it is turned away. */
+  g_assert_nonnull (redirect);
+  g_assert_nonnull (strstr (redirect, "?state="));
+  {
+    g_autofree char *base = g_strndup (redirect, (gsize) (strstr (redirect, "?") - redirect));
+    g_autofree char *without = g_strconcat (base, "?loginToken=forged", NULL);
+    g_autofree char *wrong = g_strconcat (base, "?state=0000&loginToken=forged", NULL);
+    const char *forged[] = { without, wrong };
+
+    for (guint i = 0; i < G_N_ELEMENTS (forged); i++)
+      {
+        g_autoptr (SoupMessage) fake = soup_message_new ("GET", forged[i]);
+
+        soup_session_send_and_read_async (browser->session, fake, G_PRIORITY_DEFAULT, NULL,
+                                          forged_cb, browser);
+      }
+  }
   soup_session_send_and_read_async (browser->session, msg, G_PRIORITY_DEFAULT, NULL, browser_cb,
                                     browser);
 }
@@ -520,7 +556,7 @@ open_in_browser (const char *uri, gpointer user_data)
 static gboolean
 browser_done (gpointer data)
 {
-  return ((Browser *) data)->done;
+  return ((Browser *) data)->done && ((Browser *) data)->forged_answers == 2;
 }
 
 static void
@@ -561,6 +597,8 @@ test_sso_login (void)
   g_assert_true (handset_test_wait_until (browser_done, &browser, WAIT_S));
   g_assert_cmpuint (browser.final_status, ==, 200);
   g_assert_nonnull (strstr (browser.final_page, "You are logged in to Handset"));
+  g_assert_cmpuint (browser.forged_answers, ==, 2);
+  g_assert_cmpuint (browser.forged_status, ==, 400);
 
   expected_user = g_strdup_printf ("@%s:localhost", cas.cas_user);
   g_assert_cmpint (handset_account_get_state (account), ==, HANDSET_ACCOUNT_STATE_LOGGED_IN);
