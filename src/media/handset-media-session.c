@@ -37,6 +37,10 @@
 #define ICE_PACING_MS     10
 #define STATS_INTERVAL_MS 1000
 
+/* A remote session description larger than this is refused: a call's,
+ * with every candidate in it, is a few kilobytes. */
+#define MAX_REMOTE_SDP_BYTES (256 * 1024)
+
 struct _HandsetMediaSession
 {
   GObject parent_instance;
@@ -1446,7 +1450,10 @@ session_set_remote_description (HandsetCallMedia *media,
   GstSDPMessage *sdp = NULL;
   gboolean is_offer = g_strcmp0 (type, "offer") == 0;
 
-  if (sdp_text == NULL || gst_sdp_message_new_from_text (sdp_text, &sdp) != GST_SDP_OK ||
+  /* Empty (which the SDP parser takes for a programming error) or larger
+   * than any call needs: refused before it is parsed. */
+  if (sdp_text == NULL || *sdp_text == '\0' || strlen (sdp_text) > MAX_REMOTE_SDP_BYTES ||
+      gst_sdp_message_new_from_text (sdp_text, &sdp) != GST_SDP_OK ||
       gst_sdp_message_medias_len (sdp) == 0)
     {
       if (sdp != NULL)

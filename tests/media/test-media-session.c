@@ -674,6 +674,28 @@ test_refused_description (void)
   g_assert_error (error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT);
   g_assert_nonnull (strstr (error->message, "cannot be used"));
 
+  /* An empty one, and one of 2 MB: refused with an error, no critical. */
+  {
+    g_autofree char *huge = g_strnfill (2 * 1024 * 1024, 'a');
+    const char *bad[] = { "", huge };
+
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        Peer bob = { 0 };
+        g_autoptr (GAsyncResult) bad_result = NULL;
+
+        g_clear_error (&error);
+        peer_init (&bob, FALSE, "audiotestsrc is-live=true wave=sine freq=440", NULL);
+        handset_call_media_set_remote_description (HANDSET_CALL_MEDIA (bob.session), "offer",
+                                                   bad[i], NULL, store_result, &bad_result);
+        g_assert_false (handset_call_media_set_remote_description_finish (
+            HANDSET_CALL_MEDIA (bob.session), wait_result (&bad_result), &error));
+        g_assert_nonnull (error);
+        g_test_message ("description of %zu bytes: %s", strlen (bad[i]), error->message);
+        peer_clear (&bob);
+      }
+  }
+
   peer_clear (&alice);
 }
 
