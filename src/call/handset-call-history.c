@@ -333,6 +333,7 @@ typedef struct
   gulong handler;
   gint64 started_us; /* wall clock */
   gboolean answered_here;
+  char *written_party; /* the key of the row written when it started, or NULL */
 } Watch;
 
 struct _HandsetCallHistory
@@ -467,23 +468,76 @@ column_text (sqlite3_stmt *stmt, int column)
   return (const char *) sqlite3_column_text (stmt, column);
 }
 
-/* A history written before calls of other applications were kept has no
- * application column: it gets one. */
+#define HISTORY_COLUMNS                 \
+  " call_id TEXT NOT NULL,"             \
+  " room_id TEXT NOT NULL,"             \
+  " peer_user_id TEXT,"                 \
+  " direction TEXT NOT NULL,"           \
+  " kind TEXT NOT NULL,"                \
+  " started INTEGER NOT NULL,"          \
+  " ended INTEGER NOT NULL,"            \
+  " duration_seconds INTEGER NOT NULL," \
+  " answered_by TEXT,"                  \
+  " end_reason TEXT NOT NULL,"          \
+  " video INTEGER NOT NULL,"            \
+  " application TEXT,"                  \
+  " party TEXT NOT NULL DEFAULT '',"    \
+  " PRIMARY KEY (call_id, party)"
+
+/* The row of a call is keyed by its ID and the other party: a call ID that
+ * someone else sends again names another row. */
+static const char *
+party_of (const char *peer_user_id)
+{
+  return peer_user_id ? peer_user_id : "";
+}
+
 static gboolean
-add_application_column (HandsetCallHistory *self, GError **error)
+has_column (HandsetCallHistory *self, const char *column, gboolean *found, GError **error)
 {
   sqlite3_stmt *stmt = NULL;
-  gboolean found = FALSE;
 
+  *found = FALSE;
   if (!prepare (self, "PRAGMA table_info (call_history)", &stmt, error))
     return FALSE;
   while (sqlite3_step (stmt) == SQLITE_ROW)
-    found |= g_strcmp0 (column_text (stmt, 1), "application") == 0;
+    *found |= g_strcmp0 (column_text (stmt, 1), column) == 0;
   sqlite3_finalize (stmt);
-  if (found)
+
+  return TRUE;
+}
+
+/* A history of an older version: keyed by the call ID alone, perhaps
+ * without the application column. Moved into the table of today. */
+static gboolean
+migrate (HandsetCallHistory *self, GError **error)
+{
+  gboolean party = FALSE, application = FALSE;
+  g_autofree char *copy = NULL;
+
+  if (!has_column (self, "party", &party, error) ||
+      !has_column (self, "application", &application, error))
+    return FALSE;
+  if (party)
     return TRUE;
 
-  return run (self, "ALTER TABLE call_history ADD COLUMN application TEXT", error);
+  copy = g_strdup_printf (
+      "INSERT INTO call_history (call_id, room_id, peer_user_id, direction, kind, started, ended,"
+      " duration_seconds, answered_by, end_reason, video, application, party)"
+      " SELECT call_id, room_id, peer_user_id, direction, kind, started, ended,"
+      " duration_seconds, answered_by, end_reason, video, %s, COALESCE (peer_user_id, '')"
+      " FROM call_history_old",
+      application ? "application" : "NULL");
+
+  if (!run (self, "BEGIN", error))
+    return FALSE;
+  if (run (self, "ALTER TABLE call_history RENAME TO call_history_old", error) &&
+      run (self, "CREATE TABLE call_history (" HISTORY_COLUMNS ")", error) &&
+      run (self, copy, error) && run (self, "DROP TABLE call_history_old", error))
+    return run (self, "COMMIT", error);
+  run (self, "ROLLBACK", NULL);
+
+  return FALSE;
 }
 
 static gboolean
@@ -491,22 +545,8 @@ create_table (HandsetCallHistory *self, GError **error)
 {
   /* `ended` orders the rows as the model does: by when the call ended,
    * which is when it was added on top. */
-  return run (self,
-              "CREATE TABLE IF NOT EXISTS call_history ("
-              " call_id TEXT PRIMARY KEY,"
-              " room_id TEXT NOT NULL,"
-              " peer_user_id TEXT,"
-              " direction TEXT NOT NULL,"
-              " kind TEXT NOT NULL,"
-              " started INTEGER NOT NULL,"
-              " ended INTEGER NOT NULL,"
-              " duration_seconds INTEGER NOT NULL,"
-              " answered_by TEXT,"
-              " end_reason TEXT NOT NULL,"
-              " video INTEGER NOT NULL,"
-              " application TEXT)",
-              error) &&
-         add_application_column (self, error) &&
+  return run (self, "CREATE TABLE IF NOT EXISTS call_history (" HISTORY_COLUMNS ")", error) &&
+         migrate (self, error) &&
          run (self, "CREATE INDEX IF NOT EXISTS call_history_ended ON call_history (ended)", error);
 }
 
@@ -562,8 +602,8 @@ write_entry (HandsetCallHistory *self, HandsetHistoryEntry *entry, gint64 ended,
   if (!prepare (self,
                 "INSERT OR REPLACE INTO call_history (call_id, room_id, peer_user_id, direction,"
                 " kind, started, ended, duration_seconds, answered_by, end_reason, video,"
-                " application)"
-                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                " application, party)"
+                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 &stmt, error))
     return FALSE;
 
@@ -582,6 +622,7 @@ write_entry (HandsetCallHistory *self, HandsetHistoryEntry *entry, gint64 ended,
                      SQLITE_STATIC);
   sqlite3_bind_int (stmt, 11, entry->video ? 1 : 0);
   sqlite3_bind_text (stmt, 12, entry->application, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 13, party_of (entry->peer_user_id), -1, SQLITE_STATIC);
 
   return step_done (self, stmt, error);
 }
@@ -589,16 +630,33 @@ write_entry (HandsetCallHistory *self, HandsetHistoryEntry *entry, gint64 ended,
 static gboolean
 write_answered_by (HandsetCallHistory *self,
                    const char *call_id,
+                   const char *peer_user_id,
                    const char *answered_by,
                    GError **error)
 {
   sqlite3_stmt *stmt = NULL;
 
-  if (!prepare (self, "UPDATE call_history SET answered_by = ?1 WHERE call_id = ?2", &stmt, error))
+  if (!prepare (self, "UPDATE call_history SET answered_by = ?1 WHERE call_id = ?2 AND party = ?3",
+                &stmt, error))
     return FALSE;
 
   sqlite3_bind_text (stmt, 1, answered_by, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, call_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, party_of (peer_user_id), -1, SQLITE_STATIC);
+
+  return step_done (self, stmt, error);
+}
+
+static gboolean
+delete_row (HandsetCallHistory *self, const char *call_id, const char *party, GError **error)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  if (!prepare (self, "DELETE FROM call_history WHERE call_id = ?1 AND party = ?2", &stmt, error))
+    return FALSE;
+
+  sqlite3_bind_text (stmt, 1, call_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, party, -1, SQLITE_STATIC);
 
   return step_done (self, stmt, error);
 }
@@ -606,13 +664,14 @@ write_answered_by (HandsetCallHistory *self,
 /* ------------------------------------------------------------------ the model */
 
 static gboolean
-find_entry (HandsetCallHistory *self, const char *call_id, guint *position)
+find_entry (HandsetCallHistory *self, const char *call_id, const char *peer, guint *position)
 {
   for (guint i = 0; i < self->entries->len; i++)
     {
       HandsetHistoryEntry *entry = g_ptr_array_index (self->entries, i);
 
-      if (g_strcmp0 (entry->call_id, call_id) == 0)
+      if (g_strcmp0 (entry->call_id, call_id) == 0 &&
+          g_strcmp0 (party_of (entry->peer_user_id), party_of (peer)) == 0)
         {
           *position = i;
           return TRUE;
@@ -636,7 +695,7 @@ add_entry (HandsetCallHistory *self, HandsetHistoryEntry *entry)
 {
   guint position;
 
-  if (find_entry (self, entry->call_id, &position))
+  if (find_entry (self, entry->call_id, entry->peer_user_id, &position))
     {
       replace_entry (self, position, entry);
       return;
@@ -676,6 +735,18 @@ kind_of (HandsetCall *call, Watch *watch)
     }
 }
 
+/* The other party of @call, as its row names them. */
+static const char *
+peer_of_call (HandsetCall *call)
+{
+  const char *peer = handset_call_get_opponent_user_id (call);
+
+  if (peer == NULL && handset_call_get_direction (call) == HANDSET_CALL_DIRECTION_OUTGOING)
+    peer = handset_call_get_invitee (call);
+
+  return peer;
+}
+
 static void
 call_answered_by_cb (HandsetCall *call, GParamSpec *pspec, HandsetCallHistory *self)
 {
@@ -687,7 +758,7 @@ call_answered_by_cb (HandsetCall *call, GParamSpec *pspec, HandsetCallHistory *s
   /* The device's name is looked up after the call ended with its party
    * ID; the history keeps the name. */
   if (handset_call_is_active (call) ||
-      !find_entry (self, handset_call_get_call_id (call), &position))
+      !find_entry (self, handset_call_get_call_id (call), peer_of_call (call), &position))
     return;
 
   entry = g_ptr_array_index (self->entries, position);
@@ -695,7 +766,8 @@ call_answered_by_cb (HandsetCall *call, GParamSpec *pspec, HandsetCallHistory *s
     return;
 
   replace_entry (self, position, entry_copy_answered_by (entry, answered_by));
-  if (!write_answered_by (self, handset_call_get_call_id (call), answered_by, &error))
+  if (!write_answered_by (self, handset_call_get_call_id (call), peer_of_call (call), answered_by,
+                          &error))
     g_warning ("Call %s: %s", handset_call_get_call_id (call), error->message);
 }
 
@@ -705,7 +777,7 @@ record_call (HandsetCallHistory *self, HandsetCall *call, Watch *watch)
   g_autoptr (GError) error = NULL;
   HandsetCallDirection direction = handset_call_get_direction (call);
   gint64 connected = handset_call_get_connected_time (call);
-  const char *peer = handset_call_get_opponent_user_id (call);
+  const char *peer = peer_of_call (call);
   gint64 duration = 0;
   HandsetHistoryEntry *entry;
 
@@ -718,8 +790,6 @@ record_call (HandsetCallHistory *self, HandsetCall *call, Watch *watch)
       return;
     }
 
-  if (peer == NULL && direction == HANDSET_CALL_DIRECTION_OUTGOING)
-    peer = handset_call_get_invitee (call);
   /* The call's own clock timed the connection: the end must come from the
    * same clock. */
   if (connected != 0)
@@ -733,6 +803,12 @@ record_call (HandsetCallHistory *self, HandsetCall *call, Watch *watch)
   /* The running app keeps the entry even when the disk fails. */
   if (!write_entry (self, entry, g_get_real_time () / G_USEC_PER_SEC, &error))
     g_warning ("Call %s: %s", entry->call_id, error->message);
+  g_clear_error (&error);
+  /* The row written when it started, under another party (a call in a
+   * room, whose opponent came with the answer): gone. */
+  if (watch->written_party != NULL && g_strcmp0 (watch->written_party, party_of (peer)) != 0 &&
+      !delete_row (self, entry->call_id, watch->written_party, &error))
+    g_warning ("Call %s: %s", entry->call_id, error->message);
   add_entry (self, entry);
 
   g_signal_connect_object (call, "notify::answered-by", G_CALLBACK (call_answered_by_cb), self, 0);
@@ -743,7 +819,28 @@ watch_free (Watch *watch)
 {
   g_clear_signal_handler (&watch->handler, watch->call);
   g_object_unref (watch->call);
+  g_free (watch->written_party);
   g_free (watch);
+}
+
+/* The row of a call that goes on: an outgoing call, or an incoming one
+ * that was missed (what it is when Handset never hears its end). */
+static void
+write_started (HandsetCallHistory *self, HandsetCall *call, Watch *watch)
+{
+  g_autoptr (GError) error = NULL;
+  HandsetCallDirection direction = handset_call_get_direction (call);
+  g_autoptr (HandsetHistoryEntry) entry =
+      entry_new (handset_call_get_call_id (call), handset_call_get_room_id (call),
+                 peer_of_call (call), direction,
+                 direction == HANDSET_CALL_DIRECTION_OUTGOING ? HANDSET_HISTORY_OUTGOING
+                                                              : HANDSET_HISTORY_MISSED,
+                 watch->started_us / G_USEC_PER_SEC, 0, NULL, HANDSET_CALL_END_NONE,
+                 handset_call_get_video (call), NULL);
+
+  watch->written_party = g_strdup (party_of (entry->peer_user_id));
+  if (!write_entry (self, entry, g_get_real_time () / G_USEC_PER_SEC, &error))
+    g_warning ("Call %s: %s", entry->call_id, error->message);
 }
 
 static void
@@ -759,6 +856,14 @@ call_state_changed_cb (HandsetCall *call,
       new_state <= HANDSET_CALL_STATE_CONNECTED &&
       handset_call_get_direction (call) == HANDSET_CALL_DIRECTION_INCOMING)
     watch->answered_here = TRUE;
+
+  /* Written as soon as the person can know of it (it rings here, or they
+   * placed it): a crash before the end does not lose the call. */
+  if (watch->written_party == NULL &&
+      (new_state == HANDSET_CALL_STATE_RINGING ||
+       (new_state == HANDSET_CALL_STATE_INVITE_SENT &&
+        handset_call_get_direction (call) == HANDSET_CALL_DIRECTION_OUTGOING)))
+    write_started (self, call, watch);
 
   if (new_state != HANDSET_CALL_STATE_ENDED)
     return;

@@ -483,13 +483,46 @@ test_never_rang (Fixture *f, gconstpointer data)
   g_assert_cmpint (handset_call_get_state (call), ==, HANDSET_CALL_STATE_ENDED);
   g_assert_false (handset_call_get_rang (call));
 
-  /* A call still going is not in the history yet. */
+  /* A call still going is not in the list yet, but it is on disk since it
+   * was placed: Handset ending now (a crash) would not lose it. Neither
+   * of the calls that never rang is there. */
   place (f, FALSE);
 
   g_assert_cmpuint (f->changes, ==, 0);
   g_assert_cmpuint (n_items (f->history), ==, 0);
   reopened = reopen (f);
-  g_assert_cmpuint (n_items (reopened), ==, 0);
+  g_assert_cmpuint (n_items (reopened), ==, 1);
+  g_assert_cmpint (handset_history_entry_get_kind (entry_at (reopened, 0)), ==,
+                   HANDSET_HISTORY_OUTGOING);
+  g_assert_cmpint (handset_history_entry_get_end_reason (entry_at (reopened, 0)), ==,
+                   HANDSET_CALL_END_NONE);
+}
+
+/* A call that rings is written at once; Handset stopping then (reopened
+ * here) keeps it as missed; when it ends, its row is the same row, not a
+ * second one. */
+static void
+test_written_when_it_rings (Fixture *f, gconstpointer data)
+{
+  g_autoptr (HandsetCallHistory) while_ringing = NULL;
+  g_autoptr (HandsetCallHistory) after = NULL;
+  g_autofree char *invite = invite_json ("in-crash");
+  g_autofree char *hangup = hangup_json ("in-crash", "ALICEPARTY");
+
+  feed (f, ALICE, "m.call.invite", invite);
+  g_assert_cmpint (handset_call_get_state (incoming (f, "in-crash")), ==,
+                   HANDSET_CALL_STATE_RINGING);
+  while_ringing = reopen (f);
+  g_assert_cmpuint (n_items (while_ringing), ==, 1);
+  g_assert_cmpint (handset_history_entry_get_kind (entry_at (while_ringing, 0)), ==,
+                   HANDSET_HISTORY_MISSED);
+  g_assert_cmpstr (handset_history_entry_get_peer_user_id (entry_at (while_ringing, 0)), ==, ALICE);
+
+  feed (f, ALICE, "m.call.hangup", hangup);
+  g_assert_cmpuint (n_items (f->history), ==, 1);
+  after = reopen (f);
+  g_assert_cmpuint (n_items (after), ==, 1);
+  assert_same_entries (f->history, after);
 }
 
 static void
@@ -504,8 +537,9 @@ test_clear (Fixture *f, gconstpointer data)
   handset_call_reject (incoming (f, "in-declined"));
   going = place (f, FALSE);
   g_assert_cmpuint (n_items (f->history), ==, 2);
+  /* On disk, the call going on too (written when it was placed). */
   reopened = reopen (f);
-  g_assert_cmpuint (n_items (reopened), ==, 2);
+  g_assert_cmpuint (n_items (reopened), ==, 3);
 
   changes = f->changes;
   handset_call_history_clear (f->history);
@@ -647,6 +681,8 @@ test_write_error (Fixture *f, gconstpointer data)
 
   g_assert_cmpint (sqlite3_exec (db, "DROP TABLE call_history", NULL, NULL, NULL), ==, SQLITE_OK);
 
+  /* Said when it rings (written at once) and when it ends. */
+  g_test_expect_message ("Handset-Call", G_LOG_LEVEL_WARNING, "*no such table*");
   g_test_expect_message ("Handset-Call", G_LOG_LEVEL_WARNING, "*no such table*");
   handset_call_reject (incoming (f, "in-declined"));
   g_test_assert_expected_messages ();
@@ -657,6 +693,88 @@ test_write_error (Fixture *f, gconstpointer data)
   g_assert_cmpuint (handset_call_history_count_missed_since (f->history, NULL), ==, 0);
 }
 
+/* A row is keyed by the call's ID and the other party: carol's Element
+ * Call ring whose event ID is the call ID of alice's call does not
+ * overwrite alice's row, in the list or on disk. */
+static void
+test_same_id_other_party (Fixture *f, gconstpointer data)
+{
+  g_autoptr (HandsetRtcRings) rings = handset_rtc_rings_new (BOB, NULL, HANDSET_CLOCK (f->clock));
+  g_autoptr (HandsetCallHistory) reopened = NULL;
+  g_autofree char *invite = invite_json ("shared1");
+  g_autofree char *hangup = hangup_json ("shared1", "ALICEPARTY");
+  g_autofree char *text = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (HandsetSyncBatch) batch = NULL;
+  g_autoptr (GError) error = NULL;
+  HandsetRtcRing *ring;
+
+  feed (f, ALICE, "m.call.invite", invite);
+  feed (f, ALICE, "m.call.hangup", hangup);
+  g_assert_cmpuint (n_items (f->history), ==, 1);
+
+  handset_call_history_watch_rtc_rings (f->history, rings);
+  text = g_strdup_printf (
+      "{\"next_batch\": \"s2\", \"rooms\": {\"join\": {\"" ROOM "\": {\"timeline\": {\"events\": ["
+      "{\"type\": \"org.matrix.msc4075.rtc.notification\", \"sender\": \"@carol:example.org\","
+      " \"event_id\": \"shared1\", \"origin_server_ts\": %" G_GINT64_FORMAT ","
+      " \"content\": {\"m.mentions\": {\"room\": true}, \"sender_ts\": %" G_GINT64_FORMAT ","
+      " \"lifetime\": 30000}}]}}}}}",
+      g_get_real_time () / 1000, g_get_real_time () / 1000);
+  bytes = g_bytes_new (text, strlen (text));
+  batch = handset_sync_batch_new_from_bytes (bytes, "s1", 0, &error);
+  g_assert_no_error (error);
+  handset_rtc_rings_handle_batch (rings, batch);
+  g_assert_cmpuint (handset_rtc_rings_get_ringing (rings)->len, ==, 1);
+  ring = g_ptr_array_index (handset_rtc_rings_get_ringing (rings), 0);
+  handset_rtc_rings_decline (rings, ring);
+
+  g_assert_cmpuint (n_items (f->history), ==, 2);
+  g_assert_cmpstr (handset_history_entry_get_peer_user_id (entry_at (f->history, 1)), ==, ALICE);
+  reopened = reopen (f);
+  g_assert_cmpuint (n_items (reopened), ==, 2);
+  assert_same_entries (f->history, reopened);
+}
+
+/* A history an older version wrote (keyed by the call ID alone, without
+ * the application column) is read, and kept under the new key. */
+static void
+test_older_database (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = g_build_filename (f->dir, "old.db", NULL);
+  g_autoptr (HandsetStore) store = handset_store_new (path, &error);
+  g_autoptr (HandsetCallHistory) history = NULL;
+  sqlite3 *db;
+
+  g_assert_no_error (error);
+  db = handset_store_get_db (store);
+  g_assert_cmpint (
+      sqlite3_exec (db,
+                    "CREATE TABLE call_history (call_id TEXT PRIMARY KEY, room_id TEXT NOT NULL,"
+                    " peer_user_id TEXT, direction TEXT NOT NULL, kind TEXT NOT NULL,"
+                    " started INTEGER NOT NULL, ended INTEGER NOT NULL,"
+                    " duration_seconds INTEGER NOT NULL, answered_by TEXT,"
+                    " end_reason TEXT NOT NULL, video INTEGER NOT NULL);"
+                    "INSERT INTO call_history VALUES ('old1', '" ROOM "', '" ALICE "',"
+                    " 'incoming', 'missed', 1700000000, 1700000010, 0, NULL, 'missed', 0);",
+                    NULL, NULL, NULL),
+      ==, SQLITE_OK);
+
+  history = handset_call_history_new (store, HANDSET_CLOCK (f->clock), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_items (history), ==, 1);
+  g_assert_cmpstr (handset_history_entry_get_call_id (entry_at (history, 0)), ==, "old1");
+  g_assert_cmpint (handset_history_entry_get_kind (entry_at (history, 0)), ==,
+                   HANDSET_HISTORY_MISSED);
+  g_assert_null (handset_history_entry_get_application (entry_at (history, 0)));
+  g_clear_object (&history);
+  /* And opened again, as it is now. */
+  history = handset_call_history_new (store, HANDSET_CLOCK (f->clock), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_items (history), ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -664,12 +782,17 @@ main (int argc, char **argv)
 
   g_test_add ("/call-history/kinds", Fixture, NULL, setup, test_kinds, teardown);
   g_test_add ("/call-history/never-rang", Fixture, NULL, setup, test_never_rang, teardown);
+  g_test_add ("/call-history/written-when-it-rings", Fixture, NULL, setup,
+              test_written_when_it_rings, teardown);
   g_test_add ("/call-history/clear", Fixture, NULL, setup, test_clear, teardown);
   g_test_add ("/call-history/count-missed-since", Fixture, NULL, setup, test_count_missed_since,
               teardown);
   g_test_add ("/call-history/same-call-once", Fixture, NULL, setup, test_same_call_once, teardown);
   g_test_add ("/call-history/answered-by-name", Fixture, NULL, setup, test_answered_by_name,
               teardown);
+  g_test_add ("/call-history/same-id-other-party", Fixture, NULL, setup, test_same_id_other_party,
+              teardown);
+  g_test_add ("/call-history/older-database", Fixture, NULL, setup, test_older_database, teardown);
   g_test_add ("/call-history/write-error", Fixture, NULL, setup, test_write_error, teardown);
 
   return g_test_run ();
