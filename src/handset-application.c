@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <glib/gi18n.h>
+#include <glib-unix.h>
 #include <glib/gstdio.h>
 
 #include "handset-application.h"
@@ -45,6 +46,9 @@ struct _HandsetApplication
   GCancellable *cancellable;
   int local_exit_status;
   gboolean recovery_offered; /* the dialog came up once after this login */
+  gboolean ending;           /* hanging up before quitting or logging out */
+  guint sigterm_source;
+  guint sigint_source;
 };
 
 G_DEFINE_FINAL_TYPE (HandsetApplication, handset_application, ADW_TYPE_APPLICATION)
@@ -126,6 +130,8 @@ handset_application_handle_local_options (GApplication *application, GVariantDic
       ->handle_local_options (application, options);
 }
 
+static gboolean quit_signal_cb (gpointer user_data);
+
 static void
 handset_application_startup (GApplication *application)
 {
@@ -151,6 +157,9 @@ handset_application_startup (GApplication *application)
       g_signal_connect (self->background_portal, "notify::message",
                         G_CALLBACK (background_portal_answer_cb), self);
     }
+
+  self->sigterm_source = g_unix_signal_add (SIGTERM, quit_signal_cb, self);
+  self->sigint_source = g_unix_signal_add (SIGINT, quit_signal_cb, self);
 
   /* The first call of the process would otherwise make the certificate. */
   self->prewarm = handset_media_prewarm ();
@@ -1052,6 +1061,8 @@ handset_application_shutdown (GApplication *application)
 {
   HandsetApplication *self = HANDSET_APPLICATION (application);
 
+  g_clear_handle_id (&self->sigterm_source, g_source_remove);
+  g_clear_handle_id (&self->sigint_source, g_source_remove);
   /* A process that only ran a command may end before the certificate is
    * made; the thread must not outlive what it uses. */
   if (self->prewarm != NULL)
@@ -1114,10 +1125,74 @@ about_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
                          "issue-url", "https://github.com/handset/handset/issues", NULL);
 }
 
+typedef struct
+{
+  HandsetApplication *self;
+  gboolean log_out;
+} Ending;
+
+static void logged_out_cb (GObject *object, GAsyncResult *result, gpointer user_data);
+
+static void
+hung_up_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  Ending *ending = user_data;
+  HandsetApplication *self = ending->self;
+
+  if (!handset_call_manager_hang_up_all_finish (HANDSET_CALL_MANAGER (object), result))
+    g_message ("The homeserver may not have heard that the call ended");
+  self->ending = FALSE;
+  if (ending->log_out)
+    {
+      stop_session (self);
+      handset_account_logout_async (self->account, NULL, logged_out_cb, NULL);
+    }
+  else
+    g_application_quit (G_APPLICATION (self));
+  g_application_release (G_APPLICATION (self));
+  g_object_unref (self);
+  g_free (ending);
+}
+
+/* Quitting or logging out in a call: the other side is told first (the
+ * hangup sent, waited for two seconds at most), not left to time out. */
+static void
+end_calls_then (HandsetApplication *self, gboolean log_out)
+{
+  Ending *ending;
+
+  if (self->ending)
+    return;
+  if (self->session == NULL)
+    {
+      if (log_out)
+        handset_account_logout_async (self->account, NULL, logged_out_cb, NULL);
+      else
+        g_application_quit (G_APPLICATION (self));
+      return;
+    }
+  ending = g_new0 (Ending, 1);
+  ending->self = g_object_ref (self);
+  ending->log_out = log_out;
+  self->ending = TRUE;
+  g_application_hold (G_APPLICATION (self));
+  handset_call_manager_hang_up_all_async (handset_session_get_call_manager (self->session), 2000,
+                                          hung_up_cb, ending);
+}
+
 static void
 quit_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
-  g_application_quit (G_APPLICATION (user_data));
+  end_calls_then (HANDSET_APPLICATION (user_data), FALSE);
+}
+
+/* SIGTERM (the session ends, or `kill`) and SIGINT: a quit like any other. */
+static gboolean
+quit_signal_cb (gpointer user_data)
+{
+  end_calls_then (HANDSET_APPLICATION (user_data), FALSE);
+
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -1150,10 +1225,7 @@ logged_out_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 static void
 logout_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
-  HandsetApplication *self = HANDSET_APPLICATION (user_data);
-
-  stop_session (self);
-  handset_account_logout_async (self->account, NULL, logged_out_cb, NULL);
+  end_calls_then (HANDSET_APPLICATION (user_data), TRUE);
 }
 
 static void

@@ -52,5 +52,10 @@ HandsetCall *handset_call_manager_lookup (HandsetCallManager *self, const char *
 GPtrArray *handset_call_manager_get_calls (HandsetCallManager *self);
 HandsetCall *handset_call_manager_get_active_call (HandsetCallManager *self);
 char *handset_call_manager_new_party_id (HandsetCallManager *self);
+void handset_call_manager_hang_up_all_async (HandsetCallManager *self,
+                                             guint timeout_ms,
+                                             GAsyncReadyCallback callback,
+                                             gpointer user_data);
+gboolean handset_call_manager_hang_up_all_finish (HandsetCallManager *self, GAsyncResult *result);
 
 G_END_DECLS

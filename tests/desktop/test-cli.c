@@ -836,6 +836,54 @@ test_probing_while_starting (void)
   g_subprocess_wait (app, NULL, NULL);
 }
 
+/* Handset told to stop (SIGTERM, as when the session ends) in a call: the
+ * other side gets the hangup before it goes, and it goes at once after. */
+static void
+test_quit_hangs_up (void)
+{
+  g_autoptr (HandsetTestUser) alice = NULL;
+  g_autoptr (HandsetTestUser) bob = NULL;
+  g_autoptr (GDBusConnection) bus = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) app = NULL;
+  g_autoptr (JsonObject) invite = NULL;
+  g_autoptr (JsonObject) hangup = NULL;
+  g_autofree char *room_id = NULL;
+  g_autofree char *call_id = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status;
+  gint64 asked;
+
+  if (!handset_test_homeserver_require ())
+    return;
+
+  alice = handset_test_register ("alice");
+  bob = handset_test_register ("bob");
+  room_id = handset_test_create_direct_room (alice, bob);
+  handset_test_join (bob, room_id);
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  login ("cliquit", alice);
+  app = start_instance (bus, "cliquit");
+
+  out = run (NULL, &status, &err, "--profile", "cliquit", "call", bob->user_id, NULL);
+  g_assert_cmpint (status, ==, 0);
+  call_id = g_strdup (g_strstrip (out));
+  invite = handset_test_wait_for_event (bob, room_id, "m.call.invite", call_id, WAIT_S);
+  g_assert_nonnull (invite);
+
+  asked = g_get_monotonic_time ();
+  g_subprocess_send_signal (app, SIGTERM);
+  g_assert_true (g_subprocess_wait (app, NULL, NULL));
+  g_test_message ("Handset stopped %.1f s after SIGTERM",
+                  (g_get_monotonic_time () - asked) / (double) G_USEC_PER_SEC);
+  g_assert_true (g_subprocess_get_if_exited (app));
+  g_assert_cmpint (g_get_monotonic_time () - asked, <, 10 * G_USEC_PER_SEC);
+  hangup = handset_test_wait_for_event (bob, room_id, "m.call.hangup", call_id, 5);
+  g_assert_nonnull (hangup);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -856,6 +904,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/verify", test_verify);
   g_test_add_func ("/cli/first-call-to-someone-new", test_first_call_to_someone_new);
   g_test_add_func ("/cli/probing-while-starting", test_probing_while_starting);
+  g_test_add_func ("/cli/quit-hangs-up", test_quit_hangs_up);
   g_test_add_func ("/cli/two-profiles-by-command-line-and-dbus",
                    test_two_profiles_by_command_line_and_dbus);
 
