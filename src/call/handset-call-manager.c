@@ -49,6 +49,8 @@ struct _HandsetCallManager
   GPtrArray *invitations;  /* HandsetCallInvitation, oldest first */
   GHashTable *invited;     /* room IDs whose invitation was seen */
   GHashTable *answering;   /* room ID → HandsetCallInvitation being answered */
+  GHashTable *ended_ids;   /* IDs of ended calls no longer kept, so their events stay dead */
+  GQueue ended_order;      /* the same IDs, oldest first */
   guint sending;           /* call events on their way to the homeserver */
   GPtrArray *flushing;     /* GTask of handset_call_manager_hang_up_all_async() */
 };
@@ -308,9 +310,54 @@ call_answered_by_cb (HandsetCall *call, GParamSpec *pspec, HandsetCallManager *s
 
 /* ------------------------------------------------------------------ calls */
 
+/* Ended calls the manager keeps (for `handset calls` and the D-Bus API);
+ * older ones go, with their media. Their IDs are remembered longer, so a
+ * late or repeated event of one never starts it again. */
+#define KEEP_ENDED_CALLS 8
+#define KEEP_ENDED_IDS   1000
+
+static void
+forget_call (HandsetCallManager *self, HandsetCall *call)
+{
+  char *call_id = g_strdup (handset_call_get_call_id (call));
+
+  g_signal_handlers_disconnect_by_data (call, self);
+  if (g_hash_table_add (self->ended_ids, call_id))
+    g_queue_push_tail (&self->ended_order, call_id);
+  while (g_queue_get_length (&self->ended_order) > KEEP_ENDED_IDS)
+    g_hash_table_remove (self->ended_ids, g_queue_pop_head (&self->ended_order));
+  if (g_hash_table_lookup (self->calls_by_id, call_id) == call)
+    g_hash_table_remove (self->calls_by_id, call_id);
+  g_ptr_array_remove (self->calls, call);
+}
+
+static void
+prune_ended (HandsetCallManager *self)
+{
+  guint ended = 0;
+
+  for (guint i = self->calls->len; i > 0; i--)
+    {
+      HandsetCall *call = g_ptr_array_index (self->calls, i - 1);
+
+      if (handset_call_get_state (call) != HANDSET_CALL_STATE_ENDED)
+        continue;
+      if (++ended > KEEP_ENDED_CALLS)
+        forget_call (self, call);
+    }
+}
+
+/* Whether @call_id names a call that ended and is no longer kept. */
+static gboolean
+is_forgotten (HandsetCallManager *self, const char *call_id)
+{
+  return call_id != NULL && g_hash_table_contains (self->ended_ids, call_id);
+}
+
 static void
 add_call (HandsetCallManager *self, HandsetCall *call)
 {
+  prune_ended (self);
   g_ptr_array_add (self->calls, g_object_ref (call));
   g_hash_table_replace (self->calls_by_id, g_strdup (handset_call_get_call_id (call)),
                         g_object_ref (call));
@@ -1050,6 +1097,12 @@ handle_room_events (HandsetCallManager *self,
         }
 
       call = g_hash_table_lookup (self->calls_by_id, handset_call_event_get_call_id (event));
+      if (call == NULL && is_forgotten (self, handset_call_event_get_call_id (event)))
+        {
+          g_debug ("Event of call %s, which ended, dropped",
+                   handset_call_event_get_call_id (event));
+          continue;
+        }
       if (call != NULL)
         {
           if (is_echo (self, call, event))
@@ -1140,6 +1193,7 @@ handset_call_manager_handle_batch (HandsetCallManager *self, HandsetSyncBatch *b
 
   ring_pending (self, pending);
   watch_invitations (self, batch);
+  prune_ended (self);
 }
 
 /* ------------------------------------------------------------------ object */
@@ -1154,6 +1208,8 @@ handset_call_manager_dispose (GObject *object)
       g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->calls, i), self);
   g_clear_pointer (&self->calls, g_ptr_array_unref);
   g_clear_pointer (&self->calls_by_id, g_hash_table_unref);
+  g_queue_clear (&self->ended_order);
+  g_clear_pointer (&self->ended_ids, g_hash_table_unref);
   g_clear_pointer (&self->invitations, g_ptr_array_unref);
   g_clear_pointer (&self->answering, g_hash_table_unref);
   if (self->flushing != NULL)
@@ -1244,6 +1300,8 @@ handset_call_manager_init (HandsetCallManager *self)
 {
   self->calls = g_ptr_array_new_with_free_func (g_object_unref);
   self->calls_by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->ended_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_queue_init (&self->ended_order);
   self->early =
       g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
   g_queue_init (&self->early_order);

@@ -1886,6 +1886,64 @@ test_hostile_events (void)
   teardown ();
 }
 
+/* Calls that ended do not pile up: the manager keeps the last few, and the
+ * older ones go with their media. An event of one that went (a late,
+ * repeated invite) does not start it again. */
+static void
+test_ended_calls_dropped (void)
+{
+  Device *alice, *bob;
+  HandsetCall *first = NULL;
+  g_autofree char *first_id = NULL;
+  guint ended = 0;
+
+  setup ();
+  alice = add_device (ALICE, "ALICEDEVICE1");
+  bob = add_device (BOB, "BOBDEVICE1");
+  join_all ();
+
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      HandsetCall *call =
+          handset_call_manager_place_call (alice->manager, ROOM, BOB, FALSE, &error);
+
+      g_assert_no_error (error);
+      deliver ();
+      g_assert_cmpuint (bob->rang->len, ==, i + 1);
+      if (i == 0)
+        {
+          first = call;
+          first_id = g_strdup (handset_call_get_call_id (call));
+          g_object_add_weak_pointer (G_OBJECT (first), (gpointer *) &first);
+        }
+      handset_call_hangup (call);
+      deliver ();
+    }
+
+  /* At most eight ended calls kept; the first one is gone, media and all. */
+  for (guint i = 0; i < handset_call_manager_get_calls (alice->manager)->len; i++)
+    ended += handset_call_get_state (g_ptr_array_index (
+                 handset_call_manager_get_calls (alice->manager), i)) == HANDSET_CALL_STATE_ENDED;
+  g_assert_cmpuint (handset_call_manager_get_calls (alice->manager)->len, <=, 8);
+  g_assert_cmpuint (ended, ==, handset_call_manager_get_calls (alice->manager)->len);
+  g_assert_null (first);
+  g_assert_null (handset_call_manager_lookup (alice->manager, first_id));
+
+  /* bob's first call went too (his test keeps its own reference); its
+   * invite, sent again, does not ring. */
+  g_assert_cmpuint (handset_call_manager_get_calls (bob->manager)->len, <=, 8);
+  {
+    g_autofree char *again = invite_json (first_id, "ALICEPARTY", 90000, BOB);
+
+    inject (ALICE, "m.call.invite", again, 0);
+    deliver ();
+  }
+  g_assert_cmpuint (bob->rang->len, ==, 20);
+
+  teardown ();
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1926,6 +1984,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/voip/43-44-candidate-batches", test_voip_43_44_batching);
   g_test_add_func ("/voip/45-46-remote-candidates", test_voip_45_46_remote_candidates);
   g_test_add_func ("/voip/invite-after-its-hangup", test_voip_invite_after_its_hangup);
+  g_test_add_func ("/voip/ended-calls-dropped", test_ended_calls_dropped);
   g_test_add_func ("/voip/47-glare-before-sending", test_voip_47_glare_before_sending);
   g_test_add_func ("/voip/48-49-glare-after-sending", test_voip_48_49_glare_after_sending);
   g_test_add_func ("/voip/50-no-glare-across-rooms", test_voip_50_no_glare_across_rooms);
