@@ -21,6 +21,7 @@ struct _HandsetCall
 
   HandsetClock *clock;
   HandsetCallMedia *media;
+  JsonObject *stream_metadata; /* the last own_stream_metadata() */
   GCancellable *cancellable;
 
   char *call_id;
@@ -235,11 +236,16 @@ is_ended (HandsetCall *self)
   return self->state == HANDSET_CALL_STATE_ENDED;
 }
 
+/* Our streams as the event builders take them (they keep their own
+ * reference): the call holds it until the next one, so none leaks. */
 static JsonObject *
 own_stream_metadata (HandsetCall *self)
 {
-  return handset_call_event_build_stream_metadata (handset_call_media_get_stream_id (self->media),
-                                                   self->muted, !self->video);
+  g_clear_pointer (&self->stream_metadata, json_object_unref);
+  self->stream_metadata = handset_call_event_build_stream_metadata (
+      handset_call_media_get_stream_id (self->media), self->muted, !self->video);
+
+  return self->stream_metadata;
 }
 
 static gboolean
@@ -1534,6 +1540,7 @@ handset_call_finalize (GObject *object)
   g_free (self->own_user_id);
   g_free (self->invitee);
   g_clear_pointer (&self->invite, handset_call_event_unref);
+  g_clear_pointer (&self->stream_metadata, json_object_unref);
   g_free (self->opponent_user_id);
   g_free (self->opponent_party_id);
   g_free (self->answered_by);
