@@ -15,6 +15,12 @@
 
 #include "handset-call.h"
 
+/* Remote candidates kept before they can be used (before the answer, or
+ * before the remote description is set): a call needs a few dozen; a
+ * flood from anyone in the room must not grow without end. */
+#define MAX_BUFFERED_CANDIDATES 256
+#define MAX_BUFFERED_PARTIES    16
+
 struct _HandsetCall
 {
   GObject parent_instance;
@@ -381,7 +387,7 @@ give_to_media (HandsetCall *self, GPtrArray *candidates)
 
       if (self->remote_description_set)
         handset_call_media_add_remote_candidate (self->media, candidate);
-      else
+      else if (self->pending_remote_candidates->len < MAX_BUFFERED_CANDIDATES)
         g_ptr_array_add (self->pending_remote_candidates, handset_ice_candidate_copy (candidate));
     }
 }
@@ -1210,11 +1216,16 @@ handle_as_caller (HandsetCall *self, HandsetCallEvent *event)
 
             if (buffered == NULL)
               {
+                if (g_hash_table_size (self->candidates_by_party) >= MAX_BUFFERED_PARTIES)
+                  {
+                    g_debug ("Call %s: candidates of one party too many dropped", self->call_id);
+                    break;
+                  }
                 buffered =
                     g_ptr_array_new_with_free_func ((GDestroyNotify) handset_ice_candidate_free);
                 g_hash_table_insert (self->candidates_by_party, g_steal_pointer (&key), buffered);
               }
-            for (guint i = 0; i < incoming->len; i++)
+            for (guint i = 0; i < incoming->len && buffered->len < MAX_BUFFERED_CANDIDATES; i++)
               g_ptr_array_add (buffered,
                                handset_ice_candidate_copy (g_ptr_array_index (incoming, i)));
           }
@@ -1971,6 +1982,29 @@ HandsetCallEvent *
 handset_call_get_invite (HandsetCall *self)
 {
   return self->invite;
+}
+
+/**
+ * handset_call_get_n_buffered_candidates:
+ *
+ * Returns: how many remote candidates the call keeps until it can use
+ *   them, for every party that sent some; for tests and diagnostics
+ */
+guint
+handset_call_get_n_buffered_candidates (HandsetCall *self)
+{
+  GHashTableIter iter;
+  gpointer buffered;
+  guint n;
+
+  g_return_val_if_fail (HANDSET_IS_CALL (self), 0);
+
+  n = self->pending_remote_candidates->len;
+  g_hash_table_iter_init (&iter, self->candidates_by_party);
+  while (g_hash_table_iter_next (&iter, NULL, &buffered))
+    n += ((GPtrArray *) buffered)->len;
+
+  return n;
 }
 
 /**

@@ -139,6 +139,7 @@ gint64 handset_call_get_connected_time (HandsetCall *self);
 HandsetCallMedia *handset_call_get_media (HandsetCall *self);
 HandsetCallEvent *handset_call_get_invite (HandsetCall *self);
 gboolean handset_call_is_active (HandsetCall *self);
+guint handset_call_get_n_buffered_candidates (HandsetCall *self);
 
 void handset_call_place (HandsetCall *self);
 void handset_call_start_ringing (HandsetCall *self, gint64 remaining_ms);

@@ -1944,6 +1944,48 @@ test_ended_calls_dropped (void)
   teardown ();
 }
 
+/* Candidates of a call nobody answered yet, from as many parties as anyone
+ * in the room cares to make up: the call keeps a bounded number. */
+static void
+test_candidate_flood_capped (void)
+{
+  Device *alice;
+  HandsetCall *call;
+  g_autoptr (GError) error = NULL;
+
+  setup ();
+  alice = add_device (ALICE, "ALICEDEVICE1");
+  add_device (BOB, "BOBDEVICE1");
+  join_all ();
+
+  call = handset_call_manager_place_call (alice->manager, ROOM, BOB, FALSE, &error);
+  g_assert_no_error (error);
+  deliver ();
+  for (guint party = 0; party < 40; party++)
+    {
+      g_autoptr (GString) json = g_string_new (NULL);
+
+      g_string_append_printf (json,
+                              "{\"call_id\": \"%s\", \"party_id\": \"FLOOD%u\", \"version\": \"1\","
+                              " \"candidates\": [",
+                              handset_call_get_call_id (call), party);
+      for (guint i = 0; i < 100; i++)
+        g_string_append_printf (json,
+                                "%s{\"candidate\": \"candidate:%u %u\", \"sdpMLineIndex\": 0}",
+                                i ? ", " : "", party, i);
+      g_string_append (json, "]}");
+      inject (BOB, "m.call.candidates", json->str, 0);
+    }
+  deliver ();
+
+  g_test_message ("%u candidates kept", handset_call_get_n_buffered_candidates (call));
+  g_assert_cmpuint (handset_call_get_n_buffered_candidates (call), <=, 16 * 256);
+  g_assert_cmpuint (handset_call_get_n_buffered_candidates (call), <, 40 * 100);
+  g_assert_cmpint (handset_call_get_state (call), ==, HANDSET_CALL_STATE_INVITE_SENT);
+
+  teardown ();
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1985,6 +2027,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/voip/45-46-remote-candidates", test_voip_45_46_remote_candidates);
   g_test_add_func ("/voip/invite-after-its-hangup", test_voip_invite_after_its_hangup);
   g_test_add_func ("/voip/ended-calls-dropped", test_ended_calls_dropped);
+  g_test_add_func ("/voip/candidate-flood-capped", test_candidate_flood_capped);
   g_test_add_func ("/voip/47-glare-before-sending", test_voip_47_glare_before_sending);
   g_test_add_func ("/voip/48-49-glare-after-sending", test_voip_48_49_glare_after_sending);
   g_test_add_func ("/voip/50-no-glare-across-rooms", test_voip_50_no_glare_across_rooms);
