@@ -310,6 +310,9 @@ incoming_call_cb (HandsetCallManager *manager, HandsetCall *call, HandsetApplica
 
   incoming = handset_incoming_window_new (GTK_APPLICATION (self), call, name,
                                           room ? handset_room_get_name (room) : NULL);
+  /* Never rung on top of a call going on: a call waiting. */
+  handset_incoming_window_set_waiting (incoming,
+                                       handset_call_manager_get_busy_call (manager, call) != NULL);
   handset_incoming_window_set_can_send_video (
       incoming, handset_media_session_can_send_video (self->media_devices));
   {

@@ -354,10 +354,60 @@ is_forgotten (HandsetCallManager *self, const char *call_id)
   return call_id != NULL && g_hash_table_contains (self->ended_ids, call_id);
 }
 
+/* A call that waited (it rang while another was going on) is answered:
+ * the other one goes on hold, as on a phone. */
+static void
+call_state_cb (HandsetCall *call,
+               HandsetCallState new_state,
+               HandsetCallState old_state,
+               HandsetCallManager *self)
+{
+  if (old_state != HANDSET_CALL_STATE_RINGING || new_state == HANDSET_CALL_STATE_ENDED)
+    return;
+  for (guint i = 0; i < self->calls->len; i++)
+    {
+      HandsetCall *other = g_ptr_array_index (self->calls, i);
+
+      if (other != call && handset_call_get_state (other) == HANDSET_CALL_STATE_CONNECTED &&
+          !handset_call_get_on_hold (other))
+        {
+          g_message ("Call %s goes on hold: call %s was answered", handset_call_get_call_id (other),
+                     handset_call_get_call_id (call));
+          handset_call_set_on_hold (other, TRUE);
+        }
+    }
+}
+
+/**
+ * handset_call_manager_get_busy_call:
+ * @except: (nullable): a call not to count
+ *
+ * Returns: (transfer none) (nullable): a call going on (answered, not
+ *   ended), other than @except: a new one that rings then is a call waiting
+ */
+HandsetCall *
+handset_call_manager_get_busy_call (HandsetCallManager *self, HandsetCall *except)
+{
+  g_return_val_if_fail (HANDSET_IS_CALL_MANAGER (self), NULL);
+
+  for (guint i = 0; i < self->calls->len; i++)
+    {
+      HandsetCall *call = g_ptr_array_index (self->calls, i);
+      HandsetCallState state = handset_call_get_state (call);
+
+      if (call != except && state != HANDSET_CALL_STATE_ENDED &&
+          state != HANDSET_CALL_STATE_RINGING && state != HANDSET_CALL_STATE_FLEDGLING)
+        return call;
+    }
+
+  return NULL;
+}
+
 static void
 add_call (HandsetCallManager *self, HandsetCall *call)
 {
   prune_ended (self);
+  g_signal_connect (call, "state-changed", G_CALLBACK (call_state_cb), self);
   g_ptr_array_add (self->calls, g_object_ref (call));
   g_hash_table_replace (self->calls_by_id, g_strdup (handset_call_get_call_id (call)),
                         g_object_ref (call));

@@ -51,6 +51,7 @@ HandsetCall *handset_call_manager_place_call (HandsetCallManager *self,
 HandsetCall *handset_call_manager_lookup (HandsetCallManager *self, const char *call_id);
 GPtrArray *handset_call_manager_get_calls (HandsetCallManager *self);
 HandsetCall *handset_call_manager_get_active_call (HandsetCallManager *self);
+HandsetCall *handset_call_manager_get_busy_call (HandsetCallManager *self, HandsetCall *except);
 char *handset_call_manager_new_party_id (HandsetCallManager *self);
 void handset_call_manager_hang_up_all_async (HandsetCallManager *self,
                                              guint timeout_ms,

@@ -114,6 +114,28 @@ handset_incoming_window_is_ringing (HandsetIncomingWindow *self)
   return state == GST_STATE_PLAYING;
 }
 
+/**
+ * handset_incoming_window_set_waiting:
+ *
+ * The call rings while another is going on: no ringtone over that call,
+ * and the window says it is a call waiting (answering it puts the other
+ * on hold).
+ */
+void
+handset_incoming_window_set_waiting (HandsetIncomingWindow *self, gboolean waiting)
+{
+  g_autofree char *status = NULL;
+
+  g_return_if_fail (HANDSET_IS_INCOMING_WINDOW (self));
+
+  if (!waiting)
+    return;
+  stop_ringtone (self);
+  /* Translators: a second call while one is going on; then what it is */
+  status = g_strdup_printf (_ ("Call waiting · %s"), gtk_label_get_text (self->status_label));
+  gtk_label_set_text (self->status_label, status);
+}
+
 /* ------------------------------------------------------------------ choices */
 
 static void

@@ -1986,6 +1986,39 @@ test_candidate_flood_capped (void)
   teardown ();
 }
 
+/* A second call while bob is in one: it rings as a call waiting (the
+ * manager says bob is busy with the first), and answering it puts the
+ * first on hold rather than leaving both open. */
+static void
+test_call_waiting (void)
+{
+  Device *alice, *alice2, *bob;
+  HandsetCall *a, *b, *second, *waiting;
+
+  setup ();
+  alice = add_device (ALICE, "ALICEDEVICE1");
+  alice2 = add_device (ALICE, "ALICEDEVICE2");
+  bob = add_device (BOB, "BOBDEVICE1");
+  join_all ();
+  connected_call (alice, bob, &a, &b);
+
+  second = place (alice2, BOB);
+  deliver ();
+  g_assert_cmpuint (bob->rang->len, ==, 2);
+  waiting = g_ptr_array_index (bob->rang, 1);
+  g_assert_cmpstr (handset_call_get_call_id (waiting), ==, handset_call_get_call_id (second));
+  g_assert_cmpint (handset_call_get_state (waiting), ==, HANDSET_CALL_STATE_RINGING);
+  g_assert_true (handset_call_manager_get_busy_call (bob->manager, waiting) == b);
+
+  handset_call_answer (waiting, FALSE);
+  deliver ();
+  g_assert_true (handset_call_get_on_hold (b));
+  g_assert_true (handset_call_get_remote_on_hold (a));
+  g_assert_false (handset_call_get_on_hold (waiting));
+
+  teardown ();
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -2028,6 +2061,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/voip/invite-after-its-hangup", test_voip_invite_after_its_hangup);
   g_test_add_func ("/voip/ended-calls-dropped", test_ended_calls_dropped);
   g_test_add_func ("/voip/candidate-flood-capped", test_candidate_flood_capped);
+  g_test_add_func ("/voip/call-waiting", test_call_waiting);
   g_test_add_func ("/voip/47-glare-before-sending", test_voip_47_glare_before_sending);
   g_test_add_func ("/voip/48-49-glare-after-sending", test_voip_48_49_glare_after_sending);
   g_test_add_func ("/voip/50-no-glare-across-rooms", test_voip_50_no_glare_across_rooms);
