@@ -185,23 +185,145 @@ handset_matrix_parse_object (GBytes *bytes, GError **error)
   return json_object_ref (json_node_get_object (root));
 }
 
+/* The largest answer read: a sync of a large account, device lists and
+ * media may be big; anything else is small. More is refused, not read. */
+#define MAX_BODY_SYNC  (64 * 1024 * 1024)
+#define MAX_BODY_LARGE (16 * 1024 * 1024)
+#define MAX_BODY       (1024 * 1024)
+#define READ_CHUNK     (64 * 1024)
+
+static gsize
+max_body (const Request *request)
+{
+  if (g_str_has_prefix (request->path, "/_matrix/client/v3/sync"))
+    return MAX_BODY_SYNC;
+  if (strstr (request->path, "/keys/query") != NULL || strstr (request->path, "/media/") != NULL)
+    return MAX_BODY_LARGE;
+  return MAX_BODY;
+}
+
+static void handle_response (GTask *task, GBytes *bytes, GError *error);
+
+typedef struct
+{
+  GTask *task; /* a reference */
+  GInputStream *stream;
+  GByteArray *data;
+  gsize max;
+} BodyRead;
+
 static void
-send_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+body_read_free (BodyRead *read)
+{
+  g_object_unref (read->task);
+  g_object_unref (read->stream);
+  if (read->data != NULL)
+    g_byte_array_unref (read->data);
+  g_free (read);
+}
+
+static void read_more (BodyRead *read);
+
+static GError *
+too_large (BodyRead *read)
+{
+  return g_error_new (HANDSET_MATRIX_ERROR, HANDSET_MATRIX_ERROR_BAD_RESPONSE,
+                      _ ("The homeserver sent an answer too large to read (more than %u MB)"),
+                      (guint) (read->max / (1024 * 1024)));
+}
+
+static void
+chunk_read_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  BodyRead *read = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) chunk =
+      g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, &error);
+
+  if (chunk != NULL && read->data->len + g_bytes_get_size (chunk) > read->max)
+    {
+      g_input_stream_close_async (read->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+      error = too_large (read);
+      g_clear_pointer (&chunk, g_bytes_unref);
+    }
+  if (chunk == NULL)
+    {
+      handle_response (read->task, NULL, error);
+      body_read_free (read);
+      return;
+    }
+  if (g_bytes_get_size (chunk) == 0)
+    {
+      g_autoptr (GBytes) body = g_byte_array_free_to_bytes (g_steal_pointer (&read->data));
+
+      handle_response (read->task, body, NULL);
+      body_read_free (read);
+      return;
+    }
+  g_byte_array_append (read->data, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
+  read_more (read);
+}
+
+static void
+read_more (BodyRead *read)
+{
+  g_input_stream_read_bytes_async (read->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
+                                   g_task_get_cancellable (read->task), chunk_read_cb, read);
+}
+
+static void
+sent_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = G_TASK (user_data);
+  Request *request = g_task_get_task_data (task);
+  SoupMessage *msg = g_object_get_data (G_OBJECT (task), "message");
+  g_autoptr (GError) error = NULL;
+  GInputStream *stream = soup_session_send_finish (SOUP_SESSION (object), result, &error);
+  BodyRead *read;
+  goffset length;
+
+  if (stream == NULL)
+    {
+      handle_response (task, NULL, error);
+      return;
+    }
+  read = g_new0 (BodyRead, 1);
+  read->task = g_object_ref (task);
+  read->stream = stream;
+  read->max = max_body (request);
+  read->data = g_byte_array_new ();
+  /* Said to be too large: not read at all. */
+  length = soup_message_headers_get_content_length (soup_message_get_response_headers (msg));
+  if (length > 0 && (guint64) length > read->max)
+    {
+      g_autoptr (GError) large = too_large (read);
+
+      g_input_stream_close_async (read->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+      handle_response (task, NULL, large);
+      body_read_free (read);
+      return;
+    }
+  read_more (read);
+}
+
+/* The answer to a request, read (@bytes) or not (@error). */
+static void
+handle_response (GTask *task_in, GBytes *body, GError *error_in)
+{
+  g_autoptr (GTask) task = g_object_ref (task_in);
   HandsetMatrixClient *self = g_task_get_source_object (task);
   Request *request = g_task_get_task_data (task);
   SoupMessage *msg = g_object_get_data (G_OBJECT (task), "message");
-  g_autoptr (GBytes) bytes = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) bytes = body ? g_bytes_ref (body) : NULL;
+  g_autoptr (GError) error = error_in ? g_error_copy (error_in) : NULL;
   g_autoptr (JsonObject) object_body = NULL;
   guint status;
 
-  bytes = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
-
   if (error != NULL)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      /* Cancelled, or an answer refused here (too large): said as it is. */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+          error->domain == HANDSET_MATRIX_ERROR)
         {
           g_task_return_error (task, g_steal_pointer (&error));
           return;
@@ -312,8 +434,8 @@ send_request (GTask *task)
     soup_message_set_request_body_from_bytes (msg, "application/json", request->body);
 
   g_object_set_data_full (G_OBJECT (task), "message", g_object_ref (msg), g_object_unref);
-  soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT,
-                                    g_task_get_cancellable (task), send_cb, task);
+  soup_session_send_async (self->session, msg, G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
+                           sent_cb, task);
 }
 
 static void

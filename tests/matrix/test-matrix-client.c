@@ -858,6 +858,23 @@ test_garbage (void)
       HANDSET_MATRIX_ERROR_UNKNOWN },
   };
 
+  /* An answer of 2 MB where a few hundred bytes are due: refused, not read. */
+  {
+    g_autoptr (GAsyncResult) result = NULL;
+    g_autofree char *huge = g_strnfill (2 * 1024 * 1024, ' ');
+
+    huge[0] = '{';
+    huge[strlen (huge) - 1] = '}';
+    handset_fake_server_answer (fake, "/_matrix/client/versions", 200, "application/json", huge);
+    handset_matrix_client_get_versions_async (client, NULL, handset_test_store_result, &result);
+    versions = handset_matrix_client_get_versions_finish (
+        client, handset_test_wait_for_result (&result, WAIT_S), &error);
+    g_assert_null (versions);
+    g_assert_error (error, HANDSET_MATRIX_ERROR, HANDSET_MATRIX_ERROR_BAD_RESPONSE);
+    g_assert_nonnull (strstr (error->message, "too large"));
+    g_clear_error (&error);
+  }
+
   for (guint i = 0; i < G_N_ELEMENTS (versions_answers); i++)
     {
       g_autoptr (GAsyncResult) result = NULL;
