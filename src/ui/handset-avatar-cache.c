@@ -18,6 +18,11 @@
 
 #define AVATAR_URL_KEY "handset-avatar-url"
 
+/* An avatar is a thumbnail: anything larger than this, in bytes or on
+ * either side, is not decoded (a server could send any image). */
+#define MAX_AVATAR_BYTES (4 * 1024 * 1024)
+#define MAX_AVATAR_SIDE  2048
+
 struct _HandsetAvatarCache
 {
   GObject parent_instance;
@@ -72,31 +77,111 @@ finish_waiting (HandsetAvatarCache *self, const char *uri, GdkTexture *texture, 
 }
 
 static void
+size_prepared_cb (GdkPixbufLoader *loader, int width, int height, gboolean *too_large)
+{
+  /* A zero size makes the loader stop before it allocates the image. */
+  if (width > MAX_AVATAR_SIDE || height > MAX_AVATAR_SIDE)
+    {
+      *too_large = TRUE;
+      gdk_pixbuf_loader_set_size (loader, 0, 0);
+    }
+}
+
+/* In a worker thread: the image, decoded, or why not. */
+static void
+decode_in_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  GBytes *bytes = data;
+  g_autoptr (GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
+  g_autoptr (GError) error = NULL;
+  gboolean too_large = FALSE;
+  GdkPixbuf *pixbuf = NULL;
+  gboolean ok;
+
+  if (g_bytes_get_size (bytes) > MAX_AVATAR_BYTES)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+                               "%zu bytes, more than an avatar may have", g_bytes_get_size (bytes));
+      return;
+    }
+  g_signal_connect (loader, "size-prepared", G_CALLBACK (size_prepared_cb), &too_large);
+  ok = gdk_pixbuf_loader_write_bytes (loader, bytes, &error);
+  /* Closed whatever happened; its error only counts when the write went. */
+  ok = gdk_pixbuf_loader_close (loader, ok ? &error : NULL) && ok;
+  if (ok)
+    pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
+  if (pixbuf == NULL)
+    {
+      if (too_large)
+        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+                                 "more than %d pixels on a side, too large for an avatar",
+                                 MAX_AVATAR_SIDE);
+      else if (error != NULL)
+        g_task_return_error (task, g_steal_pointer (&error));
+      else
+        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "no image");
+      return;
+    }
+  g_task_return_pointer (task, g_object_ref (pixbuf), g_object_unref);
+}
+
+static void decoded_cb (GObject *object, GAsyncResult *result, gpointer user_data);
+static void fetch_done (Fetch *fetch, GdkTexture *texture, GError *error, gboolean from_disk);
+
+static void
 fetched_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
   Fetch *fetch = user_data;
-  HandsetAvatarCache *self = fetch->cache;
   g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) bytes = NULL;
-  g_autoptr (GdkTexture) texture = NULL;
   gboolean from_disk = FALSE;
 
   bytes = handset_media_cache_get_thumbnail_finish (HANDSET_MEDIA_CACHE (object), result,
                                                     &from_disk, &error);
   if (bytes != NULL)
     {
-      texture = gdk_texture_new_from_bytes (bytes, &error);
-      if (texture == NULL)
-        {
-          g_message ("The avatar %s is not an image Handset can show: %s", fetch->uri,
-                     error->message);
-          /* Not kept on disk either: the next session asks again. */
-          handset_media_cache_forget (self->media, fetch->uri, HANDSET_AVATAR_THUMBNAIL_SIZE,
-                                      HANDSET_AVATAR_THUMBNAIL_SIZE);
-        }
+      /* Decoded off the main thread: a large image does not stop the
+       * window. */
+      GTask *task = g_task_new (fetch->cache, fetch->cache->cancellable, decoded_cb, fetch);
+
+      g_object_set_data (G_OBJECT (task), "from-disk", GINT_TO_POINTER (from_disk));
+      g_task_set_task_data (task, g_steal_pointer (&bytes), (GDestroyNotify) g_bytes_unref);
+      g_task_run_in_thread (task, decode_in_thread);
+      g_object_unref (task);
+      return;
     }
-  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_message ("The avatar %s cannot be fetched: %s", fetch->uri, error->message);
+  fetch_done (fetch, NULL, error, FALSE);
+}
+
+static void
+decoded_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  Fetch *fetch = user_data;
+  HandsetAvatarCache *self = fetch->cache;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GdkPixbuf) pixbuf = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr (GdkTexture) texture = NULL;
+
+  if (pixbuf != NULL)
+    texture = gdk_texture_new_for_pixbuf (pixbuf);
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_message ("The avatar %s is not an image Handset can show: %s", fetch->uri, error->message);
+      /* Not kept on disk either: the next session asks again. */
+      handset_media_cache_forget (self->media, fetch->uri, HANDSET_AVATAR_THUMBNAIL_SIZE,
+                                  HANDSET_AVATAR_THUMBNAIL_SIZE);
+    }
+  fetch_done (fetch, texture, error,
+              GPOINTER_TO_INT (g_object_get_data (G_OBJECT (result), "from-disk")));
+}
+
+/* Takes @fetch. */
+static void
+fetch_done (Fetch *fetch, GdkTexture *texture, GError *error, gboolean from_disk)
+{
+  HandsetAvatarCache *self = fetch->cache;
 
   if (texture != NULL)
     {

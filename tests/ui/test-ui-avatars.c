@@ -214,6 +214,85 @@ test_undecodable_image (void)
   g_object_unref (avatar);
 }
 
+static guint32
+crc32_of (const guint8 *data, gsize length)
+{
+  guint32 crc = 0xffffffff;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      crc ^= data[i];
+      for (int k = 0; k < 8; k++)
+        crc = (crc >> 1) ^ (0xedb88320 & (0 - (crc & 1)));
+    }
+
+  return ~crc;
+}
+
+static void
+append_be32 (GByteArray *out, guint32 value)
+{
+  guint8 be[4] = { value >> 24, value >> 16, value >> 8, value };
+
+  g_byte_array_append (out, be, 4);
+}
+
+/* A PNG whose header says @side × @side pixels, and hardly more. */
+static GBytes *
+png_header_only (guint32 side)
+{
+  static const guint8 signature[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+  GByteArray *out = g_byte_array_new ();
+  GByteArray *ihdr = g_byte_array_new ();
+  static const guint8 rest[] = { 8, 2, 0, 0, 0 }; /* 8 bits, RGB, no interlace */
+
+  g_byte_array_append (out, signature, sizeof signature);
+  g_byte_array_append (ihdr, (const guint8 *) "IHDR", 4);
+  append_be32 (ihdr, side);
+  append_be32 (ihdr, side);
+  g_byte_array_append (ihdr, rest, sizeof rest);
+  append_be32 (out, ihdr->len - 4);
+  g_byte_array_append (out, ihdr->data, ihdr->len);
+  append_be32 (out, crc32_of (ihdr->data, ihdr->len));
+  g_byte_array_unref (ihdr);
+  /* The start of the image data, which is when a loader reads the header. */
+  {
+    static const guint8 idat[] = { 'I', 'D', 'A', 'T', 0x78, 0x9c };
+
+    append_be32 (out, sizeof idat - 4);
+    g_byte_array_append (out, idat, sizeof idat);
+    append_be32 (out, crc32_of (idat, sizeof idat));
+  }
+
+  return g_byte_array_free_to_bytes (out);
+}
+
+/* A server that sends an avatar of 30000 × 30000 pixels (its header says
+ * so): it is not decoded, and says why. */
+static void
+test_oversized_image (void)
+{
+  g_autoptr (HandsetFakeServer) fake = handset_fake_server_new ();
+  g_autoptr (HandsetMatrixClient) client = handset_matrix_client_new (fake->base);
+  g_autoptr (HandsetMediaCache) media = NULL;
+  g_autoptr (HandsetAvatarCache) cache = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) png = png_header_only (30000);
+  g_autofree char *dir = g_build_filename (g_get_user_cache_dir (), "oversized", NULL);
+
+  handset_matrix_client_set_session (client, "@me:fake.example", "DEVICE", "token");
+  handset_fake_server_answer_bytes (fake, "/_matrix/client/v1/media/thumbnail/fake.example/huge",
+                                    200, "image/png", png);
+  media = handset_media_cache_new (client, dir);
+  cache = handset_avatar_cache_new (media);
+
+  texture = load (cache, "mxc://fake.example/huge", &error);
+  g_assert_null (texture);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE);
+  g_test_message ("%s", error->message);
+}
+
 /* ------------------------------------------------------------------ the app */
 
 static HandsetApplication *app;
@@ -487,6 +566,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/avatars/textures-from-synapse", test_textures_from_synapse);
   g_test_add_func ("/avatars/undecodable-image", test_undecodable_image);
+  g_test_add_func ("/avatars/oversized-image", test_oversized_image);
   g_test_add_func ("/avatars/in-the-ui", test_avatars_in_the_ui);
 
   status = g_test_run ();
