@@ -361,6 +361,21 @@ handle_response (GTask *task_in, GBytes *body, GError *error_in)
       return;
     }
 
+  /* The server failed (a proxy in front of it, a restart): as a network
+   * error, tried again later, the same request (a send keeps its
+   * transaction ID). */
+  if (status >= 500 && status < 600 && (request->flags & HANDSET_REQUEST_RETRY_NETWORK) &&
+      request->network_attempts < self->network_retry_limit)
+    {
+      guint delay = NETWORK_RETRY_FIRST_MS << MIN (request->network_attempts, 10);
+
+      g_debug ("%s %s: %u, tried again in %u ms", request->method, request->path, status,
+               MIN (delay, NETWORK_RETRY_MAX_MS));
+      request->network_attempts++;
+      retry_later (task, MIN (delay, NETWORK_RETRY_MAX_MS));
+      return;
+    }
+
   /* A Matrix error body, when there is one. */
   object_body = handset_matrix_parse_object (bytes, NULL);
   {

@@ -858,6 +858,9 @@ test_garbage (void)
       HANDSET_MATRIX_ERROR_UNKNOWN },
   };
 
+  /* Answers are taken as they come here: no second try. */
+  handset_matrix_client_set_network_retry_limit (client, 0);
+
   /* An answer of 2 MB where a few hundred bytes are due: refused, not read. */
   {
     g_autoptr (GAsyncResult) result = NULL;
@@ -957,6 +960,42 @@ test_cancel_during_retry (void)
   g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
 }
 
+static gboolean
+requested (gpointer data)
+{
+  HandsetFakeServer *fake = data;
+
+  return handset_fake_server_get_requests (
+             fake, "/_matrix/client/v3/rooms/!r:b/send/m.call.hangup/t5") > 0;
+}
+
+/* A send that the server fails (502, a proxy in front of a restarting
+ * Synapse) is sent again, the same transaction, until it goes. */
+static void
+test_send_retried_after_5xx (void)
+{
+  g_autoptr (HandsetFakeServer) fake = handset_fake_server_new ();
+  g_autoptr (HandsetMatrixClient) client = handset_matrix_client_new (fake->base);
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) content = json_from_string ("{}", NULL);
+  g_autofree char *event_id = NULL;
+  const char *path = "/_matrix/client/v3/rooms/!r:b/send/m.call.hangup/t5";
+
+  handset_matrix_client_set_session (client, "@a:b", "D", "token");
+  handset_fake_server_answer (fake, path, 502, "text/html", "<html>Bad Gateway</html>");
+  handset_matrix_client_send_event_async (client, "!r:b", "m.call.hangup",
+                                          json_node_get_object (content), "t5", NULL,
+                                          handset_test_store_result, &result);
+  g_assert_true (handset_test_wait_until (requested, fake, WAIT_S));
+  handset_fake_server_answer (fake, path, 200, "application/json", "{\"event_id\": \"$sent\"}");
+  event_id = handset_matrix_client_send_event_finish (
+      client, handset_test_wait_for_result (&result, WAIT_S), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (event_id, ==, "$sent");
+  g_assert_cmpuint (handset_fake_server_get_requests (fake, path), ==, 2);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -970,6 +1009,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/matrix-client/versions-and-flows", test_versions_and_flows);
   g_test_add_func ("/matrix-client/discovery", test_discovery);
   g_test_add_func ("/matrix-client/discovery-localhost", test_discovery_localhost);
+  g_test_add_func ("/matrix-client/send-retried-after-5xx", test_send_retried_after_5xx);
   g_test_add_func ("/matrix-client/login-whoami-logout", test_login_whoami_logout);
   g_test_add_func ("/matrix-client/rooms-and-events", test_rooms_and_events);
   g_test_add_func ("/matrix-client/send-retry-reuses-transaction",
