@@ -97,6 +97,7 @@ room_is_encrypted (HandsetCallManager *self, const char *room_id)
 typedef struct
 {
   HandsetCallManager *self; /* a reference */
+  HandsetCall *call;        /* a reference */
   char *what;
 } Sending;
 
@@ -106,6 +107,7 @@ sending_new (HandsetCallManager *self, HandsetCall *call, const char *type_name)
   Sending *sending = g_new0 (Sending, 1);
 
   sending->self = g_object_ref (self);
+  sending->call = g_object_ref (call);
   sending->what = g_strdup_printf ("%s of call %s", type_name, handset_call_get_call_id (call));
   self->sending++;
 
@@ -126,8 +128,24 @@ sending_done (Sending *sending)
         g_object_unref (task);
       }
   g_free (sending->what);
+  g_object_unref (sending->call);
   g_object_unref (sending->self);
   g_free (sending);
+}
+
+/* An event of the call that could not be sent, tries and all: the call
+ * cannot go on, and says why rather than wait in silence. */
+static void
+send_failed (Sending *sending, const GError *error)
+{
+  g_warning ("%s could not be sent: %s", sending->what, error->message);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      !handset_call_is_active (sending->call))
+    return;
+  handset_call_end_silently (
+      sending->call, g_error_matches (error, HANDSET_MATRIX_ERROR, HANDSET_MATRIX_ERROR_NETWORK)
+                         ? HANDSET_CALL_END_SIGNALLING_FAILED
+                         : HANDSET_CALL_END_ERROR);
 }
 
 static void
@@ -140,7 +158,7 @@ sent_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   event_id =
       handset_matrix_client_send_event_finish (HANDSET_MATRIX_CLIENT (object), result, &error);
   if (event_id == NULL)
-    g_warning ("%s could not be sent: %s", sending->what, error->message);
+    send_failed (sending, error);
   else
     g_debug ("%s sent as %s", sending->what, event_id);
   sending_done (sending);
@@ -157,7 +175,7 @@ encrypted_sent_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   event_id = handset_encryption_send_event_finish (HANDSET_ENCRYPTION (object), result, &encrypted,
                                                    &error);
   if (event_id == NULL)
-    g_warning ("%s could not be sent: %s", sending->what, error->message);
+    send_failed (sending, error);
   else
     g_debug ("%s sent%s as %s", sending->what, encrypted ? " encrypted" : "", event_id);
   sending_done (sending);

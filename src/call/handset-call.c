@@ -129,7 +129,8 @@ G_DEFINE_ENUM_TYPE (HandsetCallEndReason,
                     G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_OPPONENT_LEFT, "opponent_left"),
                     G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_ERROR, "error"),
                     G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_UNVERIFIED, "unverified"),
-                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_DECLINED_ELSEWHERE, "declined_elsewhere"))
+                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_DECLINED_ELSEWHERE, "declined_elsewhere"),
+                    G_DEFINE_ENUM_VALUE (HANDSET_CALL_END_SIGNALLING_FAILED, "signalling_failed"))
 
 enum
 {

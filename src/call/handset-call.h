@@ -50,6 +50,7 @@ typedef enum
   HANDSET_CALL_END_ERROR,              /* anything else that failed */
   HANDSET_CALL_END_UNVERIFIED,         /* refused: only verified devices may call */
   HANDSET_CALL_END_DECLINED_ELSEWHERE, /* another device of ours declined it */
+  HANDSET_CALL_END_SIGNALLING_FAILED,  /* its events could not reach the homeserver */
 } HandsetCallEndReason;
 
 #define HANDSET_TYPE_CALL_STATE      (handset_call_state_get_type ())

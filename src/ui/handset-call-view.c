@@ -93,6 +93,8 @@ handset_call_describe_end (HandsetCall *call)
         return g_strdup (_ ("The call failed"));
       case HANDSET_CALL_END_UNVERIFIED:
         return g_strdup (_ ("Refused: the device is not verified"));
+      case HANDSET_CALL_END_SIGNALLING_FAILED:
+        return g_strdup (_ ("Could not reach your homeserver; the call ended"));
       case HANDSET_CALL_END_LOCAL_HANGUP:
       case HANDSET_CALL_END_REMOTE_HANGUP:
       case HANDSET_CALL_END_NONE:

@@ -14,6 +14,7 @@
 #include "handset-call-manager.h"
 #include "handset-fake-clock.h"
 #include "handset-fake-media.h"
+#include "handset-test-util.h"
 
 #define ALICE "@alice:example.org"
 #define BOB   "@bob:example.org"
@@ -2019,6 +2020,37 @@ test_call_waiting (void)
   teardown ();
 }
 
+static gboolean
+call_ended (gpointer call)
+{
+  return handset_call_get_state (call) == HANDSET_CALL_STATE_ENDED;
+}
+
+/* The invite cannot reach the homeserver (it is gone, tries and all): the
+ * call ends and says so, rather than "Ringing" with nobody told. */
+static void
+test_send_failure_ends_call (void)
+{
+  g_autoptr (HandsetMatrixClient) client = handset_matrix_client_new ("http://127.0.0.1:1");
+  g_autoptr (GPtrArray) media = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (HandsetCallManager) manager = NULL;
+  g_autoptr (GError) error = NULL;
+  HandsetCall *call;
+
+  handset_matrix_client_set_session (client, ALICE, "ALICEDEVICE1", "token");
+  handset_matrix_client_set_network_retry_limit (client, 0);
+  manager = handset_call_manager_new (ALICE, "ALICEDEVICE1", NULL, NULL, handset_fake_media_factory,
+                                      media);
+  handset_call_manager_set_client (manager, client);
+
+  call = handset_call_manager_place_call (manager, ROOM, BOB, FALSE, &error);
+  g_assert_no_error (error);
+  g_test_expect_message ("Handset-Call", G_LOG_LEVEL_WARNING, "*could not be sent*");
+  g_assert_true (handset_test_wait_until (call_ended, call, 30));
+  g_test_assert_expected_messages ();
+  g_assert_cmpint (handset_call_get_end_reason (call), ==, HANDSET_CALL_END_SIGNALLING_FAILED);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -2062,6 +2094,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/voip/ended-calls-dropped", test_ended_calls_dropped);
   g_test_add_func ("/voip/candidate-flood-capped", test_candidate_flood_capped);
   g_test_add_func ("/voip/call-waiting", test_call_waiting);
+  g_test_add_func ("/voip/send-failure-ends-call", test_send_failure_ends_call);
   g_test_add_func ("/voip/47-glare-before-sending", test_voip_47_glare_before_sending);
   g_test_add_func ("/voip/48-49-glare-after-sending", test_voip_48_49_glare_after_sending);
   g_test_add_func ("/voip/50-no-glare-across-rooms", test_voip_50_no_glare_across_rooms);
