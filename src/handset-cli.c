@@ -100,6 +100,15 @@ typedef struct
 } Waiter;
 
 static void
+logout_done (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  Waiter *waiter = user_data;
+
+  waiter->ok = handset_account_logout_finish (HANDSET_ACCOUNT (object), result, &waiter->error);
+  g_main_loop_quit (waiter->loop);
+}
+
+static void
 login_done (GObject *object, GAsyncResult *result, gpointer user_data)
 {
   Waiter *waiter = user_data;
@@ -174,6 +183,24 @@ handset_cli_login (const char *profile_name, const char *homeserver, const char 
     {
       g_printerr ("handset: %s\n", waiter.error->message);
       g_clear_error (&waiter.error);
+      return 1;
+    }
+  /* A login only this process knows is worth nothing: Handset reads the
+   * session from the keyring. The new device is logged out again. */
+  if (!handset_account_get_remembered (account))
+    {
+      Waiter out = { loop, FALSE, NULL };
+
+      g_printerr ("handset: %s\n",
+                  _ ("The login cannot be kept: the keyring is locked or missing. Unlock it (or "
+                     "start it), then log in again."));
+      handset_account_logout_async (account, NULL, logout_done, &out);
+      g_main_loop_run (loop);
+      if (!out.ok)
+        {
+          g_printerr ("handset: %s\n", out.error->message);
+          g_clear_error (&out.error);
+        }
       return 1;
     }
   if (handset_account_get_message (account) != NULL)

@@ -884,6 +884,51 @@ test_quit_hangs_up (void)
   g_assert_nonnull (hangup);
 }
 
+/* `handset login` where no keyring can keep the session (no session bus
+ * to reach one): it fails with the reason, exit 1, and the device it made
+ * on the server is logged out again rather than left behind. */
+static void
+test_login_without_keyring (void)
+{
+  g_autoptr (HandsetTestUser) alice = NULL;
+  g_autoptr (GSubprocessLauncher) nowhere =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                 G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) devices = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *password = NULL;
+  JsonArray *list;
+  guint status = 0;
+
+  if (!handset_test_homeserver_require ())
+    return;
+
+  alice = handset_test_register ("alice");
+  password = g_strconcat (alice->password, "\n", NULL);
+  g_subprocess_launcher_setenv (nowhere, "DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus",
+                                TRUE);
+  process =
+      g_subprocess_launcher_spawn (nowhere, &error, handset_path, "--profile", "clinokeyring",
+                                   "login", handset_test_homeserver_url (), alice->user_id, NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, password, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  g_test_message ("%s", err);
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 1);
+  g_assert_nonnull (strstr (err, "keyring"));
+  g_assert_null (strstr (out, "Logged in as"));
+
+  /* Only the device the test registered with is left. */
+  devices = handset_test_request ("GET", "/_matrix/client/v3/devices", alice->access_token, NULL,
+                                  &status);
+  g_assert_cmpuint (status, ==, 200);
+  list = json_object_get_array_member (json_node_get_object (devices), "devices");
+  g_assert_cmpuint (json_array_get_length (list), ==, 1);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -905,6 +950,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/first-call-to-someone-new", test_first_call_to_someone_new);
   g_test_add_func ("/cli/probing-while-starting", test_probing_while_starting);
   g_test_add_func ("/cli/quit-hangs-up", test_quit_hangs_up);
+  g_test_add_func ("/cli/login-without-keyring", test_login_without_keyring);
   g_test_add_func ("/cli/two-profiles-by-command-line-and-dbus",
                    test_two_profiles_by_command_line_and_dbus);
 
