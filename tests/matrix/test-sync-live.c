@@ -15,6 +15,7 @@
 
 #include "handset-rooms.h"
 #include "handset-sync.h"
+#include "handset-test-device.h"
 #include "handset-test-homeserver.h"
 #include "handset-test-util.h"
 
@@ -283,6 +284,108 @@ test_send_across_restart (void)
   g_assert_cmpuint (found, ==, 1);
 }
 
+/* Real media, a tone of its own for each device. */
+static HandsetCallMedia *
+make_media (gboolean video, gpointer user_data, GError **error)
+{
+  HandsetTestDevice *device = user_data;
+  HandsetMediaSession *media = handset_media_session_new (FALSE, error);
+  const char *tone = g_strcmp0 (device->user->user_id, device->data) == 0
+                         ? "audiotestsrc is-live=true wave=sine freq=440 volume=0.5"
+                         : "audiotestsrc is-live=true wave=sine freq=880 volume=0.5";
+
+  if (media == NULL)
+    return NULL;
+  handset_media_session_set_audio_source (media, handset_test_source (tone));
+  handset_test_device_use_media (device, media, NULL);
+
+  return HANDSET_CALL_MEDIA (media);
+}
+
+static gboolean
+call_is (gpointer data)
+{
+  HandsetCall *call = ((gpointer *) data)[0];
+
+  return (int) handset_call_get_state (call) == GPOINTER_TO_INT (((gpointer *) data)[1]);
+}
+
+static void
+wait_call_state (HandsetCall *call, HandsetCallState state)
+{
+  gpointer data[2] = { call, GINT_TO_POINTER (state) };
+
+  if (!handset_test_wait_until (call_is, data, WAIT_S))
+    g_error ("call %s is %s", handset_call_get_call_id (call),
+             handset_call_state_to_string (handset_call_get_state (call)));
+}
+
+/* The homeserver restarts in the middle of a connected call: the media
+ * go on flowing (they never pass through it), the signalling picks up
+ * again after it, and the hangup sent then arrives once. */
+static void
+test_call_across_restart (void)
+{
+  HandsetTestUser *alice_user, *bob_user;
+  HandsetTestDevice *alice, *bob;
+  g_autofree char *room_id = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr (JsonNode) messages = NULL;
+  g_autoptr (GError) error = NULL;
+  HandsetCall *call, *ringing;
+  JsonArray *chunk;
+  guint hangups = 0;
+  guint status = 0;
+
+  if (!handset_test_homeserver_require ())
+    return;
+
+  alice_user = handset_test_register ("alice");
+  bob_user = handset_test_register ("bob");
+  room_id = handset_test_create_direct_room (alice_user, bob_user);
+  handset_test_join (bob_user, room_id);
+  alice = handset_test_device_new (alice_user, FALSE, make_media, NULL);
+  alice->data = (gpointer) alice_user->user_id;
+  bob = handset_test_device_new (bob_user, FALSE, make_media, NULL);
+
+  call =
+      handset_call_manager_place_call (alice->manager, room_id, bob_user->user_id, FALSE, &error);
+  g_assert_no_error (error);
+  ringing = handset_test_device_wait_ring (bob, WAIT_S);
+  handset_call_answer (ringing, FALSE);
+  wait_call_state (call, HANDSET_CALL_STATE_CONNECTED);
+  wait_call_state (ringing, HANDSET_CALL_STATE_CONNECTED);
+  handset_test_tone_assert (bob->tone, 440, 2000);
+
+  handset_test_homeserver_stop ();
+  /* Down: the call goes on, and so does its sound. */
+  handset_test_tone_reset (bob->tone);
+  handset_test_tone_assert (bob->tone, 440, 2000);
+  handset_test_tone_assert (alice->tone, 880, 2000);
+  g_assert_cmpint (handset_call_get_state (call), ==, HANDSET_CALL_STATE_CONNECTED);
+  handset_test_homeserver_start ();
+
+  /* Back: alice hangs up, and bob hears of it. */
+  handset_call_hangup (call);
+  wait_call_state (ringing, HANDSET_CALL_STATE_ENDED);
+  g_assert_cmpint (handset_call_get_end_reason (ringing), ==, HANDSET_CALL_END_REMOTE_HANGUP);
+
+  escaped = g_uri_escape_string (room_id, NULL, FALSE);
+  path = g_strdup_printf ("/_matrix/client/v3/rooms/%s/messages?dir=b&limit=100", escaped);
+  messages = handset_test_request ("GET", path, bob_user->access_token, NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  chunk = json_object_get_array_member (json_node_get_object (messages), "chunk");
+  for (guint i = 0; i < json_array_get_length (chunk); i++)
+    hangups += g_str_equal (
+        json_object_get_string_member (json_array_get_object_element (chunk, i), "type"),
+        "m.call.hangup");
+  g_assert_cmpuint (hangups, ==, 1);
+
+  handset_test_device_free (alice);
+  handset_test_device_free (bob);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -290,6 +393,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/sync-live/order-resume-and-restart", test_order_resume_and_restart);
   g_test_add_func ("/sync-live/send-across-restart", test_send_across_restart);
+  g_test_add_func ("/sync-live/call-across-restart", test_call_across_restart);
 
   return g_test_run ();
 }
