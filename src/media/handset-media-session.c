@@ -1437,6 +1437,32 @@ session_create_answer (HandsetCallMedia *media,
   create_description (self, GST_WEBRTC_SDP_TYPE_ANSWER, FALSE, task);
 }
 
+/* Every format of every RTP media section is a payload type, 0 to 127
+ * (SDP allows other text; RTP has seven bits for it). */
+static gboolean
+payload_types_ok (const GstSDPMessage *sdp)
+{
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
+    {
+      const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
+
+      /* A data channel's format is a name, not a payload type. */
+      if (gst_sdp_media_get_proto (media) == NULL ||
+          strstr (gst_sdp_media_get_proto (media), "RTP") == NULL)
+        continue;
+      for (guint j = 0; j < gst_sdp_media_formats_len (media); j++)
+        {
+          const char *format = gst_sdp_media_get_format (media, j);
+          guint64 type;
+
+          if (format == NULL || !g_ascii_string_to_unsigned (format, 10, 0, 127, &type, NULL))
+            return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
 static void
 session_set_remote_description (HandsetCallMedia *media,
                                 const char *type,
@@ -1454,7 +1480,7 @@ session_set_remote_description (HandsetCallMedia *media,
    * than any call needs: refused before it is parsed. */
   if (sdp_text == NULL || *sdp_text == '\0' || strlen (sdp_text) > MAX_REMOTE_SDP_BYTES ||
       gst_sdp_message_new_from_text (sdp_text, &sdp) != GST_SDP_OK ||
-      gst_sdp_message_medias_len (sdp) == 0)
+      gst_sdp_message_medias_len (sdp) == 0 || !payload_types_ok (sdp))
     {
       if (sdp != NULL)
         gst_sdp_message_free (sdp);

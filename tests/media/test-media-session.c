@@ -674,10 +674,15 @@ test_refused_description (void)
   g_assert_error (error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT);
   g_assert_nonnull (strstr (error->message, "cannot be used"));
 
-  /* An empty one, and one of 2 MB: refused with an error, no critical. */
+  /* An empty one, one of 2 MB, one with a payload type out of range:
+   * refused with an error, no critical. */
   {
     g_autofree char *huge = g_strnfill (2 * 1024 * 1024, 'a');
-    const char *bad[] = { "", huge };
+    g_autoptr (GRegex) formats = g_regex_new ("m=audio (\\d+) ([A-Z/]+) [0-9 ]+", 0, 0, NULL);
+    /* A payload type RTP has no room for (they end at 127). */
+    g_autofree char *pt300 =
+        g_regex_replace_literal (formats, offer, -1, 0, "m=audio 9 UDP/TLS/RTP/SAVPF 300", 0, NULL);
+    const char *bad[] = { "", huge, pt300 };
 
     for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
       {
