@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Runs a libFuzzer target for a fixed time with a fixed seed, on a corpus
 # directory of its own that the target fills with its valid inputs.
-#   run-libfuzzer.sh TARGET SECONDS ARTIFACT_PREFIX
+#   run-libfuzzer.sh TARGET SECONDS ARTIFACT_PREFIX [SEEDS_DIR]
+# SEEDS_DIR, committed seeds, is read as a second corpus (never written).
 # A finding is kept as ARTIFACT_PREFIX<kind>-<hash>; run the target on it
 # (or the mutation-loop build, fuzz-decrypt FILE) to reproduce it.
 set -eu
@@ -14,4 +15,5 @@ trap 'rm -rf "$corpus"' EXIT INT TERM
 # libFuzzer's own exit code for a finding is 77, which meson reads as
 # "skipped": a finding must fail the test.
 "$target" -seed=1 -max_total_time="$seconds" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
-  -error_exitcode=1 -timeout_exitcode=1 -print_final_stats=1 -artifact_prefix="$artifacts" "$corpus"
+  -error_exitcode=1 -timeout_exitcode=1 -print_final_stats=1 -artifact_prefix="$artifacts" "$corpus" \
+  ${4:+"$4"}

@@ -1,0 +1,163 @@
+/* fuzz-parsers.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Hostile input for the parsers of what other people send, besides the
+ * decryption paths (fuzz-decrypt): the first byte of an input picks the
+ * parser, the rest is its input:
+ *   'u': a `matrix:` or matrix.to link (handset_matrix_uri_parse)
+ *   'c': a room event, as JSON, for the call-event parser
+ *   'r': a room event, as JSON, for the Element Call ring reader
+ * Nothing may crash, leak, or trip a sanitizer; what parses must make
+ * sense. The committed seeds are in parsers-seeds/.
+ *
+ * Built two ways: with clang -fsanitize=fuzzer -DHANDSET_LIBFUZZER,
+ * libFuzzer drives it; like every test, `fuzz-parsers DIR|FILE...` runs
+ * each input once (the seeds, or a finding to reproduce).
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+
+#include "handset-call-event.h"
+#include "handset-json.h"
+#include "handset-matrix-uri.h"
+#include "handset-rtc-ring.h"
+
+/* As the app reads remote JSON: nothing nested deeper than a Matrix answer
+ * is (json-glib recurses once per level). */
+static JsonObject *
+parse_object (const char *data, gsize size)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+
+  if (!handset_json_depth_ok (data, size, HANDSET_JSON_MAX_DEPTH) ||
+      !json_parser_load_from_data (parser, data, (gssize) size, NULL))
+    return NULL;
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+
+  return json_object_ref (json_node_get_object (root));
+}
+
+static void
+fuzz_one (const guint8 *data, size_t size)
+{
+  g_autofree char *text = NULL;
+
+  if (size < 1 || size > 65536)
+    return;
+  text = g_strndup ((const char *) data + 1, size - 1);
+
+  switch (data[0])
+    {
+      case 'u':
+        {
+          g_autoptr (GError) error = NULL;
+          g_autoptr (HandsetMatrixUri) uri = handset_matrix_uri_parse (text, &error);
+
+          g_assert ((uri == NULL) != (error == NULL));
+          if (uri != NULL)
+            g_assert (handset_matrix_uri_get_id (uri) != NULL);
+        }
+        break;
+      case 'c':
+        {
+          g_autoptr (JsonObject) event = parse_object (text, strlen (text));
+          g_autoptr (GError) error = NULL;
+          HandsetCallEvent *parsed;
+
+          if (event == NULL)
+            return;
+          parsed = handset_call_event_parse (event, "!room:example.org", 0, &error);
+          g_assert ((parsed == NULL) != (error == NULL));
+          if (parsed != NULL)
+            {
+              g_assert (handset_call_event_get_call_id (parsed) != NULL);
+              handset_call_event_unref (parsed);
+            }
+        }
+        break;
+      case 'r':
+        {
+          g_autoptr (JsonObject) event = parse_object (text, strlen (text));
+          g_autoptr (GError) error = NULL;
+          g_autoptr (HandsetRtcRing) ring = NULL;
+
+          if (event == NULL)
+            return;
+          ring = handset_rtc_ring_parse (event, "!room:example.org", "@bob:example.org",
+                                         1700000000000, &error);
+          g_assert ((ring == NULL) != (error == NULL));
+          if (ring != NULL)
+            g_assert (handset_rtc_ring_get_expires_ms (ring) <=
+                      1700000000000 + HANDSET_RTC_RING_MAX_LIFETIME_MS);
+        }
+        break;
+      default:
+        break;
+    }
+}
+
+#ifdef HANDSET_LIBFUZZER
+
+int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
+{
+  fuzz_one (data, size);
+
+  return 0;
+}
+
+#else
+
+static guint
+run_path (const char *path)
+{
+  guint n = 0;
+
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+      const char *name;
+
+      g_assert (dir != NULL);
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          n += run_path (child);
+        }
+      return n;
+    }
+  {
+    g_autofree char *contents = NULL;
+    gsize length = 0;
+
+    g_assert (g_file_get_contents (path, &contents, &length, NULL));
+    fuzz_one ((const guint8 *) contents, length);
+  }
+
+  return 1;
+}
+
+int
+main (int argc, char *argv[])
+{
+  guint n = 0;
+
+  for (int i = 1; i < argc; i++)
+    n += run_path (argv[i]);
+  g_print ("%u inputs read, none crashed\n", n);
+
+  return n > 0 ? 0 : 1;
+}
+
+#endif
