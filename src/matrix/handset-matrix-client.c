@@ -306,6 +306,23 @@ sent_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   read_more (read);
 }
 
+/* A request that may be sent again goes again after a delay that doubles
+ * with each try, as long as tries are left. Returns whether it does. */
+static gboolean
+retry_with_backoff (HandsetMatrixClient *self, GTask *task)
+{
+  Request *request = g_task_get_task_data (task);
+  guint delay = NETWORK_RETRY_FIRST_MS << MIN (request->network_attempts, 10);
+
+  if (!(request->flags & HANDSET_REQUEST_RETRY_NETWORK) ||
+      request->network_attempts >= self->network_retry_limit)
+    return FALSE;
+  request->network_attempts++;
+  retry_later (task, MIN (delay, NETWORK_RETRY_MAX_MS));
+
+  return TRUE;
+}
+
 /* The answer to a request, read (@bytes) or not (@error). */
 static void
 handle_response (GTask *task_in, GBytes *body, GError *error_in)
@@ -331,15 +348,8 @@ handle_response (GTask *task_in, GBytes *body, GError *error_in)
 
       g_debug ("%s %s: %s", request->method, request->path, error->message);
 
-      if (is_network_error (error) && (request->flags & HANDSET_REQUEST_RETRY_NETWORK) &&
-          request->network_attempts < self->network_retry_limit)
-        {
-          guint delay = NETWORK_RETRY_FIRST_MS << MIN (request->network_attempts, 10);
-
-          request->network_attempts++;
-          retry_later (task, MIN (delay, NETWORK_RETRY_MAX_MS));
-          return;
-        }
+      if (is_network_error (error) && retry_with_backoff (self, task))
+        return;
 
       g_task_return_new_error (task, HANDSET_MATRIX_ERROR, HANDSET_MATRIX_ERROR_NETWORK,
                                _ ("Could not reach the homeserver at %s: %s"), self->homeserver,
@@ -364,15 +374,9 @@ handle_response (GTask *task_in, GBytes *body, GError *error_in)
   /* The server failed (a proxy in front of it, a restart): as a network
    * error, tried again later, the same request (a send keeps its
    * transaction ID). */
-  if (status >= 500 && status < 600 && (request->flags & HANDSET_REQUEST_RETRY_NETWORK) &&
-      request->network_attempts < self->network_retry_limit)
+  if (status >= 500 && status < 600 && retry_with_backoff (self, task))
     {
-      guint delay = NETWORK_RETRY_FIRST_MS << MIN (request->network_attempts, 10);
-
-      g_debug ("%s %s: %u, tried again in %u ms", request->method, request->path, status,
-               MIN (delay, NETWORK_RETRY_MAX_MS));
-      request->network_attempts++;
-      retry_later (task, MIN (delay, NETWORK_RETRY_MAX_MS));
+      g_debug ("%s %s: %u, tried again later", request->method, request->path, status);
       return;
     }
 
