@@ -28,6 +28,7 @@
 #include "handset-media-check.h"
 #include "handset-media-devices.h"
 #include "handset-media-session.h"
+#include "handset-sdp.h"
 
 #define DEFAULT_AUDIO_PT  111
 #define DEFAULT_VIDEO_PT  96
@@ -36,10 +37,6 @@
 #define JITTER_LATENCY_MS 50
 #define ICE_PACING_MS     10
 #define STATS_INTERVAL_MS 1000
-
-/* A remote session description larger than this is refused: a call's,
- * with every candidate in it, is a few kilobytes. */
-#define MAX_REMOTE_SDP_BYTES (256 * 1024)
 
 struct _HandsetMediaSession
 {
@@ -354,68 +351,10 @@ request_webrtc_pad (HandsetMediaSession *self)
  * we send say what we want, the peer's are read and then set to sendrecv
  * before webrtcbin sees them, and valves and a volume do the rest. */
 
-static const char *const directions[] = { "inactive", "recvonly", "sendonly", "sendrecv" };
-
-static const char *
-direction_name (gboolean sends, gboolean receives)
-{
-  return directions[(sends ? 2 : 0) | (receives ? 1 : 0)];
-}
-
-static gboolean
-is_direction (const char *key)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (directions); i++)
-    if (g_strcmp0 (key, directions[i]) == 0)
-      return TRUE;
-  return FALSE;
-}
-
-/* Every m-line's direction becomes @direction (sendrecv when absent). */
-static void
-set_directions (GstSDPMessage *sdp, const char *direction)
-{
-  for (guint m = 0; m < gst_sdp_message_medias_len (sdp); m++)
-    {
-      GstSDPMedia *media = (GstSDPMedia *) gst_sdp_message_get_media (sdp, m);
-      gboolean found = FALSE;
-
-      for (guint a = 0; a < gst_sdp_media_attributes_len (media); a++)
-        {
-          const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, a);
-          GstSDPAttribute replacement;
-
-          if (!is_direction (attr->key))
-            continue;
-          found = TRUE;
-          gst_sdp_attribute_set (&replacement, direction, "");
-          gst_sdp_media_replace_attribute (media, a, &replacement);
-        }
-      if (!found && g_strcmp0 (direction, "sendrecv") != 0)
-        gst_sdp_media_add_attribute (media, direction, "");
-    }
-}
-
-/* The peer's wishes, from the first m-line with a port: a held peer
- * sends sendonly or inactive. */
 static void
 read_remote_direction (HandsetMediaSession *self, const GstSDPMessage *sdp)
 {
-  self->remote_sends = self->remote_receives = TRUE;
-  for (guint m = 0; m < gst_sdp_message_medias_len (sdp); m++)
-    {
-      const GstSDPMedia *media = gst_sdp_message_get_media (sdp, m);
-
-      if (gst_sdp_media_get_port (media) == 0)
-        continue;
-      if (gst_sdp_media_get_attribute_val (media, "sendonly") != NULL)
-        self->remote_receives = FALSE;
-      else if (gst_sdp_media_get_attribute_val (media, "recvonly") != NULL)
-        self->remote_sends = FALSE;
-      else if (gst_sdp_media_get_attribute_val (media, "inactive") != NULL)
-        self->remote_sends = self->remote_receives = FALSE;
-      return;
-    }
+  handset_sdp_read_direction (sdp, &self->remote_sends, &self->remote_receives);
 }
 
 /* The direction we put on the wire: on hold, sendonly, as VoIP v1 and
@@ -431,7 +370,7 @@ wire_direction (HandsetMediaSession *self, GstWebRTCSDPType type)
       sends = sends && self->remote_receives;
       receives = receives && self->remote_sends;
     }
-  return direction_name (sends, receives);
+  return handset_sdp_direction_name (sends, receives);
 }
 
 /* Nothing leaves while muted, on hold, or held; nothing is heard on hold. */
@@ -626,65 +565,13 @@ build_video (HandsetMediaSession *self, int pt, GError **error)
   return TRUE;
 }
 
-/* The payload type the remote SDP gives an encoding, or @fallback. */
-static int
-payload_type_for (GstSDPMessage *sdp, const char *media, const char *encoding, int fallback)
-{
-  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
-    {
-      const GstSDPMedia *m = gst_sdp_message_get_media (sdp, i);
-
-      if (g_strcmp0 (gst_sdp_media_get_media (m), media) != 0)
-        continue;
-      for (guint j = 0; j < gst_sdp_media_attributes_len (m); j++)
-        {
-          const GstSDPAttribute *attr = gst_sdp_media_get_attribute (m, j);
-          g_auto (GStrv) parts = NULL;
-
-          if (g_strcmp0 (attr->key, "rtpmap") != 0 || attr->value == NULL)
-            continue;
-          parts = g_strsplit_set (attr->value, " /", 3);
-          if (parts[0] && parts[1] && g_ascii_strcasecmp (parts[1], encoding) == 0)
-            return (int) g_ascii_strtoll (parts[0], NULL, 10);
-        }
-    }
-
-  return fallback;
-}
-
-static gboolean
-sdp_has_media (GstSDPMessage *sdp, const char *media)
-{
-  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
-    {
-      const GstSDPMedia *m = gst_sdp_message_get_media (sdp, i);
-
-      /* Port 0 rejects a section, unless it is bundled into another. */
-      if (g_strcmp0 (gst_sdp_media_get_media (m), media) == 0 &&
-          (gst_sdp_media_get_port (m) != 0 || gst_sdp_media_get_attribute_val (m, "bundle-only")))
-        return TRUE;
-    }
-
-  return FALSE;
-}
-
 static void
 remember_mids (HandsetMediaSession *self, GstSDPMessage *sdp)
 {
   g_ptr_array_set_size (self->remote_mids, 0);
   g_mutex_lock (&self->received_lock);
   g_ptr_array_set_size (self->remote_streams, 0);
-  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
-    {
-      const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
-      const char *mid = gst_sdp_media_get_attribute_val (media, "mid");
-      const char *msid = gst_sdp_media_get_attribute_val (media, "msid");
-
-      g_ptr_array_add (self->remote_mids, g_strdup (mid ? mid : ""));
-      /* "a=msid:STREAM TRACK" */
-      g_ptr_array_add (self->remote_streams,
-                       msid ? g_strndup (msid, strcspn (msid, " ")) : g_strdup (""));
-    }
+  handset_sdp_read_streams (sdp, self->remote_mids, self->remote_streams);
   g_mutex_unlock (&self->received_lock);
 }
 
@@ -1095,19 +982,12 @@ negotiation_free (Negotiation *n)
 static void
 log_description (const char *which, const GstSDPMessage *sdp)
 {
-  g_autoptr (GString) text = NULL;
-  g_autofree char *raw = NULL;
-  g_auto (GStrv) lines = NULL;
+  g_autofree char *text = NULL;
 
   if (g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
     return;
-  raw = gst_sdp_message_as_text (sdp);
-  lines = g_strsplit (raw, "\r\n", -1);
-  text = g_string_new (NULL);
-  for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++)
-    g_string_append_printf (text, "\n%s",
-                            g_str_has_prefix (lines[i], "a=ice-pwd:") ? "a=ice-pwd:…" : lines[i]);
-  g_debug ("%s description:%s", which, text->str);
+  text = handset_sdp_to_log (sdp);
+  g_debug ("%s description:%s", which, text);
 }
 
 static gboolean
@@ -1130,7 +1010,7 @@ return_local_description (gpointer user_data)
                                "The call's media has no local description");
       return G_SOURCE_REMOVE;
     }
-  set_directions (local->sdp, wire_direction (self, local->type));
+  handset_sdp_set_directions (local->sdp, wire_direction (self, local->type));
   text = gst_sdp_message_as_text (local->sdp);
   log_description ("Local", local->sdp);
   gst_webrtc_session_description_free (local);
@@ -1182,25 +1062,6 @@ fail_in_main (gpointer user_data)
                            "The call's media could not make its %s",
                            n->type == GST_WEBRTC_SDP_TYPE_OFFER ? "offer" : "answer");
   return G_SOURCE_REMOVE;
-}
-
-/* Every m-line in our one stream. webrtcbin 1.22 writes msid only with
- * ssrc lines once media flows, which is after the first offer; Element
- * plays no track that has no stream. */
-static void
-add_msid (HandsetMediaSession *self, GstSDPMessage *sdp)
-{
-  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
-    {
-      GstSDPMedia *media = (GstSDPMedia *) gst_sdp_message_get_media (sdp, i);
-      g_autofree char *value = NULL;
-
-      if (gst_sdp_media_get_attribute_val (media, "msid") != NULL)
-        continue;
-      value = g_strdup_printf ("%s %s-%s", self->stream_id, self->stream_id,
-                               gst_sdp_media_get_media (media));
-      gst_sdp_media_add_attribute (media, "msid", value);
-    }
 }
 
 static void
@@ -1268,7 +1129,7 @@ on_description_created (GstPromise *promise, gpointer user_data)
       return;
     }
 
-  add_msid (n->self, description->sdp);
+  handset_sdp_add_msid (description->sdp, n->self->stream_id);
   keep_dtls_role (n->self, description->sdp);
   set = gst_promise_new_with_change_func (on_local_set, n, NULL);
   g_signal_emit_by_name (n->self->webrtc, "set-local-description", description, set);
@@ -1395,7 +1256,7 @@ set_remote (HandsetMediaSession *self, GstWebRTCSDPType type, GstSDPMessage *sdp
   log_description ("Remote", sdp);
   remember_mids (self, sdp);
   read_remote_direction (self, sdp);
-  set_directions (sdp, "sendrecv");
+  handset_sdp_set_directions (sdp, "sendrecv");
   update_flow (self);
   promise = gst_promise_new_with_change_func (on_remote_set, n, NULL);
   g_signal_emit_by_name (self->webrtc, "set-remote-description", description, promise);
@@ -1419,9 +1280,11 @@ session_create_answer (HandsetCallMedia *media,
 
       gst_sdp_message_new_from_text (offer, &sdp);
       /* Our payload types are the offer's; video only if both want it. */
-      if (!build_audio (self, payload_type_for (sdp, "audio", "OPUS", DEFAULT_AUDIO_PT), &error) ||
-          (self->video && sdp_has_media (sdp, "video") &&
-           !build_video (self, payload_type_for (sdp, "video", "VP8", DEFAULT_VIDEO_PT), &error)))
+      if (!build_audio (self, handset_sdp_payload_type (sdp, "audio", "OPUS", DEFAULT_AUDIO_PT),
+                        &error) ||
+          (self->video && handset_sdp_has_media (sdp, "video") &&
+           !build_video (self, handset_sdp_payload_type (sdp, "video", "VP8", DEFAULT_VIDEO_PT),
+                         &error)))
         {
           gst_sdp_message_free (sdp);
           g_task_return_error (task, g_steal_pointer (&error));
@@ -1437,32 +1300,6 @@ session_create_answer (HandsetCallMedia *media,
   create_description (self, GST_WEBRTC_SDP_TYPE_ANSWER, FALSE, task);
 }
 
-/* Every format of every RTP media section is a payload type, 0 to 127
- * (SDP allows other text; RTP has seven bits for it). */
-static gboolean
-payload_types_ok (const GstSDPMessage *sdp)
-{
-  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
-    {
-      const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
-
-      /* A data channel's format is a name, not a payload type. */
-      if (gst_sdp_media_get_proto (media) == NULL ||
-          strstr (gst_sdp_media_get_proto (media), "RTP") == NULL)
-        continue;
-      for (guint j = 0; j < gst_sdp_media_formats_len (media); j++)
-        {
-          const char *format = gst_sdp_media_get_format (media, j);
-          guint64 type;
-
-          if (format == NULL || !g_ascii_string_to_unsigned (format, 10, 0, 127, &type, NULL))
-            return FALSE;
-        }
-    }
-
-  return TRUE;
-}
-
 static void
 session_set_remote_description (HandsetCallMedia *media,
                                 const char *type,
@@ -1473,19 +1310,14 @@ session_set_remote_description (HandsetCallMedia *media,
 {
   HandsetMediaSession *self = HANDSET_MEDIA_SESSION (media);
   GTask *task = g_task_new (self, cancellable, callback, user_data);
-  GstSDPMessage *sdp = NULL;
+  g_autoptr (GError) error = NULL;
+  GstSDPMessage *sdp = handset_sdp_parse_remote (sdp_text, &error);
   gboolean is_offer = g_strcmp0 (type, "offer") == 0;
 
-  /* Empty (which the SDP parser takes for a programming error) or larger
-   * than any call needs: refused before it is parsed. */
-  if (sdp_text == NULL || *sdp_text == '\0' || strlen (sdp_text) > MAX_REMOTE_SDP_BYTES ||
-      gst_sdp_message_new_from_text (sdp_text, &sdp) != GST_SDP_OK ||
-      gst_sdp_message_medias_len (sdp) == 0 || !payload_types_ok (sdp))
+  if (sdp == NULL)
     {
-      if (sdp != NULL)
-        gst_sdp_message_free (sdp);
-      g_task_return_new_error (task, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
-                               "The other side sent a session description that cannot be read");
+      g_task_return_new_error (task, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT, "%s",
+                               error->message);
       g_object_unref (task);
       return;
     }

@@ -8,6 +8,8 @@
  *   'u': a `matrix:` or matrix.to link (handset_matrix_uri_parse)
  *   'c': a room event, as JSON, for the call-event parser
  *   'r': a room event, as JSON, for the Element Call ring reader
+ *   's': a remote session description, checked and read as the media
+ *        layer does before webrtcbin sees it (handset-sdp.c)
  * Nothing may crash, leak, or trip a sanitizer; what parses must make
  * sense. The committed seeds are in parsers-seeds/.
  *
@@ -26,6 +28,7 @@
 #include "handset-json.h"
 #include "handset-matrix-uri.h"
 #include "handset-rtc-ring.h"
+#include "handset-sdp.h"
 
 /* As the app reads remote JSON: nothing nested deeper than a Matrix answer
  * is (json-glib recurses once per level). */
@@ -97,6 +100,51 @@ fuzz_one (const guint8 *data, size_t size)
           if (ring != NULL)
             g_assert (handset_rtc_ring_get_expires_ms (ring) <=
                       1700000000000 + HANDSET_RTC_RING_MAX_LIFETIME_MS);
+        }
+        break;
+      case 's':
+        {
+          g_autoptr (GError) error = NULL;
+          g_autoptr (GPtrArray) mids = g_ptr_array_new_with_free_func (g_free);
+          g_autoptr (GPtrArray) streams = g_ptr_array_new_with_free_func (g_free);
+          g_autofree char *logged = NULL;
+          g_autofree char *again = NULL;
+          GstSDPMessage *sdp = handset_sdp_parse_remote (text, &error);
+          gboolean sends, receives;
+          int type;
+
+          g_assert ((sdp == NULL) != (error == NULL));
+          if (sdp == NULL)
+            return;
+          g_assert_cmpuint (gst_sdp_message_medias_len (sdp), >, 0);
+          type = handset_sdp_payload_type (sdp, "audio", "OPUS", 111);
+          g_assert_cmpint (type, >=, 0);
+          g_assert_cmpint (type, <=, 127);
+          type = handset_sdp_payload_type (sdp, "video", "VP8", 96);
+          g_assert_cmpint (type, >=, 0);
+          g_assert_cmpint (type, <=, 127);
+          handset_sdp_has_media (sdp, "audio");
+          handset_sdp_has_media (sdp, "video");
+          handset_sdp_read_direction (sdp, &sends, &receives);
+          handset_sdp_read_streams (sdp, mids, streams);
+          g_assert_cmpuint (mids->len, ==, gst_sdp_message_medias_len (sdp));
+          g_assert_cmpuint (streams->len, ==, mids->len);
+          /* What is done to a description on its way to webrtcbin. */
+          handset_sdp_set_directions (sdp, handset_sdp_direction_name (sends, FALSE));
+          handset_sdp_set_directions (sdp, "sendrecv");
+          handset_sdp_add_msid (sdp, "stream");
+          logged = handset_sdp_to_log (sdp);
+          /* No ICE password line is logged as it is. */
+          {
+            g_auto (GStrv) lines = g_strsplit (logged, "\n", -1);
+
+            for (guint i = 0; lines[i] != NULL; i++)
+              g_assert (!g_str_has_prefix (lines[i], "a=ice-pwd:") ||
+                        g_str_equal (lines[i], "a=ice-pwd:…"));
+          }
+          again = gst_sdp_message_as_text (sdp);
+          g_assert (again != NULL);
+          gst_sdp_message_free (sdp);
         }
         break;
       default:
