@@ -123,15 +123,36 @@ sync_properties (CallObject *object)
 }
 
 static void
-call_notify_cb (HandsetCall *call, GParamSpec *pspec, CallObject *object)
-{
-  sync_properties (object);
-}
-
-static void
 media_bytes_cb (HandsetCallMedia *media, GParamSpec *pspec, CallObject *object)
 {
   sync_media_bytes (object);
+}
+
+/* The call's media, for its byte counts: an incoming call has it only
+ * once answered. */
+static void
+follow_media (CallObject *object)
+{
+  HandsetCallMedia *media = handset_call_get_media (object->call);
+
+  if (media == object->media)
+    return;
+  if (object->media != NULL)
+    g_signal_handlers_disconnect_by_data (object->media, object);
+  g_set_object (&object->media, media);
+  if (HANDSET_IS_MEDIA_SESSION (media))
+    {
+      g_signal_connect (media, "notify::audio-bytes-sent", G_CALLBACK (media_bytes_cb), object);
+      g_signal_connect (media, "notify::audio-bytes-received", G_CALLBACK (media_bytes_cb), object);
+    }
+}
+
+static void
+call_notify_cb (HandsetCall *call, GParamSpec *pspec, CallObject *object)
+{
+  if (g_str_equal (pspec->name, "media"))
+    follow_media (object);
+  sync_properties (object);
 }
 
 static gboolean prune_cb (gpointer user_data);
@@ -290,9 +311,7 @@ call_object_new (HandsetDBus *self, HandsetCall *call)
 
   object->owner = self;
   object->call = g_object_ref (call);
-  object->media = handset_call_get_media (call);
-  if (object->media != NULL)
-    g_object_ref (object->media);
+  follow_media (object);
   object->skeleton = handset_dbus_call_skeleton_new ();
   object->path = g_strdup_printf ("%s/%u", self->manager_path, self->next_number++);
 
@@ -308,13 +327,6 @@ call_object_new (HandsetDBus *self, HandsetCall *call)
 
   g_signal_connect (call, "notify", G_CALLBACK (call_notify_cb), object);
   g_signal_connect (call, "state-changed", G_CALLBACK (call_state_changed_cb), object);
-  if (HANDSET_IS_MEDIA_SESSION (object->media))
-    {
-      g_signal_connect (object->media, "notify::audio-bytes-sent", G_CALLBACK (media_bytes_cb),
-                        object);
-      g_signal_connect (object->media, "notify::audio-bytes-received", G_CALLBACK (media_bytes_cb),
-                        object);
-    }
 
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (object->skeleton),
                                          self->connection, object->path, &error))

@@ -421,6 +421,23 @@ handset_call_manager_get_busy_call (HandsetCallManager *self, HandsetCall *excep
   return NULL;
 }
 
+/* Incoming calls that ring or are about to, answered or not by us. */
+static guint
+count_ringing (HandsetCallManager *self)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < self->calls->len; i++)
+    {
+      HandsetCall *call = g_ptr_array_index (self->calls, i);
+      HandsetCallState state = handset_call_get_state (call);
+
+      n += handset_call_get_direction (call) == HANDSET_CALL_DIRECTION_INCOMING &&
+           (state == HANDSET_CALL_STATE_FLEDGLING || state == HANDSET_CALL_STATE_RINGING);
+    }
+  return n;
+}
+
 static void
 add_call (HandsetCallManager *self, HandsetCall *call)
 {
@@ -750,9 +767,7 @@ handle_invite (HandsetCallManager *self,
                const HandsetEventEncryption *encryption,
                GPtrArray *pending)
 {
-  g_autoptr (HandsetCallMedia) media = NULL;
   g_autoptr (HandsetCall) call = NULL;
-  g_autoptr (GError) error = NULL;
   g_autofree char *party_id = NULL;
   HandsetCall *glare;
   gboolean auto_answer = FALSE, video = FALSE;
@@ -789,16 +804,9 @@ handle_invite (HandsetCallManager *self,
       video = handset_call_get_video (glare);
     }
 
-  media = new_media (self, video, &error);
-  if (media == NULL)
-    {
-      g_warning ("Call %s cannot ring: %s", handset_call_event_get_call_id (invite),
-                 error->message);
-      return;
-    }
-
   party_id = handset_call_manager_new_party_id (self);
-  call = handset_call_new_incoming (self->clock, media, self->own_user_id, invite, party_id);
+  call = handset_call_new_incoming (self->clock, self->media_factory, self->media_factory_data,
+                                    self->own_user_id, invite, party_id);
   handset_call_set_encrypted (call, encryption != NULL);
   handset_call_set_peer_trust (call, peer_trust (encryption));
   add_call (self, call);
@@ -809,6 +817,14 @@ handle_invite (HandsetCallManager *self,
       g_message ("Call %s from an unverified device of %s refused", handset_call_get_call_id (call),
                  handset_call_event_get_sender (invite));
       handset_call_end_silently (call, HANDSET_CALL_END_UNVERIFIED);
+      return;
+    }
+  if (!auto_answer && count_ringing (self) > HANDSET_CALL_MANAGER_MAX_RINGING)
+    {
+      /* A flood of invites rings a few, not all; the rest hear busy. */
+      g_message ("Call %s refused as busy: %u calls ring already", handset_call_get_call_id (call),
+                 HANDSET_CALL_MANAGER_MAX_RINGING);
+      handset_call_refuse_busy (call);
       return;
     }
   apply_early (self, call);

@@ -14,6 +14,10 @@
 
 G_BEGIN_DECLS
 
+/* At most this many incoming calls ring at once; another is refused as
+ * busy (a flood of invites must not ring on and on). */
+#define HANDSET_CALL_MANAGER_MAX_RINGING 4
+
 #define HANDSET_TYPE_CALL_MANAGER (handset_call_manager_get_type ())
 G_DECLARE_FINAL_TYPE (HandsetCallManager, handset_call_manager, HANDSET, CALL_MANAGER, GObject)
 

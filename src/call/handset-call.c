@@ -26,7 +26,12 @@ struct _HandsetCall
   GObject parent_instance;
 
   HandsetClock *clock;
+  /* An incoming call has none while it rings: the factory makes it when
+   * the call is answered, so ringing opens no device and no ICE agent. */
   HandsetCallMedia *media;
+  HandsetCallMediaFactory media_factory;
+  gpointer media_factory_data;
+  char **shown_streams;        /* the peer's, from its metadata, for the media */
   JsonObject *stream_metadata; /* the last own_stream_metadata() */
   GCancellable *cancellable;
 
@@ -155,6 +160,7 @@ enum
   PROP_WAITING_FOR_JOIN,
   PROP_FAILED_DEVICE,
   PROP_PEER_TRUST,
+  PROP_MEDIA,
   N_PROPS
 };
 
@@ -172,6 +178,7 @@ static void end_call (HandsetCall *self, HandsetCallEndReason reason);
 static void connect_timeout_cb (gpointer user_data);
 static void flush_candidates (HandsetCall *self);
 static void start_negotiation (HandsetCall *self, gboolean ice_restart);
+static void attach_media (HandsetCall *self, HandsetCallMedia *media);
 
 static const char *
 enum_nick (GType type, int value)
@@ -250,7 +257,8 @@ own_stream_metadata (HandsetCall *self)
 {
   g_clear_pointer (&self->stream_metadata, json_object_unref);
   self->stream_metadata = handset_call_event_build_stream_metadata (
-      handset_call_media_get_stream_id (self->media), self->muted, !self->video);
+      self->media ? handset_call_media_get_stream_id (self->media) : NULL, self->muted,
+      !self->video);
 
   return self->stream_metadata;
 }
@@ -620,7 +628,8 @@ end_call (HandsetCall *self, HandsetCallEndReason reason)
   handset_clock_clear (self->clock, &self->ice_restart_timer);
   handset_clock_clear (self->clock, &self->connect_timer);
   g_cancellable_cancel (self->cancellable);
-  handset_call_media_close (self->media);
+  if (self->media != NULL)
+    handset_call_media_close (self->media);
 
   self->end_reason = reason;
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_END_REASON]);
@@ -844,9 +853,12 @@ remote_offer_set_cb (GObject *object, GAsyncResult *result, gpointer user_data)
     {
       if (is_ended (self))
         return;
-      /* An offer we cannot use: the call cannot work. Say so only if we
-       * had answered; a ringing call just stops. */
+      /* An offer we cannot use: the call cannot work, and the caller
+       * hears why (it is only read once the call is answered). */
       g_warning ("Call %s: the offer cannot be used: %s", self->call_id, error->message);
+      send_event (self, HANDSET_CALL_EVENT_HANGUP,
+                  handset_call_event_build_hangup (self->call_id, self->party_id,
+                                                   HANDSET_HANGUP_UNKNOWN_ERROR));
       end_call (self, HANDSET_CALL_END_ERROR);
       return;
     }
@@ -864,6 +876,8 @@ remote_offer_set_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 void
 handset_call_answer (HandsetCall *self, gboolean video)
 {
+  g_autoptr (GError) error = NULL;
+
   g_return_if_fail (HANDSET_IS_CALL (self));
 
   if (self->state != HANDSET_CALL_STATE_RINGING && self->state != HANDSET_CALL_STATE_FLEDGLING)
@@ -873,11 +887,36 @@ handset_call_answer (HandsetCall *self, gboolean video)
   if (video != self->video)
     {
       self->video = video;
-      handset_call_media_set_video (self->media, video);
       g_object_notify_by_pspec (G_OBJECT (self), props[PROP_VIDEO]);
     }
   set_state (self, HANDSET_CALL_STATE_WAIT_LOCAL_MEDIA);
   self->answer_wanted = TRUE;
+  if (self->media == NULL)
+    {
+      g_autoptr (HandsetCallMedia) media =
+          self->media_factory (video, self->media_factory_data, &error);
+
+      if (media == NULL)
+        {
+          g_warning ("Call %s cannot be answered: %s", self->call_id, error->message);
+          send_event (self, HANDSET_CALL_EVENT_HANGUP,
+                      handset_call_event_build_hangup (self->call_id, self->party_id,
+                                                       HANDSET_HANGUP_USER_MEDIA_FAILED));
+          end_call (self, HANDSET_CALL_END_USER_MEDIA_FAILED);
+          return;
+        }
+      attach_media (self, media);
+      handset_call_media_set_muted (media, self->muted);
+      if (self->shown_streams != NULL)
+        handset_call_media_set_shown_streams (media, (const char *const *) self->shown_streams);
+      /* The offer, then the candidates that came with or after it; once it
+       * is set, the answer is made (remote_offer_set_cb). */
+      handset_call_media_set_remote_description (
+          media, "offer", handset_call_event_get_sdp (self->invite), self->cancellable,
+          remote_offer_set_cb, g_object_ref (self));
+      return;
+    }
+  handset_call_media_set_video (self->media, video);
   if (self->remote_description_set)
     create_answer_now (self);
 }
@@ -906,6 +945,27 @@ handset_call_reject (HandsetCall *self)
     send_event (self, HANDSET_CALL_EVENT_REJECT,
                 handset_call_event_build_reject (self->call_id, self->party_id));
   end_call (self, HANDSET_CALL_END_LOCAL_REJECT);
+}
+
+/**
+ * handset_call_refuse_busy:
+ *
+ * An incoming call that may not ring here (too many ring already) is
+ * refused with a hangup whose reason is `user_busy`; here it was missed.
+ */
+void
+handset_call_refuse_busy (HandsetCall *self)
+{
+  g_return_if_fail (HANDSET_IS_CALL (self));
+
+  if (self->direction != HANDSET_CALL_DIRECTION_INCOMING ||
+      self->state != HANDSET_CALL_STATE_FLEDGLING)
+    return;
+
+  send_event (
+      self, HANDSET_CALL_EVENT_HANGUP,
+      handset_call_event_build_hangup (self->call_id, self->party_id, HANDSET_HANGUP_USER_BUSY));
+  end_call (self, HANDSET_CALL_END_MISSED);
 }
 
 /**
@@ -1144,7 +1204,10 @@ handle_stream_metadata (HandsetCall *self, JsonObject *metadata)
                     json_node_get_boolean (flag);
     }
   g_ptr_array_add (shown, NULL);
-  handset_call_media_set_shown_streams (self->media, (const char *const *) shown->pdata);
+  g_strfreev (self->shown_streams);
+  self->shown_streams = g_strdupv ((char **) shown->pdata);
+  if (self->media != NULL)
+    handset_call_media_set_shown_streams (self->media, (const char *const *) self->shown_streams);
 
   set_boolean (self, &self->remote_audio_muted, audio_muted, PROP_REMOTE_AUDIO_MUTED);
   set_boolean (self, &self->remote_video_muted, video_muted, PROP_REMOTE_VIDEO_MUTED);
@@ -1377,7 +1440,8 @@ handset_call_set_muted (HandsetCall *self, gboolean muted)
     return;
 
   set_boolean (self, &self->muted, muted, PROP_MUTED);
-  handset_call_media_set_muted (self->media, muted);
+  if (self->media != NULL)
+    handset_call_media_set_muted (self->media, muted);
   /* Tell the peer, so it can show it; nothing is renegotiated. */
   if (self->opponent_selected && self->opponent_version >= 1)
     send_event (self, HANDSET_CALL_EVENT_SDP_STREAM_METADATA_CHANGED,
@@ -1418,7 +1482,8 @@ handset_call_set_video (HandsetCall *self, gboolean video)
 
   self->video = video;
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_VIDEO]);
-  handset_call_media_set_video (self->media, video);
+  if (self->media != NULL)
+    handset_call_media_set_video (self->media, video);
   if (self->state == HANDSET_CALL_STATE_CONNECTING || self->state == HANDSET_CALL_STATE_CONNECTED)
     start_negotiation (self, FALSE);
 }
@@ -1509,6 +1574,9 @@ handset_call_get_property (GObject *object, guint prop_id, GValue *value, GParam
       case PROP_PEER_TRUST:
         g_value_set_int (value, self->peer_trust);
         break;
+      case PROP_MEDIA:
+        g_value_set_object (value, self->media);
+        break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1553,6 +1621,7 @@ handset_call_finalize (GObject *object)
   g_free (self->invitee);
   g_clear_pointer (&self->invite, handset_call_event_unref);
   g_clear_pointer (&self->stream_metadata, json_object_unref);
+  g_strfreev (self->shown_streams);
   g_free (self->opponent_user_id);
   g_free (self->opponent_party_id);
   g_free (self->answered_by);
@@ -1650,6 +1719,15 @@ handset_call_class_init (HandsetCallClass *klass)
       g_param_spec_int ("peer-trust", NULL, NULL, HANDSET_PEER_TRUST_UNKNOWN,
                         HANDSET_PEER_TRUST_VERIFIED, HANDSET_PEER_TRUST_UNKNOWN,
                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * HandsetCall:media:
+   *
+   * The call's media: an outgoing call's from the start, an incoming
+   * call's from when it is answered (ringing builds none).
+   */
+  props[PROP_MEDIA] =
+      g_param_spec_object ("media", NULL, NULL, HANDSET_TYPE_CALL_MEDIA,
+                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, props);
 
   /**
@@ -1685,9 +1763,19 @@ handset_call_init (HandsetCall *self)
       g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
 }
 
+static void
+attach_media (HandsetCall *self, HandsetCallMedia *media)
+{
+  self->media = g_object_ref (media);
+  g_signal_connect (media, "local-candidate", G_CALLBACK (local_candidate_cb), self);
+  g_signal_connect (media, "gathering-done", G_CALLBACK (gathering_done_cb), self);
+  g_signal_connect (media, "ice-state-changed", G_CALLBACK (ice_state_changed_cb), self);
+  g_signal_connect (media, "device-failed", G_CALLBACK (device_failed_cb), self);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_MEDIA]);
+}
+
 static HandsetCall *
 call_new (HandsetClock *clock,
-          HandsetCallMedia *media,
           const char *own_user_id,
           const char *room_id,
           const char *call_id,
@@ -1696,15 +1784,10 @@ call_new (HandsetClock *clock,
   HandsetCall *self = g_object_new (HANDSET_TYPE_CALL, NULL);
 
   self->clock = g_object_ref (clock);
-  self->media = g_object_ref (media);
   self->own_user_id = g_strdup (own_user_id);
   self->room_id = g_strdup (room_id);
   self->call_id = g_strdup (call_id);
   self->party_id = g_strdup (party_id);
-  g_signal_connect (media, "local-candidate", G_CALLBACK (local_candidate_cb), self);
-  g_signal_connect (media, "gathering-done", G_CALLBACK (gathering_done_cb), self);
-  g_signal_connect (media, "ice-state-changed", G_CALLBACK (ice_state_changed_cb), self);
-  g_signal_connect (media, "device-failed", G_CALLBACK (device_failed_cb), self);
 
   return self;
 }
@@ -1726,8 +1809,9 @@ handset_call_new_outgoing (HandsetClock *clock,
                            const char *invitee,
                            gboolean video)
 {
-  HandsetCall *self = call_new (clock, media, own_user_id, room_id, call_id, party_id);
+  HandsetCall *self = call_new (clock, own_user_id, room_id, call_id, party_id);
 
+  attach_media (self, media);
   self->direction = HANDSET_CALL_DIRECTION_OUTGOING;
   self->invitee = g_strdup (invitee);
   self->video = video;
@@ -1737,6 +1821,8 @@ handset_call_new_outgoing (HandsetClock *clock,
 
 /**
  * handset_call_new_incoming:
+ * @media_factory: makes the call's media when it is answered; until then
+ *   it has none
  * @invite: the m.call.invite
  * @party_id: our party ID for this call
  *
@@ -1745,14 +1831,17 @@ handset_call_new_outgoing (HandsetClock *clock,
  */
 HandsetCall *
 handset_call_new_incoming (HandsetClock *clock,
-                           HandsetCallMedia *media,
+                           HandsetCallMediaFactory media_factory,
+                           gpointer media_factory_data,
                            const char *own_user_id,
                            HandsetCallEvent *invite,
                            const char *party_id)
 {
-  HandsetCall *self = call_new (clock, media, own_user_id, handset_call_event_get_room_id (invite),
+  HandsetCall *self = call_new (clock, own_user_id, handset_call_event_get_room_id (invite),
                                 handset_call_event_get_call_id (invite), party_id);
 
+  self->media_factory = media_factory;
+  self->media_factory_data = media_factory_data;
   self->direction = HANDSET_CALL_DIRECTION_INCOMING;
   self->invite = handset_call_event_ref (invite);
   self->invitee = g_strdup (handset_call_event_get_invitee (invite));
@@ -1761,9 +1850,6 @@ handset_call_new_incoming (HandsetClock *clock,
   set_opponent (self, handset_call_event_get_sender (invite),
                 handset_call_event_get_party_id (invite), handset_call_event_get_version (invite));
   handle_stream_metadata (self, handset_call_event_get_stream_metadata (invite));
-  handset_call_media_set_remote_description (self->media, "offer",
-                                             handset_call_event_get_sdp (invite), self->cancellable,
-                                             remote_offer_set_cb, g_object_ref (self));
 
   return self;
 }
@@ -1966,7 +2052,8 @@ handset_call_get_connected_time (HandsetCall *self)
 /**
  * handset_call_get_media:
  *
- * Returns: (transfer none): the call's media
+ * Returns: (transfer none) (nullable): the call's media; an incoming
+ *   call has none until it is answered (see #HandsetCall:media)
  */
 HandsetCallMedia *
 handset_call_get_media (HandsetCall *self)

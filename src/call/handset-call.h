@@ -109,7 +109,8 @@ HandsetCall *handset_call_new_outgoing (HandsetClock *clock,
                                         const char *invitee,
                                         gboolean video);
 HandsetCall *handset_call_new_incoming (HandsetClock *clock,
-                                        HandsetCallMedia *media,
+                                        HandsetCallMediaFactory media_factory,
+                                        gpointer media_factory_data,
                                         const char *own_user_id,
                                         HandsetCallEvent *invite,
                                         const char *party_id);
@@ -146,6 +147,7 @@ void handset_call_place (HandsetCall *self);
 void handset_call_start_ringing (HandsetCall *self, gint64 remaining_ms);
 void handset_call_answer (HandsetCall *self, gboolean video);
 void handset_call_reject (HandsetCall *self);
+void handset_call_refuse_busy (HandsetCall *self);
 void handset_call_hangup (HandsetCall *self);
 void handset_call_replace (HandsetCall *self);
 void handset_call_end_silently (HandsetCall *self, HandsetCallEndReason reason);

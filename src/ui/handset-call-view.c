@@ -312,6 +312,23 @@ call_changed (HandsetCallView *self)
   update (self);
 }
 
+/* The call's video, once it has media (an incoming call from its answer). */
+static void
+bind_media (HandsetCallView *self)
+{
+  HandsetCallMedia *media = self->call ? handset_call_get_media (self->call) : NULL;
+
+  if (self->paintable != NULL || !HANDSET_IS_MEDIA_SESSION (media))
+    return;
+  self->paintable = handset_video_paintable_new (HANDSET_MEDIA_SESSION (media));
+  gtk_picture_set_paintable (self->remote_video, GDK_PAINTABLE (self->paintable));
+  g_signal_connect_swapped (self->paintable, "invalidate-contents", G_CALLBACK (update_video),
+                            self);
+  self->preview = handset_video_paintable_new_preview (HANDSET_MEDIA_SESSION (media));
+  gtk_picture_set_paintable (self->local_video, GDK_PAINTABLE (self->preview));
+  g_signal_connect_swapped (self->preview, "invalidate-contents", G_CALLBACK (update_video), self);
+}
+
 static void
 on_mute_toggled (HandsetCallView *self)
 {
@@ -531,8 +548,6 @@ handset_call_view_get_devices_menu (HandsetCallView *self)
 void
 handset_call_view_set_call (HandsetCallView *self, HandsetCall *call, const char *peer_name)
 {
-  HandsetCallMedia *media;
-
   g_return_if_fail (HANDSET_IS_CALL_VIEW (self));
 
   clear_call (self);
@@ -553,19 +568,8 @@ handset_call_view_set_call (HandsetCallView *self, HandsetCall *call, const char
   gtk_toggle_button_set_active (self->video_button, handset_call_get_video (call));
   gtk_toggle_button_set_active (self->hold_button, handset_call_get_on_hold (call));
 
-  media = handset_call_get_media (call);
-  if (HANDSET_IS_MEDIA_SESSION (media))
-    {
-      self->paintable = handset_video_paintable_new (HANDSET_MEDIA_SESSION (media));
-      gtk_picture_set_paintable (self->remote_video, GDK_PAINTABLE (self->paintable));
-      g_signal_connect_swapped (self->paintable, "invalidate-contents", G_CALLBACK (update_video),
-                                self);
-      self->preview = handset_video_paintable_new_preview (HANDSET_MEDIA_SESSION (media));
-      gtk_picture_set_paintable (self->local_video, GDK_PAINTABLE (self->preview));
-      g_signal_connect_swapped (self->preview, "invalidate-contents", G_CALLBACK (update_video),
-                                self);
-    }
-
+  bind_media (self);
+  g_signal_connect_swapped (call, "notify::media", G_CALLBACK (bind_media), self);
   g_signal_connect_swapped (call, "notify", G_CALLBACK (call_changed), self);
   if (self->timer == 0)
     self->timer = g_timeout_add (500, tick, self);

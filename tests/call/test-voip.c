@@ -987,12 +987,15 @@ test_voip_29_no_candidates_before_answer (void)
 
   alice_calls (alice);
   ringing = g_ptr_array_index (bob->rang, 0);
-  handset_fake_media_emit_candidate (media_of (bob, ringing),
-                                     "candidate:9 1 UDP 1 127.0.0.1 9 typ host");
+  /* Ringing builds no media: no ICE agent gathers before the answer. */
+  g_assert_null (handset_call_get_media (ringing));
   handset_fake_clock_advance (net->clock, 5000);
   g_assert_cmpuint (count_sent (bob, "m.call.candidates"), ==, 0);
 
+  /* A candidate found while the answer is made waits for it. */
   handset_call_answer (ringing, FALSE);
+  handset_fake_media_emit_candidate (media_of (bob, ringing),
+                                     "candidate:9 1 UDP 1 127.0.0.1 9 typ host");
   drain ();
   g_assert_cmpuint (count_sent (bob, "m.call.answer"), ==, 1);
   g_assert_cmpuint (count_sent (bob, "m.call.candidates"), ==, 0);
@@ -1300,7 +1303,10 @@ test_voip_45_46_remote_candidates (void)
   inject (ALICE, "m.call.candidates", end, 0);
   deliver ();
 
+  /* They wait for the media, which answering makes. */
   ringing = g_ptr_array_index (bob->rang, 0);
+  handset_call_answer (ringing, FALSE);
+  drain ();
   media = media_of (bob, ringing);
   g_assert_cmpuint (handset_fake_media_get_remote_candidates (media)->len, ==, 1);
   g_assert_cmpstr (((HandsetIceCandidate *) g_ptr_array_index (
@@ -2020,6 +2026,49 @@ test_call_waiting (void)
   teardown ();
 }
 
+/* Invites arriving together: ringing builds no media at all, a few ring
+ * and the rest are refused as busy, answered with user_busy hangups. */
+static void
+test_invite_flood (void)
+{
+  Device *bob;
+  guint busy = 0, n = HANDSET_CALL_MANAGER_MAX_RINGING + 6;
+
+  setup ();
+  bob = add_device (BOB, "BOBDEVICE1");
+  join_all ();
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *call_id = g_strdup_printf ("flood%u", i);
+      g_autofree char *invite = invite_json (call_id, "ALICEPARTY", 90000, BOB);
+
+      inject (ALICE, "m.call.invite", invite, 0);
+    }
+  deliver ();
+
+  g_assert_cmpuint (bob->rang->len, ==, HANDSET_CALL_MANAGER_MAX_RINGING);
+  g_assert_cmpuint (bob->media->len, ==, 0);
+  for (guint i = 0; i < bob->sent->len; i++)
+    {
+      JsonObject *content =
+          json_object_get_object_member (g_ptr_array_index (bob->sent, i), "content");
+
+      g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (bob->sent, i), "type"), ==,
+                       "m.call.hangup");
+      g_assert_cmpstr (json_object_get_string_member (content, "reason"), ==, "user_busy");
+      busy++;
+    }
+  g_assert_cmpuint (busy, ==, n - HANDSET_CALL_MANAGER_MAX_RINGING);
+  /* The first ones ring; answering one makes its media, only then. */
+  g_assert_cmpstr (handset_call_get_call_id (g_ptr_array_index (bob->rang, 0)), ==, "flood0");
+  handset_call_answer (g_ptr_array_index (bob->rang, 0), FALSE);
+  drain ();
+  g_assert_cmpuint (bob->media->len, ==, 1);
+  g_assert_cmpuint (count_sent (bob, "m.call.answer"), ==, 1);
+  teardown ();
+}
+
 static gboolean
 call_ended (gpointer call)
 {
@@ -2093,6 +2142,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/voip/invite-after-its-hangup", test_voip_invite_after_its_hangup);
   g_test_add_func ("/voip/ended-calls-dropped", test_ended_calls_dropped);
   g_test_add_func ("/voip/candidate-flood-capped", test_candidate_flood_capped);
+  g_test_add_func ("/voip/invite-flood", test_invite_flood);
   g_test_add_func ("/voip/call-waiting", test_call_waiting);
   g_test_add_func ("/voip/send-failure-ends-call", test_send_failure_ends_call);
   g_test_add_func ("/voip/47-glare-before-sending", test_voip_47_glare_before_sending);
