@@ -20,6 +20,7 @@
 #include "handset-incoming-window.h"
 #include "handset-matrix-uri.h"
 #include "handset-media-session.h"
+#include "handset-notification.h"
 #include "handset-preferences.h"
 #include "handset-recovery-dialog.h"
 #include "handset-rtc-notice.h"
@@ -285,8 +286,7 @@ incoming_state_changed (HandsetCall *call,
           handset_session_peer_name (self->session, handset_call_get_opponent_user_id (call));
       g_autofree char *body = g_strdup_printf (_ ("%s called"), name);
 
-      missed = g_notification_new (_ ("Missed call"));
-      g_notification_set_body (missed, body);
+      missed = handset_notification_new (_ ("Missed call"), body);
       if (handset_call_get_opponent_user_id (call) != NULL)
         g_notification_add_button_with_target_value (
             missed, _ ("Call Back"), "app.call-back",
@@ -327,11 +327,10 @@ incoming_call_cb (HandsetCallManager *manager, HandsetCall *call, HandsetApplica
   /* Not looking at Handset: a notification with the same choices. */
   if (window == NULL || !gtk_window_is_active (GTK_WINDOW (window)))
     {
-      g_autoptr (GNotification) notification = g_notification_new (_ ("Incoming call"));
       g_autofree char *id = g_strdup_printf ("call-%s", handset_call_get_call_id (call));
       g_autofree char *body = g_strdup_printf (_ ("%s is calling"), name);
+      g_autoptr (GNotification) notification = handset_notification_new (_ ("Incoming call"), body);
 
-      g_notification_set_body (notification, body);
       g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_URGENT);
       g_notification_add_button_with_target (notification, _ ("Decline"), "app.decline-call", "s",
                                              handset_call_get_call_id (call));
@@ -360,10 +359,9 @@ incoming_invitation_cb (HandsetCallManager *manager,
   gtk_window_present (GTK_WINDOW (incoming));
   if (window == NULL || !gtk_window_is_active (GTK_WINDOW (window)))
     {
-      g_autoptr (GNotification) notification = g_notification_new (_ ("Incoming call"));
       g_autofree char *body = g_strdup_printf (_ ("%s is calling you (a new contact)"), name);
+      g_autoptr (GNotification) notification = handset_notification_new (_ ("Incoming call"), body);
 
-      g_notification_set_body (notification, body);
       g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_URGENT);
       g_application_send_notification (G_APPLICATION (self), "invitation", notification);
     }
@@ -647,9 +645,8 @@ background_portal_answer_cb (HandsetBackgroundPortal *portal,
   else
     {
       g_autoptr (GNotification) notification =
-          g_notification_new (_ ("Handset is not running in the background"));
+          handset_notification_new (_ ("Handset is not running in the background"), message);
 
-      g_notification_set_body (notification, message);
       g_application_send_notification (G_APPLICATION (self), "background", notification);
     }
 }
@@ -1304,8 +1301,7 @@ keys_withheld_cb (HandsetEncryption *encryption,
                                "calls cannot be received here."),
                             name, code);
   g_message ("%s", body);
-  notification = g_notification_new (_ ("A call could not be received"));
-  g_notification_set_body (notification, body);
+  notification = handset_notification_new (_ ("A call could not be received"), body);
   if (g_strcmp0 (code, "m.unverified") == 0)
     g_notification_add_button (notification, _ ("Verify This Device"), "app.verify-device");
   g_application_send_notification (G_APPLICATION (self), id, notification);

@@ -16,6 +16,7 @@
 #include <gtk/gtk.h>
 
 #include "handset-application.h"
+#include "handset-notification.h"
 #include "handset-rtc-notice.h"
 
 static char *
@@ -38,12 +39,11 @@ ring_state_cb (HandsetRtcRing *ring, GParamSpec *pspec, GApplication *applicatio
 
   if ((state == HANDSET_RTC_RING_MISSED || state == HANDSET_RTC_RING_CANCELLED) && session != NULL)
     {
-      g_autoptr (GNotification) missed = g_notification_new (_ ("Missed call"));
       g_autofree char *name =
           handset_session_peer_name (session, handset_rtc_ring_get_sender (ring));
       g_autofree char *body = g_strdup_printf (_ ("%s called with Element Call"), name);
+      g_autoptr (GNotification) missed = handset_notification_new (_ ("Missed call"), body);
 
-      g_notification_set_body (missed, body);
       g_application_send_notification (application, id, missed);
     }
 }
@@ -69,10 +69,9 @@ handset_rtc_notice_show (GApplication *application, HandsetSession *session, Han
               : g_strdup_printf (_ ("%s is calling with Element Call"), name);
   g_message ("%s (ring %s)", title, handset_rtc_ring_get_event_id (ring));
 
-  notification = g_notification_new (title);
-  g_notification_set_body (notification,
-                           _ ("Handset cannot join Element Call calls. Open the chat in your "
-                              "Matrix app to answer."));
+  notification = handset_notification_new (
+      title, _ ("Handset cannot join Element Call calls. Open the chat in your Matrix app to "
+                "answer."));
   g_notification_set_priority (notification, handset_rtc_ring_get_audible (ring)
                                                  ? G_NOTIFICATION_PRIORITY_URGENT
                                                  : G_NOTIFICATION_PRIORITY_NORMAL);
