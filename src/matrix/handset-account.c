@@ -36,6 +36,7 @@ struct _HandsetAccount
   char *homeserver;
   char *message;
   gboolean remembered;
+  gboolean keyring_locked; /* the session is, or would be, in a locked keyring */
 };
 
 G_DEFINE_FINAL_TYPE (HandsetAccount, handset_account, G_TYPE_OBJECT)
@@ -55,6 +56,7 @@ enum
   PROP_USER_ID,
   PROP_REMEMBERED,
   PROP_MESSAGE,
+  PROP_KEYRING_LOCKED,
   N_PROPS
 };
 
@@ -90,6 +92,16 @@ set_remembered (HandsetAccount *self, gboolean remembered)
 
   self->remembered = remembered;
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_REMEMBERED]);
+}
+
+static void
+set_keyring_locked (HandsetAccount *self, gboolean locked)
+{
+  if (self->keyring_locked == locked)
+    return;
+
+  self->keyring_locked = locked;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_KEYRING_LOCKED]);
 }
 
 static void
@@ -159,6 +171,9 @@ handset_account_get_property (GObject *object, guint prop_id, GValue *value, GPa
       case PROP_MESSAGE:
         g_value_set_string (value, self->message);
         break;
+      case PROP_KEYRING_LOCKED:
+        g_value_set_boolean (value, self->keyring_locked);
+        break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -210,6 +225,16 @@ handset_account_class_init (HandsetAccountClass *klass)
   props[PROP_MESSAGE] =
       g_param_spec_string ("message", NULL, NULL, NULL,
                            G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * HandsetAccount:keyring-locked:
+   *
+   * The session is kept, or would be, in a keyring that is locked: it
+   * could not be restored, or a login cannot be remembered, until it is
+   * unlocked (handset_account_unlock_keyring_async()).
+   */
+  props[PROP_KEYRING_LOCKED] =
+      g_param_spec_boolean ("keyring-locked", NULL, NULL, FALSE,
+                            G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, props);
 }
 
@@ -356,6 +381,19 @@ handset_account_get_message (HandsetAccount *self)
   return self->message;
 }
 
+/**
+ * handset_account_get_keyring_locked:
+ *
+ * Returns: whether the session is, or would be, in a locked keyring
+ */
+gboolean
+handset_account_get_keyring_locked (HandsetAccount *self)
+{
+  g_return_val_if_fail (HANDSET_IS_ACCOUNT (self), FALSE);
+
+  return self->keyring_locked;
+}
+
 /* ------------------------------------------------------------------ restore */
 
 static void
@@ -378,9 +416,20 @@ restore_token_cb (GObject *object, GAsyncResult *result, gpointer user_data)
           return;
         }
       /* The session is known but its token is not: log in again, with the
-       * Matrix ID already filled in. */
+       * Matrix ID already filled in; or unlock the keyring that has it. */
       g_message ("Session of %s not restored: %s", self->user_id, error->message);
-      set_message (self, error->message);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
+        {
+          g_autofree char *message = g_strdup_printf (
+              _ ("The keyring that keeps the login of %s is locked. Unlock it, or log in "
+                 "again."),
+              self->user_id);
+
+          set_keyring_locked (self, TRUE);
+          set_message (self, message);
+        }
+      else
+        set_message (self, error->message);
       set_state (self, HANDSET_ACCOUNT_STATE_NEEDS_LOGIN);
       g_task_return_boolean (task, FALSE);
       return;
@@ -393,6 +442,7 @@ restore_token_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 
   use_client (self, client);
   set_remembered (self, TRUE);
+  set_keyring_locked (self, FALSE);
   set_message (self, NULL);
   set_state (self, HANDSET_ACCOUNT_STATE_LOGGED_IN);
   g_task_return_boolean (task, TRUE);
@@ -492,11 +542,13 @@ save_token_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 
       g_message ("%s", message);
       set_remembered (self, FALSE);
+      set_keyring_locked (self, g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED));
       set_message (self, message);
     }
   else
     {
       set_remembered (self, TRUE);
+      set_keyring_locked (self, FALSE);
       set_message (self, NULL);
     }
 
@@ -784,6 +836,95 @@ handset_account_logout_async (HandsetAccount *self,
 
 gboolean
 handset_account_logout_finish (HandsetAccount *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------ the keyring */
+
+static void
+unlock_restored_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = G_TASK (user_data);
+  GError *error = NULL;
+
+  if (handset_account_restore_finish (HANDSET_ACCOUNT (object), result, &error))
+    g_task_return_boolean (task, TRUE);
+  else if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s",
+                             handset_account_get_message (HANDSET_ACCOUNT (object)));
+}
+
+static void
+unlock_saved_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = G_TASK (user_data);
+  HandsetAccount *self = g_task_get_source_object (task);
+  GError *error = NULL;
+
+  if (!handset_secret_store_save_token_finish (HANDSET_SECRET_STORE (object), result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  set_remembered (self, TRUE);
+  set_keyring_locked (self, FALSE);
+  set_message (self, NULL);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+unlocked_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = G_TASK (user_data);
+  HandsetAccount *self = g_task_get_source_object (task);
+  GCancellable *cancellable;
+  GError *error = NULL;
+
+  if (!handset_secret_store_unlock_finish (HANDSET_SECRET_STORE (object), result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  /* Unlocked: what could not be done, done now. */
+  cancellable = g_task_get_cancellable (task);
+  if (self->state == HANDSET_ACCOUNT_STATE_NEEDS_LOGIN)
+    handset_account_restore_async (self, cancellable, unlock_restored_cb, g_steal_pointer (&task));
+  else if (self->state == HANDSET_ACCOUNT_STATE_LOGGED_IN && !self->remembered &&
+           self->client != NULL)
+    handset_secret_store_save_token_async (self->secrets, self->homeserver, self->user_id,
+                                           handset_matrix_client_get_device_id (self->client),
+                                           handset_matrix_client_get_access_token (self->client),
+                                           cancellable, unlock_saved_cb, g_steal_pointer (&task));
+  else
+    {
+      set_keyring_locked (self, FALSE);
+      g_task_return_boolean (task, TRUE);
+    }
+}
+
+/**
+ * handset_account_unlock_keyring_async:
+ *
+ * Unlocks the keyring (the desktop asks for its password), then restores
+ * the session it keeps, or remembers the session of this run in it.
+ */
+void
+handset_account_unlock_keyring_async (HandsetAccount *self,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, handset_account_unlock_keyring_async);
+  handset_secret_store_unlock_async (self->secrets, cancellable, unlocked_cb, task);
+}
+
+gboolean
+handset_account_unlock_keyring_finish (HandsetAccount *self, GAsyncResult *result, GError **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
 }

@@ -41,6 +41,7 @@ const char *handset_account_get_user_id (HandsetAccount *self);
 const char *handset_account_get_homeserver (HandsetAccount *self);
 gboolean handset_account_get_remembered (HandsetAccount *self);
 const char *handset_account_get_message (HandsetAccount *self);
+gboolean handset_account_get_keyring_locked (HandsetAccount *self);
 HandsetSecretStore *handset_account_get_secret_store (HandsetAccount *self);
 void handset_account_require_login (HandsetAccount *self, const char *message);
 
@@ -76,5 +77,12 @@ void handset_account_logout_async (HandsetAccount *self,
                                    GAsyncReadyCallback callback,
                                    gpointer user_data);
 gboolean handset_account_logout_finish (HandsetAccount *self, GAsyncResult *result, GError **error);
+
+void handset_account_unlock_keyring_async (HandsetAccount *self,
+                                           GCancellable *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer user_data);
+gboolean
+handset_account_unlock_keyring_finish (HandsetAccount *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

@@ -107,6 +107,13 @@ unreachable_error (const GError *error)
                       error ? error->message : _ ("no answer"));
 }
 
+static GError *
+locked_error (void)
+{
+  return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                              _ ("The keyring is locked"));
+}
+
 static void
 store_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
@@ -114,7 +121,9 @@ store_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   g_autoptr (GError) error = NULL;
 
   if (!secret_password_store_finish (result, &error))
-    g_task_return_error (task, unreachable_error (error));
+    g_task_return_error (task, g_error_matches (error, SECRET_ERROR, SECRET_ERROR_IS_LOCKED)
+                                   ? locked_error ()
+                                   : unreachable_error (error));
   else
     g_task_return_boolean (task, TRUE);
 }
@@ -146,6 +155,26 @@ handset_secret_store_save_token_finish (HandsetSecretStore *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* Nothing was found: the item may be there, in a locked keyring whose
+ * unlocking the person declined (or that no prompt could unlock). */
+static void
+locked_search_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = G_TASK (user_data);
+  g_autoptr (GError) error = NULL;
+  GList *items = secret_service_search_finish (NULL, result, &error);
+  gboolean locked = FALSE;
+
+  for (GList *l = items; l != NULL; l = l->next)
+    locked = locked || secret_item_get_locked (l->data);
+  g_list_free_full (items, g_object_unref);
+  if (locked)
+    g_task_return_error (task, locked_error ());
+  else
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                             _ ("The keyring holds no login for this account"));
+}
+
 static void
 lookup_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
@@ -157,12 +186,20 @@ lookup_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   if (error != NULL)
     g_task_return_error (task, unreachable_error (error));
   else if (token == NULL)
-    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                             _ ("The keyring holds no login for this account"));
+    secret_service_search (NULL, token_schema (), g_task_get_task_data (task), SECRET_SEARCH_ALL,
+                           g_task_get_cancellable (task), locked_search_cb, g_object_ref (task));
   else
     g_task_return_pointer (task, token, (GDestroyNotify) secret_password_free);
 }
 
+/**
+ * handset_secret_store_load_token_async:
+ *
+ * Finishes with the token, or with %G_IO_ERROR_NOT_FOUND when the keyring
+ * holds none, %G_IO_ERROR_PERMISSION_DENIED when it is locked (and the
+ * person did not unlock it when asked), %G_IO_ERROR_NOT_SUPPORTED when
+ * there is no keyring.
+ */
 void
 handset_secret_store_load_token_async (HandsetSecretStore *self,
                                        const char *homeserver,
@@ -173,10 +210,13 @@ handset_secret_store_load_token_async (HandsetSecretStore *self,
                                        gpointer user_data)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
+  GHashTable *attributes =
+      secret_attributes_build (token_schema (), "profile", self->profile, "homeserver", homeserver,
+                               "user", user_id, "device", device_id, NULL);
 
   g_task_set_source_tag (task, handset_secret_store_load_token_async);
-  secret_password_lookup (token_schema (), cancellable, lookup_cb, task, "profile", self->profile,
-                          "homeserver", homeserver, "user", user_id, "device", device_id, NULL);
+  g_task_set_task_data (task, attributes, (GDestroyNotify) g_hash_table_unref);
+  secret_password_lookupv (token_schema (), attributes, cancellable, lookup_cb, task);
 }
 
 /**
@@ -190,6 +230,68 @@ handset_secret_store_load_token_finish (HandsetSecretStore *self,
                                         GError **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+unlocked_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = G_TASK (user_data);
+  g_autoptr (GError) error = NULL;
+
+  if (secret_service_unlock_finish (SECRET_SERVICE (object), result, NULL, &error) > 0)
+    g_task_return_boolean (task, TRUE);
+  else if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_task_return_error (task, unreachable_error (error));
+  else if (error != NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                             _ ("The keyring was not unlocked"));
+}
+
+static void
+default_collection_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = G_TASK (user_data);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SecretCollection) collection = secret_collection_for_alias_finish (result, &error);
+  g_autoptr (GList) objects = NULL;
+
+  if (collection == NULL)
+    {
+      g_task_return_error (task, unreachable_error (error));
+      return;
+    }
+  /* Asked even when it looks unlocked: what it says may be old. */
+  objects = g_list_append (NULL, collection);
+  secret_service_unlock (secret_collection_get_service (collection), objects,
+                         g_task_get_cancellable (task), unlocked_cb, g_object_ref (task));
+}
+
+/**
+ * handset_secret_store_unlock_async:
+ *
+ * Unlocks the keyring where logins are kept: the desktop asks the person
+ * for its password. Finishes with %G_IO_ERROR_PERMISSION_DENIED when it
+ * stays locked.
+ */
+void
+handset_secret_store_unlock_async (HandsetSecretStore *self,
+                                   GCancellable *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, handset_secret_store_unlock_async);
+  secret_collection_for_alias (NULL, SECRET_COLLECTION_DEFAULT, SECRET_COLLECTION_NONE, cancellable,
+                               default_collection_cb, task);
+}
+
+gboolean
+handset_secret_store_unlock_finish (HandsetSecretStore *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 void

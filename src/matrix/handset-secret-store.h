@@ -36,6 +36,13 @@ char *handset_secret_store_load_token_finish (HandsetSecretStore *self,
                                               GAsyncResult *result,
                                               GError **error);
 
+void handset_secret_store_unlock_async (HandsetSecretStore *self,
+                                        GCancellable *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer user_data);
+gboolean
+handset_secret_store_unlock_finish (HandsetSecretStore *self, GAsyncResult *result, GError **error);
+
 void handset_secret_store_save_pickle_key_async (HandsetSecretStore *self,
                                                  const char *homeserver,
                                                  const char *user_id,

@@ -24,6 +24,7 @@ struct _HandsetLoginPage
   GtkLabel *error_label;
   GtkButton *login_button;
   GtkButton *sso_button;
+  GtkButton *unlock_button;
   GtkSpinner *spinner;
 
   HandsetAccount *account;
@@ -39,6 +40,7 @@ set_busy (HandsetLoginPage *self, gboolean busy)
    * would take the keyboard focus away under the person's hands. */
   gtk_spinner_set_spinning (self->spinner, busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->sso_button), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->unlock_button), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->login_button),
                             !busy && *gtk_editable_get_text (GTK_EDITABLE (self->user_row)) &&
                                 *gtk_editable_get_text (GTK_EDITABLE (self->password_row)));
@@ -120,12 +122,54 @@ on_sso (HandsetLoginPage *self)
 }
 
 static void
+unlock_done (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  HandsetLoginPage *self = HANDSET_LOGIN_PAGE (user_data);
+  g_autoptr (GError) error = NULL;
+
+  if (!handset_account_unlock_keyring_finish (HANDSET_ACCOUNT (object), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      set_busy (self, FALSE);
+      show_error (self, error->message);
+    }
+  else if (error == NULL)
+    set_busy (self, FALSE);
+  g_object_unref (self);
+}
+
+/* The login is in a locked keyring: unlocking it (the desktop asks for
+ * its password) restores it, no password for Matrix needed. */
+static void
+on_unlock (HandsetLoginPage *self)
+{
+  if (self->account == NULL || gtk_spinner_get_spinning (self->spinner))
+    return;
+
+  show_error (self, NULL);
+  set_busy (self, TRUE);
+  handset_account_unlock_keyring_async (self->account, self->cancellable, unlock_done,
+                                        g_object_ref (self));
+}
+
+static void
+update_unlock (HandsetLoginPage *self)
+{
+  gtk_widget_set_visible (
+      GTK_WIDGET (self->unlock_button),
+      self->account != NULL && handset_account_get_keyring_locked (self->account) &&
+          handset_account_get_state (self->account) == HANDSET_ACCOUNT_STATE_NEEDS_LOGIN);
+}
+
+static void
 handset_login_page_dispose (GObject *object)
 {
   HandsetLoginPage *self = HANDSET_LOGIN_PAGE (object);
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  if (self->account != NULL)
+    g_signal_handlers_disconnect_by_data (self->account, self);
   g_clear_object (&self->account);
 
   G_OBJECT_CLASS (handset_login_page_parent_class)->dispose (object);
@@ -146,10 +190,12 @@ handset_login_page_class_init (HandsetLoginPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HandsetLoginPage, error_label);
   gtk_widget_class_bind_template_child (widget_class, HandsetLoginPage, login_button);
   gtk_widget_class_bind_template_child (widget_class, HandsetLoginPage, sso_button);
+  gtk_widget_class_bind_template_child (widget_class, HandsetLoginPage, unlock_button);
   gtk_widget_class_bind_template_child (widget_class, HandsetLoginPage, spinner);
   gtk_widget_class_bind_template_callback (widget_class, on_activate);
   gtk_widget_class_bind_template_callback (widget_class, on_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_sso);
+  gtk_widget_class_bind_template_callback (widget_class, on_unlock);
 }
 
 static void
@@ -169,10 +215,19 @@ handset_login_page_set_account (HandsetLoginPage *self, HandsetAccount *account)
 {
   g_return_if_fail (HANDSET_IS_LOGIN_PAGE (self));
 
+  if (self->account != NULL)
+    g_signal_handlers_disconnect_by_data (self->account, self);
   g_set_object (&self->account, account);
   if (account != NULL && handset_account_get_user_id (account) != NULL)
     gtk_editable_set_text (GTK_EDITABLE (self->user_row), handset_account_get_user_id (account));
   show_error (self, account ? handset_account_get_message (account) : NULL);
+  if (account != NULL)
+    {
+      g_signal_connect_swapped (account, "notify::keyring-locked", G_CALLBACK (update_unlock),
+                                self);
+      g_signal_connect_swapped (account, "notify::state", G_CALLBACK (update_unlock), self);
+    }
+  update_unlock (self);
 }
 
 /**

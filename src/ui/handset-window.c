@@ -34,6 +34,9 @@ struct _HandsetWindow
   HandsetCallView *call_view;
   GtkRevealer *offline_revealer;
   GtkLabel *offline_label;
+  GtkRevealer *keyring_revealer;
+  GtkButton *keyring_button;
+  HandsetAccount *account; /* the session's, for the keyring banner */
   GtkWidget *new_call_button;
   HandsetSync *sync;
   gboolean offline;
@@ -112,6 +115,37 @@ update_offline (HandsetWindow *self)
                                offline ? _ (OFFLINE_TOOLTIP) : _ ("New Call"));
   update_call_buttons (self, GTK_WIDGET (self->contact_list));
   update_call_buttons (self, GTK_WIDGET (self->history_list));
+}
+
+/* Logged in, but the login cannot be kept: the keyring is locked. A
+ * banner offers to unlock it, and then the login is kept. */
+static void
+update_keyring (HandsetWindow *self)
+{
+  gtk_revealer_set_reveal_child (self->keyring_revealer,
+                                 self->account != NULL &&
+                                     handset_account_get_keyring_locked (self->account) &&
+                                     !handset_account_get_remembered (self->account));
+}
+
+static void
+keyring_unlocked (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (HandsetWindow) self = HANDSET_WINDOW (user_data);
+  g_autoptr (GError) error = NULL;
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->keyring_button), TRUE);
+  if (!handset_account_unlock_keyring_finish (HANDSET_ACCOUNT (object), result, &error))
+    handset_window_toast (self, error->message);
+}
+
+static void
+on_unlock_keyring (HandsetWindow *self)
+{
+  if (self->account == NULL)
+    return;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->keyring_button), FALSE);
+  handset_account_unlock_keyring_async (self->account, NULL, keyring_unlocked, g_object_ref (self));
 }
 
 /* ------------------------------------------------------------------ placing calls */
@@ -513,6 +547,19 @@ handset_window_set_session (HandsetWindow *self, HandsetSession *session)
         }
     }
   update_offline (self);
+  if (self->account != NULL)
+    g_signal_handlers_disconnect_by_data (self->account, self);
+  g_clear_object (&self->account);
+  if (session != NULL)
+    self->account = g_object_ref (handset_session_get_account (session));
+  if (self->account != NULL)
+    {
+      g_signal_connect_swapped (self->account, "notify::keyring-locked",
+                                G_CALLBACK (update_keyring), self);
+      g_signal_connect_swapped (self->account, "notify::remembered", G_CALLBACK (update_keyring),
+                                self);
+    }
+  update_keyring (self);
 
   if (session == NULL)
     {
@@ -684,6 +731,9 @@ handset_window_class_init (HandsetWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HandsetWindow, history_list);
   gtk_widget_class_bind_template_child (widget_class, HandsetWindow, offline_revealer);
   gtk_widget_class_bind_template_child (widget_class, HandsetWindow, offline_label);
+  gtk_widget_class_bind_template_child (widget_class, HandsetWindow, keyring_revealer);
+  gtk_widget_class_bind_template_child (widget_class, HandsetWindow, keyring_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_unlock_keyring);
   gtk_widget_class_bind_template_child (widget_class, HandsetWindow, new_call_button);
   gtk_widget_class_bind_template_child (widget_class, HandsetWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, HandsetWindow, contacts_stack);
