@@ -405,6 +405,10 @@ build_audio (HandsetMediaSession *self, int pt, GError **error)
                              "No microphone can be opened");
       return FALSE;
     }
+  /* One reference of ours, whichever way it was made; the pipeline takes
+   * its own. */
+  if (g_object_is_floating (source))
+    gst_object_ref_sink (source);
 
   /* The payloader stamps the payload type; webrtcbin sends what it gets,
    * so it must be the one the peer's offer chose. */
@@ -427,10 +431,12 @@ build_audio (HandsetMediaSession *self, int pt, GError **error)
   pad = request_webrtc_pad (self);
   if (!add_chain (self, elements, G_N_ELEMENTS (elements), pad))
     {
+      gst_object_unref (source);
       g_set_error_literal (error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
                            "The microphone cannot be connected to the call");
       return FALSE;
     }
+  gst_object_unref (source);
 
   self->audio_built = TRUE;
   return TRUE;
@@ -501,6 +507,9 @@ build_video (HandsetMediaSession *self, int pt, GError **error)
                              "No camera can be opened");
       return FALSE;
     }
+  /* As the microphone: one reference of ours, dropped below. */
+  if (g_object_is_floating (source))
+    gst_object_ref_sink (source);
   self->video_source_in_use = source;
 
   raw = gst_caps_new_simple ("video/x-raw", "width", G_TYPE_INT, 640, "height", G_TYPE_INT, 480,
@@ -556,10 +565,12 @@ build_video (HandsetMediaSession *self, int pt, GError **error)
       !gst_element_link (tee, preview[0]) || !gst_element_sync_state_with_parent (tee) ||
       !add_chain (self, elements, G_N_ELEMENTS (elements), tee_sink))
     {
+      gst_object_unref (source);
       g_set_error_literal (error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
                            "The camera cannot be connected to the call");
       return FALSE;
     }
+  gst_object_unref (source);
 
   self->video_built = TRUE;
   return TRUE;
@@ -1160,6 +1171,17 @@ create_description (HandsetMediaSession *self,
 
 /* ------------------------------------------------------------------ the interface */
 
+/* After the call: what would need the pipeline fails, and says why. */
+static gboolean
+return_if_closed (HandsetMediaSession *self, GTask *task)
+{
+  if (!self->closed)
+    return FALSE;
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED, "The call ended");
+  g_object_unref (task);
+  return TRUE;
+}
+
 static void
 session_create_offer (HandsetCallMedia *media,
                       gboolean ice_restart,
@@ -1171,6 +1193,8 @@ session_create_offer (HandsetCallMedia *media,
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   g_autoptr (GError) error = NULL;
 
+  if (return_if_closed (self, task))
+    return;
   if (!build_audio (self, DEFAULT_AUDIO_PT, &error) ||
       (self->video && !build_video (self, DEFAULT_VIDEO_PT, &error)))
     {
@@ -1273,6 +1297,8 @@ session_create_answer (HandsetCallMedia *media,
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   g_autoptr (GError) error = NULL;
 
+  if (return_if_closed (self, task))
+    return;
   if (self->pending_offer != NULL)
     {
       g_autofree char *offer = g_steal_pointer (&self->pending_offer);
@@ -1311,9 +1337,12 @@ session_set_remote_description (HandsetCallMedia *media,
   HandsetMediaSession *self = HANDSET_MEDIA_SESSION (media);
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   g_autoptr (GError) error = NULL;
-  GstSDPMessage *sdp = handset_sdp_parse_remote (sdp_text, &error);
+  GstSDPMessage *sdp = NULL;
   gboolean is_offer = g_strcmp0 (type, "offer") == 0;
 
+  if (return_if_closed (self, task))
+    return;
+  sdp = handset_sdp_parse_remote (sdp_text, &error);
   if (sdp == NULL)
     {
       g_task_return_new_error (task, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT, "%s",
@@ -1352,6 +1381,8 @@ session_rollback (HandsetCallMedia *media)
   GstWebRTCSessionDescription *rollback;
   GstSDPMessage *empty = NULL;
 
+  if (self->closed)
+    return;
   gst_sdp_message_new (&empty);
   rollback = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_ROLLBACK, empty);
   g_signal_emit_by_name (self->webrtc, "set-local-description", rollback, NULL);
@@ -1363,6 +1394,8 @@ session_add_remote_candidate (HandsetCallMedia *media, const HandsetIceCandidate
 {
   HandsetMediaSession *self = HANDSET_MEDIA_SESSION (media);
 
+  if (self->closed)
+    return;
   if (!self->remote_set)
     {
       g_ptr_array_add (self->pending_candidates, handset_ice_candidate_copy (candidate));
@@ -1403,7 +1436,7 @@ session_set_video (HandsetCallMedia *media, gboolean video)
   self->video = video;
   update_flow (self);
   /* Added mid-call: the next offer carries it. */
-  if (video && self->audio_built && !self->video_built &&
+  if (video && !self->closed && self->audio_built && !self->video_built &&
       !build_video (self, DEFAULT_VIDEO_PT, &error))
     report_error (self, error->message);
 }
@@ -1412,6 +1445,17 @@ static const char *
 session_get_stream_id (HandsetCallMedia *media)
 {
   return HANDSET_MEDIA_SESSION (media)->stream_id;
+}
+
+/* Forgets the pipeline and the elements in it; nothing flows (it is
+ * stopped), so none of their callbacks comes. */
+static void
+release_elements (HandsetMediaSession *self)
+{
+  self->webrtc = NULL;
+  self->audio_valve = self->video_valve = self->playback_volume = NULL;
+  self->audio_source_in_use = self->audio_sink_in_use = self->video_source_in_use = NULL;
+  g_clear_object (&self->pipeline);
 }
 
 static void
@@ -1456,6 +1500,12 @@ session_close (HandsetCallMedia *media)
         nice_agent_close_async (agent, agent_closed_cb, gst_object_ref (self->pipeline));
       g_clear_object (&agent);
       g_clear_object (&ice);
+
+      /* The pipeline goes now (once the agent is closed), with the ICE
+       * agent's thread and sockets: a call kept to be listed, in `handset
+       * calls` say, keeps only its figures. */
+      g_signal_handlers_disconnect_by_data (self->webrtc, self);
+      release_elements (self);
     }
 }
 
@@ -1861,8 +1911,7 @@ handset_media_session_dispose (GObject *object)
   session_close (HANDSET_CALL_MEDIA (self));
   if (self->webrtc != NULL)
     g_signal_handlers_disconnect_by_data (self->webrtc, self);
-  g_clear_object (&self->pipeline);
-  self->webrtc = NULL;
+  release_elements (self);
   g_clear_object (&self->audio_source);
   g_clear_object (&self->audio_sink);
   g_clear_object (&self->video_source);
