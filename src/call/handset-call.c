@@ -1168,7 +1168,8 @@ handle_negotiate (HandsetCall *self, HandsetCallEvent *event)
 }
 
 /* The peer's metadata: whether its usermedia stream is muted, and which of
- * its streams are shown, the usermedia ones (§17 #58-#61). */
+ * its streams are shown, the usermedia ones (§17 #58-#61,
+ * docs/voip-behaviours.md). */
 static void
 handle_stream_metadata (HandsetCall *self, JsonObject *metadata)
 {

@@ -145,7 +145,7 @@ handset_call_media_get_stream_id (HandsetCallMedia *self)
  * @stream_ids: (nullable) (array zero-terminated=1): the peer's
  *   `m.usermedia` msid stream IDs; %NULL when it sent no metadata
  *
- * Which of the peer's streams to play and show (§17 #60, #61): the others
+ * Which of the peer's streams to play and show (§17 #60, #61 in docs/voip-behaviours.md): the others
  * are received and dropped.
  */
 void

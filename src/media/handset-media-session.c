@@ -61,7 +61,7 @@ struct _HandsetMediaSession
    * streams arrive; guarded by the lock. */
   GMutex received_lock;
   GHashTable *received_kinds;
-  /* Which remote streams are played and shown (§17 #60, #61), under the
+  /* Which remote streams are played and shown (§17 #60, #61 in docs/voip-behaviours.md), under the
    * same lock: the msid stream ID of each remote m-line, the peer's
    * usermedia streams (NULL: it sent no metadata), and the first stream
    * that arrived, the one shown when there is no metadata. */

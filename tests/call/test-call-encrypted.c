@@ -6,7 +6,9 @@
  * device put together as the app does it: client, encryption (its state
  * in a database of its own, its pickle key in the test's keyring), sync,
  * rooms and call manager. alice on A1, bob on B1 and B2. What the server
- * stores is read back to check that no call event went in clear (§17 #18).
+ * stores is read back to check that no call event went in clear; and the
+ * batch is decrypted whole before calls ring (§17 #18,
+ * docs/voip-behaviours.md).
  */
 
 #include "config.h"
@@ -986,6 +988,75 @@ test_encrypted_new_device_rings (void)
 
 typedef struct
 {
+  HandsetTestUser *reader;
+  const char *room_id;
+  guint want;
+} StoredEncrypted;
+
+static gboolean
+stored_encrypted (gpointer data)
+{
+  StoredEncrypted *s = data;
+  guint clear = 0, encrypted = 0;
+
+  count_stored_events (s->reader, s->room_id, &clear, &encrypted);
+  return encrypted >= s->want;
+}
+
+/* §17 #18 (docs/voip-behaviours.md): bob's device hears of an encrypted
+ * invite and its encrypted hangup in one batch. Every event of the batch
+ * is decrypted before the calls see it, so the call is over before it
+ * could ring: it never rings. A call after that rings as usual. */
+static void
+test_encrypted_no_ring_when_the_batch_ends_it (void)
+{
+  HandsetTestUser *alice_user, *bob_user;
+  Device *a1, *b1;
+  g_autofree char *room_id = NULL;
+  g_autoptr (GError) error = NULL;
+  HandsetCall *call;
+  StoredEncrypted stored;
+  guint clear = 0, before = 0;
+
+  if (!handset_test_homeserver_require ())
+    return;
+
+  alice_user = handset_test_register ("alice");
+  bob_user = handset_test_register ("bob");
+  room_id = create_encrypted_dm (alice_user, bob_user);
+  a1 = device_new (alice_user, NULL);
+  b1 = device_new (bob_user, NULL);
+  wait_room (a1, room_id);
+  wait_room (b1, room_id);
+  count_stored_events (alice_user, room_id, &clear, &before);
+
+  /* bob's device hears nothing until alice has called and hung up. */
+  handset_sync_stop (b1->sync);
+  call = handset_call_manager_place_call (a1->manager, room_id, bob_user->user_id, FALSE, &error);
+  g_assert_no_error (error);
+  wait_state (call, HANDSET_CALL_STATE_INVITE_SENT);
+  handset_call_hangup (call);
+  wait_state (call, HANDSET_CALL_STATE_ENDED);
+  stored = (StoredEncrypted){ alice_user, room_id, before + 2 };
+  g_assert_true (handset_test_wait_until (stored_encrypted, &stored, WAIT_S));
+
+  handset_sync_start (b1->sync);
+  g_assert_true (handset_test_wait_until (synced, b1, WAIT_S));
+  handset_test_run_for (1000);
+  g_assert_cmpuint (b1->rang->len, ==, 0);
+
+  call = handset_call_manager_place_call (a1->manager, room_id, bob_user->user_id, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (handset_call_get_call_id (wait_ring (b1, 1)), ==,
+                   handset_call_get_call_id (call));
+  handset_call_hangup (call);
+
+  device_destroy (a1);
+  device_destroy (b1);
+}
+
+typedef struct
+{
   Device *device;
   guint count;
 } RtcRang;
@@ -1179,6 +1250,8 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/call-encrypted/three-devices", test_encrypted_three_devices);
   g_test_add_func ("/call-encrypted/new-device-rings", test_encrypted_new_device_rings);
+  g_test_add_func ("/call-encrypted/18-no-ring-when-the-batch-ends-it",
+                   test_encrypted_no_ring_when_the_batch_ends_it);
   g_test_add_func ("/call-encrypted/element-call-rings", test_encrypted_element_call_rings);
   g_test_add_func ("/call-encrypted/clear-invite-ignored", test_encrypted_clear_invite_ignored);
   g_test_add_func ("/call-encrypted/callee-restart", test_encrypted_callee_restart);

@@ -2,11 +2,12 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The behaviours of a conforming client (voip-v1.md §17) that need no real
- * media, each test named after its number. Several call managers — devices
- * of alice, bob and carol — share one room on an in-memory homeserver that
- * delivers every event to everyone (echoes included) as sync batches; the
- * clock is fake and the media record what they are asked.
+ * The behaviours of a conforming client (docs/voip-behaviours.md, §17 of
+ * the protocol notes) that need no real media, each test named after its
+ * number. Several call managers — devices of alice, bob and carol — share
+ * one room on an in-memory homeserver that delivers every event to everyone
+ * (echoes included) as sync batches; the clock is fake and the media record
+ * what they are asked.
  */
 
 #include "config.h"

@@ -210,7 +210,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/devices/names", test_device_names);
   g_test_add_func ("/turn/real", test_turn_real);
-  g_test_add_func ("/turn/refresh-and-none", test_turn_refresh_and_none);
+  g_test_add_func ("/turn/64-refresh-and-none", test_turn_refresh_and_none);
 
   return g_test_run ();
 }

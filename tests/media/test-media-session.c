@@ -538,7 +538,7 @@ test_tones_both_ways (void)
   peer_clear (&bob);
 }
 
-/* §17 #61 with real webrtcbin: a stream the peer's metadata does not give
+/* §17 #61 (docs/voip-behaviours.md) with real webrtcbin: a stream the peer's metadata does not give
  * as usermedia is received but not played; the one it names is. */
 static void
 test_streams_not_shown (void)
@@ -779,10 +779,10 @@ main (int argc, char *argv[])
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add_func ("/media-session/tones-both-ways", test_tones_both_ways);
+  g_test_add_func ("/media-session/42-candidates-in-the-sdp-and-tones-both-ways", test_tones_both_ways);
   g_test_add_func ("/media-session/video-call", test_video_call);
   g_test_add_func ("/media-session/no-camera", test_no_camera);
-  g_test_add_func ("/media-session/streams-not-shown", test_streams_not_shown);
+  g_test_add_func ("/media-session/61-streams-not-shown", test_streams_not_shown);
   g_test_add_func ("/media-session/ice-restart-asked", test_ice_restart);
   g_test_add_func ("/media-session/switch-microphone-and-speaker", test_switch_microphone);
   g_test_add_func ("/media-session/microphone-fails-to-start", test_microphone_fails_to_start);
