@@ -63,7 +63,7 @@ ringing_of (Device *device)
   return device->rang->len > 0 ? g_ptr_array_index (device->rang, device->rang->len - 1) : NULL;
 }
 
-static HandsetCallMedia *
+static HandsetMedia *
 make_media (gboolean video, gpointer user_data, GError **error)
 {
   Device *device = user_data;
@@ -76,7 +76,7 @@ make_media (gboolean video, gpointer user_data, GError **error)
   /* Always: the callee's media is made before it answers with video. */
   handset_media_session_set_video_source (
       media, handset_test_source ("videotestsrc is-live=true pattern=ball"));
-  return HANDSET_CALL_MEDIA (media);
+  return HANDSET_MEDIA (media);
 }
 
 /* After the device has noted the call. */
@@ -91,8 +91,7 @@ on_incoming (HandsetCallManager *manager, HandsetCall *call, Device *device)
 static double
 video_received (Device *device)
 {
-  HandsetCallMedia *media =
-      ringing_of (device) ? handset_call_get_media (ringing_of (device)) : NULL;
+  HandsetMedia *media = ringing_of (device) ? handset_call_get_media (ringing_of (device)) : NULL;
   guint64 bytes = 0;
 
   if (!HANDSET_IS_MEDIA_SESSION (media))

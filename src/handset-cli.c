@@ -238,7 +238,7 @@ handset_cli_call_json (HandsetCall *call)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonNode) root = NULL;
-  HandsetCallMedia *media = handset_call_get_media (call);
+  HandsetMedia *media = handset_call_get_media (call);
   guint64 sent = 0, received = 0;
   const char *opponent = handset_call_get_opponent_user_id (call);
 

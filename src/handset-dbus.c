@@ -28,7 +28,7 @@ typedef struct
 {
   HandsetDBus *owner; /* unowned: the owner frees its objects first */
   HandsetCall *call;
-  HandsetCallMedia *media;
+  HandsetMedia *media;
   HandsetDBusCall *skeleton;
   char *path;
 } CallObject;
@@ -123,7 +123,7 @@ sync_properties (CallObject *object)
 }
 
 static void
-media_bytes_cb (HandsetCallMedia *media, GParamSpec *pspec, CallObject *object)
+media_bytes_cb (HandsetMedia *media, GParamSpec *pspec, CallObject *object)
 {
   sync_media_bytes (object);
 }
@@ -133,7 +133,7 @@ media_bytes_cb (HandsetCallMedia *media, GParamSpec *pspec, CallObject *object)
 static void
 follow_media (CallObject *object)
 {
-  HandsetCallMedia *media = handset_call_get_media (object->call);
+  HandsetMedia *media = handset_call_get_media (object->call);
 
   if (media == object->media)
     return;

@@ -37,7 +37,7 @@ struct _HandsetCallManager
   HandsetEncryption *encryption;
   gboolean only_verified; /* calls only with devices their owner cross-signed */
   HandsetDevices *devices;
-  HandsetCallMediaFactory media_factory;
+  HandsetMediaFactory media_factory;
   gpointer media_factory_data;
   gboolean hide_device;
   gboolean ring_in_public_rooms;
@@ -468,7 +468,7 @@ handset_call_manager_new_party_id (HandsetCallManager *self)
   return handset_party_id_for_device (self->own_device_id);
 }
 
-static HandsetCallMedia *
+static HandsetMedia *
 new_media (HandsetCallManager *self, gboolean video, GError **error)
 {
   return self->media_factory (video, self->media_factory_data, error);
@@ -556,7 +556,7 @@ handset_call_manager_place_call (HandsetCallManager *self,
                                  gboolean video,
                                  GError **error)
 {
-  g_autoptr (HandsetCallMedia) media = NULL;
+  g_autoptr (HandsetMedia) media = NULL;
   g_autoptr (HandsetCall) call = NULL;
   g_autofree char *call_id = NULL;
   g_autofree char *party_id = NULL;
@@ -1405,7 +1405,7 @@ handset_call_manager_new (const char *own_user_id,
                           const char *own_device_id,
                           HandsetRooms *rooms,
                           HandsetClock *clock,
-                          HandsetCallMediaFactory media_factory,
+                          HandsetMediaFactory media_factory,
                           gpointer media_factory_data)
 {
   HandsetCallManager *self = g_object_new (HANDSET_TYPE_CALL_MANAGER, NULL);

@@ -25,7 +25,7 @@ HandsetCallManager *handset_call_manager_new (const char *own_user_id,
                                               const char *own_device_id,
                                               HandsetRooms *rooms,
                                               HandsetClock *clock,
-                                              HandsetCallMediaFactory media_factory,
+                                              HandsetMediaFactory media_factory,
                                               gpointer media_factory_data);
 
 void handset_call_manager_set_client (HandsetCallManager *self, HandsetMatrixClient *client);

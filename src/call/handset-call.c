@@ -28,8 +28,8 @@ struct _HandsetCall
   HandsetClock *clock;
   /* An incoming call has none while it rings: the factory makes it when
    * the call is answered, so ringing opens no device and no ICE agent. */
-  HandsetCallMedia *media;
-  HandsetCallMediaFactory media_factory;
+  HandsetMedia *media;
+  HandsetMediaFactory media_factory;
   gpointer media_factory_data;
   char **shown_streams;        /* the peer's, from its metadata, for the media */
   JsonObject *stream_metadata; /* the last own_stream_metadata() */
@@ -178,7 +178,7 @@ static void end_call (HandsetCall *self, HandsetCallEndReason reason);
 static void connect_timeout_cb (gpointer user_data);
 static void flush_candidates (HandsetCall *self);
 static void start_negotiation (HandsetCall *self, gboolean ice_restart);
-static void attach_media (HandsetCall *self, HandsetCallMedia *media);
+static void attach_media (HandsetCall *self, HandsetMedia *media);
 
 static const char *
 enum_nick (GType type, int value)
@@ -257,8 +257,7 @@ own_stream_metadata (HandsetCall *self)
 {
   g_clear_pointer (&self->stream_metadata, json_object_unref);
   self->stream_metadata = handset_call_event_build_stream_metadata (
-      self->media ? handset_call_media_get_stream_id (self->media) : NULL, self->muted,
-      !self->video);
+      self->media ? handset_media_get_stream_id (self->media) : NULL, self->muted, !self->video);
 
   return self->stream_metadata;
 }
@@ -395,7 +394,7 @@ give_to_media (HandsetCall *self, GPtrArray *candidates)
       HandsetIceCandidate *candidate = g_ptr_array_index (candidates, i);
 
       if (self->remote_description_set)
-        handset_call_media_add_remote_candidate (self->media, candidate);
+        handset_media_add_remote_candidate (self->media, candidate);
       else if (self->pending_remote_candidates->len < MAX_BUFFERED_CANDIDATES)
         g_ptr_array_add (self->pending_remote_candidates, handset_ice_candidate_copy (candidate));
     }
@@ -454,7 +453,7 @@ flush_candidates (HandsetCall *self)
 }
 
 static void
-local_candidate_cb (HandsetCallMedia *media, HandsetIceCandidate *candidate, HandsetCall *self)
+local_candidate_cb (HandsetMedia *media, HandsetIceCandidate *candidate, HandsetCall *self)
 {
   if (is_ended (self))
     return;
@@ -467,7 +466,7 @@ local_candidate_cb (HandsetCallMedia *media, HandsetIceCandidate *candidate, Han
 }
 
 static void
-gathering_done_cb (HandsetCallMedia *media, HandsetCall *self)
+gathering_done_cb (HandsetMedia *media, HandsetCall *self)
 {
   self->gathering_done = TRUE;
   self->end_of_candidates_sent = FALSE;
@@ -539,7 +538,7 @@ connect_timeout_cb (gpointer user_data)
 }
 
 static void
-device_failed_cb (HandsetCallMedia *media, int device, const char *message, HandsetCall *self)
+device_failed_cb (HandsetMedia *media, int device, const char *message, HandsetCall *self)
 {
   /* The first error says most; what follows it is its echo. */
   if (self->failed_device == (HandsetCallDevice) device)
@@ -582,7 +581,7 @@ handset_call_clear_failed_device (HandsetCall *self)
 }
 
 static void
-ice_state_changed_cb (HandsetCallMedia *media, int state, HandsetCall *self)
+ice_state_changed_cb (HandsetMedia *media, int state, HandsetCall *self)
 {
   if (is_ended (self))
     return;
@@ -629,7 +628,7 @@ end_call (HandsetCall *self, HandsetCallEndReason reason)
   handset_clock_clear (self->clock, &self->connect_timer);
   g_cancellable_cancel (self->cancellable);
   if (self->media != NULL)
-    handset_call_media_close (self->media);
+    handset_media_close (self->media);
 
   self->end_reason = reason;
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_END_REASON]);
@@ -674,7 +673,7 @@ offer_created_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   g_autoptr (GError) error = NULL;
   g_autofree char *sdp = NULL;
 
-  sdp = handset_call_media_create_offer_finish (HANDSET_CALL_MEDIA (object), result, &error);
+  sdp = handset_media_create_offer_finish (HANDSET_MEDIA (object), result, &error);
   if (is_ended (self))
     return;
 
@@ -711,8 +710,8 @@ handset_call_place (HandsetCall *self)
    * what waits. */
   set_state (self, HANDSET_CALL_STATE_CREATE_OFFER);
   self->making_offer = TRUE;
-  handset_call_media_create_offer (self->media, FALSE, self->cancellable, offer_created_cb,
-                                   g_object_ref (self));
+  handset_media_create_offer (self->media, FALSE, self->cancellable, offer_created_cb,
+                              g_object_ref (self));
 }
 
 static void
@@ -722,8 +721,7 @@ remote_answer_set_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   g_autoptr (GError) error = NULL;
 
   self->making_offer = FALSE;
-  if (!handset_call_media_set_remote_description_finish (HANDSET_CALL_MEDIA (object), result,
-                                                         &error))
+  if (!handset_media_set_remote_description_finish (HANDSET_MEDIA (object), result, &error))
     {
       if (is_ended (self))
         return;
@@ -764,9 +762,9 @@ select_answer (HandsetCall *self, HandsetCallEvent *answer)
                 handset_call_event_build_select_answer (self->call_id, self->party_id, party));
 
   set_state (self, HANDSET_CALL_STATE_CONNECTING);
-  handset_call_media_set_remote_description (self->media, "answer",
-                                             handset_call_event_get_sdp (answer), self->cancellable,
-                                             remote_answer_set_cb, g_object_ref (self));
+  handset_media_set_remote_description (self->media, "answer", handset_call_event_get_sdp (answer),
+                                        self->cancellable, remote_answer_set_cb,
+                                        g_object_ref (self));
 }
 
 /* ------------------------------------------------------------------ incoming */
@@ -812,7 +810,7 @@ answer_created_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   g_autoptr (GError) error = NULL;
   g_autofree char *sdp = NULL;
 
-  sdp = handset_call_media_create_answer_finish (HANDSET_CALL_MEDIA (object), result, &error);
+  sdp = handset_media_create_answer_finish (HANDSET_MEDIA (object), result, &error);
   if (is_ended (self))
     return;
 
@@ -838,8 +836,8 @@ static void
 create_answer_now (HandsetCall *self)
 {
   set_state (self, HANDSET_CALL_STATE_CREATE_ANSWER);
-  handset_call_media_create_answer (self->media, self->cancellable, answer_created_cb,
-                                    g_object_ref (self));
+  handset_media_create_answer (self->media, self->cancellable, answer_created_cb,
+                               g_object_ref (self));
 }
 
 static void
@@ -848,8 +846,7 @@ remote_offer_set_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   g_autoptr (HandsetCall) self = HANDSET_CALL (user_data);
   g_autoptr (GError) error = NULL;
 
-  if (!handset_call_media_set_remote_description_finish (HANDSET_CALL_MEDIA (object), result,
-                                                         &error))
+  if (!handset_media_set_remote_description_finish (HANDSET_MEDIA (object), result, &error))
     {
       if (is_ended (self))
         return;
@@ -893,7 +890,7 @@ handset_call_answer (HandsetCall *self, gboolean video)
   self->answer_wanted = TRUE;
   if (self->media == NULL)
     {
-      g_autoptr (HandsetCallMedia) media =
+      g_autoptr (HandsetMedia) media =
           self->media_factory (video, self->media_factory_data, &error);
 
       if (media == NULL)
@@ -906,17 +903,17 @@ handset_call_answer (HandsetCall *self, gboolean video)
           return;
         }
       attach_media (self, media);
-      handset_call_media_set_muted (media, self->muted);
+      handset_media_set_muted (media, self->muted);
       if (self->shown_streams != NULL)
-        handset_call_media_set_shown_streams (media, (const char *const *) self->shown_streams);
+        handset_media_set_shown_streams (media, (const char *const *) self->shown_streams);
       /* The offer, then the candidates that came with or after it; once it
        * is set, the answer is made (remote_offer_set_cb). */
-      handset_call_media_set_remote_description (
+      handset_media_set_remote_description (
           media, "offer", handset_call_event_get_sdp (self->invite), self->cancellable,
           remote_offer_set_cb, g_object_ref (self));
       return;
     }
-  handset_call_media_set_video (self->media, video);
+  handset_media_set_video (self->media, video);
   if (self->remote_description_set)
     create_answer_now (self);
 }
@@ -1027,7 +1024,7 @@ negotiate_offer_created_cb (GObject *object, GAsyncResult *result, gpointer user
   g_autoptr (GError) error = NULL;
   g_autofree char *sdp = NULL;
 
-  sdp = handset_call_media_create_offer_finish (HANDSET_CALL_MEDIA (object), result, &error);
+  sdp = handset_media_create_offer_finish (HANDSET_MEDIA (object), result, &error);
   self->making_offer = FALSE;
   if (is_ended (self))
     return;
@@ -1051,8 +1048,8 @@ start_negotiation (HandsetCall *self, gboolean ice_restart)
     return;
 
   self->making_offer = TRUE;
-  handset_call_media_create_offer (self->media, ice_restart, self->cancellable,
-                                   negotiate_offer_created_cb, g_object_ref (self));
+  handset_media_create_offer (self->media, ice_restart, self->cancellable,
+                              negotiate_offer_created_cb, g_object_ref (self));
 }
 
 static void
@@ -1062,7 +1059,7 @@ negotiate_answer_created_cb (GObject *object, GAsyncResult *result, gpointer use
   g_autoptr (GError) error = NULL;
   g_autofree char *sdp = NULL;
 
-  sdp = handset_call_media_create_answer_finish (HANDSET_CALL_MEDIA (object), result, &error);
+  sdp = handset_media_create_answer_finish (HANDSET_MEDIA (object), result, &error);
   if (is_ended (self))
     return;
   if (sdp == NULL)
@@ -1083,8 +1080,7 @@ negotiate_offer_set_cb (GObject *object, GAsyncResult *result, gpointer user_dat
   g_autoptr (HandsetCall) self = HANDSET_CALL (user_data);
   g_autoptr (GError) error = NULL;
 
-  if (!handset_call_media_set_remote_description_finish (HANDSET_CALL_MEDIA (object), result,
-                                                         &error))
+  if (!handset_media_set_remote_description_finish (HANDSET_MEDIA (object), result, &error))
     {
       if (!is_ended (self))
         g_warning ("Call %s: the new offer cannot be used: %s", self->call_id, error->message);
@@ -1093,8 +1089,8 @@ negotiate_offer_set_cb (GObject *object, GAsyncResult *result, gpointer user_dat
   if (is_ended (self))
     return;
 
-  handset_call_media_create_answer (self->media, self->cancellable, negotiate_answer_created_cb,
-                                    g_object_ref (self));
+  handset_media_create_answer (self->media, self->cancellable, negotiate_answer_created_cb,
+                               g_object_ref (self));
 }
 
 static void
@@ -1103,8 +1099,7 @@ negotiate_answer_set_cb (GObject *object, GAsyncResult *result, gpointer user_da
   g_autoptr (HandsetCall) self = HANDSET_CALL (user_data);
   g_autoptr (GError) error = NULL;
 
-  if (!handset_call_media_set_remote_description_finish (HANDSET_CALL_MEDIA (object), result,
-                                                         &error) &&
+  if (!handset_media_set_remote_description_finish (HANDSET_MEDIA (object), result, &error) &&
       !is_ended (self))
     g_warning ("Call %s: the answer to our offer cannot be used: %s", self->call_id,
                error->message);
@@ -1147,23 +1142,23 @@ handle_negotiate (HandsetCall *self, HandsetCallEvent *event)
       if (collision)
         {
           g_debug ("Call %s: offer collision, rolling back ours", self->call_id);
-          handset_call_media_rollback (self->media);
+          handset_media_rollback (self->media);
           self->local_offer_pending = FALSE;
           self->making_offer = FALSE;
         }
 
       set_boolean (self, &self->remote_on_hold, sdp_holds (handset_call_event_get_sdp (event)),
                    PROP_REMOTE_ON_HOLD);
-      handset_call_media_set_remote_description (
-          self->media, "offer", handset_call_event_get_sdp (event), self->cancellable,
-          negotiate_offer_set_cb, g_object_ref (self));
+      handset_media_set_remote_description (self->media, "offer",
+                                            handset_call_event_get_sdp (event), self->cancellable,
+                                            negotiate_offer_set_cb, g_object_ref (self));
     }
   else if (self->local_offer_pending)
     {
       self->local_offer_pending = FALSE;
-      handset_call_media_set_remote_description (
-          self->media, "answer", handset_call_event_get_sdp (event), self->cancellable,
-          negotiate_answer_set_cb, g_object_ref (self));
+      handset_media_set_remote_description (self->media, "answer",
+                                            handset_call_event_get_sdp (event), self->cancellable,
+                                            negotiate_answer_set_cb, g_object_ref (self));
     }
 }
 
@@ -1208,7 +1203,7 @@ handle_stream_metadata (HandsetCall *self, JsonObject *metadata)
   g_strfreev (self->shown_streams);
   self->shown_streams = g_strdupv ((char **) shown->pdata);
   if (self->media != NULL)
-    handset_call_media_set_shown_streams (self->media, (const char *const *) self->shown_streams);
+    handset_media_set_shown_streams (self->media, (const char *const *) self->shown_streams);
 
   set_boolean (self, &self->remote_audio_muted, audio_muted, PROP_REMOTE_AUDIO_MUTED);
   set_boolean (self, &self->remote_video_muted, video_muted, PROP_REMOTE_VIDEO_MUTED);
@@ -1442,7 +1437,7 @@ handset_call_set_muted (HandsetCall *self, gboolean muted)
 
   set_boolean (self, &self->muted, muted, PROP_MUTED);
   if (self->media != NULL)
-    handset_call_media_set_muted (self->media, muted);
+    handset_media_set_muted (self->media, muted);
   /* Tell the peer, so it can show it; nothing is renegotiated. */
   if (self->opponent_selected && self->opponent_version >= 1)
     send_event (self, HANDSET_CALL_EVENT_SDP_STREAM_METADATA_CHANGED,
@@ -1464,7 +1459,7 @@ handset_call_set_on_hold (HandsetCall *self, gboolean on_hold)
     return;
 
   set_boolean (self, &self->on_hold, on_hold, PROP_ON_HOLD);
-  handset_call_media_set_local_hold (self->media, on_hold);
+  handset_media_set_local_hold (self->media, on_hold);
   start_negotiation (self, FALSE);
 }
 
@@ -1484,7 +1479,7 @@ handset_call_set_video (HandsetCall *self, gboolean video)
   self->video = video;
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_VIDEO]);
   if (self->media != NULL)
-    handset_call_media_set_video (self->media, video);
+    handset_media_set_video (self->media, video);
   if (self->state == HANDSET_CALL_STATE_CONNECTING || self->state == HANDSET_CALL_STATE_CONNECTED)
     start_negotiation (self, FALSE);
 }
@@ -1601,7 +1596,7 @@ handset_call_dispose (GObject *object)
   if (self->media != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->media, self);
-      handset_call_media_close (self->media);
+      handset_media_close (self->media);
     }
   g_clear_object (&self->media);
   g_clear_object (&self->clock);
@@ -1727,7 +1722,7 @@ handset_call_class_init (HandsetCallClass *klass)
    * call's from when it is answered (ringing builds none).
    */
   props[PROP_MEDIA] =
-      g_param_spec_object ("media", NULL, NULL, HANDSET_TYPE_CALL_MEDIA,
+      g_param_spec_object ("media", NULL, NULL, HANDSET_TYPE_MEDIA,
                            G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, props);
 
@@ -1765,7 +1760,7 @@ handset_call_init (HandsetCall *self)
 }
 
 static void
-attach_media (HandsetCall *self, HandsetCallMedia *media)
+attach_media (HandsetCall *self, HandsetMedia *media)
 {
   self->media = g_object_ref (media);
   g_signal_connect (media, "local-candidate", G_CALLBACK (local_candidate_cb), self);
@@ -1802,7 +1797,7 @@ call_new (HandsetClock *clock,
  */
 HandsetCall *
 handset_call_new_outgoing (HandsetClock *clock,
-                           HandsetCallMedia *media,
+                           HandsetMedia *media,
                            const char *own_user_id,
                            const char *room_id,
                            const char *call_id,
@@ -1832,7 +1827,7 @@ handset_call_new_outgoing (HandsetClock *clock,
  */
 HandsetCall *
 handset_call_new_incoming (HandsetClock *clock,
-                           HandsetCallMediaFactory media_factory,
+                           HandsetMediaFactory media_factory,
                            gpointer media_factory_data,
                            const char *own_user_id,
                            HandsetCallEvent *invite,
@@ -2056,7 +2051,7 @@ handset_call_get_connected_time (HandsetCall *self)
  * Returns: (transfer none) (nullable): the call's media; an incoming
  *   call has none until it is answered (see #HandsetCall:media)
  */
-HandsetCallMedia *
+HandsetMedia *
 handset_call_get_media (HandsetCall *self)
 {
   return self->media;

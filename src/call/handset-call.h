@@ -7,7 +7,7 @@
 #include <json-glib/json-glib.h>
 
 #include "handset-call-event.h"
-#include "handset-call-media.h"
+#include "handset-media.h"
 #include "handset-clock.h"
 
 G_BEGIN_DECLS
@@ -101,7 +101,7 @@ gboolean handset_peer_trust_is_cross_signed (HandsetPeerTrust trust);
 G_DECLARE_FINAL_TYPE (HandsetCall, handset_call, HANDSET, CALL, GObject)
 
 HandsetCall *handset_call_new_outgoing (HandsetClock *clock,
-                                        HandsetCallMedia *media,
+                                        HandsetMedia *media,
                                         const char *own_user_id,
                                         const char *room_id,
                                         const char *call_id,
@@ -109,7 +109,7 @@ HandsetCall *handset_call_new_outgoing (HandsetClock *clock,
                                         const char *invitee,
                                         gboolean video);
 HandsetCall *handset_call_new_incoming (HandsetClock *clock,
-                                        HandsetCallMediaFactory media_factory,
+                                        HandsetMediaFactory media_factory,
                                         gpointer media_factory_data,
                                         const char *own_user_id,
                                         HandsetCallEvent *invite,
@@ -138,7 +138,7 @@ gboolean handset_call_get_remote_video_muted (HandsetCall *self);
 gboolean handset_call_get_remote_dtmf (HandsetCall *self);
 gboolean handset_call_get_rang (HandsetCall *self);
 gint64 handset_call_get_connected_time (HandsetCall *self);
-HandsetCallMedia *handset_call_get_media (HandsetCall *self);
+HandsetMedia *handset_call_get_media (HandsetCall *self);
 HandsetCallEvent *handset_call_get_invite (HandsetCall *self);
 gboolean handset_call_is_active (HandsetCall *self);
 guint handset_call_get_n_buffered_candidates (HandsetCall *self);

@@ -101,7 +101,7 @@ default_camera (HandsetSession *self)
   return element;
 }
 
-static HandsetCallMedia *
+static HandsetMedia *
 make_media (gboolean video, gpointer user_data, GError **error)
 {
   HandsetSession *self = HANDSET_SESSION (user_data);
@@ -128,7 +128,7 @@ make_media (gboolean video, gpointer user_data, GError **error)
     g_message ("Relay-only calls, but the homeserver offers no TURN relay");
   handset_media_session_set_relay_only (media, self->relay_only);
 
-  return HANDSET_CALL_MEDIA (media);
+  return HANDSET_MEDIA (media);
 }
 
 static void
@@ -644,7 +644,7 @@ handset_session_set_preferred_devices (HandsetSession *self,
   gboolean new_microphone = g_strcmp0 (self->microphone, microphone) != 0;
   gboolean new_speaker = g_strcmp0 (self->speaker, speaker) != 0;
   HandsetCall *call = self->manager ? handset_call_manager_get_active_call (self->manager) : NULL;
-  HandsetCallMedia *media = call != NULL ? handset_call_get_media (call) : NULL;
+  HandsetMedia *media = call != NULL ? handset_call_get_media (call) : NULL;
 
   g_free (self->microphone);
   self->microphone = g_strdup (microphone);

@@ -101,12 +101,12 @@ struct _HandsetMediaSession
   char *candidate_pair_type;
 };
 
-static void handset_media_session_iface_init (HandsetCallMediaInterface *iface);
+static void handset_media_session_iface_init (HandsetMediaInterface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (HandsetMediaSession,
                                handset_media_session,
                                G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (HANDSET_TYPE_CALL_MEDIA,
+                               G_IMPLEMENT_INTERFACE (HANDSET_TYPE_MEDIA,
                                                       handset_media_session_iface_init))
 
 enum
@@ -602,7 +602,7 @@ stream_is_shown (HandsetMediaSession *self, const char *stream_id)
 }
 
 static void
-session_set_shown_streams (HandsetCallMedia *media, const char *const *stream_ids)
+session_set_shown_streams (HandsetMedia *media, const char *const *stream_ids)
 {
   HandsetMediaSession *self = HANDSET_MEDIA_SESSION (media);
 
@@ -1183,7 +1183,7 @@ return_if_closed (HandsetMediaSession *self, GTask *task)
 }
 
 static void
-session_create_offer (HandsetCallMedia *media,
+session_create_offer (HandsetMedia *media,
                       gboolean ice_restart,
                       GCancellable *cancellable,
                       GAsyncReadyCallback callback,
@@ -1206,7 +1206,7 @@ session_create_offer (HandsetCallMedia *media,
 }
 
 static char *
-session_sdp_finish (HandsetCallMedia *media, GAsyncResult *result, GError **error)
+session_sdp_finish (HandsetMedia *media, GAsyncResult *result, GError **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
 }
@@ -1288,7 +1288,7 @@ set_remote (HandsetMediaSession *self, GstWebRTCSDPType type, GstSDPMessage *sdp
 }
 
 static void
-session_create_answer (HandsetCallMedia *media,
+session_create_answer (HandsetMedia *media,
                        GCancellable *cancellable,
                        GAsyncReadyCallback callback,
                        gpointer user_data)
@@ -1327,7 +1327,7 @@ session_create_answer (HandsetCallMedia *media,
 }
 
 static void
-session_set_remote_description (HandsetCallMedia *media,
+session_set_remote_description (HandsetMedia *media,
                                 const char *type,
                                 const char *sdp_text,
                                 GCancellable *cancellable,
@@ -1367,15 +1367,13 @@ session_set_remote_description (HandsetCallMedia *media,
 }
 
 static gboolean
-session_set_remote_description_finish (HandsetCallMedia *media,
-                                       GAsyncResult *result,
-                                       GError **error)
+session_set_remote_description_finish (HandsetMedia *media, GAsyncResult *result, GError **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static void
-session_rollback (HandsetCallMedia *media)
+session_rollback (HandsetMedia *media)
 {
   HandsetMediaSession *self = HANDSET_MEDIA_SESSION (media);
   GstWebRTCSessionDescription *rollback;
@@ -1390,7 +1388,7 @@ session_rollback (HandsetCallMedia *media)
 }
 
 static void
-session_add_remote_candidate (HandsetCallMedia *media, const HandsetIceCandidate *candidate)
+session_add_remote_candidate (HandsetMedia *media, const HandsetIceCandidate *candidate)
 {
   HandsetMediaSession *self = HANDSET_MEDIA_SESSION (media);
 
@@ -1408,7 +1406,7 @@ session_add_remote_candidate (HandsetCallMedia *media, const HandsetIceCandidate
 }
 
 static void
-session_set_muted (HandsetCallMedia *media, gboolean muted)
+session_set_muted (HandsetMedia *media, gboolean muted)
 {
   HandsetMediaSession *self = HANDSET_MEDIA_SESSION (media);
 
@@ -1418,7 +1416,7 @@ session_set_muted (HandsetCallMedia *media, gboolean muted)
 }
 
 static void
-session_set_local_hold (HandsetCallMedia *media, gboolean hold)
+session_set_local_hold (HandsetMedia *media, gboolean hold)
 {
   HandsetMediaSession *self = HANDSET_MEDIA_SESSION (media);
 
@@ -1428,7 +1426,7 @@ session_set_local_hold (HandsetCallMedia *media, gboolean hold)
 }
 
 static void
-session_set_video (HandsetCallMedia *media, gboolean video)
+session_set_video (HandsetMedia *media, gboolean video)
 {
   HandsetMediaSession *self = HANDSET_MEDIA_SESSION (media);
   g_autoptr (GError) error = NULL;
@@ -1442,7 +1440,7 @@ session_set_video (HandsetCallMedia *media, gboolean video)
 }
 
 static const char *
-session_get_stream_id (HandsetCallMedia *media)
+session_get_stream_id (HandsetMedia *media)
 {
   return HANDSET_MEDIA_SESSION (media)->stream_id;
 }
@@ -1467,7 +1465,7 @@ agent_closed_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 }
 
 static void
-session_close (HandsetCallMedia *media)
+session_close (HandsetMedia *media)
 {
   HandsetMediaSession *self = HANDSET_MEDIA_SESSION (media);
 
@@ -1510,7 +1508,7 @@ session_close (HandsetCallMedia *media)
 }
 
 static void
-handset_media_session_iface_init (HandsetCallMediaInterface *iface)
+handset_media_session_iface_init (HandsetMediaInterface *iface)
 {
   iface->create_offer = session_create_offer;
   iface->create_offer_finish = session_sdp_finish;
@@ -1908,7 +1906,7 @@ handset_media_session_dispose (GObject *object)
 {
   HandsetMediaSession *self = HANDSET_MEDIA_SESSION (object);
 
-  session_close (HANDSET_CALL_MEDIA (self));
+  session_close (HANDSET_MEDIA (self));
   if (self->webrtc != NULL)
     g_signal_handlers_disconnect_by_data (self->webrtc, self);
   release_elements (self);

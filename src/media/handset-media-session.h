@@ -6,7 +6,7 @@
 
 #include <gst/gst.h>
 
-#include "handset-call-media.h"
+#include "handset-media.h"
 #include "handset-media-devices.h"
 
 G_BEGIN_DECLS

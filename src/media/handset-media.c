@@ -1,4 +1,4 @@
-/* handset-call-media.c
+/* handset-media.c
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -7,15 +7,15 @@
 
 #include "config.h"
 
-#include "handset-call-media.h"
+#include "handset-media.h"
 
-G_DEFINE_INTERFACE (HandsetCallMedia, handset_call_media, G_TYPE_OBJECT)
+G_DEFINE_INTERFACE (HandsetMedia, handset_media, G_TYPE_OBJECT)
 
 static void
-handset_call_media_default_init (HandsetCallMediaInterface *iface)
+handset_media_default_init (HandsetMediaInterface *iface)
 {
   /**
-   * HandsetCallMedia::local-candidate:
+   * HandsetMedia::local-candidate:
    * @candidate: a candidate that is in no local description yet
    */
   g_signal_new ("local-candidate", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
@@ -23,13 +23,13 @@ handset_call_media_default_init (HandsetCallMediaInterface *iface)
   g_signal_new ("gathering-done", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                 NULL, G_TYPE_NONE, 0);
   /**
-   * HandsetCallMedia::ice-state-changed:
+   * HandsetMedia::ice-state-changed:
    * @state: a #HandsetIceState
    */
   g_signal_new ("ice-state-changed", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0, NULL,
                 NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
   /**
-   * HandsetCallMedia::device-failed:
+   * HandsetMedia::device-failed:
    * @device: a #HandsetCallDevice: the microphone, speaker or camera
    * @message: what went wrong, in words
    */
@@ -38,125 +38,120 @@ handset_call_media_default_init (HandsetCallMediaInterface *iface)
 }
 
 void
-handset_call_media_create_offer (HandsetCallMedia *self,
-                                 gboolean ice_restart,
-                                 GCancellable *cancellable,
-                                 GAsyncReadyCallback callback,
-                                 gpointer user_data)
+handset_media_create_offer (HandsetMedia *self,
+                            gboolean ice_restart,
+                            GCancellable *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer user_data)
 {
-  HANDSET_CALL_MEDIA_GET_IFACE (self)->create_offer (self, ice_restart, cancellable, callback,
-                                                     user_data);
+  HANDSET_MEDIA_GET_IFACE (self)->create_offer (self, ice_restart, cancellable, callback,
+                                                user_data);
 }
 
 /**
- * handset_call_media_create_offer_finish:
+ * handset_media_create_offer_finish:
  *
  * Returns: (transfer full): the offer's SDP
  */
 char *
-handset_call_media_create_offer_finish (HandsetCallMedia *self,
-                                        GAsyncResult *result,
-                                        GError **error)
+handset_media_create_offer_finish (HandsetMedia *self, GAsyncResult *result, GError **error)
 {
-  return HANDSET_CALL_MEDIA_GET_IFACE (self)->create_offer_finish (self, result, error);
+  return HANDSET_MEDIA_GET_IFACE (self)->create_offer_finish (self, result, error);
 }
 
 void
-handset_call_media_create_answer (HandsetCallMedia *self,
-                                  GCancellable *cancellable,
-                                  GAsyncReadyCallback callback,
-                                  gpointer user_data)
+handset_media_create_answer (HandsetMedia *self,
+                             GCancellable *cancellable,
+                             GAsyncReadyCallback callback,
+                             gpointer user_data)
 {
-  HANDSET_CALL_MEDIA_GET_IFACE (self)->create_answer (self, cancellable, callback, user_data);
+  HANDSET_MEDIA_GET_IFACE (self)->create_answer (self, cancellable, callback, user_data);
 }
 
 /**
- * handset_call_media_create_answer_finish:
+ * handset_media_create_answer_finish:
  *
  * Returns: (transfer full): the answer's SDP
  */
 char *
-handset_call_media_create_answer_finish (HandsetCallMedia *self,
-                                         GAsyncResult *result,
-                                         GError **error)
+handset_media_create_answer_finish (HandsetMedia *self, GAsyncResult *result, GError **error)
 {
-  return HANDSET_CALL_MEDIA_GET_IFACE (self)->create_answer_finish (self, result, error);
+  return HANDSET_MEDIA_GET_IFACE (self)->create_answer_finish (self, result, error);
 }
 
 void
-handset_call_media_set_remote_description (HandsetCallMedia *self,
-                                           const char *type,
-                                           const char *sdp,
-                                           GCancellable *cancellable,
-                                           GAsyncReadyCallback callback,
-                                           gpointer user_data)
+handset_media_set_remote_description (HandsetMedia *self,
+                                      const char *type,
+                                      const char *sdp,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data)
 {
-  HANDSET_CALL_MEDIA_GET_IFACE (self)->set_remote_description (self, type, sdp, cancellable,
-                                                               callback, user_data);
+  HANDSET_MEDIA_GET_IFACE (self)->set_remote_description (self, type, sdp, cancellable, callback,
+                                                          user_data);
 }
 
 gboolean
-handset_call_media_set_remote_description_finish (HandsetCallMedia *self,
-                                                  GAsyncResult *result,
-                                                  GError **error)
+handset_media_set_remote_description_finish (HandsetMedia *self,
+                                             GAsyncResult *result,
+                                             GError **error)
 {
-  return HANDSET_CALL_MEDIA_GET_IFACE (self)->set_remote_description_finish (self, result, error);
+  return HANDSET_MEDIA_GET_IFACE (self)->set_remote_description_finish (self, result, error);
 }
 
 void
-handset_call_media_rollback (HandsetCallMedia *self)
+handset_media_rollback (HandsetMedia *self)
 {
-  HANDSET_CALL_MEDIA_GET_IFACE (self)->rollback (self);
+  HANDSET_MEDIA_GET_IFACE (self)->rollback (self);
 }
 
 void
-handset_call_media_add_remote_candidate (HandsetCallMedia *self,
-                                         const HandsetIceCandidate *candidate)
+handset_media_add_remote_candidate (HandsetMedia *self, const HandsetIceCandidate *candidate)
 {
-  HANDSET_CALL_MEDIA_GET_IFACE (self)->add_remote_candidate (self, candidate);
+  HANDSET_MEDIA_GET_IFACE (self)->add_remote_candidate (self, candidate);
 }
 
 void
-handset_call_media_set_muted (HandsetCallMedia *self, gboolean muted)
+handset_media_set_muted (HandsetMedia *self, gboolean muted)
 {
-  HANDSET_CALL_MEDIA_GET_IFACE (self)->set_muted (self, muted);
+  HANDSET_MEDIA_GET_IFACE (self)->set_muted (self, muted);
 }
 
 void
-handset_call_media_set_local_hold (HandsetCallMedia *self, gboolean hold)
+handset_media_set_local_hold (HandsetMedia *self, gboolean hold)
 {
-  HANDSET_CALL_MEDIA_GET_IFACE (self)->set_local_hold (self, hold);
+  HANDSET_MEDIA_GET_IFACE (self)->set_local_hold (self, hold);
 }
 
 void
-handset_call_media_set_video (HandsetCallMedia *self, gboolean video)
+handset_media_set_video (HandsetMedia *self, gboolean video)
 {
-  HANDSET_CALL_MEDIA_GET_IFACE (self)->set_video (self, video);
+  HANDSET_MEDIA_GET_IFACE (self)->set_video (self, video);
 }
 
 const char *
-handset_call_media_get_stream_id (HandsetCallMedia *self)
+handset_media_get_stream_id (HandsetMedia *self)
 {
-  return HANDSET_CALL_MEDIA_GET_IFACE (self)->get_stream_id (self);
+  return HANDSET_MEDIA_GET_IFACE (self)->get_stream_id (self);
 }
 
 /**
- * handset_call_media_set_shown_streams:
+ * handset_media_set_shown_streams:
  * @stream_ids: (nullable) (array zero-terminated=1): the peer's
  *   `m.usermedia` msid stream IDs; %NULL when it sent no metadata
  *
- * Which of the peer's streams to play and show (§17 #60, #61 in docs/voip-behaviours.md): the others
- * are received and dropped.
+ * Which of the peer's streams to play and show (§17 #60, #61 in docs/voip-behaviours.md): the
+ * others are received and dropped.
  */
 void
-handset_call_media_set_shown_streams (HandsetCallMedia *self, const char *const *stream_ids)
+handset_media_set_shown_streams (HandsetMedia *self, const char *const *stream_ids)
 {
-  if (HANDSET_CALL_MEDIA_GET_IFACE (self)->set_shown_streams != NULL)
-    HANDSET_CALL_MEDIA_GET_IFACE (self)->set_shown_streams (self, stream_ids);
+  if (HANDSET_MEDIA_GET_IFACE (self)->set_shown_streams != NULL)
+    HANDSET_MEDIA_GET_IFACE (self)->set_shown_streams (self, stream_ids);
 }
 
 void
-handset_call_media_close (HandsetCallMedia *self)
+handset_media_close (HandsetMedia *self)
 {
-  HANDSET_CALL_MEDIA_GET_IFACE (self)->close (self);
+  HANDSET_MEDIA_GET_IFACE (self)->close (self);
 }

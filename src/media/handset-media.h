@@ -1,4 +1,4 @@
-/* handset-call-media.h
+/* handset-media.h
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -30,11 +30,11 @@ typedef enum
   HANDSET_CALL_DEVICE_CAMERA,
 } HandsetCallDevice;
 
-#define HANDSET_TYPE_CALL_MEDIA (handset_call_media_get_type ())
-G_DECLARE_INTERFACE (HandsetCallMedia, handset_call_media, HANDSET, CALL_MEDIA, GObject)
+#define HANDSET_TYPE_MEDIA (handset_media_get_type ())
+G_DECLARE_INTERFACE (HandsetMedia, handset_media, HANDSET, MEDIA, GObject)
 
 /**
- * HandsetCallMediaInterface:
+ * HandsetMediaInterface:
  * @create_offer: makes an offer and sets it as the local description; the
  *   SDP already holds the candidates found within about 200 ms
  * @create_answer: makes an answer to the remote offer and sets it as the
@@ -61,76 +61,71 @@ G_DECLARE_INTERFACE (HandsetCallMedia, handset_call_media, HANDSET, CALL_MEDIA, 
  * local description, ::gathering-done once all are found, and
  * ::ice-state-changed.
  */
-struct _HandsetCallMediaInterface
+struct _HandsetMediaInterface
 {
   GTypeInterface parent_iface;
 
-  void (*create_offer) (HandsetCallMedia *self,
+  void (*create_offer) (HandsetMedia *self,
                         gboolean ice_restart,
                         GCancellable *cancellable,
                         GAsyncReadyCallback callback,
                         gpointer user_data);
-  char *(*create_offer_finish) (HandsetCallMedia *self, GAsyncResult *result, GError **error);
-  void (*create_answer) (HandsetCallMedia *self,
+  char *(*create_offer_finish) (HandsetMedia *self, GAsyncResult *result, GError **error);
+  void (*create_answer) (HandsetMedia *self,
                          GCancellable *cancellable,
                          GAsyncReadyCallback callback,
                          gpointer user_data);
-  char *(*create_answer_finish) (HandsetCallMedia *self, GAsyncResult *result, GError **error);
-  void (*set_remote_description) (HandsetCallMedia *self,
+  char *(*create_answer_finish) (HandsetMedia *self, GAsyncResult *result, GError **error);
+  void (*set_remote_description) (HandsetMedia *self,
                                   const char *type,
                                   const char *sdp,
                                   GCancellable *cancellable,
                                   GAsyncReadyCallback callback,
                                   gpointer user_data);
-  gboolean (*set_remote_description_finish) (HandsetCallMedia *self,
+  gboolean (*set_remote_description_finish) (HandsetMedia *self,
                                              GAsyncResult *result,
                                              GError **error);
-  void (*rollback) (HandsetCallMedia *self);
-  void (*add_remote_candidate) (HandsetCallMedia *self, const HandsetIceCandidate *candidate);
-  void (*set_muted) (HandsetCallMedia *self, gboolean muted);
-  void (*set_local_hold) (HandsetCallMedia *self, gboolean hold);
-  void (*set_video) (HandsetCallMedia *self, gboolean video);
-  const char *(*get_stream_id) (HandsetCallMedia *self);
-  void (*set_shown_streams) (HandsetCallMedia *self, const char *const *stream_ids);
-  void (*close) (HandsetCallMedia *self);
+  void (*rollback) (HandsetMedia *self);
+  void (*add_remote_candidate) (HandsetMedia *self, const HandsetIceCandidate *candidate);
+  void (*set_muted) (HandsetMedia *self, gboolean muted);
+  void (*set_local_hold) (HandsetMedia *self, gboolean hold);
+  void (*set_video) (HandsetMedia *self, gboolean video);
+  const char *(*get_stream_id) (HandsetMedia *self);
+  void (*set_shown_streams) (HandsetMedia *self, const char *const *stream_ids);
+  void (*close) (HandsetMedia *self);
 };
 
-void handset_call_media_create_offer (HandsetCallMedia *self,
-                                      gboolean ice_restart,
-                                      GCancellable *cancellable,
-                                      GAsyncReadyCallback callback,
-                                      gpointer user_data);
-char *handset_call_media_create_offer_finish (HandsetCallMedia *self,
-                                              GAsyncResult *result,
-                                              GError **error);
-void handset_call_media_create_answer (HandsetCallMedia *self,
-                                       GCancellable *cancellable,
-                                       GAsyncReadyCallback callback,
-                                       gpointer user_data);
-char *handset_call_media_create_answer_finish (HandsetCallMedia *self,
-                                               GAsyncResult *result,
-                                               GError **error);
-void handset_call_media_set_remote_description (HandsetCallMedia *self,
-                                                const char *type,
-                                                const char *sdp,
-                                                GCancellable *cancellable,
-                                                GAsyncReadyCallback callback,
-                                                gpointer user_data);
-gboolean handset_call_media_set_remote_description_finish (HandsetCallMedia *self,
-                                                           GAsyncResult *result,
-                                                           GError **error);
-void handset_call_media_rollback (HandsetCallMedia *self);
-void handset_call_media_add_remote_candidate (HandsetCallMedia *self,
-                                              const HandsetIceCandidate *candidate);
-void handset_call_media_set_muted (HandsetCallMedia *self, gboolean muted);
-void handset_call_media_set_local_hold (HandsetCallMedia *self, gboolean hold);
-void handset_call_media_set_video (HandsetCallMedia *self, gboolean video);
-const char *handset_call_media_get_stream_id (HandsetCallMedia *self);
-void handset_call_media_set_shown_streams (HandsetCallMedia *self, const char *const *stream_ids);
-void handset_call_media_close (HandsetCallMedia *self);
+void handset_media_create_offer (HandsetMedia *self,
+                                 gboolean ice_restart,
+                                 GCancellable *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer user_data);
+char *handset_media_create_offer_finish (HandsetMedia *self, GAsyncResult *result, GError **error);
+void handset_media_create_answer (HandsetMedia *self,
+                                  GCancellable *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer user_data);
+char *handset_media_create_answer_finish (HandsetMedia *self, GAsyncResult *result, GError **error);
+void handset_media_set_remote_description (HandsetMedia *self,
+                                           const char *type,
+                                           const char *sdp,
+                                           GCancellable *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer user_data);
+gboolean handset_media_set_remote_description_finish (HandsetMedia *self,
+                                                      GAsyncResult *result,
+                                                      GError **error);
+void handset_media_rollback (HandsetMedia *self);
+void handset_media_add_remote_candidate (HandsetMedia *self, const HandsetIceCandidate *candidate);
+void handset_media_set_muted (HandsetMedia *self, gboolean muted);
+void handset_media_set_local_hold (HandsetMedia *self, gboolean hold);
+void handset_media_set_video (HandsetMedia *self, gboolean video);
+const char *handset_media_get_stream_id (HandsetMedia *self);
+void handset_media_set_shown_streams (HandsetMedia *self, const char *const *stream_ids);
+void handset_media_close (HandsetMedia *self);
 
 /**
- * HandsetCallMediaFactory:
+ * HandsetMediaFactory:
  * @video: whether the call starts with video
  *
  * Makes the media of a new call; the call manager calls it once per call.
@@ -138,8 +133,6 @@ void handset_call_media_close (HandsetCallMedia *self);
  * Returns: (transfer full) (nullable): the media, or %NULL with @error
  *   saying what is missing
  */
-typedef HandsetCallMedia *(*HandsetCallMediaFactory) (gboolean video,
-                                                      gpointer user_data,
-                                                      GError **error);
+typedef HandsetMedia *(*HandsetMediaFactory) (gboolean video, gpointer user_data, GError **error);
 
 G_END_DECLS

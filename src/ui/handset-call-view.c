@@ -316,7 +316,7 @@ call_changed (HandsetCallView *self)
 static void
 bind_media (HandsetCallView *self)
 {
-  HandsetCallMedia *media = self->call ? handset_call_get_media (self->call) : NULL;
+  HandsetMedia *media = self->call ? handset_call_get_media (self->call) : NULL;
 
   if (self->paintable != NULL || !HANDSET_IS_MEDIA_SESSION (media))
     return;

@@ -1677,8 +1677,7 @@ test_voip_57_metadata_matches_msid (void)
   g_assert_nonnull (strstr (
       json_object_get_string_member (json_object_get_object_member (invite, "offer"), "sdp"),
       msid));
-  g_assert_cmpstr (keys->data, ==,
-                   handset_call_media_get_stream_id (handset_call_get_media (call)));
+  g_assert_cmpstr (keys->data, ==, handset_media_get_stream_id (handset_call_get_media (call)));
   g_assert_cmpstr (json_object_get_string_member (
                        json_object_get_object_member (metadata, keys->data), "purpose"),
                    ==, "m.usermedia");
@@ -1706,7 +1705,7 @@ test_voip_58_59_mute (void)
                                             "sdp_stream_metadata");
   g_assert_true (json_object_get_boolean_member (
       json_object_get_object_member (metadata,
-                                     handset_call_media_get_stream_id (handset_call_get_media (a))),
+                                     handset_media_get_stream_id (handset_call_get_media (a))),
       "audio_muted"));
   deliver ();
   g_assert_true (handset_call_get_remote_audio_muted (b));
@@ -1741,10 +1740,10 @@ test_voip_60_61_shown_streams (void)
 
   /* The invite's metadata names alice's one usermedia stream; the answer's
    * bob's. */
-  alice_stream = g_strdup (handset_call_media_get_stream_id (handset_call_get_media (a)));
+  alice_stream = g_strdup (handset_media_get_stream_id (handset_call_get_media (a)));
   g_assert_cmpstr (handset_fake_media_get_shown_streams (media_of (bob, b)), ==, alice_stream);
   g_assert_cmpstr (handset_fake_media_get_shown_streams (media_of (alice, a)), ==,
-                   handset_call_media_get_stream_id (handset_call_get_media (b)));
+                   handset_media_get_stream_id (handset_call_get_media (b)));
 
   /* A screenshare and a stream of unknown purpose are not shown. */
   screenshare = g_strdup_printf (

@@ -527,7 +527,7 @@ on_video_frame (HandsetMediaSession *media,
   g_atomic_int_inc (frames_of (device));
 }
 
-static HandsetCallMedia *
+static HandsetMedia *
 make_media (gboolean video, gpointer user_data, GError **error)
 {
   Device *device = user_data;
@@ -541,7 +541,7 @@ make_media (gboolean video, gpointer user_data, GError **error)
   handset_test_device_use_media (device, media, NULL);
   g_signal_connect (media, "video-frame", G_CALLBACK (on_video_frame), device);
 
-  return HANDSET_CALL_MEDIA (media);
+  return HANDSET_MEDIA (media);
 }
 
 /* What Handset sends, for the log: the events js-sdk judges. */

@@ -285,7 +285,7 @@ test_send_across_restart (void)
 }
 
 /* Real media, a tone of its own for each device. */
-static HandsetCallMedia *
+static HandsetMedia *
 make_media (gboolean video, gpointer user_data, GError **error)
 {
   HandsetTestDevice *device = user_data;
@@ -299,7 +299,7 @@ make_media (gboolean video, gpointer user_data, GError **error)
   handset_media_session_set_audio_source (media, handset_test_source (tone));
   handset_test_device_use_media (device, media, NULL);
 
-  return HANDSET_CALL_MEDIA (media);
+  return HANDSET_MEDIA (media);
 }
 
 static gboolean

@@ -115,13 +115,13 @@ send_candidate (Peer *peer, const HandsetIceCandidate *candidate)
 }
 
 static void
-on_local_candidate (HandsetCallMedia *media, HandsetIceCandidate *candidate, Peer *peer)
+on_local_candidate (HandsetMedia *media, HandsetIceCandidate *candidate, Peer *peer)
 {
   send_candidate (peer, candidate);
 }
 
 static void
-on_gathering_done (HandsetCallMedia *media, Peer *peer)
+on_gathering_done (HandsetMedia *media, Peer *peer)
 {
   g_autoptr (HandsetIceCandidate) end = handset_ice_candidate_new ("", "", -1);
 
@@ -156,7 +156,7 @@ report_heard (gpointer user_data)
 }
 
 static void
-on_ice_state (HandsetCallMedia *media, int state, Peer *peer)
+on_ice_state (HandsetMedia *media, int state, Peer *peer)
 {
   if ((state == HANDSET_ICE_STATE_CONNECTED || state == HANDSET_ICE_STATE_COMPLETED) &&
       !peer->listening)
@@ -182,8 +182,7 @@ offer_created (GObject *object, GAsyncResult *result, gpointer user_data)
 {
   Peer *peer = user_data;
   g_autoptr (GError) error = NULL;
-  g_autofree char *sdp =
-      handset_call_media_create_offer_finish (HANDSET_CALL_MEDIA (object), result, &error);
+  g_autofree char *sdp = handset_media_create_offer_finish (HANDSET_MEDIA (object), result, &error);
 
   if (sdp == NULL)
     fail (peer, "cannot make the offer: %s", error->message);
@@ -197,7 +196,7 @@ answer_created (GObject *object, GAsyncResult *result, gpointer user_data)
   Peer *peer = user_data;
   g_autoptr (GError) error = NULL;
   g_autofree char *sdp =
-      handset_call_media_create_answer_finish (HANDSET_CALL_MEDIA (object), result, &error);
+      handset_media_create_answer_finish (HANDSET_MEDIA (object), result, &error);
 
   if (sdp == NULL)
     fail (peer, "cannot make the answer: %s", error->message);
@@ -214,16 +213,15 @@ remote_set (GObject *object, GAsyncResult *result, gpointer user_data)
   Peer *peer = user_data;
   g_autoptr (GError) error = NULL;
 
-  if (!handset_call_media_set_remote_description_finish (HANDSET_CALL_MEDIA (object), result,
-                                                         &error))
+  if (!handset_media_set_remote_description_finish (HANDSET_MEDIA (object), result, &error))
     {
       fail (peer, "cannot use the remote %s: %s", peer->offerer ? "answer" : "offer",
             error->message);
       return;
     }
   if (!peer->offerer)
-    handset_call_media_create_answer (HANDSET_CALL_MEDIA (peer->session), peer->cancellable,
-                                      answer_created, peer);
+    handset_media_create_answer (HANDSET_MEDIA (peer->session), peer->cancellable, answer_created,
+                                 peer);
 }
 
 /* NULL unless @name holds a string: a wrong type is the sender's error,
@@ -276,15 +274,15 @@ handle_line (Peer *peer, const char *line)
           handset_ice_candidate_new (get_string (object, "candidate"), mid && *mid ? mid : NULL,
                                      get_int (object, "sdpMLineIndex", -1));
 
-      handset_call_media_add_remote_candidate (HANDSET_CALL_MEDIA (peer->session), candidate);
+      handset_media_add_remote_candidate (HANDSET_MEDIA (peer->session), candidate);
     }
   else if (g_strcmp0 (type, peer->offerer ? "answer" : "offer") == 0)
     {
       if (peer->offerer)
         peer->answer_time = g_get_monotonic_time ();
-      handset_call_media_set_remote_description (HANDSET_CALL_MEDIA (peer->session), type,
-                                                 get_string (object, "sdp"), peer->cancellable,
-                                                 remote_set, peer);
+      handset_media_set_remote_description (HANDSET_MEDIA (peer->session), type,
+                                            get_string (object, "sdp"), peer->cancellable,
+                                            remote_set, peer);
     }
   else
     fail (peer, "unexpected message “%s”", line);
@@ -383,8 +381,8 @@ main (int argc, char *argv[])
   read_next_line (&peer);
 
   if (peer.offerer)
-    handset_call_media_create_offer (HANDSET_CALL_MEDIA (peer.session), FALSE, peer.cancellable,
-                                     offer_created, &peer);
+    handset_media_create_offer (HANDSET_MEDIA (peer.session), FALSE, peer.cancellable,
+                                offer_created, &peer);
 
   g_main_loop_run (peer.loop);
 
@@ -392,7 +390,7 @@ main (int argc, char *argv[])
   g_cancellable_cancel (peer.cancellable);
   g_clear_handle_id (&peer.listen_timer, g_source_remove);
   g_signal_handlers_disconnect_by_data (peer.session, &peer);
-  handset_call_media_close (HANDSET_CALL_MEDIA (peer.session));
+  handset_media_close (HANDSET_MEDIA (peer.session));
   g_clear_object (&peer.session);
   handset_test_tone_free (peer.tone);
   g_clear_object (&peer.input);

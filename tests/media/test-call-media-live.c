@@ -25,7 +25,7 @@ typedef struct
 
 typedef HandsetTestDevice Device;
 
-static HandsetCallMedia *
+static HandsetMedia *
 make_media (gboolean video, gpointer user_data, GError **error)
 {
   Device *device = user_data;
@@ -40,7 +40,7 @@ make_media (gboolean video, gpointer user_data, GError **error)
                                  plan->wrong_turn_password ? "not-the-password" : NULL);
   handset_media_session_set_relay_only (media, plan->relay_only);
 
-  return HANDSET_CALL_MEDIA (media);
+  return HANDSET_MEDIA (media);
 }
 
 static Device *

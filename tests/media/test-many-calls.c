@@ -24,7 +24,7 @@
 
 typedef HandsetTestDevice Device;
 
-static HandsetCallMedia *
+static HandsetMedia *
 make_media (gboolean video, gpointer user_data, GError **error)
 {
   Device *device = user_data;
@@ -36,7 +36,7 @@ make_media (gboolean video, gpointer user_data, GError **error)
       media, handset_test_source ("audiotestsrc is-live=true wave=sine freq=440 volume=0.5"));
   handset_test_device_use_media (device, media, NULL);
 
-  return HANDSET_CALL_MEDIA (media);
+  return HANDSET_MEDIA (media);
 }
 
 static guint

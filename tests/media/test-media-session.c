@@ -27,7 +27,7 @@ typedef struct
 } Peer;
 
 static void
-on_ice_state (HandsetCallMedia *media, int state, Peer *peer)
+on_ice_state (HandsetMedia *media, int state, Peer *peer)
 {
   if (state == HANDSET_ICE_STATE_CONNECTED || state == HANDSET_ICE_STATE_COMPLETED)
     peer->connected = TRUE;
@@ -47,17 +47,17 @@ on_frame (HandsetMediaSession *session,
 }
 
 static void
-on_gathered (HandsetCallMedia *media, Peer *other)
+on_gathered (HandsetMedia *media, Peer *other)
 {
   g_autoptr (HandsetIceCandidate) end = handset_ice_candidate_new ("", NULL, -1);
 
-  handset_call_media_add_remote_candidate (HANDSET_CALL_MEDIA (other->session), end);
+  handset_media_add_remote_candidate (HANDSET_MEDIA (other->session), end);
 }
 
 static void
-relay_candidate (HandsetCallMedia *media, HandsetIceCandidate *candidate, Peer *other)
+relay_candidate (HandsetMedia *media, HandsetIceCandidate *candidate, Peer *other)
 {
-  handset_call_media_add_remote_candidate (HANDSET_CALL_MEDIA (other->session), candidate);
+  handset_media_add_remote_candidate (HANDSET_MEDIA (other->session), candidate);
 }
 
 static void
@@ -121,7 +121,7 @@ peer_init (Peer *peer, gboolean video, const char *audio_source, const char *vid
 static void
 peer_clear (Peer *peer)
 {
-  handset_call_media_close (HANDSET_CALL_MEDIA (peer->session));
+  handset_media_close (HANDSET_MEDIA (peer->session));
   g_clear_object (&peer->session);
   handset_test_tone_free (peer->tone);
 }
@@ -144,28 +144,27 @@ connect_peers (Peer *alice, Peer *bob, char **offer_out)
   g_signal_connect (alice->session, "gathering-done", G_CALLBACK (on_gathered), bob);
   g_signal_connect (bob->session, "gathering-done", G_CALLBACK (on_gathered), alice);
 
-  handset_call_media_create_offer (HANDSET_CALL_MEDIA (alice->session), FALSE, NULL, store_result,
-                                   &offer_result);
-  offer = handset_call_media_create_offer_finish (HANDSET_CALL_MEDIA (alice->session),
-                                                  wait_result (&offer_result), &error);
+  handset_media_create_offer (HANDSET_MEDIA (alice->session), FALSE, NULL, store_result,
+                              &offer_result);
+  offer = handset_media_create_offer_finish (HANDSET_MEDIA (alice->session),
+                                             wait_result (&offer_result), &error);
   g_assert_no_error (error);
   /* Early candidates are already in the offer. */
   g_assert_nonnull (strstr (offer, "a=candidate:"));
   g_assert_nonnull (strstr (offer, "127.0.0.1"));
 
-  handset_call_media_set_remote_description (HANDSET_CALL_MEDIA (bob->session), "offer", offer,
-                                             NULL, store_result, &set_result);
-  g_assert_true (handset_call_media_set_remote_description_finish (
-      HANDSET_CALL_MEDIA (bob->session), wait_result (&set_result), &error));
-  handset_call_media_create_answer (HANDSET_CALL_MEDIA (bob->session), NULL, store_result,
-                                    &answer_result);
-  answer = handset_call_media_create_answer_finish (HANDSET_CALL_MEDIA (bob->session),
-                                                    wait_result (&answer_result), &error);
+  handset_media_set_remote_description (HANDSET_MEDIA (bob->session), "offer", offer, NULL,
+                                        store_result, &set_result);
+  g_assert_true (handset_media_set_remote_description_finish (HANDSET_MEDIA (bob->session),
+                                                              wait_result (&set_result), &error));
+  handset_media_create_answer (HANDSET_MEDIA (bob->session), NULL, store_result, &answer_result);
+  answer = handset_media_create_answer_finish (HANDSET_MEDIA (bob->session),
+                                               wait_result (&answer_result), &error);
   g_assert_no_error (error);
-  handset_call_media_set_remote_description (HANDSET_CALL_MEDIA (alice->session), "answer", answer,
-                                             NULL, store_result, &answer_set);
-  g_assert_true (handset_call_media_set_remote_description_finish (
-      HANDSET_CALL_MEDIA (alice->session), wait_result (&answer_set), &error));
+  handset_media_set_remote_description (HANDSET_MEDIA (alice->session), "answer", answer, NULL,
+                                        store_result, &answer_set);
+  g_assert_true (handset_media_set_remote_description_finish (HANDSET_MEDIA (alice->session),
+                                                              wait_result (&answer_set), &error));
 
   g_assert_true (run_until (both_connected, peers, WAIT_S));
   if (offer_out != NULL)
@@ -184,24 +183,23 @@ renegotiate (Peer *alice, Peer *bob, gboolean ice_restart)
   g_autofree char *answer = NULL;
   char *offer;
 
-  handset_call_media_create_offer (HANDSET_CALL_MEDIA (alice->session), ice_restart, NULL,
-                                   store_result, &offer_result);
-  offer = handset_call_media_create_offer_finish (HANDSET_CALL_MEDIA (alice->session),
-                                                  wait_result (&offer_result), &error);
+  handset_media_create_offer (HANDSET_MEDIA (alice->session), ice_restart, NULL, store_result,
+                              &offer_result);
+  offer = handset_media_create_offer_finish (HANDSET_MEDIA (alice->session),
+                                             wait_result (&offer_result), &error);
   g_assert_no_error (error);
-  handset_call_media_set_remote_description (HANDSET_CALL_MEDIA (bob->session), "offer", offer,
-                                             NULL, store_result, &set_result);
-  g_assert_true (handset_call_media_set_remote_description_finish (
-      HANDSET_CALL_MEDIA (bob->session), wait_result (&set_result), &error));
-  handset_call_media_create_answer (HANDSET_CALL_MEDIA (bob->session), NULL, store_result,
-                                    &answer_result);
-  answer = handset_call_media_create_answer_finish (HANDSET_CALL_MEDIA (bob->session),
-                                                    wait_result (&answer_result), &error);
+  handset_media_set_remote_description (HANDSET_MEDIA (bob->session), "offer", offer, NULL,
+                                        store_result, &set_result);
+  g_assert_true (handset_media_set_remote_description_finish (HANDSET_MEDIA (bob->session),
+                                                              wait_result (&set_result), &error));
+  handset_media_create_answer (HANDSET_MEDIA (bob->session), NULL, store_result, &answer_result);
+  answer = handset_media_create_answer_finish (HANDSET_MEDIA (bob->session),
+                                               wait_result (&answer_result), &error);
   g_assert_no_error (error);
-  handset_call_media_set_remote_description (HANDSET_CALL_MEDIA (alice->session), "answer", answer,
-                                             NULL, store_result, &answer_set);
-  g_assert_true (handset_call_media_set_remote_description_finish (
-      HANDSET_CALL_MEDIA (alice->session), wait_result (&answer_set), &error));
+  handset_media_set_remote_description (HANDSET_MEDIA (alice->session), "answer", answer, NULL,
+                                        store_result, &answer_set);
+  g_assert_true (handset_media_set_remote_description_finish (HANDSET_MEDIA (alice->session),
+                                                              wait_result (&answer_set), &error));
 
   return offer;
 }
@@ -491,8 +489,8 @@ test_tones_both_ways (void)
   g_assert_null (strstr (log->str, password));
 
   /* One msid stream, the one our metadata names. */
-  msid = g_strdup_printf ("a=msid:%s ",
-                          handset_call_media_get_stream_id (HANDSET_CALL_MEDIA (alice.session)));
+  msid =
+      g_strdup_printf ("a=msid:%s ", handset_media_get_stream_id (HANDSET_MEDIA (alice.session)));
   g_assert_nonnull (strstr (offer, msid));
 
   assert_tone (&bob, 440);
@@ -523,7 +521,7 @@ test_tones_both_ways (void)
   }
 
   /* Muted: nothing more is sent, and nothing was renegotiated. */
-  handset_call_media_set_muted (HANDSET_CALL_MEDIA (alice.session), TRUE);
+  handset_media_set_muted (HANDSET_MEDIA (alice.session), TRUE);
   handset_test_run_for (500);
   refresh_stats (&alice, &bob);
   sent_before = stat (alice.session, "audio-packets-sent");
@@ -531,7 +529,7 @@ test_tones_both_ways (void)
   refresh_stats (&alice, &bob);
   sent_after = stat (alice.session, "audio-packets-sent");
   g_assert_cmpuint (sent_after, <=, sent_before + 2);
-  handset_call_media_set_muted (HANDSET_CALL_MEDIA (alice.session), FALSE);
+  handset_media_set_muted (HANDSET_MEDIA (alice.session), FALSE);
   assert_tone (&bob, 440);
 
   peer_clear (&alice);
@@ -549,7 +547,7 @@ test_streams_not_shown (void)
 
   peer_init (&alice, FALSE, "audiotestsrc is-live=true wave=sine freq=440 volume=0.5", NULL);
   peer_init (&bob, FALSE, "audiotestsrc is-live=true wave=sine freq=880 volume=0.5", NULL);
-  handset_call_media_set_shown_streams (HANDSET_CALL_MEDIA (bob.session), others);
+  handset_media_set_shown_streams (HANDSET_MEDIA (bob.session), others);
   connect_peers (&alice, &bob, NULL);
 
   assert_tone (&alice, 880);
@@ -566,12 +564,10 @@ test_streams_not_shown (void)
   peer_init (&alice, FALSE, "audiotestsrc is-live=true wave=sine freq=440 volume=0.5", NULL);
   peer_init (&bob, FALSE, "audiotestsrc is-live=true wave=sine freq=880 volume=0.5", NULL);
   {
-    const char *usermedia[] = {
-      "someone-elses-stream", handset_call_media_get_stream_id (HANDSET_CALL_MEDIA (alice.session)),
-      NULL
-    };
+    const char *usermedia[] = { "someone-elses-stream",
+                                handset_media_get_stream_id (HANDSET_MEDIA (alice.session)), NULL };
 
-    handset_call_media_set_shown_streams (HANDSET_CALL_MEDIA (bob.session), usermedia);
+    handset_media_set_shown_streams (HANDSET_MEDIA (bob.session), usermedia);
   }
   connect_peers (&alice, &bob, NULL);
   assert_tone (&bob, 440);
@@ -621,8 +617,8 @@ test_video_call (void)
   /* Audio and video in the one stream. */
   {
     g_autofree char *video_msid = g_strdup_printf (
-        "a=msid:%s %s-video", handset_call_media_get_stream_id (HANDSET_CALL_MEDIA (alice.session)),
-        handset_call_media_get_stream_id (HANDSET_CALL_MEDIA (alice.session)));
+        "a=msid:%s %s-video", handset_media_get_stream_id (HANDSET_MEDIA (alice.session)),
+        handset_media_get_stream_id (HANDSET_MEDIA (alice.session)));
 
     g_assert_nonnull (strstr (offer, video_msid));
   }
@@ -634,7 +630,7 @@ test_video_call (void)
    * stops sending video. */
   g_signal_connect (alice.session, "preview-frame", G_CALLBACK (on_preview_frame), &alice);
   g_assert_true (run_until (previews_shown, &alice, WAIT_S));
-  handset_call_media_set_video (HANDSET_CALL_MEDIA (alice.session), FALSE);
+  handset_media_set_video (HANDSET_MEDIA (alice.session), FALSE);
   handset_test_run_for (300);
   g_atomic_int_set (&alice.previews, 0);
   handset_test_run_for (500);
@@ -658,19 +654,19 @@ test_refused_description (void)
   g_autofree char *answer = NULL;
 
   peer_init (&alice, FALSE, "audiotestsrc is-live=true wave=sine freq=440", NULL);
-  handset_call_media_create_offer (HANDSET_CALL_MEDIA (alice.session), FALSE, NULL, store_result,
-                                   &offer_result);
-  offer = handset_call_media_create_offer_finish (HANDSET_CALL_MEDIA (alice.session),
-                                                  wait_result (&offer_result), &error);
+  handset_media_create_offer (HANDSET_MEDIA (alice.session), FALSE, NULL, store_result,
+                              &offer_result);
+  offer = handset_media_create_offer_finish (HANDSET_MEDIA (alice.session),
+                                             wait_result (&offer_result), &error);
   g_assert_no_error (error);
 
   /* An "answer" that is our offer turned round, without its fingerprint. */
   answer = g_regex_replace_literal (fingerprint, offer, -1, 0, "", 0, NULL);
   g_assert_null (strstr (answer, "a=fingerprint"));
-  handset_call_media_set_remote_description (HANDSET_CALL_MEDIA (alice.session), "answer", answer,
-                                             NULL, store_result, &set_result);
-  g_assert_false (handset_call_media_set_remote_description_finish (
-      HANDSET_CALL_MEDIA (alice.session), wait_result (&set_result), &error));
+  handset_media_set_remote_description (HANDSET_MEDIA (alice.session), "answer", answer, NULL,
+                                        store_result, &set_result);
+  g_assert_false (handset_media_set_remote_description_finish (HANDSET_MEDIA (alice.session),
+                                                               wait_result (&set_result), &error));
   g_assert_error (error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT);
   g_assert_nonnull (strstr (error->message, "cannot be used"));
 
@@ -691,10 +687,10 @@ test_refused_description (void)
 
         g_clear_error (&error);
         peer_init (&bob, FALSE, "audiotestsrc is-live=true wave=sine freq=440", NULL);
-        handset_call_media_set_remote_description (HANDSET_CALL_MEDIA (bob.session), "offer",
-                                                   bad[i], NULL, store_result, &bad_result);
-        g_assert_false (handset_call_media_set_remote_description_finish (
-            HANDSET_CALL_MEDIA (bob.session), wait_result (&bad_result), &error));
+        handset_media_set_remote_description (HANDSET_MEDIA (bob.session), "offer", bad[i], NULL,
+                                              store_result, &bad_result);
+        g_assert_false (handset_media_set_remote_description_finish (
+            HANDSET_MEDIA (bob.session), wait_result (&bad_result), &error));
         g_assert_nonnull (error);
         g_test_message ("description of %zu bytes: %s", strlen (bad[i]), error->message);
         peer_clear (&bob);
@@ -733,10 +729,9 @@ test_no_camera (void)
   g_assert_false (handset_media_session_can_send_video (NULL));
   handset_media_session_set_audio_source (session,
                                           handset_test_source ("audiotestsrc is-live=true"));
-  handset_call_media_create_offer (HANDSET_CALL_MEDIA (session), FALSE, NULL, store_result,
-                                   &result);
-  offer = handset_call_media_create_offer_finish (HANDSET_CALL_MEDIA (session),
-                                                  wait_result (&result), &error);
+  handset_media_create_offer (HANDSET_MEDIA (session), FALSE, NULL, store_result, &result);
+  offer =
+      handset_media_create_offer_finish (HANDSET_MEDIA (session), wait_result (&result), &error);
   g_assert_null (offer);
   g_assert_error (error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT);
   g_assert_nonnull (strstr (error->message, "No camera"));
@@ -779,7 +774,8 @@ main (int argc, char *argv[])
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add_func ("/media-session/42-candidates-in-the-sdp-and-tones-both-ways", test_tones_both_ways);
+  g_test_add_func ("/media-session/42-candidates-in-the-sdp-and-tones-both-ways",
+                   test_tones_both_ways);
   g_test_add_func ("/media-session/video-call", test_video_call);
   g_test_add_func ("/media-session/no-camera", test_no_camera);
   g_test_add_func ("/media-session/61-streams-not-shown", test_streams_not_shown);

@@ -356,7 +356,7 @@ static gboolean
 in_pipeline (gpointer data)
 {
   InPipeline *p = data;
-  HandsetCallMedia *media = handset_call_get_media (handset_call_view_get_call (p->view));
+  HandsetMedia *media = handset_call_get_media (handset_call_view_get_call (p->view));
   g_autoptr (GstElement) element = NULL;
 
   if (!HANDSET_IS_MEDIA_SESSION (media))

@@ -67,7 +67,7 @@ test_dropped_while_frames_arrive (void)
   /* Frames still queued for paintables that are gone. */
   while (g_main_context_iteration (NULL, FALSE))
     ;
-  handset_call_media_close (HANDSET_CALL_MEDIA (emitter.session));
+  handset_media_close (HANDSET_MEDIA (emitter.session));
   g_object_unref (emitter.session);
   g_bytes_unref (emitter.pixels);
 }
