@@ -1887,6 +1887,7 @@ wedged_event (Fixture *f, JsonObject **out_reply)
   g_autoptr (JsonObject) reply = NULL;
   JsonObject *part;
   JsonObject *content;
+  JsonObject *event;
 
   g_assert_no_error (error);
   reply =
@@ -1905,8 +1906,10 @@ wedged_event (Fixture *f, JsonObject **out_reply)
                                  handset_crypto_machine_get_curve25519 (f->b1->machine),
                                  copy_object (part));
   *out_reply = g_steal_pointer (&reply);
+  event = to_device_event (ALICE, content);
+  json_object_unref (content);
 
-  return to_device_event (ALICE, content);
+  return event;
 }
 
 static void
