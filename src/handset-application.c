@@ -19,7 +19,7 @@
 #include "handset-dbus.h"
 #include "handset-incoming-window.h"
 #include "handset-matrix-uri.h"
-#include "handset-media-session.h"
+#include "handset-media-provider.h"
 #include "handset-notification.h"
 #include "handset-preferences.h"
 #include "handset-recovery-dialog.h"
@@ -55,6 +55,8 @@ struct _HandsetApplication
 G_DEFINE_FINAL_TYPE (HandsetApplication, handset_application, ADW_TYPE_APPLICATION)
 
 static void account_state_cb (HandsetAccount *account, GParamSpec *pspec, HandsetApplication *self);
+static void
+command_finished_cb (GApplicationCommandLine *command_line, int status, gpointer user_data);
 static void run_waiting_commands (HandsetApplication *self);
 static void settings_changed_cb (GSettings *settings, const char *key, HandsetApplication *self);
 static void restored_cb (GObject *object, GAsyncResult *result, gpointer user_data);
@@ -313,8 +315,13 @@ incoming_call_cb (HandsetCallManager *manager, HandsetCall *call, HandsetApplica
   /* Never rung on top of a call going on: a call waiting. */
   handset_incoming_window_set_waiting (incoming,
                                        handset_call_manager_get_busy_call (manager, call) != NULL);
+  {
+    g_autoptr (HandsetRingtone) ringtone = handset_session_make_ringtone (self->session);
+
+    handset_incoming_window_set_ringtone (incoming, ringtone);
+  }
   handset_incoming_window_set_can_send_video (
-      incoming, handset_media_session_can_send_video (self->media_devices));
+      incoming, handset_media_devices_can_send_video (self->media_devices));
   {
     g_autofree char *avatar_url = handset_session_peer_avatar_url (
         self->session, handset_call_get_opponent_user_id (call), handset_call_get_room_id (call));
@@ -354,8 +361,13 @@ incoming_invitation_cb (HandsetCallManager *manager,
 
   incoming = handset_incoming_window_new_for_invitation (GTK_APPLICATION (self), manager,
                                                          invitation, name);
+  {
+    g_autoptr (HandsetRingtone) ringtone = handset_session_make_ringtone (self->session);
+
+    handset_incoming_window_set_ringtone (incoming, ringtone);
+  }
   handset_incoming_window_set_can_send_video (
-      incoming, handset_media_session_can_send_video (self->media_devices));
+      incoming, handset_media_devices_can_send_video (self->media_devices));
   gtk_window_present (GTK_WINDOW (incoming));
   if (window == NULL || !gtk_window_is_active (GTK_WINDOW (window)))
     {
@@ -764,7 +776,8 @@ run_command (HandsetApplication *self, GApplicationCommandLine *command_line)
     g_strv_builder_add (builder, "--video");
   command = g_strv_builder_end (builder);
 
-  status = handset_cli_run (self->session, command_line, (const char *const *) command);
+  status = handset_cli_run (self->session, command_line, (const char *const *) command,
+                            command_finished_cb, self);
   if (status >= 0)
     handset_application_set_command_status (self, command_line, status);
 
@@ -856,24 +869,27 @@ link_call_closure_free (gpointer data, GClosure *closure)
 }
 
 static void
+link_call_placed (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (HandsetApplication) self = HANDSET_APPLICATION (user_data);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HandsetCall) call = NULL;
+
+  call = handset_session_place_call_finish (HANDSET_SESSION (object), result, &error);
+  if (call == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    handset_window_toast (ensure_window (self), error->message);
+}
+
+static void
 link_response (AdwMessageDialog *dialog, const char *response, LinkCall *link)
 {
   HandsetApplication *self = link->self;
-  g_autoptr (GError) error = NULL;
 
   if (self->session == NULL || g_str_equal (response, "cancel"))
     return;
 
-  if (link->room)
-    {
-      if (handset_call_manager_place_call (handset_session_get_call_manager (self->session),
-                                           link->target, NULL, g_str_equal (response, "video"),
-                                           &error) == NULL)
-        handset_window_toast (ensure_window (self), error->message);
-      return;
-    }
-  handset_session_call_user_async (self->session, link->target, g_str_equal (response, "video"),
-                                   NULL, NULL, NULL);
+  handset_session_place_call_async (self->session, link->target, g_str_equal (response, "video"),
+                                    NULL, link_call_placed, g_object_ref (self));
 }
 
 /* A link never dials by itself: it asks first. */
@@ -1473,6 +1489,12 @@ handset_application_get_settings (HandsetApplication *self)
  * command that finishes later (one waiting for the first sync, say) puts
  * its status here, and main() returns it.
  */
+static void
+command_finished_cb (GApplicationCommandLine *command_line, int status, gpointer user_data)
+{
+  handset_application_set_command_status (HANDSET_APPLICATION (user_data), command_line, status);
+}
+
 void
 handset_application_set_command_status (HandsetApplication *self,
                                         GApplicationCommandLine *command_line,

@@ -18,10 +18,29 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "handset-application.h"
 #include "handset-cli.h"
 #include "handset-matrix-uri.h"
-#include "handset-media-session.h"
+#include "handset-media.h"
+
+/* ------------------------------------------------------------------ finishing later */
+
+typedef struct
+{
+  HandsetCliStatusFunc func;
+  gpointer data;
+} Finished;
+
+/* A command that returned -1 says its status here when it is done. */
+static void
+finish_later (GApplicationCommandLine *command_line, int status)
+{
+  Finished *finished = g_object_get_data (G_OBJECT (command_line), "handset-cli-finished");
+
+  if (finished != NULL && finished->func != NULL)
+    finished->func (command_line, status, finished->data);
+  else
+    g_application_command_line_set_exit_status (command_line, status);
+}
 
 /* ------------------------------------------------------------------ login */
 
@@ -239,11 +258,14 @@ handset_cli_call_json (HandsetCall *call)
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonNode) root = NULL;
   HandsetMedia *media = handset_call_get_media (call);
-  guint64 sent = 0, received = 0;
+  HandsetMediaStats stats = { 0 };
+  guint64 sent, received;
   const char *opponent = handset_call_get_opponent_user_id (call);
 
-  if (HANDSET_IS_MEDIA_SESSION (media))
-    g_object_get (media, "audio-bytes-sent", &sent, "audio-bytes-received", &received, NULL);
+  if (media != NULL)
+    handset_media_get_stats (media, &stats);
+  sent = stats.audio_bytes_sent;
+  received = stats.audio_bytes_received;
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "call_id");
@@ -376,12 +398,13 @@ placed_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   g_autoptr (GError) error = NULL;
   g_autoptr (HandsetCall) call = NULL;
 
-  call = handset_session_call_user_finish (HANDSET_SESSION (object), result, &error);
+  call = handset_session_place_call_finish (HANDSET_SESSION (object), result, &error);
   if (call == NULL)
     {
+      /* 2: nobody to call in what was given; 1: the call failed. */
       g_application_command_line_printerr (command_line, "handset: %s\n", error->message);
-      handset_application_set_command_status (HANDSET_APPLICATION (g_application_get_default ()),
-                                              command_line, 1);
+      finish_later (command_line,
+                    g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT) ? 2 : 1);
       return;
     }
   g_application_command_line_print (command_line, "%s\n", handset_call_get_call_id (call));
@@ -413,13 +436,11 @@ verify_free (Verify *verify)
 static void
 verify_finish (Verify *verify, int status, const char *message)
 {
-  HandsetApplication *app = HANDSET_APPLICATION (g_application_get_default ());
-
   if (status == 0)
     g_application_command_line_print (verify->command_line, "%s\n", message);
   else
     g_application_command_line_printerr (verify->command_line, "handset: %s\n", message);
-  handset_application_set_command_status (app, verify->command_line, status);
+  finish_later (verify->command_line, status);
   verify_free (verify);
 }
 
@@ -617,21 +638,29 @@ handset_cli_needs_instance (const char *command)
  * handset_cli_run:
  * @session: (nullable): the logged-in session
  * @args: the command and its arguments
+ * @finished: (nullable): told the exit status of a command that finishes
+ *   later
  *
- * Runs a command in the primary instance. The exit status of a command
- * that finishes later is set when it does.
+ * Runs a command in the primary instance.
  *
  * Returns: the exit status, or -1 when the command finishes later
  */
 int
 handset_cli_run (HandsetSession *session,
                  GApplicationCommandLine *command_line,
-                 const char *const *args)
+                 const char *const *args,
+                 HandsetCliStatusFunc finished,
+                 gpointer finished_data)
 {
   const char *command = args[0];
   gboolean video = FALSE;
   const char *operand = NULL;
   HandsetCall *call;
+  Finished *later = g_new0 (Finished, 1);
+
+  later->func = finished;
+  later->data = finished_data;
+  g_object_set_data_full (G_OBJECT (command_line), "handset-cli-finished", later, g_free);
 
   for (guint i = 1; args[i] != NULL; i++)
     {
@@ -675,51 +704,11 @@ handset_cli_run (HandsetSession *session,
 
   if (g_str_equal (command, "call"))
     {
-      g_autoptr (GError) error = NULL;
-      g_autoptr (HandsetMatrixUri) uri = NULL;
-
       if (operand == NULL)
         return usage (command_line);
 
-      if (operand[0] == '!')
-        {
-          call = handset_call_manager_place_call (handset_session_get_call_manager (session),
-                                                  operand, NULL, video, &error);
-          if (call == NULL)
-            {
-              g_application_command_line_printerr (command_line, "handset: %s\n", error->message);
-              return 1;
-            }
-          g_application_command_line_print (command_line, "%s\n", handset_call_get_call_id (call));
-          return 0;
-        }
-
-      if (operand[0] != '@')
-        {
-          uri = handset_matrix_uri_parse (operand, &error);
-          if (uri == NULL)
-            {
-              g_application_command_line_printerr (command_line, "handset: %s\n", error->message);
-              return 2;
-            }
-          if (handset_matrix_uri_get_kind (uri) == HANDSET_MATRIX_URI_KIND_ROOM_ID)
-            {
-              const char *room_args[] = { "call", handset_matrix_uri_get_id (uri),
-                                          video ? "--video" : NULL, NULL };
-
-              return handset_cli_run (session, command_line, room_args);
-            }
-          if (handset_matrix_uri_get_kind (uri) != HANDSET_MATRIX_URI_KIND_USER)
-            {
-              g_application_command_line_printerr (command_line, "handset: %s\n",
-                                                   _ ("Only a person or a room ID can be called"));
-              return 2;
-            }
-          operand = handset_matrix_uri_get_id (uri);
-        }
-
-      handset_session_call_user_async (session, operand, video, NULL, placed_cb,
-                                       g_object_ref (command_line));
+      handset_session_place_call_async (session, operand, video, NULL, placed_cb,
+                                        g_object_ref (command_line));
       return -1;
     }
 

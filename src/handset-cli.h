@@ -17,9 +17,21 @@ int handset_cli_check_instance (const char *profile_name);
 gboolean handset_cli_is_link (const char *word);
 gboolean handset_cli_needs_instance (const char *command);
 int handset_cli_login (const char *profile_name, const char *homeserver, const char *user);
+/**
+ * HandsetCliStatusFunc:
+ *
+ * A command that finishes after handset_cli_run() returned (-1) says its
+ * exit status through this.
+ */
+typedef void (*HandsetCliStatusFunc) (GApplicationCommandLine *command_line,
+                                      int status,
+                                      gpointer user_data);
+
 int handset_cli_run (HandsetSession *session,
                      GApplicationCommandLine *command_line,
-                     const char *const *args);
+                     const char *const *args,
+                     HandsetCliStatusFunc finished,
+                     gpointer finished_data);
 char *handset_cli_call_json (HandsetCall *call);
 
 G_END_DECLS

@@ -19,10 +19,9 @@
 #include "handset-dbus-generated.h"
 #include "handset-dbus.h"
 #include "handset-matrix-uri.h"
-#include "handset-media-session.h"
+#include "handset-media.h"
 
 /* The spec's limit for an identifier, sigil included. */
-#define ID_MAX_BYTES 255
 
 typedef struct
 {
@@ -41,9 +40,6 @@ typedef struct
   HandsetDBus *owner;
   GCancellable *cancellable;
   GDBusMethodInvocation *invocation;
-  char *id; /* a checked user ID or room ID */
-  gboolean is_room;
-  gboolean video;
 } PlaceCall;
 
 struct _HandsetDBus
@@ -57,7 +53,6 @@ struct _HandsetDBus
   HandsetCallManager *manager;
   HandsetDBusCallManager *manager_skeleton;
   GPtrArray *objects; /* CallObject, oldest first */
-  GPtrArray *waiting; /* PlaceCall, until the session is ready */
   GCancellable *cancellable;
   guint next_number;
   guint prune_source;
@@ -83,14 +78,14 @@ or_empty (const char *value)
 static void
 sync_media_bytes (CallObject *object)
 {
-  guint64 sent = 0, received = 0;
+  HandsetMediaStats stats;
 
-  if (!HANDSET_IS_MEDIA_SESSION (object->media))
+  if (object->media == NULL)
     return;
 
-  g_object_get (object->media, "audio-bytes-sent", &sent, "audio-bytes-received", &received, NULL);
-  handset_dbus_call_set_audio_bytes_sent (object->skeleton, sent);
-  handset_dbus_call_set_audio_bytes_received (object->skeleton, received);
+  handset_media_get_stats (object->media, &stats);
+  handset_dbus_call_set_audio_bytes_sent (object->skeleton, stats.audio_bytes_sent);
+  handset_dbus_call_set_audio_bytes_received (object->skeleton, stats.audio_bytes_received);
 }
 
 /* Sets every property; the skeleton only announces those that changed. */
@@ -123,7 +118,7 @@ sync_properties (CallObject *object)
 }
 
 static void
-media_bytes_cb (HandsetMedia *media, GParamSpec *pspec, CallObject *object)
+media_bytes_cb (HandsetMedia *media, CallObject *object)
 {
   sync_media_bytes (object);
 }
@@ -140,11 +135,8 @@ follow_media (CallObject *object)
   if (object->media != NULL)
     g_signal_handlers_disconnect_by_data (object->media, object);
   g_set_object (&object->media, media);
-  if (HANDSET_IS_MEDIA_SESSION (media))
-    {
-      g_signal_connect (media, "notify::audio-bytes-sent", G_CALLBACK (media_bytes_cb), object);
-      g_signal_connect (media, "notify::audio-bytes-received", G_CALLBACK (media_bytes_cb), object);
-    }
+  if (media != NULL)
+    g_signal_connect (media, "stats-changed", G_CALLBACK (media_bytes_cb), object);
 }
 
 static void
@@ -418,111 +410,7 @@ static void
 place_call_free (PlaceCall *request)
 {
   g_clear_object (&request->cancellable);
-  g_free (request->id);
   g_free (request);
-}
-
-/* Checks what the spec asks of a user or room ID that a link parser would
- * have checked: the homeserver finds anything finer. */
-static gboolean
-check_id (const char *target, const char *what, GError **error)
-{
-  const char *colon = strchr (target, ':');
-
-  if (strlen (target) > ID_MAX_BYTES)
-    {
-      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS, "The %s is longer than %d bytes",
-                   what, ID_MAX_BYTES);
-      return FALSE;
-    }
-
-  if (!g_utf8_validate (target, -1, NULL))
-    {
-      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS, "The %s is not valid UTF-8",
-                   what);
-      return FALSE;
-    }
-
-  for (const char *p = target; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (g_unichar_iscntrl (c) || g_unichar_isspace (c))
-        {
-          g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
-                       "“%s” is not a valid %s: it contains a space or a control character", target,
-                       what);
-          return FALSE;
-        }
-    }
-
-  if (colon == NULL || colon == target + 1 || colon[1] == '\0')
-    {
-      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
-                   "“%s” is not a valid %s: it looks like %s", target, what,
-                   target[0] == '@' ? "“@alice:example.org”" : "“!abc:example.org”");
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-/* Returns the user or room ID that a PlaceCall target means. */
-static char *
-parse_target (const char *target, gboolean *is_room, GError **error)
-{
-  g_autoptr (HandsetMatrixUri) uri = NULL;
-  g_autoptr (GError) uri_error = NULL;
-
-  *is_room = FALSE;
-
-  if (*target == '\0')
-    {
-      g_set_error_literal (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
-                           "No one to call: give a Matrix user ID, a room ID, or a matrix: or "
-                           "https://matrix.to/#/ link");
-      return NULL;
-    }
-
-  if (target[0] == '@' || target[0] == '!')
-    {
-      *is_room = target[0] == '!';
-      if (!check_id (target, *is_room ? "room ID" : "user ID", error))
-        return NULL;
-      return g_strdup (target);
-    }
-
-  if (target[0] == '#')
-    {
-      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
-                   "“%s” is a room alias; only a person or a room ID can be called", target);
-      return NULL;
-    }
-
-  uri = handset_matrix_uri_parse (target, &uri_error);
-  if (uri == NULL)
-    {
-      /* The parser's message already names the link and what is wrong. */
-      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
-                   "%s; a user ID such as @alice:example.org or a room ID works too",
-                   uri_error->message);
-      return NULL;
-    }
-
-  switch (handset_matrix_uri_get_kind (uri))
-    {
-      case HANDSET_MATRIX_URI_KIND_USER:
-        return g_strdup (handset_matrix_uri_get_id (uri));
-      case HANDSET_MATRIX_URI_KIND_ROOM_ID:
-        *is_room = TRUE;
-        return g_strdup (handset_matrix_uri_get_id (uri));
-      case HANDSET_MATRIX_URI_KIND_ROOM_ALIAS:
-      default:
-        g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
-                     "The link is to the room alias %s; only a person or a room ID can be called",
-                     handset_matrix_uri_get_id (uri));
-        return NULL;
-    }
 }
 
 /* Answers a PlaceCall with the object of a call the manager just added. */
@@ -541,51 +429,26 @@ return_call (HandsetDBus *self, GDBusMethodInvocation *invocation, HandsetCall *
 }
 
 static void
-call_user_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+call_placed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   PlaceCall *request = user_data;
   g_autoptr (GError) error = NULL;
   g_autoptr (HandsetCall) call = NULL;
 
-  call = handset_session_call_user_finish (HANDSET_SESSION (source), result, &error);
+  call = handset_session_place_call_finish (HANDSET_SESSION (source), result, &error);
   /* Cancelled means the owner is gone: it must not be touched. */
-  if (g_cancellable_is_cancelled (request->cancellable))
+  if (g_cancellable_is_cancelled (request->cancellable) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return_failed (request->invocation, "Handset stopped before the call was placed");
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT) ||
+           g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    g_dbus_method_invocation_return_error_literal (request->invocation, G_DBUS_ERROR,
+                                                   G_DBUS_ERROR_INVALID_ARGS, error->message);
   else if (call == NULL)
     return_failed (request->invocation, error->message);
   else
     return_call (request->owner, request->invocation, call);
 
-  place_call_free (request);
-}
-
-static void
-place_call (HandsetDBus *self, PlaceCall *request)
-{
-  g_autoptr (GError) error = NULL;
-  HandsetCall *call;
-
-  if (!request->is_room)
-    {
-      handset_session_call_user_async (self->session, request->id, request->video,
-                                       request->cancellable, call_user_cb, request);
-      return;
-    }
-
-  if (handset_rooms_lookup (handset_session_get_rooms (self->session), request->id) == NULL)
-    {
-      g_dbus_method_invocation_return_error (request->invocation, G_DBUS_ERROR,
-                                             G_DBUS_ERROR_INVALID_ARGS,
-                                             "You are not a member of the room %s", request->id);
-      place_call_free (request);
-      return;
-    }
-
-  call = handset_call_manager_place_call (self->manager, request->id, NULL, request->video, &error);
-  if (call == NULL)
-    return_failed (request->invocation, error->message);
-  else
-    return_call (self, request->invocation, call);
   place_call_free (request);
 }
 
@@ -596,48 +459,16 @@ handle_place_call (HandsetDBusCallManager *skeleton,
                    gboolean video,
                    HandsetDBus *self)
 {
-  g_autoptr (GError) error = NULL;
-  PlaceCall *request;
-  gboolean is_room;
-  char *id;
+  PlaceCall *request = g_new0 (PlaceCall, 1);
 
-  id = parse_target (target, &is_room, &error);
-  if (id == NULL)
-    {
-      g_dbus_method_invocation_return_gerror (invocation, error);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-
-  request = g_new0 (PlaceCall, 1);
   request->owner = self;
   request->cancellable = g_object_ref (self->cancellable);
   request->invocation = invocation;
-  request->id = id;
-  request->is_room = is_room;
-  request->video = video;
-
-  /* Before the first sync the direct chats and rooms are not known yet:
-   * calling a person now would make a second direct chat. */
-  if (!handset_session_get_ready (self->session))
-    g_ptr_array_add (self->waiting, request);
-  else
-    place_call (self, request);
+  /* Checked, and held until the first sync, where every call is placed. */
+  handset_session_place_call_async (self->session, target, video, request->cancellable,
+                                    call_placed_cb, request);
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static void
-session_ready_cb (HandsetSession *session, GParamSpec *pspec, HandsetDBus *self)
-{
-  g_autoptr (GPtrArray) waiting = NULL;
-
-  if (!handset_session_get_ready (session) || self->waiting->len == 0)
-    return;
-
-  waiting = g_steal_pointer (&self->waiting);
-  self->waiting = g_ptr_array_new ();
-  for (guint i = 0; i < waiting->len; i++)
-    place_call (self, g_ptr_array_index (waiting, i));
 }
 
 /* ------------------------------------------------------------------ object */
@@ -662,7 +493,6 @@ handset_dbus_finalize (GObject *object)
   HandsetDBus *self = HANDSET_DBUS (object);
 
   g_ptr_array_unref (self->objects);
-  g_ptr_array_unref (self->waiting);
   g_object_unref (self->cancellable);
   g_free (self->base_path);
   g_free (self->manager_path);
@@ -683,7 +513,6 @@ static void
 handset_dbus_init (HandsetDBus *self)
 {
   self->objects = g_ptr_array_new_with_free_func ((GDestroyNotify) call_object_free);
-  self->waiting = g_ptr_array_new ();
   self->cancellable = g_cancellable_new ();
   self->next_number = 1;
 }
@@ -724,7 +553,6 @@ handset_dbus_new (GDBusConnection *connection, const char *base_path, HandsetSes
   g_signal_connect (self->manager_skeleton, "handle-place-call", G_CALLBACK (handle_place_call),
                     self);
   g_signal_connect (self->manager, "call-added", G_CALLBACK (call_added_cb), self);
-  g_signal_connect (self->session, "notify::ready", G_CALLBACK (session_ready_cb), self);
 
   calls = handset_call_manager_get_calls (self->manager);
   for (guint i = 0; i < calls->len; i++)
@@ -775,15 +603,6 @@ handset_dbus_unexport (HandsetDBus *self)
   g_signal_handlers_disconnect_by_data (self->manager, self);
   g_signal_handlers_disconnect_by_data (self->session, self);
   g_signal_handlers_disconnect_by_data (self->manager_skeleton, self);
-
-  for (guint i = 0; i < self->waiting->len; i++)
-    {
-      PlaceCall *request = g_ptr_array_index (self->waiting, i);
-
-      return_failed (request->invocation, "Handset stopped before the call was placed");
-      place_call_free (request);
-    }
-  g_ptr_array_set_size (self->waiting, 0);
 
   g_ptr_array_set_size (self->objects, 0);
   if (g_dbus_interface_skeleton_get_connection (

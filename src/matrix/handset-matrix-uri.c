@@ -15,13 +15,9 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "handset-matrix-id.h"
 #include "handset-matrix-uri.h"
 
-/* The spec's limit for every identifier, sigil included. */
-#define ID_MAX_BYTES 255
-/* A dns-name is at most 255 characters, a port at most 5 digits. */
-#define HOSTNAME_MAX_BYTES 255
-#define PORT_MAX_DIGITS    5
 /* How much of a refused link its error message repeats. */
 #define QUOTE_MAX_CHARS 64
 
@@ -222,131 +218,21 @@ decode_part (const char *text,
   return decoded;
 }
 
-/* server_name = hostname [ ":" port ], where hostname is an IPv4 address,
- * "[" IPv6 address "]" or a DNS name (spec appendix "Server Name"). An IPv4
- * address is made of DNS-name characters, so it needs no case of its own. */
-static gboolean
-server_name_is_valid (const char *name)
-{
-  const char *p = name;
-  guint digits = 0;
-  guint port = 0;
-
-  if (*p == '[')
-    {
-      const char *bracket = strchr (p, ']');
-      gsize length;
-
-      if (bracket == NULL)
-        return FALSE;
-
-      length = (gsize) (bracket - (p + 1));
-      if (length < 2 || length > 45)
-        return FALSE;
-
-      for (const char *q = p + 1; q < bracket; q++)
-        {
-          if (!g_ascii_isxdigit (*q) && *q != ':' && *q != '.')
-            return FALSE;
-        }
-
-      p = bracket + 1;
-    }
-  else
-    {
-      gsize length = 0;
-
-      for (; *p != '\0' && *p != ':'; p++)
-        {
-          if (!g_ascii_isalnum (*p) && *p != '-' && *p != '.')
-            return FALSE;
-          if (++length > HOSTNAME_MAX_BYTES)
-            return FALSE;
-        }
-
-      if (length == 0)
-        return FALSE;
-    }
-
-  if (*p == '\0')
-    return TRUE;
-
-  if (*p != ':')
-    return FALSE;
-
-  for (p++; *p != '\0'; p++)
-    {
-      if (!g_ascii_isdigit (*p) || ++digits > PORT_MAX_DIGITS)
-        return FALSE;
-      port = port * 10 + (guint) (*p - '0');
-    }
-
-  return digits > 0 && port <= 65535;
-}
-
 /* Checks an identifier that arrived without its sigil and returns it with
  * the sigil. Event IDs of current room versions have no server name. */
 static char *
 make_id (const char *text, char sigil, const char *body, const char *what, GError **error)
 {
-  const char *colon;
+  g_autofree char *id = g_strdup_printf ("%c%s", sigil, body);
+  g_autofree char *problem = handset_matrix_id_problem (id);
 
-  if (*body == '\0')
+  if (problem != NULL)
     {
-      set_invalid (error, text, "the %s is empty", what);
+      set_invalid (error, text, "%s", problem);
       return NULL;
     }
 
-  if (strlen (body) + 1 > ID_MAX_BYTES)
-    {
-      set_invalid (error, text, "the %s is longer than %d bytes", what, ID_MAX_BYTES);
-      return NULL;
-    }
-
-  if (!g_utf8_validate (body, -1, NULL))
-    {
-      set_invalid (error, text, "the %s is not valid UTF-8", what);
-      return NULL;
-    }
-
-  for (const char *p = body; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (g_unichar_iscntrl (c) || g_unichar_isspace (c))
-        {
-          set_invalid (error, text, "the %s contains a space or a control character", what);
-          return NULL;
-        }
-    }
-
-  if (sigil != '$')
-    {
-      /* The server name is all after the first colon: it may hold a port. */
-      colon = strchr (body, ':');
-
-      if (colon == NULL || colon[1] == '\0')
-        {
-          set_invalid (error, text, "the %s has no server name", what);
-          return NULL;
-        }
-
-      if (colon == body)
-        {
-          set_invalid (error, text, "the %s has no name before its server name", what);
-          return NULL;
-        }
-
-      if (!server_name_is_valid (colon + 1))
-        {
-          g_autofree char *server = quote_for_message (colon + 1);
-
-          set_invalid (error, text, "“%s” in the %s is not a valid server name", server, what);
-          return NULL;
-        }
-    }
-
-  return g_strdup_printf ("%c%s", sigil, body);
+  return g_steal_pointer (&id);
 }
 
 static HandsetMatrixUriAction
@@ -404,7 +290,7 @@ parse_query (const char *text,
         }
       else if (g_str_equal (key, "via"))
         {
-          if (!server_name_is_valid (value))
+          if (!handset_matrix_server_name_is_valid (value, strlen (value)))
             {
               g_autofree char *server = quote_for_message (value);
 

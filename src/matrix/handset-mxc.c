@@ -11,64 +11,12 @@
 
 #include "config.h"
 
+#include "handset-matrix-id.h"
 #include "handset-mxc.h"
 
 #define MXC_PREFIX         "mxc://"
-#define SERVER_NAME_MAX    255
 #define MEDIA_ID_MAX       255
-#define PORT_DIGITS_MAX    5
 #define THUMBNAIL_SIZE_MAX 4096
-
-/* The server name grammar of the spec's appendix: a DNS name, an IPv4
- * address, or an IPv6 literal in brackets, with an optional port. */
-static gboolean
-server_name_is_valid (const char *name, gsize len)
-{
-  gsize host_end = len;
-  gsize i;
-
-  if (len == 0 || len > SERVER_NAME_MAX)
-    return FALSE;
-
-  if (name[0] == '[')
-    {
-      const char *close = memchr (name, ']', len);
-
-      if (close == NULL || close == name + 1)
-        return FALSE;
-      host_end = (gsize) (close - name) + 1;
-      for (i = 1; i < host_end - 1; i++)
-        if (!g_ascii_isxdigit (name[i]) && name[i] != ':' && name[i] != '.')
-          return FALSE;
-    }
-  else
-    {
-      const char *colon = memchr (name, ':', len);
-
-      if (colon != NULL)
-        host_end = (gsize) (colon - name);
-      if (host_end == 0)
-        return FALSE;
-      for (i = 0; i < host_end; i++)
-        {
-          if (!g_ascii_isalnum (name[i]) && name[i] != '-' && name[i] != '.')
-            return FALSE;
-          /* No empty labels: "..", which a URL path would climb with. */
-          if (name[i] == '.' && (i == 0 || i == host_end - 1 || name[i - 1] == '.'))
-            return FALSE;
-        }
-    }
-
-  if (host_end == len)
-    return TRUE;
-  if (name[host_end] != ':' || len - host_end - 1 == 0 || len - host_end - 1 > PORT_DIGITS_MAX)
-    return FALSE;
-  for (i = host_end + 1; i < len; i++)
-    if (!g_ascii_isdigit (name[i]))
-      return FALSE;
-
-  return TRUE;
-}
 
 /* The spec allows only [A-Za-z0-9_-] in media IDs: no dots, no slashes,
  * so nothing that could climb out of a path. */
@@ -106,7 +54,7 @@ handset_mxc_parse (const char *uri, char **server_name, char **media_id)
 
   rest = uri + strlen (MXC_PREFIX);
   slash = strchr (rest, '/');
-  if (slash == NULL || !server_name_is_valid (rest, (gsize) (slash - rest)) ||
+  if (slash == NULL || !handset_matrix_server_name_is_valid (rest, (gsize) (slash - rest)) ||
       !media_id_is_valid (slash + 1))
     return FALSE;
 

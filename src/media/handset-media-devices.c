@@ -12,7 +12,7 @@
 
 #include "config.h"
 
-#include "handset-media-devices.h"
+#include "handset-media-devices-private.h"
 
 #define N_KINDS (HANDSET_MEDIA_DEVICE_CAMERA + 1)
 
@@ -585,4 +585,22 @@ handset_media_devices_find (HandsetMediaDevices *self,
     }
 
   return NULL;
+}
+
+/**
+ * handset_media_devices_can_send_video:
+ * @devices: (nullable): the devices, as monitored
+ *
+ * Returns: whether a call can send video: there is a camera (or the
+ *   environment names a video source, as tests do)
+ */
+gboolean
+handset_media_devices_can_send_video (HandsetMediaDevices *devices)
+{
+  const char *description = g_getenv ("HANDSET_VIDEO_SRC");
+
+  if (description != NULL && *description != '\0')
+    return TRUE;
+  return devices != NULL &&
+         g_list_model_get_n_items (handset_media_devices_get_cameras (devices)) > 0;
 }

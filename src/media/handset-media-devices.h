@@ -5,7 +5,6 @@
 #pragma once
 
 #include <gio/gio.h>
-#include <gst/gst.h>
 
 G_BEGIN_DECLS
 
@@ -22,18 +21,15 @@ GType handset_media_device_kind_get_type (void) G_GNUC_CONST;
 #define HANDSET_TYPE_MEDIA_DEVICE (handset_media_device_get_type ())
 G_DECLARE_FINAL_TYPE (HandsetMediaDevice, handset_media_device, HANDSET, MEDIA_DEVICE, GObject)
 
-HandsetMediaDevice *handset_media_device_new (GstDevice *device, HandsetMediaDeviceKind kind);
-
 const char *handset_media_device_get_name (HandsetMediaDevice *self);
 const char *handset_media_device_get_display_name (HandsetMediaDevice *self);
 HandsetMediaDeviceKind handset_media_device_get_kind (HandsetMediaDevice *self);
-GstDevice *handset_media_device_get_gst_device (HandsetMediaDevice *self);
-GstElement *handset_media_device_create_element (HandsetMediaDevice *self, GError **error);
 
 #define HANDSET_TYPE_MEDIA_DEVICES (handset_media_devices_get_type ())
 G_DECLARE_FINAL_TYPE (HandsetMediaDevices, handset_media_devices, HANDSET, MEDIA_DEVICES, GObject)
 
 HandsetMediaDevices *handset_media_devices_new (void);
+gboolean handset_media_devices_can_send_video (HandsetMediaDevices *devices);
 
 GListModel *handset_media_devices_get_microphones (HandsetMediaDevices *self);
 GListModel *handset_media_devices_get_speakers (HandsetMediaDevices *self);

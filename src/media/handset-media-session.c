@@ -27,7 +27,9 @@
 
 #include "handset-media-check.h"
 #include "handset-media-devices.h"
+#include "handset-media-provider.h"
 #include "handset-media-session.h"
+#include "handset-media-stats.h"
 #include "handset-sdp.h"
 
 #define DEFAULT_AUDIO_PT  111
@@ -93,12 +95,7 @@ struct _HandsetMediaSession
   guint early_timer;
 
   /* Statistics, from get-stats. */
-  guint64 audio_bytes_sent, audio_bytes_received, audio_packets_sent, audio_packets_received;
-  guint64 video_bytes_sent, video_bytes_received, video_packets_sent, video_packets_received;
-  gint64 packets_lost;
-  double round_trip_time;
-  double jitter;
-  char *candidate_pair_type;
+  HandsetMediaStats stats;
 };
 
 static void handset_media_session_iface_init (HandsetMediaInterface *iface);
@@ -129,8 +126,6 @@ enum
 
 enum
 {
-  SIGNAL_VIDEO_FRAME,
-  SIGNAL_PREVIEW_FRAME,
   SIGNAL_ERROR,
   N_SIGNALS
 };
@@ -273,24 +268,6 @@ make_video_source (HandsetMediaSession *self, GError **error)
   g_set_error_literal (error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
                        _ ("No camera was found"));
   return NULL;
-}
-
-/**
- * handset_media_session_can_send_video:
- * @devices: (nullable): the devices, as monitored
- *
- * Returns: whether a call can send video: there is a camera (or the
- *   environment names a video source, as tests do)
- */
-gboolean
-handset_media_session_can_send_video (HandsetMediaDevices *devices)
-{
-  const char *description = g_getenv ("HANDSET_VIDEO_SRC");
-
-  if (description != NULL && *description != '\0')
-    return TRUE;
-  return devices != NULL &&
-         g_list_model_get_n_items (handset_media_devices_get_cameras (devices)) > 0;
 }
 
 static void
@@ -442,9 +419,10 @@ build_audio (HandsetMediaSession *self, int pt, GError **error)
   return TRUE;
 }
 
-/* An RGBA frame of @appsink as @signal. */
+/* An RGBA frame of @appsink as @signal (the media interface's
+ * ::video-frame or ::preview-frame). */
 static GstFlowReturn
-emit_frame (GstElement *appsink, HandsetMediaSession *self, guint signal)
+emit_frame (GstElement *appsink, HandsetMediaSession *self, const char *signal)
 {
   g_autoptr (GstSample) sample = NULL;
   GstBuffer *buffer;
@@ -469,7 +447,7 @@ emit_frame (GstElement *appsink, HandsetMediaSession *self, guint signal)
   gst_buffer_unmap (buffer, &map);
 
   /* Emitted from the streaming thread: the paintable hands it over. */
-  g_signal_emit (self, signals[signal], 0, width, height, width * 4, bytes);
+  g_signal_emit_by_name (self, signal, width, height, width * 4, bytes);
 
   return GST_FLOW_OK;
 }
@@ -477,13 +455,13 @@ emit_frame (GstElement *appsink, HandsetMediaSession *self, guint signal)
 static GstFlowReturn
 on_new_video_sample (GstElement *appsink, HandsetMediaSession *self)
 {
-  return emit_frame (appsink, self, SIGNAL_VIDEO_FRAME);
+  return emit_frame (appsink, self, "video-frame");
 }
 
 static GstFlowReturn
 on_new_preview_sample (GstElement *appsink, HandsetMediaSession *self)
 {
-  return emit_frame (appsink, self, SIGNAL_PREVIEW_FRAME);
+  return emit_frame (appsink, self, "preview-frame");
 }
 
 static gboolean
@@ -1439,6 +1417,12 @@ session_set_video (HandsetMedia *media, gboolean video)
     report_error (self, error->message);
 }
 
+static void
+session_get_stats (HandsetMedia *media, HandsetMediaStats *stats)
+{
+  *stats = HANDSET_MEDIA_SESSION (media)->stats;
+}
+
 static const char *
 session_get_stream_id (HandsetMedia *media)
 {
@@ -1524,159 +1508,10 @@ handset_media_session_iface_init (HandsetMediaInterface *iface)
   iface->get_stream_id = session_get_stream_id;
   iface->set_shown_streams = session_set_shown_streams;
   iface->close = session_close;
+  iface->get_stats = session_get_stats;
 }
 
 /* ------------------------------------------------------------------ statistics */
-
-/* "audio" or "video" for each stream of a report, by SSRC, built once per
- * report: webrtcbin 1.22 points every bundled RTP entry at the first
- * m-line's codec, so what tells is, in order, the caps of the pad it
- * arrived on, the codec entry that names the SSRC (what we send), and the
- * peer's a=ssrc lines (what we receive). */
-static GHashTable *
-kinds_by_ssrc (HandsetMediaSession *self, const GstStructure *all, const GstSDPMessage *remote)
-{
-  GHashTable *kinds = g_hash_table_new (NULL, NULL);
-  int n = gst_structure_n_fields (all);
-
-  for (guint m = 0; remote != NULL && m < gst_sdp_message_medias_len (remote); m++)
-    {
-      const GstSDPMedia *media = gst_sdp_message_get_media (remote, m);
-      const char *kind =
-          g_strcmp0 (gst_sdp_media_get_media (media), "video") == 0 ? "video" : "audio";
-
-      for (guint a = 0; a < gst_sdp_media_attributes_len (media); a++)
-        {
-          const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, a);
-
-          if (g_strcmp0 (attr->key, "ssrc") == 0 && attr->value != NULL)
-            g_hash_table_insert (
-                kinds, GUINT_TO_POINTER ((guint) g_ascii_strtoull (attr->value, NULL, 10)),
-                (gpointer) kind);
-        }
-    }
-
-  for (int i = 0; i < n; i++)
-    {
-      const GValue *value = gst_structure_get_value (all, gst_structure_nth_field_name (all, i));
-      const GstStructure *codec;
-      GstWebRTCStatsType type = 0;
-      const char *mime;
-      guint ssrc = 0;
-
-      if (!G_VALUE_HOLDS (value, GST_TYPE_STRUCTURE))
-        continue;
-      codec = gst_value_get_structure (value);
-      if (gst_structure_get (codec, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, NULL) &&
-          type == GST_WEBRTC_STATS_CODEC && gst_structure_get_uint (codec, "ssrc", &ssrc) &&
-          (mime = gst_structure_get_string (codec, "mime-type")) != NULL)
-        g_hash_table_insert (kinds, GUINT_TO_POINTER (ssrc),
-                             (gpointer) (g_str_has_prefix (mime, "video/") ? "video" : "audio"));
-    }
-
-  g_mutex_lock (&self->received_lock);
-  {
-    GHashTableIter iter;
-    gpointer ssrc, kind;
-
-    g_hash_table_iter_init (&iter, self->received_kinds);
-    while (g_hash_table_iter_next (&iter, &ssrc, &kind))
-      g_hash_table_insert (kinds, ssrc, kind);
-  }
-  g_mutex_unlock (&self->received_lock);
-
-  return kinds;
-}
-
-static void
-read_stats_entry (HandsetMediaSession *self,
-                  const GstStructure *entry,
-                  const GstStructure *all,
-                  GHashTable *kinds)
-{
-  GstWebRTCStatsType type = 0;
-  const char *kind = NULL;
-  guint64 bytes = 0, packets = 0;
-  guint ssrc = 0;
-  gboolean video;
-
-  if (!gst_structure_get (entry, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, NULL))
-    return;
-
-  if (gst_structure_get_uint (entry, "ssrc", &ssrc))
-    kind = g_hash_table_lookup (kinds, GUINT_TO_POINTER (ssrc));
-  /* Else the kind is in the codec entry the RTP entry points at. */
-  if (kind == NULL)
-    {
-      const char *codec_id = gst_structure_get_string (entry, "codec-id");
-      const GstStructure *codec = NULL;
-
-      if (codec_id != NULL && gst_structure_has_field_typed (all, codec_id, GST_TYPE_STRUCTURE))
-        codec = gst_value_get_structure (gst_structure_get_value (all, codec_id));
-      if (codec != NULL)
-        {
-          const char *mime = gst_structure_get_string (codec, "mime-type");
-
-          kind = mime && g_str_has_prefix (mime, "video/") ? "video" : "audio";
-        }
-      else
-        kind = gst_structure_get_string (entry, "kind");
-    }
-  video = g_strcmp0 (kind, "video") == 0;
-  switch (type)
-    {
-      case GST_WEBRTC_STATS_OUTBOUND_RTP:
-        gst_structure_get_uint64 (entry, "bytes-sent", &bytes);
-        gst_structure_get_uint64 (entry, "packets-sent", &packets);
-        if (video)
-          self->video_bytes_sent = bytes, self->video_packets_sent = packets;
-        else
-          self->audio_bytes_sent = bytes, self->audio_packets_sent = packets;
-        break;
-      case GST_WEBRTC_STATS_INBOUND_RTP:
-        {
-          gint64 lost = 0;
-          double jitter = 0;
-
-          gst_structure_get_uint64 (entry, "bytes-received", &bytes);
-          gst_structure_get_uint64 (entry, "packets-received", &packets);
-          if (gst_structure_get_int64 (entry, "packets-lost", &lost))
-            self->packets_lost = lost;
-          if (gst_structure_get_double (entry, "jitter", &jitter))
-            self->jitter = jitter;
-          if (video)
-            self->video_bytes_received = bytes, self->video_packets_received = packets;
-          else
-            self->audio_bytes_received = bytes, self->audio_packets_received = packets;
-        }
-        break;
-      case GST_WEBRTC_STATS_REMOTE_INBOUND_RTP:
-        {
-          double rtt = 0;
-
-          if (gst_structure_get_double (entry, "round-trip-time", &rtt))
-            self->round_trip_time = rtt;
-        }
-        break;
-      case GST_WEBRTC_STATS_LOCAL_CANDIDATE:
-      case GST_WEBRTC_STATS_REMOTE_CANDIDATE:
-        {
-          /* 1.22 labels these the wrong way round; either end's type serves:
-           * a relayed pair has a relay candidate at one end. */
-          const char *candidate_type = gst_structure_get_string (entry, "candidate-type");
-
-          if (candidate_type != NULL &&
-              (self->candidate_pair_type == NULL || g_str_equal (candidate_type, "relay")))
-            {
-              g_free (self->candidate_pair_type);
-              self->candidate_pair_type = g_strdup (candidate_type);
-            }
-        }
-        break;
-      default:
-        break;
-    }
-}
 
 static gboolean
 stats_in_main (gpointer user_data)
@@ -1684,26 +1519,22 @@ stats_in_main (gpointer user_data)
   Invoke *invoke = user_data;
   HandsetMediaSession *self = invoke->self;
   GstStructure *stats = invoke->data;
-  int n = gst_structure_n_fields (stats);
   GstWebRTCSessionDescription *remote = NULL;
   g_autoptr (GHashTable) kinds = NULL;
 
   if (self->webrtc != NULL)
     g_object_get (self->webrtc, "current-remote-description", &remote, NULL);
-  kinds = kinds_by_ssrc (self, stats, remote != NULL ? remote->sdp : NULL);
+  g_mutex_lock (&self->received_lock);
+  kinds =
+      handset_media_stats_kinds (stats, remote != NULL ? remote->sdp : NULL, self->received_kinds);
+  g_mutex_unlock (&self->received_lock);
   if (remote != NULL)
     gst_webrtc_session_description_free (remote);
-  for (int i = 0; i < n; i++)
-    {
-      const GValue *value =
-          gst_structure_get_value (stats, gst_structure_nth_field_name (stats, i));
-
-      if (G_VALUE_HOLDS (value, GST_TYPE_STRUCTURE))
-        read_stats_entry (self, gst_value_get_structure (value), stats, kinds);
-    }
+  handset_media_stats_read (&self->stats, stats, kinds);
 
   for (guint p = PROP_AUDIO_BYTES_SENT; p < N_PROPS; p++)
     g_object_notify_by_pspec (G_OBJECT (self), props[p]);
+  g_signal_emit_by_name (self, "stats-changed");
 
   return G_SOURCE_REMOVE;
 }
@@ -1861,40 +1692,42 @@ handset_media_session_get_property (GObject *object,
   switch (prop_id)
     {
       case PROP_AUDIO_BYTES_SENT:
-        g_value_set_uint64 (value, self->audio_bytes_sent);
+        g_value_set_uint64 (value, self->stats.audio_bytes_sent);
         break;
       case PROP_AUDIO_BYTES_RECEIVED:
-        g_value_set_uint64 (value, self->audio_bytes_received);
+        g_value_set_uint64 (value, self->stats.audio_bytes_received);
         break;
       case PROP_AUDIO_PACKETS_SENT:
-        g_value_set_uint64 (value, self->audio_packets_sent);
+        g_value_set_uint64 (value, self->stats.audio_packets_sent);
         break;
       case PROP_AUDIO_PACKETS_RECEIVED:
-        g_value_set_uint64 (value, self->audio_packets_received);
+        g_value_set_uint64 (value, self->stats.audio_packets_received);
         break;
       case PROP_VIDEO_BYTES_SENT:
-        g_value_set_uint64 (value, self->video_bytes_sent);
+        g_value_set_uint64 (value, self->stats.video_bytes_sent);
         break;
       case PROP_VIDEO_BYTES_RECEIVED:
-        g_value_set_uint64 (value, self->video_bytes_received);
+        g_value_set_uint64 (value, self->stats.video_bytes_received);
         break;
       case PROP_VIDEO_PACKETS_SENT:
-        g_value_set_uint64 (value, self->video_packets_sent);
+        g_value_set_uint64 (value, self->stats.video_packets_sent);
         break;
       case PROP_VIDEO_PACKETS_RECEIVED:
-        g_value_set_uint64 (value, self->video_packets_received);
+        g_value_set_uint64 (value, self->stats.video_packets_received);
         break;
       case PROP_PACKETS_LOST:
-        g_value_set_int64 (value, self->packets_lost);
+        g_value_set_int64 (value, self->stats.packets_lost);
         break;
       case PROP_ROUND_TRIP_TIME:
-        g_value_set_double (value, self->round_trip_time);
+        g_value_set_double (value, self->stats.round_trip_time);
         break;
       case PROP_JITTER:
-        g_value_set_double (value, self->jitter);
+        g_value_set_double (value, self->stats.jitter);
         break;
       case PROP_CANDIDATE_PAIR_TYPE:
-        g_value_set_string (value, self->candidate_pair_type);
+        g_value_set_string (value, self->stats.candidate_pair_type[0] != '\0'
+                                       ? self->stats.candidate_pair_type
+                                       : NULL);
         break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1924,7 +1757,6 @@ handset_media_session_finalize (GObject *object)
 
   g_free (self->stream_id);
   g_free (self->pending_offer);
-  g_free (self->candidate_pair_type);
   g_ptr_array_unref (self->pending_candidates);
   g_ptr_array_unref (self->remote_mids);
   g_ptr_array_unref (self->remote_streams);
@@ -1975,32 +1807,6 @@ handset_media_session_class_init (HandsetMediaSessionClass *klass)
                            G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, props);
 
-  /**
-   * HandsetMediaSession::video-frame:
-   * @width: in pixels
-   * @height: in pixels
-   * @stride: bytes per row
-   * @pixels: RGBA
-   *
-   * A decoded frame of the remote video, emitted from a streaming thread.
-   */
-  signals[SIGNAL_VIDEO_FRAME] =
-      g_signal_new ("video-frame", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-                    NULL, G_TYPE_NONE, 4, G_TYPE_INT, G_TYPE_INT, G_TYPE_INT, G_TYPE_BYTES);
-
-  /**
-   * HandsetMediaSession::preview-frame:
-   * @width: in pixels
-   * @height: in pixels
-   * @stride: bytes per row
-   * @pixels: RGBA
-   *
-   * A small frame of the video being sent, for a preview; emitted from a
-   * streaming thread, at most 15 a second.
-   */
-  signals[SIGNAL_PREVIEW_FRAME] =
-      g_signal_new ("preview-frame", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-                    NULL, G_TYPE_NONE, 4, G_TYPE_INT, G_TYPE_INT, G_TYPE_INT, G_TYPE_BYTES);
   /**
    * HandsetMediaSession::error:
    * @message: what failed, for a person

@@ -34,8 +34,5 @@ GstElement *handset_media_session_get_pipeline (HandsetMediaSession *self);
 void handset_media_session_update_stats (HandsetMediaSession *self);
 
 char *handset_media_turn_uri (const char *uri, const char *username, const char *password);
-GThread *handset_media_prewarm (void);
-
-gboolean handset_media_session_can_send_video (HandsetMediaDevices *devices);
 
 G_END_DECLS

@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "handset-media.h"
 
 G_DEFINE_INTERFACE (HandsetMedia, handset_media, G_TYPE_OBJECT)
@@ -35,6 +37,37 @@ handset_media_default_init (HandsetMediaInterface *iface)
    */
   g_signal_new ("device-failed", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                 NULL, G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_STRING);
+  /**
+   * HandsetMedia::stats-changed:
+   *
+   * New statistics are in: see handset_media_get_stats().
+   */
+  g_signal_new ("stats-changed", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                NULL, G_TYPE_NONE, 0);
+  /**
+   * HandsetMedia::video-frame:
+   * @width: in pixels
+   * @height: in pixels
+   * @stride: bytes per row
+   * @pixels: RGBA
+   *
+   * A frame of the remote video, to show; emitted from a streaming
+   * thread.
+   */
+  g_signal_new ("video-frame", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                NULL, G_TYPE_NONE, 4, G_TYPE_INT, G_TYPE_INT, G_TYPE_INT, G_TYPE_BYTES);
+  /**
+   * HandsetMedia::preview-frame:
+   * @width: in pixels
+   * @height: in pixels
+   * @stride: bytes per row
+   * @pixels: RGBA
+   *
+   * A small frame of the video being sent, for a preview; emitted from a
+   * streaming thread.
+   */
+  g_signal_new ("preview-frame", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                NULL, G_TYPE_NONE, 4, G_TYPE_INT, G_TYPE_INT, G_TYPE_INT, G_TYPE_BYTES);
 }
 
 void
@@ -154,4 +187,18 @@ void
 handset_media_close (HandsetMedia *self)
 {
   HANDSET_MEDIA_GET_IFACE (self)->close (self);
+}
+
+/**
+ * handset_media_get_stats:
+ * @stats: (out caller-allocates): filled in; zeros where nothing is known
+ */
+void
+handset_media_get_stats (HandsetMedia *self, HandsetMediaStats *stats)
+{
+  HandsetMediaInterface *iface = HANDSET_MEDIA_GET_IFACE (self);
+
+  memset (stats, 0, sizeof *stats);
+  if (iface->get_stats != NULL)
+    iface->get_stats (self, stats);
 }

@@ -30,6 +30,25 @@ typedef enum
   HANDSET_CALL_DEVICE_CAMERA,
 } HandsetCallDevice;
 
+/* What a call's media sent and received so far, as the last statistics
+ * said (zeros until they say). */
+typedef struct
+{
+  guint64 audio_bytes_sent;
+  guint64 audio_bytes_received;
+  guint64 audio_packets_sent;
+  guint64 audio_packets_received;
+  guint64 video_bytes_sent;
+  guint64 video_bytes_received;
+  guint64 video_packets_sent;
+  guint64 video_packets_received;
+  gint64 packets_lost;
+  double round_trip_time; /* seconds */
+  double jitter;          /* seconds */
+  /* "host", "srflx", "prflx" or "relay": how the media go; "" unknown */
+  char candidate_pair_type[16];
+} HandsetMediaStats;
+
 #define HANDSET_TYPE_MEDIA (handset_media_get_type ())
 G_DECLARE_INTERFACE (HandsetMedia, handset_media, HANDSET, MEDIA, GObject)
 
@@ -55,11 +74,14 @@ G_DECLARE_INTERFACE (HandsetMedia, handset_media, HANDSET, MEDIA, GObject)
  *   show: the peer's `m.usermedia` streams. %NULL (the peer sent no
  *   metadata): only its first stream
  * @close: ends the media for good
+ * @get_stats: (optional): what was sent and received so far
  *
  * The media of one call, as the call layer sees it: no GStreamer types.
  * Emits ::local-candidate for every candidate that is not already in a
- * local description, ::gathering-done once all are found, and
- * ::ice-state-changed.
+ * local description, ::gathering-done once all are found,
+ * ::ice-state-changed, ::device-failed, ::stats-changed when new
+ * statistics are in, and ::video-frame and ::preview-frame with the
+ * pictures to show (from a streaming thread).
  */
 struct _HandsetMediaInterface
 {
@@ -93,6 +115,7 @@ struct _HandsetMediaInterface
   const char *(*get_stream_id) (HandsetMedia *self);
   void (*set_shown_streams) (HandsetMedia *self, const char *const *stream_ids);
   void (*close) (HandsetMedia *self);
+  void (*get_stats) (HandsetMedia *self, HandsetMediaStats *stats);
 };
 
 void handset_media_create_offer (HandsetMedia *self,
@@ -123,6 +146,7 @@ void handset_media_set_video (HandsetMedia *self, gboolean video);
 const char *handset_media_get_stream_id (HandsetMedia *self);
 void handset_media_set_shown_streams (HandsetMedia *self, const char *const *stream_ids);
 void handset_media_close (HandsetMedia *self);
+void handset_media_get_stats (HandsetMedia *self, HandsetMediaStats *stats);
 
 /**
  * HandsetMediaFactory:

@@ -17,7 +17,7 @@
 
 #include "handset-call-view.h"
 #include "handset-media-devices.h"
-#include "handset-media-session.h"
+#include "handset-media.h"
 #include "handset-video-paintable.h"
 
 struct _HandsetCallView
@@ -269,7 +269,7 @@ update (HandsetCallView *self)
   {
     /* No camera: the button is off and says why; no test pattern is ever
      * sent in its place. */
-    gboolean camera = handset_media_session_can_send_video (self->devices);
+    gboolean camera = handset_media_devices_can_send_video (self->devices);
 
     gtk_widget_set_sensitive (GTK_WIDGET (self->video_button),
                               live && (camera || handset_call_get_video (call)));
@@ -318,13 +318,13 @@ bind_media (HandsetCallView *self)
 {
   HandsetMedia *media = self->call ? handset_call_get_media (self->call) : NULL;
 
-  if (self->paintable != NULL || !HANDSET_IS_MEDIA_SESSION (media))
+  if (self->paintable != NULL || media == NULL)
     return;
-  self->paintable = handset_video_paintable_new (HANDSET_MEDIA_SESSION (media));
+  self->paintable = handset_video_paintable_new (media);
   gtk_picture_set_paintable (self->remote_video, GDK_PAINTABLE (self->paintable));
   g_signal_connect_swapped (self->paintable, "invalidate-contents", G_CALLBACK (update_video),
                             self);
-  self->preview = handset_video_paintable_new_preview (HANDSET_MEDIA_SESSION (media));
+  self->preview = handset_video_paintable_new_preview (media);
   gtk_picture_set_paintable (self->local_video, GDK_PAINTABLE (self->preview));
   g_signal_connect_swapped (self->preview, "invalidate-contents", G_CALLBACK (update_video), self);
 }

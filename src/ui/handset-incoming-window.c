@@ -13,8 +13,6 @@
 
 #include <glib/gi18n.h>
 
-#include <gst/gst.h>
-
 #include "handset-call-view.h"
 #include "handset-incoming-window.h"
 
@@ -34,8 +32,8 @@ struct _HandsetIncomingWindow
   HandsetCallInvitation *invitation; /* the invitation that rings */
   HandsetCallManager *manager;
   guint close_timer;
-  GstElement *ringtone;
-  guint ringtone_bus_watch;
+  HandsetRingtone *ringtone;
+  gboolean waiting; /* a call waiting: no ringtone over the call going on */
 };
 
 G_DEFINE_FINAL_TYPE (HandsetIncomingWindow, handset_incoming_window, ADW_TYPE_WINDOW)
@@ -43,75 +41,47 @@ G_DEFINE_FINAL_TYPE (HandsetIncomingWindow, handset_incoming_window, ADW_TYPE_WI
 /* ------------------------------------------------------------------ ringtone */
 
 static gboolean
-ringtone_bus_cb (GstBus *bus, GstMessage *message, gpointer user_data)
+still_ringing (HandsetIncomingWindow *self)
 {
-  HandsetIncomingWindow *self = HANDSET_INCOMING_WINDOW (user_data);
-
-  /* Again and again, until the call stops ringing. */
-  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS)
-    gst_element_seek_simple (self->ringtone, GST_FORMAT_TIME, GST_SEEK_FLAG_FLUSH, 0);
-  else if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR)
-    {
-      g_autoptr (GError) error = NULL;
-
-      gst_message_parse_error (message, &error, NULL);
-      g_message ("The ringtone cannot be played: %s", error->message);
-      /* The watch goes with this return: not to be removed again. */
-      self->ringtone_bus_watch = 0;
-      return G_SOURCE_REMOVE;
-    }
-
-  return G_SOURCE_CONTINUE;
+  if (self->call != NULL)
+    return handset_call_get_state (self->call) == HANDSET_CALL_STATE_RINGING;
+  return self->invitation != NULL &&
+         handset_call_invitation_get_state (self->invitation) == HANDSET_CALL_INVITATION_RINGING;
 }
 
 static void
 start_ringtone (HandsetIncomingWindow *self)
 {
-  const char *sink_description = g_getenv ("HANDSET_AUDIO_SINK");
-  g_autoptr (GstBus) bus = NULL;
-  GstElement *sink = NULL;
-
-  self->ringtone = gst_element_factory_make ("playbin", "ringtone");
-  if (self->ringtone == NULL)
-    return;
-  gst_object_ref_sink (self->ringtone);
-
-  if (sink_description != NULL && *sink_description != '\0')
-    sink = gst_parse_bin_from_description (sink_description, TRUE, NULL);
-  else if ((sink = gst_element_factory_make ("pulsesink", NULL)) != NULL)
-    {
-      g_autoptr (GstStructure) props =
-          gst_structure_new ("props", "media.role", G_TYPE_STRING, "phone", NULL);
-
-      g_object_set (sink, "stream-properties", props, NULL);
-    }
-  g_object_set (self->ringtone, "uri", "resource:///io/github/handset/Handset/ringtone.oga", NULL);
-  if (sink != NULL)
-    g_object_set (self->ringtone, "audio-sink", sink, NULL);
-
-  bus = gst_element_get_bus (self->ringtone);
-  self->ringtone_bus_watch = gst_bus_add_watch (bus, ringtone_bus_cb, self);
-  gst_element_set_state (self->ringtone, GST_STATE_PLAYING);
+  if (self->ringtone != NULL && !self->waiting && still_ringing (self))
+    handset_ringtone_play (self->ringtone);
 }
 
 static void
 stop_ringtone (HandsetIncomingWindow *self)
 {
-  g_clear_handle_id (&self->ringtone_bus_watch, g_source_remove);
   if (self->ringtone != NULL)
-    gst_element_set_state (self->ringtone, GST_STATE_NULL);
-  g_clear_object (&self->ringtone);
+    handset_ringtone_stop (self->ringtone);
 }
 
 gboolean
 handset_incoming_window_is_ringing (HandsetIncomingWindow *self)
 {
-  GstState state = GST_STATE_NULL;
+  return self->ringtone != NULL && handset_ringtone_is_playing (self->ringtone);
+}
 
-  if (self->ringtone == NULL)
-    return FALSE;
-  gst_element_get_state (self->ringtone, &state, NULL, 0);
-  return state == GST_STATE_PLAYING;
+/**
+ * handset_incoming_window_set_ringtone:
+ * @ringtone: (nullable): what rings while the call does, on the speaker
+ *   chosen for calls
+ */
+void
+handset_incoming_window_set_ringtone (HandsetIncomingWindow *self, HandsetRingtone *ringtone)
+{
+  g_return_if_fail (HANDSET_IS_INCOMING_WINDOW (self));
+
+  stop_ringtone (self);
+  g_set_object (&self->ringtone, ringtone);
+  start_ringtone (self);
 }
 
 /**
@@ -130,6 +100,7 @@ handset_incoming_window_set_waiting (HandsetIncomingWindow *self, gboolean waiti
 
   if (!waiting)
     return;
+  self->waiting = TRUE;
   stop_ringtone (self);
   /* Translators: a second call while one is going on; then what it is */
   status = g_strdup_printf (_ ("Call waiting · %s"), gtk_label_get_text (self->status_label));
@@ -247,6 +218,7 @@ handset_incoming_window_dispose (GObject *object)
 
   g_clear_handle_id (&self->close_timer, g_source_remove);
   stop_ringtone (self);
+  g_clear_object (&self->ringtone);
   if (self->call != NULL)
     g_signal_handlers_disconnect_by_data (self->call, self);
   g_clear_object (&self->call);

@@ -9,6 +9,7 @@
 #include "handset-avatar-cache.h"
 #include "handset-call-manager.h"
 #include "handset-call.h"
+#include "handset-ringtone.h"
 
 G_BEGIN_DECLS
 
@@ -41,6 +42,7 @@ AdwAvatar *handset_incoming_window_get_avatar (HandsetIncomingWindow *self);
 const char *handset_incoming_window_get_status_text (HandsetIncomingWindow *self);
 const char *handset_incoming_window_get_encryption_text (HandsetIncomingWindow *self);
 gboolean handset_incoming_window_is_ringing (HandsetIncomingWindow *self);
+void handset_incoming_window_set_ringtone (HandsetIncomingWindow *self, HandsetRingtone *ringtone);
 void handset_incoming_window_set_waiting (HandsetIncomingWindow *self, gboolean waiting);
 
 G_END_DECLS

@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The remote video, or the preview of our own, as a GdkPaintable: GTK 4.8
- * has no GStreamer video sink, so RGBA frames come from the session's
+ * has no GStreamer video sink, so RGBA frames come from the media's
  * appsinks, are made into textures on the main thread, and a GtkPicture
  * shows them.
  */
@@ -29,7 +29,7 @@ struct _HandsetVideoPaintable
 {
   GObject parent_instance;
 
-  HandsetMediaSession *session;
+  HandsetMedia *media;
   gulong frame_handler;
   FrameTarget *target;
   GdkTexture *texture;
@@ -130,7 +130,7 @@ show_frame (gpointer user_data)
 }
 
 static void
-on_video_frame (HandsetMediaSession *session,
+on_video_frame (HandsetMedia *media,
                 int width,
                 int height,
                 int stride,
@@ -154,9 +154,9 @@ handset_video_paintable_dispose (GObject *object)
 {
   HandsetVideoPaintable *self = HANDSET_VIDEO_PAINTABLE (object);
 
-  if (self->session != NULL)
-    g_clear_signal_handler (&self->frame_handler, self->session);
-  g_clear_object (&self->session);
+  if (self->media != NULL)
+    g_clear_signal_handler (&self->frame_handler, self->media);
+  g_clear_object (&self->media);
   g_clear_object (&self->texture);
 
   G_OBJECT_CLASS (handset_video_paintable_parent_class)->dispose (object);
@@ -189,12 +189,12 @@ handset_video_paintable_init (HandsetVideoPaintable *self)
 }
 
 static HandsetVideoPaintable *
-paintable_new_for (HandsetMediaSession *session, const char *signal)
+paintable_new_for (HandsetMedia *media, const char *signal)
 {
   HandsetVideoPaintable *self = g_object_new (HANDSET_TYPE_VIDEO_PAINTABLE, NULL);
 
-  self->session = g_object_ref (session);
-  self->frame_handler = g_signal_connect_data (session, signal, G_CALLBACK (on_video_frame),
+  self->media = g_object_ref (media);
+  self->frame_handler = g_signal_connect_data (media, signal, G_CALLBACK (on_video_frame),
                                                g_atomic_rc_box_acquire (self->target),
                                                frame_target_release_closure, 0);
 
@@ -204,23 +204,23 @@ paintable_new_for (HandsetMediaSession *session, const char *signal)
 /**
  * handset_video_paintable_new:
  *
- * Returns: (transfer full): the remote video of @session
+ * Returns: (transfer full): the remote video of @media
  */
 HandsetVideoPaintable *
-handset_video_paintable_new (HandsetMediaSession *session)
+handset_video_paintable_new (HandsetMedia *media)
 {
-  return paintable_new_for (session, "video-frame");
+  return paintable_new_for (media, "video-frame");
 }
 
 /**
  * handset_video_paintable_new_preview:
  *
- * Returns: (transfer full): a small copy of the video @session sends
+ * Returns: (transfer full): a small copy of the video @media sends
  */
 HandsetVideoPaintable *
-handset_video_paintable_new_preview (HandsetMediaSession *session)
+handset_video_paintable_new_preview (HandsetMedia *media)
 {
-  return paintable_new_for (session, "preview-frame");
+  return paintable_new_for (media, "preview-frame");
 }
 
 gboolean

@@ -6,7 +6,7 @@
 
 #include <gtk/gtk.h>
 
-#include "handset-media-session.h"
+#include "handset-media.h"
 
 G_BEGIN_DECLS
 
@@ -17,8 +17,8 @@ G_DECLARE_FINAL_TYPE (HandsetVideoPaintable,
                       VIDEO_PAINTABLE,
                       GObject)
 
-HandsetVideoPaintable *handset_video_paintable_new (HandsetMediaSession *session);
-HandsetVideoPaintable *handset_video_paintable_new_preview (HandsetMediaSession *session);
+HandsetVideoPaintable *handset_video_paintable_new (HandsetMedia *media);
+HandsetVideoPaintable *handset_video_paintable_new_preview (HandsetMedia *media);
 gboolean handset_video_paintable_has_frames (HandsetVideoPaintable *self);
 guint handset_video_paintable_get_n_frames (HandsetVideoPaintable *self);
 

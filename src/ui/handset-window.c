@@ -157,7 +157,7 @@ call_placed (GObject *object, GAsyncResult *result, gpointer user_data)
   g_autoptr (GError) error = NULL;
   g_autoptr (HandsetCall) call = NULL;
 
-  call = handset_session_call_user_finish (HANDSET_SESSION (object), result, &error);
+  call = handset_session_place_call_finish (HANDSET_SESSION (object), result, &error);
   if (call == NULL)
     {
       g_autofree char *message =
@@ -174,8 +174,8 @@ call_user (HandsetWindow *self, const char *user_id, gboolean video)
     return;
 
   /* The call view opens when the manager announces the call. */
-  handset_session_call_user_async (self->session, user_id, video, NULL, call_placed,
-                                   g_object_ref (self));
+  handset_session_place_call_async (self->session, user_id, video, NULL, call_placed,
+                                    g_object_ref (self));
 }
 
 static void
@@ -395,17 +395,11 @@ static void
 new_call_response (AdwMessageDialog *dialog, const char *response, HandsetWindow *self)
 {
   GtkEditable *entry = g_object_get_data (G_OBJECT (dialog), "entry");
-  g_autofree char *user_id = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
 
+  /* Whatever was typed (an ID or a link) is checked where every call is
+   * placed; what is wrong with it comes back as a toast. */
   if (g_str_equal (response, "call") || g_str_equal (response, "video"))
-    {
-      if (user_id[0] != '@' || strchr (user_id, ':') == NULL)
-        {
-          handset_window_toast (self, _ ("A Matrix ID looks like @name:example.org"));
-          return;
-        }
-      call_user (self, user_id, g_str_equal (response, "video"));
-    }
+    call_user (self, gtk_editable_get_text (entry), g_str_equal (response, "video"));
 }
 
 static void

@@ -1,7 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
 # The layers of docs/architecture.md: no file includes a header of a layer
-# above its own. crypto ← matrix ← call → media; media and crypto stand alone.
+# above its own. crypto ← matrix ← call → media; media and crypto stand alone;
+# the files in src/ itself (the session, the application, the command line,
+# D-Bus) and src/ui are above them all. Only the media layer includes
+# GStreamer.
 set -eu
 top="$1"
 cd "$top/src"
@@ -10,6 +13,7 @@ header_layer() {
   for layer in crypto matrix call media ui; do
     [ -f "$layer/$1" ] && { echo "$layer"; return; }
   done
+  [ -f "$1" ] && { echo app; return; }
   echo none
 }
 allowed() { # layer, layer of the included header
@@ -31,5 +35,11 @@ for layer in crypto matrix media call; do
     done
   done
 done
-[ $status -ne 0 ] || echo "no include points upward"
+for f in *.c *.h ui/*.c ui/*.h crypto/*.c crypto/*.h matrix/*.c matrix/*.h call/*.c call/*.h; do
+  if grep -q '^#include <gst/' "$f"; then
+    echo "src/$f includes GStreamer, which only the media layer may"
+    status=1
+  fi
+done
+[ $status -ne 0 ] || echo "no include points upward; only src/media includes GStreamer"
 exit $status

@@ -12,7 +12,7 @@
 #include <gst/gst.h>
 
 #include "handset-fake-devices.h"
-#include "handset-media-devices.h"
+#include "handset-media-devices-private.h"
 
 #define WAIT_SECONDS 5
 

@@ -726,7 +726,7 @@ test_no_camera (void)
   g_autofree char *offer = NULL;
 
   g_assert_nonnull (session);
-  g_assert_false (handset_media_session_can_send_video (NULL));
+  g_assert_false (handset_media_devices_can_send_video (NULL));
   handset_media_session_set_audio_source (session,
                                           handset_test_source ("audiotestsrc is-live=true"));
   handset_media_create_offer (HANDSET_MEDIA (session), FALSE, NULL, store_result, &result);

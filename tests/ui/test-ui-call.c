@@ -867,8 +867,8 @@ test_call_through_the_ui (void)
     set_display_name (carol, "Carol");
     pc = start_profile ("uicarol", carol);
     log_in (pc, FALSE);
-    handset_session_call_user_async (handset_application_get_session (pc->app), bob->user_id, FALSE,
-                                     NULL, NULL, NULL);
+    handset_session_place_call_async (handset_application_get_session (pc->app), bob->user_id,
+                                      FALSE, NULL, NULL, NULL);
     wait_page (pc, "call");
     carol_view = HANDSET_CALL_VIEW (handset_window_get_call_view (window_of (pc)));
     g_assert_true (handset_test_wait_until (has_incoming, pb1, WAIT_S));

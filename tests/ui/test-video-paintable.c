@@ -56,7 +56,8 @@ test_dropped_while_frames_arrive (void)
 
   for (guint i = 0; i < 300; i++)
     {
-      g_autoptr (HandsetVideoPaintable) paintable = handset_video_paintable_new (emitter.session);
+      g_autoptr (HandsetVideoPaintable) paintable =
+          handset_video_paintable_new (HANDSET_MEDIA (emitter.session));
 
       g_assert_true (handset_test_wait_until (has_frames, paintable, 5));
       g_assert_cmpint (gdk_paintable_get_intrinsic_width (GDK_PAINTABLE (paintable)), ==, 2);

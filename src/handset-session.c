@@ -8,13 +8,14 @@
  * command line and D-Bus all work through this one object.
  */
 
-#define G_LOG_DOMAIN "Handset-Call"
+#define G_LOG_DOMAIN "Handset"
 
 #include "config.h"
 
 #include <glib/gi18n.h>
 
-#include "handset-media-session.h"
+#include "handset-call-target.h"
+#include "handset-media-provider.h"
 #include "handset-session.h"
 
 struct _HandsetSession
@@ -22,7 +23,7 @@ struct _HandsetSession
   GObject parent_instance;
 
   HandsetAccount *account;
-  HandsetMediaDevices *media_devices;
+  HandsetMediaProvider *media; /* makes each call's media */
   HandsetRooms *rooms;
   HandsetContactList *contacts;
   HandsetDevices *devices;
@@ -37,14 +38,22 @@ struct _HandsetSession
   GCancellable *cancellable;
   char *encryption_error;
 
-  gboolean relay_only;
   gboolean ready;
-  char *microphone;
-  char *speaker;
-  char *camera;
+  GPtrArray *waiting_calls; /* GTask: calls asked for before the first sync */
 };
 
 G_DEFINE_FINAL_TYPE (HandsetSession, handset_session, G_TYPE_OBJECT)
+
+/* A call asked for with handset_session_place_call_async(). */
+typedef struct
+{
+  char *id; /* the user or room ID */
+  gboolean is_room;
+  gboolean video;
+  gulong cancelled_handler; /* while it waits for the first sync */
+} PlaceCall;
+
+static void place_waiting (HandsetSession *self);
 
 enum
 {
@@ -55,80 +64,13 @@ enum
 
 static GParamSpec *props[N_PROPS];
 
-static GstElement *
-device_element (HandsetSession *self, HandsetMediaDeviceKind kind, const char *name)
+/* TURN servers as the homeserver gives them, for the calls made next. */
+static void
+turn_changed_cb (HandsetTurn *turn, HandsetSession *self)
 {
-  g_autoptr (HandsetMediaDevice) device = NULL;
-  g_autoptr (GError) error = NULL;
-  GstElement *element;
-
-  if (self->media_devices == NULL || name == NULL || *name == '\0')
-    return NULL;
-  device = handset_media_devices_find (self->media_devices, kind, name);
-  if (device == NULL)
-    {
-      /* Unplugged since it was chosen: the system default stands in. */
-      g_message ("The chosen device %s is not there; using the default", name);
-      return NULL;
-    }
-  element = handset_media_device_create_element (device, &error);
-  if (element == NULL)
-    g_message ("The device %s cannot be opened: %s", name, error->message);
-
-  return element;
-}
-
-/* The first camera there is, when none was chosen: never a test
- * pattern. */
-static GstElement *
-default_camera (HandsetSession *self)
-{
-  g_autoptr (HandsetMediaDevice) device = NULL;
-  g_autoptr (GError) error = NULL;
-  GListModel *cameras;
-  GstElement *element;
-
-  if (self->media_devices == NULL)
-    return NULL;
-  cameras = handset_media_devices_get_cameras (self->media_devices);
-  if (g_list_model_get_n_items (cameras) == 0)
-    return NULL;
-  device = g_list_model_get_item (cameras, 0);
-  element = handset_media_device_create_element (device, &error);
-  if (element == NULL)
-    g_message ("The camera %s cannot be opened: %s", handset_media_device_get_name (device),
-               error->message);
-  return element;
-}
-
-static HandsetMedia *
-make_media (gboolean video, gpointer user_data, GError **error)
-{
-  HandsetSession *self = HANDSET_SESSION (user_data);
-  HandsetMediaSession *media = handset_media_session_new (video, error);
-  GstElement *element;
-
-  if (media == NULL)
-    return NULL;
-
-  if ((element = device_element (self, HANDSET_MEDIA_DEVICE_MICROPHONE, self->microphone)))
-    handset_media_session_set_audio_source (media, element);
-  if ((element = device_element (self, HANDSET_MEDIA_DEVICE_SPEAKER, self->speaker)))
-    handset_media_session_set_audio_sink (media, element);
-  if ((element = device_element (self, HANDSET_MEDIA_DEVICE_CAMERA, self->camera)))
-    handset_media_session_set_video_source (media, element);
-  else if ((element = default_camera (self)))
-    handset_media_session_set_video_source (media, element);
-
-  if (handset_turn_has_servers (self->turn))
-    handset_media_session_set_turn (media, handset_turn_get_uris (self->turn),
-                                    handset_turn_get_username (self->turn),
-                                    handset_turn_get_password (self->turn));
-  else if (self->relay_only)
-    g_message ("Relay-only calls, but the homeserver offers no TURN relay");
-  handset_media_session_set_relay_only (media, self->relay_only);
-
-  return HANDSET_MEDIA (media);
+  handset_media_provider_set_turn (
+      self->media, handset_turn_has_servers (turn) ? handset_turn_get_uris (turn) : NULL,
+      handset_turn_get_username (turn), handset_turn_get_password (turn));
 }
 
 static void
@@ -147,6 +89,7 @@ batch_cb (HandsetSync *sync, HandsetSyncBatch *batch, HandsetSession *self)
     {
       self->ready = TRUE;
       g_object_notify_by_pspec (G_OBJECT (self), props[PROP_READY]);
+      place_waiting (self);
     }
 }
 
@@ -204,8 +147,10 @@ handset_session_dispose (GObject *object)
   g_clear_object (&self->contacts);
   g_clear_object (&self->rooms);
   g_clear_object (&self->devices);
+  if (self->turn != NULL)
+    g_signal_handlers_disconnect_by_data (self->turn, self);
   g_clear_object (&self->turn);
-  g_clear_object (&self->media_devices);
+  g_clear_object (&self->media);
   g_clear_object (&self->account);
 
   G_OBJECT_CLASS (handset_session_parent_class)->dispose (object);
@@ -216,10 +161,7 @@ handset_session_finalize (GObject *object)
 {
   HandsetSession *self = HANDSET_SESSION (object);
 
-  g_free (self->microphone);
   g_free (self->encryption_error);
-  g_free (self->speaker);
-  g_free (self->camera);
 
   G_OBJECT_CLASS (handset_session_parent_class)->finalize (object);
 }
@@ -265,14 +207,15 @@ handset_session_new (HandsetAccount *account, HandsetMediaDevices *media_devices
   g_return_val_if_fail (client != NULL, self);
 
   self->account = g_object_ref (account);
-  self->media_devices = media_devices ? g_object_ref (media_devices) : NULL;
+  self->media = handset_media_provider_new (media_devices);
   self->rooms = handset_rooms_new (handset_matrix_client_get_user_id (client));
   self->contacts = handset_contact_list_new (self->rooms);
   self->devices = handset_devices_new (client);
   self->turn = handset_turn_new (client);
-  self->manager = handset_call_manager_new (handset_matrix_client_get_user_id (client),
-                                            handset_matrix_client_get_device_id (client),
-                                            self->rooms, NULL, make_media, self);
+  g_signal_connect (self->turn, "changed", G_CALLBACK (turn_changed_cb), self);
+  self->manager = handset_call_manager_new (
+      handset_matrix_client_get_user_id (client), handset_matrix_client_get_device_id (client),
+      self->rooms, NULL, handset_media_provider_make, self->media);
   handset_call_manager_set_client (self->manager, client);
   self->encryption =
       handset_encryption_new (client, handset_account_get_store (account),
@@ -409,6 +352,22 @@ handset_session_stop (HandsetSession *self)
     }
   if (self->turn != NULL)
     handset_turn_stop (self->turn);
+  /* Calls that waited for a sync that now never comes. */
+  if (self->waiting_calls != NULL)
+    {
+      g_autoptr (GPtrArray) waiting = g_steal_pointer (&self->waiting_calls);
+
+      for (guint i = 0; i < waiting->len; i++)
+        {
+          GTask *task = g_ptr_array_index (waiting, i);
+          PlaceCall *p = g_task_get_task_data (task);
+
+          g_cancellable_disconnect (g_task_get_cancellable (task), p->cancelled_handler);
+          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                   _ ("Handset stopped before the call was placed"));
+          g_object_unref (task);
+        }
+    }
 }
 
 gboolean
@@ -536,10 +495,23 @@ handset_session_get_turn (HandsetSession *self)
   return self->turn;
 }
 
+/**
+ * handset_session_make_ringtone:
+ *
+ * Returns: (transfer full): a ringtone on the speaker chosen for calls
+ */
+HandsetRingtone *
+handset_session_make_ringtone (HandsetSession *self)
+{
+  g_return_val_if_fail (HANDSET_IS_SESSION (self), NULL);
+
+  return handset_media_provider_make_ringtone (self->media);
+}
+
 void
 handset_session_set_relay_only (HandsetSession *self, gboolean relay_only)
 {
-  self->relay_only = relay_only;
+  handset_media_provider_set_relay_only (self->media, relay_only);
 }
 
 void
@@ -641,45 +613,28 @@ handset_session_set_preferred_devices (HandsetSession *self,
                                        const char *speaker,
                                        const char *camera)
 {
-  gboolean new_microphone = g_strcmp0 (self->microphone, microphone) != 0;
-  gboolean new_speaker = g_strcmp0 (self->speaker, speaker) != 0;
   HandsetCall *call = self->manager ? handset_call_manager_get_active_call (self->manager) : NULL;
-  HandsetMedia *media = call != NULL ? handset_call_get_media (call) : NULL;
 
-  g_free (self->microphone);
-  self->microphone = g_strdup (microphone);
-  g_free (self->speaker);
-  self->speaker = g_strdup (speaker);
-  /* A call going on takes the new devices at once; no element is the
-   * system's default. */
-  if (HANDSET_IS_MEDIA_SESSION (media))
-    {
-      if (new_microphone)
-        handset_media_session_replace_audio_source (
-            HANDSET_MEDIA_SESSION (media),
-            device_element (self, HANDSET_MEDIA_DEVICE_MICROPHONE, microphone));
-      if (new_speaker)
-        handset_media_session_replace_audio_sink (
-            HANDSET_MEDIA_SESSION (media),
-            device_element (self, HANDSET_MEDIA_DEVICE_SPEAKER, speaker));
-    }
-  g_free (self->camera);
-  self->camera = g_strdup (camera);
+  handset_media_provider_set_devices (self->media, microphone, speaker, camera,
+                                      call != NULL ? handset_call_get_media (call) : NULL);
 }
 
-/* ------------------------------------------------------------------ calling a person */
-
-typedef struct
-{
-  char *user_id;
-  gboolean video;
-} CallUser;
+/* ------------------------------------------------------------------ placing a call */
 
 static void
-call_user_free (CallUser *c)
+place_call_free (PlaceCall *p)
 {
-  g_free (c->user_id);
-  g_free (c);
+  g_free (p->id);
+  g_free (p);
+}
+
+static void
+return_placed (GTask *task, HandsetCall *call, GError *error)
+{
+  if (call == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, g_object_ref (call), g_object_unref);
 }
 
 static void
@@ -687,66 +642,155 @@ direct_chat_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = G_TASK (user_data);
   HandsetSession *self = g_task_get_source_object (task);
-  CallUser *c = g_task_get_task_data (task);
-  g_autoptr (GError) error = NULL;
+  PlaceCall *p = g_task_get_task_data (task);
+  GError *error = NULL;
   g_autofree char *room_id = NULL;
-  HandsetCall *call;
 
   room_id = handset_contact_list_ensure_direct_chat_finish (HANDSET_CONTACT_LIST (object), result,
                                                             NULL, &error);
   if (room_id == NULL)
     {
-      g_task_return_error (task, g_steal_pointer (&error));
+      g_task_return_error (task, error);
+      return;
+    }
+  return_placed (task,
+                 handset_call_manager_place_call (self->manager, room_id, p->id, p->video, &error),
+                 error);
+}
+
+static void
+place_now (HandsetSession *self, GTask *task)
+{
+  PlaceCall *p = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (task);
+      return;
+    }
+  if (p->is_room)
+    {
+      if (handset_rooms_lookup (self->rooms, p->id) == NULL)
+        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                                 _ ("You are not a member of the room %s"), p->id);
+      else
+        return_placed (
+            task, handset_call_manager_place_call (self->manager, p->id, NULL, p->video, &error),
+            error);
+      g_object_unref (task);
       return;
     }
 
-  call = handset_call_manager_place_call (self->manager, room_id, c->user_id, c->video, &error);
-  if (call == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, g_object_ref (call), g_object_unref);
-}
-
-/**
- * handset_session_call_user_async:
- *
- * Calls a person in the direct chat with them, made first if there is
- * none.
- */
-void
-handset_session_call_user_async (HandsetSession *self,
-                                 const char *user_id,
-                                 gboolean video,
-                                 GCancellable *cancellable,
-                                 GAsyncReadyCallback callback,
-                                 gpointer user_data)
-{
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-  CallUser *c = g_new0 (CallUser, 1);
-
-  g_task_set_source_tag (task, handset_session_call_user_async);
-  c->user_id = g_strdup (user_id);
-  c->video = video;
-  g_task_set_task_data (task, c, (GDestroyNotify) call_user_free);
-
   {
-    /* A new chat carries the call's mark: the callee, only invited, sees
+    /* A person: in the direct chat with them, made first if there is none.
+     * A new chat carries the call's mark: the callee, only invited, sees
      * that someone calls (see HandsetCallInvitation). */
-    g_autoptr (JsonObject) mark = handset_call_invitation_build_mark (video);
+    g_autoptr (JsonObject) mark = handset_call_invitation_build_mark (p->video);
 
     handset_contact_list_ensure_direct_chat_async (
-        self->contacts, handset_account_get_client (self->account), user_id, mark, cancellable,
-        direct_chat_cb, task);
+        self->contacts, handset_account_get_client (self->account), p->id, mark,
+        g_task_get_cancellable (task), direct_chat_cb, task);
   }
 }
 
+/* Calls asked for before the first sync, placed once it is in. */
+static void
+place_waiting (HandsetSession *self)
+{
+  g_autoptr (GPtrArray) waiting = g_steal_pointer (&self->waiting_calls);
+
+  for (guint i = 0; waiting != NULL && i < waiting->len; i++)
+    {
+      GTask *task = g_ptr_array_index (waiting, i);
+      PlaceCall *p = g_task_get_task_data (task);
+
+      g_cancellable_disconnect (g_task_get_cancellable (task), p->cancelled_handler);
+      place_now (self, task);
+    }
+}
+
+/* Given up while it waited for the first sync: it fails now. */
+static gboolean
+waiting_cancelled_in_idle (gpointer data)
+{
+  GTask *task = data;
+  HandsetSession *self = g_task_get_source_object (task);
+
+  if (self->waiting_calls != NULL && g_ptr_array_remove (self->waiting_calls, task))
+    {
+      g_task_return_error_if_cancelled (task);
+      g_object_unref (task);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+waiting_cancelled_cb (GCancellable *cancellable, GTask *task)
+{
+  /* Not here: g_cancellable_disconnect() must not run in this handler. */
+  g_idle_add_full (G_PRIORITY_DEFAULT, waiting_cancelled_in_idle, g_object_ref (task),
+                   g_object_unref);
+}
+
 /**
- * handset_session_call_user_finish:
+ * handset_session_place_call_async:
+ * @target: a user ID, a room ID, or a `matrix:` or https://matrix.to link
+ *   to either, as a person gave it
+ * @video: whether the call starts with video
  *
- * Returns: (transfer full): the call, placed
+ * The one way to place a call, for the window, links, the command line
+ * and D-Bus: checks @target (handset_call_target_parse()), waits for the
+ * first sync (before it the direct chats are not known, and a second one
+ * would be made), then calls the room, or the person in the direct chat
+ * with them, made first if there is none.
+ */
+void
+handset_session_place_call_async (HandsetSession *self,
+                                  const char *target,
+                                  gboolean video,
+                                  GCancellable *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  PlaceCall *p = g_new0 (PlaceCall, 1);
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, handset_session_place_call_async);
+  g_task_set_task_data (task, p, (GDestroyNotify) place_call_free);
+  p->video = video;
+  p->id = handset_call_target_parse (target, &p->is_room, &error);
+  if (p->id == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  if (!self->ready)
+    {
+      if (self->waiting_calls == NULL)
+        self->waiting_calls = g_ptr_array_new ();
+      g_ptr_array_add (self->waiting_calls, task);
+      if (cancellable != NULL)
+        p->cancelled_handler =
+            g_cancellable_connect (cancellable, G_CALLBACK (waiting_cancelled_cb), task, NULL);
+      return;
+    }
+  place_now (self, task);
+}
+
+/**
+ * handset_session_place_call_finish:
+ *
+ * Returns: (transfer full): the call, placed; or %NULL with
+ *   %G_IO_ERROR_INVALID_ARGUMENT for a target that names no one to call,
+ *   %G_IO_ERROR_NOT_FOUND for a room we are not in, %G_IO_ERROR_CANCELLED
+ *   when the session stopped first, or what placing the call met
  */
 HandsetCall *
-handset_session_call_user_finish (HandsetSession *self, GAsyncResult *result, GError **error)
+handset_session_place_call_finish (HandsetSession *self, GAsyncResult *result, GError **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
 }

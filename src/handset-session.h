@@ -14,6 +14,7 @@
 #include "handset-recovery.h"
 #include "handset-rooms.h"
 #include "handset-rtc-rings.h"
+#include "handset-ringtone.h"
 #include "handset-turn.h"
 
 G_BEGIN_DECLS
@@ -43,6 +44,7 @@ char *
 handset_session_peer_avatar_url (HandsetSession *self, const char *user_id, const char *room_id);
 char *handset_session_peer_name (HandsetSession *session, const char *user_id);
 
+HandsetRingtone *handset_session_make_ringtone (HandsetSession *self);
 void handset_session_set_relay_only (HandsetSession *self, gboolean relay_only);
 void handset_session_set_hide_device (HandsetSession *self, gboolean hide_device);
 void handset_session_set_ring_in_public_rooms (HandsetSession *self, gboolean ring);
@@ -53,13 +55,13 @@ void handset_session_set_preferred_devices (HandsetSession *self,
                                             const char *speaker,
                                             const char *camera);
 
-void handset_session_call_user_async (HandsetSession *self,
-                                      const char *user_id,
-                                      gboolean video,
-                                      GCancellable *cancellable,
-                                      GAsyncReadyCallback callback,
-                                      gpointer user_data);
+void handset_session_place_call_async (HandsetSession *self,
+                                       const char *target,
+                                       gboolean video,
+                                       GCancellable *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer user_data);
 HandsetCall *
-handset_session_call_user_finish (HandsetSession *self, GAsyncResult *result, GError **error);
+handset_session_place_call_finish (HandsetSession *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

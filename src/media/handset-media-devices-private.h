@@ -1,0 +1,20 @@
+/* handset-media-devices-private.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The GStreamer side of the devices, for the media layer only: above it,
+ * a device is a name.
+ */
+#pragma once
+
+#include <gst/gst.h>
+
+#include "handset-media-devices.h"
+
+G_BEGIN_DECLS
+
+HandsetMediaDevice *handset_media_device_new (GstDevice *device, HandsetMediaDeviceKind kind);
+GstDevice *handset_media_device_get_gst_device (HandsetMediaDevice *self);
+GstElement *handset_media_device_create_element (HandsetMediaDevice *self, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,264 @@
+/* handset-media-provider.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Makes the media of each call as the person set them up: the microphone,
+ * speaker and camera they chose (by name; the system's own when none is
+ * chosen or the chosen one is unplugged, and the first camera there is,
+ * never a test pattern), the homeserver's TURN servers, and whether to
+ * use only a relay. A new microphone or speaker chosen during a call goes
+ * to that call at once. Above the media layer a call's media is a
+ * HandsetMedia and a device a name; only this file and the media session
+ * know they are GStreamer's.
+ */
+
+#define G_LOG_DOMAIN "Handset-Media"
+
+#include "config.h"
+
+#include "handset-media-devices-private.h"
+#include "handset-media-provider.h"
+#include "handset-media-session.h"
+#include "handset-ringtone-private.h"
+
+struct _HandsetMediaProvider
+{
+  GObject parent_instance;
+
+  HandsetMediaDevices *devices; /* nullable */
+  char **turn_uris;
+  char *turn_username;
+  char *turn_password;
+  gboolean relay_only;
+  char *microphone;
+  char *speaker;
+  char *camera;
+};
+
+G_DEFINE_FINAL_TYPE (HandsetMediaProvider, handset_media_provider, G_TYPE_OBJECT)
+
+static void
+handset_media_provider_finalize (GObject *object)
+{
+  HandsetMediaProvider *self = HANDSET_MEDIA_PROVIDER (object);
+
+  g_clear_object (&self->devices);
+  g_strfreev (self->turn_uris);
+  g_free (self->turn_username);
+  g_free (self->turn_password);
+  g_free (self->microphone);
+  g_free (self->speaker);
+  g_free (self->camera);
+
+  G_OBJECT_CLASS (handset_media_provider_parent_class)->finalize (object);
+}
+
+static void
+handset_media_provider_class_init (HandsetMediaProviderClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = handset_media_provider_finalize;
+}
+
+static void
+handset_media_provider_init (HandsetMediaProvider *self)
+{
+}
+
+/**
+ * handset_media_provider_new:
+ * @devices: (nullable): the devices to pick microphones and cameras from
+ */
+HandsetMediaProvider *
+handset_media_provider_new (HandsetMediaDevices *devices)
+{
+  HandsetMediaProvider *self = g_object_new (HANDSET_TYPE_MEDIA_PROVIDER, NULL);
+
+  self->devices = devices ? g_object_ref (devices) : NULL;
+
+  return self;
+}
+
+/**
+ * handset_media_provider_set_turn:
+ * @uris: (nullable): the TURN servers; %NULL when the homeserver offers none
+ *
+ * For calls made from now on.
+ */
+void
+handset_media_provider_set_turn (HandsetMediaProvider *self,
+                                 const char *const *uris,
+                                 const char *username,
+                                 const char *password)
+{
+  g_return_if_fail (HANDSET_IS_MEDIA_PROVIDER (self));
+
+  g_strfreev (self->turn_uris);
+  self->turn_uris = g_strdupv ((char **) uris);
+  g_free (self->turn_username);
+  self->turn_username = g_strdup (username);
+  g_free (self->turn_password);
+  self->turn_password = g_strdup (password);
+}
+
+void
+handset_media_provider_set_relay_only (HandsetMediaProvider *self, gboolean relay_only)
+{
+  g_return_if_fail (HANDSET_IS_MEDIA_PROVIDER (self));
+
+  self->relay_only = relay_only;
+}
+
+static GstElement *
+device_element (HandsetMediaProvider *self, HandsetMediaDeviceKind kind, const char *name)
+{
+  g_autoptr (HandsetMediaDevice) device = NULL;
+  g_autoptr (GError) error = NULL;
+  GstElement *element;
+
+  if (self->devices == NULL || name == NULL || *name == '\0')
+    return NULL;
+  device = handset_media_devices_find (self->devices, kind, name);
+  if (device == NULL)
+    {
+      /* Unplugged since it was chosen: the system default stands in. */
+      g_message ("The chosen device %s is not there; using the default", name);
+      return NULL;
+    }
+  element = handset_media_device_create_element (device, &error);
+  if (element == NULL)
+    g_message ("The device %s cannot be opened: %s", name, error->message);
+
+  return element;
+}
+
+/* The first camera there is, when none was chosen: never a test
+ * pattern. */
+static GstElement *
+default_camera (HandsetMediaProvider *self)
+{
+  g_autoptr (HandsetMediaDevice) device = NULL;
+  g_autoptr (GError) error = NULL;
+  GListModel *cameras;
+  GstElement *element;
+
+  if (self->devices == NULL)
+    return NULL;
+  cameras = handset_media_devices_get_cameras (self->devices);
+  if (g_list_model_get_n_items (cameras) == 0)
+    return NULL;
+  device = g_list_model_get_item (cameras, 0);
+  element = handset_media_device_create_element (device, &error);
+  if (element == NULL)
+    g_message ("The camera %s cannot be opened: %s", handset_media_device_get_name (device),
+               error->message);
+  return element;
+}
+
+/**
+ * handset_media_provider_set_devices:
+ * @microphone: (nullable): a device name; %NULL for the system's
+ * @speaker: (nullable): likewise
+ * @camera: (nullable): likewise (the first camera there is)
+ * @in_use: (nullable): the media of the call going on, which takes a new
+ *   microphone or speaker at once
+ *
+ * For calls made from now on, and the one going on.
+ */
+void
+handset_media_provider_set_devices (HandsetMediaProvider *self,
+                                    const char *microphone,
+                                    const char *speaker,
+                                    const char *camera,
+                                    HandsetMedia *in_use)
+{
+  gboolean new_microphone = g_strcmp0 (self->microphone, microphone) != 0;
+  gboolean new_speaker = g_strcmp0 (self->speaker, speaker) != 0;
+
+  g_return_if_fail (HANDSET_IS_MEDIA_PROVIDER (self));
+
+  g_free (self->microphone);
+  self->microphone = g_strdup (microphone);
+  g_free (self->speaker);
+  self->speaker = g_strdup (speaker);
+  g_free (self->camera);
+  self->camera = g_strdup (camera);
+
+  /* The call going on takes them at once (NULL: the system's own). */
+  if (HANDSET_IS_MEDIA_SESSION (in_use))
+    {
+      if (new_microphone)
+        handset_media_session_replace_audio_source (
+            HANDSET_MEDIA_SESSION (in_use),
+            device_element (self, HANDSET_MEDIA_DEVICE_MICROPHONE, microphone));
+      if (new_speaker)
+        handset_media_session_replace_audio_sink (
+            HANDSET_MEDIA_SESSION (in_use),
+            device_element (self, HANDSET_MEDIA_DEVICE_SPEAKER, speaker));
+    }
+}
+
+/**
+ * handset_media_provider_make:
+ * @provider: a #HandsetMediaProvider
+ *
+ * A #HandsetMediaFactory: the media of a new call.
+ *
+ * Returns: (transfer full) (nullable): the media, or %NULL with @error
+ */
+HandsetMedia *
+handset_media_provider_make (gboolean video, gpointer provider, GError **error)
+{
+  HandsetMediaProvider *self = HANDSET_MEDIA_PROVIDER (provider);
+  HandsetMediaSession *media = handset_media_session_new (video, error);
+  GstElement *element;
+
+  if (media == NULL)
+    return NULL;
+
+  if ((element = device_element (self, HANDSET_MEDIA_DEVICE_MICROPHONE, self->microphone)))
+    handset_media_session_set_audio_source (media, element);
+  if ((element = device_element (self, HANDSET_MEDIA_DEVICE_SPEAKER, self->speaker)))
+    handset_media_session_set_audio_sink (media, element);
+  if ((element = device_element (self, HANDSET_MEDIA_DEVICE_CAMERA, self->camera)))
+    handset_media_session_set_video_source (media, element);
+  else if ((element = default_camera (self)))
+    handset_media_session_set_video_source (media, element);
+
+  if (self->turn_uris != NULL && self->turn_uris[0] != NULL)
+    handset_media_session_set_turn (media, (const char *const *) self->turn_uris,
+                                    self->turn_username, self->turn_password);
+  else if (self->relay_only)
+    g_message ("Relay-only calls, but the homeserver offers no TURN relay");
+  handset_media_session_set_relay_only (media, self->relay_only);
+
+  return HANDSET_MEDIA (media);
+}
+
+/**
+ * handset_media_provider_make_ringtone:
+ *
+ * Returns: (transfer full): a ringtone on the speaker chosen for calls
+ *   (the one HANDSET_AUDIO_SINK describes, in tests), else the system's,
+ *   as a phone's sound
+ */
+HandsetRingtone *
+handset_media_provider_make_ringtone (HandsetMediaProvider *self)
+{
+  const char *description = g_getenv ("HANDSET_AUDIO_SINK");
+  GstElement *sink = NULL;
+
+  g_return_val_if_fail (HANDSET_IS_MEDIA_PROVIDER (self), NULL);
+
+  if (description != NULL && *description != '\0')
+    sink = gst_parse_bin_from_description (description, TRUE, NULL);
+  else if ((sink = device_element (self, HANDSET_MEDIA_DEVICE_SPEAKER, self->speaker)) == NULL &&
+           (sink = gst_element_factory_make ("pulsesink", NULL)) != NULL)
+    {
+      g_autoptr (GstStructure) props =
+          gst_structure_new ("props", "media.role", G_TYPE_STRING, "phone", NULL);
+
+      g_object_set (sink, "stream-properties", props, NULL);
+    }
+
+  return handset_ringtone_new (sink);
+}
