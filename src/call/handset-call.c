@@ -13,89 +13,7 @@
 
 #include "config.h"
 
-#include "handset-call.h"
-
-/* Remote candidates kept before they can be used (before the answer, or
- * before the remote description is set): a call needs a few dozen; a
- * flood from anyone in the room must not grow without end. */
-#define MAX_BUFFERED_CANDIDATES 256
-#define MAX_BUFFERED_PARTIES    16
-
-struct _HandsetCall
-{
-  GObject parent_instance;
-
-  HandsetClock *clock;
-  /* An incoming call has none while it rings: the factory makes it when
-   * the call is answered, so ringing opens no device and no ICE agent. */
-  HandsetMedia *media;
-  HandsetMediaFactory media_factory;
-  gpointer media_factory_data;
-  char **shown_streams;        /* the peer's, from its metadata, for the media */
-  JsonObject *stream_metadata; /* the last own_stream_metadata() */
-  GCancellable *cancellable;
-
-  char *call_id;
-  char *room_id;
-  char *party_id;
-  char *own_user_id;
-  char *invitee;
-  HandsetCallDirection direction;
-  HandsetCallState state;
-  HandsetCallEvent *invite;
-  gboolean video;
-
-  /* The other party: fixed by the invite (incoming) or the selected answer
-   * (outgoing). */
-  char *opponent_user_id;
-  char *opponent_party_id;
-  int opponent_version;
-  gboolean opponent_selected;
-  gboolean remote_dtmf;
-  gboolean remote_video;
-
-  char *answered_by;
-  char *answered_by_party;
-  HandsetCallEndReason end_reason;
-  char *remote_reason;
-
-  gboolean muted;
-  gboolean on_hold;
-  gboolean encrypted;
-  gboolean waiting_for_keys;
-  gboolean waiting_for_join; /* the invitee is only invited to the room */
-  HandsetCallDevice failed_device;
-  char *device_error;
-  HandsetPeerTrust peer_trust;
-  gboolean remote_on_hold;
-  gboolean remote_audio_muted;
-  gboolean remote_video_muted;
-  gboolean rang;
-  gint64 connected_time;
-
-  guint invite_timer;
-  guint ring_timer;
-  guint flush_timer;
-  guint ice_restart_timer;
-  guint connect_timer;
-
-  /* Our candidates, waiting for the next batch. */
-  GPtrArray *local_candidates;
-  gboolean may_send_candidates;
-  gboolean gathering_done;
-  gboolean end_of_candidates_sent;
-
-  /* Theirs: per (user, party) until an answer is chosen, then waiting for
-   * the remote description. */
-  GHashTable *candidates_by_party;
-  GPtrArray *pending_remote_candidates;
-  gboolean remote_description_set;
-
-  gboolean media_flowed;
-  gboolean making_offer;
-  gboolean local_offer_pending;
-  gboolean answer_wanted;
-};
+#include "handset-call-private.h"
 
 G_DEFINE_FINAL_TYPE (HandsetCall, handset_call, G_TYPE_OBJECT)
 
@@ -139,45 +57,14 @@ G_DEFINE_ENUM_TYPE (HandsetCallEndReason,
 
 enum
 {
-  PROP_0,
-  PROP_CALL_ID,
-  PROP_ROOM_ID,
-  PROP_PARTY_ID,
-  PROP_DIRECTION,
-  PROP_STATE,
-  PROP_OPPONENT_USER_ID,
-  PROP_OPPONENT_PARTY_ID,
-  PROP_ANSWERED_BY,
-  PROP_END_REASON,
-  PROP_MUTED,
-  PROP_ON_HOLD,
-  PROP_REMOTE_ON_HOLD,
-  PROP_REMOTE_AUDIO_MUTED,
-  PROP_REMOTE_VIDEO_MUTED,
-  PROP_VIDEO,
-  PROP_ENCRYPTED,
-  PROP_WAITING_FOR_KEYS,
-  PROP_WAITING_FOR_JOIN,
-  PROP_FAILED_DEVICE,
-  PROP_PEER_TRUST,
-  PROP_MEDIA,
-  N_PROPS
-};
-
-enum
-{
   SIGNAL_STATE_CHANGED,
   SIGNAL_SEND_EVENT,
   N_SIGNALS
 };
 
-static GParamSpec *props[N_PROPS];
+GParamSpec *handset_call_props[N_PROPS];
 static guint signals[N_SIGNALS];
 
-static void end_call (HandsetCall *self, HandsetCallEndReason reason);
-static void connect_timeout_cb (gpointer user_data);
-static void flush_candidates (HandsetCall *self);
-static void start_negotiation (HandsetCall *self, gboolean ice_restart);
 static void attach_media (HandsetCall *self, HandsetMedia *media);
 
 static const char *
@@ -206,8 +93,8 @@ handset_call_end_reason_to_string (HandsetCallEndReason reason)
 
 /* ------------------------------------------------------------------ helpers */
 
-static void
-set_state (HandsetCall *self, HandsetCallState state)
+void
+call_set_state (HandsetCall *self, HandsetCallState state)
 {
   HandsetCallState old = self->state;
 
@@ -221,39 +108,39 @@ set_state (HandsetCall *self, HandsetCallState state)
     self->connected_time = handset_clock_get_time (self->clock);
   if (state == HANDSET_CALL_STATE_CONNECTING && !self->media_flowed && self->connect_timer == 0)
     self->connect_timer = handset_clock_add_timeout (self->clock, HANDSET_CALL_CONNECT_TIMEOUT_MS,
-                                                     connect_timeout_cb, self);
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE]);
+                                                     call_connect_timeout_cb, self);
+  g_object_notify_by_pspec (G_OBJECT (self), handset_call_props[PROP_STATE]);
   g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, state, old);
 }
 
-static void
-set_boolean (HandsetCall *self, gboolean *field, gboolean value, int prop)
+void
+call_set_boolean (HandsetCall *self, gboolean *field, gboolean value, int prop)
 {
   if (*field == value)
     return;
 
   *field = value;
-  g_object_notify_by_pspec (G_OBJECT (self), props[prop]);
+  g_object_notify_by_pspec (G_OBJECT (self), handset_call_props[prop]);
 }
 
-static void
-send_event (HandsetCall *self, HandsetCallEventType type, JsonObject *content)
+void
+call_send_event (HandsetCall *self, HandsetCallEventType type, JsonObject *content)
 {
   g_debug ("Call %s: sending %s", self->call_id, handset_call_event_type_to_string (type));
   g_signal_emit (self, signals[SIGNAL_SEND_EVENT], 0, type, content);
   json_object_unref (content);
 }
 
-static gboolean
-is_ended (HandsetCall *self)
+gboolean
+call_is_ended (HandsetCall *self)
 {
   return self->state == HANDSET_CALL_STATE_ENDED;
 }
 
 /* Our streams as the event builders take them (they keep their own
  * reference): the call holds it until the next one, so none leaks. */
-static JsonObject *
-own_stream_metadata (HandsetCall *self)
+JsonObject *
+call_own_stream_metadata (HandsetCall *self)
 {
   g_clear_pointer (&self->stream_metadata, json_object_unref);
   self->stream_metadata = handset_call_event_build_stream_metadata (
@@ -262,16 +149,16 @@ own_stream_metadata (HandsetCall *self)
   return self->stream_metadata;
 }
 
-static gboolean
-can_renegotiate (HandsetCall *self)
+gboolean
+call_can_renegotiate (HandsetCall *self)
 {
   /* Version 0 peers know no m.call.negotiate. */
   return self->opponent_selected && self->opponent_version >= 1 &&
          (self->invite == NULL || handset_call_event_get_version (self->invite) >= 1);
 }
 
-static gboolean
-from_opponent (HandsetCall *self, HandsetCallEvent *event)
+gboolean
+call_from_opponent (HandsetCall *self, HandsetCallEvent *event)
 {
   return self->opponent_selected &&
          g_strcmp0 (handset_call_event_get_sender (event), self->opponent_user_id) == 0 &&
@@ -287,8 +174,8 @@ set_opponent (HandsetCall *self, const char *user_id, const char *party_id, int 
   self->opponent_user_id = g_strdup (user_id);
   g_free (self->opponent_party_id);
   self->opponent_party_id = g_strdup (party_id);
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_OPPONENT_USER_ID]);
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_OPPONENT_PARTY_ID]);
+  g_object_notify_by_pspec (G_OBJECT (self), handset_call_props[PROP_OPPONENT_USER_ID]);
+  g_object_notify_by_pspec (G_OBJECT (self), handset_call_props[PROP_OPPONENT_PARTY_ID]);
 }
 
 static void
@@ -348,8 +235,8 @@ sdp_sections (const char *sdp)
 
 /* Whether every media section of an SDP only sends or is inactive: the
  * sender holds the call. */
-static gboolean
-sdp_holds (const char *sdp)
+gboolean
+call_sdp_holds (const char *sdp)
 {
   g_autoptr (GArray) sections = sdp_sections (sdp);
 
@@ -378,246 +265,12 @@ sdp_sends_video (const char *sdp)
   return FALSE;
 }
 
-/* ------------------------------------------------------------------ candidates */
-
-static char *
-party_key (const char *user_id, const char *party_id)
-{
-  return g_strconcat (user_id, "\n", party_id ? party_id : "", NULL);
-}
-
-static void
-give_to_media (HandsetCall *self, GPtrArray *candidates)
-{
-  for (guint i = 0; i < candidates->len; i++)
-    {
-      HandsetIceCandidate *candidate = g_ptr_array_index (candidates, i);
-
-      if (self->remote_description_set)
-        handset_media_add_remote_candidate (self->media, candidate);
-      else if (self->pending_remote_candidates->len < MAX_BUFFERED_CANDIDATES)
-        g_ptr_array_add (self->pending_remote_candidates, handset_ice_candidate_copy (candidate));
-    }
-}
-
-static void
-apply_pending_candidates (HandsetCall *self)
-{
-  g_autoptr (GPtrArray) pending = g_steal_pointer (&self->pending_remote_candidates);
-
-  self->pending_remote_candidates =
-      g_ptr_array_new_with_free_func ((GDestroyNotify) handset_ice_candidate_free);
-  give_to_media (self, pending);
-}
-
-static void
-flush_timer_cb (gpointer user_data)
-{
-  HandsetCall *self = HANDSET_CALL (user_data);
-
-  self->flush_timer = 0;
-  flush_candidates (self);
-}
-
-static void
-schedule_flush (HandsetCall *self, guint delay_ms)
-{
-  if (self->flush_timer != 0 || is_ended (self))
-    return;
-  self->flush_timer = handset_clock_add_timeout (self->clock, delay_ms, flush_timer_cb, self);
-}
-
-static void
-flush_candidates (HandsetCall *self)
-{
-  g_autoptr (GPtrArray) batch = NULL;
-
-  handset_clock_clear (self->clock, &self->flush_timer);
-  if (!self->may_send_candidates || is_ended (self))
-    return;
-
-  if (self->gathering_done && !self->end_of_candidates_sent)
-    {
-      /* Mandatory, and last: bridges without trickle ICE wait for it. */
-      g_ptr_array_add (self->local_candidates, handset_ice_candidate_new ("", NULL, -1));
-      self->end_of_candidates_sent = TRUE;
-    }
-  if (self->local_candidates->len == 0)
-    return;
-
-  batch = g_steal_pointer (&self->local_candidates);
-  self->local_candidates =
-      g_ptr_array_new_with_free_func ((GDestroyNotify) handset_ice_candidate_free);
-  send_event (self, HANDSET_CALL_EVENT_CANDIDATES,
-              handset_call_event_build_candidates (self->call_id, self->party_id, batch));
-}
-
-static void
-local_candidate_cb (HandsetMedia *media, HandsetIceCandidate *candidate, HandsetCall *self)
-{
-  if (is_ended (self))
-    return;
-
-  g_ptr_array_add (self->local_candidates, handset_ice_candidate_copy (candidate));
-  /* Before the invite or answer went out, candidates wait; after, they go
-   * in batches. */
-  if (self->may_send_candidates)
-    schedule_flush (self, HANDSET_CALL_NEXT_FLUSH_MS);
-}
-
-static void
-gathering_done_cb (HandsetMedia *media, HandsetCall *self)
-{
-  self->gathering_done = TRUE;
-  self->end_of_candidates_sent = FALSE;
-  /* All found: what is left goes at once. */
-  if (self->may_send_candidates)
-    flush_candidates (self);
-}
-
-static void
-allow_candidates (HandsetCall *self, guint first_delay_ms)
-{
-  self->may_send_candidates = TRUE;
-  if (self->gathering_done)
-    flush_candidates (self);
-  else
-    schedule_flush (self, first_delay_ms);
-}
-
-/* ------------------------------------------------------------------ ICE */
-
-static void
-ice_restart_cb (gpointer user_data)
-{
-  HandsetCall *self = HANDSET_CALL (user_data);
-
-  self->ice_restart_timer = 0;
-  if (is_ended (self))
-    return;
-
-  if (!can_renegotiate (self))
-    {
-      /* Without renegotiation there is no restart: the connection is lost. */
-      g_message ("Call %s: connection lost", self->call_id);
-      send_event (self, HANDSET_CALL_EVENT_HANGUP,
-                  handset_call_event_build_hangup (self->call_id, self->party_id,
-                                                   HANDSET_HANGUP_ICE_TIMEOUT));
-      end_call (self, HANDSET_CALL_END_ICE_TIMEOUT);
-      return;
-    }
-
-  g_message ("Call %s: connection interrupted, restarting ICE", self->call_id);
-  start_negotiation (self, TRUE);
-}
-
-/* No media path: the peer hears why, and the call ends. */
-static void
-fail_ice (HandsetCall *self)
-{
-  /* Lost after media flowed is a timeout; never connected, a failure. */
-  const char *reason = self->media_flowed ? HANDSET_HANGUP_ICE_TIMEOUT : HANDSET_HANGUP_ICE_FAILED;
-
-  send_event (self, HANDSET_CALL_EVENT_HANGUP,
-              handset_call_event_build_hangup (self->call_id, self->party_id, reason));
-  end_call (self, self->media_flowed ? HANDSET_CALL_END_ICE_TIMEOUT : HANDSET_CALL_END_ICE_FAILED);
-}
-
-static void
-connect_timeout_cb (gpointer user_data)
-{
-  HandsetCall *self = user_data;
-
-  self->connect_timer = 0;
-  if (self->state == HANDSET_CALL_STATE_CONNECTING && !self->media_flowed)
-    {
-      g_message ("Call %s: no media path after %d s", self->call_id,
-                 HANDSET_CALL_CONNECT_TIMEOUT_MS / 1000);
-      fail_ice (self);
-    }
-}
-
-static void
-device_failed_cb (HandsetMedia *media, int device, const char *message, HandsetCall *self)
-{
-  /* The first error says most; what follows it is its echo. */
-  if (self->failed_device == (HandsetCallDevice) device)
-    return;
-  g_free (self->device_error);
-  self->device_error = g_strdup (message);
-  self->failed_device = device;
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_FAILED_DEVICE]);
-}
-
-/**
- * handset_call_get_failed_device:
- * @message: (out) (optional) (transfer none): what went wrong with it
- *
- * Returns: the device that failed during the call, if one did
- */
-HandsetCallDevice
-handset_call_get_failed_device (HandsetCall *self, const char **message)
-{
-  g_return_val_if_fail (HANDSET_IS_CALL (self), HANDSET_CALL_DEVICE_NONE);
-  if (message != NULL)
-    *message = self->device_error;
-  return self->failed_device;
-}
-
-/**
- * handset_call_clear_failed_device:
- *
- * Another device was chosen: the failure no longer stands.
- */
-void
-handset_call_clear_failed_device (HandsetCall *self)
-{
-  g_return_if_fail (HANDSET_IS_CALL (self));
-  if (self->failed_device == HANDSET_CALL_DEVICE_NONE)
-    return;
-  self->failed_device = HANDSET_CALL_DEVICE_NONE;
-  g_clear_pointer (&self->device_error, g_free);
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_FAILED_DEVICE]);
-}
-
-static void
-ice_state_changed_cb (HandsetMedia *media, int state, HandsetCall *self)
-{
-  if (is_ended (self))
-    return;
-
-  switch (state)
-    {
-      case HANDSET_ICE_STATE_CONNECTED:
-      case HANDSET_ICE_STATE_COMPLETED:
-        handset_clock_clear (self->clock, &self->ice_restart_timer);
-        handset_clock_clear (self->clock, &self->connect_timer);
-        self->media_flowed = TRUE;
-        if (self->state == HANDSET_CALL_STATE_CONNECTING)
-          set_state (self, HANDSET_CALL_STATE_CONNECTED);
-        break;
-
-      case HANDSET_ICE_STATE_DISCONNECTED:
-        if (self->ice_restart_timer == 0)
-          self->ice_restart_timer = handset_clock_add_timeout (
-              self->clock, HANDSET_CALL_ICE_RESTART_MS, ice_restart_cb, self);
-        break;
-
-      case HANDSET_ICE_STATE_FAILED:
-        fail_ice (self);
-        break;
-
-      default:
-        break;
-    }
-}
-
 /* ------------------------------------------------------------------ ending */
 
-static void
-end_call (HandsetCall *self, HandsetCallEndReason reason)
+void
+call_end_call (HandsetCall *self, HandsetCallEndReason reason)
 {
-  if (is_ended (self))
+  if (call_is_ended (self))
     return;
 
   g_debug ("Call %s ends: %s", self->call_id, handset_call_end_reason_to_string (reason));
@@ -631,8 +284,8 @@ end_call (HandsetCall *self, HandsetCallEndReason reason)
     handset_media_close (self->media);
 
   self->end_reason = reason;
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_END_REASON]);
-  set_state (self, HANDSET_CALL_STATE_ENDED);
+  g_object_notify_by_pspec (G_OBJECT (self), handset_call_props[PROP_END_REASON]);
+  call_set_state (self, HANDSET_CALL_STATE_ENDED);
 }
 
 /**
@@ -646,7 +299,7 @@ handset_call_end_silently (HandsetCall *self, HandsetCallEndReason reason)
 {
   g_return_if_fail (HANDSET_IS_CALL (self));
 
-  end_call (self, reason);
+  call_end_call (self, reason);
 }
 
 /* ------------------------------------------------------------------ outgoing */
@@ -660,10 +313,10 @@ invite_timeout_cb (gpointer user_data)
   if (self->state != HANDSET_CALL_STATE_INVITE_SENT)
     return;
 
-  send_event (self, HANDSET_CALL_EVENT_HANGUP,
-              handset_call_event_build_hangup (self->call_id, self->party_id,
-                                               HANDSET_HANGUP_INVITE_TIMEOUT));
-  end_call (self, HANDSET_CALL_END_NO_ANSWER);
+  call_send_event (self, HANDSET_CALL_EVENT_HANGUP,
+                   handset_call_event_build_hangup (self->call_id, self->party_id,
+                                                    HANDSET_HANGUP_INVITE_TIMEOUT));
+  call_end_call (self, HANDSET_CALL_END_NO_ANSWER);
 }
 
 static void
@@ -674,24 +327,24 @@ offer_created_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   g_autofree char *sdp = NULL;
 
   sdp = handset_media_create_offer_finish (HANDSET_MEDIA (object), result, &error);
-  if (is_ended (self))
+  if (call_is_ended (self))
     return;
 
   if (sdp == NULL)
     {
       g_warning ("Call %s: no offer: %s", self->call_id, error->message);
-      end_call (self, HANDSET_CALL_END_USER_MEDIA_FAILED);
+      call_end_call (self, HANDSET_CALL_END_USER_MEDIA_FAILED);
       return;
     }
 
-  send_event (self, HANDSET_CALL_EVENT_INVITE,
-              handset_call_event_build_invite (self->call_id, self->party_id, sdp,
-                                               HANDSET_CALL_INVITE_LIFETIME_MS, self->invitee,
-                                               own_stream_metadata (self)));
-  set_state (self, HANDSET_CALL_STATE_INVITE_SENT);
+  call_send_event (self, HANDSET_CALL_EVENT_INVITE,
+                   handset_call_event_build_invite (self->call_id, self->party_id, sdp,
+                                                    HANDSET_CALL_INVITE_LIFETIME_MS, self->invitee,
+                                                    call_own_stream_metadata (self)));
+  call_set_state (self, HANDSET_CALL_STATE_INVITE_SENT);
   self->invite_timer = handset_clock_add_timeout (self->clock, HANDSET_CALL_INVITE_LIFETIME_MS,
                                                   invite_timeout_cb, self);
-  allow_candidates (self, HANDSET_CALL_FIRST_FLUSH_CALLER_MS);
+  call_allow_candidates (self, HANDSET_CALL_FIRST_FLUSH_CALLER_MS);
 }
 
 /**
@@ -705,10 +358,10 @@ handset_call_place (HandsetCall *self)
   g_return_if_fail (HANDSET_IS_CALL (self));
   g_return_if_fail (self->state == HANDSET_CALL_STATE_FLEDGLING);
 
-  set_state (self, HANDSET_CALL_STATE_WAIT_LOCAL_MEDIA);
+  call_set_state (self, HANDSET_CALL_STATE_WAIT_LOCAL_MEDIA);
   /* The media session opens its devices when it is made; the offer is
    * what waits. */
-  set_state (self, HANDSET_CALL_STATE_CREATE_OFFER);
+  call_set_state (self, HANDSET_CALL_STATE_CREATE_OFFER);
   self->making_offer = TRUE;
   handset_media_create_offer (self->media, FALSE, self->cancellable, offer_created_cb,
                               g_object_ref (self));
@@ -723,19 +376,19 @@ remote_answer_set_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   self->making_offer = FALSE;
   if (!handset_media_set_remote_description_finish (HANDSET_MEDIA (object), result, &error))
     {
-      if (is_ended (self))
+      if (call_is_ended (self))
         return;
       g_warning ("Call %s: the answer cannot be used: %s", self->call_id, error->message);
-      send_event (self, HANDSET_CALL_EVENT_HANGUP,
-                  handset_call_event_build_hangup (self->call_id, self->party_id,
-                                                   HANDSET_HANGUP_UNKNOWN_ERROR));
-      end_call (self, HANDSET_CALL_END_ERROR);
+      call_send_event (self, HANDSET_CALL_EVENT_HANGUP,
+                       handset_call_event_build_hangup (self->call_id, self->party_id,
+                                                        HANDSET_HANGUP_UNKNOWN_ERROR));
+      call_end_call (self, HANDSET_CALL_END_ERROR);
       return;
     }
 
   self->remote_description_set = TRUE;
   self->local_offer_pending = FALSE;
-  apply_pending_candidates (self);
+  call_apply_pending_candidates (self);
 }
 
 static void
@@ -743,7 +396,7 @@ select_answer (HandsetCall *self, HandsetCallEvent *answer)
 {
   const char *sender = handset_call_event_get_sender (answer);
   const char *party = handset_call_event_get_party_id (answer);
-  g_autofree char *key = party_key (sender, party);
+  g_autofree char *key = call_party_key (sender, party);
   GPtrArray *buffered;
 
   handset_clock_clear (self->clock, &self->invite_timer);
@@ -754,14 +407,14 @@ select_answer (HandsetCall *self, HandsetCallEvent *answer)
   /* Only the chosen party's candidates reach the ICE agent. */
   buffered = g_hash_table_lookup (self->candidates_by_party, key);
   if (buffered != NULL)
-    give_to_media (self, buffered);
+    call_give_to_media (self, buffered);
   g_hash_table_remove_all (self->candidates_by_party);
 
   if (party != NULL)
-    send_event (self, HANDSET_CALL_EVENT_SELECT_ANSWER,
-                handset_call_event_build_select_answer (self->call_id, self->party_id, party));
+    call_send_event (self, HANDSET_CALL_EVENT_SELECT_ANSWER,
+                     handset_call_event_build_select_answer (self->call_id, self->party_id, party));
 
-  set_state (self, HANDSET_CALL_STATE_CONNECTING);
+  call_set_state (self, HANDSET_CALL_STATE_CONNECTING);
   handset_media_set_remote_description (self->media, "answer", handset_call_event_get_sdp (answer),
                                         self->cancellable, remote_answer_set_cb,
                                         g_object_ref (self));
@@ -779,7 +432,7 @@ ring_timeout_cb (gpointer user_data)
   self->ring_timer = 0;
   /* The invite expired while ringing: stop, and send nothing. */
   if (self->state == HANDSET_CALL_STATE_RINGING)
-    end_call (self, HANDSET_CALL_END_MISSED);
+    call_end_call (self, HANDSET_CALL_END_MISSED);
 }
 
 /**
@@ -798,7 +451,7 @@ handset_call_start_ringing (HandsetCall *self, gint64 remaining_ms)
     return;
 
   self->rang = TRUE;
-  set_state (self, HANDSET_CALL_STATE_RINGING);
+  call_set_state (self, HANDSET_CALL_STATE_RINGING);
   self->ring_timer = handset_clock_add_timeout (
       self->clock, (guint) CLAMP (remaining_ms, 0, G_MAXINT), ring_timeout_cb, self);
 }
@@ -811,31 +464,31 @@ answer_created_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   g_autofree char *sdp = NULL;
 
   sdp = handset_media_create_answer_finish (HANDSET_MEDIA (object), result, &error);
-  if (is_ended (self))
+  if (call_is_ended (self))
     return;
 
   if (sdp == NULL)
     {
       g_warning ("Call %s: no answer: %s", self->call_id, error->message);
-      send_event (self, HANDSET_CALL_EVENT_HANGUP,
-                  handset_call_event_build_hangup (self->call_id, self->party_id,
-                                                   HANDSET_HANGUP_USER_MEDIA_FAILED));
-      end_call (self, HANDSET_CALL_END_USER_MEDIA_FAILED);
+      call_send_event (self, HANDSET_CALL_EVENT_HANGUP,
+                       handset_call_event_build_hangup (self->call_id, self->party_id,
+                                                        HANDSET_HANGUP_USER_MEDIA_FAILED));
+      call_end_call (self, HANDSET_CALL_END_USER_MEDIA_FAILED);
       return;
     }
 
-  send_event (self, HANDSET_CALL_EVENT_ANSWER,
-              handset_call_event_build_answer (self->call_id, self->party_id, sdp,
-                                               own_stream_metadata (self)));
-  set_state (self, HANDSET_CALL_STATE_CONNECTING);
+  call_send_event (self, HANDSET_CALL_EVENT_ANSWER,
+                   handset_call_event_build_answer (self->call_id, self->party_id, sdp,
+                                                    call_own_stream_metadata (self)));
+  call_set_state (self, HANDSET_CALL_STATE_CONNECTING);
   /* Candidates only after the answer went out. */
-  allow_candidates (self, HANDSET_CALL_FIRST_FLUSH_CALLEE_MS);
+  call_allow_candidates (self, HANDSET_CALL_FIRST_FLUSH_CALLEE_MS);
 }
 
 static void
 create_answer_now (HandsetCall *self)
 {
-  set_state (self, HANDSET_CALL_STATE_CREATE_ANSWER);
+  call_set_state (self, HANDSET_CALL_STATE_CREATE_ANSWER);
   handset_media_create_answer (self->media, self->cancellable, answer_created_cb,
                                g_object_ref (self));
 }
@@ -848,21 +501,21 @@ remote_offer_set_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 
   if (!handset_media_set_remote_description_finish (HANDSET_MEDIA (object), result, &error))
     {
-      if (is_ended (self))
+      if (call_is_ended (self))
         return;
       /* An offer we cannot use: the call cannot work, and the caller
        * hears why (it is only read once the call is answered). */
       g_warning ("Call %s: the offer cannot be used: %s", self->call_id, error->message);
-      send_event (self, HANDSET_CALL_EVENT_HANGUP,
-                  handset_call_event_build_hangup (self->call_id, self->party_id,
-                                                   HANDSET_HANGUP_UNKNOWN_ERROR));
-      end_call (self, HANDSET_CALL_END_ERROR);
+      call_send_event (self, HANDSET_CALL_EVENT_HANGUP,
+                       handset_call_event_build_hangup (self->call_id, self->party_id,
+                                                        HANDSET_HANGUP_UNKNOWN_ERROR));
+      call_end_call (self, HANDSET_CALL_END_ERROR);
       return;
     }
 
   self->remote_description_set = TRUE;
-  apply_pending_candidates (self);
-  if (self->answer_wanted && !is_ended (self))
+  call_apply_pending_candidates (self);
+  if (self->answer_wanted && !call_is_ended (self))
     create_answer_now (self);
 }
 
@@ -884,9 +537,9 @@ handset_call_answer (HandsetCall *self, gboolean video)
   if (video != self->video)
     {
       self->video = video;
-      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_VIDEO]);
+      g_object_notify_by_pspec (G_OBJECT (self), handset_call_props[PROP_VIDEO]);
     }
-  set_state (self, HANDSET_CALL_STATE_WAIT_LOCAL_MEDIA);
+  call_set_state (self, HANDSET_CALL_STATE_WAIT_LOCAL_MEDIA);
   self->answer_wanted = TRUE;
   if (self->media == NULL)
     {
@@ -896,10 +549,10 @@ handset_call_answer (HandsetCall *self, gboolean video)
       if (media == NULL)
         {
           g_warning ("Call %s cannot be answered: %s", self->call_id, error->message);
-          send_event (self, HANDSET_CALL_EVENT_HANGUP,
-                      handset_call_event_build_hangup (self->call_id, self->party_id,
-                                                       HANDSET_HANGUP_USER_MEDIA_FAILED));
-          end_call (self, HANDSET_CALL_END_USER_MEDIA_FAILED);
+          call_send_event (self, HANDSET_CALL_EVENT_HANGUP,
+                           handset_call_event_build_hangup (self->call_id, self->party_id,
+                                                            HANDSET_HANGUP_USER_MEDIA_FAILED));
+          call_end_call (self, HANDSET_CALL_END_USER_MEDIA_FAILED);
           return;
         }
       attach_media (self, media);
@@ -935,13 +588,13 @@ handset_call_reject (HandsetCall *self)
     return;
 
   if (self->opponent_version == 0)
-    send_event (self, HANDSET_CALL_EVENT_HANGUP,
-                handset_call_event_build_hangup (self->call_id, self->party_id,
-                                                 HANDSET_HANGUP_USER_HANGUP));
+    call_send_event (self, HANDSET_CALL_EVENT_HANGUP,
+                     handset_call_event_build_hangup (self->call_id, self->party_id,
+                                                      HANDSET_HANGUP_USER_HANGUP));
   else
-    send_event (self, HANDSET_CALL_EVENT_REJECT,
-                handset_call_event_build_reject (self->call_id, self->party_id));
-  end_call (self, HANDSET_CALL_END_LOCAL_REJECT);
+    call_send_event (self, HANDSET_CALL_EVENT_REJECT,
+                     handset_call_event_build_reject (self->call_id, self->party_id));
+  call_end_call (self, HANDSET_CALL_END_LOCAL_REJECT);
 }
 
 /**
@@ -959,10 +612,10 @@ handset_call_refuse_busy (HandsetCall *self)
       self->state != HANDSET_CALL_STATE_FLEDGLING)
     return;
 
-  send_event (
+  call_send_event (
       self, HANDSET_CALL_EVENT_HANGUP,
       handset_call_event_build_hangup (self->call_id, self->party_id, HANDSET_HANGUP_USER_BUSY));
-  end_call (self, HANDSET_CALL_END_MISSED);
+  call_end_call (self, HANDSET_CALL_END_MISSED);
 }
 
 /**
@@ -976,7 +629,7 @@ handset_call_hangup (HandsetCall *self)
 {
   g_return_if_fail (HANDSET_IS_CALL (self));
 
-  if (is_ended (self))
+  if (call_is_ended (self))
     return;
 
   if (self->direction == HANDSET_CALL_DIRECTION_INCOMING &&
@@ -988,10 +641,10 @@ handset_call_hangup (HandsetCall *self)
 
   /* Before the invite went out there is nobody to tell. */
   if (self->state >= HANDSET_CALL_STATE_INVITE_SENT)
-    send_event (self, HANDSET_CALL_EVENT_HANGUP,
-                handset_call_event_build_hangup (self->call_id, self->party_id,
-                                                 HANDSET_HANGUP_USER_HANGUP));
-  end_call (self, HANDSET_CALL_END_LOCAL_HANGUP);
+    call_send_event (self, HANDSET_CALL_EVENT_HANGUP,
+                     handset_call_event_build_hangup (self->call_id, self->party_id,
+                                                      HANDSET_HANGUP_USER_HANGUP));
+  call_end_call (self, HANDSET_CALL_END_LOCAL_HANGUP);
 }
 
 /**
@@ -1005,208 +658,14 @@ handset_call_replace (HandsetCall *self)
 {
   g_return_if_fail (HANDSET_IS_CALL (self));
 
-  if (is_ended (self))
+  if (call_is_ended (self))
     return;
 
   if (self->state >= HANDSET_CALL_STATE_INVITE_SENT)
-    send_event (self, HANDSET_CALL_EVENT_HANGUP,
-                handset_call_event_build_hangup (self->call_id, self->party_id,
-                                                 HANDSET_HANGUP_USER_HANGUP));
-  end_call (self, HANDSET_CALL_END_REPLACED);
-}
-
-/* ------------------------------------------------------------------ negotiation */
-
-static void
-negotiate_offer_created_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (HandsetCall) self = HANDSET_CALL (user_data);
-  g_autoptr (GError) error = NULL;
-  g_autofree char *sdp = NULL;
-
-  sdp = handset_media_create_offer_finish (HANDSET_MEDIA (object), result, &error);
-  self->making_offer = FALSE;
-  if (is_ended (self))
-    return;
-  if (sdp == NULL)
-    {
-      g_warning ("Call %s: no new offer: %s", self->call_id, error->message);
-      return;
-    }
-
-  self->local_offer_pending = TRUE;
-  send_event (self, HANDSET_CALL_EVENT_NEGOTIATE,
-              handset_call_event_build_negotiate (self->call_id, self->party_id, "offer", sdp,
-                                                  HANDSET_CALL_NEGOTIATE_LIFETIME_MS,
-                                                  own_stream_metadata (self)));
-}
-
-static void
-start_negotiation (HandsetCall *self, gboolean ice_restart)
-{
-  if (!can_renegotiate (self) || is_ended (self))
-    return;
-
-  self->making_offer = TRUE;
-  handset_media_create_offer (self->media, ice_restart, self->cancellable,
-                              negotiate_offer_created_cb, g_object_ref (self));
-}
-
-static void
-negotiate_answer_created_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (HandsetCall) self = HANDSET_CALL (user_data);
-  g_autoptr (GError) error = NULL;
-  g_autofree char *sdp = NULL;
-
-  sdp = handset_media_create_answer_finish (HANDSET_MEDIA (object), result, &error);
-  if (is_ended (self))
-    return;
-  if (sdp == NULL)
-    {
-      g_warning ("Call %s: no answer to the new offer: %s", self->call_id, error->message);
-      return;
-    }
-
-  send_event (self, HANDSET_CALL_EVENT_NEGOTIATE,
-              handset_call_event_build_negotiate (self->call_id, self->party_id, "answer", sdp,
-                                                  HANDSET_CALL_NEGOTIATE_LIFETIME_MS,
-                                                  own_stream_metadata (self)));
-}
-
-static void
-negotiate_offer_set_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (HandsetCall) self = HANDSET_CALL (user_data);
-  g_autoptr (GError) error = NULL;
-
-  if (!handset_media_set_remote_description_finish (HANDSET_MEDIA (object), result, &error))
-    {
-      if (!is_ended (self))
-        g_warning ("Call %s: the new offer cannot be used: %s", self->call_id, error->message);
-      return;
-    }
-  if (is_ended (self))
-    return;
-
-  handset_media_create_answer (self->media, self->cancellable, negotiate_answer_created_cb,
-                               g_object_ref (self));
-}
-
-static void
-negotiate_answer_set_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (HandsetCall) self = HANDSET_CALL (user_data);
-  g_autoptr (GError) error = NULL;
-
-  if (!handset_media_set_remote_description_finish (HANDSET_MEDIA (object), result, &error) &&
-      !is_ended (self))
-    g_warning ("Call %s: the answer to our offer cannot be used: %s", self->call_id,
-               error->message);
-}
-
-static void handle_stream_metadata (HandsetCall *self, JsonObject *metadata);
-
-static void
-handle_negotiate (HandsetCall *self, HandsetCallEvent *event)
-{
-  const char *type = handset_call_event_get_description_type (event);
-  gint64 age = handset_call_event_get_age_now_ms (event, handset_clock_get_time (self->clock));
-
-  /* Only the opponent negotiates, only in v1 calls, and not too late. */
-  if (!from_opponent (self, event) || !can_renegotiate (self))
-    {
-      g_debug ("Call %s: negotiate from %s/%s ignored", self->call_id,
-               handset_call_event_get_sender (event), handset_call_event_get_party_id (event));
-      return;
-    }
-  if (age > handset_call_event_get_lifetime (event))
-    {
-      g_debug ("Call %s: negotiate older than its lifetime ignored", self->call_id);
-      return;
-    }
-  /* A renegotiation may add or drop streams: before the description. */
-  handle_stream_metadata (self, handset_call_event_get_stream_metadata (event));
-
-  if (g_str_equal (type, "offer"))
-    {
-      gboolean collision = self->making_offer || self->local_offer_pending;
-      gboolean polite = self->direction == HANDSET_CALL_DIRECTION_INCOMING;
-
-      if (collision && !polite)
-        {
-          /* The caller is impolite: its own offer stands. */
-          g_debug ("Call %s: offer collision, ignoring theirs", self->call_id);
-          return;
-        }
-      if (collision)
-        {
-          g_debug ("Call %s: offer collision, rolling back ours", self->call_id);
-          handset_media_rollback (self->media);
-          self->local_offer_pending = FALSE;
-          self->making_offer = FALSE;
-        }
-
-      set_boolean (self, &self->remote_on_hold, sdp_holds (handset_call_event_get_sdp (event)),
-                   PROP_REMOTE_ON_HOLD);
-      handset_media_set_remote_description (self->media, "offer",
-                                            handset_call_event_get_sdp (event), self->cancellable,
-                                            negotiate_offer_set_cb, g_object_ref (self));
-    }
-  else if (self->local_offer_pending)
-    {
-      self->local_offer_pending = FALSE;
-      handset_media_set_remote_description (self->media, "answer",
-                                            handset_call_event_get_sdp (event), self->cancellable,
-                                            negotiate_answer_set_cb, g_object_ref (self));
-    }
-}
-
-/* The peer's metadata: whether its usermedia stream is muted, and which of
- * its streams are shown, the usermedia ones (§17 #58-#61,
- * docs/voip-behaviours.md). */
-static void
-handle_stream_metadata (HandsetCall *self, JsonObject *metadata)
-{
-  g_autoptr (GList) streams = NULL;
-  g_autoptr (GPtrArray) shown = g_ptr_array_new ();
-  gboolean audio_muted = FALSE, video_muted = FALSE, first = TRUE;
-
-  if (metadata == NULL)
-    return;
-
-  streams = json_object_get_members (metadata);
-  for (GList *l = streams; l != NULL; l = l->next)
-    {
-      JsonNode *node = json_object_get_member (metadata, l->data);
-      JsonObject *stream = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-      JsonNode *flag;
-
-      if (stream == NULL ||
-          g_strcmp0 (json_object_get_string_member_with_default (stream, "purpose", ""),
-                     "m.usermedia") != 0)
-        continue;
-      g_ptr_array_add (shown, l->data);
-      if (!first)
-        continue;
-      first = FALSE;
-      flag = json_object_get_member (stream, "audio_muted");
-      audio_muted = flag && JSON_NODE_HOLDS_VALUE (flag) &&
-                    json_node_get_value_type (flag) == G_TYPE_BOOLEAN &&
-                    json_node_get_boolean (flag);
-      flag = json_object_get_member (stream, "video_muted");
-      video_muted = flag && JSON_NODE_HOLDS_VALUE (flag) &&
-                    json_node_get_value_type (flag) == G_TYPE_BOOLEAN &&
-                    json_node_get_boolean (flag);
-    }
-  g_ptr_array_add (shown, NULL);
-  g_strfreev (self->shown_streams);
-  self->shown_streams = g_strdupv ((char **) shown->pdata);
-  if (self->media != NULL)
-    handset_media_set_shown_streams (self->media, (const char *const *) self->shown_streams);
-
-  set_boolean (self, &self->remote_audio_muted, audio_muted, PROP_REMOTE_AUDIO_MUTED);
-  set_boolean (self, &self->remote_video_muted, video_muted, PROP_REMOTE_VIDEO_MUTED);
+    call_send_event (self, HANDSET_CALL_EVENT_HANGUP,
+                     handset_call_event_build_hangup (self->call_id, self->party_id,
+                                                      HANDSET_HANGUP_USER_HANGUP));
+  call_end_call (self, HANDSET_CALL_END_REPLACED);
 }
 
 /* ------------------------------------------------------------------ events in */
@@ -1244,7 +703,7 @@ handle_as_caller (HandsetCall *self, HandsetCallEvent *event)
         /* The first answer wins; later ones change nothing. */
         if (self->state == HANDSET_CALL_STATE_INVITE_SENT && !self->opponent_selected)
           {
-            handle_stream_metadata (self, handset_call_event_get_stream_metadata (event));
+            call_handle_stream_metadata (self, handset_call_event_get_stream_metadata (event));
             select_answer (self, event);
           }
         break;
@@ -1254,23 +713,23 @@ handle_as_caller (HandsetCall *self, HandsetCallEvent *event)
           {
             /* The spec has the caller select the rejecting party. */
             if (party != NULL)
-              send_event (
+              call_send_event (
                   self, HANDSET_CALL_EVENT_SELECT_ANSWER,
                   handset_call_event_build_select_answer (self->call_id, self->party_id, party));
             set_answered_by_party (self, party);
-            end_call (self, HANDSET_CALL_END_DECLINED);
+            call_end_call (self, HANDSET_CALL_END_DECLINED);
           }
         break;
 
       case HANDSET_CALL_EVENT_CANDIDATES:
         if (self->opponent_selected)
           {
-            if (from_opponent (self, event))
-              give_to_media (self, handset_call_event_get_candidates (event));
+            if (call_from_opponent (self, event))
+              call_give_to_media (self, handset_call_event_get_candidates (event));
           }
         else
           {
-            g_autofree char *key = party_key (sender, party);
+            g_autofree char *key = call_party_key (sender, party);
             GPtrArray *buffered = g_hash_table_lookup (self->candidates_by_party, key);
             GPtrArray *incoming = handset_call_event_get_candidates (event);
 
@@ -1292,27 +751,27 @@ handle_as_caller (HandsetCall *self, HandsetCallEvent *event)
         break;
 
       case HANDSET_CALL_EVENT_HANGUP:
-        if (from_opponent (self, event))
+        if (call_from_opponent (self, event))
           {
             g_free (self->remote_reason);
             self->remote_reason = g_strdup (handset_call_event_get_reason (event));
-            end_call (self, reason_for_remote_hangup (self, self->remote_reason));
+            call_end_call (self, reason_for_remote_hangup (self, self->remote_reason));
           }
         else if (!self->opponent_selected && handset_call_event_get_version (event) == 0)
           {
             /* A version 0 callee declines with a hangup. */
-            end_call (self, HANDSET_CALL_END_DECLINED);
+            call_end_call (self, HANDSET_CALL_END_DECLINED);
           }
         /* A hangup from another party leaves the call to the others. */
         break;
 
       case HANDSET_CALL_EVENT_NEGOTIATE:
-        handle_negotiate (self, event);
+        call_handle_negotiate (self, event);
         break;
 
       case HANDSET_CALL_EVENT_SDP_STREAM_METADATA_CHANGED:
-        if (from_opponent (self, event))
-          handle_stream_metadata (self, handset_call_event_get_stream_metadata (event));
+        if (call_from_opponent (self, event))
+          call_handle_stream_metadata (self, handset_call_event_get_stream_metadata (event));
         break;
 
       case HANDSET_CALL_EVENT_INVITE:
@@ -1332,16 +791,16 @@ handle_as_callee (HandsetCall *self, HandsetCallEvent *event)
   switch (handset_call_event_get_event_type (event))
     {
       case HANDSET_CALL_EVENT_CANDIDATES:
-        if (from_opponent (self, event))
-          give_to_media (self, handset_call_event_get_candidates (event));
+        if (call_from_opponent (self, event))
+          call_give_to_media (self, handset_call_event_get_candidates (event));
         break;
 
       case HANDSET_CALL_EVENT_HANGUP:
-        if (from_opponent (self, event))
+        if (call_from_opponent (self, event))
           {
             g_free (self->remote_reason);
             self->remote_reason = g_strdup (handset_call_event_get_reason (event));
-            end_call (self, reason_for_remote_hangup (self, self->remote_reason));
+            call_end_call (self, reason_for_remote_hangup (self, self->remote_reason));
           }
         break;
 
@@ -1351,7 +810,7 @@ handle_as_callee (HandsetCall *self, HandsetCallEvent *event)
             self->state < HANDSET_CALL_STATE_CONNECTING)
           {
             set_answered_by_party (self, party);
-            end_call (self, HANDSET_CALL_END_DECLINED_ELSEWHERE);
+            call_end_call (self, HANDSET_CALL_END_DECLINED_ELSEWHERE);
           }
         break;
 
@@ -1363,26 +822,26 @@ handle_as_callee (HandsetCall *self, HandsetCallEvent *event)
              self->state == HANDSET_CALL_STATE_FLEDGLING))
           {
             set_answered_by_party (self, party);
-            end_call (self, HANDSET_CALL_END_ANSWERED_ELSEWHERE);
+            call_end_call (self, HANDSET_CALL_END_ANSWERED_ELSEWHERE);
           }
         break;
 
       case HANDSET_CALL_EVENT_SELECT_ANSWER:
-        if (from_opponent (self, event) &&
+        if (call_from_opponent (self, event) &&
             g_strcmp0 (handset_call_event_get_selected_party_id (event), self->party_id) != 0)
           {
             set_answered_by_party (self, handset_call_event_get_selected_party_id (event));
-            end_call (self, HANDSET_CALL_END_ANSWERED_ELSEWHERE);
+            call_end_call (self, HANDSET_CALL_END_ANSWERED_ELSEWHERE);
           }
         break;
 
       case HANDSET_CALL_EVENT_NEGOTIATE:
-        handle_negotiate (self, event);
+        call_handle_negotiate (self, event);
         break;
 
       case HANDSET_CALL_EVENT_SDP_STREAM_METADATA_CHANGED:
-        if (from_opponent (self, event))
-          handle_stream_metadata (self, handset_call_event_get_stream_metadata (event));
+        if (call_from_opponent (self, event))
+          call_handle_stream_metadata (self, handset_call_event_get_stream_metadata (event));
         break;
 
       case HANDSET_CALL_EVENT_INVITE:
@@ -1402,7 +861,7 @@ handset_call_handle_event (HandsetCall *self, HandsetCallEvent *event)
 {
   g_return_if_fail (HANDSET_IS_CALL (self));
 
-  if (is_ended (self))
+  if (call_is_ended (self))
     return;
 
   if (self->direction == HANDSET_CALL_DIRECTION_OUTGOING)
@@ -1432,17 +891,17 @@ handset_call_set_muted (HandsetCall *self, gboolean muted)
 {
   g_return_if_fail (HANDSET_IS_CALL (self));
 
-  if (self->muted == muted || is_ended (self))
+  if (self->muted == muted || call_is_ended (self))
     return;
 
-  set_boolean (self, &self->muted, muted, PROP_MUTED);
+  call_set_boolean (self, &self->muted, muted, PROP_MUTED);
   if (self->media != NULL)
     handset_media_set_muted (self->media, muted);
   /* Tell the peer, so it can show it; nothing is renegotiated. */
   if (self->opponent_selected && self->opponent_version >= 1)
-    send_event (self, HANDSET_CALL_EVENT_SDP_STREAM_METADATA_CHANGED,
-                handset_call_event_build_sdp_stream_metadata_changed (self->call_id, self->party_id,
-                                                                      own_stream_metadata (self)));
+    call_send_event (self, HANDSET_CALL_EVENT_SDP_STREAM_METADATA_CHANGED,
+                     handset_call_event_build_sdp_stream_metadata_changed (
+                         self->call_id, self->party_id, call_own_stream_metadata (self)));
 }
 
 /**
@@ -1455,12 +914,12 @@ handset_call_set_on_hold (HandsetCall *self, gboolean on_hold)
 {
   g_return_if_fail (HANDSET_IS_CALL (self));
 
-  if (self->on_hold == on_hold || !can_renegotiate (self) || is_ended (self))
+  if (self->on_hold == on_hold || !call_can_renegotiate (self) || call_is_ended (self))
     return;
 
-  set_boolean (self, &self->on_hold, on_hold, PROP_ON_HOLD);
+  call_set_boolean (self, &self->on_hold, on_hold, PROP_ON_HOLD);
   handset_media_set_local_hold (self->media, on_hold);
-  start_negotiation (self, FALSE);
+  call_start_negotiation (self, FALSE);
 }
 
 /**
@@ -1473,15 +932,15 @@ handset_call_set_video (HandsetCall *self, gboolean video)
 {
   g_return_if_fail (HANDSET_IS_CALL (self));
 
-  if (self->video == video || is_ended (self))
+  if (self->video == video || call_is_ended (self))
     return;
 
   self->video = video;
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_VIDEO]);
+  g_object_notify_by_pspec (G_OBJECT (self), handset_call_props[PROP_VIDEO]);
   if (self->media != NULL)
     handset_media_set_video (self->media, video);
   if (self->state == HANDSET_CALL_STATE_CONNECTING || self->state == HANDSET_CALL_STATE_CONNECTED)
-    start_negotiation (self, FALSE);
+    call_start_negotiation (self, FALSE);
 }
 
 /**
@@ -1498,7 +957,7 @@ handset_call_set_answered_by (HandsetCall *self, const char *device_name)
 
   g_free (self->answered_by);
   self->answered_by = g_strdup (device_name);
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_ANSWERED_BY]);
+  g_object_notify_by_pspec (G_OBJECT (self), handset_call_props[PROP_ANSWERED_BY]);
 }
 
 /* ------------------------------------------------------------------ object */
@@ -1654,54 +1113,54 @@ handset_call_class_init (HandsetCallClass *klass)
   object_class->dispose = handset_call_dispose;
   object_class->finalize = handset_call_finalize;
 
-  props[PROP_CALL_ID] = string_property ("call-id");
-  props[PROP_ROOM_ID] = string_property ("room-id");
-  props[PROP_PARTY_ID] = string_property ("party-id");
-  props[PROP_DIRECTION] = g_param_spec_enum ("direction", NULL, NULL, HANDSET_TYPE_CALL_DIRECTION,
-                                             HANDSET_CALL_DIRECTION_OUTGOING,
-                                             G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  props[PROP_STATE] =
+  handset_call_props[PROP_CALL_ID] = string_property ("call-id");
+  handset_call_props[PROP_ROOM_ID] = string_property ("room-id");
+  handset_call_props[PROP_PARTY_ID] = string_property ("party-id");
+  handset_call_props[PROP_DIRECTION] = g_param_spec_enum (
+      "direction", NULL, NULL, HANDSET_TYPE_CALL_DIRECTION, HANDSET_CALL_DIRECTION_OUTGOING,
+      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  handset_call_props[PROP_STATE] =
       g_param_spec_enum ("state", NULL, NULL, HANDSET_TYPE_CALL_STATE, HANDSET_CALL_STATE_FLEDGLING,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  props[PROP_OPPONENT_USER_ID] = string_property ("opponent-user-id");
-  props[PROP_OPPONENT_PARTY_ID] = string_property ("opponent-party-id");
-  props[PROP_ANSWERED_BY] = string_property ("answered-by");
-  props[PROP_END_REASON] = g_param_spec_enum (
+  handset_call_props[PROP_OPPONENT_USER_ID] = string_property ("opponent-user-id");
+  handset_call_props[PROP_OPPONENT_PARTY_ID] = string_property ("opponent-party-id");
+  handset_call_props[PROP_ANSWERED_BY] = string_property ("answered-by");
+  handset_call_props[PROP_END_REASON] = g_param_spec_enum (
       "end-reason", NULL, NULL, HANDSET_TYPE_CALL_END_REASON, HANDSET_CALL_END_NONE,
       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  props[PROP_MUTED] = boolean_property ("muted");
-  props[PROP_ON_HOLD] = boolean_property ("on-hold");
-  props[PROP_REMOTE_ON_HOLD] = boolean_property ("remote-on-hold");
-  props[PROP_REMOTE_AUDIO_MUTED] = boolean_property ("remote-audio-muted");
-  props[PROP_REMOTE_VIDEO_MUTED] = boolean_property ("remote-video-muted");
-  props[PROP_VIDEO] = boolean_property ("video");
+  handset_call_props[PROP_MUTED] = boolean_property ("muted");
+  handset_call_props[PROP_ON_HOLD] = boolean_property ("on-hold");
+  handset_call_props[PROP_REMOTE_ON_HOLD] = boolean_property ("remote-on-hold");
+  handset_call_props[PROP_REMOTE_AUDIO_MUTED] = boolean_property ("remote-audio-muted");
+  handset_call_props[PROP_REMOTE_VIDEO_MUTED] = boolean_property ("remote-video-muted");
+  handset_call_props[PROP_VIDEO] = boolean_property ("video");
   /**
    * HandsetCall:encrypted:
    *
    * The call's signalling is end-to-end encrypted (the room is).
    */
-  props[PROP_ENCRYPTED] = boolean_property ("encrypted");
+  handset_call_props[PROP_ENCRYPTED] = boolean_property ("encrypted");
   /**
    * HandsetCall:waiting-for-keys:
    *
    * The opponent sent events in the call's room that cannot be read yet:
    * their device has not shared its keys with this one.
    */
-  props[PROP_WAITING_FOR_KEYS] = boolean_property ("waiting-for-keys");
+  handset_call_props[PROP_WAITING_FOR_KEYS] = boolean_property ("waiting-for-keys");
   /**
    * HandsetCall:waiting-for-join:
    *
    * The one we call has not joined the room yet (a first call, in a direct
    * chat just made): they see the call once they accept.
    */
-  props[PROP_WAITING_FOR_JOIN] = boolean_property ("waiting-for-join");
+  handset_call_props[PROP_WAITING_FOR_JOIN] = boolean_property ("waiting-for-join");
   /**
    * HandsetCall:failed-device:
    *
    * The device that failed during the call (a #HandsetCallDevice), which
    * the person should be told about: a call that is silent otherwise.
    */
-  props[PROP_FAILED_DEVICE] =
+  handset_call_props[PROP_FAILED_DEVICE] =
       g_param_spec_int ("failed-device", NULL, NULL, HANDSET_CALL_DEVICE_NONE,
                         HANDSET_CALL_DEVICE_CAMERA, HANDSET_CALL_DEVICE_NONE,
                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -1711,7 +1170,7 @@ handset_call_class_init (HandsetCallClass *klass)
    * What is known of the other device (a #HandsetPeerTrust): whether its
    * owner signed it, and whether the owner's identity changed.
    */
-  props[PROP_PEER_TRUST] =
+  handset_call_props[PROP_PEER_TRUST] =
       g_param_spec_int ("peer-trust", NULL, NULL, HANDSET_PEER_TRUST_UNKNOWN,
                         HANDSET_PEER_TRUST_VERIFIED, HANDSET_PEER_TRUST_UNKNOWN,
                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -1721,10 +1180,10 @@ handset_call_class_init (HandsetCallClass *klass)
    * The call's media: an outgoing call's from the start, an incoming
    * call's from when it is answered (ringing builds none).
    */
-  props[PROP_MEDIA] =
+  handset_call_props[PROP_MEDIA] =
       g_param_spec_object ("media", NULL, NULL, HANDSET_TYPE_MEDIA,
                            G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, props);
+  g_object_class_install_properties (object_class, N_PROPS, handset_call_props);
 
   /**
    * HandsetCall::state-changed:
@@ -1763,11 +1222,11 @@ static void
 attach_media (HandsetCall *self, HandsetMedia *media)
 {
   self->media = g_object_ref (media);
-  g_signal_connect (media, "local-candidate", G_CALLBACK (local_candidate_cb), self);
-  g_signal_connect (media, "gathering-done", G_CALLBACK (gathering_done_cb), self);
-  g_signal_connect (media, "ice-state-changed", G_CALLBACK (ice_state_changed_cb), self);
-  g_signal_connect (media, "device-failed", G_CALLBACK (device_failed_cb), self);
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_MEDIA]);
+  g_signal_connect (media, "local-candidate", G_CALLBACK (call_local_candidate_cb), self);
+  g_signal_connect (media, "gathering-done", G_CALLBACK (call_gathering_done_cb), self);
+  g_signal_connect (media, "ice-state-changed", G_CALLBACK (call_ice_state_changed_cb), self);
+  g_signal_connect (media, "device-failed", G_CALLBACK (call_device_failed_cb), self);
+  g_object_notify_by_pspec (G_OBJECT (self), handset_call_props[PROP_MEDIA]);
 }
 
 static HandsetCall *
@@ -1845,7 +1304,7 @@ handset_call_new_incoming (HandsetClock *clock,
   self->remote_video = sdp_sends_video (handset_call_event_get_sdp (invite));
   set_opponent (self, handset_call_event_get_sender (invite),
                 handset_call_event_get_party_id (invite), handset_call_event_get_version (invite));
-  handle_stream_metadata (self, handset_call_event_get_stream_metadata (invite));
+  call_handle_stream_metadata (self, handset_call_event_get_stream_metadata (invite));
 
   return self;
 }
@@ -2115,7 +1574,7 @@ handset_call_set_encrypted (HandsetCall *self, gboolean encrypted)
 {
   g_return_if_fail (HANDSET_IS_CALL (self));
 
-  set_boolean (self, &self->encrypted, encrypted, PROP_ENCRYPTED);
+  call_set_boolean (self, &self->encrypted, encrypted, PROP_ENCRYPTED);
 }
 
 gboolean
@@ -2137,7 +1596,7 @@ void
 handset_call_set_waiting_for_join (HandsetCall *self, gboolean waiting)
 {
   g_return_if_fail (HANDSET_IS_CALL (self));
-  set_boolean (self, &self->waiting_for_join, waiting, PROP_WAITING_FOR_JOIN);
+  call_set_boolean (self, &self->waiting_for_join, waiting, PROP_WAITING_FOR_JOIN);
 }
 
 /**
@@ -2151,7 +1610,7 @@ handset_call_set_waiting_for_keys (HandsetCall *self, gboolean waiting)
 {
   g_return_if_fail (HANDSET_IS_CALL (self));
 
-  set_boolean (self, &self->waiting_for_keys, waiting, PROP_WAITING_FOR_KEYS);
+  call_set_boolean (self, &self->waiting_for_keys, waiting, PROP_WAITING_FOR_KEYS);
 }
 
 /**
@@ -2188,5 +1647,5 @@ handset_call_set_peer_trust (HandsetCall *self, HandsetPeerTrust trust)
   if (self->peer_trust == trust)
     return;
   self->peer_trust = trust;
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_PEER_TRUST]);
+  g_object_notify_by_pspec (G_OBJECT (self), handset_call_props[PROP_PEER_TRUST]);
 }

@@ -1,0 +1,152 @@
+/* handset-call-private.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The inside of a call, shared by the files that make it up: the state
+ * machine and controls (handset-call.c), its candidates and ICE
+ * (handset-call-ice.c) and renegotiation (handset-call-negotiation.c).
+ */
+#pragma once
+
+#include "handset-call.h"
+
+G_BEGIN_DECLS
+
+/* Remote candidates kept before they can be used (before the answer, or
+ * before the remote description is set): a call needs a few dozen; a
+ * flood from anyone in the room must not grow without end. */
+#define MAX_BUFFERED_CANDIDATES 256
+#define MAX_BUFFERED_PARTIES    16
+
+struct _HandsetCall
+{
+  GObject parent_instance;
+
+  HandsetClock *clock;
+  /* An incoming call has none while it rings: the factory makes it when
+   * the call is answered, so ringing opens no device and no ICE agent. */
+  HandsetMedia *media;
+  HandsetMediaFactory media_factory;
+  gpointer media_factory_data;
+  char **shown_streams;        /* the peer's, from its metadata, for the media */
+  JsonObject *stream_metadata; /* the last call_own_stream_metadata() */
+  GCancellable *cancellable;
+
+  char *call_id;
+  char *room_id;
+  char *party_id;
+  char *own_user_id;
+  char *invitee;
+  HandsetCallDirection direction;
+  HandsetCallState state;
+  HandsetCallEvent *invite;
+  gboolean video;
+
+  /* The other party: fixed by the invite (incoming) or the selected answer
+   * (outgoing). */
+  char *opponent_user_id;
+  char *opponent_party_id;
+  int opponent_version;
+  gboolean opponent_selected;
+  gboolean remote_dtmf;
+  gboolean remote_video;
+
+  char *answered_by;
+  char *answered_by_party;
+  HandsetCallEndReason end_reason;
+  char *remote_reason;
+
+  gboolean muted;
+  gboolean on_hold;
+  gboolean encrypted;
+  gboolean waiting_for_keys;
+  gboolean waiting_for_join; /* the invitee is only invited to the room */
+  HandsetCallDevice failed_device;
+  char *device_error;
+  HandsetPeerTrust peer_trust;
+  gboolean remote_on_hold;
+  gboolean remote_audio_muted;
+  gboolean remote_video_muted;
+  gboolean rang;
+  gint64 connected_time;
+
+  guint invite_timer;
+  guint ring_timer;
+  guint flush_timer;
+  guint ice_restart_timer;
+  guint connect_timer;
+
+  /* Our candidates, waiting for the next batch. */
+  GPtrArray *local_candidates;
+  gboolean may_send_candidates;
+  gboolean gathering_done;
+  gboolean end_of_candidates_sent;
+
+  /* Theirs: per (user, party) until an answer is chosen, then waiting for
+   * the remote description. */
+  GHashTable *candidates_by_party;
+  GPtrArray *pending_remote_candidates;
+  gboolean remote_description_set;
+
+  gboolean media_flowed;
+  gboolean making_offer;
+  gboolean local_offer_pending;
+  gboolean answer_wanted;
+};
+
+enum
+{
+  PROP_0,
+  PROP_CALL_ID,
+  PROP_ROOM_ID,
+  PROP_PARTY_ID,
+  PROP_DIRECTION,
+  PROP_STATE,
+  PROP_OPPONENT_USER_ID,
+  PROP_OPPONENT_PARTY_ID,
+  PROP_ANSWERED_BY,
+  PROP_END_REASON,
+  PROP_MUTED,
+  PROP_ON_HOLD,
+  PROP_REMOTE_ON_HOLD,
+  PROP_REMOTE_AUDIO_MUTED,
+  PROP_REMOTE_VIDEO_MUTED,
+  PROP_VIDEO,
+  PROP_ENCRYPTED,
+  PROP_WAITING_FOR_KEYS,
+  PROP_WAITING_FOR_JOIN,
+  PROP_FAILED_DEVICE,
+  PROP_PEER_TRUST,
+  PROP_MEDIA,
+  N_PROPS
+};
+
+extern GParamSpec *handset_call_props[N_PROPS];
+
+void call_set_state (HandsetCall *self, HandsetCallState state);
+void call_set_boolean (HandsetCall *self, gboolean *field, gboolean value, int prop);
+void call_send_event (HandsetCall *self, HandsetCallEventType type, JsonObject *content);
+gboolean call_is_ended (HandsetCall *self);
+JsonObject *call_own_stream_metadata (HandsetCall *self);
+gboolean call_can_renegotiate (HandsetCall *self);
+gboolean call_from_opponent (HandsetCall *self, HandsetCallEvent *event);
+gboolean call_sdp_holds (const char *sdp);
+void call_end_call (HandsetCall *self, HandsetCallEndReason reason);
+char *call_party_key (const char *user_id, const char *party_id);
+void call_give_to_media (HandsetCall *self, GPtrArray *candidates);
+void call_apply_pending_candidates (HandsetCall *self);
+void call_flush_candidates (HandsetCall *self);
+void
+call_local_candidate_cb (HandsetMedia *media, HandsetIceCandidate *candidate, HandsetCall *self);
+void call_gathering_done_cb (HandsetMedia *media, HandsetCall *self);
+void call_allow_candidates (HandsetCall *self, guint first_delay_ms);
+void call_fail_ice (HandsetCall *self);
+void call_connect_timeout_cb (gpointer user_data);
+void
+call_device_failed_cb (HandsetMedia *media, int device, const char *message, HandsetCall *self);
+void call_ice_state_changed_cb (HandsetMedia *media, int state, HandsetCall *self);
+void call_start_negotiation (HandsetCall *self, gboolean ice_restart);
+void call_handle_negotiate (HandsetCall *self, HandsetCallEvent *event);
+void call_handle_stream_metadata (HandsetCall *self, JsonObject *metadata);
+
+G_END_DECLS
