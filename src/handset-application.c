@@ -12,7 +12,7 @@
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 
-#include "handset-application.h"
+#include "handset-application-private.h"
 #include "handset-background-portal.h"
 #include "handset-call-view.h"
 #include "handset-cli.h"
@@ -29,28 +29,6 @@
 #ifdef GDK_WINDOWING_X11
 #include <gdk/x11/gdkx.h>
 #endif
-
-struct _HandsetApplication
-{
-  AdwApplication parent_instance;
-
-  HandsetProfile *profile;
-  GSettings *settings;
-  HandsetAccount *account;
-  HandsetMediaDevices *media_devices;
-  HandsetSession *session;
-  gboolean held;
-  GPtrArray *waiting_commands; /* GApplicationCommandLine, until the first sync */
-  GThread *prewarm;
-  HandsetDBus *dbus;
-  HandsetBackgroundPortal *background_portal; /* inside Flatpak only */
-  GCancellable *cancellable;
-  int local_exit_status;
-  gboolean recovery_offered; /* the dialog came up once after this login */
-  gboolean ending;           /* hanging up before quitting or logging out */
-  guint sigterm_source;
-  guint sigint_source;
-};
 
 G_DEFINE_FINAL_TYPE (HandsetApplication, handset_application, ADW_TYPE_APPLICATION)
 
@@ -182,8 +160,8 @@ handset_application_startup (GApplication *application)
   handset_account_restore_async (self->account, NULL, restored_cb, g_object_ref (self));
 }
 
-static HandsetWindow *
-main_window (HandsetApplication *self)
+HandsetWindow *
+handset_application_main_window (HandsetApplication *self)
 {
   GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
 
@@ -194,10 +172,10 @@ main_window (HandsetApplication *self)
   return NULL;
 }
 
-static HandsetWindow *
-ensure_window (HandsetApplication *self)
+HandsetWindow *
+handset_application_ensure_window (HandsetApplication *self)
 {
-  HandsetWindow *window = main_window (self);
+  HandsetWindow *window = handset_application_main_window (self);
   const char *subtitle = NULL;
 
   if (window != NULL)
@@ -244,7 +222,7 @@ handset_application_activate (GApplication *application)
 {
   HandsetApplication *self = HANDSET_APPLICATION (application);
 
-  gtk_window_present (GTK_WINDOW (ensure_window (self)));
+  gtk_window_present (GTK_WINDOW (handset_application_ensure_window (self)));
 }
 
 /* ------------------------------------------------------------------ calls */
@@ -274,7 +252,7 @@ incoming_state_changed (HandsetCall *call,
   /* Answered here: the main window shows the call. */
   if (old == HANDSET_CALL_STATE_RINGING && state != HANDSET_CALL_STATE_ENDED)
     {
-      HandsetWindow *window = ensure_window (self);
+      HandsetWindow *window = handset_application_ensure_window (self);
 
       handset_window_show_call (window, call);
       gtk_window_present (GTK_WINDOW (window));
@@ -305,7 +283,7 @@ incoming_call_cb (HandsetCallManager *manager, HandsetCall *call, HandsetApplica
       handset_session_peer_name (self->session, handset_call_get_opponent_user_id (call));
   HandsetRoom *room = handset_rooms_lookup (handset_session_get_rooms (self->session),
                                             handset_call_get_room_id (call));
-  HandsetWindow *window = main_window (self);
+  HandsetWindow *window = handset_application_main_window (self);
   HandsetIncomingWindow *incoming;
 
   g_signal_connect_object (call, "state-changed", G_CALLBACK (incoming_state_changed), self, 0);
@@ -356,7 +334,7 @@ incoming_invitation_cb (HandsetCallManager *manager,
 {
   g_autofree char *name =
       handset_session_peer_name (self->session, handset_call_invitation_get_inviter (invitation));
-  HandsetWindow *window = main_window (self);
+  HandsetWindow *window = handset_application_main_window (self);
   HandsetIncomingWindow *incoming;
 
   incoming = handset_incoming_window_new_for_invitation (GTK_APPLICATION (self), manager,
@@ -386,7 +364,7 @@ invitation_answered_cb (HandsetCallManager *manager,
                         HandsetCall *call,
                         HandsetApplication *self)
 {
-  HandsetWindow *window = ensure_window (self);
+  HandsetWindow *window = handset_application_ensure_window (self);
 
   g_application_withdraw_notification (G_APPLICATION (self), "invitation");
   handset_window_show_call (window, call);
@@ -398,7 +376,7 @@ call_added_cb (HandsetCallManager *manager, HandsetCall *call, HandsetApplicatio
 {
   if (handset_call_get_direction (call) == HANDSET_CALL_DIRECTION_OUTGOING)
     {
-      HandsetWindow *window = ensure_window (self);
+      HandsetWindow *window = handset_application_ensure_window (self);
 
       handset_window_show_call (window, call);
       gtk_window_present (GTK_WINDOW (window));
@@ -440,7 +418,7 @@ update_background (HandsetApplication *self)
       (self->settings == NULL || g_settings_get_boolean (self->settings, "run-in-background")) &&
       (self->background_portal == NULL ||
        handset_background_portal_get_allowed (self->background_portal));
-  HandsetWindow *window = main_window (self);
+  HandsetWindow *window = handset_application_main_window (self);
 
   if (keep && !self->held)
     g_application_hold (G_APPLICATION (self));
@@ -470,7 +448,7 @@ static void rtc_ring_cb (HandsetRtcRings *rings, HandsetRtcRing *ring, HandsetAp
 static void
 account_state_cb (HandsetAccount *account, GParamSpec *pspec, HandsetApplication *self)
 {
-  HandsetWindow *window = main_window (self);
+  HandsetWindow *window = handset_application_main_window (self);
 
   switch (handset_account_get_state (account))
     {
@@ -583,7 +561,7 @@ static char *
 parent_window_handle (HandsetApplication *self)
 {
 #ifdef GDK_WINDOWING_X11
-  HandsetWindow *window = main_window (self);
+  HandsetWindow *window = handset_application_main_window (self);
   GdkSurface *surface = window ? gtk_native_get_surface (GTK_NATIVE (window)) : NULL;
 
   if (surface != NULL && GDK_IS_X11_SURFACE (surface))
@@ -641,7 +619,7 @@ background_portal_answer_cb (HandsetBackgroundPortal *portal,
                              HandsetApplication *self)
 {
   const char *message = handset_background_portal_get_message (portal);
-  HandsetWindow *window = main_window (self);
+  HandsetWindow *window = handset_application_main_window (self);
 
   update_background (self);
   if (message == NULL)
@@ -845,223 +823,6 @@ handset_application_command_line (GApplication *application, GApplicationCommand
   return run_command (self, command_line);
 }
 
-/* ------------------------------------------------------------------ matrix: links */
-
-typedef struct
-{
-  HandsetApplication *self;
-  char *target;
-  gboolean room;
-} LinkCall;
-
-static void
-link_call_free (LinkCall *link)
-{
-  g_object_unref (link->self);
-  g_free (link->target);
-  g_free (link);
-}
-
-static void
-link_call_closure_free (gpointer data, GClosure *closure)
-{
-  link_call_free (data);
-}
-
-static void
-link_call_placed (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (HandsetApplication) self = HANDSET_APPLICATION (user_data);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (HandsetCall) call = NULL;
-
-  call = handset_session_place_call_finish (HANDSET_SESSION (object), result, &error);
-  if (call == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    handset_window_toast (ensure_window (self), error->message);
-}
-
-static void
-link_response (AdwMessageDialog *dialog, const char *response, LinkCall *link)
-{
-  HandsetApplication *self = link->self;
-
-  if (self->session == NULL || g_str_equal (response, "cancel"))
-    return;
-
-  handset_session_place_call_async (self->session, link->target, g_str_equal (response, "video"),
-                                    NULL, link_call_placed, g_object_ref (self));
-}
-
-/* A link never dials by itself: it asks first. */
-static void
-confirm_call (HandsetApplication *self, const char *target, gboolean room)
-{
-  HandsetWindow *window = ensure_window (self);
-  g_autofree char *name =
-      room ? g_strdup (target) : handset_session_peer_name (self->session, target);
-  g_autofree char *heading = g_strdup_printf (_ ("Call %s?"), name);
-  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (window), heading, target);
-  LinkCall *link = g_new0 (LinkCall, 1);
-
-  link->self = g_object_ref (self);
-  link->target = g_strdup (target);
-  link->room = room;
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _ ("_Cancel"), "video",
-                                    _ ("_Video Call"), "call", _ ("_Call"), NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "call",
-                                              ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "call");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  g_signal_connect_data (dialog, "response", G_CALLBACK (link_response), link,
-                         link_call_closure_free, 0);
-  gtk_window_present (GTK_WINDOW (window));
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-typedef struct
-{
-  HandsetApplication *app;
-  char *user_id;
-  guint tries;
-} ShowContact;
-
-static void
-show_contact_free (gpointer data)
-{
-  ShowContact *show = data;
-
-  g_object_unref (show->app);
-  g_free (show->user_id);
-  g_free (show);
-}
-
-static gboolean
-show_contact_later (gpointer data)
-{
-  ShowContact *show = data;
-  HandsetWindow *window = main_window (show->app);
-
-  if (window == NULL)
-    return G_SOURCE_REMOVE;
-  if (handset_window_show_contact (window, show->user_id))
-    return G_SOURCE_REMOVE;
-  if (++show->tries < 40)
-    return G_SOURCE_CONTINUE;
-  handset_window_toast (window, _ ("The chat is made, but the contact did not appear."));
-  return G_SOURCE_REMOVE;
-}
-
-static void
-chat_ready_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  ShowContact *show = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *room_id = handset_contact_list_ensure_direct_chat_finish (
-      HANDSET_CONTACT_LIST (object), result, NULL, &error);
-  HandsetWindow *window = ensure_window (show->app);
-
-  if (room_id == NULL)
-    {
-      g_autofree char *message =
-          g_strdup_printf (_ ("The chat could not be opened: %s"), error->message);
-
-      handset_window_toast (window, message);
-      show_contact_free (show);
-      return;
-    }
-  /* A new chat joins the contacts with the next sync: look a few times. */
-  if (handset_window_show_contact (window, show->user_id))
-    show_contact_free (show);
-  else
-    g_timeout_add_full (G_PRIORITY_DEFAULT, 250, show_contact_later, show, show_contact_free);
-}
-
-static void
-chat_response (AdwMessageDialog *dialog, const char *response, HandsetApplication *self)
-{
-  const char *user_id = g_object_get_data (G_OBJECT (dialog), "user-id");
-  ShowContact *show;
-
-  if (g_strcmp0 (response, "chat") != 0 || self->session == NULL || user_id == NULL)
-    return;
-  show = g_new0 (ShowContact, 1);
-  show->app = g_object_ref (self);
-  show->user_id = g_strdup (user_id);
-  handset_contact_list_ensure_direct_chat_async (handset_session_get_contacts (self->session),
-                                                 handset_account_get_client (self->account),
-                                                 show->user_id, NULL, NULL, chat_ready_cb, show);
-}
-
-/* A link to chat with someone who is no contact yet makes a chat (and
- * invites them) only once the person says so, as a call link asks. */
-static void
-confirm_chat (HandsetApplication *self, const char *user_id)
-{
-  HandsetWindow *window = ensure_window (self);
-  g_autofree char *name = handset_session_peer_name (self->session, user_id);
-  g_autofree char *heading = g_strdup_printf (_ ("Start a chat with %s?"), name);
-  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (window), heading, user_id);
-
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _ ("_Cancel"), "chat",
-                                    _ ("_Start Chat"), NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "chat",
-                                              ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "chat");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  g_object_set_data_full (G_OBJECT (dialog), "user-id", g_strdup (user_id), g_free);
-  g_signal_connect_object (dialog, "response", G_CALLBACK (chat_response), self, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-static void
-handset_application_open (GApplication *application, GFile **files, int n_files, const char *hint)
-{
-  HandsetApplication *self = HANDSET_APPLICATION (application);
-
-  for (int i = 0; i < n_files; i++)
-    {
-      g_autofree char *text = g_file_get_uri (files[i]);
-      g_autoptr (GError) error = NULL;
-      g_autoptr (HandsetMatrixUri) uri = handset_matrix_uri_parse (text, &error);
-      HandsetWindow *window = ensure_window (self);
-
-      gtk_window_present (GTK_WINDOW (window));
-      if (uri == NULL)
-        {
-          handset_window_toast (window, error->message);
-          continue;
-        }
-      if (self->session == NULL)
-        {
-          handset_window_toast (window, _ ("Log in first, then open the link again."));
-          continue;
-        }
-
-      switch (handset_matrix_uri_get_kind (uri))
-        {
-          case HANDSET_MATRIX_URI_KIND_USER:
-            if (handset_matrix_uri_get_action (uri) == HANDSET_MATRIX_URI_ACTION_CHAT)
-              {
-                /* A contact already: shown at once; else, asked first, once
-                 * the chat is made. */
-                if (!handset_window_show_contact (window, handset_matrix_uri_get_id (uri)))
-                  confirm_chat (self, handset_matrix_uri_get_id (uri));
-              }
-            else
-              confirm_call (self, handset_matrix_uri_get_id (uri), FALSE);
-            break;
-          case HANDSET_MATRIX_URI_KIND_ROOM_ID:
-            confirm_call (self, handset_matrix_uri_get_id (uri), TRUE);
-            break;
-          case HANDSET_MATRIX_URI_KIND_ROOM_ALIAS:
-          default:
-            handset_window_toast (window,
-                                  _ ("Handset calls people and rooms by ID, not room aliases."));
-            break;
-        }
-    }
-}
-
 static void
 restore_session_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
@@ -1122,7 +883,7 @@ handset_application_class_init (HandsetApplicationClass *klass)
   app_class->handle_local_options = handset_application_handle_local_options;
   app_class->local_command_line = handset_application_local_command_line;
   app_class->command_line = handset_application_command_line;
-  app_class->open = handset_application_open;
+  app_class->open = handset_application_open_links;
   app_class->startup = handset_application_startup;
   app_class->shutdown = handset_application_shutdown;
   app_class->activate = handset_application_activate;
@@ -1251,7 +1012,7 @@ show_recovery_dialog (HandsetApplication *self)
 
   if (self->session == NULL)
     return;
-  dialog = handset_recovery_dialog_new (GTK_WINDOW (ensure_window (self)),
+  dialog = handset_recovery_dialog_new (GTK_WINDOW (handset_application_ensure_window (self)),
                                         handset_session_get_recovery (self->session));
   gtk_window_set_application (GTK_WINDOW (dialog), GTK_APPLICATION (self));
   gtk_window_present (GTK_WINDOW (dialog));
@@ -1270,8 +1031,8 @@ call_back_activated (GSimpleAction *action, GVariant *parameter, gpointer user_d
   g_variant_get (parameter, "(&s&s)", &room_id, &user_id);
   if (handset_call_manager_place_call (handset_session_get_call_manager (self->session), room_id,
                                        user_id, FALSE, &error) == NULL)
-    handset_window_toast (ensure_window (self), error->message);
-  gtk_window_present (GTK_WINDOW (ensure_window (self)));
+    handset_window_toast (handset_application_ensure_window (self), error->message);
+  gtk_window_present (GTK_WINDOW (handset_application_ensure_window (self)));
 }
 
 static void
@@ -1341,7 +1102,8 @@ recovery_state_cb (HandsetRecovery *recovery, GParamSpec *pspec, HandsetApplicat
     return;
   self->recovery_offered = TRUE;
   /* Only where a window is up: not for a start in the background. */
-  if (main_window (self) != NULL && gtk_widget_get_visible (GTK_WIDGET (main_window (self))))
+  if (handset_application_main_window (self) != NULL &&
+      gtk_widget_get_visible (GTK_WIDGET (handset_application_main_window (self))))
     show_recovery_dialog (self);
 }
 
@@ -1356,7 +1118,8 @@ preferences_activated (GSimpleAction *action, GVariant *parameter, gpointer user
   preferences =
       handset_preferences_new (self->settings, self->media_devices, self->background_portal,
                                self->session ? handset_session_get_recovery (self->session) : NULL);
-  gtk_window_set_transient_for (GTK_WINDOW (preferences), GTK_WINDOW (ensure_window (self)));
+  gtk_window_set_transient_for (GTK_WINDOW (preferences),
+                                GTK_WINDOW (handset_application_ensure_window (self)));
   gtk_window_present (GTK_WINDOW (preferences));
 }
 

@@ -1,0 +1,46 @@
+/* handset-application-private.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The application's inside, shared by handset-application.c and
+ * handset-application-links.c.
+ */
+#pragma once
+
+#include "handset-application.h"
+#include "handset-background-portal.h"
+#include "handset-dbus.h"
+#include "handset-window.h"
+
+G_BEGIN_DECLS
+
+struct _HandsetApplication
+{
+  AdwApplication parent_instance;
+
+  HandsetProfile *profile;
+  GSettings *settings;
+  HandsetAccount *account;
+  HandsetMediaDevices *media_devices;
+  HandsetSession *session;
+  gboolean held;
+  GPtrArray *waiting_commands; /* GApplicationCommandLine, until the first sync */
+  GThread *prewarm;
+  HandsetDBus *dbus;
+  HandsetBackgroundPortal *background_portal; /* inside Flatpak only */
+  GCancellable *cancellable;
+  int local_exit_status;
+  gboolean recovery_offered; /* the dialog came up once after this login */
+  gboolean ending;           /* hanging up before quitting or logging out */
+  guint sigterm_source;
+  guint sigint_source;
+};
+
+HandsetWindow *handset_application_main_window (HandsetApplication *self);
+HandsetWindow *handset_application_ensure_window (HandsetApplication *self);
+void handset_application_open_links (GApplication *application,
+                                     GFile **files,
+                                     int n_files,
+                                     const char *hint);
+
+G_END_DECLS
