@@ -15,7 +15,6 @@
 #include <glib/gi18n.h>
 #include <gtk/gtk.h>
 
-#include "handset-application.h"
 #include "handset-notification.h"
 #include "handset-rtc-notice.h"
 
@@ -26,11 +25,27 @@ notice_id (HandsetRtcRing *ring)
 }
 
 static void
+weak_ref_free (gpointer data)
+{
+  g_weak_ref_clear (data);
+  g_free (data);
+}
+
+/* The session that names the caller, kept with the ring while it lasts. */
+static HandsetSession *
+session_of (HandsetRtcRing *ring)
+{
+  GWeakRef *ref = g_object_get_data (G_OBJECT (ring), "handset-notice-session");
+
+  return ref != NULL ? g_weak_ref_get (ref) : NULL;
+}
+
+static void
 ring_state_cb (HandsetRtcRing *ring, GParamSpec *pspec, GApplication *application)
 {
   g_autofree char *id = notice_id (ring);
   HandsetRtcRingState state = handset_rtc_ring_get_state (ring);
-  HandsetSession *session = handset_application_get_session (HANDSET_APPLICATION (application));
+  g_autoptr (HandsetSession) session = session_of (ring);
 
   if (state == HANDSET_RTC_RING_RINGING)
     return;
@@ -82,6 +97,12 @@ handset_rtc_notice_show (GApplication *application, HandsetSession *session, Han
                                          handset_rtc_ring_get_event_id (ring));
   g_application_send_notification (application, id, notification);
 
+  {
+    GWeakRef *ref = g_new0 (GWeakRef, 1);
+
+    g_weak_ref_init (ref, session);
+    g_object_set_data_full (G_OBJECT (ring), "handset-notice-session", ref, weak_ref_free);
+  }
   g_signal_connect_object (ring, "notify::state", G_CALLBACK (ring_state_cb), application, 0);
 }
 

@@ -27,7 +27,6 @@
 
 #include "handset-media-check.h"
 #include "handset-media-devices.h"
-#include "handset-media-provider.h"
 #include "handset-media-session.h"
 #include "handset-media-stats.h"
 #include "handset-sdp.h"
@@ -2269,31 +2268,4 @@ handset_media_session_get_pipeline (HandsetMediaSession *self)
   g_return_val_if_fail (HANDSET_IS_MEDIA_SESSION (self), NULL);
 
   return self->pipeline;
-}
-
-static gpointer
-prewarm_thread (gpointer data)
-{
-  GstElement *dtls = gst_element_factory_make ("dtlsdec", NULL);
-
-  /* Making one generates the process's DTLS certificate, 90-450 ms that
-   * would otherwise fall on the first call. */
-  if (dtls != NULL)
-    gst_object_unref (dtls);
-  return NULL;
-}
-
-/**
- * handset_media_prewarm:
- *
- * Makes the DTLS certificate at start-up, in a thread.
- *
- * Returns: (transfer full): the thread; join it before the process ends
- */
-GThread *
-handset_media_prewarm (void)
-{
-  if (!gst_is_initialized ())
-    gst_init (NULL, NULL);
-  return g_thread_new ("handset-prewarm", prewarm_thread, NULL);
 }

@@ -41,5 +41,21 @@ for f in *.c *.h ui/*.c ui/*.h crypto/*.c crypto/*.h matrix/*.c matrix/*.h call/
     status=1
   fi
 done
-[ $status -ne 0 ] || echo "no include points upward; only src/media includes GStreamer"
+# No two files include each other's header (a.c includes b.h, b.c a.h).
+cycles=$(python3 - <<'EOF'
+import glob, os, re
+inc = {}
+for f in glob.glob("**/*.c", recursive=True):
+    inc[os.path.basename(f)[:-2]] = set(re.findall(r'#include "([^"]+)\.h"', open(f).read()))
+for a in sorted(inc):
+    for b in sorted(inc[a]):
+        if a < b and b in inc and a in inc[b]:
+            print(f"{a}.c and {b}.c include each other's header")
+EOF
+)
+if [ -n "$cycles" ]; then
+  echo "$cycles"
+  status=1
+fi
+[ $status -ne 0 ] || echo "no include points upward or goes in a circle; only src/media includes GStreamer"
 exit $status
