@@ -27,7 +27,7 @@
 
 #include "handset-media-check.h"
 #include "handset-media-devices.h"
-#include "handset-media-session.h"
+#include "handset-media-session-private.h"
 #include "handset-media-stats.h"
 #include "handset-sdp.h"
 
@@ -38,64 +38,6 @@
 #define JITTER_LATENCY_MS 50
 #define ICE_PACING_MS     10
 #define STATS_INTERVAL_MS 1000
-
-struct _HandsetMediaSession
-{
-  GObject parent_instance;
-
-  GMainContext *context;
-  GstElement *pipeline;
-  GstElement *webrtc;
-  guint bus_watch;
-  guint stats_timer;
-  char *stream_id;
-
-  gboolean video;
-  gboolean muted;
-  gboolean hold;
-  gboolean closed;
-  /* What the peer's last description asked of us; see wire_direction(). */
-  gboolean remote_sends;
-  gboolean remote_receives;
-  GstElement *playback_volume;
-  /* SSRC -> "audio" or "video", from the caps of webrtcbin's pads as
-   * streams arrive; guarded by the lock. */
-  GMutex received_lock;
-  GHashTable *received_kinds;
-  /* Which remote streams are played and shown (§17 #60, #61 in docs/voip-behaviours.md), under the
-   * same lock: the msid stream ID of each remote m-line, the peer's
-   * usermedia streams (NULL: it sent no metadata), and the first stream
-   * that arrived, the one shown when there is no metadata. */
-  GPtrArray *remote_streams;
-  char **shown_streams;
-  char *first_stream;
-
-  GstElement *audio_source; /* chosen before the send branch is built */
-  GstElement *audio_sink;
-  GstElement *video_source;
-  GstElement *audio_valve;
-  GstElement *video_valve;
-  GstElement *audio_source_in_use;
-  GstElement *audio_sink_in_use;   /* in the pipeline, not ours */
-  GstElement *video_source_in_use; /* in the pipeline, not ours */
-  gboolean audio_built;
-  gboolean video_built;
-
-  /* An offer whose description waits until we answer, so the microphone
-   * opens only then, with the payload types the offer asks for. */
-  char *pending_offer;
-  gboolean remote_set;
-  GPtrArray *pending_candidates; /* HandsetIceCandidate */
-  GPtrArray *remote_mids;        /* char*, the remote SDP's a=mid per m-line */
-
-  /* Candidates found before the offer or answer left are in its SDP. */
-  gboolean description_sent;
-  GTask *waiting_description;
-  guint early_timer;
-
-  /* Statistics, from get-stats. */
-  HandsetMediaStats stats;
-};
 
 static void handset_media_session_iface_init (HandsetMediaInterface *iface);
 
@@ -136,16 +78,8 @@ static gboolean return_local_description (gpointer user_data);
 
 /* ------------------------------------------------------------------ threads */
 
-typedef struct
-{
-  HandsetMediaSession *self;
-  GSourceFunc func;
-  gpointer data;
-  GDestroyNotify free_data;
-} Invoke;
-
-static gboolean
-invoke_cb (gpointer user_data)
+gboolean
+media_invoke_cb (gpointer user_data)
 {
   Invoke *invoke = user_data;
 
@@ -154,8 +88,8 @@ invoke_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-invoke_free (Invoke *invoke)
+void
+media_invoke_free (Invoke *invoke)
 {
   if (invoke->free_data != NULL)
     invoke->free_data (invoke->data);
@@ -173,8 +107,8 @@ run_in_main (HandsetMediaSession *self, GSourceFunc func, gpointer data, GDestro
   invoke->func = func;
   invoke->data = data;
   invoke->free_data = free_data;
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, invoke_cb, invoke,
-                              (GDestroyNotify) invoke_free);
+  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, media_invoke_cb, invoke,
+                              (GDestroyNotify) media_invoke_free);
 }
 
 /* ------------------------------------------------------------------ helpers */
@@ -215,8 +149,8 @@ default_audio_element (const char *factory)
 
 /* The system's microphone or speaker; in tests, the pipeline that
  * @variable describes. */
-static GstElement *
-system_audio_element (const char *variable, const char *factory, GError **error)
+GstElement *
+media_system_audio_element (const char *variable, const char *factory, GError **error)
 {
   const char *description = g_getenv (variable);
 
@@ -240,7 +174,7 @@ make_audio_source (HandsetMediaSession *self, GError **error)
   if (!overridden ("HANDSET_AUDIO_SRC") && self->audio_source != NULL)
     return g_steal_pointer (&self->audio_source);
 
-  return system_audio_element ("HANDSET_AUDIO_SRC", "pulsesrc", error);
+  return media_system_audio_element ("HANDSET_AUDIO_SRC", "pulsesrc", error);
 }
 
 static GstElement *
@@ -249,7 +183,7 @@ make_audio_sink (HandsetMediaSession *self, GError **error)
   if (!overridden ("HANDSET_AUDIO_SINK") && self->audio_sink != NULL)
     return gst_object_ref (self->audio_sink);
 
-  return system_audio_element ("HANDSET_AUDIO_SINK", "pulsesink", error);
+  return media_system_audio_element ("HANDSET_AUDIO_SINK", "pulsesink", error);
 }
 
 /* The camera the session was given; never autovideosrc, which without a
@@ -1578,70 +1512,6 @@ stats_timer_cb (gpointer user_data)
 /* ------------------------------------------------------------------ bus */
 
 static gboolean
-is_within (GstObject *object, GstElement *element)
-{
-  return element != NULL && (object == GST_OBJECT (element) ||
-                             gst_object_has_as_ancestor (object, GST_OBJECT (element)));
-}
-
-/* Which device an error came from, if any. */
-static HandsetCallDevice
-failed_device (HandsetMediaSession *self, GstObject *source)
-{
-  if (is_within (source, self->audio_source_in_use))
-    return HANDSET_CALL_DEVICE_MICROPHONE;
-  if (is_within (source, self->audio_sink_in_use))
-    return HANDSET_CALL_DEVICE_SPEAKER;
-  if (is_within (source, self->video_source_in_use))
-    return HANDSET_CALL_DEVICE_CAMERA;
-  return HANDSET_CALL_DEVICE_NONE;
-}
-
-static gboolean swap_at_once (GstElement *old, GstElement *fresh, const char *pad_name);
-
-/* A microphone or speaker that failed, at the start of the call or during
- * it, gives way to silence (or to a sink that plays nothing): the rest of
- * the call goes on, and starts, until the person picks another device. A
- * stand-in that failed itself is left as it is. */
-static void
-stand_in_for (HandsetMediaSession *self, HandsetCallDevice device)
-{
-  GstElement *stand_in = NULL;
-
-  if (device == HANDSET_CALL_DEVICE_MICROPHONE && self->audio_source_in_use != NULL &&
-      g_object_get_data (G_OBJECT (self->audio_source_in_use), "handset-stand-in") == NULL)
-    {
-      stand_in = gst_element_factory_make ("audiotestsrc", NULL);
-      if (stand_in == NULL)
-        return;
-      g_object_set (stand_in, "is-live", TRUE, NULL);
-      gst_util_set_object_arg (G_OBJECT (stand_in), "wave", "silence");
-      gst_object_ref_sink (stand_in);
-      g_object_set_data (G_OBJECT (stand_in), "handset-stand-in", GINT_TO_POINTER (TRUE));
-      if (swap_at_once (self->audio_source_in_use, stand_in, "src"))
-        self->audio_source_in_use = stand_in;
-    }
-  else if (device == HANDSET_CALL_DEVICE_SPEAKER && self->audio_sink_in_use != NULL &&
-           g_object_get_data (G_OBJECT (self->audio_sink_in_use), "handset-stand-in") == NULL)
-    {
-      stand_in = gst_element_factory_make ("fakesink", NULL);
-      if (stand_in == NULL)
-        return;
-      g_object_set (stand_in, "sync", TRUE, "async", FALSE, NULL);
-      gst_object_ref_sink (stand_in);
-      g_object_set_data (G_OBJECT (stand_in), "handset-stand-in", GINT_TO_POINTER (TRUE));
-      if (swap_at_once (self->audio_sink_in_use, stand_in, "sink"))
-        self->audio_sink_in_use = stand_in;
-    }
-  if (stand_in == NULL)
-    return;
-  gst_object_unref (stand_in);
-
-  /* A device that failed to start failed the pipeline's start too. */
-  gst_element_set_state (self->pipeline, GST_STATE_PLAYING);
-}
-
-static gboolean
 bus_cb (GstBus *bus, GstMessage *message, gpointer user_data)
 {
   HandsetMediaSession *self = HANDSET_MEDIA_SESSION (user_data);
@@ -1657,18 +1527,18 @@ bus_cb (GstBus *bus, GstMessage *message, gpointer user_data)
       g_debug ("%s", debug ? debug : "");
       /* From a device already taken out of the call (one that failed, and
        * said so more than once): nothing more to do. */
-      if (!is_within (GST_MESSAGE_SRC (message), self->pipeline))
+      if (!media_is_within (GST_MESSAGE_SRC (message), self->pipeline))
         {
           g_debug ("An error of an element no longer in the call: %s", error->message);
           return G_SOURCE_CONTINUE;
         }
-      device = failed_device (self, GST_MESSAGE_SRC (message));
+      device = media_failed_device (self, GST_MESSAGE_SRC (message));
       if (device != HANDSET_CALL_DEVICE_NONE)
         {
           /* Said to the person, with which device: not a silent call. */
           g_message ("A device of the call failed: %s", error->message);
           g_signal_emit_by_name (self, "device-failed", (int) device, error->message);
-          stand_in_for (self, device);
+          media_stand_in_for (self, device);
           return G_SOURCE_CONTINUE;
         }
       text = g_strdup_printf ("The call's media failed: %s", error->message);
@@ -2028,233 +1898,6 @@ handset_media_session_set_video_source (HandsetMediaSession *self, GstElement *s
 
   g_clear_object (&self->video_source);
   self->video_source = source ? gst_object_ref_sink (source) : NULL;
-}
-
-/* A speaker swapped during a call: the flow is blocked on @pad, then in
- * the main thread the sink after it gives way to @fresh. */
-typedef struct
-{
-  GstPad *pad;       /* blocked: the one feeding the old sink */
-  GstElement *fresh; /* the new speaker */
-  gulong probe;
-} Swap;
-
-static void
-swap_free (gpointer data)
-{
-  Swap *swap = data;
-
-  gst_object_unref (swap->pad);
-  gst_object_unref (swap->fresh);
-  g_free (swap);
-}
-
-static gboolean
-swap_in_main (gpointer user_data)
-{
-  Invoke *invoke = user_data;
-  Swap *swap = invoke->data;
-  g_autoptr (GstPad) peer = gst_pad_get_peer (swap->pad);
-  g_autoptr (GstPad) sink = NULL;
-  GstElement *old;
-  GstElement *bin;
-
-  if (peer == NULL)
-    return G_SOURCE_REMOVE;
-  old = GST_ELEMENT (gst_pad_get_parent (peer));
-  bin = old != NULL ? GST_ELEMENT (gst_element_get_parent (old)) : NULL;
-  if (bin == NULL)
-    {
-      g_clear_object (&old);
-      return G_SOURCE_REMOVE;
-    }
-
-  gst_pad_unlink (swap->pad, peer);
-  /* Locked: a state change of the whole pipeline running in its own thread
-   * must not set the old element playing again on its way out. */
-  gst_element_set_locked_state (old, TRUE);
-  gst_element_set_state (old, GST_STATE_NULL);
-  gst_bin_remove (GST_BIN (bin), old);
-  /* A new sink that waited to preroll would pause the whole call. */
-  if (g_object_class_find_property (G_OBJECT_GET_CLASS (swap->fresh), "async") != NULL)
-    g_object_set (swap->fresh, "async", FALSE, NULL);
-  gst_bin_add (GST_BIN (bin), gst_object_ref (swap->fresh));
-  if (invoke->self->audio_sink_in_use == old)
-    invoke->self->audio_sink_in_use = swap->fresh;
-  sink = gst_element_get_static_pad (swap->fresh, "sink");
-  gst_pad_link (swap->pad, sink);
-  gst_element_sync_state_with_parent (swap->fresh);
-  /* Lets the flow go on, into the new element. */
-  gst_pad_remove_probe (swap->pad, swap->probe);
-  gst_object_unref (old);
-  gst_object_unref (bin);
-
-  return G_SOURCE_REMOVE;
-}
-
-static GstPadProbeReturn
-swap_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
-{
-  Invoke *holder = user_data;
-
-  /* The flow waits here until the main thread has swapped: an idle
-   * source, never run here (g_main_context_invoke() could). */
-  if (holder->data != NULL)
-    {
-      Invoke *later = g_new0 (Invoke, 1);
-      GSource *idle = g_idle_source_new ();
-
-      later->self = g_object_ref (holder->self);
-      later->func = swap_in_main;
-      later->data = g_steal_pointer (&holder->data);
-      later->free_data = swap_free;
-      g_source_set_callback (idle, invoke_cb, later, (GDestroyNotify) invoke_free);
-      g_source_attach (idle, holder->self->context);
-      g_source_unref (idle);
-    }
-  return GST_PAD_PROBE_OK;
-}
-
-static void
-swap_probe_free (gpointer data)
-{
-  Invoke *holder = data;
-
-  if (holder->data != NULL)
-    swap_free (holder->data);
-  g_object_unref (holder->self);
-  g_free (holder);
-}
-
-static void
-start_sink_swap (HandsetMediaSession *self, GstPad *pad, GstElement *fresh)
-{
-  Swap *swap = g_new0 (Swap, 1);
-  Invoke *holder = g_new0 (Invoke, 1);
-
-  swap->pad = gst_object_ref (pad);
-  swap->fresh = gst_object_ref_sink (fresh);
-  holder->self = g_object_ref (self);
-  holder->data = swap;
-  swap->probe = gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM, swap_probe, holder,
-                                   swap_probe_free);
-}
-
-/* @old gives way to @fresh at once, on the same neighbour of its pad
- * @pad_name ("src" for a microphone, "sink" for a speaker that failed). No
- * blocking probe: a live source holds its own lock while it pushes its
- * first events, so blocked there it would keep that lock, and stopping it
- * would wait for the lock forever; a failed sink gets no flow to block.
- * Stopped first, @old passes nothing more. FALSE, and nothing changed,
- * when @old is in no call. */
-static gboolean
-swap_at_once (GstElement *old, GstElement *fresh, const char *pad_name)
-{
-  g_autoptr (GstPad) pad = gst_element_get_static_pad (old, pad_name);
-  g_autoptr (GstPad) peer = pad ? gst_pad_get_peer (pad) : NULL;
-  g_autoptr (GstPad) fresh_pad = NULL;
-  g_autoptr (GstObject) bin = gst_object_get_parent (GST_OBJECT (old));
-  gboolean upstream = pad != NULL && GST_PAD_IS_SRC (pad);
-  GstPadLinkReturn linked;
-
-  if (peer == NULL || bin == NULL)
-    return FALSE;
-
-  /* Locked: a state change of the whole pipeline must not set the old
-   * element playing again on its way out. */
-  gst_element_set_locked_state (old, TRUE);
-  gst_element_set_state (old, GST_STATE_NULL);
-  if (upstream)
-    gst_pad_unlink (pad, peer);
-  else
-    gst_pad_unlink (peer, pad);
-  gst_bin_remove (GST_BIN (bin), old);
-  gst_bin_add (GST_BIN (bin), gst_object_ref (fresh));
-  fresh_pad = gst_element_get_static_pad (fresh, pad_name);
-  linked = fresh_pad == NULL ? GST_PAD_LINK_REFUSED
-           : upstream        ? gst_pad_link (fresh_pad, peer)
-                             : gst_pad_link (peer, fresh_pad);
-  if (GST_PAD_LINK_FAILED (linked))
-    g_warning ("The new device cannot be linked into the call");
-  gst_element_sync_state_with_parent (fresh);
-
-  return TRUE;
-}
-
-/* @element, or the system's device when it is NULL; NULL when that cannot
- * be made, said in the log. */
-static GstElement *
-element_or_system (GstElement *element, const char *variable, const char *factory)
-{
-  g_autoptr (GError) error = NULL;
-
-  if (element != NULL)
-    return element;
-  element = system_audio_element (variable, factory, &error);
-  if (element == NULL)
-    g_warning ("The system's %s cannot be used: %s",
-               g_str_equal (factory, "pulsesrc") ? "microphone" : "speaker",
-               error ? error->message : factory);
-
-  return element;
-}
-
-/**
- * handset_media_session_replace_audio_source:
- * @source: (transfer full) (nullable): the new microphone; %NULL for the
- *   system's default
- *
- * Switches microphones during a call, without renegotiating.
- */
-void
-handset_media_session_replace_audio_source (HandsetMediaSession *self, GstElement *source)
-{
-  g_return_if_fail (HANDSET_IS_MEDIA_SESSION (self));
-
-  if (self->audio_source_in_use == NULL)
-    {
-      handset_media_session_set_audio_source (self, source);
-      return;
-    }
-
-  if ((source = element_or_system (source, "HANDSET_AUDIO_SRC", "pulsesrc")) == NULL)
-    return;
-
-  gst_object_ref_sink (source);
-  if (swap_at_once (self->audio_source_in_use, source, "src"))
-    self->audio_source_in_use = source;
-  else
-    g_warning ("The microphone in use is in no call: it stays");
-  gst_object_unref (source);
-}
-
-/**
- * handset_media_session_replace_audio_sink:
- * @sink: (transfer full) (nullable): the new speaker; %NULL for the
- *   system's default
- *
- * Switches speakers during a call; before the call's audio arrives, the
- * speaker it will play on.
- */
-void
-handset_media_session_replace_audio_sink (HandsetMediaSession *self, GstElement *sink)
-{
-  g_return_if_fail (HANDSET_IS_MEDIA_SESSION (self));
-
-  if (self->playback_volume == NULL)
-    {
-      handset_media_session_set_audio_sink (self, sink);
-      return;
-    }
-
-  if ((sink = element_or_system (sink, "HANDSET_AUDIO_SINK", "pulsesink")) == NULL)
-    return;
-
-  {
-    g_autoptr (GstPad) pad = gst_element_get_static_pad (self->playback_volume, "src");
-
-    start_sink_swap (self, pad, sink);
-  }
 }
 
 /**

@@ -1,0 +1,91 @@
+/* handset-media-session-private.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The inside of a call's media, shared by handset-media-session.c and
+ * handset-media-swap.c (devices changed or stood in for during a call).
+ */
+#pragma once
+
+#define GST_USE_UNSTABLE_API
+#include <gst/webrtc/webrtc.h>
+
+#include "handset-media-session.h"
+
+G_BEGIN_DECLS
+
+struct _HandsetMediaSession
+{
+  GObject parent_instance;
+
+  GMainContext *context;
+  GstElement *pipeline;
+  GstElement *webrtc;
+  guint bus_watch;
+  guint stats_timer;
+  char *stream_id;
+
+  gboolean video;
+  gboolean muted;
+  gboolean hold;
+  gboolean closed;
+  /* What the peer's last description asked of us; see wire_direction(). */
+  gboolean remote_sends;
+  gboolean remote_receives;
+  GstElement *playback_volume;
+  /* SSRC -> "audio" or "video", from the caps of webrtcbin's pads as
+   * streams arrive; guarded by the lock. */
+  GMutex received_lock;
+  GHashTable *received_kinds;
+  /* Which remote streams are played and shown (§17 #60, #61 in docs/voip-behaviours.md), under the
+   * same lock: the msid stream ID of each remote m-line, the peer's
+   * usermedia streams (NULL: it sent no metadata), and the first stream
+   * that arrived, the one shown when there is no metadata. */
+  GPtrArray *remote_streams;
+  char **shown_streams;
+  char *first_stream;
+
+  GstElement *audio_source; /* chosen before the send branch is built */
+  GstElement *audio_sink;
+  GstElement *video_source;
+  GstElement *audio_valve;
+  GstElement *video_valve;
+  GstElement *audio_source_in_use;
+  GstElement *audio_sink_in_use;   /* in the pipeline, not ours */
+  GstElement *video_source_in_use; /* in the pipeline, not ours */
+  gboolean audio_built;
+  gboolean video_built;
+
+  /* An offer whose description waits until we answer, so the microphone
+   * opens only then, with the payload types the offer asks for. */
+  char *pending_offer;
+  gboolean remote_set;
+  GPtrArray *pending_candidates; /* HandsetIceCandidate */
+  GPtrArray *remote_mids;        /* char*, the remote SDP's a=mid per m-line */
+
+  /* Candidates found before the offer or answer left are in its SDP. */
+  gboolean description_sent;
+  GTask *waiting_description;
+  guint early_timer;
+
+  /* Statistics, from get-stats. */
+  HandsetMediaStats stats;
+};
+
+/* Work for the session's main context, from a streaming thread. */
+typedef struct
+{
+  HandsetMediaSession *self;
+  GSourceFunc func;
+  gpointer data;
+  GDestroyNotify free_data;
+} Invoke;
+
+gboolean media_invoke_cb (gpointer user_data);
+void media_invoke_free (Invoke *invoke);
+GstElement *media_system_audio_element (const char *variable, const char *factory, GError **error);
+gboolean media_is_within (GstObject *object, GstElement *element);
+HandsetCallDevice media_failed_device (HandsetMediaSession *self, GstObject *source);
+void media_stand_in_for (HandsetMediaSession *self, HandsetCallDevice device);
+
+G_END_DECLS
