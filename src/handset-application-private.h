@@ -38,6 +38,15 @@ struct _HandsetApplication
 
 HandsetWindow *handset_application_main_window (HandsetApplication *self);
 HandsetWindow *handset_application_ensure_window (HandsetApplication *self);
+gboolean handset_application_cli_local_command_line (GApplication *application,
+                                                     char ***arguments,
+                                                     int *exit_status);
+int handset_application_cli_command_line (GApplication *application,
+                                          GApplicationCommandLine *command_line);
+void handset_application_run_waiting_commands (HandsetApplication *self);
+void handset_application_command_finished_cb (GApplicationCommandLine *command_line,
+                                              int status,
+                                              gpointer user_data);
 void handset_application_open_links (GApplication *application,
                                      GFile **files,
                                      int n_files,
