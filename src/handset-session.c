@@ -645,6 +645,7 @@ direct_chat_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   PlaceCall *p = g_task_get_task_data (task);
   GError *error = NULL;
   g_autofree char *room_id = NULL;
+  HandsetCall *call;
 
   room_id = handset_contact_list_ensure_direct_chat_finish (HANDSET_CONTACT_LIST (object), result,
                                                             NULL, &error);
@@ -653,9 +654,8 @@ direct_chat_cb (GObject *object, GAsyncResult *result, gpointer user_data)
       g_task_return_error (task, error);
       return;
     }
-  return_placed (task,
-                 handset_call_manager_place_call (self->manager, room_id, p->id, p->video, &error),
-                 error);
+  call = handset_call_manager_place_call (self->manager, room_id, p->id, p->video, &error);
+  return_placed (task, call, error);
 }
 
 static void
@@ -675,9 +675,13 @@ place_now (HandsetSession *self, GTask *task)
         g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                                  _ ("You are not a member of the room %s"), p->id);
       else
-        return_placed (
-            task, handset_call_manager_place_call (self->manager, p->id, NULL, p->video, &error),
-            error);
+        {
+          /* Placed first: the error is read after it is set. */
+          HandsetCall *call =
+              handset_call_manager_place_call (self->manager, p->id, NULL, p->video, &error);
+
+          return_placed (task, call, error);
+        }
       g_object_unref (task);
       return;
     }
@@ -719,6 +723,9 @@ waiting_cancelled_in_idle (gpointer data)
 
   if (self->waiting_calls != NULL && g_ptr_array_remove (self->waiting_calls, task))
     {
+      PlaceCall *p = g_task_get_task_data (task);
+
+      g_cancellable_disconnect (g_task_get_cancellable (task), p->cancelled_handler);
       g_task_return_error_if_cancelled (task);
       g_object_unref (task);
     }

@@ -1289,7 +1289,17 @@ handset_call_manager_dispose (GObject *object)
 
   if (self->calls != NULL)
     for (guint i = 0; i < self->calls->len; i++)
-      g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->calls, i), self);
+      {
+        HandsetCall *call = g_ptr_array_index (self->calls, i);
+
+        g_signal_handlers_disconnect_by_data (call, self);
+        /* A call that still rings would make its media, on answer, with a
+         * factory that goes with the session: it ends here, missed. */
+        if (handset_call_get_state (call) != HANDSET_CALL_STATE_ENDED &&
+            handset_call_get_media (call) == NULL &&
+            handset_call_get_direction (call) == HANDSET_CALL_DIRECTION_INCOMING)
+          handset_call_end_silently (call, HANDSET_CALL_END_MISSED);
+      }
   g_clear_pointer (&self->calls, g_ptr_array_unref);
   g_clear_pointer (&self->calls_by_id, g_hash_table_unref);
   g_queue_clear (&self->ended_order);

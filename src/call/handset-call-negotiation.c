@@ -42,7 +42,8 @@ negotiate_offer_created_cb (GObject *object, GAsyncResult *result, gpointer user
 void
 call_start_negotiation (HandsetCall *self, gboolean ice_restart)
 {
-  if (!call_can_renegotiate (self) || call_is_ended (self))
+  /* A call that rings has no media to offer with yet. */
+  if (!call_can_renegotiate (self) || call_is_ended (self) || self->media == NULL)
     return;
 
   self->making_offer = TRUE;
@@ -109,8 +110,9 @@ call_handle_negotiate (HandsetCall *self, HandsetCallEvent *event)
   const char *type = handset_call_event_get_description_type (event);
   gint64 age = handset_call_event_get_age_now_ms (event, handset_clock_get_time (self->clock));
 
-  /* Only the opponent negotiates, only in v1 calls, and not too late. */
-  if (!call_from_opponent (self, event) || !call_can_renegotiate (self))
+  /* Only the opponent negotiates, only in v1 calls, and not too late; and
+   * not while the call rings here: it has no media yet. */
+  if (!call_from_opponent (self, event) || !call_can_renegotiate (self) || self->media == NULL)
     {
       g_debug ("Call %s: negotiate from %s/%s ignored", self->call_id,
                handset_call_event_get_sender (event), handset_call_event_get_party_id (event));

@@ -914,7 +914,9 @@ handset_call_set_on_hold (HandsetCall *self, gboolean on_hold)
 {
   g_return_if_fail (HANDSET_IS_CALL (self));
 
-  if (self->on_hold == on_hold || !call_can_renegotiate (self) || call_is_ended (self))
+  /* A call that rings (no media yet) is answered or declined, not held. */
+  if (self->on_hold == on_hold || !call_can_renegotiate (self) || call_is_ended (self) ||
+      self->media == NULL)
     return;
 
   call_set_boolean (self, &self->on_hold, on_hold, PROP_ON_HOLD);

@@ -165,6 +165,14 @@ locked_search_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   GList *items = secret_service_search_finish (NULL, result, &error);
   gboolean locked = FALSE;
 
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+                                     ? g_steal_pointer (&error)
+                                     : unreachable_error (error));
+      return;
+    }
+
   for (GList *l = items; l != NULL; l = l->next)
     locked = locked || secret_item_get_locked (l->data);
   g_list_free_full (items, g_object_unref);

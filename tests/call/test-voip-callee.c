@@ -487,6 +487,35 @@ test_voip_31_negotiate_only_from_caller (VoipFixture *f, gconstpointer data)
   g_assert_cmpuint (count_sent (bob, "m.call.negotiate"), ==, 0);
 }
 
+/* A call that rings has no media: a negotiate from the caller, or hold
+ * asked for over D-Bus or the command line, changes nothing (they used to
+ * reach missing media); answering it then works as ever. */
+static void
+test_nothing_to_negotiate_while_ringing (VoipFixture *f, gconstpointer data)
+{
+  HandsetCall *a, *ringing;
+  g_autofree char *negotiate = NULL;
+
+  a = alice_calls (f->alice);
+  ringing = g_ptr_array_index (f->bob->rang, 0);
+  g_assert_null (handset_call_get_media (ringing));
+
+  handset_call_set_on_hold (ringing, TRUE);
+  g_assert_false (handset_call_get_on_hold (ringing));
+  negotiate = g_strdup_printf (
+      "{\"call_id\": \"%s\", \"party_id\": \"%s\", \"version\": \"1\", \"lifetime\": 30000,"
+      " \"description\": {\"type\": \"offer\", \"sdp\": \"v=0\\r\\nm=audio 9 x 111\\r\\n\"}}",
+      handset_call_get_call_id (a), handset_call_get_party_id (a));
+  inject (ALICE, "m.call.negotiate", negotiate, 0);
+  deliver ();
+  g_assert_cmpint (handset_call_get_state (ringing), ==, HANDSET_CALL_STATE_RINGING);
+  g_assert_cmpuint (count_sent (f->bob, "m.call.negotiate"), ==, 0);
+
+  handset_call_answer (ringing, FALSE);
+  deliver ();
+  g_assert_cmpuint (count_sent (f->bob, "m.call.answer"), ==, 1);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -507,6 +536,8 @@ main (int argc, char *argv[])
   VOIP_TEST ("/voip/23-25-26-answered-elsewhere", test_voip_23_25_answered_elsewhere);
   VOIP_TEST ("/voip/24-38-reject-on-own-device", test_voip_24_reject_on_own_device_stops_all);
   VOIP_TEST_ALICE_BOB ("/voip/27-28-reject", test_voip_27_28_reject);
+  VOIP_TEST_ALICE_BOB ("/voip/nothing-to-negotiate-while-ringing",
+                       test_nothing_to_negotiate_while_ringing);
   VOIP_TEST_ALICE_BOB ("/voip/29-no-candidates-before-answer",
                        test_voip_29_no_candidates_before_answer);
   VOIP_TEST_ALICE_BOB ("/voip/30-32-echoes-ignored", test_voip_30_32_echoes_ignored);
