@@ -895,6 +895,10 @@ typedef struct
 static void
 negotiation_free (Negotiation *n)
 {
+  /* Its work was skipped: the media closed first. The task still answers
+   * (the caller holds a reference until it does). */
+  if (n->task != NULL)
+    g_task_return_new_error (n->task, G_IO_ERROR, G_IO_ERROR_CLOSED, "The call ended");
   g_clear_object (&n->task);
   g_object_unref (n->self);
   g_free (n);
@@ -979,8 +983,9 @@ fail_in_main (gpointer user_data)
 {
   Invoke *invoke = user_data;
   Negotiation *n = invoke->data;
+  g_autoptr (GTask) task = g_steal_pointer (&n->task);
 
-  g_task_return_new_error (n->task, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
+  g_task_return_new_error (task, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
                            "The call's media could not make its %s",
                            n->type == GST_WEBRTC_SDP_TYPE_OFFER ? "offer" : "answer");
   return G_SOURCE_REMOVE;
@@ -1127,10 +1132,11 @@ remote_failed_in_main (gpointer user_data)
 {
   Invoke *invoke = user_data;
   Negotiation *n = invoke->data;
+  g_autoptr (GTask) task = g_steal_pointer (&n->task);
 
-  g_task_return_new_error (n->task, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
+  g_task_return_new_error (task, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
                            "The other side's session description cannot be used: %s",
-                           (const char *) g_object_get_data (G_OBJECT (n->task), "reason"));
+                           (const char *) g_object_get_data (G_OBJECT (task), "reason"));
   return G_SOURCE_REMOVE;
 }
 
@@ -1150,7 +1156,11 @@ remote_set_in_main (gpointer user_data)
       create_description (self, GST_WEBRTC_SDP_TYPE_ANSWER, FALSE, g_steal_pointer (&n->task));
       return G_SOURCE_REMOVE;
     }
-  g_task_return_boolean (n->task, TRUE);
+  {
+    g_autoptr (GTask) task = g_steal_pointer (&n->task);
+
+    g_task_return_boolean (task, TRUE);
+  }
 
   return G_SOURCE_REMOVE;
 }

@@ -642,6 +642,28 @@ test_video_call (void)
 
 /* A description that parses but that webrtcbin refuses is an error, not a
  * silent success that leaves the call waiting. */
+/* A call hung up while its offer is made: the offer still answers, with an
+ * error (it used to never answer, and the call it held leaked). */
+static void
+test_closed_while_offering (void)
+{
+  Peer alice = { 0 };
+  g_autoptr (GAsyncResult) offer_result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *offer = NULL;
+
+  peer_init (&alice, FALSE, "audiotestsrc is-live=true wave=sine freq=440", NULL);
+  handset_media_create_offer (HANDSET_MEDIA (alice.session), FALSE, NULL, store_result,
+                              &offer_result);
+  handset_media_close (HANDSET_MEDIA (alice.session));
+  offer = handset_media_create_offer_finish (HANDSET_MEDIA (alice.session),
+                                             wait_result (&offer_result), &error);
+  g_assert_null (offer);
+  g_assert_nonnull (error);
+  g_test_message ("closed while offering: %s", error->message);
+  peer_clear (&alice);
+}
+
 static void
 test_refused_description (void)
 {
@@ -786,6 +808,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/media-session/switch-microphone-quickly", test_switch_microphone_quickly);
   g_test_add_func ("/media-session/turn-uri", test_turn_uri);
   g_test_add_func ("/media-session/refused-description", test_refused_description);
+  g_test_add_func ("/media-session/closed-while-offering", test_closed_while_offering);
   /* Last: it takes vp8enc out of the registry. */
   g_test_add_func ("/media-session/missing-plugin", test_missing_plugin);
 
