@@ -92,19 +92,26 @@ server_capabilities (GDBusConnection *bus)
 GNotification *
 handset_notification_new (const char *title, const char *body)
 {
+  /* Asked of the session bus once per process: not again for each call. */
+  static gsize asked = 0;
+  static gboolean markup = TRUE;
   GNotification *notification = g_notification_new (title);
-  g_autoptr (GDBusConnection) bus = NULL;
-  g_auto (GStrv) capabilities = NULL;
-  const char *backend;
 
   if (body == NULL)
     return notification;
 
-  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
-  backend = current_backend (bus);
-  if (g_strcmp0 (backend, "freedesktop") == 0)
-    capabilities = server_capabilities (bus);
-  if (handset_notification_body_is_markup (backend, (const char *const *) capabilities))
+  if (g_once_init_enter (&asked))
+    {
+      g_autoptr (GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+      const char *backend = current_backend (bus);
+      g_auto (GStrv) capabilities = NULL;
+
+      if (g_strcmp0 (backend, "freedesktop") == 0)
+        capabilities = server_capabilities (bus);
+      markup = handset_notification_body_is_markup (backend, (const char *const *) capabilities);
+      g_once_init_leave (&asked, 1);
+    }
+  if (markup)
     {
       g_autofree char *escaped = g_markup_escape_text (body, -1);
 
