@@ -2,8 +2,9 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The application's inside, shared by handset-application.c and
- * handset-application-links.c.
+ * The application's inside, shared by handset-application.c and the
+ * files of its other jobs: -actions, -background, -calls, -cli, -links
+ * and -trust.
  */
 #pragma once
 
@@ -47,6 +48,27 @@ void handset_application_run_waiting_commands (HandsetApplication *self);
 void handset_application_command_finished_cb (GApplicationCommandLine *command_line,
                                               int status,
                                               gpointer user_data);
+void handset_application_stop_session (HandsetApplication *self);
+void handset_application_restored_cb (GObject *object, GAsyncResult *result, gpointer user_data);
+
+/* handset-application-actions.c */
+void handset_application_add_actions (HandsetApplication *self);
+gboolean handset_application_quit_signal_cb (gpointer user_data);
+
+/* handset-application-background.c */
+void handset_application_start_background_portal (HandsetApplication *self);
+void handset_application_ask_background_portal (HandsetApplication *self);
+void handset_application_update_background (HandsetApplication *self);
+void handset_application_update_autostart (HandsetApplication *self);
+
+/* handset-application-calls.c */
+void handset_application_watch_calls (HandsetApplication *self);
+
+/* handset-application-trust.c */
+void handset_application_watch_trust (HandsetApplication *self);
+void handset_application_show_recovery_dialog (HandsetApplication *self);
+
+/* handset-application-links.c */
 void handset_application_open_links (GApplication *application,
                                      GFile **files,
                                      int n_files,
