@@ -130,7 +130,6 @@ gboolean call_is_ended (HandsetCall *self);
 JsonObject *call_own_stream_metadata (HandsetCall *self);
 gboolean call_can_renegotiate (HandsetCall *self);
 gboolean call_from_opponent (HandsetCall *self, HandsetCallEvent *event);
-gboolean call_sdp_holds (const char *sdp);
 void call_end_call (HandsetCall *self, HandsetCallEndReason reason);
 char *call_party_key (const char *user_id, const char *party_id);
 void call_give_to_media (HandsetCall *self, GPtrArray *candidates);

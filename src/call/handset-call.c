@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include "handset-call-private.h"
+#include "handset-sdp-summary.h"
 
 G_DEFINE_FINAL_TYPE (HandsetCall, handset_call, G_TYPE_OBJECT)
 
@@ -185,84 +186,6 @@ set_answered_by_party (HandsetCall *self, const char *party_id)
   self->answered_by_party = g_strdup (party_id);
   /* The party ID stands for the device until the manager finds its name. */
   handset_call_set_answered_by (self, party_id);
-}
-
-/* One m= section of an SDP, as far as the call needs it. */
-typedef struct
-{
-  gboolean video;   /* m=video */
-  gboolean port;    /* a port other than 0: not refused */
-  gboolean sends;   /* no a=recvonly or a=inactive */
-  gboolean holding; /* a=sendonly or a=inactive */
-} SdpSection;
-
-/* The sections of @sdp, in order; empty when it is NULL. */
-static GArray *
-sdp_sections (const char *sdp)
-{
-  GArray *sections = g_array_new (FALSE, TRUE, sizeof (SdpSection));
-  g_auto (GStrv) lines = NULL;
-  SdpSection *section = NULL;
-
-  if (sdp == NULL)
-    return sections;
-
-  lines = g_strsplit (sdp, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      const char *line = g_strstrip (lines[i]);
-
-      if (g_str_has_prefix (line, "m="))
-        {
-          SdpSection next = { g_str_has_prefix (line, "m=video "), TRUE, TRUE, FALSE };
-          const char *port = strchr (line, ' ');
-
-          next.port = port == NULL || !g_str_has_prefix (port, " 0 ");
-          g_array_append_val (sections, next);
-          section = &g_array_index (sections, SdpSection, sections->len - 1);
-        }
-      else if (section != NULL)
-        {
-          if (g_str_equal (line, "a=recvonly") || g_str_equal (line, "a=inactive"))
-            section->sends = FALSE;
-          if (g_str_equal (line, "a=sendonly") || g_str_equal (line, "a=inactive"))
-            section->holding = TRUE;
-        }
-    }
-
-  return sections;
-}
-
-/* Whether every media section of an SDP only sends or is inactive: the
- * sender holds the call. */
-gboolean
-call_sdp_holds (const char *sdp)
-{
-  g_autoptr (GArray) sections = sdp_sections (sdp);
-
-  for (guint i = 0; i < sections->len; i++)
-    if (!g_array_index (sections, SdpSection, i).holding)
-      return FALSE;
-
-  return sections->len > 0;
-}
-
-/* Whether an SDP sends video: an m=video line with a port whose
- * direction sends (sendrecv or sendonly, or none given). */
-static gboolean
-sdp_sends_video (const char *sdp)
-{
-  g_autoptr (GArray) sections = sdp_sections (sdp);
-
-  for (guint i = 0; i < sections->len; i++)
-    {
-      const SdpSection *section = &g_array_index (sections, SdpSection, i);
-
-      if (section->video && section->port && section->sends)
-        return TRUE;
-    }
-
-  return FALSE;
 }
 
 /* ------------------------------------------------------------------ ending */
@@ -1296,6 +1219,7 @@ handset_call_new_incoming (HandsetClock *clock,
 {
   HandsetCall *self = call_new (clock, own_user_id, handset_call_event_get_room_id (invite),
                                 handset_call_event_get_call_id (invite), party_id);
+  HandsetSdpSummary sdp;
 
   self->media_factory = media_factory;
   self->media_factory_data = media_factory_data;
@@ -1303,7 +1227,8 @@ handset_call_new_incoming (HandsetClock *clock,
   self->invite = handset_call_event_ref (invite);
   self->invitee = g_strdup (handset_call_event_get_invitee (invite));
   self->remote_dtmf = handset_call_event_get_dtmf (invite);
-  self->remote_video = sdp_sends_video (handset_call_event_get_sdp (invite));
+  handset_sdp_summarize (handset_call_event_get_sdp (invite), &sdp);
+  self->remote_video = sdp.sends_video;
   set_opponent (self, handset_call_event_get_sender (invite),
                 handset_call_event_get_party_id (invite), handset_call_event_get_version (invite));
   call_handle_stream_metadata (self, handset_call_event_get_stream_metadata (invite));
