@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include "handset-call-private.h"
+#include "handset-sdp-summary.h"
 
 /* ------------------------------------------------------------------ negotiation */
 
@@ -130,6 +131,7 @@ call_handle_negotiate (HandsetCall *self, HandsetCallEvent *event)
     {
       gboolean collision = self->making_offer || self->local_offer_pending;
       gboolean polite = self->direction == HANDSET_CALL_DIRECTION_INCOMING;
+      HandsetSdpSummary sdp;
 
       if (collision && !polite)
         {
@@ -145,8 +147,8 @@ call_handle_negotiate (HandsetCall *self, HandsetCallEvent *event)
           self->making_offer = FALSE;
         }
 
-      call_set_boolean (self, &self->remote_on_hold,
-                        call_sdp_holds (handset_call_event_get_sdp (event)), PROP_REMOTE_ON_HOLD);
+      handset_sdp_summarize (handset_call_event_get_sdp (event), &sdp);
+      call_set_boolean (self, &self->remote_on_hold, sdp.holds, PROP_REMOTE_ON_HOLD);
       handset_media_set_remote_description (self->media, "offer",
                                             handset_call_event_get_sdp (event), self->cancellable,
                                             negotiate_offer_set_cb, g_object_ref (self));

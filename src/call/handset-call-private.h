@@ -2,8 +2,11 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The inside of a call, shared by the files that make it up: the state
- * machine and controls (handset-call.c), its candidates and ICE
+ * The inside of a call, shared by the files that make it up: the object,
+ * its state and its ending (handset-call.c), a call we place
+ * (handset-call-caller.c), a call that rings here (handset-call-callee.c),
+ * what the person does to it (handset-call-controls.c), what it says of
+ * itself (handset-call-info.c), its candidates and ICE
  * (handset-call-ice.c) and renegotiation (handset-call-negotiation.c).
  */
 #pragma once
@@ -130,7 +133,6 @@ gboolean call_is_ended (HandsetCall *self);
 JsonObject *call_own_stream_metadata (HandsetCall *self);
 gboolean call_can_renegotiate (HandsetCall *self);
 gboolean call_from_opponent (HandsetCall *self, HandsetCallEvent *event);
-gboolean call_sdp_holds (const char *sdp);
 void call_end_call (HandsetCall *self, HandsetCallEndReason reason);
 char *call_party_key (const char *user_id, const char *party_id);
 void call_give_to_media (HandsetCall *self, GPtrArray *candidates);
@@ -148,5 +150,15 @@ void call_ice_state_changed_cb (HandsetMedia *media, int state, HandsetCall *sel
 void call_start_negotiation (HandsetCall *self, gboolean ice_restart);
 void call_handle_negotiate (HandsetCall *self, HandsetCallEvent *event);
 void call_handle_stream_metadata (HandsetCall *self, JsonObject *metadata);
+
+void handset_call_attach_media (HandsetCall *self, HandsetMedia *media);
+void handset_call_set_opponent (HandsetCall *self,
+                                const char *user_id,
+                                const char *party_id,
+                                int version);
+void handset_call_set_answered_by_party (HandsetCall *self, const char *party_id);
+HandsetCallEndReason handset_call_remote_hangup_reason (HandsetCall *self, const char *reason);
+void handset_call_caller_handle_event (HandsetCall *self, HandsetCallEvent *event);
+void handset_call_callee_handle_event (HandsetCall *self, HandsetCallEvent *event);
 
 G_END_DECLS

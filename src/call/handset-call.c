@@ -2,9 +2,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * One call, by the rules of Matrix VoIP v1: its state, its opponent (user
- * and party), its timers (the invite's lifetime, ringing, candidate
- * batching, ICE restart) and its media. It never does HTTP: what it wants
+ * One call, by the rules of Matrix VoIP v1: the object, its state, its
+ * opponent (user and party), its media, how it ends, and the events that
+ * arrive, handed to the caller's side (handset-call-caller.c) or the
+ * callee's (handset-call-callee.c). It never does HTTP: what it wants
  * sent comes out of ::send-event, and the manager feeds it what arrives,
  * echoes of our own events already removed.
  */
@@ -14,6 +15,7 @@
 #include "config.h"
 
 #include "handset-call-private.h"
+#include "handset-sdp-summary.h"
 
 G_DEFINE_FINAL_TYPE (HandsetCall, handset_call, G_TYPE_OBJECT)
 
@@ -64,8 +66,6 @@ enum
 
 GParamSpec *handset_call_props[N_PROPS];
 static guint signals[N_SIGNALS];
-
-static void attach_media (HandsetCall *self, HandsetMedia *media);
 
 static const char *
 enum_nick (GType type, int value)
@@ -165,8 +165,11 @@ call_from_opponent (HandsetCall *self, HandsetCallEvent *event)
          g_strcmp0 (handset_call_event_get_party_id (event), self->opponent_party_id) == 0;
 }
 
-static void
-set_opponent (HandsetCall *self, const char *user_id, const char *party_id, int version)
+void
+handset_call_set_opponent (HandsetCall *self,
+                           const char *user_id,
+                           const char *party_id,
+                           int version)
 {
   self->opponent_selected = TRUE;
   self->opponent_version = version;
@@ -178,91 +181,13 @@ set_opponent (HandsetCall *self, const char *user_id, const char *party_id, int 
   g_object_notify_by_pspec (G_OBJECT (self), handset_call_props[PROP_OPPONENT_PARTY_ID]);
 }
 
-static void
-set_answered_by_party (HandsetCall *self, const char *party_id)
+void
+handset_call_set_answered_by_party (HandsetCall *self, const char *party_id)
 {
   g_free (self->answered_by_party);
   self->answered_by_party = g_strdup (party_id);
   /* The party ID stands for the device until the manager finds its name. */
   handset_call_set_answered_by (self, party_id);
-}
-
-/* One m= section of an SDP, as far as the call needs it. */
-typedef struct
-{
-  gboolean video;   /* m=video */
-  gboolean port;    /* a port other than 0: not refused */
-  gboolean sends;   /* no a=recvonly or a=inactive */
-  gboolean holding; /* a=sendonly or a=inactive */
-} SdpSection;
-
-/* The sections of @sdp, in order; empty when it is NULL. */
-static GArray *
-sdp_sections (const char *sdp)
-{
-  GArray *sections = g_array_new (FALSE, TRUE, sizeof (SdpSection));
-  g_auto (GStrv) lines = NULL;
-  SdpSection *section = NULL;
-
-  if (sdp == NULL)
-    return sections;
-
-  lines = g_strsplit (sdp, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      const char *line = g_strstrip (lines[i]);
-
-      if (g_str_has_prefix (line, "m="))
-        {
-          SdpSection next = { g_str_has_prefix (line, "m=video "), TRUE, TRUE, FALSE };
-          const char *port = strchr (line, ' ');
-
-          next.port = port == NULL || !g_str_has_prefix (port, " 0 ");
-          g_array_append_val (sections, next);
-          section = &g_array_index (sections, SdpSection, sections->len - 1);
-        }
-      else if (section != NULL)
-        {
-          if (g_str_equal (line, "a=recvonly") || g_str_equal (line, "a=inactive"))
-            section->sends = FALSE;
-          if (g_str_equal (line, "a=sendonly") || g_str_equal (line, "a=inactive"))
-            section->holding = TRUE;
-        }
-    }
-
-  return sections;
-}
-
-/* Whether every media section of an SDP only sends or is inactive: the
- * sender holds the call. */
-gboolean
-call_sdp_holds (const char *sdp)
-{
-  g_autoptr (GArray) sections = sdp_sections (sdp);
-
-  for (guint i = 0; i < sections->len; i++)
-    if (!g_array_index (sections, SdpSection, i).holding)
-      return FALSE;
-
-  return sections->len > 0;
-}
-
-/* Whether an SDP sends video: an m=video line with a port whose
- * direction sends (sendrecv or sendonly, or none given). */
-static gboolean
-sdp_sends_video (const char *sdp)
-{
-  g_autoptr (GArray) sections = sdp_sections (sdp);
-
-  for (guint i = 0; i < sections->len; i++)
-    {
-      const SdpSection *section = &g_array_index (sections, SdpSection, i);
-
-      if (section->video && section->port && section->sends)
-        return TRUE;
-    }
-
-  return FALSE;
 }
 
 /* ------------------------------------------------------------------ ending */
@@ -302,376 +227,11 @@ handset_call_end_silently (HandsetCall *self, HandsetCallEndReason reason)
   call_end_call (self, reason);
 }
 
-/* ------------------------------------------------------------------ outgoing */
-
-static void
-invite_timeout_cb (gpointer user_data)
-{
-  HandsetCall *self = HANDSET_CALL (user_data);
-
-  self->invite_timer = 0;
-  if (self->state != HANDSET_CALL_STATE_INVITE_SENT)
-    return;
-
-  call_send_event (self, HANDSET_CALL_EVENT_HANGUP,
-                   handset_call_event_build_hangup (self->call_id, self->party_id,
-                                                    HANDSET_HANGUP_INVITE_TIMEOUT));
-  call_end_call (self, HANDSET_CALL_END_NO_ANSWER);
-}
-
-static void
-offer_created_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (HandsetCall) self = HANDSET_CALL (user_data);
-  g_autoptr (GError) error = NULL;
-  g_autofree char *sdp = NULL;
-
-  sdp = handset_media_create_offer_finish (HANDSET_MEDIA (object), result, &error);
-  if (call_is_ended (self))
-    return;
-
-  if (sdp == NULL)
-    {
-      g_warning ("Call %s: no offer: %s", self->call_id, error->message);
-      call_end_call (self, HANDSET_CALL_END_USER_MEDIA_FAILED);
-      return;
-    }
-
-  call_send_event (self, HANDSET_CALL_EVENT_INVITE,
-                   handset_call_event_build_invite (self->call_id, self->party_id, sdp,
-                                                    HANDSET_CALL_INVITE_LIFETIME_MS, self->invitee,
-                                                    call_own_stream_metadata (self)));
-  call_set_state (self, HANDSET_CALL_STATE_INVITE_SENT);
-  self->invite_timer = handset_clock_add_timeout (self->clock, HANDSET_CALL_INVITE_LIFETIME_MS,
-                                                  invite_timeout_cb, self);
-  call_allow_candidates (self, HANDSET_CALL_FIRST_FLUSH_CALLER_MS);
-}
-
-/**
- * handset_call_place:
- *
- * Starts an outgoing call: media, offer, invite.
- */
-void
-handset_call_place (HandsetCall *self)
-{
-  g_return_if_fail (HANDSET_IS_CALL (self));
-  g_return_if_fail (self->state == HANDSET_CALL_STATE_FLEDGLING);
-
-  call_set_state (self, HANDSET_CALL_STATE_WAIT_LOCAL_MEDIA);
-  /* The media session opens its devices when it is made; the offer is
-   * what waits. */
-  call_set_state (self, HANDSET_CALL_STATE_CREATE_OFFER);
-  self->making_offer = TRUE;
-  handset_media_create_offer (self->media, FALSE, self->cancellable, offer_created_cb,
-                              g_object_ref (self));
-}
-
-static void
-remote_answer_set_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (HandsetCall) self = HANDSET_CALL (user_data);
-  g_autoptr (GError) error = NULL;
-
-  self->making_offer = FALSE;
-  if (!handset_media_set_remote_description_finish (HANDSET_MEDIA (object), result, &error))
-    {
-      if (call_is_ended (self))
-        return;
-      g_warning ("Call %s: the answer cannot be used: %s", self->call_id, error->message);
-      call_send_event (self, HANDSET_CALL_EVENT_HANGUP,
-                       handset_call_event_build_hangup (self->call_id, self->party_id,
-                                                        HANDSET_HANGUP_UNKNOWN_ERROR));
-      call_end_call (self, HANDSET_CALL_END_ERROR);
-      return;
-    }
-
-  self->remote_description_set = TRUE;
-  self->local_offer_pending = FALSE;
-  call_apply_pending_candidates (self);
-}
-
-static void
-select_answer (HandsetCall *self, HandsetCallEvent *answer)
-{
-  const char *sender = handset_call_event_get_sender (answer);
-  const char *party = handset_call_event_get_party_id (answer);
-  g_autofree char *key = call_party_key (sender, party);
-  GPtrArray *buffered;
-
-  handset_clock_clear (self->clock, &self->invite_timer);
-  set_opponent (self, sender, party, handset_call_event_get_version (answer));
-  self->remote_dtmf = handset_call_event_get_dtmf (answer);
-  set_answered_by_party (self, party);
-
-  /* Only the chosen party's candidates reach the ICE agent. */
-  buffered = g_hash_table_lookup (self->candidates_by_party, key);
-  if (buffered != NULL)
-    call_give_to_media (self, buffered);
-  g_hash_table_remove_all (self->candidates_by_party);
-
-  if (party != NULL)
-    call_send_event (self, HANDSET_CALL_EVENT_SELECT_ANSWER,
-                     handset_call_event_build_select_answer (self->call_id, self->party_id, party));
-
-  call_set_state (self, HANDSET_CALL_STATE_CONNECTING);
-  handset_media_set_remote_description (self->media, "answer", handset_call_event_get_sdp (answer),
-                                        self->cancellable, remote_answer_set_cb,
-                                        g_object_ref (self));
-}
-
-/* ------------------------------------------------------------------ incoming */
-
-static void remote_offer_set_cb (GObject *object, GAsyncResult *result, gpointer user_data);
-
-static void
-ring_timeout_cb (gpointer user_data)
-{
-  HandsetCall *self = HANDSET_CALL (user_data);
-
-  self->ring_timer = 0;
-  /* The invite expired while ringing: stop, and send nothing. */
-  if (self->state == HANDSET_CALL_STATE_RINGING)
-    call_end_call (self, HANDSET_CALL_END_MISSED);
-}
-
-/**
- * handset_call_start_ringing:
- * @remaining_ms: how long the invite stays valid
- *
- * Called by the manager once the whole sync batch says this call should
- * ring.
- */
-void
-handset_call_start_ringing (HandsetCall *self, gint64 remaining_ms)
-{
-  g_return_if_fail (HANDSET_IS_CALL (self));
-
-  if (self->state != HANDSET_CALL_STATE_FLEDGLING)
-    return;
-
-  self->rang = TRUE;
-  call_set_state (self, HANDSET_CALL_STATE_RINGING);
-  self->ring_timer = handset_clock_add_timeout (
-      self->clock, (guint) CLAMP (remaining_ms, 0, G_MAXINT), ring_timeout_cb, self);
-}
-
-static void
-answer_created_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (HandsetCall) self = HANDSET_CALL (user_data);
-  g_autoptr (GError) error = NULL;
-  g_autofree char *sdp = NULL;
-
-  sdp = handset_media_create_answer_finish (HANDSET_MEDIA (object), result, &error);
-  if (call_is_ended (self))
-    return;
-
-  if (sdp == NULL)
-    {
-      g_warning ("Call %s: no answer: %s", self->call_id, error->message);
-      call_send_event (self, HANDSET_CALL_EVENT_HANGUP,
-                       handset_call_event_build_hangup (self->call_id, self->party_id,
-                                                        HANDSET_HANGUP_USER_MEDIA_FAILED));
-      call_end_call (self, HANDSET_CALL_END_USER_MEDIA_FAILED);
-      return;
-    }
-
-  call_send_event (self, HANDSET_CALL_EVENT_ANSWER,
-                   handset_call_event_build_answer (self->call_id, self->party_id, sdp,
-                                                    call_own_stream_metadata (self)));
-  call_set_state (self, HANDSET_CALL_STATE_CONNECTING);
-  /* Candidates only after the answer went out. */
-  call_allow_candidates (self, HANDSET_CALL_FIRST_FLUSH_CALLEE_MS);
-}
-
-static void
-create_answer_now (HandsetCall *self)
-{
-  call_set_state (self, HANDSET_CALL_STATE_CREATE_ANSWER);
-  handset_media_create_answer (self->media, self->cancellable, answer_created_cb,
-                               g_object_ref (self));
-}
-
-static void
-remote_offer_set_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (HandsetCall) self = HANDSET_CALL (user_data);
-  g_autoptr (GError) error = NULL;
-
-  if (!handset_media_set_remote_description_finish (HANDSET_MEDIA (object), result, &error))
-    {
-      if (call_is_ended (self))
-        return;
-      /* An offer we cannot use: the call cannot work, and the caller
-       * hears why (it is only read once the call is answered). */
-      g_warning ("Call %s: the offer cannot be used: %s", self->call_id, error->message);
-      call_send_event (self, HANDSET_CALL_EVENT_HANGUP,
-                       handset_call_event_build_hangup (self->call_id, self->party_id,
-                                                        HANDSET_HANGUP_UNKNOWN_ERROR));
-      call_end_call (self, HANDSET_CALL_END_ERROR);
-      return;
-    }
-
-  self->remote_description_set = TRUE;
-  call_apply_pending_candidates (self);
-  if (self->answer_wanted && !call_is_ended (self))
-    create_answer_now (self);
-}
-
-/**
- * handset_call_answer:
- * @video: whether to send video
- */
-void
-handset_call_answer (HandsetCall *self, gboolean video)
-{
-  g_autoptr (GError) error = NULL;
-
-  g_return_if_fail (HANDSET_IS_CALL (self));
-
-  if (self->state != HANDSET_CALL_STATE_RINGING && self->state != HANDSET_CALL_STATE_FLEDGLING)
-    return;
-
-  handset_clock_clear (self->clock, &self->ring_timer);
-  if (video != self->video)
-    {
-      self->video = video;
-      g_object_notify_by_pspec (G_OBJECT (self), handset_call_props[PROP_VIDEO]);
-    }
-  call_set_state (self, HANDSET_CALL_STATE_WAIT_LOCAL_MEDIA);
-  self->answer_wanted = TRUE;
-  if (self->media == NULL)
-    {
-      g_autoptr (HandsetMedia) media =
-          self->media_factory (video, self->media_factory_data, &error);
-
-      if (media == NULL)
-        {
-          g_warning ("Call %s cannot be answered: %s", self->call_id, error->message);
-          call_send_event (self, HANDSET_CALL_EVENT_HANGUP,
-                           handset_call_event_build_hangup (self->call_id, self->party_id,
-                                                            HANDSET_HANGUP_USER_MEDIA_FAILED));
-          call_end_call (self, HANDSET_CALL_END_USER_MEDIA_FAILED);
-          return;
-        }
-      attach_media (self, media);
-      handset_media_set_muted (media, self->muted);
-      if (self->shown_streams != NULL)
-        handset_media_set_shown_streams (media, (const char *const *) self->shown_streams);
-      /* The offer, then the candidates that came with or after it; once it
-       * is set, the answer is made (remote_offer_set_cb). */
-      handset_media_set_remote_description (
-          media, "offer", handset_call_event_get_sdp (self->invite), self->cancellable,
-          remote_offer_set_cb, g_object_ref (self));
-      return;
-    }
-  handset_media_set_video (self->media, video);
-  if (self->remote_description_set)
-    create_answer_now (self);
-}
-
-/**
- * handset_call_reject:
- *
- * Declines a ringing call everywhere: an m.call.reject stops every device
- * of ours. A version 0 caller knows no reject and gets a hangup.
- */
-void
-handset_call_reject (HandsetCall *self)
-{
-  g_return_if_fail (HANDSET_IS_CALL (self));
-
-  /* Only before an answer went out. */
-  if (self->direction != HANDSET_CALL_DIRECTION_INCOMING ||
-      self->state >= HANDSET_CALL_STATE_CONNECTING)
-    return;
-
-  if (self->opponent_version == 0)
-    call_send_event (self, HANDSET_CALL_EVENT_HANGUP,
-                     handset_call_event_build_hangup (self->call_id, self->party_id,
-                                                      HANDSET_HANGUP_USER_HANGUP));
-  else
-    call_send_event (self, HANDSET_CALL_EVENT_REJECT,
-                     handset_call_event_build_reject (self->call_id, self->party_id));
-  call_end_call (self, HANDSET_CALL_END_LOCAL_REJECT);
-}
-
-/**
- * handset_call_refuse_busy:
- *
- * An incoming call that may not ring here (too many ring already) is
- * refused with a hangup whose reason is `user_busy`; here it was missed.
- */
-void
-handset_call_refuse_busy (HandsetCall *self)
-{
-  g_return_if_fail (HANDSET_IS_CALL (self));
-
-  if (self->direction != HANDSET_CALL_DIRECTION_INCOMING ||
-      self->state != HANDSET_CALL_STATE_FLEDGLING)
-    return;
-
-  call_send_event (
-      self, HANDSET_CALL_EVENT_HANGUP,
-      handset_call_event_build_hangup (self->call_id, self->party_id, HANDSET_HANGUP_USER_BUSY));
-  call_end_call (self, HANDSET_CALL_END_MISSED);
-}
-
-/**
- * handset_call_hangup:
- *
- * Ends the call from this side. A caller cancelling before an answer sends
- * a hangup, never a reject.
- */
-void
-handset_call_hangup (HandsetCall *self)
-{
-  g_return_if_fail (HANDSET_IS_CALL (self));
-
-  if (call_is_ended (self))
-    return;
-
-  if (self->direction == HANDSET_CALL_DIRECTION_INCOMING &&
-      self->state < HANDSET_CALL_STATE_CONNECTING)
-    {
-      handset_call_reject (self);
-      return;
-    }
-
-  /* Before the invite went out there is nobody to tell. */
-  if (self->state >= HANDSET_CALL_STATE_INVITE_SENT)
-    call_send_event (self, HANDSET_CALL_EVENT_HANGUP,
-                     handset_call_event_build_hangup (self->call_id, self->party_id,
-                                                      HANDSET_HANGUP_USER_HANGUP));
-  call_end_call (self, HANDSET_CALL_END_LOCAL_HANGUP);
-}
-
-/**
- * handset_call_replace:
- *
- * Ends an outgoing call that lost a glare: the peer is told, with a
- * hangup, and the call ends as replaced.
- */
-void
-handset_call_replace (HandsetCall *self)
-{
-  g_return_if_fail (HANDSET_IS_CALL (self));
-
-  if (call_is_ended (self))
-    return;
-
-  if (self->state >= HANDSET_CALL_STATE_INVITE_SENT)
-    call_send_event (self, HANDSET_CALL_EVENT_HANGUP,
-                     handset_call_event_build_hangup (self->call_id, self->party_id,
-                                                      HANDSET_HANGUP_USER_HANGUP));
-  call_end_call (self, HANDSET_CALL_END_REPLACED);
-}
-
 /* ------------------------------------------------------------------ events in */
 
-static HandsetCallEndReason
-reason_for_remote_hangup (HandsetCall *self, const char *reason)
+/* What a hangup of the opponent, with @reason, ends the call as. */
+HandsetCallEndReason
+handset_call_remote_hangup_reason (HandsetCall *self, const char *reason)
 {
   if (self->state == HANDSET_CALL_STATE_RINGING)
     return HANDSET_CALL_END_MISSED;
@@ -691,165 +251,6 @@ reason_for_remote_hangup (HandsetCall *self, const char *reason)
   return HANDSET_CALL_END_ERROR;
 }
 
-static void
-handle_as_caller (HandsetCall *self, HandsetCallEvent *event)
-{
-  const char *sender = handset_call_event_get_sender (event);
-  const char *party = handset_call_event_get_party_id (event);
-
-  switch (handset_call_event_get_event_type (event))
-    {
-      case HANDSET_CALL_EVENT_ANSWER:
-        /* The first answer wins; later ones change nothing. */
-        if (self->state == HANDSET_CALL_STATE_INVITE_SENT && !self->opponent_selected)
-          {
-            call_handle_stream_metadata (self, handset_call_event_get_stream_metadata (event));
-            select_answer (self, event);
-          }
-        break;
-
-      case HANDSET_CALL_EVENT_REJECT:
-        if (self->state == HANDSET_CALL_STATE_INVITE_SENT && !self->opponent_selected)
-          {
-            /* The spec has the caller select the rejecting party. */
-            if (party != NULL)
-              call_send_event (
-                  self, HANDSET_CALL_EVENT_SELECT_ANSWER,
-                  handset_call_event_build_select_answer (self->call_id, self->party_id, party));
-            set_answered_by_party (self, party);
-            call_end_call (self, HANDSET_CALL_END_DECLINED);
-          }
-        break;
-
-      case HANDSET_CALL_EVENT_CANDIDATES:
-        if (self->opponent_selected)
-          {
-            if (call_from_opponent (self, event))
-              call_give_to_media (self, handset_call_event_get_candidates (event));
-          }
-        else
-          {
-            g_autofree char *key = call_party_key (sender, party);
-            GPtrArray *buffered = g_hash_table_lookup (self->candidates_by_party, key);
-            GPtrArray *incoming = handset_call_event_get_candidates (event);
-
-            if (buffered == NULL)
-              {
-                if (g_hash_table_size (self->candidates_by_party) >= MAX_BUFFERED_PARTIES)
-                  {
-                    g_debug ("Call %s: candidates of one party too many dropped", self->call_id);
-                    break;
-                  }
-                buffered =
-                    g_ptr_array_new_with_free_func ((GDestroyNotify) handset_ice_candidate_free);
-                g_hash_table_insert (self->candidates_by_party, g_steal_pointer (&key), buffered);
-              }
-            for (guint i = 0; i < incoming->len && buffered->len < MAX_BUFFERED_CANDIDATES; i++)
-              g_ptr_array_add (buffered,
-                               handset_ice_candidate_copy (g_ptr_array_index (incoming, i)));
-          }
-        break;
-
-      case HANDSET_CALL_EVENT_HANGUP:
-        if (call_from_opponent (self, event))
-          {
-            g_free (self->remote_reason);
-            self->remote_reason = g_strdup (handset_call_event_get_reason (event));
-            call_end_call (self, reason_for_remote_hangup (self, self->remote_reason));
-          }
-        else if (!self->opponent_selected && handset_call_event_get_version (event) == 0)
-          {
-            /* A version 0 callee declines with a hangup. */
-            call_end_call (self, HANDSET_CALL_END_DECLINED);
-          }
-        /* A hangup from another party leaves the call to the others. */
-        break;
-
-      case HANDSET_CALL_EVENT_NEGOTIATE:
-        call_handle_negotiate (self, event);
-        break;
-
-      case HANDSET_CALL_EVENT_SDP_STREAM_METADATA_CHANGED:
-        if (call_from_opponent (self, event))
-          call_handle_stream_metadata (self, handset_call_event_get_stream_metadata (event));
-        break;
-
-      case HANDSET_CALL_EVENT_INVITE:
-      case HANDSET_CALL_EVENT_SELECT_ANSWER:
-      default:
-        break;
-    }
-}
-
-static void
-handle_as_callee (HandsetCall *self, HandsetCallEvent *event)
-{
-  const char *sender = handset_call_event_get_sender (event);
-  const char *party = handset_call_event_get_party_id (event);
-  gboolean from_own_user = g_strcmp0 (sender, self->own_user_id) == 0;
-
-  switch (handset_call_event_get_event_type (event))
-    {
-      case HANDSET_CALL_EVENT_CANDIDATES:
-        if (call_from_opponent (self, event))
-          call_give_to_media (self, handset_call_event_get_candidates (event));
-        break;
-
-      case HANDSET_CALL_EVENT_HANGUP:
-        if (call_from_opponent (self, event))
-          {
-            g_free (self->remote_reason);
-            self->remote_reason = g_strdup (handset_call_event_get_reason (event));
-            call_end_call (self, reason_for_remote_hangup (self, self->remote_reason));
-          }
-        break;
-
-      case HANDSET_CALL_EVENT_REJECT:
-        /* Declined on another device of ours: every device stops. */
-        if (from_own_user && g_strcmp0 (party, self->party_id) != 0 &&
-            self->state < HANDSET_CALL_STATE_CONNECTING)
-          {
-            set_answered_by_party (self, party);
-            call_end_call (self, HANDSET_CALL_END_DECLINED_ELSEWHERE);
-          }
-        break;
-
-      case HANDSET_CALL_EVENT_ANSWER:
-        /* Another device of ours answered; a select_answer will follow, but
-         * a ringing device can stop now. */
-        if (from_own_user && g_strcmp0 (party, self->party_id) != 0 &&
-            (self->state == HANDSET_CALL_STATE_RINGING ||
-             self->state == HANDSET_CALL_STATE_FLEDGLING))
-          {
-            set_answered_by_party (self, party);
-            call_end_call (self, HANDSET_CALL_END_ANSWERED_ELSEWHERE);
-          }
-        break;
-
-      case HANDSET_CALL_EVENT_SELECT_ANSWER:
-        if (call_from_opponent (self, event) &&
-            g_strcmp0 (handset_call_event_get_selected_party_id (event), self->party_id) != 0)
-          {
-            set_answered_by_party (self, handset_call_event_get_selected_party_id (event));
-            call_end_call (self, HANDSET_CALL_END_ANSWERED_ELSEWHERE);
-          }
-        break;
-
-      case HANDSET_CALL_EVENT_NEGOTIATE:
-        call_handle_negotiate (self, event);
-        break;
-
-      case HANDSET_CALL_EVENT_SDP_STREAM_METADATA_CHANGED:
-        if (call_from_opponent (self, event))
-          call_handle_stream_metadata (self, handset_call_event_get_stream_metadata (event));
-        break;
-
-      case HANDSET_CALL_EVENT_INVITE:
-      default:
-        break;
-    }
-}
-
 /**
  * handset_call_handle_event:
  *
@@ -865,9 +266,9 @@ handset_call_handle_event (HandsetCall *self, HandsetCallEvent *event)
     return;
 
   if (self->direction == HANDSET_CALL_DIRECTION_OUTGOING)
-    handle_as_caller (self, event);
+    handset_call_caller_handle_event (self, event);
   else
-    handle_as_callee (self, event);
+    handset_call_callee_handle_event (self, event);
 }
 
 /**
@@ -882,84 +283,6 @@ handset_call_add_early_candidates (HandsetCall *self, HandsetCallEvent *candidat
   g_return_if_fail (HANDSET_IS_CALL (self));
 
   handset_call_handle_event (self, candidates);
-}
-
-/* ------------------------------------------------------------------ controls */
-
-void
-handset_call_set_muted (HandsetCall *self, gboolean muted)
-{
-  g_return_if_fail (HANDSET_IS_CALL (self));
-
-  if (self->muted == muted || call_is_ended (self))
-    return;
-
-  call_set_boolean (self, &self->muted, muted, PROP_MUTED);
-  if (self->media != NULL)
-    handset_media_set_muted (self->media, muted);
-  /* Tell the peer, so it can show it; nothing is renegotiated. */
-  if (self->opponent_selected && self->opponent_version >= 1)
-    call_send_event (self, HANDSET_CALL_EVENT_SDP_STREAM_METADATA_CHANGED,
-                     handset_call_event_build_sdp_stream_metadata_changed (
-                         self->call_id, self->party_id, call_own_stream_metadata (self)));
-}
-
-/**
- * handset_call_set_on_hold:
- *
- * Holds or resumes through m.call.negotiate (`sendonly` then `sendrecv`).
- */
-void
-handset_call_set_on_hold (HandsetCall *self, gboolean on_hold)
-{
-  g_return_if_fail (HANDSET_IS_CALL (self));
-
-  /* A call that rings (no media yet) is answered or declined, not held. */
-  if (self->on_hold == on_hold || !call_can_renegotiate (self) || call_is_ended (self) ||
-      self->media == NULL)
-    return;
-
-  call_set_boolean (self, &self->on_hold, on_hold, PROP_ON_HOLD);
-  handset_media_set_local_hold (self->media, on_hold);
-  call_start_negotiation (self, FALSE);
-}
-
-/**
- * handset_call_set_video:
- *
- * Adds video to a call, or stops it, through m.call.negotiate.
- */
-void
-handset_call_set_video (HandsetCall *self, gboolean video)
-{
-  g_return_if_fail (HANDSET_IS_CALL (self));
-
-  if (self->video == video || call_is_ended (self))
-    return;
-
-  self->video = video;
-  g_object_notify_by_pspec (G_OBJECT (self), handset_call_props[PROP_VIDEO]);
-  if (self->media != NULL)
-    handset_media_set_video (self->media, video);
-  if (self->state == HANDSET_CALL_STATE_CONNECTING || self->state == HANDSET_CALL_STATE_CONNECTED)
-    call_start_negotiation (self, FALSE);
-}
-
-/**
- * handset_call_set_answered_by:
- * @device_name: (nullable): a name for the device that answered
- */
-void
-handset_call_set_answered_by (HandsetCall *self, const char *device_name)
-{
-  g_return_if_fail (HANDSET_IS_CALL (self));
-
-  if (g_strcmp0 (self->answered_by, device_name) == 0)
-    return;
-
-  g_free (self->answered_by);
-  self->answered_by = g_strdup (device_name);
-  g_object_notify_by_pspec (G_OBJECT (self), handset_call_props[PROP_ANSWERED_BY]);
 }
 
 /* ------------------------------------------------------------------ object */
@@ -1220,8 +543,8 @@ handset_call_init (HandsetCall *self)
       g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
 }
 
-static void
-attach_media (HandsetCall *self, HandsetMedia *media)
+void
+handset_call_attach_media (HandsetCall *self, HandsetMedia *media)
 {
   self->media = g_object_ref (media);
   g_signal_connect (media, "local-candidate", G_CALLBACK (call_local_candidate_cb), self);
@@ -1268,7 +591,7 @@ handset_call_new_outgoing (HandsetClock *clock,
 {
   HandsetCall *self = call_new (clock, own_user_id, room_id, call_id, party_id);
 
-  attach_media (self, media);
+  handset_call_attach_media (self, media);
   self->direction = HANDSET_CALL_DIRECTION_OUTGOING;
   self->invitee = g_strdup (invitee);
   self->video = video;
@@ -1296,6 +619,7 @@ handset_call_new_incoming (HandsetClock *clock,
 {
   HandsetCall *self = call_new (clock, own_user_id, handset_call_event_get_room_id (invite),
                                 handset_call_event_get_call_id (invite), party_id);
+  HandsetSdpSummary sdp;
 
   self->media_factory = media_factory;
   self->media_factory_data = media_factory_data;
@@ -1303,351 +627,12 @@ handset_call_new_incoming (HandsetClock *clock,
   self->invite = handset_call_event_ref (invite);
   self->invitee = g_strdup (handset_call_event_get_invitee (invite));
   self->remote_dtmf = handset_call_event_get_dtmf (invite);
-  self->remote_video = sdp_sends_video (handset_call_event_get_sdp (invite));
-  set_opponent (self, handset_call_event_get_sender (invite),
-                handset_call_event_get_party_id (invite), handset_call_event_get_version (invite));
+  handset_sdp_summarize (handset_call_event_get_sdp (invite), &sdp);
+  self->remote_video = sdp.sends_video;
+  handset_call_set_opponent (self, handset_call_event_get_sender (invite),
+                             handset_call_event_get_party_id (invite),
+                             handset_call_event_get_version (invite));
   call_handle_stream_metadata (self, handset_call_event_get_stream_metadata (invite));
 
   return self;
-}
-
-/* ------------------------------------------------------------------ getters */
-
-/**
- * handset_call_get_remote_video:
- *
- * Returns: whether the caller's invite sends video: the call rings as a
- *   video call
- */
-gboolean
-handset_call_get_remote_video (HandsetCall *self)
-{
-  g_return_val_if_fail (HANDSET_IS_CALL (self), FALSE);
-
-  return self->remote_video;
-}
-
-const char *
-handset_call_get_call_id (HandsetCall *self)
-{
-  return self->call_id;
-}
-
-const char *
-handset_call_get_room_id (HandsetCall *self)
-{
-  return self->room_id;
-}
-
-const char *
-handset_call_get_party_id (HandsetCall *self)
-{
-  return self->party_id;
-}
-
-HandsetCallDirection
-handset_call_get_direction (HandsetCall *self)
-{
-  return self->direction;
-}
-
-HandsetCallState
-handset_call_get_state (HandsetCall *self)
-{
-  return self->state;
-}
-
-/**
- * handset_call_get_invitee:
- *
- * Returns: (nullable): whom the invite was for
- */
-const char *
-handset_call_get_invitee (HandsetCall *self)
-{
-  return self->invitee;
-}
-
-/**
- * handset_call_get_opponent_user_id:
- *
- * Returns: (nullable): the other party's user; %NULL for an outgoing call
- *   until an answer is chosen
- */
-const char *
-handset_call_get_opponent_user_id (HandsetCall *self)
-{
-  return self->opponent_user_id;
-}
-
-/**
- * handset_call_get_opponent_party_id:
- *
- * Returns: (nullable): the other party's party ID
- */
-const char *
-handset_call_get_opponent_party_id (HandsetCall *self)
-{
-  return self->opponent_party_id;
-}
-
-int
-handset_call_get_opponent_version (HandsetCall *self)
-{
-  return self->opponent_version;
-}
-
-/**
- * handset_call_get_answered_by:
- *
- * Returns: (nullable): the device that answered or declined: ours when
- *   another device of ours took the call, theirs when we called
- */
-const char *
-handset_call_get_answered_by (HandsetCall *self)
-{
-  return self->answered_by;
-}
-
-/**
- * handset_call_get_answered_by_party:
- *
- * Returns: (nullable): the party ID behind handset_call_get_answered_by()
- */
-const char *
-handset_call_get_answered_by_party (HandsetCall *self)
-{
-  return self->answered_by_party;
-}
-
-HandsetCallEndReason
-handset_call_get_end_reason (HandsetCall *self)
-{
-  return self->end_reason;
-}
-
-/**
- * handset_call_get_remote_reason:
- *
- * Returns: (nullable): the reason of the opponent's hangup, as sent
- */
-const char *
-handset_call_get_remote_reason (HandsetCall *self)
-{
-  return self->remote_reason;
-}
-
-gboolean
-handset_call_get_video (HandsetCall *self)
-{
-  return self->video;
-}
-
-gboolean
-handset_call_get_muted (HandsetCall *self)
-{
-  return self->muted;
-}
-
-gboolean
-handset_call_get_on_hold (HandsetCall *self)
-{
-  return self->on_hold;
-}
-
-gboolean
-handset_call_get_remote_on_hold (HandsetCall *self)
-{
-  return self->remote_on_hold;
-}
-
-gboolean
-handset_call_get_remote_audio_muted (HandsetCall *self)
-{
-  return self->remote_audio_muted;
-}
-
-gboolean
-handset_call_get_remote_video_muted (HandsetCall *self)
-{
-  return self->remote_video_muted;
-}
-
-/**
- * handset_call_get_remote_dtmf:
- *
- * Returns: whether the peer asked for DTMF (`capabilities`)
- */
-gboolean
-handset_call_get_remote_dtmf (HandsetCall *self)
-{
-  return self->remote_dtmf;
-}
-
-/**
- * handset_call_get_rang:
- *
- * Returns: whether this incoming call ever rang here
- */
-gboolean
-handset_call_get_rang (HandsetCall *self)
-{
-  return self->rang;
-}
-
-/**
- * handset_call_get_connected_time:
- *
- * Returns: the clock's time when the call connected, or 0
- */
-gint64
-handset_call_get_connected_time (HandsetCall *self)
-{
-  return self->connected_time;
-}
-
-/**
- * handset_call_get_media:
- *
- * Returns: (transfer none) (nullable): the call's media; an incoming
- *   call has none until it is answered (see #HandsetCall:media)
- */
-HandsetMedia *
-handset_call_get_media (HandsetCall *self)
-{
-  return self->media;
-}
-
-/**
- * handset_call_get_invite:
- *
- * Returns: (transfer none) (nullable): the invite of an incoming call
- */
-HandsetCallEvent *
-handset_call_get_invite (HandsetCall *self)
-{
-  return self->invite;
-}
-
-/**
- * handset_call_get_n_buffered_candidates:
- *
- * Returns: how many remote candidates the call keeps until it can use
- *   them, for every party that sent some; for tests and diagnostics
- */
-guint
-handset_call_get_n_buffered_candidates (HandsetCall *self)
-{
-  GHashTableIter iter;
-  gpointer buffered;
-  guint n;
-
-  g_return_val_if_fail (HANDSET_IS_CALL (self), 0);
-
-  n = self->pending_remote_candidates->len;
-  g_hash_table_iter_init (&iter, self->candidates_by_party);
-  while (g_hash_table_iter_next (&iter, NULL, &buffered))
-    n += ((GPtrArray *) buffered)->len;
-
-  return n;
-}
-
-/**
- * handset_call_is_active:
- *
- * Returns: whether the call has not ended
- */
-gboolean
-handset_call_is_active (HandsetCall *self)
-{
-  return self->state != HANDSET_CALL_STATE_ENDED;
-}
-
-gboolean
-handset_call_get_encrypted (HandsetCall *self)
-{
-  g_return_val_if_fail (HANDSET_IS_CALL (self), FALSE);
-
-  return self->encrypted;
-}
-
-void
-handset_call_set_encrypted (HandsetCall *self, gboolean encrypted)
-{
-  g_return_if_fail (HANDSET_IS_CALL (self));
-
-  call_set_boolean (self, &self->encrypted, encrypted, PROP_ENCRYPTED);
-}
-
-gboolean
-handset_call_get_waiting_for_keys (HandsetCall *self)
-{
-  g_return_val_if_fail (HANDSET_IS_CALL (self), FALSE);
-
-  return self->waiting_for_keys;
-}
-
-gboolean
-handset_call_get_waiting_for_join (HandsetCall *self)
-{
-  g_return_val_if_fail (HANDSET_IS_CALL (self), FALSE);
-  return self->waiting_for_join;
-}
-
-void
-handset_call_set_waiting_for_join (HandsetCall *self, gboolean waiting)
-{
-  g_return_if_fail (HANDSET_IS_CALL (self));
-  call_set_boolean (self, &self->waiting_for_join, waiting, PROP_WAITING_FOR_JOIN);
-}
-
-/**
- * handset_call_set_waiting_for_keys:
- *
- * Says whether the opponent's events cannot be read yet; any event of the
- * opponent that is read clears it.
- */
-void
-handset_call_set_waiting_for_keys (HandsetCall *self, gboolean waiting)
-{
-  g_return_if_fail (HANDSET_IS_CALL (self));
-
-  call_set_boolean (self, &self->waiting_for_keys, waiting, PROP_WAITING_FOR_KEYS);
-}
-
-/**
- * handset_peer_trust_is_cross_signed:
- *
- * Returns: whether the other device is cross-signed by its owner (whether
- *   or not we verified them), their identity unchanged
- */
-gboolean
-handset_peer_trust_is_cross_signed (HandsetPeerTrust trust)
-{
-  return trust == HANDSET_PEER_TRUST_CROSS_SIGNED || trust == HANDSET_PEER_TRUST_VERIFIED;
-}
-
-HandsetPeerTrust
-handset_call_get_peer_trust (HandsetCall *self)
-{
-  g_return_val_if_fail (HANDSET_IS_CALL (self), HANDSET_PEER_TRUST_UNKNOWN);
-
-  return self->peer_trust;
-}
-
-/**
- * handset_call_set_peer_trust:
- *
- * What the encryption says of the device the opponent calls or answers
- * from.
- */
-void
-handset_call_set_peer_trust (HandsetCall *self, HandsetPeerTrust trust)
-{
-  g_return_if_fail (HANDSET_IS_CALL (self));
-
-  if (self->peer_trust == trust)
-    return;
-  self->peer_trust = trust;
-  g_object_notify_by_pspec (G_OBJECT (self), handset_call_props[PROP_PEER_TRUST]);
 }

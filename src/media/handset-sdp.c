@@ -148,6 +148,41 @@ handset_sdp_read_streams (const GstSDPMessage *sdp, GPtrArray *mids, GPtrArray *
     }
 }
 
+/* Whether a section of @media that is not refused (port 0 refuses it)
+ * sends: its direction is sendrecv or sendonly, or none is given. */
+gboolean
+handset_sdp_sends (const GstSDPMessage *sdp, const char *media)
+{
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
+    {
+      const GstSDPMedia *m = gst_sdp_message_get_media (sdp, i);
+
+      if (g_strcmp0 (gst_sdp_media_get_media (m), media) == 0 && gst_sdp_media_get_port (m) != 0 &&
+          gst_sdp_media_get_attribute_val (m, "recvonly") == NULL &&
+          gst_sdp_media_get_attribute_val (m, "inactive") == NULL)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* Whether every section, refused or not, only sends or is inactive, and
+ * there is one: the sender holds the call. */
+gboolean
+handset_sdp_holds (const GstSDPMessage *sdp)
+{
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
+    {
+      const GstSDPMedia *m = gst_sdp_message_get_media (sdp, i);
+
+      if (gst_sdp_media_get_attribute_val (m, "sendonly") == NULL &&
+          gst_sdp_media_get_attribute_val (m, "inactive") == NULL)
+        return FALSE;
+    }
+
+  return gst_sdp_message_medias_len (sdp) > 0;
+}
+
 const char *
 handset_sdp_direction_name (gboolean sends, gboolean receives)
 {

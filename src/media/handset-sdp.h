@@ -24,6 +24,8 @@ int handset_sdp_payload_type (const GstSDPMessage *sdp,
 gboolean handset_sdp_has_media (const GstSDPMessage *sdp, const char *media);
 void handset_sdp_read_direction (const GstSDPMessage *sdp, gboolean *sends, gboolean *receives);
 void handset_sdp_read_streams (const GstSDPMessage *sdp, GPtrArray *mids, GPtrArray *streams);
+gboolean handset_sdp_sends (const GstSDPMessage *sdp, const char *media);
+gboolean handset_sdp_holds (const GstSDPMessage *sdp);
 
 const char *handset_sdp_direction_name (gboolean sends, gboolean receives);
 void handset_sdp_set_directions (GstSDPMessage *sdp, const char *direction);

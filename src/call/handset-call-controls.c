@@ -1,0 +1,122 @@
+/* handset-call-controls.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * What the person does to a call going on: hang up (or lose a glare),
+ * mute, hold and resume, add or stop video.
+ */
+
+#define G_LOG_DOMAIN "Handset-Call"
+
+#include "config.h"
+
+#include "handset-call-private.h"
+
+/**
+ * handset_call_hangup:
+ *
+ * Ends the call from this side. A caller cancelling before an answer sends
+ * a hangup, never a reject.
+ */
+void
+handset_call_hangup (HandsetCall *self)
+{
+  g_return_if_fail (HANDSET_IS_CALL (self));
+
+  if (call_is_ended (self))
+    return;
+
+  if (self->direction == HANDSET_CALL_DIRECTION_INCOMING &&
+      self->state < HANDSET_CALL_STATE_CONNECTING)
+    {
+      handset_call_reject (self);
+      return;
+    }
+
+  /* Before the invite went out there is nobody to tell. */
+  if (self->state >= HANDSET_CALL_STATE_INVITE_SENT)
+    call_send_event (self, HANDSET_CALL_EVENT_HANGUP,
+                     handset_call_event_build_hangup (self->call_id, self->party_id,
+                                                      HANDSET_HANGUP_USER_HANGUP));
+  call_end_call (self, HANDSET_CALL_END_LOCAL_HANGUP);
+}
+
+/**
+ * handset_call_replace:
+ *
+ * Ends an outgoing call that lost a glare: the peer is told, with a
+ * hangup, and the call ends as replaced.
+ */
+void
+handset_call_replace (HandsetCall *self)
+{
+  g_return_if_fail (HANDSET_IS_CALL (self));
+
+  if (call_is_ended (self))
+    return;
+
+  if (self->state >= HANDSET_CALL_STATE_INVITE_SENT)
+    call_send_event (self, HANDSET_CALL_EVENT_HANGUP,
+                     handset_call_event_build_hangup (self->call_id, self->party_id,
+                                                      HANDSET_HANGUP_USER_HANGUP));
+  call_end_call (self, HANDSET_CALL_END_REPLACED);
+}
+
+void
+handset_call_set_muted (HandsetCall *self, gboolean muted)
+{
+  g_return_if_fail (HANDSET_IS_CALL (self));
+
+  if (self->muted == muted || call_is_ended (self))
+    return;
+
+  call_set_boolean (self, &self->muted, muted, PROP_MUTED);
+  if (self->media != NULL)
+    handset_media_set_muted (self->media, muted);
+  /* Tell the peer, so it can show it; nothing is renegotiated. */
+  if (self->opponent_selected && self->opponent_version >= 1)
+    call_send_event (self, HANDSET_CALL_EVENT_SDP_STREAM_METADATA_CHANGED,
+                     handset_call_event_build_sdp_stream_metadata_changed (
+                         self->call_id, self->party_id, call_own_stream_metadata (self)));
+}
+
+/**
+ * handset_call_set_on_hold:
+ *
+ * Holds or resumes through m.call.negotiate (`sendonly` then `sendrecv`).
+ */
+void
+handset_call_set_on_hold (HandsetCall *self, gboolean on_hold)
+{
+  g_return_if_fail (HANDSET_IS_CALL (self));
+
+  /* A call that rings (no media yet) is answered or declined, not held. */
+  if (self->on_hold == on_hold || !call_can_renegotiate (self) || call_is_ended (self) ||
+      self->media == NULL)
+    return;
+
+  call_set_boolean (self, &self->on_hold, on_hold, PROP_ON_HOLD);
+  handset_media_set_local_hold (self->media, on_hold);
+  call_start_negotiation (self, FALSE);
+}
+
+/**
+ * handset_call_set_video:
+ *
+ * Adds video to a call, or stops it, through m.call.negotiate.
+ */
+void
+handset_call_set_video (HandsetCall *self, gboolean video)
+{
+  g_return_if_fail (HANDSET_IS_CALL (self));
+
+  if (self->video == video || call_is_ended (self))
+    return;
+
+  self->video = video;
+  g_object_notify_by_pspec (G_OBJECT (self), handset_call_props[PROP_VIDEO]);
+  if (self->media != NULL)
+    handset_media_set_video (self->media, video);
+  if (self->state == HANDSET_CALL_STATE_CONNECTING || self->state == HANDSET_CALL_STATE_CONNECTED)
+    call_start_negotiation (self, FALSE);
+}
