@@ -251,6 +251,27 @@ check_message (const char *message, gsize *length, GError **error)
   return TRUE;
 }
 
+/* The @written bytes libolm decrypted into @plaintext (of @size bytes), as
+ * a string. A string is what the caller gets: one with a NUL inside, which
+ * would cut it short, is wiped and refused with @not_text. */
+static char *
+plaintext_to_string (char *plaintext,
+                     gsize size,
+                     size_t written,
+                     const char *not_text,
+                     GError **error)
+{
+  if (memchr (plaintext, '\0', written) != NULL)
+    {
+      g_set_error_literal (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_BAD_MESSAGE, not_text);
+      wipe_free (plaintext, size);
+      return NULL;
+    }
+
+  plaintext[written] = '\0';
+  return plaintext;
+}
+
 /* {"curve25519":{"AAAAAQ":"key",...}}, as libolm writes one-time and
  * fallback keys, to key ID → key. */
 static GHashTable *
@@ -848,25 +869,34 @@ handset_olm_account_generate_one_time_keys (HandsetOlmAccount *self, gsize count
     g_critical ("No one-time keys could be generated: %s", olm_account_last_error (self->olm));
 }
 
-GHashTable *
-handset_olm_account_get_one_time_keys (HandsetOlmAccount *self)
+/* The one-time or fallback keys libolm writes with @keys, as key ID → key;
+ * none, with a critical, when it fails. */
+static GHashTable *
+account_read_keys (HandsetOlmAccount *self,
+                   size_t (*keys_length) (const OlmAccount *account),
+                   size_t (*keys) (OlmAccount *account, void *json, size_t length),
+                   const char *what)
 {
-  g_autofree char *json = NULL;
-  gsize length;
-  size_t written;
+  gsize length = keys_length (self->olm);
+  g_autofree char *json = g_malloc (length + 1);
+  size_t written = keys (self->olm, json, length);
 
-  g_return_val_if_fail (self != NULL, NULL);
-
-  length = olm_account_one_time_keys_length (self->olm);
-  json = g_malloc (length + 1);
-  written = olm_account_one_time_keys (self->olm, json, length);
   if (written == olm_error ())
     {
-      g_critical ("The one-time keys could not be read: %s", olm_account_last_error (self->olm));
+      g_critical ("%s could not be read: %s", what, olm_account_last_error (self->olm));
       return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
     }
 
   return parse_keys_json (json, written);
+}
+
+GHashTable *
+handset_olm_account_get_one_time_keys (HandsetOlmAccount *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return account_read_keys (self, olm_account_one_time_keys_length, olm_account_one_time_keys,
+                            "The one-time keys");
 }
 
 void
@@ -890,22 +920,10 @@ handset_olm_account_generate_fallback_key (HandsetOlmAccount *self)
 GHashTable *
 handset_olm_account_get_unpublished_fallback_key (HandsetOlmAccount *self)
 {
-  g_autofree char *json = NULL;
-  gsize length;
-  size_t written;
-
   g_return_val_if_fail (self != NULL, NULL);
 
-  length = olm_account_unpublished_fallback_key_length (self->olm);
-  json = g_malloc (length + 1);
-  written = olm_account_unpublished_fallback_key (self->olm, json, length);
-  if (written == olm_error ())
-    {
-      g_critical ("The fallback key could not be read: %s", olm_account_last_error (self->olm));
-      return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-    }
-
-  return parse_keys_json (json, written);
+  return account_read_keys (self, olm_account_unpublished_fallback_key_length,
+                            olm_account_unpublished_fallback_key, "The fallback key");
 }
 
 void
@@ -1232,17 +1250,8 @@ handset_olm_session_decrypt (HandsetOlmSession *self,
       return NULL;
     }
 
-  /* A string is what the caller gets: a NUL inside would cut it short. */
-  if (memchr (plaintext, '\0', written) != NULL)
-    {
-      g_set_error_literal (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_BAD_MESSAGE,
-                           "The Olm message is not text");
-      wipe_free (plaintext, max_length + 1);
-      return NULL;
-    }
-
-  plaintext[written] = '\0';
-  return plaintext;
+  return plaintext_to_string (plaintext, max_length + 1, written, "The Olm message is not text",
+                              error);
 }
 
 /* ------------------------------------------------------------ Megolm outbound */
@@ -1526,16 +1535,9 @@ handset_megolm_inbound_decrypt (HandsetMegolmInbound *self,
       return NULL;
     }
 
-  if (memchr (plaintext, '\0', written) != NULL)
-    {
-      g_set_error_literal (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_BAD_MESSAGE,
-                           "The Megolm message is not text");
-      wipe_free (plaintext, max_length + 1);
-      return NULL;
-    }
-
-  plaintext[written] = '\0';
-  if (message_index != NULL)
+  plaintext = plaintext_to_string (plaintext, max_length + 1, written,
+                                   "The Megolm message is not text", error);
+  if (plaintext != NULL && message_index != NULL)
     *message_index = sent_index;
   return plaintext;
 }
