@@ -3,9 +3,11 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The crypto machine's state, shared by the files it is made of:
- * handset-crypto-machine.c (the account, devices, Olm) and
- * handset-crypto-megolm.c (room keys and room events). Nothing else
- * includes this.
+ * handset-crypto-machine.c (the machine, its store), handset-crypto-own-keys.c
+ * (this device's keys, published), handset-crypto-devices.c (other users'
+ * devices and identities), handset-crypto-olm-sessions.c (Olm sessions,
+ * to-device messages) and handset-crypto-megolm.c (room keys and room
+ * events). Nothing else includes this.
  */
 #pragma once
 
@@ -13,6 +15,9 @@
 #include "handset-olm.h"
 
 G_BEGIN_DECLS
+
+/* The store's value that says the device keys were published. */
+#define KEY_DEVICE_KEYS_SENT "device-keys-uploaded"
 
 typedef struct
 {
@@ -90,6 +95,8 @@ char *handset_crypto_device_slot (const char *user_id, const char *device_id);
 HandsetDeviceKeys *handset_crypto_machine_find_device_by_key (HandsetCryptoMachine *self,
                                                               const char *user_id,
                                                               const char *curve25519);
+void handset_crypto_machine_olm_entry_free (OlmEntry *entry);
+void handset_crypto_machine_save_account (HandsetCryptoMachine *self);
 void handset_crypto_machine_save_inbound (HandsetCryptoMachine *self, InboundEntry *entry);
 void handset_crypto_machine_save_outbound (HandsetCryptoMachine *self,
                                            const char *room_id,

@@ -251,6 +251,27 @@ check_message (const char *message, gsize *length, GError **error)
   return TRUE;
 }
 
+/* The @written bytes libolm decrypted into @plaintext (of @size bytes), as
+ * a string. A string is what the caller gets: one with a NUL inside, which
+ * would cut it short, is wiped and refused with @not_text. */
+static char *
+plaintext_to_string (char *plaintext,
+                     gsize size,
+                     size_t written,
+                     const char *not_text,
+                     GError **error)
+{
+  if (memchr (plaintext, '\0', written) != NULL)
+    {
+      g_set_error_literal (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_BAD_MESSAGE, not_text);
+      wipe_free (plaintext, size);
+      return NULL;
+    }
+
+  plaintext[written] = '\0';
+  return plaintext;
+}
+
 /* {"curve25519":{"AAAAAQ":"key",...}}, as libolm writes one-time and
  * fallback keys, to key ID → key. */
 static GHashTable *
@@ -290,6 +311,277 @@ parse_keys_json (const char *json, gsize length)
     }
 
   return keys;
+}
+
+/* ------------------------------------------------------------ libolm objects */
+
+/* libolm has the same calls for each of its objects, under names of their
+ * own (olm_pickle_account(), olm_pickle_session(), ...). An OlmKind holds
+ * them for one kind of object, taking it untyped, so that what is done
+ * alike to every kind (making, clearing, pickling, restoring, reading the
+ * ID, reporting an error) is written once. */
+typedef struct
+{
+  /* What the object is, in messages: "Olm account", "Megolm session". */
+  const char *name;
+  size_t (*size) (void);
+  void *(*init) (void *memory);
+  size_t (*clear) (void *olm);
+  size_t (*pickle_length) (void *olm);
+  size_t (*pickle) (void *olm, const void *key, size_t key_length, void *pickled, size_t length);
+  size_t (*unpickle) (void *olm, const void *key, size_t key_length, void *pickled, size_t length);
+  const char *(*last_error) (void *olm);
+  enum OlmErrorCode (*last_error_code) (void *olm);
+  /* NULL for an account, which has no ID. */
+  size_t (*id_length) (void *olm);
+  size_t (*id) (void *olm, void *id, size_t length);
+  /* NULL for the sessions, which are made of another device's keys. */
+  size_t (*create_random_length) (void *olm);
+  size_t (*create) (void *olm, void *random, size_t length);
+} OlmKind;
+
+/* The calls of libolm's kind @kind (account, session, ...), each on an
+ * untyped object. */
+#define OLM_KIND_CALLS(kind)                                                              \
+  static void *untyped_##kind##_init (void *memory)                                       \
+  {                                                                                       \
+    return olm_##kind (memory);                                                           \
+  }                                                                                       \
+  static size_t untyped_##kind##_clear (void *olm)                                        \
+  {                                                                                       \
+    return olm_clear_##kind (olm);                                                        \
+  }                                                                                       \
+  static size_t untyped_##kind##_pickle_length (void *olm)                                \
+  {                                                                                       \
+    return olm_pickle_##kind##_length (olm);                                              \
+  }                                                                                       \
+  static size_t untyped_##kind##_pickle (void *olm, const void *key, size_t key_length,   \
+                                         void *pickled, size_t length)                    \
+  {                                                                                       \
+    return olm_pickle_##kind (olm, key, key_length, pickled, length);                     \
+  }                                                                                       \
+  static size_t untyped_##kind##_unpickle (void *olm, const void *key, size_t key_length, \
+                                           void *pickled, size_t length)                  \
+  {                                                                                       \
+    return olm_unpickle_##kind (olm, key, key_length, pickled, length);                   \
+  }                                                                                       \
+  static const char *untyped_##kind##_last_error (void *olm)                              \
+  {                                                                                       \
+    return olm_##kind##_last_error (olm);                                                 \
+  }                                                                                       \
+  static enum OlmErrorCode untyped_##kind##_last_error_code (void *olm)                   \
+  {                                                                                       \
+    return olm_##kind##_last_error_code (olm);                                            \
+  }
+
+/* The ID calls of the kinds that have one. */
+#define OLM_KIND_ID_CALLS(kind)                                          \
+  static size_t untyped_##kind##_id_length (void *olm)                   \
+  {                                                                      \
+    return olm_##kind##_id_length (olm);                                 \
+  }                                                                      \
+  static size_t untyped_##kind##_id (void *olm, void *id, size_t length) \
+  {                                                                      \
+    return olm_##kind##_id (olm, id, length);                            \
+  }
+
+/* The calls that make the kinds that are made of random bytes alone. */
+#define OLM_KIND_CREATE_CALLS(kind, create)                                      \
+  static size_t untyped_##kind##_create_random_length (void *olm)                \
+  {                                                                              \
+    return olm_##create##_random_length (olm);                                   \
+  }                                                                              \
+  static size_t untyped_##kind##_create (void *olm, void *random, size_t length) \
+  {                                                                              \
+    return olm_##create (olm, random, length);                                   \
+  }
+
+/* The members of an OlmKind that every kind has. */
+#define OLM_KIND_FIELDS(kind, what)                                                 \
+  .name = what, .size = olm_##kind##_size, .init = untyped_##kind##_init,           \
+  .clear = untyped_##kind##_clear, .pickle_length = untyped_##kind##_pickle_length, \
+  .pickle = untyped_##kind##_pickle, .unpickle = untyped_##kind##_unpickle,         \
+  .last_error = untyped_##kind##_last_error, .last_error_code = untyped_##kind##_last_error_code
+
+OLM_KIND_CALLS (account)
+OLM_KIND_CREATE_CALLS (account, create_account)
+OLM_KIND_CALLS (session)
+OLM_KIND_ID_CALLS (session)
+OLM_KIND_CALLS (outbound_group_session)
+OLM_KIND_ID_CALLS (outbound_group_session)
+OLM_KIND_CREATE_CALLS (outbound_group_session, init_outbound_group_session)
+OLM_KIND_CALLS (inbound_group_session)
+OLM_KIND_ID_CALLS (inbound_group_session)
+
+static const OlmKind account_kind = {
+  OLM_KIND_FIELDS (account, "Olm account"),
+  .create_random_length = untyped_account_create_random_length,
+  .create = untyped_account_create,
+};
+
+/* Both ends compute an Olm session's ID from the keys that started it; a
+ * Megolm session's is its ed25519 key. Neither ever changes. */
+static const OlmKind session_kind = {
+  OLM_KIND_FIELDS (session, "Olm session"),
+  .id_length = untyped_session_id_length,
+  .id = untyped_session_id,
+};
+
+static const OlmKind megolm_outbound_kind = {
+  OLM_KIND_FIELDS (outbound_group_session, "Megolm session"),
+  .id_length = untyped_outbound_group_session_id_length,
+  .id = untyped_outbound_group_session_id,
+  .create_random_length = untyped_outbound_group_session_create_random_length,
+  .create = untyped_outbound_group_session_create,
+};
+
+static const OlmKind megolm_inbound_kind = {
+  OLM_KIND_FIELDS (inbound_group_session, "Megolm session"),
+  .id_length = untyped_inbound_group_session_id_length,
+  .id = untyped_inbound_group_session_id,
+};
+
+static void *
+object_new (const OlmKind *kind)
+{
+  return kind->init (g_malloc (kind->size ()));
+}
+
+static void
+object_free (const OlmKind *kind, void *olm)
+{
+  if (olm == NULL)
+    return;
+
+  kind->clear (olm);
+  g_free (olm);
+}
+
+static void
+set_object_error (GError **error, const OlmKind *kind, void *olm, InputKind input, const char *what)
+{
+  set_olm_error (error, kind->last_error_code (olm), kind->last_error (olm), input, what);
+}
+
+/* Reads the ID once: it never changes. */
+static char *
+object_read_id (const OlmKind *kind, void *olm, GError **error)
+{
+  gsize length = kind->id_length (olm);
+  char *id = g_malloc (length + 1);
+  size_t written = kind->id (olm, id, length);
+
+  if (written == olm_error ())
+    {
+      g_autofree char *what = g_strdup_printf ("The %s has no ID", kind->name);
+
+      set_object_error (error, kind, olm, INPUT_KEY, what);
+      g_free (id);
+      return NULL;
+    }
+
+  id[written] = '\0';
+  return id;
+}
+
+/* A new object of @kind made of fresh random bytes, with its ID in *@id
+ * where the kind has one; %NULL, with a critical, when libolm fails. */
+static void *
+object_create (const OlmKind *kind, char **id)
+{
+  void *olm = object_new (kind);
+  gsize random_length = kind->create_random_length (olm);
+  guint8 *entropy = random_buffer (random_length);
+  size_t result;
+
+  result = kind->create (olm, entropy, random_length);
+  wipe_free (entropy, random_length);
+
+  if (result == olm_error ())
+    {
+      g_critical ("No %s could be created: %s", kind->name, kind->last_error (olm));
+      object_free (kind, olm);
+      return NULL;
+    }
+
+  if (id != NULL)
+    {
+      g_autoptr (GError) error = NULL;
+
+      *id = object_read_id (kind, olm, &error);
+      if (*id == NULL)
+        {
+          g_critical ("%s", error->message);
+          object_free (kind, olm);
+          return NULL;
+        }
+    }
+
+  return olm;
+}
+
+/* A new object of @kind restored from @pickle, with its ID in *@id where
+ * the kind has one; %NULL when @pickle is none or not under @key. */
+static void *
+object_unpickle (const OlmKind *kind,
+                 const char *pickle,
+                 const guint8 *key,
+                 char **id,
+                 GError **error)
+{
+  void *olm;
+  char *copy;
+  gsize length;
+  size_t result;
+
+  if (!check_pickle (pickle, &length, error))
+    return NULL;
+
+  olm = object_new (kind);
+  /* libolm decrypts the copy in place: it ends up holding the keys. */
+  copy = dup_input (pickle, length);
+  result = kind->unpickle (olm, key, HANDSET_OLM_PICKLE_KEY_SIZE, copy, length);
+  wipe_free (copy, length);
+
+  if (result == olm_error ())
+    {
+      g_autofree char *what = g_strdup_printf ("The %s could not be restored", kind->name);
+
+      set_object_error (error, kind, olm, INPUT_PICKLE, what);
+      object_free (kind, olm);
+      return NULL;
+    }
+
+  if (id != NULL)
+    {
+      *id = object_read_id (kind, olm, error);
+      if (*id == NULL)
+        {
+          object_free (kind, olm);
+          return NULL;
+        }
+    }
+
+  return olm;
+}
+
+/* @olm pickled under @key; the buffer is wiped if libolm fails half-way. */
+static char *
+object_pickle (const OlmKind *kind, void *olm, const guint8 *key)
+{
+  gsize length = kind->pickle_length (olm);
+  char *pickle = g_malloc (length + 1);
+  size_t written = kind->pickle (olm, key, HANDSET_OLM_PICKLE_KEY_SIZE, pickle, length);
+
+  if (written == olm_error ())
+    {
+      g_critical ("The %s could not be pickled: %s", kind->name, kind->last_error (olm));
+      wipe_free (pickle, length + 1);
+      return NULL;
+    }
+
+  pickle[written] = '\0';
+  return pickle;
 }
 
 /* ------------------------------------------------------------ utility */
@@ -391,22 +683,6 @@ handset_olm_ed25519_verify (const char *public_key,
 
 /* ------------------------------------------------------------ account */
 
-static HandsetOlmAccount *
-account_alloc (void)
-{
-  HandsetOlmAccount *self = g_new0 (HandsetOlmAccount, 1);
-
-  self->olm = olm_account (g_malloc (olm_account_size ()));
-  return self;
-}
-
-static void
-set_account_error (GError **error, HandsetOlmAccount *self, InputKind kind, const char *what)
-{
-  set_olm_error (error, olm_account_last_error_code (self->olm), olm_account_last_error (self->olm),
-                 kind, what);
-}
-
 /* Reads the identity keys once: they never change. */
 static gboolean
 account_read_identity_keys (HandsetOlmAccount *self, GError **error)
@@ -422,7 +698,8 @@ account_read_identity_keys (HandsetOlmAccount *self, GError **error)
   written = olm_account_identity_keys (self->olm, json, length);
   if (written == olm_error ())
     {
-      set_account_error (error, self, INPUT_KEY, "The account's identity keys could not be read");
+      set_object_error (error, &account_kind, self->olm, INPUT_KEY,
+                        "The account's identity keys could not be read");
       return FALSE;
     }
 
@@ -455,8 +732,7 @@ handset_olm_account_free (HandsetOlmAccount *self)
   if (self == NULL)
     return;
 
-  olm_clear_account (self->olm);
-  g_free (self->olm);
+  object_free (&account_kind, self->olm);
   g_free (self->curve25519);
   g_free (self->ed25519);
   g_free (self);
@@ -470,20 +746,12 @@ handset_olm_account_free (HandsetOlmAccount *self)
 HandsetOlmAccount *
 handset_olm_account_new (void)
 {
-  g_autoptr (HandsetOlmAccount) self = account_alloc ();
+  g_autoptr (HandsetOlmAccount) self = g_new0 (HandsetOlmAccount, 1);
   g_autoptr (GError) error = NULL;
-  gsize random_length = olm_create_account_random_length (self->olm);
-  guint8 *entropy = random_buffer (random_length);
-  size_t result;
 
-  result = olm_create_account (self->olm, entropy, random_length);
-  wipe_free (entropy, random_length);
-
-  if (result == olm_error ())
-    {
-      g_critical ("No Olm account could be created: %s", olm_account_last_error (self->olm));
-      return NULL;
-    }
+  self->olm = object_create (&account_kind, NULL);
+  if (self->olm == NULL)
+    return NULL;
 
   if (!account_read_identity_keys (self, &error))
     {
@@ -498,29 +766,13 @@ HandsetOlmAccount *
 handset_olm_account_unpickle (const char *pickle, const guint8 *key, GError **error)
 {
   g_autoptr (HandsetOlmAccount) self = NULL;
-  char *copy;
-  gsize length;
-  size_t result;
 
   g_return_val_if_fail (pickle != NULL, NULL);
   g_return_val_if_fail (key != NULL, NULL);
 
-  if (!check_pickle (pickle, &length, error))
-    return NULL;
-
-  self = account_alloc ();
-  /* libolm decrypts the copy in place: it ends up holding the keys. */
-  copy = dup_input (pickle, length);
-  result = olm_unpickle_account (self->olm, key, HANDSET_OLM_PICKLE_KEY_SIZE, copy, length);
-  wipe_free (copy, length);
-
-  if (result == olm_error ())
-    {
-      set_account_error (error, self, INPUT_PICKLE, "The Olm account could not be restored");
-      return NULL;
-    }
-
-  if (!account_read_identity_keys (self, error))
+  self = g_new0 (HandsetOlmAccount, 1);
+  self->olm = object_unpickle (&account_kind, pickle, key, NULL, error);
+  if (self->olm == NULL || !account_read_identity_keys (self, error))
     return NULL;
 
   return g_steal_pointer (&self);
@@ -529,25 +781,10 @@ handset_olm_account_unpickle (const char *pickle, const guint8 *key, GError **er
 char *
 handset_olm_account_pickle (HandsetOlmAccount *self, const guint8 *key)
 {
-  gsize length;
-  char *pickle;
-  size_t written;
-
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (key != NULL, NULL);
 
-  length = olm_pickle_account_length (self->olm);
-  pickle = g_malloc (length + 1);
-  written = olm_pickle_account (self->olm, key, HANDSET_OLM_PICKLE_KEY_SIZE, pickle, length);
-  if (written == olm_error ())
-    {
-      g_critical ("The Olm account could not be pickled: %s", olm_account_last_error (self->olm));
-      wipe_free (pickle, length + 1);
-      return NULL;
-    }
-
-  pickle[written] = '\0';
-  return pickle;
+  return object_pickle (&account_kind, self->olm, key);
 }
 
 const char *
@@ -632,25 +869,34 @@ handset_olm_account_generate_one_time_keys (HandsetOlmAccount *self, gsize count
     g_critical ("No one-time keys could be generated: %s", olm_account_last_error (self->olm));
 }
 
-GHashTable *
-handset_olm_account_get_one_time_keys (HandsetOlmAccount *self)
+/* The one-time or fallback keys libolm writes with @keys, as key ID → key;
+ * none, with a critical, when it fails. */
+static GHashTable *
+account_read_keys (HandsetOlmAccount *self,
+                   size_t (*keys_length) (const OlmAccount *account),
+                   size_t (*keys) (OlmAccount *account, void *json, size_t length),
+                   const char *what)
 {
-  g_autofree char *json = NULL;
-  gsize length;
-  size_t written;
+  gsize length = keys_length (self->olm);
+  g_autofree char *json = g_malloc (length + 1);
+  size_t written = keys (self->olm, json, length);
 
-  g_return_val_if_fail (self != NULL, NULL);
-
-  length = olm_account_one_time_keys_length (self->olm);
-  json = g_malloc (length + 1);
-  written = olm_account_one_time_keys (self->olm, json, length);
   if (written == olm_error ())
     {
-      g_critical ("The one-time keys could not be read: %s", olm_account_last_error (self->olm));
+      g_critical ("%s could not be read: %s", what, olm_account_last_error (self->olm));
       return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
     }
 
   return parse_keys_json (json, written);
+}
+
+GHashTable *
+handset_olm_account_get_one_time_keys (HandsetOlmAccount *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return account_read_keys (self, olm_account_one_time_keys_length, olm_account_one_time_keys,
+                            "The one-time keys");
 }
 
 void
@@ -674,22 +920,10 @@ handset_olm_account_generate_fallback_key (HandsetOlmAccount *self)
 GHashTable *
 handset_olm_account_get_unpublished_fallback_key (HandsetOlmAccount *self)
 {
-  g_autofree char *json = NULL;
-  gsize length;
-  size_t written;
-
   g_return_val_if_fail (self != NULL, NULL);
 
-  length = olm_account_unpublished_fallback_key_length (self->olm);
-  json = g_malloc (length + 1);
-  written = olm_account_unpublished_fallback_key (self->olm, json, length);
-  if (written == olm_error ())
-    {
-      g_critical ("The fallback key could not be read: %s", olm_account_last_error (self->olm));
-      return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-    }
-
-  return parse_keys_json (json, written);
+  return account_read_keys (self, olm_account_unpublished_fallback_key_length,
+                            olm_account_unpublished_fallback_key, "The fallback key");
 }
 
 void
@@ -717,51 +951,13 @@ handset_olm_account_remove_one_time_keys (HandsetOlmAccount *self, HandsetOlmSes
 
 /* ------------------------------------------------------------ Olm sessions */
 
-static HandsetOlmSession *
-session_alloc (void)
-{
-  HandsetOlmSession *self = g_new0 (HandsetOlmSession, 1);
-
-  self->olm = olm_session (g_malloc (olm_session_size ()));
-  return self;
-}
-
-static void
-set_session_error (GError **error, HandsetOlmSession *self, InputKind kind, const char *what)
-{
-  set_olm_error (error, olm_session_last_error_code (self->olm), olm_session_last_error (self->olm),
-                 kind, what);
-}
-
-/* Reads the session ID once: both ends compute it from the keys that
- * started the session, so it never changes. */
-static gboolean
-session_read_id (HandsetOlmSession *self, GError **error)
-{
-  gsize length = olm_session_id_length (self->olm);
-  char *id = g_malloc (length + 1);
-  size_t written = olm_session_id (self->olm, id, length);
-
-  if (written == olm_error ())
-    {
-      set_session_error (error, self, INPUT_KEY, "The Olm session has no ID");
-      g_free (id);
-      return FALSE;
-    }
-
-  id[written] = '\0';
-  self->id = id;
-  return TRUE;
-}
-
 void
 handset_olm_session_free (HandsetOlmSession *self)
 {
   if (self == NULL)
     return;
 
-  olm_clear_session (self->olm);
-  g_free (self->olm);
+  object_free (&session_kind, self->olm);
   g_free (self->id);
   g_free (self);
 }
@@ -796,7 +992,8 @@ handset_olm_session_new_outbound (HandsetOlmAccount *account,
       return NULL;
     }
 
-  self = session_alloc ();
+  self = g_new0 (HandsetOlmSession, 1);
+  self->olm = object_new (&session_kind);
   random_length = olm_create_outbound_session_random_length (self->olm);
   entropy = random_buffer (random_length);
   result =
@@ -806,11 +1003,13 @@ handset_olm_session_new_outbound (HandsetOlmAccount *account,
 
   if (result == olm_error ())
     {
-      set_session_error (error, self, INPUT_KEY, "No Olm session could be started");
+      set_object_error (error, &session_kind, self->olm, INPUT_KEY,
+                        "No Olm session could be started");
       return NULL;
     }
 
-  if (!session_read_id (self, error))
+  self->id = object_read_id (&session_kind, self->olm, error);
+  if (self->id == NULL)
     return NULL;
 
   return g_steal_pointer (&self);
@@ -841,7 +1040,8 @@ handset_olm_session_new_inbound (HandsetOlmAccount *account,
   if (!check_message (pre_key_body, &length, error))
     return NULL;
 
-  self = session_alloc ();
+  self = g_new0 (HandsetOlmSession, 1);
+  self->olm = object_new (&session_kind);
   /* Not olm_create_inbound_session_from(): libolm copies the sender's
    * identity key out of the message without checking that the message
    * has one, and a message without it (the field is optional) crashes.
@@ -853,8 +1053,8 @@ handset_olm_session_new_inbound (HandsetOlmAccount *account,
 
   if (result == olm_error ())
     {
-      set_session_error (error, self, INPUT_MESSAGE,
-                         "No Olm session could be started from the pre-key message");
+      set_object_error (error, &session_kind, self->olm, INPUT_MESSAGE,
+                        "No Olm session could be started from the pre-key message");
       return NULL;
     }
 
@@ -869,7 +1069,8 @@ handset_olm_session_new_inbound (HandsetOlmAccount *account,
       return NULL;
     }
 
-  if (!session_read_id (self, error))
+  self->id = object_read_id (&session_kind, self->olm, error);
+  if (self->id == NULL)
     return NULL;
 
   return g_steal_pointer (&self);
@@ -909,55 +1110,22 @@ HandsetOlmSession *
 handset_olm_session_unpickle (const char *pickle, const guint8 *key, GError **error)
 {
   g_autoptr (HandsetOlmSession) self = NULL;
-  char *copy;
-  gsize length;
-  size_t result;
 
   g_return_val_if_fail (pickle != NULL, NULL);
   g_return_val_if_fail (key != NULL, NULL);
 
-  if (!check_pickle (pickle, &length, error))
-    return NULL;
-
-  self = session_alloc ();
-  copy = dup_input (pickle, length);
-  result = olm_unpickle_session (self->olm, key, HANDSET_OLM_PICKLE_KEY_SIZE, copy, length);
-  wipe_free (copy, length);
-
-  if (result == olm_error ())
-    {
-      set_session_error (error, self, INPUT_PICKLE, "The Olm session could not be restored");
-      return NULL;
-    }
-
-  if (!session_read_id (self, error))
-    return NULL;
-
-  return g_steal_pointer (&self);
+  self = g_new0 (HandsetOlmSession, 1);
+  self->olm = object_unpickle (&session_kind, pickle, key, &self->id, error);
+  return self->olm != NULL ? g_steal_pointer (&self) : NULL;
 }
 
 char *
 handset_olm_session_pickle (HandsetOlmSession *self, const guint8 *key)
 {
-  gsize length;
-  char *pickle;
-  size_t written;
-
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (key != NULL, NULL);
 
-  length = olm_pickle_session_length (self->olm);
-  pickle = g_malloc (length + 1);
-  written = olm_pickle_session (self->olm, key, HANDSET_OLM_PICKLE_KEY_SIZE, pickle, length);
-  if (written == olm_error ())
-    {
-      g_critical ("The Olm session could not be pickled: %s", olm_session_last_error (self->olm));
-      wipe_free (pickle, length + 1);
-      return NULL;
-    }
-
-  pickle[written] = '\0';
-  return pickle;
+  return object_pickle (&session_kind, self->olm, key);
 }
 
 const char *
@@ -1065,7 +1233,8 @@ handset_olm_session_decrypt (HandsetOlmSession *self,
   wipe_free (copy, length);
   if (max_length == olm_error ())
     {
-      set_session_error (error, self, INPUT_MESSAGE, "The Olm message could not be decrypted");
+      set_object_error (error, &session_kind, self->olm, INPUT_MESSAGE,
+                        "The Olm message could not be decrypted");
       return NULL;
     }
 
@@ -1075,64 +1244,17 @@ handset_olm_session_decrypt (HandsetOlmSession *self,
   wipe_free (copy, length);
   if (written == olm_error ())
     {
-      set_session_error (error, self, INPUT_MESSAGE, "The Olm message could not be decrypted");
+      set_object_error (error, &session_kind, self->olm, INPUT_MESSAGE,
+                        "The Olm message could not be decrypted");
       wipe_free (plaintext, max_length + 1);
       return NULL;
     }
 
-  /* A string is what the caller gets: a NUL inside would cut it short. */
-  if (memchr (plaintext, '\0', written) != NULL)
-    {
-      g_set_error_literal (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_BAD_MESSAGE,
-                           "The Olm message is not text");
-      wipe_free (plaintext, max_length + 1);
-      return NULL;
-    }
-
-  plaintext[written] = '\0';
-  return plaintext;
+  return plaintext_to_string (plaintext, max_length + 1, written, "The Olm message is not text",
+                              error);
 }
 
 /* ------------------------------------------------------------ Megolm outbound */
-
-static HandsetMegolmOutbound *
-megolm_outbound_alloc (void)
-{
-  HandsetMegolmOutbound *self = g_new0 (HandsetMegolmOutbound, 1);
-
-  self->olm = olm_outbound_group_session (g_malloc (olm_outbound_group_session_size ()));
-  return self;
-}
-
-static void
-set_megolm_outbound_error (GError **error,
-                           HandsetMegolmOutbound *self,
-                           InputKind kind,
-                           const char *what)
-{
-  set_olm_error (error, olm_outbound_group_session_last_error_code (self->olm),
-                 olm_outbound_group_session_last_error (self->olm), kind, what);
-}
-
-/* The ID is the session's ed25519 key: it never changes. */
-static gboolean
-megolm_outbound_read_id (HandsetMegolmOutbound *self, GError **error)
-{
-  gsize length = olm_outbound_group_session_id_length (self->olm);
-  char *id = g_malloc (length + 1);
-  size_t written = olm_outbound_group_session_id (self->olm, (uint8_t *) id, length);
-
-  if (written == olm_error ())
-    {
-      set_megolm_outbound_error (error, self, INPUT_KEY, "The Megolm session has no ID");
-      g_free (id);
-      return FALSE;
-    }
-
-  id[written] = '\0';
-  self->id = id;
-  return TRUE;
-}
 
 void
 handset_megolm_outbound_free (HandsetMegolmOutbound *self)
@@ -1140,8 +1262,7 @@ handset_megolm_outbound_free (HandsetMegolmOutbound *self)
   if (self == NULL)
     return;
 
-  olm_clear_outbound_group_session (self->olm);
-  g_free (self->olm);
+  object_free (&megolm_outbound_kind, self->olm);
   g_free (self->id);
   g_free (self);
 }
@@ -1149,88 +1270,32 @@ handset_megolm_outbound_free (HandsetMegolmOutbound *self)
 HandsetMegolmOutbound *
 handset_megolm_outbound_new (void)
 {
-  g_autoptr (HandsetMegolmOutbound) self = megolm_outbound_alloc ();
-  g_autoptr (GError) error = NULL;
-  gsize random_length = olm_init_outbound_group_session_random_length (self->olm);
-  guint8 *entropy = random_buffer (random_length);
-  size_t result;
+  g_autoptr (HandsetMegolmOutbound) self = g_new0 (HandsetMegolmOutbound, 1);
 
-  result = olm_init_outbound_group_session (self->olm, entropy, random_length);
-  wipe_free (entropy, random_length);
-
-  if (result == olm_error ())
-    {
-      g_critical ("No Megolm session could be created: %s",
-                  olm_outbound_group_session_last_error (self->olm));
-      return NULL;
-    }
-
-  if (!megolm_outbound_read_id (self, &error))
-    {
-      g_critical ("%s", error->message);
-      return NULL;
-    }
-
-  return g_steal_pointer (&self);
+  self->olm = object_create (&megolm_outbound_kind, &self->id);
+  return self->olm != NULL ? g_steal_pointer (&self) : NULL;
 }
 
 HandsetMegolmOutbound *
 handset_megolm_outbound_unpickle (const char *pickle, const guint8 *key, GError **error)
 {
   g_autoptr (HandsetMegolmOutbound) self = NULL;
-  char *copy;
-  gsize length;
-  size_t result;
 
   g_return_val_if_fail (pickle != NULL, NULL);
   g_return_val_if_fail (key != NULL, NULL);
 
-  if (!check_pickle (pickle, &length, error))
-    return NULL;
-
-  self = megolm_outbound_alloc ();
-  copy = dup_input (pickle, length);
-  result = olm_unpickle_outbound_group_session (self->olm, key, HANDSET_OLM_PICKLE_KEY_SIZE, copy,
-                                                length);
-  wipe_free (copy, length);
-
-  if (result == olm_error ())
-    {
-      set_megolm_outbound_error (error, self, INPUT_PICKLE,
-                                 "The Megolm session could not be restored");
-      return NULL;
-    }
-
-  if (!megolm_outbound_read_id (self, error))
-    return NULL;
-
-  return g_steal_pointer (&self);
+  self = g_new0 (HandsetMegolmOutbound, 1);
+  self->olm = object_unpickle (&megolm_outbound_kind, pickle, key, &self->id, error);
+  return self->olm != NULL ? g_steal_pointer (&self) : NULL;
 }
 
 char *
 handset_megolm_outbound_pickle (HandsetMegolmOutbound *self, const guint8 *key)
 {
-  gsize length;
-  char *pickle;
-  size_t written;
-
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (key != NULL, NULL);
 
-  length = olm_pickle_outbound_group_session_length (self->olm);
-  pickle = g_malloc (length + 1);
-  written = olm_pickle_outbound_group_session (self->olm, key, HANDSET_OLM_PICKLE_KEY_SIZE, pickle,
-                                               length);
-  if (written == olm_error ())
-    {
-      g_critical ("The Megolm session could not be pickled: %s",
-                  olm_outbound_group_session_last_error (self->olm));
-      wipe_free (pickle, length + 1);
-      return NULL;
-    }
-
-  pickle[written] = '\0';
-  return pickle;
+  return object_pickle (&megolm_outbound_kind, self->olm, key);
 }
 
 const char *
@@ -1303,52 +1368,13 @@ handset_megolm_outbound_encrypt (HandsetMegolmOutbound *self, const char *plaint
 
 /* ------------------------------------------------------------ Megolm inbound */
 
-static HandsetMegolmInbound *
-megolm_inbound_alloc (void)
-{
-  HandsetMegolmInbound *self = g_new0 (HandsetMegolmInbound, 1);
-
-  self->olm = olm_inbound_group_session (g_malloc (olm_inbound_group_session_size ()));
-  return self;
-}
-
-static void
-set_megolm_inbound_error (GError **error,
-                          HandsetMegolmInbound *self,
-                          InputKind kind,
-                          const char *what)
-{
-  set_olm_error (error, olm_inbound_group_session_last_error_code (self->olm),
-                 olm_inbound_group_session_last_error (self->olm), kind, what);
-}
-
-static gboolean
-megolm_inbound_read_id (HandsetMegolmInbound *self, GError **error)
-{
-  gsize length = olm_inbound_group_session_id_length (self->olm);
-  char *id = g_malloc (length + 1);
-  size_t written = olm_inbound_group_session_id (self->olm, (uint8_t *) id, length);
-
-  if (written == olm_error ())
-    {
-      set_megolm_inbound_error (error, self, INPUT_KEY, "The Megolm session has no ID");
-      g_free (id);
-      return FALSE;
-    }
-
-  id[written] = '\0';
-  self->id = id;
-  return TRUE;
-}
-
 void
 handset_megolm_inbound_free (HandsetMegolmInbound *self)
 {
   if (self == NULL)
     return;
 
-  olm_clear_inbound_group_session (self->olm);
-  g_free (self->olm);
+  object_free (&megolm_inbound_kind, self->olm);
   g_free (self->id);
   g_free (self);
 }
@@ -1375,7 +1401,8 @@ megolm_inbound_new_from_key (MegolmInboundInitFunc init,
       return NULL;
     }
 
-  self = megolm_inbound_alloc ();
+  self = g_new0 (HandsetMegolmInbound, 1);
+  self->olm = object_new (&megolm_inbound_kind);
   /* The key is a secret, and libolm may decode it in place. */
   copy = dup_input (key, length);
   result = init (self->olm, (const uint8_t *) copy, length);
@@ -1383,11 +1410,12 @@ megolm_inbound_new_from_key (MegolmInboundInitFunc init,
 
   if (result == olm_error ())
     {
-      set_megolm_inbound_error (error, self, INPUT_KEY, what);
+      set_object_error (error, &megolm_inbound_kind, self->olm, INPUT_KEY, what);
       return NULL;
     }
 
-  if (!megolm_inbound_read_id (self, error))
+  self->id = object_read_id (&megolm_inbound_kind, self->olm, error);
+  if (self->id == NULL)
     return NULL;
 
   return g_steal_pointer (&self);
@@ -1422,59 +1450,22 @@ HandsetMegolmInbound *
 handset_megolm_inbound_unpickle (const char *pickle, const guint8 *key, GError **error)
 {
   g_autoptr (HandsetMegolmInbound) self = NULL;
-  char *copy;
-  gsize length;
-  size_t result;
 
   g_return_val_if_fail (pickle != NULL, NULL);
   g_return_val_if_fail (key != NULL, NULL);
 
-  if (!check_pickle (pickle, &length, error))
-    return NULL;
-
-  self = megolm_inbound_alloc ();
-  copy = dup_input (pickle, length);
-  result = olm_unpickle_inbound_group_session (self->olm, key, HANDSET_OLM_PICKLE_KEY_SIZE, copy,
-                                               length);
-  wipe_free (copy, length);
-
-  if (result == olm_error ())
-    {
-      set_megolm_inbound_error (error, self, INPUT_PICKLE,
-                                "The Megolm session could not be restored");
-      return NULL;
-    }
-
-  if (!megolm_inbound_read_id (self, error))
-    return NULL;
-
-  return g_steal_pointer (&self);
+  self = g_new0 (HandsetMegolmInbound, 1);
+  self->olm = object_unpickle (&megolm_inbound_kind, pickle, key, &self->id, error);
+  return self->olm != NULL ? g_steal_pointer (&self) : NULL;
 }
 
 char *
 handset_megolm_inbound_pickle (HandsetMegolmInbound *self, const guint8 *key)
 {
-  gsize length;
-  char *pickle;
-  size_t written;
-
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (key != NULL, NULL);
 
-  length = olm_pickle_inbound_group_session_length (self->olm);
-  pickle = g_malloc (length + 1);
-  written = olm_pickle_inbound_group_session (self->olm, key, HANDSET_OLM_PICKLE_KEY_SIZE, pickle,
-                                              length);
-  if (written == olm_error ())
-    {
-      g_critical ("The Megolm session could not be pickled: %s",
-                  olm_inbound_group_session_last_error (self->olm));
-      wipe_free (pickle, length + 1);
-      return NULL;
-    }
-
-  pickle[written] = '\0';
-  return pickle;
+  return object_pickle (&megolm_inbound_kind, self->olm, key);
 }
 
 const char *
@@ -1526,8 +1517,8 @@ handset_megolm_inbound_decrypt (HandsetMegolmInbound *self,
   wipe_free (copy, length);
   if (max_length == olm_error ())
     {
-      set_megolm_inbound_error (error, self, INPUT_MESSAGE,
-                                "The Megolm message could not be decrypted");
+      set_object_error (error, &megolm_inbound_kind, self->olm, INPUT_MESSAGE,
+                        "The Megolm message could not be decrypted");
       return NULL;
     }
 
@@ -1538,22 +1529,15 @@ handset_megolm_inbound_decrypt (HandsetMegolmInbound *self,
   wipe_free (copy, length);
   if (written == olm_error ())
     {
-      set_megolm_inbound_error (error, self, INPUT_MESSAGE,
-                                "The Megolm message could not be decrypted");
+      set_object_error (error, &megolm_inbound_kind, self->olm, INPUT_MESSAGE,
+                        "The Megolm message could not be decrypted");
       wipe_free (plaintext, max_length + 1);
       return NULL;
     }
 
-  if (memchr (plaintext, '\0', written) != NULL)
-    {
-      g_set_error_literal (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_BAD_MESSAGE,
-                           "The Megolm message is not text");
-      wipe_free (plaintext, max_length + 1);
-      return NULL;
-    }
-
-  plaintext[written] = '\0';
-  if (message_index != NULL)
+  plaintext = plaintext_to_string (plaintext, max_length + 1, written,
+                                   "The Megolm message is not text", error);
+  if (plaintext != NULL && message_index != NULL)
     *message_index = sent_index;
   return plaintext;
 }
