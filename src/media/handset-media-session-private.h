@@ -10,6 +10,7 @@
 #define GST_USE_UNSTABLE_API
 #include <gst/webrtc/webrtc.h>
 
+#include "handset-media-devices-private.h"
 #include "handset-media-session.h"
 
 G_BEGIN_DECLS
@@ -81,11 +82,11 @@ typedef struct
   GDestroyNotify free_data;
 } Invoke;
 
-gboolean media_invoke_cb (gpointer user_data);
-void media_invoke_free (Invoke *invoke);
-GstElement *media_system_audio_element (const char *variable, const char *factory, GError **error);
-gboolean media_is_within (GstObject *object, GstElement *element);
-HandsetCallDevice media_failed_device (HandsetMediaSession *self, GstObject *source);
-void media_stand_in_for (HandsetMediaSession *self, HandsetCallDevice device);
+gboolean handset_media_session_invoke_cb (gpointer user_data);
+void handset_media_session_invoke_free (Invoke *invoke);
+gboolean handset_media_is_within (GstObject *object, GstElement *element);
+HandsetCallDevice handset_media_session_failed_device (HandsetMediaSession *self,
+                                                       GstObject *source);
+void handset_media_session_stand_in_for (HandsetMediaSession *self, HandsetCallDevice device);
 
 G_END_DECLS

@@ -26,7 +26,6 @@
 #include <nice/agent.h>
 
 #include "handset-media-check.h"
-#include "handset-media-devices.h"
 #include "handset-media-session-private.h"
 #include "handset-media-stats.h"
 #include "handset-sdp.h"
@@ -79,7 +78,7 @@ static gboolean return_local_description (gpointer user_data);
 /* ------------------------------------------------------------------ threads */
 
 gboolean
-media_invoke_cb (gpointer user_data)
+handset_media_session_invoke_cb (gpointer user_data)
 {
   Invoke *invoke = user_data;
 
@@ -89,7 +88,7 @@ media_invoke_cb (gpointer user_data)
 }
 
 void
-media_invoke_free (Invoke *invoke)
+handset_media_session_invoke_free (Invoke *invoke)
 {
   if (invoke->free_data != NULL)
     invoke->free_data (invoke->data);
@@ -107,8 +106,8 @@ run_in_main (HandsetMediaSession *self, GSourceFunc func, gpointer data, GDestro
   invoke->func = func;
   invoke->data = data;
   invoke->free_data = free_data;
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, media_invoke_cb, invoke,
-                              (GDestroyNotify) media_invoke_free);
+  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, handset_media_session_invoke_cb,
+                              invoke, (GDestroyNotify) handset_media_session_invoke_free);
 }
 
 /* ------------------------------------------------------------------ helpers */
@@ -131,59 +130,24 @@ element_from_description (const char *description, GError **error)
   return gst_parse_bin_from_description (description, TRUE, error);
 }
 
-/* The desktop's sound server: a call, with echo cancellation asked for. */
-static GstElement *
-default_audio_element (const char *factory)
-{
-  GstElement *element = gst_element_factory_make (factory, NULL);
-  g_autoptr (GstStructure) properties = NULL;
-
-  if (element == NULL)
-    return NULL;
-  properties = gst_structure_new ("props", "media.role", G_TYPE_STRING, "phone", "filter.want",
-                                  G_TYPE_STRING, "echo-cancel", NULL);
-  g_object_set (element, "stream-properties", properties, NULL);
-
-  return element;
-}
-
-/* The system's microphone or speaker; in tests, the pipeline that
- * @variable describes. */
-GstElement *
-media_system_audio_element (const char *variable, const char *factory, GError **error)
-{
-  const char *description = g_getenv (variable);
-
-  if (description != NULL && *description != '\0')
-    return element_from_description (description, error);
-
-  return default_audio_element (factory);
-}
-
-static gboolean
-overridden (const char *variable)
-{
-  const char *description = g_getenv (variable);
-
-  return description != NULL && *description != '\0';
-}
-
 static GstElement *
 make_audio_source (HandsetMediaSession *self, GError **error)
 {
-  if (!overridden ("HANDSET_AUDIO_SRC") && self->audio_source != NULL)
+  if (!handset_media_devices_overridden ("HANDSET_AUDIO_SRC") && self->audio_source != NULL)
     return g_steal_pointer (&self->audio_source);
 
-  return media_system_audio_element ("HANDSET_AUDIO_SRC", "pulsesrc", error);
+  return handset_media_devices_system_audio ("HANDSET_AUDIO_SRC", "pulsesrc",
+                                             HANDSET_MEDIA_SOUND_CALL, error);
 }
 
 static GstElement *
 make_audio_sink (HandsetMediaSession *self, GError **error)
 {
-  if (!overridden ("HANDSET_AUDIO_SINK") && self->audio_sink != NULL)
+  if (!handset_media_devices_overridden ("HANDSET_AUDIO_SINK") && self->audio_sink != NULL)
     return gst_object_ref (self->audio_sink);
 
-  return media_system_audio_element ("HANDSET_AUDIO_SINK", "pulsesink", error);
+  return handset_media_devices_system_audio ("HANDSET_AUDIO_SINK", "pulsesink",
+                                             HANDSET_MEDIA_SOUND_CALL, error);
 }
 
 /* The camera the session was given; never autovideosrc, which without a
@@ -1537,18 +1501,18 @@ bus_cb (GstBus *bus, GstMessage *message, gpointer user_data)
       g_debug ("%s", debug ? debug : "");
       /* From a device already taken out of the call (one that failed, and
        * said so more than once): nothing more to do. */
-      if (!media_is_within (GST_MESSAGE_SRC (message), self->pipeline))
+      if (!handset_media_is_within (GST_MESSAGE_SRC (message), self->pipeline))
         {
           g_debug ("An error of an element no longer in the call: %s", error->message);
           return G_SOURCE_CONTINUE;
         }
-      device = media_failed_device (self, GST_MESSAGE_SRC (message));
+      device = handset_media_session_failed_device (self, GST_MESSAGE_SRC (message));
       if (device != HANDSET_CALL_DEVICE_NONE)
         {
           /* Said to the person, with which device: not a silent call. */
           g_message ("A device of the call failed: %s", error->message);
           g_signal_emit_by_name (self, "device-failed", (int) device, error->message);
-          media_stand_in_for (self, device);
+          handset_media_session_stand_in_for (self, device);
           return G_SOURCE_CONTINUE;
         }
       text = g_strdup_printf ("The call's media failed: %s", error->message);
