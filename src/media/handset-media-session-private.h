@@ -2,8 +2,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The inside of a call's media, shared by handset-media-session.c and
- * handset-media-swap.c (devices changed or stood in for during a call).
+ * The inside of a call's media, shared by handset-media-session.c (the
+ * object, its interface and its bus), handset-media-elements.c (the
+ * elements sent and received) and handset-media-swap.c (devices changed
+ * or stood in for during a call).
  */
 #pragma once
 
@@ -14,6 +16,9 @@
 #include "handset-media-session.h"
 
 G_BEGIN_DECLS
+
+#define DEFAULT_AUDIO_PT 111
+#define DEFAULT_VIDEO_PT 96
 
 struct _HandsetMediaSession
 {
@@ -82,8 +87,24 @@ typedef struct
   GDestroyNotify free_data;
 } Invoke;
 
+/* handset-media-session.c */
 gboolean handset_media_session_invoke_cb (gpointer user_data);
 void handset_media_session_invoke_free (Invoke *invoke);
+void handset_media_session_run_in_main (HandsetMediaSession *self,
+                                        GSourceFunc func,
+                                        gpointer data,
+                                        GDestroyNotify free_data);
+void handset_media_session_report_error (HandsetMediaSession *self, const char *message);
+
+/* handset-media-elements.c */
+GstElement *handset_media_make_element (const char *factory, const char *name);
+void handset_media_session_update_flow (HandsetMediaSession *self);
+gboolean handset_media_session_build_audio (HandsetMediaSession *self, int pt, GError **error);
+gboolean handset_media_session_build_video (HandsetMediaSession *self, int pt, GError **error);
+void
+handset_media_session_pad_added_cb (GstElement *webrtc, GstPad *pad, HandsetMediaSession *self);
+
+/* handset-media-swap.c */
 gboolean handset_media_is_within (GstObject *object, GstElement *element);
 HandsetCallDevice handset_media_session_failed_device (HandsetMediaSession *self,
                                                        GstObject *source);
