@@ -4,7 +4,8 @@
  *
  * The inside of a call's media, shared by handset-media-session.c (the
  * object, its interface and its bus), handset-media-elements.c (the
- * elements sent and received) and handset-media-swap.c (devices changed
+ * elements sent and received), handset-media-negotiation.c (offers and
+ * answers) and handset-media-swap.c (devices changed
  * or stood in for during a call).
  */
 #pragma once
@@ -95,6 +96,11 @@ void handset_media_session_run_in_main (HandsetMediaSession *self,
                                         gpointer data,
                                         GDestroyNotify free_data);
 void handset_media_session_report_error (HandsetMediaSession *self, const char *message);
+void handset_media_session_apply_pending_candidates (HandsetMediaSession *self);
+
+/* handset-media-negotiation.c */
+void handset_media_session_negotiation_iface_init (HandsetMediaInterface *iface);
+gboolean handset_media_session_return_local_description (gpointer user_data);
 
 /* handset-media-elements.c */
 GstElement *handset_media_make_element (const char *factory, const char *name);
