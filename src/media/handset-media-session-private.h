@@ -5,8 +5,8 @@
  * The inside of a call's media, shared by handset-media-session.c (the
  * object, its interface and its bus), handset-media-elements.c (the
  * elements sent and received), handset-media-negotiation.c (offers and
- * answers) and handset-media-swap.c (devices changed
- * or stood in for during a call).
+ * answers), handset-media-ice.c (candidates and the ICE agent) and handset-media-swap.c (devices
+ * changed or stood in for during a call).
  */
 #pragma once
 
@@ -96,6 +96,10 @@ void handset_media_session_run_in_main (HandsetMediaSession *self,
                                         gpointer data,
                                         GDestroyNotify free_data);
 void handset_media_session_report_error (HandsetMediaSession *self, const char *message);
+
+/* handset-media-ice.c */
+void handset_media_session_ice_iface_init (HandsetMediaInterface *iface);
+void handset_media_session_start_ice (HandsetMediaSession *self);
 void handset_media_session_apply_pending_candidates (HandsetMediaSession *self);
 
 /* handset-media-negotiation.c */
