@@ -2,11 +2,13 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The inside of a call's media, shared by handset-media-session.c (the
- * object, its interface and its bus), handset-media-elements.c (the
- * elements sent and received), handset-media-negotiation.c (offers and
- * answers), handset-media-ice.c (candidates and the ICE agent) and handset-media-swap.c (devices
- * changed or stood in for during a call).
+ * The inside of a call's media, shared by the files of its jobs:
+ * handset-media-session.c (the object, its interface and its bus),
+ * handset-media-elements.c (the elements sent and received),
+ * handset-media-negotiation.c (offers and answers), handset-media-ice.c
+ * (candidates and the ICE agent), handset-media-stats.c (statistics,
+ * every second) and handset-media-swap.c (devices changed or stood in for
+ * during a call).
  */
 #pragma once
 
@@ -96,6 +98,7 @@ void handset_media_session_run_in_main (HandsetMediaSession *self,
                                         gpointer data,
                                         GDestroyNotify free_data);
 void handset_media_session_report_error (HandsetMediaSession *self, const char *message);
+void handset_media_session_notify_stats (HandsetMediaSession *self);
 
 /* handset-media-ice.c */
 void handset_media_session_ice_iface_init (HandsetMediaInterface *iface);
@@ -113,6 +116,9 @@ gboolean handset_media_session_build_audio (HandsetMediaSession *self, int pt, G
 gboolean handset_media_session_build_video (HandsetMediaSession *self, int pt, GError **error);
 void
 handset_media_session_pad_added_cb (GstElement *webrtc, GstPad *pad, HandsetMediaSession *self);
+
+/* handset-media-stats.c */
+void handset_media_session_start_stats (HandsetMediaSession *self);
 
 /* handset-media-swap.c */
 gboolean handset_media_is_within (GstObject *object, GstElement *element);

@@ -7,12 +7,15 @@
  * msid stream. webrtcbin calls back from its own threads; everything the
  * call layer sees is brought back to the main context first.
  *
- * Sources and sinks come from the selected devices, or from the
- * environment (HANDSET_AUDIO_SRC, HANDSET_AUDIO_SINK, HANDSET_VIDEO_SRC,
- * HANDSET_VIDEO_SINK: pipeline descriptions), so tests run without sound
- * hardware. HANDSET_ICE_ADDRESSES (comma-separated) makes the ICE agent use
- * exactly those local addresses: libnice gathers no loopback candidates by
- * itself.
+ * This file is the object: made with its pipeline, the HandsetMedia
+ * interface's mute, hold and video, the pipeline's bus, and closing, which
+ * lets the pipeline, the ICE agent and its threads go. The elements are
+ * in handset-media-elements.c (sources and sinks from the selected
+ * devices, or from the environment, so tests run without sound hardware),
+ * the descriptions in handset-media-negotiation.c, ICE in
+ * handset-media-ice.c (HANDSET_ICE_ADDRESSES), statistics in
+ * handset-media-stats.c and devices changed during the call in
+ * handset-media-swap.c.
  */
 
 #define G_LOG_DOMAIN "Handset-Media"
@@ -26,10 +29,8 @@
 
 #include "handset-media-check.h"
 #include "handset-media-session-private.h"
-#include "handset-media-stats.h"
 
 #define JITTER_LATENCY_MS 50
-#define STATS_INTERVAL_MS 1000
 
 static void handset_media_session_iface_init (HandsetMediaInterface *iface);
 
@@ -123,6 +124,15 @@ handset_media_session_report_error (HandsetMediaSession *self, const char *messa
 {
   g_warning ("%s", message);
   g_signal_emit (self, signals[SIGNAL_ERROR], 0, message);
+}
+
+/* New statistics read: their properties, and ::stats-changed. */
+void
+handset_media_session_notify_stats (HandsetMediaSession *self)
+{
+  for (guint p = PROP_AUDIO_BYTES_SENT; p < N_PROPS; p++)
+    g_object_notify_by_pspec (G_OBJECT (self), props[p]);
+  g_signal_emit_by_name (self, "stats-changed");
 }
 
 static void
@@ -258,71 +268,6 @@ handset_media_session_iface_init (HandsetMediaInterface *iface)
   iface->set_shown_streams = session_set_shown_streams;
   iface->close = session_close;
   iface->get_stats = session_get_stats;
-}
-
-/* ------------------------------------------------------------------ statistics */
-
-static gboolean
-stats_in_main (gpointer user_data)
-{
-  Invoke *invoke = user_data;
-  HandsetMediaSession *self = invoke->self;
-  GstStructure *stats = invoke->data;
-  GstWebRTCSessionDescription *remote = NULL;
-  g_autoptr (GHashTable) kinds = NULL;
-
-  if (self->webrtc != NULL)
-    g_object_get (self->webrtc, "current-remote-description", &remote, NULL);
-  g_mutex_lock (&self->received_lock);
-  kinds =
-      handset_media_stats_kinds (stats, remote != NULL ? remote->sdp : NULL, self->received_kinds);
-  g_mutex_unlock (&self->received_lock);
-  if (remote != NULL)
-    gst_webrtc_session_description_free (remote);
-  handset_media_stats_read (&self->stats, stats, kinds);
-
-  for (guint p = PROP_AUDIO_BYTES_SENT; p < N_PROPS; p++)
-    g_object_notify_by_pspec (G_OBJECT (self), props[p]);
-  g_signal_emit_by_name (self, "stats-changed");
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_stats (GstPromise *promise, gpointer user_data)
-{
-  HandsetMediaSession *self = HANDSET_MEDIA_SESSION (user_data);
-  const GstStructure *reply = gst_promise_get_reply (promise);
-
-  if (reply != NULL)
-    handset_media_session_run_in_main (self, stats_in_main, gst_structure_copy (reply),
-                                       (GDestroyNotify) gst_structure_free);
-  gst_promise_unref (promise);
-}
-
-/**
- * handset_media_session_update_stats:
- *
- * Asks webrtcbin for statistics; the properties follow shortly after.
- */
-void
-handset_media_session_update_stats (HandsetMediaSession *self)
-{
-  GstPromise *promise;
-
-  g_return_if_fail (HANDSET_IS_MEDIA_SESSION (self));
-
-  if (self->closed)
-    return;
-  promise = gst_promise_new_with_change_func (on_stats, g_object_ref (self), g_object_unref);
-  g_signal_emit_by_name (self->webrtc, "get-stats", NULL, promise);
-}
-
-static gboolean
-stats_timer_cb (gpointer user_data)
-{
-  handset_media_session_update_stats (HANDSET_MEDIA_SESSION (user_data));
-  return G_SOURCE_CONTINUE;
 }
 
 /* ------------------------------------------------------------------ bus */
@@ -546,7 +491,7 @@ handset_media_session_new (gboolean video, GError **error)
   bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
   self->bus_watch = gst_bus_add_watch (bus, bus_cb, self);
   gst_element_set_state (self->pipeline, GST_STATE_PLAYING);
-  self->stats_timer = g_timeout_add (STATS_INTERVAL_MS, stats_timer_cb, self);
+  handset_media_session_start_stats (self);
 
   return g_steal_pointer (&self);
 }
