@@ -604,3 +604,54 @@ handset_media_devices_can_send_video (HandsetMediaDevices *devices)
   return devices != NULL &&
          g_list_model_get_n_items (handset_media_devices_get_cameras (devices)) > 0;
 }
+
+/**
+ * handset_media_devices_overridden:
+ * @variable: HANDSET_AUDIO_SRC or HANDSET_AUDIO_SINK
+ *
+ * Returns: whether the environment describes the device (a pipeline, as
+ *   tests give), which then stands in for any device chosen
+ */
+gboolean
+handset_media_devices_overridden (const char *variable)
+{
+  const char *description = g_getenv (variable);
+
+  return description != NULL && *description != '\0';
+}
+
+/**
+ * handset_media_devices_system_audio:
+ * @variable: HANDSET_AUDIO_SRC or HANDSET_AUDIO_SINK
+ * @factory: the sound server's element: pulsesrc or pulsesink
+ * @sound: what it is for
+ *
+ * The system's microphone or speaker, as a phone's sound (a call asks for
+ * echo cancellation as well); in tests, the pipeline that @variable
+ * describes.
+ *
+ * Returns: (transfer floating) (nullable): the element, or %NULL (with
+ *   @error when the description cannot be read)
+ */
+GstElement *
+handset_media_devices_system_audio (const char *variable,
+                                    const char *factory,
+                                    HandsetMediaSound sound,
+                                    GError **error)
+{
+  GstElement *element;
+  g_autoptr (GstStructure) properties = NULL;
+
+  if (handset_media_devices_overridden (variable))
+    return gst_parse_bin_from_description (g_getenv (variable), TRUE, error);
+
+  element = gst_element_factory_make (factory, NULL);
+  if (element == NULL)
+    return NULL;
+  properties = gst_structure_new ("props", "media.role", G_TYPE_STRING, "phone", NULL);
+  if (sound == HANDSET_MEDIA_SOUND_CALL)
+    gst_structure_set (properties, "filter.want", G_TYPE_STRING, "echo-cancel", NULL);
+  g_object_set (element, "stream-properties", properties, NULL);
+
+  return element;
+}

@@ -244,21 +244,17 @@ handset_media_provider_make (gboolean video, gpointer provider, GError **error)
 HandsetRingtone *
 handset_media_provider_make_ringtone (HandsetMediaProvider *self)
 {
-  const char *description = g_getenv ("HANDSET_AUDIO_SINK");
   GstElement *sink = NULL;
 
   g_return_val_if_fail (HANDSET_IS_MEDIA_PROVIDER (self), NULL);
 
-  if (description != NULL && *description != '\0')
-    sink = gst_parse_bin_from_description (description, TRUE, NULL);
-  else if ((sink = device_element (self, HANDSET_MEDIA_DEVICE_SPEAKER, self->speaker)) == NULL &&
-           (sink = gst_element_factory_make ("pulsesink", NULL)) != NULL)
-    {
-      g_autoptr (GstStructure) props =
-          gst_structure_new ("props", "media.role", G_TYPE_STRING, "phone", NULL);
-
-      g_object_set (sink, "stream-properties", props, NULL);
-    }
+  /* The speaker a call takes (see the media session's), less the echo
+   * cancellation. */
+  if (!handset_media_devices_overridden ("HANDSET_AUDIO_SINK"))
+    sink = device_element (self, HANDSET_MEDIA_DEVICE_SPEAKER, self->speaker);
+  if (sink == NULL)
+    sink = handset_media_devices_system_audio ("HANDSET_AUDIO_SINK", "pulsesink",
+                                               HANDSET_MEDIA_SOUND_RINGTONE, NULL);
 
   return handset_ringtone_new (sink);
 }

@@ -2,17 +2,26 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The inside of a call's media, shared by handset-media-session.c and
- * handset-media-swap.c (devices changed or stood in for during a call).
+ * The inside of a call's media, shared by the files of its jobs:
+ * handset-media-session.c (the object, its interface and its bus),
+ * handset-media-elements.c (the elements sent and received),
+ * handset-media-negotiation.c (offers and answers), handset-media-ice.c
+ * (candidates and the ICE agent), handset-media-stats.c (statistics,
+ * every second) and handset-media-swap.c (devices changed or stood in for
+ * during a call).
  */
 #pragma once
 
 #define GST_USE_UNSTABLE_API
 #include <gst/webrtc/webrtc.h>
 
+#include "handset-media-devices-private.h"
 #include "handset-media-session.h"
 
 G_BEGIN_DECLS
+
+#define DEFAULT_AUDIO_PT 111
+#define DEFAULT_VIDEO_PT 96
 
 struct _HandsetMediaSession
 {
@@ -81,11 +90,40 @@ typedef struct
   GDestroyNotify free_data;
 } Invoke;
 
-gboolean media_invoke_cb (gpointer user_data);
-void media_invoke_free (Invoke *invoke);
-GstElement *media_system_audio_element (const char *variable, const char *factory, GError **error);
-gboolean media_is_within (GstObject *object, GstElement *element);
-HandsetCallDevice media_failed_device (HandsetMediaSession *self, GstObject *source);
-void media_stand_in_for (HandsetMediaSession *self, HandsetCallDevice device);
+/* handset-media-session.c */
+gboolean handset_media_session_invoke_cb (gpointer user_data);
+void handset_media_session_invoke_free (Invoke *invoke);
+void handset_media_session_run_in_main (HandsetMediaSession *self,
+                                        GSourceFunc func,
+                                        gpointer data,
+                                        GDestroyNotify free_data);
+void handset_media_session_report_error (HandsetMediaSession *self, const char *message);
+void handset_media_session_notify_stats (HandsetMediaSession *self);
+
+/* handset-media-ice.c */
+void handset_media_session_ice_iface_init (HandsetMediaInterface *iface);
+void handset_media_session_start_ice (HandsetMediaSession *self);
+void handset_media_session_apply_pending_candidates (HandsetMediaSession *self);
+
+/* handset-media-negotiation.c */
+void handset_media_session_negotiation_iface_init (HandsetMediaInterface *iface);
+gboolean handset_media_session_return_local_description (gpointer user_data);
+
+/* handset-media-elements.c */
+GstElement *handset_media_make_element (const char *factory, const char *name);
+void handset_media_session_update_flow (HandsetMediaSession *self);
+gboolean handset_media_session_build_audio (HandsetMediaSession *self, int pt, GError **error);
+gboolean handset_media_session_build_video (HandsetMediaSession *self, int pt, GError **error);
+void
+handset_media_session_pad_added_cb (GstElement *webrtc, GstPad *pad, HandsetMediaSession *self);
+
+/* handset-media-stats.c */
+void handset_media_session_start_stats (HandsetMediaSession *self);
+
+/* handset-media-swap.c */
+gboolean handset_media_is_within (GstObject *object, GstElement *element);
+HandsetCallDevice handset_media_session_failed_device (HandsetMediaSession *self,
+                                                       GstObject *source);
+void handset_media_session_stand_in_for (HandsetMediaSession *self, HandsetCallDevice device);
 
 G_END_DECLS

@@ -7,12 +7,15 @@
  * msid stream. webrtcbin calls back from its own threads; everything the
  * call layer sees is brought back to the main context first.
  *
- * Sources and sinks come from the selected devices, or from the
- * environment (HANDSET_AUDIO_SRC, HANDSET_AUDIO_SINK, HANDSET_VIDEO_SRC,
- * HANDSET_VIDEO_SINK: pipeline descriptions), so tests run without sound
- * hardware. HANDSET_ICE_ADDRESSES (comma-separated) makes the ICE agent use
- * exactly those local addresses: libnice gathers no loopback candidates by
- * itself.
+ * This file is the object: made with its pipeline, the HandsetMedia
+ * interface's mute, hold and video, the pipeline's bus, and closing, which
+ * lets the pipeline, the ICE agent and its threads go. The elements are
+ * in handset-media-elements.c (sources and sinks from the selected
+ * devices, or from the environment, so tests run without sound hardware),
+ * the descriptions in handset-media-negotiation.c, ICE in
+ * handset-media-ice.c (HANDSET_ICE_ADDRESSES), statistics in
+ * handset-media-stats.c and devices changed during the call in
+ * handset-media-swap.c.
  */
 
 #define G_LOG_DOMAIN "Handset-Media"
@@ -20,24 +23,14 @@
 #include "config.h"
 
 #define GST_USE_UNSTABLE_API
-#include <glib/gi18n.h>
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 #include <nice/agent.h>
 
 #include "handset-media-check.h"
-#include "handset-media-devices.h"
 #include "handset-media-session-private.h"
-#include "handset-media-stats.h"
-#include "handset-sdp.h"
 
-#define DEFAULT_AUDIO_PT  111
-#define DEFAULT_VIDEO_PT  96
-#define PREVIEW_WIDTH     160
-#define PREVIEW_HEIGHT    120
 #define JITTER_LATENCY_MS 50
-#define ICE_PACING_MS     10
-#define STATS_INTERVAL_MS 1000
 
 static void handset_media_session_iface_init (HandsetMediaInterface *iface);
 
@@ -74,12 +67,10 @@ enum
 static GParamSpec *props[N_PROPS];
 static guint signals[N_SIGNALS];
 
-static gboolean return_local_description (gpointer user_data);
-
 /* ------------------------------------------------------------------ threads */
 
 gboolean
-media_invoke_cb (gpointer user_data)
+handset_media_session_invoke_cb (gpointer user_data)
 {
   Invoke *invoke = user_data;
 
@@ -89,7 +80,7 @@ media_invoke_cb (gpointer user_data)
 }
 
 void
-media_invoke_free (Invoke *invoke)
+handset_media_session_invoke_free (Invoke *invoke)
 {
   if (invoke->free_data != NULL)
     invoke->free_data (invoke->data);
@@ -98,8 +89,11 @@ media_invoke_free (Invoke *invoke)
 }
 
 /* Runs @func (with an Invoke*) in the session's main context. */
-static void
-run_in_main (HandsetMediaSession *self, GSourceFunc func, gpointer data, GDestroyNotify free_data)
+void
+handset_media_session_run_in_main (HandsetMediaSession *self,
+                                   GSourceFunc func,
+                                   gpointer data,
+                                   GDestroyNotify free_data)
 {
   Invoke *invoke = g_new0 (Invoke, 1);
 
@@ -107,8 +101,8 @@ run_in_main (HandsetMediaSession *self, GSourceFunc func, gpointer data, GDestro
   invoke->func = func;
   invoke->data = data;
   invoke->free_data = free_data;
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, media_invoke_cb, invoke,
-                              (GDestroyNotify) media_invoke_free);
+  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, handset_media_session_invoke_cb,
+                              invoke, (GDestroyNotify) handset_media_session_invoke_free);
 }
 
 /* ------------------------------------------------------------------ helpers */
@@ -125,391 +119,20 @@ random_stream_id (void)
   return g_string_free (s, FALSE);
 }
 
-static GstElement *
-element_from_description (const char *description, GError **error)
-{
-  return gst_parse_bin_from_description (description, TRUE, error);
-}
-
-/* The desktop's sound server: a call, with echo cancellation asked for. */
-static GstElement *
-default_audio_element (const char *factory)
-{
-  GstElement *element = gst_element_factory_make (factory, NULL);
-  g_autoptr (GstStructure) properties = NULL;
-
-  if (element == NULL)
-    return NULL;
-  properties = gst_structure_new ("props", "media.role", G_TYPE_STRING, "phone", "filter.want",
-                                  G_TYPE_STRING, "echo-cancel", NULL);
-  g_object_set (element, "stream-properties", properties, NULL);
-
-  return element;
-}
-
-/* The system's microphone or speaker; in tests, the pipeline that
- * @variable describes. */
-GstElement *
-media_system_audio_element (const char *variable, const char *factory, GError **error)
-{
-  const char *description = g_getenv (variable);
-
-  if (description != NULL && *description != '\0')
-    return element_from_description (description, error);
-
-  return default_audio_element (factory);
-}
-
-static gboolean
-overridden (const char *variable)
-{
-  const char *description = g_getenv (variable);
-
-  return description != NULL && *description != '\0';
-}
-
-static GstElement *
-make_audio_source (HandsetMediaSession *self, GError **error)
-{
-  if (!overridden ("HANDSET_AUDIO_SRC") && self->audio_source != NULL)
-    return g_steal_pointer (&self->audio_source);
-
-  return media_system_audio_element ("HANDSET_AUDIO_SRC", "pulsesrc", error);
-}
-
-static GstElement *
-make_audio_sink (HandsetMediaSession *self, GError **error)
-{
-  if (!overridden ("HANDSET_AUDIO_SINK") && self->audio_sink != NULL)
-    return gst_object_ref (self->audio_sink);
-
-  return media_system_audio_element ("HANDSET_AUDIO_SINK", "pulsesink", error);
-}
-
-/* The camera the session was given; never autovideosrc, which without a
- * camera sends a test pattern to the other side. */
-static GstElement *
-make_video_source (HandsetMediaSession *self, GError **error)
-{
-  const char *description = g_getenv ("HANDSET_VIDEO_SRC");
-
-  if (description != NULL && *description != '\0')
-    return element_from_description (description, error);
-  if (self->video_source != NULL)
-    return g_steal_pointer (&self->video_source);
-
-  g_set_error_literal (error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
-                       _ ("No camera was found"));
-  return NULL;
-}
-
-static void
-report_error (HandsetMediaSession *self, const char *message)
+void
+handset_media_session_report_error (HandsetMediaSession *self, const char *message)
 {
   g_warning ("%s", message);
   g_signal_emit (self, signals[SIGNAL_ERROR], 0, message);
 }
 
-/* Links @elements in order, adding them to the pipeline; the last one's
- * src pad goes to @sink_pad, when given. */
-static gboolean
-add_chain (HandsetMediaSession *self, GstElement **elements, guint n, GstPad *sink_pad)
+/* New statistics read: their properties, and ::stats-changed. */
+void
+handset_media_session_notify_stats (HandsetMediaSession *self)
 {
-  for (guint i = 0; i < n; i++)
-    gst_bin_add (GST_BIN (self->pipeline), elements[i]);
-  for (guint i = 0; i + 1 < n; i++)
-    if (!gst_element_link (elements[i], elements[i + 1]))
-      return FALSE;
-  if (sink_pad != NULL)
-    {
-      g_autoptr (GstPad) src = gst_element_get_static_pad (elements[n - 1], "src");
-
-      if (gst_pad_link (src, sink_pad) != GST_PAD_LINK_OK)
-        return FALSE;
-    }
-  for (guint i = n; i > 0; i--)
-    gst_element_sync_state_with_parent (elements[i - 1]);
-
-  return TRUE;
-}
-
-static GstElement *
-make (const char *factory, const char *name)
-{
-  GstElement *element = gst_element_factory_make (factory, name);
-
-  /* Checked for before the session was made; a failure here is a bug. */
-  g_assert (element != NULL);
-  return element;
-}
-
-static GstPad *
-request_webrtc_pad (HandsetMediaSession *self)
-{
-  GstPad *pad = gst_element_request_pad_simple (self->webrtc, "sink_%u");
-
-  /* One stream for audio and video, as Element expects. */
-  g_object_set (pad, "msid", self->stream_id, NULL);
-  return pad;
-}
-
-/* ------------------------------------------------------------------ hold
- *
- * webrtcbin 1.22 cannot change a transceiver's direction once negotiated
- * ("transceiver direction changes are not implemented"), so its
- * transceivers stay sendrecv and hold lives on the wire: the directions
- * we send say what we want, the peer's are read and then set to sendrecv
- * before webrtcbin sees them, and valves and a volume do the rest. */
-
-static void
-read_remote_direction (HandsetMediaSession *self, const GstSDPMessage *sdp)
-{
-  handset_sdp_read_direction (sdp, &self->remote_sends, &self->remote_receives);
-}
-
-/* The direction we put on the wire: on hold, sendonly, as VoIP v1 and
- * Element have it (room for hold music; update_flow() sends nothing);
- * an answer grants no more than the offer allowed. */
-static const char *
-wire_direction (HandsetMediaSession *self, GstWebRTCSDPType type)
-{
-  gboolean sends = TRUE, receives = !self->hold;
-
-  if (type == GST_WEBRTC_SDP_TYPE_ANSWER)
-    {
-      sends = sends && self->remote_receives;
-      receives = receives && self->remote_sends;
-    }
-  return handset_sdp_direction_name (sends, receives);
-}
-
-/* Nothing leaves while muted, on hold, or held; nothing is heard on hold. */
-static void
-update_flow (HandsetMediaSession *self)
-{
-  gboolean quiet = self->hold || !self->remote_receives;
-
-  if (self->audio_valve != NULL)
-    g_object_set (self->audio_valve, "drop", self->muted || quiet, NULL);
-  if (self->video_valve != NULL)
-    g_object_set (self->video_valve, "drop", !self->video || quiet, NULL);
-  if (self->playback_volume != NULL)
-    g_object_set (self->playback_volume, "mute", self->hold, NULL);
-}
-
-static gboolean
-build_audio (HandsetMediaSession *self, int pt, GError **error)
-{
-  g_autoptr (GstPad) pad = NULL;
-  g_autoptr (GstCaps) caps = NULL;
-  GstElement *source, *elements[7];
-
-  if (self->audio_built)
-    return TRUE;
-
-  source = make_audio_source (self, error);
-  if (source == NULL)
-    {
-      if (error != NULL && *error == NULL)
-        g_set_error_literal (error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
-                             "No microphone can be opened");
-      return FALSE;
-    }
-  /* One reference of ours, whichever way it was made; the pipeline takes
-   * its own. */
-  if (g_object_is_floating (source))
-    gst_object_ref_sink (source);
-
-  /* The payloader stamps the payload type; webrtcbin sends what it gets,
-   * so it must be the one the peer's offer chose. */
-  caps =
-      gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "audio", "encoding-name",
-                           G_TYPE_STRING, "OPUS", "clock-rate", G_TYPE_INT, 48000,
-                           "encoding-params", G_TYPE_STRING, "2", "payload", G_TYPE_INT, pt, NULL);
-  elements[0] = source;
-  elements[1] = make ("audioconvert", NULL);
-  elements[2] = make ("audioresample", NULL);
-  elements[3] = self->audio_valve = make ("valve", "audio-valve");
-  elements[4] = make ("opusenc", NULL);
-  elements[5] = make ("rtpopuspay", NULL);
-  elements[6] = make ("capsfilter", NULL);
-  g_object_set (elements[5], "pt", pt, NULL);
-  g_object_set (elements[6], "caps", caps, NULL);
-  self->audio_source_in_use = source;
-  update_flow (self);
-
-  pad = request_webrtc_pad (self);
-  if (!add_chain (self, elements, G_N_ELEMENTS (elements), pad))
-    {
-      gst_object_unref (source);
-      g_set_error_literal (error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
-                           "The microphone cannot be connected to the call");
-      return FALSE;
-    }
-  gst_object_unref (source);
-
-  self->audio_built = TRUE;
-  return TRUE;
-}
-
-/* An RGBA frame of @appsink as @signal (the media interface's
- * ::video-frame or ::preview-frame). */
-static GstFlowReturn
-emit_frame (GstElement *appsink, HandsetMediaSession *self, const char *signal)
-{
-  g_autoptr (GstSample) sample = NULL;
-  GstBuffer *buffer;
-  GstCaps *caps;
-  GstStructure *structure;
-  GstMapInfo map;
-  int width = 0, height = 0;
-  g_autoptr (GBytes) bytes = NULL;
-
-  g_signal_emit_by_name (appsink, "pull-sample", &sample);
-  if (sample == NULL)
-    return GST_FLOW_OK;
-
-  buffer = gst_sample_get_buffer (sample);
-  caps = gst_sample_get_caps (sample);
-  structure = gst_caps_get_structure (caps, 0);
-  gst_structure_get_int (structure, "width", &width);
-  gst_structure_get_int (structure, "height", &height);
-  if (width <= 0 || height <= 0 || !gst_buffer_map (buffer, &map, GST_MAP_READ))
-    return GST_FLOW_OK;
-  bytes = g_bytes_new (map.data, map.size);
-  gst_buffer_unmap (buffer, &map);
-
-  /* Emitted from the streaming thread: the paintable hands it over. */
-  g_signal_emit_by_name (self, signal, width, height, width * 4, bytes);
-
-  return GST_FLOW_OK;
-}
-
-static GstFlowReturn
-on_new_video_sample (GstElement *appsink, HandsetMediaSession *self)
-{
-  return emit_frame (appsink, self, "video-frame");
-}
-
-static GstFlowReturn
-on_new_preview_sample (GstElement *appsink, HandsetMediaSession *self)
-{
-  return emit_frame (appsink, self, "preview-frame");
-}
-
-static gboolean
-build_video (HandsetMediaSession *self, int pt, GError **error)
-{
-  g_autoptr (GstPad) pad = NULL;
-  g_autoptr (GstCaps) raw = NULL;
-  g_autoptr (GstCaps) rtp = NULL;
-  g_autoptr (GstCaps) preview_caps = NULL;
-  g_autoptr (GstPad) tee_sink = NULL;
-  GstElement *source, *elements[6], *sent[4], *preview[6], *tee;
-
-  if (self->video_built)
-    return TRUE;
-
-  source = make_video_source (self, error);
-  if (source == NULL)
-    {
-      if (error != NULL && *error == NULL)
-        g_set_error_literal (error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
-                             "No camera can be opened");
-      return FALSE;
-    }
-  /* As the microphone: one reference of ours, dropped below. */
-  if (g_object_is_floating (source))
-    gst_object_ref_sink (source);
-  self->video_source_in_use = source;
-
-  raw = gst_caps_new_simple ("video/x-raw", "width", G_TYPE_INT, 640, "height", G_TYPE_INT, 480,
-                             "framerate", GST_TYPE_FRACTION, 30, 1, NULL);
-  rtp = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "video", "encoding-name",
-                             G_TYPE_STRING, "VP8", "clock-rate", G_TYPE_INT, 90000, "payload",
-                             G_TYPE_INT, pt, NULL);
-  preview_caps = gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING, "RGBA", "width",
-                                      G_TYPE_INT, PREVIEW_WIDTH, "height", G_TYPE_INT,
-                                      PREVIEW_HEIGHT, "framerate", GST_TYPE_FRACTION, 15, 1, NULL);
-
-  /* What is sent: to the encoder, and to the preview. */
-  sent[0] = make ("queue", NULL);
-  sent[1] = make ("vp8enc", NULL);
-  sent[2] = make ("rtpvp8pay", NULL);
-  sent[3] = make ("capsfilter", NULL);
-  /* Real time; more threads cost more than they give on two cores. */
-  g_object_set (sent[1], "deadline", (gint64) 1, NULL);
-  g_object_set (sent[2], "pt", pt, NULL);
-  g_object_set (sent[3], "caps", rtp, NULL);
-
-  /* Small, at half the rate; it never holds the call back. */
-  preview[0] = make ("queue", NULL);
-  preview[1] = make ("videorate", NULL);
-  preview[2] = make ("videoscale", NULL);
-  preview[3] = make ("videoconvert", NULL);
-  preview[4] = make ("capsfilter", NULL);
-  preview[5] = make ("appsink", NULL);
-  g_object_set (preview[0], "leaky", 2 /* downstream */, "max-size-buffers", 1, NULL);
-  g_object_set (preview[1], "drop-only", TRUE, NULL);
-  g_object_set (preview[4], "caps", preview_caps, NULL);
-  g_object_set (preview[5], "emit-signals", TRUE, "max-buffers", 1, "drop", TRUE, "sync", FALSE,
-                "async", FALSE, NULL);
-  g_signal_connect (preview[5], "new-sample", G_CALLBACK (on_new_preview_sample), self);
-
-  elements[0] = source;
-  elements[1] = make ("videoconvert", NULL);
-  elements[2] = make ("videoscale", NULL);
-  elements[3] = make ("videorate", NULL);
-  elements[4] = make ("capsfilter", NULL);
-  elements[5] = self->video_valve = make ("valve", "video-valve");
-  g_object_set (elements[4], "caps", raw, NULL);
-  tee = make ("tee", NULL);
-  tee_sink = gst_element_get_static_pad (tee, "sink");
-  update_flow (self);
-
-  /* Downstream first, and the tee's branches linked before the camera
-   * starts, so its format is agreed with both. */
-  pad = request_webrtc_pad (self);
-  if (!add_chain (self, sent, G_N_ELEMENTS (sent), pad) ||
-      !add_chain (self, preview, G_N_ELEMENTS (preview), NULL) ||
-      !gst_bin_add (GST_BIN (self->pipeline), tee) || !gst_element_link (tee, sent[0]) ||
-      !gst_element_link (tee, preview[0]) || !gst_element_sync_state_with_parent (tee) ||
-      !add_chain (self, elements, G_N_ELEMENTS (elements), tee_sink))
-    {
-      gst_object_unref (source);
-      g_set_error_literal (error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
-                           "The camera cannot be connected to the call");
-      return FALSE;
-    }
-  gst_object_unref (source);
-
-  self->video_built = TRUE;
-  return TRUE;
-}
-
-static void
-remember_mids (HandsetMediaSession *self, GstSDPMessage *sdp)
-{
-  g_ptr_array_set_size (self->remote_mids, 0);
-  g_mutex_lock (&self->received_lock);
-  g_ptr_array_set_size (self->remote_streams, 0);
-  handset_sdp_read_streams (sdp, self->remote_mids, self->remote_streams);
-  g_mutex_unlock (&self->received_lock);
-}
-
-/* Whether to play and show a remote stream: one of the peer's usermedia
- * streams, or, when it sent no metadata, its first stream. Unknown
- * stream IDs (no a=msid) are shown. Under the lock. */
-static gboolean
-stream_is_shown (HandsetMediaSession *self, const char *stream_id)
-{
-  if (stream_id == NULL || *stream_id == '\0')
-    return TRUE;
-  if (self->shown_streams != NULL)
-    return g_strv_contains ((const char *const *) self->shown_streams, stream_id);
-  if (self->first_stream == NULL)
-    self->first_stream = g_strdup (stream_id);
-  return g_str_equal (self->first_stream, stream_id);
+  for (guint p = PROP_AUDIO_BYTES_SENT; p < N_PROPS; p++)
+    g_object_notify_by_pspec (G_OBJECT (self), props[p]);
+  g_signal_emit_by_name (self, "stats-changed");
 }
 
 static void
@@ -523,808 +146,7 @@ session_set_shown_streams (HandsetMedia *media, const char *const *stream_ids)
   g_mutex_unlock (&self->received_lock);
 }
 
-/* ------------------------------------------------------------------ candidates */
-
-typedef struct
-{
-  guint mline;
-  char *candidate;
-} LocalCandidate;
-
-static void
-local_candidate_free (LocalCandidate *c)
-{
-  g_free (c->candidate);
-  g_free (c);
-}
-
-static gboolean
-local_candidate_in_main (gpointer user_data)
-{
-  Invoke *invoke = user_data;
-  HandsetMediaSession *self = invoke->self;
-  LocalCandidate *c = invoke->data;
-  g_autofree char *mid = NULL;
-  g_autoptr (HandsetIceCandidate) candidate = NULL;
-
-  /* Before the description left, the candidate is in its SDP. */
-  if (!self->description_sent)
-    return G_SOURCE_REMOVE;
-
-  mid = g_strdup_printf ("%u", c->mline);
-  {
-    GstWebRTCSessionDescription *local = NULL;
-
-    g_object_get (self->webrtc, "local-description", &local, NULL);
-    if (local != NULL)
-      {
-        if (c->mline < gst_sdp_message_medias_len (local->sdp))
-          {
-            const char *real = gst_sdp_media_get_attribute_val (
-                gst_sdp_message_get_media (local->sdp, c->mline), "mid");
-
-            if (real != NULL)
-              {
-                g_free (mid);
-                mid = g_strdup (real);
-              }
-          }
-        gst_webrtc_session_description_free (local);
-      }
-  }
-  candidate = handset_ice_candidate_new (c->candidate, mid, (int) c->mline);
-  g_signal_emit_by_name (self, "local-candidate", candidate);
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_ice_candidate (GstElement *webrtc, guint mline, const char *candidate, HandsetMediaSession *self)
-{
-  LocalCandidate *c = g_new0 (LocalCandidate, 1);
-
-  c->mline = mline;
-  /* webrtcbin writes "candidate:…" as the a= line has it. */
-  c->candidate =
-      g_str_has_prefix (candidate, "a=") ? g_strdup (candidate + 2) : g_strdup (candidate);
-  run_in_main (self, local_candidate_in_main, c, (GDestroyNotify) local_candidate_free);
-}
-
-static void
-give_candidate (HandsetMediaSession *self, const HandsetIceCandidate *candidate)
-{
-  int mline = candidate->sdp_mline_index;
-
-  if (mline < 0 && candidate->sdp_mid != NULL)
-    for (guint i = 0; i < self->remote_mids->len; i++)
-      if (g_str_equal (g_ptr_array_index (self->remote_mids, i), candidate->sdp_mid))
-        mline = (int) i;
-  if (mline < 0)
-    mline = 0; /* with max-bundle, every m-line shares one transport */
-
-  g_signal_emit_by_name (self->webrtc, "add-ice-candidate", (guint) mline, candidate->candidate);
-}
-
-static void
-remote_gathering_done (HandsetMediaSession *self)
-{
-  GstWebRTCICE *ice = NULL;
-  NiceAgent *agent = NULL;
-
-  /* Tell libnice the peer has sent all: it can fail sooner. */
-  g_object_get (self->webrtc, "ice-agent", &ice, NULL);
-  if (ice != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent"))
-    g_object_get (ice, "agent", &agent, NULL);
-  if (agent != NULL)
-    for (guint stream = 1; stream <= 4; stream++)
-      nice_agent_peer_candidate_gathering_done (agent, stream);
-  g_clear_object (&agent);
-  g_clear_object (&ice);
-}
-
-static void
-apply_pending_candidates (HandsetMediaSession *self)
-{
-  g_autoptr (GPtrArray) pending = g_steal_pointer (&self->pending_candidates);
-
-  self->pending_candidates =
-      g_ptr_array_new_with_free_func ((GDestroyNotify) handset_ice_candidate_free);
-  for (guint i = 0; i < pending->len; i++)
-    {
-      HandsetIceCandidate *candidate = g_ptr_array_index (pending, i);
-
-      if (handset_ice_candidate_is_end (candidate))
-        remote_gathering_done (self);
-      else
-        give_candidate (self, candidate);
-    }
-}
-
-/* ------------------------------------------------------------------ ICE state */
-
-static gboolean
-ice_state_in_main (gpointer user_data)
-{
-  Invoke *invoke = user_data;
-  GstWebRTCICEConnectionState state = GPOINTER_TO_INT (invoke->data);
-
-  /* GStreamer's states are in the same order as HandsetIceState. */
-  g_debug ("ICE connection state %d", state);
-  g_signal_emit_by_name (invoke->self, "ice-state-changed", (int) state);
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_ice_connection_state (GstElement *webrtc, GParamSpec *pspec, HandsetMediaSession *self)
-{
-  GstWebRTCICEConnectionState state;
-
-  g_object_get (webrtc, "ice-connection-state", &state, NULL);
-  run_in_main (self, ice_state_in_main, GINT_TO_POINTER (state), NULL);
-}
-
-static gboolean
-gathering_done_in_main (gpointer user_data)
-{
-  Invoke *invoke = user_data;
-  HandsetMediaSession *self = invoke->self;
-
-  /* An offer or answer waiting for early candidates need wait no more. */
-  if (self->waiting_description != NULL)
-    {
-      g_clear_handle_id (&self->early_timer, g_source_remove);
-      return_local_description (self);
-    }
-  g_signal_emit_by_name (self, "gathering-done");
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_ice_gathering_state (GstElement *webrtc, GParamSpec *pspec, HandsetMediaSession *self)
-{
-  GstWebRTCICEGatheringState state;
-
-  g_object_get (webrtc, "ice-gathering-state", &state, NULL);
-  if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
-    run_in_main (self, gathering_done_in_main, NULL, NULL);
-}
-
-/* ------------------------------------------------------------------ receiving */
-
-static gboolean
-speaker_failed_in_main (gpointer user_data)
-{
-  Invoke *invoke = user_data;
-
-  g_message ("A device of the call failed: %s", (const char *) invoke->data);
-  g_signal_emit_by_name (invoke->self, "device-failed", (int) HANDSET_CALL_DEVICE_SPEAKER,
-                         (const char *) invoke->data);
-
-  return G_SOURCE_REMOVE;
-}
-
-/* Opens @sink once, on a bus of its own, before the call's sound flows
- * into it: a speaker that cannot be opened is found out here, and nothing
- * upstream stalls on it. Returns %NULL when it opens, else why not. */
-static char *
-try_sink (GstElement *sink)
-{
-  g_autoptr (GstBus) bus = gst_bus_new ();
-  g_autoptr (GstMessage) message = NULL;
-  g_autoptr (GError) error = NULL;
-  GstStateChangeReturn ret;
-
-  gst_element_set_bus (sink, bus);
-  ret = gst_element_set_state (sink, GST_STATE_PAUSED);
-  gst_element_set_state (sink, GST_STATE_NULL);
-  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  gst_element_set_bus (sink, NULL);
-  if (ret != GST_STATE_CHANGE_FAILURE)
-    return NULL;
-  if (message != NULL)
-    gst_message_parse_error (message, &error, NULL);
-
-  return g_strdup (error ? error->message : "The speaker cannot be opened");
-}
-
-/* What the call plays into when the speaker cannot be opened: nothing,
- * until the person picks another. */
-static GstElement *
-silent_sink (void)
-{
-  GstElement *sink = make ("fakesink", NULL);
-
-  g_object_set (sink, "sync", TRUE, "async", FALSE, NULL);
-  g_object_set_data (G_OBJECT (sink), "handset-stand-in", GINT_TO_POINTER (TRUE));
-
-  return sink;
-}
-
-static void
-on_decoded_pad (GstElement *decodebin, GstPad *pad, HandsetMediaSession *self)
-{
-  g_autoptr (GstCaps) caps = gst_pad_get_current_caps (pad);
-  const char *name = caps ? gst_structure_get_name (gst_caps_get_structure (caps, 0)) : "";
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GstPad) sink_pad = NULL;
-
-  if (g_str_has_prefix (name, "audio/"))
-    {
-      GstElement *elements[5];
-      GstElement *sink = make_audio_sink (self, &error);
-
-      g_autofree char *failed = NULL;
-
-      if (sink == NULL)
-        {
-          report_error (self, error ? error->message : "No speaker can be opened");
-          return;
-        }
-      /* One reference of ours, whichever way it was made. */
-      if (g_object_is_floating (sink))
-        gst_object_ref_sink (sink);
-      if ((failed = try_sink (sink)) != NULL)
-        {
-          gst_object_unref (sink);
-          sink = gst_object_ref_sink (silent_sink ());
-          run_in_main (self, speaker_failed_in_main, g_steal_pointer (&failed), g_free);
-        }
-      elements[0] = make ("queue", NULL);
-      elements[1] = make ("audioconvert", NULL);
-      elements[2] = make ("audioresample", NULL);
-      elements[3] = self->playback_volume = make ("volume", NULL);
-      elements[4] = sink;
-      self->audio_sink_in_use = sink;
-      update_flow (self);
-      add_chain (self, elements, G_N_ELEMENTS (elements), NULL);
-      gst_object_unref (sink); /* the pipeline holds it */
-      sink_pad = gst_element_get_static_pad (elements[0], "sink");
-      gst_pad_link (pad, sink_pad);
-    }
-  else if (g_str_has_prefix (name, "video/"))
-    {
-      const char *description = g_getenv ("HANDSET_VIDEO_SINK");
-      GstElement *elements[4];
-      g_autoptr (GstCaps) rgba =
-          gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING, "RGBA", NULL);
-
-      elements[0] = make ("queue", NULL);
-      elements[1] = make ("videoconvert", NULL);
-      if (description != NULL && *description != '\0')
-        {
-          elements[2] = element_from_description (description, &error);
-          if (elements[2] == NULL)
-            {
-              report_error (self, error->message);
-              gst_object_unref (elements[0]);
-              gst_object_unref (elements[1]);
-              return;
-            }
-          add_chain (self, elements, 3, NULL);
-        }
-      else
-        {
-          /* GTK 4.8 has no video sink: frames go to a GdkPaintable. */
-          elements[2] = make ("capsfilter", NULL);
-          elements[3] = make ("appsink", NULL);
-          g_object_set (elements[2], "caps", rgba, NULL);
-          g_object_set (elements[3], "emit-signals", TRUE, "max-buffers", 2, "drop", TRUE, "sync",
-                        TRUE, NULL);
-          g_signal_connect (elements[3], "new-sample", G_CALLBACK (on_new_video_sample), self);
-          add_chain (self, elements, 4, NULL);
-        }
-      sink_pad = gst_element_get_static_pad (elements[0], "sink");
-      gst_pad_link (pad, sink_pad);
-    }
-}
-
-static void
-on_webrtc_pad_added (GstElement *webrtc, GstPad *pad, HandsetMediaSession *self)
-{
-  GstElement *decodebin;
-  g_autoptr (GstPad) sink = NULL;
-
-  if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
-    return;
-
-  {
-    g_autoptr (GstCaps) caps = gst_pad_get_current_caps (pad);
-    const GstStructure *s = caps != NULL ? gst_caps_get_structure (caps, 0) : NULL;
-    const char *kind = s != NULL ? gst_structure_get_string (s, "media") : NULL;
-    guint ssrc = 0;
-
-    if (kind != NULL && gst_structure_get_uint (s, "ssrc", &ssrc))
-      {
-        g_mutex_lock (&self->received_lock);
-        g_hash_table_insert (self->received_kinds, GUINT_TO_POINTER (ssrc),
-                             (gpointer) (g_str_equal (kind, "video") ? "video" : "audio"));
-        g_mutex_unlock (&self->received_lock);
-      }
-  }
-
-  {
-    g_autoptr (GstWebRTCRTPTransceiver) transceiver = NULL;
-    g_autofree char *stream_id = NULL;
-    guint mline = G_MAXUINT;
-    gboolean shown;
-
-    g_object_get (pad, "transceiver", &transceiver, NULL);
-    if (transceiver != NULL)
-      g_object_get (transceiver, "mlineindex", &mline, NULL);
-    g_mutex_lock (&self->received_lock);
-    if (mline < self->remote_streams->len)
-      stream_id = g_strdup (g_ptr_array_index (self->remote_streams, mline));
-    shown = stream_is_shown (self, stream_id);
-    g_mutex_unlock (&self->received_lock);
-
-    if (!shown)
-      {
-        /* Received, and dropped: a screenshare or a stream the peer did
-         * not describe is not played over the call. */
-        GstElement *drop = make ("fakesink", NULL);
-        g_autoptr (GstPad) drop_pad = gst_element_get_static_pad (drop, "sink");
-
-        g_debug ("Remote stream %s (m-line %u) is not shown", stream_id, mline);
-        g_object_set (drop, "async", FALSE, "sync", FALSE, NULL);
-        gst_bin_add (GST_BIN (self->pipeline), drop);
-        gst_element_sync_state_with_parent (drop);
-        gst_pad_link (pad, drop_pad);
-        return;
-      }
-  }
-
-  decodebin = make ("decodebin", NULL);
-  g_signal_connect (decodebin, "pad-added", G_CALLBACK (on_decoded_pad), self);
-  gst_bin_add (GST_BIN (self->pipeline), decodebin);
-  gst_element_sync_state_with_parent (decodebin);
-  sink = gst_element_get_static_pad (decodebin, "sink");
-  gst_pad_link (pad, sink);
-}
-
-/* ------------------------------------------------------------------ descriptions */
-
-typedef struct
-{
-  HandsetMediaSession *self;
-  GTask *task;
-  GstWebRTCSDPType type;
-} Negotiation;
-
-static void
-negotiation_free (Negotiation *n)
-{
-  /* Its work was skipped: the media closed first. The task still answers
-   * (the caller holds a reference until it does). */
-  if (n->task != NULL)
-    g_task_return_new_error (n->task, G_IO_ERROR, G_IO_ERROR_CLOSED, "The call ended");
-  g_clear_object (&n->task);
-  g_object_unref (n->self);
-  g_free (n);
-}
-
-/* A description in the debug log, its ICE passwords left out. */
-static void
-log_description (const char *which, const GstSDPMessage *sdp)
-{
-  g_autofree char *text = NULL;
-
-  if (g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
-    return;
-  text = handset_sdp_to_log (sdp);
-  g_debug ("%s description:%s", which, text);
-}
-
-static gboolean
-return_local_description (gpointer user_data)
-{
-  HandsetMediaSession *self = HANDSET_MEDIA_SESSION (user_data);
-  g_autoptr (GTask) task = g_steal_pointer (&self->waiting_description);
-  GstWebRTCSessionDescription *local = NULL;
-  g_autofree char *text = NULL;
-
-  self->early_timer = 0;
-  if (task == NULL)
-    return G_SOURCE_REMOVE;
-
-  /* webrtcbin adds each candidate it finds to the local description. */
-  g_object_get (self->webrtc, "local-description", &local, NULL);
-  if (local == NULL)
-    {
-      g_task_return_new_error (task, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
-                               "The call's media has no local description");
-      return G_SOURCE_REMOVE;
-    }
-  handset_sdp_set_directions (local->sdp, wire_direction (self, local->type));
-  text = gst_sdp_message_as_text (local->sdp);
-  log_description ("Local", local->sdp);
-  gst_webrtc_session_description_free (local);
-  self->description_sent = TRUE;
-  g_task_return_pointer (task, g_steal_pointer (&text), g_free);
-
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-local_set_in_main (gpointer user_data)
-{
-  Invoke *invoke = user_data;
-  HandsetMediaSession *self = invoke->self;
-  Negotiation *n = invoke->data;
-  GstWebRTCICEGatheringState gathering;
-
-  g_assert (self->waiting_description == NULL);
-  self->waiting_description = g_steal_pointer (&n->task);
-  g_object_get (self->webrtc, "ice-gathering-state", &gathering, NULL);
-
-  /* Wait a little for candidates: the peer can start checks at once. */
-  if (gathering == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE || self->description_sent)
-    return_local_description (self);
-  else
-    self->early_timer =
-        g_timeout_add_full (G_PRIORITY_DEFAULT, HANDSET_MEDIA_EARLY_CANDIDATES_MS,
-                            return_local_description, g_object_ref (self), g_object_unref);
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_local_set (GstPromise *promise, gpointer user_data)
-{
-  Negotiation *n = user_data;
-
-  gst_promise_unref (promise);
-  run_in_main (n->self, local_set_in_main, n, (GDestroyNotify) negotiation_free);
-}
-
-static gboolean
-fail_in_main (gpointer user_data)
-{
-  Invoke *invoke = user_data;
-  Negotiation *n = invoke->data;
-  g_autoptr (GTask) task = g_steal_pointer (&n->task);
-
-  g_task_return_new_error (task, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
-                           "The call's media could not make its %s",
-                           n->type == GST_WEBRTC_SDP_TYPE_OFFER ? "offer" : "answer");
-  return G_SOURCE_REMOVE;
-}
-
-static void
-keep_dtls_role (HandsetMediaSession *self, GstSDPMessage *sdp)
-{
-  GstWebRTCSessionDescription *local = NULL, *remote = NULL;
-
-  g_object_get (self->webrtc, "current-local-description", &local, "current-remote-description",
-                &remote, NULL);
-  if (local != NULL && remote != NULL)
-    {
-      gboolean we_answered = local->type == GST_WEBRTC_SDP_TYPE_ANSWER;
-
-      for (guint i = 0;
-           i < gst_sdp_message_medias_len (sdp) && i < gst_sdp_message_medias_len (remote->sdp);
-           i++)
-        {
-          GstSDPMedia *media = (GstSDPMedia *) gst_sdp_message_get_media (sdp, i);
-          const char *theirs = we_answered
-                                   ? NULL
-                                   : gst_sdp_media_get_attribute_val (
-                                         gst_sdp_message_get_media (remote->sdp, i), "setup");
-          const char *ours = we_answered ? gst_sdp_media_get_attribute_val (
-                                               gst_sdp_message_get_media (local->sdp, i), "setup")
-                                         : NULL;
-          const char *keep = ours != NULL ? ours
-                             : theirs != NULL
-                                 ? (g_str_equal (theirs, "active") ? "passive" : "active")
-                                 : NULL;
-
-          for (guint a = 0; keep != NULL && a < gst_sdp_media_attributes_len (media); a++)
-            {
-              const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, a);
-              GstSDPAttribute replacement;
-
-              if (g_strcmp0 (attr->key, "setup") != 0)
-                continue;
-              gst_sdp_attribute_set (&replacement, "setup", keep);
-              gst_sdp_media_replace_attribute (media, a, &replacement);
-            }
-        }
-    }
-  if (local)
-    gst_webrtc_session_description_free (local);
-  if (remote)
-    gst_webrtc_session_description_free (remote);
-}
-
-static void
-on_description_created (GstPromise *promise, gpointer user_data)
-{
-  Negotiation *n = user_data;
-  const GstStructure *reply = gst_promise_get_reply (promise);
-  const char *field = n->type == GST_WEBRTC_SDP_TYPE_OFFER ? "offer" : "answer";
-  GstWebRTCSessionDescription *description = NULL;
-  GstPromise *set;
-
-  if (reply != NULL)
-    gst_structure_get (reply, field, GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &description, NULL);
-  gst_promise_unref (promise);
-
-  if (description == NULL)
-    {
-      run_in_main (n->self, fail_in_main, n, (GDestroyNotify) negotiation_free);
-      return;
-    }
-
-  handset_sdp_add_msid (description->sdp, n->self->stream_id);
-  keep_dtls_role (n->self, description->sdp);
-  set = gst_promise_new_with_change_func (on_local_set, n, NULL);
-  g_signal_emit_by_name (n->self->webrtc, "set-local-description", description, set);
-  gst_webrtc_session_description_free (description);
-}
-
-static void
-create_description (HandsetMediaSession *self,
-                    GstWebRTCSDPType type,
-                    gboolean ice_restart,
-                    GTask *task)
-{
-  Negotiation *n = g_new0 (Negotiation, 1);
-  GstPromise *promise;
-  g_autoptr (GstStructure) options = NULL;
-
-  n->self = g_object_ref (self);
-  n->task = task;
-  n->type = type;
-  promise = gst_promise_new_with_change_func (on_description_created, n, NULL);
-  if (ice_restart)
-    options = gst_structure_new ("offer-options", "ice-restart", G_TYPE_BOOLEAN, TRUE, NULL);
-
-  g_signal_emit_by_name (self->webrtc,
-                         type == GST_WEBRTC_SDP_TYPE_OFFER ? "create-offer" : "create-answer",
-                         options, promise);
-}
-
 /* ------------------------------------------------------------------ the interface */
-
-/* After the call: what would need the pipeline fails, and says why. */
-static gboolean
-return_if_closed (HandsetMediaSession *self, GTask *task)
-{
-  if (!self->closed)
-    return FALSE;
-  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED, "The call ended");
-  g_object_unref (task);
-  return TRUE;
-}
-
-static void
-session_create_offer (HandsetMedia *media,
-                      gboolean ice_restart,
-                      GCancellable *cancellable,
-                      GAsyncReadyCallback callback,
-                      gpointer user_data)
-{
-  HandsetMediaSession *self = HANDSET_MEDIA_SESSION (media);
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr (GError) error = NULL;
-
-  if (return_if_closed (self, task))
-    return;
-  if (!build_audio (self, DEFAULT_AUDIO_PT, &error) ||
-      (self->video && !build_video (self, DEFAULT_VIDEO_PT, &error)))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      g_object_unref (task);
-      return;
-    }
-  create_description (self, GST_WEBRTC_SDP_TYPE_OFFER, ice_restart, task);
-}
-
-static char *
-session_sdp_finish (HandsetMedia *media, GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static gboolean
-remote_failed_in_main (gpointer user_data)
-{
-  Invoke *invoke = user_data;
-  Negotiation *n = invoke->data;
-  g_autoptr (GTask) task = g_steal_pointer (&n->task);
-
-  g_task_return_new_error (task, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
-                           "The other side's session description cannot be used: %s",
-                           (const char *) g_object_get_data (G_OBJECT (task), "reason"));
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-remote_set_in_main (gpointer user_data)
-{
-  Invoke *invoke = user_data;
-  Negotiation *n = invoke->data;
-  HandsetMediaSession *self = invoke->self;
-
-  self->remote_set = TRUE;
-  apply_pending_candidates (self);
-  if (n->type == GST_WEBRTC_SDP_TYPE_OFFER &&
-      g_task_get_source_tag (n->task) == session_create_offer)
-    {
-      /* The deferred offer is set: now the answer. */
-      create_description (self, GST_WEBRTC_SDP_TYPE_ANSWER, FALSE, g_steal_pointer (&n->task));
-      return G_SOURCE_REMOVE;
-    }
-  {
-    g_autoptr (GTask) task = g_steal_pointer (&n->task);
-
-    g_task_return_boolean (task, TRUE);
-  }
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_remote_set (GstPromise *promise, gpointer user_data)
-{
-  Negotiation *n = user_data;
-  const GstStructure *reply = gst_promise_get_reply (promise);
-  GError *error = NULL;
-
-  /* webrtcbin refuses some descriptions that parse well: no fingerprint,
-   * say. The call must hear of it. */
-  if (reply != NULL && gst_structure_has_field (reply, "error"))
-    gst_structure_get (reply, "error", G_TYPE_ERROR, &error, NULL);
-  gst_promise_unref (promise);
-
-  if (error != NULL)
-    {
-      g_object_set_data_full (G_OBJECT (n->task), "reason", g_strdup (error->message), g_free);
-      g_error_free (error);
-      run_in_main (n->self, remote_failed_in_main, n, (GDestroyNotify) negotiation_free);
-      return;
-    }
-  run_in_main (n->self, remote_set_in_main, n, (GDestroyNotify) negotiation_free);
-}
-
-static void
-set_remote (HandsetMediaSession *self, GstWebRTCSDPType type, GstSDPMessage *sdp, GTask *task)
-{
-  GstWebRTCSessionDescription *description = gst_webrtc_session_description_new (type, sdp);
-  Negotiation *n = g_new0 (Negotiation, 1);
-  GstPromise *promise;
-
-  n->self = g_object_ref (self);
-  n->task = task;
-  n->type = type;
-  log_description ("Remote", sdp);
-  remember_mids (self, sdp);
-  read_remote_direction (self, sdp);
-  handset_sdp_set_directions (sdp, "sendrecv");
-  update_flow (self);
-  promise = gst_promise_new_with_change_func (on_remote_set, n, NULL);
-  g_signal_emit_by_name (self->webrtc, "set-remote-description", description, promise);
-  gst_webrtc_session_description_free (description);
-}
-
-static void
-session_create_answer (HandsetMedia *media,
-                       GCancellable *cancellable,
-                       GAsyncReadyCallback callback,
-                       gpointer user_data)
-{
-  HandsetMediaSession *self = HANDSET_MEDIA_SESSION (media);
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr (GError) error = NULL;
-
-  if (return_if_closed (self, task))
-    return;
-  if (self->pending_offer != NULL)
-    {
-      g_autofree char *offer = g_steal_pointer (&self->pending_offer);
-      GstSDPMessage *sdp = NULL;
-
-      gst_sdp_message_new_from_text (offer, &sdp);
-      /* Our payload types are the offer's; video only if both want it. */
-      if (!build_audio (self, handset_sdp_payload_type (sdp, "audio", "OPUS", DEFAULT_AUDIO_PT),
-                        &error) ||
-          (self->video && handset_sdp_has_media (sdp, "video") &&
-           !build_video (self, handset_sdp_payload_type (sdp, "video", "VP8", DEFAULT_VIDEO_PT),
-                         &error)))
-        {
-          gst_sdp_message_free (sdp);
-          g_task_return_error (task, g_steal_pointer (&error));
-          g_object_unref (task);
-          return;
-        }
-      /* Marks the task: once the offer is set, answer it. */
-      g_task_set_source_tag (task, session_create_offer);
-      set_remote (self, GST_WEBRTC_SDP_TYPE_OFFER, sdp, task);
-      return;
-    }
-
-  create_description (self, GST_WEBRTC_SDP_TYPE_ANSWER, FALSE, task);
-}
-
-static void
-session_set_remote_description (HandsetMedia *media,
-                                const char *type,
-                                const char *sdp_text,
-                                GCancellable *cancellable,
-                                GAsyncReadyCallback callback,
-                                gpointer user_data)
-{
-  HandsetMediaSession *self = HANDSET_MEDIA_SESSION (media);
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr (GError) error = NULL;
-  GstSDPMessage *sdp = NULL;
-  gboolean is_offer = g_strcmp0 (type, "offer") == 0;
-
-  if (return_if_closed (self, task))
-    return;
-  sdp = handset_sdp_parse_remote (sdp_text, &error);
-  if (sdp == NULL)
-    {
-      g_task_return_new_error (task, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT, "%s",
-                               error->message);
-      g_object_unref (task);
-      return;
-    }
-
-  /* The first offer waits for our answer (see pending_offer). */
-  if (is_offer && !self->audio_built)
-    {
-      g_free (self->pending_offer);
-      self->pending_offer = g_strdup (sdp_text);
-      remember_mids (self, sdp);
-      gst_sdp_message_free (sdp);
-      g_task_return_boolean (task, TRUE);
-      g_object_unref (task);
-      return;
-    }
-
-  set_remote (self, is_offer ? GST_WEBRTC_SDP_TYPE_OFFER : GST_WEBRTC_SDP_TYPE_ANSWER, sdp, task);
-}
-
-static gboolean
-session_set_remote_description_finish (HandsetMedia *media, GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static void
-session_rollback (HandsetMedia *media)
-{
-  HandsetMediaSession *self = HANDSET_MEDIA_SESSION (media);
-  GstWebRTCSessionDescription *rollback;
-  GstSDPMessage *empty = NULL;
-
-  if (self->closed)
-    return;
-  gst_sdp_message_new (&empty);
-  rollback = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_ROLLBACK, empty);
-  g_signal_emit_by_name (self->webrtc, "set-local-description", rollback, NULL);
-  gst_webrtc_session_description_free (rollback);
-}
-
-static void
-session_add_remote_candidate (HandsetMedia *media, const HandsetIceCandidate *candidate)
-{
-  HandsetMediaSession *self = HANDSET_MEDIA_SESSION (media);
-
-  if (self->closed)
-    return;
-  if (!self->remote_set)
-    {
-      g_ptr_array_add (self->pending_candidates, handset_ice_candidate_copy (candidate));
-      return;
-    }
-  if (handset_ice_candidate_is_end (candidate))
-    remote_gathering_done (self);
-  else
-    give_candidate (self, candidate);
-}
 
 static void
 session_set_muted (HandsetMedia *media, gboolean muted)
@@ -1333,7 +155,7 @@ session_set_muted (HandsetMedia *media, gboolean muted)
 
   /* Nothing is sent while muted; nothing is renegotiated either. */
   self->muted = muted;
-  update_flow (self);
+  handset_media_session_update_flow (self);
 }
 
 static void
@@ -1343,7 +165,7 @@ session_set_local_hold (HandsetMedia *media, gboolean hold)
 
   /* The next offer says so; until then nothing is sent or heard. */
   self->hold = hold;
-  update_flow (self);
+  handset_media_session_update_flow (self);
 }
 
 static void
@@ -1353,11 +175,11 @@ session_set_video (HandsetMedia *media, gboolean video)
   g_autoptr (GError) error = NULL;
 
   self->video = video;
-  update_flow (self);
+  handset_media_session_update_flow (self);
   /* Added mid-call: the next offer carries it. */
   if (video && !self->closed && self->audio_built && !self->video_built &&
-      !build_video (self, DEFAULT_VIDEO_PT, &error))
-    report_error (self, error->message);
+      !handset_media_session_build_video (self, DEFAULT_VIDEO_PT, &error))
+    handset_media_session_report_error (self, error->message);
 }
 
 static void
@@ -1437,14 +259,8 @@ session_close (HandsetMedia *media)
 static void
 handset_media_session_iface_init (HandsetMediaInterface *iface)
 {
-  iface->create_offer = session_create_offer;
-  iface->create_offer_finish = session_sdp_finish;
-  iface->create_answer = session_create_answer;
-  iface->create_answer_finish = session_sdp_finish;
-  iface->set_remote_description = session_set_remote_description;
-  iface->set_remote_description_finish = session_set_remote_description_finish;
-  iface->rollback = session_rollback;
-  iface->add_remote_candidate = session_add_remote_candidate;
+  handset_media_session_negotiation_iface_init (iface);
+  handset_media_session_ice_iface_init (iface);
   iface->set_muted = session_set_muted;
   iface->set_local_hold = session_set_local_hold;
   iface->set_video = session_set_video;
@@ -1452,71 +268,6 @@ handset_media_session_iface_init (HandsetMediaInterface *iface)
   iface->set_shown_streams = session_set_shown_streams;
   iface->close = session_close;
   iface->get_stats = session_get_stats;
-}
-
-/* ------------------------------------------------------------------ statistics */
-
-static gboolean
-stats_in_main (gpointer user_data)
-{
-  Invoke *invoke = user_data;
-  HandsetMediaSession *self = invoke->self;
-  GstStructure *stats = invoke->data;
-  GstWebRTCSessionDescription *remote = NULL;
-  g_autoptr (GHashTable) kinds = NULL;
-
-  if (self->webrtc != NULL)
-    g_object_get (self->webrtc, "current-remote-description", &remote, NULL);
-  g_mutex_lock (&self->received_lock);
-  kinds =
-      handset_media_stats_kinds (stats, remote != NULL ? remote->sdp : NULL, self->received_kinds);
-  g_mutex_unlock (&self->received_lock);
-  if (remote != NULL)
-    gst_webrtc_session_description_free (remote);
-  handset_media_stats_read (&self->stats, stats, kinds);
-
-  for (guint p = PROP_AUDIO_BYTES_SENT; p < N_PROPS; p++)
-    g_object_notify_by_pspec (G_OBJECT (self), props[p]);
-  g_signal_emit_by_name (self, "stats-changed");
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_stats (GstPromise *promise, gpointer user_data)
-{
-  HandsetMediaSession *self = HANDSET_MEDIA_SESSION (user_data);
-  const GstStructure *reply = gst_promise_get_reply (promise);
-
-  if (reply != NULL)
-    run_in_main (self, stats_in_main, gst_structure_copy (reply),
-                 (GDestroyNotify) gst_structure_free);
-  gst_promise_unref (promise);
-}
-
-/**
- * handset_media_session_update_stats:
- *
- * Asks webrtcbin for statistics; the properties follow shortly after.
- */
-void
-handset_media_session_update_stats (HandsetMediaSession *self)
-{
-  GstPromise *promise;
-
-  g_return_if_fail (HANDSET_IS_MEDIA_SESSION (self));
-
-  if (self->closed)
-    return;
-  promise = gst_promise_new_with_change_func (on_stats, g_object_ref (self), g_object_unref);
-  g_signal_emit_by_name (self->webrtc, "get-stats", NULL, promise);
-}
-
-static gboolean
-stats_timer_cb (gpointer user_data)
-{
-  handset_media_session_update_stats (HANDSET_MEDIA_SESSION (user_data));
-  return G_SOURCE_CONTINUE;
 }
 
 /* ------------------------------------------------------------------ bus */
@@ -1537,22 +288,22 @@ bus_cb (GstBus *bus, GstMessage *message, gpointer user_data)
       g_debug ("%s", debug ? debug : "");
       /* From a device already taken out of the call (one that failed, and
        * said so more than once): nothing more to do. */
-      if (!media_is_within (GST_MESSAGE_SRC (message), self->pipeline))
+      if (!handset_media_is_within (GST_MESSAGE_SRC (message), self->pipeline))
         {
           g_debug ("An error of an element no longer in the call: %s", error->message);
           return G_SOURCE_CONTINUE;
         }
-      device = media_failed_device (self, GST_MESSAGE_SRC (message));
+      device = handset_media_session_failed_device (self, GST_MESSAGE_SRC (message));
       if (device != HANDSET_CALL_DEVICE_NONE)
         {
           /* Said to the person, with which device: not a silent call. */
           g_message ("A device of the call failed: %s", error->message);
           g_signal_emit_by_name (self, "device-failed", (int) device, error->message);
-          media_stand_in_for (self, device);
+          handset_media_session_stand_in_for (self, device);
           return G_SOURCE_CONTINUE;
         }
       text = g_strdup_printf ("The call's media failed: %s", error->message);
-      report_error (self, text);
+      handset_media_session_report_error (self, text);
     }
 
   return G_SOURCE_CONTINUE;
@@ -1708,49 +459,6 @@ handset_media_session_init (HandsetMediaSession *self)
   self->received_kinds = g_hash_table_new (NULL, NULL);
 }
 
-static void
-configure_ice (HandsetMediaSession *self)
-{
-  GstWebRTCICE *ice = NULL;
-  NiceAgent *agent = NULL;
-  const char *addresses = g_getenv ("HANDSET_ICE_ADDRESSES");
-
-  g_object_get (self->webrtc, "ice-agent", &ice, NULL);
-  if (ice == NULL)
-    return;
-
-  /* libnice looks for UPnP routers by multicast unless told not to. */
-  if (g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent"))
-    g_object_get (ice, "agent", &agent, NULL);
-  if (agent != NULL)
-    g_object_set (agent, "upnp", FALSE, NULL);
-  /* Connectivity checks every 10 ms rather than libnice's 20: a call
-   * connects about 25 ms sooner after the answer, and RFC 8445 (14.2)
-   * allows down to 5 ms. */
-  if (agent != NULL)
-    g_object_set (agent, "stun-pacing-timer", (guint) ICE_PACING_MS, NULL);
-
-  if (addresses != NULL && *addresses != '\0')
-    {
-      g_auto (GStrv) list = g_strsplit (addresses, ",", -1);
-
-      for (guint i = 0; list[i] != NULL; i++)
-        {
-          gboolean ok = FALSE;
-
-          g_strstrip (list[i]);
-          if (*list[i] == '\0')
-            continue;
-          g_signal_emit_by_name (ice, "add-local-ip-address", list[i], &ok);
-          if (!ok)
-            g_warning ("ICE cannot use the local address %s", list[i]);
-        }
-    }
-
-  g_clear_object (&agent);
-  g_object_unref (ice);
-}
-
 /**
  * handset_media_session_new:
  * @video: whether the call starts with video
@@ -1772,102 +480,20 @@ handset_media_session_new (gboolean video, GError **error)
   self = g_object_new (HANDSET_TYPE_MEDIA_SESSION, NULL);
   self->video = video;
   self->pipeline = gst_object_ref_sink (gst_pipeline_new (NULL));
-  self->webrtc = make ("webrtcbin", "webrtc");
+  self->webrtc = handset_media_make_element ("webrtcbin", "webrtc");
   g_object_set (self->webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
                 JITTER_LATENCY_MS, NULL);
   gst_bin_add (GST_BIN (self->pipeline), self->webrtc);
-  configure_ice (self);
-
-  g_signal_connect (self->webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);
-  g_signal_connect (self->webrtc, "notify::ice-connection-state",
-                    G_CALLBACK (on_ice_connection_state), self);
-  g_signal_connect (self->webrtc, "notify::ice-gathering-state",
-                    G_CALLBACK (on_ice_gathering_state), self);
-  g_signal_connect (self->webrtc, "pad-added", G_CALLBACK (on_webrtc_pad_added), self);
+  handset_media_session_start_ice (self);
+  g_signal_connect (self->webrtc, "pad-added", G_CALLBACK (handset_media_session_pad_added_cb),
+                    self);
 
   bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
   self->bus_watch = gst_bus_add_watch (bus, bus_cb, self);
   gst_element_set_state (self->pipeline, GST_STATE_PLAYING);
-  self->stats_timer = g_timeout_add (STATS_INTERVAL_MS, stats_timer_cb, self);
+  handset_media_session_start_stats (self);
 
   return g_steal_pointer (&self);
-}
-
-/**
- * handset_media_turn_uri:
- * @uri: a `turn:` or `turns:` URI from the homeserver
- *
- * webrtcbin takes TURN servers as one URI with the credentials in it; the
- * homeserver's username holds `:` and `@`, so both parts are
- * percent-encoded.
- *
- * Returns: (transfer full) (nullable): `turn://user:pass@host:port?…`
- */
-char *
-handset_media_turn_uri (const char *uri, const char *username, const char *password)
-{
-  g_autofree char *user = NULL;
-  g_autofree char *pass = NULL;
-  const char *rest;
-  const char *scheme;
-
-  if (g_str_has_prefix (uri, "turns:"))
-    scheme = "turns", rest = uri + strlen ("turns:");
-  else if (g_str_has_prefix (uri, "turn:"))
-    scheme = "turn", rest = uri + strlen ("turn:");
-  else
-    return NULL;
-  if (g_str_has_prefix (rest, "//"))
-    rest += 2;
-
-  user = g_uri_escape_string (username, NULL, FALSE);
-  pass = g_uri_escape_string (password, NULL, FALSE);
-
-  return g_strdup_printf ("%s://%s:%s@%s", scheme, user, pass, rest);
-}
-
-/**
- * handset_media_session_set_turn:
- *
- * The TURN servers of the homeserver, for every candidate gathering that
- * follows.
- */
-void
-handset_media_session_set_turn (HandsetMediaSession *self,
-                                const char *const *uris,
-                                const char *username,
-                                const char *password)
-{
-  g_return_if_fail (HANDSET_IS_MEDIA_SESSION (self));
-
-  for (guint i = 0; uris != NULL && uris[i] != NULL; i++)
-    {
-      g_autofree char *uri = handset_media_turn_uri (uris[i], username, password);
-      gboolean ok = FALSE;
-
-      if (uri == NULL)
-        continue;
-      g_signal_emit_by_name (self->webrtc, "add-turn-server", uri, &ok);
-      if (!ok)
-        g_warning ("A TURN server was refused by the media stack");
-    }
-}
-
-/**
- * handset_media_session_set_relay_only:
- *
- * "Always use a TURN relay": only relayed candidates, so the peer never
- * learns our address.
- */
-void
-handset_media_session_set_relay_only (HandsetMediaSession *self, gboolean relay_only)
-{
-  g_return_if_fail (HANDSET_IS_MEDIA_SESSION (self));
-
-  g_object_set (self->webrtc, "ice-transport-policy",
-                relay_only ? GST_WEBRTC_ICE_TRANSPORT_POLICY_RELAY
-                           : GST_WEBRTC_ICE_TRANSPORT_POLICY_ALL,
-                NULL);
 }
 
 /**

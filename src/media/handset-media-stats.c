@@ -4,17 +4,19 @@
  *
  * webrtcbin's statistics report read into a HandsetMediaStats: bytes and
  * packets each way for audio and video, loss, jitter, round trip, and how
- * the media go (a direct path or a relay).
+ * the media go (a direct path or a relay). A call's media ask their
+ * webrtcbin for one every second (and whenever asked), read it on the
+ * main context, and notify their properties.
  */
 
 #define G_LOG_DOMAIN "Handset-Media"
 
 #include "config.h"
 
-#define GST_USE_UNSTABLE_API
-#include <gst/webrtc/webrtc.h>
-
+#include "handset-media-session-private.h"
 #include "handset-media-stats.h"
+
+#define STATS_INTERVAL_MS 1000
 
 /* "audio" or "video" for each stream of a report, by SSRC, built once per
  * report: webrtcbin 1.22 points every bundled RTP entry at the first
@@ -185,4 +187,74 @@ handset_media_stats_read (HandsetMediaStats *stats, const GstStructure *all, GHa
       if (G_VALUE_HOLDS (value, GST_TYPE_STRUCTURE))
         read_entry (stats, gst_value_get_structure (value), all, kinds);
     }
+}
+
+/* ------------------------------------------------------------------ a call's */
+
+static gboolean
+stats_in_main (gpointer user_data)
+{
+  Invoke *invoke = user_data;
+  HandsetMediaSession *self = invoke->self;
+  GstStructure *stats = invoke->data;
+  GstWebRTCSessionDescription *remote = NULL;
+  g_autoptr (GHashTable) kinds = NULL;
+
+  if (self->webrtc != NULL)
+    g_object_get (self->webrtc, "current-remote-description", &remote, NULL);
+  g_mutex_lock (&self->received_lock);
+  kinds =
+      handset_media_stats_kinds (stats, remote != NULL ? remote->sdp : NULL, self->received_kinds);
+  g_mutex_unlock (&self->received_lock);
+  if (remote != NULL)
+    gst_webrtc_session_description_free (remote);
+  handset_media_stats_read (&self->stats, stats, kinds);
+
+  handset_media_session_notify_stats (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_stats (GstPromise *promise, gpointer user_data)
+{
+  HandsetMediaSession *self = HANDSET_MEDIA_SESSION (user_data);
+  const GstStructure *reply = gst_promise_get_reply (promise);
+
+  if (reply != NULL)
+    handset_media_session_run_in_main (self, stats_in_main, gst_structure_copy (reply),
+                                       (GDestroyNotify) gst_structure_free);
+  gst_promise_unref (promise);
+}
+
+/**
+ * handset_media_session_update_stats:
+ *
+ * Asks webrtcbin for statistics; the properties follow shortly after.
+ */
+void
+handset_media_session_update_stats (HandsetMediaSession *self)
+{
+  GstPromise *promise;
+
+  g_return_if_fail (HANDSET_IS_MEDIA_SESSION (self));
+
+  if (self->closed)
+    return;
+  promise = gst_promise_new_with_change_func (on_stats, g_object_ref (self), g_object_unref);
+  g_signal_emit_by_name (self->webrtc, "get-stats", NULL, promise);
+}
+
+static gboolean
+stats_timer_cb (gpointer user_data)
+{
+  handset_media_session_update_stats (HANDSET_MEDIA_SESSION (user_data));
+  return G_SOURCE_CONTINUE;
+}
+
+/* Every second, until the media close. */
+void
+handset_media_session_start_stats (HandsetMediaSession *self)
+{
+  self->stats_timer = g_timeout_add (STATS_INTERVAL_MS, stats_timer_cb, self);
 }

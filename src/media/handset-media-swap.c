@@ -16,7 +16,7 @@
 #include "handset-media-session-private.h"
 
 gboolean
-media_is_within (GstObject *object, GstElement *element)
+handset_media_is_within (GstObject *object, GstElement *element)
 {
   return element != NULL && (object == GST_OBJECT (element) ||
                              gst_object_has_as_ancestor (object, GST_OBJECT (element)));
@@ -24,13 +24,13 @@ media_is_within (GstObject *object, GstElement *element)
 
 /* Which device an error came from, if any. */
 HandsetCallDevice
-media_failed_device (HandsetMediaSession *self, GstObject *source)
+handset_media_session_failed_device (HandsetMediaSession *self, GstObject *source)
 {
-  if (media_is_within (source, self->audio_source_in_use))
+  if (handset_media_is_within (source, self->audio_source_in_use))
     return HANDSET_CALL_DEVICE_MICROPHONE;
-  if (media_is_within (source, self->audio_sink_in_use))
+  if (handset_media_is_within (source, self->audio_sink_in_use))
     return HANDSET_CALL_DEVICE_SPEAKER;
-  if (media_is_within (source, self->video_source_in_use))
+  if (handset_media_is_within (source, self->video_source_in_use))
     return HANDSET_CALL_DEVICE_CAMERA;
   return HANDSET_CALL_DEVICE_NONE;
 }
@@ -42,7 +42,7 @@ static gboolean swap_at_once (GstElement *old, GstElement *fresh, const char *pa
  * the call goes on, and starts, until the person picks another device. A
  * stand-in that failed itself is left as it is. */
 void
-media_stand_in_for (HandsetMediaSession *self, HandsetCallDevice device)
+handset_media_session_stand_in_for (HandsetMediaSession *self, HandsetCallDevice device)
 {
   GstElement *stand_in = NULL;
 
@@ -157,7 +157,8 @@ swap_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
       later->func = swap_in_main;
       later->data = g_steal_pointer (&holder->data);
       later->free_data = swap_free;
-      g_source_set_callback (idle, media_invoke_cb, later, (GDestroyNotify) media_invoke_free);
+      g_source_set_callback (idle, handset_media_session_invoke_cb, later,
+                             (GDestroyNotify) handset_media_session_invoke_free);
       g_source_attach (idle, holder->self->context);
       g_source_unref (idle);
     }
@@ -239,7 +240,8 @@ element_or_system (GstElement *element, const char *variable, const char *factor
 
   if (element != NULL)
     return element;
-  element = media_system_audio_element (variable, factory, &error);
+  element =
+      handset_media_devices_system_audio (variable, factory, HANDSET_MEDIA_SOUND_CALL, &error);
   if (element == NULL)
     g_warning ("The system's %s cannot be used: %s",
                g_str_equal (factory, "pulsesrc") ? "microphone" : "speaker",
