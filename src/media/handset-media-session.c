@@ -96,13 +96,21 @@ handset_media_session_run_in_main (HandsetMediaSession *self,
                                    GDestroyNotify free_data)
 {
   Invoke *invoke = g_new0 (Invoke, 1);
+  GSource *source;
 
   invoke->self = g_object_ref (self);
   invoke->func = func;
   invoke->data = data;
   invoke->free_data = free_data;
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, handset_media_session_invoke_cb,
-                              invoke, (GDestroyNotify) handset_media_session_invoke_free);
+  /* Always through a source: g_main_context_invoke() would run @func right
+   * here, on a streaming thread, whenever no thread owns the context at
+   * that moment (no main loop running), racing with the main thread. */
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, handset_media_session_invoke_cb, invoke,
+                         (GDestroyNotify) handset_media_session_invoke_free);
+  g_source_attach (source, self->context);
+  g_source_unref (source);
 }
 
 /* ------------------------------------------------------------------ helpers */

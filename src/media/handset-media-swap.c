@@ -146,22 +146,10 @@ swap_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
   Invoke *holder = user_data;
 
-  /* The flow waits here until the main thread has swapped: an idle
-   * source, never run here (g_main_context_invoke() could). */
+  /* The flow waits here until the main thread has swapped. */
   if (holder->data != NULL)
-    {
-      Invoke *later = g_new0 (Invoke, 1);
-      GSource *idle = g_idle_source_new ();
-
-      later->self = g_object_ref (holder->self);
-      later->func = swap_in_main;
-      later->data = g_steal_pointer (&holder->data);
-      later->free_data = swap_free;
-      g_source_set_callback (idle, handset_media_session_invoke_cb, later,
-                             (GDestroyNotify) handset_media_session_invoke_free);
-      g_source_attach (idle, holder->self->context);
-      g_source_unref (idle);
-    }
+    handset_media_session_run_in_main (holder->self, swap_in_main, g_steal_pointer (&holder->data),
+                                       swap_free);
   return GST_PAD_PROBE_OK;
 }
 
