@@ -13,223 +13,36 @@
 
 #include "config.h"
 
-#include "handset-call-manager.h"
 #include "handset-crypto-store.h"
-#include "handset-encryption.h"
-#include "handset-fake-media.h"
 #include "handset-olm.h"
 #include "handset-recovery.h"
-#include "handset-rtc-rings.h"
 #include "handset-secret-storage.h"
-#include "handset-sync.h"
 #include "handset-test-cross-signing.h"
-#include "handset-test-homeserver.h"
+#include "handset-test-device.h"
 #include "handset-test-util.h"
 
 #define WAIT_S 30
 
-typedef struct
-{
-  HandsetTestUser *user;
-  char *dir;
-  HandsetStore *store;
-  HandsetSecretStore *secrets;
-  HandsetMatrixClient *client;
-  HandsetSync *sync;
-  HandsetRooms *rooms;
-  HandsetDevices *devices;
-  HandsetEncryption *encryption;
-  HandsetCallManager *manager;
-  HandsetRtcRings *rtc_rings;
-  GPtrArray *media;
-  GPtrArray *rang;
-  GPtrArray *rtc_rang;
-} Device;
-
-static void
-on_batch (HandsetSync *sync, HandsetSyncBatch *batch, Device *device)
-{
-  handset_encryption_handle_to_device (device->encryption, batch);
-  handset_rooms_handle_batch (device->rooms, batch);
-  handset_encryption_decrypt_rooms (device->encryption, batch);
-  handset_call_manager_handle_batch (device->manager, batch);
-  handset_rtc_rings_handle_batch (device->rtc_rings, batch);
-}
-
-static void
-on_late_batch (HandsetEncryption *encryption, HandsetSyncBatch *batch, Device *device)
-{
-  handset_call_manager_handle_batch (device->manager, batch);
-  handset_rtc_rings_handle_batch (device->rtc_rings, batch);
-}
-
-static void
-on_rtc_ring (HandsetRtcRings *rings, HandsetRtcRing *ring, Device *device)
-{
-  g_ptr_array_add (device->rtc_rang, g_object_ref (ring));
-}
-
-static void
-on_incoming (HandsetCallManager *manager, HandsetCall *call, Device *device)
-{
-  g_ptr_array_add (device->rang, g_object_ref (call));
-}
-
-static gboolean
-synced (gpointer data)
-{
-  return handset_sync_get_connected (((Device *) data)->sync);
-}
-
-/* A device of @user, whose encryption state lives in @dir (made when
- * %NULL): a second device_new() on the same @dir is the same device after
- * a restart. */
-static Device *
+/* A device of @user, with fake media, whose encryption state lives in
+ * @dir (made when %NULL): a second device_new() on the same @dir is the
+ * same device after a restart. */
+static HandsetTestDevice *
 device_new (HandsetTestUser *user, const char *dir)
 {
-  Device *device = g_new0 (Device, 1);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GAsyncResult) result = NULL;
-  g_autofree char *db = NULL;
-  g_autofree char *namespace = NULL;
-
-  device->user = user;
-  device->dir = dir ? g_strdup (dir) : g_dir_make_tmp ("handset-e2ee-XXXXXX", &error);
-  g_assert_no_error (error);
-  db = g_build_filename (device->dir, "handset.db", NULL);
-  device->store = handset_store_new (db, &error);
-  g_assert_no_error (error);
-  namespace = g_path_get_basename (device->dir);
-  device->secrets = handset_secret_store_new (namespace);
-  device->client = handset_matrix_client_new (handset_test_homeserver_url ());
-  handset_matrix_client_set_session (device->client, user->user_id, user->device_id,
-                                     user->access_token);
-  device->rooms = handset_rooms_new (user->user_id);
-  device->devices = handset_devices_new (device->client);
-  device->media = g_ptr_array_new_with_free_func (g_object_unref);
-  device->rang = g_ptr_array_new_with_free_func (g_object_unref);
-  device->encryption =
-      handset_encryption_new (device->client, device->store, device->secrets, device->rooms);
-  device->manager = handset_call_manager_new (user->user_id, user->device_id, device->rooms, NULL,
-                                              handset_fake_media_factory, device->media);
-  handset_call_manager_set_client (device->manager, device->client);
-  handset_call_manager_set_encryption (device->manager, device->encryption);
-  handset_call_manager_set_devices (device->manager, device->devices);
-  g_signal_connect (device->manager, "incoming-call", G_CALLBACK (on_incoming), device);
-  device->rtc_rang = g_ptr_array_new_with_free_func (g_object_unref);
-  device->rtc_rings = handset_rtc_rings_new (user->user_id, device->rooms, NULL);
-  handset_rtc_rings_set_encryption (device->rtc_rings, device->encryption);
-  g_signal_connect (device->rtc_rings, "ring", G_CALLBACK (on_rtc_ring), device);
-  g_signal_connect (device->encryption, "late-batch", G_CALLBACK (on_late_batch), device);
-
-  handset_encryption_start_async (device->encryption, NULL, handset_test_store_result, &result);
-  handset_test_wait_for_result (&result, WAIT_S);
-  g_assert_true (handset_encryption_start_finish (device->encryption, result, &error));
-  g_assert_no_error (error);
-
-  device->sync = handset_sync_new (device->client, device->store);
-  g_signal_connect (device->sync, "batch", G_CALLBACK (on_batch), device);
-  handset_sync_start (device->sync);
-  g_assert_true (handset_test_wait_until (synced, device, WAIT_S));
-
-  return device;
-}
-
-/* Stops the device; its files stay unless @remove. The user is kept. */
-static HandsetTestUser *
-device_free (Device *device, gboolean remove)
-{
-  HandsetTestUser *user = device->user;
-
-  handset_sync_stop (device->sync);
-  g_object_unref (device->sync);
-  g_object_unref (device->manager);
-  g_object_unref (device->rtc_rings);
-  g_object_unref (device->encryption);
-  g_object_unref (device->devices);
-  g_object_unref (device->rooms);
-  g_object_unref (device->client);
-  g_object_unref (device->secrets);
-  g_object_unref (device->store);
-  g_ptr_array_unref (device->media);
-  g_ptr_array_unref (device->rang);
-  g_ptr_array_unref (device->rtc_rang);
-  if (remove)
-    handset_test_remove_tree (device->dir);
-  g_free (device->dir);
-  g_free (device);
-
-  return user;
-}
-
-static void
-device_destroy (Device *device)
-{
-  handset_test_user_free (device_free (device, TRUE));
-}
-
-typedef struct
-{
-  Device *device;
-  guint count;
-} Rang;
-
-static gboolean
-has_rung (gpointer data)
-{
-  Rang *r = data;
-
-  return r->device->rang->len >= r->count;
-}
-
-typedef struct
-{
-  HandsetCall *call;
-  HandsetCallState state;
-} StateIs;
-
-static gboolean
-state_is (gpointer data)
-{
-  StateIs *s = data;
-
-  return handset_call_get_state (s->call) == s->state;
+  return handset_test_device_new_encrypted_in (user, dir, FALSE, handset_test_device_fake_media,
+                                               NULL);
 }
 
 static void
 wait_state (HandsetCall *call, HandsetCallState state)
 {
-  StateIs s = { call, state };
-
-  if (!handset_test_wait_until (state_is, &s, WAIT_S))
-    g_error ("call %s is %s, not %s", handset_call_get_call_id (call),
-             handset_call_state_to_string (handset_call_get_state (call)),
-             handset_call_state_to_string (state));
+  handset_test_call_wait_state (call, state, WAIT_S);
 }
 
 static HandsetCall *
-wait_ring (Device *device, guint count)
+wait_ring (HandsetTestDevice *device, guint count)
 {
-  Rang rang = { device, count };
-
-  if (!handset_test_wait_until (has_rung, &rang, WAIT_S))
-    g_error ("%s's device %s did not ring", device->user->user_id, device->user->device_id);
-
-  return g_ptr_array_index (device->rang, count - 1);
-}
-
-typedef struct
-{
-  HandsetCall *call;
-  const char *name;
-} NameIs;
-
-static gboolean
-answered_by_is (gpointer data)
-{
-  NameIs *n = data;
-
-  return g_strcmp0 (handset_call_get_answered_by (n->call), n->name) == 0;
+  return handset_test_device_wait_rings (device, count, WAIT_S);
 }
 
 static void
@@ -264,7 +77,7 @@ create_encrypted_dm (HandsetTestUser *creator, HandsetTestUser *invitee)
 
 typedef struct
 {
-  Device *device;
+  HandsetTestDevice *device;
   const char *room_id;
 } RoomEncrypted;
 
@@ -287,7 +100,7 @@ has_room_key (gpointer data)
 }
 
 static void
-wait_room (Device *device, const char *room_id)
+wait_room (HandsetTestDevice *device, const char *room_id)
 {
   RoomEncrypted r = { device, room_id };
 
@@ -326,11 +139,10 @@ static void
 test_encrypted_three_devices (void)
 {
   HandsetTestUser *alice_user, *bob_user, *bob_phone_user;
-  Device *a1, *b1, *b2;
+  HandsetTestDevice *a1, *b1, *b2;
   g_autofree char *room_id = NULL;
   g_autoptr (GError) error = NULL;
   HandsetCall *call, *r1, *r2;
-  NameIs name;
   guint clear = 0, encrypted = 0;
 
   if (!handset_test_homeserver_require ())
@@ -375,8 +187,7 @@ test_encrypted_three_devices (void)
   /* B2 stops, and says by name which device answered. */
   wait_state (r2, HANDSET_CALL_STATE_ENDED);
   g_assert_cmpint (handset_call_get_end_reason (r2), ==, HANDSET_CALL_END_ANSWERED_ELSEWHERE);
-  name = (NameIs){ r2, "Bob's laptop" };
-  g_assert_true (handset_test_wait_until (answered_by_is, &name, WAIT_S));
+  g_assert_true (handset_test_call_wait_answered_by (r2, "Bob's laptop", WAIT_S));
 
   handset_call_hangup (call);
   wait_state (r1, HANDSET_CALL_STATE_ENDED);
@@ -397,22 +208,22 @@ test_encrypted_three_devices (void)
   g_assert_cmpuint (clear, ==, 0);
   g_assert_cmpuint (encrypted, >=, 6);
 
-  device_destroy (a1);
-  device_destroy (b1);
-  device_destroy (b2);
+  handset_test_device_free (a1);
+  handset_test_device_free (b1);
+  handset_test_device_free (b2);
 }
 
 static gboolean
 pending_empty (gpointer data)
 {
-  return handset_encryption_get_n_pending (((Device *) data)->encryption) == 0;
+  return handset_encryption_get_n_pending (((HandsetTestDevice *) data)->encryption) == 0;
 }
 
 static void
 test_encrypted_clear_invite_ignored (void)
 {
   HandsetTestUser *alice_user, *bob_user;
-  Device *a1, *b1;
+  HandsetTestDevice *a1, *b1;
   g_autofree char *room_id = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *fake = NULL;
@@ -448,15 +259,15 @@ test_encrypted_clear_invite_ignored (void)
   g_assert_true (handset_test_wait_until (pending_empty, b1, WAIT_S));
   handset_call_hangup (call);
 
-  device_destroy (a1);
-  device_destroy (b1);
+  handset_test_device_free (a1);
+  handset_test_device_free (b1);
 }
 
 static void
 test_encrypted_callee_restart (void)
 {
   HandsetTestUser *alice_user, *bob_user;
-  Device *a1, *b1;
+  HandsetTestDevice *a1, *b1;
   g_autofree char *room_id = NULL;
   g_autofree char *bob_dir = NULL;
   g_autoptr (GError) error = NULL;
@@ -481,8 +292,7 @@ test_encrypted_callee_restart (void)
   wait_state (call, HANDSET_CALL_STATE_ENDED);
 
   /* bob's Handset quits and starts again from what it stored. */
-  bob_dir = g_strdup (b1->dir);
-  bob_user = device_free (b1, FALSE);
+  bob_user = handset_test_device_stop (b1, &bob_dir);
   b1 = device_new (bob_user, bob_dir);
   wait_room (b1, room_id);
 
@@ -496,8 +306,8 @@ test_encrypted_callee_restart (void)
   handset_call_hangup (call);
   wait_state (incoming, HANDSET_CALL_STATE_ENDED);
 
-  device_destroy (a1);
-  device_destroy (b1);
+  handset_test_device_free (a1);
+  handset_test_device_free (b1);
 }
 
 static void
@@ -511,7 +321,7 @@ static void
 test_encrypted_pickle_key_lost (void)
 {
   HandsetTestUser *alice_user;
-  Device *a1;
+  HandsetTestDevice *a1;
   g_autofree char *dir = NULL;
   g_autofree char *db = NULL;
   g_autofree char *namespace = NULL;
@@ -533,8 +343,7 @@ test_encrypted_pickle_key_lost (void)
   /* A device that ran once: its keys are in its database. */
   alice_user = handset_test_register ("alice");
   a1 = device_new (alice_user, NULL);
-  dir = g_strdup (a1->dir);
-  alice_user = device_free (a1, FALSE);
+  alice_user = handset_test_device_stop (a1, &dir);
 
   db = g_build_filename (dir, "handset.db", NULL);
   store = handset_store_new (db, &error);
@@ -631,7 +440,7 @@ recovery_verify (HandsetRecovery *recovery, const char *key, GError **error)
 
 typedef struct
 {
-  Device *device;
+  HandsetTestDevice *device;
   const char *user_id;
   const char *device_id;
 } KnowsSigned;
@@ -695,7 +504,7 @@ typedef KnowsSigned KnowsDevice;
 
 typedef struct
 {
-  Device *device;
+  HandsetTestDevice *device;
   const char *call_id;
   HandsetCall **out;
 } RefusedCall;
@@ -721,7 +530,7 @@ static void
 test_encrypted_cross_signing (void)
 {
   HandsetTestUser *alice_user, *alice_second, *bob_user;
-  Device *a1, *a2, *b1;
+  HandsetTestDevice *a1, *a2, *b1;
   g_autoptr (HandsetRecovery) r1 = NULL;
   g_autoptr (HandsetRecovery) r2 = NULL;
   g_autofree char *recovery_key = NULL;
@@ -824,7 +633,7 @@ test_encrypted_cross_signing (void)
    * still rings. Issue 14, item 4. */
   {
     HandsetTestUser *alice_third = handset_test_login (alice_user, "ALICETHIRD");
-    Device *a3 = device_new (alice_third, NULL);
+    HandsetTestDevice *a3 = device_new (alice_third, NULL);
     KnowsDevice k = { b1, alice_user->user_id, "ALICETHIRD" };
     HandsetCall *refused = NULL;
     GPtrArray *calls;
@@ -868,7 +677,7 @@ test_encrypted_cross_signing (void)
     g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
     g_test_message ("%s", error->message);
     g_clear_error (&error);
-    device_destroy (a3);
+    handset_test_device_free (a3);
   }
 
   /* The private keys were never written to disk: neither device's
@@ -876,7 +685,7 @@ test_encrypted_cross_signing (void)
   {
     g_autofree char *seed =
         stored_secret (alice_user, recovery_key, "m.cross_signing.self_signing");
-    Device *devices[] = { a1, a2 };
+    HandsetTestDevice *devices[] = { a1, a2 };
 
     g_assert_cmpuint (strlen (seed), ==, 43);
     for (guint i = 0; i < G_N_ELEMENTS (devices); i++)
@@ -893,14 +702,14 @@ test_encrypted_cross_signing (void)
 
   g_clear_object (&r1);
   g_clear_object (&r2);
-  device_destroy (a1);
-  device_destroy (a2);
-  device_destroy (b1);
+  handset_test_device_free (a1);
+  handset_test_device_free (a2);
+  handset_test_device_free (b1);
 }
 
 typedef struct
 {
-  Device *device;
+  HandsetTestDevice *device;
   const char *user_id;
   guint n_devices;
 } DevicesKnown;
@@ -937,7 +746,7 @@ static void
 test_encrypted_new_device_rings (void)
 {
   HandsetTestUser *alice_user, *bob_user, *bob_phone_user;
-  Device *a1, *b1, *b2;
+  HandsetTestDevice *a1, *b1, *b2;
   g_autofree char *room_id = NULL;
   g_autoptr (GError) error = NULL;
   HandsetCall *call, *r2;
@@ -981,9 +790,9 @@ test_encrypted_new_device_rings (void)
   handset_call_hangup (call);
   wait_state (r2, HANDSET_CALL_STATE_ENDED);
 
-  device_destroy (a1);
-  device_destroy (b1);
-  device_destroy (b2);
+  handset_test_device_free (a1);
+  handset_test_device_free (b1);
+  handset_test_device_free (b2);
 }
 
 typedef struct
@@ -1011,7 +820,7 @@ static void
 test_encrypted_no_ring_when_the_batch_ends_it (void)
 {
   HandsetTestUser *alice_user, *bob_user;
-  Device *a1, *b1;
+  HandsetTestDevice *a1, *b1;
   g_autofree char *room_id = NULL;
   g_autoptr (GError) error = NULL;
   HandsetCall *call;
@@ -1041,7 +850,7 @@ test_encrypted_no_ring_when_the_batch_ends_it (void)
   g_assert_true (handset_test_wait_until (stored_encrypted, &stored, WAIT_S));
 
   handset_sync_start (b1->sync);
-  g_assert_true (handset_test_wait_until (synced, b1, WAIT_S));
+  g_assert_true (handset_test_wait_until (handset_test_device_synced, b1, WAIT_S));
   handset_test_run_for (1000);
   g_assert_cmpuint (b1->rang->len, ==, 0);
 
@@ -1051,34 +860,14 @@ test_encrypted_no_ring_when_the_batch_ends_it (void)
                    handset_call_get_call_id (call));
   handset_call_hangup (call);
 
-  device_destroy (a1);
-  device_destroy (b1);
-}
-
-typedef struct
-{
-  Device *device;
-  guint count;
-} RtcRang;
-
-static gboolean
-rtc_has_rung (gpointer data)
-{
-  RtcRang *r = data;
-
-  return r->device->rtc_rang->len >= r->count;
+  handset_test_device_free (a1);
+  handset_test_device_free (b1);
 }
 
 static HandsetRtcRing *
-wait_rtc_ring (Device *device, guint count)
+wait_rtc_ring (HandsetTestDevice *device, guint count)
 {
-  RtcRang rang = { device, count };
-
-  if (!handset_test_wait_until (rtc_has_rung, &rang, WAIT_S))
-    g_error ("%s's device %s: no Element Call ring", device->user->user_id,
-             device->user->device_id);
-
-  return g_ptr_array_index (device->rtc_rang, count - 1);
+  return handset_test_device_wait_rtc_rings (device, count, WAIT_S);
 }
 
 typedef struct
@@ -1129,7 +918,7 @@ put_call_member (HandsetTestUser *user, const char *room_id, const char *content
 /* alice's Element Call ring, as matrix-js-sdk sends it, encrypted by her
  * device. */
 static void
-send_rtc_notification (Device *device, const char *room_id, const char *member_event_id)
+send_rtc_notification (HandsetTestDevice *device, const char *room_id, const char *member_event_id)
 {
   g_autofree char *text = g_strdup_printf (
       "{\"slot_id\": \"m.call#\", \"m.mentions\": {\"user_ids\": [], \"room\": true},"
@@ -1182,7 +971,7 @@ static void
 test_encrypted_element_call_rings (void)
 {
   HandsetTestUser *alice_user, *bob_user, *bob_phone_user;
-  Device *a1, *b1, *b2;
+  HandsetTestDevice *a1, *b1, *b2;
   g_autofree char *room_id = NULL;
   g_autofree char *member = NULL;
   g_autofree char *left = NULL;
@@ -1235,9 +1024,9 @@ test_encrypted_element_call_rings (void)
   wait_rtc_state (r1, HANDSET_RTC_RING_CANCELLED);
   wait_rtc_state (r2, HANDSET_RTC_RING_CANCELLED);
 
-  device_destroy (a1);
-  device_destroy (b1);
-  device_destroy (b2);
+  handset_test_device_free (a1);
+  handset_test_device_free (b1);
+  handset_test_device_free (b2);
 }
 
 int

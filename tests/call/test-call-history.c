@@ -4,8 +4,9 @@
  *
  * The call history against a real call manager: calls placed here, and
  * invites and answers fed in as sync batches from alice (and from bob's
- * other devices), on a fake clock with fake media. The database lives in
- * a temporary folder; a second history on the same file plays a restart.
+ * other devices), on the fake homeserver: its clock, fake media, and
+ * batches delivered to one device at a time. The database lives in a
+ * temporary folder; a second history on the same file plays a restart.
  */
 
 #include "config.h"
@@ -14,7 +15,7 @@
 #include <sqlite3.h>
 
 #include "handset-call-history.h"
-#include "handset-fake-clock.h"
+#include "handset-fake-homeserver.h"
 #include "handset-fake-media.h"
 
 #define ALICE "@alice:example.org"
@@ -25,11 +26,11 @@ typedef struct
 {
   char *dir;
   char *db_path;
-  HandsetFakeClock *clock;
+  HandsetFakeHomeserver *net;
+  HandsetFakeDevice *bob;
+  HandsetCallManager *manager; /* bob's */
   HandsetStore *store;
-  HandsetCallManager *manager;
   HandsetCallHistory *history;
-  guint counter;
 
   /* The last items-changed of the history. */
   guint changes;
@@ -47,26 +48,22 @@ items_changed_cb (GListModel *model, guint position, guint removed, guint added,
   f->changed_added = added;
 }
 
-static HandsetCallManager *
-new_manager (Fixture *f, const char *device_id)
-{
-  return handset_call_manager_new (BOB, device_id, NULL, HANDSET_CLOCK (f->clock),
-                                   handset_fake_media_factory, NULL);
-}
-
 static void
 setup (Fixture *f, gconstpointer data)
 {
+  static const char *const members[] = { ALICE, BOB, NULL };
   g_autoptr (GError) error = NULL;
 
   f->dir = g_dir_make_tmp ("handset-call-history-XXXXXX", &error);
   g_assert_no_error (error);
   f->db_path = g_build_filename (f->dir, "profile.db", NULL);
-  f->clock = handset_fake_clock_new ();
+  f->net = handset_fake_homeserver_new (ROOM, members);
   f->store = handset_store_new (f->db_path, &error);
   g_assert_no_error (error);
-  f->manager = new_manager (f, "BOBDEVICE");
-  f->history = handset_call_history_new (f->store, HANDSET_CLOCK (f->clock), &error);
+  f->bob = handset_fake_homeserver_add_device (f->net, BOB, "BOBDEVICE");
+  handset_fake_homeserver_join_all (f->net);
+  f->manager = f->bob->manager;
+  f->history = handset_call_history_new (f->store, HANDSET_CLOCK (f->net->clock), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->history)), ==, 0);
   g_signal_connect (f->history, "items-changed", G_CALLBACK (items_changed_cb), f);
@@ -80,9 +77,8 @@ teardown (Fixture *f, gconstpointer data)
   const char *name;
 
   g_clear_object (&f->history);
-  g_clear_object (&f->manager);
+  g_clear_pointer (&f->net, handset_fake_homeserver_free);
   g_clear_object (&f->store);
-  g_clear_object (&f->clock);
 
   /* The database, and its -wal and -shm files. */
   dir = g_dir_open (f->dir, 0, NULL);
@@ -100,70 +96,12 @@ teardown (Fixture *f, gconstpointer data)
 
 /* ------------------------------------------------------------------ helpers */
 
+/* Hands @device one sync batch with @events (taken) in the room. */
 static void
-drain (void)
+feed_events (Fixture *f, HandsetFakeDevice *device, GPtrArray *events)
 {
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
-static JsonObject *
-room_event (Fixture *f, const char *sender, const char *type, const char *content_json, gint64 age)
-{
-  g_autoptr (JsonNode) content = json_from_string (content_json, NULL);
-  JsonObject *event = json_object_new ();
-  JsonObject *unsigned_data = json_object_new ();
-  g_autofree char *event_id = g_strdup_printf ("$event%u", ++f->counter);
-
-  g_assert_nonnull (content);
-  json_object_set_string_member (event, "type", type);
-  json_object_set_string_member (event, "sender", sender);
-  json_object_set_string_member (event, "event_id", event_id);
-  json_object_set_string_member (event, "room_id", ROOM);
-  json_object_set_int_member (event, "origin_server_ts", 1700000000000 + f->counter);
-  json_object_set_object_member (event, "content",
-                                 json_object_ref (json_node_get_object (content)));
-  json_object_set_int_member (unsigned_data, "age", age);
-  json_object_set_object_member (event, "unsigned", unsigned_data);
-
-  return event;
-}
-
-/* Hands @manager one sync batch with @events (taken) in the room. */
-static void
-feed_events (Fixture *f, HandsetCallManager *manager, GPtrArray *events)
-{
-  g_autoptr (JsonObject) root = json_object_new ();
-  g_autoptr (JsonNode) node = NULL;
-  g_autoptr (GBytes) bytes = NULL;
-  g_autoptr (HandsetSyncBatch) batch = NULL;
-  g_autoptr (GError) error = NULL;
-  JsonObject *rooms = json_object_new ();
-  JsonObject *join = json_object_new ();
-  JsonObject *room = json_object_new ();
-  JsonObject *timeline = json_object_new ();
-  JsonArray *array = json_array_new ();
-  char *text;
-
-  for (guint i = 0; i < events->len; i++)
-    json_array_add_object_element (array, json_object_ref (g_ptr_array_index (events, i)));
+  handset_fake_homeserver_deliver_to (f->net, device, events, FALSE);
   g_ptr_array_unref (events);
-  json_object_set_array_member (timeline, "events", array);
-  json_object_set_object_member (room, "timeline", timeline);
-  json_object_set_object_member (join, ROOM, room);
-  json_object_set_object_member (rooms, "join", join);
-  json_object_set_object_member (root, "rooms", rooms);
-  json_object_set_string_member (root, "next_batch", "s1");
-
-  node = json_node_init_object (json_node_alloc (), root);
-  text = json_to_string (node, FALSE);
-  bytes = g_bytes_new_take (text, strlen (text));
-  batch = handset_sync_batch_new_from_bytes (
-      bytes, "s0", handset_clock_get_time (HANDSET_CLOCK (f->clock)), &error);
-  g_assert_no_error (error);
-
-  handset_call_manager_handle_batch (manager, batch);
-  drain ();
 }
 
 static void
@@ -171,8 +109,8 @@ feed (Fixture *f, const char *sender, const char *type, const char *content_json
 {
   GPtrArray *events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
 
-  g_ptr_array_add (events, room_event (f, sender, type, content_json, 0));
-  feed_events (f, f->manager, events);
+  g_ptr_array_add (events, handset_fake_homeserver_event (f->net, sender, type, content_json, 0));
+  feed_events (f, f->bob, events);
 }
 
 static char *
@@ -223,7 +161,7 @@ place (Fixture *f, gboolean video)
   HandsetCall *call = handset_call_manager_place_call (f->manager, ROOM, ALICE, video, &error);
 
   g_assert_no_error (error);
-  drain ();
+  handset_fake_homeserver_drain ();
   g_assert_cmpint (handset_call_get_state (call), ==, HANDSET_CALL_STATE_INVITE_SENT);
 
   return call;
@@ -232,7 +170,7 @@ place (Fixture *f, gboolean video)
 static void
 connect_media (HandsetCall *call)
 {
-  drain ();
+  handset_fake_homeserver_drain ();
   g_assert_cmpint (handset_call_get_state (call), ==, HANDSET_CALL_STATE_CONNECTING);
   handset_fake_media_set_ice_state (HANDSET_FAKE_MEDIA (handset_call_get_media (call)),
                                     HANDSET_ICE_STATE_CONNECTED);
@@ -361,7 +299,7 @@ test_kinds (Fixture *f, gconstpointer data)
   changes = f->changes;
   call = place (f, FALSE);
   unanswered_id = g_strdup (handset_call_get_call_id (call));
-  handset_fake_clock_advance (f->clock, HANDSET_CALL_INVITE_LIFETIME_MS);
+  handset_fake_clock_advance (f->net->clock, HANDSET_CALL_INVITE_LIFETIME_MS);
   g_assert_cmpint (handset_call_get_state (call), ==, HANDSET_CALL_STATE_ENDED);
   assert_added_on_top (f, changes);
 
@@ -371,7 +309,7 @@ test_kinds (Fixture *f, gconstpointer data)
   answer = answer_json (answered_id, "ALICEPHONE1");
   feed (f, ALICE, "m.call.answer", answer);
   connect_media (call);
-  handset_fake_clock_advance (f->clock, 42000);
+  handset_fake_clock_advance (f->net->clock, 42000);
   g_assert_cmpuint (n_items (f->history), ==, 2);
   handset_call_hangup (call);
 
@@ -379,7 +317,7 @@ test_kinds (Fixture *f, gconstpointer data)
   call = incoming (f, "in-answered");
   handset_call_answer (call, FALSE);
   connect_media (call);
-  handset_fake_clock_advance (f->clock, 65500);
+  handset_fake_clock_advance (f->net->clock, 65500);
   handset_call_hangup (call);
 
   /* Incoming, declined. */
@@ -393,7 +331,7 @@ test_kinds (Fixture *f, gconstpointer data)
 
   /* Incoming, it rang until the invite ran out. */
   call = incoming (f, "in-expired");
-  handset_fake_clock_advance (f->clock, HANDSET_CALL_INVITE_LIFETIME_MS);
+  handset_fake_clock_advance (f->net->clock, HANDSET_CALL_INVITE_LIFETIME_MS);
   g_assert_cmpint (handset_call_get_state (call), ==, HANDSET_CALL_STATE_ENDED);
 
   /* Incoming, bob's other device took it. */
@@ -468,16 +406,18 @@ test_never_rang (Fixture *f, gconstpointer data)
 
   /* An invite with less than the minimum ring time left. */
   events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
-  g_ptr_array_add (
-      events, room_event (f, ALICE, "m.call.invite", late, HANDSET_CALL_INVITE_LIFETIME_MS - 1000));
-  feed_events (f, f->manager, events);
+  g_ptr_array_add (events, handset_fake_homeserver_event (f->net, ALICE, "m.call.invite", late,
+                                                          HANDSET_CALL_INVITE_LIFETIME_MS - 1000));
+  feed_events (f, f->bob, events);
   g_assert_null (handset_call_manager_lookup (f->manager, "in-late"));
 
   /* An invite and its hangup in the same batch. */
   events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
-  g_ptr_array_add (events, room_event (f, ALICE, "m.call.invite", invite, 0));
-  g_ptr_array_add (events, room_event (f, ALICE, "m.call.hangup", hangup, 0));
-  feed_events (f, f->manager, events);
+  g_ptr_array_add (events,
+                   handset_fake_homeserver_event (f->net, ALICE, "m.call.invite", invite, 0));
+  g_ptr_array_add (events,
+                   handset_fake_homeserver_event (f->net, ALICE, "m.call.hangup", hangup, 0));
+  feed_events (f, f->bob, events);
   call = handset_call_manager_lookup (f->manager, "in-withdrawn");
   g_assert_nonnull (call);
   g_assert_cmpint (handset_call_get_state (call), ==, HANDSET_CALL_STATE_ENDED);
@@ -581,7 +521,7 @@ test_count_missed_since (Fixture *f, gconstpointer data)
   handset_call_reject (incoming (f, "in-declined"));
   handset_call_hangup (place (f, FALSE));
   incoming (f, "in-missed-2");
-  handset_fake_clock_advance (f->clock, HANDSET_CALL_INVITE_LIFETIME_MS);
+  handset_fake_clock_advance (f->net->clock, HANDSET_CALL_INVITE_LIFETIME_MS);
 
   g_assert_cmpuint (n_items (f->history), ==, 4);
   g_assert_cmpuint (handset_call_history_count_missed_since (f->history, hour_ago), ==, 2);
@@ -598,7 +538,7 @@ test_count_missed_since (Fixture *f, gconstpointer data)
 static void
 test_same_call_once (Fixture *f, gconstpointer data)
 {
-  g_autoptr (HandsetCallManager) other = new_manager (f, "BOBTABLET1");
+  HandsetFakeDevice *other = handset_fake_homeserver_add_device (f->net, BOB, "BOBTABLET1");
   g_autoptr (HandsetCallHistory) reopened = NULL;
   g_autofree char *invite = invite_json ("in-both");
   g_autofree char *reject = NULL;
@@ -607,9 +547,11 @@ test_same_call_once (Fixture *f, gconstpointer data)
   guint changes;
 
   handset_call_hangup (place (f, FALSE));
-  handset_call_history_watch (f->history, other);
+  handset_fake_homeserver_join_all (f->net);
+  handset_call_history_watch (f->history, other->manager);
   events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
-  g_ptr_array_add (events, room_event (f, ALICE, "m.call.invite", invite, 0));
+  g_ptr_array_add (events,
+                   handset_fake_homeserver_event (f->net, ALICE, "m.call.invite", invite, 0));
   feed_events (f, other, events);
   call = incoming (f, "in-both");
   reject = g_strdup_printf ("{\"call_id\": \"in-both\", \"party_id\": \"%s\", \"version\": \"1\"}",
@@ -623,10 +565,11 @@ test_same_call_once (Fixture *f, gconstpointer data)
   /* The reject reaches the other device. */
   changes = f->changes;
   events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
-  g_ptr_array_add (events, room_event (f, BOB, "m.call.reject", reject, 0));
+  g_ptr_array_add (events, handset_fake_homeserver_event (f->net, BOB, "m.call.reject", reject, 0));
   feed_events (f, other, events);
-  g_assert_cmpint (handset_call_get_end_reason (handset_call_manager_lookup (other, "in-both")), ==,
-                   HANDSET_CALL_END_DECLINED_ELSEWHERE);
+  g_assert_cmpint (
+      handset_call_get_end_reason (handset_call_manager_lookup (other->manager, "in-both")), ==,
+      HANDSET_CALL_END_DECLINED_ELSEWHERE);
 
   g_assert_cmpuint (f->changes, ==, changes + 1);
   g_assert_cmpuint (f->changed_position, ==, 0);
@@ -699,14 +642,11 @@ test_write_error (Fixture *f, gconstpointer data)
 static void
 test_same_id_other_party (Fixture *f, gconstpointer data)
 {
-  g_autoptr (HandsetRtcRings) rings = handset_rtc_rings_new (BOB, NULL, HANDSET_CLOCK (f->clock));
+  HandsetRtcRings *rings = f->bob->rings;
   g_autoptr (HandsetCallHistory) reopened = NULL;
   g_autofree char *invite = invite_json ("shared1");
   g_autofree char *hangup = hangup_json ("shared1", "ALICEPARTY");
   g_autofree char *text = NULL;
-  g_autoptr (GBytes) bytes = NULL;
-  g_autoptr (HandsetSyncBatch) batch = NULL;
-  g_autoptr (GError) error = NULL;
   HandsetRtcRing *ring;
 
   feed (f, ALICE, "m.call.invite", invite);
@@ -715,16 +655,12 @@ test_same_id_other_party (Fixture *f, gconstpointer data)
 
   handset_call_history_watch_rtc_rings (f->history, rings);
   text = g_strdup_printf (
-      "{\"next_batch\": \"s2\", \"rooms\": {\"join\": {\"" ROOM "\": {\"timeline\": {\"events\": ["
       "{\"type\": \"org.matrix.msc4075.rtc.notification\", \"sender\": \"@carol:example.org\","
       " \"event_id\": \"shared1\", \"origin_server_ts\": %" G_GINT64_FORMAT ","
       " \"content\": {\"m.mentions\": {\"room\": true}, \"sender_ts\": %" G_GINT64_FORMAT ","
-      " \"lifetime\": 30000}}]}}}}}",
+      " \"lifetime\": 30000}}",
       g_get_real_time () / 1000, g_get_real_time () / 1000);
-  bytes = g_bytes_new (text, strlen (text));
-  batch = handset_sync_batch_new_from_bytes (bytes, "s1", 0, &error);
-  g_assert_no_error (error);
-  handset_rtc_rings_handle_batch (rings, batch);
+  feed_events (f, f->bob, handset_fake_homeserver_events_from_json (f->net, text));
   g_assert_cmpuint (handset_rtc_rings_get_ringing (rings)->len, ==, 1);
   ring = g_ptr_array_index (handset_rtc_rings_get_ringing (rings), 0);
   handset_rtc_rings_decline (rings, ring);
@@ -761,7 +697,7 @@ test_older_database (Fixture *f, gconstpointer data)
                     NULL, NULL, NULL),
       ==, SQLITE_OK);
 
-  history = handset_call_history_new (store, HANDSET_CLOCK (f->clock), &error);
+  history = handset_call_history_new (store, HANDSET_CLOCK (f->net->clock), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (n_items (history), ==, 1);
   g_assert_cmpstr (handset_history_entry_get_call_id (entry_at (history, 0)), ==, "old1");
@@ -770,7 +706,7 @@ test_older_database (Fixture *f, gconstpointer data)
   g_assert_null (handset_history_entry_get_application (entry_at (history, 0)));
   g_clear_object (&history);
   /* And opened again, as it is now. */
-  history = handset_call_history_new (store, HANDSET_CLOCK (f->clock), &error);
+  history = handset_call_history_new (store, HANDSET_CLOCK (f->net->clock), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (n_items (history), ==, 1);
 }

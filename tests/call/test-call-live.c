@@ -9,156 +9,22 @@
 
 #include "config.h"
 
-#include "handset-call-manager.h"
-#include "handset-fake-media.h"
-#include "handset-sync.h"
-#include "handset-test-homeserver.h"
+#include "handset-test-device.h"
 #include "handset-test-util.h"
 
 #define WAIT_S 30
 
-typedef struct
-{
-  HandsetTestUser *user;
-  HandsetMatrixClient *client;
-  HandsetSync *sync;
-  HandsetRooms *rooms;
-  HandsetDevices *devices;
-  HandsetCallManager *manager;
-  GPtrArray *media;
-  GPtrArray *rang;
-  GPtrArray *sent_types;
-} Device;
-
-static void
-on_batch (HandsetSync *sync, HandsetSyncBatch *batch, Device *device)
-{
-  handset_rooms_handle_batch (device->rooms, batch);
-  handset_call_manager_handle_batch (device->manager, batch);
-}
-
-static void
-on_incoming (HandsetCallManager *manager, HandsetCall *call, Device *device)
-{
-  g_ptr_array_add (device->rang, g_object_ref (call));
-}
-
-static void
-on_send (HandsetCallManager *manager,
-         HandsetCall *call,
-         const char *type,
-         JsonObject *content,
-         Device *device)
-{
-  g_ptr_array_add (device->sent_types, g_strdup (type));
-}
-
-static Device *
+/* A device as the app puts one together, with fake media. */
+static HandsetTestDevice *
 device_new (HandsetTestUser *user)
 {
-  Device *device = g_new0 (Device, 1);
-
-  device->user = user;
-  device->client = handset_matrix_client_new (handset_test_homeserver_url ());
-  handset_matrix_client_set_session (device->client, user->user_id, user->device_id,
-                                     user->access_token);
-  device->rooms = handset_rooms_new (user->user_id);
-  device->devices = handset_devices_new (device->client);
-  device->media = g_ptr_array_new_with_free_func (g_object_unref);
-  device->rang = g_ptr_array_new_with_free_func (g_object_unref);
-  device->sent_types = g_ptr_array_new_with_free_func (g_free);
-  device->manager = handset_call_manager_new (user->user_id, user->device_id, device->rooms, NULL,
-                                              handset_fake_media_factory, device->media);
-  handset_call_manager_set_client (device->manager, device->client);
-  handset_call_manager_set_devices (device->manager, device->devices);
-  g_signal_connect (device->manager, "incoming-call", G_CALLBACK (on_incoming), device);
-  g_signal_connect (device->manager, "send-event", G_CALLBACK (on_send), device);
-  device->sync = handset_sync_new (device->client, NULL);
-  g_signal_connect (device->sync, "batch", G_CALLBACK (on_batch), device);
-
-  return device;
-}
-
-static void
-device_free (Device *device)
-{
-  handset_sync_stop (device->sync);
-  g_object_unref (device->sync);
-  g_object_unref (device->manager);
-  g_object_unref (device->devices);
-  g_object_unref (device->rooms);
-  g_object_unref (device->client);
-  g_ptr_array_unref (device->media);
-  g_ptr_array_unref (device->rang);
-  g_ptr_array_unref (device->sent_types);
-  handset_test_user_free (device->user);
-  g_free (device);
-}
-
-static gboolean
-synced (gpointer data)
-{
-  return handset_sync_get_connected (((Device *) data)->sync);
-}
-
-static void
-start (Device *device)
-{
-  handset_sync_start (device->sync);
-  g_assert_true (handset_test_wait_until (synced, device, WAIT_S));
-}
-
-typedef struct
-{
-  Device *device;
-  guint count;
-} Rang;
-
-static gboolean
-has_rung (gpointer data)
-{
-  Rang *r = data;
-
-  return r->device->rang->len >= r->count;
-}
-
-typedef struct
-{
-  HandsetCall *call;
-  HandsetCallState state;
-} StateIs;
-
-static gboolean
-state_is (gpointer data)
-{
-  StateIs *s = data;
-
-  return handset_call_get_state (s->call) == s->state;
+  return handset_test_device_new (user, FALSE, handset_test_device_fake_media, NULL);
 }
 
 static void
 wait_state (HandsetCall *call, HandsetCallState state)
 {
-  StateIs s = { call, state };
-
-  if (!handset_test_wait_until (state_is, &s, WAIT_S))
-    g_error ("call %s is %s, not %s", handset_call_get_call_id (call),
-             handset_call_state_to_string (handset_call_get_state (call)),
-             handset_call_state_to_string (state));
-}
-
-typedef struct
-{
-  HandsetCall *call;
-  const char *name;
-} NameIs;
-
-static gboolean
-answered_by_is (gpointer data)
-{
-  NameIs *n = data;
-
-  return g_strcmp0 (handset_call_get_answered_by (n->call), n->name) == 0;
+  handset_test_call_wait_state (call, state, WAIT_S);
 }
 
 static void
@@ -192,7 +58,7 @@ name_device (HandsetTestUser *user, const char *name, gboolean publish_keys)
 }
 
 static gboolean
-sent (Device *device, const char *type)
+sent (HandsetTestDevice *device, const char *type)
 {
   for (guint i = 0; i < device->sent_types->len; i++)
     if (g_str_equal (g_ptr_array_index (device->sent_types, i), type))
@@ -205,12 +71,10 @@ static void
 test_three_devices (void)
 {
   HandsetTestUser *alice_user, *bob_user, *bob_phone_user;
-  Device *a1, *b1, *b2;
+  HandsetTestDevice *a1, *b1, *b2;
   g_autofree char *room_id = NULL;
   g_autoptr (GError) error = NULL;
   HandsetCall *call, *r1, *r2;
-  Rang rang;
-  NameIs name;
 
   if (!handset_test_homeserver_require ())
     return;
@@ -226,17 +90,12 @@ test_three_devices (void)
   a1 = device_new (alice_user);
   b1 = device_new (bob_user);
   b2 = device_new (bob_phone_user);
-  start (a1);
-  start (b1);
-  start (b2);
 
   /* Both of bob's devices ring; B1 answers. */
   call = handset_call_manager_place_call (a1->manager, room_id, bob_user->user_id, FALSE, &error);
   g_assert_no_error (error);
-  rang = (Rang){ b1, 1 };
-  g_assert_true (handset_test_wait_until (has_rung, &rang, WAIT_S));
-  rang = (Rang){ b2, 1 };
-  g_assert_true (handset_test_wait_until (has_rung, &rang, WAIT_S));
+  handset_test_device_wait_rings (b1, 1, WAIT_S);
+  handset_test_device_wait_rings (b2, 1, WAIT_S);
   g_assert_cmpuint (a1->rang->len, ==, 0);
   r1 = g_ptr_array_index (b1->rang, 0);
   r2 = g_ptr_array_index (b2->rang, 0);
@@ -251,10 +110,8 @@ test_three_devices (void)
   /* B2 stops and says which device answered; so does A1. */
   wait_state (r2, HANDSET_CALL_STATE_ENDED);
   g_assert_cmpint (handset_call_get_end_reason (r2), ==, HANDSET_CALL_END_ANSWERED_ELSEWHERE);
-  name = (NameIs){ r2, "Bob's laptop" };
-  g_assert_true (handset_test_wait_until (answered_by_is, &name, WAIT_S));
-  name = (NameIs){ call, "Bob's laptop" };
-  g_assert_true (handset_test_wait_until (answered_by_is, &name, WAIT_S));
+  g_assert_true (handset_test_call_wait_answered_by (r2, "Bob's laptop", WAIT_S));
+  g_assert_true (handset_test_call_wait_answered_by (call, "Bob's laptop", WAIT_S));
   g_assert_cmpuint (b2->sent_types->len, ==, 0);
 
   handset_call_hangup (call);
@@ -265,10 +122,8 @@ test_three_devices (void)
    * "declined". */
   call = handset_call_manager_place_call (a1->manager, room_id, bob_user->user_id, FALSE, &error);
   g_assert_no_error (error);
-  rang = (Rang){ b1, 2 };
-  g_assert_true (handset_test_wait_until (has_rung, &rang, WAIT_S));
-  rang = (Rang){ b2, 2 };
-  g_assert_true (handset_test_wait_until (has_rung, &rang, WAIT_S));
+  handset_test_device_wait_rings (b1, 2, WAIT_S);
+  handset_test_device_wait_rings (b2, 2, WAIT_S);
   r1 = g_ptr_array_index (b1->rang, 1);
   r2 = g_ptr_array_index (b2->rang, 1);
   handset_call_reject (r2);
@@ -276,23 +131,21 @@ test_three_devices (void)
   g_assert_cmpint (handset_call_get_end_reason (call), ==, HANDSET_CALL_END_DECLINED);
   wait_state (r1, HANDSET_CALL_STATE_ENDED);
   g_assert_cmpint (handset_call_get_end_reason (r1), ==, HANDSET_CALL_END_DECLINED_ELSEWHERE);
-  name = (NameIs){ r1, "Bob's phone" };
-  g_assert_true (handset_test_wait_until (answered_by_is, &name, WAIT_S));
+  g_assert_true (handset_test_call_wait_answered_by (r1, "Bob's phone", WAIT_S));
 
-  device_free (a1);
-  device_free (b1);
-  device_free (b2);
+  handset_test_device_free (a1);
+  handset_test_device_free (b1);
+  handset_test_device_free (b2);
 }
 
 static void
 test_self_call (void)
 {
   HandsetTestUser *alice_user, *alice_two, *bob_user;
-  Device *a1, *a2, *b1;
+  HandsetTestDevice *a1, *a2, *b1;
   g_autofree char *room_id = NULL;
   g_autoptr (GError) error = NULL;
   HandsetCall *call, *incoming;
-  Rang rang = { 0 };
 
   if (!handset_test_homeserver_require ())
     return;
@@ -306,15 +159,11 @@ test_self_call (void)
   a1 = device_new (alice_user);
   a2 = device_new (alice_two);
   b1 = device_new (bob_user);
-  start (a1);
-  start (a2);
-  start (b1);
 
   /* alice calls her other device: it rings, nobody else does. */
   call = handset_call_manager_place_call (a1->manager, room_id, alice_user->user_id, FALSE, &error);
   g_assert_no_error (error);
-  rang = (Rang){ a2, 1 };
-  g_assert_true (handset_test_wait_until (has_rung, &rang, WAIT_S));
+  handset_test_device_wait_rings (a2, 1, WAIT_S);
   incoming = g_ptr_array_index (a2->rang, 0);
   handset_call_answer (incoming, FALSE);
   wait_state (call, HANDSET_CALL_STATE_CONNECTING);
@@ -325,16 +174,16 @@ test_self_call (void)
   handset_call_hangup (call);
   wait_state (incoming, HANDSET_CALL_STATE_ENDED);
 
-  device_free (a1);
-  device_free (a2);
-  device_free (b1);
+  handset_test_device_free (a1);
+  handset_test_device_free (a2);
+  handset_test_device_free (b1);
 }
 
 static void
 test_glare (void)
 {
   HandsetTestUser *carol_user, *dave_user;
-  Device *carol, *dave;
+  HandsetTestDevice *carol, *dave;
   g_autofree char *room_id = NULL;
   g_autoptr (GError) error = NULL;
   HandsetCall *c_call, *d_call, *c_survivor = NULL, *d_survivor = NULL;
@@ -349,8 +198,6 @@ test_glare (void)
   handset_test_join (dave_user, room_id);
   carol = device_new (carol_user);
   dave = device_new (dave_user);
-  start (carol);
-  start (dave);
 
   /* Both call at once. */
   c_call =
@@ -388,15 +235,15 @@ test_glare (void)
       handset_call_get_end_reason (lesser == handset_call_get_call_id (c_call) ? d_call : c_call),
       ==, HANDSET_CALL_END_REPLACED);
 
-  device_free (carol);
-  device_free (dave);
+  handset_test_device_free (carol);
+  handset_test_device_free (dave);
 }
 
 static void
 test_expired_invite_never_rings (void)
 {
   HandsetTestUser *alice_user, *bob_user;
-  Device *bob;
+  HandsetTestDevice *bob;
   g_autofree char *room_id = NULL;
   g_autofree char *invite = NULL;
   g_autofree char *event_id = NULL;
@@ -420,7 +267,6 @@ test_expired_invite_never_rings (void)
   g_usleep (5 * G_USEC_PER_SEC);
 
   bob = device_new (bob_user);
-  start (bob);
   until = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
   while (g_get_monotonic_time () < until)
     if (!g_main_context_iteration (NULL, FALSE))
@@ -428,7 +274,7 @@ test_expired_invite_never_rings (void)
   g_assert_cmpuint (bob->rang->len, ==, 0);
   g_assert_cmpuint (handset_call_manager_get_calls (bob->manager)->len, ==, 0);
 
-  device_free (bob);
+  handset_test_device_free (bob);
   handset_test_user_free (alice_user);
 }
 

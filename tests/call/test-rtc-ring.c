@@ -4,14 +4,14 @@
  *
  * Element Call (MatrixRTC) rings: the reading of a call notification as
  * MSC4075 and matrix-js-sdk define it (who it is for, how long it rings),
- * and the rings of the rooms as sync batches bring them (what ends one),
- * on a fake clock.
+ * and the rings of the room as the fake homeserver's sync batches bring
+ * them to bob's device (what ends one), on its fake clock.
  */
 
 #include "config.h"
 
 #include "handset-call-history.h"
-#include "handset-fake-clock.h"
+#include "handset-fake-homeserver.h"
 #include "handset-rtc-rings.h"
 #include "handset-test-util.h"
 
@@ -182,43 +182,22 @@ test_parse_rules (void)
 
 typedef struct
 {
-  HandsetFakeClock *clock;
-  HandsetRooms *rooms;
-  HandsetRtcRings *rings;
+  HandsetFakeHomeserver *net;
+  HandsetRtcRings *rings; /* bob's */
+  GPtrArray *rang;        /* bob's rings, in order */
   HandsetCallHistory *history;
   HandsetStore *store;
   char *dir;
-  GPtrArray *rang;
-  guint batches;
 } Fixture;
 
-static void
-on_ring (HandsetRtcRings *rings, HandsetRtcRing *ring, Fixture *f)
-{
-  g_ptr_array_add (f->rang, g_object_ref (ring));
-}
-
+/* The events of @timeline (JSON, comma-separated) reach bob's device. */
 static void
 feed (Fixture *f, const char *timeline)
 {
-  g_autofree char *text = g_strdup_printf (
-      "{\"next_batch\": \"s%u\", \"rooms\": {\"join\": {\"" ROOM "\": {"
-      " \"state\": {\"events\": [{\"type\": \"m.room.member\", \"state_key\": \"" ALICE "\","
-      "   \"sender\": \"" ALICE "\", \"event_id\": \"$ma\", \"origin_server_ts\": 1,"
-      "   \"content\": {\"membership\": \"join\"}},"
-      "  {\"type\": \"m.room.member\", \"state_key\": \"" BOB "\", \"sender\": \"" BOB "\","
-      "   \"event_id\": \"$mb\", \"origin_server_ts\": 1, \"content\": {\"membership\": "
-      "\"join\"}}]},"
-      " \"timeline\": {\"limited\": false, \"events\": [%s]}}}}}",
-      ++f->batches, timeline);
-  g_autoptr (GBytes) bytes = g_bytes_new (text, strlen (text));
-  g_autoptr (GError) error = NULL;
-  g_autoptr (HandsetSyncBatch) batch =
-      handset_sync_batch_new_from_bytes (bytes, NULL, g_get_monotonic_time (), &error);
+  g_autofree char *events = g_strdup_printf ("[%s]", timeline);
 
-  g_assert_no_error (error);
-  handset_rooms_handle_batch (f->rooms, batch);
-  handset_rtc_rings_handle_batch (f->rings, batch);
+  handset_fake_homeserver_inject_json (f->net, events);
+  handset_fake_homeserver_deliver (f->net);
 }
 
 static char *
@@ -248,21 +227,23 @@ member_event (const char *sender, const char *event_id, gboolean joined)
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
+  static const char *const members[] = { ALICE, BOB, NULL };
   g_autoptr (GError) error = NULL;
   g_autofree char *db = NULL;
+  HandsetFakeDevice *bob;
 
-  f->clock = handset_fake_clock_new ();
-  f->rooms = handset_rooms_new (BOB);
-  f->rings = handset_rtc_rings_new (BOB, f->rooms, HANDSET_CLOCK (f->clock));
+  f->net = handset_fake_homeserver_new (ROOM, members);
+  bob = handset_fake_homeserver_add_device (f->net, BOB, "BOBDEVICE");
+  handset_fake_homeserver_join_all (f->net);
+  f->rings = bob->rings;
+  f->rang = bob->rtc_rang;
   handset_rtc_rings_set_now_func (f->rings, fake_now);
-  f->rang = g_ptr_array_new_with_free_func (g_object_unref);
-  g_signal_connect (f->rings, "ring", G_CALLBACK (on_ring), f);
   f->dir = g_dir_make_tmp ("handset-rtc-XXXXXX", &error);
   g_assert_no_error (error);
   db = g_build_filename (f->dir, "handset.db", NULL);
   f->store = handset_store_new (db, &error);
   g_assert_no_error (error);
-  f->history = handset_call_history_new (f->store, HANDSET_CLOCK (f->clock), &error);
+  f->history = handset_call_history_new (f->store, HANDSET_CLOCK (f->net->clock), &error);
   g_assert_no_error (error);
   handset_call_history_watch_rtc_rings (f->history, f->rings);
 }
@@ -272,10 +253,7 @@ fixture_tear_down (Fixture *f, gconstpointer data)
 {
   g_clear_object (&f->history);
   g_clear_object (&f->store);
-  g_clear_object (&f->rings);
-  g_clear_object (&f->rooms);
-  g_clear_object (&f->clock);
-  g_clear_pointer (&f->rang, g_ptr_array_unref);
+  g_clear_pointer (&f->net, handset_fake_homeserver_free);
   handset_test_remove_tree (f->dir);
   g_free (f->dir);
 }
@@ -310,9 +288,9 @@ test_rings_until_missed (Fixture *f, gconstpointer data)
     g_assert_cmpuint (f->rang->len, ==, 1);
   }
 
-  handset_fake_clock_advance (f->clock, 29000);
+  handset_fake_clock_advance (f->net->clock, 29000);
   g_assert_cmpint (handset_rtc_ring_get_state (r), ==, HANDSET_RTC_RING_RINGING);
-  handset_fake_clock_advance (f->clock, 1000);
+  handset_fake_clock_advance (f->net->clock, 1000);
   g_assert_cmpint (handset_rtc_ring_get_state (r), ==, HANDSET_RTC_RING_MISSED);
   g_assert_cmpuint (handset_rtc_rings_get_ringing (f->rings)->len, ==, 0);
 
@@ -372,7 +350,7 @@ test_ring_ends (Fixture *f, gconstpointer data)
       }
       feed (f, end);
       g_assert_cmpint (handset_rtc_ring_get_state (r), ==, cases[i].state);
-      g_assert_cmpuint (handset_fake_clock_get_n_timers (f->clock), ==, 0);
+      g_assert_cmpuint (handset_fake_clock_get_n_timers (f->net->clock), ==, 0);
       entry = history_top (f);
       g_assert_cmpstr (handset_history_entry_get_call_id (entry), ==, id);
       g_assert_cmpint (handset_history_entry_get_kind (entry), ==, cases[i].kind);
