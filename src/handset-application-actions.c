@@ -192,9 +192,10 @@ preferences_activated (GSimpleAction *action, GVariant *parameter, gpointer user
 
   if (self->settings == NULL)
     return;
-  preferences =
-      handset_preferences_new (self->settings, self->media_devices, self->background_portal,
-                               self->session ? handset_session_get_recovery (self->session) : NULL);
+  preferences = handset_preferences_new (
+      self->settings, self->media_devices, self->background_portal,
+      self->session ? handset_session_get_recovery (self->session) : NULL,
+      self->account ? handset_account_get_secret_store (self->account) : NULL);
   gtk_window_set_transient_for (GTK_WINDOW (preferences),
                                 GTK_WINDOW (handset_application_ensure_window (self)));
   gtk_window_present (GTK_WINDOW (preferences));

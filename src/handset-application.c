@@ -197,10 +197,15 @@ apply_settings (HandsetApplication *self)
   g_autofree char *microphone = NULL;
   g_autofree char *speaker = NULL;
   g_autofree char *camera = NULL;
+  g_autofree char *fallback = NULL;
+  g_autofree char *fallback_username = NULL;
 
   if (self->session == NULL || self->settings == NULL)
     return;
 
+  fallback = g_settings_get_string (self->settings, "fallback-ice-server");
+  fallback_username = g_settings_get_string (self->settings, "fallback-ice-username");
+  handset_session_set_fallback_relay (self->session, fallback, fallback_username);
   microphone = g_settings_get_string (self->settings, "microphone");
   speaker = g_settings_get_string (self->settings, "speaker");
   camera = g_settings_get_string (self->settings, "camera");

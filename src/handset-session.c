@@ -15,6 +15,7 @@
 #include <glib/gi18n.h>
 
 #include "handset-call-target.h"
+#include "handset-fallback-relay.h"
 #include "handset-media-provider.h"
 #include "handset-session.h"
 
@@ -28,6 +29,7 @@ struct _HandsetSession
   HandsetContactList *contacts;
   HandsetDevices *devices;
   HandsetTurn *turn;
+  HandsetFallbackRelay *fallback_relay; /* the person's, when the homeserver has no TURN */
   HandsetCallManager *manager;
   HandsetRtcRings *rtc_rings;
   HandsetCallHistory *history;
@@ -150,6 +152,7 @@ handset_session_dispose (GObject *object)
   if (self->turn != NULL)
     g_signal_handlers_disconnect_by_data (self->turn, self);
   g_clear_object (&self->turn);
+  g_clear_object (&self->fallback_relay);
   g_clear_object (&self->media);
   g_clear_object (&self->account);
 
@@ -208,6 +211,8 @@ handset_session_new (HandsetAccount *account, HandsetMediaDevices *media_devices
 
   self->account = g_object_ref (account);
   self->media = handset_media_provider_new (media_devices);
+  self->fallback_relay =
+      handset_fallback_relay_new (self->media, handset_account_get_secret_store (account));
   self->rooms = handset_rooms_new (handset_matrix_client_get_user_id (client));
   self->contacts = handset_contact_list_new (self->rooms);
   self->devices = handset_devices_new (client);
@@ -506,6 +511,23 @@ handset_session_make_ringtone (HandsetSession *self)
   g_return_val_if_fail (HANDSET_IS_SESSION (self), NULL);
 
   return handset_media_provider_make_ringtone (self->media);
+}
+
+/**
+ * handset_session_set_fallback_relay:
+ * @uri: (nullable): a STUN or TURN server the person set; empty for none
+ * @username: (nullable): for a TURN server, whose password the keyring
+ *   holds
+ *
+ * Used only while the homeserver offers no TURN server.
+ */
+void
+handset_session_set_fallback_relay (HandsetSession *self, const char *uri, const char *username)
+{
+  g_return_if_fail (HANDSET_IS_SESSION (self));
+
+  if (self->fallback_relay != NULL)
+    handset_fallback_relay_set (self->fallback_relay, uri, username);
 }
 
 void

@@ -154,6 +154,12 @@ call_fail_ice (HandsetCall *self)
   /* Lost after media flowed is a timeout; never connected, a failure. */
   const char *reason = self->media_flowed ? HANDSET_HANGUP_ICE_TIMEOUT : HANDSET_HANGUP_ICE_FAILED;
 
+  if (!self->media_flowed && self->media != NULL && !handset_media_has_relay (self->media))
+    {
+      g_message ("Call %s: no media path, and no relay server to go through", self->call_id);
+      self->failed_without_relay = TRUE;
+    }
+
   call_send_event (self, HANDSET_CALL_EVENT_HANGUP,
                    handset_call_event_build_hangup (self->call_id, self->party_id, reason));
   call_end_call (self,

@@ -128,6 +128,20 @@ handset_call_get_end_reason (HandsetCall *self)
 }
 
 /**
+ * handset_call_get_failed_without_relay:
+ *
+ * Returns: whether the call found no media path and had no relay (TURN)
+ *   server to go through: what to tell the person, who can set one
+ */
+gboolean
+handset_call_get_failed_without_relay (HandsetCall *self)
+{
+  g_return_val_if_fail (HANDSET_IS_CALL (self), FALSE);
+
+  return self->failed_without_relay;
+}
+
+/**
  * handset_call_get_remote_reason:
  *
  * Returns: (nullable): the reason of the opponent's hangup, as sent

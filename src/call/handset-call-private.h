@@ -92,6 +92,7 @@ struct _HandsetCall
   gboolean remote_description_set;
 
   gboolean media_flowed;
+  gboolean failed_without_relay; /* no path, and no relay server to try */
   gboolean making_offer;
   gboolean local_offer_pending;
   gboolean answer_wanted;

@@ -127,6 +127,7 @@ int handset_call_get_opponent_version (HandsetCall *self);
 const char *handset_call_get_answered_by (HandsetCall *self);
 const char *handset_call_get_answered_by_party (HandsetCall *self);
 HandsetCallEndReason handset_call_get_end_reason (HandsetCall *self);
+gboolean handset_call_get_failed_without_relay (HandsetCall *self);
 const char *handset_call_get_remote_reason (HandsetCall *self);
 gboolean handset_call_get_video (HandsetCall *self);
 gboolean handset_call_get_muted (HandsetCall *self);

@@ -26,6 +26,14 @@ struct _HandsetSecretStore
 
 G_DEFINE_FINAL_TYPE (HandsetSecretStore, handset_secret_store, G_TYPE_OBJECT)
 
+enum
+{
+  SIGNAL_RELAY_PASSWORD_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 static const SecretSchema *
 token_schema (void)
 {
@@ -64,6 +72,24 @@ pickle_key_schema (void)
   return &schema;
 }
 
+/* The password of the fallback relay (TURN) server the person set, one
+ * per profile and server. */
+static const SecretSchema *
+relay_password_schema (void)
+{
+  static const SecretSchema schema = {
+    "io.github.handset.Handset.RelayPassword",
+    SECRET_SCHEMA_NONE,
+    {
+        { "profile", SECRET_SCHEMA_ATTRIBUTE_STRING },
+        { "server", SECRET_SCHEMA_ATTRIBUTE_STRING },
+        { NULL, 0 },
+    },
+  };
+
+  return &schema;
+}
+
 static void
 handset_secret_store_finalize (GObject *object)
 {
@@ -78,6 +104,14 @@ static void
 handset_secret_store_class_init (HandsetSecretStoreClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = handset_secret_store_finalize;
+
+  /**
+   * HandsetSecretStore::relay-password-changed:
+   * @server: the relay server whose password was saved or removed
+   */
+  signals[SIGNAL_RELAY_PASSWORD_CHANGED] =
+      g_signal_new ("relay-password-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                    NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -457,4 +491,139 @@ gboolean
 handset_secret_store_clear_finish (HandsetSecretStore *self, GAsyncResult *result, GError **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+relay_password_done (GTask *task, GError *error)
+{
+  HandsetSecretStore *self = g_task_get_source_object (task);
+
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_error_matches (error, SECRET_ERROR, SECRET_ERROR_IS_LOCKED)
+                                     ? locked_error ()
+                                     : unreachable_error (error));
+      return;
+    }
+  g_signal_emit (self, signals[SIGNAL_RELAY_PASSWORD_CHANGED], 0, g_task_get_task_data (task));
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+relay_password_stored_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = G_TASK (user_data);
+  g_autoptr (GError) error = NULL;
+
+  secret_password_store_finish (result, &error);
+  relay_password_done (task, error);
+}
+
+static void
+relay_password_cleared_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = G_TASK (user_data);
+  g_autoptr (GError) error = NULL;
+
+  secret_password_clear_finish (result, &error);
+  relay_password_done (task, error);
+}
+
+/**
+ * handset_secret_store_save_relay_password_async:
+ * @server: the fallback relay server's address
+ * @password: (nullable): its password; %NULL or empty removes it
+ *
+ * Keeps the password of a relay server the person set; the keyring, never
+ * the settings, holds it. Emits #HandsetSecretStore::relay-password-changed
+ * once saved.
+ */
+void
+handset_secret_store_save_relay_password_async (HandsetSecretStore *self,
+                                                const char *server,
+                                                const char *password,
+                                                GCancellable *cancellable,
+                                                GAsyncReadyCallback callback,
+                                                gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  g_autofree char *label = g_strdup_printf (_ ("Handset relay server: %s"), server);
+
+  g_task_set_source_tag (task, handset_secret_store_save_relay_password_async);
+  g_task_set_task_data (task, g_strdup (server), g_free);
+  if (password == NULL || *password == '\0')
+    secret_password_clear (relay_password_schema (), cancellable, relay_password_cleared_cb, task,
+                           "profile", self->profile, "server", server, NULL);
+  else
+    secret_password_store (relay_password_schema (), SECRET_COLLECTION_DEFAULT, label, password,
+                           cancellable, relay_password_stored_cb, task, "profile", self->profile,
+                           "server", server, NULL);
+}
+
+gboolean
+handset_secret_store_save_relay_password_finish (HandsetSecretStore *self,
+                                                 GAsyncResult *result,
+                                                 GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+wipe_string (gpointer data)
+{
+  char *text = data;
+
+  if (text != NULL)
+    memset (text, 0, strlen (text));
+  g_free (text);
+}
+
+static void
+relay_password_found_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = G_TASK (user_data);
+  g_autoptr (GError) error = NULL;
+  char *password = secret_password_lookup_finish (result, &error);
+
+  if (error != NULL)
+    {
+      g_task_return_error (task, unreachable_error (error));
+      return;
+    }
+  if (password == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                               _ ("The keyring holds no password for this relay server"));
+      return;
+    }
+  g_task_return_pointer (task, g_strdup (password), wipe_string);
+  secret_password_free (password);
+}
+
+void
+handset_secret_store_load_relay_password_async (HandsetSecretStore *self,
+                                                const char *server,
+                                                GCancellable *cancellable,
+                                                GAsyncReadyCallback callback,
+                                                gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, handset_secret_store_load_relay_password_async);
+  secret_password_lookup (relay_password_schema (), cancellable, relay_password_found_cb, task,
+                          "profile", self->profile, "server", server, NULL);
+}
+
+/**
+ * handset_secret_store_load_relay_password_finish:
+ *
+ * Returns: (transfer full) (nullable): the password; %NULL with
+ *   %G_IO_ERROR_NOT_FOUND when the keyring holds none. Wipe it when done.
+ */
+char *
+handset_secret_store_load_relay_password_finish (HandsetSecretStore *self,
+                                                 GAsyncResult *result,
+                                                 GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

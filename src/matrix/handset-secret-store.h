@@ -72,4 +72,22 @@ void handset_secret_store_clear_async (HandsetSecretStore *self,
 gboolean
 handset_secret_store_clear_finish (HandsetSecretStore *self, GAsyncResult *result, GError **error);
 
+void handset_secret_store_save_relay_password_async (HandsetSecretStore *self,
+                                                     const char *server,
+                                                     const char *password,
+                                                     GCancellable *cancellable,
+                                                     GAsyncReadyCallback callback,
+                                                     gpointer user_data);
+gboolean handset_secret_store_save_relay_password_finish (HandsetSecretStore *self,
+                                                          GAsyncResult *result,
+                                                          GError **error);
+void handset_secret_store_load_relay_password_async (HandsetSecretStore *self,
+                                                     const char *server,
+                                                     GCancellable *cancellable,
+                                                     GAsyncReadyCallback callback,
+                                                     gpointer user_data);
+char *handset_secret_store_load_relay_password_finish (HandsetSecretStore *self,
+                                                       GAsyncResult *result,
+                                                       GError **error);
+
 G_END_DECLS

@@ -18,6 +18,7 @@
 #include <gst/sdp/sdp.h>
 #include <nice/agent.h>
 
+#include "handset-ice-server.h"
 #include "handset-media-session-private.h"
 
 #define ICE_PACING_MS 10
@@ -306,12 +307,39 @@ handset_media_session_set_turn (HandsetMediaSession *self,
       g_autofree char *uri = handset_media_turn_uri (uris[i], username, password);
       gboolean ok = FALSE;
 
+      /* Some homeservers list a STUN server with their TURN servers. */
+      if (g_str_has_prefix (uris[i], "stun:"))
+        handset_media_session_set_stun (self, uris[i]);
       if (uri == NULL)
         continue;
       g_signal_emit_by_name (self->webrtc, "add-turn-server", uri, &ok);
       if (!ok)
         g_warning ("A TURN server was refused by the media stack");
+      self->has_relay |= ok;
     }
+}
+
+/**
+ * handset_media_session_set_stun:
+ * @uri: a `stun:` address (RFC 7064)
+ *
+ * A STUN server, which lets the call find the address it has outside a
+ * NAT; it relays nothing.
+ */
+void
+handset_media_session_set_stun (HandsetMediaSession *self, const char *uri)
+{
+  g_autofree char *stun = NULL;
+
+  g_return_if_fail (HANDSET_IS_MEDIA_SESSION (self));
+
+  stun = handset_ice_server_stun_uri (uri);
+  if (stun == NULL)
+    {
+      g_warning ("Not a STUN server: %s", uri);
+      return;
+    }
+  g_object_set (self->webrtc, "stun-server", stun, NULL);
 }
 
 /**

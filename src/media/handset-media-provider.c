@@ -5,17 +5,23 @@
  * Makes the media of each call as the person set them up: the microphone,
  * speaker and camera they chose (by name; the system's own when none is
  * chosen or the chosen one is unplugged, and the first camera there is,
- * never a test pattern), the homeserver's TURN servers, and whether to
+ * never a test pattern), the homeserver's TURN servers (or, when it offers
+ * none, the server the person set), and whether to
  * use only a relay. A new microphone or speaker chosen during a call goes
  * to that call at once. Above the media layer a call's media is a
  * HandsetMedia and a device a name; only this file and the media session
  * know they are GStreamer's.
  */
 
+/* explicit_bzero() */
+#define _DEFAULT_SOURCE
 #define G_LOG_DOMAIN "Handset-Media"
 
 #include "config.h"
 
+#include <string.h>
+
+#include "handset-ice-server.h"
 #include "handset-media-devices-private.h"
 #include "handset-media-provider.h"
 #include "handset-media-session.h"
@@ -30,12 +36,26 @@ struct _HandsetMediaProvider
   char *turn_username;
   char *turn_password;
   gboolean relay_only;
+  /* The person's own server, for when the homeserver offers none. */
+  char *fallback_uri;
+  HandsetIceServerKind fallback_kind;
+  char *fallback_username;
+  char *fallback_password;
   char *microphone;
   char *speaker;
   char *camera;
 };
 
 G_DEFINE_FINAL_TYPE (HandsetMediaProvider, handset_media_provider, G_TYPE_OBJECT)
+
+/* A password is wiped from memory, not only freed. */
+static void
+wipe_password (char **password)
+{
+  if (*password != NULL)
+    explicit_bzero (*password, strlen (*password));
+  g_clear_pointer (password, g_free);
+}
 
 static void
 handset_media_provider_finalize (GObject *object)
@@ -45,7 +65,10 @@ handset_media_provider_finalize (GObject *object)
   g_clear_object (&self->devices);
   g_strfreev (self->turn_uris);
   g_free (self->turn_username);
-  g_free (self->turn_password);
+  wipe_password (&self->turn_password);
+  g_free (self->fallback_uri);
+  g_free (self->fallback_username);
+  wipe_password (&self->fallback_password);
   g_free (self->microphone);
   g_free (self->speaker);
   g_free (self->camera);
@@ -96,8 +119,46 @@ handset_media_provider_set_turn (HandsetMediaProvider *self,
   self->turn_uris = g_strdupv ((char **) uris);
   g_free (self->turn_username);
   self->turn_username = g_strdup (username);
-  g_free (self->turn_password);
+  wipe_password (&self->turn_password);
   self->turn_password = g_strdup (password);
+}
+
+/**
+ * handset_media_provider_set_fallback_ice_server:
+ * @uri: (nullable): a `stun:`, `turn:` or `turns:` address the person set;
+ *   %NULL or empty for none
+ * @username: (nullable): for a TURN server
+ * @password: (nullable): for a TURN server
+ *
+ * Used for calls made from now on, and only when the homeserver offers no
+ * TURN server: Element, too, asks before it uses a server the homeserver
+ * did not name.
+ */
+void
+handset_media_provider_set_fallback_ice_server (HandsetMediaProvider *self,
+                                                const char *uri,
+                                                const char *username,
+                                                const char *password)
+{
+  HandsetIceServerKind kind = HANDSET_ICE_SERVER_STUN;
+  g_autoptr (GError) error = NULL;
+
+  g_return_if_fail (HANDSET_IS_MEDIA_PROVIDER (self));
+
+  g_clear_pointer (&self->fallback_uri, g_free);
+  g_clear_pointer (&self->fallback_username, g_free);
+  wipe_password (&self->fallback_password);
+  if (uri == NULL || *uri == '\0')
+    return;
+  if (!handset_ice_server_parse (uri, &kind, &error))
+    {
+      g_message ("The fallback relay server is not used: %s", error->message);
+      return;
+    }
+  self->fallback_uri = g_strdup (uri);
+  self->fallback_kind = kind;
+  self->fallback_username = g_strdup (username ? username : "");
+  self->fallback_password = g_strdup (password ? password : "");
 }
 
 void
@@ -227,8 +288,14 @@ handset_media_provider_make (gboolean video, gpointer provider, GError **error)
   if (self->turn_uris != NULL && self->turn_uris[0] != NULL)
     handset_media_session_set_turn (media, (const char *const *) self->turn_uris,
                                     self->turn_username, self->turn_password);
-  else if (self->relay_only)
-    g_message ("Relay-only calls, but the homeserver offers no TURN relay");
+  else if (self->fallback_uri != NULL && self->fallback_kind == HANDSET_ICE_SERVER_TURN)
+    handset_media_session_set_turn (media, (const char *const[]){ self->fallback_uri, NULL },
+                                    self->fallback_username, self->fallback_password);
+  else if (self->fallback_uri != NULL)
+    handset_media_session_set_stun (media, self->fallback_uri);
+  if (self->relay_only && !handset_media_has_relay (HANDSET_MEDIA (media)))
+    g_message ("Relay-only calls, but no TURN relay is known: neither the homeserver's nor one "
+               "set in Preferences");
   handset_media_session_set_relay_only (media, self->relay_only);
 
   return HANDSET_MEDIA (media);

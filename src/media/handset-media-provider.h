@@ -23,6 +23,10 @@ void handset_media_provider_set_turn (HandsetMediaProvider *self,
                                       const char *const *uris,
                                       const char *username,
                                       const char *password);
+void handset_media_provider_set_fallback_ice_server (HandsetMediaProvider *self,
+                                                     const char *uri,
+                                                     const char *username,
+                                                     const char *password);
 void handset_media_provider_set_relay_only (HandsetMediaProvider *self, gboolean relay_only);
 void handset_media_provider_set_devices (HandsetMediaProvider *self,
                                          const char *microphone,

@@ -38,6 +38,7 @@ struct _HandsetMediaSession
   gboolean muted;
   gboolean hold;
   gboolean closed;
+  gboolean has_relay; /* a TURN server was taken */
   /* What the peer's last description asked of us; see wire_direction(). */
   gboolean remote_sends;
   gboolean remote_receives;

@@ -221,6 +221,12 @@ agent_closed_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   gst_object_unref (pipeline);
 }
 
+static gboolean
+session_has_relay (HandsetMedia *media)
+{
+  return HANDSET_MEDIA_SESSION (media)->has_relay;
+}
+
 static void
 session_close (HandsetMedia *media)
 {
@@ -276,6 +282,7 @@ handset_media_session_iface_init (HandsetMediaInterface *iface)
   iface->set_shown_streams = session_set_shown_streams;
   iface->close = session_close;
   iface->get_stats = session_get_stats;
+  iface->has_relay = session_has_relay;
 }
 
 /* ------------------------------------------------------------------ bus */

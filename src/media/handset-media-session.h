@@ -23,6 +23,7 @@ void handset_media_session_set_turn (HandsetMediaSession *self,
                                      const char *const *uris,
                                      const char *username,
                                      const char *password);
+void handset_media_session_set_stun (HandsetMediaSession *self, const char *uri);
 void handset_media_session_set_relay_only (HandsetMediaSession *self, gboolean relay_only);
 void handset_media_session_set_audio_source (HandsetMediaSession *self, GstElement *source);
 void handset_media_session_set_audio_sink (HandsetMediaSession *self, GstElement *sink);

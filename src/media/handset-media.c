@@ -202,3 +202,18 @@ handset_media_get_stats (HandsetMedia *self, HandsetMediaStats *stats)
   if (iface->get_stats != NULL)
     iface->get_stats (self, stats);
 }
+
+/**
+ * handset_media_has_relay:
+ *
+ * Returns: whether a relay (TURN) server was there for the call to go
+ *   through, when no direct path is found; %TRUE when the media cannot
+ *   tell
+ */
+gboolean
+handset_media_has_relay (HandsetMedia *self)
+{
+  HandsetMediaInterface *iface = HANDSET_MEDIA_GET_IFACE (self);
+
+  return iface->has_relay == NULL || iface->has_relay (self);
+}

@@ -116,6 +116,7 @@ struct _HandsetMediaInterface
   void (*set_shown_streams) (HandsetMedia *self, const char *const *stream_ids);
   void (*close) (HandsetMedia *self);
   void (*get_stats) (HandsetMedia *self, HandsetMediaStats *stats);
+  gboolean (*has_relay) (HandsetMedia *self);
 };
 
 void handset_media_create_offer (HandsetMedia *self,
@@ -147,6 +148,7 @@ const char *handset_media_get_stream_id (HandsetMedia *self);
 void handset_media_set_shown_streams (HandsetMedia *self, const char *const *stream_ids);
 void handset_media_close (HandsetMedia *self);
 void handset_media_get_stats (HandsetMedia *self, HandsetMediaStats *stats);
+gboolean handset_media_has_relay (HandsetMedia *self);
 
 /**
  * HandsetMediaFactory:

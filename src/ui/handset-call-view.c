@@ -68,6 +68,9 @@ handset_call_describe_end (HandsetCall *call)
       case HANDSET_CALL_END_MISSED:
         return g_strdup (_ ("Missed call"));
       case HANDSET_CALL_END_ICE_FAILED:
+        if (handset_call_get_failed_without_relay (call))
+          return g_strdup (_ ("Could not connect: no relay server was available. Your "
+                              "homeserver offers none; one can be set in Preferences."));
         return g_strdup (_ ("Connection failed"));
       case HANDSET_CALL_END_ICE_TIMEOUT:
         return g_strdup (_ ("Connection lost"));

@@ -4,7 +4,8 @@
  *
  * Preferences: the microphone, speaker and camera; privacy (always through
  * a TURN relay, hide which device I use); ringing in public rooms; running
- * in the background. Every row is bound to the profile's settings.
+ * in the background; the fallback relay server (handset-preferences-relay.c).
+ * Every row is bound to the profile's settings.
  */
 
 #define G_LOG_DOMAIN "Handset-UI"
@@ -13,6 +14,7 @@
 
 #include <glib/gi18n.h>
 
+#include "handset-preferences-relay.h"
 #include "handset-preferences.h"
 
 #define AUTOSTART_SUBTITLE  N_ ("Handset waits for calls from the start")
@@ -223,7 +225,8 @@ GtkWidget *
 handset_preferences_new (GSettings *settings,
                          HandsetMediaDevices *devices,
                          HandsetBackgroundPortal *background_portal,
-                         HandsetRecovery *recovery)
+                         HandsetRecovery *recovery,
+                         HandsetSecretStore *secrets)
 {
   GtkWidget *window = adw_preferences_window_new ();
   GtkWidget *page = adw_preferences_page_new ();
@@ -282,6 +285,9 @@ handset_preferences_new (GSettings *settings,
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (devices_group));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (privacy_group));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (calls_group));
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page),
+                            ADW_PREFERENCES_GROUP (handset_preferences_relay_group (
+                                settings, secrets, ADW_PREFERENCES_WINDOW (window))));
   if (recovery != NULL)
     adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (encryption_group (
                                                                settings, recovery, window)));

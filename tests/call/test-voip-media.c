@@ -145,8 +145,10 @@ test_voip_56_ice_timeout_or_failed (VoipFixture *f, gconstpointer data)
                    "ice_timeout");
   deliver ();
   g_assert_cmpint (handset_call_get_end_reason (b), ==, HANDSET_CALL_END_ICE_TIMEOUT);
+  g_assert_false (handset_call_get_failed_without_relay (a));
 
-  /* Never connected: ice_failed. */
+  /* Never connected: ice_failed. With a relay server to try, the path
+   * simply failed. */
   a = alice_calls (alice);
   handset_call_answer (g_ptr_array_index (bob->rang, 1), FALSE);
   deliver ();
@@ -154,6 +156,17 @@ test_voip_56_ice_timeout_or_failed (VoipFixture *f, gconstpointer data)
   g_assert_cmpint (handset_call_get_end_reason (a), ==, HANDSET_CALL_END_ICE_FAILED);
   g_assert_cmpstr (json_object_get_string_member (last_sent (alice, "m.call.hangup"), "reason"), ==,
                    "ice_failed");
+  g_assert_false (handset_call_get_failed_without_relay (a));
+  deliver ();
+
+  /* Without one, the person is told that no relay was there. */
+  a = alice_calls (alice);
+  handset_call_answer (g_ptr_array_index (bob->rang, 2), FALSE);
+  deliver ();
+  handset_fake_media_set_no_relay (media_of (alice, a));
+  handset_fake_media_set_ice_state (media_of (alice, a), HANDSET_ICE_STATE_FAILED);
+  g_assert_cmpint (handset_call_get_end_reason (a), ==, HANDSET_CALL_END_ICE_FAILED);
+  g_assert_true (handset_call_get_failed_without_relay (a));
 }
 
 /* Answered, but ICE never gets anywhere (no candidates at all, say): the

@@ -5,11 +5,14 @@
  * A whole call: alice and bob on the real Synapse, through the account
  * and call layers, with real webrtcbin media on 127.0.0.1: the call
  * connects, each side hears the other's tone, and with "always use a TURN
- * relay" the media go through the real coturn.
+ * relay" the media go through the real coturn: the homeserver's, or the
+ * same coturn set by the person as the fallback relay server when the
+ * homeserver names none.
  */
 
 #include "config.h"
 
+#include "handset-media-provider.h"
 #include "handset-test-device.h"
 #include "handset-test-util.h"
 
@@ -21,17 +24,55 @@ typedef struct
   const char *source;
   gboolean relay_only;
   gboolean wrong_turn_password;
+  gboolean fallback_relay; /* the homeserver offers no TURN; the person set coturn */
 } Plan;
 
 typedef HandsetTestDevice Device;
+
+/* As the app makes a call's media when the homeserver names no TURN
+ * server: through the provider, with the fallback server the person set
+ * (here the suite's coturn, with credentials the homeserver issued). */
+static HandsetMedia *
+fallback_relay_media (Device *device, gboolean video, GError **error)
+{
+  Plan *plan = device->data;
+  g_autoptr (HandsetMediaProvider) provider = handset_media_provider_new (NULL);
+  const char *const *uris = handset_turn_get_uris (device->turn);
+  const char *udp = NULL;
+  HandsetMedia *media;
+
+  for (guint i = 0; uris[i] != NULL && udp == NULL; i++)
+    if (g_str_has_suffix (uris[i], "?transport=udp"))
+      udp = uris[i];
+  g_assert_nonnull (udp);
+  handset_media_provider_set_turn (provider, NULL, NULL, NULL);
+  handset_media_provider_set_fallback_ice_server (provider, udp,
+                                                  handset_turn_get_username (device->turn),
+                                                  handset_turn_get_password (device->turn));
+  handset_media_provider_set_relay_only (provider, plan->relay_only);
+  media = handset_media_provider_make (video, provider, error);
+  if (media == NULL)
+    return NULL;
+  g_assert_true (handset_media_has_relay (media));
+  handset_media_session_set_audio_source (HANDSET_MEDIA_SESSION (media),
+                                          handset_test_source (plan->source));
+  handset_media_session_set_audio_sink (HANDSET_MEDIA_SESSION (media),
+                                        handset_test_tone_create_sink (device->tone));
+  g_set_object (&device->media, HANDSET_MEDIA_SESSION (media));
+
+  return media;
+}
 
 static HandsetMedia *
 make_media (gboolean video, gpointer user_data, GError **error)
 {
   Device *device = user_data;
   Plan *plan = device->data;
-  HandsetMediaSession *media = handset_media_session_new (video, error);
+  HandsetMediaSession *media;
 
+  if (plan->fallback_relay)
+    return fallback_relay_media (device, video, error);
+  media = handset_media_session_new (video, error);
   if (media == NULL)
     return NULL;
 
@@ -44,12 +85,13 @@ make_media (gboolean video, gpointer user_data, GError **error)
 }
 
 static Device *
-device_new (HandsetTestUser *user, const char *source, gboolean relay_only)
+device_new (HandsetTestUser *user, const char *source, gboolean relay_only, gboolean fallback_relay)
 {
   Plan *plan = g_new0 (Plan, 1);
 
   plan->source = source;
   plan->relay_only = relay_only;
+  plan->fallback_relay = fallback_relay;
   return handset_test_device_new (user, TRUE, make_media, plan);
 }
 
@@ -88,7 +130,7 @@ pair_type (Device *device)
 }
 
 static void
-run_call (gboolean relay_only)
+run_call (gboolean relay_only, gboolean fallback_relay)
 {
   HandsetTestUser *alice_user, *bob_user;
   Device *alice, *bob;
@@ -103,9 +145,9 @@ run_call (gboolean relay_only)
   room_id = handset_test_create_direct_room (alice_user, bob_user);
   handset_test_join (bob_user, room_id);
   alice = device_new (alice_user, "audiotestsrc is-live=true wave=sine freq=440 volume=0.5",
-                      relay_only);
-  bob =
-      device_new (bob_user, "audiotestsrc is-live=true wave=sine freq=880 volume=0.5", relay_only);
+                      relay_only, fallback_relay);
+  bob = device_new (bob_user, "audiotestsrc is-live=true wave=sine freq=880 volume=0.5", relay_only,
+                    fallback_relay);
   g_assert_true (handset_turn_has_servers (alice->turn));
 
   call =
@@ -215,8 +257,10 @@ test_hold_resume_and_add_video (void)
   bob_user = handset_test_register ("bob");
   room_id = handset_test_create_direct_room (alice_user, bob_user);
   handset_test_join (bob_user, room_id);
-  alice = device_new (alice_user, "audiotestsrc is-live=true wave=sine freq=440 volume=0.5", FALSE);
-  bob = device_new (bob_user, "audiotestsrc is-live=true wave=sine freq=880 volume=0.5", FALSE);
+  alice = device_new (alice_user, "audiotestsrc is-live=true wave=sine freq=440 volume=0.5", FALSE,
+                      FALSE);
+  bob = device_new (bob_user, "audiotestsrc is-live=true wave=sine freq=880 volume=0.5", FALSE,
+                    FALSE);
 
   call =
       handset_call_manager_place_call (alice->manager, room_id, bob_user->user_id, FALSE, &error);
@@ -278,8 +322,10 @@ test_wrong_turn_password (void)
   bob_user = handset_test_register ("bob");
   room_id = handset_test_create_direct_room (alice_user, bob_user);
   handset_test_join (bob_user, room_id);
-  alice = device_new (alice_user, "audiotestsrc is-live=true wave=sine freq=440 volume=0.5", TRUE);
-  bob = device_new (bob_user, "audiotestsrc is-live=true wave=sine freq=880 volume=0.5", TRUE);
+  alice = device_new (alice_user, "audiotestsrc is-live=true wave=sine freq=440 volume=0.5", TRUE,
+                      FALSE);
+  bob =
+      device_new (bob_user, "audiotestsrc is-live=true wave=sine freq=880 volume=0.5", TRUE, FALSE);
   ((Plan *) alice->data)->wrong_turn_password = TRUE;
 
   call =
@@ -304,7 +350,7 @@ test_call_with_tones (void)
   if (!handset_test_homeserver_require ())
     return;
 
-  run_call (FALSE);
+  run_call (FALSE, FALSE);
 }
 
 static void
@@ -313,7 +359,18 @@ test_call_through_turn_relay (void)
   if (!handset_test_homeserver_require ())
     return;
 
-  run_call (TRUE);
+  run_call (TRUE, FALSE);
+}
+
+/* The homeserver names no TURN server; the person set one: relay only,
+ * the call still goes through it. */
+static void
+test_call_through_fallback_relay (void)
+{
+  if (!handset_test_homeserver_require ())
+    return;
+
+  run_call (TRUE, TRUE);
 }
 
 int
@@ -325,6 +382,8 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/call-media-live/call-with-tones", test_call_with_tones);
   g_test_add_func ("/call-media-live/call-through-turn-relay", test_call_through_turn_relay);
+  g_test_add_func ("/call-media-live/call-through-fallback-relay",
+                   test_call_through_fallback_relay);
   g_test_add_func ("/call-media-live/hold-resume-and-add-video", test_hold_resume_and_add_video);
   g_test_add_func ("/call-media-live/wrong-turn-password", test_wrong_turn_password);
 

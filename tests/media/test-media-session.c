@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include "handset-media-check.h"
+#include "handset-media-provider.h"
 #include "handset-media-session.h"
 #include "handset-test-tone.h"
 #include "handset-test-util.h"
@@ -784,6 +785,45 @@ test_missing_plugin (void)
   g_assert_nonnull (strstr (error->message, "“vp8enc” (package gstreamer1.0-plugins-good)"));
 }
 
+static gboolean
+provider_has_relay (const char *const *homeserver_turn,
+                    const char *fallback,
+                    const char *username,
+                    const char *password)
+{
+  g_autoptr (HandsetMediaProvider) provider = handset_media_provider_new (NULL);
+  g_autoptr (HandsetMedia) media = NULL;
+  g_autoptr (GError) error = NULL;
+  gboolean has_relay;
+
+  handset_media_provider_set_turn (provider, homeserver_turn, "user", "secret");
+  handset_media_provider_set_fallback_ice_server (provider, fallback, username, password);
+  media = handset_media_provider_make (FALSE, provider, &error);
+  g_assert_no_error (error);
+  has_relay = handset_media_has_relay (media);
+  handset_media_close (media);
+
+  return has_relay;
+}
+
+/* Whether a call has a relay to go through: the homeserver's TURN server,
+ * else a TURN server the person set; never a STUN server, which relays
+ * nothing. What the person is told when ICE fails depends on it. */
+static void
+test_relay_known (void)
+{
+  const char *homeserver[] = { "turn:127.0.0.1:3478?transport=udp", NULL };
+
+  g_assert_false (provider_has_relay (NULL, NULL, NULL, NULL));
+  g_assert_true (provider_has_relay (homeserver, NULL, NULL, NULL));
+  g_assert_true (provider_has_relay (NULL, "turn:127.0.0.1:3478", "someone", "password"));
+  g_assert_false (provider_has_relay (NULL, "stun:127.0.0.1:3478", NULL, NULL));
+  /* Not a server: not used. */
+  g_assert_false (provider_has_relay (NULL, "turn:", "someone", "password"));
+  /* The homeserver's comes first. */
+  g_assert_true (provider_has_relay (homeserver, "stun:127.0.0.1:3478", NULL, NULL));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -809,6 +849,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/media-session/turn-uri", test_turn_uri);
   g_test_add_func ("/media-session/refused-description", test_refused_description);
   g_test_add_func ("/media-session/closed-while-offering", test_closed_while_offering);
+  g_test_add_func ("/media-session/relay-known", test_relay_known);
   /* Last: it takes vp8enc out of the registry. */
   g_test_add_func ("/media-session/missing-plugin", test_missing_plugin);
 
