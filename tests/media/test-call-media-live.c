@@ -12,6 +12,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "handset-media-provider.h"
 #include "handset-test-device.h"
 #include "handset-test-util.h"
@@ -344,6 +346,78 @@ test_wrong_turn_password (void)
   device_free (bob);
 }
 
+static gboolean
+survivor_connected (gpointer data)
+{
+  Device **devices = data;
+  const char *call_id = devices[2]->data;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      HandsetCall *call = handset_call_manager_lookup (devices[i]->manager, call_id);
+
+      if (call == NULL || handset_call_get_state (call) != HANDSET_CALL_STATE_CONNECTED)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Both call at once, with real webrtcbin: the lesser call survives and
+ * connects, and each side hears the other (§17 #48, #49). The side whose
+ * call lost answers with new media, not the open ones: webrtcbin 1.22
+ * refuses to roll back a local offer ("Not in the correct state
+ * (have-local-offer) for setting local rollback description"). */
+static void
+test_glare (void)
+{
+  HandsetTestUser *alice_user, *bob_user;
+  Device *alice, *bob, *loser;
+  g_autofree char *room_id = NULL;
+  g_autoptr (GError) error = NULL;
+  HandsetCall *a_call, *b_call;
+  const char *lesser;
+  Device fake_holder = { 0 };
+
+  if (!handset_test_homeserver_require ())
+    return;
+
+  alice_user = handset_test_register ("alice");
+  bob_user = handset_test_register ("bob");
+  room_id = handset_test_create_direct_room (alice_user, bob_user);
+  handset_test_join (bob_user, room_id);
+  alice = device_new (alice_user, "audiotestsrc is-live=true wave=sine freq=440 volume=0.5", FALSE,
+                      FALSE);
+  bob = device_new (bob_user, "audiotestsrc is-live=true wave=sine freq=880 volume=0.5", FALSE,
+                    FALSE);
+
+  a_call =
+      handset_call_manager_place_call (alice->manager, room_id, bob_user->user_id, FALSE, &error);
+  g_assert_no_error (error);
+  b_call =
+      handset_call_manager_place_call (bob->manager, room_id, alice_user->user_id, FALSE, &error);
+  g_assert_no_error (error);
+  lesser = strcmp (handset_call_get_call_id (a_call), handset_call_get_call_id (b_call)) < 0
+               ? handset_call_get_call_id (a_call)
+               : handset_call_get_call_id (b_call);
+  loser = lesser == handset_call_get_call_id (a_call) ? bob : alice;
+  fake_holder.data = (gpointer) lesser;
+  {
+    Device *both[] = { alice, bob, &fake_holder };
+
+    g_assert_true (handset_test_wait_until (survivor_connected, both, WAIT_S));
+  }
+  handset_test_tone_assert (bob->tone, 440, 1500);
+  handset_test_tone_assert (alice->tone, 880, 1500);
+  g_assert_cmpint (handset_call_get_end_reason (loser == alice ? a_call : b_call), ==,
+                   HANDSET_CALL_END_REPLACED);
+
+  handset_call_hangup (handset_call_manager_lookup (alice->manager, lesser));
+  g_assert_true (handset_test_wait_until (
+      is_ended, handset_call_manager_lookup (bob->manager, lesser), WAIT_S));
+  device_free (alice);
+  device_free (bob);
+}
+
 static void
 test_call_with_tones (void)
 {
@@ -386,6 +460,7 @@ main (int argc, char *argv[])
                    test_call_through_fallback_relay);
   g_test_add_func ("/call-media-live/hold-resume-and-add-video", test_hold_resume_and_add_video);
   g_test_add_func ("/call-media-live/wrong-turn-password", test_wrong_turn_password);
+  g_test_add_func ("/call-media-live/48-49-glare", test_glare);
 
   return g_test_run ();
 }
