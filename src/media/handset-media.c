@@ -68,6 +68,15 @@ handset_media_default_init (HandsetMediaInterface *iface)
    */
   g_signal_new ("preview-frame", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                 NULL, G_TYPE_NONE, 4, G_TYPE_INT, G_TYPE_INT, G_TYPE_INT, G_TYPE_BYTES);
+  /**
+   * HandsetMedia::dtmf-received:
+   * @tone: the key the peer pressed, one of `0123456789*#ABCD`
+   *
+   * An RFC 4733 telephone-event came in; emitted on the main context,
+   * once per key press.
+   */
+  g_signal_new ("dtmf-received", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 void
@@ -216,4 +225,35 @@ handset_media_has_relay (HandsetMedia *self)
   HandsetMediaInterface *iface = HANDSET_MEDIA_GET_IFACE (self);
 
   return iface->has_relay == NULL || iface->has_relay (self);
+}
+
+/**
+ * handset_media_send_dtmf:
+ * @tones: the keys pressed, from `0123456789*#ABCD`
+ *
+ * Sends @tones as RFC 4733 telephone-events in the audio stream, one
+ * after the other, as a keypad does: what calls through a telephone
+ * bridge need to get past voice menus.
+ *
+ * Returns: whether they were queued; if not, @error says why
+ */
+gboolean
+handset_media_send_dtmf (HandsetMedia *self, const char *tones, GError **error)
+{
+  HandsetMediaInterface *iface = HANDSET_MEDIA_GET_IFACE (self);
+
+  if (tones == NULL || *tones == '\0' || strspn (tones, "0123456789*#ABCD") != strlen (tones))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "Only 0-9, *, # and A-D can be sent as tones");
+      return FALSE;
+    }
+  if (iface->send_dtmf == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "This call's media cannot send tones");
+      return FALSE;
+    }
+
+  return iface->send_dtmf (self, tones, error);
 }

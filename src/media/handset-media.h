@@ -117,6 +117,7 @@ struct _HandsetMediaInterface
   void (*close) (HandsetMedia *self);
   void (*get_stats) (HandsetMedia *self, HandsetMediaStats *stats);
   gboolean (*has_relay) (HandsetMedia *self);
+  gboolean (*send_dtmf) (HandsetMedia *self, const char *tones, GError **error);
 };
 
 void handset_media_create_offer (HandsetMedia *self,
@@ -149,6 +150,7 @@ void handset_media_set_shown_streams (HandsetMedia *self, const char *const *str
 void handset_media_close (HandsetMedia *self);
 void handset_media_get_stats (HandsetMedia *self, HandsetMediaStats *stats);
 gboolean handset_media_has_relay (HandsetMedia *self);
+gboolean handset_media_send_dtmf (HandsetMedia *self, const char *tones, GError **error);
 
 /**
  * HandsetMediaFactory:
