@@ -54,6 +54,7 @@ answer_created_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   g_autoptr (HandsetCall) self = HANDSET_CALL (user_data);
   g_autoptr (GError) error = NULL;
   g_autofree char *sdp = NULL;
+  JsonObject *answer;
 
   sdp = handset_media_create_answer_finish (HANDSET_MEDIA (object), result, &error);
   if (call_is_ended (self))
@@ -69,9 +70,10 @@ answer_created_cb (GObject *object, GAsyncResult *result, gpointer user_data)
       return;
     }
 
-  call_send_event (self, HANDSET_CALL_EVENT_ANSWER,
-                   handset_call_event_build_answer (self->call_id, self->party_id, sdp,
-                                                    call_own_stream_metadata (self)));
+  answer = handset_call_event_build_answer (self->call_id, self->party_id, sdp,
+                                            call_own_stream_metadata (self));
+  handset_call_event_set_capabilities (answer, handset_media_can_send_dtmf (self->media));
+  call_send_event (self, HANDSET_CALL_EVENT_ANSWER, answer);
   call_set_state (self, HANDSET_CALL_STATE_CONNECTING);
   /* Candidates only after the answer went out. */
   call_allow_candidates (self, HANDSET_CALL_FIRST_FLUSH_CALLEE_MS);

@@ -35,6 +35,7 @@ offer_created_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   g_autoptr (HandsetCall) self = HANDSET_CALL (user_data);
   g_autoptr (GError) error = NULL;
   g_autofree char *sdp = NULL;
+  JsonObject *invite;
 
   sdp = handset_media_create_offer_finish (HANDSET_MEDIA (object), result, &error);
   if (call_is_ended (self))
@@ -47,10 +48,11 @@ offer_created_cb (GObject *object, GAsyncResult *result, gpointer user_data)
       return;
     }
 
-  call_send_event (self, HANDSET_CALL_EVENT_INVITE,
-                   handset_call_event_build_invite (self->call_id, self->party_id, sdp,
-                                                    HANDSET_CALL_INVITE_LIFETIME_MS, self->invitee,
-                                                    call_own_stream_metadata (self)));
+  invite = handset_call_event_build_invite (self->call_id, self->party_id, sdp,
+                                            HANDSET_CALL_INVITE_LIFETIME_MS, self->invitee,
+                                            call_own_stream_metadata (self));
+  handset_call_event_set_capabilities (invite, handset_media_can_send_dtmf (self->media));
+  call_send_event (self, HANDSET_CALL_EVENT_INVITE, invite);
   call_set_state (self, HANDSET_CALL_STATE_INVITE_SENT);
   self->invite_timer = handset_clock_add_timeout (self->clock, HANDSET_CALL_INVITE_LIFETIME_MS,
                                                   invite_timeout_cb, self);

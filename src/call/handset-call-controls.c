@@ -120,3 +120,43 @@ handset_call_set_video (HandsetCall *self, gboolean video)
   if (self->state == HANDSET_CALL_STATE_CONNECTING || self->state == HANDSET_CALL_STATE_CONNECTED)
     call_start_negotiation (self, FALSE);
 }
+
+/**
+ * handset_call_can_send_dtmf:
+ *
+ * Returns: whether a keypad makes sense now: the call is connected, the
+ *   peer advertised `m.call.dtmf` (§17 #63) and our media can send tones
+ */
+gboolean
+handset_call_can_send_dtmf (HandsetCall *self)
+{
+  g_return_val_if_fail (HANDSET_IS_CALL (self), FALSE);
+
+  return self->state == HANDSET_CALL_STATE_CONNECTED && self->remote_dtmf && self->media != NULL &&
+         handset_media_can_send_dtmf (self->media);
+}
+
+/**
+ * handset_call_send_dtmf:
+ * @tones: keys pressed, from `0123456789*#ABCD`
+ *
+ * Sends @tones to the peer, as a telephone keypad does: what calls
+ * through a telephone bridge need to get past voice menus.
+ *
+ * Returns: whether they went out; if not, @error says why
+ */
+gboolean
+handset_call_send_dtmf (HandsetCall *self, const char *tones, GError **error)
+{
+  g_return_val_if_fail (HANDSET_IS_CALL (self), FALSE);
+
+  if (!handset_call_can_send_dtmf (self))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   self->remote_dtmf ? "The call is not connected"
+                                     : "The other side does not take tones");
+      return FALSE;
+    }
+
+  return handset_media_send_dtmf (self->media, tones, error);
+}

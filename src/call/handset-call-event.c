@@ -747,6 +747,22 @@ handset_call_event_build_invite (const char *call_id,
 }
 
 /**
+ * handset_call_event_set_capabilities:
+ * @content: an m.call.invite or m.call.answer being built
+ * @dtmf: whether this side can send tones (§17 #63)
+ *
+ * What this side can do, for the peer to show, as `capabilities`.
+ */
+void
+handset_call_event_set_capabilities (JsonObject *content, gboolean dtmf)
+{
+  JsonObject *capabilities = json_object_new ();
+
+  json_object_set_boolean_member (capabilities, "m.call.dtmf", dtmf);
+  json_object_set_object_member (content, "capabilities", capabilities);
+}
+
+/**
  * handset_call_event_build_answer:
  *
  * Returns: (transfer full): the content of an m.call.answer

@@ -83,6 +83,7 @@ const char *handset_call_event_get_reason (HandsetCallEvent *self);
 GPtrArray *handset_call_event_get_candidates (HandsetCallEvent *self);
 JsonObject *handset_call_event_get_stream_metadata (HandsetCallEvent *self);
 gboolean handset_call_event_get_dtmf (HandsetCallEvent *self);
+void handset_call_event_set_capabilities (JsonObject *content, gboolean dtmf);
 
 JsonObject *handset_call_event_build_invite (const char *call_id,
                                              const char *party_id,

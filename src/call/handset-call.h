@@ -137,6 +137,8 @@ gboolean handset_call_get_remote_video (HandsetCall *self);
 gboolean handset_call_get_remote_audio_muted (HandsetCall *self);
 gboolean handset_call_get_remote_video_muted (HandsetCall *self);
 gboolean handset_call_get_remote_dtmf (HandsetCall *self);
+gboolean handset_call_can_send_dtmf (HandsetCall *self);
+gboolean handset_call_send_dtmf (HandsetCall *self, const char *tones, GError **error);
 gboolean handset_call_get_rang (HandsetCall *self);
 gint64 handset_call_get_connected_time (HandsetCall *self);
 HandsetMedia *handset_call_get_media (HandsetCall *self);

@@ -257,3 +257,15 @@ handset_media_send_dtmf (HandsetMedia *self, const char *tones, GError **error)
 
   return iface->send_dtmf (self, tones, error);
 }
+
+/**
+ * handset_media_can_send_dtmf:
+ *
+ * Returns: whether these media can send tones at all (whether the peer
+ *   takes them is known only once its description is in)
+ */
+gboolean
+handset_media_can_send_dtmf (HandsetMedia *self)
+{
+  return HANDSET_MEDIA_GET_IFACE (self)->send_dtmf != NULL;
+}

@@ -151,6 +151,7 @@ void handset_media_close (HandsetMedia *self);
 void handset_media_get_stats (HandsetMedia *self, HandsetMediaStats *stats);
 gboolean handset_media_has_relay (HandsetMedia *self);
 gboolean handset_media_send_dtmf (HandsetMedia *self, const char *tones, GError **error);
+gboolean handset_media_can_send_dtmf (HandsetMedia *self);
 
 /**
  * HandsetMediaFactory:

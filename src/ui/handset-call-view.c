@@ -16,6 +16,7 @@
 #include <glib/gi18n.h>
 
 #include "handset-call-view.h"
+#include "handset-keypad.h"
 #include "handset-media-devices.h"
 #include "handset-media.h"
 #include "handset-video-paintable.h"
@@ -39,6 +40,7 @@ struct _HandsetCallView
   GtkToggleButton *hold_button;
   GtkToggleButton *video_button;
   GtkMenuButton *devices_button;
+  GtkMenuButton *keypad_button;
   GtkButton *hangup_button;
 
   HandsetMediaDevices *devices;
@@ -269,6 +271,10 @@ update (HandsetCallView *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->hold_button),
                             live && handset_call_get_state (call) == HANDSET_CALL_STATE_CONNECTED);
   gtk_widget_set_sensitive (GTK_WIDGET (self->mute_button), live);
+  /* Only when the other side takes tones (§17 #63). */
+  gtk_widget_set_visible (GTK_WIDGET (self->keypad_button), handset_call_can_send_dtmf (call));
+  if (!handset_call_can_send_dtmf (call))
+    gtk_menu_button_popdown (self->keypad_button);
   {
     /* No camera: the button is off and says why; no test pattern is ever
      * sent in its place. */
@@ -354,6 +360,16 @@ on_video_toggled (HandsetCallView *self)
 }
 
 static void
+keypad_pressed (const char *tone, gpointer user_data)
+{
+  HandsetCallView *self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (self->call != NULL && !handset_call_send_dtmf (self->call, tone, &error))
+    g_message ("Tone %s not sent: %s", tone, error->message);
+}
+
+static void
 on_hangup (HandsetCallView *self)
 {
   if (self->call != NULL)
@@ -427,6 +443,7 @@ handset_call_view_class_init (HandsetCallViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HandsetCallView, hold_button);
   gtk_widget_class_bind_template_child (widget_class, HandsetCallView, video_button);
   gtk_widget_class_bind_template_child (widget_class, HandsetCallView, devices_button);
+  gtk_widget_class_bind_template_child (widget_class, HandsetCallView, keypad_button);
   gtk_widget_class_bind_template_child (widget_class, HandsetCallView, hangup_button);
   gtk_widget_class_bind_template_callback (widget_class, on_mute_toggled);
   gtk_widget_class_bind_template_callback (widget_class, on_hold_toggled);
@@ -570,6 +587,13 @@ handset_call_view_set_call (HandsetCallView *self, HandsetCall *call, const char
   gtk_toggle_button_set_active (self->mute_button, handset_call_get_muted (call));
   gtk_toggle_button_set_active (self->video_button, handset_call_get_video (call));
   gtk_toggle_button_set_active (self->hold_button, handset_call_get_on_hold (call));
+  /* A fresh keypad for each call: what was typed belongs to its call. */
+  {
+    GtkWidget *popover = gtk_popover_new ();
+
+    gtk_popover_set_child (GTK_POPOVER (popover), handset_keypad_new (keypad_pressed, self));
+    gtk_menu_button_set_popover (self->keypad_button, popover);
+  }
 
   bind_media (self);
   g_signal_connect_swapped (call, "notify::media", G_CALLBACK (bind_media), self);

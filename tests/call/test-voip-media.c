@@ -350,6 +350,47 @@ test_voip_63_dtmf_capability (VoipFixture *f, gconstpointer data)
   deliver ();
   g_assert_true (handset_call_get_remote_dtmf (call_of (bob, "c63a")));
   g_assert_false (handset_call_get_remote_dtmf (call_of (bob, "c63b")));
+  /* Ringing, neither has a keypad yet. */
+  g_assert_false (handset_call_can_send_dtmf (call_of (bob, "c63a")));
+  g_assert_false (handset_call_can_send_dtmf (call_of (bob, "c63b")));
+}
+
+/* Handset advertises tones in its invite and answer when its media can
+ * send them, and a connected call sends the keys pressed; a peer that did
+ * not advertise them gets none. */
+static void
+test_voip_63_dtmf_sent (VoipFixture *f, gconstpointer data)
+{
+  Device *alice, *bob;
+  HandsetCall *a, *b;
+  g_autoptr (GError) error = NULL;
+  JsonObject *capabilities;
+
+  alice = f->alice;
+  bob = f->bob;
+  connected_call (alice, bob, &a, &b);
+  capabilities = json_object_get_object_member (last_sent (alice, "m.call.invite"), "capabilities");
+  g_assert_true (json_object_get_boolean_member (capabilities, "m.call.dtmf"));
+  capabilities = json_object_get_object_member (last_sent (bob, "m.call.answer"), "capabilities");
+  g_assert_true (json_object_get_boolean_member (capabilities, "m.call.dtmf"));
+
+  g_assert_true (handset_call_can_send_dtmf (a));
+  g_assert_true (handset_call_can_send_dtmf (b));
+  g_assert_true (handset_call_send_dtmf (b, "12#", &error));
+  g_assert_no_error (error);
+  g_assert_true (handset_call_send_dtmf (b, "*", &error));
+  g_assert_cmpstr (handset_fake_media_get_dtmf_sent (media_of (bob, b)), ==, "12#*");
+  g_assert_false (handset_call_send_dtmf (b, "1x", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_cmpstr (handset_fake_media_get_dtmf_sent (media_of (bob, b)), ==, "12#*");
+
+  /* Ended, no more. */
+  handset_call_hangup (a);
+  deliver ();
+  g_assert_false (handset_call_can_send_dtmf (b));
+  g_assert_false (handset_call_send_dtmf (b, "1", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
 }
 
 int
@@ -368,6 +409,7 @@ main (int argc, char *argv[])
   VOIP_TEST_ALICE_BOB ("/voip/58-59-mute", test_voip_58_59_mute);
   VOIP_TEST_ALICE_BOB ("/voip/62-opponent-leaves", test_voip_62_opponent_leaves);
   VOIP_TEST ("/voip/63-dtmf-capability", test_voip_63_dtmf_capability);
+  VOIP_TEST_ALICE_BOB ("/voip/63-dtmf-sent", test_voip_63_dtmf_sent);
 
   return g_test_run ();
 }

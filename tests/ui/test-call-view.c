@@ -1,0 +1,181 @@
+/* test-call-view.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The call view of calls on the fake homeserver, with fake media, under
+ * Xvfb: the keypad shows only for a connected call whose other side takes
+ * tones (§17 #63), and its keys send them; a call that found no path and
+ * had no relay says so.
+ */
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <string.h>
+
+#include "handset-call-view.h"
+#include "handset-fake-homeserver.h"
+#include "handset-fake-media.h"
+
+#define ALICE "@alice:example.org"
+#define BOB   "@bob:example.org"
+#define ROOM  "!room:example.org"
+
+static GtkWidget *
+find_named (GtkWidget *root, const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_named (child, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static HandsetFakeHomeserver *
+new_net (HandsetFakeDevice **alice, HandsetFakeDevice **bob)
+{
+  const char *members[] = { ALICE, BOB, NULL };
+  HandsetFakeHomeserver *net = handset_fake_homeserver_new (ROOM, members);
+
+  *alice = handset_fake_homeserver_add_device (net, ALICE, "ALICEDEVICE");
+  *bob = handset_fake_homeserver_add_device (net, BOB, "BOBDEVICE");
+  handset_fake_homeserver_join_all (net);
+  return net;
+}
+
+static HandsetCall *
+answered (HandsetFakeHomeserver *net, HandsetFakeDevice *bob)
+{
+  HandsetCall *call = g_ptr_array_index (bob->rang, bob->rang->len - 1);
+
+  handset_call_answer (call, FALSE);
+  handset_fake_homeserver_deliver (net);
+  return call;
+}
+
+static void
+test_keypad (void)
+{
+  HandsetFakeDevice *alice, *bob;
+  HandsetFakeHomeserver *net = new_net (&alice, &bob);
+  GtkWidget *window = gtk_window_new ();
+  HandsetCallView *view = g_object_new (HANDSET_TYPE_CALL_VIEW, NULL);
+  g_autoptr (GError) error = NULL;
+  GtkWidget *button, *popover, *key, *typed;
+  HandsetCall *a, *b;
+
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (view));
+  gtk_window_present (GTK_WINDOW (window));
+
+  /* alice calls from Handset, whose invite says it takes tones. */
+  a = handset_call_manager_place_call (alice->manager, ROOM, BOB, FALSE, &error);
+  g_assert_no_error (error);
+  handset_fake_homeserver_deliver (net);
+  b = answered (net, bob);
+  handset_call_view_set_call (view, b, "Alice");
+  button = find_named (GTK_WIDGET (view), "keypad-button");
+  g_assert_nonnull (button);
+  /* Not connected yet: no keypad. */
+  g_assert_false (gtk_widget_get_visible (button));
+  handset_fake_media_set_ice_state (
+      HANDSET_FAKE_MEDIA (g_ptr_array_index (alice->media, alice->media->len - 1)),
+      HANDSET_ICE_STATE_CONNECTED);
+  handset_fake_media_set_ice_state (HANDSET_FAKE_MEDIA (handset_call_get_media (b)),
+                                    HANDSET_ICE_STATE_CONNECTED);
+  g_assert_cmpint (handset_call_get_state (b), ==, HANDSET_CALL_STATE_CONNECTED);
+  g_assert_true (gtk_widget_get_visible (button));
+
+  /* Its keys send tones, and show what was pressed. */
+  popover = GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button)));
+  g_assert_nonnull (popover);
+  gtk_menu_button_popup (GTK_MENU_BUTTON (button));
+  key = find_named (popover, "keypad-1");
+  g_assert_nonnull (key);
+  g_signal_emit_by_name (key, "clicked");
+  g_signal_emit_by_name (find_named (popover, "keypad-#"), "clicked");
+  g_signal_emit_by_name (find_named (popover, "keypad-0"), "clicked");
+  g_assert_cmpstr (
+      handset_fake_media_get_dtmf_sent (HANDSET_FAKE_MEDIA (handset_call_get_media (b))), ==,
+      "1#0");
+  typed = find_named (popover, "keypad-typed");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (typed)), ==, "1#0");
+
+  /* Over: the keypad goes. */
+  handset_call_hangup (a);
+  handset_fake_homeserver_deliver (net);
+  g_assert_false (gtk_widget_get_visible (button));
+
+  /* A caller that does not take tones: no keypad, even connected. */
+  handset_fake_homeserver_inject (
+      net, ALICE, "m.call.invite",
+      "{\"call_id\": \"no-tones\", \"party_id\": \"ALICEPHONE\", \"version\": \"1\","
+      " \"lifetime\": 90000, \"invitee\": \"" BOB "\","
+      " \"offer\": {\"type\": \"offer\", \"sdp\": \"v=0\\r\\n\"}}",
+      0);
+  handset_fake_homeserver_deliver (net);
+  b = answered (net, bob);
+  handset_call_view_set_call (view, b, "Alice");
+  handset_fake_media_set_ice_state (HANDSET_FAKE_MEDIA (handset_call_get_media (b)),
+                                    HANDSET_ICE_STATE_CONNECTED);
+  g_assert_cmpint (handset_call_get_state (b), ==, HANDSET_CALL_STATE_CONNECTED);
+  g_assert_false (gtk_widget_get_visible (button));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  handset_fake_homeserver_free (net);
+}
+
+/* What the person reads when no path was found. */
+static void
+test_no_relay_said (void)
+{
+  HandsetFakeDevice *alice, *bob;
+  HandsetFakeHomeserver *net = new_net (&alice, &bob);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *with_relay = NULL;
+  g_autofree char *without = NULL;
+  HandsetCall *a, *b;
+
+  a = handset_call_manager_place_call (alice->manager, ROOM, BOB, FALSE, &error);
+  g_assert_no_error (error);
+  handset_fake_homeserver_deliver (net);
+  b = answered (net, bob);
+  handset_fake_media_set_ice_state (HANDSET_FAKE_MEDIA (handset_call_get_media (b)),
+                                    HANDSET_ICE_STATE_FAILED);
+  with_relay = handset_call_describe_end (b);
+  g_assert_cmpstr (with_relay, ==, "Connection failed");
+  handset_fake_homeserver_deliver (net);
+
+  a = handset_call_manager_place_call (alice->manager, ROOM, BOB, FALSE, &error);
+  g_assert_no_error (error);
+  handset_fake_homeserver_deliver (net);
+  b = answered (net, bob);
+  handset_fake_media_set_no_relay (HANDSET_FAKE_MEDIA (handset_call_get_media (b)));
+  handset_fake_media_set_ice_state (HANDSET_FAKE_MEDIA (handset_call_get_media (b)),
+                                    HANDSET_ICE_STATE_FAILED);
+  without = handset_call_describe_end (b);
+  g_test_message ("%s", without);
+  g_assert_nonnull (strstr (without, "no relay server was available"));
+  g_assert_nonnull (strstr (without, "Preferences"));
+  (void) a;
+
+  handset_fake_homeserver_free (net);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_setenv ("LANGUAGE", "C", TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  g_test_add_func ("/call-view/keypad", test_keypad);
+  g_test_add_func ("/call-view/no-relay-said", test_no_relay_said);
+
+  return g_test_run ();
+}
