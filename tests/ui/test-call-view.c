@@ -16,26 +16,11 @@
 #include "handset-call-view.h"
 #include "handset-fake-homeserver.h"
 #include "handset-fake-media.h"
+#include "handset-test-ui.h"
 
 #define ALICE "@alice:example.org"
 #define BOB   "@bob:example.org"
 #define ROOM  "!room:example.org"
-
-static GtkWidget *
-find_named (GtkWidget *root, const char *name)
-{
-  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_named (child, name);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
 
 static HandsetFakeHomeserver *
 new_net (HandsetFakeDevice **alice, HandsetFakeDevice **bob)
@@ -79,7 +64,7 @@ test_keypad (void)
   handset_fake_homeserver_deliver (net);
   b = answered (net, bob);
   handset_call_view_set_call (view, b, "Alice");
-  button = find_named (GTK_WIDGET (view), "keypad-button");
+  button = handset_test_find_named (GTK_WIDGET (view), "keypad-button");
   g_assert_nonnull (button);
   /* Not connected yet: no keypad. */
   g_assert_false (gtk_widget_get_visible (button));
@@ -95,15 +80,15 @@ test_keypad (void)
   popover = GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button)));
   g_assert_nonnull (popover);
   gtk_menu_button_popup (GTK_MENU_BUTTON (button));
-  key = find_named (popover, "keypad-1");
+  key = handset_test_find_named (popover, "keypad-1");
   g_assert_nonnull (key);
   g_signal_emit_by_name (key, "clicked");
-  g_signal_emit_by_name (find_named (popover, "keypad-#"), "clicked");
-  g_signal_emit_by_name (find_named (popover, "keypad-0"), "clicked");
+  g_signal_emit_by_name (handset_test_find_named (popover, "keypad-#"), "clicked");
+  g_signal_emit_by_name (handset_test_find_named (popover, "keypad-0"), "clicked");
   g_assert_cmpstr (
       handset_fake_media_get_dtmf_sent (HANDSET_FAKE_MEDIA (handset_call_get_media (b))), ==,
       "1#0");
-  typed = find_named (popover, "keypad-typed");
+  typed = handset_test_find_named (popover, "keypad-typed");
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (typed)), ==, "1#0");
 
   /* Over: the keypad goes. */

@@ -21,22 +21,6 @@
 
 #define WAIT_S 20
 
-static GtkWidget *
-find_named (GtkWidget *root, const char *name)
-{
-  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_named (child, name);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static void
 type_and_apply (GtkWidget *row, const char *text)
 {
@@ -112,9 +96,9 @@ test_fallback_relay (void)
   g_signal_connect (secrets, "relay-password-changed", G_CALLBACK (count_change), &changes);
   window = handset_preferences_new (settings, NULL, NULL, NULL, secrets);
   gtk_window_present (GTK_WINDOW (window));
-  server = find_named (window, "fallback-ice-server");
-  username = find_named (window, "fallback-ice-username");
-  password = find_named (window, "fallback-ice-password");
+  server = handset_test_find_named (window, "fallback-ice-server");
+  username = handset_test_find_named (window, "fallback-ice-username");
+  password = handset_test_find_named (window, "fallback-ice-password");
   g_assert_nonnull (server);
   g_assert_nonnull (username);
   g_assert_nonnull (password);
