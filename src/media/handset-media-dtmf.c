@@ -166,7 +166,6 @@ static GstBuffer *
 next_packet (HandsetMediaSession *self, GstBuffer *sound)
 {
   gboolean silent = g_atomic_int_get (&self->dtmf_silent);
-
   guint8 payload[4];
   gboolean first = FALSE;
   guint32 samples = PACKET_SAMPLES;
@@ -259,6 +258,7 @@ handset_media_session_dtmf_flow (HandsetMediaSession *self, gboolean muted, gboo
       self->dtmf_duration = 0;
       self->dtmf_packets = 0;
       self->dtmf_ended = FALSE;
+      self->dtmf_sent_any = FALSE; /* a tone cut short is not repeated */
       g_atomic_int_set (&self->dtmf_pending, FALSE);
     }
   pending = self->dtmf_queue->len > 0;
