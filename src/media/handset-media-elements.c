@@ -112,14 +112,18 @@ request_webrtc_pad (HandsetMediaSession *self)
   return pad;
 }
 
-/* Nothing leaves while muted, on hold, or held; nothing is heard on hold. */
+/* Nothing leaves while muted (but tones), on hold, or held; nothing is
+ * heard on hold. */
 void
 handset_media_session_update_flow (HandsetMediaSession *self)
 {
   gboolean quiet = self->hold || !self->remote_receives;
+  gboolean tones = handset_media_session_dtmf_flow (self, self->muted, quiet);
 
+  /* Muted, the sound flows while tones are sent, each of its packets
+   * replaced by theirs. */
   if (self->audio_valve != NULL)
-    g_object_set (self->audio_valve, "drop", self->muted || quiet, NULL);
+    g_object_set (self->audio_valve, "drop", (self->muted && !tones) || quiet, NULL);
   if (self->video_valve != NULL)
     g_object_set (self->video_valve, "drop", !self->video || quiet, NULL);
   if (self->playback_volume != NULL)
@@ -176,6 +180,7 @@ handset_media_session_build_audio (HandsetMediaSession *self, int pt, GError **e
       return FALSE;
     }
   gst_object_unref (source);
+  handset_media_session_send_dtmf_from (self, elements[5]);
 
   self->audio_built = TRUE;
   return TRUE;
@@ -469,7 +474,7 @@ handset_media_session_pad_added_cb (GstElement *webrtc, GstPad *pad, HandsetMedi
   GstElement *decodebin;
   g_autoptr (GstPad) sink = NULL;
 
-  if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
+  if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC || handset_media_session_receive_dtmf (self, pad))
     return;
 
   {

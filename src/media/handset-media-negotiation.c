@@ -238,6 +238,7 @@ on_description_created (GstPromise *promise, gpointer user_data)
     }
 
   handset_sdp_add_msid (description->sdp, n->self->stream_id);
+  handset_media_session_offer_dtmf (n->self, n->type, description->sdp);
   keep_dtls_role (n->self, description->sdp);
   set = gst_promise_new_with_change_func (on_local_set, n, NULL);
   g_signal_emit_by_name (n->self->webrtc, "set-local-description", description, set);
@@ -384,6 +385,7 @@ set_remote (HandsetMediaSession *self, GstWebRTCSDPType type, GstSDPMessage *sdp
   log_description ("Remote", sdp);
   remember_mids (self, sdp);
   read_remote_direction (self, sdp);
+  handset_media_session_read_remote_dtmf (self, sdp);
   handset_sdp_set_directions (sdp, "sendrecv");
   handset_media_session_update_flow (self);
   promise = gst_promise_new_with_change_func (on_remote_set, n, NULL);

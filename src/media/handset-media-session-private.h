@@ -8,7 +8,8 @@
  * handset-media-negotiation.c (offers and answers), handset-media-ice.c
  * (candidates and the ICE agent), handset-media-stats.c (statistics,
  * every second) and handset-media-swap.c (devices changed or stood in for
- * during a call).
+ * during a call) and handset-media-dtmf.c (tones, RFC 4733
+ * telephone-events, sent and received).
  */
 #pragma once
 
@@ -80,6 +81,24 @@ struct _HandsetMediaSession
 
   /* Statistics, from get-stats. */
   HandsetMediaStats stats;
+
+  /* Tones (handset-media-dtmf.c), under the lock: the payload type the
+   * peer gave telephone-event/48000 (-1: it takes none), the keys still
+   * to send and how far the first one is. */
+  GMutex dtmf_lock;
+  int dtmf_pt;
+  GString *dtmf_queue;
+  guint dtmf_packets;
+  guint32 dtmf_timestamp;
+  guint32 dtmf_duration;
+  gboolean dtmf_ended;
+  gint dtmf_pending; /* atomic: keys queued, read without the lock */
+  gint dtmf_silent;  /* atomic: muted, the sound is not to leave */
+  gboolean dtmf_sent_any;
+  guint8 dtmf_last[4]; /* the last tone packet's payload */
+  /* The timestamp of the last tone received, which the peer repeats. */
+  gboolean dtmf_received_any;
+  guint32 dtmf_received_timestamp;
 };
 
 /* Work for the session's main context, from a streaming thread. */
@@ -117,6 +136,19 @@ gboolean handset_media_session_build_audio (HandsetMediaSession *self, int pt, G
 gboolean handset_media_session_build_video (HandsetMediaSession *self, int pt, GError **error);
 void
 handset_media_session_pad_added_cb (GstElement *webrtc, GstPad *pad, HandsetMediaSession *self);
+
+/* handset-media-dtmf.c */
+void handset_media_session_dtmf_init (HandsetMediaSession *self);
+void handset_media_session_dtmf_clear (HandsetMediaSession *self);
+void handset_media_session_dtmf_iface_init (HandsetMediaInterface *iface);
+void handset_media_session_read_remote_dtmf (HandsetMediaSession *self, const GstSDPMessage *sdp);
+void handset_media_session_offer_dtmf (HandsetMediaSession *self,
+                                       GstWebRTCSDPType type,
+                                       GstSDPMessage *sdp);
+gboolean
+handset_media_session_dtmf_flow (HandsetMediaSession *self, gboolean muted, gboolean quiet);
+void handset_media_session_send_dtmf_from (HandsetMediaSession *self, GstElement *payloader);
+gboolean handset_media_session_receive_dtmf (HandsetMediaSession *self, GstPad *pad);
 
 /* handset-media-stats.c */
 void handset_media_session_start_stats (HandsetMediaSession *self);

@@ -275,6 +275,7 @@ handset_media_session_iface_init (HandsetMediaInterface *iface)
 {
   handset_media_session_negotiation_iface_init (iface);
   handset_media_session_ice_iface_init (iface);
+  handset_media_session_dtmf_iface_init (iface);
   iface->set_muted = session_set_muted;
   iface->set_local_hold = session_set_local_hold;
   iface->set_video = session_set_video;
@@ -409,6 +410,7 @@ handset_media_session_finalize (GObject *object)
   g_free (self->first_stream);
   g_hash_table_unref (self->received_kinds);
   g_mutex_clear (&self->received_lock);
+  handset_media_session_dtmf_clear (self);
   g_main_context_unref (self->context);
 
   G_OBJECT_CLASS (handset_media_session_parent_class)->finalize (object);
@@ -465,6 +467,7 @@ handset_media_session_init (HandsetMediaSession *self)
 {
   self->context = g_main_context_ref_thread_default ();
   self->stream_id = random_stream_id ();
+  handset_media_session_dtmf_init (self);
   self->pending_candidates =
       g_ptr_array_new_with_free_func ((GDestroyNotify) handset_ice_candidate_free);
   self->remote_mids = g_ptr_array_new_with_free_func (g_free);

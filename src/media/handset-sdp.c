@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <gio/gio.h>
@@ -92,6 +93,94 @@ handset_sdp_payload_type (const GstSDPMessage *sdp,
     }
 
   return fallback;
+}
+
+/* The first audio section's payload type for "telephone-event/48000"
+ * (RFC 4733 tones at Opus's clock), or -1 when it has none. Chrome also
+ * offers telephone-event/8000, which goes with its 8 kHz codecs. */
+static int
+telephone_event_in (const GstSDPMedia *m)
+{
+  for (guint j = 0; j < gst_sdp_media_attributes_len (m); j++)
+    {
+      const GstSDPAttribute *attr = gst_sdp_media_get_attribute (m, j);
+      g_auto (GStrv) parts = NULL;
+      guint64 type;
+
+      if (g_strcmp0 (attr->key, "rtpmap") != 0 || attr->value == NULL)
+        continue;
+      parts = g_strsplit_set (attr->value, " /", 4);
+      if (parts[0] && parts[1] && parts[2] &&
+          g_ascii_strcasecmp (parts[1], "telephone-event") == 0 &&
+          g_str_equal (parts[2], "48000") &&
+          g_ascii_string_to_unsigned (parts[0], 10, 0, 127, &type, NULL))
+        return (int) type;
+    }
+
+  return -1;
+}
+
+static GstSDPMedia *
+first_audio (const GstSDPMessage *sdp)
+{
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
+    {
+      const GstSDPMedia *m = gst_sdp_message_get_media (sdp, i);
+
+      if (g_strcmp0 (gst_sdp_media_get_media (m), "audio") == 0)
+        return (GstSDPMedia *) m;
+    }
+
+  return NULL;
+}
+
+int
+handset_sdp_telephone_event (const GstSDPMessage *sdp)
+{
+  const GstSDPMedia *m = first_audio (sdp);
+
+  if (m == NULL || gst_sdp_media_get_port (m) == 0)
+    return -1;
+  return telephone_event_in (m);
+}
+
+static gboolean
+has_format (const GstSDPMedia *m, int pt)
+{
+  for (guint j = 0; j < gst_sdp_media_formats_len (m); j++)
+    if (atoi (gst_sdp_media_get_format (m, j)) == pt)
+      return TRUE;
+  return FALSE;
+}
+
+/* Adds telephone-event/48000 (all sixteen keys) to the first audio
+ * section, as payload type @pt, or when @pt is -1 as 101 or the first
+ * dynamic type free. Returns the payload type it has, or -1 when there
+ * is no audio section. */
+int
+handset_sdp_add_telephone_event (GstSDPMessage *sdp, int pt)
+{
+  GstSDPMedia *m = first_audio (sdp);
+  g_autofree char *number = NULL;
+  g_autofree char *rtpmap = NULL;
+  g_autofree char *fmtp = NULL;
+
+  if (m == NULL)
+    return -1;
+  if (telephone_event_in (m) >= 0)
+    return telephone_event_in (m);
+  if (pt < 0)
+    for (pt = 101; has_format (m, pt); pt = pt == 127 ? 96 : pt + 1)
+      if (pt == 100)
+        return -1; /* every dynamic type taken */
+  number = g_strdup_printf ("%d", pt);
+  rtpmap = g_strdup_printf ("%d telephone-event/48000", pt);
+  fmtp = g_strdup_printf ("%d 0-15", pt);
+  gst_sdp_media_add_format (m, number);
+  gst_sdp_media_add_attribute (m, "rtpmap", rtpmap);
+  gst_sdp_media_add_attribute (m, "fmtp", fmtp);
+
+  return pt;
 }
 
 gboolean

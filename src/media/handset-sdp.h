@@ -21,6 +21,8 @@ int handset_sdp_payload_type (const GstSDPMessage *sdp,
                               const char *media,
                               const char *encoding,
                               int fallback);
+int handset_sdp_telephone_event (const GstSDPMessage *sdp);
+int handset_sdp_add_telephone_event (GstSDPMessage *sdp, int pt);
 gboolean handset_sdp_has_media (const GstSDPMessage *sdp, const char *media);
 void handset_sdp_read_direction (const GstSDPMessage *sdp, gboolean *sends, gboolean *receives);
 void handset_sdp_read_streams (const GstSDPMessage *sdp, GPtrArray *mids, GPtrArray *streams);

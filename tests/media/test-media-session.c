@@ -127,9 +127,10 @@ peer_clear (Peer *peer)
   handset_test_tone_free (peer->tone);
 }
 
-/* alice offers, bob answers, as a call does. */
+/* alice offers, bob answers, as a call does; @edit_offer, if given,
+ * changes the offer on its way to bob. */
 static void
-connect_peers (Peer *alice, Peer *bob, char **offer_out)
+connect_peers_edited (Peer *alice, Peer *bob, char **offer_out, char *(*edit_offer) (const char *) )
 {
   g_autoptr (GAsyncResult) offer_result = NULL;
   g_autoptr (GAsyncResult) set_result = NULL;
@@ -153,6 +154,13 @@ connect_peers (Peer *alice, Peer *bob, char **offer_out)
   /* Early candidates are already in the offer. */
   g_assert_nonnull (strstr (offer, "a=candidate:"));
   g_assert_nonnull (strstr (offer, "127.0.0.1"));
+  if (edit_offer != NULL)
+    {
+      char *edited = edit_offer (offer);
+
+      g_free (offer);
+      offer = edited;
+    }
 
   handset_media_set_remote_description (HANDSET_MEDIA (bob->session), "offer", offer, NULL,
                                         store_result, &set_result);
@@ -170,6 +178,12 @@ connect_peers (Peer *alice, Peer *bob, char **offer_out)
   g_assert_true (run_until (both_connected, peers, WAIT_S));
   if (offer_out != NULL)
     *offer_out = g_steal_pointer (&offer);
+}
+
+static void
+connect_peers (Peer *alice, Peer *bob, char **offer_out)
+{
+  connect_peers_edited (alice, bob, offer_out, NULL);
 }
 
 /* A second offer from alice and bob's answer, on connected peers. */
@@ -537,6 +551,157 @@ test_tones_both_ways (void)
   peer_clear (&bob);
 }
 
+static void
+on_dtmf_received (HandsetMedia *media, const char *tone, GString *received)
+{
+  g_assert_true (g_main_context_is_owner (g_main_context_default ()));
+  g_string_append (received, tone);
+}
+
+typedef struct
+{
+  GString *keys;
+  gsize expected;
+} Received;
+
+static gboolean
+received_all (gpointer data)
+{
+  Received *received = data;
+
+  return received->keys->len >= received->expected;
+}
+
+/* @sdp as a peer that takes no tones would send it: payload type 101
+ * gone from the audio m-line with its rtpmap and fmtp. */
+static char *
+without_telephone_event (const char *sdp)
+{
+  g_auto (GStrv) lines = g_strsplit (sdp, "\r\n", -1);
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++)
+    {
+      g_autoptr (GString) line = g_string_new (lines[i]);
+
+      if (g_str_has_prefix (line->str, "a=rtpmap:101 ") ||
+          g_str_has_prefix (line->str, "a=fmtp:101 "))
+        continue;
+      if (g_str_has_prefix (line->str, "m=audio "))
+        g_string_replace (line, " 101", "", 0);
+      g_string_append_printf (out, "%s\r\n", line->str);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* Tones, RFC 4733 telephone-events at 48 kHz: both descriptions offer
+ * them, alice's keys arrive at bob once each, in order, and the sound
+ * goes on after them. */
+static void
+test_dtmf (void)
+{
+  Peer alice = { 0 }, bob = { 0 };
+  g_autofree char *offer = NULL;
+  g_autoptr (GString) keys = g_string_new (NULL);
+  Received received = { keys, 6 };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *renegotiated = NULL;
+  guint64 sent_before;
+
+  peer_init (&alice, FALSE, "audiotestsrc is-live=true wave=sine freq=440 volume=0.5", NULL);
+  peer_init (&bob, FALSE, "audiotestsrc is-live=true wave=sine freq=880 volume=0.5", NULL);
+  g_signal_connect (bob.session, "dtmf-received", G_CALLBACK (on_dtmf_received), keys);
+  connect_peers (&alice, &bob, &offer);
+  g_assert_nonnull (strstr (offer, "a=rtpmap:101 telephone-event/48000\r\n"));
+  assert_tone (&bob, 440);
+
+  g_assert_true (handset_media_send_dtmf (HANDSET_MEDIA (alice.session), "123", &error));
+  g_assert_no_error (error);
+  g_assert_true (handset_media_send_dtmf (HANDSET_MEDIA (alice.session), "#*9", &error));
+  g_assert_no_error (error);
+  g_assert_true (run_until (received_all, &received, WAIT_S));
+  /* No key twice, though each one's end is said three times. */
+  handset_test_run_for (500);
+  g_assert_cmpstr (keys->str, ==, "123#*9");
+  assert_tone (&bob, 440);
+
+  /* bob's answer took them too. */
+  g_string_truncate (keys, 0);
+  received.expected = 3;
+  g_signal_connect (alice.session, "dtmf-received", G_CALLBACK (on_dtmf_received), keys);
+  g_assert_true (handset_media_send_dtmf (HANDSET_MEDIA (bob.session), "D0A", &error));
+  g_assert_no_error (error);
+  g_assert_true (run_until (received_all, &received, WAIT_S));
+  handset_test_run_for (500);
+  g_assert_cmpstr (keys->str, ==, "D0A");
+
+  /* Muted: the tones still go, and then nothing more. */
+  g_string_truncate (keys, 0);
+  received.expected = 2;
+  g_signal_handlers_disconnect_by_func (alice.session, on_dtmf_received, keys);
+  handset_media_set_muted (HANDSET_MEDIA (alice.session), TRUE);
+  handset_test_run_for (300);
+  g_assert_true (handset_media_send_dtmf (HANDSET_MEDIA (alice.session), "57", &error));
+  g_assert_no_error (error);
+  g_assert_true (run_until (received_all, &received, WAIT_S));
+  handset_test_run_for (500);
+  g_assert_cmpstr (keys->str, ==, "57");
+  refresh_stats (&alice, &bob);
+  sent_before = stat (alice.session, "audio-packets-sent");
+  handset_test_run_for (1000);
+  refresh_stats (&alice, &bob);
+  g_assert_cmpuint (stat (alice.session, "audio-packets-sent"), <=, sent_before + 2);
+  handset_media_set_muted (HANDSET_MEDIA (alice.session), FALSE);
+  assert_tone (&bob, 440);
+
+  /* Renegotiated, the tones are offered once, and still arrive. */
+  g_string_truncate (keys, 0);
+  received.expected = 1;
+  renegotiated = renegotiate (&alice, &bob, FALSE);
+  g_assert_nonnull (strstr (renegotiated, "telephone-event/48000"));
+  g_assert_null (strstr (strstr (renegotiated, "telephone-event/48000") + 1, "telephone-event"));
+  g_assert_true (handset_media_send_dtmf (HANDSET_MEDIA (alice.session), "8", &error));
+  g_assert_no_error (error);
+  g_assert_true (run_until (received_all, &received, WAIT_S));
+  handset_test_run_for (500);
+  g_assert_cmpstr (keys->str, ==, "8");
+
+  /* On hold, none are sent. */
+  handset_media_set_local_hold (HANDSET_MEDIA (alice.session), TRUE);
+  g_assert_false (handset_media_send_dtmf (HANDSET_MEDIA (alice.session), "1", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED);
+
+  peer_clear (&alice);
+  peer_clear (&bob);
+}
+
+/* An offer without telephone-event: bob's answer has none either, and
+ * neither side can send tones; the call's sound is as before. */
+static void
+test_dtmf_not_taken (void)
+{
+  Peer alice = { 0 }, bob = { 0 };
+  g_autofree char *offer = NULL;
+  g_autoptr (GError) error = NULL;
+
+  peer_init (&alice, FALSE, "audiotestsrc is-live=true wave=sine freq=440 volume=0.5", NULL);
+  peer_init (&bob, FALSE, "audiotestsrc is-live=true wave=sine freq=880 volume=0.5", NULL);
+  connect_peers_edited (&alice, &bob, &offer, without_telephone_event);
+  g_assert_null (strstr (offer, "telephone-event"));
+  assert_tone (&bob, 440);
+  assert_tone (&alice, 880);
+
+  g_assert_false (handset_media_send_dtmf (HANDSET_MEDIA (alice.session), "1", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  g_assert_cmpstr (error->message, ==, "The other side does not take tones");
+  g_clear_error (&error);
+  g_assert_false (handset_media_send_dtmf (HANDSET_MEDIA (bob.session), "1", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+
+  peer_clear (&alice);
+  peer_clear (&bob);
+}
+
 /* §17 #61 (docs/voip-behaviours.md) with real webrtcbin: a stream the peer's metadata does not give
  * as usermedia is received but not played; the one it names is. */
 static void
@@ -839,6 +1004,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/media-session/42-candidates-in-the-sdp-and-tones-both-ways",
                    test_tones_both_ways);
   g_test_add_func ("/media-session/video-call", test_video_call);
+  g_test_add_func ("/media-session/dtmf", test_dtmf);
+  g_test_add_func ("/media-session/dtmf-not-taken", test_dtmf_not_taken);
   g_test_add_func ("/media-session/no-camera", test_no_camera);
   g_test_add_func ("/media-session/61-streams-not-shown", test_streams_not_shown);
   g_test_add_func ("/media-session/ice-restart-asked", test_ice_restart);

@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <gio/gio.h>
 
 #include "handset-sdp.h"
@@ -126,6 +128,48 @@ test_refused (void)
 
 /* The fuzzer's seeds are descriptions the layer reads, not ones it
  * refuses at once. */
+/* telephone-event/48000, Opus's clock, is the one read; Chrome offers
+ * an 8 kHz one too. Ours is added with 101, or a free type, or the
+ * offer's. */
+static void
+test_telephone_event (void)
+{
+  GstSDPMessage *sdp = parse_ok (HEAD AUDIO VIDEO);
+  GstSDPMessage *chrome =
+      parse_ok (HEAD "m=audio 9 UDP/TLS/RTP/SAVPF 111 101 126\r\nc=IN IP4 0.0.0.0\r\n"
+                     "a=rtpmap:111 opus/48000/2\r\na=rtpmap:101 telephone-event/8000\r\n"
+                     "a=rtpmap:126 telephone-event/48000\r\n" VIDEO);
+  GstSDPMessage *taken = parse_ok (HEAD "m=audio 9 UDP/TLS/RTP/SAVPF 111 101\r\n"
+                                        "c=IN IP4 0.0.0.0\r\na=rtpmap:111 opus/48000/2\r\n"
+                                        "a=rtpmap:101 CN/48000\r\n");
+  GstSDPMessage *no_audio = parse_ok (HEAD VIDEO);
+  g_autofree char *text = NULL;
+
+  g_assert_cmpint (handset_sdp_telephone_event (sdp), ==, -1);
+  g_assert_cmpint (handset_sdp_telephone_event (chrome), ==, 126);
+  g_assert_cmpint (handset_sdp_telephone_event (no_audio), ==, -1);
+
+  g_assert_cmpint (handset_sdp_add_telephone_event (sdp, -1), ==, 101);
+  g_assert_cmpint (handset_sdp_telephone_event (sdp), ==, 101);
+  text = gst_sdp_message_as_text (sdp);
+  g_assert_nonnull (strstr (text, "m=audio 9 UDP/TLS/RTP/SAVPF 109 0 101\r\n"));
+  g_assert_nonnull (strstr (text, "a=rtpmap:101 telephone-event/48000\r\na=fmtp:101 0-15\r\n"));
+  /* Once only. */
+  g_assert_cmpint (handset_sdp_add_telephone_event (sdp, -1), ==, 101);
+  g_assert_cmpint (gst_sdp_media_formats_len (gst_sdp_message_get_media (sdp, 0)), ==, 3);
+  /* Not into the video. */
+  g_assert_cmpint (gst_sdp_media_formats_len (gst_sdp_message_get_media (sdp, 1)), ==, 1);
+
+  g_assert_cmpint (handset_sdp_add_telephone_event (taken, -1), ==, 102);
+  g_assert_cmpint (handset_sdp_add_telephone_event (chrome, 126), ==, 126);
+  g_assert_cmpint (handset_sdp_add_telephone_event (no_audio, -1), ==, -1);
+
+  gst_sdp_message_free (sdp);
+  gst_sdp_message_free (chrome);
+  gst_sdp_message_free (taken);
+  gst_sdp_message_free (no_audio);
+}
+
 static void
 test_fuzz_seeds_read (void)
 {
@@ -149,6 +193,7 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/sdp/read", test_read);
+  g_test_add_func ("/sdp/telephone-event", test_telephone_event);
   g_test_add_func ("/sdp/directions", test_directions);
   g_test_add_func ("/sdp/log-hides-password", test_log_hides_password);
   g_test_add_func ("/sdp/refused", test_refused);
