@@ -132,6 +132,18 @@ pair_type (Device *device)
 }
 
 static void
+collect_tone (HandsetMedia *media, const char *tone, GString *received)
+{
+  g_string_append (received, tone);
+}
+
+static gboolean
+tones_arrived (gpointer data)
+{
+  return ((GString *) data)->len >= 3;
+}
+
+static void
 run_call (gboolean relay_only, gboolean fallback_relay)
 {
   HandsetTestUser *alice_user, *bob_user;
@@ -172,6 +184,21 @@ run_call (gboolean relay_only, gboolean fallback_relay)
   g_assert_cmpuint (sent, >, 1000);
   g_assert_cmpuint (received, >, 1000);
   g_assert_cmpstr (alice_pair, ==, relay_only ? "relay" : "host");
+
+  /* Both are Handset: each advertised tones, and keys pressed at one end
+   * are decoded at the other (§17 #63). */
+  {
+    g_autoptr (GString) tones = g_string_new (NULL);
+
+    g_assert_true (handset_call_can_send_dtmf (call));
+    g_assert_true (handset_call_can_send_dtmf (incoming));
+    g_signal_connect (bob->media, "dtmf-received", G_CALLBACK (collect_tone), tones);
+    g_assert_true (handset_call_send_dtmf (call, "42#", &error));
+    g_assert_no_error (error);
+    g_assert_true (handset_test_wait_until (tones_arrived, tones, WAIT_S));
+    g_assert_cmpstr (tones->str, ==, "42#");
+    g_signal_handlers_disconnect_by_data (bob->media, tones);
+  }
 
   handset_call_hangup (call);
   g_assert_true (handset_test_wait_until (is_ended, incoming, WAIT_S));
