@@ -211,6 +211,10 @@ apply_settings (HandsetApplication *self)
   camera = g_settings_get_string (self->settings, "camera");
   handset_session_set_relay_only (self->session,
                                   g_settings_get_boolean (self->settings, "always-relay"));
+  handset_session_set_audio_processing (
+      self->session, g_settings_get_boolean (self->settings, "echo-cancellation"),
+      g_settings_get_boolean (self->settings, "noise-suppression"),
+      g_settings_get_boolean (self->settings, "gain-control"));
   handset_session_set_hide_device (self->session,
                                    g_settings_get_boolean (self->settings, "hide-device"));
   handset_session_set_ring_in_public_rooms (

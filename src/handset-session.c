@@ -536,6 +536,17 @@ handset_session_set_relay_only (HandsetSession *self, gboolean relay_only)
   handset_media_provider_set_relay_only (self->media, relay_only);
 }
 
+/* For the calls made from now on. */
+void
+handset_session_set_audio_processing (HandsetSession *self,
+                                      gboolean echo_cancellation,
+                                      gboolean noise_suppression,
+                                      gboolean gain_control)
+{
+  handset_media_provider_set_processing (self->media, echo_cancellation, noise_suppression,
+                                         gain_control);
+}
+
 void
 handset_session_set_hide_device (HandsetSession *self, gboolean hide_device)
 {

@@ -46,6 +46,10 @@ char *handset_session_peer_name (HandsetSession *session, const char *user_id);
 
 HandsetRingtone *handset_session_make_ringtone (HandsetSession *self);
 void handset_session_set_relay_only (HandsetSession *self, gboolean relay_only);
+void handset_session_set_audio_processing (HandsetSession *self,
+                                           gboolean echo_cancellation,
+                                           gboolean noise_suppression,
+                                           gboolean gain_control);
 void
 handset_session_set_fallback_relay (HandsetSession *self, const char *uri, const char *username);
 void handset_session_set_hide_device (HandsetSession *self, gboolean hide_device);

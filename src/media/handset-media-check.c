@@ -45,6 +45,8 @@ static const ElementSource element_sources[] = {
   { "appsink", "gstreamer1.0-plugins-base" },
   { "pulsesrc", "gstreamer1.0-pulseaudio" },
   { "pulsesink", "gstreamer1.0-pulseaudio" },
+  { "webrtcdsp", "gstreamer1.0-plugins-bad" },
+  { "webrtcechoprobe", "gstreamer1.0-plugins-bad" },
 };
 
 static const char *const audio_elements[] = {

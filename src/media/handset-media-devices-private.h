@@ -16,8 +16,9 @@ G_BEGIN_DECLS
 /* What a phone's sound asks of the desktop's sound server. */
 typedef enum
 {
-  HANDSET_MEDIA_SOUND_CALL,     /* a call's: echo cancellation as well */
-  HANDSET_MEDIA_SOUND_RINGTONE, /* a ringtone's */
+  HANDSET_MEDIA_SOUND_CALL,           /* a call's: echo cancellation as well */
+  HANDSET_MEDIA_SOUND_CALL_PROCESSED, /* a call's whose echo the pipeline cancels */
+  HANDSET_MEDIA_SOUND_RINGTONE,       /* a ringtone's */
 } HandsetMediaSound;
 
 HandsetMediaDevice *handset_media_device_new (GstDevice *device, HandsetMediaDeviceKind kind);

@@ -627,8 +627,8 @@ handset_media_devices_overridden (const char *variable)
  * @sound: what it is for
  *
  * The system's microphone or speaker, as a phone's sound (a call asks for
- * echo cancellation as well); in tests, the pipeline that @variable
- * describes.
+ * echo cancellation as well, unless its pipeline cancels echo itself); in
+ * tests, the pipeline that @variable describes.
  *
  * Returns: (transfer floating) (nullable): the element, or %NULL (with
  *   @error when the description cannot be read)

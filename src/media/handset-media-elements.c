@@ -5,7 +5,8 @@
  * The elements of a call's pipeline. What is sent: the microphone through
  * opus, the camera through VP8 with a small preview beside it, each behind
  * a valve. What is received: each remote stream shown decoded, its sound
- * played on the speaker (silence when the speaker cannot be opened), its
+ * played on the speaker (silence when the speaker cannot be opened;
+ * through the echo canceller's playback when the sound is processed), its
  * video as frames for the window or into HANDSET_VIDEO_SINK; a stream not
  * shown is dropped. The devices are the session's, or the pipelines the
  * environment describes (HANDSET_AUDIO_SRC, HANDSET_AUDIO_SINK,
@@ -39,7 +40,7 @@ make_audio_source (HandsetMediaSession *self, GError **error)
     return g_steal_pointer (&self->audio_source);
 
   return handset_media_devices_system_audio ("HANDSET_AUDIO_SRC", "pulsesrc",
-                                             HANDSET_MEDIA_SOUND_CALL, error);
+                                             handset_media_session_sound (self), error);
 }
 
 static GstElement *
@@ -49,7 +50,7 @@ make_audio_sink (HandsetMediaSession *self, GError **error)
     return gst_object_ref (self->audio_sink);
 
   return handset_media_devices_system_audio ("HANDSET_AUDIO_SINK", "pulsesink",
-                                             HANDSET_MEDIA_SOUND_CALL, error);
+                                             handset_media_session_sound (self), error);
 }
 
 /* The camera the session was given; never autovideosrc, which without a
@@ -71,8 +72,11 @@ make_video_source (HandsetMediaSession *self, GError **error)
 
 /* Links @elements in order, adding them to the pipeline; the last one's
  * src pad goes to @sink_pad, when given. */
-static gboolean
-add_chain (HandsetMediaSession *self, GstElement **elements, guint n, GstPad *sink_pad)
+gboolean
+handset_media_session_add_chain (HandsetMediaSession *self,
+                                 GstElement **elements,
+                                 guint n,
+                                 GstPad *sink_pad)
 {
   for (guint i = 0; i < n; i++)
     gst_bin_add (GST_BIN (self->pipeline), elements[i]);
@@ -135,7 +139,8 @@ handset_media_session_build_audio (HandsetMediaSession *self, int pt, GError **e
 {
   g_autoptr (GstPad) pad = NULL;
   g_autoptr (GstCaps) caps = NULL;
-  GstElement *source, *elements[7];
+  GstElement *source, *elements[7 + HANDSET_MEDIA_PROCESSING_ELEMENTS];
+  guint n = 0;
 
   if (self->audio_built)
     return TRUE;
@@ -159,20 +164,23 @@ handset_media_session_build_audio (HandsetMediaSession *self, int pt, GError **e
       gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "audio", "encoding-name",
                            G_TYPE_STRING, "OPUS", "clock-rate", G_TYPE_INT, 48000,
                            "encoding-params", G_TYPE_STRING, "2", "payload", G_TYPE_INT, pt, NULL);
-  elements[0] = source;
-  elements[1] = handset_media_make_element ("audioconvert", NULL);
-  elements[2] = handset_media_make_element ("audioresample", NULL);
-  elements[3] = self->audio_valve = handset_media_make_element ("valve", "audio-valve");
-  elements[4] = handset_media_make_element ("opusenc", NULL);
-  elements[5] = handset_media_make_element ("rtpopuspay", NULL);
-  elements[6] = handset_media_make_element ("capsfilter", NULL);
-  g_object_set (elements[5], "pt", pt, NULL);
-  g_object_set (elements[6], "caps", caps, NULL);
+  elements[n++] = source;
+  elements[n++] = handset_media_make_element ("audioconvert", NULL);
+  elements[n++] = handset_media_make_element ("audioresample", NULL);
+  /* Processed, when it is, before the valve: a swapped microphone is
+   * processed too, and the canceller keeps learning while muted. */
+  n += handset_media_session_processing_elements (self, elements + n);
+  elements[n++] = self->audio_valve = handset_media_make_element ("valve", "audio-valve");
+  elements[n++] = handset_media_make_element ("opusenc", NULL);
+  elements[n] = handset_media_make_element ("rtpopuspay", NULL);
+  g_object_set (elements[n++], "pt", pt, NULL);
+  elements[n] = handset_media_make_element ("capsfilter", NULL);
+  g_object_set (elements[n++], "caps", caps, NULL);
   self->audio_source_in_use = source;
   handset_media_session_update_flow (self);
 
   pad = request_webrtc_pad (self);
-  if (!add_chain (self, elements, G_N_ELEMENTS (elements), pad))
+  if (!handset_media_session_add_chain (self, elements, n, pad))
     {
       gst_object_unref (source);
       g_set_error_literal (error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
@@ -304,11 +312,11 @@ handset_media_session_build_video (HandsetMediaSession *self, int pt, GError **e
   /* Downstream first, and the tee's branches linked before the camera
    * starts, so its format is agreed with both. */
   pad = request_webrtc_pad (self);
-  if (!add_chain (self, sent, G_N_ELEMENTS (sent), pad) ||
-      !add_chain (self, preview, G_N_ELEMENTS (preview), NULL) ||
+  if (!handset_media_session_add_chain (self, sent, G_N_ELEMENTS (sent), pad) ||
+      !handset_media_session_add_chain (self, preview, G_N_ELEMENTS (preview), NULL) ||
       !gst_bin_add (GST_BIN (self->pipeline), tee) || !gst_element_link (tee, sent[0]) ||
       !gst_element_link (tee, preview[0]) || !gst_element_sync_state_with_parent (tee) ||
-      !add_chain (self, elements, G_N_ELEMENTS (elements), tee_sink))
+      !handset_media_session_add_chain (self, elements, G_N_ELEMENTS (elements), tee_sink))
     {
       gst_object_unref (source);
       g_set_error_literal (error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
@@ -388,6 +396,36 @@ silent_sink (void)
   return sink;
 }
 
+/* The speaker, tried: one that cannot be opened gives way to a sink that
+ * plays nothing, and ::device-failed says so. Returns (transfer full)
+ * (nullable): the sink, or %NULL, the error reported, when there is
+ * none. */
+GstElement *
+handset_media_session_open_speaker (HandsetMediaSession *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *failed = NULL;
+  GstElement *sink = make_audio_sink (self, &error);
+
+  if (sink == NULL)
+    {
+      handset_media_session_report_error (self,
+                                          error ? error->message : "No speaker can be opened");
+      return NULL;
+    }
+  /* One reference of ours, whichever way it was made. */
+  if (g_object_is_floating (sink))
+    gst_object_ref_sink (sink);
+  if ((failed = try_sink (sink)) != NULL)
+    {
+      gst_object_unref (sink);
+      sink = gst_object_ref_sink (silent_sink ());
+      handset_media_session_run_in_main (self, speaker_failed_in_main, g_steal_pointer (&failed),
+                                         g_free);
+    }
+  return sink;
+}
+
 static void
 on_decoded_pad (GstElement *decodebin, GstPad *pad, HandsetMediaSession *self)
 {
@@ -399,34 +437,22 @@ on_decoded_pad (GstElement *decodebin, GstPad *pad, HandsetMediaSession *self)
   if (g_str_has_prefix (name, "audio/"))
     {
       GstElement *elements[5];
-      GstElement *sink = make_audio_sink (self, &error);
+      GstElement *sink;
 
-      g_autofree char *failed = NULL;
-
-      if (sink == NULL)
-        {
-          handset_media_session_report_error (self,
-                                              error ? error->message : "No speaker can be opened");
-          return;
-        }
-      /* One reference of ours, whichever way it was made. */
-      if (g_object_is_floating (sink))
-        gst_object_ref_sink (sink);
-      if ((failed = try_sink (sink)) != NULL)
-        {
-          gst_object_unref (sink);
-          sink = gst_object_ref_sink (silent_sink ());
-          handset_media_session_run_in_main (self, speaker_failed_in_main,
-                                             g_steal_pointer (&failed), g_free);
-        }
+      /* Into the playback the echo canceller hears, when it does. */
+      if (handset_media_session_play_processed (self, pad))
+        return;
+      if ((sink = handset_media_session_open_speaker (self)) == NULL)
+        return;
       elements[0] = handset_media_make_element ("queue", NULL);
       elements[1] = handset_media_make_element ("audioconvert", NULL);
       elements[2] = handset_media_make_element ("audioresample", NULL);
-      elements[3] = self->playback_volume = handset_media_make_element ("volume", NULL);
+      elements[3] = self->playback_tail = self->playback_volume =
+          handset_media_make_element ("volume", NULL);
       elements[4] = sink;
       self->audio_sink_in_use = sink;
       handset_media_session_update_flow (self);
-      add_chain (self, elements, G_N_ELEMENTS (elements), NULL);
+      handset_media_session_add_chain (self, elements, G_N_ELEMENTS (elements), NULL);
       gst_object_unref (sink); /* the pipeline holds it */
       sink_pad = gst_element_get_static_pad (elements[0], "sink");
       gst_pad_link (pad, sink_pad);
@@ -450,7 +476,7 @@ on_decoded_pad (GstElement *decodebin, GstPad *pad, HandsetMediaSession *self)
               gst_object_unref (elements[1]);
               return;
             }
-          add_chain (self, elements, 3, NULL);
+          handset_media_session_add_chain (self, elements, 3, NULL);
         }
       else
         {
@@ -461,7 +487,7 @@ on_decoded_pad (GstElement *decodebin, GstPad *pad, HandsetMediaSession *self)
           g_object_set (elements[3], "emit-signals", TRUE, "max-buffers", 2, "drop", TRUE, "sync",
                         TRUE, NULL);
           g_signal_connect (elements[3], "new-sample", G_CALLBACK (on_new_video_sample), self);
-          add_chain (self, elements, 4, NULL);
+          handset_media_session_add_chain (self, elements, 4, NULL);
         }
       sink_pad = gst_element_get_static_pad (elements[0], "sink");
       gst_pad_link (pad, sink_pad);

@@ -6,8 +6,9 @@
  * speaker and camera they chose (by name; the system's own when none is
  * chosen or the chosen one is unplugged, and the first camera there is,
  * never a test pattern), the homeserver's TURN servers (or, when it offers
- * none, the server the person set), and whether to
- * use only a relay. A new microphone or speaker chosen during a call goes
+ * none, the server the person set), whether to use only a relay, and
+ * the sound's processing (echo cancellation, noise suppression, gain
+ * control). A new microphone or speaker chosen during a call goes
  * to that call at once. Above the media layer a call's media is a
  * HandsetMedia and a device a name; only this file and the media session
  * know they are GStreamer's.
@@ -36,6 +37,10 @@ struct _HandsetMediaProvider
   char *turn_username;
   char *turn_password;
   gboolean relay_only;
+  /* The sound's processing in the pipeline; all off until set. */
+  gboolean echo_cancellation;
+  gboolean noise_suppression;
+  gboolean gain_control;
   /* The person's own server, for when the homeserver offers none. */
   char *fallback_uri;
   HandsetIceServerKind fallback_kind;
@@ -169,6 +174,28 @@ handset_media_provider_set_relay_only (HandsetMediaProvider *self, gboolean rela
   self->relay_only = relay_only;
 }
 
+/**
+ * handset_media_provider_set_processing:
+ * @echo_cancellation: whether the speaker's sound is taken out of the microphone's
+ * @noise_suppression: whether steady noise is taken out of the microphone's
+ * @gain_control: whether the microphone's level is kept even
+ *
+ * For calls made from now on; all off, the sound server's echo
+ * cancellation is asked for instead.
+ */
+void
+handset_media_provider_set_processing (HandsetMediaProvider *self,
+                                       gboolean echo_cancellation,
+                                       gboolean noise_suppression,
+                                       gboolean gain_control)
+{
+  g_return_if_fail (HANDSET_IS_MEDIA_PROVIDER (self));
+
+  self->echo_cancellation = echo_cancellation;
+  self->noise_suppression = noise_suppression;
+  self->gain_control = gain_control;
+}
+
 static GstElement *
 device_element (HandsetMediaProvider *self, HandsetMediaDeviceKind kind, const char *name)
 {
@@ -276,6 +303,9 @@ handset_media_provider_make (gboolean video, gpointer provider, GError **error)
   if (media == NULL)
     return NULL;
 
+  /* First: it decides what the system's devices are asked for. */
+  handset_media_session_set_processing (media, self->echo_cancellation, self->noise_suppression,
+                                        self->gain_control);
   if ((element = device_element (self, HANDSET_MEDIA_DEVICE_MICROPHONE, self->microphone)))
     handset_media_session_set_audio_source (media, element);
   if ((element = device_element (self, HANDSET_MEDIA_DEVICE_SPEAKER, self->speaker)))

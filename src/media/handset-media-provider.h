@@ -28,6 +28,10 @@ void handset_media_provider_set_fallback_ice_server (HandsetMediaProvider *self,
                                                      const char *username,
                                                      const char *password);
 void handset_media_provider_set_relay_only (HandsetMediaProvider *self, gboolean relay_only);
+void handset_media_provider_set_processing (HandsetMediaProvider *self,
+                                            gboolean echo_cancellation,
+                                            gboolean noise_suppression,
+                                            gboolean gain_control);
 void handset_media_provider_set_devices (HandsetMediaProvider *self,
                                          const char *microphone,
                                          const char *speaker,

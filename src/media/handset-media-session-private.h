@@ -7,9 +7,10 @@
  * handset-media-elements.c (the elements sent and received),
  * handset-media-negotiation.c (offers and answers), handset-media-ice.c
  * (candidates and the ICE agent), handset-media-stats.c (statistics,
- * every second) and handset-media-swap.c (devices changed or stood in for
- * during a call) and handset-media-dtmf.c (tones, RFC 4733
- * telephone-events, sent and received).
+ * every second), handset-media-swap.c (devices changed or stood in for
+ * during a call), handset-media-dtmf.c (tones, RFC 4733 telephone-events,
+ * sent and received) and handset-media-processing.c (echo cancellation,
+ * noise suppression and gain control).
  */
 #pragma once
 
@@ -44,6 +45,16 @@ struct _HandsetMediaSession
   gboolean remote_sends;
   gboolean remote_receives;
   GstElement *playback_volume;
+  /* The element whose src pad feeds the speaker: a new speaker goes after
+   * it. */
+  GstElement *playback_tail;
+  /* Sound processing, as set before the sound is built; what chooses the
+   * playback the echo canceller hears (silence, then the remote sound),
+   * when it cancels echo. */
+  gboolean echo_cancellation;
+  gboolean noise_suppression;
+  gboolean gain_control;
+  GstElement *playback_selector;
   /* SSRC -> "audio" or "video", from the caps of webrtcbin's pads as
    * streams arrive; guarded by the lock. */
   GMutex received_lock;
@@ -131,6 +142,11 @@ gboolean handset_media_session_return_local_description (gpointer user_data);
 
 /* handset-media-elements.c */
 GstElement *handset_media_make_element (const char *factory, const char *name);
+gboolean handset_media_session_add_chain (HandsetMediaSession *self,
+                                          GstElement **elements,
+                                          guint n,
+                                          GstPad *sink_pad);
+GstElement *handset_media_session_open_speaker (HandsetMediaSession *self);
 void handset_media_session_update_flow (HandsetMediaSession *self);
 gboolean handset_media_session_build_audio (HandsetMediaSession *self, int pt, GError **error);
 gboolean handset_media_session_build_video (HandsetMediaSession *self, int pt, GError **error);
@@ -152,6 +168,13 @@ gboolean handset_media_session_receive_dtmf (HandsetMediaSession *self, GstPad *
 
 /* handset-media-stats.c */
 void handset_media_session_start_stats (HandsetMediaSession *self);
+
+/* handset-media-processing.c */
+#define HANDSET_MEDIA_PROCESSING_ELEMENTS 3
+gboolean handset_media_session_processing_on (HandsetMediaSession *self);
+HandsetMediaSound handset_media_session_sound (HandsetMediaSession *self);
+guint handset_media_session_processing_elements (HandsetMediaSession *self, GstElement **elements);
+gboolean handset_media_session_play_processed (HandsetMediaSession *self, GstPad *pad);
 
 /* handset-media-swap.c */
 gboolean handset_media_is_within (GstObject *object, GstElement *element);

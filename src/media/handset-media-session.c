@@ -14,8 +14,9 @@
  * devices, or from the environment, so tests run without sound hardware),
  * the descriptions in handset-media-negotiation.c, ICE in
  * handset-media-ice.c (HANDSET_ICE_ADDRESSES), statistics in
- * handset-media-stats.c and devices changed during the call in
- * handset-media-swap.c.
+ * handset-media-stats.c, devices changed during the call in
+ * handset-media-swap.c and the sound's processing in
+ * handset-media-processing.c.
  */
 
 #define G_LOG_DOMAIN "Handset-Media"
@@ -209,6 +210,7 @@ release_elements (HandsetMediaSession *self)
 {
   self->webrtc = NULL;
   self->audio_valve = self->video_valve = self->playback_volume = NULL;
+  self->playback_tail = self->playback_selector = NULL;
   self->audio_source_in_use = self->audio_sink_in_use = self->video_source_in_use = NULL;
   g_clear_object (&self->pipeline);
 }

@@ -25,6 +25,10 @@ void handset_media_session_set_turn (HandsetMediaSession *self,
                                      const char *password);
 void handset_media_session_set_stun (HandsetMediaSession *self, const char *uri);
 void handset_media_session_set_relay_only (HandsetMediaSession *self, gboolean relay_only);
+void handset_media_session_set_processing (HandsetMediaSession *self,
+                                           gboolean echo_cancellation,
+                                           gboolean noise_suppression,
+                                           gboolean gain_control);
 void handset_media_session_set_audio_source (HandsetMediaSession *self, GstElement *source);
 void handset_media_session_set_audio_sink (HandsetMediaSession *self, GstElement *sink);
 void handset_media_session_set_video_source (HandsetMediaSession *self, GstElement *source);

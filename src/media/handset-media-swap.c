@@ -222,14 +222,17 @@ swap_at_once (GstElement *old, GstElement *fresh, const char *pad_name)
 /* @element, or the system's device when it is NULL; NULL when that cannot
  * be made, said in the log. */
 static GstElement *
-element_or_system (GstElement *element, const char *variable, const char *factory)
+element_or_system (HandsetMediaSession *self,
+                   GstElement *element,
+                   const char *variable,
+                   const char *factory)
 {
   g_autoptr (GError) error = NULL;
 
   if (element != NULL)
     return element;
-  element =
-      handset_media_devices_system_audio (variable, factory, HANDSET_MEDIA_SOUND_CALL, &error);
+  element = handset_media_devices_system_audio (variable, factory,
+                                                handset_media_session_sound (self), &error);
   if (element == NULL)
     g_warning ("The system's %s cannot be used: %s",
                g_str_equal (factory, "pulsesrc") ? "microphone" : "speaker",
@@ -256,7 +259,7 @@ handset_media_session_replace_audio_source (HandsetMediaSession *self, GstElemen
       return;
     }
 
-  if ((source = element_or_system (source, "HANDSET_AUDIO_SRC", "pulsesrc")) == NULL)
+  if ((source = element_or_system (self, source, "HANDSET_AUDIO_SRC", "pulsesrc")) == NULL)
     return;
 
   gst_object_ref_sink (source);
@@ -280,17 +283,17 @@ handset_media_session_replace_audio_sink (HandsetMediaSession *self, GstElement 
 {
   g_return_if_fail (HANDSET_IS_MEDIA_SESSION (self));
 
-  if (self->playback_volume == NULL)
+  if (self->playback_tail == NULL)
     {
       handset_media_session_set_audio_sink (self, sink);
       return;
     }
 
-  if ((sink = element_or_system (sink, "HANDSET_AUDIO_SINK", "pulsesink")) == NULL)
+  if ((sink = element_or_system (self, sink, "HANDSET_AUDIO_SINK", "pulsesink")) == NULL)
     return;
 
   {
-    g_autoptr (GstPad) pad = gst_element_get_static_pad (self->playback_volume, "src");
+    g_autoptr (GstPad) pad = gst_element_get_static_pad (self->playback_tail, "src");
 
     start_sink_swap (self, pad, sink);
   }

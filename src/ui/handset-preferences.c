@@ -2,7 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Preferences: the microphone, speaker and camera; privacy (always through
+ * Preferences: the microphone, speaker and camera; the sound (echo
+ * cancellation, noise suppression, gain control); privacy (always through
  * a TURN relay, hide which device I use); ringing in public rooms; running
  * in the background; the fallback relay server (handset-preferences-relay.c).
  * Every row is bound to the profile's settings.
@@ -231,6 +232,7 @@ handset_preferences_new (GSettings *settings,
   GtkWidget *window = adw_preferences_window_new ();
   GtkWidget *page = adw_preferences_page_new ();
   GtkWidget *devices_group = adw_preferences_group_new ();
+  GtkWidget *sound_group = adw_preferences_group_new ();
   GtkWidget *privacy_group = adw_preferences_group_new ();
   GtkWidget *calls_group = adw_preferences_group_new ();
   GtkWidget *autostart_row;
@@ -252,6 +254,20 @@ handset_preferences_new (GSettings *settings,
       ADW_PREFERENCES_GROUP (devices_group),
       device_row (settings, "camera", _ ("Camera"),
                   devices ? handset_media_devices_get_cameras (devices) : NULL));
+
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (sound_group), _ ("Sound"));
+  adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (sound_group),
+                                         _ ("Changes apply to the next call"));
+  adw_preferences_group_add (
+      ADW_PREFERENCES_GROUP (sound_group),
+      switch_row (settings, "echo-cancellation", _ ("Echo Cancellation"),
+                  _ ("The other side does not hear themselves through your speaker")));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (sound_group),
+                             switch_row (settings, "noise-suppression", _ ("Noise Suppression"),
+                                         _ ("Steady background noise is taken out")));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (sound_group),
+                             switch_row (settings, "gain-control", _ ("Automatic Gain Control"),
+                                         _ ("Your voice is sent at an even level")));
 
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (privacy_group), _ ("Privacy"));
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (privacy_group),
@@ -283,6 +299,7 @@ handset_preferences_new (GSettings *settings,
     }
 
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (devices_group));
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (sound_group));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (privacy_group));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (calls_group));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page),
