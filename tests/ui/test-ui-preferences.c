@@ -1,8 +1,12 @@
-/* test-ui-preferences-relay.c
+/* test-ui-preferences.c
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The fallback relay server in Preferences, under Xvfb with the suite's
+ * Preferences under Xvfb. The sound processing: each of echo
+ * cancellation, noise suppression and gain control is a switch, on by
+ * default, that sets its setting.
+ *
+ * The fallback relay server, with the suite's
  * gnome-keyring: an address that names no server is refused with a
  * reason and not kept; a TURN server is kept with its username in the
  * settings and its password in the keyring only; and a new password
@@ -173,12 +177,40 @@ test_fallback_relay (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static void
+test_sound (void)
+{
+  g_autoptr (GSettings) settings =
+      g_settings_new_with_path (HANDSET_APP_ID, "/io/github/handset/Handset/sound-test/");
+  const char *keys[] = { "echo-cancellation", "noise-suppression", "gain-control" };
+  GtkWidget *window = handset_preferences_new (settings, NULL, NULL, NULL, NULL);
+
+  gtk_window_present (GTK_WINDOW (window));
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      GtkWidget *row = handset_test_find_named (window, keys[i]);
+      GtkWidget *toggle;
+
+      g_test_message ("%s", keys[i]);
+      g_assert_nonnull (row);
+      g_assert_true (g_settings_get_boolean (settings, keys[i]));
+      /* A widget without a name of its own is named by its type. */
+      toggle = handset_test_find_named (row, "GtkSwitch");
+      g_assert_nonnull (toggle);
+      g_assert_true (gtk_switch_get_active (GTK_SWITCH (toggle)));
+      gtk_switch_set_active (GTK_SWITCH (toggle), FALSE);
+      g_assert_false (g_settings_get_boolean (settings, keys[i]));
+    }
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char *argv[])
 {
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
+  g_test_add_func ("/ui-preferences/sound", test_sound);
   g_test_add_func ("/ui-preferences/fallback-relay", test_fallback_relay);
 
   return g_test_run ();
