@@ -78,13 +78,15 @@ read_line (Peer *peer)
 }
 
 static gboolean
-start_peer (Peer *peer, const char *program, const char *role, const char *hz)
+start_peer (Peer *peer, const char *program, const char *role, const char *hz, gboolean processing)
 {
   g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
 
   peer->first_ms = -1;
-  peer->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
-                                    &error, program, role, hz, NULL);
+  g_subprocess_launcher_setenv (launcher, "HANDSET_PEER_PROCESSING", processing ? "1" : "0", TRUE);
+  peer->process = g_subprocess_launcher_spawn (launcher, &error, program, role, hz, NULL);
   if (peer->process == NULL)
     {
       g_printerr ("bench-media: cannot start %s: %s\n", program, error->message);
@@ -123,15 +125,19 @@ heard_or_gone (gpointer data)
 /* One call: the caller's and the callee's figures, and the caller's CPU
  * over CPU_S seconds of the call, or FALSE. */
 static gboolean
-one_call (const char *program, double *caller_ms, double *callee_ms, double *cpu)
+one_call (const char *program,
+          gboolean processing,
+          double *caller_ms,
+          double *callee_ms,
+          double *cpu)
 {
   Peer caller = { 0 }, callee = { 0 };
   gboolean ok;
 
   caller.other = &callee;
   callee.other = &caller;
-  ok = start_peer (&callee, program, "answer", "880") &&
-       start_peer (&caller, program, "offer", "440");
+  ok = start_peer (&callee, program, "answer", "880", processing) &&
+       start_peer (&caller, program, "offer", "440", processing);
   ok = ok && handset_test_wait_until (heard_or_gone, &caller, TIMEOUT_S);
   *caller_ms = caller.first_ms;
   *callee_ms = callee.first_ms;
@@ -152,11 +158,42 @@ one_call (const char *program, double *caller_ms, double *callee_ms, double *cpu
   return ok && *caller_ms >= 0 && *callee_ms >= 0;
 }
 
+/* The floor of one end of an audio call: what encoding and decoding one
+ * Opus stream costs, live at 48 kHz, with no network, no webrtcbin and no
+ * processing; the CPU of a gst-launch-1.0 over CPU_S seconds. */
+static gboolean
+opus_floor (double *cpu)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) process =
+      g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, "gst-launch-1.0", "-q",
+                        "audiotestsrc", "is-live=true", "wave=sine", "freq=440", "volume=0.5", "!",
+                        "audio/x-raw,rate=48000,channels=1", "!", "opusenc", "!", "opusdec", "!",
+                        "fakesink", "sync=true", NULL);
+  GPid pid;
+  double cpu0;
+
+  if (process == NULL)
+    {
+      g_printerr ("bench-media: no gst-launch-1.0: %s\n", error->message);
+      return FALSE;
+    }
+  pid = atoi (g_subprocess_get_identifier (process));
+  handset_test_run_for (2000);
+  cpu0 = bench_cpu_seconds (pid);
+  handset_test_run_for (CPU_S * 1000);
+  *cpu = (bench_cpu_seconds (pid) - cpu0) / CPU_S * 100.0;
+  g_subprocess_force_exit (process);
+  g_subprocess_wait (process, NULL, NULL);
+
+  return TRUE;
+}
+
 int
 main (int argc, char *argv[])
 {
   guint runs;
-  double *caller, *callee, *cpu;
+  double *caller, *callee, *cpu, *cpu_processed, *floor, *ratio;
   g_autofree char *cpu_how = NULL;
 
   if (argc < 3 || (runs = (guint) atoi (argv[2])) == 0)
@@ -167,12 +204,25 @@ main (int argc, char *argv[])
   caller = g_new0 (double, runs);
   callee = g_new0 (double, runs);
   cpu = g_new0 (double, runs);
+  cpu_processed = g_new0 (double, runs);
+  floor = g_new0 (double, runs);
+  ratio = g_new0 (double, runs);
+  /* Each run: a call without processing, one with, and the Opus floor,
+   * one after the other, so all three see the same machine. */
   for (guint i = 0; i < runs; i++)
-    if (!one_call (argv[1], &caller[i], &callee[i], &cpu[i]))
-      {
-        g_printerr ("bench-media: call %u did not carry audio both ways\n", i + 1);
+    {
+      double unused_caller, unused_callee;
+
+      if (!one_call (argv[1], FALSE, &caller[i], &callee[i], &cpu[i]) ||
+          !one_call (argv[1], TRUE, &unused_caller, &unused_callee, &cpu_processed[i]))
+        {
+          g_printerr ("bench-media: call %u did not carry audio both ways\n", i + 1);
+          return 1;
+        }
+      if (!opus_floor (&floor[i]))
         return 1;
-      }
+      ratio[i] = floor[i] > 0 ? cpu[i] / floor[i] : 0;
+    }
 
   bench_row (
       "media alone, two processes: answer received to first audio at the caller (ms)", caller, runs,
@@ -188,7 +238,21 @@ main (int argc, char *argv[])
       "no homeserver (audiotestsrc in, an analysing appsink out)",
       CPU_S);
   bench_row ("media alone: CPU of one end of an audio call (% of one core)", cpu, runs, 2, cpu_how);
+  bench_row ("media alone: the same with echo cancellation, noise suppression and gain control "
+             "(% of one core)",
+             cpu_processed, runs, 2,
+             "as above, both ends with webrtcdsp and webrtcechoprobe (the app's default), "
+             "measured right after the call without them");
+  bench_row ("Opus floor: one stream encoded and decoded live (% of one core)", floor, runs, 2,
+             "gst-launch-1.0 audiotestsrc 48 kHz mono ! opusenc ! opusdec ! fakesink sync=true, "
+             "utime+stime over the same span, right after the two calls: what one end of a call "
+             "cannot go below");
+  bench_row ("media alone without processing ÷ Opus floor (target ≤ 1.5)", ratio, runs, 2,
+             "per run, the first CPU row over the floor row");
   g_free (cpu);
+  g_free (cpu_processed);
+  g_free (floor);
+  g_free (ratio);
   g_free (caller);
   g_free (callee);
 

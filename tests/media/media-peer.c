@@ -369,6 +369,10 @@ main (int argc, char *argv[])
       return 1;
     }
   source = g_strdup_printf ("audiotestsrc is-live=true wave=sine freq=%s volume=0.5", argv[2]);
+  /* HANDSET_PEER_PROCESSING=1: echo cancellation, noise suppression and
+   * gain control, as the app has them by default. */
+  if (g_strcmp0 (g_getenv ("HANDSET_PEER_PROCESSING"), "1") == 0)
+    handset_media_session_set_processing (peer.session, TRUE, TRUE, TRUE);
   handset_media_session_set_audio_source (peer.session, handset_test_source (source));
   handset_media_session_set_audio_sink (peer.session, handset_test_tone_create_sink (peer.tone));
   g_signal_connect (peer.session, "local-candidate", G_CALLBACK (on_local_candidate), &peer);
