@@ -28,6 +28,7 @@
 #include "handset-json.h"
 #include "handset-matrix-uri.h"
 #include "handset-rtc-ring.h"
+#include "handset-sdp-summary.h"
 #include "handset-sdp.h"
 
 /* As the app reads remote JSON: nothing nested deeper than a Matrix answer
@@ -111,8 +112,11 @@ fuzz_one (const guint8 *data, size_t size)
           g_autofree char *again = NULL;
           GstSDPMessage *sdp = handset_sdp_parse_remote (text, &error);
           gboolean sends, receives;
+          HandsetSdpSummary summary;
           int type;
 
+          /* What the call layer reads of any description, parsed or not. */
+          handset_sdp_summarize (text, &summary);
           g_assert ((sdp == NULL) != (error == NULL));
           if (sdp == NULL)
             return;
@@ -133,6 +137,13 @@ fuzz_one (const guint8 *data, size_t size)
           handset_sdp_set_directions (sdp, handset_sdp_direction_name (sends, FALSE));
           handset_sdp_set_directions (sdp, "sendrecv");
           handset_sdp_add_msid (sdp, "stream");
+          /* Tones: the peer's payload type for them, and ours added. */
+          type = handset_sdp_telephone_event (sdp);
+          g_assert_cmpint (type, >=, -1);
+          g_assert_cmpint (type, <=, 127);
+          type = handset_sdp_add_telephone_event (sdp, -1);
+          g_assert_cmpint (type, >=, -1);
+          g_assert_cmpint (type, <=, 127);
           logged = handset_sdp_to_log (sdp);
           /* No ICE password line is logged as it is. */
           {
