@@ -2,7 +2,11 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Olm and Megolm on libolm. The only file that includes libolm's headers.
+ * Olm and Megolm on libolm: what every kind of libolm object shares (inputs
+ * checked, errors, making, pickling and restoring any of them), random
+ * bytes, signatures. The account, the Olm sessions and the Megolm sessions
+ * each have a file of their own; these files (handset-olm*.c,
+ * handset-megolm.c) are the only ones that include libolm's headers.
  *
  * libolm decodes its inputs in place, so every input is copied first, and
  * it checks little of what it is given: lengths and the base64 alphabet
@@ -23,13 +27,10 @@
 #include <sys/random.h>
 
 #include <json-glib/json-glib.h>
-#include <olm/olm.h>
 #include <olm/pk.h>
 
-#include "handset-olm.h"
+#include "handset-olm-private.h"
 
-/* Unpadded base64 of a 32-byte curve25519 or ed25519 key. */
-#define KEY_BASE64_LENGTH 43
 /* Unpadded base64 of a 64-byte ed25519 signature. */
 #define SIGNATURE_BASE64_LENGTH 86
 /* A pickle is AES-CBC blocks followed by an 8-byte MAC. */
@@ -41,40 +42,6 @@ handset_olm_error_quark (void)
 {
   return g_quark_from_static_string ("handset-olm-error-quark");
 }
-
-struct _HandsetOlmAccount
-{
-  OlmAccount *olm;
-  char *curve25519;
-  char *ed25519;
-};
-
-struct _HandsetOlmSession
-{
-  OlmSession *olm;
-  char *id;
-};
-
-struct _HandsetMegolmOutbound
-{
-  OlmOutboundGroupSession *olm;
-  char *id;
-};
-
-struct _HandsetMegolmInbound
-{
-  OlmInboundGroupSession *olm;
-  char *id;
-};
-
-/* What the rejected input was: libolm's INVALID_BASE64 means a damaged
- * message for a message, and a malformed key or pickle otherwise. */
-typedef enum
-{
-  INPUT_KEY,
-  INPUT_PICKLE,
-  INPUT_MESSAGE,
-} InputKind;
 
 /* ------------------------------------------------------------ helpers */
 
@@ -106,8 +73,8 @@ handset_wipe_string (char *text)
   g_free (text);
 }
 
-static void
-wipe_free (gpointer buffer, gsize length)
+void
+handset_olm_wipe_free (gpointer buffer, gsize length)
 {
   if (buffer == NULL)
     return;
@@ -116,8 +83,8 @@ wipe_free (gpointer buffer, gsize length)
 }
 
 /* A copy of @length bytes, NUL-terminated, for libolm to destroy. */
-static char *
-dup_input (const char *input, gsize length)
+char *
+handset_olm_dup_input (const char *input, gsize length)
 {
   char *copy = g_malloc (length + 1);
 
@@ -126,8 +93,8 @@ dup_input (const char *input, gsize length)
   return copy;
 }
 
-static guint8 *
-random_buffer (gsize length)
+guint8 *
+handset_olm_random_buffer (gsize length)
 {
   guint8 *buffer = g_malloc (MAX (length, 1));
 
@@ -137,8 +104,8 @@ random_buffer (gsize length)
 
 /* Unpadded base64 of the RFC 4648 alphabet: libolm maps any other byte to
  * some value without complaint, and takes a length of 4n+1 for an error. */
-static gboolean
-is_base64 (const char *string, gsize length)
+gboolean
+handset_olm_is_base64 (const char *string, gsize length)
 {
   if (length % 4 == 1)
     return FALSE;
@@ -154,12 +121,12 @@ is_base64 (const char *string, gsize length)
   return TRUE;
 }
 
-static gboolean
-is_key (const char *key)
+gboolean
+handset_olm_is_key (const char *key)
 {
   gsize length = strlen (key);
 
-  return length == KEY_BASE64_LENGTH && is_base64 (key, length);
+  return length == KEY_BASE64_LENGTH && handset_olm_is_base64 (key, length);
 }
 
 static void
@@ -221,7 +188,8 @@ check_pickle (const char *pickle, gsize *length, GError **error)
   gsize encoded_length = strlen (pickle);
   gsize raw_length = encoded_length / 4 * 3 + (encoded_length % 4 ? encoded_length % 4 - 1 : 0);
 
-  if (!is_base64 (pickle, encoded_length) || raw_length < PICKLE_MAC_LENGTH + PICKLE_BLOCK_LENGTH ||
+  if (!handset_olm_is_base64 (pickle, encoded_length) ||
+      raw_length < PICKLE_MAC_LENGTH + PICKLE_BLOCK_LENGTH ||
       (raw_length - PICKLE_MAC_LENGTH) % PICKLE_BLOCK_LENGTH != 0)
     {
       g_set_error_literal (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_INVALID,
@@ -235,12 +203,12 @@ check_pickle (const char *pickle, gsize *length, GError **error)
 
 /* Checks that @message is non-empty unpadded base64. Sets *length on
  * success. */
-static gboolean
-check_message (const char *message, gsize *length, GError **error)
+gboolean
+handset_olm_check_message (const char *message, gsize *length, GError **error)
 {
   gsize message_length = strlen (message);
 
-  if (message_length == 0 || !is_base64 (message, message_length))
+  if (message_length == 0 || !handset_olm_is_base64 (message, message_length))
     {
       g_set_error_literal (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_BAD_MESSAGE,
                            "Not an encrypted message");
@@ -254,17 +222,17 @@ check_message (const char *message, gsize *length, GError **error)
 /* The @written bytes libolm decrypted into @plaintext (of @size bytes), as
  * a string. A string is what the caller gets: one with a NUL inside, which
  * would cut it short, is wiped and refused with @not_text. */
-static char *
-plaintext_to_string (char *plaintext,
-                     gsize size,
-                     size_t written,
-                     const char *not_text,
-                     GError **error)
+char *
+handset_olm_plaintext_to_string (char *plaintext,
+                                 gsize size,
+                                 size_t written,
+                                 const char *not_text,
+                                 GError **error)
 {
   if (memchr (plaintext, '\0', written) != NULL)
     {
       g_set_error_literal (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_BAD_MESSAGE, not_text);
-      wipe_free (plaintext, size);
+      handset_olm_wipe_free (plaintext, size);
       return NULL;
     }
 
@@ -274,8 +242,8 @@ plaintext_to_string (char *plaintext,
 
 /* {"curve25519":{"AAAAAQ":"key",...}}, as libolm writes one-time and
  * fallback keys, to key ID → key. */
-static GHashTable *
-parse_keys_json (const char *json, gsize length)
+GHashTable *
+handset_olm_parse_keys_json (const char *json, gsize length)
 {
   GHashTable *keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr (JsonParser) parser = json_parser_new ();
@@ -314,31 +282,6 @@ parse_keys_json (const char *json, gsize length)
 }
 
 /* ------------------------------------------------------------ libolm objects */
-
-/* libolm has the same calls for each of its objects, under names of their
- * own (olm_pickle_account(), olm_pickle_session(), ...). An OlmKind holds
- * them for one kind of object, taking it untyped, so that what is done
- * alike to every kind (making, clearing, pickling, restoring, reading the
- * ID, reporting an error) is written once. */
-typedef struct
-{
-  /* What the object is, in messages: "Olm account", "Megolm session". */
-  const char *name;
-  size_t (*size) (void);
-  void *(*init) (void *memory);
-  size_t (*clear) (void *olm);
-  size_t (*pickle_length) (void *olm);
-  size_t (*pickle) (void *olm, const void *key, size_t key_length, void *pickled, size_t length);
-  size_t (*unpickle) (void *olm, const void *key, size_t key_length, void *pickled, size_t length);
-  const char *(*last_error) (void *olm);
-  enum OlmErrorCode (*last_error_code) (void *olm);
-  /* NULL for an account, which has no ID. */
-  size_t (*id_length) (void *olm);
-  size_t (*id) (void *olm, void *id, size_t length);
-  /* NULL for the sessions, which are made of another device's keys. */
-  size_t (*create_random_length) (void *olm);
-  size_t (*create) (void *olm, void *random, size_t length);
-} OlmKind;
 
 /* The calls of libolm's kind @kind (account, session, ...), each on an
  * untyped object. */
@@ -413,7 +356,7 @@ OLM_KIND_CREATE_CALLS (outbound_group_session, init_outbound_group_session)
 OLM_KIND_CALLS (inbound_group_session)
 OLM_KIND_ID_CALLS (inbound_group_session)
 
-static const OlmKind account_kind = {
+const OlmKind handset_olm_account_kind = {
   OLM_KIND_FIELDS (account, "Olm account"),
   .create_random_length = untyped_account_create_random_length,
   .create = untyped_account_create,
@@ -421,13 +364,13 @@ static const OlmKind account_kind = {
 
 /* Both ends compute an Olm session's ID from the keys that started it; a
  * Megolm session's is its ed25519 key. Neither ever changes. */
-static const OlmKind session_kind = {
+const OlmKind handset_olm_session_kind = {
   OLM_KIND_FIELDS (session, "Olm session"),
   .id_length = untyped_session_id_length,
   .id = untyped_session_id,
 };
 
-static const OlmKind megolm_outbound_kind = {
+const OlmKind handset_olm_megolm_outbound_kind = {
   OLM_KIND_FIELDS (outbound_group_session, "Megolm session"),
   .id_length = untyped_outbound_group_session_id_length,
   .id = untyped_outbound_group_session_id,
@@ -435,20 +378,20 @@ static const OlmKind megolm_outbound_kind = {
   .create = untyped_outbound_group_session_create,
 };
 
-static const OlmKind megolm_inbound_kind = {
+const OlmKind handset_olm_megolm_inbound_kind = {
   OLM_KIND_FIELDS (inbound_group_session, "Megolm session"),
   .id_length = untyped_inbound_group_session_id_length,
   .id = untyped_inbound_group_session_id,
 };
 
-static void *
-object_new (const OlmKind *kind)
+void *
+handset_olm_object_new (const OlmKind *kind)
 {
   return kind->init (g_malloc (kind->size ()));
 }
 
-static void
-object_free (const OlmKind *kind, void *olm)
+void
+handset_olm_object_free (const OlmKind *kind, void *olm)
 {
   if (olm == NULL)
     return;
@@ -457,15 +400,19 @@ object_free (const OlmKind *kind, void *olm)
   g_free (olm);
 }
 
-static void
-set_object_error (GError **error, const OlmKind *kind, void *olm, InputKind input, const char *what)
+void
+handset_olm_set_object_error (GError **error,
+                              const OlmKind *kind,
+                              void *olm,
+                              InputKind input,
+                              const char *what)
 {
   set_olm_error (error, kind->last_error_code (olm), kind->last_error (olm), input, what);
 }
 
 /* Reads the ID once: it never changes. */
-static char *
-object_read_id (const OlmKind *kind, void *olm, GError **error)
+char *
+handset_olm_object_read_id (const OlmKind *kind, void *olm, GError **error)
 {
   gsize length = kind->id_length (olm);
   char *id = g_malloc (length + 1);
@@ -475,7 +422,7 @@ object_read_id (const OlmKind *kind, void *olm, GError **error)
     {
       g_autofree char *what = g_strdup_printf ("The %s has no ID", kind->name);
 
-      set_object_error (error, kind, olm, INPUT_KEY, what);
+      handset_olm_set_object_error (error, kind, olm, INPUT_KEY, what);
       g_free (id);
       return NULL;
     }
@@ -486,21 +433,21 @@ object_read_id (const OlmKind *kind, void *olm, GError **error)
 
 /* A new object of @kind made of fresh random bytes, with its ID in *@id
  * where the kind has one; %NULL, with a critical, when libolm fails. */
-static void *
-object_create (const OlmKind *kind, char **id)
+void *
+handset_olm_object_create (const OlmKind *kind, char **id)
 {
-  void *olm = object_new (kind);
+  void *olm = handset_olm_object_new (kind);
   gsize random_length = kind->create_random_length (olm);
-  guint8 *entropy = random_buffer (random_length);
+  guint8 *entropy = handset_olm_random_buffer (random_length);
   size_t result;
 
   result = kind->create (olm, entropy, random_length);
-  wipe_free (entropy, random_length);
+  handset_olm_wipe_free (entropy, random_length);
 
   if (result == olm_error ())
     {
       g_critical ("No %s could be created: %s", kind->name, kind->last_error (olm));
-      object_free (kind, olm);
+      handset_olm_object_free (kind, olm);
       return NULL;
     }
 
@@ -508,11 +455,11 @@ object_create (const OlmKind *kind, char **id)
     {
       g_autoptr (GError) error = NULL;
 
-      *id = object_read_id (kind, olm, &error);
+      *id = handset_olm_object_read_id (kind, olm, &error);
       if (*id == NULL)
         {
           g_critical ("%s", error->message);
-          object_free (kind, olm);
+          handset_olm_object_free (kind, olm);
           return NULL;
         }
     }
@@ -522,12 +469,12 @@ object_create (const OlmKind *kind, char **id)
 
 /* A new object of @kind restored from @pickle, with its ID in *@id where
  * the kind has one; %NULL when @pickle is none or not under @key. */
-static void *
-object_unpickle (const OlmKind *kind,
-                 const char *pickle,
-                 const guint8 *key,
-                 char **id,
-                 GError **error)
+void *
+handset_olm_object_unpickle (const OlmKind *kind,
+                             const char *pickle,
+                             const guint8 *key,
+                             char **id,
+                             GError **error)
 {
   void *olm;
   char *copy;
@@ -537,27 +484,27 @@ object_unpickle (const OlmKind *kind,
   if (!check_pickle (pickle, &length, error))
     return NULL;
 
-  olm = object_new (kind);
+  olm = handset_olm_object_new (kind);
   /* libolm decrypts the copy in place: it ends up holding the keys. */
-  copy = dup_input (pickle, length);
+  copy = handset_olm_dup_input (pickle, length);
   result = kind->unpickle (olm, key, HANDSET_OLM_PICKLE_KEY_SIZE, copy, length);
-  wipe_free (copy, length);
+  handset_olm_wipe_free (copy, length);
 
   if (result == olm_error ())
     {
       g_autofree char *what = g_strdup_printf ("The %s could not be restored", kind->name);
 
-      set_object_error (error, kind, olm, INPUT_PICKLE, what);
-      object_free (kind, olm);
+      handset_olm_set_object_error (error, kind, olm, INPUT_PICKLE, what);
+      handset_olm_object_free (kind, olm);
       return NULL;
     }
 
   if (id != NULL)
     {
-      *id = object_read_id (kind, olm, error);
+      *id = handset_olm_object_read_id (kind, olm, error);
       if (*id == NULL)
         {
-          object_free (kind, olm);
+          handset_olm_object_free (kind, olm);
           return NULL;
         }
     }
@@ -566,8 +513,8 @@ object_unpickle (const OlmKind *kind,
 }
 
 /* @olm pickled under @key; the buffer is wiped if libolm fails half-way. */
-static char *
-object_pickle (const OlmKind *kind, void *olm, const guint8 *key)
+char *
+handset_olm_object_pickle (const OlmKind *kind, void *olm, const guint8 *key)
 {
   gsize length = kind->pickle_length (olm);
   char *pickle = g_malloc (length + 1);
@@ -576,7 +523,7 @@ object_pickle (const OlmKind *kind, void *olm, const guint8 *key)
   if (written == olm_error ())
     {
       g_critical ("The %s could not be pickled: %s", kind->name, kind->last_error (olm));
-      wipe_free (pickle, length + 1);
+      handset_olm_wipe_free (pickle, length + 1);
       return NULL;
     }
 
@@ -641,7 +588,7 @@ handset_olm_ed25519_verify (const char *public_key,
   g_return_val_if_fail (message != NULL || message_len == 0, FALSE);
   g_return_val_if_fail (signature != NULL, FALSE);
 
-  if (!is_key (public_key))
+  if (!handset_olm_is_key (public_key))
     {
       g_set_error_literal (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_INVALID,
                            "Not an ed25519 key");
@@ -649,7 +596,8 @@ handset_olm_ed25519_verify (const char *public_key,
     }
 
   signature_length = strlen (signature);
-  if (signature_length != SIGNATURE_BASE64_LENGTH || !is_base64 (signature, signature_length))
+  if (signature_length != SIGNATURE_BASE64_LENGTH ||
+      !handset_olm_is_base64 (signature, signature_length))
     {
       g_set_error_literal (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_INVALID,
                            "Not an ed25519 signature");
@@ -659,7 +607,7 @@ handset_olm_ed25519_verify (const char *public_key,
   memory = g_malloc (olm_utility_size ());
   utility = olm_utility (memory);
   /* libolm decodes the signature in place. */
-  signature_copy = dup_input (signature, signature_length);
+  signature_copy = handset_olm_dup_input (signature, signature_length);
   result = olm_ed25519_verify (utility, public_key, KEY_BASE64_LENGTH, message ? message : "",
                                message_len, signature_copy, signature_length);
 
@@ -679,867 +627,6 @@ handset_olm_ed25519_verify (const char *public_key,
 
   olm_clear_utility (utility);
   return TRUE;
-}
-
-/* ------------------------------------------------------------ account */
-
-/* Reads the identity keys once: they never change. */
-static gboolean
-account_read_identity_keys (HandsetOlmAccount *self, GError **error)
-{
-  gsize length = olm_account_identity_keys_length (self->olm);
-  g_autofree char *json = g_malloc (length + 1);
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  JsonObject *object;
-  const char *curve25519;
-  const char *ed25519;
-  size_t written;
-
-  written = olm_account_identity_keys (self->olm, json, length);
-  if (written == olm_error ())
-    {
-      set_object_error (error, &account_kind, self->olm, INPUT_KEY,
-                        "The account's identity keys could not be read");
-      return FALSE;
-    }
-
-  if (!json_parser_load_from_data (parser, json, (gssize) written, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    {
-      g_set_error_literal (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_FAILED,
-                           "The account's identity keys are not JSON");
-      return FALSE;
-    }
-
-  object = json_node_get_object (json_parser_get_root (parser));
-  curve25519 = json_object_get_string_member_with_default (object, "curve25519", NULL);
-  ed25519 = json_object_get_string_member_with_default (object, "ed25519", NULL);
-  if (curve25519 == NULL || ed25519 == NULL)
-    {
-      g_set_error_literal (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_FAILED,
-                           "The account has no identity keys");
-      return FALSE;
-    }
-
-  self->curve25519 = g_strdup (curve25519);
-  self->ed25519 = g_strdup (ed25519);
-  return TRUE;
-}
-
-void
-handset_olm_account_free (HandsetOlmAccount *self)
-{
-  if (self == NULL)
-    return;
-
-  object_free (&account_kind, self->olm);
-  g_free (self->curve25519);
-  g_free (self->ed25519);
-  g_free (self);
-}
-
-/**
- * handset_olm_account_new:
- *
- * A new account with fresh identity keys.
- */
-HandsetOlmAccount *
-handset_olm_account_new (void)
-{
-  g_autoptr (HandsetOlmAccount) self = g_new0 (HandsetOlmAccount, 1);
-  g_autoptr (GError) error = NULL;
-
-  self->olm = object_create (&account_kind, NULL);
-  if (self->olm == NULL)
-    return NULL;
-
-  if (!account_read_identity_keys (self, &error))
-    {
-      g_critical ("%s", error->message);
-      return NULL;
-    }
-
-  return g_steal_pointer (&self);
-}
-
-HandsetOlmAccount *
-handset_olm_account_unpickle (const char *pickle, const guint8 *key, GError **error)
-{
-  g_autoptr (HandsetOlmAccount) self = NULL;
-
-  g_return_val_if_fail (pickle != NULL, NULL);
-  g_return_val_if_fail (key != NULL, NULL);
-
-  self = g_new0 (HandsetOlmAccount, 1);
-  self->olm = object_unpickle (&account_kind, pickle, key, NULL, error);
-  if (self->olm == NULL || !account_read_identity_keys (self, error))
-    return NULL;
-
-  return g_steal_pointer (&self);
-}
-
-char *
-handset_olm_account_pickle (HandsetOlmAccount *self, const guint8 *key)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (key != NULL, NULL);
-
-  return object_pickle (&account_kind, self->olm, key);
-}
-
-const char *
-handset_olm_account_get_curve25519 (HandsetOlmAccount *self)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-
-  return self->curve25519;
-}
-
-const char *
-handset_olm_account_get_ed25519 (HandsetOlmAccount *self)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-
-  return self->ed25519;
-}
-
-/**
- * handset_olm_account_sign:
- *
- * Returns: the account's ed25519 signature of @message, unpadded base64.
- */
-char *
-handset_olm_account_sign (HandsetOlmAccount *self, const char *message, gsize message_len)
-{
-  gsize length;
-  char *signature;
-  size_t written;
-
-  g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (message != NULL || message_len == 0, NULL);
-
-  length = olm_account_signature_length (self->olm);
-  signature = g_malloc (length + 1);
-  written = olm_account_sign (self->olm, message ? message : "", message_len, signature, length);
-  if (written == olm_error ())
-    {
-      g_critical ("The Olm account could not sign: %s", olm_account_last_error (self->olm));
-      g_free (signature);
-      return NULL;
-    }
-
-  signature[written] = '\0';
-  return signature;
-}
-
-gsize
-handset_olm_account_get_max_one_time_keys (HandsetOlmAccount *self)
-{
-  g_return_val_if_fail (self != NULL, 0);
-
-  return olm_account_max_number_of_one_time_keys (self->olm);
-}
-
-/**
- * handset_olm_account_generate_one_time_keys:
- *
- * Adds @count one-time keys. The account keeps at most
- * handset_olm_account_get_max_one_time_keys(), dropping the oldest.
- */
-void
-handset_olm_account_generate_one_time_keys (HandsetOlmAccount *self, gsize count)
-{
-  gsize random_length;
-  guint8 *entropy;
-  size_t result;
-
-  g_return_if_fail (self != NULL);
-
-  /* More than the account keeps would only be dropped again. */
-  count = MIN (count, olm_account_max_number_of_one_time_keys (self->olm));
-  if (count == 0)
-    return;
-
-  random_length = olm_account_generate_one_time_keys_random_length (self->olm, count);
-  entropy = random_buffer (random_length);
-  result = olm_account_generate_one_time_keys (self->olm, count, entropy, random_length);
-  wipe_free (entropy, random_length);
-
-  if (result == olm_error ())
-    g_critical ("No one-time keys could be generated: %s", olm_account_last_error (self->olm));
-}
-
-/* The one-time or fallback keys libolm writes with @keys, as key ID → key;
- * none, with a critical, when it fails. */
-static GHashTable *
-account_read_keys (HandsetOlmAccount *self,
-                   size_t (*keys_length) (const OlmAccount *account),
-                   size_t (*keys) (OlmAccount *account, void *json, size_t length),
-                   const char *what)
-{
-  gsize length = keys_length (self->olm);
-  g_autofree char *json = g_malloc (length + 1);
-  size_t written = keys (self->olm, json, length);
-
-  if (written == olm_error ())
-    {
-      g_critical ("%s could not be read: %s", what, olm_account_last_error (self->olm));
-      return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-    }
-
-  return parse_keys_json (json, written);
-}
-
-GHashTable *
-handset_olm_account_get_one_time_keys (HandsetOlmAccount *self)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-
-  return account_read_keys (self, olm_account_one_time_keys_length, olm_account_one_time_keys,
-                            "The one-time keys");
-}
-
-void
-handset_olm_account_generate_fallback_key (HandsetOlmAccount *self)
-{
-  gsize random_length;
-  guint8 *entropy;
-  size_t result;
-
-  g_return_if_fail (self != NULL);
-
-  random_length = olm_account_generate_fallback_key_random_length (self->olm);
-  entropy = random_buffer (random_length);
-  result = olm_account_generate_fallback_key (self->olm, entropy, random_length);
-  wipe_free (entropy, random_length);
-
-  if (result == olm_error ())
-    g_critical ("No fallback key could be generated: %s", olm_account_last_error (self->olm));
-}
-
-GHashTable *
-handset_olm_account_get_unpublished_fallback_key (HandsetOlmAccount *self)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-
-  return account_read_keys (self, olm_account_unpublished_fallback_key_length,
-                            olm_account_unpublished_fallback_key, "The fallback key");
-}
-
-void
-handset_olm_account_mark_keys_as_published (HandsetOlmAccount *self)
-{
-  g_return_if_fail (self != NULL);
-
-  olm_account_mark_keys_as_published (self->olm);
-}
-
-gboolean
-handset_olm_account_remove_one_time_keys (HandsetOlmAccount *self, HandsetOlmSession *session)
-{
-  g_return_val_if_fail (self != NULL, FALSE);
-  g_return_val_if_fail (session != NULL, FALSE);
-
-  if (olm_remove_one_time_keys (self->olm, session->olm) == olm_error ())
-    return FALSE;
-
-  /* libolm also answers success for a fallback key, which it keeps. A key
-   * that was really dropped cannot be dropped twice: if the second call
-   * succeeds too, the session used a fallback key. */
-  return olm_remove_one_time_keys (self->olm, session->olm) == olm_error ();
-}
-
-/* ------------------------------------------------------------ Olm sessions */
-
-void
-handset_olm_session_free (HandsetOlmSession *self)
-{
-  if (self == NULL)
-    return;
-
-  object_free (&session_kind, self->olm);
-  g_free (self->id);
-  g_free (self);
-}
-
-/**
- * handset_olm_session_new_outbound:
- * @their_curve25519: the other device's identity key
- * @their_one_time_key: one of its one-time keys, or its fallback key
- *
- * Returns: a session whose first messages are pre-key messages, or %NULL
- * with %HANDSET_OLM_ERROR_INVALID for a malformed key.
- */
-HandsetOlmSession *
-handset_olm_session_new_outbound (HandsetOlmAccount *account,
-                                  const char *their_curve25519,
-                                  const char *their_one_time_key,
-                                  GError **error)
-{
-  g_autoptr (HandsetOlmSession) self = NULL;
-  gsize random_length;
-  guint8 *entropy;
-  size_t result;
-
-  g_return_val_if_fail (account != NULL, NULL);
-  g_return_val_if_fail (their_curve25519 != NULL, NULL);
-  g_return_val_if_fail (their_one_time_key != NULL, NULL);
-
-  if (!is_key (their_curve25519) || !is_key (their_one_time_key))
-    {
-      g_set_error_literal (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_INVALID,
-                           "Not a curve25519 key");
-      return NULL;
-    }
-
-  self = g_new0 (HandsetOlmSession, 1);
-  self->olm = object_new (&session_kind);
-  random_length = olm_create_outbound_session_random_length (self->olm);
-  entropy = random_buffer (random_length);
-  result =
-      olm_create_outbound_session (self->olm, account->olm, their_curve25519, KEY_BASE64_LENGTH,
-                                   their_one_time_key, KEY_BASE64_LENGTH, entropy, random_length);
-  wipe_free (entropy, random_length);
-
-  if (result == olm_error ())
-    {
-      set_object_error (error, &session_kind, self->olm, INPUT_KEY,
-                        "No Olm session could be started");
-      return NULL;
-    }
-
-  self->id = object_read_id (&session_kind, self->olm, error);
-  if (self->id == NULL)
-    return NULL;
-
-  return g_steal_pointer (&self);
-}
-
-HandsetOlmSession *
-handset_olm_session_new_inbound (HandsetOlmAccount *account,
-                                 const char *their_curve25519,
-                                 const char *pre_key_body,
-                                 GError **error)
-{
-  g_autoptr (HandsetOlmSession) self = NULL;
-  char *copy;
-  gsize length;
-  size_t result;
-
-  g_return_val_if_fail (account != NULL, NULL);
-  g_return_val_if_fail (their_curve25519 != NULL, NULL);
-  g_return_val_if_fail (pre_key_body != NULL, NULL);
-
-  if (!is_key (their_curve25519))
-    {
-      g_set_error_literal (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_INVALID,
-                           "Not a curve25519 key");
-      return NULL;
-    }
-
-  if (!check_message (pre_key_body, &length, error))
-    return NULL;
-
-  self = g_new0 (HandsetOlmSession, 1);
-  self->olm = object_new (&session_kind);
-  /* Not olm_create_inbound_session_from(): libolm copies the sender's
-   * identity key out of the message without checking that the message
-   * has one, and a message without it (the field is optional) crashes.
-   * olm_create_inbound_session() requires it; it must then be
-   * @their_curve25519. */
-  copy = dup_input (pre_key_body, length);
-  result = olm_create_inbound_session (self->olm, account->olm, copy, length);
-  wipe_free (copy, length);
-
-  if (result == olm_error ())
-    {
-      set_object_error (error, &session_kind, self->olm, INPUT_MESSAGE,
-                        "No Olm session could be started from the pre-key message");
-      return NULL;
-    }
-
-  copy = dup_input (pre_key_body, length);
-  result = olm_matches_inbound_session_from (self->olm, their_curve25519, KEY_BASE64_LENGTH, copy,
-                                             length);
-  wipe_free (copy, length);
-  if (result != 1)
-    {
-      g_set_error_literal (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_BAD_MESSAGE,
-                           "The pre-key message is not from that key");
-      return NULL;
-    }
-
-  self->id = object_read_id (&session_kind, self->olm, error);
-  if (self->id == NULL)
-    return NULL;
-
-  return g_steal_pointer (&self);
-}
-
-/**
- * handset_olm_session_matches_inbound:
- *
- * Returns: whether the pre-key message @pre_key_body from @their_curve25519
- * belongs to this session: %FALSE for a malformed key or message too.
- */
-gboolean
-handset_olm_session_matches_inbound (HandsetOlmSession *self,
-                                     const char *their_curve25519,
-                                     const char *pre_key_body)
-{
-  char *copy;
-  gsize length;
-  size_t result;
-
-  g_return_val_if_fail (self != NULL, FALSE);
-  g_return_val_if_fail (their_curve25519 != NULL, FALSE);
-  g_return_val_if_fail (pre_key_body != NULL, FALSE);
-
-  if (!is_key (their_curve25519) || !check_message (pre_key_body, &length, NULL))
-    return FALSE;
-
-  copy = dup_input (pre_key_body, length);
-  result = olm_matches_inbound_session_from (self->olm, their_curve25519, KEY_BASE64_LENGTH, copy,
-                                             length);
-  wipe_free (copy, length);
-
-  return result == 1;
-}
-
-HandsetOlmSession *
-handset_olm_session_unpickle (const char *pickle, const guint8 *key, GError **error)
-{
-  g_autoptr (HandsetOlmSession) self = NULL;
-
-  g_return_val_if_fail (pickle != NULL, NULL);
-  g_return_val_if_fail (key != NULL, NULL);
-
-  self = g_new0 (HandsetOlmSession, 1);
-  self->olm = object_unpickle (&session_kind, pickle, key, &self->id, error);
-  return self->olm != NULL ? g_steal_pointer (&self) : NULL;
-}
-
-char *
-handset_olm_session_pickle (HandsetOlmSession *self, const guint8 *key)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (key != NULL, NULL);
-
-  return object_pickle (&session_kind, self->olm, key);
-}
-
-const char *
-handset_olm_session_get_id (HandsetOlmSession *self)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-
-  return self->id;
-}
-
-gboolean
-handset_olm_session_has_received (HandsetOlmSession *self)
-{
-  g_return_val_if_fail (self != NULL, FALSE);
-
-  return olm_session_has_received_message (self->olm) != 0;
-}
-
-/**
- * handset_olm_session_encrypt:
- * @message_type: (out): %HANDSET_OLM_MESSAGE_PRE_KEY or
- *   %HANDSET_OLM_MESSAGE_NORMAL
- *
- * Returns: the message body, unpadded base64.
- */
-char *
-handset_olm_session_encrypt (HandsetOlmSession *self, const char *plaintext, int *message_type)
-{
-  gsize plaintext_length;
-  gsize random_length;
-  gsize length;
-  guint8 *entropy;
-  char *message;
-  size_t type;
-  size_t written;
-
-  g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (plaintext != NULL, NULL);
-
-  type = olm_encrypt_message_type (self->olm);
-  if (type == olm_error ())
-    {
-      g_critical ("The Olm session cannot encrypt: %s", olm_session_last_error (self->olm));
-      return NULL;
-    }
-
-  plaintext_length = strlen (plaintext);
-  length = olm_encrypt_message_length (self->olm, plaintext_length);
-  message = g_malloc (length + 1);
-  random_length = olm_encrypt_random_length (self->olm);
-  entropy = random_buffer (random_length);
-  written =
-      olm_encrypt (self->olm, plaintext, plaintext_length, entropy, random_length, message, length);
-  wipe_free (entropy, random_length);
-
-  if (written == olm_error ())
-    {
-      g_critical ("The Olm session could not encrypt: %s", olm_session_last_error (self->olm));
-      g_free (message);
-      return NULL;
-    }
-
-  message[written] = '\0';
-  if (message_type != NULL)
-    *message_type =
-        type == OLM_MESSAGE_TYPE_PRE_KEY ? HANDSET_OLM_MESSAGE_PRE_KEY : HANDSET_OLM_MESSAGE_NORMAL;
-  return message;
-}
-
-/**
- * handset_olm_session_decrypt:
- *
- * Returns: the plaintext, or %NULL with %HANDSET_OLM_ERROR_BAD_MESSAGE for
- * a message that is not of this session, damaged, or not text.
- */
-char *
-handset_olm_session_decrypt (HandsetOlmSession *self,
-                             int message_type,
-                             const char *body,
-                             GError **error)
-{
-  char *copy;
-  char *plaintext;
-  gsize length;
-  size_t max_length;
-  size_t written;
-
-  g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (body != NULL, NULL);
-
-  /* libolm takes any type other than 1 for a pre-key message. */
-  if (message_type != HANDSET_OLM_MESSAGE_PRE_KEY && message_type != HANDSET_OLM_MESSAGE_NORMAL)
-    {
-      g_set_error (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_BAD_MESSAGE,
-                   "No Olm message has type %d", message_type);
-      return NULL;
-    }
-
-  if (!check_message (body, &length, error))
-    return NULL;
-
-  /* Both calls destroy their input: one copy each. */
-  copy = dup_input (body, length);
-  max_length = olm_decrypt_max_plaintext_length (self->olm, (size_t) message_type, copy, length);
-  wipe_free (copy, length);
-  if (max_length == olm_error ())
-    {
-      set_object_error (error, &session_kind, self->olm, INPUT_MESSAGE,
-                        "The Olm message could not be decrypted");
-      return NULL;
-    }
-
-  plaintext = g_malloc (max_length + 1);
-  copy = dup_input (body, length);
-  written = olm_decrypt (self->olm, (size_t) message_type, copy, length, plaintext, max_length);
-  wipe_free (copy, length);
-  if (written == olm_error ())
-    {
-      set_object_error (error, &session_kind, self->olm, INPUT_MESSAGE,
-                        "The Olm message could not be decrypted");
-      wipe_free (plaintext, max_length + 1);
-      return NULL;
-    }
-
-  return plaintext_to_string (plaintext, max_length + 1, written, "The Olm message is not text",
-                              error);
-}
-
-/* ------------------------------------------------------------ Megolm outbound */
-
-void
-handset_megolm_outbound_free (HandsetMegolmOutbound *self)
-{
-  if (self == NULL)
-    return;
-
-  object_free (&megolm_outbound_kind, self->olm);
-  g_free (self->id);
-  g_free (self);
-}
-
-HandsetMegolmOutbound *
-handset_megolm_outbound_new (void)
-{
-  g_autoptr (HandsetMegolmOutbound) self = g_new0 (HandsetMegolmOutbound, 1);
-
-  self->olm = object_create (&megolm_outbound_kind, &self->id);
-  return self->olm != NULL ? g_steal_pointer (&self) : NULL;
-}
-
-HandsetMegolmOutbound *
-handset_megolm_outbound_unpickle (const char *pickle, const guint8 *key, GError **error)
-{
-  g_autoptr (HandsetMegolmOutbound) self = NULL;
-
-  g_return_val_if_fail (pickle != NULL, NULL);
-  g_return_val_if_fail (key != NULL, NULL);
-
-  self = g_new0 (HandsetMegolmOutbound, 1);
-  self->olm = object_unpickle (&megolm_outbound_kind, pickle, key, &self->id, error);
-  return self->olm != NULL ? g_steal_pointer (&self) : NULL;
-}
-
-char *
-handset_megolm_outbound_pickle (HandsetMegolmOutbound *self, const guint8 *key)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (key != NULL, NULL);
-
-  return object_pickle (&megolm_outbound_kind, self->olm, key);
-}
-
-const char *
-handset_megolm_outbound_get_id (HandsetMegolmOutbound *self)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-
-  return self->id;
-}
-
-char *
-handset_megolm_outbound_get_session_key (HandsetMegolmOutbound *self)
-{
-  gsize length;
-  char *session_key;
-  size_t written;
-
-  g_return_val_if_fail (self != NULL, NULL);
-
-  length = olm_outbound_group_session_key_length (self->olm);
-  session_key = g_malloc (length + 1);
-  written = olm_outbound_group_session_key (self->olm, (uint8_t *) session_key, length);
-  if (written == olm_error ())
-    {
-      g_critical ("The Megolm session key could not be read: %s",
-                  olm_outbound_group_session_last_error (self->olm));
-      wipe_free (session_key, length + 1);
-      return NULL;
-    }
-
-  session_key[written] = '\0';
-  return session_key;
-}
-
-guint32
-handset_megolm_outbound_get_message_index (HandsetMegolmOutbound *self)
-{
-  g_return_val_if_fail (self != NULL, 0);
-
-  return olm_outbound_group_session_message_index (self->olm);
-}
-
-char *
-handset_megolm_outbound_encrypt (HandsetMegolmOutbound *self, const char *plaintext)
-{
-  gsize plaintext_length;
-  gsize length;
-  char *message;
-  size_t written;
-
-  g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (plaintext != NULL, NULL);
-
-  plaintext_length = strlen (plaintext);
-  length = olm_group_encrypt_message_length (self->olm, plaintext_length);
-  message = g_malloc (length + 1);
-  written = olm_group_encrypt (self->olm, (const uint8_t *) plaintext, plaintext_length,
-                               (uint8_t *) message, length);
-  if (written == olm_error ())
-    {
-      g_critical ("The Megolm session could not encrypt: %s",
-                  olm_outbound_group_session_last_error (self->olm));
-      g_free (message);
-      return NULL;
-    }
-
-  message[written] = '\0';
-  return message;
-}
-
-/* ------------------------------------------------------------ Megolm inbound */
-
-void
-handset_megolm_inbound_free (HandsetMegolmInbound *self)
-{
-  if (self == NULL)
-    return;
-
-  object_free (&megolm_inbound_kind, self->olm);
-  g_free (self->id);
-  g_free (self);
-}
-
-typedef size_t (*MegolmInboundInitFunc) (OlmInboundGroupSession *session,
-                                         const uint8_t *key,
-                                         size_t key_length);
-
-static HandsetMegolmInbound *
-megolm_inbound_new_from_key (MegolmInboundInitFunc init,
-                             const char *key,
-                             const char *what,
-                             GError **error)
-{
-  g_autoptr (HandsetMegolmInbound) self = NULL;
-  gsize length = strlen (key);
-  char *copy;
-  size_t result;
-
-  if (length == 0 || !is_base64 (key, length))
-    {
-      g_set_error_literal (error, HANDSET_OLM_ERROR, HANDSET_OLM_ERROR_INVALID,
-                           "Not a Megolm session key");
-      return NULL;
-    }
-
-  self = g_new0 (HandsetMegolmInbound, 1);
-  self->olm = object_new (&megolm_inbound_kind);
-  /* The key is a secret, and libolm may decode it in place. */
-  copy = dup_input (key, length);
-  result = init (self->olm, (const uint8_t *) copy, length);
-  wipe_free (copy, length);
-
-  if (result == olm_error ())
-    {
-      set_object_error (error, &megolm_inbound_kind, self->olm, INPUT_KEY, what);
-      return NULL;
-    }
-
-  self->id = object_read_id (&megolm_inbound_kind, self->olm, error);
-  if (self->id == NULL)
-    return NULL;
-
-  return g_steal_pointer (&self);
-}
-
-/**
- * handset_megolm_inbound_new:
- *
- * Returns: the session of @session_key, or %NULL with
- * %HANDSET_OLM_ERROR_INVALID for a malformed key and
- * %HANDSET_OLM_ERROR_BAD_SIGNATURE for one its signature does not cover.
- */
-HandsetMegolmInbound *
-handset_megolm_inbound_new (const char *session_key, GError **error)
-{
-  g_return_val_if_fail (session_key != NULL, NULL);
-
-  return megolm_inbound_new_from_key (olm_init_inbound_group_session, session_key,
-                                      "No Megolm session could be made of the key", error);
-}
-
-HandsetMegolmInbound *
-handset_megolm_inbound_import (const char *exported_key, GError **error)
-{
-  g_return_val_if_fail (exported_key != NULL, NULL);
-
-  return megolm_inbound_new_from_key (olm_import_inbound_group_session, exported_key,
-                                      "No Megolm session could be imported", error);
-}
-
-HandsetMegolmInbound *
-handset_megolm_inbound_unpickle (const char *pickle, const guint8 *key, GError **error)
-{
-  g_autoptr (HandsetMegolmInbound) self = NULL;
-
-  g_return_val_if_fail (pickle != NULL, NULL);
-  g_return_val_if_fail (key != NULL, NULL);
-
-  self = g_new0 (HandsetMegolmInbound, 1);
-  self->olm = object_unpickle (&megolm_inbound_kind, pickle, key, &self->id, error);
-  return self->olm != NULL ? g_steal_pointer (&self) : NULL;
-}
-
-char *
-handset_megolm_inbound_pickle (HandsetMegolmInbound *self, const guint8 *key)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (key != NULL, NULL);
-
-  return object_pickle (&megolm_inbound_kind, self->olm, key);
-}
-
-const char *
-handset_megolm_inbound_get_id (HandsetMegolmInbound *self)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-
-  return self->id;
-}
-
-guint32
-handset_megolm_inbound_get_first_known_index (HandsetMegolmInbound *self)
-{
-  g_return_val_if_fail (self != NULL, 0);
-
-  return olm_inbound_group_session_first_known_index (self->olm);
-}
-
-/**
- * handset_megolm_inbound_decrypt:
- * @message_index: (out) (optional): the index the message was sent at
- *
- * Returns: the plaintext, or %NULL with %HANDSET_OLM_ERROR_UNKNOWN_INDEX
- * for a message older than the key held, %HANDSET_OLM_ERROR_BAD_MESSAGE
- * for one not of this session, damaged, or not text.
- */
-char *
-handset_megolm_inbound_decrypt (HandsetMegolmInbound *self,
-                                const char *ciphertext,
-                                guint32 *message_index,
-                                GError **error)
-{
-  char *copy;
-  char *plaintext;
-  gsize length;
-  size_t max_length;
-  size_t written;
-  uint32_t sent_index = 0;
-
-  g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (ciphertext != NULL, NULL);
-
-  if (!check_message (ciphertext, &length, error))
-    return NULL;
-
-  /* Both calls destroy their input: one copy each. */
-  copy = dup_input (ciphertext, length);
-  max_length = olm_group_decrypt_max_plaintext_length (self->olm, (uint8_t *) copy, length);
-  wipe_free (copy, length);
-  if (max_length == olm_error ())
-    {
-      set_object_error (error, &megolm_inbound_kind, self->olm, INPUT_MESSAGE,
-                        "The Megolm message could not be decrypted");
-      return NULL;
-    }
-
-  plaintext = g_malloc (max_length + 1);
-  copy = dup_input (ciphertext, length);
-  written = olm_group_decrypt (self->olm, (uint8_t *) copy, length, (uint8_t *) plaintext,
-                               max_length, &sent_index);
-  wipe_free (copy, length);
-  if (written == olm_error ())
-    {
-      set_object_error (error, &megolm_inbound_kind, self->olm, INPUT_MESSAGE,
-                        "The Megolm message could not be decrypted");
-      wipe_free (plaintext, max_length + 1);
-      return NULL;
-    }
-
-  plaintext = plaintext_to_string (plaintext, max_length + 1, written,
-                                   "The Megolm message is not text", error);
-  if (plaintext != NULL && message_index != NULL)
-    *message_index = sent_index;
-  return plaintext;
 }
 
 /* ------------------------------------------------------------ signing with a seed */
@@ -1599,9 +686,9 @@ handset_olm_sign_with_seed (const guint8 *seed,
           g_clear_pointer (&signature, g_free);
         }
     }
-  wipe_free (seed_copy, seed_length);
+  handset_olm_wipe_free (seed_copy, seed_length);
   olm_clear_pk_signing (signing);
-  wipe_free (memory, size);
+  handset_olm_wipe_free (memory, size);
   if (public_key != NULL && signature != NULL)
     *public_key = g_steal_pointer (&key);
   g_free (key);

@@ -2,9 +2,11 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Olm and Megolm, in Handset's own types. handset-olm.c is the only file
- * that includes libolm's headers: a move to another implementation of the
- * same protocols (vodozemac) changes that file alone.
+ * Olm and Megolm, in Handset's own types. handset-olm.c (with
+ * handset-olm-account.c, handset-olm-session.c and handset-megolm.c, which
+ * share handset-olm-private.h) are the only files that include libolm's
+ * headers: a move to another implementation of the same protocols
+ * (vodozemac) changes those files alone.
  *
  * Keys and messages are unpadded base64 strings, as on the wire. Pickles
  * are encrypted with a 32-byte key (HANDSET_OLM_PICKLE_KEY_SIZE).

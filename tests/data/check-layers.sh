@@ -4,7 +4,8 @@
 # above its own. crypto ← matrix ← call → media; media and crypto stand alone;
 # the files in src/ itself (the session, the application, the command line,
 # D-Bus) and src/ui are above them all. Only the media layer includes
-# GStreamer.
+# GStreamer, and only the files that wrap libolm (src/crypto/handset-olm*,
+# handset-megolm.c) include libolm's headers or their private header.
 set -eu
 top="$1"
 cd "$top/src"
@@ -41,6 +42,14 @@ for f in *.c *.h ui/*.c ui/*.h crypto/*.c crypto/*.h matrix/*.c matrix/*.h call/
     status=1
   fi
 done
+olm_wrappers="crypto/handset-olm.c crypto/handset-olm-account.c crypto/handset-olm-session.c crypto/handset-megolm.c crypto/handset-olm-private.h"
+for f in *.c *.h */*.c */*.h; do
+  case " $olm_wrappers " in *" $f "*) continue ;; esac
+  if grep -q -e '^#include <olm/' -e '^#include "handset-olm-private.h"' "$f"; then
+    echo "src/$f includes libolm, which only the files that wrap it may ($olm_wrappers)"
+    status=1
+  fi
+done
 # No two files include each other's header (a.c includes b.h, b.c a.h).
 cycles=$(python3 - <<'EOF'
 import glob, os, re
@@ -57,5 +66,5 @@ if [ -n "$cycles" ]; then
   echo "$cycles"
   status=1
 fi
-[ $status -ne 0 ] || echo "no include points upward or goes in a circle; only src/media includes GStreamer"
+[ $status -ne 0 ] || echo "no include points upward or goes in a circle; only src/media includes GStreamer; only the libolm wrappers include libolm"
 exit $status
