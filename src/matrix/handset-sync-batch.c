@@ -113,6 +113,22 @@ handset_event_get_age (JsonObject *event)
   return MAX (json_node_get_int (node), 0);
 }
 
+/* A count of the summary: a whole number ≥ 0, else -1. */
+static gint64
+get_count (JsonObject *object, const char *member)
+{
+  JsonNode *node;
+
+  if (object == NULL)
+    return -1;
+  node = json_object_get_member (object, member);
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64 || json_node_get_int (node) < 0)
+    return -1;
+
+  return MIN (json_node_get_int (node), G_MAXINT32);
+}
+
 static JsonArray *
 get_array (JsonObject *object, const char *member)
 {
@@ -200,6 +216,8 @@ collect_rooms (HandsetSyncBatch *self, JsonObject *rooms, const char *section)
       room->membership = membership;
       room->state = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
       room->timeline = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+      room->joined_count = -1;
+      room->invited_count = -1;
 
       if (membership == HANDSET_MEMBERSHIP_INVITE)
         {
@@ -208,7 +226,11 @@ collect_rooms (HandsetSyncBatch *self, JsonObject *rooms, const char *section)
         }
       else
         {
+          JsonObject *summary = handset_event_get_object (room_object, "summary");
+
           collect_events (self, handset_event_get_object (room_object, "state"), TRUE, room->state);
+          room->joined_count = get_count (summary, "m.joined_member_count");
+          room->invited_count = get_count (summary, "m.invited_member_count");
           timeline = handset_event_get_object (room_object, "timeline");
           collect_events (self, timeline, TRUE, room->timeline);
           if (timeline != NULL && json_object_has_member (timeline, "limited"))
@@ -365,6 +387,8 @@ handset_sync_batch_add_late_event (HandsetSyncBatch *self,
       room->membership = HANDSET_MEMBERSHIP_JOIN;
       room->state = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
       room->timeline = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+      room->joined_count = -1;
+      room->invited_count = -1;
       g_ptr_array_add (self->rooms, room);
     }
   g_ptr_array_add (room->timeline, json_object_ref (event));
