@@ -102,6 +102,7 @@ handset_room_store_load (HandsetStore *store,
       room->joined_count = sqlite3_column_int64 (stmt, 8);
       room->invited_count = sqlite3_column_int64 (stmt, 9);
       room->members_loaded = sqlite3_column_int (stmt, 10) != 0;
+      room->dirty = FALSE;
       g_hash_table_replace (rooms, g_strdup (room->room_id), room);
     }
   if (rc != SQLITE_DONE)

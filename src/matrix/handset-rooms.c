@@ -159,7 +159,6 @@ handset_rooms_handle_batch (HandsetRooms *self, HandsetSyncBatch *batch)
       if (room == NULL)
         {
           room = handset_room_new (sync_room->room_id);
-          handset_room_apply_summary (room, 0, 0); /* saved even if nothing else comes */
           g_hash_table_insert (self->joined, g_strdup (sync_room->room_id), room);
           g_hash_table_remove (self->left, sync_room->room_id);
           changed = TRUE;

@@ -33,6 +33,7 @@ struct _HandsetSync
   char *store_key;
   char *rooms_key; /* set when the rooms' state was saved with the position */
   char *query_filter;
+  char *query_filter_full; /* without lazy members */
   char *error_message;
   guint backoff_ms;
   guint retry_id;
@@ -95,6 +96,8 @@ static const char *const state_types[] = {
   NULL,
 };
 
+static char *filter_json (gboolean lazy_members);
+
 static void
 add_types (JsonBuilder *builder, const char *const *types)
 {
@@ -112,6 +115,14 @@ add_types (JsonBuilder *builder, const char *const *types)
  */
 char *
 handset_sync_filter_json (void)
+{
+  return filter_json (TRUE);
+}
+
+/* Lazy members leave out those the timeline does not name; a request for
+ * the whole state again (full_state, with no saved rooms) wants them all. */
+static char *
+filter_json (gboolean lazy_members)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonNode) root = NULL;
@@ -131,7 +142,7 @@ handset_sync_filter_json (void)
   json_builder_begin_object (builder);
   add_types (builder, state_types);
   json_builder_set_member_name (builder, "lazy_load_members");
-  json_builder_add_boolean_value (builder, TRUE);
+  json_builder_add_boolean_value (builder, lazy_members);
   json_builder_end_object (builder);
   json_builder_set_member_name (builder, "ephemeral");
   json_builder_begin_object (builder);
@@ -345,7 +356,9 @@ sync_once (HandsetSync *self)
 {
   g_autoptr (GString) query = g_string_new (NULL);
 
-  g_string_append_printf (query, "filter=%s", self->query_filter);
+  g_string_append_printf (query, "filter=%s",
+                          self->since != NULL && !self->have_state ? self->query_filter_full
+                                                                   : self->query_filter);
   if (self->since != NULL)
     {
       g_autofree char *since = g_uri_escape_string (self->since, NULL, FALSE);
@@ -416,6 +429,7 @@ handset_sync_finalize (GObject *object)
   g_free (self->store_key);
   g_free (self->rooms_key);
   g_free (self->query_filter);
+  g_free (self->query_filter_full);
   g_free (self->error_message);
 
   G_OBJECT_CLASS (handset_sync_parent_class)->finalize (object);
@@ -453,9 +467,11 @@ handset_sync_class_init (HandsetSyncClass *klass)
 static void
 handset_sync_init (HandsetSync *self)
 {
-  g_autofree char *filter = handset_sync_filter_json ();
+  g_autofree char *filter = filter_json (TRUE);
+  g_autofree char *full = filter_json (FALSE);
 
   self->query_filter = g_uri_escape_string (filter, NULL, FALSE);
+  self->query_filter_full = g_uri_escape_string (full, NULL, FALSE);
 }
 
 /**
