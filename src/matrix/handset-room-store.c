@@ -274,8 +274,8 @@ handset_room_store_delete_room (HandsetStore *store,
                                 const char *room_id,
                                 GError **error)
 {
-  return run (store, "DELETE FROM room_state WHERE account = ?1 AND room_id = ?2", account,
-              room_id, error) &&
+  return run (store, "DELETE FROM room_state WHERE account = ?1 AND room_id = ?2", account, room_id,
+              error) &&
          run (store, "DELETE FROM room_members WHERE account = ?1 AND room_id = ?2", account,
               room_id, error);
 }

@@ -53,8 +53,8 @@ handset_room_class_init (HandsetRoomClass *klass)
 static void
 handset_room_init (HandsetRoom *self)
 {
-  self->members =
-      g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) handset_room_member_free);
+  self->members = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) handset_room_member_free);
   self->joined_count = -1;
   self->invited_count = -1;
   self->dirty = TRUE; /* a new room is saved even when nothing else is known */

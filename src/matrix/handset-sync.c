@@ -380,6 +380,8 @@ sync_once (HandsetSync *self)
       g_string_append (query, "&timeout=0");
     }
 
+  g_debug ("Sync %s%s", self->since ? "from a position" : "from the start",
+           self->since && !self->have_state ? ", with the whole state" : "");
   handset_matrix_client_request_bytes_async (
       self->client, "GET", "/_matrix/client/v3/sync", query->str, NULL, HANDSET_REQUEST_AUTH,
       self->cancellable, sync_response_cb, g_object_ref (self));
