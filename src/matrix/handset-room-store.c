@@ -68,7 +68,7 @@ bind_nullable (sqlite3_stmt *stmt, int index, const char *value)
  * @rooms: room ID → #HandsetRoom, filled
  * @direct: (out) (transfer full) (nullable): the `m.direct` content kept
  *
- * Reads back what handset_room_store_save_room() wrote; the rooms come
+ * Reads back what handset_room_writer_save() wrote; the rooms come
  * with nothing marked as changed.
  */
 gboolean
@@ -151,59 +151,87 @@ handset_room_store_load (HandsetStore *store,
   return TRUE;
 }
 
-static gboolean
-save_member (HandsetStore *store,
-             sqlite3_stmt *stmt,
-             const char *account,
-             HandsetRoom *room,
-             const char *user_id,
-             GError **error)
+struct _HandsetRoomWriter
 {
-  HandsetRoomMember *member = g_hash_table_lookup (room->members, user_id);
+  HandsetStore *store;
+  char *account;
+  sqlite3_stmt *room;
+  sqlite3_stmt *member;
+};
 
-  if (member == NULL)
-    return TRUE;
-  sqlite3_reset (stmt);
-  sqlite3_bind_text (stmt, 1, account, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, room->room_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, user_id, -1, SQLITE_STATIC);
-  bind_nullable (stmt, 4, member->membership);
-  bind_nullable (stmt, 5, member->display_name);
-  bind_nullable (stmt, 6, member->avatar_url);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
+/**
+ * handset_room_writer_new:
+ *
+ * Statements prepared once for the many rooms of one save.
+ *
+ * Returns: (transfer full) (nullable): the writer, or %NULL with @error
+ */
+HandsetRoomWriter *
+handset_room_writer_new (HandsetStore *store, const char *account, GError **error)
+{
+  HandsetRoomWriter *writer = g_new0 (HandsetRoomWriter, 1);
+
+  writer->store = g_object_ref (store);
+  writer->account = g_strdup (account);
+  writer->room = prepare (store, "INSERT OR REPLACE INTO room_state (account, room_id, name, "
+                                 "avatar_url, join_rule, encrypted, rotation_ms, rotation_msgs, "
+                                 "history_visibility, joined_count, invited_count, "
+                                 "members_loaded) "
+                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+  writer->member = prepare (store, "INSERT OR REPLACE INTO room_members (account, room_id, "
+                                   "user_id, membership, display_name, avatar_url) "
+                                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  if (writer->room == NULL || writer->member == NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   _ ("The database %s cannot be written: %s"), handset_store_get_path (store),
-                   sqlite3_errmsg (handset_store_get_db (store)));
-      return FALSE;
+      failed (store, NULL, error);
+      handset_room_writer_free (writer);
+      return NULL;
     }
 
-  return TRUE;
+  return writer;
+}
+
+void
+handset_room_writer_free (HandsetRoomWriter *writer)
+{
+  sqlite3_finalize (writer->room);
+  sqlite3_finalize (writer->member);
+  g_object_unref (writer->store);
+  g_free (writer->account);
+  g_free (writer);
+}
+
+static gboolean
+step (HandsetRoomWriter *writer, sqlite3_stmt *stmt, GError **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+  if (rc == SQLITE_DONE)
+    return TRUE;
+
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _ ("The database %s cannot be written: %s"),
+               handset_store_get_path (writer->store),
+               sqlite3_errmsg (handset_store_get_db (writer->store)));
+  return FALSE;
 }
 
 /**
- * handset_room_store_save_room:
+ * handset_room_writer_save:
  *
  * Writes what changed in @room since it was last saved or loaded, and
  * marks it saved. Call it inside a transaction.
  */
 gboolean
-handset_room_store_save_room (HandsetStore *store,
-                              const char *account,
-                              HandsetRoom *room,
-                              GError **error)
+handset_room_writer_save (HandsetRoomWriter *writer, HandsetRoom *room, GError **error)
 {
   sqlite3_stmt *stmt;
 
   if (room->dirty)
     {
-      stmt = prepare (store, "INSERT OR REPLACE INTO room_state (account, room_id, name, "
-                             "avatar_url, join_rule, encrypted, rotation_ms, rotation_msgs, "
-                             "history_visibility, joined_count, invited_count, members_loaded) "
-                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
-      if (stmt == NULL)
-        return failed (store, NULL, error);
-      sqlite3_bind_text (stmt, 1, account, -1, SQLITE_STATIC);
+      stmt = writer->room;
+      sqlite3_bind_text (stmt, 1, writer->account, -1, SQLITE_STATIC);
       sqlite3_bind_text (stmt, 2, room->room_id, -1, SQLITE_STATIC);
       bind_nullable (stmt, 3, room->name);
       bind_nullable (stmt, 4, room->avatar_url);
@@ -215,9 +243,8 @@ handset_room_store_save_room (HandsetStore *store,
       sqlite3_bind_int64 (stmt, 10, room->joined_count);
       sqlite3_bind_int64 (stmt, 11, room->invited_count);
       sqlite3_bind_int (stmt, 12, room->members_loaded);
-      if (sqlite3_step (stmt) != SQLITE_DONE)
-        return failed (store, stmt, error);
-      sqlite3_finalize (stmt);
+      if (!step (writer, stmt, error))
+        return FALSE;
       room->dirty = FALSE;
     }
 
@@ -226,19 +253,23 @@ handset_room_store_save_room (HandsetStore *store,
       GHashTableIter iter;
       gpointer user_id;
 
-      stmt = prepare (store, "INSERT OR REPLACE INTO room_members (account, room_id, user_id, "
-                             "membership, display_name, avatar_url) "
-                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-      if (stmt == NULL)
-        return failed (store, NULL, error);
+      stmt = writer->member;
       g_hash_table_iter_init (&iter, room->changed_members);
       while (g_hash_table_iter_next (&iter, &user_id, NULL))
-        if (!save_member (store, stmt, account, room, user_id, error))
-          {
-            sqlite3_finalize (stmt);
+        {
+          HandsetRoomMember *member = g_hash_table_lookup (room->members, user_id);
+
+          if (member == NULL)
+            continue;
+          sqlite3_bind_text (stmt, 1, writer->account, -1, SQLITE_STATIC);
+          sqlite3_bind_text (stmt, 2, room->room_id, -1, SQLITE_STATIC);
+          sqlite3_bind_text (stmt, 3, user_id, -1, SQLITE_STATIC);
+          bind_nullable (stmt, 4, member->membership);
+          bind_nullable (stmt, 5, member->display_name);
+          bind_nullable (stmt, 6, member->avatar_url);
+          if (!step (writer, stmt, error))
             return FALSE;
-          }
-      sqlite3_finalize (stmt);
+        }
       g_clear_pointer (&room->changed_members, g_hash_table_unref);
     }
 

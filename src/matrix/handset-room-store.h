@@ -16,10 +16,12 @@ gboolean handset_room_store_load (HandsetStore *store,
                                   GHashTable *rooms,
                                   JsonObject **direct,
                                   GError **error);
-gboolean handset_room_store_save_room (HandsetStore *store,
-                                       const char *account,
-                                       HandsetRoom *room,
-                                       GError **error);
+typedef struct _HandsetRoomWriter HandsetRoomWriter;
+
+HandsetRoomWriter *
+handset_room_writer_new (HandsetStore *store, const char *account, GError **error);
+gboolean handset_room_writer_save (HandsetRoomWriter *writer, HandsetRoom *room, GError **error);
+void handset_room_writer_free (HandsetRoomWriter *writer);
 gboolean handset_room_store_delete_room (HandsetStore *store,
                                          const char *account,
                                          const char *room_id,
@@ -29,5 +31,7 @@ gboolean handset_room_store_save_direct (HandsetStore *store,
                                          JsonObject *direct,
                                          GError **error);
 gboolean handset_room_store_forget (HandsetStore *store, const char *account, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HandsetRoomWriter, handset_room_writer_free)
 
 G_END_DECLS

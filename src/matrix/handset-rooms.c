@@ -294,11 +294,15 @@ handset_rooms_load (HandsetRooms *self, HandsetStore *store, const char *account
 gboolean
 handset_rooms_save (HandsetRooms *self, HandsetStore *store, const char *account, GError **error)
 {
+  g_autoptr (HandsetRoomWriter) writer = NULL;
   GHashTableIter iter;
   gpointer key, value;
 
   g_return_val_if_fail (HANDSET_IS_ROOMS (self), FALSE);
 
+  writer = handset_room_writer_new (store, account, error);
+  if (writer == NULL)
+    return FALSE;
   g_hash_table_iter_init (&iter, self->left);
   while (g_hash_table_iter_next (&iter, &key, NULL))
     if (!handset_room_store_delete_room (store, account, key, error))
@@ -307,7 +311,7 @@ handset_rooms_save (HandsetRooms *self, HandsetStore *store, const char *account
 
   g_hash_table_iter_init (&iter, self->joined);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (!handset_room_store_save_room (store, account, value, error))
+    if (!handset_room_writer_save (writer, value, error))
       return FALSE;
 
   if (self->direct_changed && self->direct != NULL &&
