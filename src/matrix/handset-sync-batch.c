@@ -16,6 +16,7 @@
 #include "handset-json.h"
 #include "handset-matrix-error.h"
 #include "handset-sync-batch.h"
+#include "handset-sync-json.h"
 
 struct _HandsetSyncBatch
 {
@@ -283,33 +284,37 @@ handset_sync_batch_new_from_bytes (GBytes *bytes,
                                    gint64 received_us,
                                    GError **error)
 {
-  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr (GError) local_error = NULL;
+  /* What no part of Handset reads, above the events: not built. */
+  static const char *const unread[] = {
+    "ephemeral", "unread_notifications", "unread_thread_notifications", "presence", NULL,
+  };
+  g_autoptr (JsonNode) root_node = NULL;
   g_autoptr (HandsetSyncBatch) self = NULL;
-  JsonNode *root_node;
   JsonObject *root;
   const char *next_batch;
+  gboolean too_deep = FALSE;
+  gsize offset = 0;
 
-  if (bytes != NULL && !handset_json_depth_ok (g_bytes_get_data (bytes, NULL),
-                                               g_bytes_get_size (bytes), HANDSET_JSON_MAX_DEPTH))
+  /* Read in one pass from the response's bytes, without a copy of them;
+   * the tree above the events goes when this returns. */
+  if (bytes != NULL && g_bytes_get_size (bytes) > 0)
+    root_node = handset_sync_json_parse (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                         HANDSET_JSON_MAX_DEPTH, unread, 4, &too_deep, &offset);
+  if (too_deep)
     {
       g_set_error_literal (error, HANDSET_MATRIX_ERROR, HANDSET_MATRIX_ERROR_BAD_RESPONSE,
                            _ ("The homeserver sent a sync answer nested too deep to read"));
       return NULL;
     }
-  if (bytes == NULL || g_bytes_get_size (bytes) == 0 ||
-      !json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL),
-                                   (gssize) g_bytes_get_size (bytes), &local_error))
+  if (root_node == NULL)
     {
       g_set_error (error, HANDSET_MATRIX_ERROR, HANDSET_MATRIX_ERROR_BAD_RESPONSE,
-                   _ ("The homeserver sent a sync answer that is not valid JSON%s%s"),
-                   local_error ? ": " : "", local_error ? local_error->message : "");
+                   _ ("The homeserver sent a sync answer that is not valid JSON (at byte %zu)"),
+                   offset);
       return NULL;
     }
 
-  root_node = json_parser_get_root (parser);
-  root =
-      (root_node && JSON_NODE_HOLDS_OBJECT (root_node)) ? json_node_get_object (root_node) : NULL;
+  root = JSON_NODE_HOLDS_OBJECT (root_node) ? json_node_get_object (root_node) : NULL;
   next_batch = handset_event_get_string (root, "next_batch");
   if (next_batch == NULL || *next_batch == '\0')
     {
