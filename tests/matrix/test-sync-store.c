@@ -238,6 +238,18 @@ test_summary_counts (void)
   g_assert_true (handset_room_set_members (room, json_node_get_array (chunk)));
   g_assert_true (handset_room_get_members_loaded (room));
   g_assert_cmpuint (handset_room_get_n_members (room), ==, 2);
+
+  /* A gap in the timeline may hide who came or went: the list is fetched
+   * again before the next encrypted event. */
+  {
+    g_autoptr (HandsetSyncBatch) gap =
+        batch_from ("{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!g:x\":{\"timeline\":{"
+                    "\"limited\":true,\"events\":[]}}}}}",
+                    "s1");
+
+    handset_rooms_handle_batch (rooms, gap);
+    g_assert_false (handset_room_get_members_loaded (room));
+  }
 }
 
 /* ------------------------------------------------------------ live */
