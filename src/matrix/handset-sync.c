@@ -266,6 +266,8 @@ handle_failure (HandsetSync *self, GError *error)
 static gboolean
 save_position (HandsetSync *self, GError **error)
 {
+  gint64 start = g_get_monotonic_time ();
+
   if (self->store == NULL || self->store_key == NULL)
     return TRUE;
 
@@ -276,7 +278,11 @@ save_position (HandsetSync *self, GError **error)
       handset_store_set (self->store, self->store_key, self->since, error) &&
       handset_store_set (self->store, self->rooms_key, self->rooms ? "1" : NULL, error) &&
       handset_store_commit (self->store, error))
-    return TRUE;
+    {
+      g_debug ("Position saved in %" G_GINT64_FORMAT " ms",
+               (g_get_monotonic_time () - start) / 1000);
+      return TRUE;
+    }
 
   handset_store_rollback (self->store);
   return FALSE;
