@@ -265,6 +265,7 @@ handset_rooms_load (HandsetRooms *self, HandsetStore *store, const char *account
   g_autoptr (GHashTable) rooms =
       g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   JsonObject *direct = NULL;
+  gint64 start = g_get_monotonic_time ();
 
   g_return_val_if_fail (HANDSET_IS_ROOMS (self), FALSE);
 
@@ -277,7 +278,8 @@ handset_rooms_load (HandsetRooms *self, HandsetStore *store, const char *account
   self->direct = direct;
   g_hash_table_remove_all (self->left);
   self->direct_changed = FALSE;
-  g_debug ("%u rooms restored", g_hash_table_size (self->joined));
+  g_debug ("%u rooms restored in %" G_GINT64_FORMAT " ms", g_hash_table_size (self->joined),
+           (g_get_monotonic_time () - start) / 1000);
 
   if (g_hash_table_size (self->joined) > 0 || self->direct != NULL)
     g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
