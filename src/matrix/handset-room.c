@@ -455,3 +455,23 @@ handset_room_set_members (HandsetRoom *self, JsonArray *chunk)
 
   return changed;
 }
+
+/**
+ * handset_room_mark_unsaved:
+ *
+ * Marks the whole room as not saved, members and all: after a save that
+ * failed, so that the next one writes everything again.
+ */
+void
+handset_room_mark_unsaved (HandsetRoom *self)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  self->dirty = TRUE;
+  if (self->changed_members == NULL)
+    self->changed_members = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_hash_table_iter_init (&iter, self->members);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_hash_table_add (self->changed_members, g_strdup (key));
+}

@@ -33,6 +33,7 @@ void handset_room_set_members_loaded (HandsetRoom *self, gboolean loaded);
 
 gboolean handset_room_apply_state_event (HandsetRoom *self, JsonObject *event);
 gboolean handset_room_set_members (HandsetRoom *self, JsonArray *chunk);
+void handset_room_mark_unsaved (HandsetRoom *self);
 gboolean handset_room_apply_summary (HandsetRoom *self, gint64 joined, gint64 invited);
 
 G_END_DECLS

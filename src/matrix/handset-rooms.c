@@ -31,6 +31,7 @@ struct _HandsetRooms
   /* Not saved yet */
   GHashTable *left; /* room IDs */
   gboolean direct_changed;
+  gboolean unsaved; /* a save is not known to be committed */
 
   GHashTable *loading; /* room ID → GPtrArray of GTask, waiting for /members */
 };
@@ -278,6 +279,7 @@ handset_rooms_load (HandsetRooms *self, HandsetStore *store, const char *account
   self->direct = direct;
   g_hash_table_remove_all (self->left);
   self->direct_changed = FALSE;
+  self->unsaved = FALSE;
   g_debug ("%u rooms restored in %" G_GINT64_FORMAT " ms", g_hash_table_size (self->joined),
            (g_get_monotonic_time () - start) / 1000);
 
@@ -291,7 +293,8 @@ handset_rooms_load (HandsetRooms *self, HandsetStore *store, const char *account
  * handset_rooms_save:
  *
  * Writes what changed since the last save or load. handset-sync calls it
- * inside the transaction that stores the sync position.
+ * inside the transaction that stores the sync position, and
+ * handset_rooms_saved() once that is committed.
  */
 gboolean
 handset_rooms_save (HandsetRooms *self, HandsetStore *store, const char *account, GError **error)
@@ -301,6 +304,19 @@ handset_rooms_save (HandsetRooms *self, HandsetStore *store, const char *account
   gpointer key, value;
 
   g_return_val_if_fail (HANDSET_IS_ROOMS (self), FALSE);
+
+  /* The last save was rolled back, and what it had marked saved with it:
+   * everything is written again, over nothing. */
+  if (self->unsaved)
+    {
+      if (!handset_room_store_forget (store, account, error))
+        return FALSE;
+      g_hash_table_iter_init (&iter, self->joined);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        handset_room_mark_unsaved (value);
+      self->direct_changed = TRUE;
+    }
+  self->unsaved = TRUE; /* until this save is committed */
 
   writer = handset_room_writer_new (store, account, error);
   if (writer == NULL)
@@ -325,6 +341,20 @@ handset_rooms_save (HandsetRooms *self, HandsetStore *store, const char *account
 }
 
 /**
+ * handset_rooms_saved:
+ *
+ * The transaction of the last handset_rooms_save() was committed; without
+ * this, the next save writes everything again.
+ */
+void
+handset_rooms_saved (HandsetRooms *self)
+{
+  g_return_if_fail (HANDSET_IS_ROOMS (self));
+
+  self->unsaved = FALSE;
+}
+
+/**
  * handset_rooms_forget:
  *
  * Forgets every room, in memory and in @store (at logout, or before a
@@ -339,6 +369,7 @@ handset_rooms_forget (HandsetRooms *self, HandsetStore *store, GError **error)
   g_hash_table_remove_all (self->left);
   g_clear_pointer (&self->direct, json_object_unref);
   self->direct_changed = FALSE;
+  self->unsaved = FALSE;
 
   return store == NULL || handset_room_store_forget (store, NULL, error);
 }

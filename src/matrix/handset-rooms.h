@@ -27,6 +27,7 @@ gboolean
 handset_rooms_load (HandsetRooms *self, HandsetStore *store, const char *account, GError **error);
 gboolean
 handset_rooms_save (HandsetRooms *self, HandsetStore *store, const char *account, GError **error);
+void handset_rooms_saved (HandsetRooms *self);
 gboolean handset_rooms_forget (HandsetRooms *self, HandsetStore *store, GError **error);
 
 void handset_rooms_load_members_async (HandsetRooms *self,

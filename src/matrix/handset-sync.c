@@ -279,6 +279,8 @@ save_position (HandsetSync *self, GError **error)
       handset_store_set (self->store, self->rooms_key, self->rooms ? "1" : NULL, error) &&
       handset_store_commit (self->store, error))
     {
+      if (self->rooms != NULL)
+        handset_rooms_saved (self->rooms);
       g_debug ("Position saved in %" G_GINT64_FORMAT " ms",
                (g_get_monotonic_time () - start) / 1000);
       return TRUE;
