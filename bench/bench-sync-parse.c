@@ -12,9 +12,12 @@
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "handset-json.h"
 #include "handset-sync-batch.h"
 
 #define N_ROOMS  100
@@ -106,98 +109,174 @@ compare_doubles (const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
+/* The previous reader, the baseline: the nesting checked in a pass of its
+ * own, then json-glib's JsonParser builds the whole tree. */
+static gboolean
+parse_before (GBytes *bytes)
+{
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  gsize size;
+  const char *data = g_bytes_get_data (bytes, &size);
+
+  return handset_json_depth_ok (data, size, HANDSET_JSON_MAX_DEPTH) &&
+         json_parser_load_from_data (parser, data, (gssize) size, NULL) &&
+         json_parser_steal_root (parser) != NULL;
+}
+
+/* Each run parses in a fresh child process, so memory that the allocator
+ * kept from an earlier run cannot hide this run's peak. */
+static double
+cpu_seconds (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* One run in a fresh child process, so memory that the allocator kept
+ * from an earlier run cannot hide this run's peak: result[0] events,
+ * [1] events per second of wall time, [2] peak growth in MB, [3] events
+ * per second of the process's CPU time (the machine may be shared). */
+static gboolean
+run_once (GBytes *bytes, gboolean before, guint n_events, double result[4])
+{
+  int fds[2];
+  pid_t pid;
+
+  if (pipe (fds) != 0 || (pid = fork ()) < 0)
+    {
+      perror ("bench-sync-parse");
+      return FALSE;
+    }
+
+  if (pid == 0)
+    {
+      g_autoptr (GError) error = NULL;
+      HandsetSyncBatch *batch = NULL;
+      gboolean can_reset;
+      long before_kb;
+      gint64 start, end;
+      double cpu;
+
+      close (fds[0]);
+      can_reset = reset_peak ();
+      before_kb = current_rss_kb ();
+      cpu = cpu_seconds ();
+      start = g_get_monotonic_time ();
+      if (before)
+        {
+          if (!parse_before (bytes))
+            _exit (1);
+        }
+      else
+        {
+          batch = handset_sync_batch_new_from_bytes (bytes, "s1", start, &error);
+        }
+      end = g_get_monotonic_time ();
+      cpu = cpu_seconds () - cpu;
+      if (!before && batch == NULL)
+        {
+          g_printerr ("bench-sync-parse: %s\n", error->message);
+          _exit (1);
+        }
+      result[0] = before ? n_events : handset_sync_batch_get_n_events (batch);
+      result[1] = result[0] / ((end - start) / (double) G_USEC_PER_SEC);
+      result[2] = can_reset ? (peak_rss_kb () - before_kb) / 1024.0 : -1;
+      result[3] = result[0] / cpu;
+      if (write (fds[1], result, 4 * sizeof (double)) != 4 * sizeof (double))
+        _exit (1);
+      _exit (0);
+    }
+
+  close (fds[1]);
+  if (read (fds[0], result, 4 * sizeof (double)) != 4 * sizeof (double))
+    {
+      g_printerr ("bench-sync-parse: a run failed\n");
+      return FALSE;
+    }
+  close (fds[0]);
+  waitpid (pid, NULL, 0);
+
+  return TRUE;
+}
+
+static void
+row (const char *figure, double *values, guint runs, int decimals, const char *how)
+{
+  qsort (values, runs, sizeof (double), compare_doubles);
+  printf ("| %s | %.*f | %.*f | %.*f | %u | %s |\n", figure, decimals, values[runs / 2], decimals,
+          values[0], decimals, values[runs - 1], runs, how);
+}
+
 int
 main (int argc, char *argv[])
 {
   guint runs = argc > 1 ? (guint) atoi (argv[1]) : 5;
   g_autoptr (GBytes) bytes = NULL;
-  double *rates, *peaks;
-  gboolean can_reset = FALSE;
+  /* [new, before][wall rate, CPU rate, peak] per run */
+  g_autofree double *figures[2][3] = { { NULL } };
   guint n_events = 0;
+  double size_mb;
+  g_autofree char *how = NULL;
 
   runs = MAX (runs, 5);
-  rates = g_new0 (double, runs);
-  peaks = g_new0 (double, runs);
+  for (guint k = 0; k < 2; k++)
+    for (guint f = 0; f < 3; f++)
+      figures[k][f] = g_new0 (double, runs);
   bytes = generate ();
+  size_mb = g_bytes_get_size (bytes) / 1e6;
 
-  /* Each run parses in a fresh child process, so memory that the
-   * allocator kept from an earlier run cannot hide this run's peak. */
+  /* The two readers take turns, so that a change in the machine's load
+   * falls on both. */
   for (guint i = 0; i < runs; i++)
-    {
-      int fds[2];
-      pid_t pid;
-      double result[3];
+    for (guint k = 0; k < 2; k++)
+      {
+        double result[4];
 
-      if (pipe (fds) != 0 || (pid = fork ()) < 0)
-        {
-          perror ("bench-sync-parse");
+        if (!run_once (bytes, k == 1, n_events, result))
           return 1;
-        }
-
-      if (pid == 0)
-        {
-          g_autoptr (GError) error = NULL;
-          HandsetSyncBatch *batch;
-          long before;
-          gint64 start, end;
-
-          close (fds[0]);
-          can_reset = reset_peak ();
-          before = current_rss_kb ();
-          start = g_get_monotonic_time ();
-          batch = handset_sync_batch_new_from_bytes (bytes, "s1", start, &error);
-          end = g_get_monotonic_time ();
-          if (batch == NULL)
-            {
-              g_printerr ("bench-sync-parse: %s\n", error->message);
-              _exit (1);
-            }
-          result[0] = handset_sync_batch_get_n_events (batch);
-          result[1] = result[0] / ((end - start) / (double) G_USEC_PER_SEC);
-          result[2] = can_reset ? (peak_rss_kb () - before) / 1024.0 : -1;
-          if (write (fds[1], result, sizeof result) != sizeof result)
-            _exit (1);
-          _exit (0);
-        }
-
-      close (fds[1]);
-      if (read (fds[0], result, sizeof result) != sizeof result)
-        {
-          g_printerr ("bench-sync-parse: run %u failed\n", i);
-          return 1;
-        }
-      close (fds[0]);
-      waitpid (pid, NULL, 0);
-      n_events = (guint) result[0];
-      rates[i] = result[1];
-      peaks[i] = result[2];
-    }
-
-  qsort (rates, runs, sizeof (double), compare_doubles);
-  qsort (peaks, runs, sizeof (double), compare_doubles);
+        if (k == 0)
+          n_events = (guint) result[0];
+        figures[k][0][i] = result[1];
+        figures[k][1][i] = result[3];
+        figures[k][2][i] = result[2];
+      }
 
   if (argc <= 2)
     {
       printf ("| figure | median | min | max | runs | how it was measured |\n");
       printf ("|---|---|---|---|---|---|\n");
     }
-  printf ("| /sync parse rate (events/s) | %.0f | %.0f | %.0f | %u | "
-          "handset_sync_batch_new_from_bytes() on a generated response of %.1f MB with %u events "
-          "in %u rooms; wall time of the call, g_get_monotonic_time() |\n",
-          rates[runs / 2], rates[0], rates[runs - 1], runs, g_bytes_get_size (bytes) / 1e6,
-          n_events, N_ROOMS);
-  if (peaks[0] >= 0)
-    printf ("| /sync parse peak memory (MB) | %.1f | %.1f | %.1f | %u | growth of the resident "
-            "high-water mark (VmHWM, reset through /proc/self/clear_refs) over the resident size "
-            "before the call, the input already in memory |\n",
-            peaks[runs / 2], peaks[0], peaks[runs - 1], runs);
+  how = g_strdup_printf ("handset_sync_batch_new_from_bytes() on a generated response of %.1f MB "
+                         "with %u events in %u rooms; events over the process's CPU time during "
+                         "the call (CLOCK_PROCESS_CPUTIME_ID), each run in a new process",
+                         size_mb, n_events, N_ROOMS);
+  row ("/sync parse rate, CPU time (events/s)", figures[0][1], runs, 0, how);
+  row ("/sync parse rate before, CPU time (events/s)", figures[1][1], runs, 0,
+       "baseline, runs taking turns with the above: the previous reader (nesting checked in a "
+       "pass of its own, then json-glib's JsonParser builds the whole tree)");
+  row ("/sync parse rate, wall time (events/s)", figures[0][0], runs, 0,
+       "as above, over the call's wall time (g_get_monotonic_time())");
+  row ("/sync parse rate before, wall time (events/s)", figures[1][0], runs, 0,
+       "baseline, over the call's wall time");
+  if (figures[0][2][0] >= 0)
+    {
+      g_free (how);
+      how = g_strdup_printf ("growth of the resident high-water mark (VmHWM, reset through "
+                             "/proc/self/clear_refs) over the resident size before the call, the "
+                             "input (%.1f MB) already in memory",
+                             size_mb);
+      row ("/sync parse peak memory (MB)", figures[0][2], runs, 1, how);
+      row ("/sync parse peak memory before (MB)", figures[1][2], runs, 1,
+           "baseline, measured as above");
+    }
   else
-    printf ("| /sync parse peak memory (MB) | n/a | n/a | n/a | %u | /proc/self/clear_refs "
-            "cannot be written here |\n",
-            runs);
-
-  g_free (rates);
-  g_free (peaks);
+    {
+      printf ("| /sync parse peak memory (MB) | n/a | n/a | n/a | %u | /proc/self/clear_refs "
+              "cannot be written here |\n",
+              runs);
+    }
 
   return 0;
 }

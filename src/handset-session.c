@@ -289,6 +289,9 @@ encryption_started_cb (GObject *object, GAsyncResult *result, gpointer user_data
     return;
   g_signal_handlers_disconnect_by_func (sync, batch_cb, self);
   g_signal_connect (sync, "batch", G_CALLBACK (batch_cb), self);
+  /* The rooms are saved with each position, and come back from the
+   * database when the sync resumes from a stored one. */
+  handset_sync_set_rooms (sync, self->rooms);
   handset_sync_start (sync);
 }
 
@@ -354,6 +357,7 @@ handset_session_stop (HandsetSession *self)
     {
       g_signal_handlers_disconnect_by_func (sync, batch_cb, self);
       handset_sync_stop (sync);
+      handset_sync_set_rooms (sync, NULL);
     }
   if (self->turn != NULL)
     handset_turn_stop (self->turn);

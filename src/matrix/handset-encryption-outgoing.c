@@ -135,6 +135,20 @@ job_query_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+job_members_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  JobRef *ref = user_data;
+  g_autoptr (GError) error = NULL;
+
+  /* Without the whole list, the members a sync named still get the key. */
+  if (!handset_rooms_load_members_finish (HANDSET_ROOMS (object), result, &error))
+    g_message ("The members of %s could not be fetched: %s", ref->room_id, error->message);
+  if (!ref->self->stopped)
+    prepare_job (ref->self, ref->room_id);
+  job_ref_free (ref);
+}
+
+static void
 job_claim_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
   JobRef *ref = user_data;
@@ -214,6 +228,17 @@ prepare_job (HandsetEncryption *self, const char *room_id)
 
   if (job == NULL)
     return;
+
+  /* 0. Every member, not only those the lazy sync named: fetched once
+   * per room, before its first encrypted event (as matrix-js-sdk does). */
+  room = handset_rooms_lookup (self->rooms, room_id);
+  if (room != NULL && !handset_room_get_members_loaded (room) && !job->members_fetched)
+    {
+      job->members_fetched = TRUE;
+      handset_rooms_load_members_async (self->rooms, self->client, room_id, NULL, job_members_cb,
+                                        job_ref_new (self, room_id));
+      return;
+    }
   users = recipients (self, room_id);
   handset_crypto_machine_track_users (self->machine, (const char *const *) users->pdata);
 

@@ -31,7 +31,8 @@ typedef struct
   char *type;
   JsonObject *content;
   GTask *task;
-  gboolean queried; /* device keys were fetched for it once */
+  gboolean queried;         /* device keys were fetched for it once */
+  gboolean members_fetched; /* the room's whole member list was asked for */
 } SendJob;
 
 struct _HandsetEncryption

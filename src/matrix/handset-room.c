@@ -4,41 +4,23 @@
  *
  * What Handset knows of one room from its state: name, avatar, join rule,
  * encryption, and who is in it (joined or invited) under which name.
+ * Members are loaded lazily: a sync names those who matter to its
+ * timeline and the room's summary counts the rest; the whole list is
+ * fetched once when encryption needs it (handset_rooms_load_members_async()).
+ * What changed since the last save is marked for handset-room-store.
  */
 
 #define G_LOG_DOMAIN "Handset-Matrix"
 
 #include "config.h"
 
-#include "handset-room.h"
+#include "handset-room-private.h"
 #include "handset-sync-batch.h"
-
-typedef struct
-{
-  char *membership;
-  char *display_name;
-  char *avatar_url;
-} Member;
-
-struct _HandsetRoom
-{
-  GObject parent_instance;
-
-  char *room_id;
-  char *name;
-  char *avatar_url;
-  char *join_rule;
-  gboolean encrypted;
-  gint64 rotation_period_ms; /* 0: the default */
-  gint64 rotation_period_msgs;
-  char *history_visibility;
-  GHashTable *members; /* user ID → Member */
-};
 
 G_DEFINE_FINAL_TYPE (HandsetRoom, handset_room, G_TYPE_OBJECT)
 
-static void
-member_free (Member *member)
+void
+handset_room_member_free (HandsetRoomMember *member)
 {
   g_free (member->membership);
   g_free (member->display_name);
@@ -57,6 +39,7 @@ handset_room_finalize (GObject *object)
   g_free (self->join_rule);
   g_free (self->history_visibility);
   g_hash_table_unref (self->members);
+  g_clear_pointer (&self->changed_members, g_hash_table_unref);
 
   G_OBJECT_CLASS (handset_room_parent_class)->finalize (object);
 }
@@ -70,8 +53,11 @@ handset_room_class_init (HandsetRoomClass *klass)
 static void
 handset_room_init (HandsetRoom *self)
 {
-  self->members =
-      g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) member_free);
+  self->members = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) handset_room_member_free);
+  self->joined_count = -1;
+  self->invited_count = -1;
+  self->dirty = TRUE; /* a new room is saved even when nothing else is known */
 }
 
 HandsetRoom *
@@ -167,7 +153,7 @@ handset_room_get_history_visibility (HandsetRoom *self)
 const char *
 handset_room_get_membership (HandsetRoom *self, const char *user_id)
 {
-  Member *member = g_hash_table_lookup (self->members, user_id);
+  HandsetRoomMember *member = g_hash_table_lookup (self->members, user_id);
 
   return member ? member->membership : NULL;
 }
@@ -180,7 +166,7 @@ handset_room_get_membership (HandsetRoom *self, const char *user_id)
 const char *
 handset_room_get_member_name (HandsetRoom *self, const char *user_id)
 {
-  Member *member = g_hash_table_lookup (self->members, user_id);
+  HandsetRoomMember *member = g_hash_table_lookup (self->members, user_id);
 
   return member ? member->display_name : NULL;
 }
@@ -193,13 +179,13 @@ handset_room_get_member_name (HandsetRoom *self, const char *user_id)
 const char *
 handset_room_get_member_avatar_url (HandsetRoom *self, const char *user_id)
 {
-  Member *member = g_hash_table_lookup (self->members, user_id);
+  HandsetRoomMember *member = g_hash_table_lookup (self->members, user_id);
 
   return member ? member->avatar_url : NULL;
 }
 
 static gboolean
-is_present (Member *member)
+is_present (HandsetRoomMember *member)
 {
   return g_strcmp0 (member->membership, "join") == 0 ||
          g_strcmp0 (member->membership, "invite") == 0;
@@ -208,7 +194,9 @@ is_present (Member *member)
 /**
  * handset_room_get_n_members:
  *
- * Returns: how many users have joined or are invited
+ * Returns: how many users have joined or are invited: counted when the
+ *   whole list is known, else as the room's summary says (members are
+ *   loaded lazily), else counted among those known
  */
 guint
 handset_room_get_n_members (HandsetRoom *self)
@@ -217,11 +205,67 @@ handset_room_get_n_members (HandsetRoom *self)
   gpointer value;
   guint n = 0;
 
+  if (!self->members_loaded && self->joined_count >= 0)
+    return (guint) (self->joined_count + MAX (self->invited_count, 0));
+
   g_hash_table_iter_init (&iter, self->members);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     n += is_present (value);
 
   return n;
+}
+
+/**
+ * handset_room_get_members_loaded:
+ *
+ * Returns: whether every member is known, not only those a lazy sync named
+ */
+gboolean
+handset_room_get_members_loaded (HandsetRoom *self)
+{
+  return self->members_loaded;
+}
+
+/**
+ * handset_room_set_members_loaded:
+ *
+ * Marks the member list whole (after `/members`), or no longer whole
+ * (after a gap in the timeline, which may hide changes).
+ */
+void
+handset_room_set_members_loaded (HandsetRoom *self, gboolean loaded)
+{
+  if (self->members_loaded == loaded)
+    return;
+  self->members_loaded = loaded;
+  self->dirty = TRUE;
+}
+
+/**
+ * handset_room_apply_summary:
+ * @joined: `m.joined_member_count`, or -1 when the sync left it out
+ * @invited: `m.invited_member_count`, or -1
+ *
+ * Returns: whether the counts changed
+ */
+gboolean
+handset_room_apply_summary (HandsetRoom *self, gint64 joined, gint64 invited)
+{
+  gboolean changed = FALSE;
+
+  if (joined >= 0 && joined != self->joined_count)
+    {
+      self->joined_count = joined;
+      changed = TRUE;
+    }
+  if (invited >= 0 && invited != self->invited_count)
+    {
+      self->invited_count = invited;
+      changed = TRUE;
+    }
+  self->dirty |= changed;
+
+  return changed;
 }
 
 static int
@@ -266,16 +310,8 @@ replace_string (char **field, const char *value)
   return TRUE;
 }
 
-/**
- * handset_room_apply_state_event:
- *
- * Applies a state event (one with a `state_key`); anything else is
- * ignored.
- *
- * Returns: whether what the room shows changed
- */
-gboolean
-handset_room_apply_state_event (HandsetRoom *self, JsonObject *event)
+static gboolean
+apply_state_event (HandsetRoom *self, JsonObject *event)
 {
   const char *type = handset_event_get_string (event, "type");
   const char *state_key = handset_event_get_string (event, "state_key");
@@ -287,7 +323,7 @@ handset_room_apply_state_event (HandsetRoom *self, JsonObject *event)
   if (g_str_equal (type, "m.room.member"))
     {
       const char *membership = handset_event_get_string (content, "membership");
-      Member *member;
+      HandsetRoomMember *member;
       gboolean changed = FALSE;
 
       if (membership == NULL || state_key[0] != '@')
@@ -296,7 +332,7 @@ handset_room_apply_state_event (HandsetRoom *self, JsonObject *event)
       member = g_hash_table_lookup (self->members, state_key);
       if (member == NULL)
         {
-          member = g_new0 (Member, 1);
+          member = g_new0 (HandsetRoomMember, 1);
           g_hash_table_insert (self->members, g_strdup (state_key), member);
           changed = TRUE;
         }
@@ -305,6 +341,12 @@ handset_room_apply_state_event (HandsetRoom *self, JsonObject *event)
           replace_string (&member->display_name, handset_event_get_string (content, "displayname"));
       changed |=
           replace_string (&member->avatar_url, handset_event_get_string (content, "avatar_url"));
+      if (changed)
+        {
+          if (self->changed_members == NULL)
+            self->changed_members = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+          g_hash_table_add (self->changed_members, g_strdup (state_key));
+        }
 
       return changed;
     }
@@ -326,6 +368,7 @@ handset_room_apply_state_event (HandsetRoom *self, JsonObject *event)
       gboolean was = self->encrypted;
       JsonNode *node;
 
+      self->dirty = TRUE; /* the rotation, even when the room was encrypted */
       /* Positive whole numbers only; anything else keeps the default. */
       node = json_object_get_member (content, "rotation_period_ms");
       if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
@@ -342,4 +385,93 @@ handset_room_apply_state_event (HandsetRoom *self, JsonObject *event)
     }
 
   return FALSE;
+}
+
+/**
+ * handset_room_apply_state_event:
+ *
+ * Applies a state event (one with a `state_key`); anything else is
+ * ignored.
+ *
+ * Returns: whether what the room shows changed
+ */
+gboolean
+handset_room_apply_state_event (HandsetRoom *self, JsonObject *event)
+{
+  gboolean changed = apply_state_event (self, event);
+
+  self->dirty |= changed;
+
+  return changed;
+}
+
+/**
+ * handset_room_set_members:
+ * @chunk: the `chunk` of a `/members` answer: member events of those who
+ *   have not left
+ *
+ * Makes the member list whole: those in @chunk as it says, anyone else
+ * known as present has left since.
+ *
+ * Returns: whether a member changed
+ */
+gboolean
+handset_room_set_members (HandsetRoom *self, JsonArray *chunk)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTableIter iter;
+  gpointer key, value;
+  gboolean changed = FALSE;
+
+  for (guint i = 0; i < json_array_get_length (chunk); i++)
+    {
+      JsonNode *node = json_array_get_element (chunk, i);
+      JsonObject *event = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char *user_id = handset_event_get_string (event, "state_key");
+
+      if (user_id == NULL ||
+          g_strcmp0 (handset_event_get_string (event, "type"), "m.room.member") != 0)
+        continue;
+      changed |= handset_room_apply_state_event (self, event);
+      if (g_hash_table_contains (self->members, user_id))
+        g_hash_table_add (seen, (gpointer) user_id);
+    }
+
+  g_hash_table_iter_init (&iter, self->members);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      HandsetRoomMember *member = value;
+
+      if (!is_present (member) || g_hash_table_contains (seen, key))
+        continue;
+      replace_string (&member->membership, "leave");
+      if (self->changed_members == NULL)
+        self->changed_members = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_hash_table_add (self->changed_members, g_strdup (key));
+      changed = TRUE;
+    }
+
+  handset_room_set_members_loaded (self, TRUE);
+
+  return changed;
+}
+
+/**
+ * handset_room_mark_unsaved:
+ *
+ * Marks the whole room as not saved, members and all: after a save that
+ * failed, so that the next one writes everything again.
+ */
+void
+handset_room_mark_unsaved (HandsetRoom *self)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  self->dirty = TRUE;
+  if (self->changed_members == NULL)
+    self->changed_members = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_hash_table_iter_init (&iter, self->members);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_hash_table_add (self->changed_members, g_strdup (key));
 }

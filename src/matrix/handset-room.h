@@ -28,6 +28,12 @@ const char *handset_room_get_member_avatar_url (HandsetRoom *self, const char *u
 guint handset_room_get_n_members (HandsetRoom *self);
 GPtrArray *handset_room_get_members (HandsetRoom *self);
 
+gboolean handset_room_get_members_loaded (HandsetRoom *self);
+void handset_room_set_members_loaded (HandsetRoom *self, gboolean loaded);
+
 gboolean handset_room_apply_state_event (HandsetRoom *self, JsonObject *event);
+gboolean handset_room_set_members (HandsetRoom *self, JsonArray *chunk);
+void handset_room_mark_unsaved (HandsetRoom *self);
+gboolean handset_room_apply_summary (HandsetRoom *self, gint64 joined, gint64 invited);
 
 G_END_DECLS

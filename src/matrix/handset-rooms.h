@@ -4,7 +4,9 @@
  */
 #pragma once
 
+#include "handset-matrix-client.h"
 #include "handset-room.h"
+#include "handset-store.h"
 #include "handset-sync-batch.h"
 
 G_BEGIN_DECLS
@@ -20,5 +22,21 @@ HandsetRoom *handset_rooms_lookup (HandsetRooms *self, const char *room_id);
 GPtrArray *handset_rooms_get_joined (HandsetRooms *self);
 JsonObject *handset_rooms_get_direct (HandsetRooms *self);
 GPtrArray *handset_rooms_get_direct_rooms (HandsetRooms *self, const char *user_id);
+
+gboolean
+handset_rooms_load (HandsetRooms *self, HandsetStore *store, const char *account, GError **error);
+gboolean
+handset_rooms_save (HandsetRooms *self, HandsetStore *store, const char *account, GError **error);
+void handset_rooms_saved (HandsetRooms *self);
+gboolean handset_rooms_forget (HandsetRooms *self, HandsetStore *store, GError **error);
+
+void handset_rooms_load_members_async (HandsetRooms *self,
+                                       HandsetMatrixClient *client,
+                                       const char *room_id,
+                                       GCancellable *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer user_data);
+gboolean
+handset_rooms_load_members_finish (HandsetRooms *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

@@ -3,8 +3,10 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The profile's SQLite database: small facts that must survive a restart
- * (the session's non-secret half, the /sync position) and, later, the call
- * history. Never secrets: those live in the Secret Service.
+ * (the session's non-secret half, the /sync position), the rooms' state
+ * (handset-room-store), the call history and the encryption's pickles.
+ * Never secrets: those live in the Secret Service. The schema's version
+ * is SQLite's user_version; migrate() brings an older file up to date.
  */
 
 #define G_LOG_DOMAIN "Handset-Matrix"
@@ -52,6 +54,8 @@ handset_store_init (HandsetStore *self)
 {
 }
 
+#define SCHEMA_VERSION 1
+
 static gboolean
 exec_sql (HandsetStore *self, const char *sql, GError **error)
 {
@@ -66,6 +70,98 @@ exec_sql (HandsetStore *self, const char *sql, GError **error)
     }
 
   return TRUE;
+}
+
+static int
+schema_version (HandsetStore *self)
+{
+  sqlite3_stmt *stmt = NULL;
+  int version = -1;
+
+  if (sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    version = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+
+  return version;
+}
+
+/* Version 1: the rooms' state. A database of version 0 keeps its sync
+ * position; handset-sync finds no rooms' state saved with it and asks
+ * for the whole state once. */
+static gboolean
+migrate (HandsetStore *self, GError **error)
+{
+  int version = schema_version (self);
+
+  if (version < 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _ ("The database %s cannot be used: %s"),
+                   self->path, sqlite3_errmsg (self->db));
+      return FALSE;
+    }
+  if (version > SCHEMA_VERSION)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _ ("The database %s was written by a newer version of Handset"), self->path);
+      return FALSE;
+    }
+  if (version == SCHEMA_VERSION)
+    return TRUE;
+
+  return exec_sql (self,
+                   "BEGIN;"
+                   "CREATE TABLE IF NOT EXISTS room_state ("
+                   " account TEXT NOT NULL, room_id TEXT NOT NULL, name TEXT, avatar_url TEXT,"
+                   " join_rule TEXT, encrypted INTEGER NOT NULL, rotation_ms INTEGER NOT NULL,"
+                   " rotation_msgs INTEGER NOT NULL, history_visibility TEXT,"
+                   " joined_count INTEGER NOT NULL, invited_count INTEGER NOT NULL,"
+                   " members_loaded INTEGER NOT NULL, PRIMARY KEY (account, room_id));"
+                   "CREATE TABLE IF NOT EXISTS room_members ("
+                   " account TEXT NOT NULL, room_id TEXT NOT NULL, user_id TEXT NOT NULL,"
+                   " membership TEXT, display_name TEXT, avatar_url TEXT,"
+                   " PRIMARY KEY (account, room_id, user_id));"
+                   "CREATE TABLE IF NOT EXISTS room_account_data ("
+                   " account TEXT NOT NULL, type TEXT NOT NULL, content TEXT NOT NULL,"
+                   " PRIMARY KEY (account, type));"
+                   "PRAGMA user_version = 1;"
+                   "COMMIT;",
+                   error);
+}
+
+/**
+ * handset_store_begin:
+ *
+ * Starts a transaction: what is written until handset_store_commit() is
+ * kept all or not at all.
+ */
+gboolean
+handset_store_begin (HandsetStore *self, GError **error)
+{
+  g_return_val_if_fail (HANDSET_IS_STORE (self), FALSE);
+
+  return exec_sql (self, "BEGIN IMMEDIATE", error);
+}
+
+gboolean
+handset_store_commit (HandsetStore *self, GError **error)
+{
+  g_return_val_if_fail (HANDSET_IS_STORE (self), FALSE);
+
+  return exec_sql (self, "COMMIT", error);
+}
+
+/**
+ * handset_store_rollback:
+ *
+ * Drops what was written since handset_store_begin().
+ */
+void
+handset_store_rollback (HandsetStore *self)
+{
+  g_return_if_fail (HANDSET_IS_STORE (self));
+
+  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 /**
@@ -108,7 +204,8 @@ handset_store_new (const char *path, GError **error)
                  "PRAGMA journal_mode=WAL;"
                  "PRAGMA synchronous=NORMAL;"
                  "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
-                 error))
+                 error) ||
+      !migrate (self, error))
     return NULL;
 
   return g_steal_pointer (&self);

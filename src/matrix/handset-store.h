@@ -18,5 +18,8 @@ char *handset_store_get (HandsetStore *self, const char *key);
 gboolean handset_store_set (HandsetStore *self, const char *key, const char *value, GError **error);
 gboolean handset_store_delete_prefix (HandsetStore *self, const char *prefix, GError **error);
 gpointer handset_store_get_db (HandsetStore *self);
+gboolean handset_store_begin (HandsetStore *self, GError **error);
+gboolean handset_store_commit (HandsetStore *self, GError **error);
+void handset_store_rollback (HandsetStore *self);
 
 G_END_DECLS

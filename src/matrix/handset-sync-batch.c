@@ -16,6 +16,7 @@
 #include "handset-json.h"
 #include "handset-matrix-error.h"
 #include "handset-sync-batch.h"
+#include "handset-sync-json.h"
 
 struct _HandsetSyncBatch
 {
@@ -113,6 +114,22 @@ handset_event_get_age (JsonObject *event)
   return MAX (json_node_get_int (node), 0);
 }
 
+/* A count of the summary: a whole number ≥ 0, else -1. */
+static gint64
+get_count (JsonObject *object, const char *member)
+{
+  JsonNode *node;
+
+  if (object == NULL)
+    return -1;
+  node = json_object_get_member (object, member);
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64 || json_node_get_int (node) < 0)
+    return -1;
+
+  return MIN (json_node_get_int (node), G_MAXINT32);
+}
+
 static JsonArray *
 get_array (JsonObject *object, const char *member)
 {
@@ -200,6 +217,8 @@ collect_rooms (HandsetSyncBatch *self, JsonObject *rooms, const char *section)
       room->membership = membership;
       room->state = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
       room->timeline = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+      room->joined_count = -1;
+      room->invited_count = -1;
 
       if (membership == HANDSET_MEMBERSHIP_INVITE)
         {
@@ -208,7 +227,11 @@ collect_rooms (HandsetSyncBatch *self, JsonObject *rooms, const char *section)
         }
       else
         {
+          JsonObject *summary = handset_event_get_object (room_object, "summary");
+
           collect_events (self, handset_event_get_object (room_object, "state"), TRUE, room->state);
+          room->joined_count = get_count (summary, "m.joined_member_count");
+          room->invited_count = get_count (summary, "m.invited_member_count");
           timeline = handset_event_get_object (room_object, "timeline");
           collect_events (self, timeline, TRUE, room->timeline);
           if (timeline != NULL && json_object_has_member (timeline, "limited"))
@@ -261,33 +284,37 @@ handset_sync_batch_new_from_bytes (GBytes *bytes,
                                    gint64 received_us,
                                    GError **error)
 {
-  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr (GError) local_error = NULL;
+  /* What no part of Handset reads, above the events: not built. */
+  static const char *const unread[] = {
+    "ephemeral", "unread_notifications", "unread_thread_notifications", "presence", NULL,
+  };
+  g_autoptr (JsonNode) root_node = NULL;
   g_autoptr (HandsetSyncBatch) self = NULL;
-  JsonNode *root_node;
   JsonObject *root;
   const char *next_batch;
+  gboolean too_deep = FALSE;
+  gsize offset = 0;
 
-  if (bytes != NULL && !handset_json_depth_ok (g_bytes_get_data (bytes, NULL),
-                                               g_bytes_get_size (bytes), HANDSET_JSON_MAX_DEPTH))
+  /* Read in one pass from the response's bytes, without a copy of them;
+   * the tree above the events goes when this returns. */
+  if (bytes != NULL && g_bytes_get_size (bytes) > 0)
+    root_node = handset_sync_json_parse (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                         HANDSET_JSON_MAX_DEPTH, unread, 4, &too_deep, &offset);
+  if (too_deep)
     {
       g_set_error_literal (error, HANDSET_MATRIX_ERROR, HANDSET_MATRIX_ERROR_BAD_RESPONSE,
                            _ ("The homeserver sent a sync answer nested too deep to read"));
       return NULL;
     }
-  if (bytes == NULL || g_bytes_get_size (bytes) == 0 ||
-      !json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL),
-                                   (gssize) g_bytes_get_size (bytes), &local_error))
+  if (root_node == NULL)
     {
       g_set_error (error, HANDSET_MATRIX_ERROR, HANDSET_MATRIX_ERROR_BAD_RESPONSE,
-                   _ ("The homeserver sent a sync answer that is not valid JSON%s%s"),
-                   local_error ? ": " : "", local_error ? local_error->message : "");
+                   _ ("The homeserver sent a sync answer that is not valid JSON (at byte %zu)"),
+                   offset);
       return NULL;
     }
 
-  root_node = json_parser_get_root (parser);
-  root =
-      (root_node && JSON_NODE_HOLDS_OBJECT (root_node)) ? json_node_get_object (root_node) : NULL;
+  root = JSON_NODE_HOLDS_OBJECT (root_node) ? json_node_get_object (root_node) : NULL;
   next_batch = handset_event_get_string (root, "next_batch");
   if (next_batch == NULL || *next_batch == '\0')
     {
@@ -365,6 +392,8 @@ handset_sync_batch_add_late_event (HandsetSyncBatch *self,
       room->membership = HANDSET_MEMBERSHIP_JOIN;
       room->state = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
       room->timeline = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+      room->joined_count = -1;
+      room->invited_count = -1;
       g_ptr_array_add (self->rooms, room);
     }
   g_ptr_array_add (room->timeline, json_object_ref (event));

@@ -24,6 +24,8 @@ typedef enum
  * @timeline: (element-type JsonObject): timeline events, in order; each
  *   keeps its `unsigned.age`
  * @limited: whether the timeline has a gap before its first event
+ * @joined_count: the summary's `m.joined_member_count`, -1 when left out
+ * @invited_count: the summary's `m.invited_member_count`, -1 when left out
  *
  * One room's part of a sync response. Read-only.
  */
@@ -34,6 +36,8 @@ typedef struct
   GPtrArray *state;
   GPtrArray *timeline;
   gboolean limited;
+  gint64 joined_count;
+  gint64 invited_count;
 } HandsetSyncRoom;
 
 /**

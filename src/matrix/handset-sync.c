@@ -5,7 +5,10 @@
  * The /sync long-poll loop. Each response becomes one HandsetSyncBatch,
  * emitted whole through ::batch, so the call layer decides about ringing
  * after every event of the response is known. The position is saved after
- * the batch was handled: a restart resumes from there and misses nothing.
+ * the batch was handled, in one transaction with what the batch changed
+ * in the rooms (handset_sync_set_rooms()): a restart restores the rooms
+ * from the database and resumes from there, without asking for the state
+ * again, and misses nothing. Members are loaded lazily.
  */
 
 #define G_LOG_DOMAIN "Handset-Matrix"
@@ -14,6 +17,7 @@
 
 #include <glib/gi18n.h>
 
+#include "handset-room-store.h"
 #include "handset-sync.h"
 
 struct _HandsetSync
@@ -22,15 +26,20 @@ struct _HandsetSync
 
   HandsetMatrixClient *client;
   HandsetStore *store;
+  HandsetRooms *rooms;
   GCancellable *cancellable;
   char *since;
+  char *account; /* user/device */
   char *store_key;
+  char *rooms_key; /* set when the rooms' state was saved with the position */
   char *query_filter;
+  char *query_filter_full; /* without lazy members */
   char *error_message;
   guint backoff_ms;
   guint retry_id;
   gboolean connected;
-  gboolean have_state; /* a batch of this object's has carried the whole state */
+  gboolean have_state; /* the rooms' state is known: from a batch or the database */
+  gboolean caught_up;  /* a batch came since the loop started */
 };
 
 G_DEFINE_FINAL_TYPE (HandsetSync, handset_sync, G_TYPE_OBJECT)
@@ -87,6 +96,8 @@ static const char *const state_types[] = {
   NULL,
 };
 
+static char *filter_json (gboolean lazy_members);
+
 static void
 add_types (JsonBuilder *builder, const char *const *types)
 {
@@ -104,6 +115,14 @@ add_types (JsonBuilder *builder, const char *const *types)
  */
 char *
 handset_sync_filter_json (void)
+{
+  return filter_json (TRUE);
+}
+
+/* Lazy members leave out those the timeline does not name; a request for
+ * the whole state again (full_state, with no saved rooms) wants them all. */
+static char *
+filter_json (gboolean lazy_members)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonNode) root = NULL;
@@ -123,7 +142,7 @@ handset_sync_filter_json (void)
   json_builder_begin_object (builder);
   add_types (builder, state_types);
   json_builder_set_member_name (builder, "lazy_load_members");
-  json_builder_add_boolean_value (builder, FALSE);
+  json_builder_add_boolean_value (builder, lazy_members);
   json_builder_end_object (builder);
   json_builder_set_member_name (builder, "ephemeral");
   json_builder_begin_object (builder);
@@ -242,6 +261,35 @@ handle_failure (HandsetSync *self, GError *error)
   self->retry_id = g_timeout_add (self->backoff_ms, retry_cb, self);
 }
 
+/* The position, and what the batch changed in the rooms, in one
+ * transaction: a position is never stored without the state it reached. */
+static gboolean
+save_position (HandsetSync *self, GError **error)
+{
+  gint64 start = g_get_monotonic_time ();
+
+  if (self->store == NULL || self->store_key == NULL)
+    return TRUE;
+
+  if (!handset_store_begin (self->store, error))
+    return FALSE;
+  if ((self->rooms == NULL ||
+       handset_rooms_save (self->rooms, self->store, self->account, error)) &&
+      handset_store_set (self->store, self->store_key, self->since, error) &&
+      handset_store_set (self->store, self->rooms_key, self->rooms ? "1" : NULL, error) &&
+      handset_store_commit (self->store, error))
+    {
+      if (self->rooms != NULL)
+        handset_rooms_saved (self->rooms);
+      g_debug ("Position saved in %" G_GINT64_FORMAT " ms",
+               (g_get_monotonic_time () - start) / 1000);
+      return TRUE;
+    }
+
+  handset_store_rollback (self->store);
+  return FALSE;
+}
+
 static void
 parsed_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
@@ -263,13 +311,13 @@ parsed_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 
   g_signal_emit (self, signals[SIGNAL_BATCH], 0, batch);
   self->have_state = TRUE;
+  self->caught_up = TRUE;
 
   /* Saved after the batch was handled: a crash while handling it repeats
    * it, and never loses it. */
   g_free (self->since);
   self->since = g_strdup (handset_sync_batch_get_next_batch (batch));
-  if (self->store != NULL && self->store_key != NULL &&
-      !handset_store_set (self->store, self->store_key, self->since, &error))
+  if (!save_position (self, &error))
     g_warning ("The sync position could not be saved: %s", error->message);
 
   self->backoff_ms = 0;
@@ -316,25 +364,32 @@ sync_once (HandsetSync *self)
 {
   g_autoptr (GString) query = g_string_new (NULL);
 
-  g_string_append_printf (query, "filter=%s", self->query_filter);
+  g_string_append_printf (query, "filter=%s",
+                          self->since != NULL && !self->have_state ? self->query_filter_full
+                                                                   : self->query_filter);
   if (self->since != NULL)
     {
       g_autofree char *since = g_uri_escape_string (self->since, NULL, FALSE);
 
       g_string_append_printf (query, "&since=%s", since);
-      /* Rooms and account data live in memory only: a run that starts
-       * from a stored position asks for the whole state again, at once,
-       * and gets only the timeline it missed. Then it long-polls. */
-      if (self->have_state)
-        g_string_append_printf (query, "&timeout=%d", HANDSET_SYNC_TIMEOUT_MS);
-      else
+      /* A run that starts from a stored position gets what it missed at
+       * once, then long-polls. Only when the rooms' state was not saved
+       * with that position (no rooms given, or a database of an older
+       * version) does it ask for the whole state again. */
+      if (!self->have_state)
         g_string_append (query, "&full_state=true&timeout=0");
+      else if (!self->caught_up)
+        g_string_append (query, "&timeout=0");
+      else
+        g_string_append_printf (query, "&timeout=%d", HANDSET_SYNC_TIMEOUT_MS);
     }
   else
     {
       g_string_append (query, "&timeout=0");
     }
 
+  g_debug ("Sync %s%s", self->since ? "from a position" : "from the start",
+           self->since && !self->have_state ? ", with the whole state" : "");
   handset_matrix_client_request_bytes_async (
       self->client, "GET", "/_matrix/client/v3/sync", query->str, NULL, HANDSET_REQUEST_AUTH,
       self->cancellable, sync_response_cb, g_object_ref (self));
@@ -369,6 +424,7 @@ handset_sync_dispose (GObject *object)
   handset_sync_stop (self);
   g_clear_object (&self->client);
   g_clear_object (&self->store);
+  g_clear_object (&self->rooms);
 
   G_OBJECT_CLASS (handset_sync_parent_class)->dispose (object);
 }
@@ -379,8 +435,11 @@ handset_sync_finalize (GObject *object)
   HandsetSync *self = HANDSET_SYNC (object);
 
   g_free (self->since);
+  g_free (self->account);
   g_free (self->store_key);
+  g_free (self->rooms_key);
   g_free (self->query_filter);
+  g_free (self->query_filter_full);
   g_free (self->error_message);
 
   G_OBJECT_CLASS (handset_sync_parent_class)->finalize (object);
@@ -418,9 +477,11 @@ handset_sync_class_init (HandsetSyncClass *klass)
 static void
 handset_sync_init (HandsetSync *self)
 {
-  g_autofree char *filter = handset_sync_filter_json ();
+  g_autofree char *filter = filter_json (TRUE);
+  g_autofree char *full = filter_json (FALSE);
 
   self->query_filter = g_uri_escape_string (filter, NULL, FALSE);
+  self->query_filter_full = g_uri_escape_string (full, NULL, FALSE);
 }
 
 /**
@@ -443,6 +504,53 @@ handset_sync_new (HandsetMatrixClient *client, HandsetStore *store)
 }
 
 /**
+ * handset_sync_set_rooms:
+ * @rooms: (nullable): the rooms that take every batch
+ *
+ * Keeps @rooms' state in the store with each position, and restores it
+ * when the loop starts from a stored position. Call before
+ * handset_sync_start(); the caller still hands each batch to @rooms.
+ */
+void
+handset_sync_set_rooms (HandsetSync *self, HandsetRooms *rooms)
+{
+  g_return_if_fail (HANDSET_IS_SYNC (self));
+
+  g_set_object (&self->rooms, rooms);
+}
+
+/* The rooms' state saved with the position comes back; without it, the
+ * first request asks for the whole state. A sync from the start drops
+ * whatever was kept. */
+static void
+restore_rooms (HandsetSync *self)
+{
+  g_autofree char *saved = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (self->rooms == NULL || self->store == NULL || self->have_state)
+    return;
+
+  if (self->since == NULL)
+    {
+      if (!handset_rooms_forget (self->rooms, self->store, &error))
+        g_warning ("The rooms kept from before could not be forgotten: %s", error->message);
+      return;
+    }
+
+  saved = handset_store_get (self->store, self->rooms_key);
+  if (saved == NULL)
+    return;
+  if (!handset_rooms_load (self->rooms, self->store, self->account, &error))
+    {
+      g_warning ("The rooms could not be read back; asking the homeserver again: %s",
+                 error->message);
+      return;
+    }
+  self->have_state = TRUE;
+}
+
+/**
  * handset_sync_start:
  *
  * Starts the loop, from the position saved for this user and device.
@@ -455,12 +563,17 @@ handset_sync_start (HandsetSync *self)
   if (self->cancellable != NULL)
     return;
 
+  g_free (self->account);
+  self->account = g_strdup_printf ("%s/%s", handset_matrix_client_get_user_id (self->client),
+                                   handset_matrix_client_get_device_id (self->client));
   g_free (self->store_key);
-  self->store_key =
-      g_strdup_printf ("sync.since:%s/%s", handset_matrix_client_get_user_id (self->client),
-                       handset_matrix_client_get_device_id (self->client));
+  self->store_key = g_strconcat ("sync.since:", self->account, NULL);
+  g_free (self->rooms_key);
+  self->rooms_key = g_strconcat ("sync.rooms:", self->account, NULL);
   if (self->since == NULL && self->store != NULL)
     self->since = handset_store_get (self->store, self->store_key);
+  restore_rooms (self);
+  self->caught_up = FALSE;
 
   self->cancellable = g_cancellable_new ();
   self->backoff_ms = 0;
@@ -549,6 +662,14 @@ handset_sync_forget_position (HandsetSync *self)
   g_return_if_fail (HANDSET_IS_SYNC (self));
 
   g_clear_pointer (&self->since, g_free);
+  self->have_state = FALSE;
   if (self->store != NULL)
-    handset_store_delete_prefix (self->store, "sync.since:", NULL);
+    {
+      handset_store_delete_prefix (self->store, "sync.since:", NULL);
+      handset_store_delete_prefix (self->store, "sync.rooms:", NULL);
+    }
+  if (self->rooms != NULL)
+    handset_rooms_forget (self->rooms, self->store, NULL);
+  else if (self->store != NULL)
+    handset_room_store_forget (self->store, NULL, NULL);
 }

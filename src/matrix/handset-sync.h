@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "handset-matrix-client.h"
+#include "handset-rooms.h"
 #include "handset-store.h"
 #include "handset-sync-batch.h"
 
@@ -21,6 +22,7 @@ G_DECLARE_FINAL_TYPE (HandsetSync, handset_sync, HANDSET, SYNC, GObject)
 
 HandsetSync *handset_sync_new (HandsetMatrixClient *client, HandsetStore *store);
 
+void handset_sync_set_rooms (HandsetSync *self, HandsetRooms *rooms);
 void handset_sync_start (HandsetSync *self);
 void handset_sync_stop (HandsetSync *self);
 gboolean handset_sync_get_running (HandsetSync *self);

@@ -10,6 +10,9 @@
  *   'r': a room event, as JSON, for the Element Call ring reader
  *   's': a remote session description, checked and read as the media
  *        layer does before webrtcbin sees it (handset-sdp.c)
+ *   'j': JSON for the one-pass reader of /sync answers (handset-sync-json.c):
+ *        what it reads, json-glib reads the same; written out and read
+ *        again it is the same tree
  * Nothing may crash, leak, or trip a sanitizer; what parses must make
  * sense. The committed seeds are in parsers-seeds/.
  *
@@ -30,6 +33,7 @@
 #include "handset-rtc-ring.h"
 #include "handset-sdp-summary.h"
 #include "handset-sdp.h"
+#include "handset-sync-json.h"
 
 /* As the app reads remote JSON: nothing nested deeper than a Matrix answer
  * is (json-glib recurses once per level). */
@@ -156,6 +160,46 @@ fuzz_one (const guint8 *data, size_t size)
           again = gst_sdp_message_as_text (sdp);
           g_assert (again != NULL);
           gst_sdp_message_free (sdp);
+        }
+        break;
+      case 'j':
+        {
+          g_autoptr (JsonNode) root = NULL;
+          g_autoptr (JsonNode) again = NULL;
+          g_autoptr (JsonParser) parser = json_parser_new ();
+          g_autofree char *written = NULL;
+          const char *skip[] = { "ephemeral", NULL };
+          gboolean too_deep;
+          gsize offset;
+
+          root = handset_sync_json_parse ((const char *) data + 1, size - 1, HANDSET_JSON_MAX_DEPTH,
+                                          skip, 0, &too_deep, &offset);
+          g_assert (offset <= size - 1);
+          g_assert (!too_deep || root == NULL);
+          if (root == NULL)
+            return;
+          /* json-glib reads the same, when nothing was replaced or could
+           * be read otherwise (escapes, numbers beyond 64 bits) */
+          if (strstr (text, "\\u") == NULL && strlen (text) == size - 1 &&
+              json_parser_load_from_data (parser, text, (gssize) (size - 1), NULL))
+            {
+              gboolean long_number = FALSE;
+              guint digits = 0;
+
+              for (gsize i = 0; i < size - 1 && !long_number; i++)
+                {
+                  digits = g_ascii_isdigit (text[i]) ? digits + 1 : 0;
+                  long_number = digits > 15;
+                }
+              if (!long_number && strpbrk (text, ".eE") == NULL)
+                g_assert (json_node_equal (root, json_parser_get_root (parser)));
+            }
+          written = json_to_string (root, FALSE);
+          again = handset_sync_json_parse (written, strlen (written), HANDSET_JSON_MAX_DEPTH + 1,
+                                           NULL, 0, &too_deep, &offset);
+          g_assert (again != NULL);
+          if (strpbrk (text, ".eE") == NULL)
+            g_assert (json_node_equal (root, again));
         }
         break;
       default:

@@ -248,6 +248,9 @@ test_filter (void)
   g_assert_true (has_join_rules);
   g_assert_cmpuint (json_array_get_length (account_types), ==, 1);
   g_assert_cmpstr (json_array_get_string_element (account_types, 0), ==, "m.direct");
+  /* Members are loaded lazily. */
+  g_assert_true (json_object_get_boolean_member (json_object_get_object_member (room, "state"),
+                                                 "lazy_load_members"));
 }
 
 int
