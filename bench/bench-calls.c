@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "bench-stages.h"
 #include "bench-util.h"
 #include "handset-test-device.h"
 #include "handset-test-util.h"
@@ -46,6 +47,7 @@ typedef struct
   const char *source;
   gboolean auto_answer;
   gboolean answer_video;
+  BenchStages stages;
 } Plan;
 
 typedef HandsetTestDevice Device;
@@ -73,6 +75,9 @@ make_media (gboolean video, gpointer user_data, GError **error)
     return NULL;
   handset_media_session_set_audio_source (media, handset_test_source (plan_of (device)->source));
   handset_test_device_use_media (device, media, NULL);
+  /* Heard as a person would: each buffer when the clock says it plays. */
+  handset_media_session_set_audio_sink (media, handset_test_tone_create_synced_sink (device->tone));
+  bench_stages_watch_media (&plan_of (device)->stages, media);
   /* Always: the callee's media is made before it answers with video. */
   handset_media_session_set_video_source (
       media, handset_test_source ("videotestsrc is-live=true pattern=ball"));
@@ -112,6 +117,7 @@ device_new (HandsetTestUser *user, gboolean encrypted, const char *source)
   device = encrypted ? handset_test_device_new_encrypted (user, FALSE, make_media, plan)
                      : handset_test_device_new (user, FALSE, make_media, plan);
   g_signal_connect (device->manager, "incoming-call", G_CALLBACK (on_incoming), device);
+  bench_stages_watch_device (&plan->stages, device);
   return device;
 }
 
@@ -170,6 +176,77 @@ write_summary (void)
     g_warning ("The summary cannot be written: %s", error->message);
 }
 
+/* The stages of a call, in the order they come, at the end that passes
+ * them. */
+enum
+{
+  STAGE_BUILT,
+  STAGE_HANDED,
+  STAGE_ACCEPTED,
+  STAGE_SYNCED,
+  STAGE_APPLIED,
+  STAGE_ICE_CALLER,
+  STAGE_ICE_CALLEE,
+  STAGE_DTLS_CALLER,
+  STAGE_DTLS_CALLEE,
+  STAGE_RTP_CALLER,
+  STAGE_RTP_CALLEE,
+  STAGE_OUT_CALLER,
+  STAGE_OUT_CALLEE,
+  N_STAGES
+};
+
+static const struct
+{
+  const char *figure;
+  const char *how;
+} stage_rows[N_STAGES] = {
+  { "callee: answer made", "webrtcbin's signaling state stable with our answer as local "
+                           "description (set-local-description done)" },
+  { "callee: answer handed to the homeserver",
+    "the call manager's send-event for m.call.answer (candidates gathered so far are in it)" },
+  { "callee: answer accepted by the homeserver",
+    "the send's reply (its event ID), from the call layer's debug log" },
+  { "caller: answer delivered by /sync", "the outgoing call's state becomes connecting: the "
+                                         "answer came in a sync batch and was routed to it" },
+  { "caller: answer applied", "webrtcbin's signaling state stable with the answer as remote "
+                              "description" },
+  { "caller: ICE connected", "webrtcbin's ice-connection-state connected" },
+  { "callee: ICE connected", "as above, at the callee" },
+  { "caller: ICE and DTLS connected", "webrtcbin's connection-state connected: ICE and the "
+                                      "DTLS handshake done" },
+  { "callee: ICE and DTLS connected", "as above, at the callee" },
+  { "caller: first RTP packet", "rtpbin's on-new-ssrc in webrtcbin: the peer's first packet "
+                                "arrived, decrypted" },
+  { "callee: first RTP packet", "as above, at the callee" },
+  { "caller: first packet out of the jitter buffer", "webrtcbin's pad-added for the remote audio" },
+  { "callee: first packet out of the jitter buffer", "as above, at the callee" },
+};
+
+static double
+since (gint64 when, gint64 start)
+{
+  return when == 0 ? NAN : (when - start) / 1000.0;
+}
+
+static void
+stages_since (BenchStages *caller, BenchStages *callee, gint64 start, double *stages)
+{
+  stages[STAGE_BUILT] = since (callee->answer_built, start);
+  stages[STAGE_HANDED] = since (callee->answer_handed, start);
+  stages[STAGE_ACCEPTED] = since (callee->answer_accepted, start);
+  stages[STAGE_SYNCED] = since (caller->answer_synced, start);
+  stages[STAGE_APPLIED] = since (caller->answer_applied, start);
+  stages[STAGE_ICE_CALLER] = since (caller->ice_connected, start);
+  stages[STAGE_ICE_CALLEE] = since (callee->ice_connected, start);
+  stages[STAGE_DTLS_CALLER] = since (caller->dtls_connected, start);
+  stages[STAGE_DTLS_CALLEE] = since (callee->dtls_connected, start);
+  stages[STAGE_RTP_CALLER] = since (caller->first_rtp, start);
+  stages[STAGE_RTP_CALLEE] = since (callee->first_rtp, start);
+  stages[STAGE_OUT_CALLER] = since (caller->first_out, start);
+  stages[STAGE_OUT_CALLEE] = since (callee->first_out, start);
+}
+
 /* One audio call from alice to bob in @room_id, placed, rung, answered,
  * heard at both ends and hung up: its figures in ms. */
 static void
@@ -179,19 +256,23 @@ one_call (Device *alice,
           gboolean encrypted,
           double *ring,
           double *to_alice,
-          double *to_bob)
+          double *to_bob,
+          double *stages)
 {
   g_autoptr (GError) error = NULL;
   HandsetCall *call;
   gint64 placed, answered;
 
   bob->rang_at = 0;
+  bench_stages_reset (&plan_of (alice)->stages);
+  bench_stages_reset (&plan_of (bob)->stages);
   handset_test_tone_reset (alice->tone);
   handset_test_tone_reset (bob->tone);
   placed = g_get_monotonic_time ();
   call =
       handset_call_manager_place_call (alice->manager, room_id, bob->user->user_id, FALSE, &error);
   g_assert_no_error (error);
+  bench_stages_watch_call (&plan_of (alice)->stages, call);
   if (!handset_test_wait_until (has_rung, bob, WAIT_S))
     g_error ("bob's device did not ring");
   *ring = (bob->rang_at - placed) / 1000.0;
@@ -205,6 +286,8 @@ one_call (Device *alice,
     g_error ("no audio after the answer");
   *to_alice = (handset_test_tone_get_first_sound_time (alice->tone) - answered) / 1000.0;
   *to_bob = (handset_test_tone_get_first_sound_time (bob->tone) - answered) / 1000.0;
+  if (stages != NULL)
+    stages_since (&plan_of (alice)->stages, &plan_of (bob)->stages, answered, stages);
 
   handset_call_hangup (call);
   handset_test_wait_until (is_ended, ringing_of (bob), WAIT_S);
@@ -218,9 +301,21 @@ static void
 latencies (Device *alice, Device *bob, const char *room_id)
 {
   double ring[RUNS], to_alice[RUNS], to_bob[RUNS];
+  double stages[RUNS][N_STAGES];
 
   for (guint i = 0; i < RUNS; i++)
-    one_call (alice, bob, room_id, FALSE, &ring[i], &to_alice[i], &to_bob[i]);
+    one_call (alice, bob, room_id, FALSE, &ring[i], &to_alice[i], &to_bob[i], stages[i]);
+
+  for (guint s = 0; s < N_STAGES; s++)
+    {
+      double values[RUNS];
+      g_autofree char *figure =
+          g_strdup_printf ("Handset↔Handset, answer to %s (ms)", stage_rows[s].figure);
+
+      for (guint i = 0; i < RUNS; i++)
+        values[i] = stages[i][s];
+      bench_row (figure, values, RUNS, 0, stage_rows[s].how);
+    }
 
   bench_row (
       "Handset↔Handset: invite to ring (ms)", ring, RUNS, 0,
@@ -228,7 +323,8 @@ latencies (Device *alice, Device *bob, const char *room_id)
       "includes making the offer, the send, Synapse, and the callee's /sync");
   bench_row ("Handset↔Handset: answer to first audio at the caller (ms)", to_alice, RUNS, 0,
              "handset_call_answer() on the callee to the first sample louder than ±2000 at the "
-             "caller's sink (440/880 Hz test tones)");
+             "caller's sink, an appsink that syncs to the pipeline's clock, as a speaker plays "
+             "(440/880 Hz test tones)");
   bench_row ("Handset↔Handset: answer to first audio at the callee (ms)", to_bob, RUNS, 0,
              "same clock start, first loud sample at the callee's sink");
 
@@ -352,13 +448,14 @@ encrypted_latencies (void)
       wait_room (alice, room_id, TRUE);
       wait_room (bob, room_id, TRUE);
 
-      one_call (alice, bob, plain_room, FALSE, &unused[0], &unused[1], &unused[2]);
-      one_call (alice, bob, plain_room, FALSE, &unused[0], &paired_to_alice[i], &paired_to_bob[i]);
+      one_call (alice, bob, plain_room, FALSE, &unused[0], &unused[1], &unused[2], NULL);
+      one_call (alice, bob, plain_room, FALSE, &unused[0], &paired_to_alice[i], &paired_to_bob[i],
+                NULL);
       /* As bench-jssdk.mjs: what the devices do on their own on learning of
        * the rooms has had its time, as it has when a user calls. */
       handset_test_run_for (1000);
       for (guint c = 0; c < 2; c++)
-        one_call (alice, bob, room_id, TRUE, &ring[c][i], &to_alice[c][i], &to_bob[c][i]);
+        one_call (alice, bob, room_id, TRUE, &ring[c][i], &to_alice[c][i], &to_bob[c][i], NULL);
       device_free (alice);
       device_free (bob);
     }
@@ -640,6 +737,9 @@ main (int argc, char *argv[])
   summary = g_string_new ("{");
   latencies (alice, bob, room_id);
   write_summary ();
+  /* HANDSET_BENCH_ONLY=plain: the plain latencies alone, for a quick look. */
+  if (g_strcmp0 (g_getenv ("HANDSET_BENCH_ONLY"), "plain") == 0)
+    return 0;
   encrypted_latencies ();
   write_summary ();
   if (g_getenv ("HANDSET_PROGRAM") != NULL)
