@@ -621,20 +621,22 @@ test_tones_both_ways (void)
   g_object_get (alice.session, "candidate-pair-type", &pair_type, NULL);
   g_assert_cmpstr (pair_type, ==, "host");
 
-  /* The ICE agent: no UPnP search, checks paced at 10 ms. */
+  /* The ICE agent: no UPnP search, checks paced at 5 ms, no TCP host
+   * candidates. */
   {
     g_autoptr (GstElement) webrtc = gst_bin_get_by_name (
         GST_BIN (handset_media_session_get_pipeline (alice.session)), "webrtc");
     g_autoptr (GObject) ice = NULL;
     g_autoptr (GObject) agent = NULL;
-    gboolean upnp = TRUE;
+    gboolean upnp = TRUE, tcp = TRUE;
     guint pacing = 0;
 
     g_object_get (webrtc, "ice-agent", &ice, NULL);
     g_object_get (ice, "agent", &agent, NULL);
-    g_object_get (agent, "upnp", &upnp, "stun-pacing-timer", &pacing, NULL);
+    g_object_get (agent, "upnp", &upnp, "stun-pacing-timer", &pacing, "ice-tcp", &tcp, NULL);
     g_assert_false (upnp);
-    g_assert_cmpuint (pacing, ==, 10);
+    g_assert_cmpuint (pacing, ==, 5);
+    g_assert_false (tcp);
   }
 
   /* Muted: nothing more is sent, and nothing was renegotiated. */
