@@ -301,37 +301,19 @@ static void
 latencies (Device *alice, Device *bob, const char *room_id)
 {
   double ring[RUNS], to_alice[RUNS], to_bob[RUNS];
-  double stages[RUNS][N_STAGES];
 
   for (guint i = 0; i < RUNS; i++)
-    one_call (alice, bob, room_id, FALSE, &ring[i], &to_alice[i], &to_bob[i], stages[i]);
+    one_call (alice, bob, room_id, FALSE, &ring[i], &to_alice[i], &to_bob[i], NULL);
 
-  for (guint s = 0; s < N_STAGES; s++)
-    {
-      double values[RUNS];
-      g_autofree char *figure =
-          g_strdup_printf ("Handset↔Handset, answer to %s (ms)", stage_rows[s].figure);
-
-      for (guint i = 0; i < RUNS; i++)
-        values[i] = stages[i][s];
-      bench_row (figure, values, RUNS, 0, stage_rows[s].how);
-    }
-
-  bench_row (
-      "Handset↔Handset: invite to ring (ms)", ring, RUNS, 0,
-      "handset_call_manager_place_call() on the caller to the callee's incoming-call signal; "
-      "includes making the offer, the send, Synapse, and the callee's /sync");
-  bench_row ("Handset↔Handset: answer to first audio at the caller (ms)", to_alice, RUNS, 0,
-             "handset_call_answer() on the callee to the first sample louder than ±2000 at the "
-             "caller's sink, an appsink that syncs to the pipeline's clock, as a speaker plays "
-             "(440/880 Hz test tones)");
-  bench_row ("Handset↔Handset: answer to first audio at the callee (ms)", to_bob, RUNS, 0,
-             "same clock start, first loud sample at the callee's sink");
+  bench_row ("Handset↔Handset in one process: invite to ring (ms)", ring, RUNS, 0,
+             "as the two-process row, both devices in this process (one main loop): the "
+             "encrypted rows below are measured so");
+  bench_row ("Handset↔Handset in one process: answer to first audio at the caller (ms)", to_alice,
+             RUNS, 0, "as the two-process row, both devices in this process");
+  bench_row ("Handset↔Handset in one process: answer to first audio at the callee (ms)", to_bob,
+             RUNS, 0, "same clock start, first loud sample at the callee's sink");
 
   /* The medians (bench_row() sorted them). */
-  summarize ("ring", ring[RUNS / 2]);
-  summarize ("toCaller", to_alice[RUNS / 2]);
-  summarize ("toCallee", to_bob[RUNS / 2]);
   plain_to_alice = to_alice[RUNS / 2];
   plain_to_bob = to_bob[RUNS / 2];
 }
@@ -365,6 +347,203 @@ wait_room (Device *device, const char *room_id, gboolean encrypted)
   if (!handset_test_wait_until (room_ready, &r, WAIT_S))
     g_error ("%s's device does not know the%s room %s", device->user->user_id,
              encrypted ? " encrypted" : "", room_id);
+}
+
+/* ------------------------------------------------------------------ two processes */
+
+/* The callee in a process of its own (bench-callee), as it is on a
+ * person's machine: what it says, as it says it. */
+typedef struct
+{
+  GSubprocess *process;
+  GDataInputStream *out;
+  char *user_id;
+  gboolean ready;
+  gboolean gone;
+  gint64 rang, answered, heard;
+  gint64 stages[7]; /* bench-callee's "stages" line */
+  gboolean has_stages;
+} Callee;
+
+static void
+callee_line (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  Callee *callee = user_data;
+  g_autofree char *line =
+      g_data_input_stream_read_line_finish_utf8 (callee->out, result, NULL, NULL);
+  g_auto (GStrv) fields = NULL;
+
+  if (line == NULL)
+    {
+      callee->gone = TRUE;
+      return;
+    }
+  fields = g_strsplit (line, " ", -1);
+  if (g_str_equal (fields[0], "ready"))
+    callee->ready = TRUE;
+  else if (g_str_equal (fields[0], "rang") && fields[1] != NULL)
+    callee->rang = g_ascii_strtoll (fields[1], NULL, 10);
+  else if (g_str_equal (fields[0], "answered") && fields[1] != NULL)
+    callee->answered = g_ascii_strtoll (fields[1], NULL, 10);
+  else if (g_str_equal (fields[0], "heard") && fields[1] != NULL)
+    callee->heard = g_ascii_strtoll (fields[1], NULL, 10);
+  else if (g_str_equal (fields[0], "stages") && g_strv_length (fields) == 8)
+    {
+      for (guint i = 0; i < 7; i++)
+        callee->stages[i] = g_ascii_strtoll (fields[i + 1], NULL, 10);
+      callee->has_stages = TRUE;
+    }
+  g_data_input_stream_read_line_async (callee->out, G_PRIORITY_DEFAULT, NULL, callee_line, callee);
+}
+
+static gboolean
+callee_ready (gpointer data)
+{
+  Callee *callee = data;
+
+  return callee->ready || callee->gone;
+}
+
+/* Starts bench-callee (next to this program) as @user in @room_id; its
+ * account goes on its stdin. */
+static Callee *
+callee_start (const char *self_path, HandsetTestUser *user, const char *room_id)
+{
+  Callee *callee = g_new0 (Callee, 1);
+  g_autofree char *dir = g_path_get_dirname (self_path);
+  g_autofree char *path = g_build_filename (dir, "bench-callee", NULL);
+  g_autofree char *account = g_strdup_printf ("%s %s %s\n%s\n", user->user_id, user->device_id,
+                                              user->access_token, room_id);
+  g_autoptr (GError) error = NULL;
+
+  callee->user_id = g_strdup (user->user_id);
+  callee->process = g_subprocess_new (
+      G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, path, NULL);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_subprocess_get_stdin_pipe (callee->process), account,
+                             strlen (account), NULL, NULL, &error);
+  g_assert_no_error (error);
+  callee->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (callee->process));
+  g_data_input_stream_read_line_async (callee->out, G_PRIORITY_DEFAULT, NULL, callee_line, callee);
+  if (!handset_test_wait_until (callee_ready, callee, WAIT_S) || callee->gone)
+    g_error ("bench-callee did not start");
+  return callee;
+}
+
+static gboolean
+callee_gone (gpointer data)
+{
+  return ((Callee *) data)->gone;
+}
+
+static void
+callee_stop (Callee *callee)
+{
+  g_output_stream_close (g_subprocess_get_stdin_pipe (callee->process), NULL, NULL);
+  /* Its stdout ends with it: no read is pending on what is freed. */
+  if (!handset_test_wait_until (callee_gone, callee, WAIT_S))
+    g_subprocess_force_exit (callee->process);
+  g_subprocess_wait (callee->process, NULL, NULL);
+  g_object_unref (callee->out);
+  g_object_unref (callee->process);
+  g_free (callee->user_id);
+  g_free (callee);
+}
+
+typedef struct
+{
+  Device *alice;
+  Callee *callee;
+} Apart;
+
+static gboolean
+apart_done (gpointer data)
+{
+  Apart *apart = data;
+
+  return apart->callee->gone || (apart->callee->has_stages && heard (apart->alice->tone));
+}
+
+/* As one_call(), the callee in its own process. */
+static void
+one_call_apart (Device *alice,
+                Callee *callee,
+                const char *room_id,
+                double *ring,
+                double *to_alice,
+                double *to_bob,
+                double *stages)
+{
+  g_autoptr (GError) error = NULL;
+  Apart apart = { alice, callee };
+  BenchStages callee_stages = { 0 };
+  HandsetCall *call;
+  gint64 placed;
+
+  callee->rang = callee->answered = callee->heard = 0;
+  callee->has_stages = FALSE;
+  bench_stages_reset (&plan_of (alice)->stages);
+  handset_test_tone_reset (alice->tone);
+  placed = g_get_monotonic_time ();
+  call = handset_call_manager_place_call (alice->manager, room_id, callee->user_id, FALSE, &error);
+  g_assert_no_error (error);
+  bench_stages_watch_call (&plan_of (alice)->stages, call);
+  if (!handset_test_wait_until (apart_done, &apart, WAIT_S) || callee->gone)
+    g_error ("the call to the callee's process did not carry audio both ways");
+
+  *ring = (callee->rang - placed) / 1000.0;
+  *to_alice = (handset_test_tone_get_first_sound_time (alice->tone) - callee->answered) / 1000.0;
+  *to_bob = (callee->heard - callee->answered) / 1000.0;
+  callee_stages.answer_built = callee->stages[0];
+  callee_stages.answer_handed = callee->stages[1];
+  callee_stages.answer_accepted = callee->stages[2];
+  callee_stages.ice_connected = callee->stages[3];
+  callee_stages.dtls_connected = callee->stages[4];
+  callee_stages.first_rtp = callee->stages[5];
+  callee_stages.first_out = callee->stages[6];
+  stages_since (&plan_of (alice)->stages, &callee_stages, callee->answered, stages);
+
+  handset_call_hangup (call);
+  handset_test_wait_until (is_ended, call, WAIT_S);
+  handset_test_run_for (500);
+}
+
+/* The plain latencies, the callee in a process of its own: the figures
+ * set against js-sdk's, whose two peers are two browsers. */
+static void
+apart_latencies (Device *alice, Callee *callee, const char *room_id)
+{
+  double ring[RUNS], to_alice[RUNS], to_bob[RUNS];
+  double stages[RUNS][N_STAGES];
+
+  for (guint i = 0; i < RUNS; i++)
+    one_call_apart (alice, callee, room_id, &ring[i], &to_alice[i], &to_bob[i], stages[i]);
+
+  for (guint s = 0; s < N_STAGES; s++)
+    {
+      double values[RUNS];
+      g_autofree char *figure =
+          g_strdup_printf ("Handset↔Handset: answer to %s (ms)", stage_rows[s].figure);
+
+      for (guint i = 0; i < RUNS; i++)
+        values[i] = stages[i][s];
+      bench_row (figure, values, RUNS, 0, stage_rows[s].how);
+    }
+  bench_row ("Handset↔Handset: invite to ring (ms)", ring, RUNS, 0,
+             "handset_call_manager_place_call() on the caller (this process) to the callee's "
+             "incoming-call signal (bench-callee, a process of its own; CLOCK_MONOTONIC in both); "
+             "includes making the offer, the send, Synapse, and the callee's /sync");
+  bench_row ("Handset↔Handset: answer to first audio at the caller (ms)", to_alice, RUNS, 0,
+             "handset_call_answer() in the callee's process, at once on ringing, to the first "
+             "sample louder than ±2000 at the caller's sink, an appsink that syncs to the "
+             "pipeline's clock, as a speaker plays (440/880 Hz test tones)");
+  bench_row ("Handset↔Handset: answer to first audio at the callee (ms)", to_bob, RUNS, 0,
+             "same clock start, first loud sample at the callee's sink");
+
+  /* The medians (bench_row() sorted them). */
+  summarize ("ring", ring[RUNS / 2]);
+  summarize ("toCaller", to_alice[RUNS / 2]);
+  summarize ("toCallee", to_bob[RUNS / 2]);
 }
 
 static double
@@ -700,7 +879,9 @@ program_figures (HandsetTestUser *user, Device *bob)
 int
 main (int argc, char *argv[])
 {
-  HandsetTestUser *alice_user, *bob_user, *program_user;
+  HandsetTestUser *alice_user, *bob_user, *program_user, *callee_user;
+  g_autofree char *callee_room = NULL;
+  Callee *callee;
   Device *alice, *bob;
   g_autofree char *room_id = NULL;
   g_autofree char *program_room = NULL;
@@ -731,12 +912,26 @@ main (int argc, char *argv[])
   program_room = handset_test_create_direct_room (program_user, bob_user);
   handset_test_join (bob_user, program_room);
 
+  callee_user = handset_test_register ("benchcallee");
+  callee_room = handset_test_create_direct_room (alice_user, callee_user);
+  handset_test_join (callee_user, callee_room);
+
   alice = device_new (alice_user, FALSE, ALICE_TONE);
   bob = device_new (bob_user, FALSE, BOB_TONE);
+  wait_room (alice, callee_room, FALSE);
 
   summary = g_string_new ("{");
-  latencies (alice, bob, room_id);
+  callee = callee_start (argv[0], callee_user, callee_room);
+  /* The first call of a new pair is a cold start: not measured. */
+  {
+    double unused[3 + N_STAGES];
+
+    one_call_apart (alice, callee, callee_room, &unused[0], &unused[1], &unused[2], unused + 3);
+  }
+  apart_latencies (alice, callee, callee_room);
+  callee_stop (callee);
   write_summary ();
+  latencies (alice, bob, room_id);
   /* HANDSET_BENCH_ONLY=plain: the plain latencies alone, for a quick look. */
   if (g_strcmp0 (g_getenv ("HANDSET_BENCH_ONLY"), "plain") == 0)
     return 0;
