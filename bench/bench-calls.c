@@ -24,13 +24,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "bench-stages.h"
+#include "bench-calls.h"
 #include "bench-util.h"
 #include "handset-test-device.h"
 #include "handset-test-util.h"
 
-#define RUNS   5
-#define WAIT_S 30
 /* How long each of the program's calls is measured, as issue targets are
  * per minute; HANDSET_BENCH_CALL_S shortens it for a quick look. */
 #define CALL_S_DEFAULT 60
@@ -40,23 +38,6 @@
 static GSubprocessLauncher *program_launcher;
 static const char *const program_media[] = { "HANDSET_AUDIO_SRC", "HANDSET_AUDIO_SINK",
                                              "HANDSET_VIDEO_SRC", "HANDSET_VIDEO_SINK" };
-
-/* How a bench device answers, its device->data. */
-typedef struct
-{
-  const char *source;
-  gboolean auto_answer;
-  gboolean answer_video;
-  BenchStages stages;
-} Plan;
-
-typedef HandsetTestDevice Device;
-
-static Plan *
-plan_of (Device *device)
-{
-  return device->data;
-}
 
 /* The device's last incoming call. */
 static HandsetCall *
@@ -134,14 +115,14 @@ has_rung (gpointer data)
   return ((Device *) data)->rang_at != 0;
 }
 
-static gboolean
-heard (gpointer data)
+gboolean
+bench_heard (gpointer data)
 {
   return handset_test_tone_get_first_sound_time (data) != 0;
 }
 
-static gboolean
-is_ended (gpointer data)
+gboolean
+bench_is_ended (gpointer data)
 {
   return handset_call_get_state (data) == HANDSET_CALL_STATE_ENDED;
 }
@@ -156,8 +137,8 @@ is_ended (gpointer data)
  * encrypted part fail. */
 static GString *summary;
 
-static void
-summarize (const char *key, double median)
+void
+bench_summarize (const char *key, double median)
 {
   char text[G_ASCII_DTOSTR_BUF_SIZE];
 
@@ -174,77 +155,6 @@ write_summary (void)
   if (g_getenv ("HANDSET_BENCH_SUMMARY") != NULL &&
       !g_file_set_contents (g_getenv ("HANDSET_BENCH_SUMMARY"), json, -1, &error))
     g_warning ("The summary cannot be written: %s", error->message);
-}
-
-/* The stages of a call, in the order they come, at the end that passes
- * them. */
-enum
-{
-  STAGE_BUILT,
-  STAGE_HANDED,
-  STAGE_ACCEPTED,
-  STAGE_SYNCED,
-  STAGE_APPLIED,
-  STAGE_ICE_CALLER,
-  STAGE_ICE_CALLEE,
-  STAGE_DTLS_CALLER,
-  STAGE_DTLS_CALLEE,
-  STAGE_RTP_CALLER,
-  STAGE_RTP_CALLEE,
-  STAGE_OUT_CALLER,
-  STAGE_OUT_CALLEE,
-  N_STAGES
-};
-
-static const struct
-{
-  const char *figure;
-  const char *how;
-} stage_rows[N_STAGES] = {
-  { "callee: answer made", "webrtcbin's signaling state stable with our answer as local "
-                           "description (set-local-description done)" },
-  { "callee: answer handed to the homeserver",
-    "the call manager's send-event for m.call.answer (candidates gathered so far are in it)" },
-  { "callee: answer accepted by the homeserver",
-    "the send's reply (its event ID), from the call layer's debug log" },
-  { "caller: answer delivered by /sync", "the outgoing call's state becomes connecting: the "
-                                         "answer came in a sync batch and was routed to it" },
-  { "caller: answer applied", "webrtcbin's signaling state stable with the answer as remote "
-                              "description" },
-  { "caller: ICE connected", "webrtcbin's ice-connection-state connected" },
-  { "callee: ICE connected", "as above, at the callee" },
-  { "caller: ICE and DTLS connected", "webrtcbin's connection-state connected: ICE and the "
-                                      "DTLS handshake done" },
-  { "callee: ICE and DTLS connected", "as above, at the callee" },
-  { "caller: first RTP packet", "rtpbin's on-new-ssrc in webrtcbin: the peer's first packet "
-                                "arrived, decrypted" },
-  { "callee: first RTP packet", "as above, at the callee" },
-  { "caller: first packet out of the jitter buffer", "webrtcbin's pad-added for the remote audio" },
-  { "callee: first packet out of the jitter buffer", "as above, at the callee" },
-};
-
-static double
-since (gint64 when, gint64 start)
-{
-  return when == 0 ? NAN : (when - start) / 1000.0;
-}
-
-static void
-stages_since (BenchStages *caller, BenchStages *callee, gint64 start, double *stages)
-{
-  stages[STAGE_BUILT] = since (callee->answer_built, start);
-  stages[STAGE_HANDED] = since (callee->answer_handed, start);
-  stages[STAGE_ACCEPTED] = since (callee->answer_accepted, start);
-  stages[STAGE_SYNCED] = since (caller->answer_synced, start);
-  stages[STAGE_APPLIED] = since (caller->answer_applied, start);
-  stages[STAGE_ICE_CALLER] = since (caller->ice_connected, start);
-  stages[STAGE_ICE_CALLEE] = since (callee->ice_connected, start);
-  stages[STAGE_DTLS_CALLER] = since (caller->dtls_connected, start);
-  stages[STAGE_DTLS_CALLEE] = since (callee->dtls_connected, start);
-  stages[STAGE_RTP_CALLER] = since (caller->first_rtp, start);
-  stages[STAGE_RTP_CALLEE] = since (callee->first_rtp, start);
-  stages[STAGE_OUT_CALLER] = since (caller->first_out, start);
-  stages[STAGE_OUT_CALLEE] = since (callee->first_out, start);
 }
 
 /* One audio call from alice to bob in @room_id, placed, rung, answered,
@@ -281,16 +191,16 @@ one_call (Device *alice,
 
   answered = g_get_monotonic_time ();
   handset_call_answer (ringing_of (bob), FALSE);
-  if (!handset_test_wait_until (heard, alice->tone, WAIT_S) ||
-      !handset_test_wait_until (heard, bob->tone, WAIT_S))
+  if (!handset_test_wait_until (bench_heard, alice->tone, WAIT_S) ||
+      !handset_test_wait_until (bench_heard, bob->tone, WAIT_S))
     g_error ("no audio after the answer");
   *to_alice = (handset_test_tone_get_first_sound_time (alice->tone) - answered) / 1000.0;
   *to_bob = (handset_test_tone_get_first_sound_time (bob->tone) - answered) / 1000.0;
   if (stages != NULL)
-    stages_since (&plan_of (alice)->stages, &plan_of (bob)->stages, answered, stages);
+    bench_stages_since (&plan_of (alice)->stages, &plan_of (bob)->stages, answered, stages);
 
   handset_call_hangup (call);
-  handset_test_wait_until (is_ended, ringing_of (bob), WAIT_S);
+  handset_test_wait_until (bench_is_ended, ringing_of (bob), WAIT_S);
   handset_test_run_for (500);
 }
 
@@ -347,203 +257,6 @@ wait_room (Device *device, const char *room_id, gboolean encrypted)
   if (!handset_test_wait_until (room_ready, &r, WAIT_S))
     g_error ("%s's device does not know the%s room %s", device->user->user_id,
              encrypted ? " encrypted" : "", room_id);
-}
-
-/* ------------------------------------------------------------------ two processes */
-
-/* The callee in a process of its own (bench-callee), as it is on a
- * person's machine: what it says, as it says it. */
-typedef struct
-{
-  GSubprocess *process;
-  GDataInputStream *out;
-  char *user_id;
-  gboolean ready;
-  gboolean gone;
-  gint64 rang, answered, heard;
-  gint64 stages[7]; /* bench-callee's "stages" line */
-  gboolean has_stages;
-} Callee;
-
-static void
-callee_line (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  Callee *callee = user_data;
-  g_autofree char *line =
-      g_data_input_stream_read_line_finish_utf8 (callee->out, result, NULL, NULL);
-  g_auto (GStrv) fields = NULL;
-
-  if (line == NULL)
-    {
-      callee->gone = TRUE;
-      return;
-    }
-  fields = g_strsplit (line, " ", -1);
-  if (g_str_equal (fields[0], "ready"))
-    callee->ready = TRUE;
-  else if (g_str_equal (fields[0], "rang") && fields[1] != NULL)
-    callee->rang = g_ascii_strtoll (fields[1], NULL, 10);
-  else if (g_str_equal (fields[0], "answered") && fields[1] != NULL)
-    callee->answered = g_ascii_strtoll (fields[1], NULL, 10);
-  else if (g_str_equal (fields[0], "heard") && fields[1] != NULL)
-    callee->heard = g_ascii_strtoll (fields[1], NULL, 10);
-  else if (g_str_equal (fields[0], "stages") && g_strv_length (fields) == 8)
-    {
-      for (guint i = 0; i < 7; i++)
-        callee->stages[i] = g_ascii_strtoll (fields[i + 1], NULL, 10);
-      callee->has_stages = TRUE;
-    }
-  g_data_input_stream_read_line_async (callee->out, G_PRIORITY_DEFAULT, NULL, callee_line, callee);
-}
-
-static gboolean
-callee_ready (gpointer data)
-{
-  Callee *callee = data;
-
-  return callee->ready || callee->gone;
-}
-
-/* Starts bench-callee (next to this program) as @user in @room_id; its
- * account goes on its stdin. */
-static Callee *
-callee_start (const char *self_path, HandsetTestUser *user, const char *room_id)
-{
-  Callee *callee = g_new0 (Callee, 1);
-  g_autofree char *dir = g_path_get_dirname (self_path);
-  g_autofree char *path = g_build_filename (dir, "bench-callee", NULL);
-  g_autofree char *account = g_strdup_printf ("%s %s %s\n%s\n", user->user_id, user->device_id,
-                                              user->access_token, room_id);
-  g_autoptr (GError) error = NULL;
-
-  callee->user_id = g_strdup (user->user_id);
-  callee->process = g_subprocess_new (
-      G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, path, NULL);
-  g_assert_no_error (error);
-  g_output_stream_write_all (g_subprocess_get_stdin_pipe (callee->process), account,
-                             strlen (account), NULL, NULL, &error);
-  g_assert_no_error (error);
-  callee->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (callee->process));
-  g_data_input_stream_read_line_async (callee->out, G_PRIORITY_DEFAULT, NULL, callee_line, callee);
-  if (!handset_test_wait_until (callee_ready, callee, WAIT_S) || callee->gone)
-    g_error ("bench-callee did not start");
-  return callee;
-}
-
-static gboolean
-callee_gone (gpointer data)
-{
-  return ((Callee *) data)->gone;
-}
-
-static void
-callee_stop (Callee *callee)
-{
-  g_output_stream_close (g_subprocess_get_stdin_pipe (callee->process), NULL, NULL);
-  /* Its stdout ends with it: no read is pending on what is freed. */
-  if (!handset_test_wait_until (callee_gone, callee, WAIT_S))
-    g_subprocess_force_exit (callee->process);
-  g_subprocess_wait (callee->process, NULL, NULL);
-  g_object_unref (callee->out);
-  g_object_unref (callee->process);
-  g_free (callee->user_id);
-  g_free (callee);
-}
-
-typedef struct
-{
-  Device *alice;
-  Callee *callee;
-} Apart;
-
-static gboolean
-apart_done (gpointer data)
-{
-  Apart *apart = data;
-
-  return apart->callee->gone || (apart->callee->has_stages && heard (apart->alice->tone));
-}
-
-/* As one_call(), the callee in its own process. */
-static void
-one_call_apart (Device *alice,
-                Callee *callee,
-                const char *room_id,
-                double *ring,
-                double *to_alice,
-                double *to_bob,
-                double *stages)
-{
-  g_autoptr (GError) error = NULL;
-  Apart apart = { alice, callee };
-  BenchStages callee_stages = { 0 };
-  HandsetCall *call;
-  gint64 placed;
-
-  callee->rang = callee->answered = callee->heard = 0;
-  callee->has_stages = FALSE;
-  bench_stages_reset (&plan_of (alice)->stages);
-  handset_test_tone_reset (alice->tone);
-  placed = g_get_monotonic_time ();
-  call = handset_call_manager_place_call (alice->manager, room_id, callee->user_id, FALSE, &error);
-  g_assert_no_error (error);
-  bench_stages_watch_call (&plan_of (alice)->stages, call);
-  if (!handset_test_wait_until (apart_done, &apart, WAIT_S) || callee->gone)
-    g_error ("the call to the callee's process did not carry audio both ways");
-
-  *ring = (callee->rang - placed) / 1000.0;
-  *to_alice = (handset_test_tone_get_first_sound_time (alice->tone) - callee->answered) / 1000.0;
-  *to_bob = (callee->heard - callee->answered) / 1000.0;
-  callee_stages.answer_built = callee->stages[0];
-  callee_stages.answer_handed = callee->stages[1];
-  callee_stages.answer_accepted = callee->stages[2];
-  callee_stages.ice_connected = callee->stages[3];
-  callee_stages.dtls_connected = callee->stages[4];
-  callee_stages.first_rtp = callee->stages[5];
-  callee_stages.first_out = callee->stages[6];
-  stages_since (&plan_of (alice)->stages, &callee_stages, callee->answered, stages);
-
-  handset_call_hangup (call);
-  handset_test_wait_until (is_ended, call, WAIT_S);
-  handset_test_run_for (500);
-}
-
-/* The plain latencies, the callee in a process of its own: the figures
- * set against js-sdk's, whose two peers are two browsers. */
-static void
-apart_latencies (Device *alice, Callee *callee, const char *room_id)
-{
-  double ring[RUNS], to_alice[RUNS], to_bob[RUNS];
-  double stages[RUNS][N_STAGES];
-
-  for (guint i = 0; i < RUNS; i++)
-    one_call_apart (alice, callee, room_id, &ring[i], &to_alice[i], &to_bob[i], stages[i]);
-
-  for (guint s = 0; s < N_STAGES; s++)
-    {
-      double values[RUNS];
-      g_autofree char *figure =
-          g_strdup_printf ("Handset↔Handset: answer to %s (ms)", stage_rows[s].figure);
-
-      for (guint i = 0; i < RUNS; i++)
-        values[i] = stages[i][s];
-      bench_row (figure, values, RUNS, 0, stage_rows[s].how);
-    }
-  bench_row ("Handset↔Handset: invite to ring (ms)", ring, RUNS, 0,
-             "handset_call_manager_place_call() on the caller (this process) to the callee's "
-             "incoming-call signal (bench-callee, a process of its own; CLOCK_MONOTONIC in both); "
-             "includes making the offer, the send, Synapse, and the callee's /sync");
-  bench_row ("Handset↔Handset: answer to first audio at the caller (ms)", to_alice, RUNS, 0,
-             "handset_call_answer() in the callee's process, at once on ringing, to the first "
-             "sample louder than ±2000 at the caller's sink, an appsink that syncs to the "
-             "pipeline's clock, as a speaker plays (440/880 Hz test tones)");
-  bench_row ("Handset↔Handset: answer to first audio at the callee (ms)", to_bob, RUNS, 0,
-             "same clock start, first loud sample at the callee's sink");
-
-  /* The medians (bench_row() sorted them). */
-  summarize ("ring", ring[RUNS / 2]);
-  summarize ("toCaller", to_alice[RUNS / 2]);
-  summarize ("toCallee", to_bob[RUNS / 2]);
 }
 
 static double
@@ -670,12 +383,12 @@ encrypted_latencies (void)
                   to_alice[1][RUNS / 2], to_bob[1][RUNS / 2], paired_to_alice[RUNS / 2],
                   paired_to_bob[RUNS / 2]);
 
-  summarize ("ringEncrypted", ring[0][RUNS / 2]);
-  summarize ("toCallerEncrypted", to_alice[0][RUNS / 2]);
-  summarize ("toCalleeEncrypted", to_bob[0][RUNS / 2]);
-  summarize ("ringEncryptedLater", ring[1][RUNS / 2]);
-  summarize ("toCallerEncryptedLater", to_alice[1][RUNS / 2]);
-  summarize ("toCalleeEncryptedLater", to_bob[1][RUNS / 2]);
+  bench_summarize ("ringEncrypted", ring[0][RUNS / 2]);
+  bench_summarize ("toCallerEncrypted", to_alice[0][RUNS / 2]);
+  bench_summarize ("toCalleeEncrypted", to_bob[0][RUNS / 2]);
+  bench_summarize ("ringEncryptedLater", ring[1][RUNS / 2]);
+  bench_summarize ("toCallerEncryptedLater", to_alice[1][RUNS / 2]);
+  bench_summarize ("toCalleeEncryptedLater", to_bob[1][RUNS / 2]);
 }
 
 /* ------------------------------------------------------------------ the program itself */
@@ -921,15 +634,16 @@ main (int argc, char *argv[])
   wait_room (alice, callee_room, FALSE);
 
   summary = g_string_new ("{");
-  callee = callee_start (argv[0], callee_user, callee_room);
+  callee = bench_callee_start (argv[0], callee_user, callee_room);
   /* The first call of a new pair is a cold start: not measured. */
   {
-    double unused[3 + N_STAGES];
+    double unused[3 + BENCH_N_STAGES];
 
-    one_call_apart (alice, callee, callee_room, &unused[0], &unused[1], &unused[2], unused + 3);
+    bench_one_call_apart (alice, callee, callee_room, &unused[0], &unused[1], &unused[2],
+                          unused + 3);
   }
-  apart_latencies (alice, callee, callee_room);
-  callee_stop (callee);
+  bench_apart_latencies (alice, callee, callee_room);
+  bench_callee_stop (callee);
   write_summary ();
   latencies (alice, bob, room_id);
   /* HANDSET_BENCH_ONLY=plain: the plain latencies alone, for a quick look. */

@@ -13,6 +13,8 @@
 #define GST_USE_UNSTABLE_API
 #include <gst/webrtc/webrtc.h>
 
+#include <math.h>
+
 #include "bench-stages.h"
 
 static void
@@ -157,4 +159,53 @@ void
 bench_stages_reset (BenchStages *stages)
 {
   memset (stages, 0, sizeof *stages);
+}
+
+/* ------------------------------------------------------------------ rows */
+
+const BenchStageRow bench_stage_rows[BENCH_N_STAGES] = {
+  { "callee: answer made", "webrtcbin's signaling state stable with our answer as local "
+                           "description (set-local-description done)" },
+  { "callee: answer handed to the homeserver",
+    "the call manager's send-event for m.call.answer (candidates gathered so far are in it)" },
+  { "callee: answer accepted by the homeserver",
+    "the send's reply (its event ID), from the call layer's debug log" },
+  { "caller: answer delivered by /sync", "the outgoing call's state becomes connecting: the "
+                                         "answer came in a sync batch and was routed to it" },
+  { "caller: answer applied", "webrtcbin's signaling state stable with the answer as remote "
+                              "description" },
+  { "caller: ICE connected", "webrtcbin's ice-connection-state connected" },
+  { "callee: ICE connected", "as above, at the callee" },
+  { "caller: ICE and DTLS connected", "webrtcbin's connection-state connected: ICE and the "
+                                      "DTLS handshake done" },
+  { "callee: ICE and DTLS connected", "as above, at the callee" },
+  { "caller: first RTP packet", "rtpbin's on-new-ssrc in webrtcbin: the peer's first packet "
+                                "arrived, decrypted" },
+  { "callee: first RTP packet", "as above, at the callee" },
+  { "caller: first packet out of the jitter buffer", "webrtcbin's pad-added for the remote audio" },
+  { "callee: first packet out of the jitter buffer", "as above, at the callee" },
+};
+
+static double
+since (gint64 when, gint64 start)
+{
+  return when == 0 ? NAN : (when - start) / 1000.0;
+}
+
+void
+bench_stages_since (BenchStages *caller, BenchStages *callee, gint64 start, double *stages)
+{
+  stages[BENCH_STAGE_BUILT] = since (callee->answer_built, start);
+  stages[BENCH_STAGE_HANDED] = since (callee->answer_handed, start);
+  stages[BENCH_STAGE_ACCEPTED] = since (callee->answer_accepted, start);
+  stages[BENCH_STAGE_SYNCED] = since (caller->answer_synced, start);
+  stages[BENCH_STAGE_APPLIED] = since (caller->answer_applied, start);
+  stages[BENCH_STAGE_ICE_CALLER] = since (caller->ice_connected, start);
+  stages[BENCH_STAGE_ICE_CALLEE] = since (callee->ice_connected, start);
+  stages[BENCH_STAGE_DTLS_CALLER] = since (caller->dtls_connected, start);
+  stages[BENCH_STAGE_DTLS_CALLEE] = since (callee->dtls_connected, start);
+  stages[BENCH_STAGE_RTP_CALLER] = since (caller->first_rtp, start);
+  stages[BENCH_STAGE_RTP_CALLEE] = since (callee->first_rtp, start);
+  stages[BENCH_STAGE_OUT_CALLER] = since (caller->first_out, start);
+  stages[BENCH_STAGE_OUT_CALLEE] = since (callee->first_out, start);
 }

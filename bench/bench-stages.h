@@ -23,6 +23,35 @@ typedef struct
   gint64 first_out; /* and left the jitter buffer */
 } BenchStages;
 
+/* The stages of a call, in the order they come, at the end that passes
+ * them. */
+enum
+{
+  BENCH_STAGE_BUILT,
+  BENCH_STAGE_HANDED,
+  BENCH_STAGE_ACCEPTED,
+  BENCH_STAGE_SYNCED,
+  BENCH_STAGE_APPLIED,
+  BENCH_STAGE_ICE_CALLER,
+  BENCH_STAGE_ICE_CALLEE,
+  BENCH_STAGE_DTLS_CALLER,
+  BENCH_STAGE_DTLS_CALLEE,
+  BENCH_STAGE_RTP_CALLER,
+  BENCH_STAGE_RTP_CALLEE,
+  BENCH_STAGE_OUT_CALLER,
+  BENCH_STAGE_OUT_CALLEE,
+  BENCH_N_STAGES
+};
+
+typedef struct
+{
+  const char *figure;
+  const char *how;
+} BenchStageRow;
+
+extern const BenchStageRow bench_stage_rows[BENCH_N_STAGES];
+
+void bench_stages_since (BenchStages *caller, BenchStages *callee, gint64 start, double *stages);
 void bench_stages_watch_media (BenchStages *stages, HandsetMediaSession *media);
 void bench_stages_watch_device (BenchStages *stages, HandsetTestDevice *device);
 void bench_stages_watch_call (BenchStages *stages, HandsetCall *call);
