@@ -24,12 +24,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "bench-calls.h"
 #include "bench-util.h"
 #include "handset-test-device.h"
 #include "handset-test-util.h"
 
-#define RUNS   5
-#define WAIT_S 30
 /* How long each of the program's calls is measured, as issue targets are
  * per minute; HANDSET_BENCH_CALL_S shortens it for a quick look. */
 #define CALL_S_DEFAULT 60
@@ -39,22 +38,6 @@
 static GSubprocessLauncher *program_launcher;
 static const char *const program_media[] = { "HANDSET_AUDIO_SRC", "HANDSET_AUDIO_SINK",
                                              "HANDSET_VIDEO_SRC", "HANDSET_VIDEO_SINK" };
-
-/* How a bench device answers, its device->data. */
-typedef struct
-{
-  const char *source;
-  gboolean auto_answer;
-  gboolean answer_video;
-} Plan;
-
-typedef HandsetTestDevice Device;
-
-static Plan *
-plan_of (Device *device)
-{
-  return device->data;
-}
 
 /* The device's last incoming call. */
 static HandsetCall *
@@ -73,6 +56,9 @@ make_media (gboolean video, gpointer user_data, GError **error)
     return NULL;
   handset_media_session_set_audio_source (media, handset_test_source (plan_of (device)->source));
   handset_test_device_use_media (device, media, NULL);
+  /* Heard as a person would: each buffer when the clock says it plays. */
+  handset_media_session_set_audio_sink (media, handset_test_tone_create_synced_sink (device->tone));
+  bench_stages_watch_media (&plan_of (device)->stages, media);
   /* Always: the callee's media is made before it answers with video. */
   handset_media_session_set_video_source (
       media, handset_test_source ("videotestsrc is-live=true pattern=ball"));
@@ -112,6 +98,7 @@ device_new (HandsetTestUser *user, gboolean encrypted, const char *source)
   device = encrypted ? handset_test_device_new_encrypted (user, FALSE, make_media, plan)
                      : handset_test_device_new (user, FALSE, make_media, plan);
   g_signal_connect (device->manager, "incoming-call", G_CALLBACK (on_incoming), device);
+  bench_stages_watch_device (&plan->stages, device);
   return device;
 }
 
@@ -128,14 +115,14 @@ has_rung (gpointer data)
   return ((Device *) data)->rang_at != 0;
 }
 
-static gboolean
-heard (gpointer data)
+gboolean
+bench_heard (gpointer data)
 {
   return handset_test_tone_get_first_sound_time (data) != 0;
 }
 
-static gboolean
-is_ended (gpointer data)
+gboolean
+bench_is_ended (gpointer data)
 {
   return handset_call_get_state (data) == HANDSET_CALL_STATE_ENDED;
 }
@@ -150,8 +137,8 @@ is_ended (gpointer data)
  * encrypted part fail. */
 static GString *summary;
 
-static void
-summarize (const char *key, double median)
+void
+bench_summarize (const char *key, double median)
 {
   char text[G_ASCII_DTOSTR_BUF_SIZE];
 
@@ -179,19 +166,23 @@ one_call (Device *alice,
           gboolean encrypted,
           double *ring,
           double *to_alice,
-          double *to_bob)
+          double *to_bob,
+          double *stages)
 {
   g_autoptr (GError) error = NULL;
   HandsetCall *call;
   gint64 placed, answered;
 
   bob->rang_at = 0;
+  bench_stages_reset (&plan_of (alice)->stages);
+  bench_stages_reset (&plan_of (bob)->stages);
   handset_test_tone_reset (alice->tone);
   handset_test_tone_reset (bob->tone);
   placed = g_get_monotonic_time ();
   call =
       handset_call_manager_place_call (alice->manager, room_id, bob->user->user_id, FALSE, &error);
   g_assert_no_error (error);
+  bench_stages_watch_call (&plan_of (alice)->stages, call);
   if (!handset_test_wait_until (has_rung, bob, WAIT_S))
     g_error ("bob's device did not ring");
   *ring = (bob->rang_at - placed) / 1000.0;
@@ -200,14 +191,16 @@ one_call (Device *alice,
 
   answered = g_get_monotonic_time ();
   handset_call_answer (ringing_of (bob), FALSE);
-  if (!handset_test_wait_until (heard, alice->tone, WAIT_S) ||
-      !handset_test_wait_until (heard, bob->tone, WAIT_S))
+  if (!handset_test_wait_until (bench_heard, alice->tone, WAIT_S) ||
+      !handset_test_wait_until (bench_heard, bob->tone, WAIT_S))
     g_error ("no audio after the answer");
   *to_alice = (handset_test_tone_get_first_sound_time (alice->tone) - answered) / 1000.0;
   *to_bob = (handset_test_tone_get_first_sound_time (bob->tone) - answered) / 1000.0;
+  if (stages != NULL)
+    bench_stages_since (&plan_of (alice)->stages, &plan_of (bob)->stages, answered, stages);
 
   handset_call_hangup (call);
-  handset_test_wait_until (is_ended, ringing_of (bob), WAIT_S);
+  handset_test_wait_until (bench_is_ended, ringing_of (bob), WAIT_S);
   handset_test_run_for (500);
 }
 
@@ -220,22 +213,17 @@ latencies (Device *alice, Device *bob, const char *room_id)
   double ring[RUNS], to_alice[RUNS], to_bob[RUNS];
 
   for (guint i = 0; i < RUNS; i++)
-    one_call (alice, bob, room_id, FALSE, &ring[i], &to_alice[i], &to_bob[i]);
+    one_call (alice, bob, room_id, FALSE, &ring[i], &to_alice[i], &to_bob[i], NULL);
 
-  bench_row (
-      "Handset↔Handset: invite to ring (ms)", ring, RUNS, 0,
-      "handset_call_manager_place_call() on the caller to the callee's incoming-call signal; "
-      "includes making the offer, the send, Synapse, and the callee's /sync");
-  bench_row ("Handset↔Handset: answer to first audio at the caller (ms)", to_alice, RUNS, 0,
-             "handset_call_answer() on the callee to the first sample louder than ±2000 at the "
-             "caller's sink (440/880 Hz test tones)");
-  bench_row ("Handset↔Handset: answer to first audio at the callee (ms)", to_bob, RUNS, 0,
-             "same clock start, first loud sample at the callee's sink");
+  bench_row ("Handset↔Handset in one process: invite to ring (ms)", ring, RUNS, 0,
+             "as the two-process row, both devices in this process (one main loop): the "
+             "encrypted rows below are measured so");
+  bench_row ("Handset↔Handset in one process: answer to first audio at the caller (ms)", to_alice,
+             RUNS, 0, "as the two-process row, both devices in this process");
+  bench_row ("Handset↔Handset in one process: answer to first audio at the callee (ms)", to_bob,
+             RUNS, 0, "same clock start, first loud sample at the callee's sink");
 
   /* The medians (bench_row() sorted them). */
-  summarize ("ring", ring[RUNS / 2]);
-  summarize ("toCaller", to_alice[RUNS / 2]);
-  summarize ("toCallee", to_bob[RUNS / 2]);
   plain_to_alice = to_alice[RUNS / 2];
   plain_to_bob = to_bob[RUNS / 2];
 }
@@ -352,13 +340,14 @@ encrypted_latencies (void)
       wait_room (alice, room_id, TRUE);
       wait_room (bob, room_id, TRUE);
 
-      one_call (alice, bob, plain_room, FALSE, &unused[0], &unused[1], &unused[2]);
-      one_call (alice, bob, plain_room, FALSE, &unused[0], &paired_to_alice[i], &paired_to_bob[i]);
+      one_call (alice, bob, plain_room, FALSE, &unused[0], &unused[1], &unused[2], NULL);
+      one_call (alice, bob, plain_room, FALSE, &unused[0], &paired_to_alice[i], &paired_to_bob[i],
+                NULL);
       /* As bench-jssdk.mjs: what the devices do on their own on learning of
        * the rooms has had its time, as it has when a user calls. */
       handset_test_run_for (1000);
       for (guint c = 0; c < 2; c++)
-        one_call (alice, bob, room_id, TRUE, &ring[c][i], &to_alice[c][i], &to_bob[c][i]);
+        one_call (alice, bob, room_id, TRUE, &ring[c][i], &to_alice[c][i], &to_bob[c][i], NULL);
       device_free (alice);
       device_free (bob);
     }
@@ -394,12 +383,12 @@ encrypted_latencies (void)
                   to_alice[1][RUNS / 2], to_bob[1][RUNS / 2], paired_to_alice[RUNS / 2],
                   paired_to_bob[RUNS / 2]);
 
-  summarize ("ringEncrypted", ring[0][RUNS / 2]);
-  summarize ("toCallerEncrypted", to_alice[0][RUNS / 2]);
-  summarize ("toCalleeEncrypted", to_bob[0][RUNS / 2]);
-  summarize ("ringEncryptedLater", ring[1][RUNS / 2]);
-  summarize ("toCallerEncryptedLater", to_alice[1][RUNS / 2]);
-  summarize ("toCalleeEncryptedLater", to_bob[1][RUNS / 2]);
+  bench_summarize ("ringEncrypted", ring[0][RUNS / 2]);
+  bench_summarize ("toCallerEncrypted", to_alice[0][RUNS / 2]);
+  bench_summarize ("toCalleeEncrypted", to_bob[0][RUNS / 2]);
+  bench_summarize ("ringEncryptedLater", ring[1][RUNS / 2]);
+  bench_summarize ("toCallerEncryptedLater", to_alice[1][RUNS / 2]);
+  bench_summarize ("toCalleeEncryptedLater", to_bob[1][RUNS / 2]);
 }
 
 /* ------------------------------------------------------------------ the program itself */
@@ -603,7 +592,9 @@ program_figures (HandsetTestUser *user, Device *bob)
 int
 main (int argc, char *argv[])
 {
-  HandsetTestUser *alice_user, *bob_user, *program_user;
+  HandsetTestUser *alice_user, *bob_user, *program_user, *callee_user;
+  g_autofree char *callee_room = NULL;
+  Callee *callee;
   Device *alice, *bob;
   g_autofree char *room_id = NULL;
   g_autofree char *program_room = NULL;
@@ -634,12 +625,30 @@ main (int argc, char *argv[])
   program_room = handset_test_create_direct_room (program_user, bob_user);
   handset_test_join (bob_user, program_room);
 
+  callee_user = handset_test_register ("benchcallee");
+  callee_room = handset_test_create_direct_room (alice_user, callee_user);
+  handset_test_join (callee_user, callee_room);
+
   alice = device_new (alice_user, FALSE, ALICE_TONE);
   bob = device_new (bob_user, FALSE, BOB_TONE);
+  wait_room (alice, callee_room, FALSE);
 
   summary = g_string_new ("{");
-  latencies (alice, bob, room_id);
+  callee = bench_callee_start (argv[0], callee_user, callee_room);
+  /* The first call of a new pair is a cold start: not measured. */
+  {
+    double unused[3 + BENCH_N_STAGES];
+
+    bench_one_call_apart (alice, callee, callee_room, &unused[0], &unused[1], &unused[2],
+                          unused + 3);
+  }
+  bench_apart_latencies (alice, callee, callee_room);
+  bench_callee_stop (callee);
   write_summary ();
+  latencies (alice, bob, room_id);
+  /* HANDSET_BENCH_ONLY=plain: the plain latencies alone, for a quick look. */
+  if (g_strcmp0 (g_getenv ("HANDSET_BENCH_ONLY"), "plain") == 0)
+    return 0;
   encrypted_latencies ();
   write_summary ();
   if (g_getenv ("HANDSET_PROGRAM") != NULL)

@@ -129,7 +129,9 @@ one_call (const char *program,
           gboolean processing,
           double *caller_ms,
           double *callee_ms,
-          double *cpu)
+          double *cpu,
+          double *threads,
+          double *switches)
 {
   Peer caller = { 0 }, callee = { 0 };
   gboolean ok;
@@ -145,11 +147,15 @@ one_call (const char *program,
     {
       GPid pid = atoi (g_subprocess_get_identifier (caller.process));
       double cpu0;
+      guint64 switches0;
 
       handset_test_run_for (2000);
       cpu0 = bench_cpu_seconds (pid);
+      switches0 = bench_context_switches (pid);
       handset_test_run_for (CPU_S * 1000);
       *cpu = (bench_cpu_seconds (pid) - cpu0) / CPU_S * 100.0;
+      *switches = (double) (bench_context_switches (pid) - switches0) / CPU_S;
+      *threads = bench_threads (pid);
       ok = !caller.done && !callee.done;
     }
   stop_peer (&caller);
@@ -193,7 +199,7 @@ int
 main (int argc, char *argv[])
 {
   guint runs;
-  double *caller, *callee, *cpu, *cpu_processed, *floor, *ratio;
+  double *caller, *callee, *cpu, *cpu_processed, *floor, *ratio, *threads, *switches;
   g_autofree char *cpu_how = NULL;
 
   if (argc < 3 || (runs = (guint) atoi (argv[2])) == 0)
@@ -207,14 +213,17 @@ main (int argc, char *argv[])
   cpu_processed = g_new0 (double, runs);
   floor = g_new0 (double, runs);
   ratio = g_new0 (double, runs);
+  threads = g_new0 (double, runs);
+  switches = g_new0 (double, runs);
   /* Each run: a call without processing, one with, and the Opus floor,
    * one after the other, so all three see the same machine. */
   for (guint i = 0; i < runs; i++)
     {
-      double unused_caller, unused_callee;
+      double unused_caller, unused_callee, unused_threads, unused_switches;
 
-      if (!one_call (argv[1], FALSE, &caller[i], &callee[i], &cpu[i]) ||
-          !one_call (argv[1], TRUE, &unused_caller, &unused_callee, &cpu_processed[i]))
+      if (!one_call (argv[1], FALSE, &caller[i], &callee[i], &cpu[i], &threads[i], &switches[i]) ||
+          !one_call (argv[1], TRUE, &unused_caller, &unused_callee, &cpu_processed[i],
+                     &unused_threads, &unused_switches))
         {
           g_printerr ("bench-media: call %u did not carry audio both ways\n", i + 1);
           return 1;
@@ -229,7 +238,7 @@ main (int argc, char *argv[])
       0,
       "media-peer offer|answer on 127.0.0.1 (HandsetMediaSession, trickle ICE, signalling "
       "relayed through pipes, no homeserver): from the offerer reading the answer to its first "
-      "decoded sample louder than ±2000");
+      "decoded sample louder than ±2000 at an appsink that plays by the clock");
   bench_row ("media alone, two processes: answer sent to first audio at the callee (ms)", callee,
              runs, 0, "as above, from the answerer writing its answer to its first such sample");
   cpu_how = g_strdup_printf (
@@ -238,6 +247,12 @@ main (int argc, char *argv[])
       "no homeserver (audiotestsrc in, an analysing appsink out)",
       CPU_S);
   bench_row ("media alone: CPU of one end of an audio call (% of one core)", cpu, runs, 2, cpu_how);
+  bench_row ("media alone: threads of that end's process", threads, runs, 0,
+             "entries of /proc/PID/task at the end of the same span (the main thread and "
+             "GLib's and GStreamer's)");
+  bench_row ("media alone: context switches of that end per second", switches, runs, 0,
+             "voluntary and involuntary context switches of its threads "
+             "(/proc/PID/task/*/status) over the same span, per second");
   bench_row ("media alone: the same with echo cancellation, noise suppression and gain control "
              "(% of one core)",
              cpu_processed, runs, 2,
@@ -253,6 +268,8 @@ main (int argc, char *argv[])
   g_free (cpu_processed);
   g_free (floor);
   g_free (ratio);
+  g_free (threads);
+  g_free (switches);
   g_free (caller);
   g_free (callee);
 

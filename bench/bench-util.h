@@ -10,5 +10,7 @@ G_BEGIN_DECLS
 
 void bench_row (const char *figure, double *values, guint n, int decimals, const char *how);
 double bench_cpu_seconds (GPid pid);
+guint bench_threads (GPid pid);
+guint64 bench_context_switches (GPid pid);
 
 G_END_DECLS

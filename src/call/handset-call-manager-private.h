@@ -42,8 +42,13 @@ struct _HandsetCallManager
   GHashTable *answering;   /* room ID → HandsetCallInvitation being answered */
   GHashTable *ended_ids;   /* IDs of ended calls no longer kept, so their events stay dead */
   GQueue ended_order;      /* the same IDs, oldest first */
-  guint sending;           /* call events on their way to the homeserver */
-  GPtrArray *flushing;     /* GTask of handset_call_manager_hang_up_all_async() */
+  guint sending;           /* call events on their way to the homeserver, or held */
+  /* HandsetCall → its invite, answer or negotiate on their way (a count),
+   * and → its candidates events held until they are sent (GPtrArray of
+   * JsonObject); see handset-call-manager-send.c. */
+  GHashTable *describing;
+  GHashTable *held_candidates;
+  GPtrArray *flushing; /* GTask of handset_call_manager_hang_up_all_async() */
 };
 
 enum

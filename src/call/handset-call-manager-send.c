@@ -5,7 +5,10 @@
  * What the calls send: through the encryption (in clear where the room is
  * not encrypted) or the client; a call whose event could not be sent ends,
  * saying why; and before quitting, every call hung up and its events
- * waited for.
+ * waited for. A call's candidates wait while its invite, answer or
+ * negotiate is on its way: sent together, the two race in the
+ * homeserver, which then takes longer over the description the peer is
+ * waiting for (and may hand the candidates over first).
  */
 
 #define G_LOG_DOMAIN "Handset-Call"
@@ -21,7 +24,45 @@ typedef struct
   HandsetCallManager *self; /* a reference */
   HandsetCall *call;        /* a reference */
   char *what;
+  gboolean description; /* an invite, answer or negotiate */
 } Sending;
+
+static void
+send_now (HandsetCallManager *self, HandsetCall *call, const char *type_name, JsonObject *content);
+
+static gboolean
+is_description (const char *type_name)
+{
+  return g_str_equal (type_name, "m.call.invite") || g_str_equal (type_name, "m.call.answer") ||
+         g_str_equal (type_name, "m.call.negotiate");
+}
+
+/* The call's description has been sent (or failed): its held candidates
+ * go, in order. */
+static void
+description_done (HandsetCallManager *self, HandsetCall *call)
+{
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->describing, call));
+  g_autoptr (GPtrArray) held = NULL;
+
+  if (n > 1)
+    {
+      g_hash_table_insert (self->describing, g_object_ref (call), GUINT_TO_POINTER (n - 1));
+      return;
+    }
+  g_hash_table_remove (self->describing, call);
+  if (!g_hash_table_steal_extended (self->held_candidates, call, NULL, (gpointer *) &held))
+    return;
+  g_object_unref (call); /* the table's key */
+  for (guint i = 0; i < held->len; i++)
+    {
+      self->sending--; /* counted while held; counted again on its way */
+      /* A call that ended meanwhile (its description failed, say) needs
+       * them no more. */
+      if (handset_call_is_active (call))
+        send_now (self, call, "m.call.candidates", g_ptr_array_index (held, i));
+    }
+}
 
 static Sending *
 sending_new (HandsetCallManager *self, HandsetCall *call, const char *type_name)
@@ -41,6 +82,8 @@ sending_done (Sending *sending)
 {
   HandsetCallManager *self = sending->self;
 
+  if (sending->description && self->describing != NULL)
+    description_done (self, sending->call);
   if (--self->sending == 0 && self->flushing != NULL)
     while (self->flushing->len > 0)
       {
@@ -103,6 +146,31 @@ encrypted_sent_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   sending_done (sending);
 }
 
+static void
+send_now (HandsetCallManager *self, HandsetCall *call, const char *type_name, JsonObject *content)
+{
+  Sending *sending;
+
+  if (self->encryption == NULL && self->client == NULL)
+    return;
+  sending = sending_new (self, call, type_name);
+  if (is_description (type_name))
+    {
+      sending->description = TRUE;
+      g_hash_table_insert (
+          self->describing, g_object_ref (call),
+          GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (self->describing, call)) + 1));
+    }
+  /* Through the encryption, which sends in clear where the room is not
+   * encrypted. */
+  if (self->encryption != NULL)
+    handset_encryption_send_event_async (self->encryption, handset_call_get_room_id (call),
+                                         type_name, content, NULL, encrypted_sent_cb, sending);
+  else
+    handset_matrix_client_send_event_async (self->client, handset_call_get_room_id (call),
+                                            type_name, content, NULL, NULL, sent_cb, sending);
+}
+
 void
 handset_call_manager_send_event_cb (HandsetCall *call,
                                     int type,
@@ -110,20 +178,25 @@ handset_call_manager_send_event_cb (HandsetCall *call,
                                     HandsetCallManager *self)
 {
   const char *type_name = handset_call_event_type_to_string (type);
+  GPtrArray *held;
 
   g_signal_emit (self, handset_call_manager_signals[SIGNAL_SEND_EVENT], 0, call, type_name,
                  content);
 
-  /* Through the encryption, which sends in clear where the room is not
-   * encrypted. */
-  if (self->encryption != NULL)
-    handset_encryption_send_event_async (self->encryption, handset_call_get_room_id (call),
-                                         type_name, content, NULL, encrypted_sent_cb,
-                                         sending_new (self, call, type_name));
-  else if (self->client != NULL)
-    handset_matrix_client_send_event_async (self->client, handset_call_get_room_id (call),
-                                            type_name, content, NULL, NULL, sent_cb,
-                                            sending_new (self, call, type_name));
+  if (g_str_equal (type_name, "m.call.candidates") &&
+      g_hash_table_contains (self->describing, call))
+    {
+      held = g_hash_table_lookup (self->held_candidates, call);
+      if (held == NULL)
+        {
+          held = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+          g_hash_table_insert (self->held_candidates, g_object_ref (call), held);
+        }
+      g_ptr_array_add (held, json_object_ref (content));
+      self->sending++; /* quitting waits for these too */
+      return;
+    }
+  send_now (self, call, type_name, content);
 }
 
 static gboolean

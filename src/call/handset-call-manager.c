@@ -247,6 +247,8 @@ handset_call_manager_dispose (GObject *object)
         g_object_unref (task);
       }
   g_clear_pointer (&self->flushing, g_ptr_array_unref);
+  g_clear_pointer (&self->describing, g_hash_table_unref);
+  g_clear_pointer (&self->held_candidates, g_hash_table_unref);
   g_clear_object (&self->rooms);
   g_clear_object (&self->clock);
   g_clear_object (&self->client);
@@ -326,6 +328,9 @@ handset_call_manager_init (HandsetCallManager *self)
 {
   self->calls = g_ptr_array_new_with_free_func (g_object_unref);
   self->calls_by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->describing = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  self->held_candidates =
+      g_hash_table_new_full (NULL, NULL, g_object_unref, (GDestroyNotify) g_ptr_array_unref);
   self->ended_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_queue_init (&self->ended_order);
   self->early =

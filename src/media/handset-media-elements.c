@@ -396,6 +396,51 @@ silent_sink (void)
   return sink;
 }
 
+/* How late a sink may get a buffer and still play it on time. GStreamer's
+ * 20 ms are for pipelines that do heavy work before the sink; decoding one
+ * Opus packet takes well under a millisecond, and the jitter buffer's hold
+ * already covers the network, so every 20 ms more is 20 ms later sound. */
+#define SINK_DEADLINE_MS 5
+
+/* Prepares @element, a sink or any element of one, to join a playing call:
+ * no preroll (a sink that waited to preroll would pause the pipeline it
+ * joins, and with it the live sources that would preroll it), and a short
+ * processing deadline. */
+static void
+prepare_sink_element (GObject *element)
+{
+  GObjectClass *klass = G_OBJECT_GET_CLASS (element);
+
+  if (g_object_class_find_property (klass, "async") != NULL)
+    g_object_set (element, "async", FALSE, NULL);
+  if (g_object_class_find_property (klass, "processing-deadline") != NULL)
+    g_object_set (element, "processing-deadline", (guint64) SINK_DEADLINE_MS * GST_MSECOND, NULL);
+}
+
+/* @sink, or every sink in it, plays without preroll and with a short
+ * deadline. */
+static void
+prepare_sink (GstElement *sink)
+{
+  g_autoptr (GstIterator) iter = NULL;
+  GValue item = G_VALUE_INIT;
+
+  if (sink == NULL)
+    return;
+  if (!GST_IS_BIN (sink))
+    {
+      prepare_sink_element (G_OBJECT (sink));
+      return;
+    }
+  iter = gst_bin_iterate_recurse (GST_BIN (sink));
+  while (gst_iterator_next (iter, &item) == GST_ITERATOR_OK)
+    {
+      prepare_sink_element (g_value_get_object (&item));
+      g_value_reset (&item);
+    }
+  g_value_unset (&item);
+}
+
 /* The speaker, tried: one that cannot be opened gives way to a sink that
  * plays nothing, and ::device-failed says so. Returns (transfer full)
  * (nullable): the sink, or %NULL, the error reported, when there is
@@ -423,7 +468,39 @@ handset_media_session_open_speaker (HandsetMediaSession *self)
       handset_media_session_run_in_main (self, speaker_failed_in_main, g_steal_pointer (&failed),
                                          g_free);
     }
+  /* Added to a playing pipeline when the remote sound arrives, or with
+   * the echo canceller's playback: prerolling there would cost the
+   * first sound a pause of the whole pipeline. */
+  prepare_sink (sink);
   return sink;
+}
+
+/* The decoded remote sound, to the speaker. */
+static void
+play_decoded_audio (HandsetMediaSession *self, GstPad *pad)
+{
+  g_autoptr (GstPad) sink_pad = NULL;
+  GstElement *elements[4];
+  GstElement *sink;
+
+  /* Into the playback the echo canceller hears, when it does. */
+  if (handset_media_session_play_processed (self, pad))
+    return;
+  if ((sink = handset_media_session_open_speaker (self)) == NULL)
+    return;
+  /* No queue: the jitter buffer's thread decodes and plays, so each
+   * packet crosses one thread fewer on its way to the speaker. */
+  elements[0] = handset_media_make_element ("audioconvert", NULL);
+  elements[1] = handset_media_make_element ("audioresample", NULL);
+  elements[2] = self->playback_tail = self->playback_volume =
+      handset_media_make_element ("volume", NULL);
+  elements[3] = sink;
+  self->audio_sink_in_use = sink;
+  handset_media_session_update_flow (self);
+  handset_media_session_add_chain (self, elements, G_N_ELEMENTS (elements), NULL);
+  gst_object_unref (sink); /* the pipeline holds it */
+  sink_pad = gst_element_get_static_pad (elements[0], "sink");
+  gst_pad_link (pad, sink_pad);
 }
 
 static void
@@ -435,28 +512,7 @@ on_decoded_pad (GstElement *decodebin, GstPad *pad, HandsetMediaSession *self)
   g_autoptr (GstPad) sink_pad = NULL;
 
   if (g_str_has_prefix (name, "audio/"))
-    {
-      GstElement *elements[5];
-      GstElement *sink;
-
-      /* Into the playback the echo canceller hears, when it does. */
-      if (handset_media_session_play_processed (self, pad))
-        return;
-      if ((sink = handset_media_session_open_speaker (self)) == NULL)
-        return;
-      elements[0] = handset_media_make_element ("queue", NULL);
-      elements[1] = handset_media_make_element ("audioconvert", NULL);
-      elements[2] = handset_media_make_element ("audioresample", NULL);
-      elements[3] = self->playback_tail = self->playback_volume =
-          handset_media_make_element ("volume", NULL);
-      elements[4] = sink;
-      self->audio_sink_in_use = sink;
-      handset_media_session_update_flow (self);
-      handset_media_session_add_chain (self, elements, G_N_ELEMENTS (elements), NULL);
-      gst_object_unref (sink); /* the pipeline holds it */
-      sink_pad = gst_element_get_static_pad (elements[0], "sink");
-      gst_pad_link (pad, sink_pad);
-    }
+    play_decoded_audio (self, pad);
   else if (g_str_has_prefix (name, "video/"))
     {
       const char *description = g_getenv ("HANDSET_VIDEO_SINK");
@@ -492,6 +548,37 @@ on_decoded_pad (GstElement *decodebin, GstPad *pad, HandsetMediaSession *self)
       sink_pad = gst_element_get_static_pad (elements[0], "sink");
       gst_pad_link (pad, sink_pad);
     }
+}
+
+/* The remote Opus sound decoded by the two elements decodebin would pick,
+ * made at once: decodebin's search for them costs the first sound several
+ * milliseconds, more on a busy machine. FALSE when @pad is not Opus. */
+static gboolean
+decode_opus (HandsetMediaSession *self, GstPad *pad)
+{
+  g_autoptr (GstCaps) caps = gst_pad_get_current_caps (pad);
+  const GstStructure *s = caps != NULL ? gst_caps_get_structure (caps, 0) : NULL;
+  GstElement *elements[2];
+  g_autoptr (GstPad) sink_pad = NULL;
+  g_autoptr (GstPad) decoded = NULL;
+
+  if (s == NULL || g_strcmp0 (gst_structure_get_string (s, "media"), "audio") != 0 ||
+      g_strcmp0 (gst_structure_get_string (s, "encoding-name"), "OPUS") != 0)
+    return FALSE;
+
+  elements[0] = handset_media_make_element ("rtpopusdepay", NULL);
+  elements[1] = handset_media_make_element ("opusdec", NULL);
+  if (!handset_media_session_add_chain (self, elements, G_N_ELEMENTS (elements), NULL))
+    {
+      handset_media_session_report_error (self, "The call's sound cannot be decoded");
+      return TRUE;
+    }
+  decoded = gst_element_get_static_pad (elements[1], "src");
+  play_decoded_audio (self, decoded);
+  sink_pad = gst_element_get_static_pad (elements[0], "sink");
+  gst_pad_link (pad, sink_pad);
+
+  return TRUE;
 }
 
 void
@@ -549,6 +636,8 @@ handset_media_session_pad_added_cb (GstElement *webrtc, GstPad *pad, HandsetMedi
       }
   }
 
+  if (decode_opus (self, pad))
+    return;
   decodebin = handset_media_make_element ("decodebin", NULL);
   g_signal_connect (decodebin, "pad-added", G_CALLBACK (on_decoded_pad), self);
   gst_bin_add (GST_BIN (self->pipeline), decodebin);

@@ -105,33 +105,6 @@ unique_probe_name (void)
   return g_strdup_printf ("handset-echo-probe-%u", g_atomic_int_add (&counter, 1));
 }
 
-/* A sink that waited to preroll would pause the pipeline it joins, and
- * with it the live sources that would preroll it: @sink, or every sink in
- * it, plays without. */
-static void
-play_without_preroll (GstElement *sink)
-{
-  g_autoptr (GstIterator) iter = NULL;
-  GValue item = G_VALUE_INIT;
-
-  if (!GST_IS_BIN (sink))
-    {
-      if (g_object_class_find_property (G_OBJECT_GET_CLASS (sink), "async") != NULL)
-        g_object_set (sink, "async", FALSE, NULL);
-      return;
-    }
-  iter = gst_bin_iterate_recurse (GST_BIN (sink));
-  while (gst_iterator_next (iter, &item) == GST_ITERATOR_OK)
-    {
-      GObject *element = g_value_get_object (&item);
-
-      if (g_object_class_find_property (G_OBJECT_GET_CLASS (element), "async") != NULL)
-        g_object_set (element, "async", FALSE, NULL);
-      g_value_reset (&item);
-    }
-  g_value_unset (&item);
-}
-
 /* The playback: silence, then the remote sound, at the level on hold,
  * through the echo probe, to the speaker. */
 static gboolean
@@ -145,7 +118,6 @@ build_playback (HandsetMediaSession *self, const char *probe_name)
 
   if (sink == NULL)
     return FALSE;
-  play_without_preroll (sink);
 
   elements[0] = self->playback_selector = handset_media_make_element ("input-selector", NULL);
   g_object_set (self->playback_selector, "sync-streams", FALSE, NULL);

@@ -9,8 +9,9 @@
  * (candidates and the ICE agent), handset-media-stats.c (statistics,
  * every second), handset-media-swap.c (devices changed or stood in for
  * during a call), handset-media-dtmf.c (tones, RFC 4733 telephone-events,
- * sent and received) and handset-media-processing.c (echo cancellation,
- * noise suppression and gain control).
+ * sent and received), handset-media-processing.c (echo cancellation,
+ * noise suppression and gain control) and handset-media-latency.c (how
+ * long the jitter buffer holds the received sound).
  */
 #pragma once
 
@@ -92,6 +93,9 @@ struct _HandsetMediaSession
 
   /* Statistics, from get-stats. */
   HandsetMediaStats stats;
+  /* How long the jitter buffer holds the received sound
+   * (handset-media-latency.c). */
+  guint latency_ms;
 
   /* Tones (handset-media-dtmf.c), under the lock: the payload type the
    * peer gave telephone-event/48000 (-1: it takes none), the keys still
@@ -165,6 +169,10 @@ gboolean
 handset_media_session_dtmf_flow (HandsetMediaSession *self, gboolean muted, gboolean quiet);
 void handset_media_session_send_dtmf_from (HandsetMediaSession *self, GstElement *payloader);
 gboolean handset_media_session_receive_dtmf (HandsetMediaSession *self, GstPad *pad);
+
+/* handset-media-latency.c */
+void handset_media_session_start_latency (HandsetMediaSession *self);
+void handset_media_session_adapt_latency (HandsetMediaSession *self);
 
 /* handset-media-stats.c */
 void handset_media_session_start_stats (HandsetMediaSession *self);

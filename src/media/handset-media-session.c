@@ -15,8 +15,9 @@
  * the descriptions in handset-media-negotiation.c, ICE in
  * handset-media-ice.c (HANDSET_ICE_ADDRESSES), statistics in
  * handset-media-stats.c, devices changed during the call in
- * handset-media-swap.c and the sound's processing in
- * handset-media-processing.c.
+ * handset-media-swap.c, the sound's processing in
+ * handset-media-processing.c and the jitter buffer's hold in
+ * handset-media-latency.c.
  */
 
 #define G_LOG_DOMAIN "Handset-Media"
@@ -30,8 +31,6 @@
 
 #include "handset-media-check.h"
 #include "handset-media-session-private.h"
-
-#define JITTER_LATENCY_MS 50
 
 static void handset_media_session_iface_init (HandsetMediaInterface *iface);
 
@@ -295,6 +294,13 @@ bus_cb (GstBus *bus, GstMessage *message, gpointer user_data)
 {
   HandsetMediaSession *self = HANDSET_MEDIA_SESSION (user_data);
 
+  /* A jitter buffer's hold changed (handset-media-latency.c): the sinks
+   * play that much later. */
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_LATENCY && self->pipeline != NULL)
+    {
+      gst_bin_recalculate_latency (GST_BIN (self->pipeline));
+      return G_SOURCE_CONTINUE;
+    }
   if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR)
     {
       g_autoptr (GError) error = NULL;
@@ -501,8 +507,8 @@ handset_media_session_new (gboolean video, GError **error)
   self->video = video;
   self->pipeline = gst_object_ref_sink (gst_pipeline_new (NULL));
   self->webrtc = handset_media_make_element ("webrtcbin", "webrtc");
-  g_object_set (self->webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
-                JITTER_LATENCY_MS, NULL);
+  g_object_set (self->webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, NULL);
+  handset_media_session_start_latency (self);
   gst_bin_add (GST_BIN (self->pipeline), self->webrtc);
   handset_media_session_start_ice (self);
   g_signal_connect (self->webrtc, "pad-added", G_CALLBACK (handset_media_session_pad_added_cb),

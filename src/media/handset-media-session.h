@@ -38,6 +38,7 @@ void handset_media_session_replace_audio_sink (HandsetMediaSession *self, GstEle
 GstElement *handset_media_session_get_pipeline (HandsetMediaSession *self);
 void handset_media_session_update_stats (HandsetMediaSession *self);
 
+guint handset_media_latency_needed (double jitter_s);
 char *handset_media_turn_uri (const char *uri, const char *username, const char *password);
 
 G_END_DECLS

@@ -209,6 +209,7 @@ stats_in_main (gpointer user_data)
   if (remote != NULL)
     gst_webrtc_session_description_free (remote);
   handset_media_stats_read (&self->stats, stats, kinds);
+  handset_media_session_adapt_latency (self);
 
   handset_media_session_notify_stats (self);
 

@@ -11,6 +11,9 @@
 
 #include "config.h"
 
+#include <libsoup/soup.h>
+
+#include "handset-matrix-client.h"
 #include "voip-fixture.h"
 
 /* ------------------------------------------------------------------ 12-21: ringing */
@@ -422,6 +425,105 @@ test_voip_29_no_candidates_before_answer (VoipFixture *f, gconstpointer data)
                    "m.call.answer");
 }
 
+/* A homeserver of the test's own, whose reply to the answer waits until
+ * the test lets it go; it counts the call events each type that reached
+ * it. */
+typedef struct
+{
+  SoupServer *server;
+  SoupServerMessage *held_answer;
+  guint answers;
+  guint candidates;
+} SlowServer;
+
+static void
+slow_handler (SoupServer *server,
+              SoupServerMessage *msg,
+              const char *path,
+              GHashTable *query,
+              gpointer user_data)
+{
+  SlowServer *slow = user_data;
+  static const char reply[] = "{\"event_id\": \"$e\"}";
+
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, reply,
+                                    strlen (reply));
+  soup_server_message_set_status (msg, 200, NULL);
+  if (strstr (path, "/send/m.call.candidates/") != NULL)
+    slow->candidates++;
+  if (strstr (path, "/send/m.call.answer/") != NULL)
+    {
+      slow->answers++;
+      slow->held_answer = msg;
+      soup_server_message_pause (msg);
+    }
+}
+
+static gboolean
+answer_arrived (gpointer data)
+{
+  return ((SlowServer *) data)->answers > 0;
+}
+
+static gboolean
+candidates_arrived (gpointer data)
+{
+  return ((SlowServer *) data)->candidates > 0;
+}
+
+/* Candidates found before the answer went out go once the homeserver has
+ * the answer, not with it: sent together, the two race there, and the
+ * answer the caller waits for can come later (or after them). */
+static void
+test_candidates_wait_for_the_answer (VoipFixture *f, gconstpointer data)
+{
+  SlowServer slow = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSList) uris = NULL;
+  g_autoptr (HandsetMatrixClient) client = NULL;
+  g_autofree char *url = NULL;
+  HandsetCall *ringing;
+
+  slow.server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (slow.server, NULL, slow_handler, &slow, NULL);
+  g_assert_true (soup_server_listen_local (slow.server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (slow.server);
+  url = g_uri_to_string (uris->data);
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+  if (g_str_has_suffix (url, "/"))
+    url[strlen (url) - 1] = '\0';
+  client = handset_matrix_client_new (url);
+  handset_matrix_client_set_session (client, BOB, "BOBDEVICE", "token");
+  handset_call_manager_set_client (f->bob->manager, client);
+
+  alice_calls (f->alice);
+  ringing = g_ptr_array_index (f->bob->rang, 0);
+  handset_call_answer (ringing, FALSE);
+  handset_fake_media_emit_candidate (media_of (f->bob, ringing),
+                                     "candidate:9 1 UDP 1 127.0.0.1 9 typ host");
+  handset_fake_media_emit_gathering_done (media_of (f->bob, ringing));
+  drain ();
+  g_assert_cmpuint (count_sent (f->bob, "m.call.answer"), ==, 1);
+  g_assert_true (handset_test_wait_until (answer_arrived, &slow, 10));
+
+  /* All gathered: the candidates are due at once, but the answer is still
+   * on its way. */
+  handset_fake_clock_advance (net->clock, HANDSET_CALL_FIRST_FLUSH_CALLEE_MS);
+  handset_test_run_for (300);
+  g_assert_cmpuint (count_sent (f->bob, "m.call.candidates"), ==, 1);
+  g_assert_cmpuint (slow.candidates, ==, 0);
+
+  /* The homeserver has the answer: now they go. */
+  soup_server_message_unpause (slow.held_answer);
+  g_assert_true (handset_test_wait_until (candidates_arrived, &slow, 10));
+  g_assert_cmpuint (slow.candidates, ==, 1);
+
+  handset_call_manager_set_client (f->bob->manager, NULL);
+  soup_server_disconnect (slow.server);
+  g_object_unref (slow.server);
+}
+
 static void
 test_voip_30_32_echoes_ignored (VoipFixture *f, gconstpointer data)
 {
@@ -540,6 +642,7 @@ main (int argc, char *argv[])
                        test_nothing_to_negotiate_while_ringing);
   VOIP_TEST_ALICE_BOB ("/voip/29-no-candidates-before-answer",
                        test_voip_29_no_candidates_before_answer);
+  VOIP_TEST_ALICE_BOB ("/voip/candidates-wait-for-the-answer", test_candidates_wait_for_the_answer);
   VOIP_TEST_ALICE_BOB ("/voip/30-32-echoes-ignored", test_voip_30_32_echoes_ignored);
   VOIP_TEST ("/voip/31-negotiate-only-from-caller", test_voip_31_negotiate_only_from_caller);
 

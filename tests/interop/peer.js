@@ -436,9 +436,31 @@ async function leaveElementCall({ roomId }) {
   return { left: await session.leaveRoomSession(10000) };
 }
 
-async function answer({ callId, video }) {
+// js-sdk waits a fixed 200 ms (a setTimeout in gotCallFeedsForAnswer)
+// between setting its answer and sending it. answer({skipAnswerPause:
+// true}), for the benchmark's "js-sdk without its pause", makes the next
+// 200 ms timer the page sets fire at once; pauseSkipped() counts the
+// pauses skipped so far, so the benchmark can check one was.
+const pageSetTimeout = globalThis.setTimeout.bind(globalThis);
+let skipNextAnswerPause = false;
+let answerPausesSkipped = 0;
+globalThis.setTimeout = (fn, ms, ...args) => {
+  if (skipNextAnswerPause && ms === 200) {
+    skipNextAnswerPause = false;
+    answerPausesSkipped++;
+    return pageSetTimeout(fn, 0, ...args);
+  }
+  return pageSetTimeout(fn, ms, ...args);
+};
+
+function pauseSkipped() {
+  return { answerPausesSkipped };
+}
+
+async function answer({ callId, video, skipAnswerPause }) {
   const answeredAt = Date.now();
   const call = find(callId);
+  skipNextAnswerPause = !!skipAnswerPause;
   await call.answer(true, video ?? call.type === "video");
   return { ...callInfo(call), answeredAt };
 }
@@ -586,6 +608,7 @@ window.peer = {
   placeElementCall,
   leaveElementCall,
   answer,
+  pauseSkipped,
   reject,
   hangup,
   hold,

@@ -374,7 +374,9 @@ main (int argc, char *argv[])
   if (g_strcmp0 (g_getenv ("HANDSET_PEER_PROCESSING"), "1") == 0)
     handset_media_session_set_processing (peer.session, TRUE, TRUE, TRUE);
   handset_media_session_set_audio_source (peer.session, handset_test_source (source));
-  handset_media_session_set_audio_sink (peer.session, handset_test_tone_create_sink (peer.tone));
+  /* Played by the clock, as a speaker plays. */
+  handset_media_session_set_audio_sink (peer.session,
+                                        handset_test_tone_create_synced_sink (peer.tone));
   g_signal_connect (peer.session, "local-candidate", G_CALLBACK (on_local_candidate), &peer);
   g_signal_connect (peer.session, "gathering-done", G_CALLBACK (on_gathering_done), &peer);
   g_signal_connect (peer.session, "ice-state-changed", G_CALLBACK (on_ice_state), &peer);

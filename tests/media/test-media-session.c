@@ -621,20 +621,22 @@ test_tones_both_ways (void)
   g_object_get (alice.session, "candidate-pair-type", &pair_type, NULL);
   g_assert_cmpstr (pair_type, ==, "host");
 
-  /* The ICE agent: no UPnP search, checks paced at 10 ms. */
+  /* The ICE agent: no UPnP search, checks paced at 5 ms, no TCP host
+   * candidates. */
   {
     g_autoptr (GstElement) webrtc = gst_bin_get_by_name (
         GST_BIN (handset_media_session_get_pipeline (alice.session)), "webrtc");
     g_autoptr (GObject) ice = NULL;
     g_autoptr (GObject) agent = NULL;
-    gboolean upnp = TRUE;
+    gboolean upnp = TRUE, tcp = TRUE;
     guint pacing = 0;
 
     g_object_get (webrtc, "ice-agent", &ice, NULL);
     g_object_get (ice, "agent", &agent, NULL);
-    g_object_get (agent, "upnp", &upnp, "stun-pacing-timer", &pacing, NULL);
+    g_object_get (agent, "upnp", &upnp, "stun-pacing-timer", &pacing, "ice-tcp", &tcp, NULL);
     g_assert_false (upnp);
-    g_assert_cmpuint (pacing, ==, 10);
+    g_assert_cmpuint (pacing, ==, 5);
+    g_assert_false (tcp);
   }
 
   /* Muted: nothing more is sent, and nothing was renegotiated. */
@@ -988,6 +990,30 @@ test_refused_description (void)
   }
 
   peer_clear (&alice);
+}
+
+/* The received sound is held 20 ms at first, enough on a good path, so
+ * the first sound plays soon after the answer; a path whose packets
+ * arrive unevenly gets a longer hold, up to a bound. */
+static void
+test_jitter_buffer_hold (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HandsetMediaSession) session = handset_media_session_new (FALSE, &error);
+  g_autoptr (GstElement) webrtc = NULL;
+  guint latency = 0;
+
+  g_assert_no_error (error);
+  webrtc = gst_bin_get_by_name (GST_BIN (handset_media_session_get_pipeline (session)), "webrtc");
+  g_object_get (webrtc, "latency", &latency, NULL);
+  g_assert_cmpuint (latency, ==, 20);
+
+  g_assert_cmpuint (handset_media_latency_needed (0), ==, 20);
+  g_assert_cmpuint (handset_media_latency_needed (0.002), ==, 30);
+  g_assert_cmpuint (handset_media_latency_needed (0.030), ==, 110);
+  g_assert_cmpuint (handset_media_latency_needed (1.0), ==, 200);
+  g_assert_cmpuint (handset_media_latency_needed (NAN), ==, 20);
+  handset_media_close (HANDSET_MEDIA (session));
 }
 
 static void
@@ -1363,6 +1389,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/media-session/speaker-fails-to-start", test_speaker_fails_to_start);
   g_test_add_func ("/media-session/switch-microphone-quickly", test_switch_microphone_quickly);
   g_test_add_func ("/media-session/turn-uri", test_turn_uri);
+  g_test_add_func ("/media-session/jitter-buffer-hold", test_jitter_buffer_hold);
   g_test_add_func ("/media-session/refused-description", test_refused_description);
   g_test_add_func ("/media-session/closed-while-offering", test_closed_while_offering);
   g_test_add_func ("/media-session/relay-known", test_relay_known);
