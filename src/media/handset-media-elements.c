@@ -132,6 +132,7 @@ handset_media_session_update_flow (HandsetMediaSession *self)
     g_object_set (self->video_valve, "drop", !self->video || quiet, NULL);
   if (self->playback_volume != NULL)
     g_object_set (self->playback_volume, "mute", self->hold, NULL);
+  handset_media_session_screen_flow (self, quiet);
 }
 
 gboolean
@@ -532,6 +533,9 @@ handset_media_session_pad_added_cb (GstElement *webrtc, GstPad *pad, HandsetMedi
       stream_id = g_strdup (g_ptr_array_index (self->remote_streams, mline));
     shown = stream_is_shown (self, stream_id);
     g_mutex_unlock (&self->received_lock);
+
+    if (handset_media_session_receive_screenshare (self, pad, stream_id))
+      return;
 
     if (!shown)
       {
