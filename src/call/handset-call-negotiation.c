@@ -207,4 +207,5 @@ call_handle_stream_metadata (HandsetCall *self, JsonObject *metadata)
 
   call_set_boolean (self, &self->remote_audio_muted, audio_muted, PROP_REMOTE_AUDIO_MUTED);
   call_set_boolean (self, &self->remote_video_muted, video_muted, PROP_REMOTE_VIDEO_MUTED);
+  call_handle_screenshare_metadata (self, metadata);
 }
