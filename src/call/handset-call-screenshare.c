@@ -84,7 +84,8 @@ handset_call_get_screensharing (HandsetCall *self)
 {
   g_return_val_if_fail (HANDSET_IS_CALL (self), FALSE);
 
-  return self->screensharing;
+  /* The media closed the screen with the call. */
+  return self->screensharing && !call_is_ended (self);
 }
 
 gboolean
