@@ -50,20 +50,41 @@ open_ximagesrc (GError **error)
   return bin;
 }
 
-static GstElement *
-open_fallback (GError **error)
+/* 3. ximagesrc, on X11 outside Flatpak; else the error a person reads. */
+static void
+open_fallback (GTask *task)
 {
   g_autoptr (GstElementFactory) factory = NULL;
+  GError *error = NULL;
+  GstElement *source = NULL;
 
   if (!inside_flatpak () && on_x11 () && (factory = gst_element_factory_find ("ximagesrc")) != NULL)
-    return open_ximagesrc (error);
-
-  g_set_error_literal (error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
-                       _ ("Screen sharing needs the desktop’s screen sharing portal, "
-                          "which is not available"));
-  return NULL;
+    source = open_ximagesrc (&error);
+  else
+    g_set_error_literal (&error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
+                         _ ("Screen sharing needs the desktop’s screen sharing portal, "
+                            "which is not available"));
+  if (source == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, gst_object_ref_sink (source), gst_object_unref);
 }
 
+/* 2. The desktop's ScreenCast portal (handset-screencast-portal.c): THE
+ * ONE PLACE TO WIRE IT. Ask it here, asynchronously, handing it
+ * g_task_get_cancellable (task); when it gives its pipewiresrc, return it
+ * with g_task_return_pointer (task, gst_object_ref_sink (element),
+ * gst_object_unref); when the person cancels or refuses, return that
+ * error; only when there is no portal (no xdg-desktop-portal, or no
+ * ScreenCast interface) call open_fallback (task). */
+static void
+open_portal (GTask *task)
+{
+  /* No portal client yet: as when there is no portal. */
+  open_fallback (task);
+}
+
+/* 1. Tests: the described pipeline. */
 static void
 open_in_order (GTask *task)
 {
@@ -71,26 +92,12 @@ open_in_order (GTask *task)
   GError *error = NULL;
   GstElement *source;
 
-  /* 1. Tests: a described pipeline. */
-  if (description != NULL && *description != '\0')
+  if (description == NULL || *description == '\0')
     {
-      source = gst_parse_bin_from_description (description, TRUE, &error);
-      if (source == NULL)
-        g_task_return_error (task, error);
-      else
-        g_task_return_pointer (task, gst_object_ref_sink (source), gst_object_unref);
+      open_portal (task);
       return;
     }
-
-  /* 2. THE SCREENCAST PORTAL GOES HERE (handset-screencast-portal.c):
-   * ask it first; on success return its pipewiresrc with
-   * g_task_return_pointer (task, gst_object_ref_sink (element),
-   * gst_object_unref); when the person cancels, return that error; when
-   * there is no portal (no xdg-desktop-portal, or no ScreenCast
-   * interface), fall through to 3. */
-
-  /* 3. X11 outside Flatpak. */
-  source = open_fallback (&error);
+  source = gst_parse_bin_from_description (description, TRUE, &error);
   if (source == NULL)
     g_task_return_error (task, error);
   else

@@ -8,7 +8,8 @@
  * bob, told that stream is a screen share, decodes its frames as the
  * screen share while alice's camera keeps coming as the camera. Stopped,
  * the stream is marked inactive and its frames stop. And a screen that
- * cannot be opened is an error in words.
+ * cannot be opened is an error in words; on X11 outside Flatpak the
+ * screen is read with ximagesrc.
  */
 
 #include "config.h"
@@ -386,6 +387,58 @@ test_described_screen (void)
   g_unsetenv ("HANDSET_SCREEN_SRC");
 }
 
+static void
+count_buffer (GstElement *sink, GstBuffer *buffer, GstPad *pad, gint *buffers)
+{
+  g_atomic_int_inc (buffers);
+}
+
+static gboolean
+buffers_came (gpointer data)
+{
+  return g_atomic_int_get ((gint *) data) >= 3;
+}
+
+/* Outside Flatpak on X11 (the tests' Xvfb), with no portal: the whole
+ * screen through ximagesrc, whose frames flow. */
+static void
+test_x11_screen (void)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstElement) source = NULL;
+  g_autoptr (GstElementFactory) factory = gst_element_factory_find ("ximagesrc");
+  g_autofree char *wayland = g_strdup (g_getenv ("WAYLAND_DISPLAY"));
+  GstElement *pipeline, *sink;
+  gint buffers = 0;
+
+  if (g_getenv ("DISPLAY") == NULL || factory == NULL ||
+      g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("No X11 display, or no ximagesrc");
+      return;
+    }
+  g_unsetenv ("HANDSET_SCREEN_SRC");
+  g_unsetenv ("WAYLAND_DISPLAY");
+  handset_screen_source_open_async (NULL, store_source, &result);
+  source = handset_screen_source_open_finish (wait_result (&result), &error);
+  if (wayland != NULL)
+    g_setenv ("WAYLAND_DISPLAY", wayland, TRUE);
+  g_assert_no_error (error);
+  g_assert_nonnull (source);
+
+  pipeline = gst_pipeline_new (NULL);
+  sink = gst_element_factory_make ("fakesink", NULL);
+  g_object_set (sink, "signal-handoffs", TRUE, "sync", FALSE, NULL);
+  g_signal_connect (sink, "handoff", G_CALLBACK (count_buffer), &buffers);
+  gst_bin_add_many (GST_BIN (pipeline), source, sink, NULL);
+  g_assert_true (gst_element_link (source, sink));
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  g_assert_true (run_until (buffers_came, &buffers, WAIT_S));
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -399,6 +452,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/media-screenshare/described-screen", test_described_screen);
   g_test_add_func ("/media-screenshare/no-screen", test_no_screen);
+  g_test_add_func ("/media-screenshare/x11-screen", test_x11_screen);
   g_test_add_func ("/media-screenshare/shared-and-labelled", test_shared_and_labelled);
 
   return g_test_run ();
