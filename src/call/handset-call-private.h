@@ -97,6 +97,10 @@ struct _HandsetCall
   gboolean making_offer;
   gboolean local_offer_pending;
   gboolean answer_wanted;
+  /* A change to offer while our last offer waits for its answer: offered
+   * once that answer is in (and with an ICE restart if one was asked). */
+  gboolean negotiation_needed;
+  gboolean needed_ice_restart;
 
   /* Screen sharing (handset-call-screenshare.c): ours, being opened or
    * on; the peer's, from its metadata. */

@@ -382,6 +382,47 @@ test_voip_screenshare (VoipFixture *f, gconstpointer data)
   g_assert_cmpstr (handset_fake_media_get_screenshare_streams (media_of (bob, b)), ==, "");
 }
 
+/* Video added, then the screen shared before bob answered the first
+ * offer: the second waits for that answer (an answer fits only its own
+ * offer; webrtcbin refuses one with fewer m-lines), then goes, with both
+ * changes. */
+static void
+test_voip_one_offer_at_a_time (VoipFixture *f, gconstpointer data)
+{
+  Device *alice, *bob;
+  HandsetCall *a, *b;
+  g_autoptr (GAsyncResult) result = NULL;
+  guint offers;
+  JsonObject *metadata;
+
+  alice = f->alice;
+  bob = f->bob;
+  connected_call (alice, bob, &a, &b);
+  offers = count_sent (alice, "m.call.negotiate");
+
+  handset_call_set_video (a, TRUE);
+  drain ();
+  handset_call_start_screenshare_async (a, NULL, store_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (handset_call_start_screenshare_finish (a, result, NULL));
+  drain ();
+  g_assert_cmpuint (count_sent (alice, "m.call.negotiate"), ==, offers + 1);
+  metadata =
+      json_object_get_object_member (last_sent (alice, "m.call.negotiate"), "sdp_stream_metadata");
+  g_assert_cmpuint (json_object_get_size (metadata), ==, 1);
+
+  /* bob's answer comes: now the screen share is offered. */
+  deliver ();
+  g_assert_cmpuint (count_sent (alice, "m.call.negotiate"), ==, offers + 2);
+  metadata =
+      json_object_get_object_member (last_sent (alice, "m.call.negotiate"), "sdp_stream_metadata");
+  g_assert_cmpuint (json_object_get_size (metadata), ==, 2);
+  deliver ();
+  g_assert_true (handset_call_get_remote_screenshare (b));
+  g_assert_false (handset_call_get_remote_video_muted (b));
+}
+
 /* A screen that cannot be opened: the error says why, nothing is sent,
  * and the call goes on. */
 static void
@@ -507,6 +548,7 @@ main (int argc, char *argv[])
   VOIP_TEST_ALICE_BOB ("/voip/58-59-mute", test_voip_58_59_mute);
   VOIP_TEST_ALICE_BOB ("/voip/screenshare", test_voip_screenshare);
   VOIP_TEST_ALICE_BOB ("/voip/screenshare-fails", test_voip_screenshare_fails);
+  VOIP_TEST_ALICE_BOB ("/voip/one-offer-at-a-time", test_voip_one_offer_at_a_time);
   VOIP_TEST_ALICE_BOB ("/voip/62-opponent-leaves", test_voip_62_opponent_leaves);
   VOIP_TEST ("/voip/63-dtmf-capability", test_voip_63_dtmf_capability);
   VOIP_TEST_ALICE_BOB ("/voip/63-dtmf-sent", test_voip_63_dtmf_sent);
