@@ -539,8 +539,8 @@ handset_media_session_pad_added_cb (GstElement *webrtc, GstPad *pad, HandsetMedi
 
     if (!shown)
       {
-        /* Received, and dropped: a screenshare or a stream the peer did
-         * not describe is not played over the call. */
+        /* Received, and dropped: a stream the peer did not describe,
+         * or not as its camera or a screen share, is not played. */
         GstElement *drop = handset_media_make_element ("fakesink", NULL);
         g_autoptr (GstPad) drop_pad = gst_element_get_static_pad (drop, "sink");
 
