@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "handset-application-private.h"
+#include "handset-call-view.h"
 #include "handset-preferences.h"
 #include "handset-rtc-notice.h"
 
@@ -138,6 +139,43 @@ decline_call_activated (GSimpleAction *action, GVariant *parameter, gpointer use
 }
 
 static void
+screen_shared_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (HandsetApplication) self = user_data;
+  HandsetCall *call = HANDSET_CALL (object);
+  g_autoptr (GError) error = NULL;
+  HandsetWindow *window;
+
+  if (handset_call_start_screenshare_finish (call, result, &error) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_message ("The screen was not shared: %s", error->message);
+  window = handset_application_main_window (self);
+  if (window != NULL)
+    handset_call_view_show_screen_error (HANDSET_CALL_VIEW (handset_window_get_call_view (window)),
+                                         call, error->message);
+}
+
+/* (call ID, whether to share): shares the screen in a connected call, or
+ * stops; why it could not be shared is shown in the call view. */
+static void
+share_screen_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  const char *call_id = NULL;
+  gboolean share = FALSE;
+  HandsetCall *call;
+
+  g_variant_get (parameter, "(&sb)", &call_id, &share);
+  call = find_call (user_data, call_id);
+  if (call == NULL)
+    return;
+  if (share)
+    handset_call_start_screenshare_async (call, NULL, screen_shared_cb, g_object_ref (user_data));
+  else
+    handset_call_stop_screenshare (call);
+}
+
+static void
 logged_out_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GError) error = NULL;
@@ -226,6 +264,7 @@ static const GActionEntry app_actions[] = {
   { .name = "quit", .activate = quit_activated },
   { .name = "answer-call", .activate = answer_call_activated, .parameter_type = "s" },
   { .name = "decline-call", .activate = decline_call_activated, .parameter_type = "s" },
+  { .name = "share-screen", .activate = share_screen_activated, .parameter_type = "(sb)" },
   { .name = "logout", .activate = logout_activated },
   { .name = "preferences", .activate = preferences_activated },
   { .name = "verify-device", .activate = verify_device_activated },

@@ -7,6 +7,7 @@
 #include <json-glib/json-glib.h>
 
 #include "handset-ice-candidate.h"
+#include "handset-media.h"
 
 G_BEGIN_DECLS
 
@@ -113,6 +114,10 @@ handset_call_event_build_hangup (const char *call_id, const char *party_id, cons
 JsonObject *handset_call_event_build_sdp_stream_metadata_changed (const char *call_id,
                                                                   const char *party_id,
                                                                   JsonObject *stream_metadata);
+void handset_call_event_add_screenshare (JsonObject *metadata, const char *stream_id);
+char **handset_call_event_metadata_streams (JsonObject *metadata,
+                                            HandsetMediaPurpose purpose,
+                                            gboolean *video_muted);
 JsonObject *handset_call_event_build_stream_metadata (const char *stream_id,
                                                       gboolean audio_muted,
                                                       gboolean video_muted);

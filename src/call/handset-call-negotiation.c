@@ -46,6 +46,14 @@ call_start_negotiation (HandsetCall *self, gboolean ice_restart)
   /* A call that rings has no media to offer with yet. */
   if (!call_can_renegotiate (self) || call_is_ended (self) || self->media == NULL)
     return;
+  /* One offer at a time: an answer to the last one would not fit this
+   * one (its m-lines differ once a stream was added). */
+  if (self->making_offer || self->local_offer_pending)
+    {
+      self->negotiation_needed = TRUE;
+      self->needed_ice_restart = self->needed_ice_restart || ice_restart;
+      return;
+    }
 
   self->making_offer = TRUE;
   handset_media_create_offer (self->media, ice_restart, self->cancellable,
@@ -72,6 +80,15 @@ negotiate_answer_created_cb (GObject *object, GAsyncResult *result, gpointer use
                    handset_call_event_build_negotiate (self->call_id, self->party_id, "answer", sdp,
                                                        HANDSET_CALL_NEGOTIATE_LIFETIME_MS,
                                                        call_own_stream_metadata (self)));
+  /* Our offer lost a collision and was rolled back: what it carried goes
+   * now, on top of theirs. */
+  if (self->negotiation_needed && !self->making_offer && !self->local_offer_pending)
+    {
+      gboolean ice_restart = self->needed_ice_restart;
+
+      self->negotiation_needed = self->needed_ice_restart = FALSE;
+      call_start_negotiation (self, ice_restart);
+    }
 }
 
 static void
@@ -103,6 +120,14 @@ negotiate_answer_set_cb (GObject *object, GAsyncResult *result, gpointer user_da
       !call_is_ended (self))
     g_warning ("Call %s: the answer to our offer cannot be used: %s", self->call_id,
                error->message);
+  /* What changed while that offer waited goes now. */
+  if (self->negotiation_needed && !call_is_ended (self))
+    {
+      gboolean ice_restart = self->needed_ice_restart;
+
+      self->negotiation_needed = self->needed_ice_restart = FALSE;
+      call_start_negotiation (self, ice_restart);
+    }
 }
 
 void
@@ -207,4 +232,5 @@ call_handle_stream_metadata (HandsetCall *self, JsonObject *metadata)
 
   call_set_boolean (self, &self->remote_audio_muted, audio_muted, PROP_REMOTE_AUDIO_MUTED);
   call_set_boolean (self, &self->remote_video_muted, video_muted, PROP_REMOTE_VIDEO_MUTED);
+  call_handle_screenshare_metadata (self, metadata);
 }

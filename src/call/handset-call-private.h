@@ -7,7 +7,8 @@
  * (handset-call-caller.c), a call that rings here (handset-call-callee.c),
  * what the person does to it (handset-call-controls.c), what it says of
  * itself (handset-call-info.c), its candidates and ICE
- * (handset-call-ice.c) and renegotiation (handset-call-negotiation.c).
+ * (handset-call-ice.c), renegotiation (handset-call-negotiation.c) and
+ * screen sharing (handset-call-screenshare.c).
  */
 #pragma once
 
@@ -96,6 +97,17 @@ struct _HandsetCall
   gboolean making_offer;
   gboolean local_offer_pending;
   gboolean answer_wanted;
+  /* A change to offer while our last offer waits for its answer: offered
+   * once that answer is in (and with an ICE restart if one was asked). */
+  gboolean negotiation_needed;
+  gboolean needed_ice_restart;
+
+  /* Screen sharing (handset-call-screenshare.c): ours, being opened or
+   * on; the peer's, from its metadata. */
+  GCancellable *screen_opening;
+  gboolean screensharing;
+  gboolean remote_screenshare;
+  char **screenshare_streams;
 };
 
 enum
@@ -122,6 +134,8 @@ enum
   PROP_FAILED_DEVICE,
   PROP_PEER_TRUST,
   PROP_MEDIA,
+  PROP_SCREENSHARING,
+  PROP_REMOTE_SCREENSHARE,
   N_PROPS
 };
 
@@ -151,6 +165,9 @@ void call_ice_state_changed_cb (HandsetMedia *media, int state, HandsetCall *sel
 void call_start_negotiation (HandsetCall *self, gboolean ice_restart);
 void call_handle_negotiate (HandsetCall *self, HandsetCallEvent *event);
 void call_handle_stream_metadata (HandsetCall *self, JsonObject *metadata);
+void call_handle_screenshare_metadata (HandsetCall *self, JsonObject *metadata);
+void call_screenshare_install_properties (void);
+void call_screenshare_clear (HandsetCall *self);
 
 void handset_call_attach_media (HandsetCall *self, HandsetMedia *media);
 void handset_call_set_opponent (HandsetCall *self,

@@ -145,6 +145,9 @@ call_own_stream_metadata (HandsetCall *self)
   g_clear_pointer (&self->stream_metadata, json_object_unref);
   self->stream_metadata = handset_call_event_build_stream_metadata (
       self->media ? handset_media_get_stream_id (self->media) : NULL, self->muted, !self->video);
+  if (self->media != NULL && handset_media_get_screenshare_stream_id (self->media) != NULL)
+    handset_call_event_add_screenshare (self->stream_metadata,
+                                        handset_media_get_screenshare_stream_id (self->media));
 
   return self->stream_metadata;
 }
@@ -357,6 +360,12 @@ handset_call_get_property (GObject *object, guint prop_id, GValue *value, GParam
       case PROP_MEDIA:
         g_value_set_object (value, self->media);
         break;
+      case PROP_SCREENSHARING:
+        g_value_set_boolean (value, self->screensharing);
+        break;
+      case PROP_REMOTE_SCREENSHARE:
+        g_value_set_boolean (value, self->remote_screenshare);
+        break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -402,6 +411,7 @@ handset_call_finalize (GObject *object)
   g_clear_pointer (&self->invite, handset_call_event_unref);
   g_clear_pointer (&self->stream_metadata, json_object_unref);
   g_strfreev (self->shown_streams);
+  call_screenshare_clear (self);
   g_free (self->opponent_user_id);
   g_free (self->opponent_party_id);
   g_free (self->answered_by);
@@ -508,6 +518,7 @@ handset_call_class_init (HandsetCallClass *klass)
   handset_call_props[PROP_MEDIA] =
       g_param_spec_object ("media", NULL, NULL, HANDSET_TYPE_MEDIA,
                            G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  call_screenshare_install_properties ();
   g_object_class_install_properties (object_class, N_PROPS, handset_call_props);
 
   /**

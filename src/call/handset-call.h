@@ -157,6 +157,16 @@ void handset_call_end_silently (HandsetCall *self, HandsetCallEndReason reason);
 void handset_call_set_muted (HandsetCall *self, gboolean muted);
 void handset_call_set_on_hold (HandsetCall *self, gboolean on_hold);
 void handset_call_set_video (HandsetCall *self, gboolean video);
+gboolean handset_call_can_share_screen (HandsetCall *self);
+gboolean handset_call_get_screensharing (HandsetCall *self);
+gboolean handset_call_get_remote_screenshare (HandsetCall *self);
+void handset_call_start_screenshare_async (HandsetCall *self,
+                                           GCancellable *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer user_data);
+gboolean
+handset_call_start_screenshare_finish (HandsetCall *self, GAsyncResult *result, GError **error);
+void handset_call_stop_screenshare (HandsetCall *self);
 void handset_call_set_answered_by (HandsetCall *self, const char *device_name);
 gboolean handset_call_get_encrypted (HandsetCall *self);
 void handset_call_set_encrypted (HandsetCall *self, gboolean encrypted);

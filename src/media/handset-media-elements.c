@@ -132,6 +132,7 @@ handset_media_session_update_flow (HandsetMediaSession *self)
     g_object_set (self->video_valve, "drop", !self->video || quiet, NULL);
   if (self->playback_volume != NULL)
     g_object_set (self->playback_volume, "mute", self->hold, NULL);
+  handset_media_session_screen_flow (self, quiet);
 }
 
 gboolean
@@ -620,10 +621,13 @@ handset_media_session_pad_added_cb (GstElement *webrtc, GstPad *pad, HandsetMedi
     shown = stream_is_shown (self, stream_id);
     g_mutex_unlock (&self->received_lock);
 
+    if (handset_media_session_receive_screenshare (self, pad, stream_id))
+      return;
+
     if (!shown)
       {
-        /* Received, and dropped: a screenshare or a stream the peer did
-         * not describe is not played over the call. */
+        /* Received, and dropped: a stream the peer did not describe,
+         * or not as its camera or a screen share, is not played. */
         GstElement *drop = handset_media_make_element ("fakesink", NULL);
         g_autoptr (GstPad) drop_pad = gst_element_get_static_pad (drop, "sink");
 

@@ -116,6 +116,7 @@ handset_media_session_return_local_description (gpointer user_data)
       return G_SOURCE_REMOVE;
     }
   handset_sdp_set_directions (local->sdp, wire_direction (self, local->type));
+  handset_media_session_screen_directions (self, local->type, local->sdp);
   text = gst_sdp_message_as_text (local->sdp);
   log_description ("Local", local->sdp);
   gst_webrtc_session_description_free (local);
@@ -386,6 +387,7 @@ set_remote (HandsetMediaSession *self, GstWebRTCSDPType type, GstSDPMessage *sdp
   remember_mids (self, sdp);
   read_remote_direction (self, sdp);
   handset_media_session_read_remote_dtmf (self, sdp);
+  handset_media_session_screen_read_remote (self, type, sdp);
   handset_sdp_set_directions (sdp, "sendrecv");
   handset_media_session_update_flow (self);
   promise = gst_promise_new_with_change_func (on_remote_set, n, NULL);

@@ -10,8 +10,10 @@
  * every second), handset-media-swap.c (devices changed or stood in for
  * during a call), handset-media-dtmf.c (tones, RFC 4733 telephone-events,
  * sent and received), handset-media-processing.c (echo cancellation,
- * noise suppression and gain control) and handset-media-latency.c (how
- * long the jitter buffer holds the received sound).
+ * noise suppression and gain control), handset-media-latency.c (how
+ * long the jitter buffer holds the received sound) and
+ * handset-media-screenshare.c (a screen shared as a second video stream,
+ * and the peer's shown).
  */
 #pragma once
 
@@ -114,6 +116,10 @@ struct _HandsetMediaSession
   /* The timestamp of the last tone received, which the peer repeats. */
   gboolean dtmf_received_any;
   guint32 dtmf_received_timestamp;
+
+  /* The screen shared and the peer's screen shares
+   * (handset-media-screenshare.c). */
+  struct _HandsetMediaScreen *screen;
 };
 
 /* Work for the session's main context, from a streaming thread. */
@@ -183,6 +189,22 @@ gboolean handset_media_session_processing_on (HandsetMediaSession *self);
 HandsetMediaSound handset_media_session_sound (HandsetMediaSession *self);
 guint handset_media_session_processing_elements (HandsetMediaSession *self, GstElement **elements);
 gboolean handset_media_session_play_processed (HandsetMediaSession *self, GstPad *pad);
+
+/* handset-media-screenshare.c */
+void handset_media_session_screen_init (HandsetMediaSession *self);
+void handset_media_session_screen_clear (HandsetMediaSession *self);
+void handset_media_session_screen_close (HandsetMediaSession *self);
+void handset_media_session_screen_iface_init (HandsetMediaInterface *iface);
+void handset_media_session_screen_flow (HandsetMediaSession *self, gboolean quiet);
+void handset_media_session_screen_read_remote (HandsetMediaSession *self,
+                                               GstWebRTCSDPType type,
+                                               const GstSDPMessage *sdp);
+void handset_media_session_screen_directions (HandsetMediaSession *self,
+                                              GstWebRTCSDPType type,
+                                              GstSDPMessage *sdp);
+gboolean handset_media_session_receive_screenshare (HandsetMediaSession *self,
+                                                    GstPad *pad,
+                                                    const char *stream_id);
 
 /* handset-media-swap.c */
 gboolean handset_media_is_within (GstObject *object, GstElement *element);

@@ -251,6 +251,7 @@ session_close (HandsetMedia *media)
       GstWebRTCICE *ice = NULL;
       NiceAgent *agent = NULL;
 
+      handset_media_session_screen_close (self);
       gst_element_set_state (self->pipeline, GST_STATE_NULL);
 
       /* TURN allocations are released before the agent goes: the closing
@@ -285,6 +286,7 @@ handset_media_session_iface_init (HandsetMediaInterface *iface)
   iface->close = session_close;
   iface->get_stats = session_get_stats;
   iface->has_relay = session_has_relay;
+  handset_media_session_screen_iface_init (iface);
 }
 
 /* ------------------------------------------------------------------ bus */
@@ -419,6 +421,7 @@ handset_media_session_finalize (GObject *object)
   g_hash_table_unref (self->received_kinds);
   g_mutex_clear (&self->received_lock);
   handset_media_session_dtmf_clear (self);
+  handset_media_session_screen_clear (self);
   g_main_context_unref (self->context);
 
   G_OBJECT_CLASS (handset_media_session_parent_class)->finalize (object);
@@ -475,6 +478,7 @@ handset_media_session_init (HandsetMediaSession *self)
 {
   self->context = g_main_context_ref_thread_default ();
   self->stream_id = random_stream_id ();
+  handset_media_session_screen_init (self);
   handset_media_session_dtmf_init (self);
   self->pending_candidates =
       g_ptr_array_new_with_free_func ((GDestroyNotify) handset_ice_candidate_free);

@@ -75,6 +75,19 @@ handset_media_default_init (HandsetMediaInterface *iface)
    * An RFC 4733 telephone-event came in; emitted on the main context,
    * once per key press.
    */
+  /**
+   * HandsetMedia::screenshare-frame:
+   * @width: in pixels
+   * @height: in pixels
+   * @stride: bytes per row
+   * @pixels: RGBA
+   *
+   * A frame of the peer's screen share (a stream named with
+   * handset_media_set_screenshare_streams()), to show; emitted from a
+   * streaming thread.
+   */
+  g_signal_new ("screenshare-frame", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0, NULL,
+                NULL, NULL, G_TYPE_NONE, 4, G_TYPE_INT, G_TYPE_INT, G_TYPE_INT, G_TYPE_BYTES);
   g_signal_new ("dtmf-received", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                 NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
@@ -268,4 +281,91 @@ gboolean
 handset_media_can_send_dtmf (HandsetMedia *self)
 {
   return HANDSET_MEDIA_GET_IFACE (self)->send_dtmf != NULL;
+}
+
+/**
+ * handset_media_can_share_screen:
+ *
+ * Returns: whether these media can send a screen share at all
+ */
+gboolean
+handset_media_can_share_screen (HandsetMedia *self)
+{
+  return HANDSET_MEDIA_GET_IFACE (self)->start_screenshare != NULL;
+}
+
+/**
+ * handset_media_start_screenshare:
+ *
+ * Opens the screen to share (the desktop may ask the person which) and
+ * adds it to the call as a video stream of its own, with the stream ID
+ * handset_media_get_screenshare_stream_id() gives; the next offer carries
+ * it. Fails, in words for the person, when no screen can be shared.
+ */
+void
+handset_media_start_screenshare (HandsetMedia *self,
+                                 GCancellable *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer user_data)
+{
+  HandsetMediaInterface *iface = HANDSET_MEDIA_GET_IFACE (self);
+
+  if (iface->start_screenshare == NULL)
+    {
+      g_task_report_new_error (self, callback, user_data, handset_media_start_screenshare,
+                               G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               "This call's media cannot share a screen");
+      return;
+    }
+  iface->start_screenshare (self, cancellable, callback, user_data);
+}
+
+gboolean
+handset_media_start_screenshare_finish (HandsetMedia *self, GAsyncResult *result, GError **error)
+{
+  if (g_async_result_is_tagged (result, handset_media_start_screenshare))
+    return g_task_propagate_boolean (G_TASK (result), error);
+  return HANDSET_MEDIA_GET_IFACE (self)->start_screenshare_finish (self, result, error);
+}
+
+/**
+ * handset_media_stop_screenshare:
+ *
+ * Closes the shared screen at once; the next offer says its stream no
+ * longer sends.
+ */
+void
+handset_media_stop_screenshare (HandsetMedia *self)
+{
+  if (HANDSET_MEDIA_GET_IFACE (self)->stop_screenshare != NULL)
+    HANDSET_MEDIA_GET_IFACE (self)->stop_screenshare (self);
+}
+
+/**
+ * handset_media_get_screenshare_stream_id:
+ *
+ * Returns: (nullable): the msid stream ID of our screen share while it is
+ *   on (the key of its `sdp_stream_metadata`), else %NULL
+ */
+const char *
+handset_media_get_screenshare_stream_id (HandsetMedia *self)
+{
+  if (HANDSET_MEDIA_GET_IFACE (self)->get_screenshare_stream_id == NULL)
+    return NULL;
+  return HANDSET_MEDIA_GET_IFACE (self)->get_screenshare_stream_id (self);
+}
+
+/**
+ * handset_media_set_screenshare_streams:
+ * @stream_ids: (nullable) (array zero-terminated=1): the peer's streams
+ *   whose purpose is a screen share
+ *
+ * Their video is decoded and shown with ::screenshare-frame, never as the
+ * camera; set before the description that carries them.
+ */
+void
+handset_media_set_screenshare_streams (HandsetMedia *self, const char *const *stream_ids)
+{
+  if (HANDSET_MEDIA_GET_IFACE (self)->set_screenshare_streams != NULL)
+    HANDSET_MEDIA_GET_IFACE (self)->set_screenshare_streams (self, stream_ids);
 }

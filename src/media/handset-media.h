@@ -49,6 +49,14 @@ typedef struct
   char candidate_pair_type[16];
 } HandsetMediaStats;
 
+/* What a stream of a call is for: the person's camera and microphone, or
+ * a screen (or window) shared. */
+typedef enum
+{
+  HANDSET_MEDIA_PURPOSE_USERMEDIA,
+  HANDSET_MEDIA_PURPOSE_SCREENSHARE,
+} HandsetMediaPurpose;
+
 #define HANDSET_TYPE_MEDIA (handset_media_get_type ())
 G_DECLARE_INTERFACE (HandsetMedia, handset_media, HANDSET, MEDIA, GObject)
 
@@ -75,13 +83,22 @@ G_DECLARE_INTERFACE (HandsetMedia, handset_media, HANDSET, MEDIA, GObject)
  *   metadata): only its first stream
  * @close: ends the media for good
  * @get_stats: (optional): what was sent and received so far
+ * @start_screenshare: (optional): opens the screen to share and adds it
+ *   as a second video stream of its own; the next offer carries it
+ * @stop_screenshare: (optional): closes the screen; the next offer says
+ *   its stream no longer sends
+ * @get_screenshare_stream_id: (optional): the msid stream ID of our
+ *   screen share while it is on, else %NULL
+ * @set_screenshare_streams: (optional): the remote msid stream IDs that
+ *   are screen shares; their video is decoded and shown with
+ *   ::screenshare-frame
  *
  * The media of one call, as the call layer sees it: no GStreamer types.
  * Emits ::local-candidate for every candidate that is not already in a
  * local description, ::gathering-done once all are found,
  * ::ice-state-changed, ::device-failed, ::stats-changed when new
- * statistics are in, and ::video-frame and ::preview-frame with the
- * pictures to show (from a streaming thread).
+ * statistics are in, and ::video-frame, ::preview-frame and
+ * ::screenshare-frame with the pictures to show (from a streaming thread).
  */
 struct _HandsetMediaInterface
 {
@@ -118,6 +135,14 @@ struct _HandsetMediaInterface
   void (*get_stats) (HandsetMedia *self, HandsetMediaStats *stats);
   gboolean (*has_relay) (HandsetMedia *self);
   gboolean (*send_dtmf) (HandsetMedia *self, const char *tones, GError **error);
+  void (*start_screenshare) (HandsetMedia *self,
+                             GCancellable *cancellable,
+                             GAsyncReadyCallback callback,
+                             gpointer user_data);
+  gboolean (*start_screenshare_finish) (HandsetMedia *self, GAsyncResult *result, GError **error);
+  void (*stop_screenshare) (HandsetMedia *self);
+  const char *(*get_screenshare_stream_id) (HandsetMedia *self);
+  void (*set_screenshare_streams) (HandsetMedia *self, const char *const *stream_ids);
 };
 
 void handset_media_create_offer (HandsetMedia *self,
@@ -152,6 +177,16 @@ void handset_media_get_stats (HandsetMedia *self, HandsetMediaStats *stats);
 gboolean handset_media_has_relay (HandsetMedia *self);
 gboolean handset_media_send_dtmf (HandsetMedia *self, const char *tones, GError **error);
 gboolean handset_media_can_send_dtmf (HandsetMedia *self);
+gboolean handset_media_can_share_screen (HandsetMedia *self);
+void handset_media_start_screenshare (HandsetMedia *self,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data);
+gboolean
+handset_media_start_screenshare_finish (HandsetMedia *self, GAsyncResult *result, GError **error);
+void handset_media_stop_screenshare (HandsetMedia *self);
+const char *handset_media_get_screenshare_stream_id (HandsetMedia *self);
+void handset_media_set_screenshare_streams (HandsetMedia *self, const char *const *stream_ids);
 
 /**
  * HandsetMediaFactory:

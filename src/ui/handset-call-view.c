@@ -5,7 +5,8 @@
  * A call in progress: who, how far it got ("Calling…", "Ringing…",
  * "Connecting…", then a running timer), which device answered, the
  * controls (with a menu of microphones and speakers, the same choice as
- * in Preferences), the remote video with a preview of ours in a corner,
+ * in Preferences), the remote video with a preview of ours in a corner
+ * (their screen share, when they share, large: handset-call-view-screen.c),
  * and at the end why it ended, in words.
  */
 
@@ -15,6 +16,7 @@
 
 #include <glib/gi18n.h>
 
+#include "handset-call-view-screen.h"
 #include "handset-call-view.h"
 #include "handset-keypad.h"
 #include "handset-media-devices.h"
@@ -28,6 +30,12 @@ struct _HandsetCallView
   AdwWindowTitle *title;
   GtkPicture *remote_video;
   GtkPicture *local_video;
+  GtkPicture *screen_video;
+  GtkPicture *small_camera;
+  GtkLabel *screenshare_badge;
+  GtkToggleButton *screen_button;
+  GtkLabel *screen_error_label;
+  HandsetCallViewScreen *screen;
   AdwAvatar *avatar;
   GtkLabel *peer_label;
   GtkLabel *state_label;
@@ -293,15 +301,18 @@ static void
 update_video (HandsetCallView *self)
 {
   HandsetCall *call = self->call;
-  gboolean live;
+  gboolean live, camera, screen;
 
   if (call == NULL)
     return;
   live = handset_call_get_state (call) != HANDSET_CALL_STATE_ENDED;
-  gtk_widget_set_visible (GTK_WIDGET (self->remote_video),
-                          self->paintable != NULL && live &&
-                              handset_video_paintable_has_frames (self->paintable) &&
-                              !handset_call_get_remote_video_muted (call));
+  camera = self->paintable != NULL && live &&
+           handset_video_paintable_has_frames (self->paintable) &&
+           !handset_call_get_remote_video_muted (call);
+  /* Their screen share large, their camera small. */
+  screen =
+      handset_call_view_screen_update (self->screen, camera, gtk_label_get_text (self->peer_label));
+  gtk_widget_set_visible (GTK_WIDGET (self->remote_video), camera && !screen);
   gtk_widget_set_visible (GTK_WIDGET (self->local_video),
                           self->preview != NULL && live && handset_call_get_video (call) &&
                               !handset_call_get_on_hold (call) &&
@@ -336,6 +347,8 @@ bind_media (HandsetCallView *self)
   self->preview = handset_video_paintable_new_preview (media);
   gtk_picture_set_paintable (self->local_video, GDK_PAINTABLE (self->preview));
   g_signal_connect_swapped (self->preview, "invalidate-contents", G_CALLBACK (update_video), self);
+  handset_call_view_screen_bind_media (self->screen, GDK_PAINTABLE (self->paintable),
+                                       G_CALLBACK (update_video), self);
 }
 
 static void
@@ -384,6 +397,8 @@ clear_call (HandsetCallView *self)
   g_clear_object (&self->call);
   g_clear_object (&self->paintable);
   g_clear_object (&self->preview);
+  if (self->screen != NULL)
+    handset_call_view_screen_set_call (self->screen, NULL);
   gtk_picture_set_paintable (self->remote_video, NULL);
   gtk_picture_set_paintable (self->local_video, NULL);
 }
@@ -414,6 +429,7 @@ handset_call_view_dispose (GObject *object)
 
   g_clear_handle_id (&self->timer, g_source_remove);
   clear_call (self);
+  g_clear_pointer (&self->screen, handset_call_view_screen_free);
   forget_devices (self);
   g_clear_object (&self->devices_menu);
 
@@ -432,6 +448,11 @@ handset_call_view_class_init (HandsetCallViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HandsetCallView, title);
   gtk_widget_class_bind_template_child (widget_class, HandsetCallView, remote_video);
   gtk_widget_class_bind_template_child (widget_class, HandsetCallView, local_video);
+  gtk_widget_class_bind_template_child (widget_class, HandsetCallView, screen_video);
+  gtk_widget_class_bind_template_child (widget_class, HandsetCallView, small_camera);
+  gtk_widget_class_bind_template_child (widget_class, HandsetCallView, screenshare_badge);
+  gtk_widget_class_bind_template_child (widget_class, HandsetCallView, screen_button);
+  gtk_widget_class_bind_template_child (widget_class, HandsetCallView, screen_error_label);
   gtk_widget_class_bind_template_child (widget_class, HandsetCallView, avatar);
   gtk_widget_class_bind_template_child (widget_class, HandsetCallView, peer_label);
   gtk_widget_class_bind_template_child (widget_class, HandsetCallView, state_label);
@@ -456,6 +477,9 @@ handset_call_view_init (HandsetCallView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->devices_menu = g_menu_new ();
+  self->screen = handset_call_view_screen_new (GTK_WIDGET (self), self->screen_video,
+                                               self->small_camera, self->screenshare_badge,
+                                               self->screen_button, self->screen_error_label);
 }
 
 /* One section of the devices menu: the system's default, then each device,
@@ -580,6 +604,7 @@ handset_call_view_set_call (HandsetCallView *self, HandsetCall *call, const char
     }
 
   self->call = g_object_ref (call);
+  handset_call_view_screen_set_call (self->screen, call);
   self->offered_picker = FALSE;
   adw_window_title_set_title (self->title, peer_name);
   adw_avatar_set_text (self->avatar, peer_name);
@@ -656,4 +681,45 @@ handset_call_view_get_encryption_text (HandsetCallView *self)
 {
   return gtk_widget_get_visible (self->encryption_box) ? gtk_label_get_text (self->encryption_label)
                                                        : "";
+}
+
+/**
+ * handset_call_view_show_screen_error:
+ * @call: the call the screen was to be shared in
+ * @message: why it could not be, for the person
+ */
+void
+handset_call_view_show_screen_error (HandsetCallView *self, HandsetCall *call, const char *message)
+{
+  g_return_if_fail (HANDSET_IS_CALL_VIEW (self));
+
+  if (call == self->call)
+    handset_call_view_screen_show_error (self->screen, message);
+}
+
+/**
+ * handset_call_view_get_screen_video:
+ *
+ * Returns: (transfer none): the picture of the other side's screen share
+ */
+GtkWidget *
+handset_call_view_get_screen_video (HandsetCallView *self)
+{
+  g_return_val_if_fail (HANDSET_IS_CALL_VIEW (self), NULL);
+
+  return GTK_WIDGET (self->screen_video);
+}
+
+/**
+ * handset_call_view_get_small_camera:
+ *
+ * Returns: (transfer none): the other side's camera, small, while their
+ *   screen share is shown
+ */
+GtkWidget *
+handset_call_view_get_small_camera (HandsetCallView *self)
+{
+  g_return_val_if_fail (HANDSET_IS_CALL_VIEW (self), NULL);
+
+  return GTK_WIDGET (self->small_camera);
 }

@@ -29,6 +29,10 @@ void handset_call_view_set_audio_devices (HandsetCallView *self,
                                           HandsetMediaDevices *devices);
 GMenuModel *handset_call_view_get_devices_menu (HandsetCallView *self);
 GtkWidget *handset_call_view_get_local_video (HandsetCallView *self);
+GtkWidget *handset_call_view_get_screen_video (HandsetCallView *self);
+GtkWidget *handset_call_view_get_small_camera (HandsetCallView *self);
+void
+handset_call_view_show_screen_error (HandsetCallView *self, HandsetCall *call, const char *message);
 
 char *handset_call_describe_end (HandsetCall *call);
 char *handset_call_describe_encryption (HandsetCall *call, const char *peer_name);

@@ -223,6 +223,17 @@ handset_video_paintable_new_preview (HandsetMedia *media)
   return paintable_new_for (media, "preview-frame");
 }
 
+/**
+ * handset_video_paintable_new_screenshare:
+ *
+ * Returns: (transfer full): the other side's screen share in @media
+ */
+HandsetVideoPaintable *
+handset_video_paintable_new_screenshare (HandsetMedia *media)
+{
+  return paintable_new_for (media, "screenshare-frame");
+}
+
 gboolean
 handset_video_paintable_has_frames (HandsetVideoPaintable *self)
 {

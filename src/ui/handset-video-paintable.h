@@ -19,6 +19,7 @@ G_DECLARE_FINAL_TYPE (HandsetVideoPaintable,
 
 HandsetVideoPaintable *handset_video_paintable_new (HandsetMedia *media);
 HandsetVideoPaintable *handset_video_paintable_new_preview (HandsetMedia *media);
+HandsetVideoPaintable *handset_video_paintable_new_screenshare (HandsetMedia *media);
 gboolean handset_video_paintable_has_frames (HandsetVideoPaintable *self);
 guint handset_video_paintable_get_n_frames (HandsetVideoPaintable *self);
 

@@ -937,6 +937,59 @@ round_trip (HandsetCallEventType type, JsonObject *content)
   return parsed;
 }
 
+/* A screen share in our metadata, as Element and js-sdk read it, read
+ * back from a negotiate event; the peer's streams picked by purpose, odd
+ * members skipped. */
+static void
+test_screenshare_metadata (void)
+{
+  g_autoptr (JsonObject) metadata = handset_call_event_build_stream_metadata ("cam", FALSE, TRUE);
+  g_autoptr (JsonNode) hostile = NULL;
+  g_auto (GStrv) screens = NULL;
+  g_auto (GStrv) cameras = NULL;
+  g_auto (GStrv) none = NULL;
+  gboolean video_muted = TRUE;
+  JsonObject *stream;
+
+  handset_call_event_add_screenshare (metadata, "screen");
+  stream = json_object_get_object_member (metadata, "screen");
+  g_assert_cmpstr (json_object_get_string_member (stream, "purpose"), ==, "m.screenshare");
+  g_assert_false (json_object_get_boolean_member (stream, "video_muted"));
+  g_assert_true (json_object_get_boolean_member (stream, "audio_muted"));
+
+  {
+    g_autoptr (HandsetCallEvent) event = round_trip (
+        HANDSET_CALL_EVENT_NEGOTIATE,
+        handset_call_event_build_negotiate (CALL_ID, PARTY_ID, "offer", SDP, 10000, metadata));
+    JsonObject *read = handset_call_event_get_stream_metadata (event);
+
+    screens =
+        handset_call_event_metadata_streams (read, HANDSET_MEDIA_PURPOSE_SCREENSHARE, &video_muted);
+    cameras = handset_call_event_metadata_streams (read, HANDSET_MEDIA_PURPOSE_USERMEDIA, NULL);
+  }
+  g_assert_cmpuint (g_strv_length (screens), ==, 1);
+  g_assert_cmpstr (screens[0], ==, "screen");
+  g_assert_false (video_muted);
+  g_assert_cmpuint (g_strv_length (cameras), ==, 1);
+  g_assert_cmpstr (cameras[0], ==, "cam");
+
+  /* Not objects, purposes that are not strings, unknown purposes: none. */
+  hostile = json_from_string ("{\"a\": 1, \"b\": {\"purpose\": 7}, \"c\": {\"purpose\": "
+                              "[\"m.screenshare\"]}, \"d\": {\"purpose\": \"m.screenshare2\"},"
+                              " \"e\": null, \"f\": {\"purpose\": \"m.screenshare\", "
+                              "\"video_muted\": true}}",
+                              NULL);
+  g_assert_nonnull (hostile);
+  g_strfreev (screens);
+  screens = handset_call_event_metadata_streams (json_node_get_object (hostile),
+                                                 HANDSET_MEDIA_PURPOSE_SCREENSHARE, &video_muted);
+  g_assert_cmpuint (g_strv_length (screens), ==, 1);
+  g_assert_cmpstr (screens[0], ==, "f");
+  g_assert_true (video_muted);
+  none = handset_call_event_metadata_streams (NULL, HANDSET_MEDIA_PURPOSE_SCREENSHARE, NULL);
+  g_assert_cmpuint (g_strv_length (none), ==, 0);
+}
+
 static void
 test_round_trip (void)
 {
@@ -1138,6 +1191,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/call-event/age", test_age);
   g_test_add_func ("/call-event/event-fields", test_event_fields);
   g_test_add_func ("/call-event/round-trip", test_round_trip);
+  g_test_add_func ("/call-event/screenshare-metadata", test_screenshare_metadata);
   g_test_add_func ("/call-event/hostile-numbers", test_hostile_numbers);
 
   return g_test_run ();

@@ -312,6 +312,145 @@ test_voip_60_61_shown_streams (VoipFixture *f, gconstpointer data)
   }
 }
 
+/* ------------------------------------------------------------------ screen sharing */
+
+static void
+store_result (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* Shared: a negotiate offer whose metadata has the usermedia stream and
+ * the screen share (m.screenshare); bob's media are told which stream is
+ * the screen, and his call shows it. Stopped: another negotiate without
+ * it. */
+static void
+test_voip_screenshare (VoipFixture *f, gconstpointer data)
+{
+  Device *alice, *bob;
+  HandsetCall *a, *b;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *screen_id = NULL;
+  JsonObject *negotiate, *metadata;
+
+  alice = f->alice;
+  bob = f->bob;
+  connected_call (alice, bob, &a, &b);
+  g_assert_true (handset_call_can_share_screen (a));
+  g_assert_false (handset_call_get_remote_screenshare (b));
+
+  handset_call_start_screenshare_async (a, NULL, store_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (handset_call_start_screenshare_finish (a, result, &error));
+  g_assert_no_error (error);
+  g_assert_true (handset_call_get_screensharing (a));
+  screen_id = g_strdup (handset_media_get_screenshare_stream_id (handset_call_get_media (a)));
+  drain ();
+  negotiate = last_sent (alice, "m.call.negotiate");
+  g_assert_cmpstr (json_object_get_string_member (
+                       json_object_get_object_member (negotiate, "description"), "type"),
+                   ==, "offer");
+  metadata = json_object_get_object_member (negotiate, "sdp_stream_metadata");
+  g_assert_cmpuint (json_object_get_size (metadata), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (
+                       json_object_get_object_member (metadata, screen_id), "purpose"),
+                   ==, "m.screenshare");
+  g_assert_cmpstr (json_object_get_string_member (
+                       json_object_get_object_member (
+                           metadata, handset_media_get_stream_id (handset_call_get_media (a))),
+                       "purpose"),
+                   ==, "m.usermedia");
+
+  deliver ();
+  g_assert_true (handset_call_get_remote_screenshare (b));
+  g_assert_cmpstr (handset_fake_media_get_screenshare_streams (media_of (bob, b)), ==, screen_id);
+  /* The screen share is not shown as the camera. */
+  g_assert_cmpstr (handset_fake_media_get_shown_streams (media_of (bob, b)), ==,
+                   handset_media_get_stream_id (handset_call_get_media (a)));
+
+  handset_call_stop_screenshare (a);
+  g_assert_false (handset_call_get_screensharing (a));
+  drain ();
+  metadata =
+      json_object_get_object_member (last_sent (alice, "m.call.negotiate"), "sdp_stream_metadata");
+  g_assert_cmpuint (json_object_get_size (metadata), ==, 1);
+  g_assert_false (json_object_has_member (metadata, screen_id));
+  deliver ();
+  g_assert_false (handset_call_get_remote_screenshare (b));
+  g_assert_cmpstr (handset_fake_media_get_screenshare_streams (media_of (bob, b)), ==, "");
+}
+
+/* Video added, then the screen shared before bob answered the first
+ * offer: the second waits for that answer (an answer fits only its own
+ * offer; webrtcbin refuses one with fewer m-lines), then goes, with both
+ * changes. */
+static void
+test_voip_one_offer_at_a_time (VoipFixture *f, gconstpointer data)
+{
+  Device *alice, *bob;
+  HandsetCall *a, *b;
+  g_autoptr (GAsyncResult) result = NULL;
+  guint offers;
+  JsonObject *metadata;
+
+  alice = f->alice;
+  bob = f->bob;
+  connected_call (alice, bob, &a, &b);
+  offers = count_sent (alice, "m.call.negotiate");
+
+  handset_call_set_video (a, TRUE);
+  drain ();
+  handset_call_start_screenshare_async (a, NULL, store_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (handset_call_start_screenshare_finish (a, result, NULL));
+  drain ();
+  g_assert_cmpuint (count_sent (alice, "m.call.negotiate"), ==, offers + 1);
+  metadata =
+      json_object_get_object_member (last_sent (alice, "m.call.negotiate"), "sdp_stream_metadata");
+  g_assert_cmpuint (json_object_get_size (metadata), ==, 1);
+
+  /* bob's answer comes: now the screen share is offered. */
+  deliver ();
+  g_assert_cmpuint (count_sent (alice, "m.call.negotiate"), ==, offers + 2);
+  metadata =
+      json_object_get_object_member (last_sent (alice, "m.call.negotiate"), "sdp_stream_metadata");
+  g_assert_cmpuint (json_object_get_size (metadata), ==, 2);
+  deliver ();
+  g_assert_true (handset_call_get_remote_screenshare (b));
+  g_assert_false (handset_call_get_remote_video_muted (b));
+}
+
+/* A screen that cannot be opened: the error says why, nothing is sent,
+ * and the call goes on. */
+static void
+test_voip_screenshare_fails (VoipFixture *f, gconstpointer data)
+{
+  Device *alice, *bob;
+  HandsetCall *a, *b;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonObject *before;
+
+  alice = f->alice;
+  bob = f->bob;
+  connected_call (alice, bob, &a, &b);
+  before = last_sent (alice, "m.call.negotiate");
+  handset_fake_media_set_screen_error (media_of (alice, a),
+                                       "Screen sharing needs the desktop’s screen sharing portal");
+  handset_call_start_screenshare_async (a, NULL, store_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (handset_call_start_screenshare_finish (a, result, &error));
+  g_assert_nonnull (strstr (error->message, "screen sharing portal"));
+  g_assert_false (handset_call_get_screensharing (a));
+  drain ();
+  g_assert_true (last_sent (alice, "m.call.negotiate") == before);
+  g_assert_cmpint (handset_call_get_state (a), ==, HANDSET_CALL_STATE_CONNECTED);
+}
+
 /* ------------------------------------------------------------------ 62-63 */
 
 static void
@@ -407,6 +546,9 @@ main (int argc, char *argv[])
   VOIP_TEST ("/voip/57-metadata-matches-msid", test_voip_57_metadata_matches_msid);
   VOIP_TEST_ALICE_BOB ("/voip/60-61-shown-streams", test_voip_60_61_shown_streams);
   VOIP_TEST_ALICE_BOB ("/voip/58-59-mute", test_voip_58_59_mute);
+  VOIP_TEST_ALICE_BOB ("/voip/screenshare", test_voip_screenshare);
+  VOIP_TEST_ALICE_BOB ("/voip/screenshare-fails", test_voip_screenshare_fails);
+  VOIP_TEST_ALICE_BOB ("/voip/one-offer-at-a-time", test_voip_one_offer_at_a_time);
   VOIP_TEST_ALICE_BOB ("/voip/62-opponent-leaves", test_voip_62_opponent_leaves);
   VOIP_TEST ("/voip/63-dtmf-capability", test_voip_63_dtmf_capability);
   VOIP_TEST_ALICE_BOB ("/voip/63-dtmf-sent", test_voip_63_dtmf_sent);

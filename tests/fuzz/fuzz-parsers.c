@@ -86,6 +86,15 @@ fuzz_one (const guint8 *data, size_t size)
           g_assert ((parsed == NULL) != (error == NULL));
           if (parsed != NULL)
             {
+              /* The peer's streams by purpose, as the call reads them. */
+              JsonObject *metadata = handset_call_event_get_stream_metadata (parsed);
+              gboolean video_muted = FALSE;
+              g_auto (GStrv) screens = handset_call_event_metadata_streams (
+                  metadata, HANDSET_MEDIA_PURPOSE_SCREENSHARE, &video_muted);
+              g_auto (GStrv) cameras = handset_call_event_metadata_streams (
+                  metadata, HANDSET_MEDIA_PURPOSE_USERMEDIA, NULL);
+
+              g_assert (screens != NULL && cameras != NULL);
               g_assert (handset_call_event_get_call_id (parsed) != NULL);
               handset_call_event_unref (parsed);
             }

@@ -594,6 +594,65 @@ async function firstAudio({ callId, timeoutMs }) {
   throw new Error("no loud remote audio");
 }
 
+// The screen a person would pick: a 1280x720 canvas of colour bars (light
+// grey at the left, blue at the right, as SMPTE bars) with a black block
+// moving across, redrawn 15 times a second. Headless Chromium has no
+// desktop to capture, so getDisplayMedia, which js-sdk's MediaHandler
+// calls, gives this canvas's stream.
+function fakeScreen() {
+  const canvas = document.createElement("canvas");
+  canvas.width = 1280;
+  canvas.height = 720;
+  const context = canvas.getContext("2d");
+  const bars = ["#c0c0c0", "#c0c000", "#00c0c0", "#00c000", "#c000c0", "#c00000", "#0000c0"];
+  let frame = 0;
+  const draw = () => {
+    bars.forEach((colour, i) => {
+      context.fillStyle = colour;
+      context.fillRect(Math.floor((i * 1280) / 7), 0, Math.ceil(1280 / 7) + 1, 720);
+    });
+    context.fillStyle = "#000000";
+    context.fillRect((frame++ * 16) % 1280, 560, 64, 120);
+  };
+  draw();
+  const timer = setInterval(draw, 66);
+  const stream = canvas.captureStream(15);
+  stream.getVideoTracks()[0].addEventListener("ended", () => clearInterval(timer));
+  return stream;
+}
+
+navigator.mediaDevices.getDisplayMedia = async () => fakeScreen();
+
+// Shares (or stops sharing) the screen, as Element's button does.
+async function shareScreen({ callId, enabled }) {
+  const call = find(callId);
+  const sharing = await call.setScreensharingEnabled(enabled);
+  return { sharing, feeds: remoteFeeds(call), ...callInfo(call) };
+}
+
+// The remote feed js-sdk labels a screen share, and what the browser
+// decoded of its video track: frames, and their size.
+async function screenshare({ callId }) {
+  const call = find(callId);
+  const feed = call
+    .getRemoteFeeds()
+    .find((f) => f.purpose === "m.screenshare" && f.stream.getVideoTracks().length);
+  const out = { feeds: remoteFeeds(call), found: !!feed, framesDecoded: 0, width: 0, height: 0 };
+  if (!feed || !call.peerConn) return out;
+  const track = feed.stream.getVideoTracks()[0];
+  const receiver = call.peerConn.getReceivers().find((r) => r.track === track);
+  if (!receiver) return out;
+  const report = await receiver.getStats();
+  report.forEach((s) => {
+    if (s.type === "inbound-rtp" && (s.kind ?? s.mediaType) === "video") {
+      out.framesDecoded += s.framesDecoded ?? 0;
+      out.width = s.frameWidth ?? out.width;
+      out.height = s.frameHeight ?? out.height;
+    }
+  });
+  return out;
+}
+
 window.peer = {
   start,
   identity,
@@ -616,5 +675,7 @@ window.peer = {
   stats,
   listen,
   firstAudio,
+  shareScreen,
+  screenshare,
 };
 emit({ event: "loaded" });

@@ -1437,6 +1437,187 @@ test_video_handset_calls (void)
   assert_video_counted (sent, received);
 }
 
+/* ------------------------------------------------------------------ screen sharing */
+
+#define HANDSET_SCREEN \
+  "videotestsrc is-live=true pattern=smpte ! capsfilter caps=video/x-raw,width=1280,height=720"
+
+static void
+store_result (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static gboolean
+have_result (gpointer data)
+{
+  return *(GAsyncResult **) data != NULL;
+}
+
+/* What js-sdk makes of the peer's screen share: its feed labelled
+ * m.screenshare, and the frames the browser decoded of it. */
+static JsonObject *
+js_screenshare (Peer *peer)
+{
+  g_autoptr (JsonObject) reply = peer_command (peer, "screenshare", NULL);
+
+  return json_object_ref (peer_result (reply));
+}
+
+/* Polls js-sdk until its screen share feed is there with more than 10
+ * frames decoded (@present), or gone (not @present). */
+static JsonObject *
+js_wait_screenshare (Peer *peer, gboolean present)
+{
+  gint64 until = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+  JsonObject *state = NULL;
+
+  while (g_get_monotonic_time () < until)
+    {
+      g_clear_pointer (&state, json_object_unref);
+      state = js_screenshare (peer);
+      if (present ? json_object_get_boolean_member (state, "found") &&
+                        json_object_get_int_member (state, "framesDecoded") > 10
+                  : !json_object_get_boolean_member (state, "found"))
+        return state;
+      handset_test_run_for (300);
+    }
+  return state;
+}
+
+/* Handset shares its screen (a 1280x720 test pattern) in a voice call:
+ * js-sdk labels the new feed m.screenshare and decodes its frames; the
+ * call goes on; stopped, js-sdk drops the feed. */
+static void
+test_handset_shares_screen (void)
+{
+  Scene scene = { 0 };
+  HandsetCall *call;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) shown = NULL;
+  g_autoptr (JsonObject) gone = NULL;
+
+  g_setenv ("HANDSET_SCREEN_SRC", HANDSET_SCREEN, TRUE);
+  scene_init (&scene, FALSE);
+  call = handset_calls (&scene, FALSE);
+  json_object_unref (peer_command (scene.peer, "answer", NULL));
+  wait_connected (call);
+  json_object_unref (peer_wait_state (scene.peer, "connected"));
+
+  g_assert_true (handset_call_can_share_screen (call));
+  handset_call_start_screenshare_async (call, NULL, store_result, &result);
+  g_assert_true (handset_test_wait_until (have_result, &result, WAIT_S));
+  g_assert_true (handset_call_start_screenshare_finish (call, result, &error));
+  g_assert_no_error (error);
+
+  shown = js_wait_screenshare (scene.peer, TRUE);
+  g_test_message ("js-sdk: screen share found %d, %" G_GINT64_FORMAT " frames of %" G_GINT64_FORMAT
+                  "x%" G_GINT64_FORMAT,
+                  json_object_get_boolean_member (shown, "found"),
+                  json_object_get_int_member (shown, "framesDecoded"),
+                  json_object_get_int_member (shown, "width"),
+                  json_object_get_int_member (shown, "height"));
+  g_assert_true (json_object_get_boolean_member (shown, "found"));
+  g_assert_cmpint (json_object_get_int_member (shown, "framesDecoded"), >, 10);
+  g_assert_cmpint (json_object_get_int_member (shown, "width"), ==, 1280);
+  g_assert_cmpint (json_object_get_int_member (shown, "height"), ==, 720);
+  peer_assert_hears (scene.peer, HANDSET_HZ);
+
+  handset_call_stop_screenshare (call);
+  gone = js_wait_screenshare (scene.peer, FALSE);
+  g_assert_false (json_object_get_boolean_member (gone, "found"));
+  g_assert_cmpint (handset_call_get_state (call), ==, HANDSET_CALL_STATE_CONNECTED);
+
+  handset_call_hangup (call);
+  peer_assert_ended (scene.peer, "remote", "user_hangup");
+  scene_clear (&scene);
+}
+
+/* Frames of the peer's screen share: how many, and the last one's size
+ * (the browser may send it smaller than the canvas while its bandwidth
+ * estimate grows). */
+typedef struct
+{
+  gint frames;
+  gint width;
+  gint height;
+} ScreenFrames;
+
+static void
+count_screen_frame (HandsetMediaSession *media,
+                    int width,
+                    int height,
+                    int stride,
+                    GBytes *bytes,
+                    ScreenFrames *seen)
+{
+  g_atomic_int_set (&seen->width, width);
+  g_atomic_int_set (&seen->height, height);
+  g_atomic_int_inc (&seen->frames);
+}
+
+static gboolean
+screen_frames_came (gpointer data)
+{
+  return g_atomic_int_get (&((ScreenFrames *) data)->frames) > 10;
+}
+
+static gboolean
+remote_screenshare (gpointer data)
+{
+  return handset_call_get_remote_screenshare (data);
+}
+
+static gboolean
+no_remote_screenshare (gpointer data)
+{
+  return !handset_call_get_remote_screenshare (data);
+}
+
+/* js-sdk shares its screen (a canvas, as getDisplayMedia would give) in
+ * a call it placed: Handset recognises it from its metadata and decodes
+ * its frames as the screen share, apart from the camera; stopped, Handset
+ * says so. */
+static void
+test_js_shares_screen (void)
+{
+  Scene scene = { 0 };
+  HandsetCall *call;
+  g_autoptr (JsonObject) shared = NULL;
+  g_autoptr (JsonObject) stopped = NULL;
+  ScreenFrames frames = { 0 };
+
+  scene_init (&scene, FALSE);
+  call = js_calls (&scene, scene.handset, FALSE);
+  handset_call_answer (call, FALSE);
+  wait_connected (call);
+  json_object_unref (peer_wait_state (scene.peer, "connected"));
+  g_signal_connect (scene.handset->media, "screenshare-frame", G_CALLBACK (count_screen_frame),
+                    &frames);
+
+  shared = peer_command (scene.peer, "shareScreen", "enabled", G_TYPE_BOOLEAN, TRUE, NULL);
+  g_assert_true (json_object_get_boolean_member (peer_result (shared), "sharing"));
+  g_assert_true (handset_test_wait_until (remote_screenshare, call, WAIT_S));
+  g_assert_true (handset_test_wait_until (screen_frames_came, &frames, WAIT_S));
+  g_test_message ("Handset decoded %d frames of js-sdk's screen share, the last %dx%d",
+                  g_atomic_int_get (&frames.frames), g_atomic_int_get (&frames.width),
+                  g_atomic_int_get (&frames.height));
+  /* The canvas's shape, whatever size the browser sends it at. */
+  g_assert_cmpint (
+      abs (g_atomic_int_get (&frames.width) * 9 - g_atomic_int_get (&frames.height) * 16), <=, 16);
+  handset_test_tone_assert (scene.handset->tone, BROWSER_HZ, 1500);
+
+  stopped = peer_command (scene.peer, "shareScreen", "enabled", G_TYPE_BOOLEAN, FALSE, NULL);
+  g_assert_true (handset_test_wait_until (no_remote_screenshare, call, WAIT_S));
+  g_assert_cmpint (handset_call_get_state (call), ==, HANDSET_CALL_STATE_CONNECTED);
+
+  g_signal_handlers_disconnect_by_data (scene.handset->media, &frames);
+  json_object_unref (peer_command (scene.peer, "hangup", NULL));
+  wait_ended (call);
+  scene_clear (&scene);
+}
+
 /* In an encrypted direct chat, js-sdk (Rust crypto) calls; Handset
  * rings from the decrypted invite, answers, both hear each other. Nothing
  * of the call went through the server in clear, either way. */
@@ -1718,6 +1899,8 @@ static const Test tests[] = {
   { "/interop/handset-holds-js-call", test_handset_holds_js_call },
   { "/interop/video-js-calls", test_video_js_calls },
   { "/interop/video-handset-calls", test_video_handset_calls },
+  { "/interop/handset-shares-screen", test_handset_shares_screen },
+  { "/interop/js-shares-screen", test_js_shares_screen },
   { "/interop/encrypted/jssdk-calls-handset", test_encrypted_js_calls_handset },
   { "/interop/encrypted/handset-calls-jssdk", test_encrypted_handset_calls_js },
   { "/interop/encrypted/only-signed-devices", test_encrypted_only_signed_devices },

@@ -17,6 +17,12 @@
  * stdin closes and exits 0. T is the time from the answer (received by the
  * offerer, sent by the answerer) to the first loud sample heard, for the
  * benchmark. Errors go to stderr, with exit status 1.
+ *
+ * With HANDSET_PEER_SCREENSHARE=1 (and HANDSET_SCREEN_SRC), once heard the
+ * offerer shares the screen and offers again, naming the stream in the
+ * offer ("screenshare":"ID"); the answerer decodes it as a screen share and
+ * prints {"type":"screen-frames","count":N} every 500 ms, N the frames
+ * decoded so far.
  */
 
 #include "config.h"
@@ -47,6 +53,10 @@ typedef struct
   gint64 answer_time; /* monotonic: the answer received, or sent */
   gint64 first_sound; /* monotonic: the first loud sample, kept across resets */
   int status;
+  gboolean screenshare; /* HANDSET_PEER_SCREENSHARE=1 */
+  gboolean screen_started;
+  gint screen_frames; /* atomic: decoded at the answerer */
+  guint screen_timer;
 } Peer;
 
 static void read_next_line (Peer *peer);
@@ -94,6 +104,77 @@ send_description (Peer *peer, const char *type, const char *sdp)
   json_builder_add_string_value (builder, sdp);
   json_builder_end_object (builder);
   send_object (peer, builder);
+}
+
+static void
+send_screen_offer (Peer *peer, const char *sdp)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, "offer");
+  json_builder_set_member_name (builder, "sdp");
+  json_builder_add_string_value (builder, sdp);
+  json_builder_set_member_name (builder, "screenshare");
+  json_builder_add_string_value (
+      builder, handset_media_get_screenshare_stream_id (HANDSET_MEDIA (peer->session)));
+  json_builder_end_object (builder);
+  send_object (peer, builder);
+}
+
+static void
+screen_offer_created (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  Peer *peer = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *sdp = handset_media_create_offer_finish (HANDSET_MEDIA (object), result, &error);
+
+  if (sdp == NULL)
+    fail (peer, "cannot make the screen share's offer: %s", error->message);
+  else
+    send_screen_offer (peer, sdp);
+}
+
+static void
+screen_opened (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  Peer *peer = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!handset_media_start_screenshare_finish (HANDSET_MEDIA (object), result, &error))
+    fail (peer, "cannot share the screen: %s", error->message);
+  else
+    handset_media_create_offer (HANDSET_MEDIA (peer->session), FALSE, peer->cancellable,
+                                screen_offer_created, peer);
+}
+
+static void
+count_screen_frame (HandsetMedia *media,
+                    int width,
+                    int height,
+                    int stride,
+                    GBytes *pixels,
+                    Peer *peer)
+{
+  g_atomic_int_inc (&peer->screen_frames);
+}
+
+static gboolean
+report_screen_frames (gpointer user_data)
+{
+  Peer *peer = user_data;
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, "screen-frames");
+  json_builder_set_member_name (builder, "count");
+  json_builder_add_int_value (builder, g_atomic_int_get (&peer->screen_frames));
+  json_builder_end_object (builder);
+  send_object (peer, builder);
+
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -151,6 +232,15 @@ report_heard (gpointer user_data)
       builder, first > 0 && peer->answer_time > 0 ? (first - peer->answer_time) / 1000.0 : -1);
   json_builder_end_object (builder);
   send_object (peer, builder);
+
+  if (peer->screenshare && peer->offerer && !peer->screen_started)
+    {
+      peer->screen_started = TRUE;
+      handset_media_start_screenshare (HANDSET_MEDIA (peer->session), peer->cancellable,
+                                       screen_opened, peer);
+    }
+  if (peer->screenshare && !peer->offerer && peer->screen_timer == 0)
+    peer->screen_timer = g_timeout_add (500, report_screen_frames, peer);
 
   return G_SOURCE_REMOVE;
 }
@@ -278,8 +368,16 @@ handle_line (Peer *peer, const char *line)
     }
   else if (g_strcmp0 (type, peer->offerer ? "answer" : "offer") == 0)
     {
-      if (peer->offerer)
+      const char *screen = get_string (object, "screenshare");
+
+      if (peer->offerer && peer->answer_time == 0)
         peer->answer_time = g_get_monotonic_time ();
+      if (screen != NULL)
+        {
+          const char *screens[] = { screen, NULL };
+
+          handset_media_set_screenshare_streams (HANDSET_MEDIA (peer->session), screens);
+        }
       handset_media_set_remote_description (HANDSET_MEDIA (peer->session), type,
                                             get_string (object, "sdp"), peer->cancellable,
                                             remote_set, peer);
@@ -381,6 +479,8 @@ main (int argc, char *argv[])
   g_signal_connect (peer.session, "gathering-done", G_CALLBACK (on_gathering_done), &peer);
   g_signal_connect (peer.session, "ice-state-changed", G_CALLBACK (on_ice_state), &peer);
   g_signal_connect (peer.session, "error", G_CALLBACK (on_session_error), &peer);
+  peer.screenshare = g_strcmp0 (g_getenv ("HANDSET_PEER_SCREENSHARE"), "1") == 0;
+  g_signal_connect (peer.session, "screenshare-frame", G_CALLBACK (count_screen_frame), &peer);
 
   stdin_stream = g_unix_input_stream_new (STDIN_FILENO, FALSE);
   peer.input = g_data_input_stream_new (stdin_stream);
@@ -395,6 +495,7 @@ main (int argc, char *argv[])
   /* Nothing may call back into a peer that is going away. */
   g_cancellable_cancel (peer.cancellable);
   g_clear_handle_id (&peer.listen_timer, g_source_remove);
+  g_clear_handle_id (&peer.screen_timer, g_source_remove);
   g_signal_handlers_disconnect_by_data (peer.session, &peer);
   handset_media_close (HANDSET_MEDIA (peer.session));
   g_clear_object (&peer.session);

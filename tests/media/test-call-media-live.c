@@ -7,7 +7,8 @@
  * connects, each side hears the other's tone, and with "always use a TURN
  * relay" the media go through the real coturn: the homeserver's, or the
  * same coturn set by the person as the fallback relay server when the
- * homeserver names none.
+ * homeserver names none; a screen shared mid-call reaches the other side
+ * as a screen share.
  */
 
 #include "config.h"
@@ -332,6 +333,104 @@ test_hold_resume_and_add_video (void)
   device_free (bob);
 }
 
+static void
+count_screen (HandsetMediaSession *media,
+              int width,
+              int height,
+              int stride,
+              GBytes *pixels,
+              guint *frames)
+{
+  if (width == 1280 && height == 720)
+    g_atomic_int_inc (frames);
+}
+
+static gboolean
+remote_screenshare (gpointer data)
+{
+  return handset_call_get_remote_screenshare (data);
+}
+
+static gboolean
+no_remote_screenshare (gpointer data)
+{
+  return !handset_call_get_remote_screenshare (data);
+}
+
+static void
+store_result (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static gboolean
+have_result (gpointer data)
+{
+  return *(GAsyncResult **) data != NULL;
+}
+
+/* A voice call in which alice shares a synthetic screen: it goes out in
+ * m.call.negotiate with purpose m.screenshare through the real Synapse,
+ * and bob decodes its frames as a screen share; stopped, bob's call says
+ * so. */
+static void
+test_screenshare (void)
+{
+  HandsetTestUser *alice_user, *bob_user;
+  Device *alice, *bob;
+  g_autofree char *room_id = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  HandsetCall *call, *incoming;
+  guint screens = 0;
+
+  if (!handset_test_homeserver_require ())
+    return;
+
+  g_setenv ("HANDSET_SCREEN_SRC",
+            "videotestsrc is-live=true pattern=smpte ! capsfilter "
+            "caps=video/x-raw,width=1280,height=720",
+            TRUE);
+  alice_user = handset_test_register ("alice");
+  bob_user = handset_test_register ("bob");
+  room_id = handset_test_create_direct_room (alice_user, bob_user);
+  handset_test_join (bob_user, room_id);
+  alice = device_new (alice_user, "audiotestsrc is-live=true wave=sine freq=440 volume=0.5", FALSE,
+                      FALSE);
+  bob = device_new (bob_user, "audiotestsrc is-live=true wave=sine freq=880 volume=0.5", FALSE,
+                    FALSE);
+
+  call =
+      handset_call_manager_place_call (alice->manager, room_id, bob_user->user_id, FALSE, &error);
+  g_assert_no_error (error);
+  incoming = handset_test_device_wait_ring (bob, WAIT_S);
+  handset_call_answer (incoming, FALSE);
+  g_assert_true (handset_test_wait_until (is_connected, call, WAIT_S));
+  g_assert_true (handset_test_wait_until (is_connected, incoming, WAIT_S));
+  handset_test_tone_assert (bob->tone, 440, 1500);
+
+  g_signal_connect (bob->media, "screenshare-frame", G_CALLBACK (count_screen), &screens);
+  g_assert_true (handset_call_can_share_screen (call));
+  handset_call_start_screenshare_async (call, NULL, store_result, &result);
+  g_assert_true (handset_test_wait_until (have_result, &result, WAIT_S));
+  g_assert_true (handset_call_start_screenshare_finish (call, result, &error));
+  g_assert_no_error (error);
+  g_assert_true (handset_test_wait_until (remote_screenshare, incoming, WAIT_S));
+  g_assert_true (handset_test_wait_until (frames_came, &screens, WAIT_S));
+  /* The call goes on: alice is still heard. */
+  handset_test_tone_assert (bob->tone, 440, 1500);
+
+  handset_call_stop_screenshare (call);
+  g_assert_true (handset_test_wait_until (no_remote_screenshare, incoming, WAIT_S));
+  g_assert_cmpint (handset_call_get_state (incoming), ==, HANDSET_CALL_STATE_CONNECTED);
+
+  handset_call_hangup (call);
+  g_assert_true (handset_test_wait_until (is_ended, incoming, WAIT_S));
+  device_free (alice);
+  device_free (bob);
+  g_unsetenv ("HANDSET_SCREEN_SRC");
+}
+
 /* Relay only with a TURN password coturn refuses: alice has no candidate
  * at all, so libnice never even fails; the connect timeout ends the call
  * as an ICE failure on both sides instead of leaving it connecting. */
@@ -487,6 +586,7 @@ main (int argc, char *argv[])
                    test_call_through_fallback_relay);
   g_test_add_func ("/call-media-live/hold-resume-and-add-video", test_hold_resume_and_add_video);
   g_test_add_func ("/call-media-live/wrong-turn-password", test_wrong_turn_password);
+  g_test_add_func ("/call-media-live/screenshare", test_screenshare);
   g_test_add_func ("/call-media-live/48-49-glare", test_glare);
 
   return g_test_run ();

@@ -9,7 +9,8 @@
  * both bob devices show the incoming window; one answers, the other says
  * where and closes; alice sees the call connect and which device answered.
  * alice's own invite never opens her incoming window; her call to herself
- * does, on her other device. A screenshot of each main screen, light and
+ * does, on her other device; alice shares her screen and bob sees it.
+ * A screenshot of each main screen, light and
  * dark, goes to _build/screenshots.
  */
 
@@ -448,6 +449,12 @@ has_contact_for (gpointer user_id)
              user_id) != NULL;
 }
 
+static gboolean
+remote_screenshare (gpointer data)
+{
+  return handset_call_get_remote_screenshare (data);
+}
+
 static void
 test_call_through_the_ui (void)
 {
@@ -568,6 +575,31 @@ test_call_through_the_ui (void)
   handset_test_click (GTK_WIDGET (window_of (pa)), "Video");
   g_assert_true (
       handset_test_wait_until (widget_hidden, handset_call_view_get_local_video (view), WAIT_S));
+
+  /* alice shares her screen (app.share-screen, from the toggle): bob's
+   * window shows it large, labelled as hers; she stops: it goes. */
+  {
+    HandsetCallView *bob_view = HANDSET_CALL_VIEW (handset_window_get_call_view (window_of (pb1)));
+    GtkWidget *shared = handset_call_view_get_screen_video (bob_view);
+
+    HandsetMedia *bob_media = handset_call_get_media (handset_call_view_get_call (bob_view));
+    gint frames = 0;
+
+    g_signal_connect_swapped (bob_media, "screenshare-frame", G_CALLBACK (g_atomic_int_inc),
+                              &frames);
+    handset_test_click (GTK_WIDGET (window_of (pa)), "Share Screen");
+    g_assert_true (handset_test_wait_until (remote_screenshare,
+                                            handset_call_view_get_call (bob_view), WAIT_S));
+    if (!handset_test_wait_until (widget_visible, shared, WAIT_S))
+      g_error ("bob's view shows no screen share; %d frames of it came, its picture has %s",
+               g_atomic_int_get (&frames),
+               gtk_picture_get_paintable (GTK_PICTURE (shared)) ? "a paintable" : "none");
+    g_signal_handlers_disconnect_by_data (bob_media, &frames);
+    g_assert_true (handset_call_get_screensharing (handset_call_view_get_call (view)));
+    screenshot (GTK_WIDGET (window_of (pb1)), "call-screenshare");
+    handset_test_click (GTK_WIDGET (window_of (pa)), "Share Screen");
+    g_assert_true (handset_test_wait_until (widget_hidden, shared, WAIT_S));
+  }
 
   /* The microphone fails during the call: the view says which device,
    * and opens the device menu to choose another; choosing clears it. */
@@ -1074,6 +1106,10 @@ main (int argc, char *argv[])
   g_setenv ("HANDSET_AUDIO_SRC", "audiotestsrc is-live=true wave=sine freq=440 volume=0.3", TRUE);
   g_setenv ("HANDSET_AUDIO_SINK", "fakesink sync=false", TRUE);
   g_setenv ("HANDSET_VIDEO_SRC", "videotestsrc is-live=true pattern=ball", TRUE);
+  g_setenv ("HANDSET_SCREEN_SRC",
+            "videotestsrc is-live=true pattern=smpte ! "
+            "capsfilter caps=video/x-raw,width=1280,height=720",
+            TRUE);
   g_setenv ("HANDSET_ICE_ADDRESSES", "127.0.0.1", FALSE);
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   gst_init (&argc, &argv);
