@@ -503,6 +503,20 @@ camera_portal_open_cb (GObject *object, GAsyncResult *result, gpointer user_data
 }
 
 /**
+ * handset_media_devices_cameras_ready:
+ *
+ * Returns: whether the cameras are listed already: outside Flatpak
+ *   always, inside once the Camera portal gave them
+ */
+gboolean
+handset_media_devices_cameras_ready (HandsetMediaDevices *self)
+{
+  g_return_val_if_fail (HANDSET_IS_MEDIA_DEVICES (self), TRUE);
+
+  return !self->camera_portal || self->cameras_open;
+}
+
+/**
  * handset_media_devices_request_cameras_async:
  *
  * Makes sure the cameras are listed. Outside Flatpak they already are;

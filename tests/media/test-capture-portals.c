@@ -19,6 +19,8 @@
 
 #include "handset-fake-capture-portal.h"
 #include "handset-media-devices-private.h"
+#include "handset-media-provider.h"
+#include "handset-media-session.h"
 #include "handset-screencast-portal.h"
 #include "handset-test-pipewire.h"
 #include "handset-test-util.h"
@@ -177,6 +179,113 @@ test_camera_listed_and_sends (Fixture *f, gconstpointer data)
 
   caps = read_frames (f, source, "test-camera");
   assert_size (caps, 320, 240);
+}
+
+typedef struct
+{
+  Fixture *f;
+  gboolean linked;
+} Linker;
+
+static gpointer
+link_thread (gpointer data)
+{
+  Linker *linker = data;
+  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+
+  while (!handset_test_pipewire_try_link (&linker->f->pipewire, "test-camera") &&
+         g_get_monotonic_time () < deadline)
+    g_usleep (20000);
+  g_atomic_int_set (&linker->linked, TRUE);
+
+  return NULL;
+}
+
+static gboolean
+has_caps (gpointer data)
+{
+  return gst_pad_has_current_caps (GST_PAD (data));
+}
+
+/* The call's pipewiresrc: the portal's descriptor, and a count of the
+ * frames it gives the call. */
+static GstElement *
+find_pipewiresrc (GstElement *pipeline)
+{
+  g_autoptr (GstIterator) it = gst_bin_iterate_recurse (GST_BIN (pipeline));
+  GValue item = G_VALUE_INIT;
+  GstElement *found = NULL;
+
+  while (found == NULL && gst_iterator_next (it, &item) == GST_ITERATOR_OK)
+    {
+      GstElement *element = g_value_get_object (&item);
+
+      if (g_str_equal (G_OBJECT_TYPE_NAME (element), "GstPipeWireSrc"))
+        found = gst_object_ref (element);
+      g_value_reset (&item);
+    }
+  g_value_unset (&item);
+
+  return found;
+}
+
+/* A call made before any camera was listed, its video built once the
+ * portal gave one: the camera is taken then. */
+static void
+test_camera_in_call (Fixture *f, gconstpointer data)
+{
+  g_autoptr (HandsetMediaDevices) devices = NULL;
+  g_autoptr (HandsetMediaProvider) provider = NULL;
+  g_autoptr (HandsetMedia) media = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *offer = NULL;
+  g_autoptr (GstElement) camera = NULL;
+  g_autoptr (GstPad) pad = NULL;
+  g_autoptr (GstCaps) caps = NULL;
+  Linker linker = { f, FALSE };
+  GThread *thread;
+  int fd = -1;
+
+  if (f->pipewire.pid == 0)
+    return;
+  g_setenv ("HANDSET_AUDIO_SRC", "audiotestsrc is-live=true", TRUE);
+  g_setenv ("HANDSET_AUDIO_SINK", "fakesink", TRUE);
+  f->portal.has_camera = TRUE;
+  f->portal.camera_present = TRUE;
+  handset_fake_capture_portal_start (&f->portal, g_test_dbus_get_bus_address (bus));
+
+  devices = handset_media_devices_new ();
+  provider = handset_media_provider_new (devices);
+  media = handset_media_provider_make (TRUE, provider, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->portal.n_access, ==, 0);
+
+  g_assert_true (request_cameras (f, devices, &error));
+  g_assert_no_error (error);
+
+  /* The offer builds the video: pipewiresrc waits for its link. */
+  thread = g_thread_new ("link", link_thread, &linker);
+  g_clear_object (&f->result);
+  handset_media_create_offer (media, FALSE, NULL, handset_test_store_result, &f->result);
+  offer = handset_media_create_offer_finish (media, wait_for_result (f), &error);
+  g_thread_join (thread);
+  g_assert_no_error (error);
+  g_assert_true (linker.linked);
+  g_assert_nonnull (strstr (offer, "m=video"));
+
+  /* The call's video comes from the portal's camera. */
+  camera = find_pipewiresrc (handset_media_session_get_pipeline (HANDSET_MEDIA_SESSION (media)));
+  g_assert_nonnull (camera);
+  g_object_get (camera, "fd", &fd, NULL);
+  g_assert_cmpint (fd, >=, 0);
+  /* It streams, at the size the call asks for: the node was linked to
+   * it through the portal's connection and agreed a format. (Frames go
+   * on once the call connects; test-media-session follows them there.) */
+  pad = gst_element_get_static_pad (camera, "src");
+  g_assert_true (handset_test_wait_until (has_caps, pad, WAIT_S));
+  caps = gst_pad_get_current_caps (pad);
+  assert_size (caps, 640, 480);
+  handset_media_close (media);
 }
 
 static void
@@ -428,6 +537,10 @@ main (int argc, char **argv)
               fixture_set_up, test_camera_listed_and_sends, fixture_tear_down);
   g_test_add_data_func ("/capture-portals/camera/listed-and-sends",
                         "/capture-portals/camera/listed-and-sends/subprocess", in_subprocess);
+  g_test_add ("/capture-portals/camera/in-call/subprocess", Fixture, "test-camera", fixture_set_up,
+              test_camera_in_call, fixture_tear_down);
+  g_test_add_data_func ("/capture-portals/camera/in-call",
+                        "/capture-portals/camera/in-call/subprocess", in_subprocess);
   g_test_add ("/capture-portals/camera/declined/subprocess", Fixture, "test-camera", fixture_set_up,
               test_camera_declined, fixture_tear_down);
   g_test_add_data_func ("/capture-portals/camera/declined",
