@@ -25,6 +25,7 @@ struct _HandsetSession
 
   HandsetAccount *account;
   HandsetMediaProvider *media; /* makes each call's media */
+  HandsetMediaDevices *media_devices;
   HandsetRooms *rooms;
   HandsetContactList *contacts;
   HandsetDevices *devices;
@@ -154,6 +155,7 @@ handset_session_dispose (GObject *object)
   g_clear_object (&self->turn);
   g_clear_object (&self->fallback_relay);
   g_clear_object (&self->media);
+  g_clear_object (&self->media_devices);
   g_clear_object (&self->account);
 
   G_OBJECT_CLASS (handset_session_parent_class)->dispose (object);
@@ -211,6 +213,7 @@ handset_session_new (HandsetAccount *account, HandsetMediaDevices *media_devices
 
   self->account = g_object_ref (account);
   self->media = handset_media_provider_new (media_devices);
+  self->media_devices = media_devices ? g_object_ref (media_devices) : NULL;
   self->fallback_relay =
       handset_fallback_relay_new (self->media, handset_account_get_secret_store (account));
   self->rooms = handset_rooms_new (handset_matrix_client_get_user_id (client));
@@ -777,6 +780,43 @@ waiting_cancelled_cb (GCancellable *cancellable, GTask *task)
                    g_object_unref);
 }
 
+static void
+place_when_ready (HandsetSession *self, GTask *task)
+{
+  PlaceCall *p = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  if (!self->ready)
+    {
+      if (self->waiting_calls == NULL)
+        self->waiting_calls = g_ptr_array_new ();
+      g_ptr_array_add (self->waiting_calls, task);
+      if (cancellable != NULL)
+        p->cancelled_handler =
+            g_cancellable_connect (cancellable, G_CALLBACK (waiting_cancelled_cb), task, NULL);
+      return;
+    }
+  place_now (self, task);
+}
+
+static void
+cameras_ready_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = G_TASK (user_data);
+  GError *error = NULL;
+
+  /* Not allowed, or no camera: the video call is not placed, and the
+   * portal's answer says why. */
+  if (!handset_media_devices_request_cameras_finish (HANDSET_MEDIA_DEVICES (object), result,
+                                                     &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  place_when_ready (g_task_get_source_object (task), task);
+}
+
 /**
  * handset_session_place_call_async:
  * @target: a user ID, a room ID, or a `matrix:` or https://matrix.to link
@@ -812,17 +852,16 @@ handset_session_place_call_async (HandsetSession *self,
       return;
     }
 
-  if (!self->ready)
+  /* Inside Flatpak the cameras are asked for when a video call is first
+   * placed. */
+  if (video && self->media_devices != NULL &&
+      !handset_media_devices_cameras_ready (self->media_devices))
     {
-      if (self->waiting_calls == NULL)
-        self->waiting_calls = g_ptr_array_new ();
-      g_ptr_array_add (self->waiting_calls, task);
-      if (cancellable != NULL)
-        p->cancelled_handler =
-            g_cancellable_connect (cancellable, G_CALLBACK (waiting_cancelled_cb), task, NULL);
+      handset_media_devices_request_cameras_async (self->media_devices, cancellable,
+                                                   cameras_ready_cb, task);
       return;
     }
-  place_now (self, task);
+  place_when_ready (self, task);
 }
 
 /**

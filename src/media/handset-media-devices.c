@@ -4,14 +4,19 @@
  *
  * The microphones, speakers and cameras GStreamer's device providers know
  * (PulseAudio, PipeWire, V4L2, …), kept up to date as devices come and go.
- * Each device has a stable name, so that a choice saved in the settings
- * still finds its device after a restart or a replug.
+ * Inside Flatpak the cameras are the Camera portal's: asked for when a
+ * person first wants one (handset_media_devices_request_cameras_async()),
+ * and listed by the PipeWire device provider on the portal's connection.
  */
 
 #define G_LOG_DOMAIN "Handset-Media"
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "handset-camera-portal.h"
 #include "handset-media-devices-private.h"
 
 #define N_KINDS (HANDSET_MEDIA_DEVICE_CAMERA + 1)
@@ -22,241 +27,6 @@ static const char *const kind_classes[N_KINDS] = {
   "Audio/Sink",
   "Video/Source",
 };
-
-G_DEFINE_ENUM_TYPE (HandsetMediaDeviceKind,
-                    handset_media_device_kind,
-                    G_DEFINE_ENUM_VALUE (HANDSET_MEDIA_DEVICE_MICROPHONE, "microphone"),
-                    G_DEFINE_ENUM_VALUE (HANDSET_MEDIA_DEVICE_SPEAKER, "speaker"),
-                    G_DEFINE_ENUM_VALUE (HANDSET_MEDIA_DEVICE_CAMERA, "camera"))
-
-/* HandsetMediaDevice */
-
-struct _HandsetMediaDevice
-{
-  GObject parent_instance;
-
-  GstDevice *device;
-  char *name;
-  char *display_name;
-  HandsetMediaDeviceKind kind;
-};
-
-G_DEFINE_FINAL_TYPE (HandsetMediaDevice, handset_media_device, G_TYPE_OBJECT)
-
-enum
-{
-  DEVICE_PROP_0,
-  DEVICE_PROP_NAME,
-  DEVICE_PROP_DISPLAY_NAME,
-  DEVICE_PROP_KIND,
-  N_DEVICE_PROPS
-};
-
-static GParamSpec *device_props[N_DEVICE_PROPS];
-
-static void
-handset_media_device_finalize (GObject *object)
-{
-  HandsetMediaDevice *self = HANDSET_MEDIA_DEVICE (object);
-
-  gst_clear_object (&self->device);
-  g_free (self->name);
-  g_free (self->display_name);
-
-  G_OBJECT_CLASS (handset_media_device_parent_class)->finalize (object);
-}
-
-static void
-handset_media_device_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
-{
-  HandsetMediaDevice *self = HANDSET_MEDIA_DEVICE (object);
-
-  switch (prop_id)
-    {
-      case DEVICE_PROP_NAME:
-        g_value_set_string (value, self->name);
-        break;
-      case DEVICE_PROP_DISPLAY_NAME:
-        g_value_set_string (value, self->display_name);
-        break;
-      case DEVICE_PROP_KIND:
-        g_value_set_enum (value, self->kind);
-        break;
-      default:
-        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-handset_media_device_class_init (HandsetMediaDeviceClass *klass)
-{
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-
-  object_class->finalize = handset_media_device_finalize;
-  object_class->get_property = handset_media_device_get_property;
-
-  /**
-   * HandsetMediaDevice:name:
-   *
-   * The name that stays the same across restarts and replugs; the one to
-   * save in the settings.
-   */
-  device_props[DEVICE_PROP_NAME] =
-      g_param_spec_string ("name", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  device_props[DEVICE_PROP_DISPLAY_NAME] = g_param_spec_string (
-      "display-name", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  device_props[DEVICE_PROP_KIND] = g_param_spec_enum (
-      "kind", NULL, NULL, HANDSET_TYPE_MEDIA_DEVICE_KIND, HANDSET_MEDIA_DEVICE_MICROPHONE,
-      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-
-  g_object_class_install_properties (object_class, N_DEVICE_PROPS, device_props);
-}
-
-static void
-handset_media_device_init (HandsetMediaDevice *self)
-{
-}
-
-static char *
-non_empty_string (GstStructure *props, const char *key)
-{
-  const char *value = props != NULL ? gst_structure_get_string (props, key) : NULL;
-
-  return value != NULL && *value != '\0' ? g_strdup (value) : NULL;
-}
-
-/* The display name is not enough on its own: two identical headsets share
- * it, and PulseAudio renames a device when its profile changes. */
-static char *
-stable_name (GstDevice *device, const char *display_name)
-{
-  g_autoptr (GstStructure) props = gst_device_get_properties (device);
-  GParamSpec *pspec;
-  char *name;
-
-  /* PipeWire, also through its PulseAudio server. */
-  name = non_empty_string (props, "node.name");
-  if (name != NULL)
-    return name;
-
-  /* PulseAudio's own sink or source name (what pulsesrc's "device" takes)
-   * is not in its property list, only on its GstDevice; device.name there
-   * is the card's, shared by the card's inputs and outputs. */
-  pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (device), "internal-name");
-  if (pspec != NULL && pspec->value_type == G_TYPE_STRING && (pspec->flags & G_PARAM_READABLE))
-    {
-      g_autofree char *internal_name = NULL;
-
-      g_object_get (device, "internal-name", &internal_name, NULL);
-      if (internal_name != NULL && *internal_name != '\0')
-        return g_steal_pointer (&internal_name);
-    }
-
-  name = non_empty_string (props, "device.name");
-  if (name != NULL)
-    return name;
-
-  name = non_empty_string (props, "object.path");
-  if (name != NULL)
-    return name;
-
-  return g_strdup (display_name);
-}
-
-/**
- * handset_media_device_new:
- * @device: the GStreamer device
- * @kind: what it is used as
- *
- * Returns: (transfer full): a device that keeps a reference to @device
- */
-HandsetMediaDevice *
-handset_media_device_new (GstDevice *device, HandsetMediaDeviceKind kind)
-{
-  HandsetMediaDevice *self;
-  g_autofree char *display_name = NULL;
-
-  g_return_val_if_fail (GST_IS_DEVICE (device), NULL);
-  g_return_val_if_fail ((guint) kind < N_KINDS, NULL);
-
-  display_name = gst_device_get_display_name (device);
-  if (display_name == NULL)
-    display_name = g_strdup ("");
-
-  self = g_object_new (HANDSET_TYPE_MEDIA_DEVICE, NULL);
-  self->device = gst_object_ref (device);
-  self->kind = kind;
-  self->name = stable_name (device, display_name);
-  self->display_name = g_steal_pointer (&display_name);
-
-  return self;
-}
-
-const char *
-handset_media_device_get_name (HandsetMediaDevice *self)
-{
-  g_return_val_if_fail (HANDSET_IS_MEDIA_DEVICE (self), NULL);
-
-  return self->name;
-}
-
-const char *
-handset_media_device_get_display_name (HandsetMediaDevice *self)
-{
-  g_return_val_if_fail (HANDSET_IS_MEDIA_DEVICE (self), NULL);
-
-  return self->display_name;
-}
-
-HandsetMediaDeviceKind
-handset_media_device_get_kind (HandsetMediaDevice *self)
-{
-  g_return_val_if_fail (HANDSET_IS_MEDIA_DEVICE (self), HANDSET_MEDIA_DEVICE_MICROPHONE);
-
-  return self->kind;
-}
-
-/**
- * handset_media_device_get_gst_device:
- *
- * Returns: (transfer none): the GStreamer device
- */
-GstDevice *
-handset_media_device_get_gst_device (HandsetMediaDevice *self)
-{
-  g_return_val_if_fail (HANDSET_IS_MEDIA_DEVICE (self), NULL);
-
-  return self->device;
-}
-
-/**
- * handset_media_device_create_element:
- *
- * Makes the source or sink element of the device, already set to use it.
- *
- * Returns: (transfer full) (nullable): a new element, not floating: after
- *   gst_bin_add() the caller still owns, and must drop, its own reference
- */
-GstElement *
-handset_media_device_create_element (HandsetMediaDevice *self, GError **error)
-{
-  GstElement *element;
-
-  g_return_val_if_fail (HANDSET_IS_MEDIA_DEVICE (self), NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  element = gst_device_create_element (self->device, NULL);
-  if (element == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   "Could not make a GStreamer element for the device “%s”", self->display_name);
-      return NULL;
-    }
-
-  /* A plain reference, so that g_autoptr works and a floating reference is
-   * never dropped by a g_object_unref(). */
-  return gst_object_ref_sink (element);
-}
 
 /* HandsetMediaDevices */
 
@@ -269,7 +39,23 @@ struct _HandsetMediaDevices
   gboolean started;
   guint watch_id;
   GListStore *lists[N_KINDS]; /* of HandsetMediaDevice, indexed by kind */
+
+  /* The cameras, when the Camera portal gives them: asked for on first
+   * use, not at start-up, so that nobody is asked for a camera before
+   * wanting one. */
+  gboolean camera_portal;
+  gboolean camera_present; /* what the portal says, until the cameras are opened */
+  gboolean cameras_open;
+  GPtrArray *camera_requests; /* GTasks waiting for the portal's answer */
+  GCancellable *cancellable;
+  GstBus *camera_bus;
 };
+
+/* PipeWire's device provider cannot be stopped safely (its stop races its
+ * own thread before PipeWire 0.3.73, and frees what its thread still
+ * uses before 1.5.85): the one on the Camera portal's connection stays
+ * for the life of the process, and each list of devices watches it. */
+static GstDeviceProvider *portal_provider;
 
 G_DEFINE_FINAL_TYPE (HandsetMediaDevices, handset_media_devices, G_TYPE_OBJECT)
 
@@ -315,7 +101,7 @@ find_gst_device (HandsetMediaDevices *self,
         {
           g_autoptr (HandsetMediaDevice) item = g_list_model_get_item (list, i);
 
-          if (item->device == device)
+          if (handset_media_device_get_gst_device (item) == device)
             {
               *kind = k;
               *position = i;
@@ -343,7 +129,8 @@ add_device (HandsetMediaDevices *self, GstDevice *device)
     return;
 
   item = handset_media_device_new (device, kind);
-  g_debug ("Device added: %s “%s” (%s)", kind_classes[kind], item->display_name, item->name);
+  g_debug ("Device added: %s “%s” (%s)", kind_classes[kind],
+           handset_media_device_get_display_name (item), handset_media_device_get_name (item));
   g_list_store_append (self->lists[kind], item);
 }
 
@@ -380,7 +167,8 @@ change_device (HandsetMediaDevices *self, GstDevice *device, GstDevice *changed_
     }
 
   item = handset_media_device_new (device, new_kind);
-  g_debug ("Device changed: %s “%s” (%s)", kind_classes[new_kind], item->display_name, item->name);
+  g_debug ("Device changed: %s “%s” (%s)", kind_classes[new_kind],
+           handset_media_device_get_display_name (item), handset_media_device_get_name (item));
 
   /* In place, so that a selection on the list stays where it was. */
   if (new_kind == old_kind)
@@ -455,6 +243,12 @@ handset_media_devices_dispose (GObject *object)
   gst_clear_object (&self->bus);
   gst_clear_object (&self->monitor);
 
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  if (self->camera_bus != NULL)
+    gst_bus_remove_watch (self->camera_bus);
+  gst_clear_object (&self->camera_bus);
+
   for (guint k = 0; k < N_KINDS; k++)
     g_clear_object (&self->lists[k]);
 
@@ -472,6 +266,22 @@ handset_media_devices_init (HandsetMediaDevices *self)
 {
   for (guint k = 0; k < N_KINDS; k++)
     self->lists[k] = g_list_store_new (HANDSET_TYPE_MEDIA_DEVICE);
+  self->camera_present = TRUE;
+  self->cancellable = g_cancellable_new ();
+}
+
+static void
+camera_present_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (HandsetMediaDevices) self = user_data;
+  g_autoptr (GError) error = NULL;
+  gboolean present = handset_camera_portal_is_present_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  /* No portal to ask: video is offered, and turning it on says why it
+   * cannot be. */
+  self->camera_present = present || error != NULL;
 }
 
 /**
@@ -492,9 +302,16 @@ handset_media_devices_new (void)
     gst_init (NULL, NULL);
 
   self = g_object_new (HANDSET_TYPE_MEDIA_DEVICES, NULL);
+  self->camera_portal = handset_camera_portal_wanted ();
   self->monitor = gst_device_monitor_new ();
+  /* With the portal, the cameras are its to give; asking costs the
+   * person nothing until they are opened. */
   for (guint k = 0; k < N_KINDS; k++)
-    gst_device_monitor_add_filter (self->monitor, kind_classes[k], NULL);
+    if (k != HANDSET_MEDIA_DEVICE_CAMERA || !self->camera_portal)
+      gst_device_monitor_add_filter (self->monitor, kind_classes[k], NULL);
+  if (self->camera_portal)
+    handset_camera_portal_is_present_async (self->cancellable, camera_present_cb,
+                                            g_object_ref (self));
   self->bus = gst_device_monitor_get_bus (self->monitor);
 
   if (!gst_device_monitor_start (self->monitor))
@@ -580,7 +397,7 @@ handset_media_devices_find (HandsetMediaDevices *self,
     {
       g_autoptr (HandsetMediaDevice) item = g_list_model_get_item (list, i);
 
-      if (g_str_equal (item->name, name))
+      if (g_str_equal (handset_media_device_get_name (item), name))
         return g_steal_pointer (&item);
     }
 
@@ -601,8 +418,161 @@ handset_media_devices_can_send_video (HandsetMediaDevices *devices)
 
   if (description != NULL && *description != '\0')
     return TRUE;
+  if (devices != NULL && devices->camera_portal && !devices->cameras_open)
+    return devices->camera_present;
   return devices != NULL &&
          g_list_model_get_n_items (handset_media_devices_get_cameras (devices)) > 0;
+}
+
+static void
+finish_camera_requests (HandsetMediaDevices *self, const GError *error)
+{
+  g_autoptr (GPtrArray) requests = g_steal_pointer (&self->camera_requests);
+
+  for (guint i = 0; i < requests->len; i++)
+    {
+      GTask *task = g_ptr_array_index (requests, i);
+
+      if (error != NULL)
+        g_task_return_error (task, g_error_copy (error));
+      else
+        g_task_return_boolean (task, TRUE);
+    }
+}
+
+/* Lists the cameras of the portal's provider and follows its changes. */
+static void
+watch_cameras (HandsetMediaDevices *self)
+{
+  GList *devices;
+
+  self->cameras_open = TRUE;
+  self->camera_bus = gst_device_provider_get_bus (portal_provider);
+  /* The same messages as the monitor's; one watch per bus, so a second
+   * list in the same process shows the cameras there are now. */
+  if (gst_bus_add_watch (self->camera_bus, on_bus_message, self) == 0)
+    gst_clear_object (&self->camera_bus);
+  devices = gst_device_provider_get_devices (portal_provider);
+  for (GList *l = devices; l != NULL; l = l->next)
+    add_device (self, l->data);
+  g_list_free_full (devices, gst_object_unref);
+  g_debug ("%u cameras from the Camera portal",
+           g_list_model_get_n_items (G_LIST_MODEL (self->lists[HANDSET_MEDIA_DEVICE_CAMERA])));
+}
+
+/* The provider on the portal's connection @fd, which it keeps. */
+static gboolean
+start_portal_provider (int fd, GError **error)
+{
+  g_autoptr (GstDeviceProvider) provider = handset_camera_portal_make_provider (fd, error);
+
+  if (provider == NULL)
+    {
+      g_close (fd, NULL);
+      return FALSE;
+    }
+  if (!gst_device_provider_start (provider))
+    {
+      g_close (fd, NULL);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                           _ ("The camera cannot be used: PipeWire did not answer"));
+      return FALSE;
+    }
+  portal_provider = g_steal_pointer (&provider);
+
+  return TRUE;
+}
+
+static void
+camera_portal_open_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (HandsetMediaDevices) self = user_data;
+  g_autoptr (GError) error = NULL;
+  int fd = handset_camera_portal_open_finish (result, &error);
+
+  if (fd >= 0 && portal_provider == NULL)
+    start_portal_provider (fd, &error);
+  else if (fd >= 0)
+    g_close (fd, NULL); /* another list of this process opened them meanwhile */
+  if (portal_provider != NULL)
+    watch_cameras (self);
+  if (error != NULL)
+    g_message ("No cameras from the Camera portal: %s", error->message);
+  /* Asked again next time: the person may allow it in Settings. */
+  finish_camera_requests (self, error);
+}
+
+/**
+ * handset_media_devices_cameras_ready:
+ *
+ * Returns: whether the cameras are listed already: outside Flatpak
+ *   always, inside once the Camera portal gave them
+ */
+gboolean
+handset_media_devices_cameras_ready (HandsetMediaDevices *self)
+{
+  g_return_val_if_fail (HANDSET_IS_MEDIA_DEVICES (self), TRUE);
+
+  return !self->camera_portal || self->cameras_open;
+}
+
+/**
+ * handset_media_devices_request_cameras_async:
+ *
+ * Makes sure the cameras are listed. Outside Flatpak they already are;
+ * inside, the first request asks the Camera portal (which may ask the
+ * person) and lists the cameras it gives. Call it when a person turns
+ * video on or looks at the cameras, not before.
+ */
+void
+handset_media_devices_request_cameras_async (HandsetMediaDevices *self,
+                                             GCancellable *cancellable,
+                                             GAsyncReadyCallback callback,
+                                             gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (HANDSET_IS_MEDIA_DEVICES (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, handset_media_devices_request_cameras_async);
+  if (!self->camera_portal || self->cameras_open)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  if (portal_provider != NULL)
+    {
+      /* Opened for another list of this process: not asked again. */
+      watch_cameras (self);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  if (self->camera_requests != NULL)
+    {
+      g_ptr_array_add (self->camera_requests, g_steal_pointer (&task));
+      return;
+    }
+  self->camera_requests = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (self->camera_requests, g_steal_pointer (&task));
+  handset_camera_portal_open_async (self->cancellable, camera_portal_open_cb, g_object_ref (self));
+}
+
+/**
+ * handset_media_devices_request_cameras_finish:
+ *
+ * Returns: %TRUE when the cameras are listed (there may be none); %FALSE
+ *   with @error, in words for people, when the portal gave none
+ */
+gboolean
+handset_media_devices_request_cameras_finish (HandsetMediaDevices *self,
+                                              GAsyncResult *result,
+                                              GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /**

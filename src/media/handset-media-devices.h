@@ -34,6 +34,14 @@ gboolean handset_media_devices_can_send_video (HandsetMediaDevices *devices);
 GListModel *handset_media_devices_get_microphones (HandsetMediaDevices *self);
 GListModel *handset_media_devices_get_speakers (HandsetMediaDevices *self);
 GListModel *handset_media_devices_get_cameras (HandsetMediaDevices *self);
+gboolean handset_media_devices_cameras_ready (HandsetMediaDevices *self);
+void handset_media_devices_request_cameras_async (HandsetMediaDevices *self,
+                                                  GCancellable *cancellable,
+                                                  GAsyncReadyCallback callback,
+                                                  gpointer user_data);
+gboolean handset_media_devices_request_cameras_finish (HandsetMediaDevices *self,
+                                                       GAsyncResult *result,
+                                                       GError **error);
 HandsetMediaDevice *handset_media_devices_find (HandsetMediaDevices *self,
                                                 HandsetMediaDeviceKind kind,
                                                 const char *name);

@@ -59,11 +59,14 @@ static GstElement *
 make_video_source (HandsetMediaSession *self, GError **error)
 {
   const char *description = g_getenv ("HANDSET_VIDEO_SRC");
+  GstElement *source;
 
   if (description != NULL && *description != '\0')
     return element_from_description (description, error);
   if (self->video_source != NULL)
     return g_steal_pointer (&self->video_source);
+  if (self->camera_func != NULL && (source = self->camera_func (self->camera_data)) != NULL)
+    return source;
 
   g_set_error_literal (error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
                        _ ("No camera was found"));

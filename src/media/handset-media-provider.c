@@ -242,6 +242,17 @@ default_camera (HandsetMediaProvider *self)
   return element;
 }
 
+/* The camera chosen, or the first there is, once video is turned on in
+ * a call made before any camera was listed. */
+static GstElement *
+later_camera (gpointer user_data)
+{
+  HandsetMediaProvider *self = HANDSET_MEDIA_PROVIDER (user_data);
+  GstElement *element = device_element (self, HANDSET_MEDIA_DEVICE_CAMERA, self->camera);
+
+  return element != NULL ? element : default_camera (self);
+}
+
 /**
  * handset_media_provider_set_devices:
  * @microphone: (nullable): a device name; %NULL for the system's
@@ -314,6 +325,9 @@ handset_media_provider_make (gboolean video, gpointer provider, GError **error)
     handset_media_session_set_video_source (media, element);
   else if ((element = default_camera (self)))
     handset_media_session_set_video_source (media, element);
+  else
+    handset_media_session_set_camera_func (media, later_camera, g_object_ref (self),
+                                           g_object_unref);
 
   if (self->turn_uris != NULL && self->turn_uris[0] != NULL)
     handset_media_session_set_turn (media, (const char *const *) self->turn_uris,

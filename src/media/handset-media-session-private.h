@@ -73,6 +73,9 @@ struct _HandsetMediaSession
   GstElement *audio_source; /* chosen before the send branch is built */
   GstElement *audio_sink;
   GstElement *video_source;
+  HandsetMediaCameraFunc camera_func; /* a camera listed after the call began */
+  gpointer camera_data;
+  GDestroyNotify camera_destroy;
   GstElement *audio_valve;
   GstElement *video_valve;
   GstElement *audio_source_in_use;

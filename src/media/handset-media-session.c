@@ -402,6 +402,10 @@ handset_media_session_dispose (GObject *object)
   g_clear_object (&self->audio_source);
   g_clear_object (&self->audio_sink);
   g_clear_object (&self->video_source);
+  if (self->camera_destroy != NULL)
+    self->camera_destroy (self->camera_data);
+  self->camera_func = NULL;
+  self->camera_destroy = NULL;
 
   G_OBJECT_CLASS (handset_media_session_parent_class)->dispose (object);
 }
@@ -564,6 +568,29 @@ handset_media_session_set_video_source (HandsetMediaSession *self, GstElement *s
 
   g_clear_object (&self->video_source);
   self->video_source = source ? gst_object_ref_sink (source) : NULL;
+}
+
+/**
+ * handset_media_session_set_camera_func:
+ * @func: (nullable): makes the camera's element, or returns %NULL
+ *
+ * Where the camera comes from when video is turned on and none was set:
+ * a camera may be listed only after the call began (the Camera portal
+ * is asked when a person first turns video on).
+ */
+void
+handset_media_session_set_camera_func (HandsetMediaSession *self,
+                                       HandsetMediaCameraFunc func,
+                                       gpointer user_data,
+                                       GDestroyNotify destroy)
+{
+  g_return_if_fail (HANDSET_IS_MEDIA_SESSION (self));
+
+  if (self->camera_destroy != NULL)
+    self->camera_destroy (self->camera_data);
+  self->camera_func = func;
+  self->camera_data = user_data;
+  self->camera_destroy = destroy;
 }
 
 /**

@@ -32,6 +32,11 @@ void handset_media_session_set_processing (HandsetMediaSession *self,
 void handset_media_session_set_audio_source (HandsetMediaSession *self, GstElement *source);
 void handset_media_session_set_audio_sink (HandsetMediaSession *self, GstElement *sink);
 void handset_media_session_set_video_source (HandsetMediaSession *self, GstElement *source);
+typedef GstElement *(*HandsetMediaCameraFunc) (gpointer user_data);
+void handset_media_session_set_camera_func (HandsetMediaSession *self,
+                                            HandsetMediaCameraFunc func,
+                                            gpointer user_data,
+                                            GDestroyNotify destroy);
 void handset_media_session_replace_audio_source (HandsetMediaSession *self, GstElement *source);
 void handset_media_session_replace_audio_sink (HandsetMediaSession *self, GstElement *sink);
 

@@ -19,6 +19,7 @@
 
 #include "handset-media-check.h"
 #include "handset-screen-source.h"
+#include "handset-screencast-portal.h"
 
 static gboolean
 inside_flatpak (void)
@@ -50,16 +51,31 @@ open_ximagesrc (GError **error)
   return bin;
 }
 
-/* 3. ximagesrc, on X11 outside Flatpak; else the error a person reads. */
-static void
-open_fallback (GTask *task)
+static gboolean
+can_read_x11 (void)
 {
   g_autoptr (GstElementFactory) factory = NULL;
+
+  if (inside_flatpak () || !on_x11 ())
+    return FALSE;
+  factory = gst_element_factory_find ("ximagesrc");
+  return factory != NULL;
+}
+
+/* 3. ximagesrc, on X11 outside Flatpak; else @portal_error (why the
+ * portal gave nothing), or the error a person reads when there was no
+ * portal at all. */
+static void
+open_fallback (GTask *task, GError *portal_error)
+{
   GError *error = NULL;
   GstElement *source = NULL;
 
-  if (!inside_flatpak () && on_x11 () && (factory = gst_element_factory_find ("ximagesrc")) != NULL)
+  if (can_read_x11 ())
     source = open_ximagesrc (&error);
+  else if (portal_error != NULL &&
+           !g_error_matches (portal_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
+    error = g_error_copy (portal_error);
   else
     g_set_error_literal (&error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
                          _ ("Screen sharing needs the desktop’s screen sharing portal, "
@@ -70,18 +86,39 @@ open_fallback (GTask *task)
     g_task_return_pointer (task, gst_object_ref_sink (source), gst_object_unref);
 }
 
-/* 2. The desktop's ScreenCast portal (handset-screencast-portal.c): THE
- * ONE PLACE TO WIRE IT. Ask it here, asynchronously, handing it
- * g_task_get_cancellable (task); when it gives its pipewiresrc, return it
- * with g_task_return_pointer (task, gst_object_ref_sink (element),
- * gst_object_unref); when the person cancels or refuses, return that
- * error; only when there is no portal (no xdg-desktop-portal, or no
- * ScreenCast interface) call open_fallback (task). */
+static void
+portal_opened_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = G_TASK (user_data);
+  g_autoptr (GError) error = NULL;
+  GstElement *source;
+
+  /* Already a full reference of its own, not floating. */
+  source = handset_screencast_portal_open_finish (result, &error);
+  if (source != NULL)
+    {
+      g_task_return_pointer (task, source, gst_object_unref);
+      return;
+    }
+  /* The person said no, or stopped the asking: that is the answer. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  /* No portal, or one that could not share (a desktop without a
+   * ScreenCast backend that works): X11 read directly where it can be. */
+  open_fallback (task, error);
+}
+
+/* 2. The desktop's ScreenCast portal (handset-screencast-portal.c), which
+ * asks the person which screen or window. */
 static void
 open_portal (GTask *task)
 {
-  /* No portal client yet: as when there is no portal. */
-  open_fallback (task);
+  handset_screencast_portal_open_async (g_task_get_cancellable (task), portal_opened_cb,
+                                        g_object_ref (task));
 }
 
 /* 1. Tests: the described pipeline. */

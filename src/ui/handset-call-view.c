@@ -366,10 +366,36 @@ on_hold_toggled (HandsetCallView *self)
 }
 
 static void
+cameras_ready_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (HandsetCallView) self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!handset_media_devices_request_cameras_finish (HANDSET_MEDIA_DEVICES (object), result,
+                                                     &error))
+    {
+      /* Not allowed, or no camera: the button goes back off and says why. */
+      gtk_toggle_button_set_active (self->video_button, FALSE);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->video_button), error->message);
+      return;
+    }
+  if (self->call != NULL && gtk_toggle_button_get_active (self->video_button))
+    handset_call_set_video (self->call, TRUE);
+}
+
+static void
 on_video_toggled (HandsetCallView *self)
 {
-  if (self->call != NULL)
-    handset_call_set_video (self->call, gtk_toggle_button_get_active (self->video_button));
+  gboolean video = gtk_toggle_button_get_active (self->video_button);
+
+  if (self->call == NULL)
+    return;
+  /* Inside Flatpak the cameras are asked for when video is first turned on. */
+  if (video && self->devices != NULL && !handset_media_devices_cameras_ready (self->devices))
+    handset_media_devices_request_cameras_async (self->devices, NULL, cameras_ready_cb,
+                                                 g_object_ref (self));
+  else
+    handset_call_set_video (self->call, video);
 }
 
 static void

@@ -254,6 +254,10 @@ handset_preferences_new (GSettings *settings,
       ADW_PREFERENCES_GROUP (devices_group),
       device_row (settings, "camera", _ ("Camera"),
                   devices ? handset_media_devices_get_cameras (devices) : NULL));
+  /* Inside Flatpak the cameras are the Camera portal's, asked for once
+   * someone looks at them; they join the list when it answers. */
+  if (devices != NULL && !handset_media_devices_cameras_ready (devices))
+    handset_media_devices_request_cameras_async (devices, NULL, NULL, NULL);
 
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (sound_group), _ ("Sound"));
   adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (sound_group),

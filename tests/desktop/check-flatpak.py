@@ -44,6 +44,9 @@ FORBIDDEN_FINISH_ARGS = [
     "--filesystem=host-os",
     "--filesystem=home",
     "--filesystem=xdg-config/autostart",
+    # The camera and the screen come as descriptors from their portals:
+    # PipeWire's socket itself would show every camera and stream.
+    "--filesystem=xdg-run/pipewire-0",
     "--device=all",
     "--socket=system-bus",
     "--socket=session-bus",
@@ -126,6 +129,22 @@ def check_finish_args(m, problems):
         # Handset talks to portals only: no bus name needs opening.
         if arg.startswith("--talk-name=") or arg.startswith("--own-name="):
             problems.append("finish-args has %s, which nothing in Handset calls" % arg)
+
+
+def check_finish_args_explained(m, manifest, problems):
+    """Each finish-arg has its row in the README's table: | `ARG` | why |."""
+    readme = os.path.join(os.path.dirname(manifest), "README.md")
+    try:
+        with open(readme, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as e:
+        problems.append("%s cannot be read: %s" % (readme, e))
+        return
+    explained = set(re.findall(r"^\| `([^`]+)` \|\s*\S", text, re.MULTILINE))
+    args = m.get("finish-args", [])
+    for arg in args if isinstance(args, list) else []:
+        if arg not in explained:
+            problems.append("finish-args has %s, which %s does not explain" % (arg, readme))
 
 
 def check_source(where, i, src, problems):
@@ -218,6 +237,7 @@ def main(argv):
     if m is not None:
         check_top_level(m, problems)
         check_finish_args(m, problems)
+        check_finish_args_explained(m, manifest, problems)
         all_modules = []
         walk_modules(m.get("modules", []), "", problems, all_modules)
         check_app_module(m, manifest, problems)
