@@ -21,6 +21,7 @@
 #include "handset-media-devices-private.h"
 #include "handset-media-provider.h"
 #include "handset-media-session.h"
+#include "handset-screen-source.h"
 #include "handset-screencast-portal.h"
 #include "handset-test-pipewire.h"
 #include "handset-test-util.h"
@@ -497,6 +498,98 @@ test_screencast_no_portal (Fixture *f, gconstpointer data)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
 }
 
+static GstElement *
+open_screen_source (Fixture *f, GError **error)
+{
+  g_clear_object (&f->result);
+  handset_screen_source_open_async (NULL, handset_test_store_result, &f->result);
+  return handset_screen_source_open_finish (wait_for_result (f), error);
+}
+
+static gboolean
+has_element_of (GstElement *bin, const char *factory)
+{
+  g_autoptr (GstIterator) iterator =
+      gst_bin_iterate_all_by_element_factory_name (GST_BIN (bin), factory);
+  GValue item = G_VALUE_INIT;
+  gboolean found = gst_iterator_next (iterator, &item) == GST_ITERATOR_OK;
+
+  g_value_unset (&item);
+  return found;
+}
+
+/* What Share Screen opens: the portal first, even on X11 where the screen
+ * could be read directly; the person's "no" is the answer; X11 read
+ * directly only when no portal can share; else the error says why. */
+static void
+test_screen_source_portal_first (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstCaps) caps = NULL;
+  GstElement *source;
+
+  if (g_test_failed () || f->pipewire.pid == 0)
+    return;
+  g_unsetenv ("HANDSET_SCREEN_SRC");
+  g_unsetenv ("WAYLAND_DISPLAY");
+  g_setenv ("DISPLAY", ":99", TRUE);
+
+  f->portal.has_screencast = TRUE;
+  f->portal.stream_node = handset_test_pipewire_node_id (&f->pipewire, "test-screen");
+  handset_fake_capture_portal_start (&f->portal, g_test_dbus_get_bus_address (bus));
+  source = open_screen_source (f, &error);
+  g_assert_no_error (error);
+  g_assert_true (has_element_of (source, "pipewiresrc"));
+  g_assert_false (g_object_is_floating (source));
+  caps = read_frames (f, source, "test-screen");
+  gst_object_unref (source);
+  assert_size (caps, 320, 240);
+  g_assert_true (handset_test_wait_until (closed_once, f, WAIT_S));
+  handset_fake_capture_portal_stop (&f->portal);
+
+  /* The person cancels in the portal's dialog: no X11 capture instead. */
+  f->portal.start_response = 1;
+  handset_fake_capture_portal_start (&f->portal, g_test_dbus_get_bus_address (bus));
+  source = open_screen_source (f, &error);
+  g_assert_null (source);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+  g_assert_cmpstr (error->message, ==, "Screen sharing was cancelled");
+  g_clear_error (&error);
+  handset_fake_capture_portal_stop (&f->portal);
+
+  /* A portal without ScreenCast, on X11: the screen read directly. */
+  f->portal.has_screencast = FALSE;
+  f->portal.has_camera = TRUE;
+  handset_fake_capture_portal_start (&f->portal, g_test_dbus_get_bus_address (bus));
+  if (g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS))
+    g_test_message ("inside Flatpak: X11 is never read directly");
+  else
+    {
+      g_autoptr (GstElementFactory) ximagesrc = gst_element_factory_find ("ximagesrc");
+
+      source = open_screen_source (f, &error);
+      if (ximagesrc == NULL)
+        g_assert_null (source);
+      else
+        {
+          g_assert_no_error (error);
+          g_assert_true (has_element_of (source, "ximagesrc"));
+          g_assert_false (has_element_of (source, "pipewiresrc"));
+          gst_object_unref (source);
+        }
+      g_clear_error (&error);
+    }
+
+  /* Nor X11: the reason, in words. */
+  g_unsetenv ("DISPLAY");
+  source = open_screen_source (f, &error);
+  g_assert_null (source);
+  g_assert_nonnull (error);
+  g_assert_cmpstr (error->message, ==,
+                   "Screen sharing needs the desktop’s screen sharing portal, which is not "
+                   "available");
+}
+
 /* Runs the test @data names in a process of its own. */
 static void
 in_subprocess (gconstpointer data)
@@ -555,6 +648,8 @@ main (int argc, char **argv)
               test_screencast_cancelled, fixture_tear_down);
   g_test_add ("/capture-portals/screencast/no-portal", Fixture, NULL, fixture_set_up,
               test_screencast_no_portal, fixture_tear_down);
+  g_test_add ("/capture-portals/screen-source/portal-first", Fixture, "test-screen", fixture_set_up,
+              test_screen_source_portal_first, fixture_tear_down);
 
   status = g_test_run ();
 
