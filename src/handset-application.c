@@ -107,9 +107,11 @@ handset_application_startup (GApplication *application)
   self->sigterm_source = g_unix_signal_add (SIGTERM, handset_application_quit_signal_cb, self);
   self->sigint_source = g_unix_signal_add (SIGINT, handset_application_quit_signal_cb, self);
 
-  /* The first call of the process would otherwise make the certificate. */
-  self->prewarm = handset_media_prewarm ();
-  self->media_devices = handset_media_devices_new ();
+  /* GStreamer is left alone until a call needs it (a ring, a call placed,
+   * Preferences): its registry, the sound server and the cameras cost
+   * start-up time and memory that a program waiting for calls does not
+   * need. The first ring also starts the DTLS certificate. */
+  self->media_devices = handset_media_devices_new_lazy ();
 
   g_clear_error (&error);
   self->account = handset_account_new (self->profile, &error);
@@ -325,8 +327,6 @@ handset_application_shutdown (GApplication *application)
   g_clear_handle_id (&self->sigint_source, g_source_remove);
   /* A process that only ran a command may end before the certificate is
    * made; the thread must not outlive what it uses. */
-  if (self->prewarm != NULL)
-    g_thread_join (g_steal_pointer (&self->prewarm));
 
   G_APPLICATION_CLASS (handset_application_parent_class)->shutdown (application);
 }

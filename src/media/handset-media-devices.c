@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include "handset-media-devices-private.h"
+#include "handset-media-provider.h"
 
 #define N_KINDS (HANDSET_MEDIA_DEVICE_CAMERA + 1)
 
@@ -266,8 +267,10 @@ struct _HandsetMediaDevices
 
   GstDeviceMonitor *monitor;
   GstBus *bus;
-  gboolean started;
+  gboolean tried;   /* handset_media_devices_start() ran */
+  gboolean started; /* and the monitor runs */
   guint watch_id;
+  GThread *prewarm;           /* the DTLS certificate being made */
   GListStore *lists[N_KINDS]; /* of HandsetMediaDevice, indexed by kind */
 };
 
@@ -454,6 +457,8 @@ handset_media_devices_dispose (GObject *object)
 
   gst_clear_object (&self->bus);
   gst_clear_object (&self->monitor);
+  if (self->prewarm != NULL)
+    g_thread_join (g_steal_pointer (&self->prewarm));
 
   for (guint k = 0; k < N_KINDS; k++)
     g_clear_object (&self->lists[k]);
@@ -475,23 +480,44 @@ handset_media_devices_init (HandsetMediaDevices *self)
 }
 
 /**
- * handset_media_devices_new:
+ * handset_media_devices_new_lazy:
+ *
+ * The devices, listed only when first needed (handset_media_devices_start(),
+ * called by handset_media_devices_find() and
+ * handset_media_devices_can_send_video()): GStreamer's registry, the sound
+ * server and the cameras are left alone until then, so a program that
+ * starts and waits for calls does not load them. Until then the lists are
+ * empty; they fill with ::items-changed.
+ */
+HandsetMediaDevices *
+handset_media_devices_new_lazy (void)
+{
+  return g_object_new (HANDSET_TYPE_MEDIA_DEVICES, NULL);
+}
+
+/**
+ * handset_media_devices_start:
  *
  * Lists the devices and starts watching for changes, which arrive on the
  * thread-default main context of the caller: use the object on that
  * thread only. When no device provider can start (no sound server, no
- * camera support), the lists stay empty.
+ * camera support), the lists stay empty. It also starts making the
+ * process's DTLS certificate in a thread (see handset_media_prewarm()),
+ * which the first call would otherwise wait for. Only the first call
+ * does anything.
  */
-HandsetMediaDevices *
-handset_media_devices_new (void)
+void
+handset_media_devices_start (HandsetMediaDevices *self)
 {
-  HandsetMediaDevices *self;
   GList *devices;
 
-  if (!gst_is_initialized ())
-    gst_init (NULL, NULL);
+  g_return_if_fail (HANDSET_IS_MEDIA_DEVICES (self));
 
-  self = g_object_new (HANDSET_TYPE_MEDIA_DEVICES, NULL);
+  if (self->tried)
+    return;
+  self->tried = TRUE;
+
+  self->prewarm = handset_media_prewarm ();
   self->monitor = gst_device_monitor_new ();
   for (guint k = 0; k < N_KINDS; k++)
     gst_device_monitor_add_filter (self->monitor, kind_classes[k], NULL);
@@ -500,7 +526,7 @@ handset_media_devices_new (void)
   if (!gst_device_monitor_start (self->monitor))
     {
       g_info ("No media device provider could start: no microphones, speakers or cameras");
-      return self;
+      return;
     }
 
   self->started = TRUE;
@@ -510,7 +536,20 @@ handset_media_devices_new (void)
   for (GList *l = devices; l != NULL; l = l->next)
     add_device (self, l->data);
   g_list_free_full (devices, gst_object_unref);
+}
 
+/**
+ * handset_media_devices_new:
+ *
+ * The devices, listed now: handset_media_devices_new_lazy() and
+ * handset_media_devices_start().
+ */
+HandsetMediaDevices *
+handset_media_devices_new (void)
+{
+  HandsetMediaDevices *self = handset_media_devices_new_lazy ();
+
+  handset_media_devices_start (self);
   return self;
 }
 
@@ -573,6 +612,7 @@ handset_media_devices_find (HandsetMediaDevices *self,
 
   if (name == NULL || self->lists[kind] == NULL)
     return NULL;
+  handset_media_devices_start (self);
 
   list = G_LIST_MODEL (self->lists[kind]);
   n_items = g_list_model_get_n_items (list);
@@ -601,6 +641,8 @@ handset_media_devices_can_send_video (HandsetMediaDevices *devices)
 
   if (description != NULL && *description != '\0')
     return TRUE;
+  if (devices != NULL)
+    handset_media_devices_start (devices);
   return devices != NULL &&
          g_list_model_get_n_items (handset_media_devices_get_cameras (devices)) > 0;
 }
