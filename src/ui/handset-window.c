@@ -712,6 +712,23 @@ spinner_unmapped (GtkWidget *spinner)
   gtk_spinner_stop (GTK_SPINNER (spinner));
 }
 
+/* The first frame, in the log (G_MESSAGES_DEBUG=Handset-UI): start-up is
+ * measured to it. */
+static void
+first_frame_painted (GdkFrameClock *clock, HandsetWindow *self)
+{
+  g_signal_handlers_disconnect_by_func (clock, first_frame_painted, self);
+  g_debug ("The first frame is painted");
+}
+
+static void
+window_realized (HandsetWindow *self)
+{
+  g_signal_connect_object (gtk_widget_get_frame_clock (GTK_WIDGET (self)), "after-paint",
+                           G_CALLBACK (first_frame_painted), self, 0);
+  g_signal_handlers_disconnect_by_func (self, window_realized, NULL);
+}
+
 static void
 handset_window_init (HandsetWindow *self)
 {
@@ -720,6 +737,7 @@ handset_window_init (HandsetWindow *self)
   self->history_filter = gtk_custom_filter_new (filter_history, self, NULL);
   g_signal_connect (self->loading_spinner, "map", G_CALLBACK (spinner_mapped), NULL);
   g_signal_connect (self->loading_spinner, "unmap", G_CALLBACK (spinner_unmapped), NULL);
+  g_signal_connect (self, "realize", G_CALLBACK (window_realized), NULL);
 }
 
 /**
