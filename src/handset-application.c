@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+#include <malloc.h>
+
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 
@@ -240,6 +242,25 @@ handset_application_stop_session (HandsetApplication *self)
   g_clear_object (&self->session);
 }
 
+static gboolean
+trim_heap (gpointer data)
+{
+  malloc_trim (0);
+  return G_SOURCE_REMOVE;
+}
+
+/* The first sync is parsed (off the main thread) and applied: what it took
+ * and let go of goes back to the system, rather than stay the idle
+ * program's for good. */
+static void
+session_ready_trim (HandsetSession *session, GParamSpec *pspec, gpointer data)
+{
+  if (!handset_session_get_ready (session))
+    return;
+  g_signal_handlers_disconnect_by_func (session, session_ready_trim, data);
+  g_idle_add_full (G_PRIORITY_LOW, trim_heap, NULL, NULL);
+}
+
 static void
 account_state_cb (HandsetAccount *account, GParamSpec *pspec, HandsetApplication *self)
 {
@@ -255,6 +276,8 @@ account_state_cb (HandsetAccount *account, GParamSpec *pspec, HandsetApplication
             apply_settings (self);
             g_signal_connect_swapped (self->session, "notify::ready",
                                       G_CALLBACK (handset_application_run_waiting_commands), self);
+            g_signal_connect (self->session, "notify::ready", G_CALLBACK (session_ready_trim),
+                              NULL);
             handset_application_watch_trust (self);
             handset_session_start (self->session);
             /* The calls on D-Bus, for other programs. */
