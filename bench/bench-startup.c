@@ -75,8 +75,10 @@ run_floor (void)
 typedef struct
 {
   GDataInputStream *err;
+  GPid pid;
   gint64 spawned;
   gint64 painted;
+  double cpu; /* CPU seconds the process had used when it painted */
 } Start;
 
 static void
@@ -89,7 +91,10 @@ line_read (GObject *object, GAsyncResult *result, gpointer user_data)
   if (line == NULL)
     return;
   if (start->painted == 0 && strstr (line, "The first frame is painted") != NULL)
-    start->painted = g_get_monotonic_time ();
+    {
+      start->painted = g_get_monotonic_time ();
+      start->cpu = bench_cpu_seconds (start->pid);
+    }
   g_data_input_stream_read_line_async (start->err, G_PRIORITY_DEFAULT, NULL, line_read, start);
 }
 
@@ -115,6 +120,7 @@ static void
 run_once (const char *const *argv,
           const char *renderer,
           double *first_frame,
+          double *cpu,
           double *rss,
           double *pss)
 {
@@ -131,12 +137,14 @@ run_once (const char *const *argv,
   process = g_subprocess_launcher_spawnv (launcher, argv, &error);
   g_assert_no_error (error);
   pid = (GPid) atoi (g_subprocess_get_identifier (process));
+  start.pid = pid;
   /* GLib writes debug messages to stdout, the floor to stderr: both read. */
   start.err = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
   g_data_input_stream_read_line_async (start.err, G_PRIORITY_DEFAULT, NULL, line_read, &start);
   if (!handset_test_wait_until (has_painted, &start, 60))
     g_error ("%s painted no frame", argv[0]);
   *first_frame = (start.painted - start.spawned) / 1000.0;
+  *cpu = start.cpu * 1000.0;
 
   handset_test_run_for (IDLE_S * 1000);
   *rss = status_mb (pid, "status", "VmRSS:");
@@ -154,14 +162,15 @@ renderer_rows (const char *renderer, const char *self, const char *program)
 {
   const char *floor_argv[] = { self, "--floor", NULL };
   const char *app_argv[] = { program, "--profile", "benchstartup", NULL };
-  double floor_ms[RUNS], floor_rss[RUNS], floor_pss[RUNS];
-  double app_ms[RUNS], app_rss[RUNS], app_pss[RUNS], ratio_rss[RUNS], ratio_pss[RUNS];
+  double floor_ms[RUNS], floor_cpu[RUNS], floor_rss[RUNS], floor_pss[RUNS];
+  double app_ms[RUNS], app_cpu[RUNS], app_rss[RUNS], app_pss[RUNS], ratio_rss[RUNS],
+      ratio_pss[RUNS];
   g_autofree char *figure = NULL;
 
   for (guint i = 0; i < RUNS; i++)
     {
-      run_once (floor_argv, renderer, &floor_ms[i], &floor_rss[i], &floor_pss[i]);
-      run_once (app_argv, renderer, &app_ms[i], &app_rss[i], &app_pss[i]);
+      run_once (floor_argv, renderer, &floor_ms[i], &floor_cpu[i], &floor_rss[i], &floor_pss[i]);
+      run_once (app_argv, renderer, &app_ms[i], &app_cpu[i], &app_rss[i], &app_pss[i]);
       ratio_rss[i] = app_rss[i] / floor_rss[i];
       ratio_pss[i] = app_pss[i] / floor_pss[i];
     }
@@ -179,6 +188,10 @@ renderer_rows (const char *renderer, const char *self, const char *program)
        "first GdkFrameClock after-paint");
   ROW ("handset, logged in: spawn to first frame (ms)", app_ms, 0,
        "the same for the program (its Handset-UI debug line \"The first frame is painted\")");
+  ROW ("empty GTK4/libadwaita window: CPU time to first frame (ms)", floor_cpu, 0,
+       "utime + stime from /proc/PID/stat when the line was read: less moved by other "
+       "processes than the wall-clock time");
+  ROW ("handset, logged in: CPU time to first frame (ms)", app_cpu, 0, "the same");
   ROW ("empty window: resident memory idle (MB)", floor_rss, 1,
        "VmRSS, " G_STRINGIFY (IDLE_S) " s after the first frame");
   ROW ("handset, logged in: resident memory idle (MB)", app_rss, 1,
