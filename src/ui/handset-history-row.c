@@ -117,6 +117,16 @@ handset_history_row_bind (HandsetHistoryRow *self, HandsetHistoryEntry *entry, c
     g_object_set_data (G_OBJECT (self->call_button), "call-label", NULL);
 }
 
+/* The row's call is gone from the list (a search hides it, or the row
+ * waits to show another). */
+void
+handset_history_row_unbind (HandsetHistoryRow *self)
+{
+  g_return_if_fail (HANDSET_IS_HISTORY_ROW (self));
+
+  g_clear_object (&self->entry);
+}
+
 /**
  * handset_history_row_get_entry:
  *

@@ -16,6 +16,7 @@ G_DECLARE_FINAL_TYPE (HandsetHistoryRow, handset_history_row, HANDSET, HISTORY_R
 GtkWidget *handset_history_row_new (void);
 void
 handset_history_row_bind (HandsetHistoryRow *self, HandsetHistoryEntry *entry, const char *name);
+void handset_history_row_unbind (HandsetHistoryRow *self);
 
 HandsetHistoryEntry *handset_history_row_get_entry (HandsetHistoryRow *self);
 const char *handset_history_row_get_title (HandsetHistoryRow *self);

@@ -311,6 +311,12 @@ history_bind (GtkListItemFactory *factory, GtkListItem *item, HandsetWindow *sel
   update_call_buttons (self, row);
 }
 
+static void
+history_unbind (GtkListItemFactory *factory, GtkListItem *item, HandsetWindow *self)
+{
+  handset_history_row_unbind (HANDSET_HISTORY_ROW (gtk_list_item_get_child (item)));
+}
+
 /* Enter or a double click on a call calls back. */
 static void
 history_activated (GtkListView *list, guint position, HandsetWindow *self)
@@ -690,6 +696,7 @@ handset_window_class_init (HandsetWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, contact_activated);
   gtk_widget_class_bind_template_callback (widget_class, history_setup);
   gtk_widget_class_bind_template_callback (widget_class, history_bind);
+  gtk_widget_class_bind_template_callback (widget_class, history_unbind);
   gtk_widget_class_bind_template_callback (widget_class, history_activated);
 
   gtk_widget_class_install_action (widget_class, "win.new-call", NULL, new_call_activated);

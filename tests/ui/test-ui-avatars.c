@@ -349,7 +349,8 @@ row_avatar (const char *user_id)
 
   /* The rows shown, each with the Matrix ID under the name. */
   for (guint i = 0; (row = handset_test_find_nth (list, HANDSET_TYPE_CONTACT_ROW, i)) != NULL; i++)
-    if (g_strcmp0 (handset_contact_row_get_subtitle (HANDSET_CONTACT_ROW (row)), user_id) == 0)
+    if (handset_contact_row_get_contact (HANDSET_CONTACT_ROW (row)) != NULL &&
+        g_strcmp0 (handset_contact_row_get_subtitle (HANDSET_CONTACT_ROW (row)), user_id) == 0)
       return find_avatar (row);
   return NULL;
 }

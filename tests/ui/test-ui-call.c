@@ -225,12 +225,18 @@ log_in (Profile *p, gboolean take_screenshot)
   skip_recovery (p);
 }
 
-/* The @nth history row shown, newest first. */
+/* The @nth history row showing a call, newest first (a row whose call a
+ * search hid may linger a moment, showing none). */
 static HandsetHistoryRow *
 history_row (gpointer data, guint nth)
 {
-  return (HandsetHistoryRow *) handset_test_find_nth (
-      handset_window_get_history_list (window_of (data)), HANDSET_TYPE_HISTORY_ROW, nth);
+  GtkWidget *list = handset_window_get_history_list (window_of (data));
+  GtkWidget *row;
+
+  for (guint i = 0; (row = handset_test_find_nth (list, HANDSET_TYPE_HISTORY_ROW, i)) != NULL; i++)
+    if (handset_history_row_get_entry (HANDSET_HISTORY_ROW (row)) != NULL && nth-- == 0)
+      return HANDSET_HISTORY_ROW (row);
+  return NULL;
 }
 
 static gboolean
@@ -245,9 +251,7 @@ has_contact_row (gpointer data)
 static gboolean
 has_history_row (gpointer data)
 {
-  HandsetHistoryRow *row = history_row (data, 0);
-
-  return row != NULL && handset_history_row_get_entry (row) != NULL;
+  return history_row (data, 0) != NULL;
 }
 
 typedef struct
