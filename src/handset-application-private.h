@@ -26,7 +26,6 @@ struct _HandsetApplication
   HandsetSession *session;
   gboolean held;
   GPtrArray *waiting_commands; /* GApplicationCommandLine, until the first sync */
-  GThread *prewarm;
   HandsetDBus *dbus;
   HandsetBackgroundPortal *background_portal; /* inside Flatpak only */
   GCancellable *cancellable;

@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+#include <malloc.h>
+
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 
@@ -107,9 +109,11 @@ handset_application_startup (GApplication *application)
   self->sigterm_source = g_unix_signal_add (SIGTERM, handset_application_quit_signal_cb, self);
   self->sigint_source = g_unix_signal_add (SIGINT, handset_application_quit_signal_cb, self);
 
-  /* The first call of the process would otherwise make the certificate. */
-  self->prewarm = handset_media_prewarm ();
-  self->media_devices = handset_media_devices_new ();
+  /* GStreamer is left alone until a call needs it (a ring, a call placed,
+   * Preferences): its registry, the sound server and the cameras cost
+   * start-up time and memory that a program waiting for calls does not
+   * need. The first ring also starts the DTLS certificate. */
+  self->media_devices = handset_media_devices_new_lazy ();
 
   g_clear_error (&error);
   self->account = handset_account_new (self->profile, &error);
@@ -238,6 +242,25 @@ handset_application_stop_session (HandsetApplication *self)
   g_clear_object (&self->session);
 }
 
+static gboolean
+trim_heap (gpointer data)
+{
+  malloc_trim (0);
+  return G_SOURCE_REMOVE;
+}
+
+/* The first sync is parsed (off the main thread) and applied: what it took
+ * and let go of goes back to the system, rather than stay the idle
+ * program's for good. */
+static void
+session_ready_trim (HandsetSession *session, GParamSpec *pspec, gpointer data)
+{
+  if (!handset_session_get_ready (session))
+    return;
+  g_signal_handlers_disconnect_by_func (session, session_ready_trim, data);
+  g_idle_add_full (G_PRIORITY_LOW, trim_heap, NULL, NULL);
+}
+
 static void
 account_state_cb (HandsetAccount *account, GParamSpec *pspec, HandsetApplication *self)
 {
@@ -253,6 +276,8 @@ account_state_cb (HandsetAccount *account, GParamSpec *pspec, HandsetApplication
             apply_settings (self);
             g_signal_connect_swapped (self->session, "notify::ready",
                                       G_CALLBACK (handset_application_run_waiting_commands), self);
+            g_signal_connect (self->session, "notify::ready", G_CALLBACK (session_ready_trim),
+                              NULL);
             handset_application_watch_trust (self);
             handset_session_start (self->session);
             /* The calls on D-Bus, for other programs. */
@@ -325,8 +350,6 @@ handset_application_shutdown (GApplication *application)
   g_clear_handle_id (&self->sigint_source, g_source_remove);
   /* A process that only ran a command may end before the certificate is
    * made; the thread must not outlive what it uses. */
-  if (self->prewarm != NULL)
-    g_thread_join (g_steal_pointer (&self->prewarm));
 
   G_APPLICATION_CLASS (handset_application_parent_class)->shutdown (application);
 }

@@ -2,11 +2,14 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The people we have direct chats with, as a GListModel of HandsetContact
- * sorted by name: every user that `m.direct` names with a room we share,
- * and the other member of every joined room of exactly two. Rebuilt when
- * the rooms change; a contact object stays the same object for as long as
- * its person stays in the list.
+ * The people we have direct chats with, as a GListModel of HandsetContact:
+ * every user that `m.direct` names with a room we share, and the other
+ * member of every joined room of exactly two. Worked out again when the
+ * rooms change; a contact object stays the same object, at the same
+ * position, for as long as its person stays in the list, and newcomers
+ * come last. The model says what changed and no more: the positions that
+ * left, each contact whose name changed (so a sorted view can move that
+ * one), and the newcomers. Sorting is for whoever shows the list.
  */
 
 #define G_LOG_DOMAIN "Handset-Matrix"
@@ -67,21 +70,6 @@ handset_contact_list_model_init (GListModelInterface *iface)
   iface->get_item = model_get_item;
 }
 
-static int
-compare_contacts (gconstpointer a, gconstpointer b)
-{
-  HandsetContact *x = *(HandsetContact *const *) a;
-  HandsetContact *y = *(HandsetContact *const *) b;
-  g_autofree char *xk = g_utf8_collate_key (handset_contact_get_display_name (x), -1);
-  g_autofree char *yk = g_utf8_collate_key (handset_contact_get_display_name (y), -1);
-  g_autofree char *xf = g_utf8_casefold (xk, -1);
-  g_autofree char *yf = g_utf8_casefold (yk, -1);
-  int by_name = strcmp (xf, yf);
-
-  return by_name != 0 ? by_name
-                      : strcmp (handset_contact_get_user_id (x), handset_contact_get_user_id (y));
-}
-
 static gboolean
 is_present (HandsetRoom *room, const char *user_id)
 {
@@ -111,18 +99,152 @@ add_candidate (GHashTable *found, HandsetRoom *room, const char *user_id)
   g_hash_table_insert (found, (gpointer) user_id, candidate);
 }
 
+/* More changes than this in one go are told as one change of everything. */
+#define MAX_CHANGES 16
+
+static void
+update_contact (HandsetContact *contact, Candidate *candidate)
+{
+  handset_contact_update (contact,
+                          handset_room_get_member_name (candidate->room, candidate->user_id),
+                          handset_room_get_member_avatar_url (candidate->room, candidate->user_id),
+                          handset_room_get_id (candidate->room));
+}
+
+static int
+compare_user_ids (gconstpointer a, gconstpointer b)
+{
+  return strcmp (handset_contact_get_user_id (*(HandsetContact *const *) a),
+                 handset_contact_get_user_id (*(HandsetContact *const *) b));
+}
+
+/* The list becomes @found (user ID → Candidate, emptied on the way). */
+static void
+apply_found (HandsetContactList *self, GHashTable *found)
+{
+  guint old_len = self->items->len;
+  g_autofree gboolean *gone = g_new0 (gboolean, old_len + 1);
+  g_autoptr (GHashTable) renamed = g_hash_table_new (NULL, NULL);
+  g_autoptr (GPtrArray) added = g_ptr_array_new_with_free_func (g_object_unref);
+  guint removed_runs = 0;
+
+  /* Who stays, and whose name changed. */
+  for (guint i = 0; i < old_len; i++)
+    {
+      HandsetContact *contact = g_ptr_array_index (self->items, i);
+      Candidate *candidate = g_hash_table_lookup (found, handset_contact_get_user_id (contact));
+      g_autofree char *name = NULL;
+
+      if (candidate == NULL)
+        {
+          gone[i] = TRUE;
+          if (i == 0 || !gone[i - 1])
+            removed_runs++;
+          continue;
+        }
+      name = g_strdup (handset_contact_get_display_name (contact));
+      update_contact (contact, candidate);
+      if (g_strcmp0 (name, handset_contact_get_display_name (contact)) != 0)
+        g_hash_table_add (renamed, contact);
+      g_hash_table_remove (found, handset_contact_get_user_id (contact));
+    }
+
+  /* Newcomers, by user ID so that the same rooms give the same list. */
+  {
+    GHashTableIter iter;
+    Candidate *candidate;
+
+    g_hash_table_iter_init (&iter, found);
+    while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &candidate))
+      {
+        HandsetContact *contact = handset_contact_new (candidate->user_id);
+
+        update_contact (contact, candidate);
+        g_ptr_array_add (added, contact);
+      }
+    g_ptr_array_sort (added, compare_user_ids);
+  }
+
+  if (removed_runs + g_hash_table_size (renamed) > MAX_CHANGES)
+    {
+      /* Too much at once (the first sync, a logout): one change. */
+      for (guint i = old_len; i > 0; i--)
+        if (gone[i - 1])
+          {
+            g_hash_table_remove (self->by_user, handset_contact_get_user_id (
+                                                    g_ptr_array_index (self->items, i - 1)));
+            g_ptr_array_remove_index (self->items, i - 1);
+          }
+      for (guint i = 0; i < added->len; i++)
+        {
+          HandsetContact *contact = g_ptr_array_index (added, i);
+
+          g_ptr_array_add (self->items, g_object_ref (contact));
+          g_hash_table_insert (self->by_user, (gpointer) handset_contact_get_user_id (contact),
+                               g_object_ref (contact));
+        }
+      g_list_model_items_changed (G_LIST_MODEL (self), 0, old_len, self->items->len);
+      return;
+    }
+
+  /* Those who left, a run at a time from the end, so that each change
+   * leaves the list as it says. */
+  for (guint end = old_len; end > 0;)
+    {
+      guint start = end;
+
+      while (start > 0 && gone[start - 1])
+        start--;
+      if (start == end)
+        {
+          end--;
+          continue;
+        }
+      for (guint i = start; i < end; i++)
+        g_hash_table_remove (self->by_user,
+                             handset_contact_get_user_id (g_ptr_array_index (self->items, i)));
+      g_ptr_array_remove_range (self->items, start, end - start);
+      g_list_model_items_changed (G_LIST_MODEL (self), start, end - start, 0);
+      end = start;
+    }
+
+  /* A new name: that position alone, for a sorted view to move it. It
+   * leaves and comes back as two changes: as one, a sorted view would
+   * say that everything between its old and new place changed, and a
+   * list view would follow it there. */
+  for (guint i = 0; g_hash_table_size (renamed) > 0 && i < self->items->len; i++)
+    if (g_hash_table_remove (renamed, g_ptr_array_index (self->items, i)))
+      {
+        HandsetContact *contact = g_ptr_array_steal_index (self->items, i);
+
+        g_list_model_items_changed (G_LIST_MODEL (self), i, 1, 0);
+        g_ptr_array_insert (self->items, (int) i, contact);
+        g_list_model_items_changed (G_LIST_MODEL (self), i, 0, 1);
+      }
+
+  if (added->len > 0)
+    {
+      guint position = self->items->len;
+
+      for (guint i = 0; i < added->len; i++)
+        {
+          HandsetContact *contact = g_ptr_array_index (added, i);
+
+          g_ptr_array_add (self->items, g_object_ref (contact));
+          g_hash_table_insert (self->by_user, (gpointer) handset_contact_get_user_id (contact),
+                               g_object_ref (contact));
+        }
+      g_list_model_items_changed (G_LIST_MODEL (self), position, 0, added->len);
+    }
+}
+
 static void
 rebuild (HandsetContactList *self)
 {
   const char *own = handset_rooms_get_own_user_id (self->rooms);
   g_autoptr (GHashTable) found = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   g_autoptr (GPtrArray) joined = handset_rooms_get_joined (self->rooms);
-  g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr (GHashTable) by_user =
-      g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
   JsonObject *direct = handset_rooms_get_direct (self->rooms);
-  gboolean same_order;
-  guint old_len;
 
   /* m.direct first: it names the room the person chose for direct chat. */
   if (direct != NULL)
@@ -169,42 +291,7 @@ rebuild (HandsetContactList *self)
         }
     }
 
-  {
-    GHashTableIter iter;
-    Candidate *candidate;
-
-    g_hash_table_iter_init (&iter, found);
-    while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &candidate))
-      {
-        HandsetContact *contact = g_hash_table_lookup (self->by_user, candidate->user_id);
-
-        if (contact != NULL)
-          g_object_ref (contact);
-        else
-          contact = handset_contact_new (candidate->user_id);
-
-        handset_contact_update (
-            contact, handset_room_get_member_name (candidate->room, candidate->user_id),
-            handset_room_get_member_avatar_url (candidate->room, candidate->user_id),
-            handset_room_get_id (candidate->room));
-        g_ptr_array_add (items, g_object_ref (contact));
-        g_hash_table_insert (by_user, (gpointer) handset_contact_get_user_id (contact), contact);
-      }
-  }
-  g_ptr_array_sort (items, compare_contacts);
-
-  same_order = items->len == self->items->len;
-  for (guint i = 0; same_order && i < items->len; i++)
-    same_order = g_ptr_array_index (items, i) == g_ptr_array_index (self->items, i);
-
-  old_len = self->items->len;
-  g_ptr_array_unref (self->items);
-  self->items = g_steal_pointer (&items);
-  g_hash_table_unref (self->by_user);
-  self->by_user = g_steal_pointer (&by_user);
-
-  if (!same_order)
-    g_list_model_items_changed (G_LIST_MODEL (self), 0, old_len, self->items->len);
+  apply_found (self, found);
 }
 
 static void

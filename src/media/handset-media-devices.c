@@ -18,6 +18,7 @@
 
 #include "handset-camera-portal.h"
 #include "handset-media-devices-private.h"
+#include "handset-media-provider.h"
 
 #define N_KINDS (HANDSET_MEDIA_DEVICE_CAMERA + 1)
 
@@ -36,8 +37,10 @@ struct _HandsetMediaDevices
 
   GstDeviceMonitor *monitor;
   GstBus *bus;
-  gboolean started;
+  gboolean tried;   /* handset_media_devices_start() ran */
+  gboolean started; /* and the monitor runs */
   guint watch_id;
+  GThread *prewarm;           /* the DTLS certificate being made */
   GListStore *lists[N_KINDS]; /* of HandsetMediaDevice, indexed by kind */
 
   /* The cameras, when the Camera portal gives them: asked for on first
@@ -242,6 +245,8 @@ handset_media_devices_dispose (GObject *object)
 
   gst_clear_object (&self->bus);
   gst_clear_object (&self->monitor);
+  if (self->prewarm != NULL)
+    g_thread_join (g_steal_pointer (&self->prewarm));
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
@@ -268,6 +273,7 @@ handset_media_devices_init (HandsetMediaDevices *self)
     self->lists[k] = g_list_store_new (HANDSET_TYPE_MEDIA_DEVICE);
   self->camera_present = TRUE;
   self->cancellable = g_cancellable_new ();
+  self->camera_portal = handset_camera_portal_wanted ();
 }
 
 static void
@@ -285,24 +291,44 @@ camera_present_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 }
 
 /**
- * handset_media_devices_new:
+ * handset_media_devices_new_lazy:
+ *
+ * The devices, listed only when first needed (handset_media_devices_start(),
+ * called by handset_media_devices_find() and
+ * handset_media_devices_can_send_video()): GStreamer's registry, the sound
+ * server and the cameras are left alone until then, so a program that
+ * starts and waits for calls does not load them. Until then the lists are
+ * empty; they fill with ::items-changed.
+ */
+HandsetMediaDevices *
+handset_media_devices_new_lazy (void)
+{
+  return g_object_new (HANDSET_TYPE_MEDIA_DEVICES, NULL);
+}
+
+/**
+ * handset_media_devices_start:
  *
  * Lists the devices and starts watching for changes, which arrive on the
  * thread-default main context of the caller: use the object on that
  * thread only. When no device provider can start (no sound server, no
- * camera support), the lists stay empty.
+ * camera support), the lists stay empty. It also starts making the
+ * process's DTLS certificate in a thread (see handset_media_prewarm()),
+ * which the first call would otherwise wait for. Only the first call
+ * does anything.
  */
-HandsetMediaDevices *
-handset_media_devices_new (void)
+void
+handset_media_devices_start (HandsetMediaDevices *self)
 {
-  HandsetMediaDevices *self;
   GList *devices;
 
-  if (!gst_is_initialized ())
-    gst_init (NULL, NULL);
+  g_return_if_fail (HANDSET_IS_MEDIA_DEVICES (self));
 
-  self = g_object_new (HANDSET_TYPE_MEDIA_DEVICES, NULL);
-  self->camera_portal = handset_camera_portal_wanted ();
+  if (self->tried)
+    return;
+  self->tried = TRUE;
+
+  self->prewarm = handset_media_prewarm ();
   self->monitor = gst_device_monitor_new ();
   /* With the portal, the cameras are its to give; asking costs the
    * person nothing until they are opened. */
@@ -317,7 +343,7 @@ handset_media_devices_new (void)
   if (!gst_device_monitor_start (self->monitor))
     {
       g_info ("No media device provider could start: no microphones, speakers or cameras");
-      return self;
+      return;
     }
 
   self->started = TRUE;
@@ -327,7 +353,20 @@ handset_media_devices_new (void)
   for (GList *l = devices; l != NULL; l = l->next)
     add_device (self, l->data);
   g_list_free_full (devices, gst_object_unref);
+}
 
+/**
+ * handset_media_devices_new:
+ *
+ * The devices, listed now: handset_media_devices_new_lazy() and
+ * handset_media_devices_start().
+ */
+HandsetMediaDevices *
+handset_media_devices_new (void)
+{
+  HandsetMediaDevices *self = handset_media_devices_new_lazy ();
+
+  handset_media_devices_start (self);
   return self;
 }
 
@@ -390,6 +429,7 @@ handset_media_devices_find (HandsetMediaDevices *self,
 
   if (name == NULL || self->lists[kind] == NULL)
     return NULL;
+  handset_media_devices_start (self);
 
   list = G_LIST_MODEL (self->lists[kind]);
   n_items = g_list_model_get_n_items (list);
@@ -418,6 +458,8 @@ handset_media_devices_can_send_video (HandsetMediaDevices *devices)
 
   if (description != NULL && *description != '\0')
     return TRUE;
+  if (devices != NULL)
+    handset_media_devices_start (devices);
   if (devices != NULL && devices->camera_portal && !devices->cameras_open)
     return devices->camera_present;
   return devices != NULL &&
@@ -534,6 +576,7 @@ handset_media_devices_request_cameras_async (HandsetMediaDevices *self,
 
   g_return_if_fail (HANDSET_IS_MEDIA_DEVICES (self));
 
+  handset_media_devices_start (self);
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, handset_media_devices_request_cameras_async);
   if (!self->camera_portal || self->cameras_open)

@@ -29,6 +29,8 @@ HandsetMediaDeviceKind handset_media_device_get_kind (HandsetMediaDevice *self);
 G_DECLARE_FINAL_TYPE (HandsetMediaDevices, handset_media_devices, HANDSET, MEDIA_DEVICES, GObject)
 
 HandsetMediaDevices *handset_media_devices_new (void);
+HandsetMediaDevices *handset_media_devices_new_lazy (void);
+void handset_media_devices_start (HandsetMediaDevices *self);
 gboolean handset_media_devices_can_send_video (HandsetMediaDevices *devices);
 
 GListModel *handset_media_devices_get_microphones (HandsetMediaDevices *self);

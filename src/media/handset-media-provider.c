@@ -231,6 +231,7 @@ default_camera (HandsetMediaProvider *self)
 
   if (self->devices == NULL)
     return NULL;
+  handset_media_devices_start (self->devices);
   cameras = handset_media_devices_get_cameras (self->devices);
   if (g_list_model_get_n_items (cameras) == 0)
     return NULL;
@@ -314,6 +315,10 @@ handset_media_provider_make (gboolean video, gpointer provider, GError **error)
   if (media == NULL)
     return NULL;
 
+  /* The devices are listed when the first call needs them. */
+  if (self->devices != NULL)
+    handset_media_devices_start (self->devices);
+
   /* First: it decides what the system's devices are asked for. */
   handset_media_session_set_processing (media, self->echo_cancellation, self->noise_suppression,
                                         self->gain_control);
@@ -358,6 +363,11 @@ handset_media_provider_make_ringtone (HandsetMediaProvider *self)
   GstElement *sink = NULL;
 
   g_return_val_if_fail (HANDSET_IS_MEDIA_PROVIDER (self), NULL);
+
+  /* The first ring lists the devices and starts making the certificate
+   * the call will need if answered. */
+  if (self->devices != NULL)
+    handset_media_devices_start (self->devices);
 
   /* The speaker a call takes (see the media session's), less the echo
    * cancellation. */

@@ -242,6 +242,9 @@ handset_preferences_new (GSettings *settings,
   adw_preferences_page_set_icon_name (ADW_PREFERENCES_PAGE (page), "preferences-system-symbolic");
 
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (devices_group), _ ("Devices"));
+  /* Listed when first needed: here, to choose from. */
+  if (devices != NULL)
+    handset_media_devices_start (devices);
   adw_preferences_group_add (
       ADW_PREFERENCES_GROUP (devices_group),
       device_row (settings, "microphone", _ ("Microphone"),

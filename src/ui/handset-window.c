@@ -14,6 +14,8 @@
 
 #include "handset-avatar-cache.h"
 #include "handset-call-view.h"
+#include "handset-contact-row.h"
+#include "handset-history-row.h"
 #include "handset-login-page.h"
 #include "handset-window.h"
 
@@ -27,10 +29,10 @@ struct _HandsetWindow
   HandsetLoginPage *login_page;
   AdwViewSwitcherTitle *switcher_title;
   GtkStack *history_stack;
-  GtkListBox *history_list;
+  GtkListView *history_list;
   GtkSearchEntry *search_entry;
   GtkStack *contacts_stack;
-  GtkListBox *contact_list;
+  GtkListView *contact_list;
   HandsetCallView *call_view;
   GtkRevealer *offline_revealer;
   GtkLabel *offline_label;
@@ -42,8 +44,9 @@ struct _HandsetWindow
   gboolean offline;
 
   HandsetSession *session;
-  GtkFilterListModel *filtered;
+  GtkFilterListModel *filtered; /* the sorted contacts, searched */
   GtkCustomFilter *filter;
+  GtkSingleSelection *contact_selection;
   GtkFilterListModel *history_filtered;
   GtkCustomFilter *history_filter;
   guint back_timer;
@@ -65,15 +68,6 @@ handset_window_toast (HandsetWindow *self, const char *message)
 
 #define OFFLINE_TOOLTIP N_ ("Cannot call: the homeserver cannot be reached")
 
-/* A call button says whom it calls, or, offline, why it cannot. */
-static void
-mark_call_button (HandsetWindow *self, GtkWidget *button, const char *label)
-{
-  g_object_set_data_full (G_OBJECT (button), "call-label", g_strdup (label), g_free);
-  gtk_widget_set_sensitive (button, !self->offline);
-  gtk_widget_set_tooltip_text (button, self->offline ? _ (OFFLINE_TOOLTIP) : label);
-}
-
 static void
 update_call_buttons (HandsetWindow *self, GtkWidget *root)
 {
@@ -85,7 +79,7 @@ update_call_buttons (HandsetWindow *self, GtkWidget *root)
       if (label != NULL)
         {
           gtk_widget_set_sensitive (child, !self->offline);
-          gtk_widget_set_tooltip_text (child, self->offline ? _ (OFFLINE_TOOLTIP) : label);
+          handset_row_set_tooltip (child, self->offline ? _ (OFFLINE_TOOLTIP) : label);
         }
       update_call_buttons (self, child);
     }
@@ -111,6 +105,7 @@ update_offline (HandsetWindow *self)
     return;
   self->offline = offline;
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-call", !offline);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.call", !offline);
   gtk_widget_set_tooltip_text (self->new_call_button,
                                offline ? _ (OFFLINE_TOOLTIP) : _ ("New Call"));
   update_call_buttons (self, GTK_WIDGET (self->contact_list));
@@ -178,71 +173,51 @@ call_user (HandsetWindow *self, const char *user_id, gboolean video)
                                     g_object_ref (self));
 }
 
+/* win.call: a row's call button, ("@user:example.org", video). */
 static void
-on_contact_call (GtkButton *button, HandsetWindow *self)
+call_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
-  HandsetContact *contact = g_object_get_data (G_OBJECT (button), "contact");
+  const char *user_id;
+  gboolean video;
 
-  call_user (self, handset_contact_get_user_id (contact),
-             GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "video")));
+  g_variant_get (parameter, "(&sb)", &user_id, &video);
+  call_user (HANDSET_WINDOW (widget), user_id, video);
 }
 
-static GtkWidget *
-call_button (HandsetWindow *self, HandsetContact *contact, gboolean video)
+/* ------------------------------------------------------------------ contacts */
+
+static void
+contact_setup (GtkListItemFactory *factory, GtkListItem *item, HandsetWindow *self)
 {
-  GtkWidget *button =
-      gtk_button_new_from_icon_name (video ? "camera-web-symbolic" : "call-start-symbolic");
-  g_autofree char *label = g_strdup_printf (video ? _ ("Video call %s") : _ ("Call %s"),
-                                            handset_contact_get_display_name (contact));
-
-  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  mark_call_button (self, button, label);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label,
-                                  -1);
-  gtk_widget_add_css_class (button, "flat");
-  g_object_set_data_full (G_OBJECT (button), "contact", g_object_ref (contact), g_object_unref);
-  g_object_set_data (G_OBJECT (button), "video", GINT_TO_POINTER (video));
-  g_signal_connect (button, "clicked", G_CALLBACK (on_contact_call), self);
-
-  return button;
+  gtk_list_item_set_child (item, handset_contact_row_new ());
 }
 
 static void
-contact_avatar_changed (HandsetContact *contact, GParamSpec *pspec, AdwAvatar *avatar)
+contact_bind (GtkListItemFactory *factory, GtkListItem *item, HandsetWindow *self)
 {
-  handset_avatar_cache_bind (g_object_get_data (G_OBJECT (avatar), "avatar-cache"), avatar,
-                             handset_contact_get_avatar_url (contact));
+  GtkWidget *row = gtk_list_item_get_child (item);
+
+  handset_contact_row_bind (HANDSET_CONTACT_ROW (row), gtk_list_item_get_item (item),
+                            self->session ? handset_avatar_cache_get_for_session (self->session)
+                                          : NULL);
+  update_call_buttons (self, row);
 }
 
-static GtkWidget *
-create_contact_row (gpointer item, gpointer user_data)
+static void
+contact_unbind (GtkListItemFactory *factory, GtkListItem *item, HandsetWindow *self)
 {
-  HandsetWindow *self = HANDSET_WINDOW (user_data);
-  HandsetContact *contact = HANDSET_CONTACT (item);
-  GtkWidget *row = adw_action_row_new ();
-  GtkWidget *avatar = adw_avatar_new (40, handset_contact_get_display_name (contact), TRUE);
+  handset_contact_row_unbind (HANDSET_CONTACT_ROW (gtk_list_item_get_child (item)));
+}
 
-  /* Names come from other people: plain text, never markup. */
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+/* Enter or a double click on a contact calls them. */
+static void
+contact_activated (GtkListView *list, guint position, HandsetWindow *self)
+{
+  g_autoptr (HandsetContact) contact =
+      g_list_model_get_item (G_LIST_MODEL (gtk_list_view_get_model (list)), position);
 
-  g_object_bind_property (contact, "display-name", row, "title", G_BINDING_SYNC_CREATE);
-  g_object_bind_property (contact, "display-name", avatar, "text", G_BINDING_SYNC_CREATE);
-  {
-    HandsetAvatarCache *cache = handset_avatar_cache_get_for_session (self->session);
-
-    if (cache != NULL)
-      g_object_set_data_full (G_OBJECT (avatar), "avatar-cache", g_object_ref (cache),
-                              g_object_unref);
-    contact_avatar_changed (contact, NULL, ADW_AVATAR (avatar));
-    g_signal_connect_object (contact, "notify::avatar-url", G_CALLBACK (contact_avatar_changed),
-                             avatar, 0);
-  }
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), handset_contact_get_user_id (contact));
-  adw_action_row_add_prefix (ADW_ACTION_ROW (row), avatar);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), call_button (self, contact, TRUE));
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), call_button (self, contact, FALSE));
-
-  return row;
+  if (contact != NULL)
+    call_user (self, handset_contact_get_user_id (contact), FALSE);
 }
 
 /* Whether the search (if any) finds @name or @user_id, case aside. */
@@ -290,94 +265,68 @@ update_contacts_page (HandsetWindow *self)
   gtk_stack_set_visible_child_name (self->contacts_stack, any ? "list" : "empty");
 }
 
+/* With nothing searched the lists pass their models through untouched:
+ * no filter runs over every contact. */
+static void
+apply_filter (GtkFilterListModel *model, GtkFilter *filter, gboolean searching)
+{
+  if (model == NULL)
+    return;
+  if (!searching)
+    gtk_filter_list_model_set_filter (model, NULL);
+  else if (gtk_filter_list_model_get_filter (model) != filter)
+    gtk_filter_list_model_set_filter (model, filter);
+  else
+    gtk_filter_changed (filter, GTK_FILTER_CHANGE_DIFFERENT);
+}
+
 static void
 on_search_changed (HandsetWindow *self)
 {
-  if (self->filter != NULL)
-    gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
-  if (self->history_filter != NULL)
-    gtk_filter_changed (GTK_FILTER (self->history_filter), GTK_FILTER_CHANGE_DIFFERENT);
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  gboolean searching = text != NULL && *text != '\0';
+
+  apply_filter (self->filtered, GTK_FILTER (self->filter), searching);
+  apply_filter (self->history_filtered, GTK_FILTER (self->history_filter), searching);
   update_contacts_page (self);
 }
 
 /* ------------------------------------------------------------------ history */
 
 static void
-on_call_back (GtkButton *button, HandsetWindow *self)
+history_setup (GtkListItemFactory *factory, GtkListItem *item, HandsetWindow *self)
 {
-  call_user (self, g_object_get_data (G_OBJECT (button), "peer"),
-             GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "video")));
+  gtk_list_item_set_child (item, handset_history_row_new ());
 }
 
-static GtkWidget *
-create_history_row (gpointer item, gpointer user_data)
+static void
+history_bind (GtkListItemFactory *factory, GtkListItem *item, HandsetWindow *self)
 {
-  HandsetWindow *self = HANDSET_WINDOW (user_data);
-  HandsetHistoryEntry *entry = HANDSET_HISTORY_ENTRY (item);
-  const char *peer = handset_history_entry_get_peer_user_id (entry);
-  g_autofree char *name = handset_session_peer_name (self->session, peer);
-  g_autofree char *when = NULL;
-  g_autoptr (GString) subtitle = g_string_new (NULL);
-  g_autoptr (GDateTime) local = g_date_time_to_local (handset_history_entry_get_started (entry));
-  GtkWidget *row = adw_action_row_new ();
-  GtkWidget *icon;
-  const char *icon_name, *kind;
-  int duration = handset_history_entry_get_duration_seconds (entry);
+  HandsetHistoryEntry *entry = gtk_list_item_get_item (item);
+  GtkWidget *row = gtk_list_item_get_child (item);
+  g_autofree char *name =
+      handset_session_peer_name (self->session, handset_history_entry_get_peer_user_id (entry));
 
-  switch (handset_history_entry_get_kind (entry))
-    {
-      case HANDSET_HISTORY_OUTGOING:
-        icon_name = "call-outgoing-symbolic", kind = _ ("Outgoing");
-        break;
-      case HANDSET_HISTORY_MISSED:
-        icon_name = "call-missed-symbolic", kind = _ ("Missed");
-        break;
-      case HANDSET_HISTORY_DECLINED:
-        icon_name = "call-missed-symbolic", kind = _ ("Declined");
-        break;
-      case HANDSET_HISTORY_INCOMING:
-      default:
-        icon_name = "call-incoming-symbolic", kind = _ ("Incoming");
-        break;
-    }
+  handset_history_row_bind (HANDSET_HISTORY_ROW (row), entry, name);
+  update_call_buttons (self, row);
+}
 
-  /* Translators: a date and time, as strftime() writes it */
-  when = g_date_time_format (local, _ ("%x %H:%M"));
-  g_string_append (subtitle, kind);
-  /* A call of another app (Element Call) says which. */
-  if (handset_history_entry_get_application (entry) != NULL)
-    g_string_append_printf (subtitle, " · %s", handset_history_entry_get_application (entry));
-  g_string_append_printf (subtitle, " · %s", when);
-  if (duration > 0)
-    g_string_append_printf (subtitle, " · %d:%02d", duration / 60, duration % 60);
-  if (handset_history_entry_get_answered_by (entry) != NULL)
-    g_string_append_printf (subtitle, " · %s", handset_history_entry_get_answered_by (entry));
+static void
+history_unbind (GtkListItemFactory *factory, GtkListItem *item, HandsetWindow *self)
+{
+  handset_history_row_unbind (HANDSET_HISTORY_ROW (gtk_list_item_get_child (item)));
+}
 
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle->str);
-  icon = gtk_image_new_from_icon_name (icon_name);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL, kind, -1);
-  adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+/* Enter or a double click on a call calls back. */
+static void
+history_activated (GtkListView *list, guint position, HandsetWindow *self)
+{
+  g_autoptr (HandsetHistoryEntry) entry =
+      g_list_model_get_item (G_LIST_MODEL (gtk_list_view_get_model (list)), position);
 
-  if (peer != NULL)
-    {
-      GtkWidget *button = gtk_button_new_from_icon_name ("call-start-symbolic");
-      g_autofree char *label = g_strdup_printf (_ ("Call %s back"), name);
-
-      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-      mark_call_button (self, button, label);
-      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label,
-                                      -1);
-      gtk_widget_add_css_class (button, "flat");
-      g_object_set_data_full (G_OBJECT (button), "peer", g_strdup (peer), g_free);
-      g_object_set_data (G_OBJECT (button), "video",
-                         GINT_TO_POINTER (handset_history_entry_get_video (entry)));
-      g_signal_connect (button, "clicked", G_CALLBACK (on_call_back), self);
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
-    }
-
-  return row;
+  if (entry != NULL && handset_history_entry_get_peer_user_id (entry) != NULL)
+    call_user (self, handset_history_entry_get_peer_user_id (entry),
+               handset_history_entry_get_video (entry));
 }
 
 static void
@@ -518,12 +467,11 @@ handset_window_set_session (HandsetWindow *self, HandsetSession *session)
     g_signal_handlers_disconnect_by_data (self->filtered, self);
   if (self->session != NULL && handset_session_get_history (self->session) != NULL)
     g_signal_handlers_disconnect_by_data (handset_session_get_history (self->session), self);
-  gtk_list_box_bind_model (self->contact_list, NULL, NULL, NULL, NULL);
-  gtk_list_box_bind_model (self->history_list, NULL, NULL, NULL, NULL);
+  gtk_list_view_set_model (self->contact_list, NULL);
+  gtk_list_view_set_model (self->history_list, NULL);
+  g_clear_object (&self->contact_selection);
   g_clear_object (&self->filtered);
   g_clear_object (&self->history_filtered);
-  self->filter = NULL;
-  self->history_filter = NULL;
   if (self->sync != NULL)
     g_signal_handlers_disconnect_by_data (self->sync, self);
   g_clear_object (&self->sync);
@@ -561,24 +509,29 @@ handset_window_set_session (HandsetWindow *self, HandsetSession *session)
       return;
     }
 
-  self->filter = gtk_custom_filter_new (filter_contact, self, NULL);
-  self->filtered = gtk_filter_list_model_new (
-      g_object_ref (G_LIST_MODEL (handset_session_get_contacts (session))),
-      GTK_FILTER (self->filter));
-  gtk_list_box_bind_model (self->contact_list, G_LIST_MODEL (self->filtered), create_contact_row,
-                           self, NULL);
+  /* Sorted once here (each name's key made once); searched on top, so a
+   * search never sorts again. Rows are made for what is in view only. */
+  self->filtered =
+      gtk_filter_list_model_new (handset_contact_rows_sort (g_object_ref (
+                                     G_LIST_MODEL (handset_session_get_contacts (session)))),
+                                 NULL);
+  self->contact_selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->filtered)));
+  gtk_single_selection_set_autoselect (self->contact_selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->contact_selection, TRUE);
+  gtk_list_view_set_model (self->contact_list, GTK_SELECTION_MODEL (self->contact_selection));
   g_signal_connect_swapped (self->filtered, "items-changed", G_CALLBACK (contacts_changed), self);
   if (handset_session_get_history (session) != NULL)
     {
-      self->history_filter = gtk_custom_filter_new (filter_history, self, NULL);
+      g_autoptr (GtkNoSelection) none = NULL;
+
       self->history_filtered = gtk_filter_list_model_new (
-          g_object_ref (G_LIST_MODEL (handset_session_get_history (session))),
-          GTK_FILTER (self->history_filter));
-      gtk_list_box_bind_model (self->history_list, G_LIST_MODEL (self->history_filtered),
-                               create_history_row, self, NULL);
+          g_object_ref (G_LIST_MODEL (handset_session_get_history (session))), NULL);
+      none = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->history_filtered)));
+      gtk_list_view_set_model (self->history_list, GTK_SELECTION_MODEL (none));
       g_signal_connect_swapped (handset_session_get_history (session), "items-changed",
                                 G_CALLBACK (history_changed), self);
     }
+  on_search_changed (self);
   history_changed (self);
   adw_view_switcher_title_set_subtitle (
       self->switcher_title, handset_account_get_user_id (handset_session_get_account (session)));
@@ -668,18 +621,17 @@ handset_window_show_contact (HandsetWindow *self, const char *user_id)
   if (model == NULL)
     return FALSE;
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
-  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_LESS_STRICT);
+  on_search_changed (self);
   for (guint i = 0; i < g_list_model_get_n_items (model); i++)
     {
       g_autoptr (HandsetContact) contact = g_list_model_get_item (model, i);
-      GtkListBoxRow *row;
 
       if (g_strcmp0 (handset_contact_get_user_id (contact), user_id) != 0)
         continue;
       adw_view_stack_set_visible_child_name (stack, "contacts");
-      row = gtk_list_box_get_row_at_index (self->contact_list, (int) i);
-      gtk_list_box_select_row (self->contact_list, row);
-      gtk_widget_grab_focus (GTK_WIDGET (row));
+      gtk_single_selection_set_selected (self->contact_selection, i);
+      gtk_widget_activate_action (GTK_WIDGET (self->contact_list), "list.scroll-to-item", "u", i);
+      gtk_widget_grab_focus (GTK_WIDGET (self->contact_list));
       return TRUE;
     }
 
@@ -701,6 +653,8 @@ handset_window_dispose (GObject *object)
 
   g_clear_handle_id (&self->back_timer, g_source_remove);
   handset_window_set_session (self, NULL);
+  g_clear_object (&self->filter);
+  g_clear_object (&self->history_filter);
 
   G_OBJECT_CLASS (handset_window_parent_class)->dispose (object);
 }
@@ -714,6 +668,8 @@ handset_window_class_init (HandsetWindowClass *klass)
 
   g_type_ensure (HANDSET_TYPE_LOGIN_PAGE);
   g_type_ensure (HANDSET_TYPE_CALL_VIEW);
+  g_type_ensure (HANDSET_TYPE_CONTACT_ROW);
+  g_type_ensure (HANDSET_TYPE_HISTORY_ROW);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/handset/Handset/ui/handset-window.ui");
   gtk_widget_class_bind_template_child (widget_class, HandsetWindow, toasts);
@@ -734,8 +690,17 @@ handset_window_class_init (HandsetWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HandsetWindow, contact_list);
   gtk_widget_class_bind_template_child (widget_class, HandsetWindow, call_view);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
+  gtk_widget_class_bind_template_callback (widget_class, contact_setup);
+  gtk_widget_class_bind_template_callback (widget_class, contact_bind);
+  gtk_widget_class_bind_template_callback (widget_class, contact_unbind);
+  gtk_widget_class_bind_template_callback (widget_class, contact_activated);
+  gtk_widget_class_bind_template_callback (widget_class, history_setup);
+  gtk_widget_class_bind_template_callback (widget_class, history_bind);
+  gtk_widget_class_bind_template_callback (widget_class, history_unbind);
+  gtk_widget_class_bind_template_callback (widget_class, history_activated);
 
   gtk_widget_class_install_action (widget_class, "win.new-call", NULL, new_call_activated);
+  gtk_widget_class_install_action (widget_class, "win.call", "(sb)", call_activated);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.new-call",
                                        NULL);
 }
@@ -754,12 +719,32 @@ spinner_unmapped (GtkWidget *spinner)
   gtk_spinner_stop (GTK_SPINNER (spinner));
 }
 
+/* The first frame, in the log (G_MESSAGES_DEBUG=Handset-UI): start-up is
+ * measured to it. */
+static void
+first_frame_painted (GdkFrameClock *clock, HandsetWindow *self)
+{
+  g_signal_handlers_disconnect_by_func (clock, first_frame_painted, self);
+  g_debug ("The first frame is painted");
+}
+
+static void
+window_realized (HandsetWindow *self)
+{
+  g_signal_connect_object (gtk_widget_get_frame_clock (GTK_WIDGET (self)), "after-paint",
+                           G_CALLBACK (first_frame_painted), self, 0);
+  g_signal_handlers_disconnect_by_func (self, window_realized, NULL);
+}
+
 static void
 handset_window_init (HandsetWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->filter = gtk_custom_filter_new (filter_contact, self, NULL);
+  self->history_filter = gtk_custom_filter_new (filter_history, self, NULL);
   g_signal_connect (self->loading_spinner, "map", G_CALLBACK (spinner_mapped), NULL);
   g_signal_connect (self->loading_spinner, "unmap", G_CALLBACK (spinner_unmapped), NULL);
+  g_signal_connect (self, "realize", G_CALLBACK (window_realized), NULL);
 }
 
 /**

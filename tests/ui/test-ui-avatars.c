@@ -18,6 +18,8 @@
 #include "handset-application.h"
 #include "handset-avatar-cache.h"
 #include "handset-call-view.h"
+#include "handset-contact-row.h"
+#include "handset-history-row.h"
 #include "handset-incoming-window.h"
 #include "handset-login-page.h"
 #include "handset-mxc.h"
@@ -343,11 +345,12 @@ static AdwAvatar *
 row_avatar (const char *user_id)
 {
   GtkWidget *list = handset_window_get_contact_list (main_window ());
+  GtkWidget *row;
 
-  for (GtkWidget *row = gtk_widget_get_first_child (list); row != NULL;
-       row = gtk_widget_get_next_sibling (row))
-    if (ADW_IS_ACTION_ROW (row) &&
-        g_strcmp0 (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), user_id) == 0)
+  /* The rows shown, each with the Matrix ID under the name. */
+  for (guint i = 0; (row = handset_test_find_nth (list, HANDSET_TYPE_CONTACT_ROW, i)) != NULL; i++)
+    if (handset_contact_row_get_contact (HANDSET_CONTACT_ROW (row)) != NULL &&
+        g_strcmp0 (handset_contact_row_get_subtitle (HANDSET_CONTACT_ROW (row)), user_id) == 0)
       return find_avatar (row);
   return NULL;
 }
@@ -470,7 +473,8 @@ notified_cb (gpointer data)
 static gboolean
 history_shows_hostile_name (gpointer data)
 {
-  GtkWidget *row = gtk_widget_get_first_child (handset_window_get_history_list (main_window ()));
+  GtkWidget *row = handset_test_find_nth (handset_window_get_history_list (main_window ()),
+                                          HANDSET_TYPE_HISTORY_ROW, 0);
 
   return row != NULL && shows_plain (row, HOSTILE_NAME);
 }
@@ -533,7 +537,7 @@ test_avatars_in_the_ui (void)
   g_assert_null (adw_avatar_get_custom_image (row_avatar (carol->user_id)));
   /* The contact row says bob's name as he wrote it. */
   g_assert_true (shows_plain (
-      gtk_widget_get_ancestor (GTK_WIDGET (row_avatar (bob->user_id)), ADW_TYPE_ACTION_ROW),
+      gtk_widget_get_ancestor (GTK_WIDGET (row_avatar (bob->user_id)), HANDSET_TYPE_CONTACT_ROW),
       HOSTILE_NAME));
 
   /* The image came once, into this session's cache and the profile's

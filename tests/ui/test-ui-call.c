@@ -20,7 +20,9 @@
 
 #include "handset-application.h"
 #include "handset-call-view.h"
+#include "handset-contact-row.h"
 #include "handset-fake-devices.h"
+#include "handset-history-row.h"
 #include "handset-incoming-window.h"
 #include "handset-login-page.h"
 #include "handset-media-session.h"
@@ -224,18 +226,33 @@ log_in (Profile *p, gboolean take_screenshot)
   skip_recovery (p);
 }
 
+/* The @nth history row showing a call, newest first (a row whose call a
+ * search hid may linger a moment, showing none). */
+static HandsetHistoryRow *
+history_row (gpointer data, guint nth)
+{
+  GtkWidget *list = handset_window_get_history_list (window_of (data));
+  GtkWidget *row;
+
+  for (guint i = 0; (row = handset_test_find_nth (list, HANDSET_TYPE_HISTORY_ROW, i)) != NULL; i++)
+    if (handset_history_row_get_entry (HANDSET_HISTORY_ROW (row)) != NULL && nth-- == 0)
+      return HANDSET_HISTORY_ROW (row);
+  return NULL;
+}
+
 static gboolean
 has_contact_row (gpointer data)
 {
-  GtkWidget *list = handset_window_get_contact_list (window_of (data));
+  GtkWidget *row = handset_test_find_nth (handset_window_get_contact_list (window_of (data)),
+                                          HANDSET_TYPE_CONTACT_ROW, 0);
 
-  return gtk_widget_get_first_child (list) != NULL;
+  return row != NULL && handset_contact_row_get_contact (HANDSET_CONTACT_ROW (row)) != NULL;
 }
 
 static gboolean
 has_history_row (gpointer data)
 {
-  return gtk_widget_get_first_child (handset_window_get_history_list (window_of (data))) != NULL;
+  return history_row (data, 0) != NULL;
 }
 
 typedef struct
@@ -496,15 +513,17 @@ test_call_through_the_ui (void)
 
   /* alice calls bob from her contact list. */
   g_assert_true (handset_test_wait_until (has_contact_row, pa, WAIT_S));
-  /* One contact: the list is as tall as its row, not the window. */
+  /* One contact: the row is as tall as what it shows, not the window. */
   handset_test_run_for (300);
   {
     GtkWidget *list = handset_window_get_contact_list (window_of (pa));
-    GtkWidget *row = gtk_widget_get_first_child (list);
+    GtkWidget *row = handset_test_find_nth (list, HANDSET_TYPE_CONTACT_ROW, 0);
 
     g_test_message ("contact list %d px high, its row %d px", gtk_widget_get_height (list),
                     gtk_widget_get_height (row));
-    g_assert_cmpint (gtk_widget_get_height (list), <, 2 * gtk_widget_get_height (row));
+    g_assert_true (gtk_widget_get_mapped (row));
+    g_assert_cmpint (gtk_widget_get_height (list), >, 2 * gtk_widget_get_height (row));
+    g_assert_cmpint (gtk_widget_get_height (row), <, 100);
   }
   screenshot (GTK_WIDGET (window_of (pa)), "contacts");
   bob_name = g_strdup ("Call Bob");
@@ -657,31 +676,28 @@ test_call_through_the_ui (void)
   handset_test_run_for (300);
   screenshot (GTK_WIDGET (window_of (pa)), "history");
   {
-    GtkWidget *row = gtk_widget_get_first_child (handset_window_get_history_list (window_of (pa)));
-    GtkWidget *row2 =
-        gtk_widget_get_first_child (handset_window_get_history_list (window_of (pb2)));
+    HandsetHistoryRow *row = history_row (pa, 0);
+    HandsetHistoryRow *row2 = history_row (pb2, 0);
 
-    g_assert_true (
-        g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "Outgoing"));
+    g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (row)));
+    g_assert_true (g_str_has_prefix (handset_history_row_get_subtitle (row), "Outgoing"));
     /* bob's second device knows it was taken on the first */
-    g_assert_true (
-        g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row2)), "Incoming"));
-    g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row2)), "Handset on"));
+    g_assert_true (g_str_has_prefix (handset_history_row_get_subtitle (row2), "Incoming"));
+    g_assert_nonnull (strstr (handset_history_row_get_subtitle (row2), "Handset on"));
   }
 
   /* The search filters the history too: by the other person. */
   {
-    GtkWidget *list = handset_window_get_history_list (window_of (pa));
     GtkEditable *search = GTK_EDITABLE (handset_window_get_search_entry (window_of (pa)));
     g_autofree char *bob_local =
         g_strndup (bob->user_id + 1, strchr (bob->user_id, ':') - bob->user_id - 1);
 
     gtk_editable_set_text (search, "nobody-by-that-name");
     handset_test_run_for (500);
-    g_assert_null (gtk_widget_get_first_child (list));
+    g_assert_false (has_history_row (pa));
     gtk_editable_set_text (search, bob_local);
     handset_test_run_for (500);
-    g_assert_nonnull (gtk_widget_get_first_child (list));
+    g_assert_true (has_history_row (pa));
     gtk_editable_set_text (search, "");
     handset_test_run_for (300);
   }
@@ -793,20 +809,28 @@ test_call_through_the_ui (void)
   {
     g_autofree char *uri = g_strdup_printf ("matrix:u/%s?action=chat", bob->user_id + 1);
     g_autoptr (GFile) file = g_file_new_for_uri (uri);
-    GtkListBox *list = GTK_LIST_BOX (handset_window_get_contact_list (window_of (pa)));
-    GtkListBoxRow *selected;
+    GtkListView *list = GTK_LIST_VIEW (handset_window_get_contact_list (window_of (pa)));
+    GtkSingleSelection *selection = GTK_SINGLE_SELECTION (gtk_list_view_get_model (list));
+    HandsetContact *selected;
+    GtkWidget *row;
 
     handset_window_show_history (window_of (pa));
-    gtk_list_box_unselect_all (list);
+    gtk_single_selection_set_selected (selection, GTK_INVALID_LIST_POSITION);
     handset_test_run_for (300);
     g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (list)));
     g_application_open (G_APPLICATION (pa->app), &file, 1, "");
     handset_test_run_for (500);
     g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (list)));
-    selected = gtk_list_box_get_selected_row (list);
+    selected = gtk_single_selection_get_selected_item (selection);
     g_assert_nonnull (selected);
-    g_assert_true (ADW_IS_ACTION_ROW (selected));
-    g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (selected)), ==, bob->user_id);
+    g_assert_cmpstr (handset_contact_get_user_id (selected), ==, bob->user_id);
+    /* His row shows, selected, with his ID under his name. */
+    row = handset_test_find_nth (GTK_WIDGET (list), HANDSET_TYPE_CONTACT_ROW, 0);
+    g_assert_true (gtk_widget_get_mapped (row));
+    g_assert_true (gtk_widget_get_state_flags (gtk_widget_get_parent (row)) &
+                   GTK_STATE_FLAG_SELECTED);
+    g_assert_cmpstr (handset_contact_row_get_subtitle (HANDSET_CONTACT_ROW (row)), ==,
+                     bob->user_id);
     g_assert_null (incoming_of (pb1));
   }
 
@@ -1084,13 +1108,12 @@ test_element_call_ring (void)
   handset_window_show_history (window_of (pb));
   g_assert_true (handset_test_wait_until (has_history_row, pb, WAIT_S));
   {
-    GtkWidget *row = gtk_widget_get_first_child (handset_window_get_history_list (window_of (pb)));
-    const char *subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
+    HandsetHistoryRow *row = history_row (pb, 0);
+    const char *subtitle = handset_history_row_get_subtitle (row);
 
-    g_test_message ("history: %s — %s", adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)),
-                    subtitle);
+    g_test_message ("history: %s — %s", handset_history_row_get_title (row), subtitle);
     g_assert_true (g_str_has_prefix (subtitle, "Declined · Element Call · "));
-    g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "Alice");
+    g_assert_cmpstr (handset_history_row_get_title (row), ==, "Alice");
   }
 
   handset_test_user_free (alice);
