@@ -435,6 +435,20 @@ handset_account_get_keyring_locked (HandsetAccount *self)
 
 /* ------------------------------------------------------------------ restore */
 
+/* A restore: which one it is, and the device of the session it read. */
+typedef struct
+{
+  guint generation;
+  char *device_id;
+} Restore;
+
+static void
+restore_free (Restore *restore)
+{
+  g_free (restore->device_id);
+  g_free (restore);
+}
+
 static void
 restore_token_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
@@ -442,13 +456,13 @@ restore_token_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   HandsetAccount *self = g_task_get_source_object (task);
   g_autoptr (GError) error = NULL;
   g_autoptr (HandsetMatrixClient) client = NULL;
-  g_autofree char *device_id = NULL;
+  Restore *restore = g_task_get_task_data (task);
   char *token;
 
   token = handset_secret_store_load_token_finish (HANDSET_SECRET_STORE (object), result, &error);
   /* A later restore (another login handed over) has begun: this one
    * changes nothing. */
-  if (GPOINTER_TO_UINT (g_task_get_task_data (task)) != self->restore_generation)
+  if (restore->generation != self->restore_generation)
     {
       if (token != NULL)
         secret_password_free (token);
@@ -483,9 +497,10 @@ restore_token_cb (GObject *object, GAsyncResult *result, gpointer user_data)
       return;
     }
 
-  device_id = handset_store_get (self->store, KEY_DEVICE_ID);
+  /* The device whose token this is: the store may name another by now
+   * (`handset login` in another process writes it). */
   client = handset_matrix_client_new (self->homeserver);
-  handset_matrix_client_set_session (client, self->user_id, device_id, token);
+  handset_matrix_client_set_session (client, self->user_id, restore->device_id, token);
   secret_password_free (token);
 
   use_client (self, client);
@@ -513,8 +528,12 @@ handset_account_restore_async (HandsetAccount *self,
   g_autofree char *user_id = handset_store_get (self->store, KEY_USER_ID);
   g_autofree char *device_id = handset_store_get (self->store, KEY_DEVICE_ID);
 
+  Restore *restore = g_new0 (Restore, 1);
+
   g_task_set_source_tag (task, handset_account_restore_async);
-  g_task_set_task_data (task, GUINT_TO_POINTER (++self->restore_generation), NULL);
+  restore->generation = ++self->restore_generation;
+  restore->device_id = g_strdup (device_id);
+  g_task_set_task_data (task, restore, (GDestroyNotify) restore_free);
 
   if (homeserver == NULL || user_id == NULL || device_id == NULL)
     {
