@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include "handset-test-homeserver.h"
 #include "handset-test-json-schema.h"
@@ -158,8 +159,15 @@ spawn_instance (const char *profile)
   g_autoptr (GError) error = NULL;
   GSubprocess *process;
 
-  g_subprocess_launcher_set_flags (launcher, G_SUBPROCESS_FLAGS_NONE);
-  process = g_subprocess_launcher_spawnv (launcher, args, &error);
+  g_autoptr (GSubprocessLauncher) instance = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+
+  g_subprocess_launcher_set_child_setup (instance, die_with_test, NULL, NULL);
+  g_subprocess_launcher_setenv (instance, "HANDSET_AUDIO_SRC",
+                                "audiotestsrc is-live=true wave=sine freq=440", TRUE);
+  g_subprocess_launcher_setenv (instance, "HANDSET_AUDIO_SINK", "fakesink sync=false", TRUE);
+  /* What it prints goes with the test's messages, not into its TAP. */
+  g_subprocess_launcher_take_stdout_fd (instance, dup (STDERR_FILENO));
+  process = g_subprocess_launcher_spawnv (instance, args, &error);
   g_assert_no_error (error);
 
   return process;
@@ -520,6 +528,7 @@ login_rounds (const char *profile, guint delay_ms)
           g_usleep ((g_random_int () % delay_ms) * 1000);
         }
       login (&run, profile, alice);
+      g_test_message ("round %u: login: %d %s%s", i, run.status, run.out, run.err);
       g_assert_cmpint (run.status, ==, 0);
       g_assert_nonnull (strstr (run.out, "Logged in as"));
 
