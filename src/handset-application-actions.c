@@ -58,6 +58,27 @@ typedef struct
 
 static void logged_out_cb (GObject *object, GAsyncResult *result, gpointer user_data);
 
+/* Quitting: the name goes first, so that a Handset started as soon as
+ * `handset quit` returns is the new instance rather than a command for
+ * this one; then each `quit` is answered, and the application ends. */
+static void
+finish_quit (HandsetApplication *self)
+{
+  GDBusConnection *bus = g_application_get_dbus_connection (G_APPLICATION (self));
+  const char *name = g_application_get_application_id (G_APPLICATION (self));
+  g_autoptr (GPtrArray) commands = g_steal_pointer (&self->quit_commands);
+  g_autoptr (GVariant) released = NULL;
+
+  self->quit_commands = g_ptr_array_new_with_free_func (g_object_unref);
+  if (bus != NULL && name != NULL)
+    released = g_dbus_connection_call_sync (
+        bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "ReleaseName",
+        g_variant_new ("(s)", name), NULL, G_DBUS_CALL_FLAGS_NONE, 1000, NULL, NULL);
+  for (guint i = 0; i < commands->len; i++)
+    handset_application_set_command_status (self, g_ptr_array_index (commands, i), 0);
+  g_application_quit (G_APPLICATION (self));
+}
+
 static void
 hung_up_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
@@ -72,37 +93,60 @@ hung_up_cb (GObject *object, GAsyncResult *result, gpointer user_data)
       handset_application_stop_session (self);
       handset_account_logout_async (self->account, NULL, logged_out_cb, NULL);
     }
-  else
-    g_application_quit (G_APPLICATION (self));
+  /* A quit asked for while logging out is not forgotten. */
+  if (!ending->log_out || self->quit_commands->len > 0 || self->quit_pending)
+    finish_quit (self);
   g_application_release (G_APPLICATION (self));
   g_object_unref (self);
   g_free (ending);
 }
 
-/* Quitting or logging out in a call: the other side is told first (the
- * hangup sent, waited for two seconds at most), not left to time out. */
+/* Quitting or logging out in a call: the other side is told first (a
+ * call in progress hung up, one that rings here declined; the events sent,
+ * waited for two seconds at most), not left to time out. */
 static void
 end_calls_then (HandsetApplication *self, gboolean log_out)
 {
+  HandsetCallManager *manager;
+  GPtrArray *calls;
   Ending *ending;
 
   if (self->ending)
-    return;
+    {
+      self->quit_pending = self->quit_pending || !log_out;
+      return;
+    }
   if (self->session == NULL)
     {
       if (log_out)
         handset_account_logout_async (self->account, NULL, logged_out_cb, NULL);
       else
-        g_application_quit (G_APPLICATION (self));
+        finish_quit (self);
       return;
     }
+  manager = handset_session_get_call_manager (self->session);
+  calls = handset_call_manager_get_calls (manager);
+  for (guint i = 0; i < calls->len; i++)
+    if (handset_call_get_state (g_ptr_array_index (calls, i)) == HANDSET_CALL_STATE_RINGING)
+      handset_call_reject (g_ptr_array_index (calls, i));
   ending = g_new0 (Ending, 1);
   ending->self = g_object_ref (self);
   ending->log_out = log_out;
   self->ending = TRUE;
   g_application_hold (G_APPLICATION (self));
-  handset_call_manager_hang_up_all_async (handset_session_get_call_manager (self->session), 2000,
-                                          hung_up_cb, ending);
+  handset_call_manager_hang_up_all_async (manager, 2000, hung_up_cb, ending);
+}
+
+/**
+ * handset_application_quit:
+ *
+ * Quits as `handset quit`, the Quit action and the signals of a session's
+ * end do: every call ended first.
+ */
+void
+handset_application_quit (HandsetApplication *self)
+{
+  end_calls_then (self, FALSE);
 }
 
 static void
@@ -111,7 +155,8 @@ quit_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
   end_calls_then (HANDSET_APPLICATION (user_data), FALSE);
 }
 
-/* SIGTERM (the session ends, or `kill`) and SIGINT: a quit like any other. */
+/* SIGTERM (the session ends, `systemctl --user stop`, or `kill`), SIGINT
+ * and SIGHUP: a quit like any other. */
 gboolean
 handset_application_quit_signal_cb (gpointer user_data)
 {

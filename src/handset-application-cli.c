@@ -4,9 +4,12 @@
  *
  * The application's command line: what runs in the process that was
  * started (`--version`, `login`, checks that need no instance) and what is
- * forwarded to the running instance of the profile, where commands wait
- * for the first sync when they need it (see handset-cli.c for the
- * commands themselves).
+ * forwarded to the running instance of the profile, where every command
+ * is answered from the state it is in, never after a wait for a sync or
+ * the keyring (see handset-cli.c for the commands themselves). The
+ * process of a command never becomes the instance: with none running, it
+ * says so and exits 3. Also here: the session `handset login` hands over
+ * ("take-session"), and `handset quit`.
  */
 
 #define G_LOG_DOMAIN "Handset-UI"
@@ -74,11 +77,16 @@ handset_application_cli_local_command_line (GApplication *application,
   *exit_status = handset_cli_check ((const char *const *) command);
   if (*exit_status != 0)
     return TRUE;
-  /* A command on the calls goes to a running Handset: none runs, said
-   * here, without this process ever being the instance. */
-  if (command[0] != NULL && handset_cli_needs_instance (command[0]) &&
-      (*exit_status = handset_cli_check_instance (profile_name)) != 0)
-    return TRUE;
+  /* A command for the running Handset: none runs, said here. Else this
+   * process only ever forwards it: were the instance to quit meanwhile,
+   * this process must not become one in its place. */
+  if (command[0] != NULL && handset_cli_needs_instance (command[0]))
+    {
+      if ((*exit_status = handset_cli_check_instance (profile_name)) != 0)
+        return TRUE;
+      g_application_set_flags (application,
+                               g_application_get_flags (application) | G_APPLICATION_IS_LAUNCHER);
+    }
 
   /* verify: the recovery key is asked for here, where the terminal is. */
   if (command[0] != NULL && g_str_equal (command[0], "verify"))
@@ -115,15 +123,71 @@ run_command (HandsetApplication *self, GApplicationCommandLine *command_line)
   return MAX (status, 0);
 }
 
-void
-handset_application_run_waiting_commands (HandsetApplication *self)
-{
-  g_autoptr (GPtrArray) waiting = g_steal_pointer (&self->waiting_commands);
+/* ------------------------------------------------------------------ take-session */
 
-  self->waiting_commands = g_ptr_array_new_with_free_func (g_object_unref);
-  for (guint i = 0; waiting != NULL && i < waiting->len; i++)
-    run_command (self, g_ptr_array_index (waiting, i));
+/* `handset login` in another process wrote a session to the store and
+ * the keyring and waits for this instance to take it. Answered once no
+ * restore is under way: 0 when the session restored is that device's. */
+void
+handset_application_answer_handovers (HandsetApplication *self)
+{
+  HandsetAccountState state = handset_account_get_state (self->account);
+  HandsetMatrixClient *client = handset_account_get_client (self->account);
+  const char *device = client ? handset_matrix_client_get_device_id (client) : NULL;
+  g_autoptr (GPtrArray) handovers = NULL;
+
+  if (self->handovers->len == 0 || state == HANDSET_ACCOUNT_STATE_RESTORING ||
+      state == HANDSET_ACCOUNT_STATE_LOGGING_IN)
+    return;
+
+  handovers = g_steal_pointer (&self->handovers);
+  self->handovers = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < handovers->len; i++)
+    {
+      GApplicationCommandLine *command_line = g_ptr_array_index (handovers, i);
+      const char *wanted = g_object_get_data (G_OBJECT (command_line), "handset-device");
+
+      if (state == HANDSET_ACCOUNT_STATE_LOGGED_IN && g_strcmp0 (device, wanted) == 0)
+        {
+          handset_application_set_command_status (self, command_line, 0);
+          continue;
+        }
+      if (state == HANDSET_ACCOUNT_STATE_LOGGED_IN)
+        g_application_command_line_printerr (
+            command_line, "handset: %s\n",
+            _ ("Another login was handed to Handset after this one, and is the one it uses."));
+      else if (handset_account_get_message (self->account) != NULL)
+        g_application_command_line_printerr (command_line, "handset: %s\n",
+                                             handset_account_get_message (self->account));
+      handset_application_set_command_status (self, command_line, 1);
+    }
 }
+
+static int
+take_session (HandsetApplication *self, GApplicationCommandLine *command_line, const char *device)
+{
+  HandsetMatrixClient *client = handset_account_get_client (self->account);
+
+  g_object_set_data_full (G_OBJECT (command_line), "handset-device", g_strdup (device), g_free);
+  g_ptr_array_add (self->handovers, g_object_ref (command_line));
+  if (handset_account_get_state (self->account) == HANDSET_ACCOUNT_STATE_LOGGED_IN &&
+      client != NULL && g_strcmp0 (handset_matrix_client_get_device_id (client), device) == 0)
+    {
+      handset_application_answer_handovers (self);
+      return 0;
+    }
+
+  /* Whatever this instance was doing (restoring the last run's session,
+   * or running one), the session in the store now is the one to run; a
+   * restore still under way is superseded by this one. */
+  handset_application_stop_session (self);
+  g_application_hold (G_APPLICATION (self));
+  handset_account_restore_async (self->account, NULL, handset_application_restored_cb,
+                                 g_object_ref (self));
+  return 0;
+}
+
+/* ------------------------------------------------------------------ commands */
 
 int
 handset_application_cli_command_line (GApplication *application,
@@ -132,7 +196,6 @@ handset_application_cli_command_line (GApplication *application,
   HandsetApplication *self = HANDSET_APPLICATION (application);
   g_auto (GStrv) argv = g_application_command_line_get_arguments (command_line, NULL);
   g_auto (GStrv) command = command_of (argv, NULL);
-  HandsetAccountState state = handset_account_get_state (self->account);
 
   if (command[0] == NULL)
     {
@@ -140,20 +203,9 @@ handset_application_cli_command_line (GApplication *application,
       return 0;
     }
 
-  /* A command for the calls of a running Handset, and this process is the
-   * first: none runs. Said at once, rather than start one and wait for
-   * its sync (a profile never logged in says that below). */
-  if (!g_application_command_line_get_is_remote (command_line) &&
-      handset_cli_needs_instance (command[0]) && state != HANDSET_ACCOUNT_STATE_LOGGED_OUT &&
-      state != HANDSET_ACCOUNT_STATE_NEEDS_LOGIN)
-    {
-      g_application_command_line_printerr (
-          command_line, "handset: %s\n",
-          _ ("Handset is not running for this profile. Start it, then try again."));
-      handset_application_set_command_status (self, command_line, 3);
-      g_application_quit (application);
-      return 3;
-    }
+  if (g_str_equal (command[0], "take-session") && command[1] != NULL &&
+      g_application_command_line_get_is_remote (command_line))
+    return take_session (self, command_line, command[1]);
 
   /* `handset matrix:u/bob:example.org?action=call`, as the desktop file's
    * Exec line passes a clicked link. */
@@ -165,12 +217,23 @@ handset_application_cli_command_line (GApplication *application,
       return 0;
     }
 
-  /* Commands wait until the session is ready: the first sync tells which
-   * calls and direct chats there are. */
-  if (state == HANDSET_ACCOUNT_STATE_RESTORING || state == HANDSET_ACCOUNT_STATE_LOGGING_IN ||
-      (self->session != NULL && !handset_session_get_ready (self->session)))
+  /* A command for a running Handset, and this process is the first (D-Bus
+   * started it): none ran. Said, and this one goes. */
+  if (!g_application_command_line_get_is_remote (command_line))
     {
-      g_ptr_array_add (self->waiting_commands, g_object_ref (command_line));
+      g_application_command_line_printerr (
+          command_line, "handset: %s\n",
+          _ ("Handset is not running for this profile. Start it, then try again."));
+      handset_application_set_command_status (self, command_line, 3);
+      g_application_quit (application);
+      return 3;
+    }
+
+  /* Answered when every call is hung up, just before Handset goes. */
+  if (g_str_equal (command[0], "quit"))
+    {
+      g_ptr_array_add (self->quit_commands, g_object_ref (command_line));
+      handset_application_quit (self);
       return 0;
     }
 

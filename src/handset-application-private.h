@@ -25,15 +25,18 @@ struct _HandsetApplication
   HandsetMediaDevices *media_devices;
   HandsetSession *session;
   gboolean held;
-  GPtrArray *waiting_commands; /* GApplicationCommandLine, until the first sync */
+  GPtrArray *handovers;     /* GApplicationCommandLine of "take-session", until restored */
+  GPtrArray *quit_commands; /* GApplicationCommandLine of "quit", until the calls are ended */
   HandsetDBus *dbus;
   HandsetBackgroundPortal *background_portal; /* inside Flatpak only */
   GCancellable *cancellable;
   int local_exit_status;
   gboolean recovery_offered; /* the dialog came up once after this login */
   gboolean ending;           /* hanging up before quitting or logging out */
+  gboolean quit_pending;     /* a quit asked for while logging out */
   guint sigterm_source;
   guint sigint_source;
+  guint sighup_source;
 };
 
 HandsetWindow *handset_application_main_window (HandsetApplication *self);
@@ -43,7 +46,7 @@ gboolean handset_application_cli_local_command_line (GApplication *application,
                                                      int *exit_status);
 int handset_application_cli_command_line (GApplication *application,
                                           GApplicationCommandLine *command_line);
-void handset_application_run_waiting_commands (HandsetApplication *self);
+void handset_application_answer_handovers (HandsetApplication *self);
 void handset_application_command_finished_cb (GApplicationCommandLine *command_line,
                                               int status,
                                               gpointer user_data);
@@ -53,6 +56,7 @@ void handset_application_restored_cb (GObject *object, GAsyncResult *result, gpo
 /* handset-application-actions.c */
 void handset_application_add_actions (HandsetApplication *self);
 gboolean handset_application_quit_signal_cb (gpointer user_data);
+void handset_application_quit (HandsetApplication *self);
 
 /* handset-application-background.c */
 void handset_application_start_background_portal (HandsetApplication *self);

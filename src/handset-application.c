@@ -108,6 +108,7 @@ handset_application_startup (GApplication *application)
 
   self->sigterm_source = g_unix_signal_add (SIGTERM, handset_application_quit_signal_cb, self);
   self->sigint_source = g_unix_signal_add (SIGINT, handset_application_quit_signal_cb, self);
+  self->sighup_source = g_unix_signal_add (SIGHUP, handset_application_quit_signal_cb, self);
 
   /* GStreamer is left alone until a call needs it (a ring, a call placed,
    * Preferences): its registry, the sound server and the cameras cost
@@ -274,8 +275,6 @@ account_state_cb (HandsetAccount *account, GParamSpec *pspec, HandsetApplication
             self->session = handset_session_new (account, self->media_devices);
             handset_application_watch_calls (self);
             apply_settings (self);
-            g_signal_connect_swapped (self->session, "notify::ready",
-                                      G_CALLBACK (handset_application_run_waiting_commands), self);
             g_signal_connect (self->session, "notify::ready", G_CALLBACK (session_ready_trim),
                               NULL);
             handset_application_watch_trust (self);
@@ -304,7 +303,6 @@ account_state_cb (HandsetAccount *account, GParamSpec *pspec, HandsetApplication
       case HANDSET_ACCOUNT_STATE_NEEDS_LOGIN:
       default:
         handset_application_stop_session (self);
-        handset_application_run_waiting_commands (self);
         if (window != NULL)
           {
             handset_window_set_session (window, NULL);
@@ -314,6 +312,8 @@ account_state_cb (HandsetAccount *account, GParamSpec *pspec, HandsetApplication
     }
 
   handset_application_update_background (self);
+  /* A login another process handed over is answered once restored. */
+  handset_application_answer_handovers (self);
 }
 
 static void
@@ -348,8 +348,7 @@ handset_application_shutdown (GApplication *application)
 
   g_clear_handle_id (&self->sigterm_source, g_source_remove);
   g_clear_handle_id (&self->sigint_source, g_source_remove);
-  /* A process that only ran a command may end before the certificate is
-   * made; the thread must not outlive what it uses. */
+  g_clear_handle_id (&self->sighup_source, g_source_remove);
 
   G_APPLICATION_CLASS (handset_application_parent_class)->shutdown (application);
 }
@@ -370,7 +369,8 @@ handset_application_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->settings, self);
   g_clear_object (&self->account);
   g_clear_object (&self->media_devices);
-  g_clear_pointer (&self->waiting_commands, g_ptr_array_unref);
+  g_clear_pointer (&self->handovers, g_ptr_array_unref);
+  g_clear_pointer (&self->quit_commands, g_ptr_array_unref);
   g_clear_object (&self->settings);
   g_clear_object (&self->profile);
   g_clear_object (&self->cancellable);
@@ -398,7 +398,8 @@ handset_application_class_init (HandsetApplicationClass *klass)
 static void
 handset_application_init (HandsetApplication *self)
 {
-  self->waiting_commands = g_ptr_array_new_with_free_func (g_object_unref);
+  self->handovers = g_ptr_array_new_with_free_func (g_object_unref);
+  self->quit_commands = g_ptr_array_new_with_free_func (g_object_unref);
   self->cancellable = g_cancellable_new ();
   g_application_add_main_option_entries (G_APPLICATION (self), main_entries);
   g_application_set_option_context_description (G_APPLICATION (self), handset_cli_commands_text ());

@@ -18,9 +18,11 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "handset-call-facts.h"
 #include "handset-cli.h"
 #include "handset-matrix-uri.h"
 #include "handset-media.h"
+#include "handset-retired-device.h"
 
 /* ------------------------------------------------------------------ finishing later */
 
@@ -160,11 +162,172 @@ instance_runs (const char *application_id)
   return owned;
 }
 
+/* How long the running instance may take to restore the new session
+ * (its keyring may ask to be unlocked). */
+#define HANDOVER_TIMEOUT_MS 60000
+
+typedef struct
+{
+  GMainLoop *loop;
+  GVariant *reply;
+  GError *error;
+} Handover;
+
+static void
+handover_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  Handover *handover = user_data;
+
+  handover->reply =
+      g_dbus_connection_call_finish (G_DBUS_CONNECTION (object), result, &handover->error);
+  g_main_loop_quit (handover->loop);
+}
+
+/* What the instance prints for the handed-over login, printed here. */
+static void
+print_method_cb (GDBusConnection *connection,
+                 const char *sender,
+                 const char *object_path,
+                 const char *interface_name,
+                 const char *method_name,
+                 GVariant *parameters,
+                 GDBusMethodInvocation *invocation,
+                 gpointer user_data)
+{
+  const char *message = NULL;
+
+  g_variant_get (parameters, "(&s)", &message);
+  if (g_str_equal (method_name, "Print"))
+    g_print ("%s", message);
+  else
+    g_printerr ("%s", message);
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static const char print_xml[] = "<node><interface name='org.gtk.private.CommandLine'>"
+                                "<method name='Print'><arg type='s' direction='in'/></method>"
+                                "<method name='PrintError'><arg type='s' direction='in'/></method>"
+                                "</interface></node>";
+
+static char *
+object_path_of (const char *application_id)
+{
+  g_autofree char *path = g_strconcat ("/", application_id, NULL);
+
+  g_strdelimit (path, ".", '/');
+  g_strdelimit (path, "-", '_');
+  return g_steal_pointer (&path);
+}
+
+/* Tells the running instance of the profile to take the session of
+ * @device_id, which the store and the keyring now hold, and waits for it
+ * to say it did: a command line the instance answers ("take-session"),
+ * never started by D-Bus activation. With no instance, the session waits
+ * in the store for the next start, which restores it.
+ *
+ * Returns: TRUE when the instance took it, or none runs */
+static gboolean
+hand_over (HandsetProfile *profile, const char *device_id, GError **error)
+{
+  const char *application_id = handset_profile_get_application_id (profile);
+  g_autoptr (GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr (GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (print_xml, NULL);
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autofree char *application_path = object_path_of (application_id);
+  g_autofree char *print_path =
+      g_strdup_printf ("/io/github/handset/Handset/Login%u", (guint) getpid ());
+  const GDBusInterfaceVTable vtable = { print_method_cb, NULL, NULL, { 0 } };
+  const char *const argv[] = { "handset", "take-session", device_id, NULL };
+  guint registration;
+
+  if (bus == NULL)
+    return TRUE;
+  registration = g_dbus_connection_register_object (bus, print_path, info->interfaces[0], &vtable,
+                                                    NULL, NULL, NULL);
+
+  /* An instance that quits while it is asked leaves the session to the
+   * next; one that starts meanwhile is asked in turn. */
+  for (guint attempt = 0; attempt < 3; attempt++)
+    {
+      Handover handover = { loop, NULL, NULL };
+      GVariantBuilder platform;
+      int status;
+
+      if (!instance_runs (application_id))
+        break;
+      g_variant_builder_init (&platform, G_VARIANT_TYPE_VARDICT);
+      g_dbus_connection_call (
+          bus, application_id, application_path, "org.gtk.Application", "CommandLine",
+          g_variant_new ("(o^aay@a{sv})", print_path, argv, g_variant_builder_end (&platform)),
+          G_VARIANT_TYPE ("(i)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, HANDOVER_TIMEOUT_MS, NULL,
+          handover_cb, &handover);
+      g_main_loop_run (loop);
+      /* What it printed, before its answer came. */
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      if (handover.reply != NULL)
+        {
+          g_variant_get (handover.reply, "(i)", &status);
+          g_variant_unref (handover.reply);
+          g_dbus_connection_unregister_object (bus, registration);
+          if (status == 0)
+            return TRUE;
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                               _ ("The running Handset did not take the new login."));
+          return FALSE;
+        }
+      if (!g_dbus_error_is_remote_error (handover.error) ||
+          (!g_str_equal (g_dbus_error_get_remote_error (handover.error),
+                         "org.freedesktop.DBus.Error.ServiceUnknown") &&
+           !g_str_equal (g_dbus_error_get_remote_error (handover.error),
+                         "org.freedesktop.DBus.Error.NameHasNoOwner")))
+        {
+          g_dbus_error_strip_remote_error (handover.error);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       _ ("The running Handset could not be given the new login: %s"),
+                       handover.error->message);
+          g_clear_error (&handover.error);
+          g_dbus_connection_unregister_object (bus, registration);
+          return FALSE;
+        }
+      g_clear_error (&handover.error);
+    }
+
+  g_dbus_connection_unregister_object (bus, registration);
+  return TRUE;
+}
+
+static void
+retired_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  Waiter *waiter = user_data;
+
+  waiter->ok =
+      handset_retired_device_forget_finish (HANDSET_ACCOUNT (object), result, &waiter->error);
+  g_main_loop_quit (waiter->loop);
+}
+
+/* Logs the new device out again, here and at the homeserver. */
+static void
+undo_login (HandsetAccount *account, GMainLoop *loop)
+{
+  Waiter out = { loop, FALSE, NULL };
+
+  handset_account_logout_async (account, NULL, logout_done, &out);
+  g_main_loop_run (loop);
+  if (!out.ok)
+    {
+      g_printerr ("handset: %s\n", out.error->message);
+      g_clear_error (&out.error);
+    }
+}
+
 /**
  * handset_cli_login:
  *
- * Logs the profile in, here and now, and tells the running instance, if
- * there is one, to take the new session.
+ * Logs the profile in, here and now, and hands the new session to the
+ * running instance, if there is one, waiting until it has taken it. The
+ * session it replaces is logged out at its homeserver.
  *
  * Returns: the exit status
  */
@@ -175,8 +338,12 @@ handset_cli_login (const char *profile_name, const char *homeserver, const char 
   g_autoptr (HandsetAccount) account = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  g_autoptr (GApplication) running = NULL;
   g_autofree char *password = NULL;
+  g_autofree char *old_homeserver = NULL;
+  g_autofree char *old_user = NULL;
+  g_autofree char *old_device = NULL;
+  g_autofree char *device = NULL;
+  gboolean replaces;
   Waiter waiter = { loop, FALSE, NULL };
 
   profile = handset_profile_new (profile_name, &error);
@@ -193,6 +360,9 @@ handset_cli_login (const char *profile_name, const char *homeserver, const char 
       return 2;
     }
 
+  /* The session this login replaces, if the profile has one. */
+  replaces = handset_account_get_saved_session (account, &old_homeserver, &old_user, &old_device);
+
   handset_account_login_password_async (account, homeserver, user, password, NULL, login_done,
                                         &waiter);
   memset (password, 0, strlen (password));
@@ -208,32 +378,49 @@ handset_cli_login (const char *profile_name, const char *homeserver, const char 
    * session from the keyring. The new device is logged out again. */
   if (!handset_account_get_remembered (account))
     {
-      Waiter out = { loop, FALSE, NULL };
-
       g_printerr ("handset: %s\n",
                   _ ("The login cannot be kept: the keyring is locked or missing. Unlock it (or "
                      "start it), then log in again."));
-      handset_account_logout_async (account, NULL, logout_done, &out);
+      undo_login (account, loop);
+      return 1;
+    }
+  device = g_strdup (handset_matrix_client_get_device_id (handset_account_get_client (account)));
+
+  if (!hand_over (profile, device, &error))
+    {
+      g_printerr ("handset: %s %s\n", error->message,
+                  _ ("The new device is logged out again; log in once more."));
+      /* Only the new device: the instance may still run the old one. */
+      handset_retired_device_forget_async (account, handset_account_get_homeserver (account),
+                                           handset_account_get_user_id (account), device, NULL,
+                                           retired_cb, &waiter);
       g_main_loop_run (loop);
-      if (!out.ok)
+      if (!waiter.ok)
         {
-          g_printerr ("handset: %s\n", out.error->message);
-          g_clear_error (&out.error);
+          g_printerr ("handset: %s\n", waiter.error->message);
+          g_clear_error (&waiter.error);
         }
       return 1;
     }
+
   if (handset_account_get_message (account) != NULL)
     g_printerr ("handset: %s\n", handset_account_get_message (account));
   g_print (_ ("Logged in as %s\n"), handset_account_get_user_id (account));
 
-  /* A running instance of the profile picks the session up. Asked first,
-   * so that this process never takes the name of one that is starting. */
-  if (instance_runs (handset_profile_get_application_id (profile)))
+  /* The replaced session's device, which nothing uses any more, is
+   * logged out rather than left behind. */
+  if (replaces && !g_str_equal (old_device, device))
     {
-      running = g_application_new (handset_profile_get_application_id (profile),
-                                   G_APPLICATION_DEFAULT_FLAGS);
-      if (g_application_register (running, NULL, NULL) && g_application_get_is_remote (running))
-        g_action_group_activate_action (G_ACTION_GROUP (running), "restore-session", NULL);
+      handset_retired_device_forget_async (account, old_homeserver, old_user, old_device, NULL,
+                                           retired_cb, &waiter);
+      g_main_loop_run (loop);
+      if (!waiter.ok)
+        {
+          g_printerr (_ ("handset: the device %s of the login this one replaced may still be "
+                         "logged in: %s\n"),
+                      old_device, waiter.error->message);
+          g_clear_error (&waiter.error);
+        }
     }
 
   return 0;
@@ -253,8 +440,9 @@ json_string (const char *value)
  * Returns: (transfer full): one line of `handset calls`
  */
 char *
-handset_cli_call_json (HandsetCall *call)
+handset_cli_call_json (HandsetSession *session, HandsetCall *call)
 {
+  g_autofree char *name = handset_call_facts_opponent_name (session, call);
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonNode) root = NULL;
   HandsetMedia *media = handset_call_get_media (call);
@@ -283,6 +471,8 @@ handset_cli_call_json (HandsetCall *call)
   json_builder_add_string_value (builder, handset_call_get_party_id (call));
   json_builder_set_member_name (builder, "opponent_user_id");
   json_builder_add_string_value (builder, json_string (opponent));
+  json_builder_set_member_name (builder, "opponent_display_name");
+  json_builder_add_string_value (builder, name);
   json_builder_set_member_name (builder, "opponent_party_id");
   json_builder_add_string_value (builder, json_string (handset_call_get_opponent_party_id (call)));
   json_builder_set_member_name (builder, "answered_by");
@@ -290,8 +480,9 @@ handset_cli_call_json (HandsetCall *call)
   json_builder_set_member_name (builder, "end_reason");
   json_builder_add_string_value (
       builder, handset_call_end_reason_to_string (handset_call_get_end_reason (call)));
+  /* While it rings, what the caller's offer says. */
   json_builder_set_member_name (builder, "video");
-  json_builder_add_boolean_value (builder, handset_call_get_video (call));
+  json_builder_add_boolean_value (builder, handset_call_facts_video (call));
   json_builder_set_member_name (builder, "encrypted");
   json_builder_add_boolean_value (builder, handset_call_get_encrypted (call));
   /* A first call: the one called has not accepted the new chat yet. */
@@ -339,8 +530,10 @@ pick_call (HandsetSession *session, const char *call_id, gboolean ringing)
 /* Someone new's call, before its chat is joined: a line like a call's,
  * with the state "invitation" while it rings. */
 static char *
-invitation_json (HandsetCallInvitation *invitation)
+invitation_json (HandsetSession *session, HandsetCallInvitation *invitation)
 {
+  g_autofree char *name =
+      handset_call_facts_inviter_name (session, handset_call_invitation_get_inviter (invitation));
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonNode) root = NULL;
 
@@ -356,10 +549,18 @@ invitation_json (HandsetCallInvitation *invitation)
                                               handset_call_invitation_get_state (invitation)));
   json_builder_set_member_name (builder, "opponent_user_id");
   json_builder_add_string_value (builder, handset_call_invitation_get_inviter (invitation));
+  json_builder_set_member_name (builder, "opponent_display_name");
+  json_builder_add_string_value (builder, name);
   json_builder_set_member_name (builder, "new_contact");
   json_builder_add_boolean_value (builder, TRUE);
   json_builder_set_member_name (builder, "video");
   json_builder_add_boolean_value (builder, handset_call_invitation_get_video (invitation));
+  /* Nothing of the call is read, nor any device of theirs known, before
+   * the chat is joined. */
+  json_builder_set_member_name (builder, "encrypted");
+  json_builder_add_boolean_value (builder, FALSE);
+  json_builder_set_member_name (builder, "peer_verified");
+  json_builder_add_boolean_value (builder, FALSE);
   json_builder_set_member_name (builder, "error");
   if (handset_call_invitation_get_error (invitation) != NULL)
     json_builder_add_string_value (builder, handset_call_invitation_get_error (invitation));
@@ -519,8 +720,12 @@ handset_cli_commands_text (void)
       "  calls                     every call, one JSON object per line\n"
       "  verify                    verify this device with the recovery key (standard input)\n"
       "  logout\n"
+      "  quit                      hang up every call, then quit\n"
       "  MATRIX_LINK               open a matrix: or https://matrix.to link\n"
       "\n"
+      "Every command but login and links goes to the Handset running for the\n"
+      "profile and is answered at once; `calls` prints lines as described in\n"
+      "calls-row.schema.json (see the manual page).\n"
       "Exit status: 0 done, 1 failed, 2 bad usage, 3 not logged in or not running,\n"
       "4 no such call.\n");
 }
@@ -536,11 +741,7 @@ usage (GApplicationCommandLine *command_line)
 
 static const char *const commands[] = { "login",  "call",   "answer", "reject", "hangup",
                                         "hold",   "resume", "mute",   "unmute", "calls",
-                                        "logout", "verify", NULL };
-
-/* The commands that act on the calls of a running instance. */
-static const char *const live_commands[] = { "answer", "reject", "hangup", "hold",   "resume",
-                                             "mute",   "unmute", "calls",  "verify", NULL };
+                                        "logout", "verify", "quit",   NULL };
 
 gboolean
 handset_cli_is_link (const char *word)
@@ -625,13 +826,15 @@ handset_cli_check (const char *const *command)
 /**
  * handset_cli_needs_instance:
  *
- * Returns: whether @command acts on the calls of a running Handset (and so
- *   fails when none runs, rather than start one)
+ * Returns: whether @command goes to the running Handset of the profile
+ *   (and so fails when none runs, rather than start one): every command
+ *   but login, which runs where it was typed, and links, which start
+ *   Handset when it does not run
  */
 gboolean
 handset_cli_needs_instance (const char *command)
 {
-  return command != NULL && g_strv_contains (live_commands, command);
+  return command != NULL && g_strv_contains (commands, command) && !g_str_equal (command, "login");
 }
 
 /**
@@ -689,13 +892,13 @@ handset_cli_run (HandsetSession *session,
 
       for (guint i = 0; i < calls->len; i++)
         {
-          g_autofree char *line = handset_cli_call_json (g_ptr_array_index (calls, i));
+          g_autofree char *line = handset_cli_call_json (session, g_ptr_array_index (calls, i));
 
           g_application_command_line_print (command_line, "%s\n", line);
         }
       for (guint i = 0; i < invitations->len; i++)
         {
-          g_autofree char *line = invitation_json (g_ptr_array_index (invitations, i));
+          g_autofree char *line = invitation_json (session, g_ptr_array_index (invitations, i));
 
           g_application_command_line_print (command_line, "%s\n", line);
         }

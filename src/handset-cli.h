@@ -32,6 +32,6 @@ int handset_cli_run (HandsetSession *session,
                      const char *const *args,
                      HandsetCliStatusFunc finished,
                      gpointer finished_data);
-char *handset_cli_call_json (HandsetCall *call);
+char *handset_cli_call_json (HandsetSession *session, HandsetCall *call);
 
 G_END_DECLS

@@ -16,6 +16,7 @@
 
 #include <string.h>
 
+#include "handset-call-facts.h"
 #include "handset-dbus-generated.h"
 #include "handset-dbus.h"
 #include "handset-matrix-uri.h"
@@ -94,6 +95,7 @@ sync_properties (CallObject *object)
 {
   HandsetCall *call = object->call;
   HandsetDBusCall *skeleton = object->skeleton;
+  g_autofree char *name = handset_call_facts_opponent_name (object->owner->session, call);
 
   handset_dbus_call_set_call_id (skeleton, or_empty (handset_call_get_call_id (call)));
   handset_dbus_call_set_room_id (skeleton, or_empty (handset_call_get_room_id (call)));
@@ -105,12 +107,13 @@ sync_properties (CallObject *object)
   handset_dbus_call_set_party_id (skeleton, or_empty (handset_call_get_party_id (call)));
   handset_dbus_call_set_opponent_user_id (skeleton,
                                           or_empty (handset_call_get_opponent_user_id (call)));
+  handset_dbus_call_set_opponent_display_name (skeleton, name);
   handset_dbus_call_set_opponent_party_id (skeleton,
                                            or_empty (handset_call_get_opponent_party_id (call)));
   handset_dbus_call_set_answered_by (skeleton, or_empty (handset_call_get_answered_by (call)));
   handset_dbus_call_set_end_reason (
       skeleton, handset_call_end_reason_to_string (handset_call_get_end_reason (call)));
-  handset_dbus_call_set_video (skeleton, handset_call_get_video (call));
+  handset_dbus_call_set_video (skeleton, handset_call_facts_video (call));
   handset_dbus_call_set_encrypted (skeleton, handset_call_get_encrypted (call));
   handset_dbus_call_set_peer_verified (
       skeleton, handset_peer_trust_is_cross_signed (handset_call_get_peer_trust (call)));

@@ -36,7 +36,8 @@ struct _HandsetAccount
   char *homeserver;
   char *message;
   gboolean remembered;
-  gboolean keyring_locked; /* the session is, or would be, in a locked keyring */
+  gboolean keyring_locked;  /* the session is, or would be, in a locked keyring */
+  guint restore_generation; /* only the latest restore may finish one */
 };
 
 G_DEFINE_FINAL_TYPE (HandsetAccount, handset_account, G_TYPE_OBJECT)
@@ -285,6 +286,44 @@ handset_account_get_saved_user_id (HandsetAccount *self)
   return handset_store_get (self->store, KEY_USER_ID);
 }
 
+/**
+ * handset_account_get_saved_session:
+ * @homeserver: (out) (optional): its homeserver
+ * @user_id: (out) (optional): its user
+ * @device_id: (out) (optional): its device
+ *
+ * The session the profile keeps, as its store says now (another process,
+ * `handset login`, may have written it since this one read it).
+ *
+ * Returns: whether there is one
+ */
+gboolean
+handset_account_get_saved_session (HandsetAccount *self,
+                                   char **homeserver,
+                                   char **user_id,
+                                   char **device_id)
+{
+  g_autofree char *h = NULL;
+  g_autofree char *u = NULL;
+  g_autofree char *d = NULL;
+
+  g_return_val_if_fail (HANDSET_IS_ACCOUNT (self), FALSE);
+
+  h = handset_store_get (self->store, KEY_HOMESERVER);
+  u = handset_store_get (self->store, KEY_USER_ID);
+  d = handset_store_get (self->store, KEY_DEVICE_ID);
+  if (h == NULL || u == NULL || d == NULL)
+    return FALSE;
+  if (homeserver != NULL)
+    *homeserver = g_steal_pointer (&h);
+  if (user_id != NULL)
+    *user_id = g_steal_pointer (&u);
+  if (device_id != NULL)
+    *device_id = g_steal_pointer (&d);
+
+  return TRUE;
+}
+
 HandsetAccountState
 handset_account_get_state (HandsetAccount *self)
 {
@@ -396,6 +435,20 @@ handset_account_get_keyring_locked (HandsetAccount *self)
 
 /* ------------------------------------------------------------------ restore */
 
+/* A restore: which one it is, and the device of the session it read. */
+typedef struct
+{
+  guint generation;
+  char *device_id;
+} Restore;
+
+static void
+restore_free (Restore *restore)
+{
+  g_free (restore->device_id);
+  g_free (restore);
+}
+
 static void
 restore_token_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
@@ -403,10 +456,19 @@ restore_token_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   HandsetAccount *self = g_task_get_source_object (task);
   g_autoptr (GError) error = NULL;
   g_autoptr (HandsetMatrixClient) client = NULL;
-  g_autofree char *device_id = NULL;
+  Restore *restore = g_task_get_task_data (task);
   char *token;
 
   token = handset_secret_store_load_token_finish (HANDSET_SECRET_STORE (object), result, &error);
+  /* A later restore (another login handed over) has begun: this one
+   * changes nothing. */
+  if (restore->generation != self->restore_generation)
+    {
+      if (token != NULL)
+        secret_password_free (token);
+      g_task_return_boolean (task, FALSE);
+      return;
+    }
   if (token == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -435,9 +497,10 @@ restore_token_cb (GObject *object, GAsyncResult *result, gpointer user_data)
       return;
     }
 
-  device_id = handset_store_get (self->store, KEY_DEVICE_ID);
+  /* The device whose token this is: the store may name another by now
+   * (`handset login` in another process writes it). */
   client = handset_matrix_client_new (self->homeserver);
-  handset_matrix_client_set_session (client, self->user_id, device_id, token);
+  handset_matrix_client_set_session (client, self->user_id, restore->device_id, token);
   secret_password_free (token);
 
   use_client (self, client);
@@ -465,7 +528,12 @@ handset_account_restore_async (HandsetAccount *self,
   g_autofree char *user_id = handset_store_get (self->store, KEY_USER_ID);
   g_autofree char *device_id = handset_store_get (self->store, KEY_DEVICE_ID);
 
+  Restore *restore = g_new0 (Restore, 1);
+
   g_task_set_source_tag (task, handset_account_restore_async);
+  restore->generation = ++self->restore_generation;
+  restore->device_id = g_strdup (device_id);
+  g_task_set_task_data (task, restore, (GDestroyNotify) restore_free);
 
   if (homeserver == NULL || user_id == NULL || device_id == NULL)
     {
@@ -662,6 +730,8 @@ handset_account_login_password_async (HandsetAccount *self,
   login->user = g_strdup (user);
   login->password = g_strdup (password);
 
+  /* A restore still reading the keyring must not end this login. */
+  self->restore_generation++;
   set_state (self, HANDSET_ACCOUNT_STATE_LOGGING_IN);
   handset_matrix_discover_async (homeserver && *homeserver ? homeserver : user, cancellable,
                                  discover_cb, task);
@@ -696,6 +766,8 @@ handset_account_login_sso_async (HandsetAccount *self,
   login->open_uri = open_uri;
   login->open_uri_data = open_uri_data;
 
+  /* A restore still reading the keyring must not end this login. */
+  self->restore_generation++;
   set_state (self, HANDSET_ACCOUNT_STATE_LOGGING_IN);
   handset_matrix_discover_async (homeserver, cancellable, discover_cb, task);
 }

@@ -32,6 +32,10 @@ G_DECLARE_FINAL_TYPE (HandsetAccount, handset_account, HANDSET, ACCOUNT, GObject
 HandsetAccount *handset_account_new (HandsetProfile *profile, GError **error);
 
 char *handset_account_get_saved_user_id (HandsetAccount *self);
+gboolean handset_account_get_saved_session (HandsetAccount *self,
+                                            char **homeserver,
+                                            char **user_id,
+                                            char **device_id);
 HandsetAccountState handset_account_get_state (HandsetAccount *self);
 HandsetProfile *handset_account_get_profile (HandsetAccount *self);
 HandsetStore *handset_account_get_store (HandsetAccount *self);

@@ -469,6 +469,23 @@ clear_cb (GObject *object, GAsyncResult *result, gpointer user_data)
                          g_object_ref (task), "profile", self->profile, NULL);
 }
 
+static void
+clear_token_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = G_TASK (user_data);
+  g_autoptr (GError) error = NULL;
+
+  secret_password_clear_finish (result, &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, unreachable_error (error));
+      return;
+    }
+  /* Then that device's encryption key. */
+  secret_password_clearv (pickle_key_schema (), g_task_get_task_data (task),
+                          g_task_get_cancellable (task), clear_pickle_keys_cb, g_object_ref (task));
+}
+
 /**
  * handset_secret_store_clear_async:
  *
@@ -489,6 +506,42 @@ handset_secret_store_clear_async (HandsetSecretStore *self,
 
 gboolean
 handset_secret_store_clear_finish (HandsetSecretStore *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * handset_secret_store_clear_token_async:
+ *
+ * Removes the token and the encryption key of one device of this
+ * profile (a session another login replaced), and nothing else.
+ */
+void
+handset_secret_store_clear_token_async (HandsetSecretStore *self,
+                                        const char *homeserver,
+                                        const char *user_id,
+                                        const char *device_id,
+                                        GCancellable *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, handset_secret_store_clear_token_async);
+  g_task_set_task_data (task,
+                        secret_attributes_build (pickle_key_schema (), "profile", self->profile,
+                                                 "homeserver", homeserver, "user", user_id,
+                                                 "device", device_id, NULL),
+                        (GDestroyNotify) g_hash_table_unref);
+  secret_password_clear (token_schema (), cancellable, clear_token_cb, task, "profile",
+                         self->profile, "homeserver", homeserver, "user", user_id, "device",
+                         device_id, NULL);
+}
+
+gboolean
+handset_secret_store_clear_token_finish (HandsetSecretStore *self,
+                                         GAsyncResult *result,
+                                         GError **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
 }

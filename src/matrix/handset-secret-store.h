@@ -71,6 +71,16 @@ void handset_secret_store_clear_async (HandsetSecretStore *self,
                                        gpointer user_data);
 gboolean
 handset_secret_store_clear_finish (HandsetSecretStore *self, GAsyncResult *result, GError **error);
+void handset_secret_store_clear_token_async (HandsetSecretStore *self,
+                                             const char *homeserver,
+                                             const char *user_id,
+                                             const char *device_id,
+                                             GCancellable *cancellable,
+                                             GAsyncReadyCallback callback,
+                                             gpointer user_data);
+gboolean handset_secret_store_clear_token_finish (HandsetSecretStore *self,
+                                                  GAsyncResult *result,
+                                                  GError **error);
 
 void handset_secret_store_save_relay_password_async (HandsetSecretStore *self,
                                                      const char *server,

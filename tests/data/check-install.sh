@@ -20,7 +20,8 @@ for f in \
   share/glib-2.0/schemas/io.github.handset.Handset.gschema.xml \
   share/icons/hicolor/scalable/apps/io.github.handset.Handset.svg \
   share/icons/hicolor/symbolic/apps/io.github.handset.Handset-symbolic.svg \
-  share/man/man1/handset.1
+  share/man/man1/handset.1 \
+  share/doc/handset/calls-row.schema.json
 do
   if [ -e "$root/$f" ]; then echo "installed: $f"; else echo "missing: $f"; status=1; fi
 done

@@ -17,12 +17,14 @@
 #include "handset-secret-storage.h"
 #include "handset-test-cross-signing.h"
 #include "handset-test-homeserver.h"
+#include "handset-test-json-schema.h"
 #include "handset-test-util.h"
 
 #define WAIT_S 30
 
 static const char *handset_path;
 static GSubprocessLauncher *launcher;
+static JsonNode *schema;
 
 static char *
 run (const char *stdin_text, int *exit_status, char **err, ...)
@@ -51,8 +53,31 @@ run (const char *stdin_text, int *exit_status, char **err, ...)
   if (!g_subprocess_get_if_exited (process))
     g_error ("handset %s died: %s", (const char *) args->pdata[args->len - 2], *err);
   *exit_status = g_subprocess_get_exit_status (process);
+  /* Every line of `handset calls` is as the documented schema says. */
+  if (*exit_status == 0 && g_strv_contains ((const char *const *) args->pdata, "calls"))
+    handset_test_assert_calls_rows (schema, out);
 
   return out;
+}
+
+/* Commands are answered at once, also while the instance restores its
+ * session ("Not logged in", 3): waits until it has. */
+static void
+wait_logged_in (const char *profile)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  int status = -1;
+
+  while (status != 0 && g_get_monotonic_time () < deadline)
+    {
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+
+      out = run (NULL, &status, &err, "--profile", profile, "calls", NULL);
+      if (status != 0)
+        g_usleep (100000);
+    }
+  g_assert_cmpint (status, ==, 0);
 }
 
 static gboolean
@@ -144,6 +169,7 @@ test_cli (void)
            g_get_monotonic_time () < deadline)
       g_usleep (50000);
   }
+  wait_logged_in ("clitest");
 
   out = run (NULL, &status, &err, "--profile", "clitest", "calls", NULL);
   g_assert_cmpint (status, ==, 0);
@@ -272,6 +298,7 @@ start_instance (GDBusConnection *bus, const char *profile)
   while (!name_owned (bus, name) && g_get_monotonic_time () < deadline)
     g_usleep (50000);
   g_assert_true (name_owned (bus, name));
+  wait_logged_in (profile);
 
   return process;
 }
@@ -938,6 +965,7 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
   handset_path = g_getenv ("HANDSET_PROGRAM");
   g_assert_nonnull (handset_path);
+  schema = handset_test_json_schema_load ("calls-row.schema.json");
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   g_subprocess_launcher_setenv (launcher, "HANDSET_AUDIO_SRC",
