@@ -2,10 +2,11 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Who we are on Matrix, for one profile: login, the session kept across
- * restarts (its non-secret half in the profile's database, the access token
- * in the Secret Service), "needs login again" when the server forgets the
- * token, and logout.
+ * Who we are on Matrix, for one profile: the session kept across restarts
+ * (its non-secret half in the profile's database, the access token in the
+ * Secret Service) and restored, "needs login again" when the server
+ * forgets the token, the keyring unlocked on request. Logging in and out
+ * is handset-account-login.c's.
  */
 
 #define G_LOG_DOMAIN "Handset-Matrix"
@@ -15,30 +16,8 @@
 #include <glib/gi18n.h>
 #include <libsecret/secret.h>
 
-#include "handset-account.h"
+#include "handset-account-private.h"
 #include "handset-crypto-store.h"
-
-#define KEY_HOMESERVER "session.homeserver"
-#define KEY_USER_ID    "session.user_id"
-#define KEY_DEVICE_ID  "session.device_id"
-
-struct _HandsetAccount
-{
-  GObject parent_instance;
-
-  HandsetProfile *profile;
-  HandsetStore *store;
-  HandsetSecretStore *secrets;
-  HandsetMatrixClient *client;
-  HandsetSync *sync;
-  HandsetAccountState state;
-  char *user_id;
-  char *homeserver;
-  char *message;
-  gboolean remembered;
-  gboolean keyring_locked;  /* the session is, or would be, in a locked keyring */
-  guint restore_generation; /* only the latest restore may finish one */
-};
 
 G_DEFINE_FINAL_TYPE (HandsetAccount, handset_account, G_TYPE_OBJECT)
 
@@ -63,8 +42,8 @@ enum
 
 static GParamSpec *props[N_PROPS];
 
-static void
-set_state (HandsetAccount *self, HandsetAccountState state)
+void
+handset_account_set_state (HandsetAccount *self, HandsetAccountState state)
 {
   if (self->state == state)
     return;
@@ -74,8 +53,8 @@ set_state (HandsetAccount *self, HandsetAccountState state)
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE]);
 }
 
-static void
-set_message (HandsetAccount *self, const char *message)
+void
+handset_account_set_message (HandsetAccount *self, const char *message)
 {
   if (g_strcmp0 (self->message, message) == 0)
     return;
@@ -85,8 +64,8 @@ set_message (HandsetAccount *self, const char *message)
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_MESSAGE]);
 }
 
-static void
-set_remembered (HandsetAccount *self, gboolean remembered)
+void
+handset_account_set_remembered (HandsetAccount *self, gboolean remembered)
 {
   if (self->remembered == remembered)
     return;
@@ -95,8 +74,8 @@ set_remembered (HandsetAccount *self, gboolean remembered)
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_REMEMBERED]);
 }
 
-static void
-set_keyring_locked (HandsetAccount *self, gboolean locked)
+void
+handset_account_set_keyring_locked (HandsetAccount *self, gboolean locked)
 {
   if (self->keyring_locked == locked)
     return;
@@ -105,8 +84,8 @@ set_keyring_locked (HandsetAccount *self, gboolean locked)
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_KEYRING_LOCKED]);
 }
 
-static void
-set_identity (HandsetAccount *self, const char *homeserver, const char *user_id)
+void
+handset_account_set_identity (HandsetAccount *self, const char *homeserver, const char *user_id)
 {
   if (g_strcmp0 (self->homeserver, homeserver) != 0)
     {
@@ -129,13 +108,13 @@ client_needs_login_cb (HandsetMatrixClient *client, GParamSpec *pspec, HandsetAc
 
   if (self->sync != NULL)
     handset_sync_stop (self->sync);
-  set_message (self, _ ("The homeserver ended this session. Log in again."));
-  set_state (self, HANDSET_ACCOUNT_STATE_NEEDS_LOGIN);
+  handset_account_set_message (self, _ ("The homeserver ended this session. Log in again."));
+  handset_account_set_state (self, HANDSET_ACCOUNT_STATE_NEEDS_LOGIN);
 }
 
 /* Replaces the client (and the sync loop on it) with one for a session. */
-static void
-use_client (HandsetAccount *self, HandsetMatrixClient *client)
+void
+handset_account_use_client (HandsetAccount *self, HandsetMatrixClient *client)
 {
   if (self->sync != NULL)
     handset_sync_stop (self->sync);
@@ -185,7 +164,7 @@ handset_account_dispose (GObject *object)
 {
   HandsetAccount *self = HANDSET_ACCOUNT (object);
 
-  use_client (self, NULL);
+  handset_account_use_client (self, NULL);
   g_clear_object (&self->secrets);
   g_clear_object (&self->store);
   g_clear_object (&self->profile);
@@ -473,7 +452,7 @@ restore_token_cb (GObject *object, GAsyncResult *result, gpointer user_data)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
-          set_state (self, HANDSET_ACCOUNT_STATE_LOGGED_OUT);
+          handset_account_set_state (self, HANDSET_ACCOUNT_STATE_LOGGED_OUT);
           g_task_return_error (task, g_steal_pointer (&error));
           return;
         }
@@ -487,12 +466,12 @@ restore_token_cb (GObject *object, GAsyncResult *result, gpointer user_data)
                  "again."),
               self->user_id);
 
-          set_keyring_locked (self, TRUE);
-          set_message (self, message);
+          handset_account_set_keyring_locked (self, TRUE);
+          handset_account_set_message (self, message);
         }
       else
-        set_message (self, error->message);
-      set_state (self, HANDSET_ACCOUNT_STATE_NEEDS_LOGIN);
+        handset_account_set_message (self, error->message);
+      handset_account_set_state (self, HANDSET_ACCOUNT_STATE_NEEDS_LOGIN);
       g_task_return_boolean (task, FALSE);
       return;
     }
@@ -503,11 +482,11 @@ restore_token_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   handset_matrix_client_set_session (client, self->user_id, restore->device_id, token);
   secret_password_free (token);
 
-  use_client (self, client);
-  set_remembered (self, TRUE);
-  set_keyring_locked (self, FALSE);
-  set_message (self, NULL);
-  set_state (self, HANDSET_ACCOUNT_STATE_LOGGED_IN);
+  handset_account_use_client (self, client);
+  handset_account_set_remembered (self, TRUE);
+  handset_account_set_keyring_locked (self, FALSE);
+  handset_account_set_message (self, NULL);
+  handset_account_set_state (self, HANDSET_ACCOUNT_STATE_LOGGED_IN);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -537,14 +516,14 @@ handset_account_restore_async (HandsetAccount *self,
 
   if (homeserver == NULL || user_id == NULL || device_id == NULL)
     {
-      set_state (self, HANDSET_ACCOUNT_STATE_LOGGED_OUT);
+      handset_account_set_state (self, HANDSET_ACCOUNT_STATE_LOGGED_OUT);
       g_task_return_boolean (task, FALSE);
       g_object_unref (task);
       return;
     }
 
-  set_identity (self, homeserver, user_id);
-  set_state (self, HANDSET_ACCOUNT_STATE_RESTORING);
+  handset_account_set_identity (self, homeserver, user_id);
+  handset_account_set_state (self, HANDSET_ACCOUNT_STATE_RESTORING);
   handset_secret_store_load_token_async (self->secrets, homeserver, user_id, device_id, cancellable,
                                          restore_token_cb, task);
 }
@@ -560,224 +539,6 @@ handset_account_restore_finish (HandsetAccount *self, GAsyncResult *result, GErr
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/* ------------------------------------------------------------------ login */
-
-typedef struct
-{
-  char *user;
-  char *password;
-  HandsetOpenUriFunc open_uri;
-  gpointer open_uri_data;
-  HandsetMatrixClient *client;
-} Login;
-
-static void
-login_free (Login *login)
-{
-  g_free (login->user);
-  if (login->password != NULL)
-    {
-      memset (login->password, 0, strlen (login->password));
-      g_free (login->password);
-    }
-  g_clear_object (&login->client);
-  g_free (login);
-}
-
-static void
-login_failed (GTask *task, GError *error)
-{
-  HandsetAccount *self = g_task_get_source_object (task);
-
-  set_state (self, self->user_id && self->client == NULL ? HANDSET_ACCOUNT_STATE_NEEDS_LOGIN
-                                                         : HANDSET_ACCOUNT_STATE_LOGGED_OUT);
-  g_task_return_error (task, error);
-}
-
-static void
-save_token_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GTask) task = G_TASK (user_data);
-  HandsetAccount *self = g_task_get_source_object (task);
-  g_autoptr (GError) error = NULL;
-
-  if (!handset_secret_store_save_token_finish (HANDSET_SECRET_STORE (object), result, &error))
-    {
-      /* Logged in all the same, for this run. */
-      g_autofree char *message = g_strdup_printf (
-          _ ("You are logged in, but Handset cannot remember it after it quits. %s"),
-          error->message);
-
-      g_message ("%s", message);
-      set_remembered (self, FALSE);
-      set_keyring_locked (self, g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED));
-      set_message (self, message);
-    }
-  else
-    {
-      set_remembered (self, TRUE);
-      set_keyring_locked (self, FALSE);
-      set_message (self, NULL);
-    }
-
-  set_state (self, HANDSET_ACCOUNT_STATE_LOGGED_IN);
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-logged_in (GTask *task)
-{
-  HandsetAccount *self = g_task_get_source_object (task);
-  Login *login = g_task_get_task_data (task);
-  HandsetMatrixClient *client = login->client;
-  g_autoptr (GError) error = NULL;
-  const char *homeserver = handset_matrix_client_get_homeserver (client);
-  const char *user_id = handset_matrix_client_get_user_id (client);
-  const char *device_id = handset_matrix_client_get_device_id (client);
-
-  /* A new session starts from a new sync position. */
-  handset_store_delete_prefix (self->store, "sync.since:", NULL);
-  if (!handset_store_set (self->store, KEY_HOMESERVER, homeserver, &error) ||
-      !handset_store_set (self->store, KEY_USER_ID, user_id, &error) ||
-      !handset_store_set (self->store, KEY_DEVICE_ID, device_id, &error))
-    g_warning ("The session could not be written down: %s", error->message);
-
-  set_identity (self, homeserver, user_id);
-  use_client (self, client);
-
-  handset_secret_store_save_token_async (self->secrets, homeserver, user_id, device_id,
-                                         handset_matrix_client_get_access_token (client), NULL,
-                                         save_token_cb, g_object_ref (task));
-}
-
-static void
-login_password_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GTask) task = G_TASK (user_data);
-  GError *error = NULL;
-
-  if (!handset_matrix_client_login_password_finish (HANDSET_MATRIX_CLIENT (object), result, &error))
-    login_failed (task, error);
-  else
-    logged_in (task);
-}
-
-static void
-login_sso_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GTask) task = G_TASK (user_data);
-  GError *error = NULL;
-
-  if (!handset_matrix_client_login_sso_finish (HANDSET_MATRIX_CLIENT (object), result, &error))
-    login_failed (task, error);
-  else
-    logged_in (task);
-}
-
-static char *
-device_display_name (void)
-{
-  return g_strdup_printf (_ ("Handset on %s"), g_get_host_name ());
-}
-
-static void
-discover_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GTask) task = G_TASK (user_data);
-  Login *login = g_task_get_task_data (task);
-  g_autofree char *device_name = device_display_name ();
-  GError *error = NULL;
-  g_autofree char *homeserver = NULL;
-
-  homeserver = handset_matrix_discover_finish (result, &error);
-  if (homeserver == NULL)
-    {
-      login_failed (task, error);
-      return;
-    }
-
-  login->client = handset_matrix_client_new (homeserver);
-  if (login->password != NULL)
-    handset_matrix_client_login_password_async (login->client, login->user, login->password,
-                                                device_name, g_task_get_cancellable (task),
-                                                login_password_cb, g_object_ref (task));
-  else
-    handset_matrix_client_login_sso_async (login->client, device_name, login->open_uri,
-                                           login->open_uri_data, g_task_get_cancellable (task),
-                                           login_sso_cb, g_object_ref (task));
-}
-
-/**
- * handset_account_login_password_async:
- * @homeserver: (nullable): the homeserver's address or server name; %NULL
- *   finds it from @user
- * @user: a Matrix ID, or with @homeserver just the user name
- */
-void
-handset_account_login_password_async (HandsetAccount *self,
-                                      const char *homeserver,
-                                      const char *user,
-                                      const char *password,
-                                      GCancellable *cancellable,
-                                      GAsyncReadyCallback callback,
-                                      gpointer user_data)
-{
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-  Login *login = g_new0 (Login, 1);
-
-  g_task_set_source_tag (task, handset_account_login_password_async);
-  g_task_set_task_data (task, login, (GDestroyNotify) login_free);
-  login->user = g_strdup (user);
-  login->password = g_strdup (password);
-
-  /* A restore still reading the keyring must not end this login. */
-  self->restore_generation++;
-  set_state (self, HANDSET_ACCOUNT_STATE_LOGGING_IN);
-  handset_matrix_discover_async (homeserver && *homeserver ? homeserver : user, cancellable,
-                                 discover_cb, task);
-}
-
-gboolean
-handset_account_login_password_finish (HandsetAccount *self, GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-/**
- * handset_account_login_sso_async:
- * @homeserver: the homeserver's address, a server name or a Matrix ID
- * @open_uri: (nullable): opens the login page; %NULL for the desktop's
- *   browser
- */
-void
-handset_account_login_sso_async (HandsetAccount *self,
-                                 const char *homeserver,
-                                 HandsetOpenUriFunc open_uri,
-                                 gpointer open_uri_data,
-                                 GCancellable *cancellable,
-                                 GAsyncReadyCallback callback,
-                                 gpointer user_data)
-{
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-  Login *login = g_new0 (Login, 1);
-
-  g_task_set_source_tag (task, handset_account_login_sso_async);
-  g_task_set_task_data (task, login, (GDestroyNotify) login_free);
-  login->open_uri = open_uri;
-  login->open_uri_data = open_uri_data;
-
-  /* A restore still reading the keyring must not end this login. */
-  self->restore_generation++;
-  set_state (self, HANDSET_ACCOUNT_STATE_LOGGING_IN);
-  handset_matrix_discover_async (homeserver, cancellable, discover_cb, task);
-}
-
-gboolean
-handset_account_login_sso_finish (HandsetAccount *self, GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
 /**
  * handset_account_get_secret_store:
  *
@@ -787,129 +548,6 @@ HandsetSecretStore *
 handset_account_get_secret_store (HandsetAccount *self)
 {
   return self->secrets;
-}
-
-/**
- * handset_account_require_login:
- * @message: why, for the person
- *
- * The session cannot go on (its encryption keys are lost): it is dropped
- * here, and the next login makes a new device. Nothing is deleted from
- * the database.
- */
-void
-handset_account_require_login (HandsetAccount *self, const char *message)
-{
-  g_message ("A new login is needed: %s", message);
-  handset_store_delete_prefix (self->store, "session.device_id", NULL);
-  handset_store_delete_prefix (self->store, "sync.since:", NULL);
-  use_client (self, NULL);
-  set_remembered (self, FALSE);
-  set_message (self, message);
-  set_state (self, HANDSET_ACCOUNT_STATE_NEEDS_LOGIN);
-}
-
-/* ------------------------------------------------------------------ logout */
-
-/* This device's encryption keys go with its session. Its IDs are read
- * from the database: the client may have forgotten them by now. */
-static void
-forget_encryption (HandsetAccount *self)
-{
-  g_autoptr (HandsetCryptoStore) store = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *user_id = handset_store_get (self->store, KEY_USER_ID);
-  g_autofree char *device_id = handset_store_get (self->store, KEY_DEVICE_ID);
-
-  if (user_id == NULL || device_id == NULL)
-    return;
-  store = handset_crypto_store_new (handset_store_get_db (self->store), user_id, device_id);
-  if (!handset_crypto_store_open (store, &error) || !handset_crypto_store_clear (store, &error))
-    g_warning ("The encryption keys could not be deleted: %s", error->message);
-}
-
-static void
-forget_session (HandsetAccount *self)
-{
-  forget_encryption (self);
-  handset_store_delete_prefix (self->store, "session.", NULL);
-  handset_store_delete_prefix (self->store, "sync.since:", NULL);
-  use_client (self, NULL);
-  set_identity (self, NULL, NULL);
-  set_remembered (self, FALSE);
-  set_state (self, HANDSET_ACCOUNT_STATE_LOGGED_OUT);
-}
-
-static void
-clear_secret_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GTask) task = G_TASK (user_data);
-  g_autoptr (GError) error = NULL;
-
-  if (!handset_secret_store_clear_finish (HANDSET_SECRET_STORE (object), result, &error))
-    g_warning ("The login could not be removed from the keyring: %s", error->message);
-
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-server_logout_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GTask) task = G_TASK (user_data);
-  HandsetAccount *self = g_task_get_source_object (task);
-  g_autoptr (GError) error = NULL;
-
-  /* Logged out here whatever the server says: the token is forgotten. */
-  if (!handset_matrix_client_logout_finish (HANDSET_MATRIX_CLIENT (object), result, &error))
-    {
-      g_autofree char *message = g_strdup_printf (
-          _ ("You are logged out here, but the homeserver could not be told: %s"), error->message);
-
-      g_message ("%s", message);
-      set_message (self, message);
-    }
-  else
-    {
-      set_message (self, NULL);
-    }
-
-  forget_session (self);
-  handset_secret_store_clear_async (self->secrets, NULL, clear_secret_cb, g_object_ref (task));
-}
-
-/**
- * handset_account_logout_async:
- *
- * Ends the session at the homeserver and forgets it here: the token leaves
- * the keyring, the session and the sync position leave the database.
- */
-void
-handset_account_logout_async (HandsetAccount *self,
-                              GCancellable *cancellable,
-                              GAsyncReadyCallback callback,
-                              gpointer user_data)
-{
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, handset_account_logout_async);
-
-  if (self->client != NULL && handset_matrix_client_has_access_token (self->client))
-    {
-      if (self->sync != NULL)
-        handset_sync_stop (self->sync);
-      handset_matrix_client_set_network_retry_limit (self->client, 1);
-      handset_matrix_client_logout_async (self->client, cancellable, server_logout_cb, task);
-      return;
-    }
-
-  forget_session (self);
-  handset_secret_store_clear_async (self->secrets, NULL, clear_secret_cb, task);
-}
-
-gboolean
-handset_account_logout_finish (HandsetAccount *self, GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* ------------------------------------------------------------------ the keyring */
@@ -941,9 +579,9 @@ unlock_saved_cb (GObject *object, GAsyncResult *result, gpointer user_data)
       g_task_return_error (task, error);
       return;
     }
-  set_remembered (self, TRUE);
-  set_keyring_locked (self, FALSE);
-  set_message (self, NULL);
+  handset_account_set_remembered (self, TRUE);
+  handset_account_set_keyring_locked (self, FALSE);
+  handset_account_set_message (self, NULL);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -972,7 +610,7 @@ unlocked_cb (GObject *object, GAsyncResult *result, gpointer user_data)
                                            cancellable, unlock_saved_cb, g_steal_pointer (&task));
   else
     {
-      set_keyring_locked (self, FALSE);
+      handset_account_set_keyring_locked (self, FALSE);
       g_task_return_boolean (task, TRUE);
     }
 }
