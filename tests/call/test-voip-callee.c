@@ -519,9 +519,14 @@ test_candidates_wait_for_the_answer (VoipFixture *f, gconstpointer data)
   g_assert_true (handset_test_wait_until (candidates_arrived, &slow, 10));
   g_assert_cmpuint (slow.candidates, ==, 1);
 
+  /* The client's connections closed before the server's, and each side
+   * given the loop to let them go. */
   handset_call_manager_set_client (f->bob->manager, NULL);
+  g_clear_object (&client);
+  handset_test_run_for (100);
   soup_server_disconnect (slow.server);
   g_object_unref (slow.server);
+  handset_test_run_for (100);
 }
 
 static void
