@@ -5,10 +5,11 @@
  * The rooms we are in, kept from sync batches: their state, and the
  * `m.direct` account data that says which are direct chats. Emits
  * ::changed once per batch that changed anything, saying whether the set
- * of rooms or `m.direct` changed, or else which rooms' state did. handset-sync saves what
- * changed (handset_rooms_save()) with each sync position and restores it
- * at start (handset_rooms_load()); members are loaded lazily, and the
- * whole list of a room fetched once when encryption needs it.
+ * of rooms or `m.direct` changed, or else which rooms' state did.
+ * handset-sync saves what changed (handset_rooms_save()) with each sync
+ * position and restores it at start (handset_rooms_load()); members are
+ * loaded lazily, and the whole list of a room fetched once when
+ * encryption needs it.
  */
 
 #define G_LOG_DOMAIN "Handset-Matrix"
