@@ -5,11 +5,13 @@
  * The people we have direct chats with, as a GListModel of HandsetContact:
  * every user that `m.direct` names with a room we share, and the other
  * member of every joined room of exactly two. Worked out again when the
- * rooms change; a contact object stays the same object, at the same
- * position, for as long as its person stays in the list, and newcomers
- * come last. The model says what changed and no more: the positions that
- * left, each contact whose name changed (so a sorted view can move that
- * one), and the newcomers. Sorting is for whoever shows the list.
+ * rooms or `m.direct` change; when a batch changed only some rooms' state,
+ * each of those rooms is looked at alone: while the people it could give
+ * as contacts stay the same, only the contacts using it are updated (a
+ * rename costs one contact, not a walk over every room). A contact object stays the same object, at
+ * the same position, for as long as its person stays in the list, and newcomers come last. The
+ * model says what changed and no more: the positions that left, each contact whose name changed (so
+ * a sorted view can move that one), and the newcomers. Sorting is for whoever shows the list.
  */
 
 #define G_LOG_DOMAIN "Handset-Matrix"
@@ -29,6 +31,10 @@ struct _HandsetContactList
   GHashTable *by_user;       /* user ID → HandsetContact */
   GHashTable *creating;      /* user IDs whose direct chat is being made */
   GHashTable *profile_names; /* user ID → display name, of people called before any sync */
+
+  /* As of the last rebuild() */
+  GHashTable *direct_by_room; /* room ID → GPtrArray of the user IDs m.direct names it for */
+  GHashTable *offers;         /* room ID of every joined room → its offer (see room_offer()) */
 };
 
 static void handset_contact_list_model_init (GListModelInterface *iface);
@@ -116,6 +122,24 @@ compare_user_ids (gconstpointer a, gconstpointer b)
 {
   return strcmp (handset_contact_get_user_id (*(HandsetContact *const *) a),
                  handset_contact_get_user_id (*(HandsetContact *const *) b));
+}
+
+/* A new name: that position alone, for a sorted view to move it. It
+ * leaves and comes back as two changes: as one, a sorted view would say
+ * that everything between its old and new place changed, and a list view
+ * would follow it there. Empties @renamed. */
+static void
+announce_renamed (HandsetContactList *self, GHashTable *renamed)
+{
+  for (guint i = 0; g_hash_table_size (renamed) > 0 && i < self->items->len; i++)
+    if (g_hash_table_remove (renamed, g_ptr_array_index (self->items, i)))
+      {
+        HandsetContact *contact = g_ptr_array_steal_index (self->items, i);
+
+        g_list_model_items_changed (G_LIST_MODEL (self), i, 1, 0);
+        g_ptr_array_insert (self->items, (int) i, contact);
+        g_list_model_items_changed (G_LIST_MODEL (self), i, 0, 1);
+      }
 }
 
 /* The list becomes @found (user ID → Candidate, emptied on the way). */
@@ -208,19 +232,7 @@ apply_found (HandsetContactList *self, GHashTable *found)
       end = start;
     }
 
-  /* A new name: that position alone, for a sorted view to move it. It
-   * leaves and comes back as two changes: as one, a sorted view would
-   * say that everything between its old and new place changed, and a
-   * list view would follow it there. */
-  for (guint i = 0; g_hash_table_size (renamed) > 0 && i < self->items->len; i++)
-    if (g_hash_table_remove (renamed, g_ptr_array_index (self->items, i)))
-      {
-        HandsetContact *contact = g_ptr_array_steal_index (self->items, i);
-
-        g_list_model_items_changed (G_LIST_MODEL (self), i, 1, 0);
-        g_ptr_array_insert (self->items, (int) i, contact);
-        g_list_model_items_changed (G_LIST_MODEL (self), i, 0, 1);
-      }
+  announce_renamed (self, renamed);
 
   if (added->len > 0)
     {
@@ -238,6 +250,33 @@ apply_found (HandsetContactList *self, GHashTable *found)
     }
 }
 
+/* What @room alone could give as contacts: a line "d@user" for each
+ * person m.direct names it for who is present in it, then "p@user" for
+ * the other member when it is a room of two we are in. rebuild() picks
+ * among these; while a room's offer stays the same, so do its picks. */
+static char *
+room_offer (HandsetContactList *self, HandsetRoom *room)
+{
+  const char *own = handset_rooms_get_own_user_id (self->rooms);
+  GPtrArray *direct_users = g_hash_table_lookup (self->direct_by_room, handset_room_get_id (room));
+  GString *offer = g_string_new (NULL);
+
+  for (guint i = 0; direct_users != NULL && i < direct_users->len; i++)
+    if (is_present (room, g_ptr_array_index (direct_users, i)))
+      g_string_append_printf (offer, "d%s\n", (char *) g_ptr_array_index (direct_users, i));
+
+  if (handset_room_get_n_members (room) == 2 && is_present (room, own))
+    {
+      g_autoptr (GPtrArray) members = handset_room_get_members (room);
+
+      for (guint j = 0; j < members->len; j++)
+        if (!g_str_equal (g_ptr_array_index (members, j), own))
+          g_string_append_printf (offer, "p%s\n", (char *) g_ptr_array_index (members, j));
+    }
+
+  return g_string_free (offer, FALSE);
+}
+
 static void
 rebuild (HandsetContactList *self)
 {
@@ -245,6 +284,9 @@ rebuild (HandsetContactList *self)
   g_autoptr (GHashTable) found = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   g_autoptr (GPtrArray) joined = handset_rooms_get_joined (self->rooms);
   JsonObject *direct = handset_rooms_get_direct (self->rooms);
+
+  g_hash_table_remove_all (self->direct_by_room);
+  g_hash_table_remove_all (self->offers);
 
   /* m.direct first: it names the room the person chose for direct chat. */
   if (direct != NULL)
@@ -270,6 +312,19 @@ rebuild (HandsetContactList *self)
                   break;
                 }
             }
+          /* Each room's side of m.direct, for room_offer(). */
+          for (guint i = 0; i < room_ids->len; i++)
+            {
+              const char *room_id = g_ptr_array_index (room_ids, i);
+              GPtrArray *named = g_hash_table_lookup (self->direct_by_room, room_id);
+
+              if (named == NULL)
+                {
+                  named = g_ptr_array_new_with_free_func (g_free);
+                  g_hash_table_insert (self->direct_by_room, g_strdup (room_id), named);
+                }
+              g_ptr_array_add (named, g_strdup (user_id));
+            }
         }
     }
 
@@ -279,6 +334,8 @@ rebuild (HandsetContactList *self)
       HandsetRoom *room = g_ptr_array_index (joined, i);
       g_autoptr (GPtrArray) members = NULL;
 
+      g_hash_table_insert (self->offers, g_strdup (handset_room_get_id (room)),
+                           room_offer (self, room));
       if (handset_room_get_n_members (room) != 2 || !is_present (room, own))
         continue;
       members = handset_room_get_members (room);
@@ -294,10 +351,71 @@ rebuild (HandsetContactList *self)
   apply_found (self, found);
 }
 
-static void
-rooms_changed_cb (HandsetRooms *rooms, HandsetContactList *self)
+/* Only the state of @room_ids changed, not which rooms there are nor
+ * m.direct. Returns FALSE, having changed nothing, when that changed who
+ * the rooms could give as contacts: then only rebuild() can tell. */
+static gboolean
+update_rooms (HandsetContactList *self, GHashTable *room_ids)
 {
-  rebuild (self);
+  g_autoptr (GHashTable) renamed = g_hash_table_new (NULL, NULL);
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, room_ids);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      HandsetRoom *room = handset_rooms_lookup (self->rooms, key);
+      const char *before = g_hash_table_lookup (self->offers, key);
+      g_autofree char *offer = NULL;
+
+      if (room == NULL || before == NULL)
+        return FALSE;
+      offer = room_offer (self, room);
+      if (!g_str_equal (offer, before))
+        return FALSE;
+    }
+
+  /* The same people, from the same rooms: the contacts that use these
+   * rooms take their names and pictures again. */
+  g_hash_table_iter_init (&iter, room_ids);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      HandsetRoom *room = handset_rooms_lookup (self->rooms, key);
+      g_auto (GStrv) lines = g_strsplit (g_hash_table_lookup (self->offers, key), "\n", -1);
+
+      for (guint i = 0; lines[i] != NULL; i++)
+        {
+          const char *user_id = lines[i][0] != '\0' ? lines[i] + 1 : NULL;
+          HandsetContact *contact = user_id ? g_hash_table_lookup (self->by_user, user_id) : NULL;
+          g_autofree char *name = NULL;
+          Candidate candidate = { room, user_id };
+
+          if (contact == NULL ||
+              g_strcmp0 (handset_contact_get_room_id (contact), handset_room_get_id (room)) != 0)
+            continue;
+          name = g_strdup (handset_contact_get_display_name (contact));
+          update_contact (contact, &candidate);
+          if (g_strcmp0 (name, handset_contact_get_display_name (contact)) != 0)
+            g_hash_table_add (renamed, contact);
+        }
+    }
+
+  if (g_hash_table_size (renamed) > MAX_CHANGES)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, self->items->len, self->items->len);
+  else
+    announce_renamed (self, renamed);
+
+  return TRUE;
+}
+
+static void
+rooms_changed_cb (HandsetRooms *rooms,
+                  gboolean structural,
+                  GHashTable *room_ids,
+                  HandsetContactList *self)
+{
+  if (structural || room_ids == NULL || !update_rooms (self, room_ids))
+    rebuild (self);
 }
 
 static void
@@ -321,6 +439,8 @@ handset_contact_list_finalize (GObject *object)
   g_hash_table_unref (self->by_user);
   g_hash_table_unref (self->creating);
   g_hash_table_unref (self->profile_names);
+  g_hash_table_unref (self->direct_by_room);
+  g_hash_table_unref (self->offers);
 
   G_OBJECT_CLASS (handset_contact_list_parent_class)->finalize (object);
 }
@@ -341,6 +461,9 @@ handset_contact_list_init (HandsetContactList *self)
   self->by_user = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
   self->creating = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->profile_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->direct_by_room =
+      g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
+  self->offers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 HandsetContactList *

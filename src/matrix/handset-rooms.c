@@ -4,10 +4,12 @@
  *
  * The rooms we are in, kept from sync batches: their state, and the
  * `m.direct` account data that says which are direct chats. Emits
- * ::changed once per batch that changed anything. handset-sync saves what
- * changed (handset_rooms_save()) with each sync position and restores it
- * at start (handset_rooms_load()); members are loaded lazily, and the
- * whole list of a room fetched once when encryption needs it.
+ * ::changed once per batch that changed anything, saying whether the set
+ * of rooms or `m.direct` changed, or else which rooms' state did.
+ * handset-sync saves what changed (handset_rooms_save()) with each sync
+ * position and restores it at start (handset_rooms_load()); members are
+ * loaded lazily, and the whole list of a room fetched once when
+ * encryption needs it.
  */
 
 #define G_LOG_DOMAIN "Handset-Matrix"
@@ -67,11 +69,16 @@ handset_rooms_class_init (HandsetRoomsClass *klass)
 
   /**
    * HandsetRooms::changed:
+   * @structural: rooms were joined or left, or `m.direct` changed (or
+   *   everything was restored): anything may have changed
+   * @rooms: (nullable) (element-type utf8 utf8): when not @structural, the
+   *   IDs of the joined rooms whose state changed, as a set
    *
    * A batch changed a room, the list of rooms, or the direct chats.
    */
-  signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                          0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_CHANGED] =
+      g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                    G_TYPE_NONE, 2, G_TYPE_BOOLEAN, G_TYPE_HASH_TABLE | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
 static void
@@ -121,7 +128,8 @@ void
 handset_rooms_handle_batch (HandsetRooms *self, HandsetSyncBatch *batch)
 {
   GPtrArray *account_data = handset_sync_batch_get_account_data (batch);
-  gboolean changed = FALSE;
+  g_autoptr (GHashTable) changed_rooms = g_hash_table_new (g_str_hash, g_str_equal);
+  gboolean structural = FALSE;
 
   g_return_if_fail (HANDSET_IS_ROOMS (self));
 
@@ -135,7 +143,7 @@ handset_rooms_handle_batch (HandsetRooms *self, HandsetSyncBatch *batch)
           g_clear_pointer (&self->direct, json_object_unref);
           self->direct = json_object_ref (content);
           self->direct_changed = TRUE;
-          changed = TRUE;
+          structural = TRUE;
         }
     }
 
@@ -143,13 +151,14 @@ handset_rooms_handle_batch (HandsetRooms *self, HandsetSyncBatch *batch)
     {
       const HandsetSyncRoom *sync_room = handset_sync_batch_get_room (batch, i);
       HandsetRoom *room;
+      gboolean changed = FALSE;
 
       if (sync_room->membership == HANDSET_MEMBERSHIP_LEAVE)
         {
           if (g_hash_table_remove (self->joined, sync_room->room_id))
             {
               g_hash_table_add (self->left, g_strdup (sync_room->room_id));
-              changed = TRUE;
+              structural = TRUE;
             }
           continue;
         }
@@ -162,7 +171,7 @@ handset_rooms_handle_batch (HandsetRooms *self, HandsetSyncBatch *batch)
           room = handset_room_new (sync_room->room_id);
           g_hash_table_insert (self->joined, g_strdup (sync_room->room_id), room);
           g_hash_table_remove (self->left, sync_room->room_id);
-          changed = TRUE;
+          structural = TRUE;
         }
       /* A gap may hide members who came or went: the list is no longer
        * whole, and is fetched again when encryption needs it. */
@@ -172,10 +181,14 @@ handset_rooms_handle_batch (HandsetRooms *self, HandsetSyncBatch *batch)
       changed |= apply_events (room, sync_room->timeline);
       changed |=
           handset_room_apply_summary (room, sync_room->joined_count, sync_room->invited_count);
+      if (changed)
+        g_hash_table_add (changed_rooms, (gpointer) handset_room_get_id (room));
     }
 
-  if (changed)
-    g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+  if (structural)
+    g_signal_emit (self, signals[SIGNAL_CHANGED], 0, TRUE, NULL);
+  else if (g_hash_table_size (changed_rooms) > 0)
+    g_signal_emit (self, signals[SIGNAL_CHANGED], 0, FALSE, changed_rooms);
 }
 
 /**
@@ -284,7 +297,7 @@ handset_rooms_load (HandsetRooms *self, HandsetStore *store, const char *account
            (g_get_monotonic_time () - start) / 1000);
 
   if (g_hash_table_size (self->joined) > 0 || self->direct != NULL)
-    g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+    g_signal_emit (self, signals[SIGNAL_CHANGED], 0, TRUE, NULL);
 
   return TRUE;
 }
@@ -405,7 +418,12 @@ members_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 
       if (handset_room_set_members (room, json_node_get_array (chunk)) ||
           before != handset_room_get_n_members (room))
-        g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+        {
+          g_autoptr (GHashTable) changed = g_hash_table_new (g_str_hash, g_str_equal);
+
+          g_hash_table_add (changed, load->room_id);
+          g_signal_emit (self, signals[SIGNAL_CHANGED], 0, FALSE, changed);
+        }
       g_debug ("Members of %s loaded: %u", load->room_id, handset_room_get_n_members (room));
     }
 
