@@ -18,7 +18,10 @@
 #include "handset-call-facts.h"
 #include "handset-call-invitation.h"
 #include "handset-dbus-invitations.h"
-#include "handset-dbus.h"
+
+/* HANDSET_DBUS_ERROR_FAILED of handset-dbus.h, which includes this
+ * file's header. */
+#define ERROR_FAILED "io.github.handset.Handset.Error.Failed"
 
 typedef struct
 {
@@ -135,7 +138,7 @@ handle_answer (HandsetDBusInvitation *skeleton,
 {
   if (handset_call_invitation_get_state (object->invitation) != HANDSET_CALL_INVITATION_RINGING)
     {
-      g_dbus_method_invocation_return_dbus_error (invocation, HANDSET_DBUS_ERROR_FAILED,
+      g_dbus_method_invocation_return_dbus_error (invocation, ERROR_FAILED,
                                                   "Only a ringing invitation can be answered");
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
@@ -152,7 +155,7 @@ handle_reject (HandsetDBusInvitation *skeleton,
 {
   if (handset_call_invitation_get_state (object->invitation) != HANDSET_CALL_INVITATION_RINGING)
     {
-      g_dbus_method_invocation_return_dbus_error (invocation, HANDSET_DBUS_ERROR_FAILED,
+      g_dbus_method_invocation_return_dbus_error (invocation, ERROR_FAILED,
                                                   "Only a ringing invitation can be rejected");
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
