@@ -191,10 +191,9 @@ handover_hung_up_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 static int
 take_session (HandsetApplication *self, GApplicationCommandLine *command_line, const char *device)
 {
+  HandsetMatrixClient *client = handset_account_get_client (self->account);
   HandsetCallManager *manager;
   GPtrArray *calls;
-
-  HandsetMatrixClient *client = handset_account_get_client (self->account);
 
   g_object_set_data_full (G_OBJECT (command_line), "handset-device", g_strdup (device), g_free);
   g_ptr_array_add (self->handovers, g_object_ref (command_line));
