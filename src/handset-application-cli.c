@@ -9,7 +9,8 @@
  * the keyring (see handset-cli.c for the commands themselves). The
  * process of a command never becomes the instance: with none running, it
  * says so and exits 3. Also here: the session `handset login` hands over
- * ("take-session"), and `handset quit`.
+ * ("take-session", the running session's calls ended first as when
+ * quitting), and `handset quit`.
  */
 
 #define G_LOG_DOMAIN "Handset-UI"
@@ -163,10 +164,36 @@ handset_application_answer_handovers (HandsetApplication *self)
     }
 }
 
+/* The session in the store now is the one to run: whatever this instance
+ * was doing (restoring the last run's session, or running one), a
+ * restore still under way is superseded by this one. */
+static void
+switch_session (HandsetApplication *self)
+{
+  handset_application_stop_session (self);
+  g_application_hold (G_APPLICATION (self));
+  handset_account_restore_async (self->account, NULL, handset_application_restored_cb,
+                                 g_object_ref (self));
+}
+
+static void
+handover_hung_up_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  HandsetApplication *self = user_data;
+
+  if (!handset_call_manager_hang_up_all_finish (HANDSET_CALL_MANAGER (object), result))
+    g_message ("The homeserver may not have heard that the call ended");
+  switch_session (self);
+  g_application_release (G_APPLICATION (self));
+  g_object_unref (self);
+}
+
 static int
 take_session (HandsetApplication *self, GApplicationCommandLine *command_line, const char *device)
 {
   HandsetMatrixClient *client = handset_account_get_client (self->account);
+  HandsetCallManager *manager;
+  GPtrArray *calls;
 
   g_object_set_data_full (G_OBJECT (command_line), "handset-device", g_strdup (device), g_free);
   g_ptr_array_add (self->handovers, g_object_ref (command_line));
@@ -177,13 +204,22 @@ take_session (HandsetApplication *self, GApplicationCommandLine *command_line, c
       return 0;
     }
 
-  /* Whatever this instance was doing (restoring the last run's session,
-   * or running one), the session in the store now is the one to run; a
-   * restore still under way is superseded by this one. */
-  handset_application_stop_session (self);
+  if (self->session == NULL)
+    {
+      switch_session (self);
+      return 0;
+    }
+
+  /* The old session's calls end first, as when quitting: the other side
+   * is told (a call that rings here declined, the others hung up; waited
+   * for two seconds at most), not left to time out. */
+  manager = handset_session_get_call_manager (self->session);
+  calls = handset_call_manager_get_calls (manager);
+  for (guint i = 0; i < calls->len; i++)
+    if (handset_call_get_state (g_ptr_array_index (calls, i)) == HANDSET_CALL_STATE_RINGING)
+      handset_call_reject (g_ptr_array_index (calls, i));
   g_application_hold (G_APPLICATION (self));
-  handset_account_restore_async (self->account, NULL, handset_application_restored_cb,
-                                 g_object_ref (self));
+  handset_call_manager_hang_up_all_async (manager, 2000, handover_hung_up_cb, g_object_ref (self));
   return 0;
 }
 

@@ -7,7 +7,8 @@
  * BASE/Calls/N. Call IDs hold characters that object paths cannot, so
  * each call gets the next number instead. The objects mirror the
  * HandsetCall they stand for and act on it; nothing here keeps call state
- * of its own.
+ * of its own. Invitations from someone new are in
+ * handset-dbus-invitations.c.
  */
 
 #define G_LOG_DOMAIN "Handset-UI"
@@ -18,6 +19,7 @@
 
 #include "handset-call-facts.h"
 #include "handset-dbus-generated.h"
+#include "handset-dbus-invitations.h"
 #include "handset-dbus.h"
 #include "handset-matrix-uri.h"
 #include "handset-media.h"
@@ -54,6 +56,7 @@ struct _HandsetDBus
   HandsetCallManager *manager;
   HandsetDBusCallManager *manager_skeleton;
   GPtrArray *objects; /* CallObject, oldest first */
+  HandsetDBusInvitations *invitations;
   GCancellable *cancellable;
   guint next_number;
   guint prune_source;
@@ -565,6 +568,8 @@ handset_dbus_new (GDBusConnection *connection, const char *base_path, HandsetSes
       g_ptr_array_add (self->objects, object);
     }
   update_calls_property (self);
+  self->invitations = handset_dbus_invitations_new (connection, self->manager_path, session,
+                                                    self->manager_skeleton);
 
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->manager_skeleton),
                                          connection, self->manager_path, &error))
@@ -608,6 +613,7 @@ handset_dbus_unexport (HandsetDBus *self)
   g_signal_handlers_disconnect_by_data (self->manager_skeleton, self);
 
   g_ptr_array_set_size (self->objects, 0);
+  g_clear_pointer (&self->invitations, handset_dbus_invitations_free);
   if (g_dbus_interface_skeleton_get_connection (
           G_DBUS_INTERFACE_SKELETON (self->manager_skeleton)) != NULL)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->manager_skeleton));

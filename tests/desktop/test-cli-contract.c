@@ -7,7 +7,8 @@
  * soon after its start it comes, commands are answered from the
  * instance's state at once (whatever it is doing), a command with no
  * instance fails at once and leaves nothing running, and `quit` and the
- * signals of a session's end hang up before Handset goes. Every line of
+ * signals of a session's end hang up before Handset goes, as a login
+ * handed over in a call does before the new session runs. Every line of
  * `handset calls` is checked against docs/calls-row.schema.json.
  *
  * HANDSET_TEST_ROUNDS sets the rounds of start-then-login (50 of each
@@ -768,7 +769,8 @@ test_calls_while_syncing (void)
 
 /* A connected call between two instances, then alice's Handset told to
  * stop (`handset quit` or a signal): bob's Handset hears the hangup, and
- * alice's exits 0. */
+ * alice's exits 0. Or ("login") a new session of alice's handed to her
+ * running Handset: bob hears the hangup, and her Handset runs on. */
 static void
 quit_in_call (const char *how)
 {
@@ -827,17 +829,30 @@ quit_in_call (const char *how)
       run_handset (&run, NULL, "--profile", a, "quit", NULL);
       g_assert_cmpint (run.status, ==, 0);
     }
+  else if (g_str_equal (how, "login"))
+    {
+      /* A new session handed over: the old one's call ends first. */
+      login (&run, a, alice);
+      g_assert_cmpint (run.status, ==, 0);
+      g_test_message ("alice's new session taken %.2f s after login began",
+                      (g_get_monotonic_time () - asked) / (double) G_USEC_PER_SEC);
+    }
   else
     g_subprocess_send_signal (alice_app, g_str_equal (how, "term") ? SIGTERM : SIGINT);
-  wait_exit_0 (alice_app);
-  g_test_message ("alice's Handset stopped %.2f s after %s",
-                  (g_get_monotonic_time () - asked) / (double) G_USEC_PER_SEC, how);
-  g_assert_false (name_owned (a));
+  if (!g_str_equal (how, "login"))
+    {
+      wait_exit_0 (alice_app);
+      g_test_message ("alice's Handset stopped %.2f s after %s",
+                      (g_get_monotonic_time () - asked) / (double) G_USEC_PER_SEC, how);
+      g_assert_false (name_owned (a));
+    }
 
   row = wait_row (b, "ended");
   g_assert_nonnull (row);
   g_assert_cmpstr (json_object_get_string_member (row, "call_id"), ==, call_id);
   g_assert_cmpstr (json_object_get_string_member (row, "end_reason"), ==, "remote_hangup");
+  if (g_str_equal (how, "login"))
+    quit_instance (a, alice_app);
   quit_instance (b, bob_app);
 }
 
@@ -857,6 +872,14 @@ static void
 test_sigint_in_call (void)
 {
   quit_in_call ("int");
+}
+
+/* `handset login` while a call goes on: the call ends for the other side
+ * before the new session runs, as when quitting; the instance stays. */
+static void
+test_login_in_call (void)
+{
+  quit_in_call ("login");
 }
 
 int
@@ -885,6 +908,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli-contract/quit-in-call", test_quit_in_call);
   g_test_add_func ("/cli-contract/sigterm-in-call", test_sigterm_in_call);
   g_test_add_func ("/cli-contract/sigint-in-call", test_sigint_in_call);
+  g_test_add_func ("/cli-contract/login-in-call", test_login_in_call);
 
   status = g_test_run ();
   g_clear_object (&launcher);

@@ -7,10 +7,15 @@
  * second connection to that bus acting as the client. PlaceCall reaches
  * bob as an m.call.invite, the properties and signals follow the call,
  * Hangup reaches bob, and bad targets and late methods get clear errors.
+ * The first call from someone new is an Invitation object until it is
+ * answered or declined.
  */
 
 #include "config.h"
 
+#include <string.h>
+
+#include "handset-call-invitation.h"
 #include "handset-dbus.h"
 #include "handset-session.h"
 #include "handset-test-homeserver.h"
@@ -464,6 +469,276 @@ test_dbus_calls (void)
   handset_session_stop (session);
 }
 
+/* ------------------------------------------------------------------ invitations */
+
+#define INVITATION_IFACE "io.github.handset.Handset.Invitation"
+
+/* An offer webrtcbin takes (no candidates: the call never connects). */
+#define AUDIO_OFFER                                                                               \
+  "v=0\\r\\no=- 1 1 IN IP4 127.0.0.1\\r\\ns=-\\r\\nt=0 0\\r\\na=group:BUNDLE 0\\r\\n"             \
+  "m=audio 9 UDP/TLS/RTP/SAVPF 111\\r\\nc=IN IP4 0.0.0.0\\r\\na=mid:0\\r\\n"                      \
+  "a=ice-ufrag:dbus\\r\\na=ice-pwd:dbusinvitationpassword00\\r\\n"                                \
+  "a=fingerprint:sha-256 "                                                                        \
+  "AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:" \
+  "AB\\r\\n"                                                                                      \
+  "a=setup:actpass\\r\\na=sendrecv\\r\\na=rtcp-mux\\r\\na=rtpmap:111 opus/48000/2\\r\\n"
+
+static void
+signal_path_cb (GDBusConnection *connection,
+                const char *sender,
+                const char *path,
+                const char *iface,
+                const char *signal,
+                GVariant *parameters,
+                gpointer user_data)
+{
+  GPtrArray *paths = user_data;
+  const char *object;
+
+  g_variant_get (parameters, "(&o)", &object);
+  g_ptr_array_add (paths, g_strdup (object));
+}
+
+static char *
+invitation_string (Client *client, const char *path, const char *name)
+{
+  g_autoptr (GVariant) value = get_property (client, path, INVITATION_IFACE, name);
+
+  g_assert_true (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING));
+  return g_variant_dup_string (value, NULL);
+}
+
+static GStrv
+invitations_of (Client *client)
+{
+  g_autoptr (GVariant) value = get_property (client, MANAGER_PATH, MANAGER_IFACE, "Invitations");
+
+  g_assert_true (g_variant_is_of_type (value, G_VARIANT_TYPE ("ao")));
+  return g_variant_dup_objv (value, NULL);
+}
+
+/* @caller, new to @callee, makes a direct chat for a call as Handset does
+ * (marked in m.room.create) and calls in it. */
+static char *
+invite_new_contact (HandsetTestUser *caller, HandsetTestUser *callee, const char *call_id)
+{
+  g_autofree char *body = g_strdup_printf (
+      "{\"preset\": \"trusted_private_chat\", \"is_direct\": true, \"invite\": [\"%s\"],"
+      " \"creation_content\": {\"" HANDSET_CALL_INVITATION_MARK "\": {\"video\": true}}}",
+      callee->user_id);
+  g_autofree char *invite = NULL;
+  g_autoptr (JsonNode) reply = NULL;
+  guint status = 0;
+  char *room_id;
+
+  reply = handset_test_request ("POST", "/_matrix/client/v3/createRoom", caller->access_token, body,
+                                &status);
+  g_assert_cmpuint (status, ==, 200);
+  room_id = g_strdup (json_object_get_string_member (json_node_get_object (reply), "room_id"));
+  invite = g_strdup_printf ("{\"call_id\": \"%s\", \"party_id\": \"carolsphone\","
+                            " \"version\": \"1\", \"lifetime\": 60000,"
+                            " \"offer\": {\"type\": \"offer\", \"sdp\": \"%s\"}}",
+                            call_id, AUDIO_OFFER);
+  g_free (handset_test_send_event (caller, room_id, "m.call.invite", invite));
+
+  return room_id;
+}
+
+typedef struct
+{
+  HandsetTestUser *user;
+  const char *room_id;
+  const char *member;
+} Membership;
+
+static gboolean
+has_left (gpointer data)
+{
+  Membership *m = data;
+  g_autofree char *escaped = g_uri_escape_string (m->member, NULL, FALSE);
+  g_autofree char *path =
+      g_strdup_printf ("/_matrix/client/v3/rooms/%s/state/m.room.member/%s", m->room_id, escaped);
+  g_autoptr (JsonNode) reply = NULL;
+  guint status = 0;
+
+  reply = handset_test_request ("GET", path, m->user->access_token, NULL, &status);
+  return status == 200 && g_strcmp0 (json_object_get_string_member_with_default (
+                                         json_node_get_object (reply), "membership", ""),
+                                     "leave") == 0;
+}
+
+/* The first call from someone new, before its chat is joined: an
+ * Invitation object with the facts `handset calls` gives, announced while
+ * it rings; Answer joins the chat and answers the call in it, Reject
+ * declines the invitation; either way the object goes. */
+static void
+test_dbus_invitations (void)
+{
+  g_autoptr (HandsetTestUser) alice = NULL;
+  g_autoptr (HandsetTestUser) carol = NULL;
+  g_autoptr (HandsetTestUser) dave = NULL;
+  g_autoptr (HandsetProfile) profile = NULL;
+  g_autoptr (HandsetAccount) account = NULL;
+  g_autoptr (HandsetSession) session = NULL;
+  g_autoptr (GDBusConnection) server = NULL;
+  g_autoptr (HandsetDBus) dbus = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) value = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GPtrArray) added = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) removed = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *room_id = NULL;
+  g_autofree char *other_room_id = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *local = NULL;
+  g_auto (GStrv) listed = NULL;
+  Client client = { 0 };
+  guint added_id, removed_id, changes_id;
+
+  if (!handset_test_homeserver_require ())
+    return;
+
+  alice = handset_test_register ("alice");
+  carol = handset_test_register ("carol");
+  dave = handset_test_register ("dave");
+  profile = handset_profile_new ("dbusinvitations", &error);
+  g_assert_no_error (error);
+  account = handset_account_new (profile, &error);
+  g_assert_no_error (error);
+  login (account, alice);
+  session = handset_session_new (account, NULL);
+  server = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  dbus = handset_dbus_new (server, BASE_PATH, session);
+  client_init (&client, g_dbus_connection_get_unique_name (server));
+  added_id = g_dbus_connection_signal_subscribe (
+      client.connection, client.server_name, MANAGER_IFACE, "InvitationAdded", MANAGER_PATH, NULL,
+      G_DBUS_SIGNAL_FLAGS_NONE, signal_path_cb, added, NULL);
+  removed_id = g_dbus_connection_signal_subscribe (
+      client.connection, client.server_name, MANAGER_IFACE, "InvitationRemoved", MANAGER_PATH, NULL,
+      G_DBUS_SIGNAL_FLAGS_NONE, signal_path_cb, removed, NULL);
+  changes_id = g_dbus_connection_signal_subscribe (
+      client.connection, client.server_name, INVITATION_IFACE, "StateChanged", NULL, NULL,
+      G_DBUS_SIGNAL_FLAGS_NONE, state_changed_cb, &client, NULL);
+  listed = invitations_of (&client);
+  g_assert_cmpuint (g_strv_length (listed), ==, 0);
+  g_clear_pointer (&listed, g_strfreev);
+  handset_session_start (session);
+
+  /* carol calls: it rings as an invitation, with the facts of its line of
+   * `handset calls`. */
+  room_id = invite_new_contact (carol, alice, "dbusinvite1");
+  {
+    Seen s = { added, MANAGER_PATH "/invitations/" };
+
+    if (!handset_test_wait_until (seen, &s, WAIT_S))
+      g_error ("no InvitationAdded within %u s", WAIT_S);
+  }
+  path = g_strdup (g_ptr_array_index (added, 0));
+  listed = invitations_of (&client);
+  g_assert_true (g_strv_contains ((const char *const *) listed, path));
+  g_clear_pointer (&listed, g_strfreev);
+  text = invitation_string (&client, path, "State");
+  g_assert_cmpstr (text, ==, "invitation");
+  g_clear_pointer (&text, g_free);
+  text = invitation_string (&client, path, "RoomId");
+  g_assert_cmpstr (text, ==, room_id);
+  g_clear_pointer (&text, g_free);
+  text = invitation_string (&client, path, "OpponentUserId");
+  g_assert_cmpstr (text, ==, carol->user_id);
+  g_clear_pointer (&text, g_free);
+  /* carol set no display name: Synapse gives her local part. */
+  local = g_strndup (carol->user_id + 1, strcspn (carol->user_id + 1, ":"));
+  text = invitation_string (&client, path, "OpponentDisplayName");
+  g_assert_cmpstr (text, ==, local);
+  g_clear_pointer (&text, g_free);
+  text = invitation_string (&client, path, "Error");
+  g_assert_cmpstr (text, ==, "");
+  g_clear_pointer (&text, g_free);
+  value = get_property (&client, path, INVITATION_IFACE, "Video");
+  g_assert_true (g_variant_get_boolean (value));
+  g_clear_pointer (&value, g_variant_unref);
+
+  /* Answered: joined, the call in the chat answered and on D-Bus as a
+   * Call; the invitation goes. */
+  reply = client_call (&client, path, INVITATION_IFACE, "Answer", g_variant_new ("(b)", FALSE),
+                       "()", &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&reply, g_variant_unref);
+  wait_for_state_changed (&client, path, "joining");
+  wait_for_state_changed (&client, path, "answered");
+  {
+    Seen s = { removed, path };
+
+    if (!handset_test_wait_until (seen, &s, WAIT_S))
+      g_error ("no InvitationRemoved for %s within %u s", path, WAIT_S);
+  }
+  listed = invitations_of (&client);
+  g_assert_false (g_strv_contains ((const char *const *) listed, path));
+  g_clear_pointer (&listed, g_strfreev);
+  {
+    Seen s = { client.added, MANAGER_PATH "/" };
+    g_autofree char *call_id = NULL;
+
+    if (!handset_test_wait_until (seen, &s, WAIT_S))
+      g_error ("no CallAdded within %u s", WAIT_S);
+    call_id = get_string (&client, g_ptr_array_index (client.added, 0), "CallId");
+    g_assert_cmpstr (call_id, ==, "dbusinvite1");
+    text = get_string (&client, g_ptr_array_index (client.added, 0), "RoomId");
+    g_assert_cmpstr (text, ==, room_id);
+    g_clear_pointer (&text, g_free);
+  }
+  /* carol hears the answer. */
+  {
+    g_autoptr (JsonObject) answer = wait_for_event (carol, room_id, "m.call.answer", "dbusinvite1");
+
+    g_assert_nonnull (answer);
+  }
+  /* The object is gone, and says so. */
+  reply = client_call (&client, path, "org.freedesktop.DBus.Properties", "Get",
+                       g_variant_new ("(ss)", INVITATION_IFACE, "State"), "(v)", &error);
+  g_assert_null (reply);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+
+  /* dave calls too: Reject declines his invitation, room and all. */
+  g_clear_pointer (&path, g_free);
+  other_room_id = invite_new_contact (dave, alice, "dbusinvite2");
+  {
+    Seen s = { added, MANAGER_PATH "/invitations/2" };
+
+    if (!handset_test_wait_until (seen, &s, WAIT_S))
+      g_error ("no second InvitationAdded within %u s", WAIT_S);
+  }
+  path = g_strdup (MANAGER_PATH "/invitations/2");
+  text = invitation_string (&client, path, "OpponentUserId");
+  g_assert_cmpstr (text, ==, dave->user_id);
+  g_clear_pointer (&text, g_free);
+  reply = client_call (&client, path, INVITATION_IFACE, "Reject", NULL, "()", &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&reply, g_variant_unref);
+  wait_for_state_changed (&client, path, "declined");
+  {
+    Seen s = { removed, path };
+    Membership m = { dave, other_room_id, alice->user_id };
+
+    if (!handset_test_wait_until (seen, &s, WAIT_S))
+      g_error ("no InvitationRemoved for %s within %u s", path, WAIT_S);
+    g_assert_true (handset_test_wait_until (has_left, &m, WAIT_S));
+  }
+  listed = invitations_of (&client);
+  g_assert_cmpuint (g_strv_length (listed), ==, 0);
+  g_clear_pointer (&listed, g_strfreev);
+
+  g_dbus_connection_signal_unsubscribe (client.connection, added_id);
+  g_dbus_connection_signal_unsubscribe (client.connection, removed_id);
+  g_dbus_connection_signal_unsubscribe (client.connection, changes_id);
+  client_clear (&client);
+  g_clear_object (&dbus);
+  handset_session_stop (session);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -477,6 +752,7 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/dbus/place-call-hangup", test_dbus_calls);
+  g_test_add_func ("/dbus/invitations", test_dbus_invitations);
 
   status = g_test_run ();
   handset_test_remove_tree (home);
