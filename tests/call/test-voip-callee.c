@@ -484,6 +484,13 @@ test_candidates_wait_for_the_answer (VoipFixture *f, gconstpointer data)
   g_autofree char *url = NULL;
   HandsetCall *ringing;
 
+#ifdef __SANITIZE_ADDRESS__
+  /* libsoup 3.2's server keeps its listener's address and the sockets it
+   * accepted after it is freed; the test runs in every other build. */
+  g_test_skip ("libsoup's server leaks under LeakSanitizer");
+  return;
+#endif
+
   slow.server = soup_server_new (NULL, NULL);
   soup_server_add_handler (slow.server, NULL, slow_handler, &slow, NULL);
   g_assert_true (soup_server_listen_local (slow.server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
