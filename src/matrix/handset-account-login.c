@@ -17,6 +17,7 @@
 
 #include "handset-account-private.h"
 #include "handset-crypto-store.h"
+#include "handset-room-store.h"
 
 /* ------------------------------------------------------------------ login */
 
@@ -280,9 +281,15 @@ forget_encryption (HandsetAccount *self)
 static void
 forget_session (HandsetAccount *self)
 {
+  g_autoptr (GError) error = NULL;
+
   forget_encryption (self);
   handset_store_delete_prefix (self->store, "session.", NULL);
   handset_store_delete_prefix (self->store, "sync.since:", NULL);
+  /* The rooms kept with the sync position: their names and members. */
+  handset_store_delete_prefix (self->store, "sync.rooms:", NULL);
+  if (!handset_room_store_forget (self->store, NULL, &error))
+    g_warning ("The rooms could not be deleted: %s", error->message);
   handset_account_use_client (self, NULL);
   handset_account_set_identity (self, NULL, NULL);
   handset_account_set_remembered (self, FALSE);

@@ -243,6 +243,26 @@ child_restore (void)
   g_print ("restored %s\n", me);
 }
 
+/* The rooms' rows kept with the sync position, of every account. */
+static int
+count_room_rows (HandsetAccount *account)
+{
+  sqlite3_stmt *stmt = NULL;
+  int n = -1;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (handset_store_get_db (handset_account_get_store (account)),
+                                       "SELECT (SELECT count(*) FROM room_state) + "
+                                       "(SELECT count(*) FROM room_members) + "
+                                       "(SELECT count(*) FROM room_account_data)",
+                                       -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    n = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+
+  return n;
+}
+
 static void
 test_login_remember_restore_logout (void)
 {
@@ -312,9 +332,22 @@ test_login_remember_restore_logout (void)
   g_test_trap_assert_passed ();
   g_test_trap_assert_stdout ("*restored @acct-*");
 
+  /* A room as the sync keeps it: its name and who is in it. */
+  g_assert_cmpint (
+      sqlite3_exec (handset_store_get_db (handset_account_get_store (account)),
+                    "INSERT INTO room_state VALUES ('@acct:x', '!r:x', 'Secret plans', NULL, NULL,"
+                    " 1, 0, 0, NULL, 2, 0, 1);"
+                    "INSERT INTO room_members VALUES ('@acct:x', '!r:x', '@bob:x', 'join', 'Bob',"
+                    " NULL);"
+                    "INSERT INTO room_account_data VALUES ('@acct:x', 'm.direct', '{}');",
+                    NULL, NULL, NULL),
+      ==, SQLITE_OK);
+  g_assert_cmpint (count_room_rows (account), ==, 3);
+
   /* Logout: the server forgets the token, the keyring and the database
-   * forget the session. */
+   * forget the session, and the rooms it knew. */
   logout (account);
+  g_assert_cmpint (count_room_rows (account), ==, 0);
   g_assert_cmpint (handset_account_get_state (account), ==, HANDSET_ACCOUNT_STATE_LOGGED_OUT);
   g_assert_null (handset_account_get_client (account));
   g_clear_pointer (&stored, g_free);
