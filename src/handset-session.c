@@ -42,6 +42,7 @@ struct _HandsetSession
   char *encryption_error;
 
   gboolean ready;
+  gboolean stopped;         /* for good: no call is placed any more */
   GPtrArray *waiting_calls; /* GTask: calls asked for before the first sync */
 };
 
@@ -347,6 +348,7 @@ handset_session_stop (HandsetSession *self)
 {
   HandsetSync *sync = self->account ? handset_account_get_sync (self->account) : NULL;
 
+  self->stopped = TRUE;
   if (self->cancellable != NULL)
     {
       g_cancellable_cancel (self->cancellable);
@@ -786,6 +788,15 @@ place_when_ready (HandsetSession *self, GTask *task)
   PlaceCall *p = g_task_get_task_data (task);
   GCancellable *cancellable = g_task_get_cancellable (task);
 
+  /* Stopped (a logout, another session taken) while the camera was asked
+   * for, or before: the call would go nowhere, and nothing would answer. */
+  if (self->stopped)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               _ ("Handset stopped before the call was placed"));
+      g_object_unref (task);
+      return;
+    }
   if (!self->ready)
     {
       if (self->waiting_calls == NULL)

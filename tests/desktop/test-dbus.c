@@ -467,6 +467,21 @@ test_dbus_calls (void)
   client_clear (&client);
   g_clear_object (&dbus);
   handset_session_stop (session);
+
+  /* A call asked of a stopped session (as after the Camera portal answered
+   * a logout too late) fails at once rather than wait for nothing. */
+  {
+    g_autoptr (GAsyncResult) result = NULL;
+    g_autoptr (HandsetCall) call = NULL;
+
+    handset_session_place_call_async (session, bob->user_id, FALSE, NULL, handset_test_store_result,
+                                      &result);
+    call = handset_session_place_call_finish (session, handset_test_wait_for_result (&result, 1),
+                                              &error);
+    g_assert_null (call);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_clear_error (&error);
+  }
 }
 
 /* ------------------------------------------------------------------ invitations */
