@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -252,7 +253,18 @@ read_number (Reader *r)
           return node;
         }
     }
-  json_node_set_double (node, g_ascii_strtod (text, NULL));
+  {
+    double value = g_ascii_strtod (text, NULL);
+
+    /* Beyond a double (31e311): no value to keep, and none JSON could
+     * write back. */
+    if (!isfinite (value))
+      {
+        json_node_unref (node);
+        return NULL;
+      }
+    json_node_set_double (node, value);
+  }
 
   return node;
 }

@@ -206,8 +206,10 @@ fuzz_one (const guint8 *data, size_t size)
           written = json_to_string (root, FALSE);
           again = handset_sync_json_parse (written, strlen (written), HANDSET_JSON_MAX_DEPTH + 1,
                                            NULL, 0, &too_deep, &offset);
-          g_assert (again != NULL);
-          if (strpbrk (text, ".eE") == NULL)
+          /* json-glib 1.6 writes a double with an exponent and no point
+           * as no JSON reads it ("1e+30.0"): that one is json-glib's. */
+          g_assert (again != NULL || g_regex_match_simple ("[0-9]e[-+]?[0-9]+\\.0", written, 0, 0));
+          if (again != NULL && strpbrk (text, ".eE") == NULL)
             g_assert (json_node_equal (root, again));
         }
         break;
