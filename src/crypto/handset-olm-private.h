@@ -4,11 +4,13 @@
  *
  * What the files on libolm share: its objects behind Handset's types, and
  * what is done alike to every kind of them (handset-olm.c). Only the files
- * that wrap libolm include this header.
+ * that wrap libolm include this header, the one place libolm's own
+ * headers are included.
  */
 #pragma once
 
 #include <olm/olm.h>
+#include <olm/pk.h>
 
 #include "handset-olm.h"
 

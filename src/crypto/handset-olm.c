@@ -27,7 +27,6 @@
 #include <sys/random.h>
 
 #include <json-glib/json-glib.h>
-#include <olm/pk.h>
 
 #include "handset-olm-private.h"
 

@@ -4,7 +4,7 @@
 # above its own. crypto ← matrix ← call → media; media and crypto stand alone;
 # the files in src/ itself (the session, the application, the command line,
 # D-Bus) and src/ui are above them all. Only the media layer includes
-# GStreamer, and only the files that wrap libolm (src/crypto/handset-olm*,
+# GStreamer, and only the libolm wrapper (src/crypto/handset-olm*,
 # handset-megolm.c) include libolm's headers or their private header.
 set -eu
 top="$1"
@@ -44,9 +44,13 @@ for f in *.c *.h ui/*.c ui/*.h crypto/*.c crypto/*.h matrix/*.c matrix/*.h call/
 done
 olm_wrappers="crypto/handset-olm.c crypto/handset-olm-account.c crypto/handset-olm-session.c crypto/handset-megolm.c crypto/handset-olm-private.h"
 for f in *.c *.h */*.c */*.h; do
+  if [ "$f" != crypto/handset-olm-private.h ] && grep -q '^#include <olm/' "$f"; then
+    echo "src/$f includes libolm, which only crypto/handset-olm-private.h may"
+    status=1
+  fi
   case " $olm_wrappers " in *" $f "*) continue ;; esac
-  if grep -q -e '^#include <olm/' -e '^#include "handset-olm-private.h"' "$f"; then
-    echo "src/$f includes libolm, which only the files that wrap it may ($olm_wrappers)"
+  if grep -q '^#include "handset-olm-private.h"' "$f"; then
+    echo "src/$f includes the libolm wrapper's private header, which only $olm_wrappers may"
     status=1
   fi
 done
