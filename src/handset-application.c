@@ -224,6 +224,8 @@ apply_settings (HandsetApplication *self)
                                    g_settings_get_boolean (self->settings, "hide-device"));
   handset_session_set_ring_in_public_rooms (
       self->session, g_settings_get_boolean (self->settings, "ring-in-public-rooms"));
+  handset_session_set_connect_while_ringing (
+      self->session, g_settings_get_boolean (self->settings, "connect-while-ringing"));
   handset_session_set_only_verified (
       self->session, g_settings_get_boolean (self->settings, "only-verified-devices"));
   handset_session_set_preferred_devices (self->session, microphone, speaker, camera);

@@ -226,6 +226,8 @@ handset_session_new (HandsetAccount *account, HandsetMediaDevices *media_devices
       handset_matrix_client_get_user_id (client), handset_matrix_client_get_device_id (client),
       self->rooms, NULL, handset_media_provider_make, self->media);
   handset_call_manager_set_client (self->manager, client);
+  /* A ringing call's answer is made while it rings, no device opened. */
+  handset_call_manager_set_prepare_answers (self->manager, TRUE, FALSE);
   self->encryption =
       handset_encryption_new (client, handset_account_get_store (account),
                               handset_account_get_secret_store (account), self->rooms);
@@ -560,6 +562,15 @@ void
 handset_session_set_hide_device (HandsetSession *self, gboolean hide_device)
 {
   handset_call_manager_set_hide_device (self->manager, hide_device);
+}
+
+/* The connection to a caller starts while the call rings: answering is
+ * quicker, but the caller learns our network addresses before we
+ * decide. */
+void
+handset_session_set_connect_while_ringing (HandsetSession *self, gboolean connect)
+{
+  handset_call_manager_set_prepare_answers (self->manager, TRUE, connect);
 }
 
 void

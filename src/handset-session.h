@@ -53,6 +53,7 @@ void handset_session_set_audio_processing (HandsetSession *self,
 void
 handset_session_set_fallback_relay (HandsetSession *self, const char *uri, const char *username);
 void handset_session_set_hide_device (HandsetSession *self, gboolean hide_device);
+void handset_session_set_connect_while_ringing (HandsetSession *self, gboolean connect);
 void handset_session_set_ring_in_public_rooms (HandsetSession *self, gboolean ring);
 void handset_session_set_only_verified (HandsetSession *self, gboolean only);
 void handset_session_accept_identity (HandsetSession *self, const char *user_id);

@@ -46,6 +46,7 @@ handset_call_start_ringing (HandsetCall *self, gint64 remaining_ms)
   call_set_state (self, HANDSET_CALL_STATE_RINGING);
   self->ring_timer = handset_clock_add_timeout (
       self->clock, (guint) CLAMP (remaining_ms, 0, G_MAXINT), ring_timeout_cb, self);
+  call_prepare_answer (self);
 }
 
 static void
@@ -79,8 +80,8 @@ answer_created_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   call_allow_candidates (self, HANDSET_CALL_FIRST_FLUSH_CALLEE_MS);
 }
 
-static void
-create_answer_now (HandsetCall *self)
+void
+call_create_answer_now (HandsetCall *self)
 {
   call_set_state (self, HANDSET_CALL_STATE_CREATE_ANSWER);
   handset_media_create_answer (self->media, self->cancellable, answer_created_cb,
@@ -110,35 +111,26 @@ remote_offer_set_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   self->remote_description_set = TRUE;
   call_apply_pending_candidates (self);
   if (self->answer_wanted && !call_is_ended (self))
-    create_answer_now (self);
+    call_create_answer_now (self);
 }
 
 /**
- * handset_call_answer:
- * @video: whether to send video
+ * call_answer_afresh:
+ *
+ * The call's media made now (unless made already), the offer set, then
+ * the answer made and sent.
  */
 void
-handset_call_answer (HandsetCall *self, gboolean video)
+call_answer_afresh (HandsetCall *self)
 {
   g_autoptr (GError) error = NULL;
 
-  g_return_if_fail (HANDSET_IS_CALL (self));
-
-  if (self->state != HANDSET_CALL_STATE_RINGING && self->state != HANDSET_CALL_STATE_FLEDGLING)
-    return;
-
-  handset_clock_clear (self->clock, &self->ring_timer);
-  if (video != self->video)
-    {
-      self->video = video;
-      g_object_notify_by_pspec (G_OBJECT (self), handset_call_props[PROP_VIDEO]);
-    }
   call_set_state (self, HANDSET_CALL_STATE_WAIT_LOCAL_MEDIA);
   self->answer_wanted = TRUE;
   if (self->media == NULL)
     {
       g_autoptr (HandsetMedia) media =
-          self->media_factory (video, self->media_factory_data, &error);
+          self->media_factory (self->video, self->media_factory_data, &error);
 
       if (media == NULL)
         {
@@ -160,9 +152,33 @@ handset_call_answer (HandsetCall *self, gboolean video)
           remote_offer_set_cb, g_object_ref (self));
       return;
     }
-  handset_media_set_video (self->media, video);
+  handset_media_set_video (self->media, self->video);
   if (self->remote_description_set)
-    create_answer_now (self);
+    call_create_answer_now (self);
+}
+
+/**
+ * handset_call_answer:
+ * @video: whether to send video
+ */
+void
+handset_call_answer (HandsetCall *self, gboolean video)
+{
+  g_return_if_fail (HANDSET_IS_CALL (self));
+
+  if (self->state != HANDSET_CALL_STATE_RINGING && self->state != HANDSET_CALL_STATE_FLEDGLING)
+    return;
+
+  handset_clock_clear (self->clock, &self->ring_timer);
+  if (video != self->video)
+    {
+      self->video = video;
+      g_object_notify_by_pspec (G_OBJECT (self), handset_call_props[PROP_VIDEO]);
+    }
+  /* Made while it rang, the answer only waits to be sent. */
+  if (call_answer_prepared (self, video))
+    return;
+  call_answer_afresh (self);
 }
 
 /**

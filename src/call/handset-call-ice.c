@@ -30,7 +30,10 @@ call_give_to_media (HandsetCall *self, GPtrArray *candidates)
       HandsetIceCandidate *candidate = g_ptr_array_index (candidates, i);
 
       if (self->remote_description_set)
-        handset_media_add_remote_candidate (self->media, candidate);
+        {
+          handset_media_add_remote_candidate (self->media, candidate);
+          call_keep_ringing_candidate (self, candidate);
+        }
       else if (self->pending_remote_candidates->len < MAX_BUFFERED_CANDIDATES)
         g_ptr_array_add (self->pending_remote_candidates, handset_ice_candidate_copy (candidate));
     }
@@ -226,7 +229,7 @@ handset_call_clear_failed_device (HandsetCall *self)
 void
 call_ice_state_changed_cb (HandsetMedia *media, int state, HandsetCall *self)
 {
-  if (call_is_ended (self))
+  if (call_is_ended (self) || call_ringing_ice_state (self, state))
     return;
 
   switch (state)

@@ -131,6 +131,7 @@ handset_call_manager_handle_invite (HandsetCallManager *self,
   party_id = handset_call_manager_new_party_id (self);
   call = handset_call_new_incoming (self->clock, self->media_factory, self->media_factory_data,
                                     self->own_user_id, invite, party_id);
+  handset_call_set_prepare_answer (call, self->prepare_answers, self->connect_while_ringing);
   handset_call_set_encrypted (call, encryption != NULL);
   handset_call_set_peer_trust (call, handset_call_manager_peer_trust (encryption));
   handset_call_manager_add_call (self, call);

@@ -32,6 +32,9 @@ struct _HandsetCallManager
   gpointer media_factory_data;
   gboolean hide_device;
   gboolean ring_in_public_rooms;
+  /* Answers made while calls ring (and connecting then, if allowed). */
+  gboolean prepare_answers;
+  gboolean connect_while_ringing;
 
   GPtrArray *calls;        /* HandsetCall, oldest first */
   GHashTable *calls_by_id; /* call ID → HandsetCall */

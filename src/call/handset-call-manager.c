@@ -452,3 +452,21 @@ handset_call_manager_set_ring_in_public_rooms (HandsetCallManager *self, gboolea
 
   self->ring_in_public_rooms = ring;
 }
+
+/**
+ * handset_call_manager_set_prepare_answers:
+ * @prepare: whether a ringing call's answer is made while it rings, no
+ *   device opened, so that answering only opens the microphone and sends it
+ * @connect: whether the connection to the caller starts while it rings,
+ *   which tells the caller our network addresses before the person decides
+ */
+void
+handset_call_manager_set_prepare_answers (HandsetCallManager *self,
+                                          gboolean prepare,
+                                          gboolean connect)
+{
+  g_return_if_fail (HANDSET_IS_CALL_MANAGER (self));
+
+  self->prepare_answers = prepare;
+  self->connect_while_ringing = prepare && connect;
+}

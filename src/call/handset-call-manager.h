@@ -37,6 +37,9 @@ void handset_call_manager_set_devices (HandsetCallManager *self, HandsetDevices 
 void handset_call_manager_set_only_verified (HandsetCallManager *self, gboolean only);
 void handset_call_manager_set_hide_device (HandsetCallManager *self, gboolean hide_device);
 void handset_call_manager_set_ring_in_public_rooms (HandsetCallManager *self, gboolean ring);
+void handset_call_manager_set_prepare_answers (HandsetCallManager *self,
+                                               gboolean prepare,
+                                               gboolean connect);
 
 void handset_call_manager_handle_batch (HandsetCallManager *self, HandsetSyncBatch *batch);
 

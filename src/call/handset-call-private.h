@@ -97,6 +97,17 @@ struct _HandsetCall
   gboolean making_offer;
   gboolean local_offer_pending;
   gboolean answer_wanted;
+  /* The answer made while ringing (handset-call-prepare.c): whether to,
+   * whether the connection may start then, being made, made, and made
+   * but no longer of use (its connection failed while ringing). */
+  gboolean prepare_answer;
+  gboolean connect_while_ringing;
+  gboolean answer_preparing;
+  gboolean answer_prepared;
+  gboolean prepared_unusable;
+  /* The caller's candidates given to that media while ringing, to give
+   * again to media made afresh. */
+  GPtrArray *candidates_given_ringing;
   /* A change to offer while our last offer waits for its answer: offered
    * once that answer is in (and with an ICE restart if one was asked). */
   gboolean negotiation_needed;
@@ -170,6 +181,14 @@ void call_screenshare_install_properties (void);
 void call_screenshare_clear (HandsetCall *self);
 
 void handset_call_attach_media (HandsetCall *self, HandsetMedia *media);
+void call_create_answer_now (HandsetCall *self);
+void call_answer_afresh (HandsetCall *self);
+
+/* handset-call-prepare.c */
+void call_prepare_answer (HandsetCall *self);
+gboolean call_answer_prepared (HandsetCall *self, gboolean video);
+gboolean call_ringing_ice_state (HandsetCall *self, int state);
+void call_keep_ringing_candidate (HandsetCall *self, const HandsetIceCandidate *candidate);
 void handset_call_set_opponent (HandsetCall *self,
                                 const char *user_id,
                                 const char *party_id,

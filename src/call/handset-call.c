@@ -392,6 +392,7 @@ handset_call_dispose (GObject *object)
       handset_media_close (self->media);
     }
   g_clear_object (&self->media);
+  g_clear_pointer (&self->candidates_given_ringing, g_ptr_array_unref);
   g_clear_object (&self->clock);
   g_clear_object (&self->cancellable);
 

@@ -170,6 +170,7 @@ void handset_call_stop_screenshare (HandsetCall *self);
 void handset_call_set_answered_by (HandsetCall *self, const char *device_name);
 gboolean handset_call_get_encrypted (HandsetCall *self);
 void handset_call_set_encrypted (HandsetCall *self, gboolean encrypted);
+void handset_call_set_prepare_answer (HandsetCall *self, gboolean prepare, gboolean connect);
 gboolean handset_call_get_waiting_for_keys (HandsetCall *self);
 HandsetPeerTrust handset_call_get_peer_trust (HandsetCall *self);
 void handset_call_set_peer_trust (HandsetCall *self, HandsetPeerTrust trust);

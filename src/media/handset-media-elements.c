@@ -36,6 +36,9 @@ element_from_description (const char *description, GError **error)
 static GstElement *
 make_audio_source (HandsetMediaSession *self, GError **error)
 {
+  /* An answer made while the call rings: silence until it is answered. */
+  if (self->preparing)
+    return handset_media_session_silence ();
   if (!handset_media_devices_overridden ("HANDSET_AUDIO_SRC") && self->audio_source != NULL)
     return g_steal_pointer (&self->audio_source);
 
@@ -119,7 +122,9 @@ request_webrtc_pad (HandsetMediaSession *self)
   return pad;
 }
 
-/* Nothing leaves while muted (but tones), on hold, or held; nothing is
+/* Nothing leaves while muted (but tones), on hold, or held, nor before
+ * an answer made while ringing is given (webrtcbin would hold the flow,
+ * and with it the silence that stands for the microphone); nothing is
  * heard on hold. */
 void
 handset_media_session_update_flow (HandsetMediaSession *self)
@@ -130,7 +135,8 @@ handset_media_session_update_flow (HandsetMediaSession *self)
   /* Muted, the sound flows while tones are sent, each of its packets
    * replaced by theirs. */
   if (self->audio_valve != NULL)
-    g_object_set (self->audio_valve, "drop", (self->muted && !tones) || quiet, NULL);
+    g_object_set (self->audio_valve, "drop", (self->muted && !tones) || quiet || self->unanswered,
+                  NULL);
   if (self->video_valve != NULL)
     g_object_set (self->video_valve, "drop", !self->video || quiet, NULL);
   if (self->playback_volume != NULL)

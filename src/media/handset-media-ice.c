@@ -146,7 +146,7 @@ session_add_remote_candidate (HandsetMedia *media, const HandsetIceCandidate *ca
 {
   HandsetMediaSession *self = HANDSET_MEDIA_SESSION (media);
 
-  if (self->closed)
+  if (self->closed || handset_media_session_hold_candidate (self, candidate))
     return;
   if (!self->remote_set)
     {

@@ -126,25 +126,42 @@ handset_media_session_return_local_description (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static gboolean
-local_set_in_main (gpointer user_data)
+/* @task is answered with our description once gathering is done, or
+ * after a little wait for candidates (the peer can start checks at once). */
+void
+handset_media_session_wait_local_description (HandsetMediaSession *self, GTask *task)
 {
-  Invoke *invoke = user_data;
-  HandsetMediaSession *self = invoke->self;
-  Negotiation *n = invoke->data;
   GstWebRTCICEGatheringState gathering;
 
   g_assert (self->waiting_description == NULL);
-  self->waiting_description = g_steal_pointer (&n->task);
+  self->waiting_description = task;
   g_object_get (self->webrtc, "ice-gathering-state", &gathering, NULL);
 
-  /* Wait a little for candidates: the peer can start checks at once. */
   if (gathering == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE || self->description_sent)
     handset_media_session_return_local_description (self);
   else
     self->early_timer = g_timeout_add_full (G_PRIORITY_DEFAULT, HANDSET_MEDIA_EARLY_CANDIDATES_MS,
                                             handset_media_session_return_local_description,
                                             g_object_ref (self), g_object_unref);
+}
+
+static gboolean
+local_set_in_main (gpointer user_data)
+{
+  Invoke *invoke = user_data;
+  HandsetMediaSession *self = invoke->self;
+  Negotiation *n = invoke->data;
+
+  /* An answer made while the call rings waits, set, for the person. */
+  if (g_task_get_source_tag (n->task) == handset_media_session_prepare_answer)
+    {
+      g_autoptr (GTask) task = g_steal_pointer (&n->task);
+
+      self->prepared = TRUE;
+      g_task_return_boolean (task, TRUE);
+      return G_SOURCE_REMOVE;
+    }
+  handset_media_session_wait_local_description (self, g_steal_pointer (&n->task));
 
   return G_SOURCE_REMOVE;
 }
@@ -333,7 +350,8 @@ remote_set_in_main (gpointer user_data)
   self->remote_set = TRUE;
   handset_media_session_apply_pending_candidates (self);
   if (n->type == GST_WEBRTC_SDP_TYPE_OFFER &&
-      g_task_get_source_tag (n->task) == session_create_offer)
+      (g_task_get_source_tag (n->task) == session_create_offer ||
+       g_task_get_source_tag (n->task) == handset_media_session_prepare_answer))
     {
       /* The deferred offer is set: now the answer. */
       create_description (self, GST_WEBRTC_SDP_TYPE_ANSWER, FALSE, g_steal_pointer (&n->task));
@@ -395,6 +413,28 @@ set_remote (HandsetMediaSession *self, GstWebRTCSDPType type, GstSDPMessage *sdp
   gst_webrtc_session_description_free (description);
 }
 
+/* The peer's first offer set and answered: our payload types are the
+ * offer's, video only if both want it. @task's source tag says what is
+ * done with the answer once set (session_create_offer: given at once). */
+void
+handset_media_session_answer_offer (HandsetMediaSession *self, GstSDPMessage *sdp, GTask *task)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!handset_media_session_build_audio (
+          self, handset_sdp_payload_type (sdp, "audio", "OPUS", DEFAULT_AUDIO_PT), &error) ||
+      (self->video && handset_sdp_has_media (sdp, "video") &&
+       !handset_media_session_build_video (
+           self, handset_sdp_payload_type (sdp, "video", "VP8", DEFAULT_VIDEO_PT), &error)))
+    {
+      gst_sdp_message_free (sdp);
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  set_remote (self, GST_WEBRTC_SDP_TYPE_OFFER, sdp, task);
+}
+
 static void
 session_create_answer (HandsetMedia *media,
                        GCancellable *cancellable,
@@ -403,31 +443,23 @@ session_create_answer (HandsetMedia *media,
 {
   HandsetMediaSession *self = HANDSET_MEDIA_SESSION (media);
   GTask *task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr (GError) error = NULL;
 
   if (return_if_closed (self, task))
     return;
+  if (self->prepared)
+    {
+      handset_media_session_use_prepared (self, task);
+      return;
+    }
   if (self->pending_offer != NULL)
     {
       g_autofree char *offer = g_steal_pointer (&self->pending_offer);
       GstSDPMessage *sdp = NULL;
 
       gst_sdp_message_new_from_text (offer, &sdp);
-      /* Our payload types are the offer's; video only if both want it. */
-      if (!handset_media_session_build_audio (
-              self, handset_sdp_payload_type (sdp, "audio", "OPUS", DEFAULT_AUDIO_PT), &error) ||
-          (self->video && handset_sdp_has_media (sdp, "video") &&
-           !handset_media_session_build_video (
-               self, handset_sdp_payload_type (sdp, "video", "VP8", DEFAULT_VIDEO_PT), &error)))
-        {
-          gst_sdp_message_free (sdp);
-          g_task_return_error (task, g_steal_pointer (&error));
-          g_object_unref (task);
-          return;
-        }
       /* Marks the task: once the offer is set, answer it. */
       g_task_set_source_tag (task, session_create_offer);
-      set_remote (self, GST_WEBRTC_SDP_TYPE_OFFER, sdp, task);
+      handset_media_session_answer_offer (self, sdp, task);
       return;
     }
 

@@ -89,7 +89,16 @@ struct _HandsetMediaSession
   char *pending_offer;
   gboolean remote_set;
   GPtrArray *pending_candidates; /* HandsetIceCandidate */
-  GPtrArray *remote_mids;        /* char*, the remote SDP's a=mid per m-line */
+  /* An answer made while the call rings (handset-media-prepare.c): being
+   * made, with silence for the microphone; made and set; the peer's
+   * candidates held until the person answers (unless connecting while
+   * ringing). */
+  gboolean preparing;
+  gboolean prepared;
+  gboolean unanswered; /* from the start of preparing until answered */
+  gboolean holding_candidates;
+  GPtrArray *held_candidates; /* HandsetIceCandidate */
+  GPtrArray *remote_mids;     /* char*, the remote SDP's a=mid per m-line */
 
   /* Candidates found before the offer or answer left are in its SDP. */
   gboolean description_sent;
@@ -152,6 +161,22 @@ void handset_media_session_apply_pending_candidates (HandsetMediaSession *self);
 /* handset-media-negotiation.c */
 void handset_media_session_negotiation_iface_init (HandsetMediaInterface *iface);
 gboolean handset_media_session_return_local_description (gpointer user_data);
+void handset_media_session_wait_local_description (HandsetMediaSession *self, GTask *task);
+void
+handset_media_session_answer_offer (HandsetMediaSession *self, GstSDPMessage *sdp, GTask *task);
+
+/* handset-media-prepare.c */
+void handset_media_session_prepare_iface_init (HandsetMediaInterface *iface);
+void handset_media_session_prepare_answer (HandsetMedia *media,
+                                           const char *offer,
+                                           gboolean connect,
+                                           GCancellable *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer user_data);
+void handset_media_session_use_prepared (HandsetMediaSession *self, GTask *task);
+gboolean handset_media_session_hold_candidate (HandsetMediaSession *self,
+                                               const HandsetIceCandidate *candidate);
+GstElement *handset_media_session_silence (void);
 
 /* handset-media-elements.c */
 GstElement *handset_media_make_element (const char *factory, const char *name);

@@ -287,6 +287,7 @@ handset_media_session_iface_init (HandsetMediaInterface *iface)
   iface->get_stats = session_get_stats;
   iface->has_relay = session_has_relay;
   handset_media_session_screen_iface_init (iface);
+  handset_media_session_prepare_iface_init (iface);
 }
 
 /* ------------------------------------------------------------------ bus */
@@ -418,6 +419,7 @@ handset_media_session_finalize (GObject *object)
   g_free (self->stream_id);
   g_free (self->pending_offer);
   g_ptr_array_unref (self->pending_candidates);
+  g_ptr_array_unref (self->held_candidates);
   g_ptr_array_unref (self->remote_mids);
   g_ptr_array_unref (self->remote_streams);
   g_strfreev (self->shown_streams);
@@ -485,6 +487,8 @@ handset_media_session_init (HandsetMediaSession *self)
   handset_media_session_screen_init (self);
   handset_media_session_dtmf_init (self);
   self->pending_candidates =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) handset_ice_candidate_free);
+  self->held_candidates =
       g_ptr_array_new_with_free_func ((GDestroyNotify) handset_ice_candidate_free);
   self->remote_mids = g_ptr_array_new_with_free_func (g_free);
   self->remote_streams = g_ptr_array_new_with_free_func (g_free);

@@ -49,13 +49,10 @@ handset_media_session_stand_in_for (HandsetMediaSession *self, HandsetCallDevice
   if (device == HANDSET_CALL_DEVICE_MICROPHONE && self->audio_source_in_use != NULL &&
       g_object_get_data (G_OBJECT (self->audio_source_in_use), "handset-stand-in") == NULL)
     {
-      stand_in = gst_element_factory_make ("audiotestsrc", NULL);
+      stand_in = handset_media_session_silence ();
       if (stand_in == NULL)
         return;
-      g_object_set (stand_in, "is-live", TRUE, NULL);
-      gst_util_set_object_arg (G_OBJECT (stand_in), "wave", "silence");
       gst_object_ref_sink (stand_in);
-      g_object_set_data (G_OBJECT (stand_in), "handset-stand-in", GINT_TO_POINTER (TRUE));
       if (swap_at_once (self->audio_source_in_use, stand_in, "src"))
         self->audio_source_in_use = stand_in;
     }

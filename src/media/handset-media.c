@@ -369,3 +369,44 @@ handset_media_set_screenshare_streams (HandsetMedia *self, const char *const *st
   if (HANDSET_MEDIA_GET_IFACE (self)->set_screenshare_streams != NULL)
     HANDSET_MEDIA_GET_IFACE (self)->set_screenshare_streams (self, stream_ids);
 }
+
+/**
+ * handset_media_can_prepare_answer:
+ *
+ * Returns: whether the answer to an offer can be made before the call is
+ *   answered (handset_media_prepare_answer())
+ */
+gboolean
+handset_media_can_prepare_answer (HandsetMedia *self)
+{
+  return HANDSET_MEDIA_GET_IFACE (self)->prepare_answer != NULL;
+}
+
+/**
+ * handset_media_prepare_answer:
+ * @offer: the offer the call rings with
+ * @connect: whether the connection to the caller may start already;
+ *   otherwise the caller's addresses wait until the answer
+ *
+ * While a call rings: the offer set and the answer made, no device
+ * opened. handset_media_create_answer() then opens the microphone and
+ * gives the answer at once.
+ */
+void
+handset_media_prepare_answer (HandsetMedia *self,
+                              const char *offer,
+                              gboolean connect,
+                              GCancellable *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer user_data)
+{
+  g_return_if_fail (handset_media_can_prepare_answer (self));
+  HANDSET_MEDIA_GET_IFACE (self)->prepare_answer (self, offer, connect, cancellable, callback,
+                                                  user_data);
+}
+
+gboolean
+handset_media_prepare_answer_finish (HandsetMedia *self, GAsyncResult *result, GError **error)
+{
+  return HANDSET_MEDIA_GET_IFACE (self)->prepare_answer_finish (self, result, error);
+}

@@ -143,6 +143,13 @@ struct _HandsetMediaInterface
   void (*stop_screenshare) (HandsetMedia *self);
   const char *(*get_screenshare_stream_id) (HandsetMedia *self);
   void (*set_screenshare_streams) (HandsetMedia *self, const char *const *stream_ids);
+  void (*prepare_answer) (HandsetMedia *self,
+                          const char *offer,
+                          gboolean connect,
+                          GCancellable *cancellable,
+                          GAsyncReadyCallback callback,
+                          gpointer user_data);
+  gboolean (*prepare_answer_finish) (HandsetMedia *self, GAsyncResult *result, GError **error);
 };
 
 void handset_media_create_offer (HandsetMedia *self,
@@ -187,6 +194,15 @@ handset_media_start_screenshare_finish (HandsetMedia *self, GAsyncResult *result
 void handset_media_stop_screenshare (HandsetMedia *self);
 const char *handset_media_get_screenshare_stream_id (HandsetMedia *self);
 void handset_media_set_screenshare_streams (HandsetMedia *self, const char *const *stream_ids);
+gboolean handset_media_can_prepare_answer (HandsetMedia *self);
+void handset_media_prepare_answer (HandsetMedia *self,
+                                   const char *offer,
+                                   gboolean connect,
+                                   GCancellable *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer user_data);
+gboolean
+handset_media_prepare_answer_finish (HandsetMedia *self, GAsyncResult *result, GError **error);
 
 /**
  * HandsetMediaFactory:

@@ -284,6 +284,11 @@ handset_preferences_new (GSettings *settings,
       ADW_PREFERENCES_GROUP (privacy_group),
       switch_row (settings, "hide-device", _ ("Hide Which Device I Use"),
                   _ ("Others in the room cannot tell which device took a call")));
+  adw_preferences_group_add (
+      ADW_PREFERENCES_GROUP (privacy_group),
+      switch_row (settings, "connect-while-ringing", _ ("Connect While a Call Rings"),
+                  _ ("Answered calls start sooner, but callers learn your network address "
+                     "before you answer")));
 
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (calls_group), _ ("Calls"));
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (calls_group),
