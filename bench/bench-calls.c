@@ -157,6 +157,9 @@ write_summary (void)
     g_warning ("The summary cannot be written: %s", error->message);
 }
 
+/* How long a call rings before it is answered, in ms: 0 answers at once. */
+static guint ringing_ms;
+
 /* One audio call from alice to bob in @room_id, placed, rung, answered,
  * heard at both ends and hung up: its figures in ms. */
 static void
@@ -189,6 +192,8 @@ one_call (Device *alice,
   if (handset_call_get_encrypted (ringing_of (bob)) != encrypted)
     g_error ("The call rang %s", encrypted ? "in clear" : "encrypted");
 
+  if (ringing_ms > 0)
+    handset_test_run_for (ringing_ms);
   answered = g_get_monotonic_time ();
   handset_call_answer (ringing_of (bob), FALSE);
   if (!handset_test_wait_until (bench_heard, alice->tone, WAIT_S) ||
@@ -226,6 +231,49 @@ latencies (Device *alice, Device *bob, const char *room_id)
   /* The medians (bench_row() sorted them). */
   plain_to_alice = to_alice[RUNS / 2];
   plain_to_bob = to_bob[RUNS / 2];
+}
+
+/* The answer made on answering, made while the call rang, and made while
+ * it rang with the connection begun then: calls that ring a second, the
+ * three ways in turn so that the machine's load falls on each alike. */
+static void
+prepared_latencies (Device *alice, Device *bob, const char *room_id)
+{
+  static const char *const modes[] = {
+    "answer made on answering",
+    "answer made while ringing",
+    "answer made while ringing, connecting while ringing",
+  };
+  double handed[3][RUNS], to_alice[3][RUNS], to_bob[3][RUNS];
+
+  ringing_ms = 1000;
+  for (guint i = 0; i < RUNS; i++)
+    for (guint m = 0; m < 3; m++)
+      {
+        double ring, stages[BENCH_N_STAGES];
+
+        handset_call_manager_set_prepare_answers (bob->manager, m > 0, m == 2);
+        one_call (alice, bob, room_id, FALSE, &ring, &to_alice[m][i], &to_bob[m][i], stages);
+        handed[m][i] = stages[BENCH_STAGE_HANDED];
+      }
+  ringing_ms = 0;
+  handset_call_manager_set_prepare_answers (bob->manager, FALSE, FALSE);
+
+  for (guint m = 0; m < 3; m++)
+    {
+      g_autofree char *out =
+          g_strdup_printf ("rang 1 s, %s: answer handed to the homeserver (ms)", modes[m]);
+      g_autofree char *caller =
+          g_strdup_printf ("rang 1 s, %s: answer to first audio at the caller (ms)", modes[m]);
+      g_autofree char *callee =
+          g_strdup_printf ("rang 1 s, %s: answer to first audio at the callee (ms)", modes[m]);
+
+      bench_row (out, handed[m], RUNS, 0,
+                 "from handset_call_answer() to the call manager's send-event for m.call.answer; "
+                 "both ends in this process, the three ways alternating");
+      bench_row (caller, to_alice[m], RUNS, 0, "first loud sample at the caller's synced sink");
+      bench_row (callee, to_bob[m], RUNS, 0, "first loud sample at the callee's synced sink");
+    }
 }
 
 typedef struct
@@ -646,6 +694,7 @@ main (int argc, char *argv[])
   bench_callee_stop (callee);
   write_summary ();
   latencies (alice, bob, room_id);
+  prepared_latencies (alice, bob, room_id);
   /* HANDSET_BENCH_ONLY=plain: the plain latencies alone, for a quick look. */
   if (g_strcmp0 (g_getenv ("HANDSET_BENCH_ONLY"), "plain") == 0)
     return 0;
