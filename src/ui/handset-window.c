@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The main window: the login form, then the contacts (searchable, each
- * with a call and a video call button), and the call in progress.
+ * with a call and a video call button), and the call in progress. The
+ * contacts and history pages are handset-window-lists.c.
  */
 
 #define G_LOG_DOMAIN "Handset-UI"
@@ -17,40 +18,7 @@
 #include "handset-contact-row.h"
 #include "handset-history-row.h"
 #include "handset-login-page.h"
-#include "handset-window.h"
-
-struct _HandsetWindow
-{
-  AdwApplicationWindow parent_instance;
-
-  AdwToastOverlay *toasts;
-  GtkStack *stack;
-  GtkSpinner *loading_spinner;
-  HandsetLoginPage *login_page;
-  AdwViewSwitcherTitle *switcher_title;
-  GtkStack *history_stack;
-  GtkListView *history_list;
-  GtkSearchEntry *search_entry;
-  GtkStack *contacts_stack;
-  GtkListView *contact_list;
-  HandsetCallView *call_view;
-  GtkRevealer *offline_revealer;
-  GtkLabel *offline_label;
-  GtkRevealer *keyring_revealer;
-  GtkButton *keyring_button;
-  HandsetAccount *account; /* the session's, for the keyring banner */
-  GtkWidget *new_call_button;
-  HandsetSync *sync;
-  gboolean offline;
-
-  HandsetSession *session;
-  GtkFilterListModel *filtered; /* the sorted contacts, searched */
-  GtkCustomFilter *filter;
-  GtkSingleSelection *contact_selection;
-  GtkFilterListModel *history_filtered;
-  GtkCustomFilter *history_filter;
-  guint back_timer;
-};
+#include "handset-window-private.h"
 
 G_DEFINE_FINAL_TYPE (HandsetWindow, handset_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -68,8 +36,8 @@ handset_window_toast (HandsetWindow *self, const char *message)
 
 #define OFFLINE_TOOLTIP N_ ("Cannot call: the homeserver cannot be reached")
 
-static void
-update_call_buttons (HandsetWindow *self, GtkWidget *root)
+void
+handset_window_update_call_buttons (HandsetWindow *self, GtkWidget *root)
 {
   for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
        child = gtk_widget_get_next_sibling (child))
@@ -81,7 +49,7 @@ update_call_buttons (HandsetWindow *self, GtkWidget *root)
           gtk_widget_set_sensitive (child, !self->offline);
           handset_row_set_tooltip (child, self->offline ? _ (OFFLINE_TOOLTIP) : label);
         }
-      update_call_buttons (self, child);
+      handset_window_update_call_buttons (self, child);
     }
 }
 
@@ -108,8 +76,8 @@ update_offline (HandsetWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.call", !offline);
   gtk_widget_set_tooltip_text (self->new_call_button,
                                offline ? _ (OFFLINE_TOOLTIP) : _ ("New Call"));
-  update_call_buttons (self, GTK_WIDGET (self->contact_list));
-  update_call_buttons (self, GTK_WIDGET (self->history_list));
+  handset_window_update_call_buttons (self, GTK_WIDGET (self->contact_list));
+  handset_window_update_call_buttons (self, GTK_WIDGET (self->history_list));
 }
 
 /* Logged in, but the login cannot be kept: the keyring is locked. A
@@ -162,8 +130,8 @@ call_placed (GObject *object, GAsyncResult *result, gpointer user_data)
     }
 }
 
-static void
-call_user (HandsetWindow *self, const char *user_id, gboolean video)
+void
+handset_window_call_user (HandsetWindow *self, const char *user_id, gboolean video)
 {
   if (self->session == NULL)
     return;
@@ -181,161 +149,7 @@ call_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
   gboolean video;
 
   g_variant_get (parameter, "(&sb)", &user_id, &video);
-  call_user (HANDSET_WINDOW (widget), user_id, video);
-}
-
-/* ------------------------------------------------------------------ contacts */
-
-static void
-contact_setup (GtkListItemFactory *factory, GtkListItem *item, HandsetWindow *self)
-{
-  gtk_list_item_set_child (item, handset_contact_row_new ());
-}
-
-static void
-contact_bind (GtkListItemFactory *factory, GtkListItem *item, HandsetWindow *self)
-{
-  GtkWidget *row = gtk_list_item_get_child (item);
-
-  handset_contact_row_bind (HANDSET_CONTACT_ROW (row), gtk_list_item_get_item (item),
-                            self->session ? handset_avatar_cache_get_for_session (self->session)
-                                          : NULL);
-  update_call_buttons (self, row);
-}
-
-static void
-contact_unbind (GtkListItemFactory *factory, GtkListItem *item, HandsetWindow *self)
-{
-  handset_contact_row_unbind (HANDSET_CONTACT_ROW (gtk_list_item_get_child (item)));
-}
-
-/* Enter or a double click on a contact calls them. */
-static void
-contact_activated (GtkListView *list, guint position, HandsetWindow *self)
-{
-  g_autoptr (HandsetContact) contact =
-      g_list_model_get_item (G_LIST_MODEL (gtk_list_view_get_model (list)), position);
-
-  if (contact != NULL)
-    call_user (self, handset_contact_get_user_id (contact), FALSE);
-}
-
-/* Whether the search (if any) finds @name or @user_id, case aside. */
-static gboolean
-search_matches (HandsetWindow *self, const char *name, const char *user_id)
-{
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
-  g_autofree char *needle = NULL;
-  g_autofree char *folded_name = NULL;
-  g_autofree char *folded_id = NULL;
-
-  if (text == NULL || *text == '\0')
-    return TRUE;
-  needle = g_utf8_casefold (text, -1);
-  folded_name = g_utf8_casefold (name ? name : "", -1);
-  folded_id = g_utf8_casefold (user_id ? user_id : "", -1);
-
-  return strstr (folded_name, needle) != NULL || strstr (folded_id, needle) != NULL;
-}
-
-static gboolean
-filter_contact (gpointer item, gpointer user_data)
-{
-  return search_matches (HANDSET_WINDOW (user_data), handset_contact_get_display_name (item),
-                         handset_contact_get_user_id (item));
-}
-
-/* The history, searched the same way: by the other person. */
-static gboolean
-filter_history (gpointer item, gpointer user_data)
-{
-  HandsetWindow *self = HANDSET_WINDOW (user_data);
-  const char *peer = handset_history_entry_get_peer_user_id (item);
-  g_autofree char *name = self->session ? handset_session_peer_name (self->session, peer) : NULL;
-
-  return search_matches (self, name, peer);
-}
-
-static void
-update_contacts_page (HandsetWindow *self)
-{
-  gboolean any =
-      self->filtered != NULL && g_list_model_get_n_items (G_LIST_MODEL (self->filtered)) > 0;
-
-  gtk_stack_set_visible_child_name (self->contacts_stack, any ? "list" : "empty");
-}
-
-/* With nothing searched the lists pass their models through untouched:
- * no filter runs over every contact. */
-static void
-apply_filter (GtkFilterListModel *model, GtkFilter *filter, gboolean searching)
-{
-  if (model == NULL)
-    return;
-  if (!searching)
-    gtk_filter_list_model_set_filter (model, NULL);
-  else if (gtk_filter_list_model_get_filter (model) != filter)
-    gtk_filter_list_model_set_filter (model, filter);
-  else
-    gtk_filter_changed (filter, GTK_FILTER_CHANGE_DIFFERENT);
-}
-
-static void
-on_search_changed (HandsetWindow *self)
-{
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
-  gboolean searching = text != NULL && *text != '\0';
-
-  apply_filter (self->filtered, GTK_FILTER (self->filter), searching);
-  apply_filter (self->history_filtered, GTK_FILTER (self->history_filter), searching);
-  update_contacts_page (self);
-}
-
-/* ------------------------------------------------------------------ history */
-
-static void
-history_setup (GtkListItemFactory *factory, GtkListItem *item, HandsetWindow *self)
-{
-  gtk_list_item_set_child (item, handset_history_row_new ());
-}
-
-static void
-history_bind (GtkListItemFactory *factory, GtkListItem *item, HandsetWindow *self)
-{
-  HandsetHistoryEntry *entry = gtk_list_item_get_item (item);
-  GtkWidget *row = gtk_list_item_get_child (item);
-  g_autofree char *name =
-      handset_session_peer_name (self->session, handset_history_entry_get_peer_user_id (entry));
-
-  handset_history_row_bind (HANDSET_HISTORY_ROW (row), entry, name);
-  update_call_buttons (self, row);
-}
-
-static void
-history_unbind (GtkListItemFactory *factory, GtkListItem *item, HandsetWindow *self)
-{
-  handset_history_row_unbind (HANDSET_HISTORY_ROW (gtk_list_item_get_child (item)));
-}
-
-/* Enter or a double click on a call calls back. */
-static void
-history_activated (GtkListView *list, guint position, HandsetWindow *self)
-{
-  g_autoptr (HandsetHistoryEntry) entry =
-      g_list_model_get_item (G_LIST_MODEL (gtk_list_view_get_model (list)), position);
-
-  if (entry != NULL && handset_history_entry_get_peer_user_id (entry) != NULL)
-    call_user (self, handset_history_entry_get_peer_user_id (entry),
-               handset_history_entry_get_video (entry));
-}
-
-static void
-history_changed (HandsetWindow *self)
-{
-  HandsetCallHistory *history = self->session ? handset_session_get_history (self->session) : NULL;
-  gboolean any = history != NULL && g_list_model_get_n_items (G_LIST_MODEL (history)) > 0;
-
-  gtk_stack_set_visible_child_name (self->history_stack, any ? "list" : "empty");
+  handset_window_call_user (HANDSET_WINDOW (widget), user_id, video);
 }
 
 /* ------------------------------------------------------------------ new call */
@@ -348,7 +162,7 @@ new_call_response (AdwMessageDialog *dialog, const char *response, HandsetWindow
   /* Whatever was typed (an ID or a link) is checked where every call is
    * placed; what is wrong with it comes back as a toast. */
   if (g_str_equal (response, "call") || g_str_equal (response, "video"))
-    call_user (self, gtk_editable_get_text (entry), g_str_equal (response, "video"));
+    handset_window_call_user (self, gtk_editable_get_text (entry), g_str_equal (response, "video"));
 }
 
 static void
@@ -448,12 +262,6 @@ handset_window_show_login (HandsetWindow *self, HandsetAccount *account)
   gtk_stack_set_visible_child_name (self->stack, "login");
 }
 
-static void
-contacts_changed (HandsetWindow *self)
-{
-  update_contacts_page (self);
-}
-
 /**
  * handset_window_set_session:
  * @session: (nullable): the logged-in session, or %NULL after logout
@@ -463,15 +271,7 @@ handset_window_set_session (HandsetWindow *self, HandsetSession *session)
 {
   g_return_if_fail (HANDSET_IS_WINDOW (self));
 
-  if (self->filtered != NULL)
-    g_signal_handlers_disconnect_by_data (self->filtered, self);
-  if (self->session != NULL && handset_session_get_history (self->session) != NULL)
-    g_signal_handlers_disconnect_by_data (handset_session_get_history (self->session), self);
-  gtk_list_view_set_model (self->contact_list, NULL);
-  gtk_list_view_set_model (self->history_list, NULL);
-  g_clear_object (&self->contact_selection);
-  g_clear_object (&self->filtered);
-  g_clear_object (&self->history_filtered);
+  handset_window_lists_unset (self);
   if (self->sync != NULL)
     g_signal_handlers_disconnect_by_data (self->sync, self);
   g_clear_object (&self->sync);
@@ -509,30 +309,7 @@ handset_window_set_session (HandsetWindow *self, HandsetSession *session)
       return;
     }
 
-  /* Sorted once here (each name's key made once); searched on top, so a
-   * search never sorts again. Rows are made for what is in view only. */
-  self->filtered =
-      gtk_filter_list_model_new (handset_contact_rows_sort (g_object_ref (
-                                     G_LIST_MODEL (handset_session_get_contacts (session)))),
-                                 NULL);
-  self->contact_selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->filtered)));
-  gtk_single_selection_set_autoselect (self->contact_selection, FALSE);
-  gtk_single_selection_set_can_unselect (self->contact_selection, TRUE);
-  gtk_list_view_set_model (self->contact_list, GTK_SELECTION_MODEL (self->contact_selection));
-  g_signal_connect_swapped (self->filtered, "items-changed", G_CALLBACK (contacts_changed), self);
-  if (handset_session_get_history (session) != NULL)
-    {
-      g_autoptr (GtkNoSelection) none = NULL;
-
-      self->history_filtered = gtk_filter_list_model_new (
-          g_object_ref (G_LIST_MODEL (handset_session_get_history (session))), NULL);
-      none = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->history_filtered)));
-      gtk_list_view_set_model (self->history_list, GTK_SELECTION_MODEL (none));
-      g_signal_connect_swapped (handset_session_get_history (session), "items-changed",
-                                G_CALLBACK (history_changed), self);
-    }
-  on_search_changed (self);
-  history_changed (self);
+  handset_window_lists_set (self, session);
   adw_view_switcher_title_set_subtitle (
       self->switcher_title, handset_account_get_user_id (handset_session_get_account (session)));
   {
@@ -543,7 +320,7 @@ handset_window_set_session (HandsetWindow *self, HandsetSession *session)
 
     gtk_window_set_title (GTK_WINDOW (self), title);
   }
-  update_contacts_page (self);
+  handset_window_update_contacts_page (self);
   if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "call") != 0)
     gtk_stack_set_visible_child_name (self->stack, "contacts");
 }
@@ -589,53 +366,6 @@ GtkWidget *
 handset_window_get_history_list (HandsetWindow *self)
 {
   return GTK_WIDGET (self->history_list);
-}
-
-/**
- * handset_window_show_history:
- *
- * Turns to the call history.
- */
-void
-handset_window_show_history (HandsetWindow *self)
-{
-  AdwViewStack *stack = adw_view_switcher_title_get_stack (self->switcher_title);
-
-  adw_view_stack_set_visible_child_name (stack, "history");
-}
-
-/**
- * handset_window_show_contact:
- *
- * Turns to the contacts and selects @user_id's row, clearing a search
- * that would hide it.
- *
- * Returns: whether @user_id is among the contacts
- */
-gboolean
-handset_window_show_contact (HandsetWindow *self, const char *user_id)
-{
-  AdwViewStack *stack = adw_view_switcher_title_get_stack (self->switcher_title);
-  GListModel *model = G_LIST_MODEL (self->filtered);
-
-  if (model == NULL)
-    return FALSE;
-  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
-  on_search_changed (self);
-  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
-    {
-      g_autoptr (HandsetContact) contact = g_list_model_get_item (model, i);
-
-      if (g_strcmp0 (handset_contact_get_user_id (contact), user_id) != 0)
-        continue;
-      adw_view_stack_set_visible_child_name (stack, "contacts");
-      gtk_single_selection_set_selected (self->contact_selection, i);
-      gtk_widget_activate_action (GTK_WIDGET (self->contact_list), "list.scroll-to-item", "u", i);
-      gtk_widget_grab_focus (GTK_WIDGET (self->contact_list));
-      return TRUE;
-    }
-
-  return FALSE;
 }
 
 GtkWidget *
@@ -689,15 +419,7 @@ handset_window_class_init (HandsetWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HandsetWindow, contacts_stack);
   gtk_widget_class_bind_template_child (widget_class, HandsetWindow, contact_list);
   gtk_widget_class_bind_template_child (widget_class, HandsetWindow, call_view);
-  gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
-  gtk_widget_class_bind_template_callback (widget_class, contact_setup);
-  gtk_widget_class_bind_template_callback (widget_class, contact_bind);
-  gtk_widget_class_bind_template_callback (widget_class, contact_unbind);
-  gtk_widget_class_bind_template_callback (widget_class, contact_activated);
-  gtk_widget_class_bind_template_callback (widget_class, history_setup);
-  gtk_widget_class_bind_template_callback (widget_class, history_bind);
-  gtk_widget_class_bind_template_callback (widget_class, history_unbind);
-  gtk_widget_class_bind_template_callback (widget_class, history_activated);
+  handset_window_lists_class_init (widget_class);
 
   gtk_widget_class_install_action (widget_class, "win.new-call", NULL, new_call_activated);
   gtk_widget_class_install_action (widget_class, "win.call", "(sb)", call_activated);
@@ -740,8 +462,7 @@ static void
 handset_window_init (HandsetWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->filter = gtk_custom_filter_new (filter_contact, self, NULL);
-  self->history_filter = gtk_custom_filter_new (filter_history, self, NULL);
+  handset_window_lists_init (self);
   g_signal_connect (self->loading_spinner, "map", G_CALLBACK (spinner_mapped), NULL);
   g_signal_connect (self->loading_spinner, "unmap", G_CALLBACK (spinner_unmapped), NULL);
   g_signal_connect (self, "realize", G_CALLBACK (window_realized), NULL);
