@@ -10,7 +10,8 @@
  * process of a command never becomes the instance: with none running, it
  * says so and exits 3. Also here: the session `handset login` hands over
  * ("take-session", the running session's calls ended first as when
- * quitting), and `handset quit`.
+ * quitting; refused at once, nothing stopped, when the store no longer
+ * names that device), and `handset quit`.
  */
 
 #define G_LOG_DOMAIN "Handset-UI"
@@ -194,6 +195,21 @@ take_session (HandsetApplication *self, GApplicationCommandLine *command_line, c
   HandsetMatrixClient *client = handset_account_get_client (self->account);
   HandsetCallManager *manager;
   GPtrArray *calls;
+  g_autofree char *saved = NULL;
+
+  /* A login that gave up waiting put back the session it replaced before
+   * it logged its device out: asked for late, that device is not taken,
+   * and the session this instance runs goes on as it was. */
+  if (!handset_account_get_saved_session (self->account, NULL, NULL, &saved) ||
+      !g_str_equal (saved, device))
+    {
+      g_application_command_line_printerr (
+          command_line, "handset: %s\n",
+          _ ("The login handed over is no longer the profile's: it was given up and logged out. "
+             "Log in again."));
+      handset_application_set_command_status (self, command_line, 1);
+      return 1;
+    }
 
   g_object_set_data_full (G_OBJECT (command_line), "handset-device", g_strdup (device), g_free);
   g_ptr_array_add (self->handovers, g_object_ref (command_line));

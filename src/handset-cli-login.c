@@ -5,8 +5,9 @@
  * `handset login`: runs in the process that was started. It reads the
  * password from the terminal or standard input, never from an argument,
  * and hands the new session to the profile's running instance, waiting
- * for it to be taken; a session that cannot be handed over is logged out
- * again.
+ * for it to be taken; a session that cannot be handed over, or that the
+ * keyring cannot keep, is logged out again, and the store names the
+ * session it replaced once more.
  */
 
 #define G_LOG_DOMAIN "Handset-UI"
@@ -99,15 +100,6 @@ typedef struct
 } Waiter;
 
 static void
-logout_done (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  Waiter *waiter = user_data;
-
-  waiter->ok = handset_account_logout_finish (HANDSET_ACCOUNT (object), result, &waiter->error);
-  g_main_loop_quit (waiter->loop);
-}
-
-static void
 login_done (GObject *object, GAsyncResult *result, gpointer user_data)
 {
   Waiter *waiter = user_data;
@@ -118,8 +110,20 @@ login_done (GObject *object, GAsyncResult *result, gpointer user_data)
 }
 
 /* How long the running instance may take to restore the new session
- * (its keyring may ask to be unlocked). */
+ * (its keyring may ask to be unlocked); HANDSET_HANDOVER_TIMEOUT_MS sets
+ * another, for tests. */
 #define HANDOVER_TIMEOUT_MS 60000
+
+static int
+handover_timeout_ms (void)
+{
+  const char *value = g_getenv ("HANDSET_HANDOVER_TIMEOUT_MS");
+  guint64 ms;
+
+  if (value != NULL && g_ascii_string_to_unsigned (value, 10, 1, G_MAXINT, &ms, NULL))
+    return (int) ms;
+  return HANDOVER_TIMEOUT_MS;
+}
 
 typedef struct
 {
@@ -193,6 +197,7 @@ hand_over (HandsetProfile *profile, const char *device_id, GError **error)
       g_strdup_printf ("/io/github/handset/Handset/Login%u", (guint) getpid ());
   const GDBusInterfaceVTable vtable = { print_method_cb, NULL, NULL, { 0 } };
   const char *const argv[] = { "handset", "take-session", device_id, NULL };
+  int timeout_ms = handover_timeout_ms ();
   guint registration;
 
   if (bus == NULL)
@@ -214,8 +219,8 @@ hand_over (HandsetProfile *profile, const char *device_id, GError **error)
       g_dbus_connection_call (
           bus, application_id, application_path, "org.gtk.Application", "CommandLine",
           g_variant_new ("(o^aay@a{sv})", print_path, argv, g_variant_builder_end (&platform)),
-          G_VARIANT_TYPE ("(i)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, HANDOVER_TIMEOUT_MS, NULL,
-          handover_cb, &handover);
+          G_VARIANT_TYPE ("(i)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, timeout_ms, NULL, handover_cb,
+          &handover);
       g_main_loop_run (loop);
       /* What it printed, before its answer came. */
       while (g_main_context_iteration (NULL, FALSE))
@@ -229,6 +234,15 @@ hand_over (HandsetProfile *profile, const char *device_id, GError **error)
             return TRUE;
           g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                                _ ("The running Handset did not take the new login."));
+          return FALSE;
+        }
+      if (g_error_matches (handover.error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                       _ ("The running Handset did not take the new login within %d seconds."),
+                       (timeout_ms + 999) / 1000);
+          g_clear_error (&handover.error);
+          g_dbus_connection_unregister_object (bus, registration);
           return FALSE;
         }
       if (!g_dbus_error_is_remote_error (handover.error) ||
@@ -262,17 +276,50 @@ retired_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   g_main_loop_quit (waiter->loop);
 }
 
-/* Logs the new device out again, here and at the homeserver. */
+/* The session the login replaces, as the store kept it. */
+typedef struct
+{
+  char *homeserver;
+  char *user_id;
+  char *device_id;
+  char *position;
+} Replaced;
+
 static void
-undo_login (HandsetAccount *account, GMainLoop *loop)
+replaced_clear (Replaced *replaced)
+{
+  g_clear_pointer (&replaced->homeserver, g_free);
+  g_clear_pointer (&replaced->user_id, g_free);
+  g_clear_pointer (&replaced->device_id, g_free);
+  g_clear_pointer (&replaced->position, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Replaced, replaced_clear)
+
+/* The login is not kept: the store names the session it replaced again
+ * (which the running instance may still use, and its next start
+ * restores), and only then is the new device logged out, with the token
+ * this process holds, and forgotten here; were the instance to ask for
+ * it late, the store no longer names it. A later login written down
+ * meanwhile is left alone. The replaced session's keyring item and data
+ * are left as they are. */
+static void
+undo_login (HandsetAccount *account, const Replaced *replaced, GMainLoop *loop)
 {
   Waiter out = { loop, FALSE, NULL };
+  g_autoptr (GError) error = NULL;
 
-  handset_account_logout_async (account, NULL, logout_done, &out);
+  HandsetMatrixClient *client = handset_account_get_client (account);
+
+  if (!handset_account_put_back_session (account, handset_matrix_client_get_device_id (client),
+                                         replaced->homeserver, replaced->user_id,
+                                         replaced->device_id, replaced->position, &error))
+    g_printerr ("handset: %s\n", error->message);
+  handset_retired_device_forget_client_async (account, client, NULL, retired_cb, &out);
   g_main_loop_run (loop);
   if (!out.ok)
     {
-      g_printerr ("handset: %s\n", out.error->message);
+      g_printerr (_ ("handset: the new device may still be logged in: %s\n"), out.error->message);
       g_clear_error (&out.error);
     }
 }
@@ -294,9 +341,7 @@ handset_cli_login (const char *profile_name, const char *homeserver, const char 
   g_autoptr (GError) error = NULL;
   g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autofree char *password = NULL;
-  g_autofree char *old_homeserver = NULL;
-  g_autofree char *old_user = NULL;
-  g_autofree char *old_device = NULL;
+  g_auto (Replaced) old = { 0 };
   g_autofree char *device = NULL;
   gboolean replaces;
   Waiter waiter = { loop, FALSE, NULL };
@@ -316,7 +361,9 @@ handset_cli_login (const char *profile_name, const char *homeserver, const char 
     }
 
   /* The session this login replaces, if the profile has one. */
-  replaces = handset_account_get_saved_session (account, &old_homeserver, &old_user, &old_device);
+  replaces =
+      handset_account_get_saved_session (account, &old.homeserver, &old.user_id, &old.device_id);
+  old.position = handset_account_get_saved_position (account, old.user_id, old.device_id);
 
   handset_account_login_password_async (account, homeserver, user, password, NULL, login_done,
                                         &waiter);
@@ -336,7 +383,7 @@ handset_cli_login (const char *profile_name, const char *homeserver, const char 
       g_printerr ("handset: %s\n",
                   _ ("The login cannot be kept: the keyring is locked or missing. Unlock it (or "
                      "start it), then log in again."));
-      undo_login (account, loop);
+      undo_login (account, &old, loop);
       return 1;
     }
   device = g_strdup (handset_matrix_client_get_device_id (handset_account_get_client (account)));
@@ -346,15 +393,7 @@ handset_cli_login (const char *profile_name, const char *homeserver, const char 
       g_printerr ("handset: %s %s\n", error->message,
                   _ ("The new device is logged out again; log in once more."));
       /* Only the new device: the instance may still run the old one. */
-      handset_retired_device_forget_async (account, handset_account_get_homeserver (account),
-                                           handset_account_get_user_id (account), device, NULL,
-                                           retired_cb, &waiter);
-      g_main_loop_run (loop);
-      if (!waiter.ok)
-        {
-          g_printerr ("handset: %s\n", waiter.error->message);
-          g_clear_error (&waiter.error);
-        }
+      undo_login (account, &old, loop);
       return 1;
     }
 
@@ -364,16 +403,16 @@ handset_cli_login (const char *profile_name, const char *homeserver, const char 
 
   /* The replaced session's device, which nothing uses any more, is
    * logged out rather than left behind. */
-  if (replaces && !g_str_equal (old_device, device))
+  if (replaces && !g_str_equal (old.device_id, device))
     {
-      handset_retired_device_forget_async (account, old_homeserver, old_user, old_device, NULL,
-                                           retired_cb, &waiter);
+      handset_retired_device_forget_async (account, old.homeserver, old.user_id, old.device_id,
+                                           NULL, retired_cb, &waiter);
       g_main_loop_run (loop);
       if (!waiter.ok)
         {
           g_printerr (_ ("handset: the device %s of the login this one replaced may still be "
                          "logged in: %s\n"),
-                      old_device, waiter.error->message);
+                      old.device_id, waiter.error->message);
           g_clear_error (&waiter.error);
         }
     }

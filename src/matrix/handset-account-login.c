@@ -259,6 +259,105 @@ handset_account_require_login (HandsetAccount *self, const char *message)
   handset_account_set_state (self, HANDSET_ACCOUNT_STATE_NEEDS_LOGIN);
 }
 
+/* The sync position kept for a session, as handset-sync.c names it. */
+static char *
+position_key (const char *user_id, const char *device_id)
+{
+  return g_strdup_printf ("sync.since:%s/%s", user_id, device_id);
+}
+
+/**
+ * handset_account_get_saved_position:
+ *
+ * Returns: (nullable): the sync position the store keeps for the session
+ *   of @user_id and @device_id
+ */
+char *
+handset_account_get_saved_position (HandsetAccount *self,
+                                    const char *user_id,
+                                    const char *device_id)
+{
+  g_autofree char *key = NULL;
+
+  g_return_val_if_fail (HANDSET_IS_ACCOUNT (self), NULL);
+
+  if (user_id == NULL || device_id == NULL)
+    return NULL;
+  key = position_key (user_id, device_id);
+  return handset_store_get (self->store, key);
+}
+
+/* The session of @device_id (none when %NULL) written as the store's. */
+static gboolean
+write_session (HandsetAccount *self,
+               const char *homeserver,
+               const char *user_id,
+               const char *device_id,
+               const char *position,
+               GError **error)
+{
+  g_autofree char *key = NULL;
+  g_autofree char *current = NULL;
+
+  if (homeserver == NULL || user_id == NULL || device_id == NULL)
+    return handset_store_delete_prefix (self->store, KEY_HOMESERVER, error) &&
+           handset_store_delete_prefix (self->store, KEY_USER_ID, error) &&
+           handset_store_delete_prefix (self->store, KEY_DEVICE_ID, error);
+
+  if (!handset_store_set (self->store, KEY_HOMESERVER, homeserver, error) ||
+      !handset_store_set (self->store, KEY_USER_ID, user_id, error) ||
+      !handset_store_set (self->store, KEY_DEVICE_ID, device_id, error))
+    return FALSE;
+  /* Not over a newer position, which the session wrote meanwhile. */
+  key = position_key (user_id, device_id);
+  current = handset_store_get (self->store, key);
+  return position == NULL || current != NULL ||
+         handset_store_set (self->store, key, position, error);
+}
+
+/**
+ * handset_account_put_back_session:
+ * @login_device_id: the device of the login that is not kept
+ * @homeserver: (nullable): the session the store named before a login
+ *   that is not kept; %NULL when it named none
+ * @user_id: (nullable): its user
+ * @device_id: (nullable): its device
+ * @position: (nullable): its sync position, as the store kept it then
+ *
+ * A login written down here that cannot be kept (the running instance did
+ * not take it, or the keyring cannot keep its token): the store names
+ * again the session it replaced, or none, so that the next start
+ * restores the session the running instance still uses. The sync
+ * position is put back unless that session has written a newer one
+ * since. A store that names another device than @login_device_id by now
+ * (a later login's) is left as it is. Nothing in the keyring is touched:
+ * its tokens are per device.
+ */
+gboolean
+handset_account_put_back_session (HandsetAccount *self,
+                                  const char *login_device_id,
+                                  const char *homeserver,
+                                  const char *user_id,
+                                  const char *device_id,
+                                  const char *position,
+                                  GError **error)
+{
+  g_autofree char *saved_device = NULL;
+
+  g_return_val_if_fail (HANDSET_IS_ACCOUNT (self), FALSE);
+
+  if (!handset_store_begin (self->store, error))
+    return FALSE;
+  saved_device = handset_store_get (self->store, KEY_DEVICE_ID);
+  if ((g_strcmp0 (saved_device, login_device_id) != 0 ||
+       write_session (self, homeserver, user_id, device_id, position, error)) &&
+      handset_store_commit (self->store, error))
+    return TRUE;
+
+  handset_store_rollback (self->store);
+  return FALSE;
+}
+
 /* ------------------------------------------------------------------ logout */
 
 /* This device's encryption keys go with its session. Its IDs are read

@@ -81,6 +81,16 @@ void handset_account_logout_async (HandsetAccount *self,
                                    GAsyncReadyCallback callback,
                                    gpointer user_data);
 gboolean handset_account_logout_finish (HandsetAccount *self, GAsyncResult *result, GError **error);
+char *handset_account_get_saved_position (HandsetAccount *self,
+                                          const char *user_id,
+                                          const char *device_id);
+gboolean handset_account_put_back_session (HandsetAccount *self,
+                                           const char *login_device_id,
+                                           const char *homeserver,
+                                           const char *user_id,
+                                           const char *device_id,
+                                           const char *position,
+                                           GError **error);
 
 void handset_account_unlock_keyring_async (HandsetAccount *self,
                                            GCancellable *cancellable,

@@ -6,7 +6,8 @@
  * homeserver with the token the keyring still keeps for it, then that
  * token, its encryption key and its encryption state forgotten here. A
  * replaced session left alone would stay a live device of the account
- * that nothing uses.
+ * that nothing uses. The same for the device of a login that cannot be
+ * kept, logged out with the token held in memory.
  */
 
 #define G_LOG_DOMAIN "Handset-Matrix"
@@ -135,6 +136,37 @@ handset_retired_device_forget_async (HandsetAccount *account,
   g_task_set_task_data (task, retired, (GDestroyNotify) retired_free);
   handset_secret_store_load_token_async (handset_account_get_secret_store (account), homeserver,
                                          user_id, device_id, cancellable, token_cb, task);
+}
+
+/**
+ * handset_retired_device_forget_client_async:
+ * @account: the profile's account
+ * @client: the session of a device whose token only this process holds
+ *   (a login that cannot be kept), which must not be the session the
+ *   store names
+ *
+ * Logs @client's device out at its homeserver with the token @client
+ * holds, then forgets that device here (its keyring items and its
+ * encryption state) as handset_retired_device_forget_async() does. The
+ * profile's other sessions are left alone.
+ */
+void
+handset_retired_device_forget_client_async (HandsetAccount *account,
+                                            HandsetMatrixClient *client,
+                                            GCancellable *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer user_data)
+{
+  GTask *task = g_task_new (account, cancellable, callback, user_data);
+  Retired *retired = g_new0 (Retired, 1);
+
+  g_task_set_source_tag (task, handset_retired_device_forget_async);
+  retired->homeserver = g_strdup (handset_matrix_client_get_homeserver (client));
+  retired->user_id = g_strdup (handset_matrix_client_get_user_id (client));
+  retired->device_id = g_strdup (handset_matrix_client_get_device_id (client));
+  g_task_set_task_data (task, retired, (GDestroyNotify) retired_free);
+  handset_matrix_client_set_network_retry_limit (client, 1);
+  handset_matrix_client_logout_async (client, cancellable, logged_out_cb, task);
 }
 
 gboolean

@@ -15,6 +15,11 @@ void handset_retired_device_forget_async (HandsetAccount *account,
                                           GCancellable *cancellable,
                                           GAsyncReadyCallback callback,
                                           gpointer user_data);
+void handset_retired_device_forget_client_async (HandsetAccount *account,
+                                                 HandsetMatrixClient *client,
+                                                 GCancellable *cancellable,
+                                                 GAsyncReadyCallback callback,
+                                                 gpointer user_data);
 gboolean handset_retired_device_forget_finish (HandsetAccount *account,
                                                GAsyncResult *result,
                                                GError **error);

@@ -1,0 +1,552 @@
+/* test-cli-login.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * `handset login` when the new login cannot be kept, against the real
+ * Synapse: the running Handset does not take it in time, or the keyring
+ * cannot keep its token. The profile keeps the login it had (the store
+ * names its device, which stays live at the homeserver, and a new start
+ * restores it), the new device is logged out, and the command says why.
+ * A handover asked for after it was given up is refused at once, and the
+ * running session, a ringing call and all, goes on.
+ */
+
+#include "config.h"
+
+#include <gio/gio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "handset-account.h"
+#include "handset-test-homeserver.h"
+#include "handset-test-util.h"
+
+#define WAIT_S 30
+/* Far above what a command takes on an idle machine, far below a restore
+ * of a session. */
+#define AT_ONCE_US (1 * G_USEC_PER_SEC)
+/* How long the login waits for the stopped Handset here. */
+#define HANDOVER_TIMEOUT "3000"
+#define HUNG_S           90
+
+static const char *handset_path;
+
+/* Every Handset this test starts ends with it, even when it fails. */
+static void
+die_with_test (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+typedef struct
+{
+  char *out;
+  char *err;
+  int status;
+  gint64 elapsed_us;
+} Run;
+
+static void
+run_clear (Run *run)
+{
+  g_clear_pointer (&run->out, g_free);
+  g_clear_pointer (&run->err, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
+
+static GSubprocessLauncher *
+launcher_new (GSubprocessFlags flags)
+{
+  GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_test, NULL, NULL);
+  g_subprocess_launcher_setenv (launcher, "HANDSET_AUDIO_SRC",
+                                "audiotestsrc is-live=true wave=sine freq=440", TRUE);
+  g_subprocess_launcher_setenv (launcher, "HANDSET_AUDIO_SINK", "fakesink sync=false", TRUE);
+  return launcher;
+}
+
+/* `handset --profile @profile login` for @user, the password on standard
+ * input, with @variable set to @value (both may be %NULL). */
+static void
+login (Run *run,
+       const char *profile,
+       HandsetTestUser *user,
+       const char *variable,
+       const char *value)
+{
+  g_autoptr (GSubprocessLauncher) launcher =
+      launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                    G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autofree char *password = g_strconcat (user->password, "\n", NULL);
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 started = g_get_monotonic_time ();
+
+  run_clear (run);
+  if (variable != NULL)
+    g_subprocess_launcher_setenv (launcher, variable, value, TRUE);
+  process =
+      g_subprocess_launcher_spawn (launcher, &error, handset_path, "--profile", profile, "login",
+                                   handset_test_homeserver_url (), user->user_id, NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, password, NULL, &run->out, &run->err, &error);
+  g_assert_no_error (error);
+  run->elapsed_us = g_get_monotonic_time () - started;
+  g_assert_true (g_subprocess_get_if_exited (process));
+  run->status = g_subprocess_get_exit_status (process);
+  g_test_message ("login: %d in %.1f s: %s%s", run->status,
+                  run->elapsed_us / (double) G_USEC_PER_SEC, run->out, run->err);
+}
+
+static gboolean
+name_owned (const char *profile)
+{
+  g_autoptr (GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autofree char *name = g_strdup_printf ("io.github.handset.Handset.Profile_%s", profile);
+  g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
+      bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "NameHasOwner",
+      g_variant_new ("(s)", name), G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  gboolean owned = FALSE;
+
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &owned);
+  return owned;
+}
+
+static GSubprocess *
+spawn_instance (const char *profile)
+{
+  g_autoptr (GSubprocessLauncher) launcher = launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr (GError) error = NULL;
+  GSubprocess *process;
+
+  /* What it prints goes with the test's messages, not into its TAP. */
+  g_subprocess_launcher_take_stdout_fd (launcher, dup (STDERR_FILENO));
+  process =
+      g_subprocess_launcher_spawn (launcher, &error, handset_path, "--profile", profile, NULL);
+  g_assert_no_error (error);
+  return process;
+}
+
+/* ------------------------------------------------------------------ asking the instance */
+
+typedef struct
+{
+  GMainLoop *loop;
+  GAsyncResult *result;
+} Waiting;
+
+static void
+done_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  Waiting *waiting = user_data;
+
+  waiting->result = g_object_ref (result);
+  g_main_loop_quit (waiting->loop);
+}
+
+static void
+print_cb (GDBusConnection *connection,
+          const char *sender,
+          const char *object_path,
+          const char *interface_name,
+          const char *method_name,
+          GVariant *parameters,
+          GDBusMethodInvocation *invocation,
+          gpointer user_data)
+{
+  GString **texts = user_data;
+  const char *text = NULL;
+
+  g_variant_get (parameters, "(&s)", &text);
+  g_string_append (texts[g_str_equal (method_name, "Print") ? 0 : 1], text);
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+/* The command line @argv (after "handset --profile @profile") sent to the
+ * running instance as a command sends it, timed from the request to the
+ * answer. */
+static void
+ask_instance (Run *run, const char *profile, const char *const *argv)
+{
+  static const char xml[] = "<node><interface name='org.gtk.private.CommandLine'>"
+                            "<method name='Print'><arg type='s' direction='in'/></method>"
+                            "<method name='PrintError'><arg type='s' direction='in'/></method>"
+                            "</interface></node>";
+  g_autoptr (GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr (GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (xml, NULL);
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autofree char *name = g_strdup_printf ("io.github.handset.Handset.Profile_%s", profile);
+  g_autofree char *path = g_strdup_printf ("/io/github/handset/Handset/Profile_%s", profile);
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto (GStrv) full = NULL;
+  const GDBusInterfaceVTable vtable = { print_cb, NULL, NULL, { 0 } };
+  GString *texts[2] = { g_string_new (NULL), g_string_new (NULL) };
+  Waiting waiting = { loop, NULL };
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
+  GVariantBuilder platform;
+  gint64 started;
+  guint registration;
+
+  g_strv_builder_add_many (builder, "handset", "--profile", profile, NULL);
+  g_strv_builder_addv (builder, (const char **) argv);
+  full = g_strv_builder_end (builder);
+  registration = g_dbus_connection_register_object (
+      bus, "/org/example/CommandLine", info->interfaces[0], &vtable, texts, NULL, NULL);
+  g_variant_builder_init (&platform, G_VARIANT_TYPE_VARDICT);
+  started = g_get_monotonic_time ();
+  g_dbus_connection_call (bus, name, path, "org.gtk.Application", "CommandLine",
+                          g_variant_new ("(o^aay@a{sv})", "/org/example/CommandLine", full,
+                                         g_variant_builder_end (&platform)),
+                          G_VARIANT_TYPE ("(i)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, HUNG_S * 1000,
+                          NULL, done_cb, &waiting);
+  while (waiting.result == NULL)
+    g_main_loop_run (loop);
+  run->elapsed_us = g_get_monotonic_time () - started;
+  reply = g_dbus_connection_call_finish (bus, waiting.result, &error);
+  g_clear_object (&waiting.result);
+  g_assert_no_error (error);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_dbus_connection_unregister_object (bus, registration);
+  run_clear (run);
+  g_variant_get (reply, "(i)", &run->status);
+  run->out = g_string_free (texts[0], FALSE);
+  run->err = g_string_free (texts[1], FALSE);
+}
+
+static void
+ask_calls (Run *run, const char *profile)
+{
+  const char *const argv[] = { "calls", NULL };
+
+  ask_instance (run, profile, argv);
+}
+
+/* Started, then logged in: `handset calls` answers 0 within WAIT_S. */
+static void
+wait_logged_in (const char *profile)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+  g_auto (Run) run = { 0 };
+
+  while (!name_owned (profile) && g_get_monotonic_time () < deadline)
+    g_usleep (20000);
+  g_assert_true (name_owned (profile));
+  do
+    ask_calls (&run, profile);
+  while (run.status != 0 && g_get_monotonic_time () < deadline && (g_usleep (100000), TRUE));
+  g_test_message ("calls: %d %s%s", run.status, run.out, run.err);
+  g_assert_cmpint (run.status, ==, 0);
+}
+
+static void
+quit_instance (const char *profile, GSubprocess *process)
+{
+  const char *const argv[] = { "quit", NULL };
+  g_auto (Run) run = { 0 };
+
+  ask_instance (&run, profile, argv);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_true (g_subprocess_wait (process, NULL, NULL));
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+}
+
+/* The state of the call @call_id in `handset calls` output @out, or
+ * %NULL when it lists no such call. */
+static char *
+call_state (const char *out, const char *call_id)
+{
+  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr (JsonNode) node = NULL;
+      JsonObject *row;
+
+      if (lines[i][0] == '\0')
+        continue;
+      node = json_from_string (lines[i], NULL);
+      g_assert_nonnull (node);
+      row = json_node_get_object (node);
+      if (g_strcmp0 (json_object_get_string_member (row, "call_id"), call_id) == 0)
+        return g_strdup (json_object_get_string_member (row, "state"));
+    }
+  return NULL;
+}
+
+/* ------------------------------------------------------------------ what is kept */
+
+/* The device the profile's store names, as a new start would restore it. */
+static char *
+saved_device (const char *profile_name)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HandsetProfile) profile = handset_profile_new (profile_name, &error);
+  g_autoptr (HandsetAccount) account = NULL;
+  char *device = NULL;
+
+  g_assert_no_error (error);
+  account = handset_account_new (profile, &error);
+  g_assert_no_error (error);
+  if (!handset_account_get_saved_session (account, NULL, NULL, &device))
+    return NULL;
+  return device;
+}
+
+/* The sync position the profile's store keeps for @device of @user. */
+static char *
+saved_position (const char *profile_name, HandsetTestUser *user, const char *device)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HandsetProfile) profile = handset_profile_new (profile_name, &error);
+  g_autoptr (HandsetAccount) account = NULL;
+
+  g_assert_no_error (error);
+  account = handset_account_new (profile, &error);
+  g_assert_no_error (error);
+  return handset_account_get_saved_position (account, user->user_id, device);
+}
+
+/* The devices the homeserver lists for @user, but the one the test
+ * registered it with. */
+static GStrv
+devices_of (HandsetTestUser *user)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr (JsonNode) devices = NULL;
+  JsonArray *list;
+  guint status = 0;
+
+  devices =
+      handset_test_request ("GET", "/_matrix/client/v3/devices", user->access_token, NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  list = json_object_get_array_member (json_node_get_object (devices), "devices");
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      const char *id =
+          json_object_get_string_member (json_array_get_object_element (list, i), "device_id");
+
+      if (!g_str_equal (id, user->device_id))
+        g_strv_builder_add (builder, id);
+    }
+  return g_strv_builder_end (builder);
+}
+
+/* A first login of @profile, with no Handset running: returns its device,
+ * the only one of @user's besides the test's. */
+static char *
+first_login (const char *profile, HandsetTestUser *user)
+{
+  g_auto (Run) run = { 0 };
+  g_auto (GStrv) devices = NULL;
+  char *device;
+
+  login (&run, profile, user, NULL, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  device = saved_device (profile);
+  g_assert_nonnull (device);
+  devices = devices_of (user);
+  g_assert_cmpuint (g_strv_length (devices), ==, 1);
+  g_assert_cmpstr (devices[0], ==, device);
+  return device;
+}
+
+/* The login that was not kept left the profile as it was: the store names
+ * @device, which is @user's only device at the homeserver besides the
+ * test's (so it is live, and the new one is logged out). */
+static void
+assert_kept (const char *profile, HandsetTestUser *user, const char *device)
+{
+  g_autofree char *saved = saved_device (profile);
+  g_auto (GStrv) devices = devices_of (user);
+
+  g_assert_cmpstr (saved, ==, device);
+  g_assert_cmpuint (g_strv_length (devices), ==, 1);
+  g_assert_cmpstr (devices[0], ==, device);
+}
+
+/* ------------------------------------------------------------------ tests */
+
+/* The running Handset, stopped, cannot take the new login: after
+ * HANDSET_HANDOVER_TIMEOUT_MS the login says so and exits 1, the profile
+ * names its old device (live at the homeserver), the new device is
+ * logged out. Woken up, the Handset refuses the handover it was asked
+ * for and goes on with its session; started again, it restores that
+ * same session. */
+static void
+test_handover_timed_out (void)
+{
+  g_autoptr (HandsetTestUser) alice = NULL;
+  g_autoptr (GSubprocess) app = NULL;
+  g_autofree char *device = NULL;
+  g_auto (Run) run = { 0 };
+
+  if (!handset_test_homeserver_require ())
+    return;
+  alice = handset_test_register ("alice");
+  device = first_login ("clltimeout", alice);
+  app = spawn_instance ("clltimeout");
+  wait_logged_in ("clltimeout");
+
+  g_subprocess_send_signal (app, SIGSTOP);
+  login (&run, "clltimeout", alice, "HANDSET_HANDOVER_TIMEOUT_MS", HANDOVER_TIMEOUT);
+  g_subprocess_send_signal (app, SIGCONT);
+  g_assert_cmpint (run.status, ==, 1);
+  assert_kept ("clltimeout", alice, device);
+  g_assert_nonnull (strstr (run.err, "did not take the new login within 3 seconds"));
+  g_assert_nonnull (strstr (run.err, "logged out again"));
+  g_assert_null (strstr (run.out, "Logged in as"));
+
+  /* The late handover is answered (refused) before this `calls`: the
+   * session goes on. */
+  ask_calls (&run, "clltimeout");
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpuint (run.elapsed_us, <, AT_ONCE_US);
+  assert_kept ("clltimeout", alice, device);
+
+  quit_instance ("clltimeout", app);
+  g_clear_object (&app);
+  app = spawn_instance ("clltimeout");
+  wait_logged_in ("clltimeout");
+  assert_kept ("clltimeout", alice, device);
+  quit_instance ("clltimeout", app);
+}
+
+/* A take-session for a device the store does not name (a login that gave
+ * up waiting) is refused at once, exit 1 and the reason, while the
+ * session goes on: a call that rings still rings. */
+static void
+test_take_session_not_saved (void)
+{
+  g_autoptr (HandsetTestUser) alice = NULL;
+  g_autoptr (HandsetTestUser) bob = NULL;
+  g_autoptr (GSubprocess) app = NULL;
+  g_autofree char *device = NULL;
+  g_autofree char *room_id = NULL;
+  g_autofree char *invite = NULL;
+  g_autofree char *call_id = g_strdup_printf ("cll%08x", g_random_int ());
+  const char *const take[] = { "take-session", "GIVENUP", NULL };
+  g_autofree char *state = NULL;
+  g_auto (Run) run = { 0 };
+  g_auto (Run) taken = { 0 };
+  gint64 deadline;
+
+  if (!handset_test_homeserver_require ())
+    return;
+  alice = handset_test_register ("alice");
+  bob = handset_test_register ("bob");
+  room_id = handset_test_create_direct_room (bob, alice);
+  handset_test_join (alice, room_id);
+  device = first_login ("cllnotsaved", alice);
+  app = spawn_instance ("cllnotsaved");
+  wait_logged_in ("cllnotsaved");
+
+  invite = g_strdup_printf (
+      "{\"call_id\": \"%s\", \"party_id\": \"bobparty\", \"version\": \"1\", \"lifetime\": 90000,"
+      " \"offer\": {\"type\": \"offer\", \"sdp\": \"v=0\\r\\no=- 1 1 IN IP4 "
+      "127.0.0.1\\r\\ns=-\\r\\n"
+      "t=0 0\\r\\nm=audio 9 UDP/TLS/RTP/SAVPF 111\\r\\nc=IN IP4 0.0.0.0\\r\\n"
+      "a=rtpmap:111 opus/48000/2\\r\\n\"}}",
+      call_id);
+  g_free (handset_test_send_event (bob, room_id, "m.call.invite", invite));
+  deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+  do
+    {
+      ask_calls (&run, "cllnotsaved");
+      g_free (state);
+      state = run.status == 0 ? call_state (run.out, call_id) : NULL;
+    }
+  while (state == NULL && g_get_monotonic_time () < deadline && (g_usleep (100000), TRUE));
+  g_assert_cmpstr (state, ==, "ringing");
+
+  ask_instance (&taken, "cllnotsaved", take);
+  g_test_message ("take-session: %d in %.3f s: %s", taken.status,
+                  taken.elapsed_us / (double) G_USEC_PER_SEC, taken.err);
+  g_assert_cmpint (taken.status, ==, 1);
+
+  /* Nothing was stopped: the call rings on, for as long as bob waits. */
+  g_usleep (3 * G_USEC_PER_SEC);
+  ask_calls (&run, "cllnotsaved");
+  g_assert_cmpint (run.status, ==, 0);
+  g_free (state);
+  state = call_state (run.out, call_id);
+  g_assert_cmpstr (state, ==, "ringing");
+  assert_kept ("cllnotsaved", alice, device);
+  /* Refused at once, saying why. */
+  g_assert_cmpuint (taken.elapsed_us, <, AT_ONCE_US);
+  g_assert_nonnull (strstr (taken.err, "no longer the profile's"));
+  quit_instance ("cllnotsaved", app);
+}
+
+/* A login that the keyring cannot keep (no session bus, so no Secret
+ * Service) over a profile that has a session: exit 1 and the reason, and
+ * that session is kept, its keyring item and its sync position too:
+ * Handset started restores it, and syncs on from where it was. */
+static void
+test_no_keyring_keeps_session (void)
+{
+  g_autoptr (HandsetTestUser) alice = NULL;
+  g_autoptr (GSubprocess) app = NULL;
+  g_autofree char *device = NULL;
+  g_autofree char *position = NULL;
+  g_autofree char *kept_position = NULL;
+  g_auto (Run) run = { 0 };
+  gint64 deadline;
+
+  if (!handset_test_homeserver_require ())
+    return;
+  alice = handset_test_register ("alice");
+  device = first_login ("cllnokeyring", alice);
+  app = spawn_instance ("cllnokeyring");
+  wait_logged_in ("cllnokeyring");
+  /* Its first sync done and written down. */
+  deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+  while ((position = saved_position ("cllnokeyring", alice, device)) == NULL &&
+         g_get_monotonic_time () < deadline)
+    g_usleep (100000);
+  g_assert_nonnull (position);
+  quit_instance ("cllnokeyring", app);
+  g_clear_object (&app);
+  g_free (position);
+  position = saved_position ("cllnokeyring", alice, device);
+
+  login (&run, "cllnokeyring", alice, "DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
+  g_assert_cmpint (run.status, ==, 1);
+  assert_kept ("cllnokeyring", alice, device);
+  kept_position = saved_position ("cllnokeyring", alice, device);
+  g_assert_cmpstr (kept_position, ==, position);
+  g_assert_nonnull (strstr (run.err, "keyring"));
+  g_assert_null (strstr (run.out, "Logged in as"));
+
+  app = spawn_instance ("cllnokeyring");
+  wait_logged_in ("cllnokeyring");
+  assert_kept ("cllnokeyring", alice, device);
+  quit_instance ("cllnokeyring", app);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_autofree char *home = handset_test_isolate_home ();
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  handset_path = g_getenv ("HANDSET_PROGRAM");
+  g_assert_nonnull (handset_path);
+
+  g_test_add_func ("/cli-login/handover-timed-out", test_handover_timed_out);
+  g_test_add_func ("/cli-login/take-session-not-saved", test_take_session_not_saved);
+  g_test_add_func ("/cli-login/no-keyring-keeps-session", test_no_keyring_keeps_session);
+
+  status = g_test_run ();
+  handset_test_remove_tree (home);
+
+  return status;
+}
