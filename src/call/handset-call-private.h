@@ -167,7 +167,9 @@ void call_handle_negotiate (HandsetCall *self, HandsetCallEvent *event);
 void call_handle_stream_metadata (HandsetCall *self, JsonObject *metadata);
 void call_handle_screenshare_metadata (HandsetCall *self, JsonObject *metadata);
 void call_screenshare_install_properties (void);
+void call_screenshare_install_signals (GType type);
 void call_screenshare_clear (HandsetCall *self);
+void call_screenshare_ended_cb (HandsetMedia *media, const char *reason, HandsetCall *self);
 
 void handset_call_attach_media (HandsetCall *self, HandsetMedia *media);
 void handset_call_set_opponent (HandsetCall *self,

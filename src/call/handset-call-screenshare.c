@@ -39,6 +39,22 @@ call_screenshare_install_properties (void)
 }
 
 void
+call_screenshare_install_signals (GType type)
+{
+  /**
+   * HandsetCall::screenshare-ended:
+   * @reason: why, in words for the person
+   *
+   * Our screen share ended without the person stopping it in Handset:
+   * the desktop stopped it ("Stop sharing" in the shell), or the screen
+   * could no longer be read. The call has stopped sharing as
+   * handset_call_stop_screenshare() does.
+   */
+  g_signal_new ("screenshare-ended", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                G_TYPE_STRING);
+}
+
+void
 call_screenshare_clear (HandsetCall *self)
 {
   g_clear_object (&self->screen_opening);
@@ -191,4 +207,19 @@ handset_call_stop_screenshare (HandsetCall *self)
     return;
   handset_media_stop_screenshare (self->media);
   call_start_negotiation (self, FALSE);
+}
+
+/* The media ended our share (the desktop stopped it, or the screen
+ * failed): the call stops sharing as when the person stops it, and says
+ * why. */
+void
+call_screenshare_ended_cb (HandsetMedia *media, const char *reason, HandsetCall *self)
+{
+  if (!self->screensharing)
+    return;
+  g_message ("Call %s: the screen share ended: %s", self->call_id, reason);
+  call_set_boolean (self, &self->screensharing, FALSE, PROP_SCREENSHARING);
+  if (!call_is_ended (self))
+    call_start_negotiation (self, FALSE);
+  g_signal_emit_by_name (self, "screenshare-ended", reason);
 }

@@ -451,6 +451,61 @@ test_voip_screenshare_fails (VoipFixture *f, gconstpointer data)
   g_assert_cmpint (handset_call_get_state (a), ==, HANDSET_CALL_STATE_CONNECTED);
 }
 
+static void
+store_reason (HandsetCall *call, const char *reason, gpointer user_data)
+{
+  g_free (*(char **) user_data);
+  *(char **) user_data = g_strdup (reason);
+}
+
+/* The desktop ends alice's share ("Stop sharing" in the shell): her call
+ * stops sharing as when she stops it (a negotiate without the screen,
+ * bob no longer sees it) and says why, in words; the call goes on. */
+static void
+test_voip_screenshare_ended_by_desktop (VoipFixture *f, gconstpointer data)
+{
+  Device *alice, *bob;
+  HandsetCall *a, *b;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autofree char *reason = NULL;
+  g_autofree char *screen_id = NULL;
+  JsonObject *metadata;
+  guint offers;
+
+  alice = f->alice;
+  bob = f->bob;
+  connected_call (alice, bob, &a, &b);
+  g_signal_connect (a, "screenshare-ended", G_CALLBACK (store_reason), &reason);
+  handset_call_start_screenshare_async (a, NULL, store_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (handset_call_start_screenshare_finish (a, result, NULL));
+  screen_id = g_strdup (handset_media_get_screenshare_stream_id (handset_call_get_media (a)));
+  drain ();
+  deliver ();
+  g_assert_true (handset_call_get_remote_screenshare (b));
+  offers = count_sent (alice, "m.call.negotiate");
+
+  handset_fake_media_end_screenshare (media_of (alice, a),
+                                      "Screen sharing was stopped by the desktop");
+  g_assert_false (handset_call_get_screensharing (a));
+  g_assert_cmpstr (reason, ==, "Screen sharing was stopped by the desktop");
+  drain ();
+  g_assert_cmpuint (count_sent (alice, "m.call.negotiate"), ==, offers + 1);
+  metadata =
+      json_object_get_object_member (last_sent (alice, "m.call.negotiate"), "sdp_stream_metadata");
+  g_assert_cmpuint (json_object_get_size (metadata), ==, 1);
+  g_assert_false (json_object_has_member (metadata, screen_id));
+  deliver ();
+  g_assert_false (handset_call_get_remote_screenshare (b));
+  g_assert_cmpint (handset_call_get_state (a), ==, HANDSET_CALL_STATE_CONNECTED);
+
+  /* Not shared any more: a later end says nothing. */
+  g_clear_pointer (&reason, g_free);
+  handset_fake_media_end_screenshare (media_of (alice, a), "again");
+  g_assert_null (reason);
+}
+
 /* ------------------------------------------------------------------ 62-63 */
 
 static void
@@ -548,6 +603,8 @@ main (int argc, char *argv[])
   VOIP_TEST_ALICE_BOB ("/voip/58-59-mute", test_voip_58_59_mute);
   VOIP_TEST_ALICE_BOB ("/voip/screenshare", test_voip_screenshare);
   VOIP_TEST_ALICE_BOB ("/voip/screenshare-fails", test_voip_screenshare_fails);
+  VOIP_TEST_ALICE_BOB ("/voip/screenshare-ended-by-desktop",
+                       test_voip_screenshare_ended_by_desktop);
   VOIP_TEST_ALICE_BOB ("/voip/one-offer-at-a-time", test_voip_one_offer_at_a_time);
   VOIP_TEST_ALICE_BOB ("/voip/62-opponent-leaves", test_voip_62_opponent_leaves);
   VOIP_TEST ("/voip/63-dtmf-capability", test_voip_63_dtmf_capability);

@@ -454,6 +454,46 @@ test_screencast_frames (Fixture *f, gconstpointer data)
   g_assert_true (handset_test_wait_until (closed_twice, f, WAIT_S));
 }
 
+static gboolean
+closed_message_posted (gpointer data)
+{
+  g_autoptr (GstMessage) message = gst_bus_pop_filtered (GST_BUS (data), GST_MESSAGE_ELEMENT);
+
+  return message != NULL && gst_structure_has_name (gst_message_get_structure (message),
+                                                    HANDSET_SCREENCAST_CLOSED_MESSAGE);
+}
+
+/* The desktop ends the share (the portal's Session::Closed, as when the
+ * person presses "Stop sharing" in the shell): the element says so on its
+ * pipeline's bus, for the call to stop sharing; the session, already
+ * gone, is not closed again. */
+static void
+test_screencast_closed_by_desktop (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstElement) pipeline = gst_pipeline_new (NULL);
+  g_autoptr (GstBus) bus_of_pipeline = gst_element_get_bus (pipeline);
+  GstElement *source;
+
+  if (g_test_failed () || f->pipewire.pid == 0)
+    return;
+  f->portal.has_screencast = TRUE;
+  f->portal.stream_node = handset_test_pipewire_node_id (&f->pipewire, "test-screen");
+  handset_fake_capture_portal_start (&f->portal, g_test_dbus_get_bus_address (bus));
+  source = open_screencast (f, &error);
+  g_assert_no_error (error);
+  gst_bin_add (GST_BIN (pipeline), source);
+  handset_test_run_for (100);
+  g_assert_false (closed_message_posted (bus_of_pipeline));
+
+  handset_fake_capture_portal_close_session (&f->portal);
+  g_assert_true (handset_test_wait_until (closed_message_posted, bus_of_pipeline, WAIT_S));
+  gst_bin_remove (GST_BIN (pipeline), source);
+  gst_object_unref (source);
+  handset_test_run_for (200);
+  g_assert_cmpuint (f->portal.n_sessions_closed, ==, 0);
+}
+
 static void
 test_screencast_cancelled (Fixture *f, gconstpointer data)
 {
@@ -644,6 +684,8 @@ main (int argc, char **argv)
               test_camera_no_portal, fixture_tear_down);
   g_test_add ("/capture-portals/screencast/frames", Fixture, "test-screen", fixture_set_up,
               test_screencast_frames, fixture_tear_down);
+  g_test_add ("/capture-portals/screencast/closed-by-desktop", Fixture, "test-screen",
+              fixture_set_up, test_screencast_closed_by_desktop, fixture_tear_down);
   g_test_add ("/capture-portals/screencast/cancelled", Fixture, NULL, fixture_set_up,
               test_screencast_cancelled, fixture_tear_down);
   g_test_add ("/capture-portals/screencast/no-portal", Fixture, NULL, fixture_set_up,
