@@ -105,6 +105,7 @@ struct _HandsetCall
   /* Screen sharing (handset-call-screenshare.c): ours, being opened or
    * on; the peer's, from its metadata. */
   GCancellable *screen_opening;
+  GPtrArray *screen_waiters; /* more asks while it opens: answered with it */
   gboolean screensharing;
   gboolean remote_screenshare;
   char **screenshare_streams;

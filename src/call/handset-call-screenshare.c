@@ -58,6 +58,7 @@ void
 call_screenshare_clear (HandsetCall *self)
 {
   g_clear_object (&self->screen_opening);
+  g_clear_pointer (&self->screen_waiters, g_ptr_array_unref);
   g_clear_pointer (&self->screenshare_streams, g_strfreev);
 }
 
@@ -112,6 +113,28 @@ handset_call_get_remote_screenshare (HandsetCall *self)
   return self->remote_screenshare && !call_is_ended (self);
 }
 
+/* Answers the ask that opened the screen and those that came while it
+ * opened, alike: @error (taken) or success. */
+static void
+screen_answer (HandsetCall *self, GTask *task, GError *error)
+{
+  g_autoptr (GPtrArray) waiters = g_steal_pointer (&self->screen_waiters);
+
+  for (guint i = 0; waiters != NULL && i < waiters->len; i++)
+    {
+      GTask *waiter = g_ptr_array_index (waiters, i);
+
+      if (error != NULL)
+        g_task_return_error (waiter, g_error_copy (error));
+      else
+        g_task_return_boolean (waiter, TRUE);
+    }
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
 static void
 screen_opened_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
@@ -122,18 +145,18 @@ screen_opened_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   g_clear_object (&self->screen_opening);
   if (!handset_media_start_screenshare_finish (HANDSET_MEDIA (object), result, &error))
     {
-      g_task_return_error (task, error);
+      screen_answer (self, task, error);
       return;
     }
   if (call_is_ended (self))
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED, "The call ended");
+      screen_answer (self, task, g_error_new (G_IO_ERROR, G_IO_ERROR_CLOSED, "The call ended"));
       return;
     }
   call_set_boolean (self, &self->screensharing, TRUE, PROP_SCREENSHARING);
   /* The new stream and its metadata go in an m.call.negotiate offer. */
   call_start_negotiation (self, FALSE);
-  g_task_return_boolean (task, TRUE);
+  screen_answer (self, task, NULL);
 }
 
 /**
@@ -142,7 +165,10 @@ screen_opened_cb (GObject *object, GAsyncResult *result, gpointer user_data)
  *   person which screen)
  *
  * Shares the screen in a connected call: it is opened, then offered to
- * the peer in an m.call.negotiate with purpose `m.screenshare`.
+ * the peer in an m.call.negotiate with purpose `m.screenshare`. Asked
+ * again while the screen opens (the desktop's dialog still up), nothing
+ * more is opened: this ask is answered with the first, once the screen is
+ * shared or could not be.
  */
 void
 handset_call_start_screenshare_async (HandsetCall *self,
@@ -156,9 +182,16 @@ handset_call_start_screenshare_async (HandsetCall *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, handset_call_start_screenshare_async);
-  if (self->screensharing || self->screen_opening != NULL)
+  if (self->screensharing)
     {
       g_task_return_boolean (task, TRUE);
+      return;
+    }
+  if (self->screen_opening != NULL)
+    {
+      if (self->screen_waiters == NULL)
+        self->screen_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+      g_ptr_array_add (self->screen_waiters, g_steal_pointer (&task));
       return;
     }
   if (!handset_call_can_share_screen (self))

@@ -506,6 +506,44 @@ test_voip_screenshare_ended_by_desktop (VoipFixture *f, gconstpointer data)
   g_assert_null (reason);
 }
 
+/* Share Screen asked again while the desktop's dialog is open: nothing
+ * more is opened, and neither ask says the screen is shared before it is. */
+static void
+test_voip_screenshare_asked_twice (VoipFixture *f, gconstpointer data)
+{
+  Device *alice, *bob;
+  HandsetCall *a, *b;
+  g_autoptr (GAsyncResult) first = NULL;
+  g_autoptr (GAsyncResult) second = NULL;
+  HandsetFakeMedia *media;
+  guint offers;
+
+  alice = f->alice;
+  bob = f->bob;
+  connected_call (alice, bob, &a, &b);
+  media = media_of (alice, a);
+  offers = count_sent (alice, "m.call.negotiate");
+  handset_fake_media_hold_screen (media);
+  handset_call_start_screenshare_async (a, NULL, store_result, &first);
+  handset_call_start_screenshare_async (a, NULL, store_result, &second);
+  drain ();
+  g_assert_null (first);
+  g_assert_null (second);
+  g_assert_false (handset_call_get_screensharing (a));
+  g_assert_cmpuint (handset_fake_media_get_screens_opened (media), ==, 1);
+
+  /* The person chose a screen: both asks are answered, one offer goes. */
+  handset_fake_media_open_held_screen (media);
+  while (first == NULL || second == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (handset_call_start_screenshare_finish (a, first, NULL));
+  g_assert_true (handset_call_start_screenshare_finish (a, second, NULL));
+  g_assert_true (handset_call_get_screensharing (a));
+  drain ();
+  g_assert_cmpuint (count_sent (alice, "m.call.negotiate"), ==, offers + 1);
+  g_assert_cmpuint (handset_fake_media_get_screens_opened (media), ==, 1);
+}
+
 /* ------------------------------------------------------------------ 62-63 */
 
 static void
@@ -605,6 +643,7 @@ main (int argc, char *argv[])
   VOIP_TEST_ALICE_BOB ("/voip/screenshare-fails", test_voip_screenshare_fails);
   VOIP_TEST_ALICE_BOB ("/voip/screenshare-ended-by-desktop",
                        test_voip_screenshare_ended_by_desktop);
+  VOIP_TEST_ALICE_BOB ("/voip/screenshare-asked-twice", test_voip_screenshare_asked_twice);
   VOIP_TEST_ALICE_BOB ("/voip/one-offer-at-a-time", test_voip_one_offer_at_a_time);
   VOIP_TEST_ALICE_BOB ("/voip/62-opponent-leaves", test_voip_62_opponent_leaves);
   VOIP_TEST ("/voip/63-dtmf-capability", test_voip_63_dtmf_capability);
