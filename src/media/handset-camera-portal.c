@@ -164,7 +164,7 @@ remote_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   if (fd < 0)
     g_task_return_error (task, portal_error (error));
   else
-    g_task_return_int (task, fd);
+    handset_portal_task_return_fd (task, fd);
 }
 
 static void
@@ -276,7 +276,7 @@ handset_camera_portal_open_finish (GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), -1);
 
-  return (int) g_task_propagate_int (G_TASK (result), error);
+  return handset_portal_task_propagate_fd (G_TASK (result), error);
 }
 
 /**

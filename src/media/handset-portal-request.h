@@ -43,4 +43,7 @@ void handset_portal_open_pipewire_remote_async (GDBusConnection *connection,
                                                 gpointer user_data);
 int handset_portal_open_pipewire_remote_finish (GAsyncResult *result, GError **error);
 
+void handset_portal_task_return_fd (GTask *task, int fd);
+int handset_portal_task_propagate_fd (GTask *task, GError **error);
+
 G_END_DECLS

@@ -17,6 +17,7 @@
 #include <gst/app/gstappsink.h>
 #include <gst/video/video.h>
 
+#include "handset-camera-portal.h"
 #include "handset-fake-capture-portal.h"
 #include "handset-media-devices-private.h"
 #include "handset-media-provider.h"
@@ -316,6 +317,78 @@ test_camera_declined (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpuint (f->portal.n_access, ==, 2);
   g_assert_cmpuint (g_list_model_get_n_items (handset_media_devices_get_cameras (devices)), ==, 1);
+}
+
+static guint
+count_open_fds (void)
+{
+  g_autoptr (GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+typedef struct
+{
+  GCancellable *cancellable; /* cancelled before the answer is read */
+  int fd;
+  GError *error;
+  gboolean done;
+} LateCancel;
+
+static void
+opened_then_cancelled (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  LateCancel *late = user_data;
+
+  if (late->cancellable != NULL)
+    g_cancellable_cancel (late->cancellable);
+  late->fd = handset_camera_portal_open_finish (result, &late->error);
+  late->done = TRUE;
+}
+
+static gboolean
+late_done (gpointer data)
+{
+  return ((LateCancel *) data)->done;
+}
+
+/* The portal's descriptor came, but the asking was cancelled before it
+ * was read (the list let go meanwhile): it is closed, not left open. */
+static void
+test_camera_cancelled_late (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  LateCancel first = { NULL, -1, NULL, FALSE };
+  LateCancel late = { cancellable, -1, NULL, FALSE };
+  guint before;
+
+  if (g_test_failed () || f->pipewire.pid == 0)
+    return;
+  f->portal.has_camera = TRUE;
+  f->portal.camera_present = TRUE;
+  handset_fake_capture_portal_start (&f->portal, g_test_dbus_get_bus_address (bus));
+
+  /* Once, to the end: the bus connection stays open from then on. */
+  handset_camera_portal_open_async (NULL, opened_then_cancelled, &first);
+  g_assert_true (handset_test_wait_until (late_done, &first, WAIT_S));
+  g_assert_no_error (first.error);
+  g_assert_cmpint (first.fd, >=, 0);
+  g_close (first.fd, NULL);
+  handset_test_run_for (200);
+  before = count_open_fds ();
+
+  handset_camera_portal_open_async (cancellable, opened_then_cancelled, &late);
+  g_assert_true (handset_test_wait_until (late_done, &late, WAIT_S));
+  g_assert_error (late.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (late.fd, ==, -1);
+  g_assert_cmpuint (f->portal.n_remotes, ==, 2);
+  handset_test_run_for (200);
+  g_assert_cmpuint (count_open_fds (), ==, before);
+  g_clear_error (&late.error);
 }
 
 static void
@@ -678,6 +751,8 @@ main (int argc, char **argv)
               test_camera_declined, fixture_tear_down);
   g_test_add_data_func ("/capture-portals/camera/declined",
                         "/capture-portals/camera/declined/subprocess", in_subprocess);
+  g_test_add ("/capture-portals/camera/cancelled-late", Fixture, "test-camera", fixture_set_up,
+              test_camera_cancelled_late, fixture_tear_down);
   g_test_add ("/capture-portals/camera/absent", Fixture, NULL, fixture_set_up, test_camera_absent,
               fixture_tear_down);
   g_test_add ("/capture-portals/camera/no-portal", Fixture, NULL, fixture_set_up,
