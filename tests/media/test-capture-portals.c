@@ -319,6 +319,43 @@ test_camera_declined (Fixture *f, gconstpointer data)
   g_assert_cmpuint (g_list_model_get_n_items (handset_media_devices_get_cameras (devices)), ==, 1);
 }
 
+/* Two lists ask at once (Preferences open while a call turns video on):
+ * the portal is asked once, and each lists the camera once. */
+static void
+test_camera_two_lists (Fixture *f, gconstpointer data)
+{
+  g_autoptr (HandsetMediaDevices) preferences = NULL;
+  g_autoptr (HandsetMediaDevices) call = NULL;
+  g_autoptr (GAsyncResult) first = NULL;
+  g_autoptr (GAsyncResult) second = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (g_test_failed () || f->pipewire.pid == 0)
+    return;
+  f->portal.has_camera = TRUE;
+  f->portal.camera_present = TRUE;
+  handset_fake_capture_portal_start (&f->portal, g_test_dbus_get_bus_address (bus));
+
+  preferences = handset_media_devices_new ();
+  call = handset_media_devices_new ();
+  handset_media_devices_request_cameras_async (preferences, NULL, handset_test_store_result,
+                                               &first);
+  handset_media_devices_request_cameras_async (call, NULL, handset_test_store_result, &second);
+  g_assert_true (handset_media_devices_request_cameras_finish (
+      preferences, handset_test_wait_for_result (&first, WAIT_S), &error));
+  g_assert_no_error (error);
+  g_assert_true (handset_media_devices_request_cameras_finish (
+      call, handset_test_wait_for_result (&second, WAIT_S), &error));
+  g_assert_no_error (error);
+  handset_test_run_for (500);
+
+  g_assert_cmpuint (f->portal.n_access, ==, 1);
+  g_assert_cmpuint (f->portal.n_remotes, ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (handset_media_devices_get_cameras (preferences)), ==,
+                    1);
+  g_assert_cmpuint (g_list_model_get_n_items (handset_media_devices_get_cameras (call)), ==, 1);
+}
+
 static guint
 count_open_fds (void)
 {
@@ -751,6 +788,10 @@ main (int argc, char **argv)
               test_camera_declined, fixture_tear_down);
   g_test_add_data_func ("/capture-portals/camera/declined",
                         "/capture-portals/camera/declined/subprocess", in_subprocess);
+  g_test_add ("/capture-portals/camera/two-lists/subprocess", Fixture, "test-camera",
+              fixture_set_up, test_camera_two_lists, fixture_tear_down);
+  g_test_add_data_func ("/capture-portals/camera/two-lists",
+                        "/capture-portals/camera/two-lists/subprocess", in_subprocess);
   g_test_add ("/capture-portals/camera/cancelled-late", Fixture, "test-camera", fixture_set_up,
               test_camera_cancelled_late, fixture_tear_down);
   g_test_add ("/capture-portals/camera/absent", Fixture, NULL, fixture_set_up, test_camera_absent,
