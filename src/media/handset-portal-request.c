@@ -103,6 +103,34 @@ handset_portal_error_is_missing (const GError *error)
          g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS);
 }
 
+/**
+ * handset_portal_error:
+ * @error: (transfer full): why a portal could not be asked
+ * @portal: its name, for the log: "Camera", "ScreenCast"
+ * @missing: what to tell the person when there is no such portal
+ * @failed: what to tell the person when it failed otherwise
+ *
+ * Returns: (transfer full): an error a person can read (@missing as
+ *   %G_IO_ERROR_NOT_SUPPORTED, @failed as %G_IO_ERROR_FAILED), or @error
+ *   itself when it says the asking was cancelled
+ */
+GError *
+handset_portal_error (GError *error, const char *portal, const char *missing, const char *failed)
+{
+  GError *readable;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return error;
+  g_message ("The %s portal could not be asked: %s", portal, error->message);
+  if (handset_portal_error_is_missing (error))
+    readable = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, missing);
+  else
+    readable = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, failed);
+  g_error_free (error);
+
+  return readable;
+}
+
 static void
 closed_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {

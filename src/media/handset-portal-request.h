@@ -22,6 +22,8 @@ typedef enum
 gboolean handset_portal_sandboxed (void);
 char *handset_portal_new_token (void);
 gboolean handset_portal_error_is_missing (const GError *error);
+GError *
+handset_portal_error (GError *error, const char *portal, const char *missing, const char *failed);
 
 void handset_portal_request_async (GDBusConnection *connection,
                                    const char *iface,

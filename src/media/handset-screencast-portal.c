@@ -89,22 +89,10 @@ cast_free (Cast *cast)
 static GError *
 portal_error (GError *error)
 {
-  GError *readable;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return error;
-  g_message ("The ScreenCast portal could not be asked: %s", error->message);
-  if (handset_portal_error_is_missing (error))
-    readable = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                                    _ ("The screen cannot be shared: the desktop offers no screen "
-                                       "sharing portal"));
-  else
-    readable = g_error_new_literal (
-        G_IO_ERROR, G_IO_ERROR_FAILED,
-        _ ("The screen cannot be shared: the desktop's screen sharing portal failed"));
-  g_error_free (error);
-
-  return readable;
+  return handset_portal_error (
+      error, "ScreenCast",
+      _ ("The screen cannot be shared: the desktop offers no screen sharing portal"),
+      _ ("The screen cannot be shared: the desktop's screen sharing portal failed"));
 }
 
 /* The Response of a request, as an error when it is not a yes. */
