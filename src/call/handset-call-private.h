@@ -96,6 +96,7 @@ struct _HandsetCall
   gboolean failed_without_relay; /* no path, and no relay server to try */
   gboolean making_offer;
   gboolean local_offer_pending;
+  gboolean answering; /* the peer's new offer, until our answer to it is made */
   gboolean answer_wanted;
   /* A change to offer while our last offer waits for its answer: offered
    * once that answer is in (and with an ICE restart if one was asked). */

@@ -544,6 +544,71 @@ test_voip_screenshare_asked_twice (VoipFixture *f, gconstpointer data)
   g_assert_cmpuint (handset_fake_media_get_screens_opened (media), ==, 1);
 }
 
+/* The types of the m.call.negotiate descriptions @device sent, in order. */
+static char *
+negotiate_types (Device *device)
+{
+  GString *types = g_string_new (NULL);
+
+  for (guint i = 0; i < device->sent->len; i++)
+    {
+      JsonObject *event = g_ptr_array_index (device->sent, i);
+      JsonObject *content = json_object_get_object_member (event, "content");
+
+      if (!g_str_equal (json_object_get_string_member (event, "type"), "m.call.negotiate"))
+        continue;
+      g_string_append_printf (types, "%s%s", types->len > 0 ? "," : "",
+                              json_object_get_string_member (
+                                  json_object_get_object_member (content, "description"), "type"));
+    }
+  return g_string_free (types, FALSE);
+}
+
+static void
+share_back (HandsetCall *call, GParamSpec *pspec, gpointer user_data)
+{
+  if (handset_call_get_remote_screenshare (call))
+    handset_call_start_screenshare_async (call, NULL, store_result, user_data);
+}
+
+/* bob shares his screen while he answers alice's offer (hers): his own
+ * offer waits until his answer went, since an offer made in between
+ * would not fit her description; then it goes, and both shares are on. */
+static void
+test_voip_screenshare_while_answering (VoipFixture *f, gconstpointer data)
+{
+  Device *alice, *bob;
+  HandsetCall *a, *b;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GAsyncResult) bobs = NULL;
+  g_autofree char *types = NULL;
+  guint offers;
+
+  alice = f->alice;
+  bob = f->bob;
+  connected_call (alice, bob, &a, &b);
+  offers = count_sent (bob, "m.call.negotiate");
+  g_assert_cmpuint (offers, ==, 0);
+  g_signal_connect (b, "notify::remote-screenshare", G_CALLBACK (share_back), &bobs);
+  handset_call_start_screenshare_async (a, NULL, store_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  drain ();
+  deliver ();
+  while (bobs == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (handset_call_start_screenshare_finish (b, bobs, NULL));
+  drain ();
+  types = negotiate_types (bob);
+  g_assert_cmpstr (types, ==, "answer,offer");
+  deliver ();
+  drain ();
+  deliver ();
+  g_assert_true (handset_call_get_remote_screenshare (a));
+  g_assert_true (handset_call_get_remote_screenshare (b));
+  g_assert_cmpint (handset_call_get_state (a), ==, HANDSET_CALL_STATE_CONNECTED);
+}
+
 /* ------------------------------------------------------------------ 62-63 */
 
 static void
@@ -644,6 +709,7 @@ main (int argc, char *argv[])
   VOIP_TEST_ALICE_BOB ("/voip/screenshare-ended-by-desktop",
                        test_voip_screenshare_ended_by_desktop);
   VOIP_TEST_ALICE_BOB ("/voip/screenshare-asked-twice", test_voip_screenshare_asked_twice);
+  VOIP_TEST_ALICE_BOB ("/voip/screenshare-while-answering", test_voip_screenshare_while_answering);
   VOIP_TEST_ALICE_BOB ("/voip/one-offer-at-a-time", test_voip_one_offer_at_a_time);
   VOIP_TEST_ALICE_BOB ("/voip/62-opponent-leaves", test_voip_62_opponent_leaves);
   VOIP_TEST ("/voip/63-dtmf-capability", test_voip_63_dtmf_capability);
