@@ -82,7 +82,7 @@ incoming_call_cb (HandsetCallManager *manager, HandsetCall *call, HandsetApplica
   }
   handset_incoming_window_set_can_send_video (
       incoming, handset_media_devices_can_send_video (self->media_devices));
-  handset_incoming_window_set_devices (incoming, self->media_devices);
+  handset_incoming_window_set_session (incoming, self->session);
   {
     g_autofree char *avatar_url = handset_session_peer_avatar_url (
         self->session, handset_call_get_opponent_user_id (call), handset_call_get_room_id (call));
@@ -129,7 +129,7 @@ incoming_invitation_cb (HandsetCallManager *manager,
   }
   handset_incoming_window_set_can_send_video (
       incoming, handset_media_devices_can_send_video (self->media_devices));
-  handset_incoming_window_set_devices (incoming, self->media_devices);
+  handset_incoming_window_set_session (incoming, self->session);
   gtk_window_present (GTK_WINDOW (incoming));
   if (window == NULL || !gtk_window_is_active (GTK_WINDOW (window)))
     {

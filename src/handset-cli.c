@@ -248,6 +248,21 @@ placed_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   g_application_command_line_print (command_line, "%s\n", handset_call_get_call_id (call));
 }
 
+static void
+answered_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GApplicationCommandLine) command_line = user_data;
+  g_autoptr (GError) error = NULL;
+
+  /* No camera to answer with (the portal's answer says why): it still
+   * rings. */
+  if (!handset_session_answer_finish (HANDSET_SESSION (object), result, &error))
+    {
+      g_application_command_line_printerr (command_line, "handset: %s\n", error->message);
+      finish_later (command_line, 1);
+    }
+}
+
 /* ------------------------------------------------------------------ verify */
 
 #define RECOVERY_INPUT_MAX 1024
@@ -588,11 +603,14 @@ handset_cli_run (HandsetSession *session,
 
       if (invitation != NULL)
         {
-          if (g_str_equal (command, "answer"))
-            handset_call_manager_accept_invitation (manager, invitation, video);
-          else
-            handset_call_manager_decline_invitation (manager, invitation);
-          return 0;
+          if (!g_str_equal (command, "answer"))
+            {
+              handset_call_manager_decline_invitation (manager, invitation);
+              return 0;
+            }
+          handset_session_answer_async (session, NULL, invitation, video, NULL, answered_cb,
+                                        g_object_ref (command_line));
+          return -1;
         }
     }
 
@@ -606,8 +624,12 @@ handset_cli_run (HandsetSession *session,
     }
 
   if (g_str_equal (command, "answer"))
-    handset_call_answer (call, video);
-  else if (g_str_equal (command, "reject"))
+    {
+      handset_session_answer_async (session, call, NULL, video, NULL, answered_cb,
+                                    g_object_ref (command_line));
+      return -1;
+    }
+  if (g_str_equal (command, "reject"))
     handset_call_reject (call);
   else if (g_str_equal (command, "hangup"))
     handset_call_hangup (call);

@@ -130,6 +130,20 @@ state_cb (HandsetCallInvitation *invitation, GParamSpec *pspec, InvitationObject
     self->prune_source = g_idle_add (prune_cb, self);
 }
 
+/* Accepted, or not (no camera for video: it still rings, and the error
+ * says why). */
+static void
+answered_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  GDBusMethodInvocation *invocation = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (handset_session_answer_finish (HANDSET_SESSION (object), result, &error))
+    g_dbus_method_invocation_return_value (invocation, NULL);
+  else
+    g_dbus_method_invocation_return_dbus_error (invocation, ERROR_FAILED, error->message);
+}
+
 static gboolean
 handle_answer (HandsetDBusInvitation *skeleton,
                GDBusMethodInvocation *invocation,
@@ -143,8 +157,8 @@ handle_answer (HandsetDBusInvitation *skeleton,
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
 
-  handset_call_manager_accept_invitation (object->owner->manager, object->invitation, video);
-  handset_dbus_invitation_complete_answer (skeleton, invocation);
+  handset_session_answer_async (object->owner->session, NULL, object->invitation, video, NULL,
+                                answered_cb, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 

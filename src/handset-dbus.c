@@ -176,6 +176,20 @@ call_state_changed_cb (HandsetCall *call,
     self->prune_source = g_idle_add (prune_cb, self);
 }
 
+/* Answered, or not (no camera for video: it still rings, and the error
+ * says why). */
+static void
+answered_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  GDBusMethodInvocation *invocation = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (handset_session_answer_finish (HANDSET_SESSION (object), result, &error))
+    g_dbus_method_invocation_return_value (invocation, NULL);
+  else
+    return_failed (invocation, error->message);
+}
+
 static gboolean
 handle_answer (HandsetDBusCall *skeleton,
                GDBusMethodInvocation *invocation,
@@ -189,8 +203,8 @@ handle_answer (HandsetDBusCall *skeleton,
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
 
-  handset_call_answer (object->call, video);
-  handset_dbus_call_complete_answer (skeleton, invocation);
+  handset_session_answer_async (object->owner->session, object->call, NULL, video, NULL,
+                                answered_cb, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 

@@ -417,6 +417,17 @@ handset_session_get_call_manager (HandsetSession *self)
 }
 
 /**
+ * handset_session_get_media_devices:
+ *
+ * Returns: (transfer none) (nullable): the devices calls pick from
+ */
+HandsetMediaDevices *
+handset_session_get_media_devices (HandsetSession *self)
+{
+  return self->media_devices;
+}
+
+/**
  * handset_session_get_rtc_rings:
  *
  * Returns: (transfer none): the Element Call (MatrixRTC) rings

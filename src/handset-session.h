@@ -32,6 +32,7 @@ gboolean handset_session_get_ready (HandsetSession *self);
 HandsetRooms *handset_session_get_rooms (HandsetSession *self);
 HandsetContactList *handset_session_get_contacts (HandsetSession *self);
 HandsetCallManager *handset_session_get_call_manager (HandsetSession *self);
+HandsetMediaDevices *handset_session_get_media_devices (HandsetSession *self);
 HandsetRtcRings *handset_session_get_rtc_rings (HandsetSession *self);
 HandsetDevices *handset_session_get_devices (HandsetSession *self);
 HandsetTurn *handset_session_get_turn (HandsetSession *self);
@@ -70,5 +71,14 @@ void handset_session_place_call_async (HandsetSession *self,
                                        gpointer user_data);
 HandsetCall *
 handset_session_place_call_finish (HandsetSession *self, GAsyncResult *result, GError **error);
+
+void handset_session_answer_async (HandsetSession *self,
+                                   HandsetCall *call,
+                                   HandsetCallInvitation *invitation,
+                                   gboolean video,
+                                   GCancellable *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer user_data);
+gboolean handset_session_answer_finish (HandsetSession *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

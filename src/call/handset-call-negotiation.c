@@ -47,8 +47,9 @@ call_start_negotiation (HandsetCall *self, gboolean ice_restart)
   if (!call_can_renegotiate (self) || call_is_ended (self) || self->media == NULL)
     return;
   /* One offer at a time: an answer to the last one would not fit this
-   * one (its m-lines differ once a stream was added). */
-  if (self->making_offer || self->local_offer_pending)
+   * one (its m-lines differ once a stream was added); nor while the
+   * peer's offer is being answered, which it would not fit either. */
+  if (self->making_offer || self->local_offer_pending || self->answering)
     {
       self->negotiation_needed = TRUE;
       self->needed_ice_restart = self->needed_ice_restart || ice_restart;
@@ -60,6 +61,19 @@ call_start_negotiation (HandsetCall *self, gboolean ice_restart)
                               negotiate_offer_created_cb, g_object_ref (self));
 }
 
+/* A change that waited for an offer or an answer under way goes now. */
+static void
+negotiate_if_needed (HandsetCall *self)
+{
+  gboolean ice_restart = self->needed_ice_restart;
+
+  if (!self->negotiation_needed || self->making_offer || self->local_offer_pending ||
+      self->answering || call_is_ended (self))
+    return;
+  self->negotiation_needed = self->needed_ice_restart = FALSE;
+  call_start_negotiation (self, ice_restart);
+}
+
 static void
 negotiate_answer_created_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
@@ -68,11 +82,13 @@ negotiate_answer_created_cb (GObject *object, GAsyncResult *result, gpointer use
   g_autofree char *sdp = NULL;
 
   sdp = handset_media_create_answer_finish (HANDSET_MEDIA (object), result, &error);
+  self->answering = FALSE;
   if (call_is_ended (self))
     return;
   if (sdp == NULL)
     {
       g_warning ("Call %s: no answer to the new offer: %s", self->call_id, error->message);
+      negotiate_if_needed (self);
       return;
     }
 
@@ -80,15 +96,9 @@ negotiate_answer_created_cb (GObject *object, GAsyncResult *result, gpointer use
                    handset_call_event_build_negotiate (self->call_id, self->party_id, "answer", sdp,
                                                        HANDSET_CALL_NEGOTIATE_LIFETIME_MS,
                                                        call_own_stream_metadata (self)));
-  /* Our offer lost a collision and was rolled back: what it carried goes
-   * now, on top of theirs. */
-  if (self->negotiation_needed && !self->making_offer && !self->local_offer_pending)
-    {
-      gboolean ice_restart = self->needed_ice_restart;
-
-      self->negotiation_needed = self->needed_ice_restart = FALSE;
-      call_start_negotiation (self, ice_restart);
-    }
+  /* Our offer lost a collision and was rolled back, or a change came
+   * while we answered: it goes now, on top of theirs. */
+  negotiate_if_needed (self);
 }
 
 static void
@@ -99,8 +109,10 @@ negotiate_offer_set_cb (GObject *object, GAsyncResult *result, gpointer user_dat
 
   if (!handset_media_set_remote_description_finish (HANDSET_MEDIA (object), result, &error))
     {
+      self->answering = FALSE;
       if (!call_is_ended (self))
         g_warning ("Call %s: the new offer cannot be used: %s", self->call_id, error->message);
+      negotiate_if_needed (self);
       return;
     }
   if (call_is_ended (self))
@@ -121,13 +133,7 @@ negotiate_answer_set_cb (GObject *object, GAsyncResult *result, gpointer user_da
     g_warning ("Call %s: the answer to our offer cannot be used: %s", self->call_id,
                error->message);
   /* What changed while that offer waited goes now. */
-  if (self->negotiation_needed && !call_is_ended (self))
-    {
-      gboolean ice_restart = self->needed_ice_restart;
-
-      self->negotiation_needed = self->needed_ice_restart = FALSE;
-      call_start_negotiation (self, ice_restart);
-    }
+  negotiate_if_needed (self);
 }
 
 void
@@ -172,6 +178,7 @@ call_handle_negotiate (HandsetCall *self, HandsetCallEvent *event)
           self->making_offer = FALSE;
         }
 
+      self->answering = TRUE;
       handset_sdp_summarize (handset_call_event_get_sdp (event), &sdp);
       call_set_boolean (self, &self->remote_on_hold, sdp.holds, PROP_REMOTE_ON_HOLD);
       handset_media_set_remote_description (self->media, "offer",

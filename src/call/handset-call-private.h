@@ -96,6 +96,7 @@ struct _HandsetCall
   gboolean failed_without_relay; /* no path, and no relay server to try */
   gboolean making_offer;
   gboolean local_offer_pending;
+  gboolean answering; /* the peer's new offer, until our answer to it is made */
   gboolean answer_wanted;
   /* The answer made while ringing (handset-call-prepare.c): whether to,
    * whether the connection may start then, being made, made, and made
@@ -116,6 +117,7 @@ struct _HandsetCall
   /* Screen sharing (handset-call-screenshare.c): ours, being opened or
    * on; the peer's, from its metadata. */
   GCancellable *screen_opening;
+  GPtrArray *screen_waiters; /* more asks while it opens: answered with it */
   gboolean screensharing;
   gboolean remote_screenshare;
   char **screenshare_streams;
@@ -178,7 +180,9 @@ void call_handle_negotiate (HandsetCall *self, HandsetCallEvent *event);
 void call_handle_stream_metadata (HandsetCall *self, JsonObject *metadata);
 void call_handle_screenshare_metadata (HandsetCall *self, JsonObject *metadata);
 void call_screenshare_install_properties (void);
+void call_screenshare_install_signals (GType type);
 void call_screenshare_clear (HandsetCall *self);
+void call_screenshare_ended_cb (HandsetMedia *media, const char *reason, HandsetCall *self);
 
 void handset_call_attach_media (HandsetCall *self, HandsetMedia *media);
 void call_create_answer_now (HandsetCall *self);

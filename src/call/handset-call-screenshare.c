@@ -39,9 +39,26 @@ call_screenshare_install_properties (void)
 }
 
 void
+call_screenshare_install_signals (GType type)
+{
+  /**
+   * HandsetCall::screenshare-ended:
+   * @reason: why, in words for the person
+   *
+   * Our screen share ended without the person stopping it in Handset:
+   * the desktop stopped it ("Stop sharing" in the shell), or the screen
+   * could no longer be read. The call has stopped sharing as
+   * handset_call_stop_screenshare() does.
+   */
+  g_signal_new ("screenshare-ended", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                G_TYPE_STRING);
+}
+
+void
 call_screenshare_clear (HandsetCall *self)
 {
   g_clear_object (&self->screen_opening);
+  g_clear_pointer (&self->screen_waiters, g_ptr_array_unref);
   g_clear_pointer (&self->screenshare_streams, g_strfreev);
 }
 
@@ -96,6 +113,28 @@ handset_call_get_remote_screenshare (HandsetCall *self)
   return self->remote_screenshare && !call_is_ended (self);
 }
 
+/* Answers the ask that opened the screen and those that came while it
+ * opened, alike: @error (taken) or success. */
+static void
+screen_answer (HandsetCall *self, GTask *task, GError *error)
+{
+  g_autoptr (GPtrArray) waiters = g_steal_pointer (&self->screen_waiters);
+
+  for (guint i = 0; waiters != NULL && i < waiters->len; i++)
+    {
+      GTask *waiter = g_ptr_array_index (waiters, i);
+
+      if (error != NULL)
+        g_task_return_error (waiter, g_error_copy (error));
+      else
+        g_task_return_boolean (waiter, TRUE);
+    }
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
 static void
 screen_opened_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
@@ -106,18 +145,18 @@ screen_opened_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   g_clear_object (&self->screen_opening);
   if (!handset_media_start_screenshare_finish (HANDSET_MEDIA (object), result, &error))
     {
-      g_task_return_error (task, error);
+      screen_answer (self, task, error);
       return;
     }
   if (call_is_ended (self))
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED, "The call ended");
+      screen_answer (self, task, g_error_new (G_IO_ERROR, G_IO_ERROR_CLOSED, "The call ended"));
       return;
     }
   call_set_boolean (self, &self->screensharing, TRUE, PROP_SCREENSHARING);
   /* The new stream and its metadata go in an m.call.negotiate offer. */
   call_start_negotiation (self, FALSE);
-  g_task_return_boolean (task, TRUE);
+  screen_answer (self, task, NULL);
 }
 
 /**
@@ -126,7 +165,10 @@ screen_opened_cb (GObject *object, GAsyncResult *result, gpointer user_data)
  *   person which screen)
  *
  * Shares the screen in a connected call: it is opened, then offered to
- * the peer in an m.call.negotiate with purpose `m.screenshare`.
+ * the peer in an m.call.negotiate with purpose `m.screenshare`. Asked
+ * again while the screen opens (the desktop's dialog still up), nothing
+ * more is opened: this ask is answered with the first, once the screen is
+ * shared or could not be.
  */
 void
 handset_call_start_screenshare_async (HandsetCall *self,
@@ -140,9 +182,16 @@ handset_call_start_screenshare_async (HandsetCall *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, handset_call_start_screenshare_async);
-  if (self->screensharing || self->screen_opening != NULL)
+  if (self->screensharing)
     {
       g_task_return_boolean (task, TRUE);
+      return;
+    }
+  if (self->screen_opening != NULL)
+    {
+      if (self->screen_waiters == NULL)
+        self->screen_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+      g_ptr_array_add (self->screen_waiters, g_steal_pointer (&task));
       return;
     }
   if (!handset_call_can_share_screen (self))
@@ -191,4 +240,19 @@ handset_call_stop_screenshare (HandsetCall *self)
     return;
   handset_media_stop_screenshare (self->media);
   call_start_negotiation (self, FALSE);
+}
+
+/* The media ended our share (the desktop stopped it, or the screen
+ * failed): the call stops sharing as when the person stops it, and says
+ * why. */
+void
+call_screenshare_ended_cb (HandsetMedia *media, const char *reason, HandsetCall *self)
+{
+  if (!self->screensharing)
+    return;
+  g_message ("Call %s: the screen share ended: %s", self->call_id, reason);
+  call_set_boolean (self, &self->screensharing, FALSE, PROP_SCREENSHARING);
+  if (!call_is_ended (self))
+    call_start_negotiation (self, FALSE);
+  g_signal_emit_by_name (self, "screenshare-ended", reason);
 }

@@ -540,6 +540,7 @@ handset_call_class_init (HandsetCallClass *klass)
   signals[SIGNAL_SEND_EVENT] =
       g_signal_new ("send-event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                     G_TYPE_NONE, 2, G_TYPE_INT, JSON_TYPE_OBJECT);
+  call_screenshare_install_signals (G_TYPE_FROM_CLASS (klass));
 }
 
 static void
@@ -563,6 +564,7 @@ handset_call_attach_media (HandsetCall *self, HandsetMedia *media)
   g_signal_connect (media, "gathering-done", G_CALLBACK (call_gathering_done_cb), self);
   g_signal_connect (media, "ice-state-changed", G_CALLBACK (call_ice_state_changed_cb), self);
   g_signal_connect (media, "device-failed", G_CALLBACK (call_device_failed_cb), self);
+  g_signal_connect (media, "screenshare-ended", G_CALLBACK (call_screenshare_ended_cb), self);
   g_object_notify_by_pspec (G_OBJECT (self), handset_call_props[PROP_MEDIA]);
 }
 

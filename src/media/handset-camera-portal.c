@@ -45,21 +45,9 @@ handset_camera_portal_wanted (void)
 static GError *
 portal_error (GError *error)
 {
-  GError *readable;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return error;
-  g_message ("The Camera portal could not be asked: %s", error->message);
-  if (handset_portal_error_is_missing (error))
-    readable = g_error_new_literal (
-        G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-        _ ("The camera cannot be used: the desktop portal offers no camera access"));
-  else
-    readable = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED,
-                                    _ ("The camera cannot be used: the desktop portal failed"));
-  g_error_free (error);
-
-  return readable;
+  return handset_portal_error (
+      error, "Camera", _ ("The camera cannot be used: the desktop portal offers no camera access"),
+      _ ("The camera cannot be used: the desktop portal failed"));
 }
 
 /* ------------------------------------------------------------ IsCameraPresent */
@@ -164,7 +152,7 @@ remote_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   if (fd < 0)
     g_task_return_error (task, portal_error (error));
   else
-    g_task_return_int (task, fd);
+    handset_portal_task_return_fd (task, fd);
 }
 
 static void
@@ -276,7 +264,7 @@ handset_camera_portal_open_finish (GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), -1);
 
-  return (int) g_task_propagate_int (G_TASK (result), error);
+  return handset_portal_task_propagate_fd (G_TASK (result), error);
 }
 
 /**

@@ -60,6 +60,11 @@ struct _HandsetMediaDevices
  * for the life of the process, and each list of devices watches it. */
 static GstDeviceProvider *portal_provider;
 
+/* The lists (references) waiting for the Camera portal's one request in
+ * flight, for the whole process: two lists asking at once (Preferences
+ * and a call) ask the portal once, and both list what it gave. */
+static GPtrArray *portal_waiters;
+
 G_DEFINE_FINAL_TYPE (HandsetMediaDevices, handset_media_devices, G_TYPE_OBJECT)
 
 static gboolean
@@ -528,20 +533,25 @@ start_portal_provider (int fd, GError **error)
 static void
 camera_portal_open_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr (HandsetMediaDevices) self = user_data;
+  g_autoptr (GPtrArray) waiters = g_steal_pointer (&portal_waiters);
   g_autoptr (GError) error = NULL;
   int fd = handset_camera_portal_open_finish (result, &error);
 
   if (fd >= 0 && portal_provider == NULL)
     start_portal_provider (fd, &error);
   else if (fd >= 0)
-    g_close (fd, NULL); /* another list of this process opened them meanwhile */
-  if (portal_provider != NULL)
-    watch_cameras (self);
+    g_close (fd, NULL);
   if (error != NULL)
     g_message ("No cameras from the Camera portal: %s", error->message);
-  /* Asked again next time: the person may allow it in Settings. */
-  finish_camera_requests (self, error);
+  for (guint i = 0; i < waiters->len; i++)
+    {
+      HandsetMediaDevices *self = g_ptr_array_index (waiters, i);
+
+      if (portal_provider != NULL && !self->cameras_open)
+        watch_cameras (self);
+      /* Asked again next time: the person may allow it in Settings. */
+      finish_camera_requests (self, portal_provider != NULL ? NULL : error);
+    }
 }
 
 /**
@@ -599,7 +609,15 @@ handset_media_devices_request_cameras_async (HandsetMediaDevices *self,
     }
   self->camera_requests = g_ptr_array_new_with_free_func (g_object_unref);
   g_ptr_array_add (self->camera_requests, g_steal_pointer (&task));
-  handset_camera_portal_open_async (self->cancellable, camera_portal_open_cb, g_object_ref (self));
+  if (portal_waiters != NULL)
+    {
+      /* Another list asked the portal already: its answer is this one's. */
+      g_ptr_array_add (portal_waiters, g_object_ref (self));
+      return;
+    }
+  portal_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (portal_waiters, g_object_ref (self));
+  handset_camera_portal_open_async (self->cancellable, camera_portal_open_cb, NULL);
 }
 
 /**

@@ -31,11 +31,13 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <gst/sdp/sdp.h>
 
 #include "handset-media-check.h"
 #include "handset-media-session-private.h"
 #include "handset-screen-source.h"
+#include "handset-screencast-portal.h"
 
 #define SCREEN_PT         98
 #define SCREEN_MAX_WIDTH  1920
@@ -283,6 +285,46 @@ session_stop_screenshare (HandsetMedia *media)
   screen->sharing = FALSE;
   update_flow (self);
   close_source (self);
+}
+
+/* A message of the pipeline's bus: when it says the screen is gone (the
+ * desktop ended the share, or the screen's element failed), the share
+ * ends as if the person stopped it, and ::screenshare-ended says why.
+ * Returns whether the message was the screen's. */
+gboolean
+handset_media_session_screen_message (HandsetMediaSession *self, GstMessage *message)
+{
+  HandsetMediaScreen *screen = self->screen;
+  const GstStructure *structure;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *debug = NULL;
+  const char *reason;
+
+  if (screen == NULL || screen->source == NULL ||
+      !handset_media_is_within (GST_MESSAGE_SRC (message), screen->source))
+    return FALSE;
+  structure = gst_message_get_structure (message);
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ELEMENT &&
+      gst_structure_has_name (structure, HANDSET_SCREENCAST_CLOSED_MESSAGE))
+    {
+      g_message ("The desktop stopped the screen share");
+      reason = _ ("Screen sharing was stopped by the desktop");
+    }
+  else if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR)
+    {
+      gst_message_parse_error (message, &error, &debug);
+      g_message ("The shared screen failed: %s (%s)", error->message, debug ? debug : "");
+      reason = _ ("Screen sharing stopped: the screen could no longer be read");
+    }
+  else
+    return FALSE;
+
+  if (screen->sharing)
+    {
+      session_stop_screenshare (HANDSET_MEDIA (self));
+      g_signal_emit_by_name (self, "screenshare-ended", reason);
+    }
+  return TRUE;
 }
 
 static const char *

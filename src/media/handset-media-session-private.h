@@ -224,6 +224,7 @@ void handset_media_session_screen_clear (HandsetMediaSession *self);
 void handset_media_session_screen_close (HandsetMediaSession *self);
 void handset_media_session_screen_iface_init (HandsetMediaInterface *iface);
 void handset_media_session_screen_flow (HandsetMediaSession *self, gboolean quiet);
+gboolean handset_media_session_screen_message (HandsetMediaSession *self, GstMessage *message);
 void handset_media_session_screen_read_remote (HandsetMediaSession *self,
                                                GstWebRTCSDPType type,
                                                const GstSDPMessage *sdp);

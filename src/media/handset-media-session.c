@@ -304,6 +304,10 @@ bus_cb (GstBus *bus, GstMessage *message, gpointer user_data)
       gst_bin_recalculate_latency (GST_BIN (self->pipeline));
       return G_SOURCE_CONTINUE;
     }
+  /* The desktop ended the screen share, or the screen failed: the share
+   * ends, not the call. */
+  if (handset_media_session_screen_message (self, message))
+    return G_SOURCE_CONTINUE;
   if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR)
     {
       g_autoptr (GError) error = NULL;

@@ -90,6 +90,16 @@ handset_media_default_init (HandsetMediaInterface *iface)
                 NULL, NULL, G_TYPE_NONE, 4, G_TYPE_INT, G_TYPE_INT, G_TYPE_INT, G_TYPE_BYTES);
   g_signal_new ("dtmf-received", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                 NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /**
+   * HandsetMedia::screenshare-ended:
+   * @reason: why, in words for the person
+   *
+   * Our screen share ended without being asked to: the desktop stopped
+   * it, or the screen could no longer be read. The screen is closed, as
+   * by handset_media_stop_screenshare(); emitted on the main context.
+   */
+  g_signal_new ("screenshare-ended", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0, NULL,
+                NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 void

@@ -17,6 +17,7 @@
 #include "config.h"
 
 #include <gio/gunixfdlist.h>
+#include <glib/gstdio.h>
 
 #include "handset-portal-request.h"
 
@@ -100,6 +101,34 @@ handset_portal_error_is_missing (const GError *error)
          g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT) ||
          g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_PROPERTY) ||
          g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS);
+}
+
+/**
+ * handset_portal_error:
+ * @error: (transfer full): why a portal could not be asked
+ * @portal: its name, for the log: "Camera", "ScreenCast"
+ * @missing: what to tell the person when there is no such portal
+ * @failed: what to tell the person when it failed otherwise
+ *
+ * Returns: (transfer full): an error a person can read (@missing as
+ *   %G_IO_ERROR_NOT_SUPPORTED, @failed as %G_IO_ERROR_FAILED), or @error
+ *   itself when it says the asking was cancelled
+ */
+GError *
+handset_portal_error (GError *error, const char *portal, const char *missing, const char *failed)
+{
+  GError *readable;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return error;
+  g_message ("The %s portal could not be asked: %s", portal, error->message);
+  if (handset_portal_error_is_missing (error))
+    readable = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, missing);
+  else
+    readable = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, failed);
+  g_error_free (error);
+
+  return readable;
 }
 
 static void
@@ -321,6 +350,41 @@ handset_portal_request_finish (GAsyncResult *result,
 }
 
 static void
+close_fd (gpointer data)
+{
+  g_close (GPOINTER_TO_INT (data) - 1, NULL);
+}
+
+/**
+ * handset_portal_task_return_fd:
+ * @fd: (transfer full): a descriptor
+ *
+ * Returns @fd from @task. A descriptor no one takes (the task cancelled
+ * after it came, its result never asked for) is closed with the task.
+ */
+void
+handset_portal_task_return_fd (GTask *task, int fd)
+{
+  g_return_if_fail (fd >= 0);
+
+  g_task_return_pointer (task, GINT_TO_POINTER (fd + 1), close_fd);
+}
+
+/**
+ * handset_portal_task_propagate_fd:
+ *
+ * Returns: the descriptor handset_portal_task_return_fd() gave, which the
+ *   caller closes; -1 with @error
+ */
+int
+handset_portal_task_propagate_fd (GTask *task, GError **error)
+{
+  gpointer fd = g_task_propagate_pointer (task, error);
+
+  return fd != NULL ? GPOINTER_TO_INT (fd) - 1 : -1;
+}
+
+static void
 open_remote_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = G_TASK (user_data);
@@ -350,7 +414,7 @@ open_remote_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   if (fd < 0)
     g_task_return_error (task, g_steal_pointer (&error));
   else
-    g_task_return_int (task, fd);
+    handset_portal_task_return_fd (task, fd);
 }
 
 /**
@@ -388,5 +452,5 @@ handset_portal_open_pipewire_remote_finish (GAsyncResult *result, GError **error
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), -1);
 
-  return (int) g_task_propagate_int (G_TASK (result), error);
+  return handset_portal_task_propagate_fd (G_TASK (result), error);
 }

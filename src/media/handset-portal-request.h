@@ -22,6 +22,8 @@ typedef enum
 gboolean handset_portal_sandboxed (void);
 char *handset_portal_new_token (void);
 gboolean handset_portal_error_is_missing (const GError *error);
+GError *
+handset_portal_error (GError *error, const char *portal, const char *missing, const char *failed);
 
 void handset_portal_request_async (GDBusConnection *connection,
                                    const char *iface,
@@ -42,5 +44,8 @@ void handset_portal_open_pipewire_remote_async (GDBusConnection *connection,
                                                 GAsyncReadyCallback callback,
                                                 gpointer user_data);
 int handset_portal_open_pipewire_remote_finish (GAsyncResult *result, GError **error);
+
+void handset_portal_task_return_fd (GTask *task, int fd);
+int handset_portal_task_propagate_fd (GTask *task, GError **error);
 
 G_END_DECLS

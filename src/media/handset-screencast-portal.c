@@ -10,7 +10,9 @@
  * gives a PipeWire connection that sees that stream only. The element
  * made of it is pipewiresrc on that connection and node, then
  * videoconvert: raw video. When it is let go, the session is closed and
- * the desktop stops sharing.
+ * the desktop stops sharing. When the desktop ends the session first
+ * (Session::Closed: the person pressed "Stop sharing" in the shell), the
+ * element posts HANDSET_SCREENCAST_CLOSED_MESSAGE on its bus.
  *
  * The restore token the portal gives (version 4 and later) is kept in
  * memory, so that sharing again in the same run of Handset need not ask
@@ -87,22 +89,10 @@ cast_free (Cast *cast)
 static GError *
 portal_error (GError *error)
 {
-  GError *readable;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return error;
-  g_message ("The ScreenCast portal could not be asked: %s", error->message);
-  if (handset_portal_error_is_missing (error))
-    readable = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                                    _ ("The screen cannot be shared: the desktop offers no screen "
-                                       "sharing portal"));
-  else
-    readable = g_error_new_literal (
-        G_IO_ERROR, G_IO_ERROR_FAILED,
-        _ ("The screen cannot be shared: the desktop's screen sharing portal failed"));
-  g_error_free (error);
-
-  return readable;
+  return handset_portal_error (
+      error, "ScreenCast",
+      _ ("The screen cannot be shared: the desktop offers no screen sharing portal"),
+      _ ("The screen cannot be shared: the desktop's screen sharing portal failed"));
 }
 
 /* The Response of a request, as an error when it is not a yes. */
@@ -146,19 +136,62 @@ options_with_token (GVariantBuilder *options, char **token)
 
 /* ------------------------------------------------------------------ element */
 
+/* The desktop's end of the session, followed while the element lives. */
+typedef struct
+{
+  GWeakRef bin;
+  gboolean *closed; /* the Share's, while it lives: main thread only */
+} Watch;
+
 typedef struct
 {
   GDBusConnection *connection;
   char *session;
   int fd;
+  guint closed_id;
+  gboolean closed; /* by the desktop: nothing left to close */
 } Share;
+
+static void
+watch_free (gpointer data)
+{
+  Watch *watch = data;
+
+  g_weak_ref_clear (&watch->bin);
+  g_free (watch);
+}
+
+/* The desktop ended the share ("Stop sharing" in the shell, the window
+ * closed): the element says so on its bus, for whoever shares it. */
+static void
+session_closed_cb (GDBusConnection *connection,
+                   const char *sender,
+                   const char *path,
+                   const char *iface,
+                   const char *signal,
+                   GVariant *parameters,
+                   gpointer user_data)
+{
+  Watch *watch = user_data;
+  g_autoptr (GstElement) bin = g_weak_ref_get (&watch->bin);
+
+  g_debug ("The desktop closed the screen cast session %s", path);
+  if (bin == NULL)
+    return;
+  *watch->closed = TRUE;
+  gst_element_post_message (
+      bin, gst_message_new_element (GST_OBJECT (bin),
+                                    gst_structure_new_empty (HANDSET_SCREENCAST_CLOSED_MESSAGE)));
+}
 
 static void
 share_end (gpointer data, GObject *where_the_element_was)
 {
   Share *share = data;
 
-  close_session (share->connection, share->session);
+  g_dbus_connection_signal_unsubscribe (share->connection, share->closed_id);
+  if (!share->closed)
+    close_session (share->connection, share->session);
   g_object_unref (share->connection);
   g_free (share->session);
   g_close (share->fd, NULL);
@@ -176,6 +209,7 @@ make_element (Cast *cast, GError **error)
   GstElement *convert;
   g_autoptr (GstPad) pad = NULL;
   Share *share;
+  Watch *watch;
 
   source = gst_element_factory_make ("pipewiresrc", NULL);
   convert = gst_element_factory_make ("videoconvert", NULL);
@@ -208,6 +242,12 @@ make_element (Cast *cast, GError **error)
   share->session = g_steal_pointer (&cast->session);
   share->fd = cast->fd;
   cast->fd = -1;
+  watch = g_new0 (Watch, 1);
+  g_weak_ref_init (&watch->bin, bin);
+  watch->closed = &share->closed;
+  share->closed_id = g_dbus_connection_signal_subscribe (
+      share->connection, HANDSET_PORTAL_BUS_NAME, SESSION_IFACE, "Closed", share->session, NULL,
+      G_DBUS_SIGNAL_FLAGS_NONE, session_closed_cb, watch, watch_free);
   g_object_weak_ref (G_OBJECT (bin), share_end, share);
 
   return bin;

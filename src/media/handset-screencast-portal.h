@@ -9,6 +9,10 @@
 
 G_BEGIN_DECLS
 
+/* The name of the element message the screen's element posts when the
+ * desktop ended the share (the portal's Session::Closed). */
+#define HANDSET_SCREENCAST_CLOSED_MESSAGE "handset-screencast-closed"
+
 gboolean handset_screencast_portal_available (void);
 
 void handset_screencast_portal_open_async (GCancellable *cancellable,

@@ -4,7 +4,7 @@
  *
  * Screen sharing in the call view: the Share Screen toggle of a connected
  * call (it activates `app.share-screen`, the one way to share), why the
- * screen could not be shared, in words, and the other side's screen share
+ * screen could not be shared or stopped being shared, in words, and the other side's screen share
  * shown large, labelled as theirs, with their camera small in a corner.
  */
 
@@ -71,16 +71,28 @@ handset_call_view_screen_free (HandsetCallViewScreen *self)
   g_free (self);
 }
 
+/* The desktop stopped our share, or the screen failed: the toggle goes
+ * off with the call's state; why is said here. */
+static void
+on_screenshare_ended (HandsetCall *call, const char *reason, HandsetCallViewScreen *self)
+{
+  handset_call_view_screen_show_error (self, reason);
+}
+
 void
 handset_call_view_screen_set_call (HandsetCallViewScreen *self, HandsetCall *call)
 {
+  if (self->call != NULL)
+    g_signal_handlers_disconnect_by_func (self->call, on_screenshare_ended, self);
   g_clear_object (&self->call);
   g_clear_object (&self->screen);
   gtk_picture_set_paintable (self->screen_video, NULL);
   gtk_picture_set_paintable (self->small_camera, NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
-  if (call != NULL)
-    self->call = g_object_ref (call);
+  if (call == NULL)
+    return;
+  self->call = g_object_ref (call);
+  g_signal_connect (call, "screenshare-ended", G_CALLBACK (on_screenshare_ended), self);
 }
 
 /* The call has media: its screen shares, and its camera for the corner.

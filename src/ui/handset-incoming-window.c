@@ -33,8 +33,8 @@ struct _HandsetIncomingWindow
   HandsetCallManager *manager;
   guint close_timer;
   HandsetRingtone *ringtone;
-  gboolean waiting;             /* a call waiting: no ringtone over the call going on */
-  HandsetMediaDevices *devices; /* whose cameras are asked for on answering with video */
+  gboolean waiting;        /* a call waiting: no ringtone over the call going on */
+  HandsetSession *session; /* answers with video, the cameras asked for first */
 };
 
 G_DEFINE_FINAL_TYPE (HandsetIncomingWindow, handset_incoming_window, ADW_TYPE_WINDOW)
@@ -129,32 +129,29 @@ accept_video (HandsetIncomingWindow *self)
 }
 
 static void
-cameras_ready_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+answered_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (HandsetIncomingWindow) self = user_data;
   g_autoptr (GError) error = NULL;
 
-  if (!handset_media_devices_request_cameras_finish (HANDSET_MEDIA_DEVICES (object), result,
-                                                     &error))
+  if (!handset_session_answer_finish (HANDSET_SESSION (object), result, &error) &&
+      still_ringing (self))
     {
       /* Not allowed, or no camera: still ringing, answerable without
        * video, and the button says why. */
       gtk_widget_set_sensitive (self->video_button, FALSE);
       gtk_widget_set_tooltip_text (self->video_button, error->message);
-      return;
     }
-  if (still_ringing (self))
-    accept_video (self);
 }
 
 static void
 on_accept_video (HandsetIncomingWindow *self)
 {
-  /* Inside Flatpak the cameras are asked for when a person first wants
-   * to send video. */
-  if (self->devices != NULL && !handset_media_devices_cameras_ready (self->devices))
-    handset_media_devices_request_cameras_async (self->devices, NULL, cameras_ready_cb,
-                                                 g_object_ref (self));
+  /* The way the command line and D-Bus answer too: inside Flatpak the
+   * cameras are asked for when a person first wants to send video. */
+  if (self->session != NULL && still_ringing (self))
+    handset_session_answer_async (self->session, self->invitation ? NULL : self->call,
+                                  self->invitation, TRUE, NULL, answered_cb, g_object_ref (self));
   else
     accept_video (self);
 }
@@ -258,7 +255,7 @@ handset_incoming_window_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->invitation, self);
   g_clear_object (&self->invitation);
   g_clear_object (&self->manager);
-  g_clear_object (&self->devices);
+  g_clear_object (&self->session);
 
   G_OBJECT_CLASS (handset_incoming_window_parent_class)->dispose (object);
 }
@@ -417,16 +414,16 @@ handset_incoming_window_get_invitation (HandsetIncomingWindow *self)
 }
 
 /**
- * handset_incoming_window_set_devices:
- * @devices: (nullable): the devices, whose cameras answering with video
- *   asks for when they are not listed yet (inside Flatpak)
+ * handset_incoming_window_set_session:
+ * @session: (nullable): the session, which answers with video (the
+ *   cameras asked for first when they are not listed yet, inside Flatpak)
  */
 void
-handset_incoming_window_set_devices (HandsetIncomingWindow *self, HandsetMediaDevices *devices)
+handset_incoming_window_set_session (HandsetIncomingWindow *self, HandsetSession *session)
 {
   g_return_if_fail (HANDSET_IS_INCOMING_WINDOW (self));
 
-  g_set_object (&self->devices, devices);
+  g_set_object (&self->session, session);
 }
 
 /**

@@ -9,8 +9,8 @@
 #include "handset-avatar-cache.h"
 #include "handset-call-manager.h"
 #include "handset-call.h"
-#include "handset-media-devices.h"
 #include "handset-ringtone.h"
+#include "handset-session.h"
 
 G_BEGIN_DECLS
 
@@ -37,8 +37,7 @@ handset_incoming_window_new_for_invitation (GtkApplication *application,
                                             HandsetCallInvitation *invitation,
                                             const char *caller_name);
 void handset_incoming_window_set_can_send_video (HandsetIncomingWindow *self, gboolean can);
-void handset_incoming_window_set_devices (HandsetIncomingWindow *self,
-                                          HandsetMediaDevices *devices);
+void handset_incoming_window_set_session (HandsetIncomingWindow *self, HandsetSession *session);
 HandsetCall *handset_incoming_window_get_call (HandsetIncomingWindow *self);
 HandsetCallInvitation *handset_incoming_window_get_invitation (HandsetIncomingWindow *self);
 AdwAvatar *handset_incoming_window_get_avatar (HandsetIncomingWindow *self);

@@ -451,6 +451,164 @@ test_voip_screenshare_fails (VoipFixture *f, gconstpointer data)
   g_assert_cmpint (handset_call_get_state (a), ==, HANDSET_CALL_STATE_CONNECTED);
 }
 
+static void
+store_reason (HandsetCall *call, const char *reason, gpointer user_data)
+{
+  g_free (*(char **) user_data);
+  *(char **) user_data = g_strdup (reason);
+}
+
+/* The desktop ends alice's share ("Stop sharing" in the shell): her call
+ * stops sharing as when she stops it (a negotiate without the screen,
+ * bob no longer sees it) and says why, in words; the call goes on. */
+static void
+test_voip_screenshare_ended_by_desktop (VoipFixture *f, gconstpointer data)
+{
+  Device *alice, *bob;
+  HandsetCall *a, *b;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autofree char *reason = NULL;
+  g_autofree char *screen_id = NULL;
+  JsonObject *metadata;
+  guint offers;
+
+  alice = f->alice;
+  bob = f->bob;
+  connected_call (alice, bob, &a, &b);
+  g_signal_connect (a, "screenshare-ended", G_CALLBACK (store_reason), &reason);
+  handset_call_start_screenshare_async (a, NULL, store_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (handset_call_start_screenshare_finish (a, result, NULL));
+  screen_id = g_strdup (handset_media_get_screenshare_stream_id (handset_call_get_media (a)));
+  drain ();
+  deliver ();
+  g_assert_true (handset_call_get_remote_screenshare (b));
+  offers = count_sent (alice, "m.call.negotiate");
+
+  handset_fake_media_end_screenshare (media_of (alice, a),
+                                      "Screen sharing was stopped by the desktop");
+  g_assert_false (handset_call_get_screensharing (a));
+  g_assert_cmpstr (reason, ==, "Screen sharing was stopped by the desktop");
+  drain ();
+  g_assert_cmpuint (count_sent (alice, "m.call.negotiate"), ==, offers + 1);
+  metadata =
+      json_object_get_object_member (last_sent (alice, "m.call.negotiate"), "sdp_stream_metadata");
+  g_assert_cmpuint (json_object_get_size (metadata), ==, 1);
+  g_assert_false (json_object_has_member (metadata, screen_id));
+  deliver ();
+  g_assert_false (handset_call_get_remote_screenshare (b));
+  g_assert_cmpint (handset_call_get_state (a), ==, HANDSET_CALL_STATE_CONNECTED);
+
+  /* Not shared any more: a later end says nothing. */
+  g_clear_pointer (&reason, g_free);
+  handset_fake_media_end_screenshare (media_of (alice, a), "again");
+  g_assert_null (reason);
+}
+
+/* Share Screen asked again while the desktop's dialog is open: nothing
+ * more is opened, and neither ask says the screen is shared before it is. */
+static void
+test_voip_screenshare_asked_twice (VoipFixture *f, gconstpointer data)
+{
+  Device *alice, *bob;
+  HandsetCall *a, *b;
+  g_autoptr (GAsyncResult) first = NULL;
+  g_autoptr (GAsyncResult) second = NULL;
+  HandsetFakeMedia *media;
+  guint offers;
+
+  alice = f->alice;
+  bob = f->bob;
+  connected_call (alice, bob, &a, &b);
+  media = media_of (alice, a);
+  offers = count_sent (alice, "m.call.negotiate");
+  handset_fake_media_hold_screen (media);
+  handset_call_start_screenshare_async (a, NULL, store_result, &first);
+  handset_call_start_screenshare_async (a, NULL, store_result, &second);
+  drain ();
+  g_assert_null (first);
+  g_assert_null (second);
+  g_assert_false (handset_call_get_screensharing (a));
+  g_assert_cmpuint (handset_fake_media_get_screens_opened (media), ==, 1);
+
+  /* The person chose a screen: both asks are answered, one offer goes. */
+  handset_fake_media_open_held_screen (media);
+  while (first == NULL || second == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (handset_call_start_screenshare_finish (a, first, NULL));
+  g_assert_true (handset_call_start_screenshare_finish (a, second, NULL));
+  g_assert_true (handset_call_get_screensharing (a));
+  drain ();
+  g_assert_cmpuint (count_sent (alice, "m.call.negotiate"), ==, offers + 1);
+  g_assert_cmpuint (handset_fake_media_get_screens_opened (media), ==, 1);
+}
+
+/* The types of the m.call.negotiate descriptions @device sent, in order. */
+static char *
+negotiate_types (Device *device)
+{
+  GString *types = g_string_new (NULL);
+
+  for (guint i = 0; i < device->sent->len; i++)
+    {
+      JsonObject *event = g_ptr_array_index (device->sent, i);
+      JsonObject *content = json_object_get_object_member (event, "content");
+
+      if (!g_str_equal (json_object_get_string_member (event, "type"), "m.call.negotiate"))
+        continue;
+      g_string_append_printf (types, "%s%s", types->len > 0 ? "," : "",
+                              json_object_get_string_member (
+                                  json_object_get_object_member (content, "description"), "type"));
+    }
+  return g_string_free (types, FALSE);
+}
+
+static void
+share_back (HandsetCall *call, GParamSpec *pspec, gpointer user_data)
+{
+  if (handset_call_get_remote_screenshare (call))
+    handset_call_start_screenshare_async (call, NULL, store_result, user_data);
+}
+
+/* bob shares his screen while he answers alice's offer (hers): his own
+ * offer waits until his answer went, since an offer made in between
+ * would not fit her description; then it goes, and both shares are on. */
+static void
+test_voip_screenshare_while_answering (VoipFixture *f, gconstpointer data)
+{
+  Device *alice, *bob;
+  HandsetCall *a, *b;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GAsyncResult) bobs = NULL;
+  g_autofree char *types = NULL;
+  guint offers;
+
+  alice = f->alice;
+  bob = f->bob;
+  connected_call (alice, bob, &a, &b);
+  offers = count_sent (bob, "m.call.negotiate");
+  g_assert_cmpuint (offers, ==, 0);
+  g_signal_connect (b, "notify::remote-screenshare", G_CALLBACK (share_back), &bobs);
+  handset_call_start_screenshare_async (a, NULL, store_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  drain ();
+  deliver ();
+  while (bobs == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (handset_call_start_screenshare_finish (b, bobs, NULL));
+  drain ();
+  types = negotiate_types (bob);
+  g_assert_cmpstr (types, ==, "answer,offer");
+  deliver ();
+  drain ();
+  deliver ();
+  g_assert_true (handset_call_get_remote_screenshare (a));
+  g_assert_true (handset_call_get_remote_screenshare (b));
+  g_assert_cmpint (handset_call_get_state (a), ==, HANDSET_CALL_STATE_CONNECTED);
+}
+
 /* ------------------------------------------------------------------ 62-63 */
 
 static void
@@ -548,6 +706,10 @@ main (int argc, char *argv[])
   VOIP_TEST_ALICE_BOB ("/voip/58-59-mute", test_voip_58_59_mute);
   VOIP_TEST_ALICE_BOB ("/voip/screenshare", test_voip_screenshare);
   VOIP_TEST_ALICE_BOB ("/voip/screenshare-fails", test_voip_screenshare_fails);
+  VOIP_TEST_ALICE_BOB ("/voip/screenshare-ended-by-desktop",
+                       test_voip_screenshare_ended_by_desktop);
+  VOIP_TEST_ALICE_BOB ("/voip/screenshare-asked-twice", test_voip_screenshare_asked_twice);
+  VOIP_TEST_ALICE_BOB ("/voip/screenshare-while-answering", test_voip_screenshare_while_answering);
   VOIP_TEST_ALICE_BOB ("/voip/one-offer-at-a-time", test_voip_one_offer_at_a_time);
   VOIP_TEST_ALICE_BOB ("/voip/62-opponent-leaves", test_voip_62_opponent_leaves);
   VOIP_TEST ("/voip/63-dtmf-capability", test_voip_63_dtmf_capability);

@@ -17,6 +17,7 @@
 
 #include "handset-call-invitation.h"
 #include "handset-dbus.h"
+#include "handset-fake-capture-portal.h"
 #include "handset-session.h"
 #include "handset-test-homeserver.h"
 #include "handset-test-util.h"
@@ -594,6 +595,7 @@ test_dbus_invitations (void)
   g_autoptr (HandsetTestUser) dave = NULL;
   g_autoptr (HandsetProfile) profile = NULL;
   g_autoptr (HandsetAccount) account = NULL;
+  g_autoptr (HandsetMediaDevices) devices = NULL;
   g_autoptr (HandsetSession) session = NULL;
   g_autoptr (GDBusConnection) server = NULL;
   g_autoptr (HandsetDBus) dbus = NULL;
@@ -622,7 +624,11 @@ test_dbus_invitations (void)
   account = handset_account_new (profile, &error);
   g_assert_no_error (error);
   login (account, alice);
-  session = handset_session_new (account, NULL);
+  /* As inside Flatpak: the cameras are the Camera portal's to give. */
+  g_setenv ("HANDSET_CAMERA_PORTAL", "1", TRUE);
+  devices = handset_media_devices_new_lazy ();
+  g_unsetenv ("HANDSET_CAMERA_PORTAL");
+  session = handset_session_new (account, devices);
   server = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
   g_assert_no_error (error);
   dbus = handset_dbus_new (server, BASE_PATH, session);
@@ -674,6 +680,42 @@ test_dbus_invitations (void)
   value = get_property (&client, path, INVITATION_IFACE, "Video");
   g_assert_true (g_variant_get_boolean (value));
   g_clear_pointer (&value, g_variant_unref);
+
+  /* Answered with video when the Camera portal gives no camera (the
+   * person said no in its dialog), as the ringing window answers: the
+   * portal is asked first, nothing is answered, the error says why, and
+   * it still rings. */
+  {
+    HandsetFakeCapturePortal portal = { 0 };
+    g_autofree char *address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+
+    portal.has_camera = TRUE;
+    portal.camera_present = TRUE;
+    portal.camera_response = 1;
+    handset_fake_capture_portal_start (&portal, address);
+    reply = client_call (&client, path, INVITATION_IFACE, "Answer", g_variant_new ("(b)", TRUE),
+                         "()", &error);
+    g_assert_null (reply);
+    g_assert_nonnull (error);
+    if (portal.owned)
+      {
+        g_assert_nonnull (strstr (error->message, "access to it was not allowed"));
+        g_assert_cmpuint (portal.n_access, ==, 1);
+      }
+    else
+      {
+        /* Another portal on the suite's bus (one a test before started)
+         * answered: it has no camera for this process either. */
+        g_test_message ("another portal answered: %s", error->message);
+        g_assert_true (strstr (error->message, "camera") != NULL ||
+                       strstr (error->message, "Camera") != NULL);
+      }
+    g_clear_error (&error);
+    handset_fake_capture_portal_stop (&portal);
+  }
+  text = invitation_string (&client, path, "State");
+  g_assert_cmpstr (text, ==, "invitation");
+  g_clear_pointer (&text, g_free);
 
   /* Answered: joined, the call in the chat answered and on D-Bus as a
    * Call; the invitation goes. */

@@ -17,6 +17,7 @@
 #include <gst/app/gstappsink.h>
 #include <gst/video/video.h>
 
+#include "handset-camera-portal.h"
 #include "handset-fake-capture-portal.h"
 #include "handset-media-devices-private.h"
 #include "handset-media-provider.h"
@@ -318,6 +319,115 @@ test_camera_declined (Fixture *f, gconstpointer data)
   g_assert_cmpuint (g_list_model_get_n_items (handset_media_devices_get_cameras (devices)), ==, 1);
 }
 
+/* Two lists ask at once (Preferences open while a call turns video on):
+ * the portal is asked once, and each lists the camera once. */
+static void
+test_camera_two_lists (Fixture *f, gconstpointer data)
+{
+  g_autoptr (HandsetMediaDevices) preferences = NULL;
+  g_autoptr (HandsetMediaDevices) call = NULL;
+  g_autoptr (GAsyncResult) first = NULL;
+  g_autoptr (GAsyncResult) second = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (g_test_failed () || f->pipewire.pid == 0)
+    return;
+  f->portal.has_camera = TRUE;
+  f->portal.camera_present = TRUE;
+  handset_fake_capture_portal_start (&f->portal, g_test_dbus_get_bus_address (bus));
+
+  preferences = handset_media_devices_new ();
+  call = handset_media_devices_new ();
+  handset_media_devices_request_cameras_async (preferences, NULL, handset_test_store_result,
+                                               &first);
+  handset_media_devices_request_cameras_async (call, NULL, handset_test_store_result, &second);
+  g_assert_true (handset_media_devices_request_cameras_finish (
+      preferences, handset_test_wait_for_result (&first, WAIT_S), &error));
+  g_assert_no_error (error);
+  g_assert_true (handset_media_devices_request_cameras_finish (
+      call, handset_test_wait_for_result (&second, WAIT_S), &error));
+  g_assert_no_error (error);
+  handset_test_run_for (500);
+
+  g_assert_cmpuint (f->portal.n_access, ==, 1);
+  g_assert_cmpuint (f->portal.n_remotes, ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (handset_media_devices_get_cameras (preferences)), ==,
+                    1);
+  g_assert_cmpuint (g_list_model_get_n_items (handset_media_devices_get_cameras (call)), ==, 1);
+}
+
+static guint
+count_open_fds (void)
+{
+  g_autoptr (GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+typedef struct
+{
+  GCancellable *cancellable; /* cancelled before the answer is read */
+  int fd;
+  GError *error;
+  gboolean done;
+} LateCancel;
+
+static void
+opened_then_cancelled (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  LateCancel *late = user_data;
+
+  if (late->cancellable != NULL)
+    g_cancellable_cancel (late->cancellable);
+  late->fd = handset_camera_portal_open_finish (result, &late->error);
+  late->done = TRUE;
+}
+
+static gboolean
+late_done (gpointer data)
+{
+  return ((LateCancel *) data)->done;
+}
+
+/* The portal's descriptor came, but the asking was cancelled before it
+ * was read (the list let go meanwhile): it is closed, not left open. */
+static void
+test_camera_cancelled_late (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  LateCancel first = { NULL, -1, NULL, FALSE };
+  LateCancel late = { cancellable, -1, NULL, FALSE };
+  guint before;
+
+  if (g_test_failed () || f->pipewire.pid == 0)
+    return;
+  f->portal.has_camera = TRUE;
+  f->portal.camera_present = TRUE;
+  handset_fake_capture_portal_start (&f->portal, g_test_dbus_get_bus_address (bus));
+
+  /* Once, to the end: the bus connection stays open from then on. */
+  handset_camera_portal_open_async (NULL, opened_then_cancelled, &first);
+  g_assert_true (handset_test_wait_until (late_done, &first, WAIT_S));
+  g_assert_no_error (first.error);
+  g_assert_cmpint (first.fd, >=, 0);
+  g_close (first.fd, NULL);
+  handset_test_run_for (200);
+  before = count_open_fds ();
+
+  handset_camera_portal_open_async (cancellable, opened_then_cancelled, &late);
+  g_assert_true (handset_test_wait_until (late_done, &late, WAIT_S));
+  g_assert_error (late.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (late.fd, ==, -1);
+  g_assert_cmpuint (f->portal.n_remotes, ==, 2);
+  handset_test_run_for (200);
+  g_assert_cmpuint (count_open_fds (), ==, before);
+  g_clear_error (&late.error);
+}
+
 static void
 test_camera_absent (Fixture *f, gconstpointer data)
 {
@@ -452,6 +562,46 @@ test_screencast_frames (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->portal.n_sessions, ==, 2);
   gst_object_unref (source);
   g_assert_true (handset_test_wait_until (closed_twice, f, WAIT_S));
+}
+
+static gboolean
+closed_message_posted (gpointer data)
+{
+  g_autoptr (GstMessage) message = gst_bus_pop_filtered (GST_BUS (data), GST_MESSAGE_ELEMENT);
+
+  return message != NULL && gst_structure_has_name (gst_message_get_structure (message),
+                                                    HANDSET_SCREENCAST_CLOSED_MESSAGE);
+}
+
+/* The desktop ends the share (the portal's Session::Closed, as when the
+ * person presses "Stop sharing" in the shell): the element says so on its
+ * pipeline's bus, for the call to stop sharing; the session, already
+ * gone, is not closed again. */
+static void
+test_screencast_closed_by_desktop (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstElement) pipeline = gst_pipeline_new (NULL);
+  g_autoptr (GstBus) bus_of_pipeline = gst_element_get_bus (pipeline);
+  GstElement *source;
+
+  if (g_test_failed () || f->pipewire.pid == 0)
+    return;
+  f->portal.has_screencast = TRUE;
+  f->portal.stream_node = handset_test_pipewire_node_id (&f->pipewire, "test-screen");
+  handset_fake_capture_portal_start (&f->portal, g_test_dbus_get_bus_address (bus));
+  source = open_screencast (f, &error);
+  g_assert_no_error (error);
+  gst_bin_add (GST_BIN (pipeline), source);
+  handset_test_run_for (100);
+  g_assert_false (closed_message_posted (bus_of_pipeline));
+
+  handset_fake_capture_portal_close_session (&f->portal);
+  g_assert_true (handset_test_wait_until (closed_message_posted, bus_of_pipeline, WAIT_S));
+  gst_bin_remove (GST_BIN (pipeline), source);
+  gst_object_unref (source);
+  handset_test_run_for (200);
+  g_assert_cmpuint (f->portal.n_sessions_closed, ==, 0);
 }
 
 static void
@@ -638,12 +788,20 @@ main (int argc, char **argv)
               test_camera_declined, fixture_tear_down);
   g_test_add_data_func ("/capture-portals/camera/declined",
                         "/capture-portals/camera/declined/subprocess", in_subprocess);
+  g_test_add ("/capture-portals/camera/two-lists/subprocess", Fixture, "test-camera",
+              fixture_set_up, test_camera_two_lists, fixture_tear_down);
+  g_test_add_data_func ("/capture-portals/camera/two-lists",
+                        "/capture-portals/camera/two-lists/subprocess", in_subprocess);
+  g_test_add ("/capture-portals/camera/cancelled-late", Fixture, "test-camera", fixture_set_up,
+              test_camera_cancelled_late, fixture_tear_down);
   g_test_add ("/capture-portals/camera/absent", Fixture, NULL, fixture_set_up, test_camera_absent,
               fixture_tear_down);
   g_test_add ("/capture-portals/camera/no-portal", Fixture, NULL, fixture_set_up,
               test_camera_no_portal, fixture_tear_down);
   g_test_add ("/capture-portals/screencast/frames", Fixture, "test-screen", fixture_set_up,
               test_screencast_frames, fixture_tear_down);
+  g_test_add ("/capture-portals/screencast/closed-by-desktop", Fixture, "test-screen",
+              fixture_set_up, test_screencast_closed_by_desktop, fixture_tear_down);
   g_test_add ("/capture-portals/screencast/cancelled", Fixture, NULL, fixture_set_up,
               test_screencast_cancelled, fixture_tear_down);
   g_test_add ("/capture-portals/screencast/no-portal", Fixture, NULL, fixture_set_up,

@@ -19,6 +19,7 @@
 #include "handset-media-check.h"
 #include "handset-media-session.h"
 #include "handset-screen-source.h"
+#include "handset-screencast-portal.h"
 #include "handset-test-tone.h"
 #include "handset-test-util.h"
 
@@ -346,6 +347,110 @@ test_shared_and_labelled (void)
   g_unsetenv ("HANDSET_SCREEN_SRC");
 }
 
+typedef struct
+{
+  char *ended; /* ::screenshare-ended's reason */
+  char *error; /* the session's ::error: the call's media failed */
+} Ended;
+
+static void
+on_screenshare_ended (HandsetMedia *media, const char *reason, Ended *ended)
+{
+  g_free (ended->ended);
+  ended->ended = g_strdup (reason);
+}
+
+static void
+on_error (HandsetMedia *media, const char *message, Ended *ended)
+{
+  g_free (ended->error);
+  ended->error = g_strdup (message);
+}
+
+static gboolean
+share_ended (gpointer data)
+{
+  return ((Ended *) data)->ended != NULL;
+}
+
+/* What the screen's element posts: the portal's, when the desktop ended
+ * the share (@closed); else pipewiresrc's error when its stream is gone. */
+static void
+screen_says (Peer *peer, gboolean closed)
+{
+  g_autoptr (GstElement) screen = gst_bin_get_by_name (
+      GST_BIN (handset_media_session_get_pipeline (peer->session)), "screen-pattern");
+  g_autoptr (GError) error =
+      g_error_new_literal (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ, "stream error");
+
+  g_assert_nonnull (screen);
+  if (closed)
+    gst_element_post_message (
+        screen,
+        gst_message_new_element (GST_OBJECT (screen),
+                                 gst_structure_new_empty (HANDSET_SCREENCAST_CLOSED_MESSAGE)));
+  else
+    gst_element_post_message (
+        screen, gst_message_new_error (GST_OBJECT (screen), error, "the stream is gone"));
+}
+
+/* The desktop ends the share ("Stop sharing" in the shell), or the
+ * screen can no longer be read: the share ends as if stopped (the next
+ * offer marks it inactive), ::screenshare-ended says why, and the call
+ * goes on. */
+static void
+test_ended_by_desktop (void)
+{
+  Peer alice = { 0 }, bob = { 0 };
+  Ended ended = { NULL, NULL };
+  g_autofree char *stopped = NULL, *stopped_media = NULL;
+  const char *screens[2] = { NULL, NULL };
+
+  g_setenv ("HANDSET_SCREEN_SRC",
+            "videotestsrc name=screen-pattern is-live=true pattern=smpte ! capsfilter "
+            "caps=video/x-raw,width=1280,height=720",
+            TRUE);
+  peer_init (&alice, "audiotestsrc is-live=true wave=sine freq=440 volume=0.5",
+             "videotestsrc is-live=true pattern=ball");
+  peer_init (&bob, "audiotestsrc is-live=true wave=sine freq=880 volume=0.5",
+             "videotestsrc is-live=true pattern=ball");
+  g_signal_connect (alice.session, "screenshare-ended", G_CALLBACK (on_screenshare_ended), &ended);
+  g_signal_connect (alice.session, "error", G_CALLBACK (on_error), &ended);
+  connect_peers (&alice, &bob);
+  start_sharing (&alice);
+  screens[0] = handset_media_get_screenshare_stream_id (HANDSET_MEDIA (alice.session));
+  handset_media_set_screenshare_streams (HANDSET_MEDIA (bob.session), screens);
+  g_free (negotiate (&alice, &bob, NULL));
+  g_assert_true (run_until (screens_arrived, &bob, WAIT_S));
+
+  screen_says (&alice, TRUE);
+  g_assert_true (run_until (share_ended, &ended, WAIT_S));
+  g_assert_cmpstr (ended.ended, ==, "Screen sharing was stopped by the desktop");
+  g_assert_null (handset_media_get_screenshare_stream_id (HANDSET_MEDIA (alice.session)));
+  stopped = negotiate (&alice, &bob, NULL);
+  stopped_media = media_at (stopped, 2);
+  g_assert_nonnull (strstr (stopped_media, "a=inactive"));
+  g_assert_true (run_until (screens_stopped, &bob, WAIT_S));
+  g_atomic_int_set (&bob.frames, 0);
+  g_assert_true (run_until (frames_arrived, &bob, WAIT_S));
+
+  /* Shared again; the screen fails: the share ends, not the call. */
+  g_clear_pointer (&ended.ended, g_free);
+  start_sharing (&alice);
+  screen_says (&alice, FALSE);
+  g_assert_true (run_until (share_ended, &ended, WAIT_S));
+  g_assert_cmpstr (ended.ended, ==, "Screen sharing stopped: the screen could no longer be read");
+  g_assert_null (handset_media_get_screenshare_stream_id (HANDSET_MEDIA (alice.session)));
+  g_atomic_int_set (&bob.frames, 0);
+  g_assert_true (run_until (frames_arrived, &bob, WAIT_S));
+  g_assert_null (ended.error);
+
+  peer_clear (&alice);
+  peer_clear (&bob);
+  g_free (ended.ended);
+  g_unsetenv ("HANDSET_SCREEN_SRC");
+}
+
 static void
 store_source (GObject *object, GAsyncResult *result, gpointer user_data)
 {
@@ -464,6 +569,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/media-screenshare/no-screen", test_no_screen);
   g_test_add_func ("/media-screenshare/x11-screen", test_x11_screen);
   g_test_add_func ("/media-screenshare/shared-and-labelled", test_shared_and_labelled);
+  g_test_add_func ("/media-screenshare/ended-by-desktop", test_ended_by_desktop);
 
   return g_test_run ();
 }

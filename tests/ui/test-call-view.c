@@ -268,6 +268,23 @@ test_screenshare (void)
   g_assert_false (gtk_widget_get_visible (small));
   g_assert_false (gtk_widget_get_visible (badge));
 
+  /* bob shares; the desktop stops it ("Stop sharing" in the shell): the
+   * toggle is off, and why is said in words. */
+  handset_call_start_screenshare_async (b, NULL, NULL, NULL);
+  run_for (100);
+  g_assert_true (handset_call_get_screensharing (b));
+  run_for (600);
+  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (button)));
+  handset_fake_media_end_screenshare (bob_media, "Screen sharing was stopped by the desktop");
+  run_for (600);
+  g_assert_false (handset_call_get_screensharing (b));
+  g_assert_false (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (button)));
+  g_assert_true (
+      gtk_widget_get_visible (handset_test_find_named (GTK_WIDGET (view), "screen-error")));
+  g_assert_cmpstr (
+      gtk_label_get_text (GTK_LABEL (handset_test_find_named (GTK_WIDGET (view), "screen-error"))),
+      ==, "Screen sharing was stopped by the desktop");
+
   handset_call_view_set_call (view, NULL, NULL);
   gtk_window_destroy (GTK_WINDOW (window));
   handset_fake_homeserver_free (net);
