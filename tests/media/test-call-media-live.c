@@ -694,6 +694,7 @@ main (int argc, char *argv[])
   g_setenv ("HANDSET_ICE_ADDRESSES", "127.0.0.1", FALSE);
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
+  handset_test_tolerate_webrtcbin_warnings ();
 
   g_test_add_func ("/call-media-live/call-with-tones", test_call_with_tones);
   g_test_add_func ("/call-media-live/call-through-turn-relay", test_call_through_turn_relay);

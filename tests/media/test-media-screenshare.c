@@ -558,6 +558,7 @@ int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  handset_test_tolerate_webrtcbin_warnings ();
   g_setenv ("HANDSET_ICE_ADDRESSES", "127.0.0.1", FALSE);
   g_unsetenv ("HANDSET_AUDIO_SRC");
   g_unsetenv ("HANDSET_AUDIO_SINK");
