@@ -5,7 +5,10 @@
  * Everything that runs for a logged-in account: the /sync loop feeding the
  * rooms and then the calls, the contact list, device names, TURN, and the
  * media of each call made to the person's settings. The window, the
- * command line and D-Bus all work through this one object.
+ * command line and D-Bus all work through this one object. This file
+ * makes, starts and stops its parts; placing a call is
+ * handset-session-calls.c, the settings handed to the parts
+ * handset-session-settings.c (sharing handset-session-private.h).
  */
 
 #define G_LOG_DOMAIN "Handset"
@@ -14,50 +17,9 @@
 
 #include <glib/gi18n.h>
 
-#include "handset-call-target.h"
-#include "handset-fallback-relay.h"
-#include "handset-media-provider.h"
-#include "handset-session.h"
-
-struct _HandsetSession
-{
-  GObject parent_instance;
-
-  HandsetAccount *account;
-  HandsetMediaProvider *media; /* makes each call's media */
-  HandsetMediaDevices *media_devices;
-  HandsetRooms *rooms;
-  HandsetContactList *contacts;
-  HandsetDevices *devices;
-  HandsetTurn *turn;
-  HandsetFallbackRelay *fallback_relay; /* the person's, when the homeserver has no TURN */
-  HandsetCallManager *manager;
-  HandsetRtcRings *rtc_rings;
-  HandsetCallHistory *history;
-  HandsetMediaCache *media_cache;
-  HandsetEncryption *encryption;
-  HandsetRecovery *recovery;
-  gboolean only_verified;
-  GCancellable *cancellable;
-  char *encryption_error;
-
-  gboolean ready;
-  gboolean stopped;         /* for good: no call is placed any more */
-  GPtrArray *waiting_calls; /* GTask: calls asked for before the first sync */
-};
+#include "handset-session-private.h"
 
 G_DEFINE_FINAL_TYPE (HandsetSession, handset_session, G_TYPE_OBJECT)
-
-/* A call asked for with handset_session_place_call_async(). */
-typedef struct
-{
-  char *id; /* the user or room ID */
-  gboolean is_room;
-  gboolean video;
-  gulong cancelled_handler; /* while it waits for the first sync */
-} PlaceCall;
-
-static void place_waiting (HandsetSession *self);
 
 enum
 {
@@ -93,7 +55,7 @@ batch_cb (HandsetSync *sync, HandsetSyncBatch *batch, HandsetSession *self)
     {
       self->ready = TRUE;
       g_object_notify_by_pspec (G_OBJECT (self), props[PROP_READY]);
-      place_waiting (self);
+      handset_session_place_waiting (self);
     }
 }
 
@@ -265,8 +227,6 @@ handset_session_new (HandsetAccount *account, HandsetMediaDevices *media_devices
   return self;
 }
 
-static void apply_only_verified (HandsetSession *self);
-
 static void
 encryption_started_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
@@ -285,7 +245,7 @@ encryption_started_cb (GObject *object, GAsyncResult *result, gpointer user_data
     }
   else
     {
-      apply_only_verified (self);
+      handset_session_apply_only_verified (self);
       /* Where this device stands in the account's cross-signing. */
       handset_recovery_refresh_async (self->recovery, self->cancellable, NULL, NULL);
     }
@@ -369,21 +329,7 @@ handset_session_stop (HandsetSession *self)
   if (self->turn != NULL)
     handset_turn_stop (self->turn);
   /* Calls that waited for a sync that now never comes. */
-  if (self->waiting_calls != NULL)
-    {
-      g_autoptr (GPtrArray) waiting = g_steal_pointer (&self->waiting_calls);
-
-      for (guint i = 0; i < waiting->len; i++)
-        {
-          GTask *task = g_ptr_array_index (waiting, i);
-          PlaceCall *p = g_task_get_task_data (task);
-
-          g_cancellable_disconnect (g_task_get_cancellable (task), p->cancelled_handler);
-          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                   _ ("Handset stopped before the call was placed"));
-          g_object_unref (task);
-        }
-    }
+  handset_session_fail_waiting (self);
 }
 
 gboolean
@@ -536,122 +482,6 @@ handset_session_make_ringtone (HandsetSession *self)
 }
 
 /**
- * handset_session_set_fallback_relay:
- * @uri: (nullable): a STUN or TURN server the person set; empty for none
- * @username: (nullable): for a TURN server, whose password the keyring
- *   holds
- *
- * Used only while the homeserver offers no TURN server.
- */
-void
-handset_session_set_fallback_relay (HandsetSession *self, const char *uri, const char *username)
-{
-  g_return_if_fail (HANDSET_IS_SESSION (self));
-
-  if (self->fallback_relay != NULL)
-    handset_fallback_relay_set (self->fallback_relay, uri, username);
-}
-
-void
-handset_session_set_relay_only (HandsetSession *self, gboolean relay_only)
-{
-  handset_media_provider_set_relay_only (self->media, relay_only);
-}
-
-/* For the calls made from now on. */
-void
-handset_session_set_audio_processing (HandsetSession *self,
-                                      gboolean echo_cancellation,
-                                      gboolean noise_suppression,
-                                      gboolean gain_control)
-{
-  handset_media_provider_set_processing (self->media, echo_cancellation, noise_suppression,
-                                         gain_control);
-}
-
-void
-handset_session_set_hide_device (HandsetSession *self, gboolean hide_device)
-{
-  handset_call_manager_set_hide_device (self->manager, hide_device);
-}
-
-/* The connection to a caller starts while the call rings: answering is
- * quicker, but the caller learns our network addresses before we
- * decide. */
-void
-handset_session_set_connect_while_ringing (HandsetSession *self, gboolean connect)
-{
-  handset_call_manager_set_prepare_answers (self->manager, TRUE, connect);
-}
-
-void
-handset_session_set_ring_in_public_rooms (HandsetSession *self, gboolean ring)
-{
-  handset_call_manager_set_ring_in_public_rooms (self->manager, ring);
-  handset_rtc_rings_set_ring_in_public_rooms (self->rtc_rings, ring);
-}
-
-static void
-apply_only_verified (HandsetSession *self)
-{
-  HandsetCryptoMachine *machine = handset_encryption_get_machine (self->encryption);
-
-  handset_call_manager_set_only_verified (self->manager, self->only_verified);
-  if (machine != NULL)
-    handset_crypto_machine_set_only_cross_signed (machine, self->only_verified);
-}
-
-/**
- * handset_session_set_only_verified:
- *
- * "Only call verified devices": calls ring only from, and room keys go
- * only to, devices their owner cross-signed.
- */
-void
-handset_session_set_only_verified (HandsetSession *self, gboolean only)
-{
-  g_return_if_fail (HANDSET_IS_SESSION (self));
-  self->only_verified = only;
-  apply_only_verified (self);
-}
-
-/**
- * handset_session_accept_identity:
- *
- * The person accepts @user_id's new identity (their master key changed):
- * no more warning for it, and the calls with them say again what is
- * known of their device.
- */
-void
-handset_session_accept_identity (HandsetSession *self, const char *user_id)
-{
-  HandsetCryptoMachine *machine = handset_encryption_get_machine (self->encryption);
-  GPtrArray *calls = handset_call_manager_get_calls (self->manager);
-
-  g_return_if_fail (HANDSET_IS_SESSION (self));
-  if (machine == NULL || user_id == NULL)
-    return;
-  handset_crypto_machine_accept_identity (machine, user_id);
-  for (guint i = 0; i < calls->len; i++)
-    {
-      HandsetCall *call = g_ptr_array_index (calls, i);
-      HandsetDeviceKeys *device;
-
-      if (g_strcmp0 (handset_call_get_opponent_user_id (call), user_id) != 0 ||
-          handset_call_get_peer_trust (call) != HANDSET_PEER_TRUST_IDENTITY_CHANGED)
-        continue;
-      device = handset_crypto_machine_get_device (machine, user_id,
-                                                  handset_call_get_opponent_party_id (call));
-      if (device == NULL || !handset_crypto_machine_device_is_cross_signed (machine, device))
-        handset_call_set_peer_trust (call, HANDSET_PEER_TRUST_UNSIGNED);
-      else if (handset_crypto_machine_get_user_verified (machine, user_id))
-        handset_call_set_peer_trust (call, HANDSET_PEER_TRUST_VERIFIED);
-      else
-        handset_call_set_peer_trust (call, HANDSET_PEER_TRUST_CROSS_SIGNED);
-    }
-}
-
-/**
  * handset_session_get_recovery:
  *
  * Returns: (transfer none): this device's place in the account's
@@ -662,251 +492,4 @@ handset_session_get_recovery (HandsetSession *self)
 {
   g_return_val_if_fail (HANDSET_IS_SESSION (self), NULL);
   return self->recovery;
-}
-
-/**
- * handset_session_set_preferred_devices:
- *
- * Device names as HandsetMediaDevices gives them; empty for the default.
- * They apply to calls that start afterwards; a new microphone or speaker
- * also to the call going on.
- */
-void
-handset_session_set_preferred_devices (HandsetSession *self,
-                                       const char *microphone,
-                                       const char *speaker,
-                                       const char *camera)
-{
-  HandsetCall *call = self->manager ? handset_call_manager_get_active_call (self->manager) : NULL;
-
-  handset_media_provider_set_devices (self->media, microphone, speaker, camera,
-                                      call != NULL ? handset_call_get_media (call) : NULL);
-}
-
-/* ------------------------------------------------------------------ placing a call */
-
-static void
-place_call_free (PlaceCall *p)
-{
-  g_free (p->id);
-  g_free (p);
-}
-
-static void
-return_placed (GTask *task, HandsetCall *call, GError *error)
-{
-  if (call == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, g_object_ref (call), g_object_unref);
-}
-
-static void
-direct_chat_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GTask) task = G_TASK (user_data);
-  HandsetSession *self = g_task_get_source_object (task);
-  PlaceCall *p = g_task_get_task_data (task);
-  GError *error = NULL;
-  g_autofree char *room_id = NULL;
-  HandsetCall *call;
-
-  room_id = handset_contact_list_ensure_direct_chat_finish (HANDSET_CONTACT_LIST (object), result,
-                                                            NULL, &error);
-  if (room_id == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  call = handset_call_manager_place_call (self->manager, room_id, p->id, p->video, &error);
-  return_placed (task, call, error);
-}
-
-static void
-place_now (HandsetSession *self, GTask *task)
-{
-  PlaceCall *p = g_task_get_task_data (task);
-  GError *error = NULL;
-
-  if (g_task_return_error_if_cancelled (task))
-    {
-      g_object_unref (task);
-      return;
-    }
-  if (p->is_room)
-    {
-      if (handset_rooms_lookup (self->rooms, p->id) == NULL)
-        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                                 _ ("You are not a member of the room %s"), p->id);
-      else
-        {
-          /* Placed first: the error is read after it is set. */
-          HandsetCall *call =
-              handset_call_manager_place_call (self->manager, p->id, NULL, p->video, &error);
-
-          return_placed (task, call, error);
-        }
-      g_object_unref (task);
-      return;
-    }
-
-  {
-    /* A person: in the direct chat with them, made first if there is none.
-     * A new chat carries the call's mark: the callee, only invited, sees
-     * that someone calls (see HandsetCallInvitation). */
-    g_autoptr (JsonObject) mark = handset_call_invitation_build_mark (p->video);
-
-    handset_contact_list_ensure_direct_chat_async (
-        self->contacts, handset_account_get_client (self->account), p->id, mark,
-        g_task_get_cancellable (task), direct_chat_cb, task);
-  }
-}
-
-/* Calls asked for before the first sync, placed once it is in. */
-static void
-place_waiting (HandsetSession *self)
-{
-  g_autoptr (GPtrArray) waiting = g_steal_pointer (&self->waiting_calls);
-
-  for (guint i = 0; waiting != NULL && i < waiting->len; i++)
-    {
-      GTask *task = g_ptr_array_index (waiting, i);
-      PlaceCall *p = g_task_get_task_data (task);
-
-      g_cancellable_disconnect (g_task_get_cancellable (task), p->cancelled_handler);
-      place_now (self, task);
-    }
-}
-
-/* Given up while it waited for the first sync: it fails now. */
-static gboolean
-waiting_cancelled_in_idle (gpointer data)
-{
-  GTask *task = data;
-  HandsetSession *self = g_task_get_source_object (task);
-
-  if (self->waiting_calls != NULL && g_ptr_array_remove (self->waiting_calls, task))
-    {
-      PlaceCall *p = g_task_get_task_data (task);
-
-      g_cancellable_disconnect (g_task_get_cancellable (task), p->cancelled_handler);
-      g_task_return_error_if_cancelled (task);
-      g_object_unref (task);
-    }
-  return G_SOURCE_REMOVE;
-}
-
-static void
-waiting_cancelled_cb (GCancellable *cancellable, GTask *task)
-{
-  /* Not here: g_cancellable_disconnect() must not run in this handler. */
-  g_idle_add_full (G_PRIORITY_DEFAULT, waiting_cancelled_in_idle, g_object_ref (task),
-                   g_object_unref);
-}
-
-static void
-place_when_ready (HandsetSession *self, GTask *task)
-{
-  PlaceCall *p = g_task_get_task_data (task);
-  GCancellable *cancellable = g_task_get_cancellable (task);
-
-  /* Stopped (a logout, another session taken) while the camera was asked
-   * for, or before: the call would go nowhere, and nothing would answer. */
-  if (self->stopped)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                               _ ("Handset stopped before the call was placed"));
-      g_object_unref (task);
-      return;
-    }
-  if (!self->ready)
-    {
-      if (self->waiting_calls == NULL)
-        self->waiting_calls = g_ptr_array_new ();
-      g_ptr_array_add (self->waiting_calls, task);
-      if (cancellable != NULL)
-        p->cancelled_handler =
-            g_cancellable_connect (cancellable, G_CALLBACK (waiting_cancelled_cb), task, NULL);
-      return;
-    }
-  place_now (self, task);
-}
-
-static void
-cameras_ready_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  GTask *task = G_TASK (user_data);
-  GError *error = NULL;
-
-  /* Not allowed, or no camera: the video call is not placed, and the
-   * portal's answer says why. */
-  if (!handset_media_devices_request_cameras_finish (HANDSET_MEDIA_DEVICES (object), result,
-                                                     &error))
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
-  place_when_ready (g_task_get_source_object (task), task);
-}
-
-/**
- * handset_session_place_call_async:
- * @target: a user ID, a room ID, or a `matrix:` or https://matrix.to link
- *   to either, as a person gave it
- * @video: whether the call starts with video
- *
- * The one way to place a call, for the window, links, the command line
- * and D-Bus: checks @target (handset_call_target_parse()), waits for the
- * first sync (before it the direct chats are not known, and a second one
- * would be made), then calls the room, or the person in the direct chat
- * with them, made first if there is none.
- */
-void
-handset_session_place_call_async (HandsetSession *self,
-                                  const char *target,
-                                  gboolean video,
-                                  GCancellable *cancellable,
-                                  GAsyncReadyCallback callback,
-                                  gpointer user_data)
-{
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-  PlaceCall *p = g_new0 (PlaceCall, 1);
-  GError *error = NULL;
-
-  g_task_set_source_tag (task, handset_session_place_call_async);
-  g_task_set_task_data (task, p, (GDestroyNotify) place_call_free);
-  p->video = video;
-  p->id = handset_call_target_parse (target, &p->is_room, &error);
-  if (p->id == NULL)
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
-
-  /* Inside Flatpak the cameras are asked for when a video call is first
-   * placed. */
-  if (video && self->media_devices != NULL &&
-      !handset_media_devices_cameras_ready (self->media_devices))
-    {
-      handset_media_devices_request_cameras_async (self->media_devices, cancellable,
-                                                   cameras_ready_cb, task);
-      return;
-    }
-  place_when_ready (self, task);
-}
-
-/**
- * handset_session_place_call_finish:
- *
- * Returns: (transfer full): the call, placed; or %NULL with
- *   %G_IO_ERROR_INVALID_ARGUMENT for a target that names no one to call,
- *   %G_IO_ERROR_NOT_FOUND for a room we are not in, %G_IO_ERROR_CANCELLED
- *   when the session stopped first, or what placing the call met
- */
-HandsetCall *
-handset_session_place_call_finish (HandsetSession *self, GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
 }
