@@ -226,9 +226,11 @@ handset_call_manager_dispose (GObject *object)
 
         g_signal_handlers_disconnect_by_data (call, self);
         /* A call that still rings would make its media, on answer, with a
-         * factory that goes with the session: it ends here, missed. */
+         * factory that goes with the session (or has media made by it for
+         * its answer): it ends here, missed. */
         if (handset_call_get_state (call) != HANDSET_CALL_STATE_ENDED &&
-            handset_call_get_media (call) == NULL &&
+            (handset_call_get_media (call) == NULL ||
+             handset_call_get_state (call) == HANDSET_CALL_STATE_RINGING) &&
             handset_call_get_direction (call) == HANDSET_CALL_DIRECTION_INCOMING)
           handset_call_end_silently (call, HANDSET_CALL_END_MISSED);
       }

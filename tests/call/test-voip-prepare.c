@@ -156,6 +156,26 @@ test_closed_unanswered (VoipFixture *f, gconstpointer data)
   g_assert_cmpuint (count_sent (f->bob, "m.call.answer"), ==, 0);
 }
 
+/* The session goes (logged out, another account) while the call rings
+ * with media made for its answer: the call ends, missed, and its media
+ * closes, as a call that rings without media does. */
+static void
+test_session_gone_while_ringing (VoipFixture *f, gconstpointer data)
+{
+  HandsetCall *call, *ringing;
+  HandsetFakeMedia *media;
+
+  ringing = ringing_with_candidate (f->alice, f->bob, FALSE, &call);
+  g_object_ref (ringing);
+  media = g_object_ref (media_of (f->bob, ringing));
+  g_object_run_dispose (G_OBJECT (f->bob->manager));
+  g_assert_cmpint (handset_call_get_state (ringing), ==, HANDSET_CALL_STATE_ENDED);
+  g_assert_cmpint (handset_call_get_end_reason (ringing), ==, HANDSET_CALL_END_MISSED);
+  g_assert_true (handset_fake_media_get_closed (media));
+  g_object_unref (media);
+  g_object_unref (ringing);
+}
+
 /* Off (as in tests and for managers that are not told): media only once
  * answered. */
 static void
@@ -180,6 +200,7 @@ main (int argc, char **argv)
                        test_connection_failed_while_ringing);
   VOIP_TEST_ALICE_BOB ("/voip-prepare/closed-unanswered", test_closed_unanswered);
   VOIP_TEST_ALICE_BOB ("/voip-prepare/off-by-default", test_off_by_default);
+  VOIP_TEST_ALICE_BOB ("/voip-prepare/session-gone-while-ringing", test_session_gone_while_ringing);
 
   return g_test_run ();
 }
