@@ -40,6 +40,8 @@ handset_media_session_silence (void)
 static void
 take_candidates (HandsetMediaSession *self, GstSDPMessage *sdp)
 {
+  gboolean ended = FALSE;
+
   for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
     {
       GstSDPMedia *media = (GstSDPMedia *) gst_sdp_message_get_media (sdp, i);
@@ -60,9 +62,13 @@ take_candidates (HandsetMediaSession *self, GstSDPMessage *sdp)
           else if (g_strcmp0 (attr->key, "end-of-candidates") == 0)
             {
               gst_sdp_media_remove_attribute (media, a - 1);
+              ended = TRUE;
             }
         }
     }
+  /* Given last: the caller has no more. */
+  if (ended)
+    g_ptr_array_add (self->held_candidates, handset_ice_candidate_new ("", NULL, -1));
 }
 
 /**

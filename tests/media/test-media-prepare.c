@@ -100,7 +100,8 @@ caller_port (Caller *caller)
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
 }
 
-/* A real offer, whose only candidate is the caller's socket. */
+/* A real offer, whose only candidate is the caller's socket, and which
+ * says it has no more. */
 static char *
 make_offer (HandsetMediaSession *offerer, Caller *caller)
 {
@@ -126,6 +127,7 @@ make_offer (HandsetMediaSession *offerer, Caller *caller)
         if (g_strcmp0 (gst_sdp_media_get_attribute (media, a - 1)->key, "candidate") == 0)
           gst_sdp_media_remove_attribute (media, a - 1);
       gst_sdp_media_add_attribute (media, "candidate", candidate);
+      gst_sdp_media_add_attribute (media, "end-of-candidates", "");
     }
   offer = gst_sdp_message_as_text (sdp);
   gst_sdp_message_free (sdp);
