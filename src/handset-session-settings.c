@@ -145,4 +145,20 @@ handset_session_set_preferred_devices (HandsetSession *self,
 
   handset_media_provider_set_devices (self->media, microphone, speaker, camera,
                                       call != NULL ? handset_call_get_media (call) : NULL);
+  /* A call that rings with media made for its answer opens the microphone
+   * chosen now, once answered. */
+  if (self->manager != NULL)
+    {
+      GPtrArray *calls = handset_call_manager_get_calls (self->manager);
+
+      for (guint i = 0; i < calls->len; i++)
+        {
+          HandsetCall *ringing = g_ptr_array_index (calls, i);
+
+          if (handset_call_get_state (ringing) == HANDSET_CALL_STATE_RINGING &&
+              handset_call_get_media (ringing) != NULL)
+            handset_media_provider_update_microphone (self->media,
+                                                      handset_call_get_media (ringing));
+        }
+    }
 }

@@ -153,7 +153,7 @@ handset_media_session_use_prepared (HandsetMediaSession *self, GTask *task)
                                    ? NULL
                                    : g_steal_pointer (&self->audio_source);
 
-      handset_media_session_replace_audio_source (self, microphone);
+      handset_media_session_swap_audio_source (self, microphone);
       /* Ours was no floating reference: the pipeline took its own. */
       if (microphone != NULL)
         gst_object_unref (microphone);

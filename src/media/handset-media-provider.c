@@ -298,6 +298,24 @@ handset_media_provider_set_devices (HandsetMediaProvider *self,
 }
 
 /**
+ * handset_media_provider_update_microphone:
+ * @media: the media of a call that rings, made for its answer
+ *
+ * The microphone chosen now is the one it opens once answered (nothing
+ * opens before).
+ */
+void
+handset_media_provider_update_microphone (HandsetMediaProvider *self, HandsetMedia *media)
+{
+  g_return_if_fail (HANDSET_IS_MEDIA_PROVIDER (self));
+
+  if (HANDSET_IS_MEDIA_SESSION (media))
+    handset_media_session_replace_audio_source (
+        HANDSET_MEDIA_SESSION (media),
+        device_element (self, HANDSET_MEDIA_DEVICE_MICROPHONE, self->microphone));
+}
+
+/**
  * handset_media_provider_make:
  * @provider: a #HandsetMediaProvider
  *

@@ -38,6 +38,8 @@ void handset_media_provider_set_devices (HandsetMediaProvider *self,
                                          const char *camera,
                                          HandsetMedia *in_use);
 
+void handset_media_provider_update_microphone (HandsetMediaProvider *self, HandsetMedia *media);
+
 HandsetMedia *handset_media_provider_make (gboolean video, gpointer provider, GError **error);
 HandsetRingtone *handset_media_provider_make_ringtone (HandsetMediaProvider *self);
 

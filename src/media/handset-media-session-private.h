@@ -178,6 +178,9 @@ gboolean handset_media_session_hold_candidate (HandsetMediaSession *self,
                                                const HandsetIceCandidate *candidate);
 GstElement *handset_media_session_silence (void);
 
+/* handset-media-swap.c */
+void handset_media_session_swap_audio_source (HandsetMediaSession *self, GstElement *source);
+
 /* handset-media-elements.c */
 GstElement *handset_media_make_element (const char *factory, const char *name);
 gboolean handset_media_session_add_chain (HandsetMediaSession *self,

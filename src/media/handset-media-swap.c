@@ -250,12 +250,24 @@ handset_media_session_replace_audio_source (HandsetMediaSession *self, GstElemen
 {
   g_return_if_fail (HANDSET_IS_MEDIA_SESSION (self));
 
-  if (self->audio_source_in_use == NULL)
+  /* Not open yet, or not before the call is answered (silence stands in
+   * for it while the call rings): the one to open then. */
+  if (self->audio_source_in_use == NULL || self->unanswered)
     {
       handset_media_session_set_audio_source (self, source);
       return;
     }
+  handset_media_session_swap_audio_source (self, source);
+}
 
+/**
+ * handset_media_session_swap_audio_source:
+ * @source: (transfer full) (nullable): the microphone to put in place of
+ *   the one in the pipeline; %NULL for the system's default
+ */
+void
+handset_media_session_swap_audio_source (HandsetMediaSession *self, GstElement *source)
+{
   if ((source = element_or_system (self, source, "HANDSET_AUDIO_SRC", "pulsesrc")) == NULL)
     return;
 

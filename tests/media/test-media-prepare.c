@@ -271,6 +271,45 @@ test_connect_while_ringing (void)
   g_object_unref (caller.socket);
 }
 
+/* Another microphone chosen while the call rings: neither opens before
+ * the answer, and the one chosen last opens then. */
+static void
+test_microphone_chosen_while_ringing (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HandsetMediaSession) offerer = handset_media_session_new (FALSE, &error);
+  g_autoptr (HandsetMediaSession) callee = NULL;
+  g_autoptr (GstElement) first = NULL;
+  g_autoptr (GstElement) chosen = NULL;
+  g_autofree char *offer = NULL;
+  g_autofree char *sdp = NULL;
+  GstElement *source;
+  Caller caller;
+  gint64 took_us;
+
+  g_assert_no_error (error);
+  handset_media_session_set_audio_source (offerer, handset_test_source ("audiotestsrc is-live=1"));
+  caller_init (&caller);
+  offer = make_offer (offerer, &caller);
+  callee = callee_new (&first);
+  g_assert_true (prepare (callee, offer, FALSE));
+
+  source = handset_test_source ("audiotestsrc is-live=true freq=660");
+  chosen = gst_object_ref (source);
+  handset_media_session_replace_audio_source (callee, source);
+  run_until (never, NULL, 300);
+  g_assert_false (is_open (first));
+  g_assert_false (is_open (chosen));
+
+  sdp = answer (callee, &took_us);
+  g_assert_true (run_until ((gboolean (*) (gpointer)) is_open, chosen, WAIT_S * 1000));
+  g_assert_false (is_open (first));
+
+  handset_media_close (HANDSET_MEDIA (callee));
+  handset_media_close (HANDSET_MEDIA (offerer));
+  g_object_unref (caller.socket);
+}
+
 static void
 relay_candidate (HandsetMedia *media, HandsetIceCandidate *candidate, HandsetMedia *other)
 {
@@ -331,6 +370,8 @@ main (int argc, char **argv)
   g_test_add_func ("/media-prepare/nothing-before-the-answer", test_prepared_answer);
   g_test_add_func ("/media-prepare/connect-while-ringing", test_connect_while_ringing);
   g_test_add_func ("/media-prepare/answered-call-heard", test_prepared_call_heard);
+  g_test_add_func ("/media-prepare/microphone-chosen-while-ringing",
+                   test_microphone_chosen_while_ringing);
 
   return g_test_run ();
 }
