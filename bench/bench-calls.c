@@ -682,10 +682,17 @@ main (int argc, char *argv[])
   wait_room (alice, callee_room, FALSE);
 
   summary = g_string_new ("{");
-  /* HANDSET_BENCH_ONLY=prepared: the answer made while ringing, alone. */
+  /* HANDSET_BENCH_ONLY=prepared: the answer made while ringing, alone;
+   * =encrypted: the encrypted calls alone. */
   if (g_strcmp0 (g_getenv ("HANDSET_BENCH_ONLY"), "prepared") == 0)
     {
       prepared_latencies (alice, bob, room_id);
+      return 0;
+    }
+  if (g_strcmp0 (g_getenv ("HANDSET_BENCH_ONLY"), "encrypted") == 0)
+    {
+      latencies (alice, bob, room_id);
+      encrypted_latencies ();
       return 0;
     }
   callee = bench_callee_start (argv[0], callee_user, callee_room);
