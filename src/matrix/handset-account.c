@@ -458,7 +458,8 @@ restore_token_cb (GObject *object, GAsyncResult *result, gpointer user_data)
         }
       /* The session is known but its token is not: log in again, with the
        * Matrix ID already filled in; or unlock the keyring that has it. */
-      g_message ("Session of %s not restored: %s", self->user_id, error->message);
+      g_message ("Session of %s (device %s) not restored: %s", self->user_id, restore->device_id,
+                 error->message);
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
         {
           g_autofree char *message = g_strdup_printf (
