@@ -115,6 +115,21 @@ remote_offer_set_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 }
 
 /**
+ * call_take_answer_media:
+ *
+ * The media an incoming call answers with, made on answering or while it
+ * rings: attached, muted as the call is, showing the streams it shows.
+ */
+void
+call_take_answer_media (HandsetCall *self, HandsetMedia *media)
+{
+  handset_call_attach_media (self, media);
+  handset_media_set_muted (media, self->muted);
+  if (self->shown_streams != NULL)
+    handset_media_set_shown_streams (media, (const char *const *) self->shown_streams);
+}
+
+/**
  * call_answer_afresh:
  *
  * The call's media made now (unless made already), the offer set, then
@@ -141,10 +156,7 @@ call_answer_afresh (HandsetCall *self)
           call_end_call (self, HANDSET_CALL_END_USER_MEDIA_FAILED);
           return;
         }
-      handset_call_attach_media (self, media);
-      handset_media_set_muted (media, self->muted);
-      if (self->shown_streams != NULL)
-        handset_media_set_shown_streams (media, (const char *const *) self->shown_streams);
+      call_take_answer_media (self, media);
       /* The offer, then the candidates that came with or after it; once it
        * is set, the answer is made (remote_offer_set_cb). */
       handset_media_set_remote_description (

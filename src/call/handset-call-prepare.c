@@ -116,10 +116,7 @@ call_prepare_answer (HandsetCall *self)
       handset_media_close (media);
       return;
     }
-  handset_call_attach_media (self, media);
-  handset_media_set_muted (media, self->muted);
-  if (self->shown_streams != NULL)
-    handset_media_set_shown_streams (media, (const char *const *) self->shown_streams);
+  call_take_answer_media (self, media);
   self->answer_preparing = TRUE;
   handset_media_prepare_answer (media, handset_call_event_get_sdp (self->invite),
                                 self->connect_while_ringing, self->cancellable, prepared_cb,

@@ -187,6 +187,7 @@ void call_screenshare_ended_cb (HandsetMedia *media, const char *reason, Handset
 void handset_call_attach_media (HandsetCall *self, HandsetMedia *media);
 void call_create_answer_now (HandsetCall *self);
 void call_answer_afresh (HandsetCall *self);
+void call_take_answer_media (HandsetCall *self, HandsetMedia *media);
 
 /* handset-call-prepare.c */
 void call_prepare_answer (HandsetCall *self);

@@ -18,14 +18,9 @@
 
 #include "handset-media-session.h"
 #include "handset-test-tone.h"
+#include "handset-test-util.h"
 
 #define WAIT_S 20
-
-static void
-store_result (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
 
 static gboolean
 run_until (gboolean (*done) (gpointer), gpointer data, guint timeout_ms)
@@ -112,7 +107,8 @@ make_offer (HandsetMediaSession *offerer, Caller *caller)
   GstSDPMessage *sdp = NULL;
   char *offer;
 
-  handset_media_create_offer (HANDSET_MEDIA (offerer), FALSE, NULL, store_result, &result);
+  handset_media_create_offer (HANDSET_MEDIA (offerer), FALSE, NULL, handset_test_store_result,
+                              &result);
   g_assert_true (run_until (have_result, &result, WAIT_S * 1000));
   text = handset_media_create_offer_finish (HANDSET_MEDIA (offerer), result, &error);
   g_assert_no_error (error);
@@ -157,8 +153,8 @@ prepare (HandsetMediaSession *callee, const char *offer, gboolean connect)
   gboolean ok;
 
   g_assert_true (handset_media_can_prepare_answer (HANDSET_MEDIA (callee)));
-  handset_media_prepare_answer (HANDSET_MEDIA (callee), offer, connect, NULL, store_result,
-                                &result);
+  handset_media_prepare_answer (HANDSET_MEDIA (callee), offer, connect, NULL,
+                                handset_test_store_result, &result);
   g_assert_true (run_until (have_result, &result, WAIT_S * 1000));
   ok = handset_media_prepare_answer_finish (HANDSET_MEDIA (callee), result, &error);
   g_assert_no_error (error);
@@ -173,7 +169,7 @@ answer (HandsetMediaSession *callee, gint64 *took_us)
   gint64 start = g_get_monotonic_time ();
   char *sdp;
 
-  handset_media_create_answer (HANDSET_MEDIA (callee), NULL, store_result, &result);
+  handset_media_create_answer (HANDSET_MEDIA (callee), NULL, handset_test_store_result, &result);
   g_assert_true (run_until (have_result, &result, WAIT_S * 1000));
   *took_us = g_get_monotonic_time () - start;
   sdp = handset_media_create_answer_finish (HANDSET_MEDIA (callee), result, &error);
@@ -339,7 +335,8 @@ test_prepared_call_heard (void)
   g_signal_connect (caller, "local-candidate", G_CALLBACK (relay_candidate), callee);
   g_signal_connect (callee, "local-candidate", G_CALLBACK (relay_candidate), caller);
 
-  handset_media_create_offer (HANDSET_MEDIA (caller), FALSE, NULL, store_result, &result);
+  handset_media_create_offer (HANDSET_MEDIA (caller), FALSE, NULL, handset_test_store_result,
+                              &result);
   g_assert_true (run_until (have_result, &result, WAIT_S * 1000));
   offer = handset_media_create_offer_finish (HANDSET_MEDIA (caller), result, &error);
   g_assert_no_error (error);
@@ -348,8 +345,8 @@ test_prepared_call_heard (void)
   g_assert_true (prepare (callee, offer, FALSE));
   run_until (never, NULL, 500);
   sdp = answer (callee, &took_us);
-  handset_media_set_remote_description (HANDSET_MEDIA (caller), "answer", sdp, NULL, store_result,
-                                        &result);
+  handset_media_set_remote_description (HANDSET_MEDIA (caller), "answer", sdp, NULL,
+                                        handset_test_store_result, &result);
   g_assert_true (run_until (have_result, &result, WAIT_S * 1000));
   g_assert_true (
       handset_media_set_remote_description_finish (HANDSET_MEDIA (caller), result, &error));
