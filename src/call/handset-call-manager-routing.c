@@ -90,7 +90,9 @@ handle_membership (HandsetCallManager *self, const char *room_id, JsonObject *ev
     return;
 
   /* The one we call, only invited so far, joins: they see the call now;
-   * or declines the invitation: the call will not be taken. */
+   * or declines the invitation: the call will not be taken. They may
+   * decline before our invite went out (the invitation rings from the
+   * room's invite alone, while our offer is still being made). */
   for (guint i = 0; i < self->calls->len; i++)
     {
       HandsetCall *call = g_ptr_array_index (self->calls, i);
@@ -102,7 +104,7 @@ handle_membership (HandsetCallManager *self, const char *room_id, JsonObject *ev
       if (g_strcmp0 (membership, "join") == 0)
         handset_call_set_waiting_for_join (call, FALSE);
       else if ((g_strcmp0 (membership, "leave") == 0 || g_strcmp0 (membership, "ban") == 0) &&
-               handset_call_get_state (call) == HANDSET_CALL_STATE_INVITE_SENT)
+               handset_call_get_state (call) <= HANDSET_CALL_STATE_INVITE_SENT)
         {
           handset_call_set_waiting_for_join (call, FALSE);
           handset_call_end_silently (call, HANDSET_CALL_END_DECLINED);

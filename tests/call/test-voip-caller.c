@@ -136,6 +136,33 @@ test_voip_37_38_39_other_parties (VoipFixture *f, gconstpointer data)
                    ==, "BOBPARTY2");
 }
 
+/* The first call to someone new rings them from the room's invitation
+ * alone, so they can decline it before our invite went out (the offer
+ * still being made): the call ends declined at once, and no invite
+ * follows, rather than ringing nowhere until its lifetime ends. */
+static void
+test_voip_declined_before_invite_sent (VoipFixture *f, gconstpointer data)
+{
+  g_autoptr (GPtrArray) events =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_autoptr (GError) error = NULL;
+  Device *alice = add_device (ALICE, "ALICEDEVICE1");
+  HandsetCall *call;
+
+  join_all ();
+  call = handset_call_manager_place_call (alice->manager, ROOM, CAROL, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_true (handset_call_get_waiting_for_join (call));
+  g_assert_cmpint (handset_call_get_state (call), <, HANDSET_CALL_STATE_INVITE_SENT);
+
+  g_ptr_array_add (events, state_event ("m.room.member", CAROL, "{\"membership\": \"leave\"}"));
+  deliver_to (alice, events, FALSE);
+  g_assert_cmpint (handset_call_get_state (call), ==, HANDSET_CALL_STATE_ENDED);
+  g_assert_cmpint (handset_call_get_end_reason (call), ==, HANDSET_CALL_END_DECLINED);
+  deliver ();
+  g_assert_cmpuint (count_sent (alice, "m.call.invite"), ==, 0);
+}
+
 static void
 test_voip_40_41_timeout_and_cancel (VoipFixture *f, gconstpointer data)
 {
@@ -368,6 +395,7 @@ main (int argc, char *argv[])
   VOIP_TEST ("/voip/33-36-first-answer-and-its-candidates",
              test_voip_33_36_first_answer_and_candidates);
   VOIP_TEST ("/voip/37-38-39-other-parties", test_voip_37_38_39_other_parties);
+  VOIP_TEST ("/voip/declined-before-invite-sent", test_voip_declined_before_invite_sent);
   VOIP_TEST ("/voip/40-41-timeout-and-cancel", test_voip_40_41_timeout_and_cancel);
   VOIP_TEST ("/voip/43-44-candidate-batches", test_voip_43_44_batching);
   VOIP_TEST ("/voip/45-46-remote-candidates", test_voip_45_46_remote_candidates);
