@@ -143,11 +143,13 @@ handset_session_set_preferred_devices (HandsetSession *self,
 {
   HandsetCall *call = self->manager ? handset_call_manager_get_active_call (self->manager) : NULL;
 
-  handset_media_provider_set_devices (self->media, microphone, speaker, camera,
-                                      call != NULL ? handset_call_get_media (call) : NULL);
+  gboolean new_microphone =
+      handset_media_provider_set_devices (self->media, microphone, speaker, camera,
+                                          call != NULL ? handset_call_get_media (call) : NULL);
+
   /* A call that rings with media made for its answer opens the microphone
    * chosen now, once answered. */
-  if (self->manager != NULL)
+  if (new_microphone && self->manager != NULL)
     {
       GPtrArray *calls = handset_call_manager_get_calls (self->manager);
 

@@ -263,8 +263,11 @@ later_camera (gpointer user_data)
  *   microphone or speaker at once
  *
  * For calls made from now on, and the one going on.
+ *
+ * Returns: whether the microphone is another than before (a call that
+ *   rings with media made for its answer then takes it too)
  */
-void
+gboolean
 handset_media_provider_set_devices (HandsetMediaProvider *self,
                                     const char *microphone,
                                     const char *speaker,
@@ -274,7 +277,7 @@ handset_media_provider_set_devices (HandsetMediaProvider *self,
   gboolean new_microphone = g_strcmp0 (self->microphone, microphone) != 0;
   gboolean new_speaker = g_strcmp0 (self->speaker, speaker) != 0;
 
-  g_return_if_fail (HANDSET_IS_MEDIA_PROVIDER (self));
+  g_return_val_if_fail (HANDSET_IS_MEDIA_PROVIDER (self), FALSE);
 
   g_free (self->microphone);
   self->microphone = g_strdup (microphone);
@@ -295,6 +298,7 @@ handset_media_provider_set_devices (HandsetMediaProvider *self,
             HANDSET_MEDIA_SESSION (in_use),
             device_element (self, HANDSET_MEDIA_DEVICE_SPEAKER, speaker));
     }
+  return new_microphone;
 }
 
 /**

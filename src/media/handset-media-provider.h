@@ -32,11 +32,11 @@ void handset_media_provider_set_processing (HandsetMediaProvider *self,
                                             gboolean echo_cancellation,
                                             gboolean noise_suppression,
                                             gboolean gain_control);
-void handset_media_provider_set_devices (HandsetMediaProvider *self,
-                                         const char *microphone,
-                                         const char *speaker,
-                                         const char *camera,
-                                         HandsetMedia *in_use);
+gboolean handset_media_provider_set_devices (HandsetMediaProvider *self,
+                                             const char *microphone,
+                                             const char *speaker,
+                                             const char *camera,
+                                             HandsetMedia *in_use);
 
 void handset_media_provider_update_microphone (HandsetMediaProvider *self, HandsetMedia *media);
 
