@@ -39,8 +39,7 @@ drop_prepared (HandsetCall *self)
 {
   g_autoptr (HandsetMedia) media = g_steal_pointer (&self->media);
 
-  self->answer_preparing = FALSE;
-  self->answer_prepared = FALSE;
+  self->prepared = CALL_PREPARED_NONE;
   self->remote_description_set = FALSE;
   self->gathering_done = FALSE;
   /* What the caller sent, for the media made afresh. */
@@ -68,18 +67,17 @@ prepared_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   /* Ended, or dropped for an answer made afresh. */
   if (call_is_ended (self) || HANDSET_MEDIA (object) != self->media)
     return;
-  self->answer_preparing = FALSE;
-  if (!ok)
+  if (!ok || self->prepared == CALL_PREPARED_UNUSABLE)
     {
       g_debug ("Call %s: the answer could not be made while ringing: %s", self->call_id,
-               error->message);
+               error ? error->message : "its connection failed");
       drop_prepared (self);
       if (self->answer_wanted)
         call_answer_afresh (self);
       return;
     }
 
-  self->answer_prepared = TRUE;
+  self->prepared = CALL_PREPARED_READY;
   if (self->connect_while_ringing)
     {
       self->remote_description_set = TRUE;
@@ -117,7 +115,7 @@ call_prepare_answer (HandsetCall *self)
       return;
     }
   call_take_answer_media (self, media);
-  self->answer_preparing = TRUE;
+  self->prepared = CALL_PREPARED_MAKING;
   handset_media_prepare_answer (media, handset_call_event_get_sdp (self->invite),
                                 self->connect_while_ringing, self->cancellable, prepared_cb,
                                 g_object_ref (self));
@@ -136,9 +134,9 @@ call_prepare_answer (HandsetCall *self)
 gboolean
 call_answer_prepared (HandsetCall *self, gboolean video)
 {
-  if (!self->answer_preparing && !self->answer_prepared)
+  if (self->prepared == CALL_PREPARED_NONE)
     return FALSE;
-  if (video || self->prepared_unusable)
+  if (video || self->prepared == CALL_PREPARED_UNUSABLE)
     {
       drop_prepared (self);
       return FALSE;
@@ -146,7 +144,7 @@ call_answer_prepared (HandsetCall *self, gboolean video)
 
   self->answer_wanted = TRUE;
   call_set_state (self, HANDSET_CALL_STATE_WAIT_LOCAL_MEDIA);
-  if (self->answer_prepared)
+  if (self->prepared == CALL_PREPARED_READY)
     {
       self->remote_description_set = TRUE;
       call_apply_pending_candidates (self);
@@ -188,7 +186,7 @@ call_ringing_ice_state (HandsetCall *self, int state)
   if (self->direction != HANDSET_CALL_DIRECTION_INCOMING ||
       self->state >= HANDSET_CALL_STATE_CONNECTING)
     return FALSE;
-  if (state == HANDSET_ICE_STATE_FAILED)
-    self->prepared_unusable = TRUE;
+  if (state == HANDSET_ICE_STATE_FAILED && self->prepared != CALL_PREPARED_NONE)
+    self->prepared = CALL_PREPARED_UNUSABLE;
   return TRUE;
 }

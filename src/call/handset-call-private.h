@@ -22,6 +22,15 @@ G_BEGIN_DECLS
 #define MAX_BUFFERED_CANDIDATES 256
 #define MAX_BUFFERED_PARTIES    16
 
+/* An answer made while the call rings. */
+typedef enum
+{
+  CALL_PREPARED_NONE,     /* none: not made, or dropped to be made afresh */
+  CALL_PREPARED_MAKING,   /* being made */
+  CALL_PREPARED_READY,    /* made, for the person to answer */
+  CALL_PREPARED_UNUSABLE, /* its connection failed while ringing */
+} CallPrepared;
+
 struct _HandsetCall
 {
   GObject parent_instance;
@@ -99,13 +108,10 @@ struct _HandsetCall
   gboolean answering; /* the peer's new offer, until our answer to it is made */
   gboolean answer_wanted;
   /* The answer made while ringing (handset-call-prepare.c): whether to,
-   * whether the connection may start then, being made, made, and made
-   * but no longer of use (its connection failed while ringing). */
+   * whether the connection may start then, and where it is. */
   gboolean prepare_answer;
   gboolean connect_while_ringing;
-  gboolean answer_preparing;
-  gboolean answer_prepared;
-  gboolean prepared_unusable;
+  CallPrepared prepared;
   /* The caller's candidates given to that media while ringing, to give
    * again to media made afresh. */
   GPtrArray *candidates_given_ringing;

@@ -37,7 +37,7 @@ static GstElement *
 make_audio_source (HandsetMediaSession *self, GError **error)
 {
   /* An answer made while the call rings: silence until it is answered. */
-  if (self->preparing)
+  if (self->prepared != HANDSET_PREPARED_NONE)
     return handset_media_session_silence ();
   if (!handset_media_devices_overridden ("HANDSET_AUDIO_SRC") && self->audio_source != NULL)
     return g_steal_pointer (&self->audio_source);
@@ -135,7 +135,8 @@ handset_media_session_update_flow (HandsetMediaSession *self)
   /* Muted, the sound flows while tones are sent, each of its packets
    * replaced by theirs. */
   if (self->audio_valve != NULL)
-    g_object_set (self->audio_valve, "drop", (self->muted && !tones) || quiet || self->unanswered,
+    g_object_set (self->audio_valve, "drop",
+                  (self->muted && !tones) || quiet || self->prepared != HANDSET_PREPARED_NONE,
                   NULL);
   if (self->video_valve != NULL)
     g_object_set (self->video_valve, "drop", !self->video || quiet, NULL);

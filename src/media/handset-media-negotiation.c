@@ -157,7 +157,7 @@ local_set_in_main (gpointer user_data)
     {
       g_autoptr (GTask) task = g_steal_pointer (&n->task);
 
-      self->prepared = TRUE;
+      self->prepared = HANDSET_PREPARED_READY;
       g_task_return_boolean (task, TRUE);
       return G_SOURCE_REMOVE;
     }
@@ -446,7 +446,7 @@ session_create_answer (HandsetMedia *media,
 
   if (return_if_closed (self, task))
     return;
-  if (self->prepared)
+  if (self->prepared == HANDSET_PREPARED_READY)
     {
       handset_media_session_use_prepared (self, task);
       return;

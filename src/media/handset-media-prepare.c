@@ -122,10 +122,8 @@ handset_media_session_prepare_answer (HandsetMedia *media,
       take_candidates (self, sdp);
     }
   /* Silence where the microphone goes, until the answer. */
-  self->preparing = TRUE;
-  self->unanswered = TRUE;
+  self->prepared = HANDSET_PREPARED_MAKING;
   handset_media_session_answer_offer (self, sdp, task);
-  self->preparing = FALSE;
 }
 
 static gboolean
@@ -142,7 +140,6 @@ handset_media_session_use_prepared (HandsetMediaSession *self, GTask *task)
   g_autoptr (GPtrArray) held = g_steal_pointer (&self->held_candidates);
   GstElement *silence = self->audio_source_in_use;
 
-  self->prepared = FALSE;
   self->holding_candidates = FALSE;
   self->held_candidates =
       g_ptr_array_new_with_free_func ((GDestroyNotify) handset_ice_candidate_free);
@@ -158,7 +155,7 @@ handset_media_session_use_prepared (HandsetMediaSession *self, GTask *task)
       if (microphone != NULL)
         gst_object_unref (microphone);
     }
-  self->unanswered = FALSE;
+  self->prepared = HANDSET_PREPARED_NONE;
   handset_media_session_update_flow (self);
   for (guint i = 0; i < held->len; i++)
     handset_media_add_remote_candidate (HANDSET_MEDIA (self), g_ptr_array_index (held, i));

@@ -28,6 +28,15 @@ G_BEGIN_DECLS
 #define DEFAULT_AUDIO_PT 111
 #define DEFAULT_VIDEO_PT 96
 
+/* The answer made while the call rings: silence stands for the
+ * microphone, and the sound is held, from MAKING until it is answered. */
+typedef enum
+{
+  HANDSET_PREPARED_NONE,   /* none made, or answered */
+  HANDSET_PREPARED_MAKING, /* the offer set, the answer being made */
+  HANDSET_PREPARED_READY,  /* the answer made and set, for the person */
+} HandsetPreparedAnswer;
+
 struct _HandsetMediaSession
 {
   GObject parent_instance;
@@ -89,13 +98,10 @@ struct _HandsetMediaSession
   char *pending_offer;
   gboolean remote_set;
   GPtrArray *pending_candidates; /* HandsetIceCandidate */
-  /* An answer made while the call rings (handset-media-prepare.c): being
-   * made, with silence for the microphone; made and set; the peer's
-   * candidates held until the person answers (unless connecting while
-   * ringing). */
-  gboolean preparing;
-  gboolean prepared;
-  gboolean unanswered; /* from the start of preparing until answered */
+  /* An answer made while the call rings (handset-media-prepare.c), and
+   * the peer's candidates held until the person answers (unless
+   * connecting while ringing). */
+  HandsetPreparedAnswer prepared;
   gboolean holding_candidates;
   GPtrArray *held_candidates; /* HandsetIceCandidate */
   GPtrArray *remote_mids;     /* char*, the remote SDP's a=mid per m-line */

@@ -252,7 +252,7 @@ handset_media_session_replace_audio_source (HandsetMediaSession *self, GstElemen
 
   /* Not open yet, or not before the call is answered (silence stands in
    * for it while the call rings): the one to open then. */
-  if (self->audio_source_in_use == NULL || self->unanswered)
+  if (self->audio_source_in_use == NULL || self->prepared != HANDSET_PREPARED_NONE)
     {
       handset_media_session_set_audio_source (self, source);
       return;
