@@ -149,6 +149,8 @@ handset_application_answer_handovers (HandsetApplication *self)
       GApplicationCommandLine *command_line = g_ptr_array_index (handovers, i);
       const char *wanted = g_object_get_data (G_OBJECT (command_line), "handset-device");
 
+      g_debug ("Handover of device %s answered: account state %d, device %s", wanted, state,
+               device ? device : "none");
       if (state == HANDSET_ACCOUNT_STATE_LOGGED_IN && g_strcmp0 (device, wanted) == 0)
         {
           handset_application_set_command_status (self, command_line, 0);
@@ -197,6 +199,9 @@ take_session (HandsetApplication *self, GApplicationCommandLine *command_line, c
   GPtrArray *calls;
   g_autofree char *saved = NULL;
 
+  g_debug ("Asked to take the session of device %s (account state %d, %s)", device,
+           handset_account_get_state (self->account),
+           self->session != NULL ? "a session runs" : "no session");
   /* A login that gave up waiting put back the session it replaced before
    * it logged its device out: asked for late, that device is not taken,
    * and the session this instance runs goes on as it was. */

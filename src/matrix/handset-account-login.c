@@ -76,6 +76,8 @@ save_token_cb (GObject *object, GAsyncResult *result, gpointer user_data)
     }
   else
     {
+      g_debug ("The keyring keeps the token of device %s",
+               handset_matrix_client_get_device_id (handset_account_get_client (self)));
       handset_account_set_remembered (self, TRUE);
       handset_account_set_keyring_locked (self, FALSE);
       handset_account_set_message (self, NULL);
@@ -102,6 +104,7 @@ logged_in (GTask *task)
       !handset_store_set (self->store, KEY_USER_ID, user_id, &error) ||
       !handset_store_set (self->store, KEY_DEVICE_ID, device_id, &error))
     g_warning ("The session could not be written down: %s", error->message);
+  g_debug ("Logged in as %s (device %s); its token goes to the keyring", user_id, device_id);
 
   handset_account_set_identity (self, homeserver, user_id);
   handset_account_use_client (self, client);

@@ -523,6 +523,7 @@ handset_account_restore_async (HandsetAccount *self,
       return;
     }
 
+  g_debug ("Restoring the session of %s (device %s)", user_id, device_id);
   handset_account_set_identity (self, homeserver, user_id);
   handset_account_set_state (self, HANDSET_ACCOUNT_STATE_RESTORING);
   handset_secret_store_load_token_async (self->secrets, homeserver, user_id, device_id, cancellable,
