@@ -2,12 +2,13 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * A call in progress: who, how far it got ("Calling…", "Ringing…",
- * "Connecting…", then a running timer), which device answered, the
- * controls (with a menu of microphones and speakers, the same choice as
- * in Preferences), the remote video with a preview of ours in a corner
- * (their screen share, when they share, large: handset-call-view-screen.c),
- * and at the end why it ended, in words.
+ * A call in progress: who, the controls (mute, hold, video, the keypad,
+ * hang up), the remote video with a preview of ours in a corner, kept up
+ * to date while the call lasts. What the view says of the call, in words,
+ * is handset-call-view-status.c; the menu of microphones and speakers
+ * handset-call-view-devices.c; their screen share, when they share, shown
+ * large, handset-call-view-screen.c. They share
+ * handset-call-view-private.h.
  */
 
 #define G_LOG_DOMAIN "Handset-UI"
@@ -16,167 +17,12 @@
 
 #include <glib/gi18n.h>
 
-#include "handset-call-view-screen.h"
-#include "handset-call-view.h"
+#include "handset-call-view-private.h"
 #include "handset-keypad.h"
 #include "handset-media-devices.h"
 #include "handset-media.h"
-#include "handset-video-paintable.h"
-
-struct _HandsetCallView
-{
-  GtkBox parent_instance;
-
-  AdwWindowTitle *title;
-  GtkPicture *remote_video;
-  GtkPicture *local_video;
-  GtkPicture *screen_video;
-  GtkPicture *small_camera;
-  GtkLabel *screenshare_badge;
-  GtkToggleButton *screen_button;
-  GtkLabel *screen_error_label;
-  HandsetCallViewScreen *screen;
-  AdwAvatar *avatar;
-  GtkLabel *peer_label;
-  GtkLabel *state_label;
-  GtkWidget *encryption_box;
-  GtkLabel *encryption_label;
-  GtkWidget *accept_identity_button;
-  gboolean offered_picker; /* the device menu came up for a failed device */
-  GtkLabel *detail_label;
-  GtkToggleButton *mute_button;
-  GtkToggleButton *hold_button;
-  GtkToggleButton *video_button;
-  GtkMenuButton *devices_button;
-  GtkMenuButton *keypad_button;
-  GtkButton *hangup_button;
-
-  HandsetMediaDevices *devices;
-  GMenu *devices_menu;
-  HandsetCall *call;
-  HandsetVideoPaintable *paintable;
-  HandsetVideoPaintable *preview;
-  guint timer;
-};
 
 G_DEFINE_FINAL_TYPE (HandsetCallView, handset_call_view, GTK_TYPE_BOX)
-
-/**
- * handset_call_describe_end:
- *
- * Returns: (transfer full): why the call ended, in words a person reads
- */
-char *
-handset_call_describe_end (HandsetCall *call)
-{
-  switch (handset_call_get_end_reason (call))
-    {
-      case HANDSET_CALL_END_DECLINED:
-        return g_strdup (_ ("Declined"));
-      case HANDSET_CALL_END_NO_ANSWER:
-        return g_strdup (_ ("No answer"));
-      case HANDSET_CALL_END_MISSED:
-        return g_strdup (_ ("Missed call"));
-      case HANDSET_CALL_END_ICE_FAILED:
-        if (handset_call_get_failed_without_relay (call))
-          return g_strdup (_ ("Could not connect: no relay server was available. Your "
-                              "homeserver offers none; one can be set in Preferences."));
-        return g_strdup (_ ("Connection failed"));
-      case HANDSET_CALL_END_ICE_TIMEOUT:
-        return g_strdup (_ ("Connection lost"));
-      case HANDSET_CALL_END_ANSWERED_ELSEWHERE:
-        if (handset_call_get_answered_by (call) != NULL)
-          return g_strdup_printf (_ ("Answered on %s"), handset_call_get_answered_by (call));
-        return g_strdup (_ ("Answered on another device"));
-      case HANDSET_CALL_END_DECLINED_ELSEWHERE:
-        if (handset_call_get_answered_by (call) != NULL)
-          return g_strdup_printf (_ ("Declined on %s"), handset_call_get_answered_by (call));
-        return g_strdup (_ ("Declined on another device"));
-      case HANDSET_CALL_END_BUSY:
-        return g_strdup (_ ("Busy"));
-      case HANDSET_CALL_END_USER_MEDIA_FAILED:
-        return g_strdup (_ ("The microphone or camera could not be used"));
-      case HANDSET_CALL_END_OPPONENT_LEFT:
-        return g_strdup (_ ("They left the conversation"));
-      case HANDSET_CALL_END_REPLACED:
-        return g_strdup (_ ("Replaced by their call"));
-      case HANDSET_CALL_END_LOCAL_REJECT:
-        return g_strdup (_ ("You declined"));
-      case HANDSET_CALL_END_ERROR:
-        return g_strdup (_ ("The call failed"));
-      case HANDSET_CALL_END_UNVERIFIED:
-        return g_strdup (_ ("Refused: the device is not verified"));
-      case HANDSET_CALL_END_SIGNALLING_FAILED:
-        return g_strdup (_ ("Could not reach your homeserver; the call ended"));
-      case HANDSET_CALL_END_LOCAL_HANGUP:
-      case HANDSET_CALL_END_REMOTE_HANGUP:
-      case HANDSET_CALL_END_NONE:
-      default:
-        return g_strdup (_ ("Call ended"));
-    }
-}
-
-/**
- * handset_call_describe_encryption:
- * @peer_name: the other party, as shown
- *
- * Returns: (transfer full) (nullable): what to say of the call's
- *   encryption, or %NULL for a call in clear
- */
-char *
-handset_call_describe_encryption (HandsetCall *call, const char *peer_name)
-{
-  if (!handset_call_get_encrypted (call))
-    return NULL;
-
-  switch (handset_call_get_peer_trust (call))
-    {
-      case HANDSET_PEER_TRUST_UNSIGNED:
-        return g_strdup_printf (
-            _ ("End-to-end encrypted · %s’s device is not verified by its owner"), peer_name);
-      case HANDSET_PEER_TRUST_IDENTITY_CHANGED:
-        return g_strdup_printf (_ ("End-to-end encrypted · %s’s identity has changed"), peer_name);
-      case HANDSET_PEER_TRUST_VERIFIED:
-        return g_strdup_printf (_ ("End-to-end encrypted · %s is verified"), peer_name);
-      case HANDSET_PEER_TRUST_CROSS_SIGNED:
-      case HANDSET_PEER_TRUST_UNKNOWN:
-      default:
-        return g_strdup (_ ("End-to-end encrypted"));
-    }
-}
-
-/* The device that failed during the call, in words; NULL when none did. */
-static char *
-describe_failed_device (HandsetCall *call)
-{
-  const char *message = NULL;
-
-  switch (handset_call_get_failed_device (call, &message))
-    {
-      case HANDSET_CALL_DEVICE_MICROPHONE:
-        return g_strdup_printf (_ ("The microphone cannot be used (%s): choose another"),
-                                message ? message : "");
-      case HANDSET_CALL_DEVICE_SPEAKER:
-        return g_strdup_printf (_ ("The speaker cannot be used (%s): choose another"),
-                                message ? message : "");
-      case HANDSET_CALL_DEVICE_CAMERA:
-        return g_strdup_printf (_ ("The camera cannot be used (%s)"), message ? message : "");
-      case HANDSET_CALL_DEVICE_NONE:
-      default:
-        return NULL;
-    }
-}
-
-static char *
-format_duration (gint64 us)
-{
-  gint64 s = us / G_USEC_PER_SEC;
-
-  if (s >= 3600)
-    return g_strdup_printf ("%" G_GINT64_FORMAT ":%02d:%02d", s / 3600, (int) (s / 60 % 60),
-                            (int) (s % 60));
-  return g_strdup_printf ("%02d:%02d", (int) (s / 60), (int) (s % 60));
-}
 
 static void update_video (HandsetCallView *self);
 
@@ -184,95 +30,12 @@ static void
 update (HandsetCallView *self)
 {
   HandsetCall *call = self->call;
-  g_autofree char *text = NULL;
-  g_autofree char *detail = NULL;
   gboolean live;
 
   if (call == NULL)
     return;
 
-  switch (handset_call_get_state (call))
-    {
-      case HANDSET_CALL_STATE_FLEDGLING:
-      case HANDSET_CALL_STATE_WAIT_LOCAL_MEDIA:
-      case HANDSET_CALL_STATE_CREATE_OFFER:
-        text = g_strdup (_ ("Calling…"));
-        break;
-      case HANDSET_CALL_STATE_INVITE_SENT:
-        text = g_strdup (_ ("Ringing…"));
-        break;
-      case HANDSET_CALL_STATE_RINGING:
-        text = g_strdup (_ ("Incoming call"));
-        break;
-      case HANDSET_CALL_STATE_CREATE_ANSWER:
-      case HANDSET_CALL_STATE_CONNECTING:
-        text = g_strdup (_ ("Connecting…"));
-        break;
-      case HANDSET_CALL_STATE_CONNECTED:
-        text = format_duration (g_get_monotonic_time () - handset_call_get_connected_time (call));
-        break;
-      case HANDSET_CALL_STATE_ENDED:
-      default:
-        text = handset_call_describe_end (call);
-        break;
-    }
-  gtk_label_set_text (self->state_label, text);
-
-  if (handset_call_get_state (call) == HANDSET_CALL_STATE_ENDED)
-    detail = NULL;
-  else if ((detail = describe_failed_device (call)) != NULL)
-    {
-      /* Which device, and the picker to choose another: once per failure. */
-      if (!self->offered_picker && self->devices != NULL)
-        {
-          self->offered_picker = TRUE;
-          gtk_menu_button_popup (self->devices_button);
-        }
-    }
-  else if (handset_call_get_on_hold (call))
-    detail = g_strdup (_ ("On hold"));
-  else if (handset_call_get_remote_on_hold (call))
-    detail = g_strdup (_ ("They put you on hold"));
-  else if (handset_call_get_direction (call) == HANDSET_CALL_DIRECTION_OUTGOING &&
-           handset_call_get_answered_by (call) != NULL)
-    detail = g_strdup_printf (_ ("Answered on %s"), handset_call_get_answered_by (call));
-  if (detail != NULL && handset_call_get_remote_audio_muted (call))
-    {
-      g_autofree char *both = g_strdup_printf (_ ("%s · Their microphone is off"), detail);
-
-      g_free (detail);
-      detail = g_steal_pointer (&both);
-    }
-  else if (detail == NULL && handset_call_get_remote_audio_muted (call))
-    detail = g_strdup (_ ("Their microphone is off"));
-  if (detail == NULL && handset_call_get_waiting_for_join (call) &&
-      handset_call_get_state (call) == HANDSET_CALL_STATE_INVITE_SENT)
-    detail =
-        g_strdup_printf (_ ("Waiting for %s to accept"), gtk_label_get_text (self->peer_label));
-  if (detail == NULL && handset_call_get_waiting_for_keys (call) &&
-      handset_call_get_state (call) != HANDSET_CALL_STATE_ENDED)
-    detail = g_strdup_printf (_ ("Waiting for %s’s device to share keys"),
-                              gtk_label_get_text (self->peer_label));
-  gtk_label_set_text (self->detail_label, detail ? detail : "");
-  {
-    g_autofree char *encryption =
-        handset_call_describe_encryption (call, gtk_label_get_text (self->peer_label));
-
-    gtk_label_set_text (self->encryption_label, encryption ? encryption : "");
-    gtk_widget_set_visible (self->encryption_box, encryption != NULL);
-    /* Their identity changed: they may have reset it, or someone stands
-     * in for them. Once the person is sure, the warning can go. */
-    gtk_actionable_set_action_target (
-        GTK_ACTIONABLE (self->accept_identity_button), "s",
-        handset_call_get_opponent_user_id (call) ? handset_call_get_opponent_user_id (call) : "");
-    /* The action once it has its target: not in the template. */
-    gtk_actionable_set_action_name (GTK_ACTIONABLE (self->accept_identity_button),
-                                    "app.accept-identity");
-    gtk_widget_set_visible (self->accept_identity_button,
-                            handset_call_get_peer_trust (call) ==
-                                    HANDSET_PEER_TRUST_IDENTITY_CHANGED &&
-                                handset_call_get_opponent_user_id (call) != NULL);
-  }
+  handset_call_view_update_status (self);
 
   live = handset_call_get_state (call) != HANDSET_CALL_STATE_ENDED;
   gtk_widget_set_sensitive (GTK_WIDGET (self->hangup_button), live);
@@ -430,25 +193,6 @@ clear_call (HandsetCallView *self)
 }
 
 static void
-device_chosen (HandsetCallView *self)
-{
-  self->offered_picker = FALSE;
-  if (self->call != NULL)
-    handset_call_clear_failed_device (self->call);
-}
-
-static void
-forget_devices (HandsetCallView *self)
-{
-  if (self->devices == NULL)
-    return;
-  g_signal_handlers_disconnect_by_data (handset_media_devices_get_microphones (self->devices),
-                                        self);
-  g_signal_handlers_disconnect_by_data (handset_media_devices_get_speakers (self->devices), self);
-  g_clear_object (&self->devices);
-}
-
-static void
 handset_call_view_dispose (GObject *object)
 {
   HandsetCallView *self = HANDSET_CALL_VIEW (object);
@@ -456,7 +200,7 @@ handset_call_view_dispose (GObject *object)
   g_clear_handle_id (&self->timer, g_source_remove);
   clear_call (self);
   g_clear_pointer (&self->screen, handset_call_view_screen_free);
-  forget_devices (self);
+  handset_call_view_forget_devices (self);
   g_clear_object (&self->devices_menu);
 
   G_OBJECT_CLASS (handset_call_view_parent_class)->dispose (object);
@@ -508,83 +252,6 @@ handset_call_view_init (HandsetCallView *self)
                                                self->screen_button, self->screen_error_label);
 }
 
-/* One section of the devices menu: the system's default, then each device,
- * as radio items of @action. */
-static void
-append_devices (HandsetCallView *self, const char *label, const char *action, GListModel *devices)
-{
-  g_autoptr (GMenu) section = g_menu_new ();
-  g_autoptr (GMenuItem) fallback = g_menu_item_new (_ ("System default"), NULL);
-
-  g_menu_item_set_action_and_target_value (fallback, action, g_variant_new_string (""));
-  g_menu_append_item (section, fallback);
-  for (guint i = 0; i < g_list_model_get_n_items (devices); i++)
-    {
-      g_autoptr (HandsetMediaDevice) device = g_list_model_get_item (devices, i);
-      g_autoptr (GMenuItem) item =
-          g_menu_item_new (handset_media_device_get_display_name (device), NULL);
-
-      g_menu_item_set_action_and_target_value (
-          item, action, g_variant_new_string (handset_media_device_get_name (device)));
-      g_menu_append_item (section, item);
-    }
-  g_menu_append_section (self->devices_menu, label, G_MENU_MODEL (section));
-}
-
-static void
-fill_devices_menu (HandsetCallView *self)
-{
-  g_menu_remove_all (self->devices_menu);
-  append_devices (self, _ ("Microphone"), "call.microphone",
-                  handset_media_devices_get_microphones (self->devices));
-  append_devices (self, _ ("Speaker"), "call.speaker",
-                  handset_media_devices_get_speakers (self->devices));
-}
-
-/**
- * handset_call_view_set_audio_devices:
- * @settings: where the chosen microphone and speaker are kept
- * @devices: the devices to choose from
- *
- * Shows the menu of microphones and speakers. A choice there is the same
- * as in Preferences: it goes into the call in progress and into the next.
- */
-void
-handset_call_view_set_audio_devices (HandsetCallView *self,
-                                     GSettings *settings,
-                                     HandsetMediaDevices *devices)
-{
-  g_autoptr (GSimpleActionGroup) group = g_simple_action_group_new ();
-  g_autoptr (GAction) microphone = NULL;
-  g_autoptr (GAction) speaker = NULL;
-
-  g_return_if_fail (HANDSET_IS_CALL_VIEW (self));
-  g_return_if_fail (G_IS_SETTINGS (settings));
-  g_return_if_fail (HANDSET_IS_MEDIA_DEVICES (devices));
-
-  forget_devices (self);
-  self->devices = g_object_ref (devices);
-
-  microphone = g_settings_create_action (settings, "microphone");
-  speaker = g_settings_create_action (settings, "speaker");
-  /* Another device chosen: a failure of the last one no longer stands. */
-  g_signal_connect_object (settings, "changed::microphone", G_CALLBACK (device_chosen), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (settings, "changed::speaker", G_CALLBACK (device_chosen), self,
-                           G_CONNECT_SWAPPED);
-  g_action_map_add_action (G_ACTION_MAP (group), microphone);
-  g_action_map_add_action (G_ACTION_MAP (group), speaker);
-  gtk_widget_insert_action_group (GTK_WIDGET (self), "call", G_ACTION_GROUP (group));
-
-  g_signal_connect_swapped (handset_media_devices_get_microphones (devices), "items-changed",
-                            G_CALLBACK (fill_devices_menu), self);
-  g_signal_connect_swapped (handset_media_devices_get_speakers (devices), "items-changed",
-                            G_CALLBACK (fill_devices_menu), self);
-  fill_devices_menu (self);
-  gtk_menu_button_set_menu_model (self->devices_button, G_MENU_MODEL (self->devices_menu));
-  gtk_widget_set_visible (GTK_WIDGET (self->devices_button), TRUE);
-}
-
 /**
  * handset_call_view_get_local_video:
  *
@@ -596,19 +263,6 @@ handset_call_view_get_local_video (HandsetCallView *self)
   g_return_val_if_fail (HANDSET_IS_CALL_VIEW (self), NULL);
 
   return GTK_WIDGET (self->local_video);
-}
-
-/**
- * handset_call_view_get_devices_menu:
- *
- * Returns: (transfer none): the menu of microphones and speakers
- */
-GMenuModel *
-handset_call_view_get_devices_menu (HandsetCallView *self)
-{
-  g_return_val_if_fail (HANDSET_IS_CALL_VIEW (self), NULL);
-
-  return G_MENU_MODEL (self->devices_menu);
 }
 
 /**
@@ -682,31 +336,6 @@ HandsetCall *
 handset_call_view_get_call (HandsetCallView *self)
 {
   return self->call;
-}
-
-const char *
-handset_call_view_get_state_text (HandsetCallView *self)
-{
-  return gtk_label_get_text (self->state_label);
-}
-
-const char *
-handset_call_view_get_detail_text (HandsetCallView *self)
-{
-  return gtk_label_get_text (self->detail_label);
-}
-
-/**
- * handset_call_view_get_encryption_text:
- *
- * Returns: what the view says of the call's encryption; empty when it
- *   says nothing (a call in clear)
- */
-const char *
-handset_call_view_get_encryption_text (HandsetCallView *self)
-{
-  return gtk_widget_get_visible (self->encryption_box) ? gtk_label_get_text (self->encryption_label)
-                                                       : "";
 }
 
 /**
