@@ -105,8 +105,11 @@ device_new (HandsetTestUser *user, gboolean encrypted, const char *source)
 static void
 device_free (Device *device)
 {
-  g_free (device->data);
+  Plan *plan = plan_of (device);
+
+  bench_stages_unwatch_device (&plan->stages, device);
   handset_test_device_free (device);
+  g_free (plan);
 }
 
 static gboolean

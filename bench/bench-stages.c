@@ -155,6 +155,16 @@ bench_stages_watch_device (BenchStages *stages, HandsetTestDevice *device)
   g_signal_connect (device->manager, "send-event", G_CALLBACK (on_send_event), stages);
 }
 
+/* Before @stages are freed: the log writer outlives the device, and would
+ * otherwise mark the next answer accepted in freed memory. */
+void
+bench_stages_unwatch_device (BenchStages *stages, HandsetTestDevice *device)
+{
+  g_signal_handlers_disconnect_by_data (device->manager, stages);
+  if (watched != NULL)
+    g_ptr_array_remove_fast (watched, stages);
+}
+
 void
 bench_stages_reset (BenchStages *stages)
 {

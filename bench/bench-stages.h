@@ -54,6 +54,7 @@ extern const BenchStageRow bench_stage_rows[BENCH_N_STAGES];
 void bench_stages_since (BenchStages *caller, BenchStages *callee, gint64 start, double *stages);
 void bench_stages_watch_media (BenchStages *stages, HandsetMediaSession *media);
 void bench_stages_watch_device (BenchStages *stages, HandsetTestDevice *device);
+void bench_stages_unwatch_device (BenchStages *stages, HandsetTestDevice *device);
 void bench_stages_watch_call (BenchStages *stages, HandsetCall *call);
 void bench_stages_reset (BenchStages *stages);
 
