@@ -630,6 +630,7 @@ handset_media_session_pad_added_cb (GstElement *webrtc, GstPad *pad, HandsetMedi
       stream_id = g_strdup (g_ptr_array_index (self->remote_streams, mline));
     shown = stream_is_shown (self, stream_id);
     g_mutex_unlock (&self->received_lock);
+    g_debug ("Remote stream %s arrives on m-line %u", stream_id, mline);
 
     if (handset_media_session_receive_screenshare (self, pad, stream_id))
       return;
