@@ -175,8 +175,8 @@ switch_session (HandsetApplication *self)
 {
   handset_application_stop_session (self);
   g_application_hold (G_APPLICATION (self));
-  handset_account_restore_async (self->account, NULL, handset_application_restored_cb,
-                                 g_object_ref (self));
+  handset_account_restore_handed_over_async (self->account, NULL, handset_application_restored_cb,
+                                             g_object_ref (self));
 }
 
 static void

@@ -414,18 +414,53 @@ handset_account_get_keyring_locked (HandsetAccount *self)
 
 /* ------------------------------------------------------------------ restore */
 
-/* A restore: which one it is, and the device of the session it read. */
+/* A session handed over by `handset login` in another process is in the
+ * keyring before the handover is asked for; a lookup that does not find
+ * it yet is made again, this often, this long apart, before the restore
+ * gives up. */
+#define HANDED_OVER_LOOKUPS   15
+#define HANDED_OVER_LOOKUP_MS 200
+
+/* A restore: which one it is, the session it read, and how many more
+ * times a token not found is looked for. */
 typedef struct
 {
   guint generation;
+  char *homeserver;
+  char *user_id;
   char *device_id;
+  guint lookups_left;
 } Restore;
 
 static void
 restore_free (Restore *restore)
 {
+  g_free (restore->homeserver);
+  g_free (restore->user_id);
   g_free (restore->device_id);
   g_free (restore);
+}
+
+static void restore_token_cb (GObject *object, GAsyncResult *result, gpointer user_data);
+
+static gboolean
+look_again (gpointer user_data)
+{
+  GTask *task = user_data;
+  HandsetAccount *self = g_task_get_source_object (task);
+  Restore *restore = g_task_get_task_data (task);
+
+  /* Superseded, or the account is going. */
+  if (restore->generation != self->restore_generation || self->secrets == NULL)
+    {
+      g_task_return_boolean (task, FALSE);
+      g_object_unref (task);
+      return G_SOURCE_REMOVE;
+    }
+  handset_secret_store_load_token_async (self->secrets, restore->homeserver, restore->user_id,
+                                         restore->device_id, g_task_get_cancellable (task),
+                                         restore_token_cb, task);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -446,6 +481,15 @@ restore_token_cb (GObject *object, GAsyncResult *result, gpointer user_data)
       if (token != NULL)
         secret_password_free (token);
       g_task_return_boolean (task, FALSE);
+      return;
+    }
+  if (token == NULL && restore->lookups_left > 0 &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    {
+      restore->lookups_left--;
+      g_debug ("The token of device %s is not in the keyring yet; looking again",
+               restore->device_id);
+      g_timeout_add (HANDED_OVER_LOOKUP_MS, look_again, g_steal_pointer (&task));
       return;
     }
   if (token == NULL)
@@ -491,17 +535,12 @@ restore_token_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   g_task_return_boolean (task, TRUE);
 }
 
-/**
- * handset_account_restore_async:
- *
- * Restores the session of the last run, without the network: a token the
- * server has since forgotten shows up at the first request.
- */
-void
-handset_account_restore_async (HandsetAccount *self,
-                               GCancellable *cancellable,
-                               GAsyncReadyCallback callback,
-                               gpointer user_data)
+static void
+restore_start (HandsetAccount *self,
+               guint lookups,
+               GCancellable *cancellable,
+               GAsyncReadyCallback callback,
+               gpointer user_data)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   g_autofree char *homeserver = handset_store_get (self->store, KEY_HOMESERVER);
@@ -512,7 +551,10 @@ handset_account_restore_async (HandsetAccount *self,
 
   g_task_set_source_tag (task, handset_account_restore_async);
   restore->generation = ++self->restore_generation;
+  restore->homeserver = g_strdup (homeserver);
+  restore->user_id = g_strdup (user_id);
   restore->device_id = g_strdup (device_id);
+  restore->lookups_left = lookups;
   g_task_set_task_data (task, restore, (GDestroyNotify) restore_free);
 
   if (homeserver == NULL || user_id == NULL || device_id == NULL)
@@ -528,6 +570,38 @@ handset_account_restore_async (HandsetAccount *self,
   handset_account_set_state (self, HANDSET_ACCOUNT_STATE_RESTORING);
   handset_secret_store_load_token_async (self->secrets, homeserver, user_id, device_id, cancellable,
                                          restore_token_cb, task);
+}
+
+/**
+ * handset_account_restore_async:
+ *
+ * Restores the session of the last run, without the network: a token the
+ * server has since forgotten shows up at the first request.
+ */
+void
+handset_account_restore_async (HandsetAccount *self,
+                               GCancellable *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer user_data)
+{
+  restore_start (self, 0, cancellable, callback, user_data);
+}
+
+/**
+ * handset_account_restore_handed_over_async:
+ *
+ * Restores the session that `handset login` in another process wrote
+ * down and handed over: its token is in the keyring already, so one the
+ * keyring does not list at once is looked for again for a few seconds
+ * before the restore gives up (finished with handset_account_restore_finish()).
+ */
+void
+handset_account_restore_handed_over_async (HandsetAccount *self,
+                                           GCancellable *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer user_data)
+{
+  restore_start (self, HANDED_OVER_LOOKUPS, cancellable, callback, user_data);
 }
 
 /**

@@ -49,6 +49,10 @@ gboolean handset_account_get_keyring_locked (HandsetAccount *self);
 HandsetSecretStore *handset_account_get_secret_store (HandsetAccount *self);
 void handset_account_require_login (HandsetAccount *self, const char *message);
 
+void handset_account_restore_handed_over_async (HandsetAccount *self,
+                                                GCancellable *cancellable,
+                                                GAsyncReadyCallback callback,
+                                                gpointer user_data);
 void handset_account_restore_async (HandsetAccount *self,
                                     GCancellable *cancellable,
                                     GAsyncReadyCallback callback,

@@ -8,7 +8,8 @@
  * names its device, which stays live at the homeserver, and a new start
  * restores it), the new device is logged out, and the command says why.
  * A handover asked for after it was given up is refused at once, and the
- * running session, a ringing call and all, goes on.
+ * running session, a ringing call and all, goes on. A handover whose token
+ * the keyring lists a moment late is taken all the same.
  */
 
 #include "config.h"
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "handset-account.h"
+#include "handset-secret-store.h"
 #include "handset-test-homeserver.h"
 #include "handset-test-util.h"
 
@@ -485,6 +487,110 @@ test_take_session_not_saved (void)
   quit_instance ("cllnotsaved", app);
 }
 
+/* The token of a handed-over login, written by another process, that the
+ * keyring lists only a moment after the handover is asked for. */
+typedef struct
+{
+  HandsetSecretStore *secrets;
+  const char *homeserver;
+  const char *user_id;
+  const char *device_id;
+  const char *token;
+  gboolean saved;
+} LateToken;
+
+static void
+late_token_saved (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  LateToken *late = user_data;
+
+  g_assert_true (
+      handset_secret_store_save_token_finish (HANDSET_SECRET_STORE (object), result, NULL));
+  late->saved = TRUE;
+}
+
+static gboolean
+save_late_token (gpointer user_data)
+{
+  LateToken *late = user_data;
+
+  handset_secret_store_save_token_async (late->secrets, late->homeserver, late->user_id,
+                                         late->device_id, late->token, NULL, late_token_saved,
+                                         late);
+  return G_SOURCE_REMOVE;
+}
+
+/* A handover whose token the keyring lists only after the instance first
+ * looks for it: the instance looks again, rather than refusing the login
+ * ("The keyring holds no login for this account"), and runs it. */
+static void
+test_token_listed_late (void)
+{
+  g_autoptr (HandsetTestUser) alice = NULL;
+  g_autoptr (GSubprocess) app = NULL;
+  g_autoptr (HandsetProfile) profile = NULL;
+  g_autoptr (HandsetAccount) account = NULL;
+  g_autoptr (JsonNode) login_reply = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *device = NULL;
+  g_autofree char *homeserver = NULL;
+  g_autofree char *user_id = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *saved = NULL;
+  const char *take[] = { "take-session", NULL, NULL };
+  LateToken late = { 0 };
+  g_auto (Run) taken = { 0 };
+  g_auto (Run) run = { 0 };
+  JsonObject *reply;
+  guint status = 0;
+
+  if (!handset_test_homeserver_require ())
+    return;
+  alice = handset_test_register ("alice");
+  device = first_login ("clllate", alice);
+  app = spawn_instance ("clllate");
+  wait_logged_in ("clllate");
+
+  /* A second login of alice's, written down as `handset login` does: the
+   * store names its device; its token reaches the keyring half a second
+   * after the handover is asked for. */
+  body = g_strdup_printf ("{\"type\": \"m.login.password\", \"identifier\": {\"type\": "
+                          "\"m.id.user\", \"user\": \"%s\"}, \"password\": \"%s\"}",
+                          alice->user_id, alice->password);
+  login_reply = handset_test_request ("POST", "/_matrix/client/v3/login", NULL, body, &status);
+  g_assert_cmpuint (status, ==, 200);
+  reply = json_node_get_object (login_reply);
+  profile = handset_profile_new ("clllate", &error);
+  g_assert_no_error (error);
+  account = handset_account_new (profile, &error);
+  g_assert_no_error (error);
+  g_assert_true (handset_account_get_saved_session (account, &homeserver, &user_id, NULL));
+  late = (LateToken){ handset_account_get_secret_store (account),
+                      homeserver,
+                      user_id,
+                      json_object_get_string_member (reply, "device_id"),
+                      json_object_get_string_member (reply, "access_token"),
+                      FALSE };
+  g_assert_true (handset_account_put_back_session (account, device, homeserver, user_id,
+                                                   late.device_id, NULL, &error));
+  g_assert_no_error (error);
+
+  take[1] = late.device_id;
+  g_timeout_add (500, save_late_token, &late);
+  ask_instance (&taken, "clllate", take);
+  g_test_message ("take-session: %d in %.3f s: %s", taken.status,
+                  taken.elapsed_us / (double) G_USEC_PER_SEC, taken.err);
+  g_assert_cmpint (taken.status, ==, 0);
+  g_assert_true (late.saved);
+
+  /* The instance runs the new device's session. */
+  ask_calls (&run, "clllate");
+  g_assert_cmpint (run.status, ==, 0);
+  saved = saved_device ("clllate");
+  g_assert_cmpstr (saved, ==, late.device_id);
+  quit_instance ("clllate", app);
+}
+
 /* A login that the keyring cannot keep (no session bus, so no Secret
  * Service) over a profile that has a session: exit 1 and the reason, and
  * that session is kept, its keyring item and its sync position too:
@@ -544,6 +650,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli-login/handover-timed-out", test_handover_timed_out);
   g_test_add_func ("/cli-login/take-session-not-saved", test_take_session_not_saved);
   g_test_add_func ("/cli-login/no-keyring-keeps-session", test_no_keyring_keeps_session);
+  g_test_add_func ("/cli-login/token-listed-late", test_token_listed_late);
 
   status = g_test_run ();
   handset_test_remove_tree (home);
