@@ -110,5 +110,4 @@ call_media_live_test_init (int *argc, char ***argv)
   g_setenv ("HANDSET_ICE_ADDRESSES", "127.0.0.1", FALSE);
   gst_init (argc, argv);
   g_test_init (argc, argv, NULL);
-  handset_test_tolerate_webrtcbin_warnings ();
 }

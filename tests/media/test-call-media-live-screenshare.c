@@ -231,8 +231,9 @@ main (int argc, char *argv[])
 {
   call_media_live_test_init (&argc, &argv);
 
-  g_test_add_func ("/call-media-live/screenshare", test_screenshare);
-  g_test_add_func ("/call-media-live/screenshare-both-ways", test_screenshare_both_ways);
+  handset_test_add_func_tolerating_webrtcbin ("/call-media-live/screenshare", test_screenshare);
+  handset_test_add_func_tolerating_webrtcbin ("/call-media-live/screenshare-both-ways",
+                                              test_screenshare_both_ways);
 
   return g_test_run ();
 }

@@ -374,13 +374,17 @@ main (int argc, char *argv[])
 {
   call_media_live_test_init (&argc, &argv);
 
-  g_test_add_func ("/call-media-live/call-with-tones", test_call_with_tones);
-  g_test_add_func ("/call-media-live/call-through-turn-relay", test_call_through_turn_relay);
-  g_test_add_func ("/call-media-live/call-through-fallback-relay",
-                   test_call_through_fallback_relay);
-  g_test_add_func ("/call-media-live/hold-resume-and-add-video", test_hold_resume_and_add_video);
-  g_test_add_func ("/call-media-live/wrong-turn-password", test_wrong_turn_password);
-  g_test_add_func ("/call-media-live/48-49-glare", test_glare);
+  handset_test_add_func_tolerating_webrtcbin ("/call-media-live/call-with-tones",
+                                              test_call_with_tones);
+  handset_test_add_func_tolerating_webrtcbin ("/call-media-live/call-through-turn-relay",
+                                              test_call_through_turn_relay);
+  handset_test_add_func_tolerating_webrtcbin ("/call-media-live/call-through-fallback-relay",
+                                              test_call_through_fallback_relay);
+  handset_test_add_func_tolerating_webrtcbin ("/call-media-live/hold-resume-and-add-video",
+                                              test_hold_resume_and_add_video);
+  handset_test_add_func_tolerating_webrtcbin ("/call-media-live/wrong-turn-password",
+                                              test_wrong_turn_password);
+  handset_test_add_func_tolerating_webrtcbin ("/call-media-live/48-49-glare", test_glare);
 
   return g_test_run ();
 }

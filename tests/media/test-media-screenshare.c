@@ -558,7 +558,6 @@ int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
-  handset_test_tolerate_webrtcbin_warnings ();
   g_setenv ("HANDSET_ICE_ADDRESSES", "127.0.0.1", FALSE);
   g_unsetenv ("HANDSET_AUDIO_SRC");
   g_unsetenv ("HANDSET_AUDIO_SINK");
@@ -566,11 +565,14 @@ main (int argc, char *argv[])
   g_unsetenv ("HANDSET_VIDEO_SINK");
   gst_init (&argc, &argv);
 
-  g_test_add_func ("/media-screenshare/described-screen", test_described_screen);
-  g_test_add_func ("/media-screenshare/no-screen", test_no_screen);
-  g_test_add_func ("/media-screenshare/x11-screen", test_x11_screen);
-  g_test_add_func ("/media-screenshare/shared-and-labelled", test_shared_and_labelled);
-  g_test_add_func ("/media-screenshare/ended-by-desktop", test_ended_by_desktop);
+  handset_test_add_func_tolerating_webrtcbin ("/media-screenshare/described-screen",
+                                              test_described_screen);
+  handset_test_add_func_tolerating_webrtcbin ("/media-screenshare/no-screen", test_no_screen);
+  handset_test_add_func_tolerating_webrtcbin ("/media-screenshare/x11-screen", test_x11_screen);
+  handset_test_add_func_tolerating_webrtcbin ("/media-screenshare/shared-and-labelled",
+                                              test_shared_and_labelled);
+  handset_test_add_func_tolerating_webrtcbin ("/media-screenshare/ended-by-desktop",
+                                              test_ended_by_desktop);
 
   return g_test_run ();
 }
