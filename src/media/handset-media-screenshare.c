@@ -55,6 +55,9 @@ typedef struct _HandsetMediaScreen
   GstElement *head;   /* the first element after it */
   GstElement *valve;
   GstPad *pad; /* webrtcbin's */
+  guint ssrc;
+  /* The m-line that carries it in our last description, or -1. */
+  int mline;
   GCancellable *opening;
   /* The peer's screen shares, under the session's received_lock. */
   char **remote_streams;
@@ -70,6 +73,7 @@ void
 handset_media_session_screen_init (HandsetMediaSession *self)
 {
   self->screen = g_new0 (HandsetMediaScreen, 1);
+  self->screen->mline = -1;
   self->screen->remote_directions = g_ptr_array_new_with_free_func (g_free);
   self->screen->stream_id = g_strdup_printf ("%s-screen", self->stream_id);
 }
@@ -148,6 +152,8 @@ build_sender (HandsetMediaSession *self, GError **error)
 
   if (screen->pad != NULL)
     return TRUE;
+  screen->ssrc = ssrc;
+  screen->mline = -1;
 
   raw = gst_caps_new_simple ("video/x-raw", "width", GST_TYPE_INT_RANGE, 16, SCREEN_MAX_WIDTH,
                              "height", GST_TYPE_INT_RANGE, 16, SCREEN_MAX_HEIGHT, "framerate",
@@ -390,6 +396,8 @@ screen_mline (HandsetMediaSession *self)
 
   if (self->screen->pad == NULL)
     return -1;
+  if (self->screen->mline >= 0)
+    return self->screen->mline;
   g_object_get (self->screen->pad, "transceiver", &transceiver, NULL);
   if (transceiver == NULL)
     return -1;
@@ -447,6 +455,32 @@ handset_media_session_screen_read_remote (HandsetMediaSession *self,
     }
 }
 
+/* The m-line of @sdp, a description of ours, that carries our screen:
+ * the one with its a=ssrc. webrtcbin 1.22 has not set a new
+ * transceiver's m-line yet when it hands over the description, and the
+ * order transceivers were made in is not the m-lines' when the peer's
+ * offer added one after ours was made. */
+static int
+find_own_mline (HandsetMediaScreen *screen, const GstSDPMessage *sdp)
+{
+  g_autofree char *prefix = g_strdup_printf ("%u ", screen->ssrc);
+
+  for (guint i = 0; screen->pad != NULL && i < gst_sdp_message_medias_len (sdp); i++)
+    {
+      const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
+
+      for (guint a = 0; a < gst_sdp_media_attributes_len (media); a++)
+        {
+          const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, a);
+
+          if (g_strcmp0 (attr->key, "ssrc") == 0 && attr->value != NULL &&
+              g_str_has_prefix (attr->value, prefix))
+            return (int) i;
+        }
+    }
+  return -1;
+}
+
 /* Our description as it goes on the wire, corrected per m-line: see the
  * top of this file. */
 void
@@ -455,8 +489,12 @@ handset_media_session_screen_directions (HandsetMediaSession *self,
                                          GstSDPMessage *sdp)
 {
   HandsetMediaScreen *screen = self->screen;
-  int ours = screen_mline (self);
+  int found = find_own_mline (screen, sdp);
+  int ours;
 
+  if (found >= 0)
+    screen->mline = found;
+  ours = screen_mline (self);
   for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
     {
       GstSDPMedia *media = (GstSDPMedia *) gst_sdp_message_get_media (sdp, i);
