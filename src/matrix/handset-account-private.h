@@ -2,8 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * What handset-account.c (the session kept and restored) and
- * handset-account-login.c (logging in and out) share.
+ * What handset-account.c (the session kept), handset-account-restore.c
+ * (restoring it) and handset-account-login.c (logging in and out) share.
  */
 #pragma once
 
