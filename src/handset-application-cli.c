@@ -138,7 +138,7 @@ handset_application_answer_handovers (HandsetApplication *self)
   const char *device = client ? handset_matrix_client_get_device_id (client) : NULL;
   g_autoptr (GPtrArray) handovers = NULL;
 
-  if (self->handovers->len == 0 || state == HANDSET_ACCOUNT_STATE_RESTORING ||
+  if (self->handovers->len == 0 || self->switching || state == HANDSET_ACCOUNT_STATE_RESTORING ||
       state == HANDSET_ACCOUNT_STATE_LOGGING_IN)
     return;
 
@@ -173,6 +173,7 @@ handset_application_answer_handovers (HandsetApplication *self)
 static void
 switch_session (HandsetApplication *self)
 {
+  self->switching = FALSE;
   handset_application_stop_session (self);
   g_application_hold (G_APPLICATION (self));
   handset_account_restore_handed_over_async (self->account, NULL, handset_application_restored_cb,
@@ -203,15 +204,16 @@ take_session (HandsetApplication *self, GApplicationCommandLine *command_line, c
            handset_account_get_state (self->account),
            self->session != NULL ? "a session runs" : "no session");
   /* A login that gave up waiting put back the session it replaced before
-   * it logged its device out: asked for late, that device is not taken,
-   * and the session this instance runs goes on as it was. */
+   * it logged its device out, or a later login replaced it in the store:
+   * asked for late, that device is not taken, and the session this
+   * instance runs goes on as it was. */
   if (!handset_account_get_saved_session (self->account, NULL, NULL, &saved) ||
       !g_str_equal (saved, device))
     {
       g_application_command_line_printerr (
           command_line, "handset: %s\n",
-          _ ("The login handed over is no longer the profile's: it was given up and logged out. "
-             "Log in again."));
+          _ ("The login handed over is no longer the profile's: it was given up, or another login "
+             "came after it. Log in again if this one is wanted."));
       handset_application_set_command_status (self, command_line, 1);
       return 1;
     }
@@ -240,6 +242,7 @@ take_session (HandsetApplication *self, GApplicationCommandLine *command_line, c
     if (handset_call_get_state (g_ptr_array_index (calls, i)) == HANDSET_CALL_STATE_RINGING)
       handset_call_reject (g_ptr_array_index (calls, i));
   g_application_hold (G_APPLICATION (self));
+  self->switching = TRUE;
   handset_call_manager_hang_up_all_async (manager, 2000, handover_hung_up_cb, g_object_ref (self));
   return 0;
 }

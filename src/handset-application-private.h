@@ -25,7 +25,10 @@ struct _HandsetApplication
   HandsetMediaDevices *media_devices;
   HandsetSession *session;
   gboolean held;
-  GPtrArray *handovers;     /* GApplicationCommandLine of "take-session", until restored */
+  GPtrArray *handovers; /* GApplicationCommandLine of "take-session", until restored */
+  /* The running session's calls end before a handed-over one is
+   * restored: what that session's state does meanwhile answers nothing. */
+  gboolean switching;
   GPtrArray *quit_commands; /* GApplicationCommandLine of "quit", until the calls are ended */
   HandsetDBus *dbus;
   HandsetBackgroundPortal *background_portal; /* inside Flatpak only */

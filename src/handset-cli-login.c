@@ -310,17 +310,37 @@ undo_login (HandsetAccount *account, const Replaced *replaced, GMainLoop *loop)
   g_autoptr (GError) error = NULL;
 
   HandsetMatrixClient *client = handset_account_get_client (account);
+  g_autofree char *ours = g_strdup (handset_matrix_client_get_device_id (client));
+  g_autofree char *saved = NULL;
 
-  if (!handset_account_put_back_session (account, handset_matrix_client_get_device_id (client),
-                                         replaced->homeserver, replaced->user_id,
+  if (!handset_account_put_back_session (account, ours, replaced->homeserver, replaced->user_id,
                                          replaced->device_id, replaced->position, &error))
     g_printerr ("handset: %s\n", error->message);
+  handset_account_get_saved_session (account, NULL, NULL, &saved);
   handset_retired_device_forget_client_async (account, client, NULL, retired_cb, &out);
   g_main_loop_run (loop);
   if (!out.ok)
     {
       g_printerr (_ ("handset: the new device may still be logged in: %s\n"), out.error->message);
       g_clear_error (&out.error);
+    }
+
+  /* A login that came after this one is the profile's now: it replaced
+   * this one, not the session this one replaced, which nothing else would
+   * log out. */
+  if (replaced->device_id != NULL && saved != NULL && !g_str_equal (saved, replaced->device_id) &&
+      !g_str_equal (saved, ours))
+    {
+      handset_retired_device_forget_async (account, replaced->homeserver, replaced->user_id,
+                                           replaced->device_id, NULL, retired_cb, &out);
+      g_main_loop_run (loop);
+      if (!out.ok)
+        {
+          g_printerr (_ ("handset: the device %s of the login this one replaced may still be "
+                         "logged in: %s\n"),
+                      replaced->device_id, out.error->message);
+          g_clear_error (&out.error);
+        }
     }
 }
 
@@ -360,11 +380,6 @@ handset_cli_login (const char *profile_name, const char *homeserver, const char 
       return 2;
     }
 
-  /* The session this login replaces, if the profile has one. */
-  replaces =
-      handset_account_get_saved_session (account, &old.homeserver, &old.user_id, &old.device_id);
-  old.position = handset_account_get_saved_position (account, old.user_id, old.device_id);
-
   handset_account_login_password_async (account, homeserver, user, password, NULL, login_done,
                                         &waiter);
   memset (password, 0, strlen (password));
@@ -376,6 +391,10 @@ handset_cli_login (const char *profile_name, const char *homeserver, const char 
       g_clear_error (&waiter.error);
       return 1;
     }
+  /* The session this login replaced, as the store named it when the
+   * login was written down. */
+  replaces = handset_account_get_replaced_session (account, &old.homeserver, &old.user_id,
+                                                   &old.device_id, &old.position);
   /* A login only this process knows is worth nothing: Handset reads the
    * session from the keyring. The new device is logged out again. */
   if (!handset_account_get_remembered (account))

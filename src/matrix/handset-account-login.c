@@ -98,12 +98,32 @@ logged_in (GTask *task)
   const char *user_id = handset_matrix_client_get_user_id (client);
   const char *device_id = handset_matrix_client_get_device_id (client);
 
-  /* A new session starts from a new sync position. */
-  handset_store_delete_prefix (self->store, "sync.since:", NULL);
-  if (!handset_store_set (self->store, KEY_HOMESERVER, homeserver, &error) ||
-      !handset_store_set (self->store, KEY_USER_ID, user_id, &error) ||
-      !handset_store_set (self->store, KEY_DEVICE_ID, device_id, &error))
+  /* The session this one replaces is the one the store names as it is
+   * written down (another login may have come in since this one began),
+   * read in the same transaction. A new session starts from a new sync
+   * position. */
+  if (!handset_store_begin (self->store, &error))
     g_warning ("The session could not be written down: %s", error->message);
+  else
+    {
+      g_clear_pointer (&self->replaced_homeserver, g_free);
+      g_clear_pointer (&self->replaced_user_id, g_free);
+      g_clear_pointer (&self->replaced_device_id, g_free);
+      g_clear_pointer (&self->replaced_position, g_free);
+      handset_account_get_saved_session (self, &self->replaced_homeserver, &self->replaced_user_id,
+                                         &self->replaced_device_id);
+      self->replaced_position = handset_account_get_saved_position (self, self->replaced_user_id,
+                                                                    self->replaced_device_id);
+      handset_store_delete_prefix (self->store, "sync.since:", NULL);
+      if (!handset_store_set (self->store, KEY_HOMESERVER, homeserver, &error) ||
+          !handset_store_set (self->store, KEY_USER_ID, user_id, &error) ||
+          !handset_store_set (self->store, KEY_DEVICE_ID, device_id, &error) ||
+          !handset_store_commit (self->store, &error))
+        {
+          handset_store_rollback (self->store);
+          g_warning ("The session could not be written down: %s", error->message);
+        }
+    }
   g_debug ("Logged in as %s (device %s); its token goes to the keyring", user_id, device_id);
 
   handset_account_set_identity (self, homeserver, user_id);
@@ -288,6 +308,40 @@ handset_account_get_saved_position (HandsetAccount *self,
     return NULL;
   key = position_key (user_id, device_id);
   return handset_store_get (self->store, key);
+}
+
+/**
+ * handset_account_get_replaced_session:
+ * @homeserver: (out) (optional): its homeserver
+ * @user_id: (out) (optional): its user
+ * @device_id: (out) (optional): its device
+ * @position: (out) (optional) (nullable): its sync position then
+ *
+ * The session the store named when a login here was written down: the
+ * one it replaces.
+ *
+ * Returns: FALSE when it replaced none
+ */
+gboolean
+handset_account_get_replaced_session (HandsetAccount *self,
+                                      char **homeserver,
+                                      char **user_id,
+                                      char **device_id,
+                                      char **position)
+{
+  g_return_val_if_fail (HANDSET_IS_ACCOUNT (self), FALSE);
+
+  if (self->replaced_device_id == NULL)
+    return FALSE;
+  if (homeserver != NULL)
+    *homeserver = g_strdup (self->replaced_homeserver);
+  if (user_id != NULL)
+    *user_id = g_strdup (self->replaced_user_id);
+  if (device_id != NULL)
+    *device_id = g_strdup (self->replaced_device_id);
+  if (position != NULL)
+    *position = g_strdup (self->replaced_position);
+  return TRUE;
 }
 
 /* The session of @device_id (none when %NULL) written as the store's. */

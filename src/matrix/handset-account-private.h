@@ -31,6 +31,11 @@ struct _HandsetAccount
   gboolean remembered;
   gboolean keyring_locked;  /* the session is, or would be, in a locked keyring */
   guint restore_generation; /* only the latest restore may finish one */
+  /* The session the store named when a login here was written down. */
+  char *replaced_homeserver;
+  char *replaced_user_id;
+  char *replaced_device_id;
+  char *replaced_position;
 };
 
 void handset_account_set_state (HandsetAccount *self, HandsetAccountState state);

@@ -170,6 +170,10 @@ restore_start (HandsetAccount *self,
     }
 
   g_debug ("Restoring the session of %s (device %s)", user_id, device_id);
+  /* The session this one follows (a login handed over replaces it) says
+   * nothing more: a request of its that the homeserver refuses now must
+   * not end the restore's session. */
+  handset_account_use_client (self, NULL);
   handset_account_set_identity (self, homeserver, user_id);
   handset_account_set_state (self, HANDSET_ACCOUNT_STATE_RESTORING);
   handset_secret_store_load_token_async (self->secrets, homeserver, user_id, device_id, cancellable,

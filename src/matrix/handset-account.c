@@ -181,6 +181,10 @@ handset_account_finalize (GObject *object)
   g_free (self->user_id);
   g_free (self->homeserver);
   g_free (self->message);
+  g_free (self->replaced_homeserver);
+  g_free (self->replaced_user_id);
+  g_free (self->replaced_device_id);
+  g_free (self->replaced_position);
 
   G_OBJECT_CLASS (handset_account_parent_class)->finalize (object);
 }

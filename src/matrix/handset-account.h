@@ -88,6 +88,11 @@ gboolean handset_account_logout_finish (HandsetAccount *self, GAsyncResult *resu
 char *handset_account_get_saved_position (HandsetAccount *self,
                                           const char *user_id,
                                           const char *device_id);
+gboolean handset_account_get_replaced_session (HandsetAccount *self,
+                                               char **homeserver,
+                                               char **user_id,
+                                               char **device_id,
+                                               char **position);
 gboolean handset_account_put_back_session (HandsetAccount *self,
                                            const char *login_device_id,
                                            const char *homeserver,

@@ -98,7 +98,12 @@ token_cb (GObject *object, GAsyncResult *result, gpointer user_data)
                                                   &retired->server_error);
   if (token == NULL)
     {
-      /* Nothing to log out with: the device is gone, or the keyring is. */
+      /* Nothing to log out with: the device is gone, or the keyring is.
+       * A token the keyring does not hold was forgotten here already, by
+       * whoever logged the device out (a login that was not kept forgets
+       * its own device so): nothing is left to say. */
+      if (g_error_matches (retired->server_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        g_clear_error (&retired->server_error);
       forget_here (task);
       return;
     }

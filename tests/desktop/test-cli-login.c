@@ -9,7 +9,8 @@
  * restores it), the new device is logged out, and the command says why.
  * A handover asked for after it was given up is refused at once, and the
  * running session, a ringing call and all, goes on. A handover whose token
- * the keyring lists a moment late is taken all the same.
+ * the keyring lists a moment late is taken all the same. Two logins at
+ * once leave one device at the homeserver, the one the profile keeps.
  */
 
 #include "config.h"
@@ -591,6 +592,110 @@ test_token_listed_late (void)
   quit_instance ("clllate", app);
 }
 
+typedef struct
+{
+  GSubprocess *process;
+  char *out;
+  char *err;
+  gboolean done;
+} Running;
+
+static void
+login_finished (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  Running *running = user_data;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (object), result, &running->out, &running->err,
+                                        NULL);
+  running->done = TRUE;
+}
+
+static gboolean
+both_done (gpointer data)
+{
+  Running *running = data;
+
+  return running[0].done && running[1].done;
+}
+
+/* Two `handset login` at the same moment, for a profile whose Handset
+ * runs: whichever the instance ends with is the one the store names; the
+ * other exits 0 (it was taken, then replaced) or 1 saying it was not
+ * taken; either way the homeserver lists the kept device alone:
+ * neither the session both replaced nor the one that lost is left live. */
+static void
+test_two_logins_at_once (void)
+{
+  g_autoptr (HandsetTestUser) alice = NULL;
+  g_autoptr (GSubprocess) app = NULL;
+  g_autofree char *device = NULL;
+  g_autofree char *kept = NULL;
+  g_autofree char *password = NULL;
+  g_auto (GStrv) devices = NULL;
+  g_auto (Run) run = { 0 };
+  Running running[2] = { { 0 } };
+
+  if (!handset_test_homeserver_require ())
+    return;
+  alice = handset_test_register ("alice");
+  device = first_login ("clltwo", alice);
+  app = spawn_instance ("clltwo");
+  wait_logged_in ("clltwo");
+
+  password = g_strconcat (alice->password, "\n", NULL);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr (GSubprocessLauncher) launcher =
+          launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+      g_autoptr (GError) error = NULL;
+
+      running[i].process = g_subprocess_launcher_spawn (
+          launcher, &error, handset_path, "--profile", "clltwo", "login",
+          handset_test_homeserver_url (), alice->user_id, NULL);
+      g_assert_no_error (error);
+      g_subprocess_communicate_utf8_async (running[i].process, password, NULL, login_finished,
+                                           &running[i]);
+    }
+  g_assert_true (handset_test_wait_until (both_done, running, HUNG_S));
+
+  for (guint i = 0; i < 2; i++)
+    {
+      int status;
+
+      g_assert_true (g_subprocess_get_if_exited (running[i].process));
+      status = g_subprocess_get_exit_status (running[i].process);
+      g_test_message ("login %u: %d: %s%s", i, status, running[i].out, running[i].err);
+      if (status != 0)
+        {
+          g_assert_cmpint (status, ==, 1);
+          g_assert_true (strstr (running[i].err, "Another login") != NULL ||
+                         strstr (running[i].err, "no longer the profile's") != NULL);
+        }
+      g_assert_null (strstr (running[i].err, "may still be logged in"));
+    }
+  g_assert_true (g_subprocess_get_exit_status (running[0].process) == 0 ||
+                 g_subprocess_get_exit_status (running[1].process) == 0);
+
+  /* The instance runs the session the store names, and it is alice's one
+   * device at the homeserver (besides the test's). */
+  ask_calls (&run, "clltwo");
+  g_assert_cmpint (run.status, ==, 0);
+  kept = saved_device ("clltwo");
+  g_assert_nonnull (kept);
+  g_assert_cmpstr (kept, !=, device);
+  devices = devices_of (alice);
+  g_assert_cmpuint (g_strv_length (devices), ==, 1);
+  g_assert_cmpstr (devices[0], ==, kept);
+  quit_instance ("clltwo", app);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_clear_object (&running[i].process);
+      g_free (running[i].out);
+      g_free (running[i].err);
+    }
+}
+
 /* A login that the keyring cannot keep (no session bus, so no Secret
  * Service) over a profile that has a session: exit 1 and the reason, and
  * that session is kept, its keyring item and its sync position too:
@@ -651,6 +756,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli-login/take-session-not-saved", test_take_session_not_saved);
   g_test_add_func ("/cli-login/no-keyring-keeps-session", test_no_keyring_keeps_session);
   g_test_add_func ("/cli-login/token-listed-late", test_token_listed_late);
+  g_test_add_func ("/cli-login/two-logins-at-once", test_two_logins_at_once);
 
   status = g_test_run ();
   handset_test_remove_tree (home);
