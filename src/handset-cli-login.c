@@ -296,6 +296,25 @@ replaced_clear (Replaced *replaced)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Replaced, replaced_clear)
 
+/* The session this login replaced, which nothing uses any more, logged
+ * out at its homeserver and forgotten here; said when it could not be. */
+static void
+retire_replaced (HandsetAccount *account, const Replaced *replaced, GMainLoop *loop)
+{
+  Waiter out = { loop, FALSE, NULL };
+
+  handset_retired_device_forget_async (account, replaced->homeserver, replaced->user_id,
+                                       replaced->device_id, NULL, retired_cb, &out);
+  g_main_loop_run (loop);
+  if (!out.ok)
+    {
+      g_printerr (_ ("handset: the device %s of the login this one replaced may still be "
+                     "logged in: %s\n"),
+                  replaced->device_id, out.error->message);
+      g_clear_error (&out.error);
+    }
+}
+
 /* The login is not kept: the store names the session it replaced again
  * (which the running instance may still use, and its next start
  * restores), and only then is the new device logged out, with the token
@@ -330,18 +349,7 @@ undo_login (HandsetAccount *account, const Replaced *replaced, GMainLoop *loop)
    * log out. */
   if (replaced->device_id != NULL && saved != NULL && !g_str_equal (saved, replaced->device_id) &&
       !g_str_equal (saved, ours))
-    {
-      handset_retired_device_forget_async (account, replaced->homeserver, replaced->user_id,
-                                           replaced->device_id, NULL, retired_cb, &out);
-      g_main_loop_run (loop);
-      if (!out.ok)
-        {
-          g_printerr (_ ("handset: the device %s of the login this one replaced may still be "
-                         "logged in: %s\n"),
-                      replaced->device_id, out.error->message);
-          g_clear_error (&out.error);
-        }
-    }
+    retire_replaced (account, replaced, loop);
 }
 
 /**
@@ -423,18 +431,7 @@ handset_cli_login (const char *profile_name, const char *homeserver, const char 
   /* The replaced session's device, which nothing uses any more, is
    * logged out rather than left behind. */
   if (replaces && !g_str_equal (old.device_id, device))
-    {
-      handset_retired_device_forget_async (account, old.homeserver, old.user_id, old.device_id,
-                                           NULL, retired_cb, &waiter);
-      g_main_loop_run (loop);
-      if (!waiter.ok)
-        {
-          g_printerr (_ ("handset: the device %s of the login this one replaced may still be "
-                         "logged in: %s\n"),
-                      old.device_id, waiter.error->message);
-          g_clear_error (&waiter.error);
-        }
-    }
+    retire_replaced (account, &old, loop);
 
   return 0;
 }
