@@ -125,7 +125,10 @@ request_webrtc_pad (HandsetMediaSession *self)
 /* Nothing leaves while muted (but tones), on hold, or held, nor before
  * an answer made while ringing is given (webrtcbin would hold the flow,
  * and with it the silence that stands for the microphone); nothing is
- * heard on hold. */
+ * heard on hold. Nothing goes to webrtcbin either before the peer's
+ * description is set: webrtcbin holds what it is given until then, and
+ * so it would hold the microphone's and camera's streaming threads, the
+ * preview with them, for as long as our offer rings. */
 void
 handset_media_session_update_flow (HandsetMediaSession *self)
 {
@@ -136,10 +139,14 @@ handset_media_session_update_flow (HandsetMediaSession *self)
    * replaced by theirs. */
   if (self->audio_valve != NULL)
     g_object_set (self->audio_valve, "drop",
-                  (self->muted && !tones) || quiet || self->prepared != HANDSET_PREPARED_NONE,
+                  (self->muted && !tones) || quiet || self->prepared != HANDSET_PREPARED_NONE ||
+                      !self->remote_set,
                   NULL);
   if (self->video_valve != NULL)
     g_object_set (self->video_valve, "drop", !self->video || quiet, NULL);
+  /* The preview goes on meanwhile. */
+  if (self->video_send_valve != NULL)
+    g_object_set (self->video_send_valve, "drop", !self->remote_set, NULL);
   if (self->playback_volume != NULL)
     g_object_set (self->playback_volume, "mute", self->hold, NULL);
   handset_media_session_screen_flow (self, quiet);
@@ -258,7 +265,7 @@ handset_media_session_build_video (HandsetMediaSession *self, int pt, GError **e
   g_autoptr (GstCaps) rtp = NULL;
   g_autoptr (GstCaps) preview_caps = NULL;
   g_autoptr (GstPad) tee_sink = NULL;
-  GstElement *source, *elements[6], *sent[4], *preview[6], *tee;
+  GstElement *source, *elements[6], *sent[5], *preview[6], *tee;
 
   if (self->video_built)
     return TRUE;
@@ -286,14 +293,15 @@ handset_media_session_build_video (HandsetMediaSession *self, int pt, GError **e
                                       PREVIEW_HEIGHT, "framerate", GST_TYPE_FRACTION, 15, 1, NULL);
 
   /* What is sent: to the encoder, and to the preview. */
-  sent[0] = handset_media_make_element ("queue", NULL);
-  sent[1] = handset_media_make_element ("vp8enc", NULL);
-  sent[2] = handset_media_make_element ("rtpvp8pay", NULL);
-  sent[3] = handset_media_make_element ("capsfilter", NULL);
+  sent[0] = self->video_send_valve = handset_media_make_element ("valve", NULL);
+  sent[1] = handset_media_make_element ("queue", NULL);
+  sent[2] = handset_media_make_element ("vp8enc", NULL);
+  sent[3] = handset_media_make_element ("rtpvp8pay", NULL);
+  sent[4] = handset_media_make_element ("capsfilter", NULL);
   /* Real time; more threads cost more than they give on two cores. */
-  g_object_set (sent[1], "deadline", (gint64) 1, NULL);
-  g_object_set (sent[2], "pt", pt, NULL);
-  g_object_set (sent[3], "caps", rtp, NULL);
+  g_object_set (sent[2], "deadline", (gint64) 1, NULL);
+  g_object_set (sent[3], "pt", pt, NULL);
+  g_object_set (sent[4], "caps", rtp, NULL);
 
   /* Small, at half the rate; it never holds the call back. */
   preview[0] = handset_media_make_element ("queue", NULL);

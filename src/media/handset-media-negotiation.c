@@ -348,6 +348,7 @@ remote_set_in_main (gpointer user_data)
   HandsetMediaSession *self = invoke->self;
 
   self->remote_set = TRUE;
+  handset_media_session_update_flow (self);
   handset_media_session_apply_pending_candidates (self);
   if (n->type == GST_WEBRTC_SDP_TYPE_OFFER &&
       (g_task_get_source_tag (n->task) == session_create_offer ||

@@ -87,6 +87,7 @@ struct _HandsetMediaSession
   GDestroyNotify camera_destroy;
   GstElement *audio_valve;
   GstElement *video_valve;
+  GstElement *video_send_valve; /* after the preview's branch */
   GstElement *audio_source_in_use;
   GstElement *audio_sink_in_use;   /* in the pipeline, not ours */
   GstElement *video_source_in_use; /* in the pipeline, not ours */

@@ -208,7 +208,7 @@ static void
 release_elements (HandsetMediaSession *self)
 {
   self->webrtc = NULL;
-  self->audio_valve = self->video_valve = self->playback_volume = NULL;
+  self->audio_valve = self->video_valve = self->video_send_valve = self->playback_volume = NULL;
   self->playback_tail = self->playback_selector = NULL;
   self->audio_source_in_use = self->audio_sink_in_use = self->video_source_in_use = NULL;
   g_clear_object (&self->pipeline);

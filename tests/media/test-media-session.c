@@ -440,6 +440,35 @@ test_video_call (void)
   peer_clear (&bob);
 }
 
+/* While the call rings at the other end (our offer sent, no answer yet),
+ * the preview goes on: nothing can be sent before the answer, and the
+ * camera must not wait for it. */
+static void
+test_preview_while_ringing (void)
+{
+  Peer alice = { 0 };
+  g_autoptr (GAsyncResult) offer_result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *offer = NULL;
+
+  peer_init (&alice, TRUE, "audiotestsrc is-live=true wave=sine freq=440 volume=0.5",
+             "videotestsrc is-live=true pattern=ball");
+  g_signal_connect (alice.session, "preview-frame", G_CALLBACK (on_preview_frame), &alice);
+  handset_media_create_offer (HANDSET_MEDIA (alice.session), FALSE, NULL, store_result,
+                              &offer_result);
+  offer = handset_media_create_offer_finish (HANDSET_MEDIA (alice.session),
+                                             wait_result (&offer_result), &error);
+  g_assert_no_error (error);
+
+  /* 15 frames a second: after three seconds, still coming. */
+  handset_test_run_for (3000);
+  g_atomic_int_set (&alice.previews, 0);
+  handset_test_run_for (1000);
+  g_assert_cmpuint (g_atomic_int_get (&alice.previews), >=, 5);
+
+  peer_clear (&alice);
+}
+
 /* A call hung up while its offer is made: the offer still answers, with an
  * error (it used to never answer, and the call it held leaked). */
 static void
@@ -631,6 +660,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/media-session/42-candidates-in-the-sdp-and-tones-both-ways",
                    test_tones_both_ways);
   g_test_add_func ("/media-session/video-call", test_video_call);
+  g_test_add_func ("/media-session/preview-while-ringing", test_preview_while_ringing);
   g_test_add_func ("/media-session/dtmf", test_dtmf);
   g_test_add_func ("/media-session/dtmf-not-taken", test_dtmf_not_taken);
   g_test_add_func ("/media-session/no-camera", test_no_camera);
