@@ -156,6 +156,13 @@ call_answer_afresh (HandsetCall *self)
           call_end_call (self, HANDSET_CALL_END_USER_MEDIA_FAILED);
           return;
         }
+      /* A glare's survivor answers with the devices the lost call
+       * opened (§17 #48). */
+      if (self->capture != NULL)
+        {
+          handset_media_adopt_capture (media, self->capture);
+          g_clear_object (&self->capture);
+        }
       call_take_answer_media (self, media);
       /* The offer, then the candidates that came with or after it; once it
        * is set, the answer is made (remote_offer_set_cb). */

@@ -62,6 +62,45 @@ handset_call_replace (HandsetCall *self)
   call_end_call (self, HANDSET_CALL_END_REPLACED);
 }
 
+/**
+ * handset_call_release_devices:
+ *
+ * For a call about to lose a glare: the microphone and camera its media
+ * opened, taken out still open, for the call that survives
+ * (handset_call_adopt_devices()).
+ *
+ * Returns: (transfer full) (nullable): what holds them; %NULL when none
+ *   is open
+ */
+GObject *
+handset_call_release_devices (HandsetCall *self)
+{
+  g_return_val_if_fail (HANDSET_IS_CALL (self), NULL);
+
+  if (self->media == NULL || call_is_ended (self))
+    return NULL;
+  return handset_media_release_capture (self->media);
+}
+
+/**
+ * handset_call_adopt_devices:
+ * @devices: from handset_call_release_devices()
+ *
+ * The incoming call that survives a glare answers with @devices instead
+ * of opening the microphone and camera again (§17 #48); they close with
+ * it if it never answers.
+ */
+void
+handset_call_adopt_devices (HandsetCall *self, GObject *devices)
+{
+  g_return_if_fail (HANDSET_IS_CALL (self));
+  g_return_if_fail (G_IS_OBJECT (devices));
+
+  if (call_is_ended (self) || self->media != NULL)
+    return;
+  g_set_object (&self->capture, devices);
+}
+
 void
 handset_call_set_muted (HandsetCall *self, gboolean muted)
 {

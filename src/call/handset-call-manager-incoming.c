@@ -92,6 +92,7 @@ handset_call_manager_handle_invite (HandsetCallManager *self,
                                     GPtrArray *pending)
 {
   g_autoptr (HandsetCall) call = NULL;
+  g_autoptr (GObject) devices = NULL;
   g_autofree char *party_id = NULL;
   HandsetCall *glare;
   gboolean auto_answer = FALSE, video = FALSE;
@@ -103,11 +104,13 @@ handset_call_manager_handle_invite (HandsetCallManager *self,
   glare = find_glare (self, invite);
   if (glare != NULL)
     {
-      /* Both called at once: the lesser call ID survives, on both sides. */
+      /* Both called at once: the lesser call ID survives, on both sides;
+       * ours, if it loses, leaves its open devices to theirs (§17 #48). */
       if (handset_call_get_state (glare) < HANDSET_CALL_STATE_INVITE_SENT)
         {
           g_message ("Glare in %s: our call was not sent yet; taking theirs",
                      handset_call_get_room_id (glare));
+          devices = handset_call_release_devices (glare);
           handset_call_end_silently (glare, HANDSET_CALL_END_REPLACED);
         }
       else if (strcmp (handset_call_event_get_call_id (invite), handset_call_get_call_id (glare)) <
@@ -115,6 +118,7 @@ handset_call_manager_handle_invite (HandsetCallManager *self,
         {
           g_message ("Glare in %s: their call %s wins over ours", handset_call_get_room_id (glare),
                      handset_call_event_get_call_id (invite));
+          devices = handset_call_release_devices (glare);
           handset_call_replace (glare);
         }
       else
@@ -132,6 +136,8 @@ handset_call_manager_handle_invite (HandsetCallManager *self,
   call = handset_call_new_incoming (self->clock, self->media_factory, self->media_factory_data,
                                     self->own_user_id, invite, party_id);
   handset_call_set_prepare_answer (call, self->prepare_answers, self->connect_while_ringing);
+  if (devices != NULL)
+    handset_call_adopt_devices (call, devices);
   handset_call_set_encrypted (call, encryption != NULL);
   handset_call_set_peer_trust (call, handset_call_manager_peer_trust (encryption));
   handset_call_manager_add_call (self, call);

@@ -99,7 +99,9 @@ call_prepare_answer (HandsetCall *self)
   g_autoptr (HandsetMedia) media = NULL;
   g_autoptr (GError) error = NULL;
 
-  if (!self->prepare_answer || self->media != NULL || self->remote_video ||
+  /* A glare's survivor is answered at once, with the devices it took
+   * over (handset_call_adopt_devices()). */
+  if (!self->prepare_answer || self->media != NULL || self->remote_video || self->capture != NULL ||
       self->state != HANDSET_CALL_STATE_RINGING)
     return;
   media = self->media_factory (FALSE, self->media_factory_data, &error);

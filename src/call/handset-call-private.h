@@ -39,6 +39,9 @@ struct _HandsetCall
   /* An incoming call has none while it rings: the factory makes it when
    * the call is answered, so ringing opens no device and no ICE agent. */
   HandsetMedia *media;
+  /* Devices another call opened, for this one's media (a glare's
+   * survivor): handset_media_release_capture(). */
+  GObject *capture;
   HandsetMediaFactory media_factory;
   gpointer media_factory_data;
   char **shown_streams;        /* the peer's, from its metadata, for the media */

@@ -210,6 +210,7 @@ call_end_call (HandsetCall *self, HandsetCallEndReason reason)
   g_cancellable_cancel (self->cancellable);
   if (self->media != NULL)
     handset_media_close (self->media);
+  g_clear_object (&self->capture);
 
   self->end_reason = reason;
   g_object_notify_by_pspec (G_OBJECT (self), handset_call_props[PROP_END_REASON]);
@@ -392,6 +393,7 @@ handset_call_dispose (GObject *object)
       handset_media_close (self->media);
     }
   g_clear_object (&self->media);
+  g_clear_object (&self->capture);
   g_clear_pointer (&self->candidates_given_ringing, g_ptr_array_unref);
   g_clear_object (&self->clock);
   g_clear_object (&self->cancellable);

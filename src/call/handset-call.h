@@ -153,6 +153,8 @@ void handset_call_reject (HandsetCall *self);
 void handset_call_refuse_busy (HandsetCall *self);
 void handset_call_hangup (HandsetCall *self);
 void handset_call_replace (HandsetCall *self);
+GObject *handset_call_release_devices (HandsetCall *self);
+void handset_call_adopt_devices (HandsetCall *self, GObject *devices);
 void handset_call_end_silently (HandsetCall *self, HandsetCallEndReason reason);
 void handset_call_set_muted (HandsetCall *self, gboolean muted);
 void handset_call_set_on_hold (HandsetCall *self, gboolean on_hold);

@@ -157,13 +157,17 @@ handset_media_session_build_audio (HandsetMediaSession *self, int pt, GError **e
 {
   g_autoptr (GstPad) pad = NULL;
   g_autoptr (GstCaps) caps = NULL;
-  GstElement *source, *elements[7 + HANDSET_MEDIA_PROCESSING_ELEMENTS];
-  guint n = 0;
+  GstElement *source, *adopted, *elements[7 + HANDSET_MEDIA_PROCESSING_ELEMENTS];
+  guint n = 0, first;
 
   if (self->audio_built)
     return TRUE;
 
-  source = make_audio_source (self, error);
+  /* The microphone another call had open, when this one took it over. */
+  adopted = self->prepared == HANDSET_PREPARED_NONE
+                ? handset_media_session_take_adopted (self, FALSE)
+                : NULL;
+  source = adopted != NULL ? adopted : make_audio_source (self, error);
   if (source == NULL)
     {
       if (error != NULL && *error == NULL)
@@ -198,8 +202,14 @@ handset_media_session_build_audio (HandsetMediaSession *self, int pt, GError **e
   handset_media_session_update_flow (self);
 
   pad = request_webrtc_pad (self);
-  if (!handset_media_session_add_chain (self, elements, n, pad))
+  /* An adopted microphone runs already: it goes in last, as it is. */
+  first = adopted != NULL ? 1 : 0;
+  if (!handset_media_session_add_chain (self, elements + first, n - first, pad) ||
+      (adopted != NULL && !handset_media_session_attach_adopted (self, adopted, elements[1])))
     {
+      /* An adopted device left out closes here. */
+      if (adopted != NULL && GST_OBJECT_PARENT (adopted) == NULL)
+        gst_element_set_state (adopted, GST_STATE_NULL);
       gst_object_unref (source);
       g_set_error_literal (error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
                            "The microphone cannot be connected to the call");
@@ -265,12 +275,14 @@ handset_media_session_build_video (HandsetMediaSession *self, int pt, GError **e
   g_autoptr (GstCaps) rtp = NULL;
   g_autoptr (GstCaps) preview_caps = NULL;
   g_autoptr (GstPad) tee_sink = NULL;
-  GstElement *source, *elements[6], *sent[5], *preview[6], *tee;
+  GstElement *source, *adopted, *elements[6], *sent[5], *preview[6], *tee;
+  guint first;
 
   if (self->video_built)
     return TRUE;
 
-  source = make_video_source (self, error);
+  adopted = handset_media_session_take_adopted (self, TRUE);
+  source = adopted != NULL ? adopted : make_video_source (self, error);
   if (source == NULL)
     {
       if (error != NULL && *error == NULL)
@@ -329,14 +341,21 @@ handset_media_session_build_video (HandsetMediaSession *self, int pt, GError **e
   handset_media_session_update_flow (self);
 
   /* Downstream first, and the tee's branches linked before the camera
-   * starts, so its format is agreed with both. */
+   * starts, so its format is agreed with both; an adopted camera runs
+   * already, and goes in last. */
+  first = adopted != NULL ? 1 : 0;
   pad = request_webrtc_pad (self);
   if (!handset_media_session_add_chain (self, sent, G_N_ELEMENTS (sent), pad) ||
       !handset_media_session_add_chain (self, preview, G_N_ELEMENTS (preview), NULL) ||
       !gst_bin_add (GST_BIN (self->pipeline), tee) || !gst_element_link (tee, sent[0]) ||
       !gst_element_link (tee, preview[0]) || !gst_element_sync_state_with_parent (tee) ||
-      !handset_media_session_add_chain (self, elements, G_N_ELEMENTS (elements), tee_sink))
+      !handset_media_session_add_chain (self, elements + first, G_N_ELEMENTS (elements) - first,
+                                        tee_sink) ||
+      (adopted != NULL && !handset_media_session_attach_adopted (self, adopted, elements[1])))
     {
+      /* An adopted device left out closes here. */
+      if (adopted != NULL && GST_OBJECT_PARENT (adopted) == NULL)
+        gst_element_set_state (adopted, GST_STATE_NULL);
       gst_object_unref (source);
       g_set_error_literal (error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
                            "The camera cannot be connected to the call");

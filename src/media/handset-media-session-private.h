@@ -13,7 +13,8 @@
  * noise suppression and gain control), handset-media-latency.c (how
  * long the jitter buffer holds the received sound) and
  * handset-media-screenshare.c (a screen shared as a second video stream,
- * and the peer's shown).
+ * and the peer's shown) and handset-media-capture.c (the open microphone
+ * and camera handed to another call's media).
  */
 #pragma once
 
@@ -82,6 +83,9 @@ struct _HandsetMediaSession
   GstElement *audio_source; /* chosen before the send branch is built */
   GstElement *audio_sink;
   GstElement *video_source;
+  /* The open devices of another call's media, to use in place of
+   * opening ours (handset-media-capture.c). */
+  GObject *adopted;
   HandsetMediaCameraFunc camera_func; /* a camera listed after the call began */
   gpointer camera_data;
   GDestroyNotify camera_destroy;
@@ -185,6 +189,14 @@ gboolean handset_media_session_hold_candidate (HandsetMediaSession *self,
                                                const HandsetIceCandidate *candidate);
 GstElement *handset_media_session_silence (void);
 
+/* handset-media-capture.c */
+void handset_media_session_capture_iface_init (HandsetMediaInterface *iface);
+GstElement *handset_media_session_take_adopted (HandsetMediaSession *self, gboolean camera);
+gboolean handset_media_session_attach_adopted (HandsetMediaSession *self,
+                                               GstElement *device,
+                                               GstElement *next);
+void handset_media_session_close_adopted (HandsetMediaSession *self);
+
 /* handset-media-swap.c */
 void handset_media_session_swap_audio_source (HandsetMediaSession *self, GstElement *source);
 
@@ -244,6 +256,14 @@ void handset_media_session_screen_directions (HandsetMediaSession *self,
 gboolean handset_media_session_receive_screenshare (HandsetMediaSession *self,
                                                     GstPad *pad,
                                                     const char *stream_id);
+
+/* handset-media-capture.c */
+void handset_media_session_capture_iface_init (HandsetMediaInterface *iface);
+GstElement *handset_media_session_take_adopted (HandsetMediaSession *self, gboolean camera);
+gboolean handset_media_session_attach_adopted (HandsetMediaSession *self,
+                                               GstElement *device,
+                                               GstElement *next);
+void handset_media_session_close_adopted (HandsetMediaSession *self);
 
 /* handset-media-swap.c */
 gboolean handset_media_is_within (GstObject *object, GstElement *element);

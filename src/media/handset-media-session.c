@@ -252,6 +252,7 @@ session_close (HandsetMedia *media)
       NiceAgent *agent = NULL;
 
       handset_media_session_screen_close (self);
+      handset_media_session_close_adopted (self);
       gst_element_set_state (self->pipeline, GST_STATE_NULL);
 
       /* TURN allocations are released before the agent goes: the closing
@@ -288,6 +289,7 @@ handset_media_session_iface_init (HandsetMediaInterface *iface)
   iface->has_relay = session_has_relay;
   handset_media_session_screen_iface_init (iface);
   handset_media_session_prepare_iface_init (iface);
+  handset_media_session_capture_iface_init (iface);
 }
 
 /* ------------------------------------------------------------------ bus */
@@ -404,6 +406,7 @@ handset_media_session_dispose (GObject *object)
   if (self->webrtc != NULL)
     g_signal_handlers_disconnect_by_data (self->webrtc, self);
   release_elements (self);
+  g_clear_object (&self->adopted);
   g_clear_object (&self->audio_source);
   g_clear_object (&self->audio_sink);
   g_clear_object (&self->video_source);

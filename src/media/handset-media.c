@@ -420,3 +420,40 @@ handset_media_prepare_answer_finish (HandsetMedia *self, GAsyncResult *result, G
 {
   return HANDSET_MEDIA_GET_IFACE (self)->prepare_answer_finish (self, result, error);
 }
+
+/**
+ * handset_media_release_capture:
+ *
+ * Takes the open microphone and camera out of @self, still open, so that
+ * another call's media use them (handset_media_adopt_capture()): the call
+ * that survives a glare answers with the devices the lost one opened, so
+ * no device is opened twice and the camera does not go off and on. Not
+ * adopted, they close when the returned object goes.
+ *
+ * Returns: (transfer full) (nullable): what holds the devices; %NULL when
+ *   none is open, or the media cannot hand them over
+ */
+GObject *
+handset_media_release_capture (HandsetMedia *self)
+{
+  HandsetMediaInterface *iface = HANDSET_MEDIA_GET_IFACE (self);
+
+  return iface->release_capture != NULL ? iface->release_capture (self) : NULL;
+}
+
+/**
+ * handset_media_adopt_capture:
+ * @capture: what handset_media_release_capture() returned
+ *
+ * For media not built yet: the microphone and camera in @capture are used
+ * in place of opening the devices again.
+ */
+void
+handset_media_adopt_capture (HandsetMedia *self, GObject *capture)
+{
+  HandsetMediaInterface *iface = HANDSET_MEDIA_GET_IFACE (self);
+
+  g_return_if_fail (G_IS_OBJECT (capture));
+  if (iface->adopt_capture != NULL)
+    iface->adopt_capture (self, capture);
+}

@@ -92,6 +92,11 @@ G_DECLARE_INTERFACE (HandsetMedia, handset_media, HANDSET, MEDIA, GObject)
  * @set_screenshare_streams: (optional): the remote msid stream IDs that
  *   are screen shares; their video is decoded and shown with
  *   ::screenshare-frame
+ * @release_capture: (optional): takes the open microphone and camera out
+ *   of these media, still open, for another call's (the one that survives
+ *   a glare); an object that holds them, or %NULL when none is open
+ * @adopt_capture: (optional): these media, not built yet, use the devices
+ *   that @release_capture gave instead of opening their own
  *
  * The media of one call, as the call layer sees it: no GStreamer types.
  * Emits ::local-candidate for every candidate that is not already in a
@@ -150,6 +155,8 @@ struct _HandsetMediaInterface
                           GAsyncReadyCallback callback,
                           gpointer user_data);
   gboolean (*prepare_answer_finish) (HandsetMedia *self, GAsyncResult *result, GError **error);
+  GObject *(*release_capture) (HandsetMedia *self);
+  void (*adopt_capture) (HandsetMedia *self, GObject *capture);
 };
 
 void handset_media_create_offer (HandsetMedia *self,
@@ -195,6 +202,8 @@ void handset_media_stop_screenshare (HandsetMedia *self);
 const char *handset_media_get_screenshare_stream_id (HandsetMedia *self);
 void handset_media_set_screenshare_streams (HandsetMedia *self, const char *const *stream_ids);
 gboolean handset_media_can_prepare_answer (HandsetMedia *self);
+GObject *handset_media_release_capture (HandsetMedia *self);
+void handset_media_adopt_capture (HandsetMedia *self, GObject *capture);
 void handset_media_prepare_answer (HandsetMedia *self,
                                    const char *offer,
                                    gboolean connect,

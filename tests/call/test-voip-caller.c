@@ -323,9 +323,11 @@ test_voip_47_glare_before_sending (VoipFixture *f, gconstpointer data)
   g_assert_cmpuint (count_sent (alice, "m.call.invite"), ==, 0);
   theirs = call_of (alice, "9999");
   g_assert_nonnull (theirs);
-  /* auto-answered, not rung */
+  /* auto-answered, not rung, with the devices our call had open */
   g_assert_cmpuint (alice->rang->len, ==, 0);
   g_assert_cmpuint (count_sent (alice, "m.call.answer"), ==, 1);
+  g_assert_cmpstr (handset_fake_media_get_adopted_from (media_of (alice, theirs)), ==,
+                   handset_fake_media_get_name (media_of (alice, ours)));
 }
 
 static void
@@ -362,6 +364,13 @@ test_voip_48_49_glare_after_sending (VoipFixture *f, gconstpointer data)
     g_assert_cmpint (handset_call_get_end_reason (call_of (owner, greater)), ==,
                      HANDSET_CALL_END_REPLACED);
     g_assert_null (call_of (other, greater));
+    /* The call that survived answered with the microphone and camera the
+     * lost one had open (#48); the side whose call won opened nothing
+     * more. */
+    g_assert_cmpstr (
+        handset_fake_media_get_adopted_from (media_of (owner, call_of (owner, lesser))), ==,
+        handset_fake_media_get_name (media_of (owner, call_of (owner, greater))));
+    g_assert_null (handset_fake_media_get_adopted_from (media_of (other, call_of (other, lesser))));
   }
 }
 

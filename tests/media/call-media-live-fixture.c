@@ -60,7 +60,10 @@ make_media (gboolean video, gpointer user_data, GError **error)
   if (media == NULL)
     return NULL;
 
-  handset_media_session_set_audio_source (media, handset_test_source (plan->source));
+  handset_media_session_set_audio_source (
+      media,
+      handset_test_source (plan->made++ > 0 && plan->later_source != NULL ? plan->later_source
+                                                                          : plan->source));
   handset_test_device_use_media (device, media,
                                  plan->wrong_turn_password ? "not-the-password" : NULL);
   handset_media_session_set_relay_only (media, plan->relay_only);

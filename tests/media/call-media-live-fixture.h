@@ -25,7 +25,9 @@ typedef struct
   const char *source;
   gboolean relay_only;
   gboolean wrong_turn_password;
-  gboolean fallback_relay; /* the homeserver offers no TURN; the person set coturn */
+  gboolean fallback_relay;  /* the homeserver offers no TURN; the person set coturn */
+  const char *later_source; /* the microphone of media made after the first, if not source */
+  guint made;               /* media made so far */
 } Plan;
 
 typedef HandsetTestDevice Device;

@@ -5,7 +5,8 @@
  * Microphones and speakers during a call (media-session-fixture.c):
  * switched mid-call, quickly one after another, failing to open when the
  * call starts, and swapped while the sound is processed; the call goes
- * on and the new ones are heard.
+ * on and the new ones are heard; and the open microphone and camera of
+ * one call handed to another's media (§17 #48).
  */
 
 #include "config.h"
@@ -285,6 +286,105 @@ test_swap_processed (void)
   g_free (failure.message);
 }
 
+static gboolean
+frames_came (gpointer data)
+{
+  return g_atomic_int_get ((guint *) data) >= 10;
+}
+
+/* A glare's lost call hands its open microphone and camera to the call
+ * that survives (§17 #48): the survivor's answer sends them, without
+ * opening its own, and they stay open through the handover; they close
+ * with the call that took them. */
+static void
+test_devices_handed_over (void)
+{
+  Peer bob = { 0 }, survivor = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GAsyncResult) offer_result = NULL;
+  g_autoptr (HandsetMediaSession) lost = handset_media_session_new (TRUE, &error);
+  g_autoptr (GstElement) microphone =
+      gst_object_ref_sink (handset_test_source ("audiotestsrc is-live=true wave=sine freq=440 "
+                                                "volume=0.5"));
+  g_autoptr (GstElement) camera =
+      gst_object_ref_sink (handset_test_source ("videotestsrc is-live=true pattern=ball"));
+  g_autoptr (GObject) capture = NULL;
+  g_autofree char *offer = NULL;
+
+  /* The lost call's offer went out: its devices are open. */
+  g_assert_no_error (error);
+  handset_media_session_set_audio_source (lost, gst_object_ref (microphone));
+  handset_media_session_set_video_source (lost, gst_object_ref (camera));
+  handset_media_create_offer (HANDSET_MEDIA (lost), FALSE, NULL, store_result, &offer_result);
+  offer =
+      handset_media_create_offer_finish (HANDSET_MEDIA (lost), wait_result (&offer_result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (GST_STATE (microphone), ==, GST_STATE_PLAYING);
+  g_assert_cmpint (GST_STATE (camera), ==, GST_STATE_PLAYING);
+
+  /* Handed over as the lost call ends: still open. */
+  capture = handset_media_release_capture (HANDSET_MEDIA (lost));
+  g_assert_nonnull (capture);
+  handset_media_close (HANDSET_MEDIA (lost));
+  g_assert_cmpint (GST_STATE (microphone), ==, GST_STATE_PLAYING);
+  g_assert_cmpint (GST_STATE (camera), ==, GST_STATE_PLAYING);
+
+  /* The survivor has devices of its own to open (another tone), and
+   * answers bob with the ones handed over. */
+  peer_init (&survivor, TRUE, "audiotestsrc is-live=true wave=sine freq=660 volume=0.5",
+             "videotestsrc is-live=true pattern=snow");
+  handset_media_adopt_capture (HANDSET_MEDIA (survivor.session), capture);
+  g_clear_object (&capture);
+  peer_init (&bob, TRUE, "audiotestsrc is-live=true wave=sine freq=880 volume=0.5",
+             "videotestsrc is-live=true");
+  connect_peers (&bob, &survivor, NULL);
+
+  assert_tone (&bob, 440);
+  assert_tone (&survivor, 880);
+  g_assert_true (run_until (frames_came, &bob.frames, WAIT_S));
+  {
+    GstElement *pipeline = handset_media_session_get_pipeline (survivor.session);
+
+    g_assert_true (gst_object_has_as_ancestor (GST_OBJECT (microphone), GST_OBJECT (pipeline)));
+    g_assert_true (gst_object_has_as_ancestor (GST_OBJECT (camera), GST_OBJECT (pipeline)));
+  }
+
+  /* They close with the call that took them. */
+  peer_clear (&survivor);
+  g_assert_cmpint (GST_STATE (microphone), ==, GST_STATE_NULL);
+  g_assert_cmpint (GST_STATE (camera), ==, GST_STATE_NULL);
+  peer_clear (&bob);
+}
+
+/* Devices handed over that no call takes (the survivor ended first)
+ * close when what held them goes. */
+static void
+test_devices_handed_over_not_taken (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GAsyncResult) offer_result = NULL;
+  g_autoptr (HandsetMediaSession) lost = handset_media_session_new (FALSE, &error);
+  g_autoptr (GstElement) microphone = gst_object_ref_sink (
+      handset_test_source ("audiotestsrc is-live=true wave=sine freq=440 volume=0.5"));
+  g_autoptr (GObject) capture = NULL;
+  g_autofree char *offer = NULL;
+
+  g_assert_no_error (error);
+  /* Nothing open yet: nothing to hand over. */
+  g_assert_null (handset_media_release_capture (HANDSET_MEDIA (lost)));
+  handset_media_session_set_audio_source (lost, gst_object_ref (microphone));
+  handset_media_create_offer (HANDSET_MEDIA (lost), FALSE, NULL, store_result, &offer_result);
+  offer =
+      handset_media_create_offer_finish (HANDSET_MEDIA (lost), wait_result (&offer_result), &error);
+  g_assert_no_error (error);
+  capture = handset_media_release_capture (HANDSET_MEDIA (lost));
+  g_assert_nonnull (capture);
+  handset_media_close (HANDSET_MEDIA (lost));
+  g_assert_cmpint (GST_STATE (microphone), ==, GST_STATE_PLAYING);
+  g_clear_object (&capture);
+  g_assert_cmpint (GST_STATE (microphone), ==, GST_STATE_NULL);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -295,6 +395,9 @@ main (int argc, char *argv[])
   g_test_add_func ("/media-session/speaker-fails-to-start", test_speaker_fails_to_start);
   g_test_add_func ("/media-session/switch-microphone-quickly", test_switch_microphone_quickly);
   g_test_add_func ("/media-session/devices-swapped-processed", test_swap_processed);
+  g_test_add_func ("/media-session/devices-handed-over", test_devices_handed_over);
+  g_test_add_func ("/media-session/devices-handed-over-not-taken",
+                   test_devices_handed_over_not_taken);
 
   return g_test_run ();
 }
