@@ -4,7 +4,8 @@
  *
  * Which homeserver a Matrix ID or a server name means: the server's
  * .well-known answer, checked by asking the homeserver it names for its
- * versions; plain http:// only on this machine.
+ * versions (/versions, whose call is here too); plain http:// only on this
+ * machine.
  */
 
 #define G_LOG_DOMAIN "Handset-Matrix"
@@ -15,6 +16,83 @@
 #include <libsoup/soup.h>
 
 #include "handset-matrix-client-private.h"
+
+/* ------------------------------------------------------------------ versions */
+
+static GStrv
+versions_from_response (JsonObject *response, GError **error)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  JsonNode *node = json_object_get_member (response, "versions");
+  JsonArray *array;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_set_error_literal (error, HANDSET_MATRIX_ERROR, HANDSET_MATRIX_ERROR_BAD_RESPONSE,
+                           _ ("This server does not answer like a Matrix homeserver"));
+      return NULL;
+    }
+
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+
+      if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING)
+        g_strv_builder_add (builder, json_node_get_string (element));
+    }
+
+  return g_strv_builder_end (builder);
+}
+
+static void
+versions_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = G_TASK (user_data);
+  g_autoptr (JsonObject) response = NULL;
+  g_autoptr (GError) error = NULL;
+  GStrv versions;
+
+  response = handset_matrix_client_request_finish (HANDSET_MATRIX_CLIENT (object), result, &error);
+  if (response == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  versions = versions_from_response (response, &error);
+  if (versions == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, versions, (GDestroyNotify) g_strfreev);
+}
+
+void
+handset_matrix_client_get_versions_async (HandsetMatrixClient *self,
+                                          GCancellable *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, handset_matrix_client_get_versions_async);
+  handset_matrix_client_request_async (self, "GET", "/_matrix/client/versions", NULL, NULL,
+                                       HANDSET_REQUEST_RETRY_NETWORK, cancellable, versions_cb,
+                                       task);
+}
+
+/**
+ * handset_matrix_client_get_versions_finish:
+ *
+ * Returns: (transfer full): the spec versions the homeserver supports
+ */
+GStrv
+handset_matrix_client_get_versions_finish (HandsetMatrixClient *self,
+                                           GAsyncResult *result,
+                                           GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
 
 /* ------------------------------------------------------------------ discovery */
 
