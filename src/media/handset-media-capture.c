@@ -28,6 +28,10 @@ typedef struct
 {
   GstClockTime base_time;
   gulong drop_probe;
+  /* Its push was held where it was (webrtcbin holds the sound until the
+   * answer): it came back flushing as that pipeline closed, which stopped
+   * its streaming; a flush starts it again. */
+  gboolean restart;
 } Held;
 
 #define HELD_KEY "handset-held-device"
@@ -118,17 +122,14 @@ on_idle (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_REMOVE;
 }
 
-/* Whether @pad finished pushing, within 100 ms: what it pushes from now
- * on is dropped, and what it was pushing must not come back flushing when
- * the pipeline it leaves closes, or its source would stop. A push ends
- * within a buffer's conversion: nothing goes to webrtcbin before the
- * peer's description is set (handset_media_session_update_flow()), so
- * nothing waits there; the bound is for a flow stuck elsewhere. */
+/* Whether @pad finished pushing, within 10 ms (a buffer's conversion and
+ * encoding): what it pushes from now on is dropped. A push that does not
+ * end is held further on, in webrtcbin, until the pipeline closes. */
 static gboolean
 wait_idle (GstPad *pad)
 {
   Idle *idle = g_atomic_rc_box_new0 (Idle);
-  gint64 deadline = g_get_monotonic_time () + G_USEC_PER_SEC / 10;
+  gint64 deadline = g_get_monotonic_time () + G_USEC_PER_SEC / 100;
   gboolean done;
 
   g_mutex_init (&idle->lock);
@@ -162,14 +163,8 @@ take_out (GstElement *pipeline, GstElement *element)
     return NULL;
 
   drop_probe = gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_DATA_DOWNSTREAM, drop_flow, NULL, NULL);
-  if (!wait_idle (pad))
-    {
-      g_message ("A device still busy in its call cannot be handed to another; it is opened "
-                 "again");
-      gst_pad_remove_probe (pad, drop_probe);
-      return NULL;
-    }
   held = g_new0 (Held, 1);
+  held->restart = !wait_idle (pad);
   held->base_time = gst_element_get_base_time (element);
   held->drop_probe = drop_probe;
   g_object_set_data_full (G_OBJECT (element), HELD_KEY, held, g_free);
@@ -292,6 +287,25 @@ shift_time (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+static GstPadProbeReturn
+drop_flush (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  return GST_PAD_PROBE_DROP;
+}
+
+/* A source whose streaming stopped on a flushing push starts again with
+ * a flush of its own, which goes no further than its pad. */
+static void
+restart_streaming (GstElement *device, GstPad *pad)
+{
+  gulong probe = gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_FLUSH, drop_flush, NULL, NULL);
+
+  g_debug ("Streaming of a device handed over starts again");
+  gst_element_send_event (device, gst_event_new_flush_start ());
+  gst_element_send_event (device, gst_event_new_flush_stop (FALSE));
+  gst_pad_remove_probe (pad, probe);
+}
+
 /**
  * handset_media_session_attach_adopted:
  * @device: from handset_media_session_take_adopted()
@@ -335,6 +349,8 @@ handset_media_session_attach_adopted (HandsetMediaSession *self,
     }
   gst_pad_remove_probe (pad, held->drop_probe);
   held->drop_probe = 0;
+  if (held->restart)
+    restart_streaming (device, pad);
 
   return TRUE;
 }
