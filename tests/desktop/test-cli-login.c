@@ -72,8 +72,73 @@ launcher_new (GSubprocessFlags flags)
   return launcher;
 }
 
-/* `handset --profile @profile login` for @user, the password on standard
- * input, with @variable set to @value (both may be %NULL). */
+/* A `handset login` going on, and what it said once done. */
+typedef struct
+{
+  GSubprocess *process;
+  gint64 started;
+  gboolean done;
+  Run run;
+} Running;
+
+static void
+login_finished (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  Running *running = user_data;
+  g_autoptr (GError) error = NULL;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (object), result, &running->run.out,
+                                        &running->run.err, &error);
+  g_assert_no_error (error);
+  running->run.elapsed_us = g_get_monotonic_time () - running->started;
+  g_assert_true (g_subprocess_get_if_exited (running->process));
+  running->run.status = g_subprocess_get_exit_status (running->process);
+  g_test_message ("login: %d in %.1f s: %s%s", running->run.status,
+                  running->run.elapsed_us / (double) G_USEC_PER_SEC, running->run.out,
+                  running->run.err);
+  running->done = TRUE;
+}
+
+/* Starts `handset --profile @profile login` for @user, the password on
+ * standard input, with @variable set to @value (both may be %NULL). */
+static void
+login_start (Running *running,
+             const char *profile,
+             HandsetTestUser *user,
+             const char *variable,
+             const char *value)
+{
+  g_autoptr (GSubprocessLauncher) launcher =
+      launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                    G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autofree char *password = g_strconcat (user->password, "\n", NULL);
+  g_autoptr (GError) error = NULL;
+
+  if (variable != NULL)
+    g_subprocess_launcher_setenv (launcher, variable, value, TRUE);
+  running->started = g_get_monotonic_time ();
+  running->process =
+      g_subprocess_launcher_spawn (launcher, &error, handset_path, "--profile", profile, "login",
+                                   handset_test_homeserver_url (), user->user_id, NULL);
+  g_assert_no_error (error);
+  /* The password is copied on its way. */
+  g_subprocess_communicate_utf8_async (running->process, password, NULL, login_finished, running);
+}
+
+static void
+running_clear (Running *running)
+{
+  g_clear_object (&running->process);
+  run_clear (&running->run);
+}
+
+static gboolean
+login_done (gpointer data)
+{
+  return ((Running *) data)->done;
+}
+
+/* `handset --profile @profile login`, waited for; see login_start(). */
 static void
 login (Run *run,
        const char *profile,
@@ -81,28 +146,14 @@ login (Run *run,
        const char *variable,
        const char *value)
 {
-  g_autoptr (GSubprocessLauncher) launcher =
-      launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                    G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_autofree char *password = g_strconcat (user->password, "\n", NULL);
-  g_autoptr (GSubprocess) process = NULL;
-  g_autoptr (GError) error = NULL;
-  gint64 started = g_get_monotonic_time ();
+  Running running = { 0 };
 
   run_clear (run);
-  if (variable != NULL)
-    g_subprocess_launcher_setenv (launcher, variable, value, TRUE);
-  process =
-      g_subprocess_launcher_spawn (launcher, &error, handset_path, "--profile", profile, "login",
-                                   handset_test_homeserver_url (), user->user_id, NULL);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, password, NULL, &run->out, &run->err, &error);
-  g_assert_no_error (error);
-  run->elapsed_us = g_get_monotonic_time () - started;
-  g_assert_true (g_subprocess_get_if_exited (process));
-  run->status = g_subprocess_get_exit_status (process);
-  g_test_message ("login: %d in %.1f s: %s%s", run->status,
-                  run->elapsed_us / (double) G_USEC_PER_SEC, run->out, run->err);
+  login_start (&running, profile, user, variable, value);
+  g_assert_true (handset_test_wait_until (login_done, &running, HUNG_S));
+  *run = running.run;
+  running.run = (Run){ 0 };
+  running_clear (&running);
 }
 
 static gboolean
@@ -592,24 +643,6 @@ test_token_listed_late (void)
   quit_instance ("clllate", app);
 }
 
-typedef struct
-{
-  GSubprocess *process;
-  char *out;
-  char *err;
-  gboolean done;
-} Running;
-
-static void
-login_finished (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  Running *running = user_data;
-
-  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (object), result, &running->out, &running->err,
-                                        NULL);
-  running->done = TRUE;
-}
-
 static gboolean
 both_done (gpointer data)
 {
@@ -630,7 +663,6 @@ test_two_logins_at_once (void)
   g_autoptr (GSubprocess) app = NULL;
   g_autofree char *device = NULL;
   g_autofree char *kept = NULL;
-  g_autofree char *password = NULL;
   g_auto (GStrv) devices = NULL;
   g_auto (Run) run = { 0 };
   Running running[2] = { { 0 } };
@@ -642,40 +674,23 @@ test_two_logins_at_once (void)
   app = spawn_instance ("clltwo");
   wait_logged_in ("clltwo");
 
-  password = g_strconcat (alice->password, "\n", NULL);
   for (guint i = 0; i < 2; i++)
-    {
-      g_autoptr (GSubprocessLauncher) launcher =
-          launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
-      g_autoptr (GError) error = NULL;
-
-      running[i].process = g_subprocess_launcher_spawn (
-          launcher, &error, handset_path, "--profile", "clltwo", "login",
-          handset_test_homeserver_url (), alice->user_id, NULL);
-      g_assert_no_error (error);
-      g_subprocess_communicate_utf8_async (running[i].process, password, NULL, login_finished,
-                                           &running[i]);
-    }
+    login_start (&running[i], "clltwo", alice, NULL, NULL);
   g_assert_true (handset_test_wait_until (both_done, running, HUNG_S));
 
   for (guint i = 0; i < 2; i++)
     {
-      int status;
+      Run *login_run = &running[i].run;
 
-      g_assert_true (g_subprocess_get_if_exited (running[i].process));
-      status = g_subprocess_get_exit_status (running[i].process);
-      g_test_message ("login %u: %d: %s%s", i, status, running[i].out, running[i].err);
-      if (status != 0)
+      if (login_run->status != 0)
         {
-          g_assert_cmpint (status, ==, 1);
-          g_assert_true (strstr (running[i].err, "Another login") != NULL ||
-                         strstr (running[i].err, "no longer the profile's") != NULL);
+          g_assert_cmpint (login_run->status, ==, 1);
+          g_assert_true (strstr (login_run->err, "Another login") != NULL ||
+                         strstr (login_run->err, "no longer the profile's") != NULL);
         }
-      g_assert_null (strstr (running[i].err, "may still be logged in"));
+      g_assert_null (strstr (login_run->err, "may still be logged in"));
     }
-  g_assert_true (g_subprocess_get_exit_status (running[0].process) == 0 ||
-                 g_subprocess_get_exit_status (running[1].process) == 0);
+  g_assert_true (running[0].run.status == 0 || running[1].run.status == 0);
 
   /* The instance runs the session the store names, and it is alice's one
    * device at the homeserver (besides the test's). */
@@ -689,11 +704,7 @@ test_two_logins_at_once (void)
   g_assert_cmpstr (devices[0], ==, kept);
   quit_instance ("clltwo", app);
   for (guint i = 0; i < 2; i++)
-    {
-      g_clear_object (&running[i].process);
-      g_free (running[i].out);
-      g_free (running[i].err);
-    }
+    running_clear (&running[i]);
 }
 
 /* A login that the keyring cannot keep (no session bus, so no Secret
