@@ -51,21 +51,6 @@ store_result (GObject *object, GAsyncResult *result, gpointer user_data)
   *(GAsyncResult **) user_data = g_object_ref (result);
 }
 
-gboolean
-run_until (gboolean (*done) (gpointer), gpointer data, guint timeout_s)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_s * G_USEC_PER_SEC;
-
-  while (!done (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        return FALSE;
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (1000);
-    }
-  return TRUE;
-}
-
 static gboolean
 have_result (gpointer data)
 {
@@ -75,7 +60,7 @@ have_result (gpointer data)
 GAsyncResult *
 wait_result (GAsyncResult **result)
 {
-  g_assert_true (run_until (have_result, result, WAIT_S));
+  g_assert_true (handset_test_wait_until (have_result, result, WAIT_S));
   return *result;
 }
 
@@ -163,7 +148,7 @@ connect_peers_edited (Peer *alice, Peer *bob, char **offer_out, char *(*edit_off
   g_assert_true (handset_media_set_remote_description_finish (HANDSET_MEDIA (alice->session),
                                                               wait_result (&answer_set), &error));
 
-  g_assert_true (run_until (both_connected, peers, WAIT_S));
+  g_assert_true (handset_test_wait_until (both_connected, peers, WAIT_S));
   /* A processed call plays silence until the remote sound arrives: the
    * tone meters wait for the sound. */
   if (processed_peers)

@@ -33,7 +33,6 @@ extern gboolean processed_peers;
 
 void media_session_test_init (int *argc, char ***argv);
 void store_result (GObject *object, GAsyncResult *result, gpointer user_data);
-gboolean run_until (gboolean (*done) (gpointer), gpointer data, guint timeout_s);
 GAsyncResult *wait_result (GAsyncResult **result);
 void peer_init (Peer *peer, gboolean video, const char *audio_source, const char *video_source);
 void peer_clear (Peer *peer);

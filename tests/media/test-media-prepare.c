@@ -23,30 +23,9 @@
 #define WAIT_S 20
 
 static gboolean
-run_until (gboolean (*done) (gpointer), gpointer data, guint timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
-  while (!done (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        return FALSE;
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (1000);
-    }
-  return TRUE;
-}
-
-static gboolean
 have_result (gpointer data)
 {
   return *(GAsyncResult **) data != NULL;
-}
-
-static gboolean
-never (gpointer data)
-{
-  return FALSE;
 }
 
 /* What arrived at the caller's address: STUN binding requests count. */
@@ -109,7 +88,7 @@ make_offer (HandsetMediaSession *offerer, Caller *caller)
 
   handset_media_create_offer (HANDSET_MEDIA (offerer), FALSE, NULL, handset_test_store_result,
                               &result);
-  g_assert_true (run_until (have_result, &result, WAIT_S * 1000));
+  g_assert_true (handset_test_wait_until (have_result, &result, WAIT_S));
   text = handset_media_create_offer_finish (HANDSET_MEDIA (offerer), result, &error);
   g_assert_no_error (error);
 
@@ -155,7 +134,7 @@ prepare (HandsetMediaSession *callee, const char *offer, gboolean connect)
   g_assert_true (handset_media_can_prepare_answer (HANDSET_MEDIA (callee)));
   handset_media_prepare_answer (HANDSET_MEDIA (callee), offer, connect, NULL,
                                 handset_test_store_result, &result);
-  g_assert_true (run_until (have_result, &result, WAIT_S * 1000));
+  g_assert_true (handset_test_wait_until (have_result, &result, WAIT_S));
   ok = handset_media_prepare_answer_finish (HANDSET_MEDIA (callee), result, &error);
   g_assert_no_error (error);
   return ok;
@@ -170,7 +149,7 @@ answer (HandsetMediaSession *callee, gint64 *took_us)
   char *sdp;
 
   handset_media_create_answer (HANDSET_MEDIA (callee), NULL, handset_test_store_result, &result);
-  g_assert_true (run_until (have_result, &result, WAIT_S * 1000));
+  g_assert_true (handset_test_wait_until (have_result, &result, WAIT_S));
   *took_us = g_get_monotonic_time () - start;
   sdp = handset_media_create_answer_finish (HANDSET_MEDIA (callee), result, &error);
   g_assert_no_error (error);
@@ -211,7 +190,7 @@ test_prepared_answer (void)
   g_assert_true (prepare (callee, offer, FALSE));
   /* Ringing for a second and a half: no check reaches the caller, and the
    * microphone is not open. */
-  run_until (never, NULL, 1500);
+  handset_test_run_for (1500);
   g_assert_false (check_arrived (&caller));
   g_assert_false (is_open (microphone));
 
@@ -225,8 +204,8 @@ test_prepared_answer (void)
   g_assert_nonnull (strstr (sdp, "a=candidate:"));
   g_assert_nonnull (strstr (sdp, "a=sendrecv"));
   /* Now the microphone plays, and the caller's address is checked. */
-  g_assert_true (run_until ((gboolean (*) (gpointer)) is_open, microphone, WAIT_S * 1000));
-  g_assert_true (run_until (check_arrived, &caller, WAIT_S * 1000));
+  g_assert_true (handset_test_wait_until ((gboolean (*) (gpointer)) is_open, microphone, WAIT_S));
+  g_assert_true (handset_test_wait_until (check_arrived, &caller, WAIT_S));
 
   handset_media_close (HANDSET_MEDIA (callee));
   handset_media_close (HANDSET_MEDIA (offerer));
@@ -254,13 +233,13 @@ test_connect_while_ringing (void)
   /* Connecting while ringing: checks reach the caller before the answer,
    * the microphone still closed. */
   g_assert_true (prepare (callee, offer, TRUE));
-  g_assert_true (run_until (check_arrived, &caller, WAIT_S * 1000));
+  g_assert_true (handset_test_wait_until (check_arrived, &caller, WAIT_S));
   g_assert_false (is_open (microphone));
 
   sdp = answer (callee, &took_us);
   g_assert_cmpint (took_us, <, 100 * 1000);
   g_assert_nonnull (strstr (sdp, "a=candidate:"));
-  g_assert_true (run_until ((gboolean (*) (gpointer)) is_open, microphone, WAIT_S * 1000));
+  g_assert_true (handset_test_wait_until ((gboolean (*) (gpointer)) is_open, microphone, WAIT_S));
 
   handset_media_close (HANDSET_MEDIA (callee));
   handset_media_close (HANDSET_MEDIA (offerer));
@@ -293,12 +272,12 @@ test_microphone_chosen_while_ringing (void)
   source = handset_test_source ("audiotestsrc is-live=true freq=660");
   chosen = gst_object_ref (source);
   handset_media_session_replace_audio_source (callee, source);
-  run_until (never, NULL, 300);
+  handset_test_run_for (300);
   g_assert_false (is_open (first));
   g_assert_false (is_open (chosen));
 
   sdp = answer (callee, &took_us);
-  g_assert_true (run_until ((gboolean (*) (gpointer)) is_open, chosen, WAIT_S * 1000));
+  g_assert_true (handset_test_wait_until ((gboolean (*) (gpointer)) is_open, chosen, WAIT_S));
   g_assert_false (is_open (first));
 
   handset_media_close (HANDSET_MEDIA (callee));
@@ -337,17 +316,17 @@ test_prepared_call_heard (void)
 
   handset_media_create_offer (HANDSET_MEDIA (caller), FALSE, NULL, handset_test_store_result,
                               &result);
-  g_assert_true (run_until (have_result, &result, WAIT_S * 1000));
+  g_assert_true (handset_test_wait_until (have_result, &result, WAIT_S));
   offer = handset_media_create_offer_finish (HANDSET_MEDIA (caller), result, &error);
   g_assert_no_error (error);
   g_clear_object (&result);
 
   g_assert_true (prepare (callee, offer, FALSE));
-  run_until (never, NULL, 500);
+  handset_test_run_for (500);
   sdp = answer (callee, &took_us);
   handset_media_set_remote_description (HANDSET_MEDIA (caller), "answer", sdp, NULL,
                                         handset_test_store_result, &result);
-  g_assert_true (run_until (have_result, &result, WAIT_S * 1000));
+  g_assert_true (handset_test_wait_until (have_result, &result, WAIT_S));
   g_assert_true (
       handset_media_set_remote_description_finish (HANDSET_MEDIA (caller), result, &error));
   g_assert_no_error (error);

@@ -102,21 +102,6 @@ store_result (GObject *object, GAsyncResult *result, gpointer user_data)
 }
 
 static gboolean
-run_until (gboolean (*done) (gpointer), gpointer data, guint timeout_s)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_s * G_USEC_PER_SEC;
-
-  while (!done (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        return FALSE;
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (1000);
-    }
-  return TRUE;
-}
-
-static gboolean
 have_result (gpointer data)
 {
   return *(GAsyncResult **) data != NULL;
@@ -125,7 +110,7 @@ have_result (gpointer data)
 static GAsyncResult *
 wait_result (GAsyncResult **result)
 {
-  g_assert_true (run_until (have_result, result, WAIT_S));
+  g_assert_true (handset_test_wait_until (have_result, result, WAIT_S));
   return *result;
 }
 
@@ -206,7 +191,7 @@ connect_peers (Peer *alice, Peer *bob)
   g_signal_connect (alice->session, "gathering-done", G_CALLBACK (on_gathered), bob);
   g_signal_connect (bob->session, "gathering-done", G_CALLBACK (on_gathered), alice);
   offer = negotiate (alice, bob, NULL);
-  g_assert_true (run_until (both_connected, peers, WAIT_S));
+  g_assert_true (handset_test_wait_until (both_connected, peers, WAIT_S));
 }
 
 /* The m-line of @sdp whose a=msid names @stream_id, as text, or NULL. */
@@ -282,7 +267,7 @@ test_shared_and_labelled (void)
   peer_init (&bob, "audiotestsrc is-live=true wave=sine freq=880 volume=0.5",
              "videotestsrc is-live=true pattern=ball");
   connect_peers (&alice, &bob);
-  g_assert_true (run_until (frames_arrived, &bob, WAIT_S));
+  g_assert_true (handset_test_wait_until (frames_arrived, &bob, WAIT_S));
   g_assert_null (handset_media_get_screenshare_stream_id (HANDSET_MEDIA (alice.session)));
 
   start_sharing (&alice);
@@ -307,8 +292,8 @@ test_shared_and_labelled (void)
   /* bob decodes the screen as a screen share, and the camera as the
    * camera. */
   g_atomic_int_set (&bob.frames, 0);
-  g_assert_true (run_until (screens_arrived, &bob, WAIT_S));
-  g_assert_true (run_until (frames_arrived, &bob, WAIT_S));
+  g_assert_true (handset_test_wait_until (screens_arrived, &bob, WAIT_S));
+  g_assert_true (handset_test_wait_until (frames_arrived, &bob, WAIT_S));
   g_assert_cmpuint (g_atomic_int_get (&bob.wrong_frames), ==, 0);
   g_assert_cmpuint (g_atomic_int_get (&alice.screens), ==, 0);
   handset_test_tone_assert (bob.tone, 440, 1500);
@@ -322,7 +307,7 @@ test_shared_and_labelled (void)
     g_assert_null (strstr (bobs, "a=msid:"));
   }
   g_atomic_int_set (&bob.screens, 0);
-  g_assert_true (run_until (screens_arrived, &bob, WAIT_S));
+  g_assert_true (handset_test_wait_until (screens_arrived, &bob, WAIT_S));
 
   /* Stopped: the next offer says so, and no more frames come. */
   handset_media_stop_screenshare (HANDSET_MEDIA (alice.session));
@@ -332,14 +317,14 @@ test_shared_and_labelled (void)
   g_assert_nonnull (strstr (stopped_media, "a=inactive"));
   /* What was on its way drains; then a whole second passes with none
    * (as long as frames kept coming, this would time out). */
-  g_assert_true (run_until (screens_stopped, &bob, WAIT_S));
+  g_assert_true (handset_test_wait_until (screens_stopped, &bob, WAIT_S));
   g_atomic_int_set (&bob.frames, 0);
-  g_assert_true (run_until (frames_arrived, &bob, WAIT_S));
+  g_assert_true (handset_test_wait_until (frames_arrived, &bob, WAIT_S));
 
   /* Shared again: the same stream comes back. */
   start_sharing (&alice);
   g_free (negotiate (&alice, &bob, NULL));
-  g_assert_true (run_until (screens_arrived, &bob, WAIT_S));
+  g_assert_true (handset_test_wait_until (screens_arrived, &bob, WAIT_S));
   g_assert_cmpuint (g_atomic_int_get (&bob.wrong_screens), ==, 0);
 
   peer_clear (&alice);
@@ -421,28 +406,28 @@ test_ended_by_desktop (void)
   screens[0] = handset_media_get_screenshare_stream_id (HANDSET_MEDIA (alice.session));
   handset_media_set_screenshare_streams (HANDSET_MEDIA (bob.session), screens);
   g_free (negotiate (&alice, &bob, NULL));
-  g_assert_true (run_until (screens_arrived, &bob, WAIT_S));
+  g_assert_true (handset_test_wait_until (screens_arrived, &bob, WAIT_S));
 
   screen_says (&alice, TRUE);
-  g_assert_true (run_until (share_ended, &ended, WAIT_S));
+  g_assert_true (handset_test_wait_until (share_ended, &ended, WAIT_S));
   g_assert_cmpstr (ended.ended, ==, "Screen sharing was stopped by the desktop");
   g_assert_null (handset_media_get_screenshare_stream_id (HANDSET_MEDIA (alice.session)));
   stopped = negotiate (&alice, &bob, NULL);
   stopped_media = media_at (stopped, 2);
   g_assert_nonnull (strstr (stopped_media, "a=inactive"));
-  g_assert_true (run_until (screens_stopped, &bob, WAIT_S));
+  g_assert_true (handset_test_wait_until (screens_stopped, &bob, WAIT_S));
   g_atomic_int_set (&bob.frames, 0);
-  g_assert_true (run_until (frames_arrived, &bob, WAIT_S));
+  g_assert_true (handset_test_wait_until (frames_arrived, &bob, WAIT_S));
 
   /* Shared again; the screen fails: the share ends, not the call. */
   g_clear_pointer (&ended.ended, g_free);
   start_sharing (&alice);
   screen_says (&alice, FALSE);
-  g_assert_true (run_until (share_ended, &ended, WAIT_S));
+  g_assert_true (handset_test_wait_until (share_ended, &ended, WAIT_S));
   g_assert_cmpstr (ended.ended, ==, "Screen sharing stopped: the screen could no longer be read");
   g_assert_null (handset_media_get_screenshare_stream_id (HANDSET_MEDIA (alice.session)));
   g_atomic_int_set (&bob.frames, 0);
-  g_assert_true (run_until (frames_arrived, &bob, WAIT_S));
+  g_assert_true (handset_test_wait_until (frames_arrived, &bob, WAIT_S));
   g_assert_null (ended.error);
 
   peer_clear (&alice);
@@ -549,7 +534,7 @@ test_x11_screen (void)
   gst_bin_add_many (GST_BIN (pipeline), source, sink, NULL);
   g_assert_true (gst_element_link (source, sink));
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  g_assert_true (run_until (buffers_came, &buffers, WAIT_S));
+  g_assert_true (handset_test_wait_until (buffers_came, &buffers, WAIT_S));
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (pipeline);
 }

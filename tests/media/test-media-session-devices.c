@@ -96,7 +96,7 @@ test_microphone_fails_to_start (void)
   g_signal_connect (alice.session, "device-failed", G_CALLBACK (on_device_failed), &failure);
   connect_peers (&alice, &bob, NULL);
 
-  g_assert_true (run_until (device_failed, &failure, WAIT_S));
+  g_assert_true (handset_test_wait_until (device_failed, &failure, WAIT_S));
   g_test_message ("device %d failed: %s", failure.device, failure.message);
   g_assert_cmpint (failure.device, ==, HANDSET_CALL_DEVICE_MICROPHONE);
   assert_tone (&alice, 880);
@@ -128,7 +128,7 @@ test_speaker_fails_to_start (void)
   g_signal_connect (alice.session, "device-failed", G_CALLBACK (on_device_failed), &failure);
   connect_peers (&alice, &bob, NULL);
 
-  g_assert_true (run_until (device_failed, &failure, WAIT_S));
+  g_assert_true (handset_test_wait_until (device_failed, &failure, WAIT_S));
   g_test_message ("device %d failed: %s", failure.device, failure.message);
   g_assert_cmpint (failure.device, ==, HANDSET_CALL_DEVICE_SPEAKER);
   assert_tone (&bob, 440);
@@ -253,7 +253,7 @@ test_swap_processed (void)
   g_signal_connect (alice.session, "device-failed", G_CALLBACK (on_device_failed), &failure);
   connect_peers (&alice, &bob, NULL);
   processed_peers = FALSE;
-  g_assert_true (run_until (device_failed, &failure, WAIT_S));
+  g_assert_true (handset_test_wait_until (device_failed, &failure, WAIT_S));
   g_assert_cmpint (failure.device, ==, HANDSET_CALL_DEVICE_SPEAKER);
   g_assert_cmpfloat (heard_rms (bob.tone, 1500), >, 500);
 
@@ -341,7 +341,7 @@ test_devices_handed_over (void)
 
   assert_tone (&bob, 440);
   assert_tone (&survivor, 880);
-  g_assert_true (run_until (frames_came, &bob.frames, WAIT_S));
+  g_assert_true (handset_test_wait_until (frames_came, &bob.frames, WAIT_S));
   {
     GstElement *pipeline = handset_media_session_get_pipeline (survivor.session);
 

@@ -253,7 +253,7 @@ test_dtmf (void)
   g_assert_no_error (error);
   g_assert_true (handset_media_send_dtmf (HANDSET_MEDIA (alice.session), "#*9", &error));
   g_assert_no_error (error);
-  g_assert_true (run_until (received_all, &received, WAIT_S));
+  g_assert_true (handset_test_wait_until (received_all, &received, WAIT_S));
   /* No key twice, though each one's end is said three times. */
   handset_test_run_for (500);
   g_assert_cmpstr (keys->str, ==, "123#*9");
@@ -265,7 +265,7 @@ test_dtmf (void)
   g_signal_connect (alice.session, "dtmf-received", G_CALLBACK (on_dtmf_received), keys);
   g_assert_true (handset_media_send_dtmf (HANDSET_MEDIA (bob.session), "D0A", &error));
   g_assert_no_error (error);
-  g_assert_true (run_until (received_all, &received, WAIT_S));
+  g_assert_true (handset_test_wait_until (received_all, &received, WAIT_S));
   handset_test_run_for (500);
   g_assert_cmpstr (keys->str, ==, "D0A");
 
@@ -277,7 +277,7 @@ test_dtmf (void)
   handset_test_run_for (300);
   g_assert_true (handset_media_send_dtmf (HANDSET_MEDIA (alice.session), "57", &error));
   g_assert_no_error (error);
-  g_assert_true (run_until (received_all, &received, WAIT_S));
+  g_assert_true (handset_test_wait_until (received_all, &received, WAIT_S));
   handset_test_run_for (500);
   g_assert_cmpstr (keys->str, ==, "57");
   refresh_stats (&alice, &bob);
@@ -296,7 +296,7 @@ test_dtmf (void)
   g_assert_null (strstr (strstr (renegotiated, "telephone-event/48000") + 1, "telephone-event"));
   g_assert_true (handset_media_send_dtmf (HANDSET_MEDIA (alice.session), "8", &error));
   g_assert_no_error (error);
-  g_assert_true (run_until (received_all, &received, WAIT_S));
+  g_assert_true (handset_test_wait_until (received_all, &received, WAIT_S));
   handset_test_run_for (500);
   g_assert_cmpstr (keys->str, ==, "8");
 
@@ -422,14 +422,14 @@ test_video_call (void)
 
     g_assert_nonnull (strstr (offer, video_msid));
   }
-  g_assert_true (run_until (frames_arrived, &bob, WAIT_S));
-  g_assert_true (run_until (frames_arrived, &alice, WAIT_S));
+  g_assert_true (handset_test_wait_until (frames_arrived, &bob, WAIT_S));
+  g_assert_true (handset_test_wait_until (frames_arrived, &alice, WAIT_S));
   assert_tone (&bob, 440);
 
   /* A small copy of what alice sends, for her preview; none once she
    * stops sending video. */
   g_signal_connect (alice.session, "preview-frame", G_CALLBACK (on_preview_frame), &alice);
-  g_assert_true (run_until (previews_shown, &alice, WAIT_S));
+  g_assert_true (handset_test_wait_until (previews_shown, &alice, WAIT_S));
   handset_media_set_video (HANDSET_MEDIA (alice.session), FALSE);
   handset_test_run_for (300);
   g_atomic_int_set (&alice.previews, 0);
