@@ -9,8 +9,10 @@
  * candidates, and the caller's candidates wait too, so no connectivity
  * check tells the caller where we are; unless the person chose to
  * connect while ringing, when the caller's candidates are given at once.
- * An answer with video, or one whose connection failed while ringing, is
- * made afresh.
+ * A video call's answer is made with video, black pictures standing for
+ * the camera, which opens only when the person answers with video. An
+ * answer that does not match (a video call answered with voice alone), or
+ * one whose connection failed while ringing, is made afresh.
  */
 
 #define G_LOG_DOMAIN "Handset-Call"
@@ -91,7 +93,7 @@ prepared_cb (GObject *object, GAsyncResult *result, gpointer user_data)
  * call_prepare_answer:
  *
  * For a call that starts ringing: its answer made while it rings, when
- * the manager asks for that, the call is a voice call and its media can.
+ * the manager asks for that and its media can.
  */
 void
 call_prepare_answer (HandsetCall *self)
@@ -101,10 +103,10 @@ call_prepare_answer (HandsetCall *self)
 
   /* A glare's survivor is answered at once, with the devices it took
    * over (handset_call_adopt_devices()). */
-  if (!self->prepare_answer || self->media != NULL || self->remote_video || self->capture != NULL ||
+  if (!self->prepare_answer || self->media != NULL || self->capture != NULL ||
       self->state != HANDSET_CALL_STATE_RINGING)
     return;
-  media = self->media_factory (FALSE, self->media_factory_data, &error);
+  media = self->media_factory (self->remote_video, self->media_factory_data, &error);
   if (media == NULL)
     {
       /* Said when the person answers, if it still stands. */
@@ -138,7 +140,9 @@ call_answer_prepared (HandsetCall *self, gboolean video)
 {
   if (self->prepared == CALL_PREPARED_NONE)
     return FALSE;
-  if (video || self->prepared == CALL_PREPARED_UNUSABLE)
+  /* Made with video for a video call: answered with voice alone, the
+   * answer would still offer to send pictures. */
+  if (video != self->remote_video || self->prepared == CALL_PREPARED_UNUSABLE)
     {
       drop_prepared (self);
       return FALSE;

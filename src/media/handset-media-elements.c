@@ -58,8 +58,8 @@ make_audio_sink (HandsetMediaSession *self, GError **error)
 
 /* The camera the session was given; never autovideosrc, which without a
  * camera sends a test pattern to the other side. */
-static GstElement *
-make_video_source (HandsetMediaSession *self, GError **error)
+GstElement *
+handset_media_session_make_camera (HandsetMediaSession *self, GError **error)
 {
   const char *description = g_getenv ("HANDSET_VIDEO_SRC");
   GstElement *source;
@@ -74,6 +74,16 @@ make_video_source (HandsetMediaSession *self, GError **error)
   g_set_error_literal (error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
                        _ ("No camera was found"));
   return NULL;
+}
+
+/* A video answer made while ringing: black pictures stand for the camera,
+ * which opens only when the call is answered. */
+static GstElement *
+make_video_source (HandsetMediaSession *self, GError **error)
+{
+  if (self->prepared == HANDSET_PREPARED_NONE)
+    return handset_media_session_make_camera (self, error);
+  return handset_media_session_black ();
 }
 
 /* Links @elements in order, adding them to the pipeline; the last one's
@@ -123,14 +133,11 @@ request_webrtc_pad (HandsetMediaSession *self)
 }
 
 /* Nothing leaves while muted (but tones), on hold, or held, nor before
- * an answer made while ringing is given (webrtcbin would hold the flow,
- * and with it the silence that stands for the microphone); nothing is
- * heard on hold. No video goes to webrtcbin before the peer's
- * description is set: webrtcbin holds what it is given until then, and
- * so it would hold the camera's streaming thread, and the preview with
- * it, for as long as our offer rings. The sound does go: what webrtcbin
- * holds leaves the moment the call connects (measured: the callee's
- * first sound 25 ms sooner than with the sound held back here). */
+ * an answer made while ringing is given; nothing is heard on hold. No
+ * video goes to webrtcbin before the peer's description is set: webrtcbin
+ * holds it until then, with the camera's thread and so the preview. The
+ * sound does go: what webrtcbin holds leaves as the call connects, the
+ * callee's first sound 25 ms sooner (bench/README.md). */
 void
 handset_media_session_update_flow (HandsetMediaSession *self)
 {
@@ -144,7 +151,8 @@ handset_media_session_update_flow (HandsetMediaSession *self)
                   (self->muted && !tones) || quiet || self->prepared != HANDSET_PREPARED_NONE,
                   NULL);
   if (self->video_valve != NULL)
-    g_object_set (self->video_valve, "drop", !self->video || quiet, NULL);
+    g_object_set (self->video_valve, "drop",
+                  !self->video || quiet || self->prepared != HANDSET_PREPARED_NONE, NULL);
   /* The preview goes on meanwhile. */
   if (self->video_send_valve != NULL)
     g_object_set (self->video_send_valve, "drop", !self->remote_set, NULL);

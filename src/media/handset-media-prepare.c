@@ -35,6 +35,30 @@ handset_media_session_silence (void)
   return silence;
 }
 
+static GstPadProbeReturn
+drop_pictures (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  return GST_PAD_PROBE_DROP;
+}
+
+/* What stands for the camera in a video answer made while ringing: a
+ * source whose format is agreed but none of whose pictures goes on, so
+ * that the camera's, once it takes its place, are the first the chain
+ * sees, on the camera's own time (vp8enc drops every frame when the time
+ * goes back). */
+GstElement *
+handset_media_session_black (void)
+{
+  GstElement *black = handset_media_make_element ("videotestsrc", NULL);
+  g_autoptr (GstPad) pad = gst_element_get_static_pad (black, "src");
+
+  g_object_set (black, "is-live", TRUE, NULL);
+  gst_util_set_object_arg (G_OBJECT (black), "pattern", "black");
+  g_object_set_data (G_OBJECT (black), "handset-stand-in", GINT_TO_POINTER (TRUE));
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, drop_pictures, NULL, NULL);
+  return black;
+}
+
 /* The offer's candidates leave it, kept to be given once the person
  * answers; so does its end-of-candidates. */
 static void
@@ -132,13 +156,15 @@ prepare_finish (HandsetMedia *media, GAsyncResult *result, GError **error)
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/* The person answered: the microphone replaces the silence, the caller's
- * candidates are given, and the answer leaves as soon as it can. */
+/* The person answered: the microphone replaces the silence (and the
+ * camera the black pictures), the caller's candidates are given, and the
+ * answer leaves as soon as it can. */
 void
 handset_media_session_use_prepared (HandsetMediaSession *self, GTask *task)
 {
   g_autoptr (GPtrArray) held = g_steal_pointer (&self->held_candidates);
   GstElement *silence = self->audio_source_in_use;
+  GstElement *black = self->video_source_in_use;
 
   self->holding_candidates = FALSE;
   self->held_candidates =
@@ -154,6 +180,17 @@ handset_media_session_use_prepared (HandsetMediaSession *self, GTask *task)
       /* Ours was no floating reference: the pipeline took its own. */
       if (microphone != NULL)
         gst_object_unref (microphone);
+    }
+  if (black != NULL && g_object_get_data (G_OBJECT (black), "handset-stand-in") != NULL)
+    {
+      g_autoptr (GError) error = NULL;
+      GstElement *camera = handset_media_session_make_camera (self, &error);
+
+      /* Without a camera the call goes on, showing nothing. */
+      if (camera != NULL)
+        handset_media_session_swap_video_source (self, camera);
+      else
+        handset_media_session_report_error (self, error->message);
     }
   self->prepared = HANDSET_PREPARED_NONE;
   handset_media_session_update_flow (self);

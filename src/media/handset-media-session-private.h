@@ -188,6 +188,7 @@ void handset_media_session_use_prepared (HandsetMediaSession *self, GTask *task)
 gboolean handset_media_session_hold_candidate (HandsetMediaSession *self,
                                                const HandsetIceCandidate *candidate);
 GstElement *handset_media_session_silence (void);
+GstElement *handset_media_session_black (void);
 
 /* handset-media-capture.c */
 void handset_media_session_capture_iface_init (HandsetMediaInterface *iface);
@@ -199,6 +200,7 @@ void handset_media_session_close_adopted (HandsetMediaSession *self);
 
 /* handset-media-swap.c */
 void handset_media_session_swap_audio_source (HandsetMediaSession *self, GstElement *source);
+void handset_media_session_swap_video_source (HandsetMediaSession *self, GstElement *camera);
 
 /* handset-media-elements.c */
 GstElement *handset_media_make_element (const char *factory, const char *name);
@@ -207,6 +209,7 @@ gboolean handset_media_session_add_chain (HandsetMediaSession *self,
                                           guint n,
                                           GstPad *sink_pad);
 GstElement *handset_media_session_open_speaker (HandsetMediaSession *self);
+GstElement *handset_media_session_make_camera (HandsetMediaSession *self, GError **error);
 void handset_media_session_update_flow (HandsetMediaSession *self);
 gboolean handset_media_session_build_audio (HandsetMediaSession *self, int pt, GError **error);
 gboolean handset_media_session_build_video (HandsetMediaSession *self, int pt, GError **error);

@@ -6,7 +6,8 @@
  * replaces the one in use without renegotiating (a speaker only once the
  * flow before it is blocked), and one that fails, at the start or during
  * the call, gives way to silence, or to a sink that plays nothing, so the
- * call goes on until another is picked.
+ * call goes on until another is picked. The microphone and camera
+ * take the place of what stood for them while a call rang.
  */
 
 #define G_LOG_DOMAIN "Handset-Media"
@@ -277,6 +278,22 @@ handset_media_session_swap_audio_source (HandsetMediaSession *self, GstElement *
   else
     g_warning ("The microphone in use is in no call: it stays");
   gst_object_unref (source);
+}
+
+/**
+ * handset_media_session_swap_video_source:
+ * @camera: (transfer full): the camera to put in place of what stands for
+ *   it in the pipeline
+ */
+void
+handset_media_session_swap_video_source (HandsetMediaSession *self, GstElement *camera)
+{
+  gst_object_ref_sink (camera);
+  if (swap_at_once (self->video_source_in_use, camera, "src"))
+    self->video_source_in_use = camera;
+  else
+    g_warning ("The picture in use is in no call: the camera is not opened");
+  gst_object_unref (camera);
 }
 
 /**

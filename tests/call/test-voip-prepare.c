@@ -6,8 +6,10 @@
  * media (voip-fixture.h): made once when the call starts ringing, the
  * caller's candidates held until the person answers (given at once when
  * they chose to connect while ringing), nothing sent before the answer,
- * the answer sent as soon as the person answers with the same media, an
- * answer with video made afresh with every candidate, and the media
+ * the answer sent as soon as the person answers with the same media, a
+ * video call's made with video, an answer that does not match what was
+ * made (video for a voice call, voice alone for a video call) made afresh
+ * with every candidate, and the media
  * closed when the call stops ringing unanswered. The real media's side
  * is in tests/media/test-media-prepare.c.
  */
@@ -118,6 +120,56 @@ test_video_answer_afresh (VoipFixture *f, gconstpointer data)
     }
 }
 
+/* alice's video call rings at bob's: its answer is made with video while
+ * it rings. Answered with video, that answer goes at once; answered with
+ * voice alone, it goes, and one without video is made afresh. */
+static void
+test_video_call_prepared (VoipFixture *f, gconstpointer data)
+{
+  for (guint with_video = 0; with_video < 2; with_video++)
+    {
+      g_autoptr (GError) error = NULL;
+      HandsetCall *call, *ringing;
+      HandsetFakeMedia *prepared;
+
+      if (with_video)
+        {
+          voip_teardown (f, data);
+          voip_setup_alice_bob (f, data);
+        }
+      handset_call_manager_set_prepare_answers (f->bob->manager, TRUE, FALSE);
+      call = handset_call_manager_place_call (f->alice->manager, ROOM, BOB, TRUE, &error);
+      g_assert_no_error (error);
+      drain ();
+      deliver ();
+      g_assert_cmpuint (f->bob->rang->len, ==, 1);
+      ringing = g_ptr_array_index (f->bob->rang, 0);
+      prepared = g_object_ref (media_of (f->bob, ringing));
+      g_assert_cmpuint (handset_fake_media_get_prepared (prepared, NULL), ==, 1);
+      g_assert_true (handset_fake_media_get_video (prepared));
+
+      handset_call_answer (ringing, with_video);
+      drain ();
+      g_assert_cmpuint (count_sent (f->bob, "m.call.answer"), ==, 1);
+      if (with_video)
+        {
+          g_assert_true (media_of (f->bob, ringing) == prepared);
+          g_assert_false (handset_fake_media_get_closed (prepared));
+        }
+      else
+        {
+          HandsetFakeMedia *fresh = media_of (f->bob, ringing);
+
+          g_assert_true (fresh != prepared);
+          g_assert_true (handset_fake_media_get_closed (prepared));
+          g_assert_false (handset_fake_media_get_video (fresh));
+        }
+      deliver ();
+      g_assert_cmpint (handset_call_get_state (call), ==, HANDSET_CALL_STATE_CONNECTING);
+      g_object_unref (prepared);
+    }
+}
+
 /* An answer made while ringing that failed: the answer is made afresh. */
 static void
 test_connection_failed_while_ringing (VoipFixture *f, gconstpointer data)
@@ -196,6 +248,7 @@ main (int argc, char **argv)
   VOIP_TEST_ALICE_BOB ("/voip-prepare/made-while-ringing", test_made_while_ringing);
   VOIP_TEST_ALICE_BOB ("/voip-prepare/connect-while-ringing", test_connect_while_ringing);
   VOIP_TEST_ALICE_BOB ("/voip-prepare/video-answer-afresh", test_video_answer_afresh);
+  VOIP_TEST_ALICE_BOB ("/voip-prepare/video-call-prepared", test_video_call_prepared);
   VOIP_TEST_ALICE_BOB ("/voip-prepare/connection-failed-while-ringing",
                        test_connection_failed_while_ringing);
   VOIP_TEST_ALICE_BOB ("/voip-prepare/closed-unanswered", test_closed_unanswered);

@@ -9,7 +9,8 @@
  * where the callee is) and the microphone stays closed; once answered,
  * the answer comes at once, the microphone opens and checks arrive.
  * Connecting while ringing sends the checks before the answer. A call
- * answered after its answer was made while ringing carries the tone.
+ * answered after its answer was made while ringing carries the tone, and
+ * a video call's the camera, closed until then.
  */
 
 #include "config.h"
@@ -337,6 +338,85 @@ test_prepared_call_heard (void)
   handset_media_close (HANDSET_MEDIA (caller));
 }
 
+static void
+count_frame (HandsetMediaSession *session,
+             int width,
+             int height,
+             int stride,
+             GBytes *pixels,
+             guint *frames)
+{
+  /* From a streaming thread. */
+  if (width == 640 && height == 480)
+    g_atomic_int_inc (frames);
+}
+
+static gboolean
+frames_came (gpointer data)
+{
+  return g_atomic_int_get ((guint *) data) >= 10;
+}
+
+/* A video call's answer made while it rings: black pictures stand for
+ * the camera, which stays closed until the call is answered; answered, the
+ * camera takes their place, and the caller sees it and hears the callee. */
+static void
+test_prepared_video_call (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HandsetMediaSession) caller = handset_media_session_new (TRUE, &error);
+  g_autoptr (HandsetMediaSession) callee = handset_media_session_new (TRUE, &error);
+  g_autoptr (HandsetTestTone) heard = handset_test_tone_new ();
+  g_autoptr (GstElement) camera =
+      gst_object_ref_sink (handset_test_source ("videotestsrc is-live=true pattern=ball"));
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autofree char *offer = NULL;
+  g_autofree char *sdp = NULL;
+  guint frames = 0;
+  gint64 took_us;
+
+  g_assert_no_error (error);
+  handset_media_session_set_audio_source (caller, handset_test_source ("audiotestsrc is-live=1"));
+  handset_media_session_set_audio_sink (caller, handset_test_tone_create_sink (heard));
+  handset_media_session_set_video_source (caller,
+                                          handset_test_source ("videotestsrc is-live=true"));
+  handset_media_session_set_audio_source (
+      callee, handset_test_source ("audiotestsrc is-live=true freq=880"));
+  handset_media_session_set_audio_sink (callee, handset_test_source ("fakesink sync=false"));
+  handset_media_session_set_video_source (callee, gst_object_ref (camera));
+  g_signal_connect (caller, "local-candidate", G_CALLBACK (relay_candidate), callee);
+  g_signal_connect (callee, "local-candidate", G_CALLBACK (relay_candidate), caller);
+  g_signal_connect (caller, "video-frame", G_CALLBACK (count_frame), &frames);
+
+  handset_media_create_offer (HANDSET_MEDIA (caller), FALSE, NULL, handset_test_store_result,
+                              &result);
+  g_assert_true (handset_test_wait_until (have_result, &result, WAIT_S));
+  offer = handset_media_create_offer_finish (HANDSET_MEDIA (caller), result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_nonnull (strstr (offer, "m=video"));
+
+  g_assert_true (prepare (callee, offer, FALSE));
+  handset_test_run_for (1000);
+  g_assert_false (is_open (camera));
+
+  sdp = answer (callee, &took_us);
+  g_assert_nonnull (strstr (sdp, "m=video"));
+  g_assert_true (is_open (camera));
+  handset_media_set_remote_description (HANDSET_MEDIA (caller), "answer", sdp, NULL,
+                                        handset_test_store_result, &result);
+  g_assert_true (handset_test_wait_until (have_result, &result, WAIT_S));
+  g_assert_true (
+      handset_media_set_remote_description_finish (HANDSET_MEDIA (caller), result, &error));
+  g_assert_no_error (error);
+
+  handset_test_tone_assert (heard, 880, 4000);
+  g_assert_true (handset_test_wait_until (frames_came, &frames, WAIT_S));
+
+  handset_media_close (HANDSET_MEDIA (callee));
+  handset_media_close (HANDSET_MEDIA (caller));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -346,6 +426,7 @@ main (int argc, char **argv)
   g_test_add_func ("/media-prepare/nothing-before-the-answer", test_prepared_answer);
   g_test_add_func ("/media-prepare/connect-while-ringing", test_connect_while_ringing);
   g_test_add_func ("/media-prepare/answered-call-heard", test_prepared_call_heard);
+  g_test_add_func ("/media-prepare/video-call-seen", test_prepared_video_call);
   g_test_add_func ("/media-prepare/microphone-chosen-while-ringing",
                    test_microphone_chosen_while_ringing);
 
