@@ -217,6 +217,9 @@ session_adopt_capture (HandsetMedia *media, GObject *capture)
 
   g_return_if_fail (HANDSET_IS_MEDIA_CAPTURE (capture));
 
+  /* Closed media use nothing: the devices close with @capture. */
+  if (self->closed)
+    return;
   g_set_object (&self->adopted, capture);
 }
 
@@ -246,22 +249,35 @@ handset_media_session_take_adopted (HandsetMediaSession *self, gboolean camera)
   return g_steal_pointer (&capture->microphone);
 }
 
-static GstClockTime
-shifted (GstClockTime time, gint64 shift)
+/* Whether @time, moved by @shift, still falls on this pipeline's running
+ * time: what was taken before the pipeline began has no place on it. */
+static gboolean
+shift_one_time (GstClockTime *time, gint64 shift)
 {
-  if (!GST_CLOCK_TIME_IS_VALID (time))
-    return time;
-  return shift < 0 && (GstClockTime) -shift > time ? 0 : time + shift;
+  if (!GST_CLOCK_TIME_IS_VALID (*time))
+    return TRUE;
+  if (shift < 0 && (GstClockTime) -shift > *time)
+    return FALSE;
+  *time += shift;
+  return TRUE;
 }
 
+/* Moves @buffer onto this pipeline's running time; %NULL in its place
+ * (and it dropped) when it was taken before this pipeline began. */
 static gboolean
 shift_one (GstBuffer **buffer, guint index, gpointer user_data)
 {
   const gint64 *shift = user_data;
+  GstClockTime pts = GST_BUFFER_PTS (*buffer), dts = GST_BUFFER_DTS (*buffer);
 
+  if (!shift_one_time (&pts, *shift) || !shift_one_time (&dts, *shift))
+    {
+      gst_clear_buffer (buffer);
+      return TRUE;
+    }
   *buffer = gst_buffer_make_writable (*buffer);
-  GST_BUFFER_PTS (*buffer) = shifted (GST_BUFFER_PTS (*buffer), *shift);
-  GST_BUFFER_DTS (*buffer) = shifted (GST_BUFFER_DTS (*buffer), *shift);
+  GST_BUFFER_PTS (*buffer) = pts;
+  GST_BUFFER_DTS (*buffer) = dts;
   return TRUE;
 }
 
@@ -275,6 +291,12 @@ shift_time (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
       GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
 
       shift_one (&buffer, 0, user_data);
+      if (buffer == NULL)
+        {
+          /* Ours was the probe's: it is gone, and nothing goes on. */
+          GST_PAD_PROBE_INFO_DATA (info) = NULL;
+          return GST_PAD_PROBE_HANDLED;
+        }
       GST_PAD_PROBE_INFO_DATA (info) = buffer;
     }
   else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
@@ -283,6 +305,8 @@ shift_time (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 
       gst_buffer_list_foreach (list, shift_one, user_data);
       GST_PAD_PROBE_INFO_DATA (info) = list;
+      if (gst_buffer_list_length (list) == 0)
+        return GST_PAD_PROBE_DROP;
     }
   return GST_PAD_PROBE_OK;
 }
@@ -291,6 +315,33 @@ static GstPadProbeReturn
 drop_flush (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
   return GST_PAD_PROBE_DROP;
+}
+
+/* Whether the streaming of @device (or of a source in it) stopped: a
+ * push held in the pipeline it left came back flushing. A push that was
+ * only slow to end leaves it running, and nothing needs restarting. */
+static gboolean
+streaming_stopped (GstElement *device)
+{
+  g_autoptr (GstIterator) iter = NULL;
+  GValue item = G_VALUE_INIT;
+  gboolean stopped = FALSE;
+
+  if (!GST_IS_BIN (device))
+    {
+      g_autoptr (GstPad) pad = gst_element_get_static_pad (device, "src");
+
+      return pad != NULL && gst_pad_get_task_state (pad) == GST_TASK_PAUSED;
+    }
+  iter = gst_bin_iterate_sources (GST_BIN (device));
+  while (!stopped && gst_iterator_next (iter, &item) == GST_ITERATOR_OK)
+    {
+      stopped = streaming_stopped (g_value_get_object (&item));
+      g_value_reset (&item);
+    }
+  g_value_unset (&item);
+
+  return stopped;
 }
 
 /* A source whose streaming stopped on a flushing push starts again with
@@ -349,7 +400,7 @@ handset_media_session_attach_adopted (HandsetMediaSession *self,
     }
   gst_pad_remove_probe (pad, held->drop_probe);
   held->drop_probe = 0;
-  if (held->restart)
+  if (held->restart && streaming_stopped (device))
     restart_streaming (device, pad);
 
   return TRUE;
@@ -369,5 +420,17 @@ handset_media_session_close_adopted (HandsetMediaSession *self)
   for (guint i = 0; i < G_N_ELEMENTS (in_use); i++)
     if (in_use[i] != NULL && g_object_get_data (G_OBJECT (in_use[i]), HELD_KEY) != NULL)
       gst_element_set_locked_state (in_use[i], FALSE);
+  g_clear_object (&self->adopted);
+}
+
+/**
+ * handset_media_session_drop_adopted:
+ *
+ * Once the first offer or answer is built: adopted devices it did not
+ * take (a camera for a call without video) close now, not with the call.
+ */
+void
+handset_media_session_drop_adopted (HandsetMediaSession *self)
+{
   g_clear_object (&self->adopted);
 }

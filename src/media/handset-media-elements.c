@@ -46,16 +46,6 @@ make_audio_source (HandsetMediaSession *self, GError **error)
                                              handset_media_session_sound (self), error);
 }
 
-static GstElement *
-make_audio_sink (HandsetMediaSession *self, GError **error)
-{
-  if (!handset_media_devices_overridden ("HANDSET_AUDIO_SINK") && self->audio_sink != NULL)
-    return gst_object_ref (self->audio_sink);
-
-  return handset_media_devices_system_audio ("HANDSET_AUDIO_SINK", "pulsesink",
-                                             handset_media_session_sound (self), error);
-}
-
 /* The camera the session was given; never autovideosrc, which without a
  * camera sends a test pattern to the other side. */
 GstElement *
@@ -134,8 +124,9 @@ request_webrtc_pad (HandsetMediaSession *self)
 
 /* Nothing leaves while muted (but tones), on hold, or held, nor before
  * an answer made while ringing is given; nothing is heard on hold. No
- * video goes to webrtcbin before the peer's description is set: webrtcbin
- * holds it until then, with the camera's thread and so the preview. The
+ * video goes to webrtcbin before the description that brings the camera
+ * is complete: webrtcbin holds it until then, with the camera's thread
+ * and so the preview (a camera added mid-call too). The
  * sound does go: what webrtcbin holds leaves as the call connects, the
  * callee's first sound 25 ms sooner (bench/README.md). */
 void
@@ -155,7 +146,7 @@ handset_media_session_update_flow (HandsetMediaSession *self)
                   !self->video || quiet || self->prepared != HANDSET_PREPARED_NONE, NULL);
   /* The preview goes on meanwhile. */
   if (self->video_send_valve != NULL)
-    g_object_set (self->video_send_valve, "drop", !self->remote_set, NULL);
+    g_object_set (self->video_send_valve, "drop", self->video_held, NULL);
   if (self->playback_volume != NULL)
     g_object_set (self->playback_volume, "mute", self->hold, NULL);
   handset_media_session_screen_flow (self, quiet);
@@ -216,9 +207,13 @@ handset_media_session_build_audio (HandsetMediaSession *self, int pt, GError **e
   if (!handset_media_session_add_chain (self, elements + first, n - first, pad) ||
       (adopted != NULL && !handset_media_session_attach_adopted (self, adopted, elements[1])))
     {
-      /* An adopted device left out closes here. */
-      if (adopted != NULL && GST_OBJECT_PARENT (adopted) == NULL)
-        gst_element_set_state (adopted, GST_STATE_NULL);
+      /* A source left out of the pipeline (an adopted device) closes here,
+       * and is in use no more. */
+      if (GST_OBJECT_PARENT (source) == NULL)
+        {
+          gst_element_set_state (source, GST_STATE_NULL);
+          self->audio_source_in_use = NULL;
+        }
       gst_object_unref (source);
       g_set_error_literal (error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
                            "The microphone cannot be connected to the call");
@@ -315,6 +310,7 @@ handset_media_session_build_video (HandsetMediaSession *self, int pt, GError **e
 
   /* What is sent: to the encoder, and to the preview. */
   sent[0] = self->video_send_valve = handset_media_make_element ("valve", NULL);
+  self->video_held = TRUE;
   sent[1] = handset_media_make_element ("queue", NULL);
   sent[2] = handset_media_make_element ("vp8enc", NULL);
   sent[3] = handset_media_make_element ("rtpvp8pay", NULL);
@@ -362,9 +358,13 @@ handset_media_session_build_video (HandsetMediaSession *self, int pt, GError **e
                                         tee_sink) ||
       (adopted != NULL && !handset_media_session_attach_adopted (self, adopted, elements[1])))
     {
-      /* An adopted device left out closes here. */
-      if (adopted != NULL && GST_OBJECT_PARENT (adopted) == NULL)
-        gst_element_set_state (adopted, GST_STATE_NULL);
+      /* A source left out of the pipeline (an adopted device) closes here,
+       * and is in use no more. */
+      if (GST_OBJECT_PARENT (source) == NULL)
+        {
+          gst_element_set_state (source, GST_STATE_NULL);
+          self->video_source_in_use = NULL;
+        }
       gst_object_unref (source);
       g_set_error_literal (error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
                            "The camera cannot be connected to the call");
@@ -392,134 +392,6 @@ stream_is_shown (HandsetMediaSession *self, const char *stream_id)
   if (self->first_stream == NULL)
     self->first_stream = g_strdup (stream_id);
   return g_str_equal (self->first_stream, stream_id);
-}
-
-static gboolean
-speaker_failed_in_main (gpointer user_data)
-{
-  Invoke *invoke = user_data;
-
-  g_message ("A device of the call failed: %s", (const char *) invoke->data);
-  g_signal_emit_by_name (invoke->self, "device-failed", (int) HANDSET_CALL_DEVICE_SPEAKER,
-                         (const char *) invoke->data);
-
-  return G_SOURCE_REMOVE;
-}
-
-/* Opens @sink once, on a bus of its own, before the call's sound flows
- * into it: a speaker that cannot be opened is found out here, and nothing
- * upstream stalls on it. Returns %NULL when it opens, else why not. */
-static char *
-try_sink (GstElement *sink)
-{
-  g_autoptr (GstBus) bus = gst_bus_new ();
-  g_autoptr (GstMessage) message = NULL;
-  g_autoptr (GError) error = NULL;
-  GstStateChangeReturn ret;
-
-  gst_element_set_bus (sink, bus);
-  ret = gst_element_set_state (sink, GST_STATE_PAUSED);
-  gst_element_set_state (sink, GST_STATE_NULL);
-  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  gst_element_set_bus (sink, NULL);
-  if (ret != GST_STATE_CHANGE_FAILURE)
-    return NULL;
-  if (message != NULL)
-    gst_message_parse_error (message, &error, NULL);
-
-  return g_strdup (error ? error->message : "The speaker cannot be opened");
-}
-
-/* What the call plays into when the speaker cannot be opened: nothing,
- * until the person picks another. */
-static GstElement *
-silent_sink (void)
-{
-  GstElement *sink = handset_media_make_element ("fakesink", NULL);
-
-  g_object_set (sink, "sync", TRUE, "async", FALSE, NULL);
-  g_object_set_data (G_OBJECT (sink), "handset-stand-in", GINT_TO_POINTER (TRUE));
-
-  return sink;
-}
-
-/* How late a sink may get a buffer and still play it on time. GStreamer's
- * 20 ms are for pipelines that do heavy work before the sink; decoding one
- * Opus packet takes well under a millisecond, and the jitter buffer's hold
- * already covers the network, so every 20 ms more is 20 ms later sound. */
-#define SINK_DEADLINE_MS 5
-
-/* Prepares @element, a sink or any element of one, to join a playing call:
- * no preroll (a sink that waited to preroll would pause the pipeline it
- * joins, and with it the live sources that would preroll it), and a short
- * processing deadline. */
-static void
-prepare_sink_element (GObject *element)
-{
-  GObjectClass *klass = G_OBJECT_GET_CLASS (element);
-
-  if (g_object_class_find_property (klass, "async") != NULL)
-    g_object_set (element, "async", FALSE, NULL);
-  if (g_object_class_find_property (klass, "processing-deadline") != NULL)
-    g_object_set (element, "processing-deadline", (guint64) SINK_DEADLINE_MS * GST_MSECOND, NULL);
-}
-
-/* @sink, or every sink in it, plays without preroll and with a short
- * deadline. */
-static void
-prepare_sink (GstElement *sink)
-{
-  g_autoptr (GstIterator) iter = NULL;
-  GValue item = G_VALUE_INIT;
-
-  if (sink == NULL)
-    return;
-  if (!GST_IS_BIN (sink))
-    {
-      prepare_sink_element (G_OBJECT (sink));
-      return;
-    }
-  iter = gst_bin_iterate_recurse (GST_BIN (sink));
-  while (gst_iterator_next (iter, &item) == GST_ITERATOR_OK)
-    {
-      prepare_sink_element (g_value_get_object (&item));
-      g_value_reset (&item);
-    }
-  g_value_unset (&item);
-}
-
-/* The speaker, tried: one that cannot be opened gives way to a sink that
- * plays nothing, and ::device-failed says so. Returns (transfer full)
- * (nullable): the sink, or %NULL, the error reported, when there is
- * none. */
-GstElement *
-handset_media_session_open_speaker (HandsetMediaSession *self)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *failed = NULL;
-  GstElement *sink = make_audio_sink (self, &error);
-
-  if (sink == NULL)
-    {
-      handset_media_session_report_error (self,
-                                          error ? error->message : "No speaker can be opened");
-      return NULL;
-    }
-  /* One reference of ours, whichever way it was made. */
-  if (g_object_is_floating (sink))
-    gst_object_ref_sink (sink);
-  if ((failed = try_sink (sink)) != NULL)
-    {
-      gst_object_unref (sink);
-      sink = gst_object_ref_sink (silent_sink ());
-      handset_media_session_run_in_main (self, speaker_failed_in_main, g_steal_pointer (&failed),
-                                         g_free);
-    }
-  /* Added to a playing pipeline when the remote sound arrives, or with
-   * the echo canceller's playback: prerolling there would cost the
-   * first sound a pause of the whole pipeline. */
-  prepare_sink (sink);
-  return sink;
 }
 
 /* The decoded remote sound, to the speaker. */

@@ -152,6 +152,12 @@ local_set_in_main (gpointer user_data)
   HandsetMediaSession *self = invoke->self;
   Negotiation *n = invoke->data;
 
+  /* Our answer set: what it brings flows. */
+  if (n->type == GST_WEBRTC_SDP_TYPE_ANSWER && self->video_held)
+    {
+      self->video_held = FALSE;
+      handset_media_session_update_flow (self);
+    }
   /* An answer made while the call rings waits, set, for the person. */
   if (g_task_get_source_tag (n->task) == handset_media_session_prepare_answer)
     {
@@ -318,6 +324,7 @@ session_create_offer (HandsetMedia *media,
       g_object_unref (task);
       return;
     }
+  handset_media_session_drop_adopted (self);
   create_description (self, GST_WEBRTC_SDP_TYPE_OFFER, ice_restart, task);
 }
 
@@ -348,6 +355,9 @@ remote_set_in_main (gpointer user_data)
   HandsetMediaSession *self = invoke->self;
 
   self->remote_set = TRUE;
+  /* Our offer answered: what it brought flows. */
+  if (n->type == GST_WEBRTC_SDP_TYPE_ANSWER)
+    self->video_held = FALSE;
   handset_media_session_update_flow (self);
   handset_media_session_apply_pending_candidates (self);
   if (n->type == GST_WEBRTC_SDP_TYPE_OFFER &&
@@ -433,6 +443,7 @@ handset_media_session_answer_offer (HandsetMediaSession *self, GstSDPMessage *sd
       g_object_unref (task);
       return;
     }
+  handset_media_session_drop_adopted (self);
   set_remote (self, GST_WEBRTC_SDP_TYPE_OFFER, sdp, task);
 }
 

@@ -5,6 +5,8 @@
  * The inside of a call's media, shared by the files of its jobs:
  * handset-media-session.c (the object, its interface and its bus),
  * handset-media-elements.c (the elements sent and received),
+ * handset-media-speaker.c (the speaker opened, tried, joining a playing
+ * pipeline),
  * handset-media-negotiation.c (offers and answers), handset-media-ice.c
  * (candidates and the ICE agent), handset-media-stats.c (statistics,
  * every second), handset-media-swap.c (devices changed or stood in for
@@ -92,6 +94,9 @@ struct _HandsetMediaSession
   GstElement *audio_valve;
   GstElement *video_valve;
   GstElement *video_send_valve; /* after the preview's branch */
+  /* The camera's pad is new: webrtcbin holds what it is given there until
+   * the offer or answer that brings it is complete. */
+  gboolean video_held;
   GstElement *audio_source_in_use;
   GstElement *audio_sink_in_use;   /* in the pipeline, not ours */
   GstElement *video_source_in_use; /* in the pipeline, not ours */
@@ -197,6 +202,7 @@ gboolean handset_media_session_attach_adopted (HandsetMediaSession *self,
                                                GstElement *device,
                                                GstElement *next);
 void handset_media_session_close_adopted (HandsetMediaSession *self);
+void handset_media_session_drop_adopted (HandsetMediaSession *self);
 
 /* handset-media-swap.c */
 void handset_media_session_swap_audio_source (HandsetMediaSession *self, GstElement *source);
@@ -259,14 +265,6 @@ void handset_media_session_screen_directions (HandsetMediaSession *self,
 gboolean handset_media_session_receive_screenshare (HandsetMediaSession *self,
                                                     GstPad *pad,
                                                     const char *stream_id);
-
-/* handset-media-capture.c */
-void handset_media_session_capture_iface_init (HandsetMediaInterface *iface);
-GstElement *handset_media_session_take_adopted (HandsetMediaSession *self, gboolean camera);
-gboolean handset_media_session_attach_adopted (HandsetMediaSession *self,
-                                               GstElement *device,
-                                               GstElement *next);
-void handset_media_session_close_adopted (HandsetMediaSession *self);
 
 /* handset-media-swap.c */
 gboolean handset_media_is_within (GstObject *object, GstElement *element);

@@ -356,6 +356,44 @@ test_devices_handed_over (void)
   peer_clear (&bob);
 }
 
+/* A camera handed over to a call that answers without video closes as
+ * that call's answer is made, not with the call. */
+static void
+test_camera_handed_over_unused (void)
+{
+  Peer bob = { 0 }, survivor = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GAsyncResult) offer_result = NULL;
+  g_autoptr (HandsetMediaSession) lost = handset_media_session_new (TRUE, &error);
+  g_autoptr (GstElement) camera =
+      gst_object_ref_sink (handset_test_source ("videotestsrc is-live=true pattern=ball"));
+  g_autoptr (GObject) capture = NULL;
+  g_autofree char *offer = NULL;
+
+  g_assert_no_error (error);
+  handset_media_session_set_audio_source (
+      lost, handset_test_source ("audiotestsrc is-live=true wave=sine freq=440 volume=0.5"));
+  handset_media_session_set_video_source (lost, gst_object_ref (camera));
+  handset_media_create_offer (HANDSET_MEDIA (lost), FALSE, NULL, store_result, &offer_result);
+  offer =
+      handset_media_create_offer_finish (HANDSET_MEDIA (lost), wait_result (&offer_result), &error);
+  g_assert_no_error (error);
+  capture = handset_media_release_capture (HANDSET_MEDIA (lost));
+  g_assert_nonnull (capture);
+  handset_media_close (HANDSET_MEDIA (lost));
+
+  peer_init (&survivor, FALSE, "audiotestsrc is-live=true wave=sine freq=660 volume=0.5", NULL);
+  handset_media_adopt_capture (HANDSET_MEDIA (survivor.session), capture);
+  g_clear_object (&capture);
+  peer_init (&bob, FALSE, "audiotestsrc is-live=true wave=sine freq=880 volume=0.5", NULL);
+  connect_peers (&bob, &survivor, NULL);
+
+  assert_tone (&bob, 440);
+  g_assert_cmpint (GST_STATE (camera), ==, GST_STATE_NULL);
+  peer_clear (&survivor);
+  peer_clear (&bob);
+}
+
 /* Devices handed over that no call takes (the survivor ended first)
  * close when what held them goes. */
 static void
@@ -396,6 +434,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/media-session/switch-microphone-quickly", test_switch_microphone_quickly);
   g_test_add_func ("/media-session/devices-swapped-processed", test_swap_processed);
   g_test_add_func ("/media-session/devices-handed-over", test_devices_handed_over);
+  g_test_add_func ("/media-session/camera-handed-over-unused", test_camera_handed_over_unused);
   g_test_add_func ("/media-session/devices-handed-over-not-taken",
                    test_devices_handed_over_not_taken);
 

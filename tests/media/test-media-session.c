@@ -469,6 +469,39 @@ test_preview_while_ringing (void)
   peer_clear (&alice);
 }
 
+/* A camera added to a call going on: until the peer answers the offer
+ * that brings it, nothing of it goes to webrtcbin, and the preview goes
+ * on meanwhile. */
+static void
+test_preview_while_video_is_offered (void)
+{
+  Peer alice = { 0 }, bob = { 0 };
+  g_autoptr (GAsyncResult) offer_result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *offer = NULL;
+
+  peer_init (&alice, FALSE, "audiotestsrc is-live=true wave=sine freq=440 volume=0.5",
+             "videotestsrc is-live=true pattern=ball");
+  peer_init (&bob, FALSE, "audiotestsrc is-live=true wave=sine freq=880 volume=0.5", NULL);
+  connect_peers (&alice, &bob, NULL);
+  g_signal_connect (alice.session, "preview-frame", G_CALLBACK (on_preview_frame), &alice);
+  handset_media_set_video (HANDSET_MEDIA (alice.session), TRUE);
+  handset_media_create_offer (HANDSET_MEDIA (alice.session), FALSE, NULL, store_result,
+                              &offer_result);
+  offer = handset_media_create_offer_finish (HANDSET_MEDIA (alice.session),
+                                             wait_result (&offer_result), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (offer, "m=video"));
+
+  handset_test_run_for (3000);
+  g_atomic_int_set (&alice.previews, 0);
+  handset_test_run_for (1000);
+  g_assert_cmpuint (g_atomic_int_get (&alice.previews), >=, 5);
+
+  peer_clear (&alice);
+  peer_clear (&bob);
+}
+
 /* A call hung up while its offer is made: the offer still answers, with an
  * error (it used to never answer, and the call it held leaked). */
 static void
@@ -661,6 +694,8 @@ main (int argc, char *argv[])
                    test_tones_both_ways);
   g_test_add_func ("/media-session/video-call", test_video_call);
   g_test_add_func ("/media-session/preview-while-ringing", test_preview_while_ringing);
+  g_test_add_func ("/media-session/preview-while-video-is-offered",
+                   test_preview_while_video_is_offered);
   g_test_add_func ("/media-session/dtmf", test_dtmf);
   g_test_add_func ("/media-session/dtmf-not-taken", test_dtmf_not_taken);
   g_test_add_func ("/media-session/no-camera", test_no_camera);
