@@ -80,12 +80,6 @@ handset_media_capture_init (HandsetMediaCapture *self)
 {
 }
 
-static GstPadProbeReturn
-drop_flow (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
-{
-  return GST_PAD_PROBE_DROP;
-}
-
 /* Whether a pad has finished what it was pushing; shared with the
  * streaming thread. */
 typedef struct
@@ -162,7 +156,8 @@ take_out (GstElement *pipeline, GstElement *element)
   if (peer == NULL || parent != GST_OBJECT (pipeline) || GST_STATE (element) != GST_STATE_PLAYING)
     return NULL;
 
-  drop_probe = gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_DATA_DOWNSTREAM, drop_flow, NULL, NULL);
+  drop_probe = gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_DATA_DOWNSTREAM, handset_media_probe_drop,
+                                  NULL, NULL);
   held = g_new0 (Held, 1);
   held->restart = !wait_idle (pad);
   held->base_time = gst_element_get_base_time (element);
@@ -311,12 +306,6 @@ shift_time (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
-static GstPadProbeReturn
-drop_flush (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
-{
-  return GST_PAD_PROBE_DROP;
-}
-
 /* Whether the streaming of @device (or of a source in it) stopped: a
  * push held in the pipeline it left came back flushing. A push that was
  * only slow to end leaves it running, and nothing needs restarting. */
@@ -349,7 +338,8 @@ streaming_stopped (GstElement *device)
 static void
 restart_streaming (GstElement *device, GstPad *pad)
 {
-  gulong probe = gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_FLUSH, drop_flush, NULL, NULL);
+  gulong probe =
+      gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_FLUSH, handset_media_probe_drop, NULL, NULL);
 
   g_debug ("Streaming of a device handed over starts again");
   gst_element_send_event (device, gst_event_new_flush_start ());

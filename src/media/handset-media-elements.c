@@ -102,6 +102,13 @@ handset_media_session_add_chain (HandsetMediaSession *self,
   return TRUE;
 }
 
+/* A pad probe that lets nothing it sees go on. */
+GstPadProbeReturn
+handset_media_probe_drop (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  return GST_PAD_PROBE_DROP;
+}
+
 GstElement *
 handset_media_make_element (const char *factory, const char *name)
 {
@@ -150,6 +157,17 @@ handset_media_session_update_flow (HandsetMediaSession *self)
   if (self->playback_volume != NULL)
     g_object_set (self->playback_volume, "mute", self->hold, NULL);
   handset_media_session_screen_flow (self, quiet);
+}
+
+/* After a build that failed: a source left out of the pipeline (an
+ * adopted device) closes here, and is in use no more. */
+static void
+forget_left_out (GstElement *source, GstElement **in_use)
+{
+  if (GST_OBJECT_PARENT (source) != NULL)
+    return;
+  gst_element_set_state (source, GST_STATE_NULL);
+  *in_use = NULL;
 }
 
 gboolean
@@ -207,13 +225,7 @@ handset_media_session_build_audio (HandsetMediaSession *self, int pt, GError **e
   if (!handset_media_session_add_chain (self, elements + first, n - first, pad) ||
       (adopted != NULL && !handset_media_session_attach_adopted (self, adopted, elements[1])))
     {
-      /* A source left out of the pipeline (an adopted device) closes here,
-       * and is in use no more. */
-      if (GST_OBJECT_PARENT (source) == NULL)
-        {
-          gst_element_set_state (source, GST_STATE_NULL);
-          self->audio_source_in_use = NULL;
-        }
+      forget_left_out (source, &self->audio_source_in_use);
       gst_object_unref (source);
       g_set_error_literal (error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
                            "The microphone cannot be connected to the call");
@@ -358,13 +370,7 @@ handset_media_session_build_video (HandsetMediaSession *self, int pt, GError **e
                                         tee_sink) ||
       (adopted != NULL && !handset_media_session_attach_adopted (self, adopted, elements[1])))
     {
-      /* A source left out of the pipeline (an adopted device) closes here,
-       * and is in use no more. */
-      if (GST_OBJECT_PARENT (source) == NULL)
-        {
-          gst_element_set_state (source, GST_STATE_NULL);
-          self->video_source_in_use = NULL;
-        }
+      forget_left_out (source, &self->video_source_in_use);
       gst_object_unref (source);
       g_set_error_literal (error, HANDSET_MEDIA_ERROR, HANDSET_MEDIA_ERROR_MISSING_ELEMENT,
                            "The camera cannot be connected to the call");

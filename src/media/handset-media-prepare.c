@@ -35,12 +35,6 @@ handset_media_session_silence (void)
   return silence;
 }
 
-static GstPadProbeReturn
-drop_pictures (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
-{
-  return GST_PAD_PROBE_DROP;
-}
-
 /* What stands for the camera in a video answer made while ringing: a
  * source whose format is agreed but none of whose pictures goes on, so
  * that the camera's, once it takes its place, are the first the chain
@@ -55,7 +49,7 @@ handset_media_session_black (void)
   g_object_set (black, "is-live", TRUE, NULL);
   gst_util_set_object_arg (G_OBJECT (black), "pattern", "black");
   g_object_set_data (G_OBJECT (black), "handset-stand-in", GINT_TO_POINTER (TRUE));
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, drop_pictures, NULL, NULL);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, handset_media_probe_drop, NULL, NULL);
   return black;
 }
 

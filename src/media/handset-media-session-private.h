@@ -210,6 +210,7 @@ void handset_media_session_swap_video_source (HandsetMediaSession *self, GstElem
 
 /* handset-media-elements.c */
 GstElement *handset_media_make_element (const char *factory, const char *name);
+GstPadProbeReturn handset_media_probe_drop (GstPad *pad, GstPadProbeInfo *info, gpointer user_data);
 gboolean handset_media_session_add_chain (HandsetMediaSession *self,
                                           GstElement **elements,
                                           guint n,

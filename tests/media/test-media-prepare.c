@@ -292,6 +292,37 @@ relay_candidate (HandsetMedia *media, HandsetIceCandidate *candidate, HandsetMed
   handset_media_add_remote_candidate (other, candidate);
 }
 
+/* @caller's offer, made and set. */
+static char *
+offer_of (HandsetMediaSession *caller)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  char *offer;
+
+  handset_media_create_offer (HANDSET_MEDIA (caller), FALSE, NULL, handset_test_store_result,
+                              &result);
+  g_assert_true (handset_test_wait_until (have_result, &result, WAIT_S));
+  offer = handset_media_create_offer_finish (HANDSET_MEDIA (caller), result, &error);
+  g_assert_no_error (error);
+  return offer;
+}
+
+/* @sdp, the callee's answer, set at @caller. */
+static void
+take_answer (HandsetMediaSession *caller, const char *sdp)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+
+  handset_media_set_remote_description (HANDSET_MEDIA (caller), "answer", sdp, NULL,
+                                        handset_test_store_result, &result);
+  g_assert_true (handset_test_wait_until (have_result, &result, WAIT_S));
+  g_assert_true (
+      handset_media_set_remote_description_finish (HANDSET_MEDIA (caller), result, &error));
+  g_assert_no_error (error);
+}
+
 /* A call answered with the answer made while it rang: the callee's
  * microphone (880 Hz), which replaced the silence, is heard. */
 static void
@@ -301,7 +332,6 @@ test_prepared_call_heard (void)
   g_autoptr (HandsetMediaSession) caller = handset_media_session_new (FALSE, &error);
   g_autoptr (HandsetMediaSession) callee = handset_media_session_new (FALSE, &error);
   g_autoptr (HandsetTestTone) heard = handset_test_tone_new ();
-  g_autoptr (GAsyncResult) result = NULL;
   g_autofree char *offer = NULL;
   g_autofree char *sdp = NULL;
   gint64 took_us;
@@ -315,22 +345,12 @@ test_prepared_call_heard (void)
   g_signal_connect (caller, "local-candidate", G_CALLBACK (relay_candidate), callee);
   g_signal_connect (callee, "local-candidate", G_CALLBACK (relay_candidate), caller);
 
-  handset_media_create_offer (HANDSET_MEDIA (caller), FALSE, NULL, handset_test_store_result,
-                              &result);
-  g_assert_true (handset_test_wait_until (have_result, &result, WAIT_S));
-  offer = handset_media_create_offer_finish (HANDSET_MEDIA (caller), result, &error);
-  g_assert_no_error (error);
-  g_clear_object (&result);
+  offer = offer_of (caller);
 
   g_assert_true (prepare (callee, offer, FALSE));
   handset_test_run_for (500);
   sdp = answer (callee, &took_us);
-  handset_media_set_remote_description (HANDSET_MEDIA (caller), "answer", sdp, NULL,
-                                        handset_test_store_result, &result);
-  g_assert_true (handset_test_wait_until (have_result, &result, WAIT_S));
-  g_assert_true (
-      handset_media_set_remote_description_finish (HANDSET_MEDIA (caller), result, &error));
-  g_assert_no_error (error);
+  take_answer (caller, sdp);
 
   handset_test_tone_assert (heard, 880, 4000);
 
@@ -369,7 +389,6 @@ test_prepared_video_call (void)
   g_autoptr (HandsetTestTone) heard = handset_test_tone_new ();
   g_autoptr (GstElement) camera =
       gst_object_ref_sink (handset_test_source ("videotestsrc is-live=true pattern=ball"));
-  g_autoptr (GAsyncResult) result = NULL;
   g_autofree char *offer = NULL;
   g_autofree char *sdp = NULL;
   guint frames = 0;
@@ -388,12 +407,7 @@ test_prepared_video_call (void)
   g_signal_connect (callee, "local-candidate", G_CALLBACK (relay_candidate), caller);
   g_signal_connect (caller, "video-frame", G_CALLBACK (count_frame), &frames);
 
-  handset_media_create_offer (HANDSET_MEDIA (caller), FALSE, NULL, handset_test_store_result,
-                              &result);
-  g_assert_true (handset_test_wait_until (have_result, &result, WAIT_S));
-  offer = handset_media_create_offer_finish (HANDSET_MEDIA (caller), result, &error);
-  g_assert_no_error (error);
-  g_clear_object (&result);
+  offer = offer_of (caller);
   g_assert_nonnull (strstr (offer, "m=video"));
 
   g_assert_true (prepare (callee, offer, FALSE));
@@ -403,12 +417,7 @@ test_prepared_video_call (void)
   sdp = answer (callee, &took_us);
   g_assert_nonnull (strstr (sdp, "m=video"));
   g_assert_true (is_open (camera));
-  handset_media_set_remote_description (HANDSET_MEDIA (caller), "answer", sdp, NULL,
-                                        handset_test_store_result, &result);
-  g_assert_true (handset_test_wait_until (have_result, &result, WAIT_S));
-  g_assert_true (
-      handset_media_set_remote_description_finish (HANDSET_MEDIA (caller), result, &error));
-  g_assert_no_error (error);
+  take_answer (caller, sdp);
 
   handset_test_tone_assert (heard, 880, 4000);
   g_assert_true (handset_test_wait_until (frames_came, &frames, WAIT_S));

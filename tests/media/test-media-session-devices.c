@@ -292,6 +292,41 @@ frames_came (gpointer data)
   return g_atomic_int_get ((guint *) data) >= 10;
 }
 
+/* A glare's lost call whose offer went out with @microphone and @camera
+ * (either may be %NULL) open, which hands them over as it ends: they stay
+ * open. Returns what holds them. */
+static GObject *
+lost_call_hands_over (GstElement *microphone, GstElement *camera)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GAsyncResult) offer_result = NULL;
+  g_autoptr (HandsetMediaSession) lost = handset_media_session_new (camera != NULL, &error);
+  g_autofree char *offer = NULL;
+  GstElement *devices[] = { microphone, camera };
+  GObject *capture;
+
+  g_assert_no_error (error);
+  handset_media_session_set_audio_source (lost, gst_object_ref (microphone));
+  if (camera != NULL)
+    handset_media_session_set_video_source (lost, gst_object_ref (camera));
+  handset_media_create_offer (HANDSET_MEDIA (lost), FALSE, NULL, store_result, &offer_result);
+  offer =
+      handset_media_create_offer_finish (HANDSET_MEDIA (lost), wait_result (&offer_result), &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (devices); i++)
+    if (devices[i] != NULL)
+      g_assert_cmpint (GST_STATE (devices[i]), ==, GST_STATE_PLAYING);
+
+  capture = handset_media_release_capture (HANDSET_MEDIA (lost));
+  g_assert_nonnull (capture);
+  handset_media_close (HANDSET_MEDIA (lost));
+  for (guint i = 0; i < G_N_ELEMENTS (devices); i++)
+    if (devices[i] != NULL)
+      g_assert_cmpint (GST_STATE (devices[i]), ==, GST_STATE_PLAYING);
+
+  return capture;
+}
+
 /* A glare's lost call hands its open microphone and camera to the call
  * that survives (§17 #48): the survivor's answer sends them, without
  * opening its own, and they stay open through the handover; they close
@@ -300,34 +335,12 @@ static void
 test_devices_handed_over (void)
 {
   Peer bob = { 0 }, survivor = { 0 };
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GAsyncResult) offer_result = NULL;
-  g_autoptr (HandsetMediaSession) lost = handset_media_session_new (TRUE, &error);
   g_autoptr (GstElement) microphone =
       gst_object_ref_sink (handset_test_source ("audiotestsrc is-live=true wave=sine freq=440 "
                                                 "volume=0.5"));
   g_autoptr (GstElement) camera =
       gst_object_ref_sink (handset_test_source ("videotestsrc is-live=true pattern=ball"));
-  g_autoptr (GObject) capture = NULL;
-  g_autofree char *offer = NULL;
-
-  /* The lost call's offer went out: its devices are open. */
-  g_assert_no_error (error);
-  handset_media_session_set_audio_source (lost, gst_object_ref (microphone));
-  handset_media_session_set_video_source (lost, gst_object_ref (camera));
-  handset_media_create_offer (HANDSET_MEDIA (lost), FALSE, NULL, store_result, &offer_result);
-  offer =
-      handset_media_create_offer_finish (HANDSET_MEDIA (lost), wait_result (&offer_result), &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (GST_STATE (microphone), ==, GST_STATE_PLAYING);
-  g_assert_cmpint (GST_STATE (camera), ==, GST_STATE_PLAYING);
-
-  /* Handed over as the lost call ends: still open. */
-  capture = handset_media_release_capture (HANDSET_MEDIA (lost));
-  g_assert_nonnull (capture);
-  handset_media_close (HANDSET_MEDIA (lost));
-  g_assert_cmpint (GST_STATE (microphone), ==, GST_STATE_PLAYING);
-  g_assert_cmpint (GST_STATE (camera), ==, GST_STATE_PLAYING);
+  g_autoptr (GObject) capture = lost_call_hands_over (microphone, camera);
 
   /* The survivor has devices of its own to open (another tone), and
    * answers bob with the ones handed over. */
@@ -362,25 +375,11 @@ static void
 test_camera_handed_over_unused (void)
 {
   Peer bob = { 0 }, survivor = { 0 };
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GAsyncResult) offer_result = NULL;
-  g_autoptr (HandsetMediaSession) lost = handset_media_session_new (TRUE, &error);
+  g_autoptr (GstElement) microphone = gst_object_ref_sink (
+      handset_test_source ("audiotestsrc is-live=true wave=sine freq=440 volume=0.5"));
   g_autoptr (GstElement) camera =
       gst_object_ref_sink (handset_test_source ("videotestsrc is-live=true pattern=ball"));
-  g_autoptr (GObject) capture = NULL;
-  g_autofree char *offer = NULL;
-
-  g_assert_no_error (error);
-  handset_media_session_set_audio_source (
-      lost, handset_test_source ("audiotestsrc is-live=true wave=sine freq=440 volume=0.5"));
-  handset_media_session_set_video_source (lost, gst_object_ref (camera));
-  handset_media_create_offer (HANDSET_MEDIA (lost), FALSE, NULL, store_result, &offer_result);
-  offer =
-      handset_media_create_offer_finish (HANDSET_MEDIA (lost), wait_result (&offer_result), &error);
-  g_assert_no_error (error);
-  capture = handset_media_release_capture (HANDSET_MEDIA (lost));
-  g_assert_nonnull (capture);
-  handset_media_close (HANDSET_MEDIA (lost));
+  g_autoptr (GObject) capture = lost_call_hands_over (microphone, camera);
 
   peer_init (&survivor, FALSE, "audiotestsrc is-live=true wave=sine freq=660 volume=0.5", NULL);
   handset_media_adopt_capture (HANDSET_MEDIA (survivor.session), capture);
@@ -400,25 +399,16 @@ static void
 test_devices_handed_over_not_taken (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GAsyncResult) offer_result = NULL;
-  g_autoptr (HandsetMediaSession) lost = handset_media_session_new (FALSE, &error);
+  g_autoptr (HandsetMediaSession) unopened = handset_media_session_new (FALSE, &error);
   g_autoptr (GstElement) microphone = gst_object_ref_sink (
       handset_test_source ("audiotestsrc is-live=true wave=sine freq=440 volume=0.5"));
   g_autoptr (GObject) capture = NULL;
-  g_autofree char *offer = NULL;
 
   g_assert_no_error (error);
   /* Nothing open yet: nothing to hand over. */
-  g_assert_null (handset_media_release_capture (HANDSET_MEDIA (lost)));
-  handset_media_session_set_audio_source (lost, gst_object_ref (microphone));
-  handset_media_create_offer (HANDSET_MEDIA (lost), FALSE, NULL, store_result, &offer_result);
-  offer =
-      handset_media_create_offer_finish (HANDSET_MEDIA (lost), wait_result (&offer_result), &error);
-  g_assert_no_error (error);
-  capture = handset_media_release_capture (HANDSET_MEDIA (lost));
-  g_assert_nonnull (capture);
-  handset_media_close (HANDSET_MEDIA (lost));
-  g_assert_cmpint (GST_STATE (microphone), ==, GST_STATE_PLAYING);
+  g_assert_null (handset_media_release_capture (HANDSET_MEDIA (unopened)));
+  handset_media_close (HANDSET_MEDIA (unopened));
+  capture = lost_call_hands_over (microphone, NULL);
   g_clear_object (&capture);
   g_assert_cmpint (GST_STATE (microphone), ==, GST_STATE_NULL);
 }
